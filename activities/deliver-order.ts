@@ -1,0 +1,32 @@
+import type { Db } from '../db';
+import { appendEvent } from '../orders/events';
+
+// Delivery is recorded before anyone is told: from this commit on, the storefront can fetch
+// the codes through the API whatever happens to webhooks. One delivery row per unit (UNIQUE).
+export async function deliverOrder(db: Db, orderId: string): Promise<{ delivered: number }> {
+  return db.transaction(async (trx) => {
+    const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
+    if (order.status === 'delivered') {
+      const [{ count }] = await trx('deliveries').where({ order_id: orderId }).count<{ count: number }[]>('* as count');
+      return { delivered: Number(count) };
+    }
+    if (order.status !== 'processing') throw new Error(`order is ${order.status}; only a processing order can be delivered`);
+
+    const units = await trx('order_units as u')
+      .join('codes as c', 'c.unit_id', 'u.id')
+      .where({ 'u.order_id': orderId, 'u.status': 'allocated' })
+      .select('u.id as unit_id', 'c.id as code_id');
+    const [{ count: unitCount }] = await trx('order_units').where({ order_id: orderId }).count<{ count: number }[]>('* as count');
+    if (units.length !== Number(unitCount)) {
+      throw new Error(`only ${units.length} of ${unitCount} units have a code; delivery waits for allocation`);
+    }
+    await trx('deliveries')
+      .insert(units.map((u) => ({ id: crypto.randomUUID(), order_id: orderId, unit_id: u.unit_id, code_id: u.code_id })))
+      .onConflict('unit_id')
+      .ignore();
+    await trx('order_units').where({ order_id: orderId }).update({ status: 'delivered' });
+    await trx('orders').where({ id: orderId }).update({ status: 'delivered', delivered_at: trx.fn.now(), updated_at: trx.fn.now() });
+    await appendEvent(trx, orderId, 'delivered', { units: units.length });
+    return { delivered: units.length };
+  });
+}

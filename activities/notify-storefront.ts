@@ -1,0 +1,77 @@
+import { Webhook } from 'standardwebhooks';
+import type { Db } from '../db';
+import type { CodeVault } from '../lib/code-vault';
+import { appendEvent } from '../orders/events';
+import { loadOrderView } from '../orders/order-view';
+
+// Tells the storefront its order was delivered: a Standard Webhooks POST (webhook-id,
+// webhook-timestamp, webhook-signature) that public libraries verify. The webhook-id is the
+// same on every attempt, so a receiver can drop repeats. Every attempt is recorded; the
+// payload is not (it carries the codes).
+
+export type NotifyOutcome = { outcome: 'sent'; attempts: number } | { outcome: 'no_endpoint' };
+
+export class WebhookRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookRejected';
+  }
+}
+
+export async function notifyStorefront(
+  db: Db,
+  vault: CodeVault,
+  orderId: string,
+  eventType: 'order.delivered',
+  timeoutMs = 10_000,
+): Promise<NotifyOutcome> {
+  const order = await db('orders').where({ id: orderId }).first('storefront_id');
+  const storefront = await db('storefronts').where({ id: order.storefront_id }).first();
+  if (!storefront.webhook_url || !storefront.webhook_secret) return { outcome: 'no_endpoint' };
+
+  const view = await loadOrderView(db, vault, { id: orderId, storefrontId: storefront.id });
+  const secret = vault.open({ keyId: storefront.webhook_secret_key_id, payload: storefront.webhook_secret }, `storefront:${storefront.id}`);
+  const messageId = `msg_${orderId}_${eventType}`;
+  const sentAt = new Date();
+  const body = JSON.stringify({ type: eventType, timestamp: sentAt.toISOString(), data: { order: view } });
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-id': messageId,
+    'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(messageId, sentAt, body),
+  };
+
+  const started = Date.now();
+  let httpStatus: number | null = null;
+  let error: string | null = null;
+  try {
+    const res = await fetch(storefront.webhook_url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    httpStatus = res.status;
+    await res.body?.cancel();
+    if (res.status < 200 || res.status >= 300) error = `endpoint answered HTTP ${res.status}`;
+  } catch (err) {
+    // Only the error's kind, never a body: nothing here may echo a code back into history.
+    error = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `could not connect (${(err as Error).name})`;
+  }
+
+  await db('webhook_attempts').insert({
+    storefront_id: storefront.id,
+    order_id: orderId,
+    message_id: messageId,
+    event_type: eventType,
+    url: storefront.webhook_url,
+    outcome: error ? 'failed' : 'succeeded',
+    http_status: httpStatus,
+    error,
+    duration_ms: Date.now() - started,
+  });
+  if (error) throw new WebhookRejected(error); // retried by the workflow's policy, with backoff
+  const [{ count }] = await db('webhook_attempts').where({ order_id: orderId, message_id: messageId }).count<{ count: number }[]>('* as count');
+  await appendEvent(db, orderId, 'webhook_delivered', { attempts: Number(count), httpStatus });
+  return { outcome: 'sent', attempts: Number(count) };
+}
+
+export async function recordWebhookGaveUp(db: Db, orderId: string, eventType: string): Promise<void> {
+  const [{ count }] = await db('webhook_attempts').where({ order_id: orderId, event_type: eventType }).count<{ count: number }[]>('* as count');
+  await appendEvent(db, orderId, 'webhook_failed', { eventType, attempts: Number(count) });
+}

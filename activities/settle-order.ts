@@ -1,0 +1,35 @@
+import type { Db } from '../db';
+import { appendEvent } from '../orders/events';
+
+// Settlement records what the order earned and what its codes cost (each code at its batch's
+// unit cost). One settlement per order (UNIQUE), so a retry records nothing twice.
+export async function settleOrder(db: Db, orderId: string): Promise<{ revenue: number; cost: number }> {
+  return db.transaction(async (trx) => {
+    const order = await trx('orders').where({ id: orderId }).first('merchant_id', 'currency', 'total_amount', 'status');
+    if (order.status !== 'delivered') throw new Error(`order is ${order.status}; only a delivered order is settled`);
+    const [{ cost }] = await trx('deliveries as d')
+      .join('codes as c', 'c.id', 'd.code_id')
+      .join('stock_batches as b', 'b.id', 'c.batch_id')
+      .where('d.order_id', orderId)
+      .sum<{ cost: string | null }[]>('b.unit_cost as cost');
+    const revenue = Number(order.total_amount);
+    const totalCost = Number(cost ?? 0);
+    const inserted = await trx('settlements')
+      .insert({
+        id: crypto.randomUUID(),
+        order_id: orderId,
+        merchant_id: order.merchant_id,
+        currency: order.currency,
+        revenue,
+        cost: totalCost,
+        gross_profit: revenue - totalCost,
+      })
+      .onConflict('order_id')
+      .ignore()
+      .returning('id');
+    if (inserted.length > 0) {
+      await appendEvent(trx, orderId, 'settled', { revenue, cost: totalCost, grossProfit: revenue - totalCost, currency: order.currency });
+    }
+    return { revenue, cost: totalCost };
+  });
+}

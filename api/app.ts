@@ -1,0 +1,64 @@
+import express from 'express';
+import type { Db } from '../db';
+import type { CodeVault } from '../lib/code-vault';
+import type { Logger } from '../lib/logger';
+import type { FulfilmentClient } from '../orders/fulfilment-client';
+import { adminAuth } from './admin/auth';
+import { adminStockRouter } from './admin/stock';
+import { errorHandler, notFoundHandler } from './errors';
+import { rateLimitPerKey } from './rate-limit';
+import { storefrontAuth } from './storefront/auth';
+import { storefrontOrdersRouter } from './storefront/orders';
+import { storefrontProductsRouter } from './storefront/products';
+
+export interface AppDeps {
+  db: Db;
+  vault: CodeVault;
+  fulfilment: FulfilmentClient;
+  /** Resolves when Temporal answers. */
+  temporalReachable: () => Promise<void>;
+  log: Logger;
+  limits: { maxBodyBytes: number; maxImportBytes: number; ratePerMinute: number };
+}
+
+export function createApp(deps: AppDeps) {
+  const { db, vault, fulfilment, log, limits } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const check = async (probe: () => Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise((_, reject) => (timer = setTimeout(reject, 2000)));
+      try {
+        await Promise.race([probe(), timeout]);
+        return 'ok';
+      } catch {
+        return 'unreachable';
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const [postgres, temporal] = await Promise.all([check(() => db.raw('select 1')), check(deps.temporalReachable)]);
+    const ready = postgres === 'ok' && temporal === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', postgres, temporal });
+  });
+
+  const json = express.json({ limit: limits.maxBodyBytes, strict: true });
+  const storefront = express.Router();
+  storefront.use(storefrontAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId), json);
+  storefront.use('/orders', storefrontOrdersRouter({ db, vault, fulfilment }));
+  storefront.use('/products', storefrontProductsRouter(db));
+  app.use('/v1', storefront);
+
+  const admin = express.Router();
+  admin.use(adminAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`));
+  admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
+  app.use('/admin', admin);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,50 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { AppError, type ErrorKind } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+
+// The one place errors become HTTP: `{ error: { code, message, details? } }` with a stable code.
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/** Validates with a zod schema; failures list each bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, where = 'body'): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError('invalid_input', 'validation_failed', `The request ${where} is invalid`, {
+      fields: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return parsed.data;
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', 'route_not_found', `No route for ${req.method} ${req.path}`));
+};
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let e: AppError;
+    if (err instanceof AppError) e = err;
+    else if (err?.type === 'entity.parse.failed') e = new AppError('invalid_input', 'malformed_json', 'The request body is not valid JSON');
+    else if (err?.type === 'entity.too.large') e = new AppError('too_large', 'body_too_large', `The request body exceeds ${err.limit} bytes`);
+    else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') e = new AppError('invalid_input', 'unsupported_encoding', err.message);
+    else {
+      // Unexpected: log the details, answer without them (they may hold internals).
+      log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+      e = new AppError('unavailable', 'internal_error', 'Something went wrong on our side; the request can be retried');
+      res.status(500);
+    }
+    if (res.statusCode < 400) res.status(STATUS[e.kind]);
+    res.json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
+  };
+}

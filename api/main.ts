@@ -1,0 +1,34 @@
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { connectServices } from '../lib/services';
+import { FulfilmentClient } from '../orders/fulfilment-client';
+import { createApp } from './app';
+import { exitWithParent, onShutdown } from '../lib/process';
+
+// The api process: storefront API, admin API. Stateless; run as many as you like.
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL, 'api');
+  const services = await connectServices(config, log);
+  const app = createApp({
+    db: services.db,
+    vault: services.vault,
+    fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log),
+    temporalReachable: async () => void (await services.connection.workflowService.getSystemInfo({})),
+    log,
+    limits: { maxBodyBytes: config.MAX_BODY_BYTES, maxImportBytes: config.MAX_IMPORT_BYTES, ratePerMinute: config.RATE_LIMIT_PER_MINUTE },
+  });
+  const server = app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  log.info({ port: config.PORT }, 'api listening');
+  exitWithParent();
+  onShutdown(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await services.close();
+  }, log);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+import type { RequestHandler } from 'express';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Db } from '../db';
+import { AppError } from '../lib/errors';
+
+// Per API key, counted in Postgres so every api process shares one budget per key.
+export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined): RequestHandler {
+  const limiter = new RateLimiterPostgres({
+    storeClient: db,
+    storeType: 'knex',
+    tableName: 'rate_limits',
+    tableCreated: true, // created by the migrations
+    points: pointsPerMinute,
+    duration: 60,
+  });
+  return async (req, res, next) => {
+    const key = keyOf(req);
+    if (!key) return next();
+    try {
+      const r = await limiter.consume(key);
+      res.set('RateLimit-Limit', String(pointsPerMinute));
+      res.set('RateLimit-Remaining', String(r.remainingPoints));
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+      res.set('Retry-After', String(seconds));
+      throw new AppError('rate_limited', 'rate_limited', `Too many requests for this API key; retry after ${seconds} s`, { retryAfterSeconds: seconds });
+    }
+    next();
+  };
+}

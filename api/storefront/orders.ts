@@ -1,0 +1,52 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../../db';
+import type { CodeVault } from '../../lib/code-vault';
+import { notFound } from '../../lib/errors';
+import { acceptOrder } from '../../orders/accept-order';
+import type { FulfilmentClient } from '../../orders/fulfilment-client';
+import { loadOrderView } from '../../orders/order-view';
+import { CancelRequestSchema, OrderRequestSchema } from '../../orders/validators';
+import { parseOrThrow } from '../errors';
+
+// Storefront orders: thin handlers; the flow lives in orders/.
+export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient }) {
+  const { db, vault, fulfilment } = deps;
+  const router = Router();
+  const idParam = z.object({ id: z.uuid() });
+
+  router.post('/', async (req, res) => {
+    const body = parseOrThrow(OrderRequestSchema, req.body ?? undefined);
+    const storefront = req.storefront!;
+    const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.start(id));
+    const order = await loadOrderView(db, vault, { id: orderId, storefrontId: storefront.id });
+    res.status(created ? 202 : 200).location(`/v1/orders/${orderId}`).json(order);
+  });
+
+  router.get('/', async (req, res) => {
+    const { externalRef } = parseOrThrow(z.object({ externalRef: z.string().trim().min(1).max(128) }).strict(), req.query, 'query');
+    const order = await loadOrderView(db, vault, { externalRef, storefrontId: req.storefront!.id });
+    if (!order) throw notFound('Order');
+    res.json(order);
+  });
+
+  router.get('/:id', async (req, res) => {
+    const parsed = idParam.safeParse(req.params);
+    // Another storefront's order and a malformed id look the same: not found.
+    const order = parsed.success ? await loadOrderView(db, vault, { id: parsed.data.id, storefrontId: req.storefront!.id }) : undefined;
+    if (!order) throw notFound('Order');
+    const live = req.query.live === 'true' ? await fulfilment.state(order.id) : undefined;
+    res.json(live ? { ...order, workflow: live } : order);
+  });
+
+  router.post('/:id/cancel', async (req, res) => {
+    const parsed = idParam.safeParse(req.params);
+    const exists = parsed.success && (await db('orders').where({ id: parsed.data.id, storefront_id: req.storefront!.id }).first('id'));
+    if (!exists) throw notFound('Order');
+    const { reason } = parseOrThrow(CancelRequestSchema, req.body ?? {});
+    await fulfilment.cancel(parsed.data!.id, reason ?? 'cancelled by the storefront');
+    res.json(await loadOrderView(db, vault, { id: parsed.data!.id, storefrontId: req.storefront!.id }));
+  });
+
+  return router;
+}

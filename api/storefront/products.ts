@@ -1,0 +1,23 @@
+import { Router } from 'express';
+import type { Db } from '../../db';
+
+// The catalogue a storefront can sell, with how many units can still be promised.
+export function storefrontProductsRouter(db: Db) {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    const rows = await db('skus').where({ merchant_id: req.storefront!.merchantId, active: true }).orderBy('code');
+    res.json({
+      data: rows.map((s) => ({
+        sku: s.code,
+        name: s.name,
+        currency: s.currency,
+        faceValue: s.face_value,
+        price: s.price,
+        fulfilmentMode: s.fulfilment_mode,
+        maxPerOrder: s.max_per_order,
+        available: s.stock_available,
+      })),
+    });
+  });
+  return router;
+}

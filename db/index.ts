@@ -1,0 +1,38 @@
+import knex, { Knex } from 'knex';
+import pg from 'pg';
+import * as initialSchema from './migrations/001_initial_schema';
+
+export type Db = Knex;
+
+// pg hands int8 back as strings. Counts and money here are far below 2^53, so take them as
+// numbers, and refuse loudly rather than round if one ever is not.
+pg.types.setTypeParser(pg.types.builtins.INT8, (text: string) => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${text} exceeds the safe integer range`);
+  return n;
+});
+
+export function createDb(connectionString: string, poolMax = 10): Db {
+  return knex({
+    client: 'pg',
+    connection: { connectionString, application_name: 'cardflow' },
+    pool: { min: 0, max: poolMax },
+  });
+}
+
+// Migrations are listed in code rather than found on disk, so the same list works under tsx,
+// under jest and from compiled JavaScript.
+const migrations: Record<string, Knex.Migration> = {
+  '001_initial_schema': initialSchema,
+};
+
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const [, applied] = await db.migrate.latest({ migrationSource });
+  return applied as string[];
+}

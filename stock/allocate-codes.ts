@@ -1,0 +1,65 @@
+import type { Db } from '../db';
+import { appendEvent } from '../orders/events';
+
+// Codes are allocated here: each pending unit of an order takes one available code of its SKU.
+// Idempotent: a retry finds the units already allocated and changes nothing. codes.unit_id is
+// UNIQUE, so no code can ever reach two units, even if this logic had a bug.
+
+export class StockShortfall extends Error {
+  constructor(readonly sku: string, readonly missing: number) {
+    super(`SKU ${sku} has ${missing} fewer usable codes than its reservations promised (expired or voided codes)`);
+    this.name = 'StockShortfall';
+  }
+}
+
+export class OrderNotAllocatable extends Error {
+  constructor(status: string) {
+    super(`order is ${status}; codes can be allocated only while it is processing`);
+    this.name = 'OrderNotAllocatable';
+  }
+}
+
+export async function allocateCodes(db: Db, orderId: string): Promise<{ units: number; newlyAllocated: number }> {
+  return db.transaction(async (trx) => {
+    // The order row lock serialises two attempts of this same step.
+    const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
+    if (!order) throw new Error(`order ${orderId} does not exist`);
+    const pending = await trx('order_units as u')
+      .join('skus as s', 's.id', 'u.sku_id')
+      .where({ 'u.order_id': orderId, 'u.status': 'pending' })
+      .orderBy(['u.sku_id', 'u.order_item_id', 'u.seq'])
+      .select('u.id', 'u.sku_id', 's.code as sku_code');
+    const total = await trx('order_units').where({ order_id: orderId }).count<{ count: number }[]>('* as count');
+    if (pending.length === 0) return { units: Number(total[0].count), newlyAllocated: 0 };
+    if (order.status !== 'processing') throw new OrderNotAllocatable(order.status);
+
+    const bySku = new Map<string, typeof pending>();
+    for (const u of pending) bySku.set(u.sku_id, [...(bySku.get(u.sku_id) ?? []), u]);
+
+    for (const [skuId, units] of bySku) {
+      // SKIP LOCKED: concurrent orders of one SKU take different codes instead of queueing.
+      // Soonest expiry first; expired codes are never handed out.
+      const codes = await trx('codes')
+        .where({ sku_id: skuId, status: 'available' })
+        .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', trx.fn.now()))
+        .orderByRaw('expires_at ASC NULLS LAST, id ASC')
+        .limit(units.length)
+        .forUpdate()
+        .skipLocked()
+        .select('id');
+      if (codes.length < units.length) throw new StockShortfall(units[0].sku_code, units.length - codes.length);
+
+      const pairs = units.map((u, i) => [codes[i].id, u.id]);
+      await trx.raw(
+        `UPDATE codes SET status = 'allocated', unit_id = v.unit_id::uuid, allocated_at = now()
+           FROM (VALUES ${pairs.map(() => '(?, ?)').join(', ')}) AS v(code_id, unit_id)
+          WHERE codes.id = v.code_id::uuid`,
+        pairs.flat(),
+      );
+      await trx('order_units').whereIn('id', units.map((u) => u.id)).update({ status: 'allocated' });
+    }
+    await trx('reservations').where({ order_id: orderId, status: 'held' }).update({ status: 'consumed', updated_at: trx.fn.now() });
+    await appendEvent(trx, orderId, 'codes_allocated', { units: pending.length });
+    return { units: Number(total[0].count), newlyAllocated: pending.length };
+  });
+}

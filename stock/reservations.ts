@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import { conflict } from '../lib/errors';
+
+// Stock is reserved here. skus.stock_available counts units that can still be promised
+// (available codes minus held reservations); a CHECK keeps it >= 0, so two orders can never
+// both take the last code, whatever the concurrency. The row lock is held only until the
+// accepting transaction commits.
+
+export async function reserveStock(
+  trx: Knex.Transaction,
+  sku: { id: string; code: string },
+  quantity: number,
+): Promise<void> {
+  const taken = await trx('skus')
+    .where({ id: sku.id })
+    .andWhere('stock_available', '>=', quantity)
+    .decrement('stock_available', quantity);
+  if (taken === 0) {
+    const row = await trx('skus').where({ id: sku.id }).first('stock_available');
+    throw conflict('sold_out', `SKU ${sku.code} is sold out`, {
+      sku: sku.code,
+      requested: quantity,
+      available: row?.stock_available ?? 0,
+    });
+  }
+}
+
+/**
+ * Gives back whatever an order still holds (idempotent: a second call finds nothing held).
+ * Returns the number of units released.
+ */
+export async function releaseReservations(trx: Knex.Transaction, orderId: string): Promise<number> {
+  const held = await trx('reservations')
+    .where({ order_id: orderId, status: 'held' })
+    .forUpdate()
+    .select('id', 'sku_id', 'quantity');
+  // Lock SKU rows in a fixed order, as acceptance does, so the two never deadlock.
+  held.sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1));
+  let released = 0;
+  for (const r of held) {
+    await trx('skus').where({ id: r.sku_id }).increment('stock_available', r.quantity);
+    await trx('reservations').where({ id: r.id }).update({ status: 'released', updated_at: trx.fn.now() });
+    released += r.quantity;
+  }
+  await trx('order_units').where({ order_id: orderId, status: 'pending' }).update({ status: 'released' });
+  return released;
+}

@@ -1,0 +1,44 @@
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { exitWithParent, onShutdown } from '../lib/process';
+import { connectServices } from '../lib/services';
+import { FulfilmentClient } from '../orders/fulfilment-client';
+import { createOrderWorker } from './create-worker';
+import { startReconciler } from './reconciler';
+
+// The worker process: runs order workflows and their activities. Scale out by running more.
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL, 'worker');
+  const services = await connectServices(config, log);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const worker = await createOrderWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({ db: services.db, vault: services.vault }),
+    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+  });
+  const stopReconciler = startReconciler({
+    db: services.db,
+    fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log),
+    log,
+  });
+  exitWithParent();
+  onShutdown(async () => {
+    stopReconciler();
+    worker.shutdown();
+  }, log);
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  await worker.run(); // resolves once shutdown has drained in-flight tasks
+  await connection.close();
+  await services.close();
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

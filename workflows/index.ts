@@ -1,0 +1,1 @@
+export { fulfilOrder } from './fulfil-order';
