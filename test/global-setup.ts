@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startEmbeddedPostgres } from '../db/embedded-postgres';
+import { startTemporalDevServer } from '../lib/temporal-dev-server';
+
+// Once per test run: a real Postgres (embedded, unless DATABASE_URL names one), a real Temporal
+// dev server (unless TEMPORAL_ADDRESS names one) and the workflow bundle. Each test file then
+// makes its own database and task queue (test/harness.ts), so files run in parallel.
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function globalSetup() {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cardflow-test-'));
+  fs.chmodSync(scratch, 0o755); // the embedded Postgres may run as its own system user
+  const stops: (() => Promise<void>)[] = [];
+  (globalThis as { __cardflowStops?: typeof stops }).__cardflowStops = stops;
+  stops.push(async () => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  if (!process.env.DATABASE_URL) {
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres'), port: await freePort(), database: 'postgres', persistent: false });
+    stops.push(() => pg.stop());
+    process.env.DATABASE_URL = pg.url;
+  }
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const temporal = await startTemporalDevServer({ port: await freePort() });
+    stops.push(() => temporal.stop());
+    process.env.TEMPORAL_ADDRESS = temporal.address;
+  }
+
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+  const bundlePath = path.join(scratch, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+  process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE = bundlePath;
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error };

@@ -1,0 +1,193 @@
+import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createActivities, type Activities } from '../activities';
+import { createApp } from '../api/app';
+import { createDb, migrateToLatest, type Db } from '../db';
+import { createMerchant, createSku, type NewMerchant } from '../db/seed';
+import { CodeVault } from '../lib/code-vault';
+import { createLogger } from '../lib/logger';
+import { FulfilmentClient } from '../orders/fulfilment-client';
+import { importCodes } from '../stock/import-codes';
+import { createOrderWorker } from '../worker/create-worker';
+
+// A whole Cardflow per test file, from real parts: its own database on the test Postgres, its
+// own task queue on the test Temporal server, a worker and the API on an ephemeral port.
+
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // already installed in this process
+}
+
+export const log = createLogger('silent', 'test');
+
+export function newVault(): CodeVault {
+  return new CodeVault({
+    encryptionKeys: [{ id: 'test1', key: crypto.randomBytes(32) }],
+    fingerprintKey: crypto.randomBytes(32),
+  });
+}
+
+export async function createTestDatabase(): Promise<Db> {
+  const serverUrl = process.env.DATABASE_URL!;
+  const name = `cardflow_test_${crypto.randomBytes(6).toString('hex')}`;
+  const admin = createDb(serverUrl, 1);
+  await admin.raw(`CREATE DATABASE ${name}`);
+  await admin.destroy();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = createDb(url.toString(), 20);
+  await migrateToLatest(db);
+  return db;
+}
+
+export interface TestSystem {
+  db: Db;
+  vault: CodeVault;
+  client: Client;
+  taskQueue: string;
+  baseUrl: string;
+  merchant: NewMerchant;
+  fulfilment: FulfilmentClient;
+  activities: Activities;
+  /** Starts a worker on this system's task queue; the default one is started for you. */
+  startWorker(activities?: Activities): Promise<{ worker: Worker; stopped: Promise<void> }>;
+  stopWorker(): Promise<void>;
+  api(method: string, path: string, opts?: { body?: unknown; key?: string | null; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  addSku(code: string, opts?: { codes?: number; price?: number; cost?: number; maxPerOrder?: number; currency?: string }): Promise<string[]>;
+  waitForOrder(orderId: string, statuses: string[], timeoutMs?: number): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSystem(opts: { worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number } = {}): Promise<TestSystem> {
+  const db = await createTestDatabase();
+  const vault = newVault();
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const client = new Client({ connection });
+  const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
+  const fulfilment = new FulfilmentClient(client, taskQueue, log);
+  const merchant = await createMerchant(db, vault, {
+    name: 'Test Merchant',
+    ownerEmail: `owner-${crypto.randomBytes(4).toString('hex')}@example.com`,
+    webhookUrl: opts.webhookUrl,
+    riskMaxOrderAmount: opts.riskMaxOrderAmount,
+    riskMaxOrderQuantity: opts.riskMaxOrderQuantity,
+  });
+  const activities = createActivities({ db, vault });
+
+  const app = createApp({
+    db,
+    vault,
+    fulfilment,
+    temporalReachable: async () => void (await connection.workflowService.getSystemInfo({})),
+    log,
+    limits: { maxBodyBytes: 64 * 1024, maxImportBytes: 32 * 1024 * 1024, ratePerMinute: opts.ratePerMinute ?? 100_000 },
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  let current: { worker: Worker; stopped: Promise<void> } | undefined;
+  const startWorker = async (acts: Activities = activities) => {
+    const worker = await createOrderWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: acts,
+      workflowBundlePath: process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE,
+    });
+    current = { worker, stopped: worker.run() };
+    return current;
+  };
+  const stopWorker = async () => {
+    if (!current) return;
+    const { worker, stopped } = current;
+    current = undefined;
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await stopped;
+  };
+  if (opts.worker !== false) await startWorker();
+
+  const system: TestSystem = {
+    db,
+    vault,
+    client,
+    taskQueue,
+    baseUrl,
+    merchant,
+    fulfilment,
+    activities,
+    startWorker,
+    stopWorker,
+    async api(method, path, o = {}) {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      const key = o.key === undefined ? merchant.apiKey : o.key;
+      if (key) headers.authorization = `Bearer ${key}`;
+      let body: string | undefined = o.raw;
+      if (o.body !== undefined) {
+        body = JSON.stringify(o.body);
+        headers['content-type'] = 'application/json';
+      } else if (o.raw !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+      const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async addSku(code, o = {}) {
+      await createSku(db, {
+        merchantId: merchant.merchantId,
+        code,
+        name: `Test ${code}`,
+        faceValue: o.price ?? 1000,
+        price: o.price ?? 1000,
+        cost: o.cost ?? 800,
+        maxPerOrder: o.maxPerOrder,
+        currency: o.currency,
+      });
+      const codes = Array.from({ length: o.codes ?? 0 }, (_, i) => `${code}-CARD-${i}-${crypto.randomBytes(6).toString('hex')}`);
+      if (codes.length) {
+        await importCodes(db, vault, { merchantId: merchant.merchantId, sku: code, content: codes.map((c, i) => `${c},PIN${i}`).join('\n'), format: 'csv', importedBy: 'test' });
+      }
+      return codes;
+    },
+    async waitForOrder(orderId, statuses, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await system.api('GET', `/v1/orders/${orderId}`);
+        if (statuses.includes(res.body?.status)) return res.body;
+        if (Date.now() > deadline) throw new Error(`order ${orderId} is ${res.body?.status}, not ${statuses.join('/')}, after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async stop() {
+      await stopWorker();
+      await new Promise((r) => server.close(r));
+      await nativeConnection.close();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+  return system;
+}
+
+/** Orders, reservations and stock counters: what bad input must leave unchanged. */
+export async function snapshot(db: Db) {
+  const count = async (table: string) => Number((await db(table).count<{ c: number }[]>('* as c'))[0].c);
+  return {
+    orders: await count('orders'),
+    units: await count('order_units'),
+    reservations: await count('reservations'),
+    events: await count('order_events'),
+    stock: await db('skus').orderBy('code').select('code', 'stock_available'),
+  };
+}
