@@ -1,0 +1,163 @@
+import { snapshot, startTestSystem, type TestSystem } from './harness';
+
+// Acceptance: idempotency, sold out, and no oversell under concurrency.
+
+async function workflowsOnQueue(sys: TestSystem): Promise<number> {
+  let n = 0;
+  for await (const _ of sys.client.workflow.list({ query: `TaskQueue = '${sys.taskQueue}'` })) n++;
+  return n;
+}
+
+describe('accepting orders', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+  });
+  afterAll(() => sys.stop());
+
+  test('when the same externalRef is submitted again with the same body, then the original order comes back and nothing more is reserved', async () => {
+    await sys.addSku('IDEM-1', { codes: 3 });
+    const body = { externalRef: 'idem-1', items: [{ sku: 'IDEM-1', quantity: 1 }], buyer: { email: 'a@example.com' } };
+    const first = await sys.api('POST', '/v1/orders', { body });
+    expect(first.status).toBe(202);
+    const before = await snapshot(sys.db);
+
+    const again = await sys.api('POST', '/v1/orders', { body });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    expect(await snapshot(sys.db)).toEqual(before);
+    await sys.waitForOrder(first.body.id, ['delivered']);
+  });
+
+  test('when the same externalRef comes with a different body, then 409 idempotency_conflict and nothing changes', async () => {
+    await sys.addSku('IDEM-2', { codes: 3 });
+    const first = await sys.api('POST', '/v1/orders', { body: { externalRef: 'idem-2', items: [{ sku: 'IDEM-2', quantity: 1 }] } });
+    await sys.waitForOrder(first.body.id, ['delivered']);
+    const before = await snapshot(sys.db);
+
+    const different = await sys.api('POST', '/v1/orders', { body: { externalRef: 'idem-2', items: [{ sku: 'IDEM-2', quantity: 2 }] } });
+    expect(different.status).toBe(409);
+    expect(different.body.error).toMatchObject({ code: 'idempotency_conflict', details: { externalRef: 'idem-2', orderId: first.body.id } });
+    expect(await snapshot(sys.db)).toEqual(before);
+  });
+
+  test('when many submissions of one externalRef race, then exactly one order exists', async () => {
+    await sys.addSku('IDEM-3', { codes: 10 });
+    const body = { externalRef: 'idem-race', items: [{ sku: 'IDEM-3', quantity: 1 }] };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => sys.api('POST', '/v1/orders', { body })));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(19);
+    const sku = await sys.db('skus').where({ code: 'IDEM-3' }).first();
+    expect(sku.stock_available).toBe(9);
+  });
+
+  test('when a SKU is sold out, then 409 sold_out at once, no workflow is started and nothing is reserved', async () => {
+    await sys.addSku('RARE', { codes: 1 });
+    const taken = await sys.api('POST', '/v1/orders', { body: { externalRef: 'rare-1', items: [{ sku: 'RARE', quantity: 1 }] } });
+    await sys.waitForOrder(taken.body.id, ['delivered']);
+    const before = await snapshot(sys.db);
+    const workflowsBefore = await workflowsOnQueue(sys);
+    expect(workflowsBefore).toBeGreaterThan(0); // the count below can see workflows at all
+
+    const late = await sys.api('POST', '/v1/orders', { body: { externalRef: 'rare-2', items: [{ sku: 'RARE', quantity: 1 }] } });
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: 'sold_out', details: { sku: 'RARE', requested: 1, available: 0 } });
+    expect(await snapshot(sys.db)).toEqual(before);
+    expect(await workflowsOnQueue(sys)).toBe(workflowsBefore);
+    expect(await sys.db('orders').where({ external_ref: 'rare-2' }).first()).toBeUndefined();
+  });
+
+  test('when one item of a multi-item order is sold out, then nothing of the other item stays reserved', async () => {
+    await sys.addSku('PAIR-A', { codes: 5 });
+    await sys.addSku('PAIR-B', { codes: 1 });
+    const before = await snapshot(sys.db);
+    const res = await sys.api('POST', '/v1/orders', {
+      body: { externalRef: 'pair-1', items: [{ sku: 'PAIR-A', quantity: 2 }, { sku: 'PAIR-B', quantity: 2 }] },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('sold_out');
+    expect(await snapshot(sys.db)).toEqual(before);
+  });
+
+  test('when 300 orders race for 100 codes, then exactly 100 are delivered, 200 are sold out, and no code reaches two units', async () => {
+    await sys.addSku('FLASH', { codes: 100 });
+    const answers = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => sys.api('POST', '/v1/orders', { body: { externalRef: `flash-${i}`, items: [{ sku: 'FLASH', quantity: 1 }] } })),
+    );
+    const accepted = answers.filter((a) => a.status === 202);
+    const soldOut = answers.filter((a) => a.status === 409 && a.body.error.code === 'sold_out');
+    expect(accepted).toHaveLength(100);
+    expect(soldOut).toHaveLength(200);
+
+    for (const a of accepted) await sys.waitForOrder(a.body.id, ['delivered'], 60_000);
+
+    const sku = await sys.db('skus').where({ code: 'FLASH' }).first();
+    const units = await sys.db('order_units').where({ sku_id: sku.id });
+    const codes = await sys.db('codes').where({ sku_id: sku.id });
+    const deliveries = await sys.db('deliveries as d').join('codes as c', 'c.id', 'd.code_id').where('c.sku_id', sku.id).select('d.*');
+    expect(units).toHaveLength(100);
+    expect(units.every((u) => u.status === 'delivered')).toBe(true);
+    expect(deliveries).toHaveLength(100);
+    expect(new Set(deliveries.map((d) => d.code_id)).size).toBe(100);
+    expect(new Set(deliveries.map((d) => d.unit_id)).size).toBe(100);
+    expect(codes.filter((c) => c.status === 'allocated')).toHaveLength(100);
+    expect(sku.stock_available).toBe(0);
+    const held = await sys.db('reservations').where({ sku_id: sku.id, status: 'held' });
+    expect(held).toHaveLength(0);
+  });
+});
+
+describe('cancelling and risk', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    // No worker at first: orders wait before their risk check, where they can be cancelled.
+    sys = await startTestSystem({ worker: false, riskMaxOrderQuantity: 5 });
+    await sys.addSku('CANCEL-ME', { codes: 10 });
+  });
+  afterAll(() => sys.stop());
+
+  test('when a storefront cancels an order before it holds codes, then it is cancelled and its stock is released', async () => {
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'cancel-1', items: [{ sku: 'CANCEL-ME', quantity: 3 }] } });
+    expect(placed.status).toBe(202);
+    expect((await sys.db('skus').where({ code: 'CANCEL-ME' }).first()).stock_available).toBe(7);
+
+    const cancelling = sys.api('POST', `/v1/orders/${placed.body.id}/cancel`, { body: { reason: 'buyer changed their mind' } });
+    await new Promise((r) => setTimeout(r, 300));
+    await sys.startWorker();
+    const res = await cancelling;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'cancelled', reason: 'buyer changed their mind' });
+    expect(res.body.items[0].units.every((u: any) => u.status === 'released' && u.code === null)).toBe(true);
+    expect((await sys.db('skus').where({ code: 'CANCEL-ME' }).first()).stock_available).toBe(10);
+    expect(res.body.timeline.map((e: any) => e.type)).toEqual(['accepted', 'risk_checked', 'cancelled']);
+  });
+
+  test('when a delivered order is cancelled, then 409 not_cancellable and it stays delivered', async () => {
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'cancel-2', items: [{ sku: 'CANCEL-ME', quantity: 1 }] } });
+    await sys.waitForOrder(placed.body.id, ['delivered']);
+    const res = await sys.api('POST', `/v1/orders/${placed.body.id}/cancel`, { body: {} });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('not_cancellable');
+    expect((await sys.api('GET', `/v1/orders/${placed.body.id}`)).body.status).toBe('delivered');
+  });
+
+  test('when an order breaks the risk policy, then it is cancelled with the reason and its stock released', async () => {
+    const before = (await sys.db('skus').where({ code: 'CANCEL-ME' }).first()).stock_available;
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'risky-1', items: [{ sku: 'CANCEL-ME', quantity: 6 }] } });
+    expect(placed.status).toBe(202);
+    const order = await sys.waitForOrder(placed.body.id, ['cancelled']);
+    expect(order.reason).toMatch(/^risk_rejected: order has 6 units, over the per-order cap of 5/);
+    expect(order.risk).toMatchObject({ decision: 'reject' });
+    expect((await sys.db('skus').where({ code: 'CANCEL-ME' }).first()).stock_available).toBe(before);
+  });
+
+  test('when the buyer is on the blocklist, then the order is cancelled and says why', async () => {
+    await sys.db('risk_blocklist').insert({ id: crypto.randomUUID(), merchant_id: sys.merchant.merchantId, kind: 'email', value: 'fraud@example.com', reason: 'chargebacks' });
+    const placed = await sys.api('POST', '/v1/orders', {
+      body: { externalRef: 'risky-2', items: [{ sku: 'CANCEL-ME', quantity: 1 }], buyer: { email: 'Fraud@Example.com' } },
+    });
+    const order = await sys.waitForOrder(placed.body.id, ['cancelled']);
+    expect(order.reason).toBe('risk_rejected: buyer email is on the blocklist (chargebacks)');
+  });
+});
