@@ -1,0 +1,139 @@
+import { Context } from '@temporalio/activity';
+import { acceptOrder } from '../orders/accept-order';
+import { allocateCodes } from '../stock/allocate-codes';
+import { startReconciler } from '../worker/reconciler';
+import { log, startTestSystem, type TestSystem } from './harness';
+
+// Crashes, retries and secrets: the order survives a lost worker with the same codes, a
+// repeated step changes nothing, and no code leaks into Temporal history or a database row.
+
+async function unitCodes(sys: TestSystem, orderId: string) {
+  return sys.db('order_units as u')
+    .leftJoin('codes as c', 'c.unit_id', 'u.id')
+    .where('u.order_id', orderId)
+    .orderBy('u.seq')
+    .select('u.id as unit', 'c.id as code');
+}
+
+describe('durability', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ worker: false });
+  });
+  afterAll(() => sys.stop());
+
+  test('when the worker stops after allocation and a new one starts, then the order completes with the same codes', async () => {
+    await sys.addSku('DURABLE', { codes: 6 });
+    let reachedDelivery!: () => void;
+    const reached = new Promise<void>((r) => (reachedDelivery = r));
+    // The first worker gets as far as delivery and then never finishes it.
+    await sys.startWorker({
+      ...sys.activities,
+      deliverOrder: async () => {
+        reachedDelivery();
+        await Context.current().cancelled;
+        throw new Error('unreachable');
+      },
+    });
+
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'durable-1', items: [{ sku: 'DURABLE', quantity: 2 }] } });
+    expect(placed.status).toBe(202);
+    await reached;
+    const allocated = await unitCodes(sys, placed.body.id);
+    expect(allocated.every((u) => u.code)).toBe(true);
+
+    await sys.stopWorker();
+    expect((await sys.api('GET', `/v1/orders/${placed.body.id}`)).body.status).toBe('processing');
+
+    await sys.startWorker();
+    const order = await sys.waitForOrder(placed.body.id, ['delivered'], 45_000);
+    expect(await unitCodes(sys, placed.body.id)).toEqual(allocated);
+    expect(order.items[0].units.every((u: any) => u.code?.number)).toBe(true);
+    const sku = await sys.db('skus').where({ code: 'DURABLE' }).first();
+    expect(await sys.db('codes').where({ sku_id: sku.id, status: 'allocated' })).toHaveLength(2);
+    expect(sku.stock_available).toBe(4);
+  });
+
+  test('when the allocation step runs again (a retry after a crash), then the units keep the codes they had', async () => {
+    await sys.stopWorker();
+    await sys.addSku('RETRY', { codes: 5 });
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'retry-1', items: [{ sku: 'RETRY', quantity: 3 }] } });
+    await sys.activities.checkRisk(placed.body.id);
+
+    const first = await allocateCodes(sys.db, placed.body.id);
+    const codes = await unitCodes(sys, placed.body.id);
+    const second = await allocateCodes(sys.db, placed.body.id);
+    expect(first).toEqual({ units: 3, newlyAllocated: 3 });
+    expect(second).toEqual({ units: 3, newlyAllocated: 0 });
+    expect(await unitCodes(sys, placed.body.id)).toEqual(codes);
+    expect(new Set(codes.map((c) => c.code)).size).toBe(3);
+
+    // And concurrent attempts of the same step still give each unit exactly one code.
+    await sys.addSku('RETRY-2', { codes: 5 });
+    const other = await sys.api('POST', '/v1/orders', { body: { externalRef: 'retry-2', items: [{ sku: 'RETRY-2', quantity: 2 }] } });
+    await sys.activities.checkRisk(other.body.id);
+    const results = await Promise.all([allocateCodes(sys.db, other.body.id), allocateCodes(sys.db, other.body.id), allocateCodes(sys.db, other.body.id)]);
+    expect(results.map((r) => r.newlyAllocated).sort()).toEqual([0, 0, 2]);
+    const sku = await sys.db('skus').where({ code: 'RETRY-2' }).first();
+    expect(await sys.db('codes').where({ sku_id: sku.id, status: 'allocated' })).toHaveLength(2);
+  });
+
+  test('when an accepted order never got its workflow (Temporal was down), then the reconciler starts it', async () => {
+    await sys.addSku('ORPHAN', { codes: 2 });
+    // Accept with a start function that fails, as when Temporal is unreachable.
+    const { orderId } = await acceptOrder(sys.db, { id: sys.merchant.storefrontId, merchantId: sys.merchant.merchantId }, { externalRef: 'orphan-1', items: [{ sku: 'ORPHAN', quantity: 1 }], buyer: {} }, async () => undefined);
+    await sys.startWorker();
+    const stop = startReconciler({ db: sys.db, fulfilment: sys.fulfilment, log, intervalMs: 200, graceSeconds: 0 });
+    try {
+      await sys.waitForOrder(orderId, ['delivered']);
+    } finally {
+      stop();
+    }
+  });
+});
+
+describe('secrets', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+  });
+  afterAll(() => sys.stop());
+
+  /** Every string in a value, with byte arrays (Temporal payloads) read as UTF-8. */
+  function texts(value: unknown, out: string[] = []): string[] {
+    if (typeof value === 'string') out.push(value);
+    else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+    else if (Array.isArray(value)) value.forEach((v) => texts(v, out));
+    else if (value && typeof value === 'object') Object.values(value).forEach((v) => texts(v, out));
+    return out;
+  }
+
+  test('when an order is delivered, then neither its Temporal history nor any database row holds a code in plaintext', async () => {
+    await sys.addSku('SECRET', { codes: 3 });
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'secret-1', items: [{ sku: 'SECRET', quantity: 2 }] } });
+    const handle = sys.client.workflow.getHandle(placed.body.id);
+    await handle.result();
+    const order = (await sys.api('GET', `/v1/orders/${placed.body.id}`)).body;
+    const secrets = order.items[0].units.flatMap((u: any) => [u.code.number, u.code.pin]);
+    expect(secrets).toHaveLength(4);
+
+    const history = texts(await handle.fetchHistory()).join('\n');
+    expect(history).toContain(placed.body.id); // the search does see payloads
+    for (const s of secrets) expect(history).not.toContain(s);
+
+    const tables: string[] = (await sys.db('pg_tables').where({ schemaname: 'public' }).pluck('tablename')) as string[];
+    let rows = '';
+    for (const table of tables) {
+      const result = await sys.db.raw(`SELECT coalesce(string_agg(row_to_json(t)::text, E'\\n'), '') AS dump FROM "${table}" t`);
+      rows += result.rows[0].dump;
+    }
+    expect(rows).toContain(secrets[0].slice(-4)); // the mask is there: the dump covers codes
+    for (const s of secrets) {
+      expect(rows).not.toContain(s);
+      expect(rows).not.toContain(Buffer.from(s).toString('hex'));
+    }
+    expect(rows).not.toContain(sys.merchant.webhookSecret);
+    expect(rows).not.toContain(sys.merchant.apiKey);
+    expect(rows).not.toContain(sys.merchant.adminToken);
+  });
+});
