@@ -1,0 +1,163 @@
+import { createMerchant, createStorefront, createSku } from '../db/seed';
+import { snapshot, startTestSystem, type TestSystem } from './harness';
+
+// Bad input always gets a clear 4xx in the one error shape, and changes nothing.
+
+describe('bad input to the storefront API', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    await sys.addSku('GOOD', { codes: 5, maxPerOrder: 3 });
+    await sys.addSku('USD-CARD', { codes: 5, currency: 'USD' });
+    await sys.db('skus').insert({
+      id: crypto.randomUUID(), merchant_id: sys.merchant.merchantId, code: 'OFF-SALE', name: 'Retired card', currency: 'CNY',
+      face_value: 100, price: 100, cost: 50, fulfilment_mode: 'stock', active: false,
+    });
+    await sys.db('skus').insert({
+      id: crypto.randomUUID(), merchant_id: sys.merchant.merchantId, code: 'TOPUP', name: 'Direct top-up', currency: 'CNY',
+      face_value: 100, price: 100, cost: 50, fulfilment_mode: 'topup',
+    });
+  });
+  afterAll(() => sys.stop());
+
+  const order = (over: Record<string, unknown> = {}) => ({ externalRef: `bad-${Math.random()}`, items: [{ sku: 'GOOD', quantity: 1 }], ...over });
+
+  const cases: [string, { raw?: string; body?: unknown; headers?: Record<string, string> }, number, string][] = [
+    ['malformed JSON', { raw: '{"externalRef": "x", "items": [' }, 400, 'malformed_json'],
+    ['a JSON array instead of an object', { raw: '[]' }, 400, 'validation_failed'],
+    ['no body at all', { raw: '' }, 400, 'validation_failed'],
+    ['missing externalRef', { body: { items: [{ sku: 'GOOD', quantity: 1 }] } }, 400, 'validation_failed'],
+    ['missing items', { body: { externalRef: 'x' } }, 400, 'validation_failed'],
+    ['empty items', { body: order({ items: [] }) }, 400, 'validation_failed'],
+    ['zero quantity', { body: order({ items: [{ sku: 'GOOD', quantity: 0 }] }) }, 400, 'validation_failed'],
+    ['negative quantity', { body: order({ items: [{ sku: 'GOOD', quantity: -2 }] }) }, 400, 'validation_failed'],
+    ['fractional quantity', { body: order({ items: [{ sku: 'GOOD', quantity: 1.5 }] }) }, 400, 'validation_failed'],
+    ['huge quantity', { body: order({ items: [{ sku: 'GOOD', quantity: 1e9 }] }) }, 400, 'validation_failed'],
+    ['quantity as a string', { body: order({ items: [{ sku: 'GOOD', quantity: '1' }] }) }, 400, 'validation_failed'],
+    ['an unknown field', { body: order({ coupon: 'FREE' }) }, 400, 'validation_failed'],
+    ['a misspelt item field', { body: order({ items: [{ sku: 'GOOD', quantiy: 1 }] }) }, 400, 'validation_failed'],
+    ['the same SKU twice', { body: order({ items: [{ sku: 'GOOD', quantity: 1 }, { sku: 'GOOD', quantity: 1 }] }) }, 400, 'validation_failed'],
+    ['a malformed buyer email', { body: order({ buyer: { email: 'not-an-email' } }) }, 400, 'validation_failed'],
+    ['a malformed buyer IP', { body: order({ buyer: { ip: '999.1.1.1' } }) }, 400, 'validation_failed'],
+    ['an unknown SKU', { body: order({ items: [{ sku: 'NOPE', quantity: 1 }] }) }, 400, 'unknown_sku'],
+    ['a SKU that is off sale', { body: order({ items: [{ sku: 'OFF-SALE', quantity: 1 }] }) }, 400, 'sku_unavailable'],
+    ['a SKU whose fulfilment mode is not served yet', { body: order({ items: [{ sku: 'TOPUP', quantity: 1 }] }) }, 400, 'fulfilment_mode_unsupported'],
+    ['more than the per-order limit of a SKU', { body: order({ items: [{ sku: 'GOOD', quantity: 4 }] }) }, 400, 'quantity_exceeds_limit'],
+    ['items in two currencies', { body: order({ items: [{ sku: 'GOOD', quantity: 1 }, { sku: 'USD-CARD', quantity: 1 }] }) }, 400, 'mixed_currency'],
+    ['a body over the size limit', { body: order({ externalRef: 'x'.repeat(70 * 1024) }) }, 413, 'body_too_large'],
+  ];
+
+  test.each(cases)('when an order has %s, then a clear 4xx and nothing changes', async (_name, req, status, code) => {
+    const before = await snapshot(sys.db);
+    const res = await sys.api('POST', '/v1/orders', req);
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+    expect(typeof res.body.error.message).toBe('string');
+    expect(res.body.error.message.length).toBeGreaterThan(5);
+    expect(await snapshot(sys.db)).toEqual(before);
+  });
+
+  test('when a field is wrong, then the error names the field', async () => {
+    const res = await sys.api('POST', '/v1/orders', { body: order({ items: [{ sku: 'GOOD', quantity: 0 }] }) });
+    expect(res.body.error.details.fields).toEqual([expect.objectContaining({ path: 'items.0.quantity' })]);
+  });
+
+  test.each([
+    ['no Authorization header', null],
+    ['an unknown key', 'cf_sk_not-a-real-key'],
+    ['a malformed header', 'Basic abc'],
+  ])('when a request comes with %s, then 401 and nothing changes', async (_name, key) => {
+    const before = await snapshot(sys.db);
+    const headers = key?.startsWith('Basic') ? { authorization: key } : undefined;
+    const res = await sys.api('POST', '/v1/orders', { body: order(), key: headers ? null : key, headers });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('unauthorized');
+    expect(await snapshot(sys.db)).toEqual(before);
+  });
+
+  test('when a revoked key is used, then 401', async () => {
+    const { apiKey, storefrontId } = await createStorefront(sys.db, sys.vault, { merchantId: sys.merchant.merchantId, name: 'Old shop' });
+    expect((await sys.api('GET', '/v1/products', { key: apiKey })).status).toBe(200);
+    await sys.db('storefront_api_keys').where({ storefront_id: storefrontId }).update({ revoked_at: sys.db.fn.now() });
+    expect((await sys.api('GET', '/v1/products', { key: apiKey })).status).toBe(401);
+  });
+
+  test('when an order id is malformed or unknown, then 404', async () => {
+    expect((await sys.api('GET', '/v1/orders/not-a-uuid')).status).toBe(404);
+    expect((await sys.api('GET', `/v1/orders/${crypto.randomUUID()}`)).body.error.code).toBe('not_found');
+    expect((await sys.api('GET', '/v1/orders?externalRef=never-used')).status).toBe(404);
+    expect((await sys.api('GET', '/v1/orders')).status).toBe(400);
+    expect((await sys.api('GET', '/v1/nowhere')).body.error.code).toBe('route_not_found');
+  });
+});
+
+describe('tenant walls', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    await sys.addSku('SHARED-NAME', { codes: 5 });
+  });
+  afterAll(() => sys.stop());
+
+  test("when another storefront asks for an order, then it is not found, even within the same merchant, and cannot cancel it", async () => {
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'mine-1', items: [{ sku: 'SHARED-NAME', quantity: 1 }] } });
+    await sys.waitForOrder(placed.body.id, ['delivered']);
+    const sibling = await createStorefront(sys.db, sys.vault, { merchantId: sys.merchant.merchantId, name: 'Sibling shop' });
+
+    for (const key of [sibling.apiKey]) {
+      expect((await sys.api('GET', `/v1/orders/${placed.body.id}`, { key })).status).toBe(404);
+      expect((await sys.api('GET', '/v1/orders?externalRef=mine-1', { key })).status).toBe(404);
+      expect((await sys.api('POST', `/v1/orders/${placed.body.id}/cancel`, { key, body: {} })).status).toBe(404);
+    }
+    // Its own externalRef space: the same ref is a new order, not the other shop's.
+    const own = await sys.api('POST', '/v1/orders', { key: sibling.apiKey, body: { externalRef: 'mine-1', items: [{ sku: 'SHARED-NAME', quantity: 1 }] } });
+    expect(own.status).toBe(202);
+    expect(own.body.id).not.toBe(placed.body.id);
+    await sys.client.workflow.getHandle(own.body.id).result();
+  });
+
+  test("when merchant B's storefront orders merchant A's SKU code, then it is unknown and A's stock is untouched", async () => {
+    const b = await createMerchant(sys.db, sys.vault, { name: 'Merchant B', ownerEmail: 'owner@b.example.com' });
+    const before = await snapshot(sys.db);
+    const res = await sys.api('POST', '/v1/orders', { key: b.apiKey, body: { externalRef: 'b-1', items: [{ sku: 'SHARED-NAME', quantity: 1 }] } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('unknown_sku');
+    expect(await snapshot(sys.db)).toEqual(before);
+    expect((await sys.api('GET', '/v1/products', { key: b.apiKey })).body.data).toEqual([]);
+
+    // B's own SKU of the same code is B's alone.
+    await createSku(sys.db, { merchantId: b.merchantId, code: 'SHARED-NAME', name: 'B card', faceValue: 1, price: 1, cost: 1 });
+    const bProducts = (await sys.api('GET', '/v1/products', { key: b.apiKey })).body.data;
+    expect(bProducts).toEqual([expect.objectContaining({ sku: 'SHARED-NAME', name: 'B card', available: 0 })]);
+    const aProducts = (await sys.api('GET', '/v1/products')).body.data;
+    expect(aProducts).toEqual([expect.objectContaining({ sku: 'SHARED-NAME', name: 'Test SHARED-NAME' })]);
+  });
+});
+
+describe('rate limit and health', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ ratePerMinute: 5 });
+  });
+  afterAll(() => sys.stop());
+
+  test('when a key sends more than its per-minute budget, then 429 with Retry-After, and other keys are unaffected', async () => {
+    const answers = [];
+    for (let i = 0; i < 7; i++) answers.push(await sys.api('GET', '/v1/products'));
+    expect(answers.slice(0, 5).every((a) => a.status === 200)).toBe(true);
+    const limited = answers[5];
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+
+    const other = await createStorefront(sys.db, sys.vault, { merchantId: sys.merchant.merchantId, name: 'Other shop' });
+    expect((await sys.api('GET', '/v1/products', { key: other.apiKey })).status).toBe(200);
+  });
+
+  test('when Postgres and Temporal are reachable, then /healthz and /readyz say so', async () => {
+    expect((await sys.api('GET', '/healthz', { key: null })).body).toEqual({ status: 'ok' });
+    const ready = await sys.api('GET', '/readyz', { key: null });
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', postgres: 'ok', temporal: 'ok' });
+  });
+});
