@@ -23,7 +23,9 @@ async function main() {
   log.info({ port: config.PORT }, 'api listening');
   exitWithParent();
   onShutdown(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeIdleConnections(); // keep-alive sockets would otherwise hold close() open
+    await closed;
     await services.close();
   }, log);
 }
