@@ -82,11 +82,13 @@ export function parseEncryptionKeys(text: string): VaultKeys['encryptionKeys'] {
       return { id, key: parseKey(pair.slice(sep + 1), `encryption key ${id}`) };
     });
   if (keys.length === 0) throw new Error('CARDFLOW_ENCRYPTION_KEYS lists no key');
-  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new Error('CARDFLOW_ENCRYPTION_KEYS repeats a key id');
+  const repeated = keys.find((k, i) => keys.findIndex((o) => o.id === k.id) !== i);
+  if (repeated) throw new Error(`CARDFLOW_ENCRYPTION_KEYS repeats the key id "${repeated.id}"`);
   return keys;
 }
 
 export interface VaultSettings {
+  NODE_ENV?: string;
   CARDFLOW_ENCRYPTION_KEYS?: string;
   CARDFLOW_FINGERPRINT_KEY?: string;
   CARDFLOW_DATA_DIR: string;
@@ -106,6 +108,10 @@ export function loadVaultKeys(settings: VaultSettings, onGenerated?: (file: stri
     throw new Error('set both CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY, or neither (for generated local keys)');
   }
   const file = path.join(settings.CARDFLOW_DATA_DIR, 'keys.json');
+  if (settings.NODE_ENV === 'production' && !fs.existsSync(file)) {
+    // Keys generated beside the data in production would be lost with a container, and codes with them.
+    throw new Error('NODE_ENV=production needs CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY');
+  }
   if (!fs.existsSync(file)) {
     fs.mkdirSync(settings.CARDFLOW_DATA_DIR, { recursive: true });
     const generated = {

@@ -36,7 +36,7 @@ export function parseCodes(content: string, format: ImportFormat, now = new Date
       .split(/\r?\n/)
       .forEach((raw, i) => {
         const text = raw.trim();
-        const fields = text.includes('----') ? text.split('----') : text.split(/\t|,|\s+/);
+        const fields = text.includes('----') ? text.split('----') : text.split(/\s*[\t,]\s*|\s+/);
         records.push({ line: i + 1, fields: fields.map((f) => f.trim()) });
       });
   }
@@ -56,15 +56,25 @@ export function parseCodes(content: string, format: ImportFormat, now = new Date
       if (!/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(expiry)) {
         return void errors.push({ line, message: `expiry "${expiry}" is not an ISO date such as 2027-12-31` });
       }
-      // A bare date means the end of that day, UTC.
-      expiresAt = new Date(expiry.length === 10 ? `${expiry}T23:59:59.999Z` : expiry);
-      if (Number.isNaN(expiresAt.getTime())) return void errors.push({ line, message: `expiry "${expiry}" is not a real date` });
+      // A bare date means the end of that day; a time without a zone is UTC, like everything here.
+      const withZone = expiry.length === 10 ? `${expiry}T23:59:59.999Z` : /(Z|[+-]\d{2}:?\d{2})$/.test(expiry) ? expiry : `${expiry}Z`;
+      expiresAt = new Date(withZone.replace(' ', 'T'));
+      if (Number.isNaN(expiresAt.getTime()) || !isCalendarDate(expiry.slice(0, 10))) {
+        return void errors.push({ line, message: `expiry "${expiry}" is not a real date` });
+      }
       if (expiresAt <= now) return void errors.push({ line, message: `the code expired on ${expiry}` });
     }
     const isUrl = /^https?:\/\//i.test(number);
     codes.push({ line, ...(isUrl ? { number, url: number } : { number }), ...(pin ? { pin } : {}), ...(expiresAt ? { expiresAt } : {}) });
   });
   return { codes, errors };
+}
+
+/** Date would roll 2027-02-30 over into March; a real day must survive the round trip. */
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
 export interface ImportRequest {
