@@ -108,13 +108,15 @@ async function main() {
     }
 
     const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, CARDFLOW_DATA_DIR: dataDir, CARDFLOW_SUPERVISED: '1' };
-    const ext = path.extname(__filename); // .ts under tsx, .js when compiled
+    let workerReady!: () => void;
+    const workerPolling = new Promise<void>((resolve) => (workerReady = resolve));
     for (const name of ['worker', 'api'] as const) {
-      const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, '..', name, `main${ext}`)], {
+      const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, '..', name, 'main.ts')], {
         env: childEnv,
-        stdio: 'inherit',
+        stdio: ['inherit', 'inherit', 'inherit', 'ipc'], // the worker says 'ready' over IPC
         detached: true, // its own process group: Ctrl-C reaches it through us, in order
       });
+      child.on('message', (m) => m === 'ready' && workerReady());
       children.push(child);
       child.once('exit', (code, signal) => {
         if (!shuttingDown) {
@@ -134,7 +136,7 @@ async function main() {
     }
 
     const apiUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
-    await waitForReady(`http://127.0.0.1:${config.PORT}/readyz`);
+    await Promise.all([waitForReady(`http://127.0.0.1:${config.PORT}/readyz`), workerPolling]);
     say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     say(`API:              ${apiUrl}`);
     if (temporalUi) say(`Temporal Web UI:  ${temporalUi}`);

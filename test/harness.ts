@@ -100,6 +100,7 @@ export async function startTestSystem(opts: { worker?: boolean; webhookUrl?: str
       taskQueue,
       activities: acts,
       workflowBundlePath: process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE,
+      shutdownGraceTime: '0s', // tests stop workers to play a lost worker
     });
     current = { worker, stopped: worker.run() };
     return current;

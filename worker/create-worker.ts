@@ -1,3 +1,4 @@
+import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 
@@ -9,12 +10,15 @@ export async function createOrderWorker(opts: {
   taskQueue: string;
   activities: Activities;
   workflowBundlePath?: string;
+  /** How long in-flight activities may finish after shutdown begins before they are cancelled. */
+  shutdownGraceTime?: Duration;
 }): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
+    shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -26,16 +26,18 @@ async function main() {
     fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log),
     log,
   });
+  const running = worker.run(); // resolves once shutdown has drained in-flight tasks
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  process.send?.('ready'); // tells `npm start` the worker polls
   exitWithParent();
   onShutdown(async () => {
     stopReconciler();
     worker.shutdown();
+    await running;
+    await connection.close();
+    await services.close();
   }, log);
-  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
-  await worker.run(); // resolves once shutdown has drained in-flight tasks
-  await connection.close();
-  await services.close();
-  process.exit(0);
+  await running;
 }
 
 main().catch((err) => {
