@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+// One order at a time against a running Cardflow (`npm start`): how long the API takes to
+// accept, and how long from acceptance to delivery (the order's own createdAt → deliveredAt,
+// stamped by Postgres, so polling does not blur it).
+//
+//   npm run bench:latency -- [--orders 50] [--sku GAME-100] [--api http://localhost:3000]
+
+const { values } = parseArgs({
+  options: { orders: { type: 'string', default: '50' }, sku: { type: 'string', default: 'GAME-100' }, api: { type: 'string' } },
+});
+const api = values.api ?? `http://localhost:${process.env.PORT ?? 3000}`;
+const credentials = path.join(process.env.CARDFLOW_DATA_DIR ?? '.data', 'demo-credentials.json');
+const key = process.env.CARDFLOW_API_KEY ?? JSON.parse(fs.readFileSync(credentials, 'utf8')).apiKey;
+const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+async function main() {
+  const n = Number(values.orders);
+  const accept: number[] = [];
+  const toDelivered: number[] = [];
+  const run = Date.now().toString(36);
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${api}/v1/orders`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ externalRef: `bench-${run}-${i}`, items: [{ sku: values.sku, quantity: 1 }] }),
+    });
+    accept.push(performance.now() - t0);
+    const placed = (await res.json()) as any;
+    if (res.status !== 202) throw new Error(`order ${i}: HTTP ${res.status} ${JSON.stringify(placed.error)}`);
+    for (;;) {
+      const order = (await (await fetch(`${api}/v1/orders/${placed.id}`, { headers })).json()) as any;
+      if (order.status === 'delivered') {
+        toDelivered.push(Date.parse(order.deliveredAt) - Date.parse(order.createdAt));
+        break;
+      }
+      if (order.status !== 'accepted' && order.status !== 'processing') throw new Error(`order ${i} ended ${order.status}: ${order.reason}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  const row = (name: string, xs: number[]) => `| ${name} | ${pct(xs, 50).toFixed(1)} | ${pct(xs, 95).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`;
+  console.log(`${n} orders, one at a time, SKU ${values.sku}, ${api}\n`);
+  console.log('| ms | p50 | p95 | max |\n| --- | --- | --- | --- |');
+  console.log(row('API accept (POST /v1/orders)', accept));
+  console.log(row('accepted → delivered', toDelivered));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
