@@ -78,6 +78,24 @@ describe('durability', () => {
     expect(await sys.db('codes').where({ sku_id: sku.id, status: 'allocated' })).toHaveLength(2);
   });
 
+  test('when the only codes left have expired, then the order fails with the reason, gets no code, and its reservation is released', async () => {
+    await sys.startWorker();
+    await sys.addSku('STALE', { codes: 1 });
+    const sku = await sys.db('skus').where({ code: 'STALE' }).first();
+    await sys.db('codes').where({ sku_id: sku.id }).update({ expires_at: sys.db.raw("now() - interval '1 minute'") });
+
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'stale-1', items: [{ sku: 'STALE', quantity: 1 }] } });
+    expect(placed.status).toBe(202);
+    const order = await sys.waitForOrder(placed.body.id, ['failed']);
+    expect(order.reason).toMatch(/^StockShortfall: SKU STALE has 1 fewer usable codes/);
+    expect(order.items[0].units).toEqual([expect.objectContaining({ status: 'released', code: null })]);
+    expect(order.timeline.map((e: any) => e.type)).toEqual(['accepted', 'risk_checked', 'failed']);
+    expect(await sys.db('reservations').where({ order_id: order.id }).pluck('status')).toEqual(['released']);
+    expect(await sys.db('codes').where({ sku_id: sku.id }).pluck('status')).toEqual(['available']);
+    expect(await sys.client.workflow.getHandle(order.id).result()).toMatchObject({ status: 'failed', step: 'done' });
+    await sys.stopWorker();
+  });
+
   test('when an accepted order never got its workflow (Temporal was down), then the reconciler starts it', async () => {
     await sys.addSku('ORPHAN', { codes: 2 });
     // Accept with a start function that fails, as when Temporal is unreachable.

@@ -59,6 +59,8 @@ export interface TestSystem {
   api(method: string, path: string, opts?: { body?: unknown; key?: string | null; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   addSku(code: string, opts?: { codes?: number; price?: number; cost?: number; maxPerOrder?: number; currency?: string }): Promise<string[]>;
   waitForOrder(orderId: string, statuses: string[], timeoutMs?: number): Promise<any>;
+  /** Waits for the order's workflow to finish: after delivery it still settles and notifies. */
+  finished(orderId: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -170,6 +172,7 @@ export async function startTestSystem(opts: { worker?: boolean; webhookUrl?: str
         await new Promise((r) => setTimeout(r, 100));
       }
     },
+    finished: (orderId) => client.workflow.getHandle(orderId).result(),
     async stop() {
       await stopWorker();
       await new Promise((r) => server.close(r));

@@ -1,0 +1,64 @@
+import { startTestSystem, type TestSystem } from './harness';
+
+// The invariants do not rest on application code alone: the database itself refuses the
+// writes that would break them, whatever code (or person with psql) attempts them.
+
+describe('database guards behind the invariants', () => {
+  let sys: TestSystem;
+  let orderId: string;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    await sys.addSku('GUARD', { codes: 3 });
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'guard-1', items: [{ sku: 'GUARD', quantity: 1 }] } });
+    orderId = placed.body.id;
+    await sys.client.workflow.getHandle(orderId).result();
+  });
+  afterAll(() => sys.stop());
+
+  const sku = () => sys.db('skus').where({ code: 'GUARD' }).first();
+
+  test('when stock would go below zero, then the write is refused (no oversell)', async () => {
+    const { stock_available } = await sku();
+    expect(stock_available).toBe(2);
+    await expect(sys.db('skus').where({ code: 'GUARD' }).decrement('stock_available', 3)).rejects.toThrow(/skus_no_oversell/);
+    await sys.db('skus').where({ code: 'GUARD' }).decrement('stock_available', 2); // down to exactly zero is fine
+    await sys.db('skus').where({ code: 'GUARD' }).increment('stock_available', 2);
+  });
+
+  test('when a delivered code is given to a second unit, then the write is refused (exactly once)', async () => {
+    const unit = await sys.db('order_units').where({ order_id: orderId }).first();
+    const spare = await sys.db('codes').where({ sku_id: unit.sku_id, status: 'available' }).first();
+    const taken = await sys.db('codes').where({ unit_id: unit.id }).first();
+    expect(taken).toBeDefined();
+    // A second code for the same unit:
+    await expect(sys.db('codes').where({ id: spare.id }).update({ status: 'allocated', unit_id: unit.id })).rejects.toThrow(/codes_unit_id_unique/);
+    // The same code delivered twice:
+    await expect(sys.db('deliveries').insert({ id: crypto.randomUUID(), order_id: orderId, unit_id: unit.id, code_id: taken.id })).rejects.toThrow(/deliveries_unit_id_unique/);
+    // An allocated code without its unit, or an available one with a unit:
+    await expect(sys.db('codes').where({ id: taken.id }).update({ unit_id: null })).rejects.toThrow(/codes_allocated_has_unit/);
+  });
+
+  test('when the same code is stored twice for a SKU, then the write is refused', async () => {
+    const code = await sys.db('codes').whereNotNull('unit_id').first();
+    await expect(sys.db('codes').insert({ ...code, id: crypto.randomUUID(), unit_id: null, status: 'available' })).rejects.toThrow(/codes_sku_id_fingerprint_unique/);
+  });
+
+  test('when an order would be settled twice, then the write is refused', async () => {
+    const settlement = await sys.db('settlements').where({ order_id: orderId }).first();
+    expect(settlement).toMatchObject({ revenue: 1000, cost: 800, gross_profit: 200 });
+    await expect(sys.db('settlements').insert({ ...settlement, id: crypto.randomUUID() })).rejects.toThrow(/settlements_order_id_unique/);
+  });
+
+  test('when the timeline is edited or pruned, then the write is refused (append-only)', async () => {
+    const events = await sys.db('order_events').where({ order_id: orderId });
+    expect(events.length).toBeGreaterThan(3);
+    await expect(sys.db('order_events').where({ id: events[0].id }).update({ type: 'edited' })).rejects.toThrow(/append-only/);
+    await expect(sys.db('order_events').where({ order_id: orderId }).delete()).rejects.toThrow(/append-only/);
+    expect(await sys.db('order_events').where({ order_id: orderId })).toHaveLength(events.length);
+  });
+
+  test('when a storefront reuses an externalRef, then the database refuses a second order', async () => {
+    const order = await sys.db('orders').where({ id: orderId }).first();
+    await expect(sys.db('orders').insert({ ...order, id: crypto.randomUUID() })).rejects.toThrow(/orders_storefront_id_external_ref_unique/);
+  });
+});
