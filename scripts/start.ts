@@ -162,7 +162,31 @@ async function waitForReady(url: string) {
   throw new Error(`the API did not become ready at ${url}`);
 }
 
-main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+/**
+ * A terminal's Ctrl-C signals its whole foreground process group. Run the supervisor in a group
+ * of its own, so that Postgres and the rest hear about it only from the supervisor, in order,
+ * and not all at once (Postgres going first would cut off the worker's draining).
+ */
+function runDetached() {
+  const supervisor = spawn(process.execPath, [...process.execArgv, __filename], {
+    stdio: 'inherit',
+    detached: true,
+    env: { ...process.env, CARDFLOW_SUPERVISOR: '1' },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => supervisor.kill('SIGTERM'));
+  }
+  // npm does not always pass SIGTERM on; when our parent goes away, stop too.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && supervisor.kill('SIGTERM'), 1000).unref();
+  supervisor.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (process.env.CARDFLOW_SUPERVISOR === '1') {
+  main().catch((err) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  });
+} else {
+  runDetached();
+}

@@ -25,12 +25,14 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function startCardflow(env: Record<string, string>): Started {
+/** `ownGroup`: like a terminal, which sends Ctrl-C to the whole foreground process group. */
+function startCardflow(env: Record<string, string>, ownGroup = false): Started {
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownGroup,
   });
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));
@@ -69,7 +71,7 @@ describe('npm start on one machine', () => {
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  test('when started, then an order placed with the printed demo key is delivered; stopped, nothing is left running; started again, the data is still there', async () => {
+  test('when started, then an order placed with the printed demo key is delivered; stopped (SIGTERM, then Ctrl-C), nothing is left running; started again, the data is still there', async () => {
     const first = startCardflow(env);
     try {
       await waitFor('ready', () => first.output().includes('press Ctrl-C to stop'), first);
@@ -113,7 +115,7 @@ describe('npm start on one machine', () => {
       expect(processesOf(dataDir)).toEqual([]);
       await expect(fetch(`${api}/healthz`)).rejects.toThrow();
 
-      const second = startCardflow(env);
+      const second = startCardflow(env, true);
       try {
         await waitFor('ready again', () => second.output().includes('press Ctrl-C to stop'), second);
         expect(second.output()).not.toContain('demo API key:'); // seeded on first start only
@@ -125,8 +127,12 @@ describe('npm start on one machine', () => {
         const described = await new Client({ connection }).workflow.getHandle(id).describe();
         expect(described.status.name).toBe('COMPLETED');
         await connection.close();
+        // Ctrl-C: SIGINT to the whole process group, as a terminal sends it.
+        process.kill(-second.child.pid!, 'SIGINT');
+        expect(await second.exited).toBe(0);
+        expect(second.output()).toContain('[cardflow] stopped');
       } finally {
-        second.child.kill('SIGTERM');
+        if (second.child.exitCode === null) process.kill(-second.child.pid!, 'SIGKILL');
         await second.exited;
       }
       expect(processesOf(dataDir)).toEqual([]);
