@@ -7,6 +7,7 @@ import { adminAuth } from './admin/auth';
 import { adminStockRouter } from './admin/stock';
 import { errorHandler, notFoundHandler } from './errors';
 import { rateLimitPerKey } from './rate-limit';
+import { requestLog } from './request-log';
 import { storefrontAuth } from './storefront/auth';
 import { storefrontOrdersRouter } from './storefront/orders';
 import { storefrontProductsRouter } from './storefront/products';
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(requestLog(log));
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {

@@ -107,7 +107,7 @@ async function main() {
       fs.writeFileSync(credentialsFile, JSON.stringify({ apiKey: demo.apiKey, adminToken: demo.adminToken, webhookSecret: demo.webhookSecret }, null, 2) + '\n', { mode: 0o600 });
     }
 
-    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, CARDFLOW_DATA_DIR: dataDir, CARDFLOW_SUPERVISED: '1' };
+    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, CARDFLOW_DATA_DIR: dataDir, CARDFLOW_SUPERVISED: '1', TZ: 'UTC' };
     let workerReady!: () => void;
     const workerPolling = new Promise<void>((resolve) => (workerReady = resolve));
     for (const name of ['worker', 'api'] as const) {

@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
@@ -12,6 +12,9 @@ import { startReconciler } from './reconciler';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'worker');
+  // The SDK's own chatter (bundler output, state changes) only when debugging.
+  const sdkLevel = config.LOG_LEVEL === 'trace' ? 'TRACE' : config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
+  Runtime.install({ logger: new DefaultLogger(sdkLevel) });
   const services = await connectServices(config, log);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   const worker = await createOrderWorker({
