@@ -6,6 +6,8 @@ import { cancelOrderUpdate, fulfilmentStateQuery, type FulfilmentState } from '.
 // How the API (and the reconciler) talk to an order's workflow. workflowId = order id, so
 // starting twice is harmless: a running workflow is reused, a finished one is left alone.
 
+const START_DEADLINE_MS = 3000;
+
 export class FulfilmentClient {
   constructor(
     private readonly client: Client,
@@ -16,13 +18,16 @@ export class FulfilmentClient {
   /** Never throws: the order is already durable, and the reconciler retries a failed start. */
   async start(orderId: string): Promise<void> {
     try {
-      await this.client.workflow.start('fulfilOrder', {
-        workflowId: orderId,
-        taskQueue: this.taskQueue,
-        args: [{ orderId }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      // Bounded: with Temporal down, gRPC would keep retrying while the storefront waits.
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.start('fulfilOrder', {
+          workflowId: orderId,
+          taskQueue: this.taskQueue,
+          args: [{ orderId }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
       this.log.warn({ orderId, err: (err as Error).message }, 'could not start fulfilment; the reconciler will retry');

@@ -1,5 +1,9 @@
 import { Context } from '@temporalio/activity';
-import { acceptOrder } from '../orders/accept-order';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../api/app';
+import { FulfilmentClient } from '../orders/fulfilment-client';
 import { allocateCodes } from '../stock/allocate-codes';
 import { startReconciler } from '../worker/reconciler';
 import { log, startTestSystem, type TestSystem } from './harness';
@@ -96,16 +100,44 @@ describe('durability', () => {
     await sys.stopWorker();
   });
 
-  test('when an accepted order never got its workflow (Temporal was down), then the reconciler starts it', async () => {
+  test('when Temporal is down as an order arrives, then it is still accepted at once, and the reconciler starts its workflow later', async () => {
     await sys.addSku('ORPHAN', { codes: 2 });
-    // Accept with a start function that fails, as when Temporal is unreachable.
-    const { orderId } = await acceptOrder(sys.db, { id: sys.merchant.storefrontId, merchantId: sys.merchant.merchantId }, { externalRef: 'orphan-1', items: [{ sku: 'ORPHAN', quantity: 1 }], buyer: {} }, async () => undefined);
-    await sys.startWorker();
-    const stop = startReconciler({ db: sys.db, fulfilment: sys.fulfilment, log, intervalMs: 200, graceSeconds: 0 });
+    // An api whose Temporal is unreachable (nothing listens on port 1).
+    const deadTemporal = new FulfilmentClient(new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }), sys.taskQueue, log);
+    const app = createApp({
+      db: sys.db,
+      vault: sys.vault,
+      fulfilment: deadTemporal,
+      temporalReachable: async () => Promise.reject(new Error('down')),
+      log,
+      limits: { maxBodyBytes: 65536, maxImportBytes: 65536, ratePerMinute: 1000 },
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
     try {
-      await sys.waitForOrder(orderId, ['delivered']);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
+      const started = Date.now();
+      const res = await fetch(`${url}/v1/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sys.merchant.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ externalRef: 'orphan-1', items: [{ sku: 'ORPHAN', quantity: 1 }] }),
+      });
+      expect(res.status).toBe(202);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const { id } = (await res.json()) as { id: string };
+      await expect(sys.client.workflow.getHandle(id).describe()).rejects.toThrow(/not found/i);
+
+      await sys.startWorker();
+      const stop = startReconciler({ db: sys.db, fulfilment: sys.fulfilment, log, intervalMs: 200, graceSeconds: 0 });
+      try {
+        await sys.waitForOrder(id, ['delivered']);
+      } finally {
+        stop();
+      }
     } finally {
-      stop();
+      await new Promise((r) => server.close(r));
     }
   });
 });
