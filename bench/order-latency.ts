@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 
 // One order at a time against a running Cardflow (`npm start`): how long the API takes to
 // accept, and how long from acceptance to delivery (the order's own createdAt → deliveredAt,
-// stamped by Postgres, so polling does not blur it).
+// stamped by Postgres, so polling does not blur it). It imports the stock it needs first.
 //
 //   npm run bench:latency -- [--orders 50] [--sku GAME-100] [--api http://localhost:3000]
 
@@ -12,8 +12,8 @@ const { values } = parseArgs({
   options: { orders: { type: 'string', default: '50' }, sku: { type: 'string', default: 'GAME-100' }, api: { type: 'string' } },
 });
 const api = values.api ?? `http://localhost:${process.env.PORT ?? 3000}`;
-const credentials = path.join(process.env.CARDFLOW_DATA_DIR ?? '.data', 'demo-credentials.json');
-const key = process.env.CARDFLOW_API_KEY ?? JSON.parse(fs.readFileSync(credentials, 'utf8')).apiKey;
+const credentials = JSON.parse(fs.readFileSync(path.join(process.env.CARDFLOW_DATA_DIR ?? '.data', 'demo-credentials.json'), 'utf8'));
+const key = process.env.CARDFLOW_API_KEY ?? credentials.apiKey;
 const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 
 const pct = (xs: number[], p: number) => {
@@ -26,6 +26,14 @@ async function main() {
   const accept: number[] = [];
   const toDelivered: number[] = [];
   const run = Date.now().toString(36);
+  // Stock for this run first, so the bench never measures sold-out answers.
+  const codes = Array.from({ length: n }, (_, i) => `BENCH-${run}-${i}----${1000 + i}`).join('\n');
+  const stocked = await fetch(`${api}/admin/skus/${values.sku}/codes`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${process.env.CARDFLOW_ADMIN_TOKEN ?? credentials.adminToken}`, 'content-type': 'text/plain' },
+    body: codes,
+  });
+  if (stocked.status !== 201) throw new Error(`stock import: HTTP ${stocked.status} ${await stocked.text()}`);
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     const res = await fetch(`${api}/v1/orders`, {
