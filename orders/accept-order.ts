@@ -5,8 +5,9 @@ import { reserveStock } from '../stock/reservations';
 import type { OrderRequest } from './validators';
 import { appendEvent } from './events';
 
-// An order is accepted here: one transaction checks idempotency, reserves stock and writes the
-// order; only then is its workflow started. A sold-out answer costs no workflow.
+// An order is accepted here: one transaction reserves stock and writes the order (a unique key
+// on storefront + externalRef makes it idempotent even when resubmissions race); only then is
+// its workflow started. A sold-out answer costs no workflow.
 
 export interface StorefrontIdentity {
   id: string;

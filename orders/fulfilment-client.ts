@@ -7,6 +7,7 @@ import { cancelOrderUpdate, fulfilmentStateQuery, type FulfilmentState } from '.
 // starting twice is harmless: a running workflow is reused, a finished one is left alone.
 
 const START_DEADLINE_MS = 3000;
+const CANCEL_DEADLINE_MS = 15_000;
 
 export class FulfilmentClient {
   constructor(
@@ -36,7 +37,9 @@ export class FulfilmentClient {
 
   async cancel(orderId: string, reason: string): Promise<FulfilmentState> {
     try {
-      return await this.client.workflow.getHandle(orderId).executeUpdate(cancelOrderUpdate, { args: [{ reason }] });
+      return await this.client.withDeadline(Date.now() + CANCEL_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(orderId).executeUpdate(cancelOrderUpdate, { args: [{ reason }] }),
+      );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         throw conflict('not_cancellable', (err.cause as Error | undefined)?.message ?? 'the order can no longer be cancelled');
@@ -44,7 +47,8 @@ export class FulfilmentClient {
       if (err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError') {
         throw conflict('not_cancellable', 'the order has finished and can no longer be cancelled');
       }
-      throw new AppError('unavailable', 'workflow_unavailable', 'the order workflow could not be reached; try again');
+      // The request may still reach the workflow later: look before asking again.
+      throw new AppError('unavailable', 'workflow_unavailable', 'the order workflow did not answer in time; check the order status before retrying');
     }
   }
 
