@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler, isCancellation } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { cancelOrderUpdate, fulfilmentStateQuery, type FulfilmentState } from './messages';
 
@@ -50,37 +50,44 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
     return state;
   };
 
-  const risk = await db.checkRisk(orderId);
-  if (risk.decision === 'reject') return finish('cancelled', `risk_rejected: ${risk.reasons.join('; ')}`);
-  state.status = 'processing';
-  if (cancelRequest) return finish('cancelled', cancelRequest.reason);
+  const result = await fulfil();
+  // Let a cancel request that is still answering finish before the workflow closes.
+  await condition(allHandlersFinished);
+  return result;
 
-  state.step = 'allocating';
-  try {
-    await db.allocateCodes(orderId);
-  } catch (err) {
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof ApplicationFailure && cause.nonRetryable) return finish('failed', `${cause.type}: ${cause.message}`);
-    throw err;
+  async function fulfil(): Promise<FulfilmentState> {
+    const risk = await db.checkRisk(orderId);
+    if (risk.decision === 'reject') return finish('cancelled', `risk_rejected: ${risk.reasons.join('; ')}`);
+    state.status = 'processing';
+    if (cancelRequest) return finish('cancelled', cancelRequest.reason);
+
+    state.step = 'allocating';
+    try {
+      await db.allocateCodes(orderId);
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      if (cause instanceof ApplicationFailure && cause.nonRetryable) return finish('failed', `${cause.type}: ${cause.message}`);
+      throw err;
+    }
+
+    state.step = 'delivering';
+    await db.deliverOrder(orderId);
+    state.status = 'delivered';
+
+    state.step = 'settling';
+    await db.settleOrder(orderId);
+
+    state.step = 'notifying';
+    state.webhook = 'pending';
+    try {
+      const sent = await webhooks.notifyStorefront(orderId, 'order.delivered');
+      state.webhook = sent.outcome;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      state.webhook = 'gave_up';
+      await db.recordWebhookGaveUp(orderId, 'order.delivered');
+    }
+    state.step = 'done';
+    return state;
   }
-
-  state.step = 'delivering';
-  await db.deliverOrder(orderId);
-  state.status = 'delivered';
-
-  state.step = 'settling';
-  await db.settleOrder(orderId);
-
-  state.step = 'notifying';
-  state.webhook = 'pending';
-  try {
-    const sent = await webhooks.notifyStorefront(orderId, 'order.delivered');
-    state.webhook = sent.outcome;
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    state.webhook = 'gave_up';
-    await db.recordWebhookGaveUp(orderId, 'order.delivered');
-  }
-  state.step = 'done';
-  return state;
 }
