@@ -3,7 +3,9 @@ import { z } from 'zod';
 // What a storefront may send when it submits a paid order. Unknown fields are refused so a
 // typo ("quantiy") is an error, not a silently ignored value.
 
+// Each unit is a row and, later, a code: bound what one request can make the system do.
 export const MAX_UNITS_PER_ITEM = 1000;
+export const MAX_UNITS_PER_ORDER = 1000;
 
 export const BuyerSchema = z
   .object({
@@ -31,6 +33,9 @@ export const OrderRequestSchema = z
       .max(50)
       .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, {
         message: 'each SKU may appear only once; put the total in quantity',
+      })
+      .refine((items) => items.reduce((n, i) => n + i.quantity, 0) <= MAX_UNITS_PER_ORDER, {
+        message: `an order may hold at most ${MAX_UNITS_PER_ORDER} units in all`,
       }),
     buyer: BuyerSchema.default({}),
   })

@@ -33,6 +33,7 @@ describe('bad input to the storefront API', () => {
     ['negative quantity', { body: order({ items: [{ sku: 'GOOD', quantity: -2 }] }) }, 400, 'validation_failed'],
     ['fractional quantity', { body: order({ items: [{ sku: 'GOOD', quantity: 1.5 }] }) }, 400, 'validation_failed'],
     ['huge quantity', { body: order({ items: [{ sku: 'GOOD', quantity: 1e9 }] }) }, 400, 'validation_failed'],
+    ['more than 1000 units in all', { body: order({ items: [{ sku: 'GOOD', quantity: 600 }, { sku: 'USD-CARD', quantity: 600 }] }) }, 400, 'validation_failed'],
     ['quantity as a string', { body: order({ items: [{ sku: 'GOOD', quantity: '1' }] }) }, 400, 'validation_failed'],
     ['an unknown field', { body: order({ coupon: 'FREE' }) }, 400, 'validation_failed'],
     ['a misspelt item field', { body: order({ items: [{ sku: 'GOOD', quantiy: 1 }] }) }, 400, 'validation_failed'],
