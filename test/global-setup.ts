@@ -28,21 +28,27 @@ export default async function globalSetup() {
   (globalThis as { __cardflowStops?: typeof stops }).__cardflowStops = stops;
   stops.push(async () => fs.rmSync(scratch, { recursive: true, force: true }));
 
-  if (!process.env.DATABASE_URL) {
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres'), port: await freePort(), database: 'postgres', persistent: false });
-    stops.push(() => pg.stop());
-    process.env.DATABASE_URL = pg.url;
-  }
-  if (!process.env.TEMPORAL_ADDRESS) {
-    const temporal = await startTemporalDevServer({ port: await freePort() });
-    stops.push(() => temporal.stop());
-    process.env.TEMPORAL_ADDRESS = temporal.address;
-  }
+  try {
+    if (!process.env.DATABASE_URL) {
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres'), port: await freePort(), database: 'postgres', persistent: false });
+      stops.push(() => pg.stop());
+      process.env.DATABASE_URL = pg.url;
+    }
+    if (!process.env.TEMPORAL_ADDRESS) {
+      const temporal = await startTemporalDevServer({ port: await freePort() });
+      stops.push(() => temporal.stop());
+      process.env.TEMPORAL_ADDRESS = temporal.address;
+    }
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
-  const bundlePath = path.join(scratch, 'workflow-bundle.js');
-  fs.writeFileSync(bundlePath, bundle.code);
-  process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE = bundlePath;
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+    const bundlePath = path.join(scratch, 'workflow-bundle.js');
+    fs.writeFileSync(bundlePath, bundle.code);
+    process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE = bundlePath;
+  } catch (err) {
+    // jest skips the teardown when setup fails: stop what did start.
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw err;
+  }
 }
 
 const noop = () => undefined;
