@@ -55,6 +55,7 @@ export async function checkRisk(db: Db, orderId: string): Promise<RiskResult> {
   });
 }
 
-export function normalise(kind: string, value: string): string {
+// Blocklist entries are matched as stored; emails are case-insensitive.
+function normalise(kind: string, value: string): string {
   return kind === 'email' ? value.trim().toLowerCase() : value.trim();
 }
