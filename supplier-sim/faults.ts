@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { SimError } from './errors';
+
+// Faults make the simulator misbehave the way real suppliers do, on purpose, so tests can show
+// Cardflow survives each one. See PROTOCOL.md, "Fault kinds".
+
+const FAULT_KINDS = [
+  'latency',
+  'timeout',
+  'error_after_commit',
+  'html_502',
+  'rate_limit',
+  'drop_callback',
+  'duplicate_callback',
+  'stock_out_after',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Kinds that can strike any /v1 call (`"on":"any"`); the rest only make sense for an order. */
+const ANY_CALL_KINDS: readonly FaultKind[] = ['latency', 'timeout', 'rate_limit', 'html_502'];
+const TIMED_KINDS: readonly FaultKind[] = ['latency', 'timeout'];
+
+export const FaultRequest = z
+  .strictObject({
+    kind: z.enum(FAULT_KINDS),
+    product: z.string().min(1).optional(),
+    times: z.number().int().nonnegative().optional(),
+    ms: z.number().int().nonnegative().max(600_000).optional(),
+    on: z.enum(['order', 'any']).optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (f.kind === 'stock_out_after' && f.times === undefined) ctx.addIssue({ code: 'custom', path: ['times'], message: 'stock_out_after needs times (units left before the stock runs out)' });
+    if (f.kind !== 'stock_out_after' && f.times === 0) ctx.addIssue({ code: 'custom', path: ['times'], message: 'times must be at least 1 (leave it out for unlimited)' });
+    if (f.ms !== undefined && !TIMED_KINDS.includes(f.kind)) ctx.addIssue({ code: 'custom', path: ['ms'], message: 'ms applies to latency and timeout only' });
+    if (f.on === 'any' && !ANY_CALL_KINDS.includes(f.kind)) ctx.addIssue({ code: 'custom', path: ['on'], message: `${f.kind} only applies to placing an order` });
+  });
+export type FaultRequest = z.infer<typeof FaultRequest>;
+
+export interface Fault {
+  id: number;
+  kind: FaultKind;
+  /** null: every product. */
+  product: string | null;
+  /** Triggers left (for stock_out_after: units left); null = unlimited. */
+  times: number | null;
+  ms: number | null;
+  /** `order`: only POST /v1/orders; `any`: every /v1 call. */
+  on: 'order' | 'any';
+}
+
+/** Which call a fault is being looked up for. */
+export interface FaultSite {
+  call: 'order' | 'other';
+  /** The product the call is about, if any. */
+  product: string | null;
+}
+
+export const DEFAULT_LATENCY_MS = 1_000;
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+export class FaultList {
+  private faults: Fault[] = [];
+  private nextId = 1;
+
+  add(request: FaultRequest): Fault {
+    const fault: Fault = {
+      id: this.nextId++,
+      kind: request.kind,
+      product: request.product ?? null,
+      times: request.times ?? null,
+      ms: request.ms ?? null,
+      on: request.on ?? 'order',
+    };
+    this.faults.push(fault);
+    return fault;
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  list(): Fault[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  /** The first fault of this kind that applies here, using up one of its `times`. */
+  take(kind: Exclude<FaultKind, 'stock_out_after'>, site: FaultSite): Fault | undefined {
+    const fault = this.faults.find((f) => f.kind === kind && applies(f, site));
+    if (!fault) return undefined;
+    if (fault.times !== null) {
+      fault.times -= 1;
+      if (fault.times === 0) this.faults = this.faults.filter((f) => f !== fault);
+    }
+    return { ...fault };
+  }
+
+  /** A stock_out_after fault on this product has counted down to zero. */
+  stockRanOut(product: string): boolean {
+    return this.faults.some((f) => f.kind === 'stock_out_after' && f.times === 0 && applies(f, { call: 'order', product }));
+  }
+
+  /** One unit of this product was sold: count down its stock_out_after faults. */
+  unitSold(product: string): void {
+    for (const f of this.faults) {
+      if (f.kind === 'stock_out_after' && f.times! > 0 && applies(f, { call: 'order', product })) f.times! -= 1;
+    }
+  }
+}
+
+function applies(fault: Fault, site: FaultSite): boolean {
+  if (site.call !== 'order' && fault.on !== 'any') return false;
+  return fault.product === null || fault.product === site.product;
+}
+
+/** A fault for a product the simulator does not sell would never fire: say so instead. */
+export function checkFaultProduct(request: FaultRequest, knownProduct: (id: string) => boolean): void {
+  if (request.product !== undefined && !knownProduct(request.product)) {
+    throw new SimError(400, 'invalid_request', `product: no product "${request.product}" in the catalogue`);
+  }
+}
