@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { appendEvent } from '../orders/events';
 
@@ -12,13 +13,15 @@ export async function deliverOrder(db: Db, orderId: string): Promise<{ delivered
     }
     if (order.status !== 'processing') throw new Error(`order is ${order.status}; only a processing order can be delivered`);
 
+    // Each unit carries a code, or for a top-up the supplier's receipt.
     const units = await trx('order_units as u')
-      .join('codes as c', 'c.unit_id', 'u.id')
+      .leftJoin('codes as c', 'c.unit_id', 'u.id')
       .where({ 'u.order_id': orderId, 'u.status': 'allocated' })
+      .andWhere((q) => q.whereNotNull('c.id').orWhereNotNull('u.receipt'))
       .select('u.id as unit_id', 'c.id as code_id');
     const [{ count: unitCount }] = await trx('order_units').where({ order_id: orderId }).count<{ count: number }[]>('* as count');
     if (units.length !== Number(unitCount)) {
-      throw new Error(`only ${units.length} of ${unitCount} units have a code; delivery waits for allocation`);
+      throw new Error(`only ${units.length} of ${unitCount} units have a code or receipt; delivery waits for allocation`);
     }
     await trx('deliveries')
       .insert(units.map((u) => ({ id: crypto.randomUUID(), order_id: orderId, unit_id: u.unit_id, code_id: u.code_id })))

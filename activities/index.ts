@@ -7,6 +7,11 @@ import { cancelOrder, failOrder, OrderNotCancellable } from './close-order';
 import { deliverOrder } from './deliver-order';
 import { notifyStorefront, recordWebhookGaveUp } from './notify-storefront';
 import { settleOrder } from './settle-order';
+import { planFulfilment } from './plan-fulfilment';
+import { escalateManualTask, expireManualTask, manualTaskStatus, openManualTask } from '../orders/manual-fulfilment';
+import type { SupplierRegistry } from '../suppliers/registry';
+import type { SupplierRateLimits } from '../suppliers/rate-limit';
+import { checkPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, resolvePending, type UnitPurchase } from '../suppliers/purchase-unit';
 
 // Every activity of the order workflow, built once by the worker with its dependencies.
 // Business failures become non-retryable ApplicationFailures named for a support person;
@@ -15,9 +20,16 @@ import { settleOrder } from './settle-order';
 export interface ActivityDeps {
   db: Db;
   vault: CodeVault;
+  registry: SupplierRegistry;
+  rateLimits: SupplierRateLimits;
+  /** Where suppliers send callbacks (the api's public base URL); unset = poll only. */
+  callbackBaseUrl?: string;
 }
 
 const BUSINESS_FAILURES = [StockShortfall, OrderNotAllocatable, OrderNotCancellable];
+
+// Expected, temporary conditions: retried with backoff, named so the history says what it was.
+const WAIT_AND_RETRY = [PurchaseOutcomeUnknown, NoSupplierAvailableNow];
 
 async function asBusinessFailure<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -25,14 +37,25 @@ async function asBusinessFailure<T>(work: () => Promise<T>): Promise<T> {
   } catch (err) {
     const known = BUSINESS_FAILURES.find((cls) => err instanceof cls);
     if (known) throw ApplicationFailure.nonRetryable((err as Error).message, known.name);
+    const waiting = WAIT_AND_RETRY.find((cls) => err instanceof cls);
+    if (waiting) throw ApplicationFailure.retryable((err as Error).message, waiting.name);
     throw err;
   }
 }
 
-export function createActivities({ db, vault }: ActivityDeps) {
+export function createActivities({ db, vault, registry, rateLimits, callbackBaseUrl }: ActivityDeps) {
+  const purchases = { db, vault, registry, rateLimits, callbackBaseUrl };
   return {
     checkRisk: (orderId: string) => checkRisk(db, orderId),
     allocateCodes: (orderId: string) => asBusinessFailure(() => allocateCodes(db, orderId)),
+    planFulfilment: (orderId: string) => planFulfilment(db, orderId),
+    purchaseUnit: (unitId: string) => asBusinessFailure(() => purchaseUnit(purchases, unitId)),
+    checkPurchase: (purchaseId: string) => asBusinessFailure(() => checkPurchase(purchases, purchaseId)),
+    settleUnitPurchase: (unitId: string) => asBusinessFailure(() => settleUnitPurchase(purchases, unitId)),
+    openManualTask: (orderId: string) => openManualTask(db, orderId),
+    manualTaskStatus: (orderId: string) => manualTaskStatus(db, orderId),
+    escalateManualTask: (orderId: string) => escalateManualTask(db, orderId),
+    expireManualTask: (orderId: string) => expireManualTask(db, orderId),
     deliverOrder: (orderId: string) => deliverOrder(db, orderId),
     settleOrder: (orderId: string) => settleOrder(db, orderId),
     cancelOrder: (orderId: string, reason: string) => asBusinessFailure(() => cancelOrder(db, orderId, reason)),
@@ -43,3 +66,18 @@ export function createActivities({ db, vault }: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * When buying a unit has been retried for long enough: settle any attempt still in doubt (asking
+ * the supplier, as long as it takes), then say where the unit stands. 'none' = nothing bought.
+ */
+async function settleUnitPurchase(deps: Parameters<typeof purchaseUnit>[0], unitId: string): Promise<UnitPurchase | { status: 'none' }> {
+  const unit = await deps.db('order_units').where({ id: unitId }).first('status');
+  if (unit.status === 'allocated' || unit.status === 'delivered') return { status: 'succeeded' };
+  const live = await deps.db('supplier_purchases').where({ unit_id: unitId }).whereIn('status', ['pending', 'processing']).first();
+  if (!live) return { status: 'none' };
+  const status = live.status === 'pending' ? await resolvePending(deps, live) : live.status;
+  if (status === 'succeeded') return { status: 'succeeded' };
+  if (status === 'processing') return { status: 'processing', purchaseId: live.id };
+  return { status: 'none' };
+}

@@ -1,17 +1,20 @@
 import type { Db } from '../db';
 import { appendEvent } from '../orders/events';
 
-// Settlement records what the order earned and what its codes cost (each code at its batch's
-// unit cost). One settlement per order (UNIQUE), so a retry records nothing twice.
+// Settlement records what the order earned and what its units cost. One settlement per order
+// (UNIQUE), so a retry records nothing twice.
 export async function settleOrder(db: Db, orderId: string): Promise<{ revenue: number; cost: number }> {
   return db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).first('merchant_id', 'currency', 'total_amount', 'status');
     if (order.status !== 'delivered') throw new Error(`order is ${order.status}; only a delivered order is settled`);
+    // Per unit: an imported code costs its batch's unit cost; a bought code or a top-up what the
+    // supplier charged; a hand-entered code what staff recorded (or nothing).
     const [{ cost }] = await trx('deliveries as d')
-      .join('codes as c', 'c.id', 'd.code_id')
-      .join('stock_batches as b', 'b.id', 'c.batch_id')
+      .join('order_units as u', 'u.id', 'd.unit_id')
+      .leftJoin('codes as c', 'c.id', 'd.code_id')
+      .leftJoin('stock_batches as b', 'b.id', 'c.batch_id')
       .where('d.order_id', orderId)
-      .sum<{ cost: string | null }[]>('b.unit_cost as cost');
+      .select<{ cost: string | null }[]>(trx.raw(`sum(COALESCE(c.unit_cost, b.unit_cost, (u.receipt->>'unitCost')::bigint, 0)) as cost`));
     const revenue = Number(order.total_amount);
     const totalCost = Number(cost ?? 0);
     const inserted = await trx('settlements')

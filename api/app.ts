@@ -5,6 +5,9 @@ import type { Logger } from '../lib/logger';
 import type { FulfilmentClient } from '../orders/fulfilment-client';
 import { adminAuth } from './admin/auth';
 import { adminStockRouter } from './admin/stock';
+import { adminSuppliersRouter } from './admin/suppliers';
+import { supplierCallbacksRouter } from './supplier-callbacks';
+import type { SupplierRegistry } from '../suppliers/registry';
 import { errorHandler, notFoundHandler } from './errors';
 import { rateLimitPerKey } from './rate-limit';
 import { requestLog } from './request-log';
@@ -16,6 +19,7 @@ export interface AppDeps {
   db: Db;
   vault: CodeVault;
   fulfilment: FulfilmentClient;
+  suppliers: SupplierRegistry;
   /** Resolves when Temporal answers. */
   temporalReachable: () => Promise<void>;
   log: Logger;
@@ -23,7 +27,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  const { db, vault, fulfilment, log, limits } = deps;
+  const { db, vault, fulfilment, suppliers, log, limits } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -51,14 +55,18 @@ export function createApp(deps: AppDeps) {
   const json = express.json({ limit: limits.maxBodyBytes, strict: true });
   const storefront = express.Router();
   storefront.use(storefrontAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId), json);
-  storefront.use('/orders', storefrontOrdersRouter({ db, vault, fulfilment }));
+  storefront.use('/orders', storefrontOrdersRouter({ db, vault, fulfilment, suppliers }));
   storefront.use('/products', storefrontProductsRouter(db));
   app.use('/v1', storefront);
 
   const admin = express.Router();
   admin.use(adminAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`));
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
+  admin.use(adminSuppliersRouter({ db, vault, suppliers, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));
   app.use('/admin', admin);
+
+  // Suppliers authenticate with their request signature, checked by their adapter.
+  app.use('/supplier-callbacks', supplierCallbacksRouter({ db, vault, suppliers, fulfilment }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(log));

@@ -13,6 +13,7 @@ async function main() {
   const app = createApp({
     db: services.db,
     vault: services.vault,
+    suppliers: services.suppliers,
     fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log),
     temporalReachable: async () => void (await services.connection.workflowService.getSystemInfo({})),
     log,

@@ -61,7 +61,20 @@ export async function createStorefront(db: Db, vault: CodeVault, opts: { merchan
 
 export async function createSku(
   db: Db,
-  opts: { merchantId: string; code: string; name: string; faceValue: number; price: number; cost: number; currency?: string; maxPerOrder?: number },
+  opts: {
+    merchantId: string;
+    code: string;
+    name: string;
+    faceValue: number;
+    price: number;
+    cost: number;
+    currency?: string;
+    maxPerOrder?: number;
+    fulfilmentMode?: 'stock' | 'supplier' | 'topup' | 'link' | 'manual';
+    supplierFallback?: boolean;
+    manualEscalateAfterSeconds?: number;
+    manualCancelAfterSeconds?: number;
+  },
 ): Promise<string> {
   const id = crypto.randomUUID();
   await db('skus').insert({
@@ -73,9 +86,12 @@ export async function createSku(
     face_value: opts.faceValue,
     price: opts.price,
     cost: opts.cost,
-    fulfilment_mode: 'stock',
+    fulfilment_mode: opts.fulfilmentMode ?? 'stock',
+    supplier_fallback: opts.supplierFallback ?? false,
     max_per_order: opts.maxPerOrder ?? null,
     low_stock_threshold: 10,
+    ...(opts.manualEscalateAfterSeconds ? { manual_escalate_after_seconds: opts.manualEscalateAfterSeconds } : {}),
+    ...(opts.manualCancelAfterSeconds ? { manual_cancel_after_seconds: opts.manualCancelAfterSeconds } : {}),
   });
   return id;
 }

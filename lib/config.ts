@@ -11,7 +11,7 @@ const ConfigSchema = z.object({
 
   PORT: port.default(3000),
   HOST: z.string().default('0.0.0.0'),
-  /** Public base URL of the API, used in printed links. */
+  /** Public base URL of the API: printed links, and where suppliers send callbacks. */
   PUBLIC_URL: z.string().url().optional(),
 
   DATABASE_URL: z.string().url().optional(),
@@ -37,6 +37,11 @@ const ConfigSchema = z.object({
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** Where suppliers reach this deployment's API (for asynchronous purchase callbacks). */
+export function publicBaseUrl(config: Config): string {
+  return (config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/$/, '');
+}
 
 export class ConfigError extends Error {}
 

@@ -1,15 +1,18 @@
 import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../db';
+import { SupplierRegistry } from '../suppliers/registry';
 import { CodeVault, loadVaultKeys } from './code-vault';
 import type { Config } from './config';
 import type { Logger } from './logger';
 
-// What the api and the worker both need: the database, the code vault and Temporal.
+// What the api and the worker both need: the database, the code vault, Temporal and the
+// supplier adapters.
 export interface Services {
   db: Db;
   vault: CodeVault;
   connection: Connection;
   client: Client;
+  suppliers: SupplierRegistry;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,7 @@ export async function connectServices(config: Config, log: Logger): Promise<Serv
     vault,
     connection,
     client,
+    suppliers: new SupplierRegistry(db, vault),
     async close() {
       await connection.close();
       await db.destroy();

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { AppError, conflict, invalidInput } from '../lib/errors';
-import { reserveStock } from '../stock/reservations';
+import { reserveStock, reserveUpTo } from '../stock/reservations';
 import type { OrderRequest } from './validators';
 import { appendEvent } from './events';
 
@@ -25,6 +25,8 @@ export async function acceptOrder(
   storefront: StorefrontIdentity,
   request: OrderRequest,
   startFulfilment: (orderId: string) => Promise<void>,
+  /** Asks a supplier whether top-up accounts exist (suppliers/account-check.ts). */
+  checkAccounts?: (merchantId: string, items: OrderRequest['items']) => Promise<void>,
 ): Promise<AcceptResult> {
   const requestHash = hashRequest(request);
 
@@ -33,6 +35,8 @@ export async function acceptOrder(
     await startFulfilmentIfPending(previous, startFulfilment);
     return { orderId: previous.id, created: false };
   }
+
+  await checkAccounts?.(storefront.merchantId, request.items);
 
   let orderId: string;
   try {
@@ -69,9 +73,7 @@ async function writeOrder(
   const lines = request.items.map((item) => ({ item, sku: byCode.get(item.sku)! }));
   for (const { item, sku } of lines) {
     if (!sku.active) throw invalidInput('sku_unavailable', `SKU ${sku.code} is not on sale`, { sku: sku.code });
-    if (sku.fulfilment_mode !== 'stock') {
-      throw invalidInput('fulfilment_mode_unsupported', `SKU ${sku.code} uses fulfilment mode "${sku.fulfilment_mode}", which this deployment cannot fulfil yet`, { sku: sku.code });
-    }
+    checkAccount(sku, item.account);
     if (sku.max_per_order && item.quantity > sku.max_per_order) {
       throw invalidInput('quantity_exceeds_limit', `At most ${sku.max_per_order} of ${sku.code} per order`, { sku: sku.code, max: sku.max_per_order });
     }
@@ -81,9 +83,11 @@ async function writeOrder(
     throw invalidInput('mixed_currency', 'All items of an order must be priced in one currency', { currencies: [...currencies] });
   }
 
-  // Reserve in a fixed order (by SKU id) so multi-item orders never deadlock each other.
+  // Decide where each line's units come from, and reserve stock for those from stock. Reserve
+  // in a fixed order (by SKU id) so multi-item orders never deadlock each other.
+  const fromStock = new Map<string, number>();
   for (const { item, sku } of [...lines].sort((a, b) => (a.sku.id < b.sku.id ? -1 : 1))) {
-    await reserveStock(trx, sku, item.quantity);
+    fromStock.set(sku.id, await reserveForLine(trx, sku, item.quantity));
   }
 
   const orderId = crypto.randomUUID();
@@ -106,11 +110,14 @@ async function writeOrder(
     sku_id: sku.id,
     quantity: item.quantity,
     unit_price: sku.price,
+    account: item.account ?? null,
   }));
   await trx('order_items').insert(items);
-  await trx('reservations').insert(
-    items.map((i) => ({ id: crypto.randomUUID(), order_id: orderId, order_item_id: i.id, sku_id: i.sku_id, quantity: i.quantity, status: 'held' })),
-  );
+  const reservations = items
+    .filter((i) => fromStock.get(i.sku_id)! > 0)
+    .map((i) => ({ id: crypto.randomUUID(), order_id: orderId, order_item_id: i.id, sku_id: i.sku_id, quantity: fromStock.get(i.sku_id)!, status: 'held' }));
+  if (reservations.length > 0) await trx('reservations').insert(reservations);
+  const modeOf = new Map(lines.map(({ sku }) => [sku.id as string, sku.fulfilment_mode as string]));
   const units = items.flatMap((i) =>
     Array.from({ length: i.quantity }, (_, seq) => ({
       id: crypto.randomUUID(),
@@ -119,6 +126,7 @@ async function writeOrder(
       sku_id: i.sku_id,
       seq: seq + 1,
       status: 'pending',
+      source: seq < fromStock.get(i.sku_id)! ? 'stock' : modeOf.get(i.sku_id) === 'manual' ? 'manual' : 'supplier',
     })),
   );
   await trx.batchInsert('order_units', units, 500);
@@ -127,6 +135,43 @@ async function writeOrder(
     totalAmount: total,
   });
   return orderId;
+}
+
+const ACCOUNT_MODES = new Set(['topup', 'manual']);
+
+function checkAccount(sku: { code: string; fulfilment_mode: string }, account: string | undefined) {
+  if (sku.fulfilment_mode === 'topup' && !account) {
+    throw invalidInput('account_required', `SKU ${sku.code} is a direct top-up: give the buyer's account in items[].account`, { sku: sku.code });
+  }
+  if (account && !ACCOUNT_MODES.has(sku.fulfilment_mode)) {
+    throw invalidInput('account_not_applicable', `SKU ${sku.code} delivers a code; items[].account applies only to top-up SKUs`, { sku: sku.code });
+  }
+}
+
+/**
+ * Units taken from imported stock for one line. A stock SKU reserves them all or answers sold
+ * out; with supplier fallback it takes what stock there is and buys the rest. Other modes hold
+ * no stock: their units are bought, topped up or fulfilled by a person.
+ */
+async function reserveForLine(trx: Parameters<Parameters<Db['transaction']>[0]>[0], sku: any, quantity: number): Promise<number> {
+  if (sku.fulfilment_mode === 'stock' && !sku.supplier_fallback) {
+    await reserveStock(trx, sku, quantity);
+    return quantity;
+  }
+  if (sku.fulfilment_mode === 'manual') return 0;
+  const routes = await trx('sku_supplier_routes as r')
+    .join('suppliers as p', 'p.id', 'r.supplier_id')
+    .where({ 'r.sku_id': sku.id, 'r.active': true, 'p.active': true })
+    .first('r.id');
+  if (sku.fulfilment_mode === 'stock') {
+    if (!routes) {
+      await reserveStock(trx, sku, quantity);
+      return quantity;
+    }
+    return reserveUpTo(trx, sku, quantity);
+  }
+  if (!routes) throw conflict('sold_out', `SKU ${sku.code} has no supplier to buy from right now`, { sku: sku.code, requested: quantity, available: 0 });
+  return 0;
 }
 
 async function findPrevious(db: Db, storefront: StorefrontIdentity, externalRef: string, requestHash: string) {

@@ -10,7 +10,14 @@ export type OrderEventType =
   | 'webhook_delivered'
   | 'webhook_failed'
   | 'cancelled'
-  | 'failed';
+  | 'failed'
+  | 'stock_short_using_supplier'
+  | 'supplier_processing'
+  | 'supplier_purchased'
+  | 'supplier_purchase_failed'
+  | 'awaiting_manual_fulfilment'
+  | 'manual_fulfilment_escalated'
+  | 'manual_fulfilled';
 
 export async function appendEvent(
   db: Knex | Knex.Transaction,

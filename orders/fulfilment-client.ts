@@ -1,7 +1,7 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { AppError, conflict } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { cancelOrderUpdate, fulfilmentStateQuery, type FulfilmentState } from '../workflows/messages';
+import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type FulfilmentState } from '../workflows/messages';
 
 // How the API (and the reconciler) talk to an order's workflow. workflowId = order id, so
 // starting twice is harmless: a running workflow is reused, a finished one is left alone.
@@ -49,6 +49,23 @@ export class FulfilmentClient {
       }
       // The request may still reach the workflow later: look before asking again.
       throw new AppError('unavailable', 'workflow_unavailable', 'the order workflow did not answer in time; check the order status before retrying');
+    }
+  }
+
+  /**
+   * Wakes the order's workflow: a supplier callback or a manual entry was stored. Never throws:
+   * the workflow also checks the database on its own schedule, so a lost wake-up only delays.
+   */
+  async wake(orderId: string, why: { purchaseId: string } | 'manual'): Promise<boolean> {
+    try {
+      const handle = this.client.workflow.getHandle(orderId);
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        why === 'manual' ? handle.signal(manualFulfilledSignal) : handle.signal(supplierResultSignal, why),
+      );
+      return true;
+    } catch (err) {
+      this.log.warn({ orderId, err: (err as Error).message }, 'could not wake the order workflow; it will notice on its next check');
+      return false;
     }
   }
 

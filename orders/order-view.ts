@@ -22,7 +22,15 @@ export interface OrderView {
     name: string;
     quantity: number;
     unitPrice: number;
-    units: { id: string; status: string; code: null | { number: string; pin?: string; url?: string; expiresAt: string | null } }[];
+    /** The buyer's account, for top-ups. */
+    account: string | null;
+    units: {
+      id: string;
+      status: string;
+      code: null | { number: string; pin?: string; url?: string; expiresAt: string | null };
+      /** A delivered top-up's proof from the supplier. */
+      receipt: null | { receipt: string; account: string };
+    }[];
   }[];
   timeline: ({ type: string; at: string } & Record<string, unknown>)[];
 }
@@ -43,12 +51,12 @@ export async function loadOrderView(
       .join('skus as s', 's.id', 'i.sku_id')
       .where('i.order_id', order.id)
       .orderBy('s.code')
-      .select('i.id', 'i.quantity', 'i.unit_price', 's.code', 's.name'),
+      .select('i.id', 'i.quantity', 'i.unit_price', 'i.account', 's.code', 's.name'),
     db('order_units as u')
       .leftJoin('codes as c', 'c.unit_id', 'u.id')
       .where('u.order_id', order.id)
       .orderBy(['u.order_item_id', 'u.seq'])
-      .select('u.id', 'u.order_item_id', 'u.status', 'c.id as code_id', 'c.key_id', 'c.secret', 'c.expires_at'),
+      .select('u.id', 'u.order_item_id', 'u.status', 'u.receipt', 'c.id as code_id', 'c.key_id', 'c.secret', 'c.expires_at'),
     db('order_events').where({ order_id: order.id }).orderBy('id').select('type', 'detail', 'created_at'),
   ]);
 
@@ -69,6 +77,7 @@ export async function loadOrderView(
       name: i.name,
       quantity: i.quantity,
       unitPrice: i.unit_price,
+      account: i.account ?? null,
       units: units
         .filter((u) => u.order_item_id === i.id)
         .map((u) => ({
@@ -78,6 +87,7 @@ export async function loadOrderView(
             u.status === 'delivered' && u.code_id
               ? { ...openCode(vault, { id: u.code_id, key_id: u.key_id, secret: u.secret }), expiresAt: u.expires_at?.toISOString() ?? null }
               : null,
+          receipt: u.status === 'delivered' && u.receipt ? { receipt: u.receipt.receipt, account: u.receipt.account } : null,
         })),
     })),
     timeline: events.map((e) => ({ type: e.type, at: e.created_at.toISOString(), ...e.detail })),

@@ -26,6 +26,8 @@ export const OrderRequestSchema = z
           .object({
             sku: z.string().trim().min(1).max(64),
             quantity: z.number().int().min(1).max(MAX_UNITS_PER_ITEM),
+            // The buyer's game or video account, for direct top-up SKUs (直充).
+            account: z.string().trim().min(1).max(128).optional(),
           })
           .strict(),
       )

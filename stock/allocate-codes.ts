@@ -1,7 +1,7 @@
 import type { Db } from '../db';
 import { appendEvent } from '../orders/events';
 
-// Codes are allocated here: each pending unit of an order takes one available code of its SKU.
+// Codes are allocated here: each pending stock unit of an order takes one available code of its SKU.
 // Idempotent: a retry finds the units already allocated and changes nothing. codes.unit_id is
 // UNIQUE, so no code can ever reach two units, even if this logic had a bug.
 
@@ -26,16 +26,17 @@ export async function allocateCodes(db: Db, orderId: string): Promise<{ units: n
     if (!order) throw new Error(`order ${orderId} does not exist`);
     const pending = await trx('order_units as u')
       .join('skus as s', 's.id', 'u.sku_id')
-      .where({ 'u.order_id': orderId, 'u.status': 'pending' })
+      .where({ 'u.order_id': orderId, 'u.status': 'pending', 'u.source': 'stock' })
       .orderBy(['u.sku_id', 'u.order_item_id', 'u.seq'])
-      .select('u.id', 'u.sku_id', 's.code as sku_code');
-    const total = await trx('order_units').where({ order_id: orderId }).count<{ count: number }[]>('* as count');
+      .select('u.id', 'u.sku_id', 's.code as sku_code', 's.supplier_fallback');
+    const total = await trx('order_units').where({ order_id: orderId, source: 'stock' }).count<{ count: number }[]>('* as count');
     if (pending.length === 0) return { units: Number(total[0].count), newlyAllocated: 0 };
     if (order.status !== 'processing') throw new OrderNotAllocatable(order.status);
 
     const bySku = new Map<string, typeof pending>();
     for (const u of pending) bySku.set(u.sku_id, [...(bySku.get(u.sku_id) ?? []), u]);
 
+    let allocated = 0;
     for (const [skuId, units] of bySku) {
       // SKIP LOCKED: concurrent orders of one SKU take different codes instead of queueing.
       // Soonest expiry first; expired codes are never handed out.
@@ -47,7 +48,14 @@ export async function allocateCodes(db: Db, orderId: string): Promise<{ units: n
         .forUpdate()
         .skipLocked()
         .select('id');
-      if (codes.length < units.length) throw new StockShortfall(units[0].sku_code, units.length - codes.length);
+      if (codes.length < units.length) {
+        if (!units[0].supplier_fallback) throw new StockShortfall(units[0].sku_code, units.length - codes.length);
+        // Expired or voided codes left the reservation short: buy the rest from the SKU's routes.
+        const short = units.splice(codes.length);
+        await trx('order_units').whereIn('id', short.map((u) => u.id)).update({ source: 'supplier' });
+        await appendEvent(trx, orderId, 'stock_short_using_supplier', { sku: short[0].sku_code, units: short.length });
+        if (units.length === 0) continue;
+      }
 
       const pairs = units.map((u, i) => [codes[i].id, u.id]);
       await trx.raw(
@@ -57,9 +65,10 @@ export async function allocateCodes(db: Db, orderId: string): Promise<{ units: n
         pairs.flat(),
       );
       await trx('order_units').whereIn('id', units.map((u) => u.id)).update({ status: 'allocated' });
+      allocated += units.length;
     }
     await trx('reservations').where({ order_id: orderId, status: 'held' }).update({ status: 'consumed', updated_at: trx.fn.now() });
-    await appendEvent(trx, orderId, 'codes_allocated', { units: pending.length });
-    return { units: Number(total[0].count), newlyAllocated: pending.length };
+    await appendEvent(trx, orderId, 'codes_allocated', { units: allocated });
+    return { units: Number(total[0].count), newlyAllocated: allocated };
   });
 }

@@ -25,6 +25,17 @@ export async function reserveStock(
   }
 }
 
+/** Reserves as many of `quantity` as stock allows (supplier fallback buys the rest). */
+export async function reserveUpTo(trx: Knex.Transaction, sku: { id: string }, quantity: number): Promise<number> {
+  const { rows } = await trx.raw(
+    `UPDATE skus s SET stock_available = s.stock_available - t.take
+       FROM (SELECT id, LEAST(stock_available, ?) AS take FROM skus WHERE id = ? FOR UPDATE) t
+      WHERE s.id = t.id RETURNING t.take`,
+    [quantity, sku.id],
+  );
+  return Number(rows[0].take);
+}
+
 /**
  * Gives back whatever an order still holds (idempotent: a second call finds nothing held).
  * Returns the number of units released.

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
+import { SupplierRegistry } from '../suppliers/registry';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { allocateCodes } from '../stock/allocate-codes';
 import { startReconciler } from '../worker/reconciler';
@@ -107,6 +108,7 @@ describe('durability', () => {
     const app = createApp({
       db: sys.db,
       vault: sys.vault,
+      suppliers: new SupplierRegistry(sys.db, sys.vault),
       fulfilment: deadTemporal,
       temporalReachable: async () => Promise.reject(new Error('down')),
       log,

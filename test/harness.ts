@@ -12,6 +12,8 @@ import { createLogger } from '../lib/logger';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
 import { createOrderWorker } from '../worker/create-worker';
+import { SupplierRateLimits } from '../suppliers/rate-limit';
+import { SupplierRegistry } from '../suppliers/registry';
 
 // A whole Cardflow per test file, from real parts: its own database on the test Postgres, its
 // own task queue on the test Temporal server, a worker and the API on an ephemeral port.
@@ -52,12 +54,26 @@ export interface TestSystem {
   baseUrl: string;
   merchant: NewMerchant;
   fulfilment: FulfilmentClient;
+  suppliers: SupplierRegistry;
   activities: Activities;
   /** Starts a worker on this system's task queue; the default one is started for you. */
   startWorker(activities?: Activities): Promise<{ worker: Worker; stopped: Promise<void> }>;
   stopWorker(): Promise<void>;
   api(method: string, path: string, opts?: { body?: unknown; key?: string | null; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
-  addSku(code: string, opts?: { codes?: number; price?: number; cost?: number; maxPerOrder?: number; currency?: string }): Promise<string[]>;
+  addSku(
+    code: string,
+    opts?: {
+      codes?: number;
+      price?: number;
+      cost?: number;
+      maxPerOrder?: number;
+      currency?: string;
+      mode?: 'stock' | 'supplier' | 'topup' | 'link' | 'manual';
+      supplierFallback?: boolean;
+      manualEscalateAfterSeconds?: number;
+      manualCancelAfterSeconds?: number;
+    },
+  ): Promise<string[]>;
   waitForOrder(orderId: string, statuses: string[], timeoutMs?: number): Promise<any>;
   /** Waits for the order's workflow to finish: after delivery it still settles and notifies. */
   finished(orderId: string): Promise<unknown>;
@@ -78,11 +94,11 @@ export async function startTestSystem(opts: { vault?: CodeVault; worker?: boolea
     riskMaxOrderAmount: opts.riskMaxOrderAmount,
     riskMaxOrderQuantity: opts.riskMaxOrderQuantity,
   });
-  const activities = createActivities({ db, vault });
-
+  const suppliers = new SupplierRegistry(db, vault);
   const app = createApp({
     db,
     vault,
+    suppliers,
     fulfilment,
     temporalReachable: async () => void (await connection.workflowService.getSystemInfo({})),
     log,
@@ -92,6 +108,8 @@ export async function startTestSystem(opts: { vault?: CodeVault; worker?: boolea
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Built after the API listens: suppliers call back on its address.
+  const activities = createActivities({ db, vault, registry: suppliers, rateLimits: new SupplierRateLimits(db), callbackBaseUrl: baseUrl });
 
   const nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   let current: { worker: Worker; stopped: Promise<void> } | undefined;
@@ -124,6 +142,7 @@ export async function startTestSystem(opts: { vault?: CodeVault; worker?: boolea
     baseUrl,
     merchant,
     fulfilment,
+    suppliers,
     activities,
     startWorker,
     stopWorker,
@@ -156,6 +175,10 @@ export async function startTestSystem(opts: { vault?: CodeVault; worker?: boolea
         cost: o.cost ?? 800,
         maxPerOrder: o.maxPerOrder,
         currency: o.currency,
+        fulfilmentMode: o.mode,
+        supplierFallback: o.supplierFallback,
+        manualEscalateAfterSeconds: o.manualEscalateAfterSeconds,
+        manualCancelAfterSeconds: o.manualCancelAfterSeconds,
       });
       const codes = Array.from({ length: o.codes ?? 0 }, (_, i) => `${code}-CARD-${i}-${crypto.randomBytes(6).toString('hex')}`);
       if (codes.length) {

@@ -1,6 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { loadConfig } from '../lib/config';
+import { loadConfig, publicBaseUrl } from '../lib/config';
+import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { createLogger } from '../lib/logger';
 import { exitWithParent, onShutdown } from '../lib/process';
 import { connectServices } from '../lib/services';
@@ -21,7 +22,13 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ db: services.db, vault: services.vault }),
+    activities: createActivities({
+      db: services.db,
+      vault: services.vault,
+      registry: services.suppliers,
+      rateLimits: new SupplierRateLimits(services.db),
+      callbackBaseUrl: publicBaseUrl(config),
+    }),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
   });
   const stopReconciler = startReconciler({

@@ -1,6 +1,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { UnitPurchase } from '../suppliers/purchase-unit';
 import type { Activities } from '../activities';
-import { cancelOrderUpdate, fulfilmentStateQuery, type FulfilmentState } from './messages';
+import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type FulfilmentState } from './messages';
 
 // One paid order, start to finish: risk check → allocate codes → deliver → settle → tell the
 // storefront. The workflow only decides; every read and write happens in an activity, and only
@@ -19,6 +20,22 @@ const webhooks = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 40 },
 });
 
+// Buying one unit: retried with backoff while the supplier's answer is unknown or every route
+// is paused (circuits open, rate limits), for about ten minutes; then the order gives up on
+// that unit, after settling anything still in doubt.
+const suppliers = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 15 },
+});
+
+// At most this many units of one order are bought at once: a big order must not hog a supplier.
+const PURCHASE_CONCURRENCY = 8;
+// An asynchronous purchase is polled if its callback has not come by then, backing off to 5 min.
+const FIRST_POLL_MS = 2_000;
+const MAX_POLL_MS = 5 * 60_000;
+// Staff can finish a manual order any time; this is only the backstop if the signal was lost.
+const MANUAL_RECHECK_MS = 5 * 60_000;
+
 const CANCELLABLE: FulfilmentState['step'][] = ['risk_check'];
 
 export async function fulfilOrder(input: { orderId: string }): Promise<FulfilmentState> {
@@ -26,7 +43,12 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
   const state: FulfilmentState = { orderId, step: 'risk_check', status: 'accepted' };
   let cancelRequest: { reason: string } | undefined;
 
+  const callbacks = new Set<string>();
+  let manualSignalled = false;
   setHandler(fulfilmentStateQuery, () => state);
+  // Callbacks may repeat; each only wakes the waiting purchase, which then reads the database.
+  setHandler(supplierResultSignal, ({ purchaseId }) => void callbacks.add(purchaseId));
+  setHandler(manualFulfilledSignal, () => void (manualSignalled = true));
   setHandler(
     cancelOrderUpdate,
     async (request) => {
@@ -70,6 +92,21 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
       throw err;
     }
 
+    const plan = await db.planFulfilment(orderId);
+    if (plan.supplierUnitIds.length > 0) {
+      state.step = 'purchasing';
+      const failure = await buyUnits(plan.supplierUnitIds);
+      if (failure) return finish('failed', failure);
+    }
+    if (plan.manualUnits > 0) {
+      state.step = 'awaiting_manual';
+      const outcome = await awaitManualFulfilment();
+      if (outcome === 'cancelled') {
+        Object.assign(state, { status: 'cancelled', reason: 'manual_fulfilment_deadline', step: 'done' });
+        return state;
+      }
+    }
+
     state.step = 'delivering';
     await db.deliverOrder(orderId);
     state.status = 'delivered';
@@ -89,5 +126,81 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
     }
     state.step = 'done';
     return state;
+  }
+
+  /** Buys every unit, a few at a time. Answers with the first unit's failure, if any. */
+  async function buyUnits(unitIds: string[]): Promise<string | undefined> {
+    const queue = [...unitIds];
+    const progress = { bought: 0, total: unitIds.length, waitingOnSupplier: 0 };
+    state.purchases = progress;
+    let failure: string | undefined;
+    const buyer = async () => {
+      while (queue.length > 0 && !failure) {
+        const unitId = queue.shift()!;
+        const unitFailure = await buyUnit(unitId);
+        if (unitFailure) failure ??= unitFailure;
+        else progress.bought++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PURCHASE_CONCURRENCY, queue.length) }, buyer));
+    return failure;
+
+    async function buyUnit(unitId: string): Promise<string | undefined> {
+      for (;;) {
+        let result: UnitPurchase | { status: 'none' };
+        let lastError = '';
+        try {
+          result = await suppliers.purchaseUnit(unitId);
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          lastError = ((err as { cause?: Error }).cause ?? (err as Error)).message;
+          // Out of retries: never walk away from a purchase in doubt. Ask until it is known.
+          result = await db.settleUnitPurchase(unitId);
+        }
+        if (result.status === 'succeeded') return undefined;
+        if (result.status === 'failed') return `supplier_failed: ${result.reason}`;
+        if (result.status === 'none') return `supplier_unavailable: ${lastError}`;
+        progress.waitingOnSupplier++;
+        const settled = await awaitPurchase(result.purchaseId);
+        progress.waitingOnSupplier--;
+        if (settled === 'succeeded') return undefined;
+        // It failed at the supplier (and was refunded): try the next route.
+      }
+    }
+  }
+
+  /** An asynchronous purchase ends by callback or by poll, whichever comes first. */
+  async function awaitPurchase(purchaseId: string): Promise<'succeeded' | 'failed'> {
+    let wait = FIRST_POLL_MS;
+    for (;;) {
+      await condition(() => callbacks.has(purchaseId), wait);
+      callbacks.delete(purchaseId);
+      const status = await db.checkPurchase(purchaseId);
+      if (status !== 'processing') return status;
+      wait = Math.min(wait * 2, MAX_POLL_MS);
+    }
+  }
+
+  /** Waits for staff; escalates at the first deadline, cancels at the second. */
+  async function awaitManualFulfilment(): Promise<'done' | 'cancelled'> {
+    const task = await db.openManualTask(orderId);
+    if (!task) return 'done';
+    state.manual = { escalated: task.status === 'escalated' };
+    const waitUntilDone = async (ms: number) => {
+      let left = ms;
+      while (left > 0) {
+        const slice = Math.min(left, MANUAL_RECHECK_MS);
+        if (await condition(() => manualSignalled, slice)) return true;
+        left -= slice;
+        if ((await db.manualTaskStatus(orderId)) === 'done') return true;
+      }
+      return (await db.manualTaskStatus(orderId)) === 'done';
+    };
+    if (task.status === 'done' || (await waitUntilDone(task.escalateInMs))) return 'done';
+    await db.escalateManualTask(orderId);
+    state.manual = { escalated: true };
+    if (await waitUntilDone(task.cancelInMs - task.escalateInMs)) return 'done';
+    state.step = 'cancelling';
+    return (await db.expireManualTask(orderId)) === 'done' ? 'done' : 'cancelled';
   }
 }

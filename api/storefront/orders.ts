@@ -7,18 +7,21 @@ import { acceptOrder } from '../../orders/accept-order';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { loadOrderView } from '../../orders/order-view';
 import { CancelRequestSchema, OrderRequestSchema } from '../../orders/validators';
+import { topupAccountCheck } from '../../suppliers/account-check';
+import type { SupplierRegistry } from '../../suppliers/registry';
 import { parseOrThrow } from '../errors';
 
 // Storefront orders: thin handlers; the flow lives in orders/.
-export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient }) {
+export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; suppliers: SupplierRegistry }) {
   const { db, vault, fulfilment } = deps;
+  const checkAccounts = topupAccountCheck(db, deps.suppliers);
   const router = Router();
   const idParam = z.object({ id: z.uuid() });
 
   router.post('/', async (req, res) => {
     const body = parseOrThrow(OrderRequestSchema, req.body ?? undefined);
     const storefront = req.storefront!;
-    const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.start(id));
+    const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.start(id), checkAccounts);
     const order = await loadOrderView(db, vault, { id: orderId, storefrontId: storefront.id });
     res.status(created ? 202 : 200).location(`/v1/orders/${orderId}`).json(order);
   });

@@ -1,0 +1,75 @@
+// What Cardflow needs from any upstream supplier. Each supplier protocol is one adapter file in
+// suppliers/adapters/, registered in suppliers/registry.ts; everything else (routing, failover,
+// the circuit breaker, idempotency) is shared and knows nothing of any one protocol.
+
+export interface SupplierCard {
+  number: string;
+  pin?: string;
+  url?: string;
+  expiresAt?: string;
+}
+
+export interface PurchaseRequest {
+  /** Our idempotency key: a repeat with the same reference must never charge twice. */
+  reference: string;
+  product: string;
+  /** Refuse to buy above this (the supplier's currency, minor units). */
+  maxUnitPrice: number;
+  /** The buyer's account, for top-ups. */
+  account?: string;
+  /** Where an asynchronous supplier should report completion. */
+  callbackUrl?: string;
+}
+
+/** What the supplier says about one purchase. */
+export type PurchaseOutcome =
+  | { status: 'succeeded'; supplierOrderId?: string; unitPrice: number; card?: SupplierCard; topup?: { receipt: string; account: string } }
+  | { status: 'processing'; supplierOrderId?: string; unitPrice: number }
+  /** Definitively not charged (or refunded by the supplier). */
+  | { status: 'failed'; supplierOrderId?: string; code: string; message: string };
+
+/**
+ * The supplier answered and did not take the order: nothing was charged. `code` is one of the
+ * business reasons routing understands; anything else is treated as "try the next route".
+ */
+export class SupplierRefused extends Error {
+  constructor(
+    readonly code: 'out_of_stock' | 'insufficient_balance' | 'price_changed' | 'invalid_denomination' | 'invalid_account' | 'rate_limited' | string,
+    message: string,
+    readonly detail: { unitPrice?: number; retryAfterSeconds?: number; balance?: number } = {},
+  ) {
+    super(message);
+    this.name = 'SupplierRefused';
+  }
+}
+
+/**
+ * No usable answer: a timeout, a dropped connection, a 5xx, an HTML error page. For a purchase
+ * the outcome is unknown, so the reference must be asked about before anything else is bought.
+ * The message never contains the supplier's response body (it might hold a code).
+ */
+export class SupplierUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SupplierUnavailable';
+  }
+}
+
+export interface SupplierAdapter {
+  /** Current unit price and stock of one product. */
+  quote(product: string): Promise<{ unitPrice: number; currency: string; stock: number | null }>;
+  /** Throws SupplierRefused (nothing charged) or SupplierUnavailable (outcome unknown). */
+  purchase(request: PurchaseRequest): Promise<PurchaseOutcome>;
+  /** What became of a reference; 'not_found' means the supplier never took it. */
+  getPurchase(reference: string): Promise<PurchaseOutcome | 'not_found'>;
+  validateAccount(product: string, account: string): Promise<{ valid: true; accountName?: string } | { valid: false; reason: string }>;
+  balance(): Promise<{ currency: string; balance: number }>;
+  /**
+   * Checks a callback's signature and reads it. Returns undefined when it is not genuine.
+   * `path` is the path and query the callback was sent to.
+   */
+  readCallback(headers: Record<string, string | string[] | undefined>, path: string, rawBody: Buffer): { reference: string; outcome: PurchaseOutcome } | undefined;
+}
+
+/** How an adapter is built from a supplier row (credentials already decrypted). */
+export type AdapterFactory = (config: { baseUrl: string; credentials: Record<string, string>; timeoutMs: number }) => SupplierAdapter;

@@ -1,0 +1,142 @@
+import { decryptCardField, signRequest, verifySignature } from '../../supplier-sim/signing';
+import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type PurchaseOutcome, type SupplierAdapter } from '../adapter';
+
+// The adapter for the protocol in supplier-sim/PROTOCOL.md: HMAC-signed JSON, one unit per
+// order, the caller's reference as idempotency key. Credentials: { partnerId, secret }.
+
+interface SimOrder {
+  reference: string;
+  orderId: string;
+  status: 'processing' | 'success' | 'failed';
+  unitPrice: number;
+  card: null | { code: string; pin?: string | null; url?: string | null; expiresAt?: string | null; encrypted?: boolean };
+  topup: null | { account: string; receipt: string };
+  failure: null | { code: string; message: string };
+}
+
+// Answers that mean "the supplier looked and said no": nothing was committed.
+const REFUSALS = new Set(['out_of_stock', 'insufficient_balance', 'price_changed', 'invalid_denomination', 'invalid_account', 'reference_conflict', 'invalid_request', 'rate_limited', 'bad_signature']);
+
+export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs }) => {
+  const { partnerId, secret } = credentials;
+  if (!partnerId || !secret) throw new Error('cardflow-sim credentials need partnerId and secret');
+
+  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const timestamp = String(Date.now());
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, baseUrl), {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          'x-partner-id': partnerId,
+          'x-timestamp': timestamp,
+          'x-signature': signRequest(secret, method, path, timestamp, text),
+        },
+        body: body === undefined ? undefined : text,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const e = err as Error;
+      throw new SupplierUnavailable(e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `connection failed: ${e.message}`);
+    }
+    const raw = await res.text().catch(() => '');
+    let json: any;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      // A gateway's HTML page: say what it was, never echo the body.
+      throw new SupplierUnavailable(`HTTP ${res.status} with a non-JSON answer (${res.headers.get('content-type') ?? 'no content type'})`);
+    }
+    if (res.status >= 500) throw new SupplierUnavailable(`HTTP ${res.status} ${json?.error?.code ?? ''}`.trim());
+    if (res.status === 429) {
+      const retryAfterSeconds = Number(res.headers.get('retry-after') ?? 1) || 1;
+      throw new SupplierRefused('rate_limited', `rate limited; retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
+    }
+    return { status: res.status, json };
+  }
+
+  function refusal(json: any, status: number): never {
+    const code = json?.error?.code ?? `http_${status}`;
+    const message = String(json?.error?.message ?? `HTTP ${status}`);
+    if (REFUSALS.has(code) || (status >= 400 && status < 500)) {
+      throw new SupplierRefused(code, message, { unitPrice: json?.error?.unitPrice, balance: json?.error?.balance });
+    }
+    throw new SupplierUnavailable(`HTTP ${status} ${code}`);
+  }
+
+  function outcome(order: SimOrder): PurchaseOutcome {
+    if (order.status === 'processing') return { status: 'processing', supplierOrderId: order.orderId, unitPrice: order.unitPrice };
+    if (order.status === 'failed') {
+      return { status: 'failed', supplierOrderId: order.orderId, code: order.failure?.code ?? 'failed', message: order.failure?.message ?? 'the supplier failed the order' };
+    }
+    const c = order.card;
+    const open = (v: string | null | undefined) => (v == null ? undefined : c?.encrypted ? decryptCardField(secret, v) : v);
+    return {
+      status: 'succeeded',
+      supplierOrderId: order.orderId,
+      unitPrice: order.unitPrice,
+      card: c ? { number: open(c.code) ?? '', pin: open(c.pin), url: c.url ?? undefined, expiresAt: c.expiresAt ?? undefined } : undefined,
+      topup: order.topup ?? undefined,
+    };
+  }
+
+  const adapter: SupplierAdapter = {
+    async quote(product) {
+      const { status, json } = await call('GET', '/v1/products');
+      if (status !== 200) refusal(json, status);
+      const p = (json.products as any[]).find((x) => x.product === product);
+      if (!p) throw new SupplierRefused('invalid_denomination', `the supplier has no product ${product}`);
+      return { unitPrice: p.unitPrice, currency: p.currency, stock: p.stock };
+    },
+
+    async purchase(req) {
+      const { status, json } = await call('POST', '/v1/orders', {
+        reference: req.reference,
+        product: req.product,
+        maxUnitPrice: req.maxUnitPrice,
+        ...(req.account ? { account: req.account } : {}),
+        ...(req.callbackUrl ? { callbackUrl: req.callbackUrl } : {}),
+      });
+      if (status !== 200 && status !== 201) refusal(json, status);
+      return outcome(json.order);
+    },
+
+    async getPurchase(reference) {
+      const { status, json } = await call('GET', `/v1/orders/${encodeURIComponent(reference)}`);
+      if (status === 404 && json?.error?.code === 'order_not_found') return 'not_found';
+      if (status !== 200) {
+        // Asking must not be mistaken for an answer: anything but the order or a clean 404 is unknown.
+        throw new SupplierUnavailable(`asking about ${reference} gave HTTP ${status} ${json?.error?.code ?? ''}`.trim());
+      }
+      return outcome(json.order);
+    },
+
+    async validateAccount(product, account) {
+      const { status, json } = await call('POST', '/v1/accounts/validate', { product, account });
+      if (status === 200 && json.valid) return { valid: true, accountName: json.accountName };
+      if (status === 422) return { valid: false, reason: String(json?.error?.reason ?? json?.error?.message ?? 'account rejected') };
+      refusal(json, status);
+    },
+
+    async balance() {
+      const { status, json } = await call('GET', '/v1/balance');
+      if (status !== 200) refusal(json, status);
+      return { currency: json.currency, balance: json.balance };
+    },
+
+    readCallback(headers, path, rawBody) {
+      const header = (name: string) => {
+        const v = headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      if (header('x-partner-id') !== partnerId) return undefined;
+      const ok = verifySignature(secret, 'POST', path, header('x-timestamp') ?? '', rawBody.toString('utf8'), header('x-signature') ?? '');
+      if (!ok) return undefined;
+      const body = JSON.parse(rawBody.toString('utf8'));
+      return { reference: body.order.reference, outcome: outcome(body.order) };
+    },
+  };
+  return adapter;
+};

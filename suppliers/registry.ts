@@ -1,0 +1,49 @@
+import type { Db } from '../db';
+import type { CodeVault } from '../lib/code-vault';
+import type { AdapterFactory, SupplierAdapter } from './adapter';
+import { cardflowSimAdapter } from './adapters/cardflow-sim';
+import { openSupplierCredentials } from './credentials';
+
+// Adding a real supplier: write suppliers/adapters/<name>.ts implementing SupplierAdapter and
+// list it here; a supplier row with adapter = '<name>' then uses it.
+export const ADAPTERS: Record<string, AdapterFactory> = {
+  'cardflow-sim': cardflowSimAdapter,
+};
+
+export interface SupplierRow {
+  id: string;
+  merchant_id: string;
+  name: string;
+  kind: 'api' | 'manual';
+  adapter: string | null;
+  base_url: string | null;
+  currency: string | null;
+  active: boolean;
+  timeout_ms: number;
+  rate_limit_per_second: number | null;
+  updated_at: Date;
+}
+
+/** Builds adapters from supplier rows, once per version of the row (credentials decrypted once). */
+export class SupplierRegistry {
+  private readonly cache = new Map<string, { version: number; adapter: SupplierAdapter }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly vault: CodeVault,
+  ) {}
+
+  async adapterFor(supplierId: string): Promise<{ supplier: SupplierRow; adapter: SupplierAdapter }> {
+    const row = await this.db('suppliers').where({ id: supplierId }).first();
+    if (!row) throw new Error(`supplier ${supplierId} does not exist`);
+    if (row.kind !== 'api') throw new Error(`supplier ${row.name} has no API`);
+    const version = row.updated_at.getTime();
+    const cached = this.cache.get(supplierId);
+    if (cached && cached.version === version) return { supplier: row, adapter: cached.adapter };
+    const factory = ADAPTERS[row.adapter];
+    if (!factory) throw new Error(`supplier ${row.name} uses adapter "${row.adapter}", which this build does not have`);
+    const adapter = factory({ baseUrl: row.base_url, credentials: openSupplierCredentials(this.vault, row), timeoutMs: row.timeout_ms });
+    this.cache.set(supplierId, { version, adapter });
+    return { supplier: row, adapter };
+  }
+}

@@ -1,0 +1,107 @@
+import type { Db } from '../db';
+import type { CodeVault } from '../lib/code-vault';
+import { conflict, invalidInput, notFound } from '../lib/errors';
+import { sealSupplierCredentials } from './credentials';
+import { ADAPTERS } from './registry';
+
+// Creating and changing suppliers and a SKU's routes. Used by the admin API, the demo seed and
+// tests. Credentials are sealed on the way in and never read back out.
+
+export interface SupplierInput {
+  name: string;
+  kind: 'api' | 'manual';
+  adapter?: string;
+  baseUrl?: string;
+  currency?: string;
+  credentials?: Record<string, string>;
+  active?: boolean;
+  timeoutMs?: number;
+  rateLimitPerSecond?: number | null;
+  lowBalanceThreshold?: number | null;
+  circuitFailureThreshold?: number;
+  circuitCooldownSeconds?: number;
+}
+
+export async function createSupplier(db: Db, vault: CodeVault, merchantId: string, input: SupplierInput): Promise<string> {
+  const id = crypto.randomUUID();
+  if (input.kind === 'api') {
+    const missing = (['adapter', 'baseUrl', 'currency', 'credentials'] as const).filter((f) => input[f] === undefined);
+    if (missing.length) throw invalidInput('validation_failed', `An API supplier needs ${missing.join(', ')}`, { fields: missing.map((path) => ({ path, message: 'required for an API supplier' })) });
+  }
+  checkAdapter(input.adapter);
+  const sealed = input.credentials ? sealSupplierCredentials(vault, id, input.credentials) : undefined;
+  try {
+    await db('suppliers').insert({ id, merchant_id: merchantId, ...columns(input), credentials_key_id: sealed?.keyId ?? null, credentials: sealed?.payload ?? null });
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw conflict('supplier_exists', `A supplier named ${input.name} already exists`);
+    throw err;
+  }
+  return id;
+}
+
+export async function updateSupplier(db: Db, vault: CodeVault, merchantId: string, id: string, input: Partial<SupplierInput>): Promise<void> {
+  const row = await db('suppliers').where({ id, merchant_id: merchantId }).first('id', 'kind');
+  if (!row) throw notFound('Supplier');
+  checkAdapter(input.adapter);
+  const sealed = input.credentials ? sealSupplierCredentials(vault, id, input.credentials) : undefined;
+  await db('suppliers')
+    .where({ id })
+    .update({ ...columns(input), ...(sealed ? { credentials_key_id: sealed.keyId, credentials: sealed.payload } : {}), updated_at: db.fn.now() });
+}
+
+function checkAdapter(adapter: string | undefined) {
+  if (adapter !== undefined && !ADAPTERS[adapter]) {
+    throw invalidInput('validation_failed', `Unknown adapter "${adapter}"`, { fields: [{ path: 'adapter', message: `one of: ${Object.keys(ADAPTERS).join(', ')}` }] });
+  }
+}
+
+function columns(input: Partial<SupplierInput>) {
+  const c: Record<string, unknown> = {
+    name: input.name,
+    kind: input.kind,
+    adapter: input.adapter,
+    base_url: input.baseUrl,
+    currency: input.currency,
+    active: input.active,
+    timeout_ms: input.timeoutMs,
+    rate_limit_per_second: input.rateLimitPerSecond,
+    low_balance_threshold: input.lowBalanceThreshold,
+    circuit_failure_threshold: input.circuitFailureThreshold,
+    circuit_cooldown_seconds: input.circuitCooldownSeconds,
+  };
+  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
+}
+
+export interface RouteInput {
+  supplierId: string;
+  supplierProduct: string;
+  maxUnitCost: number;
+  active?: boolean;
+}
+
+/** Replaces a SKU's routes with an ordered list (first = tried first). */
+export async function setRoutes(db: Db, merchantId: string, skuCode: string, routes: RouteInput[]): Promise<void> {
+  await db.transaction(async (trx) => {
+    const sku = await trx('skus').where({ merchant_id: merchantId, code: skuCode }).forUpdate().first('id', 'currency');
+    if (!sku) throw notFound('SKU');
+    const suppliers = await trx('suppliers').where({ merchant_id: merchantId }).whereIn('id', routes.map((r) => r.supplierId)).select('id', 'kind', 'currency', 'name');
+    const byId = new Map(suppliers.map((s) => [s.id, s]));
+    const fields: { path: string; message: string }[] = [];
+    routes.forEach((r, i) => {
+      const s = byId.get(r.supplierId);
+      if (!s) fields.push({ path: `routes.${i}.supplierId`, message: 'no such supplier' });
+      else if (s.kind !== 'api') fields.push({ path: `routes.${i}.supplierId`, message: `${s.name} has no API to buy from` });
+      else if (s.currency !== sku.currency) fields.push({ path: `routes.${i}.supplierId`, message: `${s.name} sells in ${s.currency}; this SKU is priced in ${sku.currency}` });
+    });
+    if (fields.length) throw invalidInput('validation_failed', 'Some routes are invalid', { fields });
+    await trx('sku_supplier_routes').where({ sku_id: sku.id }).delete();
+    if (routes.length) {
+      await trx('sku_supplier_routes').insert(
+        routes.map((r, i) => ({
+          id: crypto.randomUUID(), sku_id: sku.id, supplier_id: r.supplierId, priority: i + 1,
+          supplier_product: r.supplierProduct, max_unit_cost: r.maxUnitCost, active: r.active ?? true,
+        })),
+      );
+    }
+  });
+}
