@@ -64,7 +64,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
 
   // 2. Buy along the routes.
   const previous = await db('supplier_purchases').where({ unit_id: unitId, status: 'failed' }).select('route_id', 'failure_code');
-  const exhausted = new Set(previous.filter((p) => !ROUTE_RETRYABLE.has(p.failure_code)).map((p) => p.route_id));
+  const exhausted = new Map(previous.filter((p) => !ROUTE_RETRYABLE.has(p.failure_code)).map((p) => [p.route_id, p.failure_code]));
   // A route that just failed to answer goes to the back of the line: the unit tries the others
   // first instead of waiting on the same supplier again.
   const unanswered = new Set(previous.filter((p) => ROUTE_RETRYABLE.has(p.failure_code)).map((p) => p.route_id));
@@ -80,7 +80,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
   let pausedRoute = false;
   for (const route of routes) {
     if (exhausted.has(route.id)) {
-      reasons.push(`${route.name}: already refused this unit`);
+      reasons.push(`${route.name}: ${exhausted.get(route.id)}`);
       continue;
     }
     if (!(await mayCall(db, route))) {
