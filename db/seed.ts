@@ -4,6 +4,7 @@ import type { CodeVault } from '../lib/code-vault';
 import { issueToken, issueWebhookSecret } from '../lib/tokens';
 import { importCodes } from '../stock/import-codes';
 import { sealWebhookSecret } from '../storefronts/webhook-secret';
+import { createSupplier, setRoutes } from '../suppliers/supplier-config';
 
 // Creating merchants, storefronts and SKUs. Used for the demo data on first start and by tests;
 // the console will create the same rows through the admin API.
@@ -103,8 +104,18 @@ export function demoCodes(count: number): string {
   return Array.from({ length: count }, () => `${pick(16, alphabet)}----${pick(8, '0123456789')}`).join('\n');
 }
 
-/** First start only: a demo merchant to try the API with. Returns undefined if one exists. */
-export async function seedDemo(db: Db, vault: CodeVault): Promise<NewMerchant | undefined> {
+export const DEMO_SUPPLIER_NAME = 'Demo supplier (simulator)';
+
+/**
+ * First start only: a demo merchant to try the API with. Returns undefined if one exists.
+ * With a demo supplier (the simulator's URL and partner credentials) it also gets a SKU bought
+ * in real time and a direct top-up SKU.
+ */
+export async function seedDemo(
+  db: Db,
+  vault: CodeVault,
+  demoSupplier?: { baseUrl: string; partnerId: string; secret: string },
+): Promise<NewMerchant | undefined> {
   if (await db('merchants').first('id')) return undefined;
   const demo = await createMerchant(db, vault, { name: 'Demo Merchant', ownerEmail: 'owner@demo.cardflow.local', riskMaxOrderAmount: 500_000 });
   const skus = [
@@ -115,6 +126,21 @@ export async function seedDemo(db: Db, vault: CodeVault): Promise<NewMerchant | 
   for (const sku of skus) {
     await createSku(db, { merchantId: demo.merchantId, ...sku });
     await importCodes(db, vault, { merchantId: demo.merchantId, sku: sku.code, content: demoCodes(50), format: 'txt', source: 'demo seed', importedBy: 'system:seed' });
+  }
+  if (demoSupplier) {
+    const supplierId = await createSupplier(db, vault, demo.merchantId, {
+      name: DEMO_SUPPLIER_NAME,
+      kind: 'api',
+      adapter: 'cardflow-sim',
+      baseUrl: demoSupplier.baseUrl,
+      currency: 'USD',
+      credentials: { partnerId: demoSupplier.partnerId, secret: demoSupplier.secret },
+      lowBalanceThreshold: 100_000,
+    });
+    await createSku(db, { merchantId: demo.merchantId, code: 'STEAM-50', name: 'Steam Wallet $50 (bought in real time)', faceValue: 5_000, price: 5_200, cost: 4_700, currency: 'USD', fulfilmentMode: 'supplier' });
+    await setRoutes(db, demo.merchantId, 'STEAM-50', [{ supplierId, supplierProduct: 'STEAM-50', maxUnitCost: 4_800 }]);
+    await createSku(db, { merchantId: demo.merchantId, code: 'DIAMONDS-60', name: 'Game top-up, 60 diamonds (直充)', faceValue: 99, price: 99, cost: 92, currency: 'USD', fulfilmentMode: 'topup' });
+    await setRoutes(db, demo.merchantId, 'DIAMONDS-60', [{ supplierId, supplierProduct: 'GAME-TOPUP-60', maxUnitCost: 95 }]);
   }
   return demo;
 }

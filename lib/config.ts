@@ -31,6 +31,10 @@ const ConfigSchema = z.object({
   /** base64 32-byte key for duplicate-detecting code fingerprints. */
   CARDFLOW_FINGERPRINT_KEY: z.string().optional(),
 
+  /** `npm start` runs the supplier simulator as the demo supplier (off: no demo supplier). */
+  DEMO_SUPPLIER: z.enum(['on', 'off']).default('on'),
+  SUPPLIER_SIM_PORT: port.default(4100),
+
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),

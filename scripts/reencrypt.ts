@@ -11,7 +11,7 @@ async function main() {
   const db = createDb(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT), 2);
   try {
     const done = await reencryptToActiveKey(db, vault);
-    console.log(`[cardflow] re-sealed ${done.codes} codes and ${done.webhookSecrets} webhook secrets with key "${vault.activeKeyId}"`);
+    console.log(`[cardflow] re-sealed ${done.codes} codes, ${done.webhookSecrets} webhook secrets and ${done.supplierCredentials} supplier credentials with key "${vault.activeKeyId}"`);
   } finally {
     await db.destroy();
   }

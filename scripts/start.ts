@@ -4,7 +4,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { createDb, migrateToLatest } from '../db';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
-import { seedDemo } from '../db/seed';
+import { DEMO_SUPPLIER_NAME, seedDemo } from '../db/seed';
+import { DEMO_PARTNER_ID, demoPartners } from '../supplier-sim/demo-catalogue';
+import { startSupplierSim } from '../supplier-sim/server';
 import { CodeVault, loadVaultKeys } from '../lib/code-vault';
 import { ConfigError, loadConfig } from '../lib/config';
 import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
@@ -46,6 +48,7 @@ async function main() {
           { port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT', what: 'Temporal dev server' },
           { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', what: 'Temporal Web UI' },
         ]),
+    ...(config.DEMO_SUPPLIER === 'on' ? [{ port: config.SUPPLIER_SIM_PORT, variable: 'SUPPLIER_SIM_PORT', what: 'demo supplier' }] : []),
   ]);
 
   const stops: (() => Promise<void>)[] = [];
@@ -100,7 +103,17 @@ async function main() {
     const vault = new CodeVault(
       loadVaultKeys(config, (file) => say(`WARNING: generated encryption keys in ${file}. Back it up; in production set CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY.`)),
     );
-    const demo = await seedDemo(db, vault);
+    let demoSupplier: { baseUrl: string; partnerId: string; secret: string } | undefined;
+    if (config.DEMO_SUPPLIER === 'on') {
+      // The supplier simulator plays a real wholesaler for the demo SKUs STEAM-50 and DIAMONDS-60.
+      const sim = await startSupplierSim({ port: config.SUPPLIER_SIM_PORT });
+      stops.push(() => sim.stop());
+      demoSupplier = { baseUrl: sim.url, partnerId: DEMO_PARTNER_ID, secret: demoPartners()[0].secret };
+      say(`demo supplier (simulator) on ${sim.url}`);
+      // Follow a changed SUPPLIER_SIM_PORT on later starts.
+      await db('suppliers').where({ name: DEMO_SUPPLIER_NAME, adapter: 'cardflow-sim' }).update({ base_url: sim.url, updated_at: db.fn.now() });
+    }
+    const demo = await seedDemo(db, vault, demoSupplier);
     await db.destroy();
     const credentialsFile = path.join(dataDir, 'demo-credentials.json');
     if (demo) {

@@ -3,6 +3,8 @@ import { CodeVault } from '../lib/code-vault';
 import { openCode } from '../stock/code-secret';
 import { importCodes } from '../stock/import-codes';
 import { reencryptToActiveKey } from '../stock/reencrypt';
+import { openSupplierCredentials } from '../suppliers/credentials';
+import { createSupplier } from '../suppliers/supplier-config';
 import { openWebhookSecret } from '../storefronts/webhook-secret';
 import { startTestSystem, type TestSystem } from './harness';
 
@@ -40,8 +42,11 @@ describe('key rotation', () => {
   });
 
   test('when re-sealing runs, then every secret is under the new key and opens without the old one; a second run has nothing to do', async () => {
+    const supplierId = await createSupplier(sys.db, new CodeVault({ encryptionKeys: [k1], fingerprintKey }), sys.merchant.merchantId, {
+      name: 'Rotating supplier', kind: 'api', adapter: 'cardflow-sim', baseUrl: 'http://127.0.0.1:9', currency: 'USD', credentials: { partnerId: 'p', secret: 's3cret-value' },
+    });
     const rotated = new CodeVault({ encryptionKeys: [k2, k1], fingerprintKey });
-    expect(await reencryptToActiveKey(sys.db, rotated, 2)).toEqual({ codes: 3, webhookSecrets: 1 });
+    expect(await reencryptToActiveKey(sys.db, rotated, 2)).toEqual({ codes: 3, webhookSecrets: 1, supplierCredentials: 1 });
 
     const newOnly = new CodeVault({ encryptionKeys: [k2], fingerprintKey });
     const rows = await sys.db('codes').select('id', 'key_id', 'secret');
@@ -49,9 +54,11 @@ describe('key rotation', () => {
     expect(rows.map((r) => openCode(newOnly, r).number).sort()).toEqual([...imported, 'NEW-AFTER-ROTATION'].sort());
     const storefront = await sys.db('storefronts').where({ id: sys.merchant.storefrontId }).first();
     expect(openWebhookSecret(newOnly, storefront)).toBe(sys.merchant.webhookSecret);
+    const supplier = await sys.db('suppliers').where({ id: supplierId }).first();
+    expect(openSupplierCredentials(newOnly, supplier)).toEqual({ partnerId: 'p', secret: 's3cret-value' });
 
     const oldOnly = new CodeVault({ encryptionKeys: [k1], fingerprintKey });
     expect(() => openCode(oldOnly, rows[0])).toThrow('encryption key "k2" is not configured');
-    expect(await reencryptToActiveKey(sys.db, rotated)).toEqual({ codes: 0, webhookSecrets: 0 });
+    expect(await reencryptToActiveKey(sys.db, rotated)).toEqual({ codes: 0, webhookSecrets: 0, supplierCredentials: 0 });
   });
 });

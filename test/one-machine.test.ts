@@ -66,6 +66,7 @@ describe('npm start on one machine', () => {
       EMBEDDED_PG_PORT: String(await freePort()),
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
+      SUPPLIER_SIM_PORT: String(await freePort()),
       TEMPORAL_TASK_QUEUE: 'one-machine-test',
     };
   });
@@ -98,6 +99,20 @@ describe('npm start on one machine', () => {
       }
       expect(order.status).toBe('delivered');
       expect(order.items[0].units[0].code.number).toMatch(/^[A-Z0-9]{16}$/);
+
+      // The demo's supplier-backed SKU and top-up SKU work against the demo supplier.
+      for (const [ref, item] of [['one-machine-steam', { sku: 'STEAM-50', quantity: 1 }], ['one-machine-topup', { sku: 'DIAMONDS-60', quantity: 1, account: '12345678' }]] as const) {
+        const res = await fetch(`${api}/v1/orders`, { method: 'POST', headers: auth, body: JSON.stringify({ externalRef: ref, items: [item] }) });
+        expect(res.status).toBe(202);
+        const placedId = ((await res.json()) as { id: string }).id;
+        let bought: any;
+        for (let i = 0; i < 100 && bought?.status !== 'delivered'; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          bought = await (await fetch(`${api}/v1/orders/${placedId}`, { headers: auth })).json();
+        }
+        expect(bought.status).toBe('delivered');
+        expect(bought.items[0].units[0].code?.number ?? bought.items[0].units[0].receipt?.receipt).toBeTruthy();
+      }
 
       // The import script goes through the admin API with the demo admin token.
       const file = path.join(dataDir, 'new-codes.txt');
