@@ -204,6 +204,28 @@ describe('routing and failover', () => {
     expect(chargedOnce(await alpha.charges())).toBe(true);
   });
 
+  test('when a burst goes over our own rate limit for a supplier, then the overflow goes to the next route instead of queueing', async () => {
+    const gamma = await addSupplier(sys, 'Gamma', [card('G-CARD', 900)], { rateLimitPerSecond: 1 });
+    try {
+      const sku = `RATE-${++n}`;
+      await sys.addSku(sku, { mode: 'supplier', currency: 'USD', price: 1200 });
+      await route(sys, sku, [
+        { supplier: gamma, product: 'G-CARD', maxUnitCost: 1000 },
+        { supplier: beta, product: 'B-CARD-10', maxUnitCost: 1000 },
+      ]);
+      const o = await order(sku, 4);
+      expect(o.status).toBe('delivered');
+      const bought = (await purchasesOf(o.id)).filter((p) => p.status === 'succeeded');
+      const fromGamma = bought.filter((p) => p.supplier_id === gamma.id).length;
+      expect(bought).toHaveLength(4);
+      expect(fromGamma).toBeGreaterThanOrEqual(1);
+      expect(fromGamma).toBeLessThanOrEqual(2); // 1 per second; the burst spans at most two seconds
+      expect((await gamma.charges()).total).toBe(fromGamma);
+    } finally {
+      await gamma.stop();
+    }
+  });
+
   test('when a SKU has no supplier route, then the order is refused at once as sold out', async () => {
     const sku = `NOROUTE-${++n}`;
     await sys.addSku(sku, { mode: 'supplier', currency: 'USD' });
