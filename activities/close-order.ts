@@ -15,7 +15,7 @@ async function closeOrder(db: Db, orderId: string, status: 'cancelled' | 'failed
   return db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
     if (order.status === status) return { status, released: 0 };
-    if (order.status !== 'accepted' && order.status !== 'processing') throw new OrderNotCancellable(order.status);
+    if (!['accepted', 'held', 'processing'].includes(order.status)) throw new OrderNotCancellable(order.status);
     const allocated = await trx('order_units').where({ order_id: orderId }).whereIn('status', ['allocated', 'delivered']).first('id');
     if (allocated) throw new OrderNotCancellable('already holding codes');
 

@@ -2,10 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import { allocateCodes, OrderNotAllocatable, StockShortfall } from '../stock/allocate-codes';
-import { checkRisk } from './check-risk';
 import { cancelOrder, failOrder, OrderNotCancellable } from './close-order';
 import { deliverOrder } from './deliver-order';
 import { notifyStorefront, recordWebhookGaveUp } from './notify-storefront';
+import { createRiskActivities } from './risk';
 import { settleOrder } from './settle-order';
 
 // Every activity of the order workflow, built once by the worker with its dependencies.
@@ -31,7 +31,7 @@ async function asBusinessFailure<T>(work: () => Promise<T>): Promise<T> {
 
 export function createActivities({ db, vault }: ActivityDeps) {
   return {
-    checkRisk: (orderId: string) => checkRisk(db, orderId),
+    ...createRiskActivities({ db }),
     allocateCodes: (orderId: string) => asBusinessFailure(() => allocateCodes(db, orderId)),
     deliverOrder: (orderId: string) => deliverOrder(db, orderId),
     settleOrder: (orderId: string) => settleOrder(db, orderId),

@@ -1,6 +1,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { cancelOrderUpdate, fulfilmentStateQuery, type FulfilmentState } from './messages';
+import { awaitRiskReview, reviewRejectionReason } from './risk-review';
 
 // One paid order, start to finish: risk check → allocate codes → deliver → settle → tell the
 // storefront. The workflow only decides; every read and write happens in an activity, and only
@@ -19,7 +20,7 @@ const webhooks = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 40 },
 });
 
-const CANCELLABLE: FulfilmentState['step'][] = ['risk_check'];
+const CANCELLABLE: FulfilmentState['step'][] = ['risk_check', 'risk_review'];
 
 export async function fulfilOrder(input: { orderId: string }): Promise<FulfilmentState> {
   const { orderId } = input;
@@ -58,6 +59,11 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
   async function fulfil(): Promise<FulfilmentState> {
     const risk = await db.checkRisk(orderId);
     if (risk.decision === 'reject') return finish('cancelled', `risk_rejected: ${risk.reasons.join('; ')}`);
+    if (risk.decision === 'review') {
+      const review = await awaitRiskReview(state, risk.reviewDeadline!, () => cancelRequest !== undefined);
+      await db.recordRiskReview(orderId, review);
+      if (review.decision === 'reject') return finish('cancelled', reviewRejectionReason(review));
+    }
     state.status = 'processing';
     if (cancelRequest) return finish('cancelled', cancelRequest.reason);
 

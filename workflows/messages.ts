@@ -4,6 +4,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
 export type FulfilmentStep =
   | 'risk_check'
+  | 'risk_review'
   | 'allocating'
   | 'delivering'
   | 'settling'
@@ -14,7 +15,7 @@ export type FulfilmentStep =
 export interface FulfilmentState {
   orderId: string;
   step: FulfilmentStep;
-  status: 'accepted' | 'processing' | 'delivered' | 'failed' | 'cancelled';
+  status: 'accepted' | 'held' | 'processing' | 'delivered' | 'failed' | 'cancelled';
   reason?: string;
   webhook?: 'pending' | 'sent' | 'no_endpoint' | 'gave_up';
 }
@@ -23,3 +24,14 @@ export const fulfilmentStateQuery = defineQuery<FulfilmentState>('fulfilmentStat
 
 /** Cancels an order that holds no codes yet; answers with the state it ended in. */
 export const cancelOrderUpdate = defineUpdate<FulfilmentState, [{ reason: string }]>('cancelOrder');
+
+/** A reviewer's decision on an order held by the risk check. */
+export interface RiskReviewDecision {
+  decision: 'approve' | 'reject';
+  note: string;
+  /** The deciding user's id (admin API); the activity looks up the rest for the audit log. */
+  reviewerId: string;
+}
+
+/** Decides a held order; answers once the decision has taken effect (approved and moving on, or cancelled). */
+export const decideRiskReviewUpdate = defineUpdate<FulfilmentState, [RiskReviewDecision]>('decideRiskReview');
