@@ -4,6 +4,7 @@ import type { CodeVault } from '../lib/code-vault';
 import type { Logger } from '../lib/logger';
 import type { FulfilmentClient } from '../orders/fulfilment-client';
 import { adminAuth } from './admin/auth';
+import { adminRiskRouter } from './admin/risk';
 import { adminStockRouter } from './admin/stock';
 import { errorHandler, notFoundHandler } from './errors';
 import { rateLimitPerKey } from './rate-limit';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps) {
   const admin = express.Router();
   admin.use(adminAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`));
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
+  admin.use('/risk', json, adminRiskRouter({ db, fulfilment }));
   app.use('/admin', admin);
 
   app.use(notFoundHandler);
