@@ -31,6 +31,9 @@ const ConfigSchema = z.object({
   /** base64 32-byte key for duplicate-detecting code fingerprints. */
   CARDFLOW_FINGERPRINT_KEY: z.string().optional(),
 
+  /** How often the worker's Temporal Schedule retrains the risk anomaly models. */
+  RISK_MODEL_RETRAIN_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(6),
+
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
