@@ -114,7 +114,7 @@ const DAY = 24 * HOUR;
 export const DEFAULT_RULES: Rule[] = [
   rule(1, 'Card testing: many orders from one IP in a minute', 'velocity', { subject: 'ip', measure: 'count', windowSeconds: MIN, max: 10 }, 'reject'),
   rule(2, 'Several orders from one IP in a minute', 'velocity', { subject: 'ip', measure: 'count', windowSeconds: MIN, max: 4 }, 'score', 40),
-  rule(3, 'Many orders from one subnet in a minute', 'velocity', { subject: 'subnet', measure: 'count', windowSeconds: MIN, max: 20 }, 'score', 30),
+  rule(3, 'Many orders from one subnet in an hour', 'velocity', { subject: 'subnet', measure: 'count', windowSeconds: HOUR, max: 10 }, 'score', 30),
   rule(4, 'Many orders from one device in an hour', 'velocity', { subject: 'device', measure: 'count', windowSeconds: HOUR, max: 20 }, 'reject'),
   rule(5, 'Several orders from one device in an hour', 'velocity', { subject: 'device', measure: 'count', windowSeconds: HOUR, max: 6 }, 'score', 40),
   rule(6, 'One payment instrument used many times in a day', 'velocity', { subject: 'payment', measure: 'count', windowSeconds: DAY, max: 10 }, 'reject'),
@@ -122,7 +122,7 @@ export const DEFAULT_RULES: Rule[] = [
   rule(8, 'Many orders from one email in a day', 'velocity', { subject: 'email', measure: 'count', windowSeconds: DAY, max: 20 }, 'score', 30),
   rule(9, 'Many orders from one phone in a day', 'velocity', { subject: 'phone', measure: 'count', windowSeconds: DAY, max: 20 }, 'score', 30),
   rule(10, 'High spend by one account in a day', 'velocity', { subject: 'account', measure: 'amount', windowSeconds: DAY, max: 1_000_000 }, 'score', 40),
-  rule(11, 'New account with a high-value order', 'new_account', { maxAccountAgeHours: 24, minOrderAmount: 50_000 }, 'score', 30),
+  rule(11, 'New account with a high-value order', 'new_account', { maxAccountAgeHours: 24, minOrderAmount: 30_000 }, 'score', 30),
   rule(12, 'IP country differs from card country', 'country_mismatch', { between: ['ip', 'card'] }, 'score', 25),
   rule(13, 'IP country differs from account country', 'country_mismatch', { between: ['ip', 'account'] }, 'score', 15),
   rule(14, 'Disposable email address', 'disposable_email', {}, 'score', 35),
