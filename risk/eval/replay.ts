@@ -62,7 +62,7 @@ export async function replayDataset(db: Db, vault: CodeVault, dataset: Dataset, 
   return results;
 }
 
-interface Shop {
+export interface Shop {
   merchantId: string;
   storefrontId: string;
   skuIds: Map<string, { id: string; price: number }>;
