@@ -21,13 +21,11 @@ export const PRIOR_ORDERS = 20;
 /** Account-relative features need a little history to mean anything. */
 export const MIN_PRIOR_ORDERS = 3;
 
-/** A continuous feature: unusual when far above (upper) or below (lower) the merchant's median. */
+/** A continuous feature: unusual when far above (upper) or below (lower) what the merchant sees. */
 export interface NumericFeature {
   name: string;
   type: 'numeric';
   tail: 'upper' | 'lower';
-  /** Smallest spread, so a feature that is almost always the same value does not explode. */
-  minSpread: number;
   value(input: FeatureInput): number | undefined;
   explain(input: FeatureInput, median: number): string;
 }
@@ -58,7 +56,6 @@ export const FEATURES: Feature[] = [
     name: 'amount',
     type: 'numeric',
     tail: 'upper',
-    minSpread: 0.25,
     value: (i) => Math.log(Math.max(1, i.amount)),
     explain: (i, m) => `order amount is ${times(i.amount / Math.exp(m))} this merchant's median order`,
   },
@@ -66,7 +63,6 @@ export const FEATURES: Feature[] = [
     name: 'amountVsAccount',
     type: 'numeric',
     tail: 'upper',
-    minSpread: 0.3,
     value: (i) => (hasHistory(i) ? Math.log(Math.max(1, i.amount) / Math.max(1, median(i.prior.map((p) => p.amount)))) : undefined),
     explain: (i) => `amount is ${times(i.amount / Math.max(1, median(i.prior.map((p) => p.amount))))} this account's median over its last ${i.prior.length} orders`,
   },
@@ -74,7 +70,6 @@ export const FEATURES: Feature[] = [
     name: 'units',
     type: 'numeric',
     tail: 'upper',
-    minSpread: 0.35,
     value: (i) => Math.log(i.units),
     explain: (i, m) => `${i.units} units in one order; this merchant's median is ${Math.round(Math.exp(m))}`,
   },
@@ -82,7 +77,6 @@ export const FEATURES: Feature[] = [
     name: 'accountAge',
     type: 'numeric',
     tail: 'lower',
-    minSpread: 0.5,
     value: (i) => (i.accountAgeHours === undefined ? undefined : Math.log1p(Math.max(0, i.accountAgeHours))),
     explain: (i, m) => `account is ${hours(i.accountAgeHours!)} old; the median buyer's account is ${hours(Math.expm1(m))} old`,
   },
@@ -90,7 +84,6 @@ export const FEATURES: Feature[] = [
     name: 'buyersOnDevice',
     type: 'numeric',
     tail: 'upper',
-    minSpread: 0.5,
     value: (i) => (i.device ? i.buyersOnDevice : undefined),
     explain: (i, m) => `${i.buyersOnDevice} different buyers ordered from this device in 24 h (usually ${Math.round(m)})`,
   },
@@ -98,7 +91,6 @@ export const FEATURES: Feature[] = [
     name: 'buyersOnIp',
     type: 'numeric',
     tail: 'upper',
-    minSpread: 0.5,
     value: (i) => i.buyersOnIp,
     explain: (i, m) => `${i.buyersOnIp} different buyers ordered from this IP in 24 h (usually ${Math.round(m)})`,
   },
