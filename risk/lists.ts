@@ -111,16 +111,17 @@ export function listCandidates(buyer: Buyer): [ListKind, string][] {
   return c;
 }
 
-export async function matchLists(trx: Knex.Transaction, merchantId: string, buyer: Buyer) {
+/** The entries an order's buyer matches, as a query to run as part of a larger statement. */
+export function listMatchQuery(db: Knex, merchantId: string, buyer: Buyer): Knex.QueryBuilder | undefined {
   const candidates = listCandidates(buyer);
-  if (candidates.length === 0) return [];
+  if (candidates.length === 0) return undefined;
   const ip = buyer.ip ? normaliseIp(buyer.ip) : undefined;
-  return trx('risk_list_entries')
+  return db('risk_list_entries')
     .where({ merchant_id: merchantId })
     .andWhere((q) => {
       q.whereIn(['kind', 'value'], candidates);
       if (ip) q.orWhere((r) => r.where({ kind: 'cidr' }).andWhereRaw('value::cidr >>= ?::inet', [ip]));
     })
     .orderBy([{ column: 'list' }, { column: 'kind' }])
-    .select<{ list: 'block' | 'allow'; kind: string; reason: string | null }[]>('list', 'kind', 'reason');
+    .select('list', 'kind', 'reason');
 }
