@@ -181,6 +181,19 @@ describe('rule sets are versioned', () => {
     expect((await admin(sys, 'GET', `/admin/risk/rule-sets/${start.version}`)).body.rules).toEqual([]);
   });
 
+  test('when the risk check of one order runs several times at once (a retried activity), then it is judged and counted once', async () => {
+    await useRules(sys, [reject('velocity', { subject: 'ip', measure: 'count', windowSeconds: 60, max: 5 })]);
+    await sys.stopWorker();
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'twice', items: [{ sku: 'CARD', quantity: 1 }], buyer: { ip: '198.51.100.77', deviceId: 'dev-twice' } } });
+    const verdicts = await Promise.all([1, 2, 3].map(() => sys.activities.checkRisk(placed.body.id)));
+    expect(verdicts).toEqual([verdicts[0], verdicts[0], verdicts[0]]);
+    expect(verdicts[0].decision).toBe('allow');
+    expect(await sys.db('risk_velocity_events').where({ order_id: placed.body.id }).pluck('subject')).toHaveLength(3); // ip, subnet, device
+    expect(await sys.db('order_events').where({ order_id: placed.body.id, type: 'risk_checked' })).toHaveLength(1);
+    await sys.startWorker();
+    await sys.waitForOrder(placed.body.id, ['delivered']);
+  });
+
   test('when rules are edited and removed, then each change is a new version and an audit entry, and the list answers react-admin style', async () => {
     const created = await admin(sys, 'POST', '/admin/risk/rules', { name: 'Disposable mail', kind: 'disposable_email', action: 'score', score: 20 });
     expect(created.status).toBe(201);
