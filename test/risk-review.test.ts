@@ -129,6 +129,13 @@ describe('the review queue', () => {
     const held = await placeOrder(sys, abroad, [{ sku: 'REVIEWED', quantity: 1 }]);
     const list = await admin(sys, 'GET', `/admin/risk/assessments?filter=${encodeURIComponent('{"decision":"reject"}')}&sort=${encodeURIComponent('["createdAt","DESC"]')}`);
     expect(list.body[0]).toMatchObject({ id: rejected.id, decision: 'reject', status: 'cancelled', reasons: ['email x@mailinator.com is at a disposable-address provider'] });
+    for (const field of ['score', 'decision', 'totalAmount', 'status']) {
+      const sorted = await admin(sys, 'GET', `/admin/risk/assessments?sort=${encodeURIComponent(JSON.stringify([field, 'DESC']))}&range=${encodeURIComponent('[0,2]')}`);
+      expect(sorted.status).toBe(200);
+      expect(sorted.body).toHaveLength(3);
+    }
+    const byScore = (await admin(sys, 'GET', `/admin/risk/assessments?sort=${encodeURIComponent('["score","ASC"]')}&range=${encodeURIComponent('[0,99]')}`)).body.map((a: any) => a.score);
+    expect(byScore).toEqual([...byScore].sort((a, b) => a - b));
     const one = await admin(sys, 'GET', `/admin/risk/assessments/${held.id}`);
     expect(one.body).toMatchObject({ decision: 'review', status: 'held', reasons: ['IP country US differs from card country CN'], risk: { ruleVersion: expect.any(Number), findings: [expect.objectContaining({ rule: holdAbroad.name })] } });
     await sys.fulfilment.cancel(held.id, 'test over');
