@@ -22,7 +22,7 @@ export async function closeOrderIn(trx: Knex.Transaction, orderId: string, statu
   {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
     if (order.status === status) return { status, released: 0 };
-    if (order.status !== 'accepted' && order.status !== 'processing') throw new OrderNotCancellable(order.status);
+    if (!['accepted', 'held', 'processing'].includes(order.status)) throw new OrderNotCancellable(order.status);
 
     const released = await releaseReservations(trx, orderId);
     const returned = await returnAllocatedCodes(trx, orderId);

@@ -2,10 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import { allocateCodes, OrderNotAllocatable, StockShortfall } from '../stock/allocate-codes';
-import { checkRisk } from './check-risk';
 import { cancelOrder, failOrder, OrderNotCancellable } from './close-order';
 import { deliverOrder } from './deliver-order';
 import { notifyStorefront, recordWebhookGaveUp } from './notify-storefront';
+import { createRiskActivities } from './risk';
 import { settleOrder } from './settle-order';
 import { planFulfilment } from './plan-fulfilment';
 import { escalateManualTask, expireManualTask, manualTaskStatus, openManualTask } from '../orders/manual-fulfilment';
@@ -46,7 +46,7 @@ async function asBusinessFailure<T>(work: () => Promise<T>): Promise<T> {
 export function createActivities({ db, vault, registry, rateLimits, callbackBaseUrl }: ActivityDeps) {
   const purchases = { db, vault, registry, rateLimits, callbackBaseUrl };
   return {
-    checkRisk: (orderId: string) => checkRisk(db, orderId),
+    ...createRiskActivities({ db }),
     allocateCodes: (orderId: string) => asBusinessFailure(() => allocateCodes(db, orderId)),
     planFulfilment: (orderId: string) => planFulfilment(db, orderId),
     purchaseUnit: (unitId: string) => asBusinessFailure(() => purchaseUnit(purchases, unitId)),

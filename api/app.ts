@@ -4,6 +4,7 @@ import type { CodeVault } from '../lib/code-vault';
 import type { Logger } from '../lib/logger';
 import type { FulfilmentClient } from '../orders/fulfilment-client';
 import { adminAuth } from './admin/auth';
+import { adminRiskRouter } from './admin/risk';
 import { adminStockRouter } from './admin/stock';
 import { adminSuppliersRouter } from './admin/suppliers';
 import { supplierCallbacksRouter } from './supplier-callbacks';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   admin.use(adminAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`));
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminSuppliersRouter({ db, vault, suppliers, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));
+  admin.use('/risk', json, adminRiskRouter({ db, fulfilment }));
   app.use('/admin', admin);
 
   // Suppliers authenticate with their request signature, checked by their adapter.

@@ -2,6 +2,7 @@ import knex, { Knex } from 'knex';
 import pg from 'pg';
 import * as initialSchema from './migrations/001_initial_schema';
 import * as supplierNetwork from './migrations/002_supplier_network';
+import * as riskControl from './migrations/003_risk_control';
 
 export type Db = Knex;
 
@@ -30,6 +31,7 @@ export function createDb(connectionString: string, poolMax = 10): Db {
 const migrations: Record<string, Knex.Migration> = {
   '001_initial_schema': initialSchema,
   '002_supplier_network': supplierNetwork,
+  '003_risk_control': riskControl,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -34,6 +34,8 @@ const ConfigSchema = z.object({
   /** `npm start` runs the supplier simulator as the demo supplier (off: no demo supplier). */
   DEMO_SUPPLIER: z.enum(['on', 'off']).default('on'),
   SUPPLIER_SIM_PORT: port.default(4100),
+  /** How often the worker's Temporal Schedule retrains the risk anomaly models. */
+  RISK_MODEL_RETRAIN_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(6),
 
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 export type OrderEventType =
   | 'accepted'
   | 'risk_checked'
+  | 'risk_reviewed'
   | 'codes_allocated'
   | 'delivered'
   | 'settled'

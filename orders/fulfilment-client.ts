@@ -1,7 +1,7 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { AppError, conflict } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type FulfilmentState } from '../workflows/messages';
+import { cancelOrderUpdate, decideRiskReviewUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type FulfilmentState, type RiskReviewDecision } from '../workflows/messages';
 
 // How the API (and the reconciler) talk to an order's workflow. workflowId = order id, so
 // starting twice is harmless: a running workflow is reused, a finished one is left alone.
@@ -66,6 +66,20 @@ export class FulfilmentClient {
     } catch (err) {
       this.log.warn({ orderId, err: (err as Error).message }, 'could not wake the order workflow; it will notice on its next check');
       return false;
+    }
+  }
+
+  /** A reviewer's decision on a held order; answers once it has taken effect. */
+  async decideRiskReview(orderId: string, decision: RiskReviewDecision): Promise<FulfilmentState> {
+    try {
+      return await this.client.withDeadline(Date.now() + CANCEL_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(orderId).executeUpdate(decideRiskReviewUpdate, { args: [decision] }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError') {
+        throw conflict('review_closed', ((err as Error).cause as Error | undefined)?.message ?? 'the order no longer waits for a review decision');
+      }
+      throw new AppError('unavailable', 'workflow_unavailable', 'the order workflow did not answer in time; check the review before deciding again');
     }
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { riskSignalFields } from '../risk/signal-fields';
 
 // What a storefront may send when it submits a paid order. Unknown fields are refused so a
 // typo ("quantiy") is an error, not a silently ignored value.
@@ -14,6 +15,8 @@ export const BuyerSchema = z
     phone: z.string().trim().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number').optional(),
     ip: z.union([z.ipv4(), z.ipv6()]).optional(),
     deviceId: z.string().trim().min(1).max(128).optional(),
+    // Risk signals (account age, countries, payment instrument): see risk/signal-fields.ts.
+    ...z.object(riskSignalFields).partial().shape,
   })
   .strict();
 

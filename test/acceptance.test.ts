@@ -154,7 +154,11 @@ describe('cancelling and risk', () => {
   });
 
   test('when the buyer is on the blocklist, then the order is cancelled and says why', async () => {
-    await sys.db('risk_blocklist').insert({ id: crypto.randomUUID(), merchant_id: sys.merchant.merchantId, kind: 'email', value: 'fraud@example.com', reason: 'chargebacks' });
+    const listed = await sys.api('POST', '/admin/risk/lists', {
+      key: sys.merchant.adminToken,
+      body: { list: 'block', kind: 'email', value: 'fraud@example.com', reason: 'chargebacks' },
+    });
+    expect(listed.status).toBe(201);
     const placed = await sys.api('POST', '/v1/orders', {
       body: { externalRef: 'risky-2', items: [{ sku: 'CANCEL-ME', quantity: 1 }], buyer: { email: 'Fraud@Example.com' } },
     });

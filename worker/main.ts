@@ -6,6 +6,7 @@ import { createLogger } from '../lib/logger';
 import { exitWithParent, onShutdown } from '../lib/process';
 import { connectServices } from '../lib/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
+import { ensureRiskModelSchedule } from '../risk/schedule';
 import { createOrderWorker } from './create-worker';
 import { startReconciler } from './reconciler';
 
@@ -36,6 +37,10 @@ async function main() {
     fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log),
     log,
   });
+  // A worker that cannot reach the schedule still fulfils orders; the next start tries again.
+  await ensureRiskModelSchedule(services.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyHours: config.RISK_MODEL_RETRAIN_HOURS }).catch((err) =>
+    log.warn({ err: (err as Error).message }, 'could not ensure the risk-model training schedule'),
+  );
   const running = worker.run(); // resolves once shutdown has drained in-flight tasks
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   process.send?.('ready'); // tells `npm start` the worker polls

@@ -2,6 +2,7 @@ import { allHandlersFinished, ApplicationFailure, condition, isCancellation, pro
 import type { UnitPurchase } from '../suppliers/purchase-unit';
 import type { Activities } from '../activities';
 import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type FulfilmentState } from './messages';
+import { awaitRiskReview, reviewRejectionReason } from './risk-review';
 
 // One paid order, start to finish: risk check → allocate codes → deliver → settle → tell the
 // storefront. The workflow only decides; every read and write happens in an activity, and only
@@ -36,7 +37,7 @@ const MAX_POLL_MS = 5 * 60_000;
 // Staff can finish a manual order any time; this is only the backstop if the signal was lost.
 const MANUAL_RECHECK_MS = 5 * 60_000;
 
-const CANCELLABLE: FulfilmentState['step'][] = ['risk_check'];
+const CANCELLABLE: FulfilmentState['step'][] = ['risk_check', 'risk_review'];
 
 export async function fulfilOrder(input: { orderId: string }): Promise<FulfilmentState> {
   const { orderId } = input;
@@ -80,6 +81,11 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
   async function fulfil(): Promise<FulfilmentState> {
     const risk = await db.checkRisk(orderId);
     if (risk.decision === 'reject') return finish('cancelled', `risk_rejected: ${risk.reasons.join('; ')}`);
+    if (risk.decision === 'review') {
+      const review = await awaitRiskReview(state, risk.reviewDeadline!, () => cancelRequest !== undefined);
+      await db.recordRiskReview(orderId, review);
+      if (review.decision === 'reject') return finish('cancelled', reviewRejectionReason(review));
+    }
     state.status = 'processing';
     if (cancelRequest) return finish('cancelled', cancelRequest.reason);
 

@@ -1,1 +1,2 @@
 export { fulfilOrder } from './fulfil-order';
+export { trainRiskModels } from './train-risk-models';

@@ -4,6 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export type FulfilmentStep =
   | 'risk_check'
+  | 'risk_review'
   | 'allocating'
   | 'purchasing'
   | 'awaiting_manual'
@@ -16,7 +17,7 @@ export type FulfilmentStep =
 export interface FulfilmentState {
   orderId: string;
   step: FulfilmentStep;
-  status: 'accepted' | 'processing' | 'delivered' | 'failed' | 'cancelled';
+  status: 'accepted' | 'held' | 'processing' | 'delivered' | 'failed' | 'cancelled';
   reason?: string;
   webhook?: 'pending' | 'sent' | 'no_endpoint' | 'gave_up';
   /** While buying from suppliers: units bought so far out of those to buy. */
@@ -35,3 +36,13 @@ export const supplierResultSignal = defineSignal<[{ purchaseId: string }]>('supp
 
 /** Staff entered the codes or confirmed the top-ups (already stored by the API). */
 export const manualFulfilledSignal = defineSignal<[]>('manualFulfilled');
+/** A reviewer's decision on an order held by the risk check. */
+export interface RiskReviewDecision {
+  decision: 'approve' | 'reject';
+  note: string;
+  /** The deciding user's id (admin API); the activity looks up the rest for the audit log. */
+  reviewerId: string;
+}
+
+/** Decides a held order; answers once the decision has taken effect (approved and moving on, or cancelled). */
+export const decideRiskReviewUpdate = defineUpdate<FulfilmentState, [RiskReviewDecision]>('decideRiskReview');

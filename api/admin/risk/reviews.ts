@@ -1,0 +1,129 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../../../db';
+import { conflict, notFound } from '../../../lib/errors';
+import type { FulfilmentClient } from '../../../orders/fulfilment-client';
+import { parseOrThrow } from '../../errors';
+import { requireRole } from '../auth';
+import { idsFilter, parseListQuery, sendList } from './list-query';
+
+// /admin/risk/reviews: the queue of orders the risk check held, and the decision on each.
+// /admin/risk/assessments: every order's risk verdict, with its reasons.
+
+const uuid = z.uuid();
+const REVIEW_SORT = { id: 'r.order_id', deadlineAt: 'r.deadline_at', openedAt: 'r.opened_at', decidedAt: 'r.decided_at', score: 'r.score', totalAmount: 'o.total_amount', status: 'r.status' } as const;
+const ReviewFilter = z
+  .object({ id: idsFilter, status: z.enum(['open', 'approved', 'rejected', 'expired', 'withdrawn']).optional() })
+  .strict();
+const ASSESSMENT_SORT = { id: 'o.id', createdAt: 'o.created_at', totalAmount: 'o.total_amount', score: 'score', decision: 'decision', status: 'o.status' } as const;
+const AssessmentFilter = z
+  .object({ id: idsFilter, decision: z.enum(['allow', 'review', 'reject']).optional(), status: z.string().max(32).optional() })
+  .strict();
+
+export const ReviewDecisionSchema = z
+  .object({ decision: z.enum(['approve', 'reject']), note: z.string().trim().min(1, 'say why, for the next person who reads this order').max(1000) })
+  .strict();
+
+const reviewView = (r: any) => ({
+  id: r.order_id,
+  orderId: r.order_id,
+  externalRef: r.external_ref,
+  status: r.status,
+  orderStatus: r.order_status,
+  score: r.score,
+  reasons: r.reasons,
+  currency: r.currency,
+  totalAmount: r.total_amount,
+  buyer: r.buyer,
+  openedAt: r.opened_at.toISOString(),
+  deadlineAt: r.deadline_at.toISOString(),
+  decidedAt: r.decided_at?.toISOString() ?? null,
+  decidedBy: r.decided_by_email ?? null,
+  note: r.note,
+});
+
+const assessmentView = (o: any) => ({
+  id: o.id,
+  externalRef: o.external_ref,
+  status: o.status,
+  reason: o.reason,
+  currency: o.currency,
+  totalAmount: o.total_amount,
+  decision: o.risk.decision,
+  score: o.risk.score,
+  reasons: o.risk.reasons,
+  ruleVersion: o.risk.ruleVersion,
+  createdAt: o.created_at.toISOString(),
+});
+
+export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment: FulfilmentClient }) {
+  const router = Router();
+
+  const reviews = (merchantId: string) =>
+    db('risk_reviews as r')
+      .join('orders as o', 'o.id', 'r.order_id')
+      .leftJoin('users as u', 'u.id', 'r.decided_by')
+      .where('r.merchant_id', merchantId);
+  const reviewColumns = ['r.*', 'o.external_ref', 'o.status as order_status', 'o.currency', 'o.total_amount', 'o.buyer', 'u.email as decided_by_email'];
+
+  router.get('/reviews', async (req, res) => {
+    const q = parseListQuery(req.query, { sortable: Object.keys(REVIEW_SORT) as [keyof typeof REVIEW_SORT], defaultSort: ['deadlineAt', 'ASC'], filter: ReviewFilter });
+    const base = reviews(req.admin!.merchantId);
+    if (q.filter.status) base.andWhere('r.status', q.filter.status);
+    if (q.filter.id !== undefined) base.whereIn('r.order_id', [q.filter.id].flat().filter((id) => uuid.safeParse(id).success));
+    const [{ total }] = await base.clone().count<{ total: number }[]>('* as total');
+    const rows = await base
+      .orderBy([{ column: REVIEW_SORT[q.sort.field as keyof typeof REVIEW_SORT], order: q.sort.order }, { column: 'r.order_id' }])
+      .offset(q.offset)
+      .limit(q.limit)
+      .select(reviewColumns);
+    sendList(res, 'reviews', rows.map(reviewView), Number(total), q.offset);
+  });
+
+  router.get('/reviews/:orderId', async (req, res) => {
+    const row = uuid.safeParse(req.params.orderId).success ? await reviews(req.admin!.merchantId).andWhere('r.order_id', req.params.orderId).first([...reviewColumns, 'o.risk']) : undefined;
+    if (!row) throw notFound('Review');
+    res.json({ ...reviewView(row), risk: row.risk });
+  });
+
+  router.post('/reviews/:orderId/decision', requireRole('owner', 'operator', 'support'), async (req, res) => {
+    const review = uuid.safeParse(req.params.orderId).success
+      ? await db('risk_reviews').where({ order_id: req.params.orderId, merchant_id: req.admin!.merchantId }).first('order_id', 'status')
+      : undefined;
+    if (!review) throw notFound('Review');
+    const { decision, note } = parseOrThrow(ReviewDecisionSchema, req.body ?? {});
+    if (review.status !== 'open') throw conflict('review_closed', `this review is already ${review.status}`);
+    await fulfilment.decideRiskReview(review.order_id, { decision, note, reviewerId: req.admin!.userId });
+    const row = await reviews(req.admin!.merchantId).andWhere('r.order_id', review.order_id).first([...reviewColumns, 'o.risk']);
+    res.json({ ...reviewView(row), risk: row.risk });
+  });
+
+  router.get('/assessments', async (req, res) => {
+    const q = parseListQuery(req.query, { sortable: Object.keys(ASSESSMENT_SORT) as [keyof typeof ASSESSMENT_SORT], defaultSort: ['createdAt', 'DESC'], filter: AssessmentFilter });
+    const base = db('orders as o').where('o.merchant_id', req.admin!.merchantId).whereNotNull('o.risk');
+    if (q.filter.decision) base.andWhereRaw(`o.risk->>'decision' = ?`, [q.filter.decision]);
+    if (q.filter.status) base.andWhere('o.status', q.filter.status);
+    if (q.filter.id !== undefined) base.whereIn('o.id', [q.filter.id].flat().filter((id) => uuid.safeParse(id).success));
+    const [{ total }] = await base.clone().count<{ total: number }[]>('* as total');
+    const rows = await base
+      .orderBy([{ column: ASSESSMENT_SORT[q.sort.field as keyof typeof ASSESSMENT_SORT], order: q.sort.order }, { column: 'o.id' }])
+      .offset(q.offset)
+      .limit(q.limit)
+      .select('o.*', db.raw(`(o.risk->>'score')::int AS score`), db.raw(`o.risk->>'decision' AS decision`));
+    sendList(res, 'assessments', rows.map(assessmentView), Number(total), q.offset);
+  });
+
+  router.get('/assessments/:id', async (req, res) => {
+    const order = uuid.safeParse(req.params.id).success ? await db('orders').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).whereNotNull('risk').first() : undefined;
+    if (!order) throw notFound('Risk assessment');
+    const events = await db('order_events').where({ order_id: order.id }).whereIn('type', ['risk_checked', 'risk_reviewed', 'cancelled']).orderBy('id');
+    res.json({
+      ...assessmentView(order),
+      buyer: order.buyer,
+      risk: order.risk,
+      timeline: events.map((e) => ({ type: e.type, at: e.created_at.toISOString(), ...e.detail })),
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,203 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db';
+import type { Buyer } from '../orders/validators';
+import { isDisposableEmail } from './disposable-email';
+import { decide, evaluateRules, velocityKey, type Decision, type Finding, type OrderFacts } from './evaluate';
+import { listMatchQuery } from './lists';
+import { scoreAnomaly, type AnomalyModel } from './model/anomaly-model';
+import { PRIOR_ORDERS, type FeatureInput } from './model/features';
+import { DEFAULT_RULE_SET } from './rule-sets';
+import type { Rule, RiskSettings } from './rules';
+import { buyerKey, buyerKeySql, subjectKeys, type Subject } from './signals';
+import { DAY_SECONDS, subjectValue, velocitySubquery, velocityTotals } from './velocity';
+
+// The risk check of one order, in three statements so a flash sale does not queue behind it:
+//   1. the order, its items, the rule set in force when it was accepted, the merchant's model;
+//   2. everything the rules and the model look up: velocity counters, list entries, the
+//      buyer's earlier orders;
+//   3. one atomic write of the verdict, the timeline entry, the order's velocity events and,
+//      when held, its review — guarded by "not judged yet", so a retried or duplicated check
+//      judges (and counts) an order once and returns the verdict stored first.
+
+export interface RiskAssessment {
+  decision: Decision;
+  score: number;
+  reasons: string[];
+  findings: Finding[];
+  model: { id: number; trainedAt: string; points: number; contributions: { feature: string; points: number; explanation: string }[] } | null;
+  ruleVersion: number;
+  thresholds: { review: number; reject: number };
+  checkedAt: string;
+  reviewDeadline?: string;
+}
+
+/** What the workflow needs to go on: no more, since it lands in Temporal's history. */
+export interface RiskCheckResult {
+  decision: Decision;
+  reasons: string[];
+  reviewDeadline?: string;
+}
+
+export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckResult> {
+  const order = await loadOrder(db, orderId);
+  if (order.risk) return resultOf(order.risk);
+
+  const buyer = order.buyer as Buyer;
+  const at: Date = order.created_at;
+  const ruleSet: { version: number; rules: Rule[]; settings: RiskSettings } = order.rule_set ?? DEFAULT_RULE_SET;
+  const rules = ruleSet.rules.filter((r) => r.enabled);
+  const { settings } = ruleSet;
+  const model = settings.model.enabled && order.model ? { id: order.model.id as number, trainedAt: order.model.trained_at as string, params: order.model.params as AnomalyModel } : undefined;
+  const facts: OrderFacts = {
+    currency: order.currency,
+    totalAmount: order.total_amount,
+    createdAt: at,
+    units: order.items.reduce((n: number, i: { quantity: number }) => n + i.quantity, 0),
+    items: order.items,
+    buyer,
+  };
+  const subjects = subjectKeys(buyer);
+  const key = buyerKey(buyer);
+  const velocityQuery = { subjects, windows: rules.flatMap((r) => (r.kind === 'velocity' ? [r.params.windowSeconds] : [])) };
+  const watchedSkus = new Set(rules.flatMap((r) => (r.kind === 'first_purchase' ? r.params.skus : [])));
+  const firstPurchaseCandidates = facts.items.map((i) => i.sku).filter((sku) => watchedSkus.has(sku));
+
+  const found = await lookUp(db, {
+    velocity: velocitySubquery(db, order.merchant_id, at, velocityQuery, key),
+    lists: listMatchQuery(db, order.merchant_id, buyer),
+    prior: model && key ? priorOrdersQuery(db, order.merchant_id, key, at) : undefined,
+    bought: firstPurchaseCandidates.length && key ? boughtQuery(db, order.merchant_id, key, at, firstPurchaseCandidates) : undefined,
+  });
+  const velocity = velocityTotals(found.velocity, velocityQuery, { amount: facts.totalAmount, buyerKey: key });
+  // A buyer who cannot be recognised has no history: every purchase is a first one.
+  const bought = new Set<string>(found.bought.map((b: { code: string }) => b.code));
+  const findings = evaluateRules(rules, facts, {
+    velocity,
+    firstPurchaseSkus: new Set(firstPurchaseCandidates.filter((sku) => !bought.has(sku))),
+    listHits: found.lists,
+    disposableEmail: rules.some((r) => r.kind === 'disposable_email') && !!buyer.email && isDisposableEmail(buyer.email),
+    merchantCaps: { maxAmount: order.risk_max_order_amount, maxQuantity: order.risk_max_order_quantity },
+  });
+
+  let scored: RiskAssessment['model'] = null;
+  if (model) {
+    const day = (s: Subject) => velocity.get(velocityKey(s, DAY_SECONDS))?.buyers;
+    const input: FeatureInput = {
+      amount: facts.totalAmount,
+      units: facts.units,
+      at,
+      accountAgeHours: buyer.accountCreatedAt ? (at.getTime() - Date.parse(buyer.accountCreatedAt)) / 3_600_000 : undefined,
+      prior: found.prior.map((p: any) => ({ amount: Number(p.total_amount), device: p.device ?? undefined, ipCountry: p.ip_country ?? undefined })),
+      device: buyer.deviceId,
+      ipCountry: buyer.ipCountry,
+      buyersOnDevice: buyer.deviceId ? day('device') : undefined,
+      buyersOnIp: buyer.ip ? day('ip') : undefined,
+    };
+    scored = { id: model.id, trainedAt: new Date(model.trainedAt).toISOString(), ...scoreAnomaly(model.params, input, settings.model.maxScore) };
+  }
+  const modelReasons = scored && scored.points > 0 ? [`unusual for this shop (+${scored.points}): ${scored.contributions.map((c) => c.explanation).join('; ')}`] : [];
+  const verdict = decide(findings, scored?.points ?? 0, modelReasons, settings);
+
+  const now: Date = order.now;
+  const assessment: RiskAssessment = {
+    ...verdict,
+    findings,
+    model: scored,
+    ruleVersion: ruleSet.version,
+    thresholds: { review: settings.reviewScore, reject: settings.rejectScore },
+    checkedAt: now.toISOString(),
+    ...(verdict.decision === 'review' ? { reviewDeadline: new Date(now.getTime() + settings.reviewTimeoutSeconds * 1000).toISOString() } : {}),
+  };
+  const written = await store(db, order, assessment, { subjects, key });
+  if (!written) return resultOf((await db('orders').where({ id: orderId }).first('risk')).risk);
+  return resultOf(assessment);
+}
+
+function resultOf(a: Pick<RiskAssessment, 'decision' | 'reasons' | 'reviewDeadline'>): RiskCheckResult {
+  return { decision: a.decision, reasons: a.reasons, ...(a.reviewDeadline ? { reviewDeadline: a.reviewDeadline } : {}) };
+}
+
+async function loadOrder(db: Db, orderId: string) {
+  const { rows } = await db.raw(
+    `SELECT o.id, o.merchant_id, o.currency, o.total_amount, o.buyer, o.created_at, o.risk,
+            m.risk_max_order_amount, m.risk_max_order_quantity, now() AS now,
+            (SELECT coalesce(json_agg(json_build_object('sku', s.code, 'quantity', i.quantity, 'unitPrice', i.unit_price)), '[]'::json)
+               FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items,
+            (SELECT row_to_json(rs) FROM (
+               SELECT version, rules, settings FROM risk_rule_sets
+                WHERE merchant_id = o.merchant_id AND created_at <= o.created_at
+                ORDER BY version DESC LIMIT 1) rs) AS rule_set,
+            (SELECT row_to_json(rm) FROM (
+               SELECT id, trained_at, params FROM risk_models
+                WHERE merchant_id = o.merchant_id ORDER BY id DESC LIMIT 1) rm) AS model
+       FROM orders o JOIN merchants m ON m.id = o.merchant_id
+      WHERE o.id = ?`,
+    [orderId],
+  );
+  if (rows.length === 0) throw new Error(`order ${orderId} does not exist`);
+  return rows[0];
+}
+
+/** One statement for every lookup; each part answers a JSON array (empty when not needed). */
+async function lookUp(db: Db, parts: Record<'velocity' | 'lists' | 'prior' | 'bought', Knex.QueryBuilder | Knex.Raw | undefined>) {
+  const names = Object.keys(parts) as (keyof typeof parts)[];
+  const used = names.filter((n) => parts[n]);
+  if (used.length === 0) return { velocity: [], lists: [], prior: [], bought: [] } as Record<keyof typeof parts, any[]>;
+  const select = used.map((n) => (n === 'velocity' ? `(?) AS ${n}` : `(SELECT coalesce(json_agg(x), '[]'::json) FROM ? x) AS ${n}`));
+  const { rows } = await db.raw(`SELECT ${select.join(', ')}`, used.map((n) => parts[n]!));
+  return Object.fromEntries(names.map((n) => [n, rows[0][n] ?? []])) as Record<keyof typeof parts, any[]>;
+}
+
+function priorOrdersQuery(db: Db, merchantId: string, key: string, at: Date) {
+  return db('orders')
+    .where({ merchant_id: merchantId, status: 'delivered' })
+    .andWhereRaw(`${buyerKeySql()} = ?`, [key])
+    .andWhere('created_at', '<', at)
+    .orderBy('created_at', 'desc')
+    .limit(PRIOR_ORDERS)
+    .select('total_amount', db.raw(`buyer->>'deviceId' AS device`), db.raw(`buyer->>'ipCountry' AS ip_country`));
+}
+
+/** Which of these SKUs the buyer has had delivered before. */
+function boughtQuery(db: Db, merchantId: string, key: string, at: Date, skus: string[]) {
+  return db('orders as o')
+    .join('order_items as i', 'i.order_id', 'o.id')
+    .join('skus as s', 's.id', 'i.sku_id')
+    .where('o.merchant_id', merchantId)
+    .andWhereRaw(`${buyerKeySql('o.buyer')} = ?`, [key])
+    .andWhere('o.created_at', '<', at)
+    .andWhere('o.status', 'delivered')
+    .whereIn('s.code', skus)
+    .distinct('s.code as code');
+}
+
+/** The verdict and everything that goes with it, in one atomic statement; false if already judged. */
+async function store(db: Db, order: { id: string; merchant_id: string; created_at: Date; total_amount: number }, a: RiskAssessment, v: { subjects: Partial<Record<Subject, string>>; key?: string }) {
+  // Allowed: on to fulfilment. Held: waits for a reviewer. Rejected: stays `accepted` until the
+  // workflow's cancel step releases its stock.
+  const status = a.decision === 'allow' ? 'processing' : a.decision === 'review' ? 'held' : 'accepted';
+  const event = { decision: a.decision, score: a.score, reasons: a.reasons, ruleVersion: a.ruleVersion, ...(a.reviewDeadline ? { reviewDeadline: a.reviewDeadline } : {}) };
+  const subjects = Object.entries(v.subjects).map(([s, value]) => subjectValue(s as Subject, value!));
+  const { rows } = await db.raw(
+    `WITH judged AS (
+       UPDATE orders SET risk = ?::jsonb, status = CASE WHEN status = 'accepted' THEN ? ELSE status END, updated_at = now()
+        WHERE id = ? AND risk IS NULL
+       RETURNING id, merchant_id),
+     timeline AS (
+       INSERT INTO order_events (order_id, type, detail) SELECT id, 'risk_checked', ?::jsonb FROM judged),
+     counted AS (
+       INSERT INTO risk_velocity_events (merchant_id, subject, at, amount, buyer_key, order_id)
+       SELECT judged.merchant_id, subject, ?, ?, ?, judged.id FROM judged, unnest(?::text[]) AS subject),
+     review AS (
+       INSERT INTO risk_reviews (order_id, merchant_id, status, score, reasons, opened_at, deadline_at)
+       SELECT id, merchant_id, 'open', ?, ?::jsonb, ?, ? FROM judged WHERE ?)
+     SELECT count(*)::int AS written FROM judged`,
+    [
+      JSON.stringify(a), status, order.id,
+      JSON.stringify(event),
+      order.created_at, order.total_amount, v.key ?? null, subjects,
+      a.score, JSON.stringify(a.reasons), a.checkedAt, a.reviewDeadline ?? a.checkedAt, a.decision === 'review',
+    ],
+  );
+  return rows[0].written === 1;
+}

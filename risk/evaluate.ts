@@ -1,0 +1,149 @@
+import type { Buyer } from '../orders/validators';
+import { formatMoney } from './money';
+import { describeWindow, type Rule, type RiskSettings } from './rules';
+import { describeSubject, subjectKeys, type Subject } from './signals';
+
+// The rules applied to one order: pure, given what the database said (risk/assess-order.ts
+// gathers it). A finding is one rule that fired, with its reason; decide() turns the findings
+// into allow / review / reject.
+
+export interface OrderFacts {
+  currency: string;
+  totalAmount: number;
+  createdAt: Date;
+  units: number;
+  items: { sku: string; quantity: number; unitPrice: number }[];
+  buyer: Buyer;
+}
+
+export interface Lookups {
+  /** Orders (this one included) per subject and window: `${subject}:${windowSeconds}`. */
+  velocity: Map<string, { count: number; amount: number }>;
+  /** SKU codes in this order that the buyer has never had delivered before. */
+  firstPurchaseSkus: Set<string>;
+  disposableEmail: boolean;
+  listHits: { list: 'block' | 'allow'; kind: string; reason: string | null }[];
+  /** The merchant's legacy per-order caps (merchants.risk_max_order_*). */
+  merchantCaps: { maxAmount: number | null; maxQuantity: number | null };
+}
+
+export interface Finding {
+  ruleId: string | null;
+  rule: string;
+  kind: string;
+  action: 'score' | 'review' | 'reject' | 'allow';
+  score?: number;
+  reason: string;
+}
+
+export type Decision = 'allow' | 'review' | 'reject';
+
+export const velocityKey = (subject: Subject, windowSeconds: number) => `${subject}:${windowSeconds}`;
+
+export function evaluateRules(rules: Rule[], order: OrderFacts, lookups: Lookups): Finding[] {
+  const findings: Finding[] = [];
+  const money = (minor: number) => formatMoney(minor, order.currency);
+  const { maxAmount, maxQuantity } = lookups.merchantCaps;
+  const hard = (rule: string, kind: string, action: Finding['action'], reason: string) => findings.push({ ruleId: null, rule, kind, action, reason });
+
+  // Lists and the merchant's own caps come first: they are hard decisions, not rules to tune.
+  for (const hit of lookups.listHits) {
+    const label = hit.kind === 'email_domain' ? 'email domain' : hit.kind === 'cidr' ? 'IP range' : hit.kind;
+    if (hit.list === 'block') hard('block list', 'list', 'reject', `buyer ${label} is on the blocklist${hit.reason ? ` (${hit.reason})` : ''}`);
+    else hard('allow list', 'list', 'allow', `buyer ${label} is on the allow list${hit.reason ? ` (${hit.reason})` : ''}`);
+  }
+  if (maxAmount != null && order.totalAmount > maxAmount) {
+    hard('merchant order cap', 'order_cap', 'reject', `order amount ${order.totalAmount} exceeds the per-order cap of ${maxAmount} (${order.currency} minor units)`);
+  }
+  if (maxQuantity != null && order.units > maxQuantity) {
+    hard('merchant order cap', 'order_cap', 'reject', `order has ${order.units} units, over the per-order cap of ${maxQuantity}`);
+  }
+
+  const keys = subjectKeys(order.buyer);
+  for (const rule of rules) {
+    if (!rule.enabled) continue;
+    const reason = reasonFor(rule);
+    if (reason) findings.push({ ruleId: rule.id, rule: rule.name, kind: rule.kind, action: rule.action, ...(rule.score ? { score: rule.score } : {}), reason });
+  }
+  return findings;
+
+  function reasonFor(rule: Rule): string | undefined {
+    switch (rule.kind) {
+      case 'velocity': {
+        const { subject, measure, windowSeconds, max } = rule.params;
+        const value = keys[subject];
+        const seen = value !== undefined ? lookups.velocity.get(velocityKey(subject, windowSeconds)) : undefined;
+        if (!value || !seen) return undefined;
+        const who = describeSubject(subject, value);
+        const window = describeWindow(windowSeconds);
+        if (measure === 'count' && seen.count > max) return `${seen.count} orders from ${who} in the last ${window} (limit ${max})`;
+        if (measure === 'amount' && seen.amount > max) return `${money(seen.amount)} ordered by ${who} in the last ${window} (limit ${money(max)})`;
+        return undefined;
+      }
+      case 'new_account': {
+        if (!order.buyer.accountCreatedAt) return undefined;
+        const ageHours = Math.max(0, (order.createdAt.getTime() - Date.parse(order.buyer.accountCreatedAt)) / 3_600_000);
+        if (ageHours >= rule.params.maxAccountAgeHours || order.totalAmount < rule.params.minOrderAmount) return undefined;
+        return `account is ${describeAge(ageHours)} old and orders ${money(order.totalAmount)} (rule: under ${rule.params.maxAccountAgeHours} h and at least ${money(rule.params.minOrderAmount)})`;
+      }
+      case 'first_purchase': {
+        const first = order.items.map((i) => i.sku).filter((sku) => rule.params.skus.includes(sku) && lookups.firstPurchaseSkus.has(sku));
+        if (first.length === 0) return undefined;
+        return `first purchase of high-risk SKU ${first.join(', ')} by this buyer`;
+      }
+      case 'sku_cap': {
+        const item = order.items.find((i) => i.sku === rule.params.sku);
+        if (!item) return undefined;
+        const { maxQuantity: q, maxAmount: a } = rule.params;
+        if (q !== undefined && item.quantity > q) return `${item.quantity} × ${item.sku}, over the cap of ${q} per order`;
+        if (a !== undefined && item.quantity * item.unitPrice > a) return `${money(item.quantity * item.unitPrice)} of ${item.sku}, over the cap of ${money(a)} per order`;
+        return undefined;
+      }
+      case 'order_cap': {
+        const { maxQuantity: q, maxAmount: a } = rule.params;
+        if (q !== undefined && order.units > q) return `order has ${order.units} units, over the cap of ${q}`;
+        if (a !== undefined && order.totalAmount > a) return `order amount ${money(order.totalAmount)} is over the cap of ${money(a)}`;
+        return undefined;
+      }
+      case 'country_mismatch': {
+        const country = { ip: order.buyer.ipCountry, card: order.buyer.cardCountry, account: order.buyer.accountCountry };
+        const [x, y] = rule.params.between;
+        if (!country[x] || !country[y] || country[x] === country[y]) return undefined;
+        return `${x === 'ip' ? 'IP' : x} country ${country[x]} differs from ${y === 'ip' ? 'IP' : y} country ${country[y]}`;
+      }
+      case 'disposable_email':
+        return lookups.disposableEmail ? `email ${order.buyer.email} is at a disposable-address provider` : undefined;
+    }
+  }
+}
+
+export interface RiskVerdict {
+  decision: Decision;
+  score: number;
+  /** The findings that decided, for a person: hard decisions first, then what added up. */
+  reasons: string[];
+}
+
+/**
+ * Allow (an allow-list entry or rule) wins over everything, as in Stripe Radar; then reject
+ * (a hard rule, or a score at rejectScore); then review (a hard rule, or a score at reviewScore).
+ */
+export function decide(findings: Finding[], modelPoints: number, modelReasons: string[], settings: RiskSettings): RiskVerdict {
+  const scored = findings.filter((f) => f.action === 'score');
+  const score = scored.reduce((sum, f) => sum + (f.score ?? 0), 0) + modelPoints;
+  const withPoints = [...scored.map((f) => `${f.reason} (+${f.score})`), ...modelReasons];
+  const by = (action: Finding['action']) => findings.filter((f) => f.action === action).map((f) => f.reason);
+
+  if (by('allow').length) return { decision: 'allow', score, reasons: by('allow') };
+  if (by('reject').length) return { decision: 'reject', score, reasons: by('reject') };
+  if (score >= settings.rejectScore) return { decision: 'reject', score, reasons: [`risk score ${score} reached the reject threshold ${settings.rejectScore}`, ...withPoints] };
+  if (by('review').length) return { decision: 'review', score, reasons: [...by('review'), ...withPoints] };
+  if (score >= settings.reviewScore) return { decision: 'review', score, reasons: [`risk score ${score} reached the review threshold ${settings.reviewScore}`, ...withPoints] };
+  return { decision: 'allow', score, reasons: [] };
+}
+
+export function describeAge(hours: number): string {
+  if (hours < 1) return `${Math.max(1, Math.round(hours * 60))} min`;
+  if (hours < 48) return `${Math.round(hours)} h`;
+  return `${Math.round(hours / 24)} days`;
+}

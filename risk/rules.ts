@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { SUBJECTS } from './signals';
+
+// A merchant's risk rules. Each rule either adds points to the order's score or takes a hard
+// decision (allow, review, reject), always with a reason a person can read. Rules are kept as
+// versioned rule sets (risk/rule-sets.ts): an order records the version it was judged by.
+
+const money = z.number().int().min(1).max(1e12); // minor units of the order's currency
+const skuCode = z.string().trim().min(1).max(64);
+const COUNTRY_SOURCES = ['ip', 'card', 'account'] as const;
+export const MAX_WINDOW_SECONDS = 7 * 24 * 3600;
+
+const velocity = z
+  .object({
+    subject: z.enum(SUBJECTS),
+    measure: z.enum(['count', 'amount']),
+    /** Sliding window ending at the order's acceptance, e.g. 60, 3600, 86400. */
+    windowSeconds: z.number().int().min(1).max(MAX_WINDOW_SECONDS),
+    /** Largest count (orders, this one included) or amount (minor units) still allowed. */
+    max: z.number().int().min(0).max(1e12),
+  })
+  .strict();
+
+const newAccount = z
+  .object({
+    maxAccountAgeHours: z.number().positive().max(24 * 365),
+    minOrderAmount: z.number().int().min(0).max(1e12),
+  })
+  .strict();
+
+const firstPurchase = z.object({ skus: z.array(skuCode).min(1).max(100) }).strict();
+
+const skuCap = z
+  .object({ sku: skuCode, maxQuantity: z.number().int().min(1).max(1000).optional(), maxAmount: money.optional() })
+  .strict()
+  .refine((p) => p.maxQuantity !== undefined || p.maxAmount !== undefined, { message: 'give maxQuantity, maxAmount or both' });
+
+const orderCap = z
+  .object({ maxQuantity: z.number().int().min(1).max(1000).optional(), maxAmount: money.optional() })
+  .strict()
+  .refine((p) => p.maxQuantity !== undefined || p.maxAmount !== undefined, { message: 'give maxQuantity, maxAmount or both' });
+
+const countryMismatch = z
+  .object({ between: z.tuple([z.enum(COUNTRY_SOURCES), z.enum(COUNTRY_SOURCES)]) })
+  .strict()
+  .refine((p) => p.between[0] !== p.between[1], { message: 'compare two different countries', path: ['between'] });
+
+const disposableEmail = z.object({}).strict();
+
+const common = {
+  name: z.string().trim().min(1).max(100),
+  enabled: z.boolean().default(true),
+  /** score: add `score` points; review / reject / allow: a hard decision. */
+  action: z.enum(['score', 'review', 'reject', 'allow']),
+  score: z.number().int().min(1).max(1000).optional(),
+};
+
+export const RuleInputSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ ...common, kind: z.literal('velocity'), params: velocity }).strict(),
+    z.object({ ...common, kind: z.literal('new_account'), params: newAccount }).strict(),
+    z.object({ ...common, kind: z.literal('first_purchase'), params: firstPurchase }).strict(),
+    z.object({ ...common, kind: z.literal('sku_cap'), params: skuCap }).strict(),
+    z.object({ ...common, kind: z.literal('order_cap'), params: orderCap }).strict(),
+    z.object({ ...common, kind: z.literal('country_mismatch'), params: countryMismatch }).strict(),
+    z.object({ ...common, kind: z.literal('disposable_email'), params: disposableEmail.default({}) }).strict(),
+  ])
+  .superRefine((rule, ctx) => {
+    if (rule.action === 'score' && rule.score === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['score'], message: 'a rule with action "score" needs a score' });
+    }
+    if (rule.action !== 'score' && rule.score !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['score'], message: `a rule with action "${rule.action}" takes no score` });
+    }
+  });
+
+export type RuleInput = z.infer<typeof RuleInputSchema>;
+export type Rule = RuleInput & { id: string };
+export type RuleKind = Rule['kind'];
+export type RuleAction = Rule['action'];
+
+export const RiskSettingsSchema = z
+  .object({
+    /** Score at which an order is held for review. */
+    reviewScore: z.number().int().min(1).max(10_000).default(50),
+    /** Score at which an order is rejected outright. */
+    rejectScore: z.number().int().min(1).max(10_000).default(100),
+    /** How long a held order waits for a reviewer before it is rejected automatically. */
+    reviewTimeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
+    model: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** The most points the anomaly model may add to one order. */
+        maxScore: z.number().int().min(0).max(10_000).default(40),
+      })
+      .strict()
+      .default({ enabled: true, maxScore: 40 }),
+  })
+  .strict()
+  .refine((s) => s.rejectScore > s.reviewScore, { message: 'rejectScore must be above reviewScore', path: ['rejectScore'] });
+
+export type RiskSettings = z.infer<typeof RiskSettingsSchema>;
+export const DEFAULT_SETTINGS: RiskSettings = RiskSettingsSchema.parse({});
+
+const MIN = 60;
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/**
+ * What a merchant gets before changing anything (rule set version 0). Floods are rejected, not
+ * held: a held order keeps its stock reserved, so holding a thousand card-testing orders would
+ * empty the shelf as surely as selling to them. Ids are fixed so the first edit keeps them.
+ */
+export const DEFAULT_RULES: Rule[] = [
+  rule(1, 'Card testing: many orders from one IP in a minute', 'velocity', { subject: 'ip', measure: 'count', windowSeconds: MIN, max: 10 }, 'reject'),
+  rule(2, 'Several orders from one IP in a minute', 'velocity', { subject: 'ip', measure: 'count', windowSeconds: MIN, max: 4 }, 'score', 40),
+  rule(3, 'Many orders from one subnet in an hour', 'velocity', { subject: 'subnet', measure: 'count', windowSeconds: HOUR, max: 10 }, 'score', 30),
+  rule(4, 'Many orders from one device in an hour', 'velocity', { subject: 'device', measure: 'count', windowSeconds: HOUR, max: 20 }, 'reject'),
+  rule(5, 'Several orders from one device in an hour', 'velocity', { subject: 'device', measure: 'count', windowSeconds: HOUR, max: 6 }, 'score', 40),
+  rule(6, 'One payment instrument used many times in a day', 'velocity', { subject: 'payment', measure: 'count', windowSeconds: DAY, max: 10 }, 'reject'),
+  rule(7, 'Many orders from one account in an hour', 'velocity', { subject: 'account', measure: 'count', windowSeconds: HOUR, max: 10 }, 'score', 50),
+  rule(8, 'Many orders from one email in a day', 'velocity', { subject: 'email', measure: 'count', windowSeconds: DAY, max: 20 }, 'score', 30),
+  rule(9, 'Many orders from one phone in a day', 'velocity', { subject: 'phone', measure: 'count', windowSeconds: DAY, max: 20 }, 'score', 30),
+  rule(10, 'High spend by one account in a day', 'velocity', { subject: 'account', measure: 'amount', windowSeconds: DAY, max: 1_000_000 }, 'score', 40),
+  rule(11, 'New account with a high-value order', 'new_account', { maxAccountAgeHours: 24, minOrderAmount: 30_000 }, 'score', 30),
+  rule(12, 'IP country differs from card country', 'country_mismatch', { between: ['ip', 'card'] }, 'score', 25),
+  rule(13, 'IP country differs from account country', 'country_mismatch', { between: ['ip', 'account'] }, 'score', 15),
+  rule(14, 'Disposable email address', 'disposable_email', {}, 'score', 35),
+];
+
+function rule(n: number, name: string, kind: RuleKind, params: unknown, action: RuleAction, score?: number): Rule {
+  const parsed = RuleInputSchema.parse({ name, kind, params, action, score });
+  return { id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, ...parsed };
+}
+
+export function describeWindow(seconds: number): string {
+  if (seconds % DAY === 0) return seconds === DAY ? '24 h' : `${seconds / DAY} days`;
+  if (seconds % HOUR === 0) return `${seconds / HOUR} h`;
+  if (seconds % MIN === 0) return `${seconds / MIN} min`;
+  return `${seconds} s`;
+}
