@@ -11,7 +11,7 @@ import { planFulfilment } from './plan-fulfilment';
 import { escalateManualTask, expireManualTask, manualTaskStatus, openManualTask } from '../orders/manual-fulfilment';
 import type { SupplierRegistry } from '../suppliers/registry';
 import type { SupplierRateLimits } from '../suppliers/rate-limit';
-import { checkPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, resolvePending, type UnitPurchase } from '../suppliers/purchase-unit';
+import { checkPurchase, flagSlowPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, resolvePending, type UnitPurchase } from '../suppliers/purchase-unit';
 
 // Every activity of the order workflow, built once by the worker with its dependencies.
 // Business failures become non-retryable ApplicationFailures named for a support person;
@@ -51,6 +51,7 @@ export function createActivities({ db, vault, registry, rateLimits, callbackBase
     planFulfilment: (orderId: string) => planFulfilment(db, orderId),
     purchaseUnit: (unitId: string) => asBusinessFailure(() => purchaseUnit(purchases, unitId)),
     checkPurchase: (purchaseId: string) => asBusinessFailure(() => checkPurchase(purchases, purchaseId)),
+    flagSlowPurchase: (purchaseId: string) => flagSlowPurchase(db, purchaseId),
     settleUnitPurchase: (unitId: string) => asBusinessFailure(() => settleUnitPurchase(purchases, unitId)),
     openManualTask: (orderId: string) => openManualTask(db, orderId),
     manualTaskStatus: (orderId: string) => manualTaskStatus(db, orderId),

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
-import { raiseAlert } from '../lib/alerts';
+import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
 import { appendEvent } from '../orders/events';
 import { fingerprintCode, maskCode, sealCode, type CodeSecret } from '../stock/code-secret';
@@ -28,6 +28,9 @@ export async function applyOutcome(db: Db, vault: CodeVault, purchaseId: string,
       }
       return 'processing';
     }
+
+    // An asynchronous purchase reaching its end clears a "slow purchase" alert, if one was raised.
+    if (p.status === 'processing') await resolveAlert(trx, p.merchant_id, 'supplier_purchase_slow', p.id);
 
     if (outcome.status === 'failed') {
       await markFailed(trx, p, outcome.code, outcome.message);

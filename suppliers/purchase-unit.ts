@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { raiseAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
 import { SupplierRefused, SupplierUnavailable } from './adapter';
 import { recordSeenBalance } from './balances';
@@ -202,4 +203,16 @@ function describeRefusal(err: SupplierRefused, maxUnitCost: number): string {
   if (err.code === 'insufficient_balance') return 'prepaid balance too low';
   if (err.code === 'out_of_stock') return 'out of stock';
   return `${err.code}: ${err.message}`;
+}
+
+/** An asynchronous purchase we paid for is taking far too long: tell a person (once). */
+export async function flagSlowPurchase(db: Db, purchaseId: string): Promise<void> {
+  const p = await db('supplier_purchases as p').join('suppliers as s', 's.id', 'p.supplier_id').where('p.id', purchaseId).first('p.merchant_id', 'p.order_id', 'p.reference', 'p.created_at', 's.name');
+  await raiseAlert(db, {
+    merchantId: p.merchant_id,
+    kind: 'supplier_purchase_slow',
+    subjectId: purchaseId,
+    message: `${p.name} has been processing purchase ${p.reference} (order ${p.order_id}) since ${p.created_at.toISOString()}; it is still being polled`,
+    detail: { orderId: p.order_id, reference: p.reference },
+  });
 }

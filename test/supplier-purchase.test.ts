@@ -264,6 +264,29 @@ describe('asynchronous suppliers', () => {
     for (const p of await purchasesOf(o.id)) expect(ledger.charges[p.reference]).toBe(1);
   });
 
+  test('when an asynchronous purchase takes too long, then an alert names it, and it clears when the purchase completes', async () => {
+    const sku = await supplierSku({ alphaOnly: true, alphaProduct: 'CARD-ASYNC' });
+    await alpha.setProduct('CARD-ASYNC', { asyncDelayMs: 2000 });
+    try {
+      const res = await sys.api('POST', '/v1/orders', { body: { externalRef: `slow-${++n}`, items: [{ sku, quantity: 1 }] } });
+      let purchase: any;
+      for (let i = 0; i < 50 && purchase?.status !== 'processing'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        [purchase] = await purchasesOf(res.body.id);
+      }
+      expect(purchase.status).toBe('processing');
+      // The workflow does this after 30 minutes of waiting; the activity is called directly here.
+      await sys.activities.flagSlowPurchase(purchase.id);
+      const open = await sys.api('GET', '/admin/alerts?open=true', { key: sys.merchant.adminToken });
+      expect(open.body).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'supplier_purchase_slow', subjectId: purchase.id })]));
+      await sys.finished(res.body.id);
+      const after = await sys.api('GET', '/admin/alerts?open=true', { key: sys.merchant.adminToken });
+      expect(after.body.filter((a: any) => a.subjectId === purchase.id)).toEqual([]);
+    } finally {
+      await alpha.setProduct('CARD-ASYNC', { asyncDelayMs: 100 });
+    }
+  });
+
   test('when a callback is not signed by the supplier, then it is refused and changes nothing', async () => {
     const res = await fetch(`${sys.baseUrl}/supplier-callbacks/${alpha.id}`, {
       method: 'POST',

@@ -34,6 +34,8 @@ const PURCHASE_CONCURRENCY = 8;
 // An asynchronous purchase is polled if its callback has not come by then, backing off to 5 min.
 const FIRST_POLL_MS = 2_000;
 const MAX_POLL_MS = 5 * 60_000;
+// A purchase still processing after this long raises an alert (it keeps being polled).
+const SLOW_PURCHASE_MS = 30 * 60_000;
 // Staff can finish a manual order any time; this is only the backstop if the signal was lost.
 const MANUAL_RECHECK_MS = 5 * 60_000;
 
@@ -178,11 +180,19 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
   /** An asynchronous purchase ends by callback or by poll, whichever comes first. */
   async function awaitPurchase(purchaseId: string): Promise<'succeeded' | 'failed'> {
     let wait = FIRST_POLL_MS;
+    let waited = 0;
+    let flagged = false;
     for (;;) {
       await condition(() => callbacks.has(purchaseId), wait);
+      waited += wait;
       callbacks.delete(purchaseId);
       const status = await db.checkPurchase(purchaseId);
       if (status !== 'processing') return status;
+      // Paid for and still not done: keep asking, and make sure a person knows.
+      if (!flagged && waited >= SLOW_PURCHASE_MS) {
+        await db.flagSlowPurchase(purchaseId);
+        flagged = true;
+      }
       wait = Math.min(wait * 2, MAX_POLL_MS);
     }
   }
