@@ -1,6 +1,7 @@
 import knex, { Knex } from 'knex';
 import pg from 'pg';
 import * as initialSchema from './migrations/001_initial_schema';
+import * as consoleSchema from './migrations/004_console';
 
 export type Db = Knex;
 
@@ -28,6 +29,7 @@ export function createDb(connectionString: string, poolMax = 10): Db {
 // under jest and from compiled JavaScript.
 const migrations: Record<string, Knex.Migration> = {
   '001_initial_schema': initialSchema,
+  '004_console': consoleSchema,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '.';
 import type { CodeVault } from '../lib/code-vault';
+import { hashPassword } from '../lib/passwords';
 import { issueToken, issueWebhookSecret } from '../lib/tokens';
 import { importCodes } from '../stock/import-codes';
 import { sealWebhookSecret } from '../storefronts/webhook-secret';
@@ -20,11 +21,12 @@ export interface NewMerchant {
 export async function createMerchant(
   db: Db,
   vault: CodeVault,
-  opts: { name: string; ownerEmail: string; webhookUrl?: string; currency?: string; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number },
+  opts: { name: string; ownerEmail: string; ownerPassword?: string; webhookUrl?: string; currency?: string; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number },
 ): Promise<NewMerchant> {
   const merchantId = crypto.randomUUID();
   const userId = crypto.randomUUID();
   const token = issueToken('pat');
+  const passwordHash = opts.ownerPassword ? await hashPassword(opts.ownerPassword) : null;
   await db.transaction(async (trx) => {
     await trx('merchants').insert({
       id: merchantId,
@@ -33,7 +35,7 @@ export async function createMerchant(
       risk_max_order_amount: opts.riskMaxOrderAmount ?? null,
       risk_max_order_quantity: opts.riskMaxOrderQuantity ?? null,
     });
-    await trx('users').insert({ id: userId, merchant_id: merchantId, email: opts.ownerEmail.toLowerCase(), role: 'owner' });
+    await trx('users').insert({ id: userId, merchant_id: merchantId, email: opts.ownerEmail.toLowerCase(), role: 'owner', password_hash: passwordHash });
     await trx('admin_tokens').insert({ id: crypto.randomUUID(), user_id: userId, prefix: token.prefix, token_hash: token.hash });
   });
   const storefront = await createStorefront(db, vault, { merchantId, name: `${opts.name} shop`, webhookUrl: opts.webhookUrl });
@@ -87,10 +89,11 @@ export function demoCodes(count: number): string {
   return Array.from({ length: count }, () => `${pick(16, alphabet)}----${pick(8, '0123456789')}`).join('\n');
 }
 
-/** First start only: a demo merchant to try the API with. Returns undefined if one exists. */
-export async function seedDemo(db: Db, vault: CodeVault): Promise<NewMerchant | undefined> {
+/** First start only: a demo merchant to try the API and the console with. Returns undefined if one exists. */
+export async function seedDemo(db: Db, vault: CodeVault): Promise<(NewMerchant & { ownerPassword: string }) | undefined> {
   if (await db('merchants').first('id')) return undefined;
-  const demo = await createMerchant(db, vault, { name: 'Demo Merchant', ownerEmail: 'owner@demo.cardflow.local', riskMaxOrderAmount: 500_000 });
+  const ownerPassword = crypto.randomBytes(12).toString('base64url');
+  const demo = await createMerchant(db, vault, { name: 'Demo Merchant', ownerEmail: 'owner@demo.cardflow.local', ownerPassword, riskMaxOrderAmount: 500_000 });
   const skus = [
     { code: 'GAME-100', name: 'Game card ¥100', faceValue: 10_000, price: 9_800, cost: 9_200 },
     { code: 'VIDEO-VIP-1M', name: 'Video membership, 1 month', faceValue: 2_500, price: 1_990, cost: 1_500 },
@@ -100,5 +103,5 @@ export async function seedDemo(db: Db, vault: CodeVault): Promise<NewMerchant | 
     await createSku(db, { merchantId: demo.merchantId, ...sku });
     await importCodes(db, vault, { merchantId: demo.merchantId, sku: sku.code, content: demoCodes(50), format: 'txt', source: 'demo seed', importedBy: 'system:seed' });
   }
-  return demo;
+  return { ...demo, ownerPassword };
 }
