@@ -10,7 +10,11 @@ export type OrderEventType =
   | 'webhook_delivered'
   | 'webhook_failed'
   | 'cancelled'
-  | 'failed';
+  | 'failed'
+  // from the console
+  | 'retried'
+  | 'refunded'
+  | 'webhook_resent';
 
 export async function appendEvent(
   db: Knex | Knex.Transaction,
