@@ -212,7 +212,7 @@ export const en = {
       workflow_started: 'Started',
       workflow_closed: 'Closed',
       money: 'Money',
-      settlement: 'Settled: revenue %{revenue}, cost %{cost}, gross profit %{profit}',
+      cost: 'Cost',
       not_settled: 'Not settled',
       refund: 'Refunded by %{by}: %{reason}',
       webhooks: 'Webhook attempts',
@@ -236,6 +236,11 @@ export const en = {
         refund_help: 'Codes the buyer received are voided, codes never delivered go back to stock, and the settlement is reversed. This cannot be undone.',
         refunded: 'The order is refunded',
       },
+    },
+    workflow: {
+      step: { risk_check: 'Risk check', allocating: 'Allocating codes', delivering: 'Delivering', settling: 'Settling', notifying: 'Telling the storefront', cancelling: 'Closing', done: 'Done' },
+      webhook: { pending: 'Sending', sent: 'Sent', no_endpoint: 'No webhook URL', gave_up: 'Gave up after retries' },
+      run: { RUNNING: 'Running', COMPLETED: 'Completed', FAILED: 'Failed', CANCELLED: 'Cancelled', TERMINATED: 'Terminated', TIMED_OUT: 'Timed out', CONTINUED_AS_NEW: 'Continued' },
     },
     events: {
       accepted: 'Accepted',
@@ -316,6 +321,7 @@ export const en = {
       api_key: 'API key',
       webhook_secret: 'Webhook secret',
       attempts: 'Recent webhook attempts',
+      no_attempts: 'No webhook has been sent to this storefront yet.',
       replay: 'Replay',
       replay_confirm: 'Send this order’s webhook again now?',
     },
@@ -355,4 +361,8 @@ export const en = {
 };
 
 export type Messages = typeof en;
-export const englishConsoleMessages = { ...englishMessages, ...en };
+export const englishConsoleMessages = {
+  ...englishMessages,
+  ra: { ...englishMessages.ra, notification: { ...englishMessages.ra.notification, item_doesnt_exist: 'Not found. It may have been removed, or the link is wrong.' } },
+  ...en,
+};

@@ -131,7 +131,7 @@ export const raChinese: typeof englishMessages = {
       created: '已创建',
       deleted: '已删除 |||| 已删除 %{smart_count} 项',
       bad_item: '数据有误',
-      item_doesnt_exist: '数据不存在',
+      item_doesnt_exist: '未找到。可能已被删除，或链接有误。',
       http_error: '与服务器通信出错',
       data_provider_error: '数据服务出错，详见浏览器控制台。',
       i18n_error: '无法加载所选语言的翻译',

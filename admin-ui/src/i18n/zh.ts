@@ -213,7 +213,7 @@ export const zh: Messages = {
       workflow_started: '开始',
       workflow_closed: '结束',
       money: '资金',
-      settlement: '已结算：收入 %{revenue}，成本 %{cost}，毛利 %{profit}',
+      cost: '成本',
       not_settled: '未结算',
       refund: '%{by} 已退款：%{reason}',
       webhooks: 'Webhook 记录',
@@ -237,6 +237,11 @@ export const zh: Messages = {
         refund_help: '买家已收到的卡密将作废，未发出的卡密退回库存，结算被冲销。此操作无法撤销。',
         refunded: '订单已退款',
       },
+    },
+    workflow: {
+      step: { risk_check: '风控检查', allocating: '分配卡密', delivering: '发货', settling: '结算', notifying: '通知店铺', cancelling: '关闭中', done: '完成' },
+      webhook: { pending: '发送中', sent: '已发送', no_endpoint: '未设置 Webhook 地址', gave_up: '多次重试后放弃' },
+      run: { RUNNING: '运行中', COMPLETED: '已完成', FAILED: '失败', CANCELLED: '已取消', TERMINATED: '已终止', TIMED_OUT: '已超时', CONTINUED_AS_NEW: '已续跑' },
     },
     events: {
       accepted: '已受理',
@@ -317,6 +322,7 @@ export const zh: Messages = {
       api_key: 'API 密钥',
       webhook_secret: 'Webhook 密钥',
       attempts: '最近的 Webhook 记录',
+      no_attempts: '还没有向此店铺发送过 Webhook。',
       replay: '重发',
       replay_confirm: '现在重新发送此订单的 Webhook？',
     },

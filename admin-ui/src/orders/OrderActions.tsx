@@ -47,7 +47,7 @@ const ORDER_ACTIONS: OrderActionSpec[] = [
 
 export function OrderActions() {
   const order = useRecordContext<ConsoleOrder>();
-  if (!order) return <TopToolbar />;
+  if (!order?.actions) return <TopToolbar />;
   return (
     <TopToolbar>
       {ORDER_ACTIONS.filter((a) => order.actions[a.key]).map((a) => (

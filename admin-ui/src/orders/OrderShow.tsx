@@ -48,7 +48,8 @@ function OrderDetail() {
   const order = useRecordContext<ConsoleOrder>();
   const translate = useTranslate();
   const locale = useIntlLocale();
-  if (!order) return null;
+  // Coming from the list, react-admin shows the list's row until the full order arrives.
+  if (!order?.timeline) return <LinearProgress sx={{ mt: 2 }} />;
   const f = (field: string) => translate(`resources.orders.fields.${field}`);
   const buyer = Object.entries(order.buyer ?? {});
   return (
@@ -146,7 +147,7 @@ function OrderDetail() {
           <Section title={translate('cf.order.money')}>
             {order.settlement ? (
               <Typography variant="body2">
-                {translate('cf.dashboard.revenue')} <Money minor={order.settlement.revenue} currency={order.currency} /> · {translate('resources.skus.fields.cost')}{' '}
+                {translate('cf.dashboard.revenue')} <Money minor={order.settlement.revenue} currency={order.currency} /> · {translate('cf.order.cost')}{' '}
                 <Money minor={order.settlement.cost} currency={order.currency} /> · {translate('cf.dashboard.profit')} <Money minor={order.settlement.grossProfit} currency={order.currency} />
               </Typography>
             ) : (
@@ -216,15 +217,15 @@ function WorkflowPanel({ orderId }: { orderId: string }) {
         <Box data-testid="workflow-panel">
           {data.execution && (
             <Row label={translate('cf.order.workflow_status')}>
-              <Chip size="small" label={data.execution.status} variant="outlined" />
+              <Chip size="small" label={translate(`cf.workflow.run.${data.execution.status}`, { _: data.execution.status })} variant="outlined" />
             </Row>
           )}
           {data.state && (
             <>
               <Row label={translate('cf.order.workflow_step')}>
-                <code>{data.state.step}</code>
+                {translate(`cf.workflow.step.${data.state.step}`, { _: data.state.step })}
               </Row>
-              {data.state.webhook && <Row label={translate('cf.order.workflow_webhook')}>{data.state.webhook}</Row>}
+              {data.state.webhook && <Row label={translate('cf.order.workflow_webhook')}>{translate(`cf.workflow.webhook.${data.state.webhook}`, { _: data.state.webhook })}</Row>}
             </>
           )}
           <Divider sx={{ my: 1 }} />

@@ -131,7 +131,7 @@ function StockDetail() {
 function Batches({ sku }: { sku: string }) {
   const translate = useTranslate();
   return (
-    <List resource="batches" filter={{ sku }} sort={{ field: 'createdAt', order: 'DESC' }} perPage={10} actions={false} disableSyncWithLocation exporter={false} empty={<Empty text={translate('cf.stock.no_batches')} />} sx={{ '& .RaList-content': { boxShadow: 'none' } }}>
+    <List resource="batches" title={false} filter={{ sku }} sort={{ field: 'createdAt', order: 'DESC' }} perPage={10} actions={false} disableSyncWithLocation exporter={false} empty={<Empty text={translate('cf.stock.no_batches')} />} sx={{ '& .RaList-content': { boxShadow: 'none' } }}>
       <Datagrid bulkActionButtons={false} rowClick={false}>
         <WhenField source="createdAt" />
         <TextField source="source" emptyText="—" sortable={false} />
@@ -162,6 +162,7 @@ function Codes({ sku }: { sku: string }) {
   return (
     <List
       resource="codes"
+      title={false}
       filter={{ sku }}
       filters={[
         <SelectInput key="status" source="status" alwaysOn choices={['available', 'allocated', 'voided'].map((id) => ({ id, name: translate(`cf.status.${id}`) }))} />,

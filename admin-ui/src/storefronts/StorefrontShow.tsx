@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import KeyIcon from '@mui/icons-material/Key';
 import SyncLockIcon from '@mui/icons-material/SyncLock';
-import { Box, Button, Card, CardContent, CardHeader, Grid, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
+import { Box, Button, Card, CardContent, CardHeader, Chip, Grid, LinearProgress, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import {
   Confirm,
@@ -22,7 +22,7 @@ import {
 } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { errorMessage, SecretDialog } from '../components/dialogs';
-import { formatWhen, StatusChip, StatusField, useIntlLocale, WhenField } from '../components/fields';
+import { formatWhen, StatusField, useIntlLocale, WhenField } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 
 // A storefront: its webhook endpoint and secret, its API keys (issue a new one, revoke old ones:
@@ -56,7 +56,8 @@ function StorefrontDetail() {
   const translate = useTranslate();
   const locale = useIntlLocale();
   const record = useRecordContext<StorefrontRecord>();
-  if (!record) return null;
+  // Coming from the list, react-admin shows the list's row until the full storefront arrives.
+  if (!record?.keys) return <LinearProgress sx={{ mt: 2 }} />;
   return (
     <Grid container spacing={2} sx={{ mt: 0 }}>
       <Grid size={{ xs: 12, md: 5 }}>
@@ -87,7 +88,7 @@ function StorefrontDetail() {
                     <code>{k.prefix}…</code>
                   </TableCell>
                   <TableCell>{formatWhen(k.createdAt, locale)}</TableCell>
-                  <TableCell>{k.revokedAt ? translate('cf.storefront.key_revoked', { at: formatWhen(k.revokedAt, locale) }) : <StatusChip value="available" />}</TableCell>
+                  <TableCell>{k.revokedAt ? translate('cf.storefront.key_revoked', { at: formatWhen(k.revokedAt, locale) }) : <Chip size="small" color="success" label={translate('cf.storefront.key_active')} />}</TableCell>
                   <TableCell align="right">{!k.revokedAt && <RevokeKeyButton storefrontId={record.id} keyId={k.id} prefix={k.prefix} />}</TableCell>
                 </TableRow>
               ))}
@@ -110,6 +111,7 @@ function Attempts({ storefrontId }: { storefrontId: string }) {
   return (
     <List
       resource="webhook-attempts"
+      title={false}
       filter={{ storefrontId }}
       filters={[<SelectInput key="outcome" source="outcome" alwaysOn choices={['succeeded', 'failed'].map((id) => ({ id, name: translate(`cf.status.${id}`) }))} />]}
       sort={{ field: 'createdAt', order: 'DESC' }}
@@ -119,7 +121,7 @@ function Attempts({ storefrontId }: { storefrontId: string }) {
       exporter={false}
       empty={
         <Box sx={{ p: 3 }}>
-          <Typography color="text.secondary">{translate('cf.order.no_webhooks')}</Typography>
+          <Typography color="text.secondary">{translate('cf.storefront.no_attempts')}</Typography>
         </Box>
       }
       sx={{ px: 2, '& .RaList-content': { boxShadow: 'none' } }}
