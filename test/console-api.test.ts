@@ -357,6 +357,26 @@ describe('retrying and resending', () => {
     expect(await sys.db('audit_log').where({ action: 'order.webhook_resent', actor: `user:${support.email}` })).toHaveLength(2);
   });
 
+  test('when support cancels an order that holds no codes yet, then it is cancelled with the reason, its stock released, and the cancel audited', async () => {
+    await sys.addSku('CANCEL-C', { codes: 2 });
+    const support = await sys.addUser('support');
+    const cookie = await sys.signIn(support.email, support.password);
+    // No worker: the order waits before its risk check, where it can still be cancelled.
+    await sys.stopWorker();
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `cancel-${hex()}`, items: [{ sku: 'CANCEL-C', quantity: 2 }] } });
+    expect((await sys.api('GET', `/admin/orders/${placed.body.id}`, { cookie })).body.actions.cancel).toBe(true);
+    const cancelling = sys.api('POST', `/admin/orders/${placed.body.id}/cancel`, { cookie, body: { reason: 'buyer paid twice by mistake' } });
+    await new Promise((r) => setTimeout(r, 300));
+    await sys.startWorker();
+    const res = await cancelling;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'cancelled', reason: 'buyer paid twice by mistake' });
+    expect((await sys.db('skus').where({ code: 'CANCEL-C' }).first()).stock_available).toBe(2);
+    expect(await sys.db('audit_log').where({ action: 'order.cancelled', actor: `user:${support.email}` })).toHaveLength(1);
+    const late = await sys.api('POST', `/admin/orders/${placed.body.id}/cancel`, { cookie, body: { reason: 'again' } });
+    expect(late.status).toBe(409);
+  });
+
   test('when an owner creates a storefront and rotates its key, then the key works once issued and stops when revoked', async () => {
     const owner = await sys.addUser('owner');
     const cookie = await sys.signIn(owner.email, owner.password);

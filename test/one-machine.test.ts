@@ -99,6 +99,19 @@ describe('npm start on one machine', () => {
       expect(order.status).toBe('delivered');
       expect(order.items[0].units[0].code.number).toMatch(/^[A-Z0-9]{16}$/);
 
+      // The console is served by the api, and the demo owner's printed password signs in.
+      const consolePage = await fetch(`${api}/console/`);
+      expect(consolePage.status).toBe(200);
+      expect(await consolePage.text()).toContain('<div id="root">');
+      expect(out).toContain(`demo console:     ${credentials.console.email} / ${credentials.console.password}`);
+      const signIn = await fetch(`${api}/admin/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: credentials.console.email, password: credentials.console.password }),
+      });
+      expect(signIn.status).toBe(200);
+      expect(await signIn.json()).toMatchObject({ role: 'owner', merchant: { name: 'Demo Merchant' } });
+
       // The import script goes through the admin API with the demo admin token.
       const file = path.join(dataDir, 'new-codes.txt');
       fs.writeFileSync(file, 'NEWCODE0000000001----11111111\nNEWCODE0000000002----22222222\nNEWCODE0000000001----11111111\n');
