@@ -21,6 +21,8 @@ export interface SessionUser {
 export async function startSession(db: Db, userId: string, seen: { ip?: string; userAgent?: string }): Promise<{ token: string; expiresAt: Date }> {
   const token = crypto.randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + SESSION_HOURS * 3600_000);
+  // Ended sessions are kept a while for the record, then dropped as their user signs in again.
+  await db('sessions').where({ user_id: userId }).where('expires_at', '<', db.raw(`now() - interval '30 days'`)).delete();
   await db('sessions').insert({
     id: crypto.randomUUID(),
     user_id: userId,
