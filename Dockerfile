@@ -23,6 +23,8 @@ COPY package.json package-lock.json ./
 COPY scripts/install-temporal-cli.js scripts/temporal-cli-location.js scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The console's static files; the api serves them at /console.
+COPY --from=build /app/admin-ui/dist ./admin-ui/dist
 # Workers load the prebuilt bundle instead of running webpack at start-up.
 ENV TZ=UTC NODE_ENV=production WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 # Files stay root-owned, so the app cannot modify its own code.

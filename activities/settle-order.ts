@@ -5,7 +5,10 @@ import { appendEvent } from '../orders/events';
 // (UNIQUE), so a retry records nothing twice.
 export async function settleOrder(db: Db, orderId: string): Promise<{ revenue: number; cost: number }> {
   return db.transaction(async (trx) => {
-    const order = await trx('orders').where({ id: orderId }).first('merchant_id', 'currency', 'total_amount', 'status');
+    // The row lock orders this against a refund (orders/refund-order.ts), which reverses what is settled.
+    const order = await trx('orders').where({ id: orderId }).forUpdate().first('merchant_id', 'currency', 'total_amount', 'status');
+    const settled = await trx('settlements').where({ order_id: orderId }).first('revenue', 'cost');
+    if (settled) return { revenue: Number(settled.revenue), cost: Number(settled.cost) }; // a retry after the commit
     if (order.status !== 'delivered') throw new Error(`order is ${order.status}; only a delivered order is settled`);
     // Per unit: an imported code costs its batch's unit cost; a bought code or a top-up what the
     // supplier charged; a hand-entered code what staff recorded (or nothing).

@@ -9,6 +9,10 @@ import { adminStockRouter } from './admin/stock';
 import { adminSuppliersRouter } from './admin/suppliers';
 import { supplierCallbacksRouter } from './supplier-callbacks';
 import type { SupplierRegistry } from '../suppliers/registry';
+import { adminConsoleRouter } from './admin/console';
+import type { TemporalUi } from './admin/orders';
+import { adminSessionRouter, type SignInLimits } from './admin/session';
+import { consoleRouter } from './console-static';
 import { errorHandler, notFoundHandler } from './errors';
 import { rateLimitPerKey } from './rate-limit';
 import { requestLog } from './request-log';
@@ -25,6 +29,11 @@ export interface AppDeps {
   temporalReachable: () => Promise<void>;
   log: Logger;
   limits: { maxBodyBytes: number; maxImportBytes: number; ratePerMinute: number };
+  /** The built console to serve at /console (api/console-static.ts finds it). */
+  consoleDir?: string;
+  /** Where order detail links to a workflow in the Temporal Web UI. */
+  temporalUi?: TemporalUi;
+  signInLimits?: SignInLimits;
 }
 
 export function createApp(deps: AppDeps) {
@@ -61,11 +70,16 @@ export function createApp(deps: AppDeps) {
   app.use('/v1', storefront);
 
   const admin = express.Router();
+  admin.use((_req, res, next) => void (res.set('Cache-Control', 'no-store'), next())); // answers may hold codes and keys
+  admin.use(adminSessionRouter({ db, maxBodyBytes: limits.maxBodyBytes, limits: deps.signInLimits }));
   admin.use(adminAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`));
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminSuppliersRouter({ db, vault, suppliers, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));
   admin.use('/risk', json, adminRiskRouter({ db, fulfilment }));
+  admin.use(adminConsoleRouter({ db, vault, fulfilment, temporalUi: deps.temporalUi, maxBodyBytes: limits.maxBodyBytes }));
   app.use('/admin', admin);
+  app.use('/console', consoleRouter(deps.consoleDir));
+  app.get('/', (_req, res) => res.redirect('/console/'));
 
   // Suppliers authenticate with their request signature, checked by their adapter.
   app.use('/supplier-callbacks', supplierCallbacksRouter({ db, vault, suppliers, fulfilment }));

@@ -45,6 +45,15 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(500);
     }
     if (res.statusCode < 400) res.status(STATUS[e.kind]);
-    res.json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
+    res.json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) }, ...fieldErrors(e.details) });
   };
+}
+
+/** Per-field messages also as `errors: { field: message }`, the form react-admin puts beside its inputs. */
+function fieldErrors(details: unknown): { errors?: Record<string, string> } {
+  const fields = (details as { fields?: { path: string; message: string }[] } | undefined)?.fields;
+  if (!Array.isArray(fields) || fields.length === 0) return {};
+  const errors: Record<string, string> = {};
+  for (const f of fields) errors[f.path || 'root'] ??= f.message;
+  return { errors };
 }

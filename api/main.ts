@@ -3,6 +3,7 @@ import { createLogger } from '../lib/logger';
 import { connectServices } from '../lib/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { createApp } from './app';
+import { findConsoleDir } from './console-static';
 import { exitWithParent, onShutdown } from '../lib/process';
 
 // The api process: storefront API, admin API. Stateless; run as many as you like.
@@ -18,6 +19,8 @@ async function main() {
     temporalReachable: async () => void (await services.connection.workflowService.getSystemInfo({})),
     log,
     limits: { maxBodyBytes: config.MAX_BODY_BYTES, maxImportBytes: config.MAX_IMPORT_BYTES, ratePerMinute: config.RATE_LIMIT_PER_MINUTE },
+    consoleDir: findConsoleDir(),
+    temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
   });
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

@@ -3,6 +3,7 @@ import pg from 'pg';
 import * as initialSchema from './migrations/001_initial_schema';
 import * as supplierNetwork from './migrations/002_supplier_network';
 import * as riskControl from './migrations/003_risk_control';
+import * as consoleSchema from './migrations/004_console';
 
 export type Db = Knex;
 
@@ -32,6 +33,7 @@ const migrations: Record<string, Knex.Migration> = {
   '001_initial_schema': initialSchema,
   '002_supplier_network': supplierNetwork,
   '003_risk_control': riskControl,
+  '004_console': consoleSchema,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '.';
 import type { CodeVault } from '../lib/code-vault';
+import { hashPassword } from '../lib/passwords';
 import { issueToken, issueWebhookSecret } from '../lib/tokens';
 import { importCodes } from '../stock/import-codes';
 import { sealWebhookSecret } from '../storefronts/webhook-secret';
@@ -21,11 +22,12 @@ export interface NewMerchant {
 export async function createMerchant(
   db: Db,
   vault: CodeVault,
-  opts: { name: string; ownerEmail: string; webhookUrl?: string; currency?: string; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number },
+  opts: { name: string; ownerEmail: string; ownerPassword?: string; webhookUrl?: string; currency?: string; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number },
 ): Promise<NewMerchant> {
   const merchantId = crypto.randomUUID();
   const userId = crypto.randomUUID();
   const token = issueToken('pat');
+  const passwordHash = opts.ownerPassword ? await hashPassword(opts.ownerPassword) : null;
   await db.transaction(async (trx) => {
     await trx('merchants').insert({
       id: merchantId,
@@ -34,7 +36,7 @@ export async function createMerchant(
       risk_max_order_amount: opts.riskMaxOrderAmount ?? null,
       risk_max_order_quantity: opts.riskMaxOrderQuantity ?? null,
     });
-    await trx('users').insert({ id: userId, merchant_id: merchantId, email: opts.ownerEmail.toLowerCase(), role: 'owner' });
+    await trx('users').insert({ id: userId, merchant_id: merchantId, email: opts.ownerEmail.toLowerCase(), role: 'owner', password_hash: passwordHash });
     await trx('admin_tokens').insert({ id: crypto.randomUUID(), user_id: userId, prefix: token.prefix, token_hash: token.hash });
   });
   const storefront = await createStorefront(db, vault, { merchantId, name: `${opts.name} shop`, webhookUrl: opts.webhookUrl });
@@ -107,7 +109,7 @@ export function demoCodes(count: number): string {
 export const DEMO_SUPPLIER_NAME = 'Demo supplier (simulator)';
 
 /**
- * First start only: a demo merchant to try the API with. Returns undefined if one exists.
+ * First start only: a demo merchant to try the API and the console with. Returns undefined if one exists.
  * With a demo supplier (the simulator's URL and partner credentials) it also gets a SKU bought
  * in real time and a direct top-up SKU.
  */
@@ -115,9 +117,10 @@ export async function seedDemo(
   db: Db,
   vault: CodeVault,
   demoSupplier?: { baseUrl: string; partnerId: string; secret: string },
-): Promise<NewMerchant | undefined> {
+): Promise<(NewMerchant & { ownerPassword: string }) | undefined> {
   if (await db('merchants').first('id')) return undefined;
-  const demo = await createMerchant(db, vault, { name: 'Demo Merchant', ownerEmail: 'owner@demo.cardflow.local', riskMaxOrderAmount: 500_000 });
+  const ownerPassword = crypto.randomBytes(12).toString('base64url');
+  const demo = await createMerchant(db, vault, { name: 'Demo Merchant', ownerEmail: 'owner@demo.cardflow.local', ownerPassword, riskMaxOrderAmount: 500_000 });
   const skus = [
     { code: 'GAME-100', name: 'Game card ¥100', faceValue: 10_000, price: 9_800, cost: 9_200 },
     { code: 'VIDEO-VIP-1M', name: 'Video membership, 1 month', faceValue: 2_500, price: 1_990, cost: 1_500 },
@@ -142,5 +145,5 @@ export async function seedDemo(
     await createSku(db, { merchantId: demo.merchantId, code: 'DIAMONDS-60', name: 'Game top-up, 60 diamonds (直充)', faceValue: 99, price: 99, cost: 92, currency: 'USD', fulfilmentMode: 'topup' });
     await setRoutes(db, demo.merchantId, 'DIAMONDS-60', [{ supplierId, supplierProduct: 'GAME-TOPUP-60', maxUnitCost: 95 }]);
   }
-  return demo;
+  return { ...demo, ownerPassword };
 }

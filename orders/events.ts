@@ -18,7 +18,11 @@ export type OrderEventType =
   | 'supplier_purchase_failed'
   | 'awaiting_manual_fulfilment'
   | 'manual_fulfilment_escalated'
-  | 'manual_fulfilled';
+  | 'manual_fulfilled'
+  // from the console
+  | 'retried'
+  | 'refunded'
+  | 'webhook_resent';
 
 export async function appendEvent(
   db: Knex | Knex.Transaction,

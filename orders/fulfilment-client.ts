@@ -8,6 +8,7 @@ import { cancelOrderUpdate, decideRiskReviewUpdate, fulfilmentStateQuery, manual
 
 const START_DEADLINE_MS = 3000;
 const CANCEL_DEADLINE_MS = 15_000;
+const STATE_DEADLINE_MS = 3000;
 
 export class FulfilmentClient {
   constructor(
@@ -32,6 +33,28 @@ export class FulfilmentClient {
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
       this.log.warn({ orderId, err: (err as Error).message }, 'could not start fulfilment; the reconciler will retry');
+    }
+  }
+
+  /**
+   * A new run for an order whose last run has finished (a retry from the console). Throws when
+   * Temporal does not answer, so the caller's transaction can undo the retry. A run still open
+   * for a failed order is a leftover and is replaced.
+   */
+  async startFreshRun(orderId: string): Promise<void> {
+    try {
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.start('fulfilOrder', {
+          workflowId: orderId,
+          taskQueue: this.taskQueue,
+          args: [{ orderId }],
+          workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        }),
+      );
+    } catch (err) {
+      this.log.warn({ orderId, err: (err as Error).message }, 'could not start a fresh fulfilment run');
+      throw new AppError('unavailable', 'workflow_unavailable', 'Temporal did not answer; nothing was changed, try again');
     }
   }
 
@@ -83,10 +106,21 @@ export class FulfilmentClient {
     }
   }
 
+  /** Where the order's latest run stands in Temporal, or undefined when it cannot be asked. */
+  async describe(orderId: string): Promise<{ runId: string; status: string; startTime: string; closeTime: string | null } | undefined> {
+    try {
+      const d = await this.client.withDeadline(Date.now() + STATE_DEADLINE_MS, () => this.client.workflow.getHandle(orderId).describe());
+      return { runId: d.runId, status: d.status.name, startTime: d.startTime.toISOString(), closeTime: d.closeTime?.toISOString() ?? null };
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Live state from the workflow, or undefined when it cannot be asked right now. */
   async state(orderId: string): Promise<FulfilmentState | undefined> {
     try {
-      return await this.client.workflow.getHandle(orderId).query(fulfilmentStateQuery);
+      // Bounded: a query needs a worker to answer, and a page must not wait for one.
+      return await this.client.withDeadline(Date.now() + STATE_DEADLINE_MS, () => this.client.workflow.getHandle(orderId).query(fulfilmentStateQuery));
     } catch {
       return undefined;
     }

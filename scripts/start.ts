@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -116,11 +116,27 @@ async function main() {
     const demo = await seedDemo(db, vault, demoSupplier);
     await db.destroy();
     const credentialsFile = path.join(dataDir, 'demo-credentials.json');
+    const apiUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
     if (demo) {
-      fs.writeFileSync(credentialsFile, JSON.stringify({ apiKey: demo.apiKey, adminToken: demo.adminToken, webhookSecret: demo.webhookSecret }, null, 2) + '\n', { mode: 0o600 });
+      const credentials = {
+        apiKey: demo.apiKey,
+        adminToken: demo.adminToken,
+        webhookSecret: demo.webhookSecret,
+        console: { url: `${apiUrl}/console/`, email: demo.ownerEmail, password: demo.ownerPassword },
+      };
+      fs.writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
     }
+    buildConsoleIfStale();
 
-    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, CARDFLOW_DATA_DIR: dataDir, CARDFLOW_SUPERVISED: '1', TZ: 'UTC' };
+    const childEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      ...(temporalUi ? { TEMPORAL_UI_URL: temporalUi } : {}),
+      CARDFLOW_DATA_DIR: dataDir,
+      CARDFLOW_SUPERVISED: '1',
+      TZ: 'UTC',
+    };
     let workerReady!: () => void;
     const workerPolling = new Promise<void>((resolve) => (workerReady = resolve));
     for (const name of ['worker', 'api'] as const) {
@@ -148,18 +164,25 @@ async function main() {
       );
     }
 
-    const apiUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
     await Promise.all([waitForReady(`http://127.0.0.1:${config.PORT}/readyz`), workerPolling]);
     say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     say(`API:              ${apiUrl}`);
     if (temporalUi) say(`Temporal Web UI:  ${temporalUi}`);
+    say(`console:          ${apiUrl}/console/`);
     if (demo) say(`demo API key:     ${demo.apiKey}`);
+    if (demo) say(`demo console:     ${demo.ownerEmail} / ${demo.ownerPassword}`);
     if (fs.existsSync(credentialsFile)) say(`demo credentials: ${credentialsFile}`);
     say('press Ctrl-C to stop');
   } catch (err) {
     say(err instanceof Error ? err.message : String(err));
     await shutdown(1);
   }
+}
+
+/** A fresh clone has no built console; an edited one has a stale build. Either way, build it. */
+function buildConsoleIfStale() {
+  const built = spawnSync(process.execPath, [path.join(__dirname, 'build-console.js'), '--if-stale'], { stdio: 'inherit' });
+  if (built.status !== 0) say('WARNING: the console could not be built; the API runs without it (see above)');
 }
 
 async function waitForReady(url: string) {

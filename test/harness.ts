@@ -5,9 +5,13 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { createApp } from '../api/app';
+import type { SignInLimits } from '../api/admin/session';
+import { findConsoleDir } from '../api/console-static';
 import { createDb, migrateToLatest, type Db } from '../db';
 import { createMerchant, createSku, type NewMerchant } from '../db/seed';
 import { CodeVault } from '../lib/code-vault';
+import { hashPassword } from '../lib/passwords';
+import type { Role } from '../lib/permissions';
 import { createLogger } from '../lib/logger';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
@@ -59,7 +63,11 @@ export interface TestSystem {
   /** Starts a worker on this system's task queue; the default one is started for you. */
   startWorker(activities?: Activities): Promise<{ worker: Worker; stopped: Promise<void> }>;
   stopWorker(): Promise<void>;
-  api(method: string, path: string, opts?: { body?: unknown; key?: string | null; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  api(method: string, path: string, opts?: { body?: unknown; key?: string | null; raw?: string; headers?: Record<string, string>; cookie?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** A console user of this system's merchant (or another's), with a password to sign in with. */
+  addUser(role: Role, opts?: { merchantId?: string }): Promise<{ id: string; email: string; password: string }>;
+  /** Signs in through the API; the session cookie to send back. */
+  signIn(email: string, password: string): Promise<string>;
   addSku(
     code: string,
     opts?: {
@@ -80,7 +88,9 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(opts: { vault?: CodeVault; worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number } = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  opts: { vault?: CodeVault; worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits } = {},
+): Promise<TestSystem> {
   const db = await createTestDatabase();
   const vault = opts.vault ?? newVault();
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
@@ -103,6 +113,10 @@ export async function startTestSystem(opts: { vault?: CodeVault; worker?: boolea
     temporalReachable: async () => void (await connection.workflowService.getSystemInfo({})),
     log,
     limits: { maxBodyBytes: 64 * 1024, maxImportBytes: 32 * 1024 * 1024, ratePerMinute: opts.ratePerMinute ?? 100_000 },
+    // The built console (npm test builds it first), served at /console as in production.
+    consoleDir: findConsoleDir(),
+    temporalUi: opts.temporalUiUrl ? { url: opts.temporalUiUrl, namespace: 'default' } : undefined,
+    signInLimits: opts.signInLimits,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -148,8 +162,9 @@ export async function startTestSystem(opts: { vault?: CodeVault; worker?: boolea
     stopWorker,
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
-      const key = o.key === undefined ? merchant.apiKey : o.key;
+      const key = o.key === undefined ? (o.cookie ? null : merchant.apiKey) : o.key;
       if (key) headers.authorization = `Bearer ${key}`;
+      if (o.cookie) headers.cookie = o.cookie;
       let body: string | undefined = o.raw;
       if (o.body !== undefined) {
         body = JSON.stringify(o.body);
@@ -164,6 +179,18 @@ export async function startTestSystem(opts: { vault?: CodeVault; worker?: boolea
         // not JSON
       }
       return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async addUser(role, o = {}) {
+      const id = crypto.randomUUID();
+      const email = `${role}-${crypto.randomBytes(4).toString('hex')}@example.com`;
+      const password = `pw-${crypto.randomBytes(9).toString('base64url')}`;
+      await db('users').insert({ id, merchant_id: o.merchantId ?? merchant.merchantId, email, role, password_hash: await hashPassword(password) });
+      return { id, email, password };
+    },
+    async signIn(email, password) {
+      const res = await fetch(`${baseUrl}/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+      if (res.status !== 200) throw new Error(`sign-in as ${email} answered ${res.status}: ${await res.text()}`);
+      return res.headers.get('set-cookie')!.split(';')[0];
     },
     async addSku(code, o = {}) {
       await createSku(db, {

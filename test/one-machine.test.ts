@@ -113,6 +113,18 @@ describe('npm start on one machine', () => {
         expect(bought.status).toBe('delivered');
         expect(bought.items[0].units[0].code?.number ?? bought.items[0].units[0].receipt?.receipt).toBeTruthy();
       }
+      // The console is served by the api, and the demo owner's printed password signs in.
+      const consolePage = await fetch(`${api}/console/`);
+      expect(consolePage.status).toBe(200);
+      expect(await consolePage.text()).toContain('<div id="root">');
+      expect(out).toContain(`demo console:     ${credentials.console.email} / ${credentials.console.password}`);
+      const signIn = await fetch(`${api}/admin/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: credentials.console.email, password: credentials.console.password }),
+      });
+      expect(signIn.status).toBe(200);
+      expect(await signIn.json()).toMatchObject({ role: 'owner', merchant: { name: 'Demo Merchant' } });
 
       // The import script goes through the admin API with the demo admin token.
       const file = path.join(dataDir, 'new-codes.txt');

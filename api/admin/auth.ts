@@ -1,15 +1,19 @@
 import type { RequestHandler } from 'express';
 import type { Db } from '../../db';
 import { AppError } from '../../lib/errors';
+import { canAccess, rolesFor, type Role } from '../../lib/permissions';
 import { hashToken } from '../../lib/tokens';
+import { findSession, readCookie, SESSION_COOKIE } from '../../lib/sessions';
 
-export type Role = 'owner' | 'operator' | 'support' | 'finance' | 'viewer';
+export type { Role } from '../../lib/permissions';
 
 export interface AdminPrincipal {
   userId: string;
   email: string;
   merchantId: string;
   role: Role;
+  /** A console session (cookie) or a personal access token (scripts). */
+  via: 'session' | 'token';
 }
 
 declare module 'express-serve-static-core' {
@@ -18,19 +22,27 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** `Authorization: Bearer <personal access token>` of a merchant's user. */
+/** `Authorization: Bearer <personal access token>` of a merchant's user, or the console's session cookie. */
 export function adminAuth(db: Db): RequestHandler {
   return async (req, _res, next) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    if (!match) throw new AppError('unauthorized', 'unauthorized', 'Send an admin token as "Authorization: Bearer <token>"');
-    const row = await db('admin_tokens as t')
-      .join('users as u', 'u.id', 't.user_id')
-      .where({ 't.token_hash': hashToken(match[1]) })
-      .whereNull('t.revoked_at')
-      .whereNull('u.disabled_at')
-      .first('u.id', 'u.email', 'u.merchant_id', 'u.role');
-    if (!row) throw new AppError('unauthorized', 'unauthorized', 'The admin token is unknown or revoked');
-    req.admin = { userId: row.id, email: row.email, merchantId: row.merchant_id, role: row.role };
+    const header = req.get('authorization');
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match) throw new AppError('unauthorized', 'unauthorized', 'Send an admin token as "Authorization: Bearer <token>"');
+      const row = await db('admin_tokens as t')
+        .join('users as u', 'u.id', 't.user_id')
+        .where({ 't.token_hash': hashToken(match[1]) })
+        .whereNull('t.revoked_at')
+        .whereNull('u.disabled_at')
+        .first('u.id', 'u.email', 'u.merchant_id', 'u.role');
+      if (!row) throw new AppError('unauthorized', 'unauthorized', 'The admin token is unknown or revoked');
+      req.admin = { userId: row.id, email: row.email, merchantId: row.merchant_id, role: row.role, via: 'token' };
+      return next();
+    }
+    const token = readCookie(req.get('cookie'), SESSION_COOKIE);
+    const session = token ? await findSession(db, token) : undefined;
+    if (!session) throw new AppError('unauthorized', 'unauthorized', 'Sign in to the console, or send an admin token as "Authorization: Bearer <token>"');
+    req.admin = { userId: session.userId, email: session.email, merchantId: session.merchantId, role: session.role, via: 'session' };
     next();
   };
 }
@@ -39,6 +51,16 @@ export function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
     if (!req.admin || !roles.includes(req.admin.role)) {
       throw new AppError('forbidden', 'forbidden', `This action needs one of the roles: ${roles.join(', ')}`);
+    }
+    next();
+  };
+}
+
+/** The console's access rules (lib/permissions.ts), enforced here where it counts. */
+export function allow(resource: string, action: string): RequestHandler {
+  return (req, _res, next) => {
+    if (!canAccess(req.admin?.role, { resource, action })) {
+      throw new AppError('forbidden', 'forbidden', `Your role may not ${action} ${resource}; this needs one of: ${rolesFor(resource, action).join(', ')}`);
     }
     next();
   };

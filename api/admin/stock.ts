@@ -5,7 +5,7 @@ import type { CodeVault } from '../../lib/code-vault';
 import { invalidInput } from '../../lib/errors';
 import { importCodes } from '../../stock/import-codes';
 import { parseOrThrow } from '../errors';
-import { requireRole } from './auth';
+import { allow } from './auth';
 
 // POST /admin/skus/:sku/codes  (body: the CSV or TXT file as text/csv or text/plain)
 export function adminStockRouter(deps: { db: Db; vault: CodeVault; maxImportBytes: number }) {
@@ -20,7 +20,7 @@ export function adminStockRouter(deps: { db: Db; vault: CodeVault; maxImportByte
 
   router.post(
     '/skus/:sku/codes',
-    requireRole('owner', 'operator'),
+    allow('stock', 'import'),
     express.text({ type: ['text/*'], limit: deps.maxImportBytes }),
     async (req, res) => {
       const q = parseOrThrow(query, req.query, 'query');

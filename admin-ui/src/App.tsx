@@ -1,0 +1,43 @@
+import { Admin, Resource } from 'react-admin';
+import { AuditLog } from './audit';
+import { Dashboard } from './dashboard/Dashboard';
+import { i18nProvider } from './i18n';
+import { Layout } from './layout/Layout';
+import { LoginPage } from './login/LoginPage';
+import { orders } from './orders';
+import { products } from './products';
+import { authProvider } from './providers/authProvider';
+import { dataProvider } from './providers/dataProvider';
+import { stock } from './stock';
+import { storefronts } from './storefronts';
+import { theme } from './theme';
+import { users } from './users';
+
+// The console: one <Resource> per screen; batches, codes and webhook attempts appear inside
+// the stock and storefront screens.
+export function App() {
+  return (
+    <Admin
+      title="Cardflow"
+      dataProvider={dataProvider}
+      authProvider={authProvider}
+      i18nProvider={i18nProvider}
+      dashboard={Dashboard}
+      loginPage={LoginPage}
+      layout={Layout}
+      theme={theme}
+      requireAuth
+      disableTelemetry
+    >
+      <Resource name="orders" {...orders} />
+      <Resource name="stock" {...stock} />
+      <Resource name="skus" {...products} />
+      <Resource name="storefronts" {...storefronts} />
+      <Resource name="audit-log" {...AuditLog} />
+      <Resource name="users" {...users} />
+      <Resource name="batches" />
+      <Resource name="codes" />
+      <Resource name="webhook-attempts" />
+    </Admin>
+  );
+}

@@ -1,0 +1,238 @@
+import OpenInNewIcon from '@mui/icons-material/OpenInNew';
+import { Alert, Box, Button, Card, CardContent, CardHeader, Chip, Divider, Grid, LinearProgress, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import { useQuery } from '@tanstack/react-query';
+import { Show, useDataProvider, useRecordContext, useTranslate } from 'react-admin';
+import { Link } from 'react-router-dom';
+import { RevealCodeButton } from '../components/RevealCode';
+import { formatWhen, Money, StatusChip, useIntlLocale } from '../components/fields';
+import type { CardflowDataProvider } from '../providers/dataProvider';
+import { OrderActions } from './OrderActions';
+import { Timeline } from './Timeline';
+import type { ConsoleOrder } from './types';
+
+// One order, everything support needs in one place: where it stands (status, live workflow),
+// what it holds (items, units, masked codes), what happened (timeline), the money, and the
+// webhooks. Actions sit in the toolbar, by role and by state.
+
+export function OrderShow() {
+  return (
+    <Show actions={<OrderActions />} component="div">
+      <OrderDetail />
+    </Show>
+  );
+}
+
+function Section({ title, children, action }: { title: string; children: React.ReactNode; action?: React.ReactNode }) {
+  return (
+    <Card sx={{ height: '100%' }}>
+      <CardHeader title={title} titleTypographyProps={{ variant: 'subtitle1', fontWeight: 500 }} action={action} />
+      <CardContent sx={{ pt: 0 }}>{children}</CardContent>
+    </Card>
+  );
+}
+
+function Row({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <Box sx={{ display: 'flex', py: 0.5, gap: 2 }}>
+      <Typography variant="body2" color="text.secondary" sx={{ minWidth: 150 }}>
+        {label}
+      </Typography>
+      <Typography variant="body2" component="div" sx={{ wordBreak: 'break-word' }}>
+        {children}
+      </Typography>
+    </Box>
+  );
+}
+
+function OrderDetail() {
+  const order = useRecordContext<ConsoleOrder>();
+  const translate = useTranslate();
+  const locale = useIntlLocale();
+  // Coming from the list, react-admin shows the list's row until the full order arrives.
+  if (!order?.timeline) return <LinearProgress sx={{ mt: 2 }} />;
+  const f = (field: string) => translate(`resources.orders.fields.${field}`);
+  const buyer = Object.entries(order.buyer ?? {});
+  return (
+    <Grid container spacing={2} sx={{ mt: 0 }}>
+      <Grid size={{ xs: 12, md: 7 }}>
+        <Section title={translate('cf.order.summary')}>
+          <Stack direction="row" spacing={1} alignItems="center" sx={{ mb: 1 }}>
+            <Typography variant="h6" data-testid="order-ref">
+              {order.externalRef}
+            </Typography>
+            <span data-testid="order-status">
+              <StatusChip value={order.status} />
+            </span>
+          </Stack>
+          {order.reason && (
+            <Alert severity={order.status === 'failed' ? 'error' : 'info'} sx={{ mb: 1 }}>
+              {order.reason}
+            </Alert>
+          )}
+          <Row label={f('id')}>
+            <code>{order.id}</code>
+          </Row>
+          <Row label={f('storefrontName')}>
+            <Link to={`/storefronts/${order.storefront.id}/show`}>{order.storefront.name}</Link>
+          </Row>
+          <Row label={f('totalAmount')}>
+            <Money minor={order.totalAmount} currency={order.currency} />
+          </Row>
+          <Row label={f('createdAt')}>{formatWhen(order.createdAt, locale)}</Row>
+          <Row label={f('deliveredAt')}>{formatWhen(order.deliveredAt, locale)}</Row>
+          <Row label={f('buyer')}>{buyer.length ? buyer.map(([k, v]) => `${k}: ${v}`).join(' · ') : translate('cf.order.buyer_none')}</Row>
+          <Row label={f('riskDecision')}>
+            {order.risk ? (
+              <>
+                <StatusChip value={order.risk.decision} /> {order.risk.reasons.join('; ')}
+              </>
+            ) : (
+              '—'
+            )}
+          </Row>
+        </Section>
+      </Grid>
+      <Grid size={{ xs: 12, md: 5 }}>
+        <WorkflowPanel orderId={order.id} />
+      </Grid>
+
+      <Grid size={{ xs: 12 }}>
+        <Section title={translate('cf.order.items')}>
+          <Table size="small" data-testid="order-units">
+            <TableHead>
+              <TableRow>
+                <TableCell>{translate('resources.skus.fields.code')}</TableCell>
+                <TableCell>{translate('resources.codes.fields.mask')}</TableCell>
+                <TableCell>{translate('resources.codes.fields.status')}</TableCell>
+                <TableCell>{translate('resources.codes.fields.expiresAt')}</TableCell>
+                <TableCell align="right" />
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {order.items.flatMap((item) =>
+                item.units.map((unit) => (
+                  <TableRow key={unit.id}>
+                    <TableCell>
+                      <Typography variant="body2">{item.sku}</Typography>
+                      <Typography variant="caption" color="text.secondary">
+                        {translate('cf.order.unit', { seq: unit.seq })} · <Money minor={item.unitPrice} currency={order.currency} />
+                      </Typography>
+                    </TableCell>
+                    <TableCell>
+                      {unit.code ? <code data-testid="unit-code-mask">{unit.code.mask}</code> : <Typography variant="body2" color="text.secondary">{translate('cf.order.no_code')}</Typography>}
+                    </TableCell>
+                    <TableCell>
+                      <Stack direction="row" spacing={0.5}>
+                        <StatusChip value={unit.status} />
+                        {unit.code?.status === 'voided' && <StatusChip value="voided" />}
+                      </Stack>
+                    </TableCell>
+                    <TableCell>{formatWhen(unit.code?.expiresAt, locale)}</TableCell>
+                    <TableCell align="right">{unit.code && <RevealCodeButton codeId={unit.code.id} />}</TableCell>
+                  </TableRow>
+                )),
+              )}
+            </TableBody>
+          </Table>
+        </Section>
+      </Grid>
+
+      <Grid size={{ xs: 12, md: 7 }}>
+        <Section title={translate('cf.order.timeline')}>
+          <Timeline order={order} />
+        </Section>
+      </Grid>
+      <Grid size={{ xs: 12, md: 5 }}>
+        <Stack spacing={2}>
+          <Section title={translate('cf.order.money')}>
+            {order.settlement ? (
+              <Typography variant="body2">
+                {translate('cf.dashboard.revenue')} <Money minor={order.settlement.revenue} currency={order.currency} /> · {translate('cf.order.cost')}{' '}
+                <Money minor={order.settlement.cost} currency={order.currency} /> · {translate('cf.dashboard.profit')} <Money minor={order.settlement.grossProfit} currency={order.currency} />
+              </Typography>
+            ) : (
+              <Typography variant="body2" color="text.secondary">
+                {translate('cf.order.not_settled')}
+              </Typography>
+            )}
+            {order.refund && (
+              <Alert severity="warning" sx={{ mt: 1 }} data-testid="refund-summary">
+                {translate('cf.order.refund', { by: order.refund.by.replace(/^user:/, ''), reason: order.refund.reason })}{' '}
+                (<Money minor={order.refund.amount} currency={order.currency} />)
+              </Alert>
+            )}
+          </Section>
+          <Section title={translate('cf.order.webhooks')}>
+            {order.webhookAttempts.length === 0 ? (
+              <Typography variant="body2" color="text.secondary">
+                {translate('cf.order.no_webhooks')}
+              </Typography>
+            ) : (
+              <Table size="small">
+                <TableBody>
+                  {order.webhookAttempts.map((a) => (
+                    <TableRow key={a.id}>
+                      <TableCell>{formatWhen(a.at, locale)}</TableCell>
+                      <TableCell>
+                        <StatusChip value={a.outcome} />
+                      </TableCell>
+                      <TableCell>{a.httpStatus ? `HTTP ${a.httpStatus}` : (a.error ?? '')}</TableCell>
+                      <TableCell align="right">{a.durationMs} ms</TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            )}
+          </Section>
+        </Stack>
+      </Grid>
+    </Grid>
+  );
+}
+
+/** Live from Temporal, asked separately so the page never waits on it. */
+function WorkflowPanel({ orderId }: { orderId: string }) {
+  const translate = useTranslate();
+  const locale = useIntlLocale();
+  const dataProvider = useDataProvider<CardflowDataProvider>();
+  const { data, isPending } = useQuery({ queryKey: ['order-workflow', orderId], queryFn: () => dataProvider.orderWorkflow(orderId), refetchInterval: 5000 });
+  return (
+    <Section
+      title={translate('cf.order.workflow')}
+      action={
+        data?.url ? (
+          <Button size="small" href={data.url} target="_blank" rel="noopener noreferrer" endIcon={<OpenInNewIcon />}>
+            {translate('cf.order.workflow_open')}
+          </Button>
+        ) : undefined
+      }
+    >
+      {isPending ? (
+        <LinearProgress />
+      ) : !data?.execution && !data?.state ? (
+        <Typography variant="body2" color="text.secondary">
+          {translate('cf.order.workflow_unavailable')}
+        </Typography>
+      ) : (
+        <Box data-testid="workflow-panel">
+          {data.execution && (
+            <Row label={translate('cf.order.workflow_status')}>
+              <Chip size="small" label={translate(`cf.workflow.run.${data.execution.status}`, { _: data.execution.status })} variant="outlined" />
+            </Row>
+          )}
+          {data.state && (
+            <>
+              <Row label={translate('cf.order.workflow_step')}>
+                {translate(`cf.workflow.step.${data.state.step}`, { _: data.state.step })}
+              </Row>
+              {data.state.webhook && <Row label={translate('cf.order.workflow_webhook')}>{translate(`cf.workflow.webhook.${data.state.webhook}`, { _: data.state.webhook })}</Row>}
+            </>
+          )}
+          <Divider sx={{ my: 1 }} />
+          {data.execution && <Row label={translate('cf.order.workflow_started')}>{formatWhen(data.execution.startTime, locale)}</Row>}
+          {data.execution?.closeTime && <Row label={translate('cf.order.workflow_closed')}>{formatWhen(data.execution.closeTime, locale)}</Row>}
+        </Box>
+      )}
+    </Section>
+  );
+}

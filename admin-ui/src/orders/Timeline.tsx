@@ -1,0 +1,80 @@
+import { Box, Typography } from '@mui/material';
+import { useTranslate } from 'react-admin';
+import { formatWhen, Money, useIntlLocale } from '../components/fields';
+import type { ConsoleOrder } from './types';
+
+// The order's timeline (order_events) in words. Known events get a sentence; an event this
+// console does not know yet is still shown, its details as readable "name: value" pairs.
+
+type Event = ConsoleOrder['timeline'][number];
+
+function Detail({ event, currency }: { event: Event; currency: string }) {
+  const translate = useTranslate();
+  const e = event as Record<string, any>;
+  const by = e.by ? ` · ${translate('cf.events.detail.by', { by: String(e.by).replace(/^user:/, '') })}` : '';
+  switch (event.type) {
+    case 'accepted':
+      return (
+        <>
+          {(e.items ?? []).map((i: { sku: string; quantity: number }) => `${i.sku} × ${i.quantity}`).join(', ')} · <Money minor={e.totalAmount} currency={currency} />
+        </>
+      );
+    case 'risk_checked':
+      return <>{translate(`cf.status.${e.decision}`, { _: e.decision })}{e.reasons?.length ? ` · ${e.reasons.join('; ')}` : ''}</>;
+    case 'codes_allocated':
+    case 'delivered':
+      return <>{translate('cf.events.detail.units', { smart_count: e.units })}</>;
+    case 'settled':
+      return (
+        <>
+          {translate('cf.dashboard.revenue')} <Money minor={e.revenue} currency={e.currency ?? currency} /> · {translate('cf.dashboard.profit')} <Money minor={e.grossProfit} currency={e.currency ?? currency} />
+        </>
+      );
+    case 'webhook_delivered':
+      return <>HTTP {e.httpStatus} · {translate('cf.events.detail.attempts', { smart_count: e.attempts })}</>;
+    case 'webhook_failed':
+      return <>{translate('cf.events.detail.attempts', { smart_count: e.attempts })}</>;
+    case 'webhook_resent':
+      return <>{translate(`cf.status.${e.outcome === 'sent' ? 'succeeded' : 'failed'}`)}{e.httpStatus ? ` · HTTP ${e.httpStatus}` : ''}{e.error ? ` · ${e.error}` : ''}{by}</>;
+    case 'cancelled':
+    case 'failed':
+      return <>{e.reason}{e.releasedUnits ? ` · ${translate('cf.events.detail.units', { smart_count: e.releasedUnits })} ${translate('cf.status.released')}` : ''}</>;
+    case 'refunded':
+      return <><Money minor={e.amount} currency={e.currency ?? currency} /> · {e.reason}{by}</>;
+    case 'retried':
+      return <>{e.previousReason ?? ''}{by}</>;
+    default:
+      return <>{readable(event)}</>;
+  }
+}
+
+function readable(event: Event): string {
+  return Object.entries(event)
+    .filter(([k]) => !['id', 'type', 'at'].includes(k))
+    .map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? Object.values(v).join(', ') : String(v)}`)
+    .join(' · ');
+}
+
+export function Timeline({ order }: { order: ConsoleOrder }) {
+  const translate = useTranslate();
+  const locale = useIntlLocale();
+  return (
+    <Box component="ol" sx={{ listStyle: 'none', m: 0, p: 0 }} data-testid="timeline">
+      {order.timeline.map((event) => (
+        <Box component="li" key={event.id} sx={{ display: 'flex', gap: 2, py: 1, borderLeft: 2, borderColor: event.type === 'failed' ? 'error.main' : 'primary.light', pl: 2, ml: 1 }}>
+          <Box sx={{ minWidth: 170 }}>
+            <Typography variant="body2" fontWeight={500} data-testid={`event-${event.type}`}>
+              {translate(`cf.events.${event.type}`, { _: event.type })}
+            </Typography>
+            <Typography variant="caption" color="text.secondary">
+              {formatWhen(event.at, locale)}
+            </Typography>
+          </Box>
+          <Typography variant="body2" color="text.secondary" sx={{ pt: 0.2 }}>
+            <Detail event={event} currency={order.currency} />
+          </Typography>
+        </Box>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,27 @@
+// An order as GET /admin/orders/:id answers (orders/console-view.ts).
+export interface ConsoleOrder {
+  id: string;
+  externalRef: string;
+  status: string;
+  reason: string | null;
+  currency: string;
+  totalAmount: number;
+  storefront: { id: string; name: string; webhookUrl: string | null };
+  buyer: Record<string, string>;
+  risk: { decision: string; reasons: string[]; checkedAt?: string } | null;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+  items: {
+    sku: string;
+    name: string;
+    quantity: number;
+    unitPrice: number;
+    units: { id: string; seq: number; status: string; code: null | { id: string; mask: string; status: string; expiresAt: string | null } }[];
+  }[];
+  timeline: ({ id: number; type: string; at: string } & Record<string, unknown>)[];
+  settlement: { revenue: number; cost: number; grossProfit: number; at: string } | null;
+  refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
+  webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
+  actions: Record<string, boolean>;
+}

@@ -1,0 +1,53 @@
+import simpleRestProvider from 'ra-data-simple-rest';
+import type { DataProvider } from 'react-admin';
+import { api, httpClient } from './http';
+
+// react-admin's REST provider for lists and forms, plus the console's actions, which are not
+// CRUD (refund an order, reveal a code, issue a key): each is one POST to the admin API.
+
+export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund';
+
+export interface CardflowDataProvider extends DataProvider {
+  orderAction(id: string, action: OrderAction, body?: { reason: string }): Promise<unknown>;
+  orderWorkflow(id: string): Promise<WorkflowInfo>;
+  revealCode(id: string): Promise<{ id: string; number: string; pin?: string; url?: string; expiresAt: string | null }>;
+  voidCodes(ids: string[], reason: string): Promise<{ voided: number; skipped: number }>;
+  issueStorefrontKey(id: string): Promise<{ id: string; prefix: string; apiKey: string }>;
+  revokeStorefrontKey(id: string, keyId: string): Promise<unknown>;
+  rotateWebhookSecret(id: string): Promise<{ webhookSecret: string }>;
+  replayWebhook(attemptId: string | number): Promise<{ outcome: 'sent' | 'failed'; httpStatus: number | null; error: string | null }>;
+  resetPassword(userId: string, password: string): Promise<unknown>;
+  dashboard(timeZone: string): Promise<Dashboard>;
+}
+
+export interface WorkflowInfo {
+  id: string;
+  url: string | null;
+  execution: { runId: string; status: string; startTime: string; closeTime: string | null } | null;
+  state: { step: string; status: string; reason?: string; webhook?: string } | null;
+}
+
+export interface Dashboard {
+  timeZone: string;
+  today: { orders: number; byStatus: Record<string, number>; money: { currency: string; gmv: number; grossProfit: number }[] };
+  ordersPerHour: { hour: string; orders: number }[];
+  topSkus: { sku: string; name: string; currency: string; units: number; revenue: number; grossProfit: number }[];
+  lowStock: { sku: string; name: string; stockAvailable: number; lowStockThreshold: number }[];
+  waitingOnPerson: { count: number; orders: { id: string; externalRef: string; status: string; reason: string | null; currency: string; totalAmount: number; since: string }[] };
+}
+
+const post = async <T,>(path: string, json?: unknown) => (await api<T>(`/admin/${path}`, { method: 'POST', json })).json;
+
+export const dataProvider: CardflowDataProvider = {
+  ...simpleRestProvider('/admin', httpClient),
+  orderAction: (id, action, body) => post(`orders/${id}/${action}`, body),
+  orderWorkflow: async (id) => (await api<WorkflowInfo>(`/admin/orders/${id}/workflow`)).json,
+  revealCode: (id) => post(`codes/${id}/reveal`),
+  voidCodes: (ids, reason) => post('codes/void', { ids, reason }),
+  issueStorefrontKey: (id) => post(`storefronts/${id}/keys`),
+  revokeStorefrontKey: async (id, keyId) => (await api(`/admin/storefronts/${id}/keys/${keyId}`, { method: 'DELETE' })).json,
+  rotateWebhookSecret: (id) => post(`storefronts/${id}/webhook-secret`),
+  replayWebhook: (attemptId) => post(`webhook-attempts/${attemptId}/replay`),
+  resetPassword: (userId, password) => post(`users/${userId}/password`, { password }),
+  dashboard: async (timeZone) => (await api<Dashboard>(`/admin/dashboard?tz=${encodeURIComponent(timeZone)}`)).json,
+};

@@ -1,0 +1,32 @@
+import { Chip } from '@mui/material';
+import { BooleanInput, DatagridConfigurable, List, NumberField, SearchInput, TextField, useRecordContext, useTranslate } from 'react-admin';
+
+function LowChip(_: { label?: string }) {
+  const translate = useTranslate();
+  const r = useRecordContext<{ low: boolean }>();
+  return r?.low ? <Chip size="small" color="warning" label={translate('cf.stock.low')} /> : null;
+}
+
+// Stock per product: what can still be promised, and the codes behind it by state.
+export function StockList() {
+  const translate = useTranslate();
+  return (
+    <List
+      filters={[<SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.stock.fields.q')} />, <BooleanInput key="low" source="low" />]}
+      sort={{ field: 'sku', order: 'ASC' }}
+      exporter={false}
+    >
+      <DatagridConfigurable rowClick="show" bulkActionButtons={false}>
+        <TextField source="sku" />
+        <TextField source="name" sortable={false} />
+        <NumberField source="stockAvailable" />
+        <NumberField source="codes.available" sortable={false} />
+        <NumberField source="codes.expired" sortable={false} />
+        <NumberField source="promised" sortable={false} />
+        <NumberField source="codes.allocated" sortable={false} />
+        <NumberField source="codes.voided" sortable={false} />
+        <LowChip label="resources.stock.fields.low" />
+      </DatagridConfigurable>
+    </List>
+  );
+}

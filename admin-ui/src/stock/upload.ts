@@ -1,0 +1,45 @@
+import { toHttpError, type ApiErrorBody } from '../providers/http';
+
+// The import goes up as one request (the API stores it in one transaction). XMLHttpRequest,
+// not fetch, because only it reports upload progress; a File is streamed, never copied.
+
+export interface ImportResult {
+  batchId: string | null;
+  sku: string;
+  received: number;
+  imported: number;
+  duplicates: number;
+  duplicateLines: number[];
+  stockAvailable: number;
+}
+
+export function uploadCodes(
+  sku: string,
+  body: File | string,
+  opts: { format: 'csv' | 'txt'; unitCost?: number | null; source?: string },
+  onProgress: (fraction: number) => void,
+): Promise<ImportResult> {
+  const query = new URLSearchParams({ format: opts.format });
+  if (opts.unitCost !== null && opts.unitCost !== undefined) query.set('unitCost', String(opts.unitCost));
+  if (opts.source) query.set('source', opts.source);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/admin/skus/${encodeURIComponent(sku)}/codes?${query}`);
+    xhr.setRequestHeader('Content-Type', opts.format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8');
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.upload.onload = () => onProgress(1);
+    xhr.onerror = () => reject(new Error('The upload failed; check the connection and try again'));
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as ImportResult);
+      else reject(toHttpError(xhr.status, body as ApiErrorBody, xhr.statusText));
+    };
+    xhr.send(body);
+  });
+}

@@ -1,0 +1,202 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../../db';
+import { recordAudit, userActor } from '../../lib/audit';
+import type { CodeVault } from '../../lib/code-vault';
+import { conflict, notFound } from '../../lib/errors';
+import { openCode } from '../../stock/code-secret';
+import { parseOrThrow } from '../errors';
+import { allow } from './auth';
+import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
+
+// Stock as the console sees it: per-SKU counts, batches, and codes — always masked. Revealing a
+// code is its own request, allowed to few roles and written to the audit log. Voiding takes
+// available codes out of stock for good and lowers what can be promised by as many.
+
+const uuid = z.uuid();
+const CODE_STATUSES = ['available', 'allocated', 'voided'] as const;
+
+const StockFilter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), low: z.boolean().optional() }).strict();
+const BatchFilter = z.object({ id: IdList.optional(), sku: z.string().max(64).optional() }).strict();
+const CodeFilter = z
+  .object({
+    id: IdList.optional(),
+    sku: z.string().max(64).optional(),
+    batchId: uuid.optional(),
+    status: z.enum(CODE_STATUSES).optional(),
+    expired: z.boolean().optional(),
+  })
+  .strict();
+const Void = z.object({ ids: z.array(uuid).min(1, 'Choose at least one code').max(500), reason: z.string().trim().min(3, 'Say why, in a few words').max(500) }).strict();
+
+export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes: number }) {
+  const { db, vault } = deps;
+  const router = Router();
+  const json = express.json({ limit: deps.maxBodyBytes });
+
+  function stockQuery(merchantId: string) {
+    const counts = db('codes')
+      .where({ merchant_id: merchantId })
+      .groupBy('sku_id')
+      .select(
+        'sku_id',
+        db.raw(`count(*) FILTER (WHERE status = 'available' AND (expires_at IS NULL OR expires_at > now()))::int AS usable`),
+        db.raw(`count(*) FILTER (WHERE status = 'available' AND expires_at <= now())::int AS expired`),
+        db.raw(`count(*) FILTER (WHERE status = 'allocated')::int AS allocated`),
+        db.raw(`count(*) FILTER (WHERE status = 'voided')::int AS voided`),
+      )
+      .as('c');
+    const promised = db('reservations').where({ status: 'held' }).groupBy('sku_id').select('sku_id', db.raw('sum(quantity)::int AS promised')).as('r');
+    return db('skus as s')
+      .leftJoin(counts, 'c.sku_id', 's.id')
+      .leftJoin(promised, 'r.sku_id', 's.id')
+      .where({ 's.merchant_id': merchantId, 's.fulfilment_mode': 'stock' })
+      .select(
+        's.code', 's.name', 's.currency', 's.stock_available', 's.low_stock_threshold', 's.active', 's.cost',
+        db.raw('coalesce(c.usable, 0) AS usable'),
+        db.raw('coalesce(c.expired, 0) AS expired'),
+        db.raw('coalesce(c.allocated, 0) AS allocated'),
+        db.raw('coalesce(c.voided, 0) AS voided'),
+        db.raw('coalesce(r.promised, 0) AS promised'),
+      );
+  }
+  const stockJson = (s: any) => ({
+    id: s.code,
+    sku: s.code,
+    name: s.name,
+    currency: s.currency.trim(),
+    active: s.active,
+    defaultUnitCost: s.cost,
+    stockAvailable: s.stock_available,
+    lowStockThreshold: s.low_stock_threshold,
+    low: s.low_stock_threshold !== null && s.stock_available <= s.low_stock_threshold,
+    codes: { available: s.usable, expired: s.expired, allocated: s.allocated, voided: s.voided },
+    promised: s.promised,
+  });
+
+  router.get('/stock', allow('stock', 'list'), async (req, res) => {
+    const params = parseListQuery(req.query, {
+      sortable: { id: 's.code', sku: 's.code', name: 's.name', stockAvailable: 's.stock_available' },
+      defaultSort: ['sku', 'ASC'],
+      filter: StockFilter,
+    });
+    const f = params.filter;
+    const q = stockQuery(req.admin!.merchantId);
+    if (f.id) q.whereIn('s.code', f.id);
+    if (f.q) q.where((w) => w.where('s.code', 'ilike', `%${escapeLike(f.q!)}%`).orWhere('s.name', 'ilike', `%${escapeLike(f.q!)}%`));
+    if (f.low) q.whereNotNull('s.low_stock_threshold').whereRaw('s.stock_available <= s.low_stock_threshold');
+    await sendList(res, db, 'stock', q, params, stockJson, 's.id');
+  });
+
+  router.get('/stock/:sku', allow('stock', 'show'), async (req, res) => {
+    const row = await stockQuery(req.admin!.merchantId).where('s.code', req.params.sku).first();
+    if (!row) throw notFound('SKU');
+    res.json(stockJson(row));
+  });
+
+  router.get('/batches', allow('batches', 'list'), async (req, res) => {
+    const params = parseListQuery(req.query, { sortable: { createdAt: 'b.created_at', importedCount: 'b.imported_count' }, defaultSort: ['createdAt', 'DESC'], filter: BatchFilter });
+    const f = params.filter;
+    const q = db('stock_batches as b')
+      .join('skus as s', 's.id', 'b.sku_id')
+      .where('b.merchant_id', req.admin!.merchantId)
+      .select(
+        'b.*', 's.code as sku',
+        db.raw(`(SELECT json_build_object(
+            'available', count(*) FILTER (WHERE c.status = 'available' AND (c.expires_at IS NULL OR c.expires_at > now())),
+            'expired', count(*) FILTER (WHERE c.status = 'available' AND c.expires_at <= now()),
+            'allocated', count(*) FILTER (WHERE c.status = 'allocated'),
+            'voided', count(*) FILTER (WHERE c.status = 'voided'))
+          FROM codes c WHERE c.batch_id = b.id) AS counts`),
+      );
+    if (f.id) q.whereIn('b.id', f.id.filter((id) => uuid.safeParse(id).success));
+    if (f.sku) q.where('s.code', f.sku);
+    await sendList(res, db, 'batches', q, params, (b: any) => ({
+      id: b.id,
+      sku: b.sku,
+      source: b.source,
+      unitCost: b.unit_cost,
+      currency: b.currency.trim(),
+      importedCount: b.imported_count,
+      duplicateCount: b.duplicate_count,
+      importedBy: b.imported_by,
+      createdAt: iso(b.created_at),
+      counts: b.counts,
+    }), 'b.id');
+  });
+
+  router.get('/codes', allow('codes', 'list'), async (req, res) => {
+    const params = parseListQuery(req.query, {
+      sortable: { createdAt: 'c.created_at', expiresAt: 'c.expires_at', status: 'c.status', allocatedAt: 'c.allocated_at' },
+      defaultSort: ['createdAt', 'DESC'],
+      filter: CodeFilter,
+    });
+    const f = params.filter;
+    const q = db('codes as c')
+      .join('skus as s', 's.id', 'c.sku_id')
+      .leftJoin('order_units as u', 'u.id', 'c.unit_id')
+      .where('c.merchant_id', req.admin!.merchantId)
+      .select('c.id', 'c.mask', 'c.status', 'c.expires_at', 'c.created_at', 'c.allocated_at', 'c.voided_at', 'c.void_reason', 'c.batch_id', 's.code as sku', 'u.order_id');
+    if (f.id) q.whereIn('c.id', f.id.filter((id) => uuid.safeParse(id).success));
+    if (f.sku) q.where('s.code', f.sku);
+    if (f.batchId) q.where('c.batch_id', f.batchId);
+    if (f.status) q.where('c.status', f.status);
+    if (f.expired === true) q.where('c.expires_at', '<=', db.fn.now());
+    if (f.expired === false) q.where((w) => w.whereNull('c.expires_at').orWhere('c.expires_at', '>', db.fn.now()));
+    await sendList(res, db, 'codes', q, params, (c: any) => ({
+      id: c.id,
+      sku: c.sku,
+      batchId: c.batch_id,
+      mask: c.mask,
+      status: c.status,
+      orderId: c.order_id,
+      expiresAt: iso(c.expires_at),
+      createdAt: iso(c.created_at),
+      allocatedAt: iso(c.allocated_at),
+      voidedAt: iso(c.voided_at),
+      voidReason: c.void_reason,
+    }), 'c.id');
+  });
+
+  router.post('/codes/:id/reveal', allow('codes', 'reveal'), async (req, res) => {
+    const id = uuid.safeParse(req.params.id);
+    const row = id.success ? await db('codes as c').join('skus as s', 's.id', 'c.sku_id').where({ 'c.id': id.data, 'c.merchant_id': req.admin!.merchantId }).first('c.id', 'c.key_id', 'c.secret', 'c.expires_at', 'c.mask', 'c.status', 's.code as sku') : undefined;
+    if (!row) throw notFound('Code');
+    const secret = openCode(vault, row);
+    // The audit row is written before the code leaves the building.
+    await recordAudit(db, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'code.revealed', target: `code:${row.id}`, detail: { sku: row.sku, mask: row.mask, status: row.status } });
+    res.json({ id: row.id, ...secret, expiresAt: iso(row.expires_at) });
+  });
+
+  router.post('/codes/void', allow('codes', 'void'), json, async (req, res) => {
+    const { ids, reason } = parseOrThrow(Void, req.body ?? {});
+    const merchantId = req.admin!.merchantId;
+    const result = await db.transaction(async (trx) => {
+      const codes = await trx('codes as c')
+        .join('skus as s', 's.id', 'c.sku_id')
+        .whereIn('c.id', ids)
+        .where({ 'c.merchant_id': merchantId, 'c.status': 'available' })
+        .forUpdate('c')
+        .select('c.id', 'c.sku_id', 's.code as sku');
+      const perSku = new Map<string, { sku: string; n: number }>();
+      for (const c of codes) perSku.set(c.sku_id, { sku: c.sku, n: (perSku.get(c.sku_id)?.n ?? 0) + 1 });
+      for (const [skuId, { sku, n }] of [...perSku].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        // Codes promised to accepted orders cannot be voided out from under them.
+        const taken = await trx('skus').where({ id: skuId }).andWhere('stock_available', '>=', n).decrement('stock_available', n);
+        if (taken === 0) {
+          const { stock_available } = await trx('skus').where({ id: skuId }).first('stock_available');
+          throw conflict('stock_promised', `SKU ${sku}: only ${stock_available} of its available codes are not promised to orders; void at most that many`, { sku, requested: n, voidable: stock_available });
+        }
+      }
+      if (codes.length) await trx('codes').whereIn('id', codes.map((c) => c.id)).update({ status: 'voided', voided_at: trx.fn.now(), void_reason: reason });
+      const bySku = Object.fromEntries([...perSku.values()].map(({ sku, n }) => [sku, n]));
+      if (codes.length) {
+        await recordAudit(trx, { merchantId, actor: userActor(req.admin!.email), action: 'codes.voided', target: Object.keys(bySku).map((s) => `sku:${s}`).join(','), detail: { reason, voided: codes.length, bySku, codeIds: codes.map((c) => c.id) } });
+      }
+      return { voided: codes.length, skipped: ids.length - codes.length, bySku };
+    });
+    res.json(result);
+  });
+
+  return router;
+}

@@ -1,0 +1,25 @@
+import type { Knex } from 'knex';
+
+// The audit log: who did what to which thing, and when. Written in the same transaction as the
+// change it describes, so there is no change without its row. Details never hold a secret.
+
+export interface AuditEntry {
+  merchantId: string;
+  /** `user:<email>`, `system:<what>` */
+  actor: string;
+  action: string;
+  target?: string;
+  detail?: Record<string, unknown>;
+}
+
+export async function recordAudit(db: Knex | Knex.Transaction, entry: AuditEntry): Promise<void> {
+  await db('audit_log').insert({
+    merchant_id: entry.merchantId,
+    actor: entry.actor,
+    action: entry.action,
+    target: entry.target ?? null,
+    detail: JSON.stringify(entry.detail ?? {}),
+  });
+}
+
+export const userActor = (email: string) => `user:${email}`;

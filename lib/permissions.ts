@@ -1,0 +1,45 @@
+// Who may do what, in one pure function shared by the admin API (the real gate) and the console
+// (which hides what a role cannot use). Resources are the console's resource names; actions are
+// react-admin's (list, show, create, edit) plus the business actions named here.
+
+export const ROLES = ['owner', 'operator', 'support', 'finance', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+const everyone: readonly Role[] = ROLES;
+const managers: readonly Role[] = ['owner', 'operator'];
+const caretakers: readonly Role[] = ['owner', 'operator', 'support'];
+
+const RULES: Record<string, Record<string, readonly Role[]>> = {
+  dashboard: { show: everyone },
+  orders: {
+    list: everyone,
+    show: everyone,
+    retry: caretakers,
+    resend: caretakers,
+    cancel: caretakers,
+    // Money goes back to a buyer: support handles disputes, finance corrects the books.
+    refund: ['owner', 'operator', 'support', 'finance'],
+  },
+  stock: { list: everyone, show: everyone, import: managers },
+  batches: { list: everyone, show: everyone },
+  codes: { list: everyone, show: everyone, reveal: managers, void: managers },
+  skus: { list: everyone, show: everyone, create: managers, edit: managers },
+  storefronts: { list: caretakers, show: caretakers, create: managers, edit: managers, keys: managers, secret: managers },
+  'webhook-attempts': { list: caretakers, show: caretakers, replay: caretakers },
+  'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },
+  users: { list: ['owner'], show: ['owner'], create: ['owner'], edit: ['owner'] },
+};
+
+export function canAccess(role: Role | undefined, request: { resource: string; action: string }): boolean {
+  if (!role) return false;
+  return RULES[request.resource]?.[request.action]?.includes(role) ?? false;
+}
+
+/** The roles allowed an action, for error messages. */
+export function rolesFor(resource: string, action: string): readonly Role[] {
+  return RULES[resource]?.[action] ?? [];
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}

@@ -1,0 +1,101 @@
+import type { Db } from '../db';
+
+// The order as the console shows it to a merchant's staff: everything a storefront sees except
+// the codes themselves (each unit shows its code's mask; revealing one is a separate, audited
+// request), plus the storefront, settlement, refund and webhook attempts, and which actions the
+// order's state allows. The actions a role allows are the console's business (lib/permissions.ts).
+
+export interface ConsoleOrder {
+  id: string;
+  externalRef: string;
+  status: string;
+  reason: string | null;
+  currency: string;
+  totalAmount: number;
+  storefront: { id: string; name: string; webhookUrl: string | null };
+  buyer: Record<string, unknown>;
+  risk: { decision: string; reasons: string[]; checkedAt?: string } | null;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+  items: {
+    sku: string;
+    name: string;
+    quantity: number;
+    unitPrice: number;
+    units: { id: string; seq: number; status: string; code: null | { id: string; mask: string; status: string; expiresAt: string | null } }[];
+  }[];
+  timeline: ({ id: number; type: string; at: string } & Record<string, unknown>)[];
+  settlement: { revenue: number; cost: number; grossProfit: number; at: string } | null;
+  refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
+  webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
+  /** What the order's state allows now; the server checks again when asked. */
+  actions: { retry: boolean; resend: boolean; cancel: boolean; refund: boolean };
+}
+
+export async function loadConsoleOrder(db: Db, merchantId: string, orderId: string): Promise<ConsoleOrder | undefined> {
+  const order = await db('orders as o')
+    .join('storefronts as sf', 'sf.id', 'o.storefront_id')
+    .where({ 'o.id': orderId, 'o.merchant_id': merchantId })
+    .first('o.*', 'sf.name as storefront_name', 'sf.webhook_url');
+  if (!order) return undefined;
+
+  const [items, units, events, settlement, refund, attempts] = await Promise.all([
+    db('order_items as i')
+      .join('skus as s', 's.id', 'i.sku_id')
+      .where('i.order_id', order.id)
+      .orderBy('s.code')
+      .select('i.id', 'i.quantity', 'i.unit_price', 's.code', 's.name'),
+    db('order_units as u')
+      .leftJoin('codes as c', 'c.unit_id', 'u.id')
+      .where('u.order_id', order.id)
+      .orderBy(['u.order_item_id', 'u.seq'])
+      .select('u.id', 'u.order_item_id', 'u.seq', 'u.status', 'c.id as code_id', 'c.mask', 'c.status as code_status', 'c.expires_at'),
+    db('order_events').where({ order_id: order.id }).orderBy('id').select('id', 'type', 'detail', 'created_at'),
+    db('settlements').where({ order_id: order.id }).first(),
+    db('refunds').where({ order_id: order.id }).first(),
+    db('webhook_attempts').where({ order_id: order.id }).orderBy('id', 'desc').limit(20).select('id', 'created_at', 'outcome', 'http_status', 'error', 'duration_ms'),
+  ]);
+
+  const holdsCodes = units.some((u) => u.status === 'allocated' || u.status === 'delivered');
+  return {
+    id: order.id,
+    externalRef: order.external_ref,
+    status: order.status,
+    reason: order.reason,
+    currency: order.currency,
+    totalAmount: order.total_amount,
+    storefront: { id: order.storefront_id, name: order.storefront_name, webhookUrl: order.webhook_url },
+    buyer: order.buyer,
+    risk: order.risk,
+    createdAt: order.created_at.toISOString(),
+    updatedAt: order.updated_at.toISOString(),
+    deliveredAt: order.delivered_at?.toISOString() ?? null,
+    items: items.map((i) => ({
+      sku: i.code,
+      name: i.name,
+      quantity: i.quantity,
+      unitPrice: i.unit_price,
+      units: units
+        .filter((u) => u.order_item_id === i.id)
+        .map((u) => ({
+          id: u.id,
+          seq: u.seq,
+          status: u.status,
+          code: u.code_id ? { id: u.code_id, mask: u.mask, status: u.code_status, expiresAt: u.expires_at?.toISOString() ?? null } : null,
+        })),
+    })),
+    timeline: events.map((e) => ({ ...e.detail, id: e.id, type: e.type, at: e.created_at.toISOString() })),
+    settlement: settlement ? { revenue: settlement.revenue, cost: settlement.cost, grossProfit: settlement.gross_profit, at: settlement.created_at.toISOString() } : null,
+    refund: refund
+      ? { amount: refund.amount, reason: refund.reason, by: refund.refunded_by, at: refund.created_at.toISOString(), codesVoided: refund.codes_voided, unitsReleased: refund.units_released, revenueReversed: refund.revenue_reversed }
+      : null,
+    webhookAttempts: attempts.map((a) => ({ id: a.id, at: a.created_at.toISOString(), outcome: a.outcome, httpStatus: a.http_status, error: a.error, durationMs: a.duration_ms })),
+    actions: {
+      retry: order.status === 'failed',
+      resend: order.status === 'delivered' && !!order.webhook_url,
+      cancel: (order.status === 'accepted' || order.status === 'processing') && !holdsCodes,
+      refund: order.status === 'failed' || (order.status === 'delivered' && !!settlement),
+    },
+  };
+}
