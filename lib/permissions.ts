@@ -16,6 +16,8 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
     show: everyone,
     retry: caretakers,
     resend: caretakers,
+    // Enter the codes or top-up receipts of an order waiting for manual fulfilment.
+    fulfil: caretakers,
     cancel: caretakers,
     // Money goes back to a buyer: support handles disputes, finance corrects the books.
     refund: ['owner', 'operator', 'support', 'finance'],
@@ -24,6 +26,10 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   batches: { list: everyone, show: everyone },
   codes: { list: everyone, show: everyone, reveal: managers, void: managers },
   skus: { list: everyone, show: everyone, create: managers, edit: managers },
+  // Supplier credentials are write-only; reading a supplier shows only whether they are set.
+  suppliers: { list: everyone, show: everyone, create: managers, edit: managers, refresh: managers },
+  alerts: { list: everyone, show: everyone },
+  'manual-tasks': { list: everyone, show: everyone },
   storefronts: { list: caretakers, show: caretakers, create: managers, edit: managers, keys: managers, secret: managers },
   'webhook-attempts': { list: caretakers, show: caretakers, replay: caretakers },
   'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
@@ -83,6 +84,21 @@ export interface ManualEntry {
   unitCost?: number;
 }
 
+/**
+ * The units of these orders still waiting for a person, in the order `fulfilManually` matches
+ * entered codes and receipts to them: the console lists them from here, so its form lines up.
+ */
+export async function pendingManualUnits(db: Knex, orderIds: string[]): Promise<{ id: string; order_id: string; sku_id: string; sku: string; account: string | null }[]> {
+  if (orderIds.length === 0) return [];
+  return db('order_units as u')
+    .join('order_items as i', 'i.id', 'u.order_item_id')
+    .join('skus as s', 's.id', 'u.sku_id')
+    .whereIn('u.order_id', orderIds)
+    .where({ 'u.source': 'manual', 'u.status': 'pending' })
+    .orderBy(['u.order_id', 'u.order_item_id', 'u.seq'])
+    .select('u.id', 'u.order_id', 'u.sku_id', 's.code as sku', 'i.account');
+}
+
 export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntry): Promise<{ units: number }> {
   return db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: entry.orderId, merchant_id: entry.merchantId }).forUpdate().first('id', 'status');
@@ -91,11 +107,7 @@ export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntr
     if (!task || (task.status !== 'open' && task.status !== 'escalated') || order.status !== 'processing') {
       throw conflict('not_awaiting_manual_fulfilment', `Order ${order.id} is ${order.status} and not waiting for manual fulfilment`);
     }
-    const units = await trx('order_units as u')
-      .join('order_items as i', 'i.id', 'u.order_item_id')
-      .where({ 'u.order_id': order.id, 'u.source': 'manual', 'u.status': 'pending' })
-      .orderBy(['u.order_item_id', 'u.seq'])
-      .select('u.id', 'u.sku_id', 'i.account');
+    const units = await pendingManualUnits(trx, [order.id]);
     const needCodes = units.filter((u) => !u.account);
     const needReceipts = units.filter((u) => u.account);
     const codes = entry.codes ?? [];

@@ -33,20 +33,45 @@ export async function createSupplier(db: Db, vault: CodeVault, merchantId: strin
   try {
     await db('suppliers').insert({ id, merchant_id: merchantId, ...columns(input), credentials_key_id: sealed?.keyId ?? null, credentials: sealed?.payload ?? null });
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw conflict('supplier_exists', `A supplier named ${input.name} already exists`);
+    if ((err as { code?: string }).code === '23505') throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', message: 'Another supplier has this name' }] });
     throw err;
   }
   return id;
 }
 
 export async function updateSupplier(db: Db, vault: CodeVault, merchantId: string, id: string, input: Partial<SupplierInput>): Promise<void> {
-  const row = await db('suppliers').where({ id, merchant_id: merchantId }).first('id', 'kind');
+  const row = await db('suppliers').where({ id, merchant_id: merchantId }).first('id', 'kind', 'currency');
   if (!row) throw notFound('Supplier');
   checkAdapter(input.adapter);
+  await checkRoutesStillValid(db, row, input);
   const sealed = input.credentials ? sealSupplierCredentials(vault, id, input.credentials) : undefined;
-  await db('suppliers')
-    .where({ id })
-    .update({ ...columns(input), ...(sealed ? { credentials_key_id: sealed.keyId, credentials: sealed.payload } : {}), updated_at: db.fn.now() });
+  try {
+    await db('suppliers')
+      .where({ id })
+      .update({ ...columns(input), ...(sealed ? { credentials_key_id: sealed.keyId, credentials: sealed.payload } : {}), updated_at: db.fn.now() });
+  } catch (err) {
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === '23505') throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', message: 'Another supplier has this name' }] });
+    if (e.constraint === 'suppliers_api_is_configured') {
+      throw invalidInput('validation_failed', 'An API supplier needs an adapter, base URL, currency and credentials', {
+        fields: ['adapter', 'baseUrl', 'currency', 'credentials'].map((path) => ({ path, message: 'required for an API supplier' })),
+      });
+    }
+    throw err;
+  }
+}
+
+/** Routes promise SKUs an API supplier selling in their currency; a change must keep that true. */
+async function checkRoutesStillValid(db: Db, row: { id: string; kind: string; currency: string | null }, input: Partial<SupplierInput>) {
+  const changesKind = input.kind !== undefined && input.kind !== row.kind;
+  const changesCurrency = input.currency !== undefined && input.currency !== row.currency?.trim();
+  if (!changesKind && !changesCurrency) return;
+  const routed = await db('sku_supplier_routes as r').join('skus as s', 's.id', 'r.sku_id').where('r.supplier_id', row.id).pluck('s.code');
+  if (routed.length === 0) return;
+  const field = changesKind ? 'kind' : 'currency';
+  throw invalidInput('validation_failed', `Routes of ${routed.join(', ')} buy from this supplier; remove them before changing its ${field}`, {
+    fields: [{ path: field, message: `used by the routes of ${routed.join(', ')}` }],
+  });
 }
 
 function checkAdapter(adapter: string | undefined) {

@@ -63,6 +63,19 @@ export async function sendList<Row, Out>(
   toJson: (row: Row) => Out,
   tiebreak = 'id',
 ): Promise<void> {
+  await sendDescribedList(res, db, resource, query, params, async (rows: Row[]) => rows.map(toJson), tiebreak);
+}
+
+/** As sendList, for rows whose answer needs more queries (done once per page, not per row). */
+export async function sendDescribedList<Row, Out>(
+  res: Response,
+  db: Knex,
+  resource: string,
+  query: Knex.QueryBuilder,
+  params: ListParams<unknown>,
+  describe: (rows: Row[]) => Promise<Out[]>,
+  tiebreak = 'id',
+): Promise<void> {
   const countQuery = db.from(query.clone().clearOrder().as('listed')).count<{ total: number }[]>('* as total');
   const [[{ total }], rows] = await Promise.all([
     countQuery,
@@ -74,7 +87,7 @@ export async function sendList<Row, Out>(
   ]);
   const last = rows.length ? params.range.start + rows.length - 1 : params.range.start;
   res.set('Content-Range', `${resource} ${params.range.start}-${last}/${Number(total)}`);
-  res.json(rows.map(toJson));
+  res.json(await describe(rows));
 }
 
 /** `filter.id` from react-admin's getMany: one id or a list of them. */

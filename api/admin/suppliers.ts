@@ -3,12 +3,14 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import type { CodeVault } from '../../lib/code-vault';
 import { AppError, notFound } from '../../lib/errors';
-import { fulfilManually } from '../../orders/manual-fulfilment';
+import { fulfilManually, pendingManualUnits } from '../../orders/manual-fulfilment';
 import { refreshBalance } from '../../suppliers/balances';
-import type { SupplierRegistry } from '../../suppliers/registry';
+import { ADAPTERS, type SupplierRegistry } from '../../suppliers/registry';
 import { createSupplier, setRoutes, updateSupplier } from '../../suppliers/supplier-config';
 import { parseOrThrow } from '../errors';
-import { requireRole } from './auth';
+import { allow } from './auth';
+import { describeAlerts } from './alert-subjects';
+import { escapeLike, IdList, parseListQuery, sendDescribedList, sendList } from './list-query';
 
 // Suppliers, a SKU's supplier routes, and supplier balances. Credentials are write-only: they
 // are accepted here and never returned (only whether they are set).
@@ -68,6 +70,19 @@ const ManualBody = z
   })
   .strict();
 
+const SupplierFilter = z
+  .object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), kind: z.enum(['api', 'manual']).optional(), active: z.boolean().optional() })
+  .strict();
+
+const ALERT_KINDS = ['supplier_low_balance', 'supplier_circuit_open', 'manual_fulfilment_overdue', 'supplier_purchase_slow', 'supplier_price_above_max'] as const;
+const AlertFilter = z.object({ id: IdList.optional(), open: z.boolean().optional(), kind: z.enum(ALERT_KINDS).optional() }).strict();
+const TaskFilter = z.object({ id: IdList.optional(), status: z.enum(['open', 'escalated']).optional() }).strict();
+
+/** Scripts ask for whole lists (`GET /admin/alerts?open=true`); react-admin sends a range. */
+function wholeListUnlessRanged(query: Record<string, unknown>) {
+  return query.range === undefined ? { ...query, range: '[0,499]' } : query;
+}
+
 export function supplierView(row: any) {
   const now = Date.now();
   const open = row.circuit_open_until && row.circuit_open_until.getTime() > now;
@@ -100,7 +115,6 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
   const { db, vault } = deps;
   const router = Router();
   const json = express.json({ limit: '1mb' });
-  const writers = requireRole('owner', 'operator');
   const audit = (req: express.Request, action: string, target: string, detail: Record<string, unknown> = {}) =>
     db('audit_log').insert({ merchant_id: req.admin!.merchantId, actor: `user:${req.admin!.email}`, action, target, detail: JSON.stringify(detail) });
   const supplierId = (req: express.Request) => {
@@ -114,30 +128,45 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
     return row;
   };
 
-  router.get('/suppliers', async (req, res) => {
-    const rows = await db('suppliers').where({ merchant_id: req.admin!.merchantId }).orderBy('name');
-    res.set('Content-Range', `suppliers 0-${Math.max(rows.length - 1, 0)}/${rows.length}`).json(rows.map(supplierView));
+  router.get('/suppliers', allow('suppliers', 'list'), async (req, res) => {
+    const params = parseListQuery(wholeListUnlessRanged(req.query), {
+      sortable: { name: 'name', kind: 'kind', currency: 'currency', balance: 'balance', createdAt: 'created_at', active: 'active' },
+      defaultSort: ['name', 'ASC'],
+      filter: SupplierFilter,
+    });
+    const f = params.filter;
+    const q = db('suppliers').where({ merchant_id: req.admin!.merchantId }).select('*');
+    if (f.id) q.whereIn('id', f.id.filter((id) => z.uuid().safeParse(id).success));
+    if (f.q) q.where('name', 'ilike', `%${escapeLike(f.q)}%`);
+    if (f.kind) q.where('kind', f.kind);
+    if (f.active !== undefined) q.where('active', f.active);
+    await sendList(res, db, 'suppliers', q, params, supplierView);
   });
 
-  router.get('/suppliers/:id', async (req, res) => void res.json(supplierView(await load(req))));
+  // The protocols Cardflow can speak, for the console's supplier form.
+  router.get('/supplier-adapters', allow('suppliers', 'list'), (_req, res) => void res.json({ adapters: Object.keys(ADAPTERS) }));
 
-  router.post('/suppliers', writers, json, async (req, res) => {
+  router.get('/suppliers/:id', allow('suppliers', 'show'), async (req, res) => void res.json(supplierView(await load(req))));
+
+  router.post('/suppliers', allow('suppliers', 'create'), json, async (req, res) => {
     const body = parseOrThrow(SupplierBody, req.body);
     const id = await createSupplier(db, vault, req.admin!.merchantId, body);
     await audit(req, 'supplier.create', id, { name: body.name, credentialsSet: !!body.credentials });
     res.status(201).json(supplierView(await db('suppliers').where({ id }).first()));
   });
 
-  router.put('/suppliers/:id', writers, json, async (req, res) => {
+  router.put('/suppliers/:id', allow('suppliers', 'edit'), json, async (req, res) => {
     // react-admin sends the whole record back: read-only fields are dropped, the rest checked.
     const { id: _id, hasCredentials: _h, balance: _b, balanceCheckedAt: _bc, circuit: _c, createdAt: _ca, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+    // A manual supplier's record comes back with these as null: that is "not set", not a change.
+    for (const unset of ['adapter', 'baseUrl', 'currency'] as const) if (rest[unset] === null) delete rest[unset];
     const body = parseOrThrow(SupplierBody.partial(), rest);
     await updateSupplier(db, vault, req.admin!.merchantId, supplierId(req), body);
     await audit(req, 'supplier.update', supplierId(req), { fields: Object.keys(body), credentialsChanged: !!body.credentials });
     res.json(supplierView(await load(req)));
   });
 
-  router.post('/suppliers/:id/balance/refresh', writers, async (req, res) => {
+  router.post('/suppliers/:id/balance/refresh', allow('suppliers', 'refresh'), async (req, res) => {
     const row = await load(req);
     if (row.kind !== 'api') throw new AppError('conflict', 'no_api', `${row.name} has no API to ask`);
     try {
@@ -148,7 +177,7 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
     res.json(supplierView(await load(req)));
   });
 
-  router.get('/skus/:sku/routes', async (req, res) => {
+  router.get('/skus/:sku/routes', allow('skus', 'show'), async (req, res) => {
     const sku = await db('skus').where({ merchant_id: req.admin!.merchantId, code: String(req.params.sku) }).first('id');
     if (!sku) throw notFound('SKU');
     const routes = await db('sku_supplier_routes as r')
@@ -161,57 +190,78 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
     });
   });
 
-  router.put('/skus/:sku/routes', writers, json, async (req, res) => {
+  router.put('/skus/:sku/routes', allow('skus', 'edit'), json, async (req, res) => {
     const body = parseOrThrow(RoutesBody, req.body);
     await setRoutes(db, req.admin!.merchantId, String(req.params.sku), body.routes);
     await audit(req, 'sku.routes', String(req.params.sku), { routes: body.routes.length });
     res.json({ routes: body.routes.map((r, i) => ({ priority: i + 1, ...r })) });
   });
 
-  router.get('/alerts', async (req, res) => {
-    const q = parseOrThrow(z.object({ open: z.enum(['true', 'false']).optional() }).strict(), req.query, 'query');
-    const rows = await db('alerts')
-      .where({ merchant_id: req.admin!.merchantId })
-      .modify((b) => {
-        if (q.open === 'true') b.whereNull('resolved_at');
-        if (q.open === 'false') b.whereNotNull('resolved_at');
-      })
-      .orderBy('created_at', 'desc')
-      .limit(500);
-    const list = rows.map((a: any) => ({ id: a.id, kind: a.kind, subjectId: a.subject_id, message: a.message, detail: a.detail, createdAt: a.created_at.toISOString(), resolvedAt: a.resolved_at?.toISOString() ?? null }));
-    res.set('Content-Range', `alerts 0-${Math.max(list.length - 1, 0)}/${list.length}`).json(list);
+  router.get('/alerts', allow('alerts', 'list'), async (req, res) => {
+    // `?open=true` for scripts, or react-admin's filter={"open":true}.
+    const { open, ...rest } = req.query as Record<string, unknown>;
+    const openParam = parseOrThrow(z.object({ open: z.enum(['true', 'false']).optional() }), { open }, 'query').open;
+    const params = parseListQuery(wholeListUnlessRanged(rest), {
+      sortable: { createdAt: 'created_at', kind: 'kind', resolvedAt: 'resolved_at' },
+      defaultSort: ['createdAt', 'DESC'],
+      filter: AlertFilter,
+    });
+    const f = params.filter;
+    const onlyOpen = f.open ?? (openParam === undefined ? undefined : openParam === 'true');
+    const q = db('alerts').where({ merchant_id: req.admin!.merchantId }).select('*');
+    if (onlyOpen === true) q.whereNull('resolved_at');
+    if (onlyOpen === false) q.whereNotNull('resolved_at');
+    if (f.kind) q.where('kind', f.kind);
+    if (f.id) q.whereIn('id', f.id.filter((id) => z.uuid().safeParse(id).success));
+    await sendDescribedList(res, db, 'alerts', q, params, (rows) => describeAlerts(db, req.admin!.merchantId, rows));
   });
 
-  router.get('/manual-tasks', async (req, res) => {
-    const tasks = await db('manual_tasks as t')
+  // Orders waiting on a person to fulfil them by hand, with the units to fill in the order
+  // POST /orders/:id/manual-fulfilment matches codes and receipts to them.
+  const taskQuery = (merchantId: string) =>
+    db('manual_tasks as t')
       .join('orders as o', 'o.id', 't.order_id')
-      .where({ 't.merchant_id': req.admin!.merchantId })
-      .whereIn('t.status', ['open', 'escalated'])
-      .orderBy('t.created_at')
-      .select('t.order_id', 't.status', 't.escalate_at', 't.cancel_at', 't.created_at', 'o.external_ref');
-    const units = tasks.length
-      ? await db('order_units as u')
-          .join('order_items as i', 'i.id', 'u.order_item_id')
-          .join('skus as s', 's.id', 'u.sku_id')
-          .whereIn('u.order_id', tasks.map((t) => t.order_id))
-          .where({ 'u.source': 'manual', 'u.status': 'pending' })
-          .orderBy(['u.order_item_id', 'u.seq'])
-          .select('u.id', 'u.order_id', 's.code', 'i.account')
-      : [];
-    const list = tasks.map((t) => ({
-      id: t.order_id,
-      orderId: t.order_id,
+      .where({ 't.merchant_id': merchantId })
+      .select('t.order_id as id', 't.status', 't.escalate_at', 't.cancel_at', 't.created_at', 't.done_by', 'o.external_ref', 'o.currency', 'o.total_amount', 'o.status as order_status');
+  const describeTasks = async (tasks: any[]) => {
+    const units = await pendingManualUnits(db, tasks.map((t) => t.id));
+    return tasks.map((t) => ({
+      id: t.id,
+      orderId: t.id,
       externalRef: t.external_ref,
       status: t.status,
+      orderStatus: t.order_status,
+      currency: t.currency.trim(),
+      totalAmount: t.total_amount,
       escalateAt: t.escalate_at.toISOString(),
       cancelAt: t.cancel_at.toISOString(),
       createdAt: t.created_at.toISOString(),
-      units: units.filter((u) => u.order_id === t.order_id).map((u) => ({ id: u.id, sku: u.code, account: u.account, needs: u.account ? 'receipt' : 'code' })),
+      doneBy: t.done_by,
+      units: units.filter((u) => u.order_id === t.id).map((u) => ({ id: u.id, sku: u.sku, account: u.account, needs: u.account ? 'receipt' : 'code' })),
     }));
-    res.set('Content-Range', `manual-tasks 0-${Math.max(list.length - 1, 0)}/${list.length}`).json(list);
+  };
+
+  router.get('/manual-tasks', allow('manual-tasks', 'list'), async (req, res) => {
+    const params = parseListQuery(wholeListUnlessRanged(req.query), {
+      sortable: { createdAt: 't.created_at', escalateAt: 't.escalate_at', cancelAt: 't.cancel_at', status: 't.status' },
+      defaultSort: ['createdAt', 'ASC'],
+      filter: TaskFilter,
+    });
+    const f = params.filter;
+    const q = taskQuery(req.admin!.merchantId).whereIn('t.status', f.status ? [f.status] : ['open', 'escalated']);
+    if (f.id) q.whereIn('t.order_id', f.id.filter((id) => z.uuid().safeParse(id).success));
+    await sendDescribedList(res, db, 'manual-tasks', q, params, describeTasks, 't.order_id');
   });
 
-  router.post('/orders/:id/manual-fulfilment', requireRole('owner', 'operator', 'support'), json, async (req, res) => {
+  // One order's task, whatever its state (the console's fulfil form reads the units from here).
+  router.get('/manual-tasks/:id', allow('manual-tasks', 'show'), async (req, res) => {
+    const parsed = z.uuid().safeParse(req.params.id);
+    const task = parsed.success ? await taskQuery(req.admin!.merchantId).where('t.order_id', parsed.data).first() : undefined;
+    if (!task) throw notFound('Manual task');
+    res.json((await describeTasks([task]))[0]);
+  });
+
+  router.post('/orders/:id/manual-fulfilment', allow('orders', 'fulfil'), json, async (req, res) => {
     const parsed = z.uuid().safeParse(req.params.id);
     if (!parsed.success) throw notFound('Order');
     const body = parseOrThrow(ManualBody, req.body);
