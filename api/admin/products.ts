@@ -3,7 +3,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
-import { AppError, notFound } from '../../lib/errors';
+import { AppError, invalidInput, notFound } from '../../lib/errors';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
@@ -14,6 +14,9 @@ import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query'
 const MODES = ['stock', 'supplier', 'topup', 'link', 'manual'] as const;
 const money = z.number({ error: 'Enter an amount' }).int('Amounts are whole minor units').min(0, 'Cannot be negative').max(1e12);
 
+// How long a manual order may wait on a person: escalate (an alert), then cancel.
+const deadline = z.number({ error: 'Enter a number of seconds' }).int('Whole seconds').min(60, 'At least one minute').max(30 * 86_400, 'At most 30 days');
+
 const Editable = z.object({
   name: z.string().trim().min(1, 'Give the product a name').max(200),
   faceValue: money,
@@ -23,6 +26,10 @@ const Editable = z.object({
   active: z.boolean().default(true),
   maxPerOrder: z.number().int().min(1).max(1000).nullable().default(null),
   lowStockThreshold: z.number().int().min(0).max(1_000_000).nullable().default(null),
+  // Left out, these keep their stored value (older clients do not send them).
+  supplierFallback: z.boolean().optional(),
+  manualEscalateAfterSeconds: deadline.optional(),
+  manualCancelAfterSeconds: deadline.optional(),
 });
 const Create = Editable.extend({
   code: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Letters, digits, dot, dash or underscore; up to 64'),
@@ -47,9 +54,34 @@ export function skuJson(s: any) {
     maxPerOrder: s.max_per_order,
     lowStockThreshold: s.low_stock_threshold,
     stockAvailable: s.stock_available,
+    supplierFallback: s.supplier_fallback,
+    manualEscalateAfterSeconds: s.manual_escalate_after_seconds,
+    manualCancelAfterSeconds: s.manual_cancel_after_seconds,
     createdAt: iso(s.created_at),
   };
 }
+
+type Fulfilment = Pick<z.infer<typeof Editable>, 'supplierFallback' | 'manualEscalateAfterSeconds' | 'manualCancelAfterSeconds'>;
+
+/** The fulfilment settings as columns, only those given; the cancel deadline must come after the escalation. */
+function fulfilmentColumns(body: Fulfilment, stored: { manual_escalate_after_seconds: number; manual_cancel_after_seconds: number }) {
+  const escalate = body.manualEscalateAfterSeconds ?? stored.manual_escalate_after_seconds;
+  const cancel = body.manualCancelAfterSeconds ?? stored.manual_cancel_after_seconds;
+  if (cancel <= escalate) {
+    throw invalidInput('validation_failed', 'The request body is invalid', {
+      fields: [{ path: 'manualCancelAfterSeconds', message: 'Must be later than the escalation' }],
+    });
+  }
+  const c: Record<string, unknown> = {
+    supplier_fallback: body.supplierFallback,
+    manual_escalate_after_seconds: body.manualEscalateAfterSeconds,
+    manual_cancel_after_seconds: body.manualCancelAfterSeconds,
+  };
+  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
+}
+
+// The database's defaults, for a product created without them.
+const DEFAULT_DEADLINES = { manual_escalate_after_seconds: 15 * 60, manual_cancel_after_seconds: 24 * 60 * 60 };
 
 export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
   const { db } = deps;
@@ -81,6 +113,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
     const body = parseOrThrow(Create, req.body ?? {});
     const merchant = await db('merchants').where({ id: req.admin!.merchantId }).first('currency');
     const id = crypto.randomUUID();
+    const fulfilment = fulfilmentColumns(body, DEFAULT_DEADLINES);
     try {
       await db.transaction(async (trx) => {
         await trx('skus').insert({
@@ -96,6 +129,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           active: body.active,
           max_per_order: body.maxPerOrder,
           low_stock_threshold: body.lowStockThreshold,
+          ...fulfilment,
         });
         await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'sku.created', target: `sku:${body.code}`, detail: { ...body } });
       });
@@ -112,6 +146,8 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
   router.put('/skus/:sku', allow('skus', 'edit'), json, async (req, res) => {
     const body = parseOrThrow(Editable, req.body ?? {});
     const updated = await db.transaction(async (trx) => {
+      const stored = await trx('skus').where({ merchant_id: req.admin!.merchantId, code: req.params.sku }).forUpdate().first('manual_escalate_after_seconds', 'manual_cancel_after_seconds');
+      if (!stored) throw notFound('SKU');
       const [row] = await trx('skus')
         .where({ merchant_id: req.admin!.merchantId, code: req.params.sku })
         .update({
@@ -123,6 +159,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           active: body.active,
           max_per_order: body.maxPerOrder,
           low_stock_threshold: body.lowStockThreshold,
+          ...fulfilmentColumns(body, stored),
         })
         .returning('*');
       if (!row) throw notFound('SKU');
