@@ -23,14 +23,27 @@ export interface ConsoleOrder {
     name: string;
     quantity: number;
     unitPrice: number;
-    units: { id: string; seq: number; status: string; code: null | { id: string; mask: string; status: string; expiresAt: string | null } }[];
+    /** The buyer's account, for top-ups. */
+    account: string | null;
+    units: {
+      id: string;
+      seq: number;
+      status: string;
+      code: null | { id: string; mask: string; status: string; expiresAt: string | null };
+      /** Where the goods come from: imported stock, a supplier, or a person. */
+      source: 'stock' | 'supplier' | 'manual';
+      /** A top-up's proof instead of a code (not secret). */
+      receipt: null | { receipt: string; account: string; enteredBy: string | null };
+    }[];
   }[];
+  /** Set when the order waits (or waited) on a person to fulfil it by hand. */
+  manualTask: null | { status: string; escalateAt: string; cancelAt: string; doneBy: string | null };
   timeline: ({ id: number; type: string; at: string } & Record<string, unknown>)[];
   settlement: { revenue: number; cost: number; grossProfit: number; at: string } | null;
   refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
   webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
   /** What the order's state allows now; the server checks again when asked. */
-  actions: { retry: boolean; resend: boolean; cancel: boolean; refund: boolean };
+  actions: { fulfil: boolean; retry: boolean; resend: boolean; cancel: boolean; refund: boolean };
 }
 
 export async function loadConsoleOrder(db: Db, merchantId: string, orderId: string): Promise<ConsoleOrder | undefined> {
@@ -45,18 +58,19 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       .join('skus as s', 's.id', 'i.sku_id')
       .where('i.order_id', order.id)
       .orderBy('s.code')
-      .select('i.id', 'i.quantity', 'i.unit_price', 's.code', 's.name'),
+      .select('i.id', 'i.quantity', 'i.unit_price', 'i.account', 's.code', 's.name'),
     db('order_units as u')
       .leftJoin('codes as c', 'c.unit_id', 'u.id')
       .where('u.order_id', order.id)
       .orderBy(['u.order_item_id', 'u.seq'])
-      .select('u.id', 'u.order_item_id', 'u.seq', 'u.status', 'c.id as code_id', 'c.mask', 'c.status as code_status', 'c.expires_at'),
+      .select('u.id', 'u.order_item_id', 'u.seq', 'u.status', 'u.source', 'u.receipt', 'c.id as code_id', 'c.mask', 'c.status as code_status', 'c.expires_at'),
     db('order_events').where({ order_id: order.id }).orderBy('id').select('id', 'type', 'detail', 'created_at'),
     db('settlements').where({ order_id: order.id }).first(),
     db('refunds').where({ order_id: order.id }).first(),
     db('webhook_attempts').where({ order_id: order.id }).orderBy('id', 'desc').limit(20).select('id', 'created_at', 'outcome', 'http_status', 'error', 'duration_ms'),
   ]);
 
+  const manualTask = await db('manual_tasks').where({ order_id: order.id }).first('status', 'escalate_at', 'cancel_at', 'done_by');
   const holdsCodes = units.some((u) => u.status === 'allocated' || u.status === 'delivered');
   return {
     id: order.id,
@@ -76,6 +90,7 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       name: i.name,
       quantity: i.quantity,
       unitPrice: i.unit_price,
+      account: i.account ?? null,
       units: units
         .filter((u) => u.order_item_id === i.id)
         .map((u) => ({
@@ -83,8 +98,13 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
           seq: u.seq,
           status: u.status,
           code: u.code_id ? { id: u.code_id, mask: u.mask, status: u.code_status, expiresAt: u.expires_at?.toISOString() ?? null } : null,
+          source: u.source,
+          receipt: u.receipt ? { receipt: u.receipt.receipt, account: u.receipt.account, enteredBy: u.receipt.enteredBy ?? null } : null,
         })),
     })),
+    manualTask: manualTask
+      ? { status: manualTask.status, escalateAt: manualTask.escalate_at.toISOString(), cancelAt: manualTask.cancel_at.toISOString(), doneBy: manualTask.done_by }
+      : null,
     timeline: events.map((e) => ({ ...e.detail, id: e.id, type: e.type, at: e.created_at.toISOString() })),
     settlement: settlement ? { revenue: settlement.revenue, cost: settlement.cost, grossProfit: settlement.gross_profit, at: settlement.created_at.toISOString() } : null,
     refund: refund
@@ -92,6 +112,7 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       : null,
     webhookAttempts: attempts.map((a) => ({ id: a.id, at: a.created_at.toISOString(), outcome: a.outcome, httpStatus: a.http_status, error: a.error, durationMs: a.duration_ms })),
     actions: {
+      fulfil: order.status === 'processing' && (manualTask?.status === 'open' || manualTask?.status === 'escalated'),
       retry: order.status === 'failed',
       resend: order.status === 'delivered' && !!order.webhook_url,
       cancel: (order.status === 'accepted' || order.status === 'processing') && !holdsCodes,

@@ -6,7 +6,8 @@ import { allow } from './auth';
 
 // The day at a glance: today's orders, GMV and gross profit (net of today's refunds), orders per
 // hour over the last 24 hours, the most profitable SKUs of the last 7 days, SKUs at or below
-// their low-stock threshold, and the orders waiting on a person. "Today" is the viewer's day.
+// their low-stock threshold, and the orders waiting on a person (failed, stuck, or to be
+// fulfilled by hand). "Today" is the viewer's day.
 
 /** Orders a person has to look at: failed ones, and ones in progress for too long. */
 export const STUCK_AFTER_MINUTES = 10;
@@ -35,6 +36,8 @@ export function adminDashboardRouter(deps: { db: Db }) {
   router.get('/dashboard', allow('dashboard', 'show'), async (req, res) => {
     const { tz } = parseOrThrow(Query, req.query, 'query');
     const m = req.admin!.merchantId;
+    // Staff must enter its codes by hand, before its deadline.
+    const waitingForManualFulfilment = db('manual_tasks as mt').whereRaw('mt.order_id = orders.id').whereIn('mt.status', ['open', 'escalated']);
     const dayStart = db.raw(`(date_trunc('day', now() AT TIME ZONE ?) AT TIME ZONE ?)`, [tz, tz]);
 
     const [orders, settled, refunded, perHour, topSkus, lowStock, waiting] = await Promise.all([
@@ -76,16 +79,21 @@ export function adminDashboardRouter(deps: { db: Db }) {
         .where((w) =>
           w
             .where('status', 'failed')
-            .orWhere((s) => s.whereIn('status', ['accepted', 'processing']).where('updated_at', '<', db.raw(`now() - make_interval(mins => ?)`, [STUCK_AFTER_MINUTES]))),
+            .orWhere((s) => s.whereIn('status', ['accepted', 'processing']).where('updated_at', '<', db.raw(`now() - make_interval(mins => ?)`, [STUCK_AFTER_MINUTES])))
+            .orWhereExists(waitingForManualFulfilment),
         )
         .orderBy('updated_at')
         .limit(10)
-        .select('id', 'external_ref', 'status', 'reason', 'currency', 'total_amount', 'updated_at'),
+        .select('id', 'external_ref', 'status', 'reason', 'currency', 'total_amount', 'updated_at')
+        .select(db.raw(`(SELECT mt.cancel_at FROM manual_tasks mt WHERE mt.order_id = orders.id AND mt.status IN ('open', 'escalated')) AS manual_cancel_at`)),
     ]);
     const waitingCount = await db('orders')
       .where({ merchant_id: m })
       .where((w) =>
-        w.where('status', 'failed').orWhere((s) => s.whereIn('status', ['accepted', 'processing']).where('updated_at', '<', db.raw(`now() - make_interval(mins => ?)`, [STUCK_AFTER_MINUTES]))),
+        w
+          .where('status', 'failed')
+          .orWhere((s) => s.whereIn('status', ['accepted', 'processing']).where('updated_at', '<', db.raw(`now() - make_interval(mins => ?)`, [STUCK_AFTER_MINUTES])))
+          .orWhereExists(waitingForManualFulfilment),
       )
       .count<{ count: number }[]>('* as count');
 
@@ -113,7 +121,16 @@ export function adminDashboardRouter(deps: { db: Db }) {
       lowStock: lowStock.map((s) => ({ sku: s.code, name: s.name, stockAvailable: s.stock_available, lowStockThreshold: s.low_stock_threshold })),
       waitingOnPerson: {
         count: Number(waitingCount[0].count),
-        orders: waiting.map((o) => ({ id: o.id, externalRef: o.external_ref, status: o.status, reason: o.reason, currency: o.currency.trim(), totalAmount: o.total_amount, since: o.updated_at.toISOString() })),
+        orders: waiting.map((o: any) => ({
+          id: o.id,
+          externalRef: o.external_ref,
+          status: o.status,
+          reason: o.reason,
+          currency: o.currency.trim(),
+          totalAmount: o.total_amount,
+          since: o.updated_at.toISOString(),
+          manualCancelAt: o.manual_cancel_at?.toISOString() ?? null,
+        })),
       },
     });
   });
