@@ -1,15 +1,18 @@
 import { Admin, Resource } from 'react-admin';
+import { alerts } from './alerts';
 import { AuditLog } from './audit';
 import { Dashboard } from './dashboard/Dashboard';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { LoginPage } from './login/LoginPage';
+import { manualTasks } from './manual';
 import { orders } from './orders';
 import { products } from './products';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
 import { stock } from './stock';
 import { storefronts } from './storefronts';
+import { suppliers } from './suppliers';
 import { theme } from './theme';
 import { users } from './users';
 
@@ -30,8 +33,11 @@ export function App() {
       disableTelemetry
     >
       <Resource name="orders" {...orders} />
+      <Resource name="manual-tasks" {...manualTasks} />
       <Resource name="stock" {...stock} />
       <Resource name="skus" {...products} />
+      <Resource name="suppliers" {...suppliers} />
+      <Resource name="alerts" {...alerts} />
       <Resource name="storefronts" {...storefronts} />
       <Resource name="audit-log" {...AuditLog} />
       <Resource name="users" {...users} />

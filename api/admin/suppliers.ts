@@ -100,6 +100,9 @@ export function supplierView(row: any) {
     balance: row.balance,
     balanceCheckedAt: row.balance_checked_at?.toISOString() ?? null,
     lowBalanceThreshold: row.low_balance_threshold,
+    // Flat as well, so the console's form sends them back as PUT takes them.
+    circuitFailureThreshold: row.circuit_failure_threshold,
+    circuitCooldownSeconds: row.circuit_cooldown_seconds,
     circuit: {
       state: open ? 'open' : row.circuit_open_until ? 'half_open' : 'closed',
       consecutiveFailures: row.consecutive_failures,

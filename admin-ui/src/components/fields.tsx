@@ -23,19 +23,21 @@ export function MoneyField({ source, currencySource = 'currency' }: { source: st
   return <Money minor={get(record, source) as number} currency={get(record, currencySource) as string} />;
 }
 
-/** Amounts typed in major units (98.50), stored as minor units (9850) in the form's currency. */
-export function MoneyInput(props: TextInputProps & { currency?: string }) {
+/** Amounts typed in major units (98.50), stored as minor units (9850) in the form's currency; `optional` ones may be left empty (null). */
+export function MoneyInput({ optional, ...props }: TextInputProps & { currency?: string; optional?: boolean }) {
   const watched = useWatch({ name: 'currency' }) as string | undefined;
   const currency = props.currency ?? watched ?? 'CNY';
+  const empty = (v: unknown) => v === '' || v === null || v === undefined;
   return (
     <TextInput
       {...props}
       format={(v: number | null | undefined) => (typeof v === 'number' ? toMajor(v, currency) : (v ?? ''))}
       parse={(v: string) => {
+        if (optional && v.trim() === '') return null;
         const minor = toMinor(v, currency);
         return minor === null ? v : minor;
       }}
-      validate={(v: unknown) => (v === '' || v === null || v === undefined ? 'ra.validation.required' : typeof v === 'number' ? undefined : 'ra.validation.number')}
+      validate={(v: unknown) => (empty(v) ? (optional ? undefined : 'ra.validation.required') : typeof v === 'number' ? undefined : 'ra.validation.number')}
       inputProps={{ inputMode: 'decimal' }}
       helperText={currency}
     />

@@ -4,8 +4,9 @@ import { useQuery } from '@tanstack/react-query';
 import { Title, useDataProvider, useTranslate } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { OpenAlerts } from '../alerts';
 import { errorMessage } from '../components/dialogs';
-import { Money, StatusChip, useIntlLocale } from '../components/fields';
+import { formatWhen, Money, StatusChip, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 
 // The day at a glance, in the viewer's own time zone.
@@ -65,7 +66,11 @@ export function Dashboard() {
               <List dense data-testid="waiting-list">
                 {data!.waitingOnPerson.orders.map((o) => (
                   <ListItemButton key={o.id} component={Link} to={`/orders/${o.id}/show`}>
-                    <ListItemText primary={o.externalRef} secondary={o.reason ?? undefined} secondaryTypographyProps={{ noWrap: true }} />
+                    <ListItemText
+                      primary={o.externalRef}
+                      secondary={o.reason ?? (o.manualCancelAt ? translate('cf.dashboard.waiting_manual', { at: formatWhen(o.manualCancelAt, locale) }) : undefined)}
+                      secondaryTypographyProps={{ noWrap: true }}
+                    />
                     <StatusChip value={o.status} />
                   </ListItemButton>
                 ))}
@@ -139,6 +144,10 @@ export function Dashboard() {
               </List>
             )}
           </Card>
+        </Grid>
+
+        <Grid size={{ xs: 12 }}>
+          <OpenAlerts />
         </Grid>
       </Grid>
     </Box>

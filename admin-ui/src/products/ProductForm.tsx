@@ -1,13 +1,18 @@
+import { Card } from '@mui/material';
 import { BooleanInput, Create, Edit, NumberInput, SaveButton, SelectInput, SimpleForm, TextInput, Toolbar, required, useTranslate } from 'react-admin';
 import { useQuery } from '@tanstack/react-query';
+import { useWatch } from 'react-hook-form';
 import { MoneyInput } from '../components/fields';
 import { currentUser } from '../providers/authProvider';
 import { MODES } from './ProductList';
+import { SupplierRoutes } from './SupplierRoutes';
 
 // Creating and editing a product. Amounts are typed in major units of its currency; the code
 // and currency are fixed once created (storefronts order by code, stock is costed in currency).
+// Each fulfilment mode shows its own settings; a product's supplier routes are edited below the
+// form and saved on their own.
 
-const CURRENCIES = ['CNY', 'HKD', 'USD', 'EUR', 'JPY', 'SGD', 'TWD', 'GBP'];
+export const CURRENCIES = ['CNY', 'HKD', 'USD', 'EUR', 'JPY', 'SGD', 'TWD', 'GBP'];
 
 function Fields({ creating }: { creating: boolean }) {
   const translate = useTranslate();
@@ -20,11 +25,30 @@ function Fields({ creating }: { creating: boolean }) {
       <MoneyInput source="price" />
       <MoneyInput source="cost" />
       <SelectInput source="fulfilmentMode" choices={MODES.map((id) => ({ id, name: translate(`cf.modes.${id}`) }))} validate={required()} />
+      <ModeSettings />
       <NumberInput source="maxPerOrder" min={1} max={1000} step={1} />
       <NumberInput source="lowStockThreshold" min={0} step={1} />
       <BooleanInput source="active" />
     </>
   );
+}
+
+// Manual deadlines are stored in seconds and typed in minutes.
+const asMinutes = (seconds: number | null | undefined) => (seconds == null ? '' : String(Math.round((seconds / 60) * 100) / 100));
+const asSeconds = (minutes: number | string) => (minutes === '' || minutes == null ? null : Math.round(Number(minutes) * 60));
+
+function ModeSettings() {
+  const mode = useWatch({ name: 'fulfilmentMode' }) as string | undefined;
+  if (mode === 'stock') return <BooleanInput source="supplierFallback" />;
+  if (mode === 'manual') {
+    return (
+      <>
+        <NumberInput source="manualEscalateAfterSeconds" format={asMinutes} parse={asSeconds} min={1} step={1} validate={required()} />
+        <NumberInput source="manualCancelAfterSeconds" format={asMinutes} parse={asSeconds} min={1} step={1} validate={required()} />
+      </>
+    );
+  }
+  return null;
 }
 
 const NoDelete = () => (
@@ -37,7 +61,10 @@ export function ProductCreate() {
   const { data: me } = useQuery({ queryKey: ['me'], queryFn: currentUser });
   return (
     <Create redirect="list">
-      <SimpleForm defaultValues={{ currency: me?.merchant.currency ?? 'CNY', fulfilmentMode: 'stock', active: true, lowStockThreshold: 10 }} key={me?.merchant.currency}>
+      <SimpleForm
+        defaultValues={{ currency: me?.merchant.currency ?? 'CNY', fulfilmentMode: 'stock', active: true, lowStockThreshold: 10, supplierFallback: false, manualEscalateAfterSeconds: 15 * 60, manualCancelAfterSeconds: 24 * 60 * 60 }}
+        key={me?.merchant.currency}
+      >
         <Fields creating />
       </SimpleForm>
     </Create>
@@ -46,10 +73,13 @@ export function ProductCreate() {
 
 export function ProductEdit() {
   return (
-    <Edit mutationMode="pessimistic" redirect="list">
-      <SimpleForm toolbar={<NoDelete />}>
-        <Fields creating={false} />
-      </SimpleForm>
+    <Edit mutationMode="pessimistic" redirect="list" component="div">
+      <Card>
+        <SimpleForm toolbar={<NoDelete />}>
+          <Fields creating={false} />
+        </SimpleForm>
+      </Card>
+      <SupplierRoutes />
     </Edit>
   );
 }

@@ -5,10 +5,10 @@ import { api, httpClient } from './http';
 // react-admin's REST provider for lists and forms, plus the console's actions, which are not
 // CRUD (refund an order, reveal a code, issue a key): each is one POST to the admin API.
 
-export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund';
+export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund' | 'manual-fulfilment';
 
 export interface CardflowDataProvider extends DataProvider {
-  orderAction(id: string, action: OrderAction, body?: { reason: string }): Promise<unknown>;
+  orderAction(id: string, action: OrderAction, body?: { reason: string } | ManualEntry): Promise<unknown>;
   orderWorkflow(id: string): Promise<WorkflowInfo>;
   revealCode(id: string): Promise<{ id: string; number: string; pin?: string; url?: string; expiresAt: string | null }>;
   voidCodes(ids: string[], reason: string): Promise<{ voided: number; skipped: number }>;
@@ -18,6 +18,27 @@ export interface CardflowDataProvider extends DataProvider {
   replayWebhook(attemptId: string | number): Promise<{ outcome: 'sent' | 'failed'; httpStatus: number | null; error: string | null }>;
   resetPassword(userId: string, password: string): Promise<unknown>;
   dashboard(timeZone: string): Promise<Dashboard>;
+  supplierAdapters(): Promise<string[]>;
+  refreshSupplierBalance(id: string): Promise<{ balance: number | null; currency: string }>;
+  skuRoutes(sku: string): Promise<SkuRoute[]>;
+  saveSkuRoutes(sku: string, routes: Omit<SkuRoute, 'id' | 'priority' | 'supplierName'>[]): Promise<unknown>;
+}
+
+/** What staff enter to fulfil an order by hand: a code per unit without an account, a receipt per top-up. */
+export interface ManualEntry {
+  codes?: { number: string; pin?: string }[];
+  receipts?: string[];
+  unitCost?: number;
+}
+
+export interface SkuRoute {
+  id?: string;
+  priority?: number;
+  supplierId: string;
+  supplierName?: string;
+  supplierProduct: string;
+  maxUnitCost: number;
+  active: boolean;
 }
 
 export interface WorkflowInfo {
@@ -33,7 +54,7 @@ export interface Dashboard {
   ordersPerHour: { hour: string; orders: number }[];
   topSkus: { sku: string; name: string; currency: string; units: number; revenue: number; grossProfit: number }[];
   lowStock: { sku: string; name: string; stockAvailable: number; lowStockThreshold: number }[];
-  waitingOnPerson: { count: number; orders: { id: string; externalRef: string; status: string; reason: string | null; currency: string; totalAmount: number; since: string }[] };
+  waitingOnPerson: { count: number; orders: { id: string; externalRef: string; status: string; reason: string | null; currency: string; totalAmount: number; since: string; manualCancelAt: string | null }[] };
 }
 
 const post = async <T,>(path: string, json?: unknown) => (await api<T>(`/admin/${path}`, { method: 'POST', json })).json;
@@ -50,4 +71,8 @@ export const dataProvider: CardflowDataProvider = {
   replayWebhook: (attemptId) => post(`webhook-attempts/${attemptId}/replay`),
   resetPassword: (userId, password) => post(`users/${userId}/password`, { password }),
   dashboard: async (timeZone) => (await api<Dashboard>(`/admin/dashboard?tz=${encodeURIComponent(timeZone)}`)).json,
+  supplierAdapters: async () => (await api<{ adapters: string[] }>('/admin/supplier-adapters')).json.adapters,
+  refreshSupplierBalance: (id) => post(`suppliers/${id}/balance/refresh`),
+  skuRoutes: async (sku) => (await api<{ routes: SkuRoute[] }>(`/admin/skus/${encodeURIComponent(sku)}/routes`)).json.routes,
+  saveSkuRoutes: async (sku, routes) => (await api(`/admin/skus/${encodeURIComponent(sku)}/routes`, { method: 'PUT', json: { routes } })).json,
 };

@@ -1,0 +1,140 @@
+import NotificationsActiveIcon from '@mui/icons-material/NotificationsActive';
+import { Alert as MuiAlert, Box, Button, Card, CardContent, CardHeader, Chip, LinearProgress, List as MuiList, ListItem, ListItemText, Typography } from '@mui/material';
+import { BooleanInput, Datagrid, FunctionField, List, SelectInput, useGetList, useTranslate } from 'react-admin';
+import { Link } from 'react-router-dom';
+import { errorMessage } from '../components/dialogs';
+import { formatWhen, useIntlLocale, WhenField } from '../components/fields';
+import { en } from '../i18n/en';
+import { formatMoney } from '../money';
+
+// Alerts are for people: a supplier low on balance or not answering, an order overdue for manual
+// fulfilment, a purchase taking too long or charged above its maximum. The API stores an English
+// sentence; the console words each alert itself, in the reader's language, from its kind and facts.
+
+export interface CardflowAlert {
+  id: string;
+  kind: string;
+  subjectId: string;
+  message: string;
+  detail: Record<string, any>;
+  createdAt: string;
+  resolvedAt: string | null;
+  supplier: { id: string; name: string; currency: string | null } | null;
+  order: { id: string; externalRef: string } | null;
+  purchase: { reference: string; unitCost: number | null; maxUnitCost: number } | null;
+}
+
+const KINDS = Object.keys(en.cf.alerts.kinds);
+
+export function useAlertMessage() {
+  const translate = useTranslate();
+  const locale = useIntlLocale();
+  return (a: CardflowAlert): string => {
+    if (!KINDS.includes(a.kind)) return a.message;
+    const currency = a.detail?.currency ?? a.supplier?.currency ?? '';
+    const money = (minor: number | null | undefined) => formatMoney(minor, currency, locale) || '—';
+    return translate(`cf.alerts.messages.${a.kind}`, {
+      supplier: a.supplier?.name ?? '—',
+      order: a.order?.externalRef ?? a.detail?.orderId ?? '—',
+      reference: a.purchase?.reference ?? a.detail?.reference ?? '—',
+      balance: money(a.detail?.balance),
+      threshold: money(a.detail?.threshold),
+      cancelAt: formatWhen(a.detail?.cancelAt, locale),
+      unitCost: money(a.purchase?.unitCost),
+      maxUnitCost: money(a.purchase?.maxUnitCost),
+    });
+  };
+}
+
+/** Where to look: the supplier or the order the alert is about. */
+function subjectLink(a: CardflowAlert): string | undefined {
+  if (a.kind === 'supplier_low_balance' || a.kind === 'supplier_circuit_open') return a.supplier ? `/suppliers/${a.supplier.id}/show` : undefined;
+  return a.order ? `/orders/${a.order.id}/show` : a.supplier ? `/suppliers/${a.supplier.id}/show` : undefined;
+}
+
+export function AlertKindChip({ alert }: { alert: CardflowAlert }) {
+  const translate = useTranslate();
+  return <Chip size="small" color={alert.resolvedAt ? 'default' : 'warning'} variant={alert.resolvedAt ? 'outlined' : 'filled'} label={translate(`cf.alerts.kinds.${alert.kind}`, { _: alert.kind })} />;
+}
+
+function AlertList() {
+  const translate = useTranslate();
+  const message = useAlertMessage();
+  return (
+    <List
+      filters={[
+        // Ticked: open alerts only; unticked: all of them (not only resolved ones).
+        <BooleanInput key="open" source="open" alwaysOn format={(v: unknown) => v === true} parse={(v: boolean) => (v ? true : undefined)} />,
+        <SelectInput key="kind" source="kind" alwaysOn choices={KINDS.map((id) => ({ id, name: translate(`cf.alerts.kinds.${id}`) }))} />,
+      ]}
+      filterDefaultValues={{ open: true }}
+      sort={{ field: 'createdAt', order: 'DESC' }}
+      perPage={50}
+      exporter={false}
+    >
+      <Datagrid bulkActionButtons={false} rowClick={(_id, _resource, record) => subjectLink(record as CardflowAlert) ?? false} data-testid="alerts-grid">
+        <WhenField source="createdAt" />
+        <FunctionField<CardflowAlert> source="kind" sortable render={(a) => <AlertKindChip alert={a} />} />
+        <FunctionField<CardflowAlert> source="message" sortable={false} render={(a) => <Typography variant="body2">{message(a)}</Typography>} />
+        <FunctionField<CardflowAlert> source="resolvedAt" sortable render={(a) => <ResolvedAt alert={a} />} />
+      </Datagrid>
+    </List>
+  );
+}
+
+function ResolvedAt({ alert }: { alert: CardflowAlert }) {
+  const translate = useTranslate();
+  const locale = useIntlLocale();
+  return alert.resolvedAt ? <>{formatWhen(alert.resolvedAt, locale)}</> : <Chip size="small" color="warning" label={translate('cf.alerts.open')} />;
+}
+
+/** The dashboard's card: open alerts, newest first. */
+export function OpenAlerts() {
+  const translate = useTranslate();
+  const message = useAlertMessage();
+  const { data, total, isPending, error } = useGetList<CardflowAlert>('alerts', { filter: { open: true }, pagination: { page: 1, perPage: 5 }, sort: { field: 'createdAt', order: 'DESC' } });
+  return (
+    <Card sx={{ height: '100%' }} data-testid="open-alerts">
+      <CardHeader
+        title={translate('cf.dashboard.alerts')}
+        titleTypographyProps={{ variant: 'subtitle1' }}
+        action={
+          <Button size="small" component={Link} to="/alerts">
+            {translate('cf.alerts.all')}
+          </Button>
+        }
+      />
+      {error ? (
+        <CardContent>
+          <MuiAlert severity="error">{errorMessage(error)}</MuiAlert>
+        </CardContent>
+      ) : isPending ? (
+        <LinearProgress />
+      ) : !data?.length ? (
+        <CardContent>
+          <Typography color="text.secondary">{translate('cf.alerts.none')}</Typography>
+        </CardContent>
+      ) : (
+        <MuiList dense>
+          {data.map((a) => {
+            const to = subjectLink(a);
+            return (
+              <ListItem key={a.id} {...(to ? { component: Link, to } : {})} sx={{ color: 'inherit' }}>
+                <ListItemText primary={<AlertKindChip alert={a} />} secondary={message(a)} secondaryTypographyProps={{ component: 'div', sx: { mt: 0.5 } }} />
+              </ListItem>
+            );
+          })}
+          {(total ?? 0) > data.length && (
+            <Box sx={{ px: 2, pb: 1 }}>
+              <Typography variant="caption" color="text.secondary">
+                +{(total ?? 0) - data.length}
+              </Typography>
+            </Box>
+          )}
+        </MuiList>
+      )}
+    </Card>
+  );
+}
+
+export const alerts = { list: AlertList, icon: NotificationsActiveIcon };
