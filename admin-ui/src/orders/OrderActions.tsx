@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import CancelIcon from '@mui/icons-material/Cancel';
+import EditNoteIcon from '@mui/icons-material/EditNote';
 import MoneyOffIcon from '@mui/icons-material/MoneyOff';
 import ReplayIcon from '@mui/icons-material/Replay';
 import SendIcon from '@mui/icons-material/Send';
@@ -8,6 +9,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Confirm, TopToolbar, useCanAccess, useDataProvider, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
 import { errorMessage, ReasonDialog } from '../components/dialogs';
 import type { CardflowDataProvider, OrderAction } from '../providers/dataProvider';
+import { ManualFulfilDialog, type OrderActionFormProps } from './ManualFulfilDialog';
 import type { ConsoleOrder } from './types';
 
 // What can be done to an order, each with the permission it needs (lib/permissions.ts) and the
@@ -20,13 +22,23 @@ interface OrderActionSpec {
   permission: string;
   endpoint: OrderAction;
   icon: React.ReactElement;
-  /** 'confirm' asks yes/no; 'reason' asks why and records it. */
-  ask: 'confirm' | 'reason';
+  /** 'confirm' asks yes/no; 'reason' asks why and records it; 'form' opens the action's own form (`form`), which sends it. */
+  ask: 'confirm' | 'reason' | 'form';
+  form?: React.ComponentType<OrderActionFormProps>;
   danger?: boolean;
   done: (result: unknown, translate: ReturnType<typeof useTranslate>) => { message: string; type: 'info' | 'warning' };
 }
 
 const ORDER_ACTIONS: OrderActionSpec[] = [
+  {
+    key: 'fulfil',
+    permission: 'fulfil',
+    endpoint: 'manual-fulfilment',
+    icon: <EditNoteIcon />,
+    ask: 'form',
+    form: ManualFulfilDialog,
+    done: (_, t) => ({ message: t('cf.order.actions.fulfilled'), type: 'info' }),
+  },
   { key: 'retry', permission: 'retry', endpoint: 'retry', icon: <ReplayIcon />, ask: 'confirm', done: (_, t) => ({ message: t('cf.order.actions.retried'), type: 'info' }) },
   {
     key: 'resend',
@@ -65,15 +77,16 @@ function OrderActionButton({ spec, order }: { spec: OrderActionSpec; order: Cons
   const dataProvider = useDataProvider<CardflowDataProvider>();
   const { canAccess } = useCanAccess({ resource: 'orders', action: spec.permission });
   const [open, setOpen] = useState(false);
+  const succeeded = (result: unknown) => {
+    setOpen(false);
+    const { message, type } = spec.done(result, translate);
+    notify(message, { type });
+    void queryClient.invalidateQueries({ queryKey: ['order-workflow', order.id] });
+    refresh();
+  };
   const mutation = useMutation({
     mutationFn: (reason?: string) => dataProvider.orderAction(order.id, spec.endpoint, reason ? { reason } : undefined),
-    onSuccess: (result) => {
-      setOpen(false);
-      const { message, type } = spec.done(result, translate);
-      notify(message, { type });
-      void queryClient.invalidateQueries({ queryKey: ['order-workflow', order.id] });
-      refresh();
-    },
+    onSuccess: succeeded,
     onError: (err) => {
       if (spec.ask === 'confirm') {
         setOpen(false);
@@ -89,7 +102,9 @@ function OrderActionButton({ spec, order }: { spec: OrderActionSpec; order: Cons
       <Button startIcon={spec.icon} color={spec.danger ? 'error' : 'primary'} onClick={() => (mutation.reset(), setOpen(true))} data-testid={`order-action-${spec.key}`}>
         {label}
       </Button>
-      {spec.ask === 'confirm' ? (
+      {spec.form ? (
+        <spec.form order={order} open={open} onClose={() => setOpen(false)} onDone={succeeded} />
+      ) : spec.ask === 'confirm' ? (
         <Confirm
           isOpen={open}
           loading={mutation.isPending}

@@ -1,7 +1,7 @@
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import { Alert, Box, Button, Card, CardContent, CardHeader, Chip, Divider, Grid, LinearProgress, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
-import { Show, useDataProvider, useRecordContext, useTranslate } from 'react-admin';
+import { Show, useDataProvider, useRecordContext, useTranslate, type RaRecord } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { RevealCodeButton } from '../components/RevealCode';
 import { formatWhen, Money, StatusChip, useIntlLocale } from '../components/fields';
@@ -14,9 +14,13 @@ import type { ConsoleOrder } from './types';
 // what it holds (items, units, masked codes), what happened (timeline), the money, and the
 // webhooks. Actions sit in the toolbar, by role and by state.
 
+// An order still on its way (e.g. just fulfilled by hand) is re-read until it settles.
+const LIVE = new Set(['accepted', 'processing']);
+const followLiveOrder = (query: { state: { data?: RaRecord } }) => (LIVE.has(String(query.state.data?.status ?? '')) ? 3000 : false);
+
 export function OrderShow() {
   return (
-    <Show actions={<OrderActions />} component="div">
+    <Show actions={<OrderActions />} component="div" queryOptions={{ refetchInterval: followLiveOrder }}>
       <OrderDetail />
     </Show>
   );
@@ -69,6 +73,7 @@ function OrderDetail() {
               {order.reason}
             </Alert>
           )}
+          <ManualTaskNotice order={order} />
           <Row label={f('id')}>
             <code>{order.id}</code>
           </Row>
@@ -116,10 +121,11 @@ function OrderDetail() {
                       <Typography variant="body2">{item.sku}</Typography>
                       <Typography variant="caption" color="text.secondary">
                         {translate('cf.order.unit', { seq: unit.seq })} · <Money minor={item.unitPrice} currency={order.currency} />
+                        {item.account && ` · ${translate('cf.order.account', { account: item.account })}`}
                       </Typography>
                     </TableCell>
                     <TableCell>
-                      {unit.code ? <code data-testid="unit-code-mask">{unit.code.mask}</code> : <Typography variant="body2" color="text.secondary">{translate('cf.order.no_code')}</Typography>}
+                      <UnitGoods unit={unit} />
                     </TableCell>
                     <TableCell>
                       <Stack direction="row" spacing={0.5}>
@@ -187,6 +193,53 @@ function OrderDetail() {
         </Stack>
       </Grid>
     </Grid>
+  );
+}
+
+type Unit = ConsoleOrder['items'][number]['units'][number];
+
+/** What the unit got: a masked code, a top-up receipt, or nothing yet (and why). */
+function UnitGoods({ unit }: { unit: Unit }) {
+  const translate = useTranslate();
+  if (unit.code) return <code data-testid="unit-code-mask">{unit.code.mask}</code>;
+  if (unit.receipt) {
+    return (
+      <Box data-testid="unit-receipt">
+        <Typography variant="body2">{translate('cf.order.receipt', { receipt: unit.receipt.receipt })}</Typography>
+        <Typography variant="caption" color="text.secondary">
+          {translate('cf.order.account', { account: unit.receipt.account })}
+          {unit.receipt.enteredBy && ` · ${translate('cf.order.entered_by', { by: unit.receipt.enteredBy.replace(/^user:/, '') })}`}
+        </Typography>
+      </Box>
+    );
+  }
+  return (
+    <Typography variant="body2" color="text.secondary">
+      {translate(unit.source === 'manual' && unit.status === 'pending' ? 'cf.manual.waiting' : 'cf.order.no_code')}
+    </Typography>
+  );
+}
+
+/** An order that waits on a person says so, with its deadlines; one fulfilled by hand says by whom. */
+function ManualTaskNotice({ order }: { order: ConsoleOrder }) {
+  const translate = useTranslate();
+  const locale = useIntlLocale();
+  const task = order.manualTask;
+  if (!task) return null;
+  if (task.status === 'done') {
+    return task.doneBy ? (
+      <Alert severity="success" sx={{ mb: 1 }} data-testid="manual-task">
+        {translate('cf.manual.done_by', { by: task.doneBy.replace(/^user:/, '') })}
+      </Alert>
+    ) : null;
+  }
+  if (task.status !== 'open' && task.status !== 'escalated') return null;
+  return (
+    <Alert severity={task.status === 'escalated' ? 'error' : 'warning'} sx={{ mb: 1 }} data-testid="manual-task">
+      <strong>{translate(task.status === 'escalated' ? 'cf.manual.overdue' : 'cf.manual.waiting')}</strong>
+      <br />
+      {translate('cf.manual.deadlines', { escalateAt: formatWhen(task.escalateAt, locale), cancelAt: formatWhen(task.cancelAt, locale) })}
+    </Alert>
   );
 }
 

@@ -10,6 +10,7 @@ type Event = ConsoleOrder['timeline'][number];
 
 function Detail({ event, currency }: { event: Event; currency: string }) {
   const translate = useTranslate();
+  const locale = useIntlLocale();
   const e = event as Record<string, any>;
   const by = e.by ? ` · ${translate('cf.events.detail.by', { by: String(e.by).replace(/^user:/, '') })}` : '';
   switch (event.type) {
@@ -43,6 +44,17 @@ function Detail({ event, currency }: { event: Event; currency: string }) {
       return <><Money minor={e.amount} currency={e.currency ?? currency} /> · {e.reason}{by}</>;
     case 'retried':
       return <>{e.previousReason ?? ''}{by}</>;
+    case 'stock_short_using_supplier':
+    case 'manual_fulfilled':
+      return <>{e.sku ? `${e.sku} · ` : ''}{translate('cf.events.detail.units', { smart_count: e.units })}{by}</>;
+    case 'manual_fulfilment_escalated':
+      return <>{translate('cf.events.detail.cancel_at', { at: formatWhen(e.cancelAt, locale) })}</>;
+    case 'supplier_processing':
+      return <>{translate('cf.events.detail.reference', { reference: e.reference })}</>;
+    case 'supplier_purchased':
+      return <>{translate('cf.events.detail.reference', { reference: e.reference })} · <Money minor={e.unitCost} currency={currency} />{e.note ? ` · ${e.note}` : ''}</>;
+    case 'supplier_purchase_failed':
+      return <>{translate('cf.events.detail.reference', { reference: e.reference })} · {e.message ?? e.code}</>;
     default:
       return <>{readable(event)}</>;
   }

@@ -17,8 +17,17 @@ export interface ConsoleOrder {
     name: string;
     quantity: number;
     unitPrice: number;
-    units: { id: string; seq: number; status: string; code: null | { id: string; mask: string; status: string; expiresAt: string | null } }[];
+    account: string | null;
+    units: {
+      id: string;
+      seq: number;
+      status: string;
+      code: null | { id: string; mask: string; status: string; expiresAt: string | null };
+      source: 'stock' | 'supplier' | 'manual';
+      receipt: null | { receipt: string; account: string; enteredBy: string | null };
+    }[];
   }[];
+  manualTask: null | { status: 'open' | 'escalated' | 'done' | 'cancelled'; escalateAt: string; cancelAt: string; doneBy: string | null };
   timeline: ({ id: number; type: string; at: string } & Record<string, unknown>)[];
   settlement: { revenue: number; cost: number; grossProfit: number; at: string } | null;
   refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
