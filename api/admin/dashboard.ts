@@ -69,6 +69,8 @@ export function adminDashboardRouter(deps: { db: Db }) {
       ),
       db('skus')
         .where({ merchant_id: m, active: true })
+        // Products bought from suppliers or fulfilled by hand hold no stock to run low.
+        .where('fulfilment_mode', 'stock')
         .whereNotNull('low_stock_threshold')
         .whereRaw('stock_available <= low_stock_threshold')
         .orderBy('stock_available')
