@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import { escalateManualTask } from '../orders/manual-fulfilment';
 import { startTestSystem, type TestSystem } from './harness';
 import { addSupplier, card, chargedOnce, route, topup, type TestSupplier } from './supplier-helpers';
 
@@ -216,5 +218,76 @@ describe('admin API for suppliers', () => {
     expect(put.status).toBe(200);
     const got = await admin('GET', '/admin/skus/ROUTED/routes');
     expect(got.body.routes).toEqual([expect.objectContaining({ priority: 1, supplierName: 'GameHub', supplierProduct: 'CARD-5', maxUnitCost: 500 })]);
+  });
+
+  test('when the console sends a supplier back as GET answered it, then PUT takes it; a taken name, or a new currency while routes use it, is a 400/409 per field and changes nothing', async () => {
+    const manual = await admin('POST', '/admin/suppliers', { name: 'Corner Shop', kind: 'manual' });
+    expect(manual.status).toBe(201);
+    // A manual supplier's record holds nulls (adapter, baseUrl, currency) and read-only fields.
+    const back = await admin('PUT', `/admin/suppliers/${manual.body.id}`, { ...manual.body, name: 'Corner Shop 2' });
+    expect([back.status, back.body.name, back.body.adapter]).toEqual([200, 'Corner Shop 2', null]);
+
+    const record = (await admin('GET', `/admin/suppliers/${gamer.id}`)).body;
+    const before = await sys.db('suppliers').where({ id: gamer.id }).first();
+    const taken = await admin('PUT', `/admin/suppliers/${gamer.id}`, { ...record, name: 'Corner Shop 2' });
+    expect([taken.status, taken.body.error.code, taken.body.errors]).toEqual([409, 'supplier_exists', { name: 'Another supplier has this name' }]);
+    const currency = await admin('PUT', `/admin/suppliers/${gamer.id}`, { ...record, currency: 'EUR' });
+    expect([currency.status, Object.keys(currency.body.errors)]).toEqual([400, ['currency']]);
+    expect(currency.body.errors.currency).toMatch(/used by the routes of/);
+    const kind = await admin('PUT', `/admin/suppliers/${gamer.id}`, { ...record, kind: 'manual' });
+    expect([kind.status, Object.keys(kind.body.errors)]).toEqual([400, ['kind']]);
+    expect(await sys.db('suppliers').where({ id: gamer.id }).first()).toEqual(before);
+    // Positive control: the same record with a real change is taken.
+    const changed = await admin('PUT', `/admin/suppliers/${gamer.id}`, { ...record, lowBalanceThreshold: 777 });
+    expect([changed.status, changed.body.lowBalanceThreshold, changed.body.hasCredentials]).toEqual([200, 777, true]);
+    await admin('PUT', `/admin/suppliers/${gamer.id}`, { ...record });
+  });
+
+  test("when a product's manual deadlines or supplier fallback are sent, then they are checked per field; left out, they keep their value", async () => {
+    await sys.addSku('HAND-DEADLINES', { mode: 'manual', price: 500, manualEscalateAfterSeconds: 600, manualCancelAfterSeconds: 3600 });
+    const base = { name: 'Deadlines', faceValue: 500, price: 500, cost: 400, fulfilmentMode: 'manual' };
+    const stored = () => sys.db('skus').where({ code: 'HAND-DEADLINES' }).first('name', 'manual_escalate_after_seconds', 'manual_cancel_after_seconds', 'supplier_fallback');
+    const before = await stored();
+    const backwards = await admin('PUT', '/admin/skus/HAND-DEADLINES', { ...base, manualCancelAfterSeconds: 300 });
+    expect([backwards.status, backwards.body.errors]).toEqual([400, { manualCancelAfterSeconds: 'Must be later than the escalation' }]);
+    const tooShort = await admin('PUT', '/admin/skus/HAND-DEADLINES', { ...base, manualEscalateAfterSeconds: 5, supplierFallback: 'yes' });
+    expect([tooShort.status, tooShort.body.errors]).toEqual([400, { manualEscalateAfterSeconds: 'At least one minute', supplierFallback: expect.any(String) }]);
+    expect(await stored()).toEqual(before);
+
+    const kept = await admin('PUT', '/admin/skus/HAND-DEADLINES', base);
+    expect(kept.body).toMatchObject({ name: 'Deadlines', manualEscalateAfterSeconds: 600, manualCancelAfterSeconds: 3600, supplierFallback: false });
+    const changed = await admin('PUT', '/admin/skus/HAND-DEADLINES', { ...base, manualEscalateAfterSeconds: 120, manualCancelAfterSeconds: 240, supplierFallback: true });
+    expect(changed.status).toBe(200);
+    expect(await stored()).toEqual({ name: 'Deadlines', manual_escalate_after_seconds: 120, manual_cancel_after_seconds: 240, supplier_fallback: true });
+  });
+
+  test('when the console pages suppliers, alerts and manual tasks, then range, sort and filter apply and each alert names what it is about', async () => {
+    const page = await admin('GET', `/admin/suppliers?sort=${encodeURIComponent('["name","DESC"]')}&range=${encodeURIComponent('[0,0]')}&filter=${encodeURIComponent('{"kind":"api"}')}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toHaveLength(1);
+    expect(page.headers.get('content-range')).toMatch(/^suppliers 0-0\/\d+$/);
+    expect(page.body[0].kind).toBe('api');
+    expect((await admin('GET', `/admin/suppliers?filter=${encodeURIComponent('{"colour":"red"}')}`)).status).toBe(400);
+
+    await sys.addSku('HAND-LIST', { mode: 'manual', price: 500 });
+    const res = await place([{ sku: 'HAND-LIST', quantity: 1 }]);
+    const orderId = res.body.id;
+    for (let i = 0; i < 100 && (await sys.fulfilment.state(orderId))?.step !== 'awaiting_manual'; i++) await new Promise((r) => setTimeout(r, 100));
+    const tasks = await admin('GET', `/admin/manual-tasks?filter=${encodeURIComponent(JSON.stringify({ id: [orderId] }))}&range=${encodeURIComponent('[0,9]')}`);
+    expect(tasks.body).toEqual([expect.objectContaining({ id: orderId, status: 'open', currency: 'CNY', totalAmount: 500, units: [expect.objectContaining({ sku: 'HAND-LIST', needs: 'code' })] })]);
+    const one = await admin('GET', `/admin/manual-tasks/${orderId}`);
+    expect(one.body).toMatchObject({ id: orderId, externalRef: res.body.externalRef, status: 'open' });
+    expect((await admin('GET', `/admin/manual-tasks/${crypto.randomUUID()}`)).status).toBe(404);
+
+    await sys.db('manual_tasks').where({ order_id: orderId }).update({ escalate_at: sys.db.fn.now() });
+    await escalateManualTask(sys.db, orderId);
+    const alerts = await admin('GET', `/admin/alerts?filter=${encodeURIComponent('{"open":true,"kind":"manual_fulfilment_overdue"}')}&range=${encodeURIComponent('[0,24]')}`);
+    expect(alerts.body).toEqual(expect.arrayContaining([expect.objectContaining({ subjectId: orderId, order: { id: orderId, externalRef: res.body.externalRef }, supplier: null, resolvedAt: null })]));
+    expect(alerts.body.every((a: any) => a.kind === 'manual_fulfilment_overdue' && a.resolvedAt === null)).toBe(true);
+    await admin('POST', `/admin/orders/${orderId}/manual-fulfilment`, { codes: [{ number: `LIST-${crypto.randomUUID()}` }] });
+    await sys.finished(orderId);
+    const resolved = await admin('GET', `/admin/alerts?filter=${encodeURIComponent('{"open":false}')}`);
+    expect(resolved.body).toEqual(expect.arrayContaining([expect.objectContaining({ subjectId: orderId, resolvedAt: expect.any(String) })]));
+    expect((await admin('GET', `/admin/manual-tasks?filter=${encodeURIComponent(JSON.stringify({ id: [orderId] }))}`)).body).toEqual([]);
   });
 });
