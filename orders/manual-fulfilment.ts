@@ -77,9 +77,9 @@ export interface ManualEntry {
   merchantId: string;
   orderId: string;
   actor: string;
-  /** For units without an account: one code per unit, in unit order. */
+  /** For units without an account: one code per unit, in the order pendingManualUnits lists them. */
   codes?: { number: string; pin?: string; url?: string; expiresAt?: string }[];
-  /** For top-up units: the receipt of each top-up, in unit order. */
+  /** For top-up units: the receipt of each top-up, in the order pendingManualUnits lists them. */
   receipts?: string[];
   unitCost?: number;
 }
@@ -95,7 +95,8 @@ export async function pendingManualUnits(db: Knex, orderIds: string[]): Promise<
     .join('skus as s', 's.id', 'u.sku_id')
     .whereIn('u.order_id', orderIds)
     .where({ 'u.source': 'manual', 'u.status': 'pending' })
-    .orderBy(['u.order_id', 'u.order_item_id', 'u.seq'])
+    // By product code, then unit: the same order every time, and the one people read in.
+    .orderBy(['u.order_id', 's.code', 'u.order_item_id', 'u.seq'])
     .select('u.id', 'u.order_id', 'u.sku_id', 's.code as sku', 'i.account');
 }
 

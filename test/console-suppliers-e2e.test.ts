@@ -143,6 +143,12 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     await page.getByRole('link', { name: /GAME-STOCK/ }).getByText('2 left (threshold 10)').waitFor();
     expect(await page.getByRole('link', { name: /HAND-50/ }).count()).toBe(0);
     await shot(page, '21-dashboard-alerts');
+    // The alerts list says the same, and leads to the supplier.
+    await page.getByTestId('open-alerts').getByRole('link', { name: 'All alerts' }).click();
+    const alert = page.getByTestId('alerts-grid').getByRole('row').filter({ hasText: 'Low supplier balance' });
+    await alert.getByText('Supplier Steam Wholesale has $1,234.56 left', { exact: false }).waitFor();
+    await alert.click();
+    await page.getByTestId('supplier-name').getByText('Steam Wholesale').waitFor();
     await context.close();
   });
 
@@ -259,6 +265,8 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
 
     await page.getByTestId('order-action-fulfil').click();
     const form = page.getByTestId('manual-fulfil-dialog');
+    // Units come by product code: HAND-50 (a code), then HAND-TOPUP (a receipt for the buyer's account).
+    await form.getByTestId('manual-unit').nth(0).getByText('HAND-50, unit 1').waitFor();
     await form.getByTestId('manual-unit').nth(1).getByText('Top up account player-778').waitFor();
     // Nothing typed: each unit says what it needs, and nothing is sent.
     await form.getByTestId('manual-fulfil-submit').click();
