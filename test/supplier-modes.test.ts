@@ -44,6 +44,15 @@ async function placeAndFinish(items: { sku: string; quantity: number; account?: 
 
 const admin = (method: string, path: string, body?: unknown) => sys.api(method, path, { key: sys.merchant.adminToken, body });
 
+/** The order waits visibly: its manual task is open (the workflow's step says so a moment earlier). */
+async function waitingOnPerson(orderId: string) {
+  for (let i = 0; i < 300; i++) {
+    if (await sys.db('manual_tasks').where({ order_id: orderId, status: 'open' }).first('id')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`order ${orderId} has no open manual task after 30 s`);
+}
+
 describe('direct top-up (直充)', () => {
   beforeAll(async () => {
     await sys.addSku('DIAMONDS-60', { mode: 'topup', currency: 'USD', price: 99 });
@@ -132,7 +141,7 @@ describe('manual fulfilment', () => {
     expect(res.status).toBe(202);
     const orderId = res.body.id;
     // Visibly waiting on a person.
-    for (let i = 0; i < 100 && (await sys.fulfilment.state(orderId))?.step !== 'awaiting_manual'; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitingOnPerson(orderId);
     const tasks = await admin('GET', '/admin/manual-tasks');
     const task = tasks.body.find((t: any) => t.orderId === orderId);
     expect(task).toMatchObject({ status: 'open', units: [expect.objectContaining({ needs: 'code' }), expect.objectContaining({ needs: 'code' })] });
@@ -157,7 +166,7 @@ describe('manual fulfilment', () => {
     await sys.addSku('HAND-TOPUP', { mode: 'manual', price: 100 });
     const res = await place([{ sku: 'HAND-TOPUP', quantity: 1, account: 'acct-42' }]);
     const orderId = res.body.id;
-    for (let i = 0; i < 100 && (await sys.fulfilment.state(orderId))?.step !== 'awaiting_manual'; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitingOnPerson(orderId);
     const done = await admin('POST', `/admin/orders/${orderId}/manual-fulfilment`, { receipts: ['SUPPLIER-TXN-9'] });
     expect(done.status).toBe(200);
     await sys.finished(orderId);
@@ -272,7 +281,7 @@ describe('admin API for suppliers', () => {
     await sys.addSku('HAND-LIST', { mode: 'manual', price: 500 });
     const res = await place([{ sku: 'HAND-LIST', quantity: 1 }]);
     const orderId = res.body.id;
-    for (let i = 0; i < 100 && (await sys.fulfilment.state(orderId))?.step !== 'awaiting_manual'; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitingOnPerson(orderId);
     const tasks = await admin('GET', `/admin/manual-tasks?filter=${encodeURIComponent(JSON.stringify({ id: [orderId] }))}&range=${encodeURIComponent('[0,9]')}`);
     expect(tasks.body).toEqual([expect.objectContaining({ id: orderId, status: 'open', currency: 'CNY', totalAmount: 500, units: [expect.objectContaining({ sku: 'HAND-LIST', needs: 'code' })] })]);
     const one = await admin('GET', `/admin/manual-tasks/${orderId}`);
