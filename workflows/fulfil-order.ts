@@ -107,7 +107,6 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
       if (failure) return finish('failed', failure);
     }
     if (plan.manualUnits > 0) {
-      state.step = 'awaiting_manual';
       const outcome = await awaitManualFulfilment();
       if (outcome === 'cancelled') {
         Object.assign(state, { status: 'cancelled', reason: 'manual_fulfilment_deadline', step: 'done' });
@@ -201,6 +200,8 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
   async function awaitManualFulfilment(): Promise<'done' | 'cancelled'> {
     const task = await db.openManualTask(orderId);
     if (!task) return 'done';
+    // Only now can staff see the task and fill it in.
+    state.step = 'awaiting_manual';
     state.manual = { escalated: task.status === 'escalated' };
     const waitUntilDone = async (ms: number) => {
       let left = ms;
