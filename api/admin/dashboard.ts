@@ -76,6 +76,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
         .where((w) =>
           w
             .where('status', 'failed')
+            .orWhere('status', 'held')
             .orWhere((s) => s.whereIn('status', ['accepted', 'processing']).where('updated_at', '<', db.raw(`now() - make_interval(mins => ?)`, [STUCK_AFTER_MINUTES]))),
         )
         .orderBy('updated_at')
@@ -85,7 +86,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
     const waitingCount = await db('orders')
       .where({ merchant_id: m })
       .where((w) =>
-        w.where('status', 'failed').orWhere((s) => s.whereIn('status', ['accepted', 'processing']).where('updated_at', '<', db.raw(`now() - make_interval(mins => ?)`, [STUCK_AFTER_MINUTES]))),
+        w.where('status', 'failed').orWhere('status', 'held').orWhere((s) => s.whereIn('status', ['accepted', 'processing']).where('updated_at', '<', db.raw(`now() - make_interval(mins => ?)`, [STUCK_AFTER_MINUTES]))),
       )
       .count<{ count: number }[]>('* as count');
 
