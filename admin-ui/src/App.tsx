@@ -6,6 +6,7 @@ import { Layout } from './layout/Layout';
 import { LoginPage } from './login/LoginPage';
 import { orders } from './orders';
 import { products } from './products';
+import { reviews, riskLists, riskRules } from './risk';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
 import { stock } from './stock';
@@ -30,6 +31,9 @@ export function App() {
       disableTelemetry
     >
       <Resource name="orders" {...orders} />
+      <Resource name="reviews" {...reviews} />
+      <Resource name="risk-rules" {...riskRules} />
+      <Resource name="risk-lists" {...riskLists} />
       <Resource name="stock" {...stock} />
       <Resource name="skus" {...products} />
       <Resource name="storefronts" {...storefronts} />

@@ -5,7 +5,7 @@ import { api, httpClient } from './http';
 // react-admin's REST provider for lists and forms, plus the console's actions, which are not
 // CRUD (refund an order, reveal a code, issue a key): each is one POST to the admin API.
 
-export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund';
+export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund' | 'approve' | 'reject';
 
 export interface CardflowDataProvider extends DataProvider {
   orderAction(id: string, action: OrderAction, body?: { reason: string }): Promise<unknown>;
@@ -18,6 +18,25 @@ export interface CardflowDataProvider extends DataProvider {
   replayWebhook(attemptId: string | number): Promise<{ outcome: 'sent' | 'failed'; httpStatus: number | null; error: string | null }>;
   resetPassword(userId: string, password: string): Promise<unknown>;
   dashboard(timeZone: string): Promise<Dashboard>;
+  decideReview(orderId: string, decision: 'approve' | 'reject', note: string): Promise<unknown>;
+  riskSettings(): Promise<RiskSettings>;
+  saveRiskSettings(settings: RiskSettings): Promise<RiskSettings>;
+  ruleSetHistory(count: number): Promise<RuleSetVersion[]>;
+}
+
+export interface RiskSettings {
+  reviewScore: number;
+  rejectScore: number;
+  reviewTimeoutSeconds: number;
+  model: { enabled: boolean; maxScore: number };
+  ruleSetVersion?: number;
+}
+
+export interface RuleSetVersion {
+  id: number;
+  change: string;
+  createdBy: string;
+  createdAt: string | null;
 }
 
 export interface WorkflowInfo {
@@ -36,10 +55,17 @@ export interface Dashboard {
   waitingOnPerson: { count: number; orders: { id: string; externalRef: string; status: string; reason: string | null; currency: string; totalAmount: number; since: string }[] };
 }
 
+// Screens whose admin API lives under another path than the screen's resource name.
+const API_PATHS: Record<string, string> = { reviews: 'risk/reviews', 'risk-rules': 'risk/rules', 'risk-lists': 'risk/lists' };
+const rest = simpleRestProvider('/admin', httpClient);
+const routed = Object.fromEntries(
+  Object.entries(rest).map(([name, method]) => [name, (resource: string, params: unknown) => (method as (r: string, p: unknown) => unknown)(API_PATHS[resource] ?? resource, params)]),
+) as unknown as DataProvider;
+
 const post = async <T,>(path: string, json?: unknown) => (await api<T>(`/admin/${path}`, { method: 'POST', json })).json;
 
 export const dataProvider: CardflowDataProvider = {
-  ...simpleRestProvider('/admin', httpClient),
+  ...routed,
   orderAction: (id, action, body) => post(`orders/${id}/${action}`, body),
   orderWorkflow: async (id) => (await api<WorkflowInfo>(`/admin/orders/${id}/workflow`)).json,
   revealCode: (id) => post(`codes/${id}/reveal`),
@@ -50,4 +76,8 @@ export const dataProvider: CardflowDataProvider = {
   replayWebhook: (attemptId) => post(`webhook-attempts/${attemptId}/replay`),
   resetPassword: (userId, password) => post(`users/${userId}/password`, { password }),
   dashboard: async (timeZone) => (await api<Dashboard>(`/admin/dashboard?tz=${encodeURIComponent(timeZone)}`)).json,
+  decideReview: (orderId, decision, note) => post(`risk/reviews/${orderId}/decision`, { decision, note }),
+  riskSettings: async () => (await api<RiskSettings>('/admin/risk/settings')).json,
+  saveRiskSettings: async (settings) => (await api<RiskSettings>('/admin/risk/settings', { method: 'PUT', json: settings })).json,
+  ruleSetHistory: async (count) => (await api<RuleSetVersion[]>(`/admin/risk/rule-sets?range=${encodeURIComponent(JSON.stringify([0, count - 1]))}`)).json,
 };
