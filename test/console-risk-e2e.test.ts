@@ -133,7 +133,7 @@ describe('risk control in the console', () => {
     await ui.go(page, '/reviews');
     await page.getByRole('row').filter({ hasText: ref }).click();
     await page.getByTestId('review-ref').getByText(ref).waitFor();
-    await page.getByTestId('risk-findings').waitFor();
+    await page.getByTestId('review-decide-denied').waitFor();
     expect(await page.getByTestId('review-approve').count()).toBe(0);
     expect(await page.getByTestId('review-reject').count()).toBe(0);
     await ui.go(page, `/orders/${id}/show`);
@@ -153,6 +153,7 @@ describe('risk control in the console', () => {
     await ui.go(support.page, `/reviews/${id}/show`);
     await support.page.getByTestId('review-approve').waitFor();
     await support.page.getByTestId('review-reject').waitFor();
+    expect(await support.page.getByTestId('review-decide-denied').count()).toBe(0);
     await ui.go(support.page, `/orders/${id}/show`);
     await support.page.getByTestId('order-action-approve').waitFor();
     await support.context.close();

@@ -487,6 +487,7 @@ export const en = {
         overdue: 'overdue',
         deadline_help: 'If nobody decides by then, the order is rejected automatically.',
         open_order: 'Open the order',
+        decide_roles: 'Owners, operators and support decide reviews.',
         reasons: 'Why it was held',
         findings: 'Rules that fired',
         no_findings: 'No rule fired.',

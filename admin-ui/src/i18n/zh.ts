@@ -488,6 +488,7 @@ export const zh: Messages = {
         overdue: '已超时',
         deadline_help: '到期仍无人处理，订单会被自动拒绝。',
         open_order: '打开订单',
+        decide_roles: '审核由所有者、运营和客服处理。',
         reasons: '拦截原因',
         findings: '触发的规则',
         no_findings: '没有规则被触发。',

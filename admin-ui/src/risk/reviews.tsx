@@ -5,7 +5,7 @@ import GppMaybeIcon from '@mui/icons-material/GppMaybe';
 import ReceiptIcon from '@mui/icons-material/Receipt';
 import { Button, Grid, LinearProgress, Stack, Typography } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
-import { Datagrid, FunctionField, List, NumberField, SelectInput, Show, TextField, TopToolbar, useCanAccess, useDataProvider, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
+import { Datagrid, FunctionField, List, NumberField, SelectInput, Show, TextField, TopToolbar, useCanAccess, useDataProvider, useListContext, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { REVIEW_STATUSES } from '../../../risk/vocabulary';
 import { errorMessage, ReasonDialog } from '../components/dialogs';
@@ -38,9 +38,10 @@ interface Review {
 
 function EmptyQueue() {
   const translate = useTranslate();
+  const { filterValues } = useListContext();
   return (
     <Typography color="text.secondary" sx={{ p: 3 }} data-testid="reviews-empty">
-      {translate('cf.risk.review.empty')}
+      {filterValues.status === 'open' ? translate('cf.risk.review.empty') : translate('ra.navigation.no_results', { name: translate('resources.reviews.name', { smart_count: 2 }) })}
     </Typography>
   );
 }
@@ -61,7 +62,7 @@ function ReviewList() {
         <NumberField source="score" />
         <FunctionField source="reasons" sortable={false} render={(r: Review) => <ReasonList reasons={r.reasons} />} />
         <FunctionField source="buyer" sortable={false} render={(r: Review) => <BuyerSummary buyer={r.buyer} />} />
-        <FunctionField source="deadlineAt" render={(r: Review) => (r.status === 'open' ? <RelativeTime iso={r.deadlineAt} deadline /> : <RelativeTime iso={r.decidedAt ?? r.deadlineAt} />)} />
+        <FunctionField source="deadlineAt" render={(r: Review) => <RelativeTime iso={r.deadlineAt} deadline={r.status === 'open'} />} />
         <StatusField source="status" label="resources.reviews.fields.status" sortable />
       </Datagrid>
     </List>
@@ -114,9 +115,15 @@ export function ReviewDecisionButton({ review, decision }: { review: Pick<Review
 function ReviewActions() {
   const review = useRecordContext<Review>();
   const translate = useTranslate();
+  const { canAccess, isPending } = useCanAccess({ resource: 'reviews', action: 'decide' });
   if (!review) return <TopToolbar />;
   return (
-    <TopToolbar>
+    <TopToolbar sx={{ alignItems: 'center' }}>
+      {review.status === 'open' && !isPending && !canAccess && (
+        <Typography variant="body2" color="text.secondary" data-testid="review-decide-denied">
+          {translate('cf.risk.review.decide_roles')}
+        </Typography>
+      )}
       <Button component={Link} to={`/orders/${review.orderId}/show`} startIcon={<ReceiptIcon />}>
         {translate('cf.risk.review.open_order')}
       </Button>
