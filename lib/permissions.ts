@@ -21,6 +21,9 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
     cancel: caretakers,
     // Money goes back to a buyer: support handles disputes, finance corrects the books.
     refund: ['owner', 'operator', 'support', 'finance'],
+    // A held order's risk review, decided from the order itself (same rule as reviews.decide).
+    approve: caretakers,
+    reject: caretakers,
   },
   stock: { list: everyone, show: everyone, import: managers },
   batches: { list: everyone, show: everyone },
@@ -34,6 +37,13 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   'webhook-attempts': { list: caretakers, show: caretakers, replay: caretakers },
   'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },
   users: { list: ['owner'], show: ['owner'], create: ['owner'], edit: ['owner'] },
+  // Risk control: everyone may see why orders are held; support decides reviews; the rules,
+  // lists and thresholds belong to those who run the shop.
+  reviews: { list: everyone, show: everyone, decide: caretakers },
+  'risk-assessments': { list: everyone, show: everyone },
+  'risk-rules': { list: everyone, show: everyone, create: managers, edit: managers, delete: managers },
+  'risk-settings': { show: everyone, edit: managers },
+  'risk-lists': { list: everyone, show: everyone, create: managers, edit: managers, delete: managers },
 };
 
 export function canAccess(role: Role | undefined, request: { resource: string; action: string }): boolean {

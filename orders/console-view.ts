@@ -14,7 +14,9 @@ export interface ConsoleOrder {
   totalAmount: number;
   storefront: { id: string; name: string; webhookUrl: string | null };
   buyer: Record<string, unknown>;
-  risk: { decision: string; reasons: string[]; checkedAt?: string } | null;
+  risk: { decision: string; reasons: string[]; checkedAt?: string; score?: number; ruleVersion?: number; reviewDeadline?: string } | null;
+  /** For an order the risk check held: its review, and who decided it. */
+  review: { status: string; deadlineAt: string; decidedAt: string | null; decidedBy: string | null; note: string | null } | null;
   createdAt: string;
   updatedAt: string;
   deliveredAt: string | null;
@@ -43,7 +45,7 @@ export interface ConsoleOrder {
   refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
   webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
   /** What the order's state allows now; the server checks again when asked. */
-  actions: { fulfil: boolean; retry: boolean; resend: boolean; cancel: boolean; refund: boolean };
+  actions: { fulfil: boolean; retry: boolean; resend: boolean; cancel: boolean; refund: boolean; approve: boolean; reject: boolean };
 }
 
 export async function loadConsoleOrder(db: Db, merchantId: string, orderId: string): Promise<ConsoleOrder | undefined> {
@@ -71,6 +73,10 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
   ]);
 
   const manualTask = await db('manual_tasks').where({ order_id: order.id }).first('status', 'escalate_at', 'cancel_at', 'done_by');
+  const review =
+    order.risk?.decision === 'review'
+      ? await db('risk_reviews as r').leftJoin('users as u', 'u.id', 'r.decided_by').where('r.order_id', order.id).first('r.status', 'r.deadline_at', 'r.decided_at', 'r.note', 'u.email')
+      : undefined;
   const holdsCodes = units.some((u) => u.status === 'allocated' || u.status === 'delivered');
   return {
     id: order.id,
@@ -82,6 +88,7 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     storefront: { id: order.storefront_id, name: order.storefront_name, webhookUrl: order.webhook_url },
     buyer: order.buyer,
     risk: order.risk,
+    review: review ? { status: review.status, deadlineAt: review.deadline_at.toISOString(), decidedAt: review.decided_at?.toISOString() ?? null, decidedBy: review.email ?? null, note: review.note } : null,
     createdAt: order.created_at.toISOString(),
     updatedAt: order.updated_at.toISOString(),
     deliveredAt: order.delivered_at?.toISOString() ?? null,
@@ -117,6 +124,8 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       resend: order.status === 'delivered' && !!order.webhook_url,
       cancel: (order.status === 'accepted' || order.status === 'processing') && !holdsCodes,
       refund: order.status === 'failed' || (order.status === 'delivered' && !!settlement),
+      approve: order.status === 'held' && review?.status === 'open',
+      reject: order.status === 'held' && review?.status === 'open',
     },
   };
 }

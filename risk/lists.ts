@@ -3,19 +3,19 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Buyer } from '../orders/validators';
 import { emailDomain, normaliseEmail, normaliseIp, normalisePhone } from './signals';
+import { LIST_KINDS, LISTS, type ListKind } from './vocabulary';
 
 // Block and allow lists: a block-list hit rejects the order, an allow-list hit lets it through
 // whatever else fired. Entries are stored normalised, the way risk/signals.ts normalises an
 // order's signals, so "Fraud@Example.com" and "fraud@example.com" are one entry.
 
-export const LIST_KINDS = ['ip', 'cidr', 'email', 'email_domain', 'phone', 'account', 'device', 'payment'] as const;
-export type ListKind = (typeof LIST_KINDS)[number];
+export { LIST_KINDS, type ListKind } from './vocabulary';
 
 const DOMAIN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export const ListEntryInputSchema = z
   .object({
-    list: z.enum(['block', 'allow']),
+    list: z.enum(LISTS),
     kind: z.enum(LIST_KINDS),
     value: z.string().trim().min(1).max(254),
     reason: z.string().trim().max(500).optional(),

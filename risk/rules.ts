@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { SUBJECTS } from './signals';
+import { COUNTRY_SOURCES, MAX_WINDOW_SECONDS, RULE_ACTIONS, SUBJECTS, VELOCITY_MEASURES } from './vocabulary';
+
+export { MAX_WINDOW_SECONDS } from './vocabulary';
 
 // A merchant's risk rules. Each rule either adds points to the order's score or takes a hard
 // decision (allow, review, reject), always with a reason a person can read. Rules are kept as
@@ -7,15 +9,13 @@ import { SUBJECTS } from './signals';
 
 const money = z.number().int().min(1).max(1e12); // minor units of the order's currency
 const skuCode = z.string().trim().min(1).max(64);
-const COUNTRY_SOURCES = ['ip', 'card', 'account'] as const;
-export const MAX_WINDOW_SECONDS = 7 * 24 * 3600;
 
 const velocity = z
   .object({
     subject: z.enum(SUBJECTS),
-    measure: z.enum(['count', 'amount']),
+    measure: z.enum(VELOCITY_MEASURES),
     /** Sliding window ending at the order's acceptance, e.g. 60, 3600, 86400. */
-    windowSeconds: z.number().int().min(1).max(MAX_WINDOW_SECONDS),
+    windowSeconds: z.number().int().min(1, 'at least 1 second').max(MAX_WINDOW_SECONDS, 'at most 7 days'),
     /** Largest count (orders, this one included) or amount (minor units) still allowed. */
     max: z.number().int().min(0).max(1e12),
   })
@@ -30,28 +30,31 @@ const newAccount = z
 
 const firstPurchase = z.object({ skus: z.array(skuCode).min(1).max(100) }).strict();
 
+// Refinements name the field a person would fix (the second of a pair), so a form can show the
+// message beside that input.
+const hasLimit = { message: 'give maxQuantity, maxAmount or both', path: ['maxQuantity'] };
 const skuCap = z
   .object({ sku: skuCode, maxQuantity: z.number().int().min(1).max(1000).optional(), maxAmount: money.optional() })
   .strict()
-  .refine((p) => p.maxQuantity !== undefined || p.maxAmount !== undefined, { message: 'give maxQuantity, maxAmount or both' });
+  .refine((p) => p.maxQuantity !== undefined || p.maxAmount !== undefined, hasLimit);
 
 const orderCap = z
   .object({ maxQuantity: z.number().int().min(1).max(1000).optional(), maxAmount: money.optional() })
   .strict()
-  .refine((p) => p.maxQuantity !== undefined || p.maxAmount !== undefined, { message: 'give maxQuantity, maxAmount or both' });
+  .refine((p) => p.maxQuantity !== undefined || p.maxAmount !== undefined, hasLimit);
 
 const countryMismatch = z
   .object({ between: z.tuple([z.enum(COUNTRY_SOURCES), z.enum(COUNTRY_SOURCES)]) })
   .strict()
-  .refine((p) => p.between[0] !== p.between[1], { message: 'compare two different countries', path: ['between'] });
+  .refine((p) => p.between[0] !== p.between[1], { message: 'compare two different countries', path: ['between', 1] });
 
 const disposableEmail = z.object({}).strict();
 
 const common = {
-  name: z.string().trim().min(1).max(100),
+  name: z.string().trim().min(1, 'give the rule a name').max(100),
   enabled: z.boolean().default(true),
   /** score: add `score` points; review / reject / allow: a hard decision. */
-  action: z.enum(['score', 'review', 'reject', 'allow']),
+  action: z.enum(RULE_ACTIONS),
   score: z.number().int().min(1).max(1000).optional(),
 };
 

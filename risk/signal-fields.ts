@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PAYMENT_METHODS } from './vocabulary';
 
 // The risk signals a storefront may send with an order, beside the buyer fields it always had.
 // All optional: a shop sends what it has. A signal of the wrong type is refused (400), because
@@ -9,7 +10,7 @@ const country = z
   .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as "CN"')
   .transform((c) => c.toUpperCase());
 
-export const PAYMENT_METHODS = ['card', 'wallet', 'bank_transfer', 'carrier_billing', 'store_balance', 'gift_card', 'crypto', 'other'] as const;
+export { PAYMENT_METHODS } from './vocabulary';
 
 export const riskSignalFields = {
   /** When the buyer's account at the storefront was created. */

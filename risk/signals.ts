@@ -1,12 +1,11 @@
 import net from 'node:net';
 import type { Buyer } from '../orders/validators';
+import type { Subject } from './vocabulary';
 
 // Buyer signals turned into comparable keys. Two orders are "from the same email" when their
 // normalised emails match, so every rule, list and velocity counter normalises the same way.
 
-/** Who or what an order can be counted by. */
-export const SUBJECTS = ['ip', 'subnet', 'account', 'device', 'email', 'phone', 'payment'] as const;
-export type Subject = (typeof SUBJECTS)[number];
+export { SUBJECTS, type Subject } from './vocabulary';
 
 export const SUBJECT_LABEL: Record<Subject, string> = {
   ip: 'IP',

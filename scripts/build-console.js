@@ -11,8 +11,8 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'admin-ui', 'dist');
 const stamp = path.join(dist, '.source-hash');
-// The console imports lib/permissions.ts and stock/parse-codes.ts; hashing their folders is enough.
-const inputs = ['admin-ui', 'lib', 'stock', 'package-lock.json'];
+// The console imports lib/permissions.ts, stock/parse-codes.ts and risk/vocabulary.ts; hashing their folders is enough.
+const inputs = ['admin-ui', 'lib', 'stock', 'risk', 'package-lock.json'];
 
 function files(p) {
   const abs = path.join(root, p);

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createMerchant } from '../db/seed';
+import { openConsoleBrowser, SHOTS, type ConsoleBrowser } from './console-browser';
 import { startTestSystem, type TestSystem } from './harness';
 
 // The console in a real browser (Debian's chromium, driven by playwright-core) against the built
@@ -10,57 +11,34 @@ import { startTestSystem, type TestSystem } from './harness';
 // be delivered, refund it, and find only what their role and their merchant allow. Screenshots of
 // the main screens land in test-artifacts/screenshots/.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(__dirname, '..', 'test-artifacts', 'screenshots');
 const hex = () => crypto.randomBytes(4).toString('hex');
 
 jest.setTimeout(120_000);
 
 describe('the console in a browser', () => {
   let sys: TestSystem;
-  let browser: Browser;
+  let ui: ConsoleBrowser;
   let owner: { email: string; password: string };
   // Any script error in the page fails the test that caused it.
-  let pageErrors: string[] = [];
-  afterEach(() => {
-    const errors = pageErrors;
-    pageErrors = [];
-    expect(errors).toEqual([]);
-  });
+  afterEach(() => expect(ui.takePageErrors()).toEqual([]));
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
-    fs.mkdirSync(SHOTS, { recursive: true });
     sys = await startTestSystem();
     owner = await sys.addUser('owner');
     await sys.addSku('GAME-100', { codes: 3, price: 9800, cost: 9200 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-    });
+    ui = await openConsoleBrowser(sys);
   });
   afterAll(async () => {
-    await browser?.close();
+    await ui?.close();
     await sys?.stop();
   });
 
-  async function signedIn(user: { email: string; password: string }): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Shanghai', viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${sys.baseUrl}/console/`);
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('dashboard').waitFor();
-    return { context, page };
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  const go = (page: Page, route: string) => page.goto(`${sys.baseUrl}/console/#${route}`);
+  const signedIn = (user: { email: string; password: string }) => ui.signedIn(user);
+  const shot = (page: Page, name: string) => ui.shot(page, name);
+  const go = (page: Page, route: string) => ui.go(page, route);
 
   test('when the owner signs in with a wrong password, then the page says so; with the right one, the dashboard opens', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
+    const context = await ui.browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     await page.goto(`${sys.baseUrl}/console/`);
     await page.getByLabel('Email').fill(owner.email);

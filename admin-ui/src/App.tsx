@@ -8,6 +8,7 @@ import { LoginPage } from './login/LoginPage';
 import { manualTasks } from './manual';
 import { orders } from './orders';
 import { products } from './products';
+import { reviews, riskLists, riskRules } from './risk';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
 import { stock } from './stock';
@@ -34,6 +35,9 @@ export function App() {
     >
       <Resource name="orders" {...orders} />
       <Resource name="manual-tasks" {...manualTasks} />
+      <Resource name="reviews" {...reviews} />
+      <Resource name="risk-rules" {...riskRules} />
+      <Resource name="risk-lists" {...riskLists} />
       <Resource name="stock" {...stock} />
       <Resource name="skus" {...products} />
       <Resource name="suppliers" {...suppliers} />

@@ -81,6 +81,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
         .where((w) =>
           w
             .where('status', 'failed')
+            .orWhere('status', 'held')
             .orWhere((s) => s.whereIn('status', ['accepted', 'processing']).where('updated_at', '<', db.raw(`now() - make_interval(mins => ?)`, [STUCK_AFTER_MINUTES])))
             .orWhereExists(waitingForManualFulfilment),
         )
@@ -94,6 +95,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
       .where((w) =>
         w
           .where('status', 'failed')
+          .orWhere('status', 'held')
           .orWhere((s) => s.whereIn('status', ['accepted', 'processing']).where('updated_at', '<', db.raw(`now() - make_interval(mins => ?)`, [STUCK_AFTER_MINUTES])))
           .orWhereExists(waitingForManualFulfilment),
       )

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
-import { notFound } from '../../lib/errors';
+import { conflict, notFound } from '../../lib/errors';
 import { loadConsoleOrder } from '../../orders/console-view';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { refundOrder } from '../../orders/refund-order';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
 import { retryOrder } from '../../orders/retry-order';
+import { decideReview } from '../../risk/decide-review';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
@@ -19,7 +20,7 @@ export interface TemporalUi {
   namespace: string;
 }
 
-const STATUSES = ['accepted', 'processing', 'delivered', 'failed', 'cancelled', 'refunded'] as const;
+const STATUSES = ['accepted', 'held', 'processing', 'delivered', 'failed', 'cancelled', 'refunded'] as const;
 // A calendar day (UTC, as everything here) or an exact instant (the console sends the bounds of
 // the day in the user's own time zone).
 const dayOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date such as 2026-11-26 or an ISO time' });
@@ -141,6 +142,17 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
     await refundOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, reason, actor: userActor(req.admin!.email) });
     res.json(await findOrder(req.admin!.merchantId, order.id));
   });
+
+  // A held order's risk review, decided from the order: the same decision as the review queue's.
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/orders/:id/${decision}`, allow('orders', decision), json, async (req, res) => {
+      const order = await findOrder(req.admin!.merchantId, req.params.id);
+      const { reason } = parseOrThrow(Reason, req.body ?? {});
+      if (!(await db('risk_reviews').where({ order_id: order.id }).first('order_id'))) throw conflict('not_held', 'the risk check did not hold this order for review');
+      await decideReview(db, fulfilment, { merchantId: req.admin!.merchantId, orderId: order.id, decision, note: reason, reviewerId: req.admin!.userId });
+      res.json(await findOrder(req.admin!.merchantId, order.id));
+    });
+  }
 
   // Another merchant's order and a malformed id look the same: not found.
   async function findOrder(merchantId: string, id: unknown) {

@@ -60,6 +60,12 @@ const STATUS_COLOUR: Record<string, ChipProps['color']> = {
   voided: 'default',
   released: 'default',
   review: 'warning',
+  held: 'warning',
+  open: 'warning',
+  approved: 'success',
+  rejected: 'error',
+  expired: 'default',
+  withdrawn: 'default',
 };
 
 export function StatusChip({ value }: { value: string | null | undefined }) {

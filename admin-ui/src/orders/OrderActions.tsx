@@ -1,6 +1,8 @@
 import { useState } from 'react';
+import BlockIcon from '@mui/icons-material/Block';
 import CancelIcon from '@mui/icons-material/Cancel';
 import EditNoteIcon from '@mui/icons-material/EditNote';
+import CheckCircleIcon from '@mui/icons-material/CheckCircle';
 import MoneyOffIcon from '@mui/icons-material/MoneyOff';
 import ReplayIcon from '@mui/icons-material/Replay';
 import SendIcon from '@mui/icons-material/Send';
@@ -55,6 +57,9 @@ const ORDER_ACTIONS: OrderActionSpec[] = [
   },
   { key: 'cancel', permission: 'cancel', endpoint: 'cancel', icon: <CancelIcon />, ask: 'reason', danger: true, done: (_, t) => ({ message: t('cf.order.actions.cancelled'), type: 'info' }) },
   { key: 'refund', permission: 'refund', endpoint: 'refund', icon: <MoneyOffIcon />, ask: 'reason', danger: true, done: (_, t) => ({ message: t('cf.order.actions.refunded'), type: 'info' }) },
+  // A held order's risk review: the note is the reason, on the timeline and in the audit log.
+  { key: 'approve', permission: 'approve', endpoint: 'approve', icon: <CheckCircleIcon />, ask: 'reason', done: (_, t) => ({ message: t('cf.order.actions.approved'), type: 'info' }) },
+  { key: 'reject', permission: 'reject', endpoint: 'reject', icon: <BlockIcon />, ask: 'reason', danger: true, done: (_, t) => ({ message: t('cf.order.actions.rejected'), type: 'info' }) },
 ];
 
 export function OrderActions() {

@@ -7,6 +7,7 @@ import { RevealCodeButton } from '../components/RevealCode';
 import { formatWhen, Money, StatusChip, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { OrderActions } from './OrderActions';
+import { RiskPanel } from './RiskPanel';
 import { Timeline } from './Timeline';
 import type { ConsoleOrder } from './types';
 
@@ -86,19 +87,14 @@ function OrderDetail() {
           <Row label={f('createdAt')}>{formatWhen(order.createdAt, locale)}</Row>
           <Row label={f('deliveredAt')}>{formatWhen(order.deliveredAt, locale)}</Row>
           <Row label={f('buyer')}>{buyer.length ? buyer.map(([k, v]) => `${k}: ${v}`).join(' · ') : translate('cf.order.buyer_none')}</Row>
-          <Row label={f('riskDecision')}>
-            {order.risk ? (
-              <>
-                <StatusChip value={order.risk.decision} /> {order.risk.reasons.join('; ')}
-              </>
-            ) : (
-              '—'
-            )}
-          </Row>
+          <Row label={f('riskDecision')}>{order.risk ? <StatusChip value={order.risk.decision} /> : '—'}</Row>
         </Section>
       </Grid>
       <Grid size={{ xs: 12, md: 5 }}>
         <WorkflowPanel orderId={order.id} />
+      </Grid>
+      <Grid size={{ xs: 12 }}>
+        <RiskPanel order={order} />
       </Grid>
 
       <Grid size={{ xs: 12 }}>

@@ -22,6 +22,12 @@ function Detail({ event, currency }: { event: Event; currency: string }) {
       );
     case 'risk_checked':
       return <>{translate(`cf.status.${e.decision}`, { _: e.decision })}{e.reasons?.length ? ` · ${e.reasons.join('; ')}` : ''}</>;
+    case 'risk_reviewed':
+      return (
+        <>
+          {translate(`cf.risk.review.decisions.${e.decision}`, { _: e.decision })} · {e.by === 'deadline' ? translate('cf.risk.review.by_deadline') : e.note}
+        </>
+      );
     case 'codes_allocated':
     case 'delivered':
       return <>{translate('cf.events.detail.units', { smart_count: e.units })}</>;

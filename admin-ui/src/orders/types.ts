@@ -1,3 +1,5 @@
+import type { RiskRecord } from '../risk/shared';
+
 // An order as GET /admin/orders/:id answers (orders/console-view.ts).
 export interface ConsoleOrder {
   id: string;
@@ -8,7 +10,8 @@ export interface ConsoleOrder {
   totalAmount: number;
   storefront: { id: string; name: string; webhookUrl: string | null };
   buyer: Record<string, string>;
-  risk: { decision: string; reasons: string[]; checkedAt?: string } | null;
+  risk: RiskRecord | null;
+  review: { status: string; deadlineAt: string; decidedAt: string | null; decidedBy: string | null; note: string | null } | null;
   createdAt: string;
   updatedAt: string;
   deliveredAt: string | null;

@@ -5,7 +5,7 @@ import { api, httpClient } from './http';
 // react-admin's REST provider for lists and forms, plus the console's actions, which are not
 // CRUD (refund an order, reveal a code, issue a key): each is one POST to the admin API.
 
-export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund' | 'manual-fulfilment';
+export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund' | 'manual-fulfilment' | 'approve' | 'reject';
 
 export interface CardflowDataProvider extends DataProvider {
   orderAction(id: string, action: OrderAction, body?: { reason: string } | ManualEntry): Promise<unknown>;
@@ -22,6 +22,10 @@ export interface CardflowDataProvider extends DataProvider {
   refreshSupplierBalance(id: string): Promise<{ balance: number | null; currency: string }>;
   skuRoutes(sku: string): Promise<SkuRoute[]>;
   saveSkuRoutes(sku: string, routes: Omit<SkuRoute, 'id' | 'priority' | 'supplierName'>[]): Promise<unknown>;
+  decideReview(orderId: string, decision: 'approve' | 'reject', note: string): Promise<unknown>;
+  riskSettings(): Promise<RiskSettings>;
+  saveRiskSettings(settings: RiskSettings): Promise<RiskSettings>;
+  ruleSetHistory(count: number): Promise<RuleSetVersion[]>;
 }
 
 /** What staff enter to fulfil an order by hand: a code per unit without an account, a receipt per top-up. */
@@ -41,6 +45,21 @@ export interface SkuRoute {
   active: boolean;
 }
 
+export interface RiskSettings {
+  reviewScore: number;
+  rejectScore: number;
+  reviewTimeoutSeconds: number;
+  model: { enabled: boolean; maxScore: number };
+  ruleSetVersion?: number;
+}
+
+export interface RuleSetVersion {
+  id: number;
+  change: string;
+  createdBy: string;
+  createdAt: string | null;
+}
+
 export interface WorkflowInfo {
   id: string;
   url: string | null;
@@ -57,10 +76,17 @@ export interface Dashboard {
   waitingOnPerson: { count: number; orders: { id: string; externalRef: string; status: string; reason: string | null; currency: string; totalAmount: number; since: string; manualCancelAt: string | null }[] };
 }
 
+// Screens whose admin API lives under another path than the screen's resource name.
+const API_PATHS: Record<string, string> = { reviews: 'risk/reviews', 'risk-rules': 'risk/rules', 'risk-lists': 'risk/lists' };
+const rest = simpleRestProvider('/admin', httpClient);
+const routed = Object.fromEntries(
+  Object.entries(rest).map(([name, method]) => [name, (resource: string, params: unknown) => (method as (r: string, p: unknown) => unknown)(API_PATHS[resource] ?? resource, params)]),
+) as unknown as DataProvider;
+
 const post = async <T,>(path: string, json?: unknown) => (await api<T>(`/admin/${path}`, { method: 'POST', json })).json;
 
 export const dataProvider: CardflowDataProvider = {
-  ...simpleRestProvider('/admin', httpClient),
+  ...routed,
   orderAction: (id, action, body) => post(`orders/${id}/${action}`, body),
   orderWorkflow: async (id) => (await api<WorkflowInfo>(`/admin/orders/${id}/workflow`)).json,
   revealCode: (id) => post(`codes/${id}/reveal`),
@@ -75,4 +101,8 @@ export const dataProvider: CardflowDataProvider = {
   refreshSupplierBalance: (id) => post(`suppliers/${id}/balance/refresh`),
   skuRoutes: async (sku) => (await api<{ routes: SkuRoute[] }>(`/admin/skus/${encodeURIComponent(sku)}/routes`)).json.routes,
   saveSkuRoutes: async (sku, routes) => (await api(`/admin/skus/${encodeURIComponent(sku)}/routes`, { method: 'PUT', json: { routes } })).json,
+  decideReview: (orderId, decision, note) => post(`risk/reviews/${orderId}/decision`, { decision, note }),
+  riskSettings: async () => (await api<RiskSettings>('/admin/risk/settings')).json,
+  saveRiskSettings: async (settings) => (await api<RiskSettings>('/admin/risk/settings', { method: 'PUT', json: settings })).json,
+  ruleSetHistory: async (count) => (await api<RuleSetVersion[]>(`/admin/risk/rule-sets?range=${encodeURIComponent(JSON.stringify([0, count - 1]))}`)).json,
 };

@@ -3,9 +3,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../../db';
 import { conflict, notFound } from '../../../lib/errors';
-import { LIST_KINDS, ListEntryInputSchema, normaliseEntryValue } from '../../../risk/lists';
+import { ListEntryInputSchema, normaliseEntryValue } from '../../../risk/lists';
+import { LIST_KINDS, LISTS } from '../../../risk/vocabulary';
 import { parseOrThrow } from '../../errors';
-import { requireRole } from '../auth';
+import { allow } from '../auth';
 import { idsFilter, parseListQuery, sendList } from './list-query';
 
 // /admin/risk/lists: block- and allow-list entries. Entries are data, not rules: they take
@@ -13,7 +14,7 @@ import { idsFilter, parseListQuery, sendList } from './list-query';
 
 const SORTABLE = { id: 'id', list: 'list', kind: 'kind', value: 'value', createdAt: 'created_at' } as const;
 const Filter = z
-  .object({ id: idsFilter, list: z.enum(['block', 'allow']).optional(), kind: z.enum(LIST_KINDS).optional(), q: z.string().max(254).optional() })
+  .object({ id: idsFilter, list: z.enum(LISTS).optional(), kind: z.enum(LIST_KINDS).optional(), q: z.string().max(254).optional() })
   .strict();
 
 const view = (r: any) => ({ id: r.id, list: r.list, kind: r.kind, value: r.value, reason: r.reason, createdBy: r.created_by, createdAt: r.created_at.toISOString() });
@@ -21,9 +22,7 @@ const uuid = z.uuid();
 
 export function adminRiskListsRouter({ db }: { db: Db }) {
   const router = Router();
-  const editors = requireRole('owner', 'operator');
-
-  router.get('/lists', async (req, res) => {
+  router.get('/lists', allow('risk-lists', 'list'), async (req, res) => {
     const q = parseListQuery(req.query, { sortable: Object.keys(SORTABLE) as [keyof typeof SORTABLE], defaultSort: ['createdAt', 'DESC'], filter: Filter });
     const base = db('risk_list_entries').where({ merchant_id: req.admin!.merchantId });
     if (q.filter.id !== undefined) base.whereIn('id', [q.filter.id].flat().filter((id) => uuid.safeParse(id).success));
@@ -39,13 +38,13 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
     sendList(res, 'lists', rows.map(view), Number(total), q.offset);
   });
 
-  router.get('/lists/:id', async (req, res) => {
+  router.get('/lists/:id', allow('risk-lists', 'show'), async (req, res) => {
     const row = uuid.safeParse(req.params.id).success ? await db('risk_list_entries').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).first() : undefined;
     if (!row) throw notFound('List entry');
     res.json(view(row));
   });
 
-  router.post('/lists', editors, async (req, res) => {
+  router.post('/lists', allow('risk-lists', 'create'), async (req, res) => {
     const entry = parseOrThrow(ListEntryInputSchema, req.body);
     const row = await db.transaction(async (trx) => {
       const [inserted] = await trx('risk_list_entries')
@@ -68,7 +67,7 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
     res.status(201).location(`/admin/risk/lists/${row.id}`).json(view(row));
   });
 
-  router.put('/lists/:id', editors, async (req, res) => {
+  router.put('/lists/:id', allow('risk-lists', 'edit'), async (req, res) => {
     const { id: _id, createdAt: _c, createdBy: _b, ...body } = (req.body ?? {}) as Record<string, unknown>;
     const entry = parseOrThrow(ListEntryInputSchema, { ...body, reason: body.reason ?? undefined });
     const row = await db.transaction(async (trx) => {
@@ -90,7 +89,7 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
     res.json(view(row));
   });
 
-  router.delete('/lists/:id', editors, async (req, res) => {
+  router.delete('/lists/:id', allow('risk-lists', 'delete'), async (req, res) => {
     const row = await db.transaction(async (trx) => {
       const [deleted] = uuid.safeParse(req.params.id).success
         ? await trx('risk_list_entries').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).delete().returning('*')

@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../../db';
-import { conflict, notFound } from '../../../lib/errors';
+import { notFound } from '../../../lib/errors';
 import type { FulfilmentClient } from '../../../orders/fulfilment-client';
+import { decideReview } from '../../../risk/decide-review';
+import { REVIEW_STATUSES } from '../../../risk/vocabulary';
 import { parseOrThrow } from '../../errors';
-import { requireRole } from '../auth';
+import { allow } from '../auth';
 import { idsFilter, parseListQuery, sendList } from './list-query';
 
 // /admin/risk/reviews: the queue of orders the risk check held, and the decision on each.
@@ -13,7 +15,7 @@ import { idsFilter, parseListQuery, sendList } from './list-query';
 const uuid = z.uuid();
 const REVIEW_SORT = { id: 'r.order_id', deadlineAt: 'r.deadline_at', openedAt: 'r.opened_at', decidedAt: 'r.decided_at', score: 'r.score', totalAmount: 'o.total_amount', status: 'r.status' } as const;
 const ReviewFilter = z
-  .object({ id: idsFilter, status: z.enum(['open', 'approved', 'rejected', 'expired', 'withdrawn']).optional() })
+  .object({ id: idsFilter, status: z.enum(REVIEW_STATUSES).optional() })
   .strict();
 const ASSESSMENT_SORT = { id: 'o.id', createdAt: 'o.created_at', totalAmount: 'o.total_amount', score: 'score', decision: 'decision', status: 'o.status' } as const;
 const AssessmentFilter = z
@@ -66,7 +68,7 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
       .where('r.merchant_id', merchantId);
   const reviewColumns = ['r.*', 'o.external_ref', 'o.status as order_status', 'o.currency', 'o.total_amount', 'o.buyer', 'u.email as decided_by_email'];
 
-  router.get('/reviews', async (req, res) => {
+  router.get('/reviews', allow('reviews', 'list'), async (req, res) => {
     const q = parseListQuery(req.query, { sortable: Object.keys(REVIEW_SORT) as [keyof typeof REVIEW_SORT], defaultSort: ['deadlineAt', 'ASC'], filter: ReviewFilter });
     const base = reviews(req.admin!.merchantId);
     if (q.filter.status) base.andWhere('r.status', q.filter.status);
@@ -80,25 +82,22 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
     sendList(res, 'reviews', rows.map(reviewView), Number(total), q.offset);
   });
 
-  router.get('/reviews/:orderId', async (req, res) => {
+  router.get('/reviews/:orderId', allow('reviews', 'show'), async (req, res) => {
     const row = uuid.safeParse(req.params.orderId).success ? await reviews(req.admin!.merchantId).andWhere('r.order_id', req.params.orderId).first([...reviewColumns, 'o.risk']) : undefined;
     if (!row) throw notFound('Review');
     res.json({ ...reviewView(row), risk: row.risk });
   });
 
-  router.post('/reviews/:orderId/decision', requireRole('owner', 'operator', 'support'), async (req, res) => {
-    const review = uuid.safeParse(req.params.orderId).success
-      ? await db('risk_reviews').where({ order_id: req.params.orderId, merchant_id: req.admin!.merchantId }).first('order_id', 'status')
-      : undefined;
-    if (!review) throw notFound('Review');
+  router.post('/reviews/:orderId/decision', allow('reviews', 'decide'), async (req, res) => {
+    const orderId = String(req.params.orderId);
+    if (!uuid.safeParse(orderId).success || !(await reviews(req.admin!.merchantId).andWhere('r.order_id', orderId).first('r.order_id'))) throw notFound('Review');
     const { decision, note } = parseOrThrow(ReviewDecisionSchema, req.body ?? {});
-    if (review.status !== 'open') throw conflict('review_closed', `this review is already ${review.status}`);
-    await fulfilment.decideRiskReview(review.order_id, { decision, note, reviewerId: req.admin!.userId });
-    const row = await reviews(req.admin!.merchantId).andWhere('r.order_id', review.order_id).first([...reviewColumns, 'o.risk']);
+    await decideReview(db, fulfilment, { merchantId: req.admin!.merchantId, orderId, decision, note, reviewerId: req.admin!.userId });
+    const row = await reviews(req.admin!.merchantId).andWhere('r.order_id', orderId).first([...reviewColumns, 'o.risk']);
     res.json({ ...reviewView(row), risk: row.risk });
   });
 
-  router.get('/assessments', async (req, res) => {
+  router.get('/assessments', allow('risk-assessments', 'list'), async (req, res) => {
     const q = parseListQuery(req.query, { sortable: Object.keys(ASSESSMENT_SORT) as [keyof typeof ASSESSMENT_SORT], defaultSort: ['createdAt', 'DESC'], filter: AssessmentFilter });
     const base = db('orders as o').where('o.merchant_id', req.admin!.merchantId).whereNotNull('o.risk');
     if (q.filter.decision) base.andWhereRaw(`o.risk->>'decision' = ?`, [q.filter.decision]);
@@ -113,7 +112,7 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
     sendList(res, 'assessments', rows.map(assessmentView), Number(total), q.offset);
   });
 
-  router.get('/assessments/:id', async (req, res) => {
+  router.get('/assessments/:id', allow('risk-assessments', 'show'), async (req, res) => {
     const order = uuid.safeParse(req.params.id).success ? await db('orders').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).whereNotNull('risk').first() : undefined;
     if (!order) throw notFound('Risk assessment');
     const events = await db('order_events').where({ order_id: order.id }).whereIn('type', ['risk_checked', 'risk_reviewed', 'cancelled']).orderBy('id');

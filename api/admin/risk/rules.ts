@@ -5,8 +5,9 @@ import type { Db } from '../../../db';
 import { AppError, notFound } from '../../../lib/errors';
 import { changeRuleSet, currentRuleSet, listRuleSetVersions, ruleSetVersion, type RuleSet } from '../../../risk/rule-sets';
 import { RiskSettingsSchema, RuleInputSchema, type Rule, type RuleInput } from '../../../risk/rules';
+import { RULE_ACTIONS, RULE_KINDS } from '../../../risk/vocabulary';
 import { parseOrThrow } from '../../errors';
-import { requireRole } from '../auth';
+import { allow } from '../auth';
 import { idsFilter, pageInMemory, parseListQuery, sendList } from './list-query';
 
 // /admin/risk/rules, /admin/risk/settings, /admin/risk/rule-sets. Every change writes a new
@@ -15,14 +16,13 @@ import { idsFilter, pageInMemory, parseListQuery, sendList } from './list-query'
 const RuleFilter = z
   .object({
     id: idsFilter,
-    kind: z.string().optional(),
-    action: z.enum(['score', 'review', 'reject', 'allow']).optional(),
+    kind: z.enum(RULE_KINDS).optional(),
+    action: z.enum(RULE_ACTIONS).optional(),
     enabled: z.boolean().optional(),
     q: z.string().max(100).optional(),
   })
   .strict();
 
-const editors = requireRole('owner', 'operator');
 const actorOf = (req: Request) => `user:${req.admin!.email}`;
 const ruleView = (rule: Rule, set: RuleSet) => ({ ...rule, score: rule.score ?? null, ruleSetVersion: set.version });
 
@@ -36,7 +36,7 @@ const withoutServerFields = (body: unknown) => {
 export function adminRiskRulesRouter({ db }: { db: Db }) {
   const router = Router();
 
-  router.get('/rules', async (req, res) => {
+  router.get('/rules', allow('risk-rules', 'list'), async (req, res) => {
     const q = parseListQuery(req.query, { sortable: ['id', 'name', 'kind', 'action', 'score', 'enabled'], defaultSort: ['name', 'ASC'], filter: RuleFilter });
     const set = await currentRuleSet(db, req.admin!.merchantId);
     const ids = q.filter.id === undefined ? undefined : [q.filter.id].flat();
@@ -50,14 +50,14 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
     sendList(res, 'rules', pageInMemory(rows, q), rows.length, q.offset);
   });
 
-  router.get('/rules/:id', async (req, res) => {
+  router.get('/rules/:id', allow('risk-rules', 'show'), async (req, res) => {
     const set = await currentRuleSet(db, req.admin!.merchantId);
     const rule = set.rules.find((r) => r.id === req.params.id);
     if (!rule) throw notFound('Rule');
     res.json(ruleView(rule, set));
   });
 
-  router.post('/rules', editors, async (req, res) => {
+  router.post('/rules', allow('risk-rules', 'create'), async (req, res) => {
     const input = await validRule(db, req.admin!.merchantId, req.body);
     const id = crypto.randomUUID();
     const set = await changeRuleSet(db, req.admin!.merchantId, actorOf(req), (current) => ({
@@ -68,7 +68,7 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
     res.status(201).location(`/admin/risk/rules/${id}`).json(ruleView(set.rules.find((r) => r.id === id)!, set));
   });
 
-  router.put('/rules/:id', editors, async (req, res) => {
+  router.put('/rules/:id', allow('risk-rules', 'edit'), async (req, res) => {
     const input = await validRule(db, req.admin!.merchantId, withoutServerFields(req.body));
     const id = String(req.params.id);
     const set = await changeRuleSet(db, req.admin!.merchantId, actorOf(req), (current) => {
@@ -78,7 +78,7 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
     res.json(ruleView(set.rules.find((r) => r.id === id)!, set));
   });
 
-  router.delete('/rules/:id', editors, async (req, res) => {
+  router.delete('/rules/:id', allow('risk-rules', 'delete'), async (req, res) => {
     const id = String(req.params.id);
     let removed: Rule | undefined;
     const set = await changeRuleSet(db, req.admin!.merchantId, actorOf(req), (current) => {
@@ -89,18 +89,18 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
     res.json(ruleView(removed!, set));
   });
 
-  router.get('/settings', async (req, res) => {
+  router.get('/settings', allow('risk-settings', 'show'), async (req, res) => {
     const set = await currentRuleSet(db, req.admin!.merchantId);
     res.json({ id: 'settings', ...set.settings, ruleSetVersion: set.version });
   });
 
-  router.put('/settings', editors, async (req, res) => {
+  router.put('/settings', allow('risk-settings', 'edit'), async (req, res) => {
     const settings = parseOrThrow(RiskSettingsSchema, withoutServerFields(req.body));
     const set = await changeRuleSet(db, req.admin!.merchantId, actorOf(req), (current) => ({ rules: current.rules, settings, change: 'changed settings' }));
     res.json({ id: 'settings', ...set.settings, ruleSetVersion: set.version });
   });
 
-  router.get('/rule-sets', async (req, res) => {
+  router.get('/rule-sets', allow('risk-settings', 'show'), async (req, res) => {
     const q = parseListQuery(req.query, { sortable: ['id'], defaultSort: ['id', 'DESC'], filter: z.object({}).strict() });
     const versions = (await listRuleSetVersions(db, req.admin!.merchantId)).map((v) => ({
       id: v.version,
@@ -112,7 +112,7 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
     sendList(res, 'rule-sets', pageInMemory(rows, q), rows.length, q.offset);
   });
 
-  router.get('/rule-sets/:version', async (req, res) => {
+  router.get('/rule-sets/:version', allow('risk-settings', 'show'), async (req, res) => {
     const version = z.coerce.number().int().min(0).safeParse(req.params.version);
     const set = version.success ? await ruleSetVersion(db, req.admin!.merchantId, version.data) : undefined;
     if (!set) throw notFound('Rule set version');
