@@ -131,8 +131,11 @@ export interface RiskVerdict {
 export function decide(findings: Finding[], modelPoints: number, modelReasons: string[], settings: RiskSettings): RiskVerdict {
   const scored = findings.filter((f) => f.action === 'score');
   const score = scored.reduce((sum, f) => sum + (f.score ?? 0), 0) + modelPoints;
-  const withPoints = [...scored.map((f) => `${f.reason} (+${f.score})`), ...modelReasons];
   const by = (action: Finding['action']) => findings.filter((f) => f.action === action).map((f) => f.reason);
+  // Two rules can find the same thing (a hard "hold on country mismatch" beside the default
+  // score for it): a person reads it once, with the hard decision.
+  const hard = new Set([...by('reject'), ...by('review')]);
+  const withPoints = [...scored.filter((f) => !hard.has(f.reason)).map((f) => `${f.reason} (+${f.score})`), ...modelReasons];
 
   if (by('allow').length) return { decision: 'allow', score, reasons: by('allow') };
   if (by('reject').length) return { decision: 'reject', score, reasons: by('reject') };
