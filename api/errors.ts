@@ -21,7 +21,13 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, whe
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new AppError('invalid_input', 'validation_failed', `The request ${where} is invalid`, {
-      fields: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      // In a query string the thing to correct is the parameter (sort, range, filter), however
+      // deep inside its JSON the problem is: `field` names it for `errors`, `path` stays exact.
+      fields: parsed.error.issues.map((i) => ({
+        path: i.path.join('.'),
+        ...(where === 'query' && i.path.length > 1 ? { field: String(i.path[0]) } : {}),
+        message: i.message,
+      })),
     });
   }
   return parsed.data;
@@ -51,9 +57,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 
 /** Per-field messages also as `errors: { field: message }`, the form react-admin puts beside its inputs. */
 function fieldErrors(details: unknown): { errors?: Record<string, string> } {
-  const fields = (details as { fields?: { path: string; message: string }[] } | undefined)?.fields;
+  const fields = (details as { fields?: { path: string; field?: string; message: string }[] } | undefined)?.fields;
   if (!Array.isArray(fields) || fields.length === 0) return {};
   const errors: Record<string, string> = {};
-  for (const f of fields) errors[f.path || 'root'] ??= f.message;
+  for (const f of fields) errors[f.field ?? (f.path || 'root')] ??= f.message;
   return { errors };
 }

@@ -7,14 +7,14 @@ import { ListEntryInputSchema, normaliseEntryValue } from '../../../risk/lists';
 import { LIST_KINDS, LISTS } from '../../../risk/vocabulary';
 import { parseOrThrow } from '../../errors';
 import { allow } from '../auth';
-import { idsFilter, parseListQuery, sendList } from './list-query';
+import { escapeLike, IdList, parseListQuery, sendList } from '../list-query';
 
 // /admin/risk/lists: block- and allow-list entries. Entries are data, not rules: they take
 // effect for the next order checked, and every change is in the audit log.
 
 const SORTABLE = { id: 'id', list: 'list', kind: 'kind', value: 'value', createdAt: 'created_at' } as const;
 const Filter = z
-  .object({ id: idsFilter, list: z.enum(LISTS).optional(), kind: z.enum(LIST_KINDS).optional(), q: z.string().max(254).optional() })
+  .object({ id: IdList.optional(), list: z.enum(LISTS).optional(), kind: z.enum(LIST_KINDS).optional(), q: z.string().max(254).optional() })
   .strict();
 
 const view = (r: any) => ({ id: r.id, list: r.list, kind: r.kind, value: r.value, reason: r.reason, createdBy: r.created_by, createdAt: r.created_at.toISOString() });
@@ -23,19 +23,13 @@ const uuid = z.uuid();
 export function adminRiskListsRouter({ db }: { db: Db }) {
   const router = Router();
   router.get('/lists', allow('risk-lists', 'list'), async (req, res) => {
-    const q = parseListQuery(req.query, { sortable: Object.keys(SORTABLE) as [keyof typeof SORTABLE], defaultSort: ['createdAt', 'DESC'], filter: Filter });
+    const q = parseListQuery(req.query, { sortable: SORTABLE, defaultSort: ['createdAt', 'DESC'], filter: Filter });
     const base = db('risk_list_entries').where({ merchant_id: req.admin!.merchantId });
-    if (q.filter.id !== undefined) base.whereIn('id', [q.filter.id].flat().filter((id) => uuid.safeParse(id).success));
+    if (q.filter.id) base.whereIn('id', q.filter.id.filter((id) => uuid.safeParse(id).success));
     if (q.filter.list) base.andWhere({ list: q.filter.list });
     if (q.filter.kind) base.andWhere({ kind: q.filter.kind });
-    if (q.filter.q) base.andWhere('value', 'ilike', `%${q.filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    const [{ total }] = await base.clone().count<{ total: number }[]>('* as total');
-    const rows = await base
-      .orderBy([{ column: SORTABLE[q.sort.field as keyof typeof SORTABLE], order: q.sort.order }, { column: 'id' }])
-      .offset(q.offset)
-      .limit(q.limit)
-      .select('*');
-    sendList(res, 'lists', rows.map(view), Number(total), q.offset);
+    if (q.filter.q) base.andWhere('value', 'ilike', `%${escapeLike(q.filter.q)}%`);
+    await sendList(res, db, 'lists', base.select('*'), q, view);
   });
 
   router.get('/lists/:id', allow('risk-lists', 'show'), async (req, res) => {

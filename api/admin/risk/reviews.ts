@@ -7,7 +7,7 @@ import { decideReview } from '../../../risk/decide-review';
 import { REVIEW_STATUSES } from '../../../risk/vocabulary';
 import { parseOrThrow } from '../../errors';
 import { allow } from '../auth';
-import { idsFilter, parseListQuery, sendList } from './list-query';
+import { IdList, parseListQuery, sendList } from '../list-query';
 
 // /admin/risk/reviews: the queue of orders the risk check held, and the decision on each.
 // /admin/risk/assessments: every order's risk verdict, with its reasons.
@@ -15,11 +15,11 @@ import { idsFilter, parseListQuery, sendList } from './list-query';
 const uuid = z.uuid();
 const REVIEW_SORT = { id: 'r.order_id', deadlineAt: 'r.deadline_at', openedAt: 'r.opened_at', decidedAt: 'r.decided_at', score: 'r.score', totalAmount: 'o.total_amount', status: 'r.status' } as const;
 const ReviewFilter = z
-  .object({ id: idsFilter, status: z.enum(REVIEW_STATUSES).optional() })
+  .object({ id: IdList.optional(), status: z.enum(REVIEW_STATUSES).optional() })
   .strict();
 const ASSESSMENT_SORT = { id: 'o.id', createdAt: 'o.created_at', totalAmount: 'o.total_amount', score: 'score', decision: 'decision', status: 'o.status' } as const;
 const AssessmentFilter = z
-  .object({ id: idsFilter, decision: z.enum(['allow', 'review', 'reject']).optional(), status: z.string().max(32).optional() })
+  .object({ id: IdList.optional(), decision: z.enum(['allow', 'review', 'reject']).optional(), status: z.string().max(32).optional() })
   .strict();
 
 export const ReviewDecisionSchema = z
@@ -69,17 +69,11 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
   const reviewColumns = ['r.*', 'o.external_ref', 'o.status as order_status', 'o.currency', 'o.total_amount', 'o.buyer', 'u.email as decided_by_email'];
 
   router.get('/reviews', allow('reviews', 'list'), async (req, res) => {
-    const q = parseListQuery(req.query, { sortable: Object.keys(REVIEW_SORT) as [keyof typeof REVIEW_SORT], defaultSort: ['deadlineAt', 'ASC'], filter: ReviewFilter });
+    const q = parseListQuery(req.query, { sortable: REVIEW_SORT, defaultSort: ['deadlineAt', 'ASC'], filter: ReviewFilter });
     const base = reviews(req.admin!.merchantId);
     if (q.filter.status) base.andWhere('r.status', q.filter.status);
-    if (q.filter.id !== undefined) base.whereIn('r.order_id', [q.filter.id].flat().filter((id) => uuid.safeParse(id).success));
-    const [{ total }] = await base.clone().count<{ total: number }[]>('* as total');
-    const rows = await base
-      .orderBy([{ column: REVIEW_SORT[q.sort.field as keyof typeof REVIEW_SORT], order: q.sort.order }, { column: 'r.order_id' }])
-      .offset(q.offset)
-      .limit(q.limit)
-      .select(reviewColumns);
-    sendList(res, 'reviews', rows.map(reviewView), Number(total), q.offset);
+    if (q.filter.id) base.whereIn('r.order_id', q.filter.id.filter((id) => uuid.safeParse(id).success));
+    await sendList(res, db, 'reviews', base.select(reviewColumns), q, reviewView, 'r.order_id');
   });
 
   router.get('/reviews/:orderId', allow('reviews', 'show'), async (req, res) => {
@@ -98,18 +92,13 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
   });
 
   router.get('/assessments', allow('risk-assessments', 'list'), async (req, res) => {
-    const q = parseListQuery(req.query, { sortable: Object.keys(ASSESSMENT_SORT) as [keyof typeof ASSESSMENT_SORT], defaultSort: ['createdAt', 'DESC'], filter: AssessmentFilter });
+    const q = parseListQuery(req.query, { sortable: ASSESSMENT_SORT, defaultSort: ['createdAt', 'DESC'], filter: AssessmentFilter });
     const base = db('orders as o').where('o.merchant_id', req.admin!.merchantId).whereNotNull('o.risk');
     if (q.filter.decision) base.andWhereRaw(`o.risk->>'decision' = ?`, [q.filter.decision]);
     if (q.filter.status) base.andWhere('o.status', q.filter.status);
-    if (q.filter.id !== undefined) base.whereIn('o.id', [q.filter.id].flat().filter((id) => uuid.safeParse(id).success));
-    const [{ total }] = await base.clone().count<{ total: number }[]>('* as total');
-    const rows = await base
-      .orderBy([{ column: ASSESSMENT_SORT[q.sort.field as keyof typeof ASSESSMENT_SORT], order: q.sort.order }, { column: 'o.id' }])
-      .offset(q.offset)
-      .limit(q.limit)
-      .select('o.*', db.raw(`(o.risk->>'score')::int AS score`), db.raw(`o.risk->>'decision' AS decision`));
-    sendList(res, 'assessments', rows.map(assessmentView), Number(total), q.offset);
+    if (q.filter.id) base.whereIn('o.id', q.filter.id.filter((id) => uuid.safeParse(id).success));
+    const query = base.select('o.*', db.raw(`(o.risk->>'score')::int AS score`), db.raw(`o.risk->>'decision' AS decision`));
+    await sendList(res, db, 'assessments', query, q, assessmentView, 'o.id');
   });
 
   router.get('/assessments/:id', allow('risk-assessments', 'show'), async (req, res) => {

@@ -8,14 +8,14 @@ import { RiskSettingsSchema, RuleInputSchema, type Rule, type RuleInput } from '
 import { RULE_ACTIONS, RULE_KINDS } from '../../../risk/vocabulary';
 import { parseOrThrow } from '../../errors';
 import { allow } from '../auth';
-import { idsFilter, pageInMemory, parseListQuery, sendList } from './list-query';
+import { IdList, pageInMemory, parseListQuery, sendRows } from '../list-query';
 
 // /admin/risk/rules, /admin/risk/settings, /admin/risk/rule-sets. Every change writes a new
 // version of the merchant's rule set; orders accepted from then on are judged by it.
 
 const RuleFilter = z
   .object({
-    id: idsFilter,
+    id: IdList.optional(),
     kind: z.enum(RULE_KINDS).optional(),
     action: z.enum(RULE_ACTIONS).optional(),
     enabled: z.boolean().optional(),
@@ -37,9 +37,9 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
   const router = Router();
 
   router.get('/rules', allow('risk-rules', 'list'), async (req, res) => {
-    const q = parseListQuery(req.query, { sortable: ['id', 'name', 'kind', 'action', 'score', 'enabled'], defaultSort: ['name', 'ASC'], filter: RuleFilter });
+    const q = parseListQuery(req.query, { sortable: { id: 'id', name: 'name', kind: 'kind', action: 'action', score: 'score', enabled: 'enabled' }, defaultSort: ['name', 'ASC'], filter: RuleFilter });
     const set = await currentRuleSet(db, req.admin!.merchantId);
-    const ids = q.filter.id === undefined ? undefined : [q.filter.id].flat();
+    const ids = q.filter.id;
     const rows = set.rules
       .filter((r) => (ids ? ids.includes(r.id) : true))
       .filter((r) => (q.filter.kind ? r.kind === q.filter.kind : true))
@@ -47,7 +47,7 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
       .filter((r) => (q.filter.enabled !== undefined ? r.enabled === q.filter.enabled : true))
       .filter((r) => (q.filter.q ? r.name.toLowerCase().includes(q.filter.q.toLowerCase()) : true))
       .map((r) => ruleView(r, set));
-    sendList(res, 'rules', pageInMemory(rows, q), rows.length, q.offset);
+    sendRows(res, 'rules', pageInMemory(rows, q), rows.length, q);
   });
 
   router.get('/rules/:id', allow('risk-rules', 'show'), async (req, res) => {
@@ -101,7 +101,7 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
   });
 
   router.get('/rule-sets', allow('risk-settings', 'show'), async (req, res) => {
-    const q = parseListQuery(req.query, { sortable: ['id'], defaultSort: ['id', 'DESC'], filter: z.object({}).strict() });
+    const q = parseListQuery(req.query, { sortable: { id: 'id' }, defaultSort: ['id', 'DESC'], filter: z.object({}).strict() });
     const versions = (await listRuleSetVersions(db, req.admin!.merchantId)).map((v) => ({
       id: v.version,
       change: v.change,
@@ -109,7 +109,7 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
       createdAt: v.created_at.toISOString(),
     }));
     const rows = [...versions, { id: 0, change: 'built-in defaults', createdBy: 'system', createdAt: null }];
-    sendList(res, 'rule-sets', pageInMemory(rows, q), rows.length, q.offset);
+    sendRows(res, 'rule-sets', pageInMemory(rows, q), rows.length, q);
   });
 
   router.get('/rule-sets/:version', allow('risk-settings', 'show'), async (req, res) => {
