@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { startTestSystem, type TestSystem } from './harness';
 
 // The invariants do not rest on application code alone: the database itself refuses the
@@ -36,6 +37,20 @@ describe('database guards behind the invariants', () => {
     await expect(sys.db('deliveries').insert({ id: crypto.randomUUID(), order_id: orderId, unit_id: unit.id, code_id: taken.id })).rejects.toThrow(/deliveries_unit_id_unique/);
     // An allocated code without its unit, or an available one with a unit:
     await expect(sys.db('codes').where({ id: taken.id }).update({ unit_id: null })).rejects.toThrow(/codes_allocated_has_unit/);
+  });
+
+  test('when a unit would get a second live supplier purchase, then the write is refused (charged at most once)', async () => {
+    const unit = await sys.db('order_units').where({ order_id: orderId }).first();
+    const supplierId = crypto.randomUUID();
+    await sys.db('suppliers').insert({ id: supplierId, merchant_id: sys.merchant.merchantId, name: 'Guarded supplier', kind: 'manual' });
+    const attempt = (n: number, status: string) => ({
+      id: crypto.randomUUID(), merchant_id: sys.merchant.merchantId, order_id: orderId, unit_id: unit.id, supplier_id: supplierId,
+      supplier_product: 'P', reference: `${unit.id}.${n}`, attempt: n, max_unit_cost: 100, status,
+    });
+    await sys.db('supplier_purchases').insert(attempt(1, 'failed')); // a purchase that never happened does not count
+    await sys.db('supplier_purchases').insert(attempt(2, 'pending'));
+    await expect(sys.db('supplier_purchases').insert(attempt(3, 'pending'))).rejects.toThrow(/supplier_purchases_one_live_per_unit/);
+    await expect(sys.db('supplier_purchases').insert({ ...attempt(4, 'failed'), reference: `${unit.id}.2` })).rejects.toThrow(/supplier_purchases_supplier_id_reference_unique/);
   });
 
   test('when the same code is stored twice for a SKU, then the write is refused', async () => {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { createMerchant, createSku } from '../db/seed';
 import { escalateManualTask } from '../orders/manual-fulfilment';
 import { startTestSystem, type TestSystem } from './harness';
 import { addSupplier, card, chargedOnce, route, topup, type TestSupplier } from './supplier-helpers';
@@ -219,6 +220,19 @@ describe('admin API for suppliers', () => {
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.error.details.fields[0].message).toMatch(/sells in USD/);
     expect((await admin('GET', '/admin/skus/CNY-CARD/routes')).body.routes).toEqual([]);
+  });
+
+  test('when another merchant asks for or routes to this merchant supplier, then it is not found and nothing changes', async () => {
+    const other = await createMerchant(sys.db, sys.vault, { name: 'Other Merchant', ownerEmail: `other-${crypto.randomBytes(4).toString('hex')}@example.com` });
+    const asOther = (method: string, path: string, body?: unknown) => sys.api(method, path, { key: other.adminToken, body });
+    expect((await asOther('GET', `/admin/suppliers/${gamer.id}`)).status).toBe(404);
+    expect((await asOther('GET', '/admin/suppliers')).body).toEqual([]);
+    expect((await asOther('PUT', `/admin/suppliers/${gamer.id}`, { name: 'Taken over' })).status).toBe(404);
+    await createSku(sys.db, { merchantId: other.merchantId, code: 'OTHER-CARD', name: 'Other card', faceValue: 500, price: 500, cost: 400, currency: 'USD', fulfilmentMode: 'supplier' });
+    const routed = await asOther('PUT', '/admin/skus/OTHER-CARD/routes', { routes: [{ supplierId: gamer.id, supplierProduct: 'CARD-5', maxUnitCost: 500 }] });
+    expect(routed.status).toBe(400);
+    expect(await sys.db('sku_supplier_routes').where({ supplier_id: gamer.id }).join('skus', 'skus.id', 'sku_supplier_routes.sku_id').where('skus.merchant_id', other.merchantId).first()).toBeUndefined();
+    expect((await sys.db('suppliers').where({ id: gamer.id }).first('name')).name).toBe('GameHub');
   });
 
   test('when an operator lists routes, then they come in priority order with the supplier name', async () => {

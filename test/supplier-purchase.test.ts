@@ -135,6 +135,20 @@ describe('routing and failover', () => {
     expect(chargedOnce(await beta.charges())).toBe(true);
   });
 
+  test('when a unit cannot be bought after others were, then the order fails and the codes already paid for go to stock, not lost', async () => {
+    const sku = await supplierSku({ alphaOnly: true });
+    await alpha.fault({ kind: 'stock_out_after', product: 'CARD-10', times: 1 });
+    const o = await order(sku, 2);
+    expect(o.status).toBe('failed');
+    expect(o.reason).toMatch(/Alpha: out of stock/);
+    const bought = (await purchasesOf(o.id)).filter((p) => p.status === 'succeeded');
+    expect(bought).toHaveLength(1);
+    const skuRow = await sys.db('skus').where({ code: sku }).first('id', 'stock_available');
+    expect(await sys.db('codes').where({ sku_id: skuRow.id }).select('status', 'unit_id', 'source')).toEqual([{ status: 'available', unit_id: null, source: 'supplier' }]);
+    expect(skuRow.stock_available).toBe(1);
+    expect(chargedOnce(await alpha.charges())).toBe(true);
+  });
+
   test('when the first supplier price is above the route maximum, then nothing is bought there and the next route supplies', async () => {
     const sku = await supplierSku({ alphaMax: 800 }); // Alpha sells at 900
     const before = (await alpha.charges()).total;
