@@ -73,9 +73,14 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
     .join('suppliers as p', 'p.id', 'r.supplier_id')
     .where({ 'r.sku_id': unit.sku_id, 'r.active': true, 'p.active': true, 'p.kind': 'api' })
     .orderBy('r.priority')
-    .select('r.id', 'r.supplier_id', 'r.supplier_product', 'r.max_unit_cost', 'p.name', 'p.rate_limit_per_second', 'p.circuit_open_until');
+    .select('r.id', 'r.supplier_id', 'r.supplier_product', 'r.max_unit_cost', 'p.name', 'p.rate_limit_per_second', 'p.circuit_open_until', 'p.consecutive_failures');
   const routes = [...inPriority.filter((r) => !unanswered.has(r.id)), ...inPriority.filter((r) => unanswered.has(r.id))];
   if (routes.length === 0) return { status: 'failed', reason: `SKU ${unit.sku_code} has no active supplier route` };
+
+  // The supplier answered: close its circuit, but skip the write when it was healthy already
+  // (the common case, on the path of every purchase).
+  const healthy = (route: { supplier_id: string; consecutive_failures: number; circuit_open_until: Date | null }) =>
+    route.consecutive_failures > 0 || route.circuit_open_until ? recordAnswer(db, route.supplier_id) : undefined;
 
   const reasons: string[] = [];
   let pausedRoute = false;
@@ -112,7 +117,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
         throw new PurchaseOutcomeUnknown(`${route.name} gave no usable answer for ${purchase.reference} (${err.message}); asking about it before buying anything else`);
       }
       if (!(err instanceof SupplierRefused)) throw err;
-      await recordAnswer(db, route.supplier_id);
+      await healthy(route);
       await markFailed(db, purchase, err.code, err.message);
       if (err.code === 'invalid_account') return { status: 'failed', reason: `the account was rejected by ${route.name}: ${err.message}` };
       if (err.code === 'rate_limited') pausedRoute = true;
@@ -120,7 +125,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
       reasons.push(`${route.name}: ${describeRefusal(err, route.max_unit_cost)}`);
       continue;
     }
-    await recordAnswer(db, route.supplier_id);
+    await healthy(route);
     const status = await applyOutcome(db, deps.vault, purchase.id, outcome);
     if (status === 'succeeded') return { status: 'succeeded' };
     if (status === 'processing') return { status: 'processing', purchaseId: purchase.id };
