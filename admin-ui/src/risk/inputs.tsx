@@ -1,12 +1,10 @@
 import { useEffect, useState } from 'react';
 import { MenuItem, Stack, TextField } from '@mui/material';
 import { InputHelperText, useInput, useTranslate, type Validator } from 'react-admin';
-import { toMajor, toMinor } from '../money';
 import { DURATION_UNITS, wholeUnit, type DurationUnit } from './shared';
 
-// Inputs whose text differs from the value they store: a duration typed as "24 hours" and kept
-// as 86400 seconds; an amount typed as "300" and kept as 30000 minor units. Each keeps what the
-// person typed while they type, and shows the server's message for its field under it.
+// A duration typed as "24 hours" and kept as 86400 seconds: it keeps what the person typed while
+// they type, and shows the server's message for its field under it. (Amounts use MoneyInput.)
 
 const unitSize = (unit: DurationUnit) => DURATION_UNITS.find(([u]) => u === unit)![1];
 const isBlank = (v: unknown) => v === null || v === undefined || v === '';
@@ -69,32 +67,5 @@ export function DurationInput({ source, label, helperText }: { source: string; l
         ))}
       </TextField>
     </Stack>
-  );
-}
-
-/** Minor units of `currency`, typed in major units ("98.50"). */
-export function AmountInput({ source, label, currency, optional }: { source: string; label: string; currency: string; optional?: boolean }) {
-  const translate = useTranslate();
-  const { field, fieldState, formState } = useInput({
-    source,
-    validate: (v: unknown) => (isBlank(v) ? (optional ? undefined : 'ra.validation.required') : typeof v === 'number' ? undefined : 'ra.validation.number'),
-  });
-  const fromText = (t: string) => (t.trim() === '' ? null : (toMinor(t, currency) ?? t));
-  const [text, setText] = useTextValue(field.value, (v: unknown) => (typeof v === 'number' ? toMajor(v, currency) : typeof v === 'string' ? v : ''), fromText);
-  const shown = fieldState.error && (fieldState.isTouched || formState.isSubmitted);
-  return (
-    <TextField
-      label={translate(label)}
-      value={text}
-      onChange={(e) => {
-        setText(e.target.value);
-        field.onChange(fromText(e.target.value));
-      }}
-      onBlur={field.onBlur}
-      error={!!shown}
-      helperText={<InputHelperText error={shown ? fieldState.error?.message : undefined} helperText={currency} />}
-      inputProps={{ inputMode: 'decimal', name: source }}
-      sx={{ width: '100%', maxWidth: 280 }}
-    />
   );
 }

@@ -39,10 +39,10 @@ import {
 import { useWatch } from 'react-hook-form';
 import { COUNTRY_SOURCES, RULE_ACTIONS, RULE_KINDS, SUBJECTS, VELOCITY_MEASURES } from '../../../risk/vocabulary';
 import { errorMessage } from '../components/dialogs';
-import { useIntlLocale } from '../components/fields';
+import { MoneyInput, useIntlLocale } from '../components/fields';
 import { formatMoney } from '../money';
 import type { CardflowDataProvider, RiskSettings } from '../providers/dataProvider';
-import { AmountInput, DurationInput } from './inputs';
+import { DurationInput } from './inputs';
 import { formatDuration, formatRelative, Panel, Row, useMerchantCurrency, useNow } from './shared';
 
 // The merchant's risk rules and the thresholds that turn points into decisions. Every change is
@@ -317,14 +317,14 @@ function RuleParams() {
           <SelectInput source="params.subject" choices={options(SUBJECTS, 'cf.risk.subjects')} validate={required()} />
           <SelectInput source="params.measure" choices={options(VELOCITY_MEASURES, 'cf.risk.measures')} validate={required()} />
           <DurationInput source="params.windowSeconds" label={label('windowSeconds')} />
-          {measure === 'amount' ? <AmountInput source="params.max" label={label('max')} currency={currency} /> : <NumberInput source="params.max" step={1} validate={required()} />}
+          {measure === 'amount' ? <MoneyInput source="params.max" label={label('max')} currency={currency} /> : <NumberInput source="params.max" step={1} validate={required()} />}
         </>
       );
     case 'new_account':
       return (
         <>
           <NumberInput source="params.maxAccountAgeHours" validate={required()} />
-          <AmountInput source="params.minOrderAmount" label={label('minOrderAmount')} currency={currency} />
+          <MoneyInput source="params.minOrderAmount" label={label('minOrderAmount')} currency={currency} />
         </>
       );
     case 'first_purchase':
@@ -338,14 +338,14 @@ function RuleParams() {
         <>
           <SkuInput source="params.sku" />
           <NumberInput source="params.maxQuantity" step={1} />
-          <AmountInput source="params.maxAmount" label={label('maxAmount')} currency={currency} optional />
+          <MoneyInput source="params.maxAmount" label={label('maxAmount')} currency={currency} optional />
         </>
       );
     case 'order_cap':
       return (
         <>
           <NumberInput source="params.maxQuantity" step={1} />
-          <AmountInput source="params.maxAmount" label={label('maxAmount')} currency={currency} optional />
+          <MoneyInput source="params.maxAmount" label={label('maxAmount')} currency={currency} optional />
         </>
       );
     case 'country_mismatch':
