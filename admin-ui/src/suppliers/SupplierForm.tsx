@@ -84,7 +84,7 @@ function Fields({ creating }: { creating: boolean }) {
   const translate = useTranslate();
   const dataProvider = useDataProvider<CardflowDataProvider>();
   const kind = useWatch({ name: 'kind' }) as SupplierRecord['kind'] | undefined;
-  const { data: adapters } = useQuery({ queryKey: ['supplier-adapters'], queryFn: () => dataProvider.supplierAdapters() });
+  const { data: adapters, error: adaptersError } = useQuery({ queryKey: ['supplier-adapters'], queryFn: () => dataProvider.supplierAdapters() });
   const api = kind === 'api';
   return (
     <>
@@ -95,7 +95,14 @@ function Fields({ creating }: { creating: boolean }) {
       {api && (
         <>
           <Section title={translate('cf.supplier.connection')} />
-          <SelectInput source="adapter" choices={(adapters ?? []).map((id) => ({ id, name: id }))} validate={required()} isLoading={!adapters} />
+          <SelectInput
+            source="adapter"
+            choices={(adapters ?? []).map((id) => ({ id, name: id }))}
+            validate={required()}
+            // A failed load says so instead of spinning forever.
+            isLoading={!adapters && !adaptersError}
+            helperText={adaptersError ? translate('ra.notification.http_error') : undefined}
+          />
           <TextInput source="baseUrl" type="url" validate={required()} fullWidth helperText="https://api.supplier.example.com" />
           {!creating && <CredentialsState />}
           <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
