@@ -26,12 +26,16 @@ export const FaultRequest = z
     product: z.string().min(1).optional(),
     times: z.number().int().nonnegative().optional(),
     ms: z.number().int().nonnegative().max(600_000).optional(),
+    /** latency only: each call waits a random time between ms and maxMs. */
+    maxMs: z.number().int().nonnegative().max(600_000).optional(),
     on: z.enum(['order', 'any']).optional(),
   })
   .superRefine((f, ctx) => {
     if (f.kind === 'stock_out_after' && f.times === undefined) ctx.addIssue({ code: 'custom', path: ['times'], message: 'stock_out_after needs times (units left before the stock runs out)' });
     if (f.kind !== 'stock_out_after' && f.times === 0) ctx.addIssue({ code: 'custom', path: ['times'], message: 'times must be at least 1 (leave it out for unlimited)' });
     if (f.ms !== undefined && !TIMED_KINDS.includes(f.kind)) ctx.addIssue({ code: 'custom', path: ['ms'], message: 'ms applies to latency and timeout only' });
+    if (f.maxMs !== undefined && f.kind !== 'latency') ctx.addIssue({ code: 'custom', path: ['maxMs'], message: 'maxMs applies to latency only' });
+    if (f.maxMs !== undefined && f.maxMs < (f.ms ?? 0)) ctx.addIssue({ code: 'custom', path: ['maxMs'], message: 'maxMs must be at least ms' });
     if (f.on === 'any' && !ANY_CALL_KINDS.includes(f.kind)) ctx.addIssue({ code: 'custom', path: ['on'], message: `${f.kind} only applies to placing an order` });
   });
 export type FaultRequest = z.infer<typeof FaultRequest>;
@@ -44,6 +48,8 @@ export interface Fault {
   /** Triggers left (for stock_out_after: units left); null = unlimited. */
   times: number | null;
   ms: number | null;
+  /** latency: the upper end of a random wait (null: always ms). */
+  maxMs: number | null;
   /** `order`: only POST /v1/orders; `any`: every /v1 call. */
   on: 'order' | 'any';
 }
@@ -69,6 +75,7 @@ export class FaultList {
       product: request.product ?? null,
       times: request.times ?? null,
       ms: request.ms ?? null,
+      maxMs: request.maxMs ?? null,
       on: request.on ?? 'order',
     };
     this.faults.push(fault);

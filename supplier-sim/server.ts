@@ -148,7 +148,10 @@ function createSimApp(world: SimWorld, clock: () => number) {
   async function faultsBefore(req: Request, res: Response, site: FaultSite): Promise<boolean> {
     const latency = world.faults.take('latency', site);
     // unref: a slow answer must not keep a stopped simulator's process alive.
-    if (latency) await sleep(latency.ms ?? DEFAULT_LATENCY_MS, undefined, { ref: false });
+    if (latency) {
+      const ms = latency.ms ?? DEFAULT_LATENCY_MS;
+      await sleep(latency.maxMs === null ? ms : ms + Math.random() * (latency.maxMs - ms), undefined, { ref: false });
+    }
     if (world.faults.take('rate_limit', site)) {
       res.set('Retry-After', '1');
       sendError(res, new SimError(429, 'rate_limited', 'too many requests; retry after 1 s'));
