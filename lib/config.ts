@@ -25,6 +25,11 @@ const ConfigSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: z.string().url().optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** Worker tuning (docs/BENCHMARKS.md): activities run at once, workflow tasks run at once, workflows kept in memory. */
+  WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
+  WORKER_MAX_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
+  WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
 
   /** Comma-separated `keyId:base64Key` pairs, newest first; the first one encrypts. */
   CARDFLOW_ENCRYPTION_KEYS: z.string().optional(),

@@ -1,8 +1,12 @@
-import { Context } from '@temporalio/activity';
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
+import { CodeVault } from '../lib/code-vault';
 import { SupplierRegistry } from '../suppliers/registry';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { allocateCodes } from '../stock/allocate-codes';
@@ -20,43 +24,79 @@ async function unitCodes(sys: TestSystem, orderId: string) {
     .select('u.id as unit', 'c.id as code');
 }
 
+/** A real worker process (worker/main.ts) on this system's database and task queue. */
+async function startWorkerProcess(sys: TestSystem): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'worker', 'main.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: (sys.db.client.config.connection as { connectionString: string }).connectionString,
+      TEMPORAL_TASK_QUEUE: sys.taskQueue,
+      WORKFLOW_BUNDLE_PATH: process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE,
+      CARDFLOW_ENCRYPTION_KEYS: `k1:${vaultKeys.encryption.toString('base64')}`,
+      CARDFLOW_FINGERPRINT_KEY: vaultKeys.fingerprint.toString('base64'),
+      CARDFLOW_DATA_DIR: os.tmpdir(),
+      LOG_LEVEL: 'error',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.on('message', (m) => m === 'ready' && resolve());
+    child.once('exit', (code) => reject(new Error(`worker process exited (${code}) before it was ready`)));
+  });
+  return child;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const vaultKeys = { encryption: crypto.randomBytes(32), fingerprint: crypto.randomBytes(32) };
+
 describe('durability', () => {
   let sys: TestSystem;
   beforeAll(async () => {
-    sys = await startTestSystem({ worker: false });
+    // Known keys, so a worker process can open the codes this test system seals.
+    const vault = new CodeVault({ encryptionKeys: [{ id: 'k1', key: vaultKeys.encryption }], fingerprintKey: vaultKeys.fingerprint });
+    sys = await startTestSystem({ worker: false, vault });
   });
   afterAll(() => sys.stop());
 
-  test('when the worker stops after allocation and a new one starts, then the order completes with the same codes', async () => {
+  test('when the worker process is killed (kill -9) after allocation and a new one starts, then the order completes with the same codes', async () => {
     await sys.addSku('DURABLE', { codes: 6 });
-    let reachedDelivery!: () => void;
-    const reached = new Promise<void>((r) => (reachedDelivery = r));
-    // The first worker gets as far as delivery and then never finishes it.
-    await sys.startWorker({
-      ...sys.activities,
-      deliverOrder: async () => {
-        reachedDelivery();
-        await Context.current().cancelled;
-        throw new Error('unreachable');
-      },
-    });
+    // Delivery cannot commit while this lock is held: the first worker gets as far as
+    // delivering, and is killed there.
+    const blockDelivery = await sys.db.transaction();
+    await blockDelivery.raw('LOCK TABLE deliveries IN EXCLUSIVE MODE');
+    const first = await startWorkerProcess(sys);
+    try {
+      const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'durable-1', items: [{ sku: 'DURABLE', quantity: 2 }] } });
+      expect(placed.status).toBe(202);
+      await until(async () => (await sys.db.raw(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'deliveries'::regclass AND NOT granted`)).rows[0].n > 0);
+      const allocated = await unitCodes(sys, placed.body.id);
+      expect(allocated.every((u) => u.code)).toBe(true);
 
-    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'durable-1', items: [{ sku: 'DURABLE', quantity: 2 }] } });
-    expect(placed.status).toBe(202);
-    await reached;
-    const allocated = await unitCodes(sys, placed.body.id);
-    expect(allocated.every((u) => u.code)).toBe(true);
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      await blockDelivery.rollback();
+      expect((await sys.api('GET', `/v1/orders/${placed.body.id}`)).body.status).toBe('processing');
 
-    await sys.stopWorker();
-    expect((await sys.api('GET', `/v1/orders/${placed.body.id}`)).body.status).toBe('processing');
-
-    await sys.startWorker();
-    const order = await sys.waitForOrder(placed.body.id, ['delivered'], 45_000);
-    expect(await unitCodes(sys, placed.body.id)).toEqual(allocated);
-    expect(order.items[0].units.every((u: any) => u.code?.number)).toBe(true);
-    const sku = await sys.db('skus').where({ code: 'DURABLE' }).first();
-    expect(await sys.db('codes').where({ sku_id: sku.id, status: 'allocated' })).toHaveLength(2);
-    expect(sku.stock_available).toBe(4);
+      await sys.startWorker();
+      const order = await sys.waitForOrder(placed.body.id, ['delivered'], 45_000);
+      expect(await unitCodes(sys, placed.body.id)).toEqual(allocated);
+      expect(order.items[0].units.every((u: any) => u.code?.number)).toBe(true);
+      const sku = await sys.db('skus').where({ code: 'DURABLE' }).first();
+      expect(await sys.db('codes').where({ sku_id: sku.id, status: 'allocated' })).toHaveLength(2);
+      expect(await sys.db('deliveries').where({ order_id: placed.body.id })).toHaveLength(2);
+      expect(sku.stock_available).toBe(4);
+      await sys.stopWorker();
+    } finally {
+      if (!blockDelivery.isCompleted()) await blockDelivery.rollback();
+      first.kill('SIGKILL');
+    }
   });
 
   test('when the allocation step runs again (a retry after a crash), then the units keep the codes they had', async () => {

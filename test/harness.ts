@@ -15,7 +15,7 @@ import type { Role } from '../lib/permissions';
 import { createLogger } from '../lib/logger';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
-import { createOrderWorker } from '../worker/create-worker';
+import { createOrderWorker, runUntilShutdown } from '../worker/create-worker';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { SupplierRegistry } from '../suppliers/registry';
 
@@ -136,7 +136,7 @@ export async function startTestSystem(
       workflowBundlePath: process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE,
       shutdownGraceTime: '0s', // tests stop workers to play a lost worker
     });
-    current = { worker, stopped: worker.run() };
+    current = { worker, stopped: runUntilShutdown(worker) };
     return current;
   };
   const stopWorker = async () => {

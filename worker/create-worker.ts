@@ -1,6 +1,7 @@
 import type { Duration } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { loadConfig } from '../lib/config';
 
 // The Temporal worker for order workflows. Production loads a prebuilt workflow bundle
 // (`npm run build`); without one the workflows are bundled at start-up.
@@ -12,6 +13,13 @@ export async function createOrderWorker(opts: {
   workflowBundlePath?: string;
   /** How long in-flight activities may finish after shutdown begins before they are cancelled. */
   shutdownGraceTime?: Duration;
+  /**
+   * When shutdown gives up on what is still running and stops anyway. A local activity retrying
+   * against a database that is down would otherwise hold the worker open; what it did not
+   * finish runs again on another worker (every step is idempotent).
+   */
+  shutdownForceTime?: Duration;
+  tuning?: Partial<WorkerOptions>;
 }): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -19,8 +27,30 @@ export async function createOrderWorker(opts: {
     taskQueue: opts.taskQueue,
     activities: opts.activities,
     shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
+    shutdownForceTime: opts.shutdownForceTime ?? '25s',
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
+    ...(opts.tuning ?? {}),
   });
+}
+
+/** worker.run() after a shutdown that had to be forced: that is still a finished shutdown. */
+export async function runUntilShutdown(worker: Worker): Promise<void> {
+  try {
+    await worker.run();
+  } catch (err) {
+    if ((err as Error).name !== 'GracefulShutdownPeriodExpiredError') throw err;
+  }
+}
+
+/** The worker's concurrency settings from the environment (unset: the SDK's defaults). */
+export function workerTuning(env: NodeJS.ProcessEnv = process.env): Partial<WorkerOptions> {
+  const config = loadConfig(env);
+  const tuning: Partial<WorkerOptions> = {};
+  if (config.WORKER_MAX_ACTIVITIES) tuning.maxConcurrentActivityTaskExecutions = config.WORKER_MAX_ACTIVITIES;
+  if (config.WORKER_MAX_LOCAL_ACTIVITIES) tuning.maxConcurrentLocalActivityExecutions = config.WORKER_MAX_LOCAL_ACTIVITIES;
+  if (config.WORKER_MAX_WORKFLOW_TASKS) tuning.maxConcurrentWorkflowTaskExecutions = config.WORKER_MAX_WORKFLOW_TASKS;
+  if (config.WORKER_MAX_CACHED_WORKFLOWS !== undefined) tuning.maxCachedWorkflows = config.WORKER_MAX_CACHED_WORKFLOWS;
+  return tuning;
 }

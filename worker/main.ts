@@ -7,7 +7,7 @@ import { exitWithParent, onShutdown } from '../lib/process';
 import { connectServices } from '../lib/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { ensureRiskModelSchedule } from '../risk/schedule';
-import { createOrderWorker } from './create-worker';
+import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startReconciler } from './reconciler';
 
 // The worker process: runs order workflows and their activities. Scale out by running more.
@@ -31,6 +31,7 @@ async function main() {
       callbackBaseUrl: publicBaseUrl(config),
     }),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+    tuning: workerTuning(),
   });
   const stopReconciler = startReconciler({
     db: services.db,
@@ -41,7 +42,7 @@ async function main() {
   await ensureRiskModelSchedule(services.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyHours: config.RISK_MODEL_RETRAIN_HOURS }).catch((err) =>
     log.warn({ err: (err as Error).message }, 'could not ensure the risk-model training schedule'),
   );
-  const running = worker.run(); // resolves once shutdown has drained in-flight tasks
+  const running = runUntilShutdown(worker); // resolves once shutdown has drained in-flight tasks
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   process.send?.('ready'); // tells `npm start` the worker polls
   exitWithParent();

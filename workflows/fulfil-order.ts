@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { UnitPurchase } from '../suppliers/purchase-unit';
 import type { Activities } from '../activities';
 import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type FulfilmentState } from './messages';
@@ -8,11 +8,20 @@ import { awaitRiskReview, reviewRejectionReason } from './risk-review';
 // storefront. The workflow only decides; every read and write happens in an activity, and only
 // ids and counts pass through here, never a code.
 
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  // Database steps retry until the database is back: an order waits, it is never dropped.
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+// Database steps retry until the database is back: an order waits, it is never dropped.
+const dbRetry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
+
+// They run as local activities: in the worker, right inside the workflow task, recorded in the
+// history as one marker each, with no round trip through the Temporal server's task queues.
+// That is most of an order's cost on the server (docs/BENCHMARKS.md). A worker crash may run a
+// step twice; every step is idempotent (it checks what it already did), which it must be anyway.
+const localDb = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: dbRetry });
+// Orders started before that change replay with the steps as ordinary activities.
+const remoteDb = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: dbRetry });
+
+// Asking a supplier where a purchase stands is a network call: an ordinary activity, retried
+// until the supplier answers (the purchase is paid for, or may be).
+const supplierChecks = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: dbRetry });
 
 const webhooks = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -43,6 +52,7 @@ const CANCELLABLE: FulfilmentState['step'][] = ['risk_check', 'risk_review'];
 
 export async function fulfilOrder(input: { orderId: string }): Promise<FulfilmentState> {
   const { orderId } = input;
+  const db = patched('db-steps-as-local-activities') ? localDb : remoteDb;
   const state: FulfilmentState = { orderId, step: 'risk_check', status: 'accepted' };
   let cancelRequest: { reason: string } | undefined;
 
@@ -95,7 +105,8 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
     try {
       await db.allocateCodes(orderId);
     } catch (err) {
-      const cause = (err as { cause?: unknown }).cause;
+      // A local activity's failure arrives as itself; an activity's inside an ActivityFailure.
+      const cause = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
       if (cause instanceof ApplicationFailure && cause.nonRetryable) return finish('failed', `${cause.type}: ${cause.message}`);
       throw err;
     }
@@ -162,7 +173,7 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
           if (isCancellation(err)) throw err;
           lastError = ((err as { cause?: Error }).cause ?? (err as Error)).message;
           // Out of retries: never walk away from a purchase in doubt. Ask until it is known.
-          result = await db.settleUnitPurchase(unitId);
+          result = await supplierChecks.settleUnitPurchase(unitId);
         }
         if (result.status === 'succeeded') return undefined;
         if (result.status === 'failed') return `supplier_failed: ${result.reason}`;
@@ -185,7 +196,7 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
       await condition(() => callbacks.has(purchaseId), wait);
       waited += wait;
       callbacks.delete(purchaseId);
-      const status = await db.checkPurchase(purchaseId);
+      const status = await supplierChecks.checkPurchase(purchaseId);
       if (status !== 'processing') return status;
       // Paid for and still not done: keep asking, and make sure a person knows.
       if (!flagged && waited >= SLOW_PURCHASE_MS) {
