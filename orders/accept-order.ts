@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { AppError, conflict, invalidInput } from '../lib/errors';
-import { reserveStock, reserveUpTo } from '../stock/reservations';
+import { reserveStock, reserveUpTo, soldOut } from '../stock/reservations';
 import type { OrderRequest } from './validators';
-import { appendEvent } from './events';
 
 // An order is accepted here: one transaction reserves stock and writes the order (a unique key
 // on storefront + externalRef makes it idempotent even when resubmissions race); only then is
@@ -36,11 +35,14 @@ export async function acceptOrder(
     return { orderId: previous.id, created: false };
   }
 
+  // SKU details as of now; only the stock counter needs the transaction's word (reserveStock).
+  const lines = await loadLines(db, storefront.merchantId, request);
+  answerSoldOutAtOnce(lines);
   await checkAccounts?.(storefront.merchantId, request.items);
 
   let orderId: string;
   try {
-    orderId = await db.transaction((trx) => writeOrder(trx, storefront, request, requestHash));
+    orderId = await db.transaction((trx) => writeOrder(trx, storefront, request, requestHash, lines));
   } catch (err) {
     // Two submissions of one externalRef raced; the loser answers like a resubmission.
     if (isUniqueViolation(err, 'orders_storefront_id_external_ref_unique')) {
@@ -56,14 +58,13 @@ export async function acceptOrder(
   return { orderId, created: true };
 }
 
-async function writeOrder(
-  trx: Parameters<Parameters<Db['transaction']>[0]>[0],
-  storefront: StorefrontIdentity,
-  request: OrderRequest,
-  requestHash: string,
-): Promise<string> {
+type Trx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Line = { item: OrderRequest['items'][number]; sku: any };
+
+/** The order's SKUs, checked: they exist, are on sale, take the account they were given, in one currency. */
+async function loadLines(db: Db | Trx, merchantId: string, request: OrderRequest): Promise<Line[]> {
   const codes = request.items.map((i) => i.sku);
-  const skus = await trx('skus').where({ merchant_id: storefront.merchantId }).whereIn('code', codes);
+  const skus = await db('skus').where({ merchant_id: merchantId }).whereIn('code', codes);
   const byCode = new Map(skus.map((s) => [s.code as string, s]));
 
   const unknown = codes.filter((c) => !byCode.has(c));
@@ -82,17 +83,32 @@ async function writeOrder(
   if (currencies.size > 1) {
     throw invalidInput('mixed_currency', 'All items of an order must be priced in one currency', { currencies: [...currencies] });
   }
+  return lines;
+}
 
-  // Decide where each line's units come from, and reserve stock for those from stock. Reserve
-  // in a fixed order (by SKU id) so multi-item orders never deadlock each other.
-  const fromStock = new Map<string, number>();
-  for (const { item, sku } of [...lines].sort((a, b) => (a.sku.id < b.sku.id ? -1 : 1))) {
-    fromStock.set(sku.id, await reserveForLine(trx, sku, item.quantity));
+/**
+ * In a flash sale most buyers come after the last code is gone. A stock-only SKU whose counter
+ * already reads too low is answered sold out from one read, with no transaction and no lock on
+ * the hot SKU row. (A code released a moment later is the same as a buyer arriving a moment
+ * sooner; the counter is only ever trusted for "yes" inside the transaction.)
+ */
+function answerSoldOutAtOnce(lines: Line[]) {
+  for (const { item, sku } of lines) {
+    if (sku.fulfilment_mode === 'stock' && !sku.supplier_fallback && sku.stock_available < item.quantity) {
+      throw soldOut(sku, item.quantity, sku.stock_available);
+    }
   }
+}
+
+async function writeOrder(trx: Trx, storefront: StorefrontIdentity, request: OrderRequest, requestHash: string, lines: Line[]): Promise<string> {
+  // How each line is served: all from stock, from stock as far as it goes (supplier fallback),
+  // or not from stock at all (bought, topped up, or fulfilled by a person).
+  const plans = new Map<string, Awaited<ReturnType<typeof stockPlan>>>();
+  for (const { item, sku } of lines) plans.set(sku.id, await stockPlan(trx, sku, item.quantity));
 
   const orderId = crypto.randomUUID();
   const total = lines.reduce((sum, { item, sku }) => sum + item.quantity * Number(sku.price), 0);
-  await trx('orders').insert({
+  const order = {
     id: orderId,
     merchant_id: storefront.merchantId,
     storefront_id: storefront.id,
@@ -101,9 +117,8 @@ async function writeOrder(
     status: 'accepted',
     currency: lines[0].sku.currency,
     total_amount: total,
-    buyer: JSON.stringify(request.buyer),
-  });
-
+    buyer: request.buyer,
+  };
   const items = lines.map(({ item, sku }) => ({
     id: crypto.randomUUID(),
     order_id: orderId,
@@ -112,12 +127,9 @@ async function writeOrder(
     unit_price: sku.price,
     account: item.account ?? null,
   }));
-  await trx('order_items').insert(items);
-  const reservations = items
-    .filter((i) => fromStock.get(i.sku_id)! > 0)
-    .map((i) => ({ id: crypto.randomUUID(), order_id: orderId, order_item_id: i.id, sku_id: i.sku_id, quantity: fromStock.get(i.sku_id)!, status: 'held' }));
-  if (reservations.length > 0) await trx('reservations').insert(reservations);
   const modeOf = new Map(lines.map(({ sku }) => [sku.id as string, sku.fulfilment_mode as string]));
+  // Units a line may take from stock are written as stock units; a fallback line that finds
+  // less stock than it hoped turns the rest into supplier units below.
   const units = items.flatMap((i) =>
     Array.from({ length: i.quantity }, (_, seq) => ({
       id: crypto.randomUUID(),
@@ -126,14 +138,43 @@ async function writeOrder(
       sku_id: i.sku_id,
       seq: seq + 1,
       status: 'pending',
-      source: seq < fromStock.get(i.sku_id)! ? 'stock' : modeOf.get(i.sku_id) === 'manual' ? 'manual' : 'supplier',
+      source: plans.get(i.sku_id) !== 'none' ? 'stock' : modeOf.get(i.sku_id) === 'manual' ? 'manual' : 'supplier',
     })),
   );
-  await trx.batchInsert('order_units', units, 500);
-  await appendEvent(trx, orderId, 'accepted', {
-    items: lines.map(({ item }) => ({ sku: item.sku, quantity: item.quantity })),
-    totalAmount: total,
-  });
+  const accepted = { items: lines.map(({ item }) => ({ sku: item.sku, quantity: item.quantity })), totalAmount: total };
+  // The order, its items, its units and its first timeline entry in one statement: one round
+  // trip instead of four (foreign keys are checked at the end of the statement).
+  await trx.raw(
+    `WITH o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
+                SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
+                  FROM json_populate_record(null::orders, ?::json)),
+          i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account)
+                SELECT id, order_id, sku_id, quantity, unit_price, account FROM json_populate_recordset(null::order_items, ?::json)),
+          u AS (INSERT INTO order_units (id, order_id, order_item_id, sku_id, seq, status, source)
+                SELECT id, order_id, order_item_id, sku_id, seq, status, source FROM json_populate_recordset(null::order_units, ?::json))
+     INSERT INTO order_events (order_id, type, detail) VALUES (?, 'accepted', ?::jsonb)`,
+    [JSON.stringify(order), JSON.stringify(items), JSON.stringify(units), orderId, JSON.stringify(accepted)],
+  );
+
+  // Stock is reserved last, so the hot SKU row stays locked only for the reservation and the
+  // commit, not for the whole order's inserts: in a flash sale every buyer queues on that row.
+  // Lock SKU rows in a fixed order (by id) so multi-item orders never deadlock each other.
+  const reservations = [];
+  for (const i of [...items].sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1))) {
+    const plan = plans.get(i.sku_id);
+    if (plan === 'none') continue;
+    const sku = lines.find((l) => l.sku.id === i.sku_id)!.sku;
+    let taken = i.quantity;
+    if (plan === 'all') await reserveStock(trx, sku, i.quantity);
+    else {
+      taken = await reserveUpTo(trx, sku, i.quantity);
+      if (taken < i.quantity) {
+        await trx('order_units').where({ order_item_id: i.id }).andWhere('seq', '>', taken).update({ source: 'supplier' });
+      }
+    }
+    if (taken > 0) reservations.push({ id: crypto.randomUUID(), order_id: orderId, order_item_id: i.id, sku_id: i.sku_id, quantity: taken, status: 'held' });
+  }
+  if (reservations.length > 0) await trx('reservations').insert(reservations);
   return orderId;
 }
 
@@ -149,29 +190,20 @@ function checkAccount(sku: { code: string; fulfilment_mode: string }, account: s
 }
 
 /**
- * Units taken from imported stock for one line. A stock SKU reserves them all or answers sold
- * out; with supplier fallback it takes what stock there is and buys the rest. Other modes hold
- * no stock: their units are bought, topped up or fulfilled by a person.
+ * Where a line's units come from. A stock SKU takes them all from stock or answers sold out
+ * ('all'); with supplier fallback it takes what stock there is and buys the rest ('up_to').
+ * Other modes hold no stock ('none'): their units are bought, topped up or fulfilled by a person.
  */
-async function reserveForLine(trx: Parameters<Parameters<Db['transaction']>[0]>[0], sku: any, quantity: number): Promise<number> {
-  if (sku.fulfilment_mode === 'stock' && !sku.supplier_fallback) {
-    await reserveStock(trx, sku, quantity);
-    return quantity;
-  }
-  if (sku.fulfilment_mode === 'manual') return 0;
+async function stockPlan(trx: Trx, sku: any, quantity: number): Promise<'all' | 'up_to' | 'none'> {
+  if (sku.fulfilment_mode === 'stock' && !sku.supplier_fallback) return 'all';
+  if (sku.fulfilment_mode === 'manual') return 'none';
   const routes = await trx('sku_supplier_routes as r')
     .join('suppliers as p', 'p.id', 'r.supplier_id')
     .where({ 'r.sku_id': sku.id, 'r.active': true, 'p.active': true })
     .first('r.id');
-  if (sku.fulfilment_mode === 'stock') {
-    if (!routes) {
-      await reserveStock(trx, sku, quantity);
-      return quantity;
-    }
-    return reserveUpTo(trx, sku, quantity);
-  }
+  if (sku.fulfilment_mode === 'stock') return routes ? 'up_to' : 'all';
   if (!routes) throw conflict('sold_out', `SKU ${sku.code} has no supplier to buy from right now`, { sku: sku.code, requested: quantity, available: 0 });
-  return 0;
+  return 'none';
 }
 
 async function findPrevious(db: Db, storefront: StorefrontIdentity, externalRef: string, requestHash: string) {

@@ -40,25 +40,30 @@ export async function loadOrderView(
   vault: CodeVault,
   where: { id?: string; externalRef?: string; storefrontId: string },
 ): Promise<OrderView | undefined> {
-  const q = db('orders').where({ storefront_id: where.storefrontId });
-  if (where.id) q.andWhere({ id: where.id });
-  if (where.externalRef) q.andWhere({ external_ref: where.externalRef });
-  const order = await q.first();
+  // One round trip: the order with its items, units (and codes) and timeline as JSON arrays.
+  // Storefronts poll this, and every accepted order answers with it.
+  const { rows } = await db.raw(
+    `SELECT o.*,
+            (SELECT coalesce(json_agg(x ORDER BY x.code), '[]') FROM
+               (SELECT i.id, i.quantity, i.unit_price, i.account, s.code, s.name
+                  FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) x) AS items_json,
+            (SELECT coalesce(json_agg(x ORDER BY x.order_item_id, x.seq), '[]') FROM
+               (SELECT u.id, u.order_item_id, u.seq, u.status, u.receipt, c.id AS code_id, c.key_id,
+                       encode(c.secret, 'base64') AS secret, c.expires_at
+                  FROM order_units u LEFT JOIN codes c ON c.unit_id = u.id WHERE u.order_id = o.id) x) AS units_json,
+            (SELECT coalesce(json_agg(x ORDER BY x.id), '[]') FROM
+               (SELECT e.id, e.type, e.detail, e.created_at FROM order_events e WHERE e.order_id = o.id) x) AS events_json
+       FROM orders o
+      WHERE o.storefront_id = ?${where.id ? ' AND o.id = ?' : ''}${where.externalRef ? ' AND o.external_ref = ?' : ''}
+      LIMIT 1`,
+    [where.storefrontId, ...(where.id ? [where.id] : []), ...(where.externalRef ? [where.externalRef] : [])],
+  );
+  const order = rows[0];
   if (!order) return undefined;
-
-  const [items, units, events] = await Promise.all([
-    db('order_items as i')
-      .join('skus as s', 's.id', 'i.sku_id')
-      .where('i.order_id', order.id)
-      .orderBy('s.code')
-      .select('i.id', 'i.quantity', 'i.unit_price', 'i.account', 's.code', 's.name'),
-    db('order_units as u')
-      .leftJoin('codes as c', 'c.unit_id', 'u.id')
-      .where('u.order_id', order.id)
-      .orderBy(['u.order_item_id', 'u.seq'])
-      .select('u.id', 'u.order_item_id', 'u.status', 'u.receipt', 'c.id as code_id', 'c.key_id', 'c.secret', 'c.expires_at'),
-    db('order_events').where({ order_id: order.id }).orderBy('id').select('type', 'detail', 'created_at'),
-  ]);
+  const items: any[] = order.items_json;
+  const units: any[] = order.units_json;
+  const events: any[] = order.events_json;
+  const iso = (at: string | null) => (at === null ? null : new Date(at).toISOString());
 
   return {
     id: order.id,
@@ -85,11 +90,11 @@ export async function loadOrderView(
           status: u.status,
           code:
             u.status === 'delivered' && u.code_id
-              ? { ...openCode(vault, { id: u.code_id, key_id: u.key_id, secret: u.secret }), expiresAt: u.expires_at?.toISOString() ?? null }
+              ? { ...openCode(vault, { id: u.code_id, key_id: u.key_id, secret: Buffer.from(u.secret, 'base64') }), expiresAt: iso(u.expires_at) }
               : null,
           receipt: u.status === 'delivered' && u.receipt ? { receipt: u.receipt.receipt, account: u.receipt.account } : null,
         })),
     })),
-    timeline: events.map((e) => ({ type: e.type, at: e.created_at.toISOString(), ...e.detail })),
+    timeline: events.map((e) => ({ type: e.type, at: iso(e.created_at)!, ...e.detail })),
   };
 }

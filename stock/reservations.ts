@@ -17,12 +17,12 @@ export async function reserveStock(
     .decrement('stock_available', quantity);
   if (taken === 0) {
     const row = await trx('skus').where({ id: sku.id }).first('stock_available');
-    throw conflict('sold_out', `SKU ${sku.code} is sold out`, {
-      sku: sku.code,
-      requested: quantity,
-      available: row?.stock_available ?? 0,
-    });
+    throw soldOut(sku, quantity, row?.stock_available ?? 0);
   }
+}
+
+export function soldOut(sku: { code: string }, requested: number, available: number) {
+  return conflict('sold_out', `SKU ${sku.code} is sold out`, { sku: sku.code, requested, available });
 }
 
 /** Reserves as many of `quantity` as stock allows (supplier fallback buys the rest). */
