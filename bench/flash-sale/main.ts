@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DRILL_NAMES, type DrillName } from './drills';
+import { formatReport } from './report';
+import { runFlashSale } from './run';
+
+// npm run bench:flash-sale -- [--orders 10000] [--codes 2000] [--concurrency 50 | --rate 500]
+//   [--supplier] [--latency 50-200] [--pool 10] [--no-ceilings] [--drill worker-kill] [--json out.json]
+// Everything it needs it starts itself (embedded Postgres, Temporal dev server, api, worker),
+// in a temporary directory it removes afterwards. Exit code 1 if an invariant failed.
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '10000' },
+    codes: { type: 'string', default: '2000' },
+    concurrency: { type: 'string' },
+    rate: { type: 'string' },
+    supplier: { type: 'boolean', default: false },
+    latency: { type: 'string', default: '50-200' },
+    pool: { type: 'string', default: '10' },
+    'no-ceilings': { type: 'boolean', default: false },
+    drill: { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+async function main() {
+  const drill = values.drill as DrillName | undefined;
+  if (drill && !DRILL_NAMES.includes(drill)) throw new Error(`--drill must be one of ${DRILL_NAMES.join(', ')}`);
+  const [min, max] = values.latency.split('-').map(Number);
+  const report = await runFlashSale({
+    orders: Number(values.orders),
+    codes: Number(values.codes),
+    concurrency: values.concurrency ? Number(values.concurrency) : values.rate ? undefined : 50,
+    ratePerSecond: values.rate ? Number(values.rate) : undefined,
+    supplier: values.supplier,
+    supplierLatencyMs: [min, max ?? min],
+    poolMax: Number(values.pool),
+    ceilings: !values['no-ceilings'],
+    drill,
+    log: (line) => console.error(`[bench] ${line}`),
+  });
+  console.log(formatReport(report));
+  if (values.json) fs.writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+  process.exit(report.invariants.every((i) => i.ok) ? 0 : 1);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(2);
+});

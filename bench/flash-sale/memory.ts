@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+
+// Memory of each part, sampled while the bench runs. PSS (proportional set size), not RSS:
+// Postgres backends share their buffer pool, and summing their RSS would count it once per
+// backend. A part's PSS includes its child processes (Postgres's backends).
+
+export type Part = 'api' | 'worker' | 'postgres' | 'temporal';
+
+export interface MemorySample {
+  atMs: number;
+  mib: Partial<Record<Part, number>>;
+  /** CPU seconds each part has used so far (user + system, children included). */
+  cpuSeconds: Partial<Record<Part, number>>;
+}
+
+const TICKS_PER_SECOND = 100;
+
+function cpuTicks(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime (fields 14-17): exited children (Postgres backends) count too.
+    return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  } catch {
+    return 0;
+  }
+}
+
+function pssKiB(pid: number): number {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const m = /^Pss:\s+(\d+) kB/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // gone (a drill killed it) or not ours to read
+  }
+}
+
+function childrenOf(): Map<number, number[]> {
+  const tree = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 is the parent pid; the command name (field 2) may hold spaces, so split after ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      tree.set(ppid, [...(tree.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return tree;
+}
+
+function treeKiB(pid: number, tree: Map<number, number[]>): number {
+  return pssKiB(pid) + (tree.get(pid) ?? []).reduce((sum, child) => sum + treeKiB(child, tree), 0);
+}
+
+function treeTicks(pid: number, tree: Map<number, number[]>): number {
+  return cpuTicks(pid) + (tree.get(pid) ?? []).reduce((sum, child) => sum + treeTicks(child, tree), 0);
+}
+
+export class MemoryWatch {
+  readonly samples: MemorySample[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly started = Date.now();
+
+  constructor(private readonly pids: () => Partial<Record<Part, number | undefined>>) {}
+
+  sample(): MemorySample {
+    const tree = childrenOf();
+    const mib: MemorySample['mib'] = {};
+    const cpuSeconds: MemorySample['cpuSeconds'] = {};
+    for (const [part, pid] of Object.entries(this.pids()) as [Part, number | undefined][]) {
+      if (!pid) continue;
+      mib[part] = Math.round((treeKiB(pid, tree) / 1024) * 10) / 10;
+      cpuSeconds[part] = treeTicks(pid, tree) / TICKS_PER_SECOND;
+    }
+    const s = { atMs: Date.now() - this.started, mib, cpuSeconds };
+    this.samples.push(s);
+    return s;
+  }
+
+  start(everyMs = 1000): this {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+
+  /** CPU seconds each part used between the first and the last sample (a restarted part: since its restart). */
+  cpuUsed(): Record<Part, number> {
+    const used = { api: 0, worker: 0, postgres: 0, temporal: 0 };
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    for (const part of Object.keys(used) as Part[]) {
+      const a = first?.cpuSeconds[part] ?? 0;
+      const b = last?.cpuSeconds[part] ?? 0;
+      used[part] = Math.round((b >= a ? b - a : b) * 10) / 10;
+    }
+    return used;
+  }
+
+  peak(): Record<Part, number> {
+    const peak = { api: 0, worker: 0, postgres: 0, temporal: 0 };
+    for (const s of this.samples) for (const [part, v] of Object.entries(s.mib) as [Part, number][]) peak[part] = Math.max(peak[part], v);
+    return peak;
+  }
+}

@@ -1,0 +1,35 @@
+import type { FlashSaleReport } from './run';
+
+// The report as a table for people; the same report as JSON for machines (--json).
+
+export function formatReport(r: FlashSaleReport): string {
+  const ms = (p: { p50: number; p95: number; p99: number; max: number }) => `${p.p50} / ${p.p95} / ${p.p99} / ${p.max}`;
+  const lines = [
+    `machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}`,
+    `sale: ${r.options.orders} checkouts, ${r.options.codes} codes${r.options.supplier || r.ceilings === undefined ? '' : ''}, ${r.options.ratePerSecond ? `${r.options.ratePerSecond}/s` : `concurrency ${r.options.concurrency ?? 50}`}${r.drill ? `, drill ${r.drill.name}` : ''}`,
+    '',
+    '| measure | value |',
+    '| --- | --- |',
+    `| checkouts answered | ${r.checkouts.total} in ${r.burstSeconds.toFixed(1)} s (${(r.checkouts.total / r.burstSeconds).toFixed(0)}/s) |`,
+    `| accepted / sold out / other | ${r.checkouts.accepted} / ${r.checkouts.soldOut} / ${r.checkouts.other} (${r.checkouts.retried} resubmitted) |`,
+    `| accept ms p50 / p95 / p99 / max | ${ms(r.acceptMs)} |`,
+    `| sold-out ms p50 / p95 / p99 / max | ${ms(r.soldOutMs)} |`,
+    `| accept → delivered ms p50 / p95 / p99 / max | ${ms(r.acceptToDeliveredMs)} |`,
+    `| delivered orders (failed or cancelled) | ${r.deliveredOrders} (${r.failedOrders}) |`,
+    `| delivered per second | ${r.deliveredPerSecond.toFixed(1)} |`,
+    `| drain after the last answer | ${r.drainSeconds === null ? 'NOT DRAINED' : `${r.drainSeconds.toFixed(1)} s`} |`,
+    `| peak memory MiB api / worker / Postgres / Temporal | ${r.peakMemoryMiB.api} / ${r.peakMemoryMiB.worker} / ${r.peakMemoryMiB.postgres} / ${r.peakMemoryMiB.temporal} |`,
+    `| CPU s api / worker / Postgres / Temporal / bench (load, webhooks, simulator) | ${r.cpuSeconds.api} / ${r.cpuSeconds.worker} / ${r.cpuSeconds.postgres} / ${r.cpuSeconds.temporal} / ${r.cpuSeconds.bench} |`,
+  ];
+  if (r.ceilings) {
+    const c = r.ceilings;
+    lines.push(
+      `| ceiling (a) Temporal, no-op order workflows/s | ${c.temporal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporal * 100).toFixed(0)}% |`,
+      `| ceiling (b) Postgres, accept + allocate orders/s | ${c.postgres.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToPostgres * 100).toFixed(0)}% |`,
+    );
+  }
+  if (r.drill) lines.push(`| drill ${r.drill.name}: last order finished after recovery | ${r.drill.recoveredSeconds === null ? '—' : `${r.drill.recoveredSeconds.toFixed(1)} s`} |`);
+  lines.push('', 'invariants:');
+  for (const i of r.invariants) lines.push(`  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,191 @@
+import os from 'node:os';
+import { postgresCeiling, temporalCeiling, type Ceiling } from './ceilings';
+import { DRILLS, type Drill, type DrillName } from './drills';
+import { checkInvariants, waitUntilDrained, type InvariantResult } from './invariants';
+import { percentile, runBurst, type Checkout } from './load';
+import { MemoryWatch, type Part } from './memory';
+import { openShop, vaultFor } from './shop';
+import { CardflowSystem } from './system';
+import { WebhookReceiver } from './webhook-receiver';
+
+// One flash sale against a whole Cardflow: start it, open the shop, fire the burst, optionally
+// break something in the middle (a drill), wait for every order to finish, check the
+// invariants, then measure the ceilings on the same servers.
+
+export interface FlashSaleOptions {
+  orders: number;
+  codes: number;
+  concurrency?: number;
+  ratePerSecond?: number;
+  /** The SKU falls back to a supplier (the simulator) for what stock cannot cover. */
+  supplier?: boolean;
+  supplierLatencyMs?: [number, number];
+  drill?: DrillName;
+  /** When the drill strikes, as a share of the checkouts answered. */
+  drillAt?: number;
+  ceilings?: boolean;
+  poolMax?: number;
+  env?: Record<string, string>;
+  drainTimeoutMs?: number;
+  /** For tests: runs after the invariant check, with a way to check again (to plant a fault). */
+  afterCheck?: (ctx: { db: CardflowSystem['db']; checkouts: Checkout[]; recheck(checkouts: Checkout[]): Promise<InvariantResult[]> }) => Promise<void>;
+  log?: (line: string) => void;
+}
+
+export interface FlashSaleReport {
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
+  options: Omit<FlashSaleOptions, 'log'>;
+  checkouts: { total: number; accepted: number; soldOut: number; other: number; retried: number };
+  acceptMs: Percentiles;
+  soldOutMs: Percentiles;
+  acceptToDeliveredMs: Percentiles;
+  burstSeconds: number;
+  deliveredOrders: number;
+  failedOrders: number;
+  deliveredPerSecond: number;
+  drainSeconds: number | null;
+  peakMemoryMiB: Record<Part, number>;
+  /** CPU seconds each part used from the start of the burst until the sale drained. */
+  cpuSeconds: Record<Part, number> & { bench: number };
+  drill?: { name: DrillName; recoveredSeconds: number | null; log: string[] };
+  invariants: InvariantResult[];
+  ceilings?: { temporal: Ceiling; postgres: Ceiling; ratioToTemporal: number; ratioToPostgres: number };
+}
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+const TASK_QUEUE = 'cardflow-orders';
+
+export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleReport> {
+  const say = opts.log ?? (() => undefined);
+  const drill: Drill | undefined = opts.drill ? DRILLS[opts.drill] : undefined;
+  const withSupplier = Boolean(opts.supplier || drill?.needsSupplier);
+  const receiver = await new WebhookReceiver().start();
+  say('starting Postgres, Temporal, worker and api ...');
+  const system = await CardflowSystem.start({ poolMax: opts.poolMax, env: { TEMPORAL_TASK_QUEUE: TASK_QUEUE, ...(opts.env ?? {}) }, log: say });
+  const vault = vaultFor(system.env);
+  const shop = await openShop(system.db, vault, {
+    webhookUrl: receiver.url,
+    codes: opts.codes,
+    supplier: withSupplier ? { latencyMs: opts.supplierLatencyMs ?? [50, 200], async: opts.drill === 'supplier-faults' } : undefined,
+  });
+  const memory = new MemoryWatch(() => system.pids()).start(500);
+  const benchCpu = process.cpuUsage();
+  try {
+    const drillLog: string[] = [];
+    let drillDone: Promise<number | null> | undefined;
+    const strikeAt = Math.floor(opts.orders * (opts.drillAt ?? 0.3));
+    if (drill?.before) await drill.before({ system, shop, receiver, log: (l) => (drillLog.push(l), say(l)) });
+    say(`burst: ${opts.orders} checkouts for ${shop.sku} (${opts.codes} codes${withSupplier ? ', supplier fallback' : ''}) at ${opts.ratePerSecond ? `${opts.ratePerSecond}/s` : `concurrency ${opts.concurrency ?? 50}`}`);
+    const burst = await runBurst({
+      apiUrl: system.apiUrl,
+      apiKey: shop.merchant.apiKey,
+      sku: shop.sku,
+      orders: opts.orders,
+      concurrency: opts.concurrency,
+      ratePerSecond: opts.ratePerSecond,
+      refPrefix: 'sale',
+      onAnswer: (answered) => {
+        if (drill && answered === strikeAt) drillDone = drill.strike({ system, shop, receiver, log: (l) => (drillLog.push(l), say(l)) });
+      },
+    });
+    const burstEnd = Date.now();
+    say(`burst answered in ${(burst.durationMs / 1000).toFixed(1)} s; waiting for every order to finish ...`);
+    const recoveredAt = drillDone ? await drillDone : null;
+    const drained = await waitUntilDrained(system.db, shop.merchant.storefrontId, {
+      temporalAddress: system.temporalAddress,
+      taskQueue: TASK_QUEUE,
+      timeoutMs: opts.drainTimeoutMs ?? 15 * 60_000,
+    });
+    const drainedAt = Date.now();
+    memory.stop();
+    const used = process.cpuUsage(benchCpu);
+    const cpuOfBench = used.user + used.system;
+    if (drill?.after) await drill.after({ system, shop, receiver, log: (l) => (drillLog.push(l), say(l)) });
+
+    say('checking invariants ...');
+    const recheck = (checkouts: Checkout[]) => checkInvariants(system.db, shop, checkouts, { temporalAddress: system.temporalAddress, taskQueue: TASK_QUEUE, receiver });
+    const invariants = await recheck(burst.checkouts);
+    await opts.afterCheck?.({ db: system.db, checkouts: burst.checkouts, recheck });
+    const timing = await orderTimings(system, shop.merchant.storefrontId);
+
+    let ceilings: FlashSaleReport['ceilings'];
+    const accepted = burst.checkouts.filter((c) => c.status === 202 || c.status === 200).length;
+    if (opts.ceilings !== false && !opts.drill) {
+      say(`ceiling (a): ${accepted} no-op workflows on the same Temporal ...`);
+      const temporal = await temporalCeiling({ address: system.temporalAddress, workflows: accepted, ...workflowShape(), concurrency: opts.concurrency ?? 50, env: system.env });
+      say(`ceiling (b): ${accepted} acceptances + allocations straight on Postgres ...`);
+      const postgres = await postgresCeiling({ databaseUrl: system.databaseUrl, vault, shop, orders: accepted, concurrency: opts.concurrency ?? 50, poolMax: opts.poolMax ?? 10 });
+      ceilings = { temporal, postgres, ratioToTemporal: timing.deliveredPerSecond / temporal.perSecond, ratioToPostgres: timing.deliveredPerSecond / postgres.perSecond };
+    }
+
+    const acceptedLat = burst.checkouts.filter((c) => c.status === 202).map((c) => c.latencyMs);
+    const soldOutLat = burst.checkouts.filter((c) => c.status === 409).map((c) => c.latencyMs);
+    const { log: _log, afterCheck: _afterCheck, ...options } = opts;
+    return {
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      options,
+      checkouts: summarise(burst.checkouts),
+      acceptMs: percentiles(acceptedLat),
+      soldOutMs: percentiles(soldOutLat),
+      acceptToDeliveredMs: timing.acceptToDelivered,
+      burstSeconds: burst.durationMs / 1000,
+      deliveredOrders: timing.delivered,
+      failedOrders: timing.failed,
+      deliveredPerSecond: timing.deliveredPerSecond,
+      drainSeconds: drained.drained ? (drainedAt - burstEnd) / 1000 : null,
+      peakMemoryMiB: memory.peak(),
+      cpuSeconds: { ...memory.cpuUsed(), bench: Math.round(cpuOfBench / 1e5) / 10 },
+      drill: opts.drill ? { name: opts.drill, recoveredSeconds: recoveredAt === null ? null : (drainedAt - recoveredAt) / 1000, log: drillLog } : undefined,
+      invariants,
+      ceilings,
+    };
+  } finally {
+    memory.stop();
+    await shop.supplier?.sim.stop();
+    await system.stop();
+    await receiver.stop();
+  }
+}
+
+/** How many local activities and activities a stock order's workflow runs (see workflows/fulfil-order.ts). */
+export function workflowShape(): { localSteps: number; remoteSteps: number } {
+  // risk, allocate, plan, deliver, settle run as local activities; the webhook is an activity.
+  return { localSteps: 5, remoteSteps: 1 };
+}
+
+async function orderTimings(system: CardflowSystem, storefrontId: string) {
+  const { rows } = await system.db.raw(
+    `SELECT extract(epoch FROM (delivered_at - created_at)) * 1000 AS ms FROM orders WHERE storefront_id = ? AND delivered_at IS NOT NULL`,
+    [storefrontId],
+  );
+  const { rows: [span] } = await system.db.raw(
+    `SELECT count(*) FILTER (WHERE status = 'delivered') AS delivered, count(*) FILTER (WHERE status IN ('failed', 'cancelled')) AS failed,
+            extract(epoch FROM (max(delivered_at) - min(created_at))) AS seconds
+       FROM orders WHERE storefront_id = ?`,
+    [storefrontId],
+  );
+  const delivered = Number(span.delivered);
+  return {
+    acceptToDelivered: percentiles(rows.map((r: { ms: string }) => Number(r.ms))),
+    delivered,
+    failed: Number(span.failed),
+    deliveredPerSecond: span.seconds ? delivered / Number(span.seconds) : 0,
+  };
+}
+
+function summarise(checkouts: Checkout[]) {
+  const accepted = checkouts.filter((c) => c.status === 202 || c.status === 200).length;
+  const soldOut = checkouts.filter((c) => c.status === 409 && c.error === 'sold_out').length;
+  return { total: checkouts.length, accepted, soldOut, other: checkouts.length - accepted - soldOut, retried: checkouts.filter((c) => c.attempts > 1).length };
+}
+
+function percentiles(values: number[]): Percentiles {
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return { p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), p99: round(percentile(values, 99)), max: round(Math.max(...values)) };
+}

@@ -1,0 +1,206 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createDb, migrateToLatest, type Db } from '../../db';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
+import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
+
+// The whole Cardflow as `npm start` runs it, each part its own process, so the bench can weigh
+// each one and the drills can kill or restart any one: embedded Postgres (data on disk), the
+// Temporal dev server (SQLite file on disk), one api and one worker process.
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface SystemOptions {
+  /** Connections per api/worker process (DATABASE_POOL_MAX). */
+  poolMax?: number;
+  /** Extra environment for the api and worker (tuning knobs). */
+  env?: Record<string, string>;
+  /** Where Postgres and Temporal keep their files; default a fresh temporary directory. */
+  dataDir?: string;
+  log?: (line: string) => void;
+}
+
+export class CardflowSystem {
+  readonly dataDir: string;
+  readonly apiUrl: string;
+  readonly databaseUrl: string;
+  private pg?: EmbeddedDatabase;
+  private temporal?: DevServer;
+  private children = new Map<'api' | 'worker', ChildProcess>();
+  private readonly childEnv: Record<string, string>;
+  readonly db: Db;
+
+  private constructor(
+    readonly opts: SystemOptions,
+    dataDir: string,
+    private readonly ports: { pg: number; temporal: number; api: number },
+    readonly bundlePath: string,
+  ) {
+    this.dataDir = dataDir;
+    this.apiUrl = `http://127.0.0.1:${ports.api}`;
+    this.databaseUrl = `postgres://postgres:cardflow-local@127.0.0.1:${ports.pg}/cardflow`;
+    this.db = createDb(this.databaseUrl, 4);
+    this.childEnv = {
+      ...(process.env as Record<string, string>),
+      DATABASE_URL: this.databaseUrl,
+      TEMPORAL_ADDRESS: this.temporalAddress,
+      PORT: String(ports.api),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: this.apiUrl,
+      CARDFLOW_DATA_DIR: dataDir,
+      // Both processes must share one key set; in production it comes from the environment.
+      CARDFLOW_ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
+      CARDFLOW_FINGERPRINT_KEY: crypto.randomBytes(32).toString('base64'),
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      LOG_LEVEL: 'warn',
+      // A flash sale comes from many buyers; the per-key limit is not what is measured here.
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      DATABASE_POOL_MAX: String(opts.poolMax ?? 10),
+      TZ: 'UTC',
+      ...(opts.env ?? {}),
+    };
+  }
+
+  get temporalAddress(): string {
+    return `127.0.0.1:${this.ports.temporal}`;
+  }
+
+  get env(): Record<string, string> {
+    return this.childEnv;
+  }
+
+  static async start(opts: SystemOptions = {}): Promise<CardflowSystem> {
+    const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cardflow-bench-'));
+    fs.chmodSync(dataDir, 0o755); // the embedded Postgres may run as its own system user
+    const ports = { pg: await freePort(), temporal: await freePort(), api: await freePort() };
+    // The prebuilt workflow bundle, as production runs it: no webpack at worker start.
+    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), logger: quiet });
+    fs.writeFileSync(bundlePath, code);
+    const system = new CardflowSystem(opts, dataDir, ports, bundlePath);
+    await system.startPostgres();
+    await system.startTemporal();
+    await migrateToLatest(system.db);
+    await system.startWorker();
+    await system.startApi();
+    return system;
+  }
+
+  private say(line: string) {
+    this.opts.log?.(line);
+  }
+
+  async startPostgres() {
+    this.pg = await startEmbeddedPostgres({ dataDir: path.join(this.dataDir, 'postgres'), port: this.ports.pg, database: 'cardflow', persistent: true });
+  }
+
+  async stopPostgres() {
+    await this.pg?.stop();
+    this.pg = undefined;
+  }
+
+  async startTemporal() {
+    this.temporal = await startTemporalDevServer({ port: this.ports.temporal, dbFile: path.join(this.dataDir, 'temporal.sqlite') });
+  }
+
+  async stopTemporal() {
+    await this.temporal?.stop();
+    this.temporal = undefined;
+  }
+
+  async startWorker() {
+    await this.spawnPart('worker');
+  }
+
+  async startApi() {
+    await this.spawnPart('api');
+  }
+
+  /** kill -9: no shutdown, no draining; what a crashed machine does. */
+  kill(part: 'api' | 'worker') {
+    const child = this.children.get(part);
+    this.children.delete(part);
+    child?.kill('SIGKILL');
+    return new Promise<void>((resolve) => (!child || child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  }
+
+  /** The processes to weigh: each part's pid and, for Postgres, every backend under it. */
+  pids(): Record<'api' | 'worker' | 'postgres' | 'temporal', number | undefined> {
+    const postmaster = Number(fs.readFileSync(path.join(this.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+    return {
+      api: this.children.get('api')?.pid,
+      worker: this.children.get('worker')?.pid,
+      postgres: postmaster,
+      temporal: this.temporal?.process.pid,
+    };
+  }
+
+  private async spawnPart(part: 'api' | 'worker') {
+    // CARDFLOW_BENCH_PROFILE=worker (or api) writes a V8 CPU profile of that part into ./profiles.
+    const profile = process.env.CARDFLOW_BENCH_PROFILE === part ? ['--cpu-prof', '--cpu-prof-dir', path.resolve('profiles')] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, part, 'main.ts')], {
+      cwd: ROOT,
+      env: this.childEnv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.children.set(part, child);
+    child.once('exit', (code, signal) => {
+      if (this.children.get(part) === child) this.say(`${part} exited (${signal ?? `code ${code}`})`);
+    });
+    if (part === 'worker') {
+      await new Promise<void>((resolve, reject) => {
+        child.on('message', (m) => m === 'ready' && resolve());
+        child.once('exit', (code) => reject(new Error(`worker exited with code ${code} before it was ready`)));
+      });
+    } else {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`api exited with code ${child.exitCode} before it was ready`);
+        try {
+          if ((await fetch(`${this.apiUrl}/healthz`)).ok) break;
+        } catch {
+          // not listening yet
+        }
+        if (Date.now() > deadline) throw new Error('api did not become ready in 60 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async stop() {
+    await this.db.destroy().catch(() => undefined);
+    for (const part of ['api', 'worker'] as const) {
+      const child = this.children.get(part);
+      this.children.delete(part);
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    }
+    await this.stopTemporal();
+    await this.stopPostgres();
+    if (!this.opts.dataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const noop = () => undefined;
+const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
