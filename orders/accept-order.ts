@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { AppError, conflict, invalidInput } from '../lib/errors';
-import { reserveStock, reserveUpTo, soldOut } from '../stock/reservations';
+import { reserveLine, soldOut } from '../stock/reservations';
 import type { OrderRequest } from './validators';
 
 // An order is accepted here: one transaction reserves stock and writes the order (a unique key
@@ -35,7 +35,7 @@ export async function acceptOrder(
     return { orderId: previous.id, created: false };
   }
 
-  // SKU details as of now; only the stock counter needs the transaction's word (reserveStock).
+  // SKU details as of now; only the stock counter needs the transaction's word (reserveLine).
   const lines = await loadLines(db, storefront.merchantId, request);
   answerSoldOutAtOnce(lines);
   await checkAccounts?.(storefront.merchantId, request.items);
@@ -159,22 +159,15 @@ async function writeOrder(trx: Trx, storefront: StorefrontIdentity, request: Ord
   // Stock is reserved last, so the hot SKU row stays locked only for the reservation and the
   // commit, not for the whole order's inserts: in a flash sale every buyer queues on that row.
   // Lock SKU rows in a fixed order (by id) so multi-item orders never deadlock each other.
-  const reservations = [];
   for (const i of [...items].sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1))) {
-    const plan = plans.get(i.sku_id);
+    const plan = plans.get(i.sku_id)!;
     if (plan === 'none') continue;
     const sku = lines.find((l) => l.sku.id === i.sku_id)!.sku;
-    let taken = i.quantity;
-    if (plan === 'all') await reserveStock(trx, sku, i.quantity);
-    else {
-      taken = await reserveUpTo(trx, sku, i.quantity);
-      if (taken < i.quantity) {
-        await trx('order_units').where({ order_item_id: i.id }).andWhere('seq', '>', taken).update({ source: 'supplier' });
-      }
+    const taken = await reserveLine(trx, sku, { orderId, orderItemId: i.id, quantity: i.quantity }, plan);
+    if (taken < i.quantity) {
+      await trx('order_units').where({ order_item_id: i.id }).andWhere('seq', '>', taken).update({ source: 'supplier' });
     }
-    if (taken > 0) reservations.push({ id: crypto.randomUUID(), order_id: orderId, order_item_id: i.id, sku_id: i.sku_id, quantity: taken, status: 'held' });
   }
-  if (reservations.length > 0) await trx('reservations').insert(reservations);
   return orderId;
 }
 

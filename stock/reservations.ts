@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { conflict } from '../lib/errors';
 
@@ -25,14 +26,36 @@ export function soldOut(sku: { code: string }, requested: number, available: num
   return conflict('sold_out', `SKU ${sku.code} is sold out`, { sku: sku.code, requested, available });
 }
 
-/** Reserves as many of `quantity` as stock allows (supplier fallback buys the rest). */
-export async function reserveUpTo(trx: Knex.Transaction, sku: { id: string }, quantity: number): Promise<number> {
+/**
+ * Takes stock for one order line and records its reservation, in one statement, so the hot SKU
+ * row stays locked only until the commit right after it: in a flash sale every buyer queues on
+ * that row. 'all': every unit or sold out. 'up_to': as many as there are (supplier fallback
+ * buys the rest). Returns the units taken.
+ */
+export async function reserveLine(
+  trx: Knex.Transaction,
+  sku: { id: string; code: string },
+  line: { orderId: string; orderItemId: string; quantity: number },
+  mode: 'all' | 'up_to',
+): Promise<number> {
+  const take =
+    mode === 'all'
+      ? `UPDATE skus SET stock_available = stock_available - :quantity
+          WHERE id = :skuId AND stock_available >= :quantity RETURNING :quantity::int AS take`
+      : `UPDATE skus s SET stock_available = s.stock_available - t.take
+           FROM (SELECT id, LEAST(stock_available, :quantity) AS take FROM skus WHERE id = :skuId FOR UPDATE) t
+          WHERE s.id = t.id RETURNING t.take`;
   const { rows } = await trx.raw(
-    `UPDATE skus s SET stock_available = s.stock_available - t.take
-       FROM (SELECT id, LEAST(stock_available, ?) AS take FROM skus WHERE id = ? FOR UPDATE) t
-      WHERE s.id = t.id RETURNING t.take`,
-    [quantity, sku.id],
+    `WITH taken AS (${take}),
+          held AS (INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status)
+                   SELECT :id, :orderId, :orderItemId, :skuId, take, 'held' FROM taken WHERE take > 0)
+     SELECT take FROM taken`,
+    { id: crypto.randomUUID(), orderId: line.orderId, orderItemId: line.orderItemId, skuId: sku.id, quantity: line.quantity },
   );
+  if (rows.length === 0) {
+    const row = await trx('skus').where({ id: sku.id }).first('stock_available');
+    throw soldOut(sku, line.quantity, row?.stock_available ?? 0);
+  }
   return Number(rows[0].take);
 }
 
