@@ -11,11 +11,12 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'api');
   const services = await connectServices(config, log);
+  const fulfilment = new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log);
   const app = createApp({
     db: services.db,
     vault: services.vault,
     suppliers: services.suppliers,
-    fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log),
+    fulfilment,
     temporalReachable: async () => void (await services.connection.workflowService.getSystemInfo({})),
     log,
     limits: { maxBodyBytes: config.MAX_BODY_BYTES, maxImportBytes: config.MAX_IMPORT_BYTES, ratePerMinute: config.RATE_LIMIT_PER_MINUTE },
@@ -30,6 +31,8 @@ async function main() {
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections(); // keep-alive sockets would otherwise hold close() open
     await closed;
+    // Accepted orders whose workflow start is still queued; any left over, the reconciler starts.
+    await fulfilment.drainStarts(10_000);
     await services.close();
   }, log);
 }

@@ -23,7 +23,8 @@ export async function acceptOrder(
   db: Db,
   storefront: StorefrontIdentity,
   request: OrderRequest,
-  startFulfilment: (orderId: string) => Promise<void>,
+  /** Starts (or queues the start of) the order's workflow; never throws. */
+  startFulfilment: (orderId: string) => void | Promise<void>,
   /** Asks a supplier whether top-up accounts exist (suppliers/account-check.ts). */
   checkAccounts?: (merchantId: string, items: OrderRequest['items']) => Promise<void>,
 ): Promise<AcceptResult> {
@@ -213,7 +214,7 @@ async function findPrevious(db: Db, storefront: StorefrontIdentity, externalRef:
   return row as { id: string; status: string };
 }
 
-async function startFulfilmentIfPending(order: { id: string; status: string }, start: (id: string) => Promise<void>) {
+async function startFulfilmentIfPending(order: { id: string; status: string }, start: (id: string) => void | Promise<void>) {
   // A resubmission is a good moment to make sure a workflow exists (starting is idempotent).
   if (order.status === 'accepted') await start(order.id);
 }

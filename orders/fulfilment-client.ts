@@ -7,10 +7,16 @@ import { cancelOrderUpdate, decideRiskReviewUpdate, fulfilmentStateQuery, manual
 // starting twice is harmless: a running workflow is reused, a finished one is left alone.
 
 const START_DEADLINE_MS = 3000;
+// Background starts in flight at once, and queued at most (beyond that the reconciler starts them).
+const START_CONCURRENCY = 16;
+const MAX_QUEUED_STARTS = 100_000;
 const CANCEL_DEADLINE_MS = 15_000;
 const STATE_DEADLINE_MS = 3000;
 
 export class FulfilmentClient {
+  private readonly queuedStarts: string[] = [];
+  private startsInFlight = 0;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
@@ -37,6 +43,53 @@ export class FulfilmentClient {
   }
 
   /**
+   * Starts the order's workflow in the background and returns at once. An accepted order is
+   * already durable in Postgres; its storefront's answer should not wait for Temporal, which in
+   * a flash sale is busy fulfilling the orders before it. If this process dies with starts
+   * still queued, the worker's reconciler starts those orders' workflows.
+   */
+  startSoon(orderId: string): void {
+    if (this.queuedStarts.length >= MAX_QUEUED_STARTS) {
+      this.log.warn({ orderId }, 'too many workflow starts queued; the reconciler will start this one');
+      return;
+    }
+    this.queuedStarts.push(orderId);
+    this.sendQueuedStarts();
+  }
+
+  private sendQueuedStarts() {
+    while (this.startsInFlight < START_CONCURRENCY && this.queuedStarts.length > 0) {
+      const orderId = this.queuedStarts.shift()!;
+      this.startsInFlight++;
+      void this.start(orderId).finally(() => {
+        this.startsInFlight--;
+        this.sendQueuedStarts();
+      });
+    }
+  }
+
+  /**
+   * Which of these orders have no workflow at all (one visibility query per hundred). In a flash
+   * sale thousands of orders wait, rightly still 'accepted', for a busy worker: starting each
+   * again would only load Temporal further. Throws if Temporal cannot be asked.
+   */
+  async withoutWorkflow(orderIds: string[]): Promise<string[]> {
+    const found = new Set<string>();
+    for (let i = 0; i < orderIds.length; i += 100) {
+      // Order ids are UUIDs from our own database: safe to quote into the query.
+      const ids = orderIds.slice(i, i + 100).map((id) => `'${id}'`);
+      for await (const wf of this.client.workflow.list({ query: `WorkflowId IN (${ids.join(', ')})` })) found.add(wf.workflowId);
+    }
+    return orderIds.filter((id) => !found.has(id));
+  }
+
+  /** At shutdown: waits, at most `ms`, for queued starts to be sent. */
+  async drainStarts(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while ((this.queuedStarts.length > 0 || this.startsInFlight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  /**
    * A new run for an order whose last run has finished (a retry from the console). Throws when
    * Temporal does not answer, so the caller's transaction can undo the retry. A run still open
    * for a failed order is a leftover and is replaced.
@@ -59,15 +112,23 @@ export class FulfilmentClient {
   }
 
   async cancel(orderId: string, reason: string): Promise<FulfilmentState> {
+    const ask = () =>
+      this.client.withDeadline(Date.now() + CANCEL_DEADLINE_MS, () => this.client.workflow.getHandle(orderId).executeUpdate(cancelOrderUpdate, { args: [{ reason }] }));
     try {
-      return await this.client.withDeadline(Date.now() + CANCEL_DEADLINE_MS, () =>
-        this.client.workflow.getHandle(orderId).executeUpdate(cancelOrderUpdate, { args: [{ reason }] }),
-      );
+      try {
+        return await ask();
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        // Accepted a moment ago and its workflow not started yet (startSoon): start it, then ask.
+        // A finished workflow is never started again (REJECT_DUPLICATE), so this cannot revive one.
+        await this.start(orderId);
+        return await ask();
+      }
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         throw conflict('not_cancellable', (err.cause as Error | undefined)?.message ?? 'the order can no longer be cancelled');
       }
-      if (err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError') {
+      if (isNotFound(err)) {
         throw conflict('not_cancellable', 'the order has finished and can no longer be cancelled');
       }
       // The request may still reach the workflow later: look before asking again.
@@ -125,4 +186,8 @@ export class FulfilmentClient {
       return undefined;
     }
   }
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError';
 }

@@ -222,7 +222,17 @@ export async function startTestSystem(
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    finished: (orderId) => client.workflow.getHandle(orderId).result(),
+    async finished(orderId) {
+      // The API starts a workflow just after answering: give it a moment to exist.
+      for (let tries = 0; ; tries++) {
+        try {
+          return await client.workflow.getHandle(orderId).result();
+        } catch (err) {
+          if ((err as Error).name !== 'WorkflowNotFoundError' || tries > 50) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    },
     async stop() {
       await stopWorker();
       await new Promise((r) => server.close(r));

@@ -4,7 +4,8 @@ import type { FulfilmentClient } from '../orders/fulfilment-client';
 
 // An order is accepted in Postgres first and its workflow started right after. If that start
 // failed (Temporal down, api crashed in between), the order would wait forever; this loop finds
-// accepted orders left without progress and starts their workflows (starting is idempotent).
+// accepted orders left without progress and starts the workflows of those that have none
+// (starting is idempotent, but thousands of needless starts would slow a busy Temporal).
 export function startReconciler(opts: {
   db: Db;
   fulfilment: FulfilmentClient;
@@ -27,8 +28,9 @@ export function startReconciler(opts: {
         .orderBy('created_at')
         .limit(500)
         .pluck('id');
-      for (const id of orders) await fulfilment.start(id);
-      if (orders.length) log.info({ orders: orders.length }, 'reconciler: (re)started fulfilment of waiting orders');
+      const missing = orders.length === 0 ? [] : await fulfilment.withoutWorkflow(orders).catch(() => orders);
+      for (const id of missing) await fulfilment.start(id);
+      if (missing.length) log.info({ orders: missing.length }, 'reconciler: started fulfilment of orders that had no workflow');
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'reconciler sweep failed; will try again');
     } finally {
