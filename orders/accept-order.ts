@@ -43,7 +43,7 @@ export async function acceptOrder(
 
   let orderId: string;
   try {
-    orderId = await db.transaction((trx) => writeOrder(trx, storefront, request, requestHash, lines));
+    orderId = await writeOrder(db, storefront, request, requestHash, lines);
   } catch (err) {
     // Two submissions of one externalRef raced; the loser answers like a resubmission.
     if (isUniqueViolation(err, 'orders_storefront_id_external_ref_unique')) {
@@ -101,12 +101,51 @@ function answerSoldOutAtOnce(lines: Line[]) {
   }
 }
 
-async function writeOrder(trx: Trx, storefront: StorefrontIdentity, request: OrderRequest, requestHash: string, lines: Line[]): Promise<string> {
+async function writeOrder(db: Db, storefront: StorefrontIdentity, request: OrderRequest, requestHash: string, lines: Line[]): Promise<string> {
   // How each line is served: all from stock, from stock as far as it goes (supplier fallback),
   // or not from stock at all (bought, topped up, or fulfilled by a person).
-  const plans = new Map<string, Awaited<ReturnType<typeof stockPlan>>>();
-  for (const { item, sku } of lines) plans.set(sku.id, await stockPlan(trx, sku, item.quantity));
+  const plans = new Map<string, StockPlan>();
+  for (const { item, sku } of lines) plans.set(sku.id, await stockPlan(db, sku, item.quantity));
+  const rows = orderRows(storefront, request, requestHash, lines, plans);
+  const fromStock = rows.items.filter((i) => plans.get(i.sku_id) !== 'none');
 
+  // The usual order, and every order of a flash sale: at most one line from stock, which stock
+  // covers. One statement reserves the stock and writes the order, or, sold out, writes
+  // nothing. The hot SKU row is locked inside Postgres for that statement and its commit only,
+  // never across a round trip to this process, so buyers do not queue behind each other's
+  // network and event-loop delays.
+  const line = fromStock[0];
+  const sku = line && lines.find((l) => l.sku.id === line.sku_id)!.sku;
+  if (fromStock.length === 0 || (fromStock.length === 1 && (plans.get(sku.id) === 'all' || sku.stock_available >= line.quantity))) {
+    const reservation = line && { id: crypto.randomUUID(), order_id: rows.order.id, order_item_id: line.id, sku_id: line.sku_id, quantity: line.quantity, status: 'held' };
+    if (await insertOrder(db, rows, reservation)) return rows.order.id;
+    if (plans.get(sku.id) === 'all') {
+      const now = await db('skus').where({ id: sku.id }).first('stock_available');
+      throw soldOut(sku, line.quantity, now?.stock_available ?? 0);
+    }
+    // A fallback line that found less stock than it hoped: take what is left below.
+  }
+
+  // Anything else (several lines from stock, or part stock, part supplier) in a transaction.
+  // Stock is reserved last, so SKU rows stay locked only for the reservations and the commit.
+  return db.transaction(async (trx) => {
+    await insertOrder(trx, rows);
+    // Lock SKU rows in a fixed order (by id) so multi-item orders never deadlock each other.
+    for (const i of [...fromStock].sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1))) {
+      const lineSku = lines.find((l) => l.sku.id === i.sku_id)!.sku;
+      const taken = await reserveLine(trx, lineSku, { orderId: rows.order.id, orderItemId: i.id, quantity: i.quantity }, plans.get(i.sku_id) as 'all' | 'up_to');
+      if (taken < i.quantity) {
+        await trx('order_units').where({ order_item_id: i.id }).andWhere('seq', '>', taken).update({ source: 'supplier' });
+      }
+    }
+    return rows.order.id;
+  });
+}
+
+type OrderRows = ReturnType<typeof orderRows>;
+
+/** The order's rows, as they will be written. Units a line may take from stock start as stock units. */
+function orderRows(storefront: StorefrontIdentity, request: OrderRequest, requestHash: string, lines: Line[], plans: Map<string, StockPlan>) {
   const orderId = crypto.randomUUID();
   const total = lines.reduce((sum, { item, sku }) => sum + item.quantity * Number(sku.price), 0);
   const order = {
@@ -123,14 +162,12 @@ async function writeOrder(trx: Trx, storefront: StorefrontIdentity, request: Ord
   const items = lines.map(({ item, sku }) => ({
     id: crypto.randomUUID(),
     order_id: orderId,
-    sku_id: sku.id,
+    sku_id: sku.id as string,
     quantity: item.quantity,
     unit_price: sku.price,
     account: item.account ?? null,
   }));
   const modeOf = new Map(lines.map(({ sku }) => [sku.id as string, sku.fulfilment_mode as string]));
-  // Units a line may take from stock are written as stock units; a fallback line that finds
-  // less stock than it hoped turns the rest into supplier units below.
   const units = items.flatMap((i) =>
     Array.from({ length: i.quantity }, (_, seq) => ({
       id: crypto.randomUUID(),
@@ -143,33 +180,48 @@ async function writeOrder(trx: Trx, storefront: StorefrontIdentity, request: Ord
     })),
   );
   const accepted = { items: lines.map(({ item }) => ({ sku: item.sku, quantity: item.quantity })), totalAmount: total };
-  // The order, its items, its units and its first timeline entry in one statement: one round
-  // trip instead of four (foreign keys are checked at the end of the statement).
-  await trx.raw(
-    `WITH o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
-                SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
-                  FROM json_populate_record(null::orders, ?::json)),
-          i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account)
-                SELECT id, order_id, sku_id, quantity, unit_price, account FROM json_populate_recordset(null::order_items, ?::json)),
-          u AS (INSERT INTO order_units (id, order_id, order_item_id, sku_id, seq, status, source)
-                SELECT id, order_id, order_item_id, sku_id, seq, status, source FROM json_populate_recordset(null::order_units, ?::json))
-     INSERT INTO order_events (order_id, type, detail) VALUES (?, 'accepted', ?::jsonb)`,
-    [JSON.stringify(order), JSON.stringify(items), JSON.stringify(units), orderId, JSON.stringify(accepted)],
-  );
+  return { order, items, units, accepted };
+}
 
-  // Stock is reserved last, so the hot SKU row stays locked only for the reservation and the
-  // commit, not for the whole order's inserts: in a flash sale every buyer queues on that row.
-  // Lock SKU rows in a fixed order (by id) so multi-item orders never deadlock each other.
-  for (const i of [...items].sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1))) {
-    const plan = plans.get(i.sku_id)!;
-    if (plan === 'none') continue;
-    const sku = lines.find((l) => l.sku.id === i.sku_id)!.sku;
-    const taken = await reserveLine(trx, sku, { orderId, orderItemId: i.id, quantity: i.quantity }, plan);
-    if (taken < i.quantity) {
-      await trx('order_units').where({ order_item_id: i.id }).andWhere('seq', '>', taken).update({ source: 'supplier' });
-    }
-  }
-  return orderId;
+/**
+ * The order, its items, its units, its first timeline entry and (given one) its reservation in
+ * one statement; foreign keys are checked at its end. With a reservation, the stock is taken in
+ * the same statement and nothing is written unless it could be. Returns whether it was written.
+ */
+async function insertOrder(db: Db | Trx, rows: OrderRows, reservation?: { id: string; order_id: string; order_item_id: string; sku_id: string; quantity: number; status: string }): Promise<boolean> {
+  const taken = reservation
+    ? `UPDATE skus SET stock_available = stock_available - :quantity WHERE id = :skuId AND stock_available >= :quantity RETURNING id`
+    : `SELECT 1 AS id`;
+  const { rows: result } = await db.raw(
+    `WITH taken AS (${taken}),
+          r AS (INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status)
+                SELECT id, order_id, order_item_id, sku_id, quantity, status FROM json_populate_recordset(null::reservations, :reservationRows::json)
+                 WHERE EXISTS (SELECT 1 FROM taken)),
+          o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
+                SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
+                  FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM taken)),
+          i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account)
+                SELECT id, order_id, sku_id, quantity, unit_price, account FROM json_populate_recordset(null::order_items, :itemRows::json)
+                 WHERE EXISTS (SELECT 1 FROM taken)),
+          u AS (INSERT INTO order_units (id, order_id, order_item_id, sku_id, seq, status, source)
+                SELECT id, order_id, order_item_id, sku_id, seq, status, source FROM json_populate_recordset(null::order_units, :unitRows::json)
+                 WHERE EXISTS (SELECT 1 FROM taken)),
+          e AS (INSERT INTO order_events (order_id, type, detail)
+                SELECT :orderId::uuid, 'accepted', :accepted::jsonb WHERE EXISTS (SELECT 1 FROM taken))
+     SELECT count(*)::int AS written FROM taken`,
+    {
+      quantity: reservation?.quantity ?? 0,
+      skuId: reservation?.sku_id ?? null,
+      // Named unlike the tables (null::orders): knex would take :orders for a binding.
+      reservationRows: JSON.stringify(reservation ? [reservation] : []),
+      orderRow: JSON.stringify(rows.order),
+      itemRows: JSON.stringify(rows.items),
+      unitRows: JSON.stringify(rows.units),
+      orderId: rows.order.id,
+      accepted: JSON.stringify(rows.accepted),
+    },
+  );
+  return result[0].written > 0;
 }
 
 const ACCOUNT_MODES = new Set(['topup', 'manual']);
@@ -188,10 +240,12 @@ function checkAccount(sku: { code: string; fulfilment_mode: string }, account: s
  * ('all'); with supplier fallback it takes what stock there is and buys the rest ('up_to').
  * Other modes hold no stock ('none'): their units are bought, topped up or fulfilled by a person.
  */
-async function stockPlan(trx: Trx, sku: any, quantity: number): Promise<'all' | 'up_to' | 'none'> {
+type StockPlan = 'all' | 'up_to' | 'none';
+
+async function stockPlan(db: Db, sku: any, quantity: number): Promise<StockPlan> {
   if (sku.fulfilment_mode === 'stock' && !sku.supplier_fallback) return 'all';
   if (sku.fulfilment_mode === 'manual') return 'none';
-  const routes = await trx('sku_supplier_routes as r')
+  const routes = await db('sku_supplier_routes as r')
     .join('suppliers as p', 'p.id', 'r.supplier_id')
     .where({ 'r.sku_id': sku.id, 'r.active': true, 'p.active': true })
     .first('r.id');

@@ -115,7 +115,7 @@ describe('tenant walls', () => {
     const own = await sys.api('POST', '/v1/orders', { key: sibling.apiKey, body: { externalRef: 'mine-1', items: [{ sku: 'SHARED-NAME', quantity: 1 }] } });
     expect(own.status).toBe(202);
     expect(own.body.id).not.toBe(placed.body.id);
-    await sys.client.workflow.getHandle(own.body.id).result();
+    await sys.finished(own.body.id);
   });
 
   test("when merchant B's storefront orders merchant A's SKU code, then it is unknown and A's stock is untouched", async () => {

@@ -204,7 +204,7 @@ describe('secrets', () => {
     await sys.addSku('SECRET', { codes: 3 });
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'secret-1', items: [{ sku: 'SECRET', quantity: 2 }] } });
     const handle = sys.client.workflow.getHandle(placed.body.id);
-    await handle.result();
+    await sys.finished(placed.body.id);
     const order = (await sys.api('GET', `/v1/orders/${placed.body.id}`)).body;
     const secrets = order.items[0].units.flatMap((u: any) => [u.code.number, u.code.pin]);
     expect(secrets).toHaveLength(4);

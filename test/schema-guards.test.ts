@@ -12,7 +12,7 @@ describe('database guards behind the invariants', () => {
     await sys.addSku('GUARD', { codes: 3 });
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'guard-1', items: [{ sku: 'GUARD', quantity: 1 }] } });
     orderId = placed.body.id;
-    await sys.client.workflow.getHandle(orderId).result();
+    await sys.finished(orderId);
   });
   afterAll(() => sys.stop());
 

@@ -1,4 +1,7 @@
+import crypto from 'node:crypto';
 import os from 'node:os';
+import { createSku, createStorefront } from '../../db/seed';
+import { importCodes } from '../../stock/import-codes';
 import { postgresCeiling, temporalCeiling, type Ceiling } from './ceilings';
 import { DRILLS, type Drill, type DrillName } from './drills';
 import { checkInvariants, waitUntilDrained, type InvariantResult } from './invariants';
@@ -27,6 +30,8 @@ export interface FlashSaleOptions {
   poolMax?: number;
   env?: Record<string, string>;
   drainTimeoutMs?: number;
+  /** Orders of another SKU, from another storefront, run to completion before the sale (default 300). */
+  warmUpOrders?: number;
   /** For tests: runs after the invariant check, with a way to check again (to plant a fault). */
   afterCheck?: (ctx: { db: CardflowSystem['db']; checkouts: Checkout[]; recheck(checkouts: Checkout[]): Promise<InvariantResult[]> }) => Promise<void>;
   log?: (line: string) => void;
@@ -74,6 +79,18 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     codes: opts.codes,
     supplier: withSupplier ? { latencyMs: opts.supplierLatencyMs ?? [50, 200], async: opts.drill === 'supplier-faults' } : undefined,
   });
+  // A shop's servers have been up for a while when a drop starts: warm them (V8's JIT, pools,
+  // caches) with ordinary orders from another storefront, which the sale's numbers leave out.
+  const warmUp = opts.warmUpOrders ?? 300;
+  if (warmUp > 0) {
+    say(`warming up with ${warmUp} orders ...`);
+    const other = await createStorefront(system.db, vault, { merchantId: shop.merchant.merchantId, name: 'warm-up storefront' });
+    await createSku(system.db, { merchantId: shop.merchant.merchantId, code: 'WARM-UP', name: 'Warm-up card', faceValue: 1000, price: 950, cost: 900, currency: 'USD' });
+    const content = Array.from({ length: warmUp }, (_, i) => `WARM-${crypto.randomBytes(8).toString('hex')}-${i}`).join('\n');
+    await importCodes(system.db, vault, { merchantId: shop.merchant.merchantId, sku: 'WARM-UP', content, format: 'txt', source: 'warm-up', importedBy: 'bench' });
+    await runBurst({ apiUrl: system.apiUrl, apiKey: other.apiKey, sku: 'WARM-UP', orders: warmUp, concurrency: 10, refPrefix: 'warm' });
+    await waitUntilDrained(system.db, other.storefrontId, { temporalAddress: system.temporalAddress, taskQueue: TASK_QUEUE, timeoutMs: 5 * 60_000 });
+  }
   const memory = new MemoryWatch(() => system.pids()).start(500);
   const benchCpu = process.cpuUsage();
   try {

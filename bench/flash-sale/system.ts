@@ -106,6 +106,7 @@ export class CardflowSystem {
 
   async startTemporal() {
     this.temporal = await startTemporalDevServer({ port: this.ports.temporal, dbFile: path.join(this.dataDir, 'temporal.sqlite') });
+    if (process.env.NICE) os.setPriority(this.temporal.process.pid!, Number(process.env.NICE));
   }
 
   async stopTemporal() {
@@ -149,6 +150,7 @@ export class CardflowSystem {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.children.set(part, child);
+    if (part === 'worker' && process.env.NICE) os.setPriority(child.pid!, Number(process.env.NICE));
     child.once('exit', (code, signal) => {
       if (this.children.get(part) === child) this.say(`${part} exited (${signal ?? `code ${code}`})`);
     });
