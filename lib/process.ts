@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Logger } from './logger';
 
 /** Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
@@ -29,4 +30,14 @@ export function exitWithParent(): void {
   setInterval(() => {
     if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
   }, 1000).unref();
+}
+
+/** Lowers a child process's CPU priority by `nice` (0: leave it). Never fails the caller. */
+export function lowerPriority(pid: number | undefined, nice: number): void {
+  if (!pid || nice === 0) return;
+  try {
+    os.setPriority(pid, nice);
+  } catch {
+    // not permitted here: run at equal priority
+  }
 }

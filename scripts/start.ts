@@ -9,6 +9,7 @@ import { DEMO_PARTNER_ID, demoPartners } from '../supplier-sim/demo-catalogue';
 import { startSupplierSim } from '../supplier-sim/server';
 import { CodeVault, loadVaultKeys } from '../lib/code-vault';
 import { ConfigError, loadConfig } from '../lib/config';
+import { lowerPriority } from '../lib/process';
 import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
 
 // `npm start`: the whole system on one machine. An embedded Postgres (unless DATABASE_URL),
@@ -93,6 +94,7 @@ async function main() {
         namespace: config.TEMPORAL_NAMESPACE,
       });
       stops.push(() => temporal.stop());
+      lowerPriority(temporal.process.pid, config.FULFILMENT_NICE);
       temporalAddress = temporal.address;
       temporalUi = temporal.uiUrl;
     }
@@ -146,6 +148,7 @@ async function main() {
         detached: true, // its own process group: Ctrl-C reaches it through us, in order
       });
       child.on('message', (m) => m === 'ready' && workerReady());
+      if (name === 'worker') lowerPriority(child.pid, config.FULFILMENT_NICE);
       children.push(child);
       child.once('exit', (code, signal) => {
         if (!shuttingDown) {

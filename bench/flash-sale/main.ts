@@ -5,8 +5,9 @@ import { DRILL_NAMES, type DrillName } from './drills';
 import { formatReport } from './report';
 import { runFlashSale } from './run';
 
-// npm run bench:flash-sale -- [--orders 10000] [--codes 2000] [--concurrency 50 | --rate 500]
+// npm run bench:flash-sale -- [--orders 10000] [--codes 2000] [--rate 200 | --concurrency 50]
 //   [--supplier] [--latency 50-200] [--pool 10] [--no-ceilings] [--drill worker-kill] [--json out.json]
+//   [--soak-minutes 30 --rate 20]: a steady stream with a code for every order, to see memory stay flat
 // Everything it needs it starts itself (embedded Postgres, Temporal dev server, api, worker),
 // in a temporary directory it removes afterwards. Exit code 1 if an invariant failed.
 
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'no-ceilings': { type: 'boolean', default: false },
     drill: { type: 'string' },
     json: { type: 'string' },
+    'soak-minutes': { type: 'string' },
   },
 });
 
@@ -31,15 +33,18 @@ async function main() {
   const drill = values.drill as DrillName | undefined;
   if (drill && !DRILL_NAMES.includes(drill)) throw new Error(`--drill must be one of ${DRILL_NAMES.join(', ')}`);
   const [min, max] = values.latency.split('-').map(Number);
+  const soak = values['soak-minutes'] ? Number(values['soak-minutes']) : undefined;
+  const rate = values.rate ? Number(values.rate) : values.concurrency ? undefined : soak ? 20 : 200;
+  const orders = soak ? Math.round(soak * 60 * rate!) : Number(values.orders);
   const report = await runFlashSale({
-    orders: Number(values.orders),
-    codes: Number(values.codes),
-    concurrency: values.concurrency ? Number(values.concurrency) : values.rate ? undefined : 50,
-    ratePerSecond: values.rate ? Number(values.rate) : undefined,
+    orders,
+    codes: soak ? orders : Number(values.codes),
+    concurrency: values.concurrency ? Number(values.concurrency) : undefined,
+    ratePerSecond: rate,
     supplier: values.supplier,
     supplierLatencyMs: [min, max ?? min],
     poolMax: Number(values.pool),
-    ceilings: !values['no-ceilings'],
+    ceilings: !values['no-ceilings'] && !soak,
     drill,
     log: (line) => console.error(`[bench] ${line}`),
   });

@@ -24,10 +24,13 @@ export function formatReport(r: FlashSaleReport): string {
   if (r.ceilings) {
     const c = r.ceilings;
     lines.push(
-      `| ceiling (a) Temporal, no-op order workflows/s | ${c.temporal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporal * 100).toFixed(0)}% |`,
+      `| ceiling (a) Temporal, no-op workflows/s, Cardflow's shape (5 local activities + 1 activity) | ${c.temporal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporal * 100).toFixed(0)}% |`,
+      `| ceiling (a') Temporal, no-op workflows/s, 6 activities | ${c.temporalAllActivities.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporalAllActivities * 100).toFixed(0)}% |`,
       `| ceiling (b) Postgres, accept + allocate orders/s | ${c.postgres.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToPostgres * 100).toFixed(0)}% |`,
     );
   }
+  lines.push('', 'memory MiB (api / worker / Postgres / Temporal) over the run:');
+  for (const t of r.memoryTrendMiB) lines.push(`  ${String(t.atSeconds).padStart(5)} s  ${t.mib.api} / ${t.mib.worker} / ${t.mib.postgres} / ${t.mib.temporal}`);
   if (r.drill) lines.push(`| drill ${r.drill.name}: last order finished after recovery | ${r.drill.recoveredSeconds === null ? '—' : `${r.drill.recoveredSeconds.toFixed(1)} s`} |`);
   lines.push('', 'invariants:');
   for (const i of r.invariants) lines.push(`  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`);

@@ -50,11 +50,22 @@ export interface FlashSaleReport {
   deliveredPerSecond: number;
   drainSeconds: number | null;
   peakMemoryMiB: Record<Part, number>;
+  /** Memory of each part at ten even points from the start of the sale until it drained (a soak shows whether it grows). */
+  memoryTrendMiB: { atSeconds: number; mib: Partial<Record<Part, number>> }[];
   /** CPU seconds each part used from the start of the burst until the sale drained. */
   cpuSeconds: Record<Part, number> & { bench: number };
   drill?: { name: DrillName; recoveredSeconds: number | null; log: string[] };
   invariants: InvariantResult[];
-  ceilings?: { temporal: Ceiling; postgres: Ceiling; ratioToTemporal: number; ratioToPostgres: number };
+  ceilings?: {
+    /** No-op workflows of Cardflow's shape: five local activities and one activity. */
+    temporal: Ceiling;
+    /** No-op workflows with all six steps as activities: what the same pipeline costs Temporal without local activities. */
+    temporalAllActivities: Ceiling;
+    postgres: Ceiling;
+    ratioToTemporal: number;
+    ratioToTemporalAllActivities: number;
+    ratioToPostgres: number;
+  };
 }
 
 export interface Percentiles {
@@ -136,9 +147,18 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     if (opts.ceilings !== false && !opts.drill) {
       say(`ceiling (a): ${accepted} no-op workflows on the same Temporal ...`);
       const temporal = await temporalCeiling({ address: system.temporalAddress, workflows: accepted, ...workflowShape(), concurrency: opts.concurrency ?? 50, env: system.env });
+      say(`ceiling (a'): the same with every step an activity ...`);
+      const temporalAllActivities = await temporalCeiling({ address: system.temporalAddress, workflows: accepted, localSteps: 0, remoteSteps: 6, concurrency: opts.concurrency ?? 50, env: system.env });
       say(`ceiling (b): ${accepted} acceptances + allocations straight on Postgres ...`);
       const postgres = await postgresCeiling({ databaseUrl: system.databaseUrl, vault, shop, orders: accepted, concurrency: opts.concurrency ?? 50, poolMax: opts.poolMax ?? 10 });
-      ceilings = { temporal, postgres, ratioToTemporal: timing.deliveredPerSecond / temporal.perSecond, ratioToPostgres: timing.deliveredPerSecond / postgres.perSecond };
+      ceilings = {
+        temporal,
+        temporalAllActivities,
+        postgres,
+        ratioToTemporal: timing.deliveredPerSecond / temporal.perSecond,
+        ratioToTemporalAllActivities: timing.deliveredPerSecond / temporalAllActivities.perSecond,
+        ratioToPostgres: timing.deliveredPerSecond / postgres.perSecond,
+      };
     }
 
     const acceptedLat = burst.checkouts.filter((c) => c.status === 202).map((c) => c.latencyMs);
@@ -157,6 +177,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
       deliveredPerSecond: timing.deliveredPerSecond,
       drainSeconds: drained.drained ? (drainedAt - burstEnd) / 1000 : null,
       peakMemoryMiB: memory.peak(),
+      memoryTrendMiB: Array.from({ length: 10 }, (_, i) => memory.samples[Math.round(((i + 1) / 10) * (memory.samples.length - 1))]).map((m) => ({ atSeconds: Math.round(m.atMs / 1000), mib: m.mib })),
       cpuSeconds: { ...memory.cpuUsed(), bench: Math.round(cpuOfBench / 1e5) / 10 },
       drill: opts.drill ? { name: opts.drill, recoveredSeconds: recoveredAt === null ? null : (drainedAt - recoveredAt) / 1000, log: drillLog } : undefined,
       invariants,

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createDb, migrateToLatest, type Db } from '../../db';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
+import { loadConfig } from '../../lib/config';
+import { lowerPriority } from '../../lib/process';
 import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
 
 // The whole Cardflow as `npm start` runs it, each part its own process, so the bench can weigh
@@ -70,6 +72,11 @@ export class CardflowSystem {
     return `127.0.0.1:${this.ports.temporal}`;
   }
 
+  /** As `npm start` does: fulfilment yields the CPU to the api (FULFILMENT_NICE). */
+  get fulfilmentNice(): number {
+    return loadConfig(this.childEnv).FULFILMENT_NICE;
+  }
+
   get env(): Record<string, string> {
     return this.childEnv;
   }
@@ -106,7 +113,7 @@ export class CardflowSystem {
 
   async startTemporal() {
     this.temporal = await startTemporalDevServer({ port: this.ports.temporal, dbFile: path.join(this.dataDir, 'temporal.sqlite') });
-    if (process.env.NICE) os.setPriority(this.temporal.process.pid!, Number(process.env.NICE));
+    lowerPriority(this.temporal.process.pid, this.fulfilmentNice);
   }
 
   async stopTemporal() {
@@ -150,7 +157,7 @@ export class CardflowSystem {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.children.set(part, child);
-    if (part === 'worker' && process.env.NICE) os.setPriority(child.pid!, Number(process.env.NICE));
+    if (part === 'worker') lowerPriority(child.pid, this.fulfilmentNice);
     child.once('exit', (code, signal) => {
       if (this.children.get(part) === child) this.say(`${part} exited (${signal ?? `code ${code}`})`);
     });
