@@ -55,6 +55,7 @@ export const DRILLS = {
     async strike({ system, log }) {
       log(`${stamp()} stopping Postgres`);
       await system.stopPostgres();
+      log(`${stamp()} Postgres stopped`);
       await sleep(2000);
       await system.startPostgres();
       log(`${stamp()} Postgres back`);

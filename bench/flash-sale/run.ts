@@ -119,7 +119,11 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
       ratePerSecond: opts.ratePerSecond,
       refPrefix: 'sale',
       onAnswer: (answered) => {
-        if (drill && answered === strikeAt) drillDone = drill.strike({ system, shop, receiver, log: (l) => (drillLog.push(l), say(l)) });
+        if (drill && answered === strikeAt) {
+          drillDone = drill.strike({ system, shop, receiver, log: (l) => (drillLog.push(l), say(l)) });
+          // A drill that cannot bring its part back must say so now, not after the burst gives up.
+          drillDone.catch((err) => say(`DRILL FAILED: ${(err as Error).stack ?? err}`));
+        }
       },
     });
     const burstEnd = Date.now();

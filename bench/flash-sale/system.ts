@@ -103,7 +103,14 @@ export class CardflowSystem {
   }
 
   async startPostgres() {
-    this.pg = await startEmbeddedPostgres({ dataDir: path.join(this.dataDir, 'postgres'), port: this.ports.pg, database: 'cardflow', persistent: true });
+    const logFile = path.join(this.dataDir, 'postgres.log');
+    this.pg = await startEmbeddedPostgres({
+      dataDir: path.join(this.dataDir, 'postgres'),
+      port: this.ports.pg,
+      database: 'cardflow',
+      persistent: true,
+      onLog: (line) => fs.appendFileSync(logFile, line + '\n'),
+    });
   }
 
   async stopPostgres() {
@@ -139,7 +146,12 @@ export class CardflowSystem {
 
   /** The processes to weigh: each part's pid and, for Postgres, every backend under it. */
   pids(): Record<'api' | 'worker' | 'postgres' | 'temporal', number | undefined> {
-    const postmaster = Number(fs.readFileSync(path.join(this.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+    let postmaster: number | undefined;
+    try {
+      postmaster = Number(fs.readFileSync(path.join(this.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+    } catch {
+      // stopped (a drill): nothing to weigh
+    }
     return {
       api: this.children.get('api')?.pid,
       worker: this.children.get('worker')?.pid,
