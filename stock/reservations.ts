@@ -38,12 +38,15 @@ export async function reserveLine(
   line: { orderId: string; orderItemId: string; quantity: number },
   mode: 'all' | 'up_to',
 ): Promise<number> {
+  // FOR NO KEY UPDATE, like the UPDATE itself: the order's rows, inserted just before in this
+  // transaction, hold KEY SHARE on the SKU row (their foreign keys), and FOR UPDATE would wait
+  // for every other buyer's KEY SHARE while they wait for ours: a deadlock.
   const take =
     mode === 'all'
       ? `UPDATE skus SET stock_available = stock_available - :quantity
           WHERE id = :skuId AND stock_available >= :quantity RETURNING :quantity::int AS take`
       : `UPDATE skus s SET stock_available = s.stock_available - t.take
-           FROM (SELECT id, LEAST(stock_available, :quantity) AS take FROM skus WHERE id = :skuId FOR UPDATE) t
+           FROM (SELECT id, LEAST(stock_available, :quantity) AS take FROM skus WHERE id = :skuId FOR NO KEY UPDATE) t
           WHERE s.id = t.id RETURNING t.take`;
   const { rows } = await trx.raw(
     `WITH taken AS (${take}),

@@ -127,6 +127,20 @@ describe('stock with supplier fallback', () => {
     expect(settlement.cost).toBe(800 + 2 * 450); // the imported code at its batch cost, two bought at 450
   });
 
+  test('when many buyers of a fallback SKU arrive at once as its stock runs out, then every one is accepted, none twice from stock, and no two deadlock', async () => {
+    await sys.addSku('HYBRID-RUSH', { codes: 5, supplierFallback: true, currency: 'USD', price: 600 });
+    await route(sys, 'HYBRID-RUSH', [{ supplier: gamer, product: 'CARD-5', maxUnitCost: 500 }]);
+    // Two units each: some orders find stock for both, some for one (a stock and a supplier
+    // unit, reserved in a transaction), some for none.
+    const answers = await Promise.all(Array.from({ length: 30 }, () => place([{ sku: 'HYBRID-RUSH', quantity: 2 }])));
+    expect(answers.map((a) => a.status)).toEqual(Array(30).fill(202));
+    const sources = await sys.db('order_units as u').join('skus as s', 's.id', 'u.sku_id').where('s.code', 'HYBRID-RUSH').pluck('u.source');
+    expect(sources.filter((x) => x === 'stock')).toHaveLength(5);
+    expect(sources.filter((x) => x === 'supplier')).toHaveLength(55);
+    expect(await sys.db('skus').where({ code: 'HYBRID-RUSH' }).first('stock_available')).toEqual({ stock_available: 0 });
+    await Promise.all(answers.map((a) => sys.waitForOrder(a.body.id, ['delivered'], 60_000)));
+  }, 90_000);
+
   test('when a plain stock SKU is sold out, then it is still refused at once (no fallback without the flag)', async () => {
     await sys.addSku('ONLY-STOCK', { codes: 0, currency: 'USD' });
     await route(sys, 'ONLY-STOCK', [{ supplier: gamer, product: 'CARD-5', maxUnitCost: 500 }]);
