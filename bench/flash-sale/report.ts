@@ -3,7 +3,8 @@ import type { FlashSaleReport } from './run';
 // The report as a table for people; the same report as JSON for machines (--json).
 
 export function formatReport(r: FlashSaleReport): string {
-  const ms = (p: { p50: number; p95: number; p99: number; max: number }) => `${p.p50} / ${p.p95} / ${p.p99} / ${p.max}`;
+  const n = (v: number) => (Number.isFinite(v) ? String(v) : '—'); // no answers of that kind
+  const ms = (p: { p50: number; p95: number; p99: number; max: number }) => `${n(p.p50)} / ${n(p.p95)} / ${n(p.p99)} / ${n(p.max)}`;
   const lines = [
     `machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}`,
     `sale: ${r.options.orders} checkouts, ${r.options.codes} codes${r.options.supplier || r.ceilings === undefined ? '' : ''}, ${r.options.ratePerSecond ? `${r.options.ratePerSecond}/s` : `concurrency ${r.options.concurrency ?? 50}`}${r.drill ? `, drill ${r.drill.name}` : ''}`,
