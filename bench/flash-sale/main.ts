@@ -5,7 +5,7 @@ import { DRILL_NAMES, type DrillName } from './drills';
 import { formatReport } from './report';
 import { runFlashSale } from './run';
 
-// npm run bench:flash-sale -- [--orders 10000] [--codes 2000] [--rate 200 | --concurrency 50]
+// npm run bench:flash-sale -- [--orders 10000] [--codes 2000] [--rate 100 | --concurrency 50]
 //   [--supplier] [--latency 50-200] [--pool 10] [--no-ceilings] [--drill worker-kill] [--json out.json]
 //   [--soak-minutes 30 --rate 20]: a steady stream with a code for every order, to see memory stay flat
 // Everything it needs it starts itself (embedded Postgres, Temporal dev server, api, worker),
@@ -34,7 +34,7 @@ async function main() {
   if (drill && !DRILL_NAMES.includes(drill)) throw new Error(`--drill must be one of ${DRILL_NAMES.join(', ')}`);
   const [min, max] = values.latency.split('-').map(Number);
   const soak = values['soak-minutes'] ? Number(values['soak-minutes']) : undefined;
-  const rate = values.rate ? Number(values.rate) : values.concurrency ? undefined : soak ? 20 : 200;
+  const rate = values.rate ? Number(values.rate) : values.concurrency ? undefined : soak ? 20 : 100;
   const orders = soak ? Math.round(soak * 60 * rate!) : Number(values.orders);
   const report = await runFlashSale({
     orders,
