@@ -1,25 +1,15 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { startTemporalDevServer } from '../lib/temporal-dev-server';
+import { freePort } from '../lib/free-port';
 
 // Once per test run: a real Postgres (embedded, unless DATABASE_URL names one), a real Temporal
 // dev server (unless TEMPORAL_ADDRESS names one) and the workflow bundle. Each test file then
 // makes its own database and task queue (test/harness.ts), so files run in parallel.
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export default async function globalSetup() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cardflow-test-'));

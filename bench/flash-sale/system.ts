@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -10,6 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-
 import { loadConfig } from '../../lib/config';
 import { lowerPriority } from '../../lib/process';
 import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
+import { freePort } from '../../lib/free-port';
 
 // The whole Cardflow as `npm start` runs it, each part its own process, so the bench can weigh
 // each one and the drills can kill or restart any one: embedded Postgres (data on disk), the
@@ -212,16 +212,6 @@ export class CardflowSystem {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const noop = () => undefined;
 const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

@@ -1,0 +1,13 @@
+import net from 'node:net';
+
+/** A port nothing listens on right now (the OS picks it), for servers started by tests and benches. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
