@@ -207,6 +207,8 @@ describe('the console in a browser', () => {
     await page.getByRole('row').filter({ hasText: 'COFFEE-GRANDE' }).getByText('¥32.90').waitFor();
     expect(await sys.db('skus').where({ code: 'COFFEE-GRANDE' }).first('face_value', 'price', 'cost', 'currency', 'low_stock_threshold')).toEqual({ face_value: 3600, price: 3290, cost: 10, currency: 'CNY', low_stock_threshold: 10 });
     await page.getByRole('row').filter({ hasText: 'COFFEE-GRANDE' }).click();
+    // The edit form first: on the list, 'Price' also labels the column's sort button.
+    await page.getByRole('button', { name: 'Save' }).waitFor();
     await page.getByLabel('Price').fill('abc');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Must be a number').waitFor();
