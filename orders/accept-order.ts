@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { AppError, conflict, invalidInput } from '../lib/errors';
-import { reserveLine, soldOut } from '../stock/reservations';
+import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
 import type { OrderRequest } from './validators';
 
 // An order is accepted here: one transaction reserves stock and writes the order (a unique key
@@ -189,9 +189,7 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
  * the same statement and nothing is written unless it could be. Returns whether it was written.
  */
 async function insertOrder(db: Db | Trx, rows: OrderRows, reservation?: { id: string; order_id: string; order_item_id: string; sku_id: string; quantity: number; status: string }): Promise<boolean> {
-  const taken = reservation
-    ? `UPDATE skus SET stock_available = stock_available - :quantity WHERE id = :skuId AND stock_available >= :quantity RETURNING id`
-    : `SELECT 1 AS id`;
+  const taken = reservation ? takeStockSql('all') : `SELECT 1 AS take`;
   const { rows: result } = await db.raw(
     `WITH taken AS (${taken}),
           r AS (INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status)

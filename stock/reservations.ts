@@ -27,6 +27,23 @@ export function soldOut(sku: { code: string }, requested: number, available: num
 }
 
 /**
+ * The statement that takes `:quantity` units of SKU `:skuId`'s stock and returns `take`, the
+ * units taken (no row: none could be). For a data-modifying WITH, so a caller can reserve and
+ * write in the same statement. 'all': every unit or none; 'up_to': as many as there are.
+ */
+export function takeStockSql(mode: 'all' | 'up_to'): string {
+  // FOR NO KEY UPDATE, like the UPDATE itself: the order's rows, inserted just before in the
+  // same transaction, hold KEY SHARE on the SKU row (their foreign keys), and FOR UPDATE would
+  // wait for every other buyer's KEY SHARE while they wait for ours: a deadlock.
+  return mode === 'all'
+    ? `UPDATE skus SET stock_available = stock_available - :quantity
+        WHERE id = :skuId AND stock_available >= :quantity RETURNING :quantity::int AS take`
+    : `UPDATE skus s SET stock_available = s.stock_available - t.take
+         FROM (SELECT id, LEAST(stock_available, :quantity) AS take FROM skus WHERE id = :skuId FOR NO KEY UPDATE) t
+        WHERE s.id = t.id RETURNING t.take`;
+}
+
+/**
  * Takes stock for one order line and records its reservation, in one statement, so the hot SKU
  * row stays locked only until the commit right after it: in a flash sale every buyer queues on
  * that row. 'all': every unit or sold out. 'up_to': as many as there are (supplier fallback
@@ -38,18 +55,8 @@ export async function reserveLine(
   line: { orderId: string; orderItemId: string; quantity: number },
   mode: 'all' | 'up_to',
 ): Promise<number> {
-  // FOR NO KEY UPDATE, like the UPDATE itself: the order's rows, inserted just before in this
-  // transaction, hold KEY SHARE on the SKU row (their foreign keys), and FOR UPDATE would wait
-  // for every other buyer's KEY SHARE while they wait for ours: a deadlock.
-  const take =
-    mode === 'all'
-      ? `UPDATE skus SET stock_available = stock_available - :quantity
-          WHERE id = :skuId AND stock_available >= :quantity RETURNING :quantity::int AS take`
-      : `UPDATE skus s SET stock_available = s.stock_available - t.take
-           FROM (SELECT id, LEAST(stock_available, :quantity) AS take FROM skus WHERE id = :skuId FOR NO KEY UPDATE) t
-          WHERE s.id = t.id RETURNING t.take`;
   const { rows } = await trx.raw(
-    `WITH taken AS (${take}),
+    `WITH taken AS (${takeStockSql(mode)}),
           held AS (INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status)
                    SELECT :id, :orderId, :orderItemId, :skuId, take, 'held' FROM taken WHERE take > 0)
      SELECT take FROM taken`,
