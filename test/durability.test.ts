@@ -141,6 +141,16 @@ describe('durability', () => {
     await sys.stopWorker();
   });
 
+  test('when the reconciler asks which waiting orders have no workflow, then an order with one is left alone and one without is named', async () => {
+    await sys.startWorker();
+    await sys.addSku('HAS-RUN', { codes: 1 });
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'has-run-1', items: [{ sku: 'HAS-RUN', quantity: 1 }] } });
+    await sys.finished(placed.body.id);
+    const never = crypto.randomUUID();
+    expect(await sys.fulfilment.withoutWorkflow([placed.body.id, never])).toEqual([never]);
+    await sys.stopWorker();
+  });
+
   test('when Temporal is down as an order arrives, then it is still accepted at once, and the reconciler starts its workflow later', async () => {
     await sys.addSku('ORPHAN', { codes: 2 });
     // An api whose Temporal is unreachable (nothing listens on port 1).
