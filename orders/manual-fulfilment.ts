@@ -3,7 +3,7 @@ import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
 import { conflict, invalidInput, notFound } from '../lib/errors';
-import { closeOrderIn } from '../activities/close-order';
+import { closeOrderIn } from './close-order';
 import { storeBoughtCode } from '../suppliers/purchase-results';
 import { appendEvent } from './events';
 

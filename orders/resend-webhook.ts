@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { notifyStorefront, WebhookRejected } from '../activities/notify-storefront';
+import { notifyStorefront, WebhookRejected } from './notify-storefront';
 import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
 import { conflict, notFound } from '../lib/errors';

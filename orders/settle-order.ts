@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { appendEvent } from '../orders/events';
+import { appendEvent } from './events';
 
 // Settlement records what the order earned and what its units cost. One settlement per order
 // (UNIQUE), so a retry records nothing twice.

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
-import { appendEvent } from '../orders/events';
+import { appendEvent } from './events';
 import { releaseReservations } from '../stock/reservations';
 
 export class OrderNotCancellable extends Error {

@@ -1,8 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
-import { appendEvent } from '../orders/events';
-import { loadOrderView } from '../orders/order-view';
+import { appendEvent } from './events';
+import { loadOrderView } from './order-view';
 import { openWebhookSecret } from '../storefronts/webhook-secret';
 
 // Tells the storefront its order was delivered: a Standard Webhooks POST (webhook-id,
