@@ -4,7 +4,7 @@ import type { CodeVault } from '../lib/code-vault';
 import { allocateCodes, OrderNotAllocatable, StockShortfall } from '../stock/allocate-codes';
 import { cancelOrder, failOrder, OrderNotCancellable } from '../orders/close-order';
 import { deliverOrder } from '../orders/deliver-order';
-import { notifyStorefront, recordWebhookGaveUp } from '../orders/notify-storefront';
+import { notifyRefund, notifyStorefront, recordWebhookGaveUp } from '../orders/notify-storefront';
 import { createRiskActivities } from './risk';
 import { settleOrder } from '../orders/settle-order';
 import { planFulfilment } from './plan-fulfilment';
@@ -62,6 +62,7 @@ export function createActivities({ db, vault, registry, rateLimits, callbackBase
     cancelOrder: (orderId: string, reason: string) => asBusinessFailure(() => cancelOrder(db, orderId, reason)),
     failOrder: (orderId: string, reason: string) => asBusinessFailure(() => failOrder(db, orderId, reason)),
     notifyStorefront: (orderId: string, eventType: 'order.delivered') => notifyStorefront(db, vault, orderId, eventType),
+    notifyRefund: (refundId: string) => notifyRefund(db, vault, refundId),
     recordWebhookGaveUp: (orderId: string, eventType: string) => recordWebhookGaveUp(db, orderId, eventType),
   };
 }

@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
-import { appendEvent } from './events';
 import { releaseReservations } from '../stock/reservations';
+import { appendEvent } from './events';
+import { mayClose } from './lifecycle';
+import { giveBackGoods } from './unit-goods';
 
 export class OrderNotCancellable extends Error {
   constructor(status: string) {
@@ -10,50 +12,38 @@ export class OrderNotCancellable extends Error {
   }
 }
 
-// Ending an order early: in the same transaction that changes its status, undelivered
-// reservations go back to stock, and so do codes already allocated or bought for it, so stock
-// is never lost or counted twice and nothing we paid for disappears. Top-ups already made
-// cannot be taken back; they are listed on the timeline for a person to settle with the buyer.
+// Ending an order early, in the same transaction that changes its status. Reservations not yet
+// turned into codes always go back to stock. Then:
+//   - cancelled: the goods go back too (orders/unit-goods.ts), so stock is never lost or counted
+//     twice and nothing we paid for disappears;
+//   - failed: the goods it already holds stay with it, so a retry fetches only what is missing
+//     and nothing paid for is bought again (a refund gives them back).
+// Top-ups already made cannot be taken back; they are listed for a person to settle with the buyer.
 async function closeOrder(db: Db, orderId: string, status: 'cancelled' | 'failed', reason: string) {
   return db.transaction((trx) => closeOrderIn(trx, orderId, status, reason));
 }
 
 export async function closeOrderIn(trx: Knex.Transaction, orderId: string, status: 'cancelled' | 'failed', reason: string) {
-  {
-    const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
-    if (order.status === status) return { status, released: 0 };
-    if (!['accepted', 'held', 'processing'].includes(order.status)) throw new OrderNotCancellable(order.status);
+  const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
+  if (order.status === status) return { status, released: 0 };
+  if (!mayClose(order.status)) throw new OrderNotCancellable(order.status);
 
-    const released = await releaseReservations(trx, orderId);
-    const returned = await returnAllocatedCodes(trx, orderId);
-    const toppedUp = await trx('order_units').where({ order_id: orderId, status: 'allocated' }).whereNotNull('receipt').pluck('id');
-    await trx('manual_tasks').where({ order_id: orderId }).whereIn('status', ['open', 'escalated']).update({ status: 'cancelled', updated_at: trx.fn.now() });
-    await trx('orders').where({ id: orderId }).update({ status, reason, updated_at: trx.fn.now() });
-    await appendEvent(trx, orderId, status, {
-      reason,
-      releasedUnits: released,
-      ...(returned ? { codesReturnedToStock: returned } : {}),
-      ...(toppedUp.length ? { toppedUpUnits: toppedUp.length, note: 'these units were topped up before the order closed; settle them with the buyer' } : {}),
-    });
-    return { status, released };
-  }
-}
-
-async function returnAllocatedCodes(trx: Knex.Transaction, orderId: string): Promise<number> {
-  const codes = await trx('codes as c')
-    .join('order_units as u', 'u.id', 'c.unit_id')
-    .where({ 'u.order_id': orderId, 'u.status': 'allocated' })
-    .forUpdate()
-    .select('c.id', 'c.sku_id', 'u.id as unit_id');
-  if (codes.length === 0) return 0;
-  await trx('codes').whereIn('id', codes.map((c) => c.id)).update({ status: 'available', unit_id: null, allocated_at: null });
-  await trx('order_units').whereIn('id', codes.map((c) => c.unit_id)).update({ status: 'released' });
-  const perSku = new Map<string, number>();
-  for (const c of codes) perSku.set(c.sku_id, (perSku.get(c.sku_id) ?? 0) + 1);
-  for (const [skuId, n] of [...perSku].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await trx('skus').where({ id: skuId }).increment('stock_available', n);
-  }
-  return codes.length;
+  const released = await releaseReservations(trx, orderId);
+  const goods = status === 'cancelled' ? await giveBackGoods(trx, orderId, { bought: 'restock', voidReason: reason }) : [];
+  const restocked = goods.filter((g) => g.goods === 'restocked').map((g) => g.unitId);
+  if (restocked.length) await trx('order_units').whereIn('id', restocked).update({ status: 'released' });
+  const toppedUp = goods.filter((g) => g.goods === 'kept').length;
+  const held = status === 'failed' ? await trx('order_units').where({ order_id: orderId, status: 'allocated' }).count<{ n: number }[]>('* as n') : [{ n: 0 }];
+  await trx('manual_tasks').where({ order_id: orderId }).whereIn('status', ['open', 'escalated']).update({ status: 'cancelled', updated_at: trx.fn.now() });
+  await trx('orders').where({ id: orderId }).update({ status, reason, updated_at: trx.fn.now() });
+  await appendEvent(trx, orderId, status, {
+    reason,
+    releasedUnits: released,
+    ...(restocked.length ? { codesReturnedToStock: restocked.length } : {}),
+    ...(Number(held[0].n) ? { unitsKept: Number(held[0].n) } : {}),
+    ...(toppedUp ? { toppedUpUnits: toppedUp, note: 'these units were topped up before the order closed; settle them with the buyer' } : {}),
+  });
+  return { status, released };
 }
 
 export const cancelOrder = (db: Db, orderId: string, reason: string) => closeOrder(db, orderId, 'cancelled', reason);

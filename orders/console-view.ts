@@ -1,4 +1,6 @@
 import type { Db } from '../db';
+import { allowedActions, type OrderAction } from './lifecycle';
+import { loadOrderFacts } from './order-facts';
 
 // The order as the console shows it to a merchant's staff: everything a storefront sees except
 // the codes themselves (each unit shows its code's mask; revealing one is a separate, audited
@@ -42,10 +44,11 @@ export interface ConsoleOrder {
   manualTask: null | { status: string; escalateAt: string; cancelAt: string; doneBy: string | null };
   timeline: ({ id: number; type: string; at: string } & Record<string, unknown>)[];
   settlement: { revenue: number; cost: number; grossProfit: number; at: string } | null;
-  refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
+  /** All its refunds together (an order may be refunded unit by unit); reason, by and at of the last. */
+  refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number; refunds: number } | null;
   webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
   /** What the order's state allows now; the server checks again when asked. */
-  actions: { fulfil: boolean; retry: boolean; resend: boolean; cancel: boolean; refund: boolean; approve: boolean; reject: boolean };
+  actions: Record<OrderAction, boolean>;
 }
 
 export async function loadConsoleOrder(db: Db, merchantId: string, orderId: string): Promise<ConsoleOrder | undefined> {
@@ -68,7 +71,7 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       .select('u.id', 'u.order_item_id', 'u.seq', 'u.status', 'u.source', 'u.receipt', 'c.id as code_id', 'c.mask', 'c.status as code_status', 'c.expires_at'),
     db('order_events').where({ order_id: order.id }).orderBy('id').select('id', 'type', 'detail', 'created_at'),
     db('settlements').where({ order_id: order.id }).first(),
-    db('refunds').where({ order_id: order.id }).first(),
+    db('refunds').where({ order_id: order.id }).orderBy('created_at').select(),
     db('webhook_attempts').where({ order_id: order.id }).orderBy('id', 'desc').limit(20).select('id', 'created_at', 'outcome', 'http_status', 'error', 'duration_ms'),
   ]);
 
@@ -77,7 +80,9 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     order.risk?.decision === 'review'
       ? await db('risk_reviews as r').leftJoin('users as u', 'u.id', 'r.decided_by').where('r.order_id', order.id).first('r.status', 'r.deadline_at', 'r.decided_at', 'r.note', 'u.email')
       : undefined;
-  const holdsCodes = units.some((u) => u.status === 'allocated' || u.status === 'delivered');
+  const facts = await loadOrderFacts(db, order);
+  const lastRefund = refund.at(-1);
+  const sum = (key: string) => refund.reduce((n: number, r: any) => n + Number(r[key]), 0);
   return {
     id: order.id,
     externalRef: order.external_ref,
@@ -114,18 +119,10 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       : null,
     timeline: events.map((e) => ({ ...e.detail, id: e.id, type: e.type, at: e.created_at.toISOString() })),
     settlement: settlement ? { revenue: settlement.revenue, cost: settlement.cost, grossProfit: settlement.gross_profit, at: settlement.created_at.toISOString() } : null,
-    refund: refund
-      ? { amount: refund.amount, reason: refund.reason, by: refund.refunded_by, at: refund.created_at.toISOString(), codesVoided: refund.codes_voided, unitsReleased: refund.units_released, revenueReversed: refund.revenue_reversed }
+    refund: lastRefund
+      ? { amount: sum('amount'), reason: lastRefund.reason, by: lastRefund.refunded_by, at: lastRefund.created_at.toISOString(), codesVoided: sum('codes_voided'), unitsReleased: sum('units_released'), revenueReversed: sum('revenue_reversed'), refunds: refund.length }
       : null,
     webhookAttempts: attempts.map((a) => ({ id: a.id, at: a.created_at.toISOString(), outcome: a.outcome, httpStatus: a.http_status, error: a.error, durationMs: a.duration_ms })),
-    actions: {
-      fulfil: order.status === 'processing' && (manualTask?.status === 'open' || manualTask?.status === 'escalated'),
-      retry: order.status === 'failed',
-      resend: order.status === 'delivered' && !!order.webhook_url,
-      cancel: (order.status === 'accepted' || order.status === 'processing') && !holdsCodes,
-      refund: order.status === 'failed' || (order.status === 'delivered' && !!settlement),
-      approve: order.status === 'held' && review?.status === 'open',
-      reject: order.status === 'held' && review?.status === 'open',
-    },
+    actions: allowedActions(facts),
   };
 }

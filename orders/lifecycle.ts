@@ -23,8 +23,8 @@ export interface OrderFacts {
   settled: boolean;
   /** Units not refunded yet. */
   unrefundedUnits: number;
-  /** Its risk review is open (held orders only). */
-  reviewOpen: boolean;
+  /** Its risk review: none (the check did not hold it), open, or closed (decided or expired). */
+  review: 'none' | 'open' | 'closed';
   /** A person is asked to fulfil it by hand (its manual task is open or escalated). */
   manualTaskOpen: boolean;
 }
@@ -70,7 +70,8 @@ export function refusal(action: OrderAction, f: OrderFacts): Refusal | undefined
       return f.hasWebhookEndpoint ? undefined : { code: 'no_webhook_endpoint', message: "The order's storefront has no webhook URL" };
     case 'approve':
     case 'reject':
-      return s === 'held' && f.reviewOpen ? undefined : { code: 'not_held', message: `The order is ${s} and does not wait for a review decision` };
+      if (f.review === 'closed') return { code: 'review_closed', message: 'This review is already decided' };
+      return s === 'held' && f.review === 'open' ? undefined : { code: 'not_held', message: 'The risk check did not hold this order for review' };
     case 'fulfil':
       // An order that needs attention may be finished by hand whatever stopped it.
       return (s === 'processing' && f.manualTaskOpen) || s === 'needs_attention'

@@ -14,10 +14,9 @@ import { appendEvent } from './events';
 
 export type ManualTaskStatus = 'open' | 'escalated' | 'done' | 'cancelled';
 
-/** Opens the order's task once; answers with how long until each deadline (from the stored row). */
-export async function openManualTask(db: Db, orderId: string): Promise<{ status: ManualTaskStatus; escalateInMs: number; cancelInMs: number } | undefined> {
-  // The strictest policy among the order's manual SKUs.
-  const policy = await db('order_units as u')
+/** The strictest deadlines among the order's manual SKUs (escalate null: it has none). */
+async function manualPolicy(db: Knex, orderId: string): Promise<{ escalate: number | null; cancel: number; merchant_id: string }> {
+  return db('order_units as u')
     .join('skus as s', 's.id', 'u.sku_id')
     .where({ 'u.order_id': orderId, 'u.source': 'manual' })
     .first(
@@ -25,6 +24,26 @@ export async function openManualTask(db: Db, orderId: string): Promise<{ status:
       db.raw('min(s.manual_cancel_after_seconds) as cancel'),
       db.raw('min(s.merchant_id::text) as merchant_id'),
     );
+}
+
+/** A retried order asks a person again: its task reopens, with fresh deadlines. */
+export async function reopenManualTask(trx: Knex.Transaction, orderId: string): Promise<void> {
+  const policy = await manualPolicy(trx, orderId);
+  if (policy.escalate == null) return;
+  await trx('manual_tasks')
+    .where({ order_id: orderId })
+    .update({
+      status: 'open',
+      done_by: null,
+      escalate_at: trx.raw('now() + make_interval(secs => ?)', [policy.escalate]),
+      cancel_at: trx.raw('now() + make_interval(secs => ?)', [Math.max(policy.cancel, policy.escalate)]),
+      updated_at: trx.fn.now(),
+    });
+}
+
+/** Opens the order's task once; answers with how long until each deadline (from the stored row). */
+export async function openManualTask(db: Db, orderId: string): Promise<{ status: ManualTaskStatus; escalateInMs: number; cancelInMs: number } | undefined> {
+  const policy = await manualPolicy(db, orderId);
   if (policy.escalate == null) return undefined;
   const opened = await db.raw(
     `INSERT INTO manual_tasks (id, merchant_id, order_id, status, escalate_at, cancel_at)

@@ -10,7 +10,7 @@ export async function loadOrderFacts(db: Knex | Knex.Transaction, order: { id: s
     `SELECT (SELECT webhook_url IS NOT NULL FROM storefronts WHERE id = ?) AS has_webhook,
             EXISTS (SELECT 1 FROM settlements WHERE order_id = ?) AS settled,
             (SELECT count(*)::int FROM order_units WHERE order_id = ? AND status <> 'refunded') AS unrefunded,
-            EXISTS (SELECT 1 FROM risk_reviews WHERE order_id = ? AND status = 'open') AS review_open,
+            (SELECT status FROM risk_reviews WHERE order_id = ?) AS review,
             EXISTS (SELECT 1 FROM manual_tasks WHERE order_id = ? AND status IN ('open', 'escalated')) AS manual_open`,
     [order.storefront_id, order.id, order.id, order.id, order.id],
   );
@@ -20,7 +20,7 @@ export async function loadOrderFacts(db: Knex | Knex.Transaction, order: { id: s
     hasWebhookEndpoint: !!r.has_webhook,
     settled: r.settled,
     unrefundedUnits: r.unrefunded,
-    reviewOpen: r.review_open,
+    review: r.review === null ? 'none' : r.review === 'open' ? 'open' : 'closed',
     manualTaskOpen: r.manual_open,
   };
 }

@@ -147,7 +147,7 @@ describe('durability', () => {
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'has-run-1', items: [{ sku: 'HAS-RUN', quantity: 1 }] } });
     await sys.finished(placed.body.id);
     const never = crypto.randomUUID();
-    expect(await sys.fulfilment.withoutWorkflow([placed.body.id, never])).toEqual([never]);
+    expect(await sys.fulfilment.withoutRunningWorkflow([placed.body.id, never])).toEqual([never]);
     await sys.stopWorker();
   });
 

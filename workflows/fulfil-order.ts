@@ -3,6 +3,8 @@ import type { UnitPurchase } from '../suppliers/purchase-unit';
 import type { Activities } from '../activities';
 import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type FulfilmentState } from './messages';
 import { awaitRiskReview, reviewRejectionReason } from './risk-review';
+import { WEBHOOK_RETRY, WEBHOOK_TIMEOUT } from './webhook-retry';
+import { mayCancel } from '../orders/lifecycle';
 
 // One paid order, start to finish: risk check → allocate codes → deliver → settle → tell the
 // storefront. The workflow only decides; every read and write happens in an activity, and only
@@ -23,12 +25,9 @@ const remoteDb = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry
 // until the supplier answers (the purchase is paid for, or may be).
 const supplierChecks = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: dbRetry });
 
-const webhooks = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  // A receiver that is down must not hold up or fail the order: the codes are already
-  // delivered and retrievable. Keep trying for about five hours, then record that we gave up.
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 40 },
-});
+// A receiver that is down must not hold up or fail the order: the codes are already
+// delivered and retrievable (workflows/webhook-retry.ts).
+const webhooks = proxyActivities<Activities>({ startToCloseTimeout: WEBHOOK_TIMEOUT, retry: WEBHOOK_RETRY });
 
 // Buying one unit: retried with backoff while the supplier's answer is unknown or every route
 // is paused (circuits open, rate limits), for about ten minutes; then the order gives up on
@@ -47,8 +46,6 @@ const MAX_POLL_MS = 5 * 60_000;
 const SLOW_PURCHASE_MS = 30 * 60_000;
 // Staff can finish a manual order any time; this is only the backstop if the signal was lost.
 const MANUAL_RECHECK_MS = 5 * 60_000;
-
-const CANCELLABLE: FulfilmentState['step'][] = ['risk_check', 'risk_review'];
 
 export async function fulfilOrder(input: { orderId: string }): Promise<FulfilmentState> {
   const { orderId } = input;
@@ -71,7 +68,8 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
     },
     {
       validator: (_request) => {
-        if (!CANCELLABLE.includes(state.step)) {
+        // Who may cancel is decided in orders/lifecycle.ts: before fulfilment starts.
+        if (!mayCancel(state.status) || state.step === 'cancelling' || state.step === 'done') {
           throw new Error(`order is ${state.status} (${state.step}) and can no longer be cancelled`);
         }
       },

@@ -9,6 +9,11 @@ export async function up(knex: Knex): Promise<void> {
   await replaceCheck(knex, 'orders', 'orders_status_check', 'status', (s) => [...new Set([...s, 'needs_attention'])]);
   await replaceCheck(knex, 'order_units', 'order_units_status_check', 'status', (s) => [...new Set([...s, 'refunded'])]);
 
+  // When a person last retried the order: its purchases start afresh from then, and the
+  // reconciler restarts a retried order whose new run never started.
+  await knex.schema.alterTable('orders', (t) => t.timestamp('retried_at', { useTz: true }));
+  await knex.raw(`CREATE INDEX orders_retried_processing_idx ON orders (retried_at) WHERE status = 'processing' AND retried_at IS NOT NULL`);
+
   // Partial refunds: an order may be refunded unit by unit, so several refunds per order.
   await knex.raw('ALTER TABLE refunds DROP CONSTRAINT refunds_order_id_unique');
   await knex.raw('CREATE INDEX refunds_order_idx ON refunds (order_id)');
@@ -46,6 +51,8 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('goods_losses');
   await knex.schema.dropTableIfExists('refund_units');
   await knex.raw('DROP INDEX IF EXISTS refunds_order_idx');
+  await knex.raw('DROP INDEX IF EXISTS orders_retried_processing_idx');
+  await knex.schema.alterTable('orders', (t) => t.dropColumn('retried_at'));
   await knex.raw('ALTER TABLE refunds ADD CONSTRAINT refunds_order_id_unique UNIQUE (order_id)');
   await replaceCheck(knex, 'order_units', 'order_units_status_check', 'status', (s) => s.filter((x) => x !== 'refunded'));
   await replaceCheck(knex, 'orders', 'orders_status_check', 'status', (s) => s.filter((x) => x !== 'needs_attention'));
