@@ -6,6 +6,7 @@ import { conflict, invalidInput, notFound } from '../lib/errors';
 import { closeOrderIn } from './close-order';
 import { storeBoughtCode } from '../suppliers/purchase-results';
 import { appendEvent } from './events';
+import { requireAllowed } from './order-facts';
 
 // Manual fulfilment: some suppliers have no API, so staff buy on the supplier's site and enter
 // the codes (or confirm the top-up) here. The order's workflow waits visibly with two deadlines
@@ -121,8 +122,9 @@ export async function pendingManualUnits(db: Knex, orderIds: string[]): Promise<
 
 export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntry): Promise<{ units: number }> {
   return db.transaction(async (trx) => {
-    const order = await trx('orders').where({ id: entry.orderId, merchant_id: entry.merchantId }).forUpdate().first('id', 'status');
+    const order = await trx('orders').where({ id: entry.orderId, merchant_id: entry.merchantId }).forUpdate().first('id', 'status', 'storefront_id');
     if (!order) throw notFound('Order');
+    await requireAllowed(trx, 'fulfil', order);
     const task = await trx('manual_tasks').where({ order_id: order.id }).first('status');
     if (!task || (task.status !== 'open' && task.status !== 'escalated') || order.status !== 'processing') {
       throw conflict('not_awaiting_manual_fulfilment', `Order ${order.id} is ${order.status} and not waiting for manual fulfilment`);
