@@ -7,8 +7,17 @@ import { api, httpClient } from './http';
 
 export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund' | 'manual-fulfilment' | 'approve' | 'reject';
 
+export interface BulkRetryResult {
+  id: string;
+  externalRef: string;
+  outcome: 'retried' | 'refused';
+  error?: { code: string; message: string };
+}
+
 export interface CardflowDataProvider extends DataProvider {
-  orderAction(id: string, action: OrderAction, body?: { reason: string } | ManualEntry): Promise<unknown>;
+  orderAction(id: string, action: OrderAction, body?: { reason: string; unitIds?: string[] } | ManualEntry): Promise<unknown>;
+  failedOnSupplier(supplierId: string, since: string): Promise<{ id: string; externalRef: string }[]>;
+  bulkRetry(supplierId: string, since: string): Promise<{ results: BulkRetryResult[] }>;
   orderWorkflow(id: string): Promise<WorkflowInfo>;
   revealCode(id: string): Promise<{ id: string; number: string; pin?: string; url?: string; expiresAt: string | null }>;
   voidCodes(ids: string[], reason: string): Promise<{ voided: number; skipped: number }>;
@@ -88,6 +97,9 @@ const post = async <T,>(path: string, json?: unknown) => (await api<T>(`/admin/$
 export const dataProvider: CardflowDataProvider = {
   ...routed,
   orderAction: (id, action, body) => post(`orders/${id}/${action}`, body),
+  failedOnSupplier: async (supplierId, since) =>
+    (await api<{ id: string; externalRef: string }[]>(`/admin/orders-failed-on-supplier?supplierId=${encodeURIComponent(supplierId)}&since=${encodeURIComponent(since)}`)).json,
+  bulkRetry: (supplierId, since) => post('orders/bulk-retry', { supplierId, since }),
   orderWorkflow: async (id) => (await api<WorkflowInfo>(`/admin/orders/${id}/workflow`)).json,
   revealCode: (id) => post(`codes/${id}/reveal`),
   voidCodes: (ids, reason) => post('codes/void', { ids, reason }),
