@@ -322,6 +322,11 @@ describe('refunds tell the storefront and hide the codes', () => {
   });
 });
 
+test('the statuses the database accepts are the ones orders/lifecycle.ts lists', async () => {
+  const { rows } = await sys.db.raw(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'orders_status_check'`);
+  expect([...(rows[0].def as string).matchAll(/'([^']+)'/g)].map((m) => m[1]).sort()).toEqual([...ORDER_STATUSES].sort());
+});
+
 describe('the actions the console shows are the ones the admin API allows, in every state', () => {
   // With a settled order whose storefront has a webhook URL, no review and no manual task.
   const EXPECTED: Record<OrderStatus, OrderAction[]> = {
