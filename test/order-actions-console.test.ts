@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { ORDER_ACTIONS, ORDER_STATUSES } from '../orders/lifecycle';
 import { openConsoleBrowser, type ConsoleBrowser } from './console-browser';
 import { startTestSystem, type TestSystem } from './harness';
+import { addSupplier, card, route } from './supplier-helpers';
 
 // The console's order buttons, in a real browser: in every state it shows exactly the actions the
 // admin API says the order allows (orders/lifecycle.ts decides both), and a refund can be of
@@ -62,4 +63,31 @@ test('when support refunds one unit of a delivered order from the console, then 
   const units = await sys.db('order_units').where({ order_id: id }).orderBy('seq').pluck('status');
   expect(units.sort()).toEqual(['delivered', 'refunded']);
   expect((await sys.db('orders').where({ id }).first('status')).status).toBe('delivered');
+});
+
+test('when support retries in bulk the orders that failed on a supplier, then the console lists them first, asks, and says per order that it was retried', async () => {
+  const shop = await addSupplier(sys, 'OutageShop', [card('CARD-X', 300)]);
+  try {
+    await sys.addSku('CON-BUY', { mode: 'supplier', currency: 'USD', price: 400 });
+    await route(sys, 'CON-BUY', [{ supplier: shop, product: 'CARD-X', maxUnitCost: 350 }]);
+    await shop.fault({ kind: 'stock_out_after', product: 'CARD-X', times: 0 });
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'console-bulk-1', items: [{ sku: 'CON-BUY', quantity: 1 }] } });
+    await sys.finished(placed.body.id);
+    expect((await sys.db('orders').where({ id: placed.body.id }).first('status')).status).toBe('failed');
+    await shop.clearFaults();
+
+    await ui.go(page, '/orders');
+    await page.getByTestId('bulk-retry').click();
+    const dialog = page.getByTestId('bulk-retry-dialog');
+    await dialog.getByRole('combobox', { name: 'Supplier' }).click();
+    await page.getByRole('option', { name: 'OutageShop' }).click();
+    await dialog.getByRole('button', { name: 'Find orders' }).click();
+    await dialog.getByTestId('bulk-retry-found').getByText('1 failed order will be retried').waitFor();
+    await dialog.getByTestId('bulk-retry-confirm').click();
+    await dialog.getByTestId('bulk-retry-retried').getByText('console-bulk-1 · Retried').waitFor();
+    await sys.finished(placed.body.id);
+    expect((await sys.db('orders').where({ id: placed.body.id }).first('status')).status).toBe('delivered');
+  } finally {
+    await shop.stop();
+  }
 });
