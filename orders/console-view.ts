@@ -43,7 +43,7 @@ export interface ConsoleOrder {
   timeline: ({ id: number; type: string; at: string } & Record<string, unknown>)[];
   settlement: { revenue: number; cost: number; grossProfit: number; at: string } | null;
   refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
-  webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
+  webhookAttempts: { id: string; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
   /** What the order's state allows now; the server checks again when asked. */
   actions: { fulfil: boolean; retry: boolean; resend: boolean; cancel: boolean; refund: boolean; approve: boolean; reject: boolean };
 }

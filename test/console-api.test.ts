@@ -14,7 +14,7 @@ const hex = () => crypto.randomBytes(4).toString('hex');
 describe('signing in to the console', () => {
   let sys: TestSystem;
   beforeAll(async () => {
-    sys = await startTestSystem({ worker: false, signInLimits: { failuresPerAccount: 3, attemptsPerAddress: 1000, windowSeconds: 600 } });
+    sys = await startTestSystem({ worker: false, signInLimits: { failuresBeforeBackoff: 3, maxBackoffSeconds: 600, attemptsPerAddress: 1000, windowSeconds: 600 } });
   });
   afterAll(() => sys.stop());
 
