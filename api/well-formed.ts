@@ -20,6 +20,12 @@ function findMalformed(value: unknown, path: string, depth = 0): string | undefi
   return undefined;
 }
 
+/** For validators of input parsed from JSON in a query string (filters), which the URL check cannot see into. */
+export function assertWellFormed(value: unknown, where: string): void {
+  const found = findMalformed(value, '');
+  if (found) refuse(where, found);
+}
+
 function refuse(where: string, path?: string): never {
   throw invalidInput('malformed_text', `The request ${where} holds a NUL character or a lone UTF-16 surrogate, which is not text`, path ? { where, path } : { where });
 }

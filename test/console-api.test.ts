@@ -57,7 +57,7 @@ describe('signing in to the console', () => {
     expect(unknown.body.error).toEqual(res.body.error);
   });
 
-  test('when an account has too many failed sign-ins, then even the right password is refused with 429 for a while, and other accounts are not affected', async () => {
+  test('when one address has too many failed sign-ins on an account, then that address waits (429) even with the right password, and other accounts are not affected', async () => {
     const target = await sys.addUser('owner');
     const bystander = await sys.addUser('owner');
     for (let i = 0; i < 3; i++) {

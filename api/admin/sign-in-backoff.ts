@@ -4,7 +4,7 @@ import { AppError } from '../../lib/errors';
 
 // Password guesses are slowed per account AND client address: after a few failures from one
 // address, that address waits before its next try on that account, twice as long each time (up
-// to a cap). A stranger guessing the owner's password therefore slows only themselves; the owner,
+// to a cap: 15 s, 30 s, 1 min, … 15 min). A stranger guessing the owner's password therefore slows only themselves; the owner,
 // from their own address, signs in as usual. Failures are forgotten a window after the last one,
 // and a right password from that address clears them. The per-address limit on all attempts
 // (session.ts) stops one address spraying many accounts.
@@ -21,6 +21,8 @@ export interface SignInLimits {
 }
 
 export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { failuresBeforeBackoff: 5, maxBackoffSeconds: 15 * 60, attemptsPerAddress: 100, windowSeconds: 15 * 60 };
+
+const FIRST_WAIT_SECONDS = 15;
 
 export class SignInBackoff {
   constructor(
@@ -56,7 +58,7 @@ export class SignInBackoff {
 
   private waitAfter(failures: number): number {
     if (failures < this.limits.failuresBeforeBackoff) return 0;
-    return Math.min(this.limits.maxBackoffSeconds, 2 ** (failures - this.limits.failuresBeforeBackoff));
+    return Math.min(this.limits.maxBackoffSeconds, FIRST_WAIT_SECONDS * 2 ** (failures - this.limits.failuresBeforeBackoff));
   }
 }
 

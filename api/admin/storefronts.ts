@@ -144,7 +144,7 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
   });
 
   router.post('/webhook-attempts/:id/replay', allow('webhook-attempts', 'replay'), async (req, res) => {
-    const id = z.coerce.number().int().positive().safeParse(req.params.id);
+    const id = z.uuid().safeParse(req.params.id);
     const attempt = id.success
       ? await db('webhook_attempts as w').join('storefronts as sf', 'sf.id', 'w.storefront_id').where({ 'w.id': id.data, 'sf.merchant_id': req.admin!.merchantId }).first('w.order_id')
       : undefined;
