@@ -13,7 +13,7 @@ import { AppError } from '../../lib/errors';
 // - without it, an `Origin` header must name this host;
 // - without either the request is not from a browser, which is no CSRF.
 // And, for browsers too old for either header, the content types an HTML form can send without
-// script are refused: such a request can only be a form's.
+// script are refused on POST: such a request can only be a form's.
 // Requests authenticated by an `Authorization` header are not affected: a foreign page cannot
 // make a browser add one without CORS, which this api never grants.
 
@@ -25,7 +25,8 @@ export function sameOriginOnly(opts: { publicUrl?: string } = {}): RequestHandle
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method) || req.get('authorization')) return next();
     const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-    if (FORM_TYPES.has(type)) {
+    // Forms (and no-cors fetches) can only POST; other methods across origins need CORS, never granted.
+    if (req.method === 'POST' && FORM_TYPES.has(type)) {
       throw new AppError('forbidden', 'form_content_type_refused', `The console's API does not accept ${type} with a session cookie; send JSON (or text/csv for imports), or use an admin token`);
     }
     const site = req.get('sec-fetch-site');
