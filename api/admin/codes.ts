@@ -3,10 +3,11 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import { openCode } from '../../stock/code-secret';
 import { parseOrThrow } from '../errors';
+import { consumeOrRefuse } from '../rate-limit';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
@@ -164,14 +165,9 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
   });
 
   router.post('/codes/:id/reveal', allow('codes', 'reveal'), async (req, res) => {
-    try {
-      await reveals.consume(req.admin!.userId);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      res.set('Retry-After', String(seconds));
-      throw new AppError('rate_limited', 'reveal_limit', `You have revealed ${deps.revealsPerHour} codes within the hour; try again in ${Math.ceil(seconds / 60)} min`, { retryAfterSeconds: seconds, perHour: deps.revealsPerHour });
-    }
+    await consumeOrRefuse(reveals, req.admin!.userId, res, (seconds) =>
+      new AppError('rate_limited', 'reveal_limit', `You have revealed ${deps.revealsPerHour} codes within the hour; try again in ${Math.ceil(seconds / 60)} min`, { retryAfterSeconds: seconds, perHour: deps.revealsPerHour }),
+    );
     const id = uuid.safeParse(req.params.id);
     const row = id.success ? await db('codes as c').join('skus as s', 's.id', 'c.sku_id').where({ 'c.id': id.data, 'c.merchant_id': req.admin!.merchantId }).first('c.id', 'c.key_id', 'c.secret', 'c.expires_at', 'c.mask', 'c.status', 's.code as sku') : undefined;
     if (!row) throw notFound('Code');

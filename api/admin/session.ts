@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
@@ -7,6 +7,7 @@ import { AppError } from '../../lib/errors';
 import { verifyPassword } from '../../lib/passwords';
 import { endSession, readSessionCookie, SESSION_COOKIE, startSession } from '../../lib/sessions';
 import { parseOrThrow } from '../errors';
+import { consumeOrRefuse } from '../rate-limit';
 import { jsonBody } from '../well-formed';
 import { DEFAULT_SIGN_IN_LIMITS, SignInBackoff, tooManyAttempts, type SignInLimits } from './sign-in-backoff';
 
@@ -30,12 +31,7 @@ export function adminSessionRouter(deps: { db: Db; maxBodyBytes: number; limits?
 
   router.post('/session', jsonBody(deps.maxBodyBytes), async (req, res) => {
     const address = req.ip ?? 'unknown';
-    try {
-      await perAddress.consume(address);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      tooManyAttempts(err.msBeforeNext / 1000, res);
-    }
+    await consumeOrRefuse(perAddress, address, res, tooManyAttempts);
     const { email, password } = parseOrThrow(SignIn, req.body ?? {});
     await backoff.check(email, address, res);
 

@@ -36,8 +36,11 @@ export class SignInBackoff {
       .where({ email, address })
       .first('failures', this.db.raw('extract(epoch FROM now() - last_failure_at)::float8 AS seconds_since'));
     if (!row || row.seconds_since > this.limits.windowSeconds) return;
-    const wait = this.waitAfter(row.failures) - row.seconds_since;
-    if (wait > 0) tooManyAttempts(wait, res);
+    const wait = Math.ceil(this.waitAfter(row.failures) - row.seconds_since);
+    if (wait > 0) {
+      res.set('Retry-After', String(wait));
+      throw tooManyAttempts(wait);
+    }
   }
 
   async failed(email: string, address: string): Promise<void> {
@@ -62,8 +65,7 @@ export class SignInBackoff {
   }
 }
 
-export function tooManyAttempts(seconds: number, res: Response): never {
-  const whole = Math.max(1, Math.ceil(seconds));
-  res.set('Retry-After', String(whole));
-  throw new AppError('rate_limited', 'rate_limited', `Too many sign-in attempts; try again in ${whole} s`, { retryAfterSeconds: whole });
+/** The refusal while an address must wait (Retry-After says how long). */
+export function tooManyAttempts(seconds: number): AppError {
+  return new AppError('rate_limited', 'rate_limited', `Too many sign-in attempts; try again in ${seconds} s`, { retryAfterSeconds: seconds });
 }
