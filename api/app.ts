@@ -3,7 +3,11 @@ import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import type { Logger } from '../lib/logger';
 import type { FulfilmentClient } from '../orders/fulfilment-client';
+import { loadConfig, securitySettings, type SecuritySettings } from '../lib/config';
+import { adminAccountRouter } from './admin/account';
 import { adminAuth } from './admin/auth';
+import { sameOriginOnly } from './admin/csrf';
+import { DEFAULT_SIGN_IN_LIMITS, SignInBackoff } from './admin/sign-in-backoff';
 import { adminRiskRouter } from './admin/risk';
 import { adminStockRouter } from './admin/stock';
 import { adminSuppliersRouter } from './admin/suppliers';
@@ -16,6 +20,7 @@ import { consoleRouter } from './console-static';
 import { errorHandler, notFoundHandler } from './errors';
 import { rateLimitPerKey } from './rate-limit';
 import { requestLog } from './request-log';
+import { jsonBody, rejectMalformedUrl } from './well-formed';
 import { storefrontAuth } from './storefront/auth';
 import { storefrontOrdersRouter } from './storefront/orders';
 import { storefrontProductsRouter } from './storefront/products';
@@ -34,14 +39,23 @@ export interface AppDeps {
   /** Where order detail links to a workflow in the Temporal Web UI. */
   temporalUi?: TemporalUi;
   signInLimits?: SignInLimits;
+  /** The console's security settings (lib/config.ts securitySettings); the defaults when left out. */
+  security?: SecuritySettings;
 }
 
 export function createApp(deps: AppDeps) {
   const { db, vault, fulfilment, suppliers, log, limits } = deps;
+  const security = deps.security ?? securitySettings(loadConfig({}));
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For to believe: nobody's unless TRUST_PROXY names the proxies.
+  app.set('trust proxy', security.trustProxy);
   app.use(requestLog(log));
+  // No answer is ever to be taken for another content type than it says (scripts, HTML).
+  app.use((_req, res, next) => void (res.set('X-Content-Type-Options', 'nosniff'), next()));
+  app.use(rejectMalformedUrl);
+  // Answers that can carry a code or a key are never kept by a browser or a proxy.
+  const noStore: express.RequestHandler = (_req, res, next) => void (res.set('Cache-Control', 'no-store'), next());
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
@@ -62,21 +76,23 @@ export function createApp(deps: AppDeps) {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', postgres, temporal });
   });
 
-  const json = express.json({ limit: limits.maxBodyBytes, strict: true });
+  const json = jsonBody(limits.maxBodyBytes);
   const storefront = express.Router();
-  storefront.use(storefrontAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId), json);
+  storefront.use(noStore, storefrontAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId), json);
   storefront.use('/orders', storefrontOrdersRouter({ db, vault, fulfilment, suppliers }));
   storefront.use('/products', storefrontProductsRouter(db));
   app.use('/v1', storefront);
 
   const admin = express.Router();
-  admin.use((_req, res, next) => void (res.set('Cache-Control', 'no-store'), next())); // answers may hold codes and keys
-  admin.use(adminSessionRouter({ db, maxBodyBytes: limits.maxBodyBytes, limits: deps.signInLimits }));
-  admin.use(adminAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`));
+  admin.use(noStore, sameOriginOnly({ publicUrl: security.publicUrl }));
+  const signInLimits = deps.signInLimits ?? DEFAULT_SIGN_IN_LIMITS;
+  admin.use(adminSessionRouter({ db, maxBodyBytes: limits.maxBodyBytes, limits: signInLimits, cookieSecure: security.cookieSecure }));
+  admin.use(adminAuth(db, { sessionIdleMinutes: security.sessionIdleMinutes }), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`));
+  admin.use(adminAccountRouter({ db, maxBodyBytes: limits.maxBodyBytes, backoff: new SignInBackoff(db, signInLimits) }));
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminSuppliersRouter({ db, vault, suppliers, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));
   admin.use('/risk', json, adminRiskRouter({ db, fulfilment }));
-  admin.use(adminConsoleRouter({ db, vault, fulfilment, temporalUi: deps.temporalUi, maxBodyBytes: limits.maxBodyBytes }));
+  admin.use(adminConsoleRouter({ db, vault, fulfilment, temporalUi: deps.temporalUi, maxBodyBytes: limits.maxBodyBytes, revealsPerHour: security.revealsPerHour }));
   app.use('/admin', admin);
   app.use('/console', consoleRouter(deps.consoleDir));
   app.get('/', (_req, res) => res.redirect('/console/'));

@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config';
+import { loadConfig, securitySettings } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { connectServices } from '../lib/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
@@ -21,6 +21,7 @@ async function main() {
     log,
     limits: { maxBodyBytes: config.MAX_BODY_BYTES, maxImportBytes: config.MAX_IMPORT_BYTES, ratePerMinute: config.RATE_LIMIT_PER_MINUTE },
     consoleDir: findConsoleDir(),
+    security: securitySettings(config),
     temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
   });
   const server = app.listen(config.PORT, config.HOST);

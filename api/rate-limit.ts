@@ -1,5 +1,5 @@
-import type { RequestHandler } from 'express';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RequestHandler, Response } from 'express';
+import { RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Db } from '../db';
 import { AppError } from '../lib/errors';
 
@@ -16,16 +16,21 @@ export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Pa
   return async (req, res, next) => {
     const key = keyOf(req);
     if (!key) return next();
-    try {
-      const r = await limiter.consume(key);
-      res.set('RateLimit-Limit', String(pointsPerMinute));
-      res.set('RateLimit-Remaining', String(r.remainingPoints));
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      res.set('Retry-After', String(seconds));
-      throw new AppError('rate_limited', 'rate_limited', `Too many requests for this API key; retry after ${seconds} s`, { retryAfterSeconds: seconds });
-    }
+    const r = await consumeOrRefuse(limiter, key, res, (seconds) => new AppError('rate_limited', 'rate_limited', `Too many requests for this API key; retry after ${seconds} s`, { retryAfterSeconds: seconds }));
+    res.set('RateLimit-Limit', String(pointsPerMinute));
+    res.set('RateLimit-Remaining', String(r.remainingPoints));
     next();
   };
+}
+
+/** Takes a point for `key`, or answers with Retry-After and the error `refusal` makes of the wait. */
+export async function consumeOrRefuse(limiter: RateLimiterAbstract, key: string, res: Response, refusal: (retryAfterSeconds: number) => AppError): Promise<RateLimiterRes> {
+  try {
+    return await limiter.consume(key);
+  } catch (err) {
+    if (!(err instanceof RateLimiterRes)) throw err;
+    const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+    res.set('Retry-After', String(seconds));
+    throw refusal(seconds);
+  }
 }

@@ -5,6 +5,7 @@ import * as supplierNetwork from './migrations/002_supplier_network';
 import * as riskControl from './migrations/003_risk_control';
 import * as consoleSchema from './migrations/004_console';
 import * as orderLifecycle from './migrations/005_order_lifecycle';
+import * as consoleSecurity from './migrations/008_console_security';
 
 export type Db = Knex;
 
@@ -36,6 +37,7 @@ const migrations: Record<string, Knex.Migration> = {
   '003_risk_control': riskControl,
   '004_console': consoleSchema,
   '005_order_lifecycle': orderLifecycle,
+  '008_console_security': consoleSecurity,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -37,7 +37,7 @@ export async function createMerchant(
       risk_max_order_quantity: opts.riskMaxOrderQuantity ?? null,
     });
     await trx('users').insert({ id: userId, merchant_id: merchantId, email: opts.ownerEmail.toLowerCase(), role: 'owner', password_hash: passwordHash });
-    await trx('admin_tokens').insert({ id: crypto.randomUUID(), user_id: userId, prefix: token.prefix, token_hash: token.hash });
+    await trx('admin_tokens').insert({ id: crypto.randomUUID(), user_id: userId, name: 'made with the merchant', prefix: token.prefix, token_hash: token.hash });
   });
   const storefront = await createStorefront(db, vault, { merchantId, name: `${opts.name} shop`, webhookUrl: opts.webhookUrl });
   return { merchantId, ownerEmail: opts.ownerEmail, adminToken: token.token, ...storefront };

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -48,6 +49,26 @@ const ConfigSchema = z.object({
   /** How often the worker's Temporal Schedule retrains the risk anomaly models. */
   RISK_MODEL_RETRAIN_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(6),
 
+  /**
+   * Which proxies in front of the api to believe about the client's address (X-Forwarded-For):
+   * unset or `off` believes none (the address is the TCP peer's); a number believes that many
+   * hops; otherwise a comma-separated list of addresses, CIDR ranges or `loopback`, `linklocal`,
+   * `uniquelocal`. Sign-in limits count per client address, so set it when behind a proxy.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine((v) => /^(off|\d{1,2})$/.test(v) || v.split(',').every((part) => isProxyAddress(part.trim())), {
+      message: 'off, a hop count, or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal',
+    })
+    .optional(),
+  /** Console sessions end after this long without a request (and 12 hours after sign-in at the latest). */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(12 * 60).default(60),
+  /** The session cookie's Secure flag: `auto` sets it when PUBLIC_URL is https or the request came over https. */
+  SESSION_COOKIE_SECURE: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** Codes one console user may reveal per hour. */
+  REVEALS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
+
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
@@ -58,6 +79,49 @@ export type Config = z.infer<typeof ConfigSchema>;
 /** Where suppliers reach this deployment's API (for asynchronous purchase callbacks). */
 export function publicBaseUrl(config: Config): string {
   return (config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/$/, '');
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (!family || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/** TRUST_PROXY as Express's `trust proxy` setting. */
+export function trustProxy(config: Pick<Config, 'TRUST_PROXY'>): false | number | string[] {
+  const value = config.TRUST_PROXY;
+  if (value === undefined || value === 'off') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((part) => part.trim());
+}
+
+/** Whether the session cookie is always Secure ('auto': only when the request came over https). */
+export function sessionCookieSecure(config: Pick<Config, 'SESSION_COOKIE_SECURE' | 'PUBLIC_URL'>): boolean | 'auto' {
+  if (config.SESSION_COOKIE_SECURE === 'on') return true;
+  if (config.SESSION_COOKIE_SECURE === 'off') return false;
+  return config.PUBLIC_URL?.startsWith('https:') ? true : 'auto';
+}
+
+/** What the api needs to know for the console's security (api/app.ts). */
+export interface SecuritySettings {
+  trustProxy: false | number | string[];
+  sessionIdleMinutes: number;
+  cookieSecure: boolean | 'auto';
+  revealsPerHour: number;
+  /** Requests from this origin count as the console's own (csrf.ts), beside the request's host. */
+  publicUrl?: string;
+}
+
+export function securitySettings(config: Config): SecuritySettings {
+  return {
+    trustProxy: trustProxy(config),
+    sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
+    cookieSecure: sessionCookieSecure(config),
+    revealsPerHour: config.REVEALS_PER_HOUR,
+    publicUrl: config.PUBLIC_URL,
+  };
 }
 
 export class ConfigError extends Error {}

@@ -1,6 +1,8 @@
 // Who may do what, in one pure function shared by the admin API (the real gate) and the console
 // (which hides what a role cannot use). Resources are the console's resource names; actions are
-// react-admin's (list, show, create, edit) plus the business actions named here.
+// react-admin's (list, show, create, edit) plus the business actions named here. Least privilege:
+// a role reads only what its work needs; README's role table says the same in words (and
+// test/security-auth.test.ts checks every role against the real API).
 
 export const ROLES = ['owner', 'operator', 'support', 'finance', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -32,11 +34,17 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   // Supplier credentials are write-only; reading a supplier shows only whether they are set.
   suppliers: { list: everyone, show: everyone, create: managers, edit: managers, refresh: managers },
   alerts: { list: everyone, show: everyone },
-  'manual-tasks': { list: everyone, show: everyone },
+  // Manual tasks show buyers' top-up accounts: for those who fulfil by hand only. The same rule
+  // hides those accounts in the order view from everyone else.
+  'manual-tasks': { list: caretakers, show: caretakers },
+  // Storefronts hold webhook URLs; the order view shows an order's only to these roles too.
   storefronts: { list: caretakers, show: caretakers, create: managers, edit: managers, keys: managers, secret: managers },
   'webhook-attempts': { list: caretakers, show: caretakers, replay: caretakers },
   'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },
   users: { list: ['owner'], show: ['owner'], create: ['owner'], edit: ['owner'] },
+  // Everyone makes and revokes their own admin tokens (a token has its user's role); the owner
+  // sees and revokes everyone's (users.edit).
+  'admin-tokens': { list: everyone, create: everyone, delete: everyone },
   // Risk control: everyone may see why orders are held; support decides reviews; the rules,
   // lists and thresholds belong to those who run the shop.
   reviews: { list: everyone, show: everyone, decide: caretakers },

@@ -46,7 +46,7 @@ export interface ConsoleOrder {
   settlement: { revenue: number; cost: number; grossProfit: number; at: string } | null;
   /** All its refunds together (an order may be refunded unit by unit); reason, by and at of the last. */
   refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number; refunds: number } | null;
-  webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
+  webhookAttempts: { id: string; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
   /** What the order's state allows now; the server checks again when asked. */
   actions: Record<OrderAction, boolean>;
 }

@@ -14,7 +14,7 @@ const hex = () => crypto.randomBytes(4).toString('hex');
 describe('signing in to the console', () => {
   let sys: TestSystem;
   beforeAll(async () => {
-    sys = await startTestSystem({ worker: false, signInLimits: { failuresPerAccount: 3, attemptsPerAddress: 1000, windowSeconds: 600 } });
+    sys = await startTestSystem({ worker: false, signInLimits: { failuresBeforeBackoff: 3, maxBackoffSeconds: 600, attemptsPerAddress: 1000, windowSeconds: 600 } });
   });
   afterAll(() => sys.stop());
 
@@ -57,7 +57,7 @@ describe('signing in to the console', () => {
     expect(unknown.body.error).toEqual(res.body.error);
   });
 
-  test('when an account has too many failed sign-ins, then even the right password is refused with 429 for a while, and other accounts are not affected', async () => {
+  test('when one address has too many failed sign-ins on an account, then that address waits (429) even with the right password, and other accounts are not affected', async () => {
     const target = await sys.addUser('owner');
     const bystander = await sys.addUser('owner');
     for (let i = 0; i < 3; i++) {

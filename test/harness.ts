@@ -10,6 +10,7 @@ import { findConsoleDir } from '../api/console-static';
 import { createDb, migrateToLatest, type Db } from '../db';
 import { createMerchant, createSku, type NewMerchant } from '../db/seed';
 import { CodeVault } from '../lib/code-vault';
+import { loadConfig, securitySettings, type SecuritySettings } from '../lib/config';
 import { hashPassword } from '../lib/passwords';
 import type { Role } from '../lib/permissions';
 import { createLogger } from '../lib/logger';
@@ -89,7 +90,7 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  opts: { vault?: CodeVault; worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits } = {},
+  opts: { vault?: CodeVault; worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits; security?: Partial<SecuritySettings> } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const vault = opts.vault ?? newVault();
@@ -117,6 +118,7 @@ export async function startTestSystem(
     consoleDir: findConsoleDir(),
     temporalUi: opts.temporalUiUrl ? { url: opts.temporalUiUrl, namespace: 'default' } : undefined,
     signInLimits: opts.signInLimits,
+    security: { ...securitySettings(loadConfig({})), ...opts.security },
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,4 +1,6 @@
-import { Admin, Resource } from 'react-admin';
+import { Route } from 'react-router-dom';
+import { Admin, CustomRoutes, Resource } from 'react-admin';
+import { AccountPage } from './account';
 import { alerts } from './alerts';
 import { AuditLog } from './audit';
 import { Dashboard } from './dashboard/Dashboard';
@@ -48,6 +50,10 @@ export function App() {
       <Resource name="batches" />
       <Resource name="codes" />
       <Resource name="webhook-attempts" />
+      <Resource name="admin-tokens" />
+      <CustomRoutes>
+        <Route path="/account" element={<AccountPage />} />
+      </CustomRoutes>
     </Admin>
   );
 }

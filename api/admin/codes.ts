@@ -1,11 +1,14 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
-import { conflict, notFound } from '../../lib/errors';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import { AppError, conflict, notFound } from '../../lib/errors';
 import { openCode } from '../../stock/code-secret';
 import { parseOrThrow } from '../errors';
+import { consumeOrRefuse } from '../rate-limit';
+import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
 
@@ -29,10 +32,13 @@ const CodeFilter = z
   .strict();
 const Void = z.object({ ids: z.array(uuid).min(1, 'Choose at least one code').max(500), reason: z.string().trim().min(3, 'Say why, in a few words').max(500) }).strict();
 
-export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes: number }) {
+export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes: number; revealsPerHour: number }) {
   const { db, vault } = deps;
   const router = Router();
-  const json = express.json({ limit: deps.maxBodyBytes });
+  // Revealing is limited per user on its own, far below the general request limit: a borrowed
+  // session or token cannot read out the stock one code at a time.
+  const reveals = new RateLimiterPostgres({ storeClient: db, storeType: 'knex', tableName: 'rate_limits', tableCreated: true, keyPrefix: 'reveal', points: deps.revealsPerHour, duration: 3600 });
+  const json = jsonBody(deps.maxBodyBytes);
 
   function stockQuery(merchantId: string) {
     const counts = db('codes')
@@ -159,6 +165,9 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
   });
 
   router.post('/codes/:id/reveal', allow('codes', 'reveal'), async (req, res) => {
+    await consumeOrRefuse(reveals, req.admin!.userId, res, (seconds) =>
+      new AppError('rate_limited', 'reveal_limit', `You have revealed ${deps.revealsPerHour} codes within the hour; try again in ${Math.ceil(seconds / 60)} min`, { retryAfterSeconds: seconds, perHour: deps.revealsPerHour }),
+    );
     const id = uuid.safeParse(req.params.id);
     const row = id.success ? await db('codes as c').join('skus as s', 's.id', 'c.sku_id').where({ 'c.id': id.data, 'c.merchant_id': req.admin!.merchantId }).first('c.id', 'c.key_id', 'c.secret', 'c.expires_at', 'c.mask', 'c.status', 's.code as sku') : undefined;
     if (!row) throw notFound('Code');

@@ -11,7 +11,7 @@ import { adminStorefrontsRouter } from './storefronts';
 import { adminUsersRouter } from './users';
 
 // Everything the console asks of the admin API once signed in (mounted after adminAuth).
-export function adminConsoleRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number }) {
+export function adminConsoleRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number; revealsPerHour: number }) {
   const { db } = deps;
   const router = Router();
 

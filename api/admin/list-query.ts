@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { parseOrThrow } from '../errors';
+import { assertWellFormed } from '../well-formed';
 
 // Lists in the shape react-admin's ra-data-simple-rest asks for:
 //   GET /admin/orders?sort=["createdAt","DESC"]&range=[0,24]&filter={"status":"failed"}
@@ -18,12 +19,15 @@ export interface ListParams<F> {
 
 const Json = (what: string) =>
   z.string().transform((text, ctx) => {
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      parsed = JSON.parse(text);
     } catch {
       ctx.addIssue({ code: 'custom', message: `${what} must be JSON` });
       return z.NEVER;
     }
+    assertWellFormed(parsed, 'query'); // JSON escapes can hide a NUL from the URL's own check
+    return parsed;
   });
 
 export function parseListQuery<F extends z.ZodType>(

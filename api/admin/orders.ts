@@ -1,10 +1,11 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import { notFound } from '../../lib/errors';
-import { loadConsoleOrder } from '../../orders/console-view';
+import { canAccess } from '../../lib/permissions';
+import { loadConsoleOrder, type ConsoleOrder } from '../../orders/console-view';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { refundOrder } from '../../orders/refund-order';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
@@ -14,10 +15,35 @@ import { requireAllowed } from '../../orders/order-facts';
 import { AppError } from '../../lib/errors';
 import { decideReview } from '../../risk/decide-review';
 import { parseOrThrow } from '../errors';
-import { allow } from './auth';
+import { jsonBody } from '../well-formed';
+import { allow, type AdminPrincipal, type Role } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
 
 // Orders in the console: find them, see where they stand, and act on them.
+
+/**
+ * What of an order a role may read: the storefront's webhook URL only with storefronts.show, and
+ * buyers' top-up accounts only with manual-tasks.show (lib/permissions.ts owns both rules).
+ */
+type Unit = ConsoleOrder['items'][number]['units'][number];
+type VisibleOrder = Omit<ConsoleOrder, 'items'> & {
+  items: (Omit<ConsoleOrder['items'][number], 'units'> & { units: (Omit<Unit, 'receipt'> & { receipt: null | (Omit<NonNullable<Unit['receipt']>, 'account'> & { account: string | null }) })[] })[];
+};
+
+function visibleTo(role: Role, order: ConsoleOrder): VisibleOrder {
+  const webhookUrl = canAccess(role, { resource: 'storefronts', action: 'show' }) ? order.storefront.webhookUrl : null;
+  const accounts = canAccess(role, { resource: 'manual-tasks', action: 'show' });
+  if (accounts && webhookUrl === order.storefront.webhookUrl) return order;
+  return {
+    ...order,
+    storefront: { ...order.storefront, webhookUrl },
+    items: order.items.map((i) => ({
+      ...i,
+      account: accounts ? i.account : null,
+      units: i.units.map((u) => ({ ...u, receipt: u.receipt && !accounts ? { ...u.receipt, account: null } : u.receipt })),
+    })),
+  };
+}
 export interface TemporalUi {
   url: string;
   namespace: string;
@@ -53,7 +79,7 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number }) {
   const { db, vault, fulfilment } = deps;
   const router = Router();
-  const json = express.json({ limit: deps.maxBodyBytes });
+  const json = jsonBody(deps.maxBodyBytes);
 
   router.get('/orders', allow('orders', 'list'), async (req, res) => {
     const params = parseListQuery(req.query, {
@@ -112,22 +138,22 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   });
 
   router.get('/orders/:id', allow('orders', 'show'), async (req, res) => {
-    const order = await findOrder(req.admin!.merchantId, req.params.id);
+    const order = await findOrder(req.admin!, req.params.id);
     res.json(order);
   });
 
   // Live detail from Temporal, asked separately so the page never waits on it.
   router.get('/orders/:id/workflow', allow('orders', 'show'), async (req, res) => {
-    const order = await findOrder(req.admin!.merchantId, req.params.id);
+    const order = await findOrder(req.admin!, req.params.id);
     const [execution, state] = await Promise.all([fulfilment.describe(order.id), fulfilment.state(order.id)]);
     const url = deps.temporalUi ? `${deps.temporalUi.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${order.id}` : null;
     res.json({ id: order.id, url, execution: execution ?? null, state: state ?? null });
   });
 
   router.post('/orders/:id/retry', allow('orders', 'retry'), async (req, res) => {
-    const order = await findOrder(req.admin!.merchantId, req.params.id);
+    const order = await findOrder(req.admin!, req.params.id);
     await retryOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) }, (id) => fulfilment.startRetried(id));
-    res.json(await findOrder(req.admin!.merchantId, order.id));
+    res.json(await findOrder(req.admin!, order.id));
   });
 
   // Bulk retry after a supplier outage: first list what would be retried (the console asks for
@@ -167,46 +193,46 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   }
 
   router.post('/orders/:id/resend-webhook', allow('orders', 'resend'), async (req, res) => {
-    const order = await findOrder(req.admin!.merchantId, req.params.id);
+    const order = await findOrder(req.admin!, req.params.id);
     const result = await resendDeliveryWebhook(db, vault, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) });
     res.json(result);
   });
 
   router.post('/orders/:id/cancel', allow('orders', 'cancel'), json, async (req, res) => {
-    const order = await findOrder(req.admin!.merchantId, req.params.id);
+    const order = await findOrder(req.admin!, req.params.id);
     const { reason } = parseOrThrow(Reason, req.body ?? {});
     await requireAllowed(db, 'cancel', await orderRow(order.id));
     await fulfilment.cancel(order.id, reason);
     await recordAudit(db, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'order.cancelled', target: `order:${order.id}`, detail: { reason } });
-    res.json(await findOrder(req.admin!.merchantId, order.id));
+    res.json(await findOrder(req.admin!, order.id));
   });
 
   router.post('/orders/:id/refund', allow('orders', 'refund'), json, async (req, res) => {
-    const order = await findOrder(req.admin!.merchantId, req.params.id);
+    const order = await findOrder(req.admin!, req.params.id);
     const { reason, unitIds } = parseOrThrow(Refund, req.body ?? {});
     const refund = await refundOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, reason, unitIds, actor: userActor(req.admin!.email) });
     await fulfilment.notifyRefunded(order.id, refund.refundId);
-    res.json(await findOrder(req.admin!.merchantId, order.id));
+    res.json(await findOrder(req.admin!, order.id));
   });
 
   // A held order's risk review, decided from the order: the same decision as the review queue's.
   for (const decision of ['approve', 'reject'] as const) {
     router.post(`/orders/:id/${decision}`, allow('orders', decision), json, async (req, res) => {
-      const order = await findOrder(req.admin!.merchantId, req.params.id);
+      const order = await findOrder(req.admin!, req.params.id);
       const { reason } = parseOrThrow(Reason, req.body ?? {});
       await requireAllowed(db, decision, await orderRow(order.id));
       await decideReview(db, fulfilment, { merchantId: req.admin!.merchantId, orderId: order.id, decision, note: reason, reviewerId: req.admin!.userId });
-      res.json(await findOrder(req.admin!.merchantId, order.id));
+      res.json(await findOrder(req.admin!, order.id));
     });
   }
 
   const orderRow = (id: string) => db('orders').where({ id }).first('id', 'status', 'storefront_id');
 
   // Another merchant's order and a malformed id look the same: not found.
-  async function findOrder(merchantId: string, id: unknown) {
-    const order = typeof id === 'string' && uuid.test(id) ? await loadConsoleOrder(db, merchantId, id) : undefined;
+  async function findOrder(admin: AdminPrincipal, id: unknown) {
+    const order = typeof id === 'string' && uuid.test(id) ? await loadConsoleOrder(db, admin.merchantId, id) : undefined;
     if (!order) throw notFound('Order');
-    return order;
+    return visibleTo(admin.role, order);
   }
 
   return router;

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import { AppError, invalidInput, notFound } from '../../lib/errors';
 import { parseOrThrow } from '../errors';
+import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
 
@@ -86,7 +87,7 @@ const DEFAULT_DEADLINES = { manual_escalate_after_seconds: 15 * 60, manual_cance
 export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
   const { db } = deps;
   const router = Router();
-  const json = express.json({ limit: deps.maxBodyBytes });
+  const json = jsonBody(deps.maxBodyBytes);
 
   router.get('/skus', allow('skus', 'list'), async (req, res) => {
     const params = parseListQuery(req.query, {

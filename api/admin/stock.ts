@@ -5,6 +5,7 @@ import type { CodeVault } from '../../lib/code-vault';
 import { invalidInput } from '../../lib/errors';
 import { importCodes } from '../../stock/import-codes';
 import { parseOrThrow } from '../errors';
+import { rejectMalformedBody } from '../well-formed';
 import { allow } from './auth';
 
 // POST /admin/skus/:sku/codes  (body: the CSV or TXT file as text/csv or text/plain)
@@ -22,6 +23,7 @@ export function adminStockRouter(deps: { db: Db; vault: CodeVault; maxImportByte
     '/skus/:sku/codes',
     allow('stock', 'import'),
     express.text({ type: ['text/*'], limit: deps.maxImportBytes }),
+    rejectMalformedBody,
     async (req, res) => {
       const q = parseOrThrow(query, req.query, 'query');
       if (typeof req.body !== 'string') {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { createStorefront } from '../../db/seed';
@@ -10,6 +10,7 @@ import { issueToken, issueWebhookSecret } from '../../lib/tokens';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
 import { sealWebhookSecret } from '../../storefronts/webhook-secret';
 import { parseOrThrow } from '../errors';
+import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
 
@@ -29,7 +30,7 @@ const AttemptFilter = z.object({ storefrontId: uuid.optional(), orderId: uuid.op
 export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes: number }) {
   const { db, vault } = deps;
   const router = Router();
-  const json = express.json({ limit: deps.maxBodyBytes });
+  const json = jsonBody(deps.maxBodyBytes);
 
   const listQuery = (merchantId: string) =>
     db('storefronts as sf')
@@ -143,7 +144,7 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
   });
 
   router.post('/webhook-attempts/:id/replay', allow('webhook-attempts', 'replay'), async (req, res) => {
-    const id = z.coerce.number().int().positive().safeParse(req.params.id);
+    const id = z.uuid().safeParse(req.params.id);
     const attempt = id.success
       ? await db('webhook_attempts as w').join('storefronts as sf', 'sf.id', 'w.storefront_id').where({ 'w.id': id.data, 'sf.merchant_id': req.admin!.merchantId }).first('w.order_id')
       : undefined;

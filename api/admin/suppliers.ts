@@ -8,6 +8,7 @@ import { refreshBalance } from '../../suppliers/balances';
 import { ADAPTERS, type SupplierRegistry } from '../../suppliers/registry';
 import { createSupplier, setRoutes, updateSupplier } from '../../suppliers/supplier-config';
 import { parseOrThrow } from '../errors';
+import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { describeAlerts } from './alert-subjects';
 import { escapeLike, IdList, parseListQuery, sendDescribedList, sendList } from './list-query';
@@ -117,7 +118,7 @@ export function supplierView(row: any) {
 export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers: SupplierRegistry; wake: (orderId: string) => Promise<unknown> }) {
   const { db, vault } = deps;
   const router = Router();
-  const json = express.json({ limit: '1mb' });
+  const json = jsonBody('1mb');
   const audit = (req: express.Request, action: string, target: string, detail: Record<string, unknown> = {}) =>
     db('audit_log').insert({ merchant_id: req.admin!.merchantId, actor: `user:${req.admin!.email}`, action, target, detail: JSON.stringify(detail) });
   const supplierId = (req: express.Request) => {

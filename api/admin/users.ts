@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
@@ -8,11 +8,14 @@ import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../li
 import { ROLES } from '../../lib/permissions';
 import { endSessionsOf } from '../../lib/sessions';
 import { parseOrThrow } from '../errors';
+import { jsonBody } from '../well-formed';
+import { revokeTokensOf } from './account';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
 
 // The owner manages the merchant's users: invite with a first password, change roles, disable,
-// reset a password. Disabling or resetting ends the user's sessions at once. A merchant always
+// reset a password. Disabling or resetting ends the user's sessions at once; resetting also
+// revokes their admin tokens (whoever knew the old password may have made some). A merchant always
 // keeps at least one active owner, so nobody can lock the business out of its own console.
 
 const uuid = z.uuid();
@@ -26,7 +29,7 @@ const userJson = (u: any) => ({ id: u.id, email: u.email, role: u.role, disabled
 export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
   const { db } = deps;
   const router = Router();
-  const json = express.json({ limit: deps.maxBodyBytes });
+  const json = jsonBody(deps.maxBodyBytes);
 
   async function findUser(merchantId: string, id: unknown) {
     const parsed = uuid.safeParse(id);
@@ -59,9 +62,9 @@ export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
         await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'user.created', target: `user:${body.email}`, detail: { role: body.role } });
       });
     } catch (err) {
-      // Emails are unique across merchants; say so without telling whose it is.
-      if ((err as { constraint?: string }).constraint === 'users_email_unique') {
-        throw new AppError('conflict', 'email_taken', 'This email already has a Cardflow account', { fields: [{ path: 'email', message: 'This email already has a Cardflow account' }] });
+      // Emails are unique within a merchant only: whether another merchant uses one is not ours to tell.
+      if ((err as { constraint?: string }).constraint === 'users_merchant_email_unique') {
+        throw new AppError('conflict', 'email_taken', 'This email already has an account here', { fields: [{ path: 'email', message: 'This email already has an account here' }] });
       }
       throw err;
     }
@@ -102,6 +105,7 @@ export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
     await db.transaction(async (trx) => {
       await trx('users').where({ id: user.id }).update({ password_hash: hash });
       await endSessionsOf(trx, user.id);
+      await revokeTokensOf(trx, user.id);
       await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'user.password_reset', target: `user:${user.email}` });
     });
     res.json(userJson(await db('users').where({ id: user.id }).first()));

@@ -1,7 +1,9 @@
-import type { ReactNode } from 'react';
+import { forwardRef, type ReactNode } from 'react';
+import { Link } from 'react-router-dom';
+import ManageAccountsIcon from '@mui/icons-material/ManageAccounts';
 import StorefrontIcon from '@mui/icons-material/Storefront';
-import { Box, Chip, Typography } from '@mui/material';
-import { AppBar, Layout as RaLayout, TitlePortal, useGetIdentity, useTranslate } from 'react-admin';
+import { Box, Chip, ListItemIcon, ListItemText, MenuItem, Typography } from '@mui/material';
+import { AppBar, Layout as RaLayout, Logout, TitlePortal, UserMenu, useGetIdentity, useTranslate, useUserMenu } from 'react-admin';
 
 // The frame around every screen: the merchant and the signed-in role in the app bar, the
 // language switch and the user menu beside them (react-admin adds those).
@@ -21,9 +23,30 @@ function MerchantBadge() {
   );
 }
 
+// "My account" (own password, admin tokens) in the user menu, above signing out.
+const AccountMenuItem = forwardRef<HTMLAnchorElement>(function AccountMenuItem(props, ref) {
+  const translate = useTranslate();
+  const userMenu = useUserMenu();
+  return (
+    <MenuItem component={Link} to="/account" ref={ref} {...props} onClick={() => userMenu?.onClose()} data-testid="account-menu-item">
+      <ListItemIcon>
+        <ManageAccountsIcon fontSize="small" />
+      </ListItemIcon>
+      <ListItemText>{translate('cf.account.title')}</ListItemText>
+    </MenuItem>
+  );
+});
+
 function CardflowAppBar() {
   return (
-    <AppBar>
+    <AppBar
+      userMenu={
+        <UserMenu>
+          <AccountMenuItem />
+          <Logout />
+        </UserMenu>
+      }
+    >
       <TitlePortal />
       <MerchantBadge />
     </AppBar>

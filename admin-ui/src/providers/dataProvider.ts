@@ -14,7 +14,20 @@ export interface BulkRetryResult {
   error?: { code: string; message: string };
 }
 
+export interface AdminToken {
+  id: string;
+  name: string;
+  prefix: string;
+  userEmail: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
 export interface CardflowDataProvider extends DataProvider {
+  changeOwnPassword(currentPassword: string, newPassword: string): Promise<unknown>;
+  createAdminToken(name: string, expiresInDays: number): Promise<AdminToken & { token: string }>;
   orderAction(id: string, action: OrderAction, body?: { reason: string; unitIds?: string[] } | ManualEntry): Promise<unknown>;
   failedOnSupplier(supplierId: string, since: string): Promise<{ id: string; externalRef: string }[]>;
   bulkRetry(supplierId: string, since: string): Promise<{ results: BulkRetryResult[] }>;
@@ -108,6 +121,8 @@ export const dataProvider: CardflowDataProvider = {
   rotateWebhookSecret: (id) => post(`storefronts/${id}/webhook-secret`),
   replayWebhook: (attemptId) => post(`webhook-attempts/${attemptId}/replay`),
   resetPassword: (userId, password) => post(`users/${userId}/password`, { password }),
+  changeOwnPassword: (currentPassword, newPassword) => post('account/password', { currentPassword, newPassword }),
+  createAdminToken: (name, expiresInDays) => post('admin-tokens', { name, expiresInDays }),
   dashboard: async (timeZone) => (await api<Dashboard>(`/admin/dashboard?tz=${encodeURIComponent(timeZone)}`)).json,
   supplierAdapters: async () => (await api<{ adapters: string[] }>('/admin/supplier-adapters')).json.adapters,
   refreshSupplierBalance: (id) => post(`suppliers/${id}/balance/refresh`),

@@ -38,6 +38,8 @@ export function toHttpError(status: number, body: ApiErrorBody | undefined, fall
 export async function httpClient(url: string, options: fetchUtils.Options = {}) {
   const headers = new Headers(options.headers);
   if (options.body && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+  // react-admin's delete labels its empty body text/plain, a form's type (api/admin/csrf.ts): say nothing.
+  if (!options.body) headers.delete('Content-Type');
   const { status, headers: answered, json } = await api(url, { method: options.method, body: options.body ?? undefined, headers, signal: options.signal ?? undefined });
   return { status, headers: answered, body: JSON.stringify(json), json };
 }

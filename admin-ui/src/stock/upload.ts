@@ -25,7 +25,9 @@ export function uploadCodes(
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/admin/skus/${encodeURIComponent(sku)}/codes?${query}`);
-    xhr.setRequestHeader('Content-Type', opts.format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8');
+    // Always text/csv, the format in the query: text/plain is what a foreign page's HTML form
+    // can send, so the API refuses it with a session cookie (api/admin/csrf.ts).
+    xhr.setRequestHeader('Content-Type', 'text/csv; charset=utf-8');
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.upload.onload = () => onProgress(1);
