@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { OutboundPolicy } from './outbound-http';
 
 // Every setting Cardflow reads, validated once at start-up so a typo fails loudly and early.
 const port = z.coerce.number().int().min(1).max(65535);
@@ -48,6 +49,12 @@ const ConfigSchema = z.object({
   /** How often the worker's Temporal Schedule retrains the risk anomaly models. */
   RISK_MODEL_RETRAIN_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(6),
 
+  /**
+   * Development only: outbound calls to merchant-set addresses (webhooks, supplier APIs) may use
+   * plain http and reach loopback and private addresses (the one-machine simulator and receivers).
+   */
+  ALLOW_PRIVATE_OUTBOUND: z.enum(['0', '1']).default('0'),
+
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
@@ -60,6 +67,12 @@ export function publicBaseUrl(config: Config): string {
   return (config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/$/, '');
 }
 
+/** What the guarded outbound client (lib/outbound-http.ts) lets through. */
+export function outboundPolicy(config: Config): OutboundPolicy {
+  const development = config.ALLOW_PRIVATE_OUTBOUND === '1';
+  return { allowPlainHttp: development, allowPrivateAddresses: development };
+}
+
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -69,6 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.NODE_ENV === 'production' && parsed.data.ALLOW_PRIVATE_OUTBOUND === '1') {
+    throw new ConfigError('Invalid configuration:\n  ALLOW_PRIVATE_OUTBOUND: development only; in production webhooks and suppliers must be public https addresses');
   }
   return parsed.data;
 }

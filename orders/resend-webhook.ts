@@ -2,6 +2,7 @@ import type { Db } from '../db';
 import { notifyStorefront, WebhookRejected } from '../activities/notify-storefront';
 import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
+import type { OutboundHttp } from '../lib/outbound-http';
 import { conflict, notFound } from '../lib/errors';
 import { appendEvent } from './events';
 
@@ -15,7 +16,7 @@ export interface ResendResult {
   error: string | null;
 }
 
-export async function resendDeliveryWebhook(db: Db, vault: CodeVault, req: { orderId: string; merchantId: string; actor: string }): Promise<ResendResult> {
+export async function resendDeliveryWebhook(db: Db, vault: CodeVault, outbound: OutboundHttp, req: { orderId: string; merchantId: string; actor: string }): Promise<ResendResult> {
   const order = await db('orders as o')
     .join('storefronts as sf', 'sf.id', 'o.storefront_id')
     .where({ 'o.id': req.orderId, 'o.merchant_id': req.merchantId })
@@ -26,7 +27,7 @@ export async function resendDeliveryWebhook(db: Db, vault: CodeVault, req: { ord
 
   let error: string | null = null;
   try {
-    await notifyStorefront(db, vault, order.id, 'order.delivered');
+    await notifyStorefront(db, vault, outbound, order.id, 'order.delivered');
   } catch (err) {
     if (!(err instanceof WebhookRejected)) throw err;
     error = err.message;

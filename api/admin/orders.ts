@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
+import type { OutboundHttp } from '../../lib/outbound-http';
 import { conflict, notFound } from '../../lib/errors';
 import { loadConsoleOrder } from '../../orders/console-view';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
@@ -42,7 +43,7 @@ const OrderFilter = z
 const Reason = z.object({ reason: z.string().trim().min(3, 'Say why, in a few words').max(500) }).strict();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number }) {
+export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number; outbound: OutboundHttp }) {
   const { db, vault, fulfilment } = deps;
   const router = Router();
   const json = express.json({ limit: deps.maxBodyBytes });
@@ -124,7 +125,7 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
 
   router.post('/orders/:id/resend-webhook', allow('orders', 'resend'), async (req, res) => {
     const order = await findOrder(req.admin!.merchantId, req.params.id);
-    const result = await resendDeliveryWebhook(db, vault, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) });
+    const result = await resendDeliveryWebhook(db, vault, deps.outbound, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) });
     res.json(result);
   });
 
