@@ -82,11 +82,12 @@ describe('the guarded outbound client', () => {
   test('when a literal address is loopback, private, link-local or metadata in any numeric form, then it is refused before a socket exists', async () => {
     const strict = new OutboundHttp({ allowPlainHttp: true, allowPrivateAddresses: false, resolve: async () => Promise.reject(new Error('no DNS for literals')) });
     const before = attempts.length;
+    const connectionsBefore = target.connections();
     for (const host of ['127.0.0.1', '0x7f000001', '2130706433', '0177.0.0.1', '127.1', '[::1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '169.254.169.254', '10.0.0.5', '192.168.1.1', '[fe80::1]', '0.0.0.0', 'localhost']) {
       await expect(strict.request(`http://${host}:${target.port}/`, { method: 'GET', timeoutMs: 2000 })).rejects.toMatchObject({ kind: 'target_not_allowed' });
     }
     expect(attempts.length).toBe(before);
-    expect(target.connections()).toBe(0);
+    expect(target.connections()).toBe(connectionsBefore);
   });
 
   test('when the DNS answer changes between the check and the connection (rebinding), then the connection is refused', async () => {
@@ -94,9 +95,13 @@ describe('the guarded outbound client', () => {
     // The first answer is public (nothing connects to it: it only passes a check); every later one is loopback.
     const rebinding = async () => (calls++ === 0 ? [{ address: '93.184.215.14', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]);
     const strict = new OutboundHttp({ allowPlainHttp: true, allowPrivateAddresses: false, resolve: rebinding });
+    const before = attempts.length;
+    const connectionsBefore = target.connections();
     expect(await strict.refusalOf(`http://rebind.test:${target.port}/`)).toBeUndefined(); // a check alone would have let it through
     await expect(strict.request(`http://rebind.test:${target.port}/`, { method: 'GET', timeoutMs: 2000 })).rejects.toMatchObject({ kind: 'target_not_allowed' });
-    expect(target.connections()).toBe(0);
+    expect(calls).toBe(2);
+    expect(attempts.length).toBe(before);
+    expect(target.connections()).toBe(connectionsBefore);
   });
 
   test('when plain http is asked for without the development setting, then it is refused', async () => {
