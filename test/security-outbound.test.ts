@@ -2,6 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { loadConfig, outboundPolicy } from '../lib/config';
 import { OutboundHttp, type OutboundPolicy } from '../lib/outbound-http';
 import { signedHeaders } from '../supplier-sim/signing';
 import { openSupplierCredentials } from '../suppliers/credentials';
@@ -109,6 +110,13 @@ describe('the guarded outbound client', () => {
     await expect(strict.request('http://shop.example.com/hook', { method: 'POST', timeoutMs: 2000 })).rejects.toMatchObject({ kind: 'target_not_allowed' });
     expect(await strict.refusalOf('http://shop.example.com/hook')).toMatch(/https/);
     expect(await strict.refusalOf('https://shop.example.com/hook')).toBeUndefined();
+  });
+
+  test('when the development setting is asked for in production, then the process refuses to start; by default it is off', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ALLOW_PRIVATE_OUTBOUND: '1' })).toThrow(/ALLOW_PRIVATE_OUTBOUND/);
+    expect(outboundPolicy(loadConfig({ NODE_ENV: 'production' }))).toEqual({ allowPlainHttp: false, allowPrivateAddresses: false });
+    expect(outboundPolicy(loadConfig({ NODE_ENV: 'development' }))).toEqual({ allowPlainHttp: false, allowPrivateAddresses: false });
+    expect(outboundPolicy(loadConfig({ ALLOW_PRIVATE_OUTBOUND: '1' }))).toEqual({ allowPlainHttp: true, allowPrivateAddresses: true });
   });
 
   test('when the target answers with a redirect, then it is not followed', async () => {
