@@ -40,7 +40,7 @@ export function supplierCallbacksRouter(deps: { db: Db; vault: CodeVault; suppli
       if (!purchase) throw notFound('Purchase');
       const result = await applyCallback(deps.db, deps.vault, purchase.id, callback.outcome);
       if ('refused' in result) throw conflict(result.refused, result.message);
-      if (result.status !== 'processing') await deps.fulfilment.wake(purchase.order_id, { purchaseId: purchase.id });
+      if ('askSupplier' in result || result.status !== 'processing') await deps.fulfilment.wake(purchase.order_id, { purchaseId: purchase.id });
       res.json({ received: true });
     },
   );

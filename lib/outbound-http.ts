@@ -68,7 +68,7 @@ function addressRefusal(address: string, policy: OutboundPolicy): string | undef
  * and the first check of every request), or undefined. Numeric forms such as 0x7f000001 or
  * 2130706433 are normalised by the URL parser to the address they mean before they are judged.
  */
-export function urlRefusal(raw: string, policy: OutboundPolicy): string | undefined {
+function urlRefusal(raw: string, policy: OutboundPolicy): string | undefined {
   let url: URL;
   try {
     url = new URL(raw);

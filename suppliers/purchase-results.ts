@@ -22,14 +22,20 @@ export async function applyOutcome(db: Db, vault: CodeVault, purchaseId: string,
   });
 }
 
-export type CallbackResult = { status: PurchaseStatus } | { refused: 'purchase_not_awaiting_callback' | 'callback_price_mismatch' | 'callback_goods_mismatch'; message: string };
+export type CallbackResult =
+  | { status: PurchaseStatus }
+  /** Nothing in the callback can be checked: the order's workflow asks the supplier itself. */
+  | { askSupplier: true }
+  | { refused: 'purchase_not_awaiting_callback' | 'callback_price_mismatch' | 'callback_goods_mismatch'; message: string };
 
 /**
  * A supplier's callback is believed only as far as it matches the purchase it names: the purchase
  * must be one the supplier told us (answering our own request) it would finish later, the price
  * must be the one it quoted then and within the route's maximum, and the goods must be the kind
  * the unit needs (a code, or a top-up receipt). Anything else changes nothing: polling asks the
- * supplier itself. A repeat for a finished purchase is answered with its status, as before.
+ * supplier itself. A reported failure carries nothing to check, and believing a forged one would
+ * buy the unit again elsewhere, so it is only a reason to ask the supplier now. A repeat for a
+ * finished purchase is answered with its status, as before.
  */
 export async function applyCallback(db: Db, vault: CodeVault, purchaseId: string, outcome: PurchaseOutcome): Promise<CallbackResult> {
   return db.transaction(async (trx) => {
@@ -38,6 +44,7 @@ export async function applyCallback(db: Db, vault: CodeVault, purchaseId: string
     if (p.status !== 'processing') {
       return { refused: 'purchase_not_awaiting_callback', message: `Purchase ${p.reference} is not waiting for a callback` };
     }
+    if (outcome.status === 'failed') return { askSupplier: true };
     if (outcome.status === 'succeeded') {
       const quoted = p.unit_cost;
       if (!Number.isSafeInteger(outcome.unitPrice) || outcome.unitPrice !== quoted || outcome.unitPrice > p.max_unit_cost) {

@@ -355,6 +355,19 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
     expect((await sys.db('supplier_purchases').where({ id: purchase.id }).first()).status).toBe('succeeded');
   });
 
+  test('when a signed callback says a purchase failed, then the supplier is asked before anything is bought again', async () => {
+    const { orderId, purchase } = await processingPurchase();
+    const res = await callback(alpha.id, { reference: purchase.reference, orderId: purchase.supplier_order_id, status: 'failed', unitPrice: 900, card: null, topup: null, failure: { code: 'out_of_stock', message: 'forged' } });
+    expect(res.status).toBe(200);
+    // The workflow was woken and asked the supplier, which still has the order in hand.
+    await new Promise((r) => setTimeout(r, 1000));
+    const charged = (await alpha.charges()).charges[purchase.reference];
+    expect((await sys.db('supplier_purchases').where({ id: purchase.id }).first()).status).toBe('processing');
+    expect(await sys.db('supplier_purchases').where({ order_id: orderId }).count<{ c: number }[]>('* as c').then(([r]) => Number(r.c))).toBe(1);
+    expect(charged).toBe(1);
+    expect((await sys.api('GET', `/v1/orders/${orderId}`)).body.status).toBe('processing');
+  });
+
   test('when a callback brings a code for a purchase not waiting for one, then it is refused and no code is stored', async () => {
     const { purchase } = await processingPurchase();
     // Sent, but the supplier has not yet said it took the order (its answer is still on the way).
