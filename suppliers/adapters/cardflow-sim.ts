@@ -118,7 +118,11 @@ export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeo
     async validateAccount(product, account) {
       const { status, json } = await call('POST', '/v1/accounts/validate', { product, account });
       if (status === 200 && json.valid) return { valid: true, accountName: json.accountName };
-      if (status === 422) return { valid: false, reason: String(json?.error?.reason ?? json?.error?.message ?? 'account rejected') };
+      if (status === 422) {
+        // The protocol's reason code (e.g. not_found) reaches the buyer; anything else is not echoed.
+        const reason = json?.error?.reason;
+        return { valid: false, reason: typeof reason === 'string' && /^[a-z_]{1,40}$/.test(reason) ? reason : 'account_rejected' };
+      }
       refusal(json, status);
     },
 
