@@ -192,7 +192,7 @@ describe('a hostile merchant points a supplier at an inside service (development
     const res = await admin('POST', `/admin/suppliers/${id}/balance/refresh`);
     expect(res.status).toBe(503);
     expect(res.body.error.message).toMatch(/larger than/);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(10_000); // reading 400 MiB to its end would take far longer
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
     expect(streamed).toBeLessThan(64 * 1024 * 1024); // the reader hung up long before 400 MiB
   });
@@ -203,7 +203,7 @@ describe('a hostile merchant points a supplier at an inside service (development
     const res = await admin('POST', `/admin/suppliers/${id}/balance/refresh`);
     expect(res.status).toBe(503);
     expect(res.body.error.message).toMatch(/within 500 ms/);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(5000); // the answer never ends: only the deadline stops it
   });
 
   test('when the inside service answers, then nothing of its answer (body, status, content type, fields) is echoed', async () => {
