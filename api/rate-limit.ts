@@ -4,7 +4,7 @@ import type { Db } from '../db';
 import { AppError } from '../lib/errors';
 
 // Per API key, counted in Postgres so every api process shares one budget per key.
-export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined): RequestHandler {
+export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined, counted = 'this API key'): RequestHandler {
   const limiter = new RateLimiterPostgres({
     storeClient: db,
     storeType: 'knex',
@@ -24,7 +24,7 @@ export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Pa
       if (!(err instanceof RateLimiterRes)) throw err;
       const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
       res.set('Retry-After', String(seconds));
-      throw new AppError('rate_limited', 'rate_limited', `Too many requests for this API key; retry after ${seconds} s`, { retryAfterSeconds: seconds });
+      throw new AppError('rate_limited', 'rate_limited', `Too many requests for ${counted}; retry after ${seconds} s`, { retryAfterSeconds: seconds });
     }
     next();
   };

@@ -21,7 +21,7 @@ export function supplierCallbacksRouter(deps: { db: Db; vault: CodeVault; suppli
   const notGenuine = () => new AppError('unauthorized', 'bad_signature', 'The callback signature does not verify');
   router.post(
     '/:supplierId',
-    rateLimitPerKey(deps.db, deps.callsPerMinute, (req) => `supplier-callback:${String(req.params.supplierId).slice(0, 64)}`),
+    rateLimitPerKey(deps.db, deps.callsPerMinute, (req) => `supplier-callback:${String(req.params.supplierId).slice(0, 64)}`, 'this supplier'),
     express.raw({ type: () => true, limit: '256kb' }),
     async (req, res) => {
       const supplierId = String(req.params.supplierId);
