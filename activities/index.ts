@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
+import type { OutboundHttp } from '../lib/outbound-http';
 import { allocateCodes, OrderNotAllocatable, StockShortfall } from '../stock/allocate-codes';
 import { cancelOrder, failOrder, OrderNotCancellable } from '../orders/close-order';
 import { deliverOrder } from '../orders/deliver-order';
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   vault: CodeVault;
   registry: SupplierRegistry;
   rateLimits: SupplierRateLimits;
+  /** The guarded client webhooks are sent with. */
+  outbound: OutboundHttp;
   /** Where suppliers send callbacks (the api's public base URL); unset = poll only. */
   callbackBaseUrl?: string;
 }
@@ -44,7 +47,7 @@ async function asBusinessFailure<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createActivities({ db, vault, registry, rateLimits, callbackBaseUrl }: ActivityDeps) {
+export function createActivities({ db, vault, registry, rateLimits, outbound, callbackBaseUrl }: ActivityDeps) {
   const purchases = { db, vault, registry, rateLimits, callbackBaseUrl };
   return {
     ...createRiskActivities({ db }),
@@ -62,8 +65,8 @@ export function createActivities({ db, vault, registry, rateLimits, callbackBase
     settleOrder: (orderId: string) => settleOrder(db, orderId),
     cancelOrder: (orderId: string, reason: string) => asBusinessFailure(() => cancelOrder(db, orderId, reason)),
     failOrder: (orderId: string, reason: string) => asBusinessFailure(() => failOrder(db, orderId, reason)),
-    notifyStorefront: (orderId: string, eventType: 'order.delivered') => notifyStorefront(db, vault, orderId, eventType),
-    notifyRefund: (refundId: string) => notifyRefund(db, vault, refundId),
+    notifyStorefront: (orderId: string, eventType: 'order.delivered') => notifyStorefront(db, vault, outbound, orderId, eventType),
+    notifyRefund: (refundId: string) => notifyRefund(db, vault, outbound, refundId),
     recordWebhookGaveUp: (orderId: string, eventType: string) => recordWebhookGaveUp(db, orderId, eventType),
   };
 }

@@ -2,6 +2,7 @@ import express from 'express';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import type { Logger } from '../lib/logger';
+import type { OutboundHttp } from '../lib/outbound-http';
 import type { FulfilmentClient } from '../orders/fulfilment-client';
 import { loadConfig, securitySettings, type SecuritySettings } from '../lib/config';
 import { adminAccountRouter } from './admin/account';
@@ -33,7 +34,10 @@ export interface AppDeps {
   /** Resolves when Temporal answers. */
   temporalReachable: () => Promise<void>;
   log: Logger;
-  limits: { maxBodyBytes: number; maxImportBytes: number; ratePerMinute: number };
+  /** supplierCallbacksPerMinute: per supplier id (default: ratePerMinute). */
+  limits: { maxBodyBytes: number; maxImportBytes: number; ratePerMinute: number; supplierCallbacksPerMinute?: number };
+  /** The guarded client for merchant-set addresses: webhook URLs and supplier base URLs are checked with it. */
+  outbound: OutboundHttp;
   /** The built console to serve at /console (api/console-static.ts finds it). */
   consoleDir?: string;
   /** Where order detail links to a workflow in the Temporal Web UI. */
@@ -90,15 +94,15 @@ export function createApp(deps: AppDeps) {
   admin.use(adminAuth(db, { sessionIdleMinutes: security.sessionIdleMinutes }), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`));
   admin.use(adminAccountRouter({ db, maxBodyBytes: limits.maxBodyBytes, backoff: new SignInBackoff(db, signInLimits) }));
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
-  admin.use(adminSuppliersRouter({ db, vault, suppliers, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));
+  admin.use(adminSuppliersRouter({ db, vault, suppliers, outbound: deps.outbound, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));
   admin.use('/risk', json, adminRiskRouter({ db, fulfilment }));
-  admin.use(adminConsoleRouter({ db, vault, fulfilment, temporalUi: deps.temporalUi, maxBodyBytes: limits.maxBodyBytes, revealsPerHour: security.revealsPerHour }));
+  admin.use(adminConsoleRouter({ db, vault, fulfilment, temporalUi: deps.temporalUi, maxBodyBytes: limits.maxBodyBytes, revealsPerHour: security.revealsPerHour, outbound: deps.outbound }));
   app.use('/admin', admin);
   app.use('/console', consoleRouter(deps.consoleDir));
   app.get('/', (_req, res) => res.redirect('/console/'));
 
   // Suppliers authenticate with their request signature, checked by their adapter.
-  app.use('/supplier-callbacks', supplierCallbacksRouter({ db, vault, suppliers, fulfilment }));
+  app.use('/supplier-callbacks', supplierCallbacksRouter({ db, vault, suppliers, fulfilment, callsPerMinute: limits.supplierCallbacksPerMinute ?? limits.ratePerMinute }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(log));

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError, type ErrorKind } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import type { OutboundHttp } from '../lib/outbound-http';
 
 // The one place errors become HTTP: `{ error: { code, message, details? } }` with a stable code.
 
@@ -31,6 +32,16 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, whe
     });
   }
   return parsed.data;
+}
+
+/**
+ * A merchant-set address (a webhook URL, a supplier's base URL) that the guarded outbound client
+ * would refuse is refused when it is saved, as a 400 naming the field.
+ */
+export async function checkOutboundTarget(outbound: OutboundHttp, field: string, url: string | null | undefined): Promise<void> {
+  if (!url) return;
+  const refused = await outbound.refusalOf(url);
+  if (refused) throw new AppError('invalid_input', 'validation_failed', `The ${field} is not allowed: ${refused}`, { fields: [{ path: field, message: refused }] });
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {

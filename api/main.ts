@@ -16,6 +16,7 @@ async function main() {
     db: services.db,
     vault: services.vault,
     suppliers: services.suppliers,
+    outbound: services.outbound,
     fulfilment,
     temporalReachable: async () => void (await services.connection.workflowService.getSystemInfo({})),
     log,

@@ -4,7 +4,7 @@ import type { Db } from '../db';
 import { AppError } from '../lib/errors';
 
 // Per API key, counted in Postgres so every api process shares one budget per key.
-export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined): RequestHandler {
+export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined, counted = 'this API key'): RequestHandler {
   const limiter = new RateLimiterPostgres({
     storeClient: db,
     storeType: 'knex',
@@ -16,7 +16,7 @@ export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Pa
   return async (req, res, next) => {
     const key = keyOf(req);
     if (!key) return next();
-    const r = await consumeOrRefuse(limiter, key, res, (seconds) => new AppError('rate_limited', 'rate_limited', `Too many requests for this API key; retry after ${seconds} s`, { retryAfterSeconds: seconds }));
+    const r = await consumeOrRefuse(limiter, key, res, (seconds) => new AppError('rate_limited', 'rate_limited', `Too many requests for ${counted}; retry after ${seconds} s`, { retryAfterSeconds: seconds }));
     res.set('RateLimit-Limit', String(pointsPerMinute));
     res.set('RateLimit-Remaining', String(r.remainingPoints));
     next();

@@ -6,6 +6,7 @@ import * as riskControl from './migrations/003_risk_control';
 import * as consoleSchema from './migrations/004_console';
 import * as orderLifecycle from './migrations/005_order_lifecycle';
 import * as consoleSecurity from './migrations/008_console_security';
+import * as outboundGuard from './migrations/007_outbound_guard';
 
 export type Db = Knex;
 
@@ -38,6 +39,7 @@ const migrations: Record<string, Knex.Migration> = {
   '004_console': consoleSchema,
   '005_order_lifecycle': orderLifecycle,
   '008_console_security': consoleSecurity,
+  '007_outbound_guard': outboundGuard,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

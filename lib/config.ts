@@ -1,6 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import type { OutboundPolicy } from './outbound-http';
 
 // Every setting Cardflow reads, validated once at start-up so a typo fails loudly and early.
 const port = z.coerce.number().int().min(1).max(65535);
@@ -68,6 +69,11 @@ const ConfigSchema = z.object({
   SESSION_COOKIE_SECURE: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Codes one console user may reveal per hour. */
   REVEALS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
+  /**
+   * Development only: outbound calls to merchant-set addresses (webhooks, supplier APIs) may use
+   * plain http and reach loopback and private addresses (the one-machine simulator and receivers).
+   */
+  ALLOW_PRIVATE_OUTBOUND: z.enum(['0', '1']).default('0'),
 
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
@@ -124,6 +130,12 @@ export function securitySettings(config: Config): SecuritySettings {
   };
 }
 
+/** What the guarded outbound client (lib/outbound-http.ts) lets through. */
+export function outboundPolicy(config: Config): OutboundPolicy {
+  const development = config.ALLOW_PRIVATE_OUTBOUND === '1';
+  return { allowPlainHttp: development, allowPrivateAddresses: development };
+}
+
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -133,6 +145,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.NODE_ENV === 'production' && parsed.data.ALLOW_PRIVATE_OUTBOUND === '1') {
+    throw new ConfigError('Invalid configuration:\n  ALLOW_PRIVATE_OUTBOUND: development only; in production webhooks and suppliers must be public https addresses');
   }
   return parsed.data;
 }

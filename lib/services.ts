@@ -2,8 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../db';
 import { SupplierRegistry } from '../suppliers/registry';
 import { CodeVault, loadVaultKeys } from './code-vault';
-import type { Config } from './config';
+import { outboundPolicy, type Config } from './config';
 import type { Logger } from './logger';
+import { OutboundHttp } from './outbound-http';
 
 // What the api and the worker both need: the database, the code vault, Temporal and the
 // supplier adapters.
@@ -13,6 +14,8 @@ export interface Services {
   connection: Connection;
   client: Client;
   suppliers: SupplierRegistry;
+  /** The guarded client for every call to a merchant-set address. */
+  outbound: OutboundHttp;
   close(): Promise<void>;
 }
 
@@ -27,12 +30,14 @@ export async function connectServices(config: Config, log: Logger): Promise<Serv
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const outbound = new OutboundHttp(outboundPolicy(config));
   return {
     db,
     vault,
     connection,
     client,
-    suppliers: new SupplierRegistry(db, vault),
+    suppliers: new SupplierRegistry(db, vault, outbound),
+    outbound,
     async close() {
       await connection.close();
       await db.destroy();

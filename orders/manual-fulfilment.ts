@@ -4,6 +4,7 @@ import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
 import { conflict, invalidInput, notFound } from '../lib/errors';
 import { closeOrderIn } from './close-order';
+import { redeemUrlRefusal } from '../stock/redeem-url';
 import { storeBoughtCode } from '../suppliers/purchase-results';
 import { appendEvent } from './events';
 import { requireAllowed } from './order-facts';
@@ -121,6 +122,11 @@ export async function pendingManualUnits(db: Knex, orderIds: string[]): Promise<
 }
 
 export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntry): Promise<{ units: number }> {
+  const badUrls = (entry.codes ?? []).flatMap((c, i) => {
+    const refused = c.url === undefined ? undefined : redeemUrlRefusal(c.url);
+    return refused ? [{ path: `codes.${i}.url`, message: refused }] : [];
+  });
+  if (badUrls.length) throw invalidInput('validation_failed', 'Some redemption URLs are not allowed; nothing was saved', { fields: badUrls });
   return db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: entry.orderId, merchant_id: entry.merchantId }).forUpdate().first('id', 'status', 'storefront_id');
     if (!order) throw notFound('Order');

@@ -1,9 +1,10 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
+import { OutboundFailure, type OutboundHttp } from '../lib/outbound-http';
 import { appendEvent } from './events';
 import { loadOrderView } from './order-view';
-import { openWebhookSecret } from '../storefronts/webhook-secret';
+import { openWebhookSecrets } from '../storefronts/webhook-secret';
 
 // Tells the storefront what happened to its order (delivered, refunded): a Standard Webhooks
 // POST (webhook-id, webhook-timestamp, webhook-signature) that public libraries verify.
@@ -18,13 +19,13 @@ export class WebhookRejected extends Error {
 }
 
 /** Tells the storefront its order was delivered (the workflow's step; support may resend it). */
-export async function notifyStorefront(db: Db, vault: CodeVault, orderId: string, eventType: 'order.delivered', timeoutMs = 10_000): Promise<NotifyOutcome> {
+export async function notifyStorefront(db: Db, vault: CodeVault, outbound: OutboundHttp, orderId: string, eventType: 'order.delivered', timeoutMs = 10_000): Promise<NotifyOutcome> {
   const view = await loadOrderForStorefront(db, vault, orderId);
-  return sendStorefrontEvent(db, { orderId, eventType, messageId: `msg_${orderId}_${eventType}`, data: { order: view } }, vault, timeoutMs);
+  return sendStorefrontEvent(db, { orderId, eventType, messageId: `msg_${orderId}_${eventType}`, data: { order: view } }, vault, outbound, timeoutMs);
 }
 
 /** Tells the storefront some of its order's units were refunded: which, how much and why. */
-export async function notifyRefund(db: Db, vault: CodeVault, refundId: string, timeoutMs = 10_000): Promise<NotifyOutcome> {
+export async function notifyRefund(db: Db, vault: CodeVault, outbound: OutboundHttp, refundId: string, timeoutMs = 10_000): Promise<NotifyOutcome> {
   const refund = await db('refunds').where({ id: refundId }).first('id', 'order_id', 'amount', 'currency', 'reason', 'created_at');
   const units = await db('refund_units').where({ refund_id: refundId }).orderBy('unit_id').pluck('unit_id');
   const view = await loadOrderForStorefront(db, vault, refund.order_id);
@@ -32,7 +33,7 @@ export async function notifyRefund(db: Db, vault: CodeVault, refundId: string, t
     order: view,
     refund: { id: refund.id, units, amount: refund.amount, currency: refund.currency.trim(), reason: refund.reason, refundedAt: refund.created_at.toISOString() },
   };
-  return sendStorefrontEvent(db, { orderId: refund.order_id, eventType: 'order.refunded', messageId: refundMessageId(refund.order_id, refund.id), data }, vault, timeoutMs);
+  return sendStorefrontEvent(db, { orderId: refund.order_id, eventType: 'order.refunded', messageId: refundMessageId(refund.order_id, refund.id), data }, vault, outbound, timeoutMs);
 }
 
 /** The webhook-id of a refund's `order.refunded`: the same on every attempt. */
@@ -52,6 +53,7 @@ async function sendStorefrontEvent(
   db: Db,
   event: { orderId: string; eventType: 'order.delivered' | 'order.refunded'; messageId: string; data: Record<string, unknown> },
   vault: CodeVault,
+  outbound: OutboundHttp,
   timeoutMs: number,
 ): Promise<NotifyOutcome> {
   const { orderId, eventType, messageId } = event;
@@ -59,28 +61,11 @@ async function sendStorefrontEvent(
   const storefront = await db('storefronts').where({ id: order.storefront_id }).first();
   if (!storefront.webhook_url || !storefront.webhook_secret) return { outcome: 'no_endpoint' };
 
-  const secret = openWebhookSecret(vault, storefront);
   const sentAt = new Date();
   const body = JSON.stringify({ type: eventType, timestamp: sentAt.toISOString(), data: event.data });
-  const headers = {
-    'content-type': 'application/json',
-    'webhook-id': messageId,
-    'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign(messageId, sentAt, body),
-  };
 
   const started = Date.now();
-  let httpStatus: number | null = null;
-  let error: string | null = null;
-  try {
-    const res = await fetch(storefront.webhook_url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-    httpStatus = res.status;
-    await res.body?.cancel();
-    if (res.status < 200 || res.status >= 300) error = `endpoint answered HTTP ${res.status}`;
-  } catch (err) {
-    // Only the error's kind, never a body: nothing here may echo a code back into history.
-    error = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `could not connect (${(err as Error).name})`;
-  }
+  const { httpStatus, error } = await sendWebhook(outbound, storefront.webhook_url, { messageId, sentAt, body, secrets: openWebhookSecrets(vault, storefront) }, timeoutMs);
 
   await db('webhook_attempts').insert({
     storefront_id: storefront.id,
@@ -97,6 +82,33 @@ async function sendStorefrontEvent(
   const [{ count }] = await db('webhook_attempts').where({ order_id: orderId, message_id: messageId }).count<{ count: number }[]>('* as count');
   await appendEvent(db, orderId, 'webhook_delivered', { eventType, attempts: Number(count), httpStatus });
   return { outcome: 'sent', attempts: Number(count) };
+}
+
+/**
+ * One signed POST to a storefront's endpoint, through the guarded client. Signed with every
+ * secret in use (the new one and, during a rotation's grace period, the old one), space-separated
+ * as Standard Webhooks allows, so a storefront verifies with whichever it has. The error says
+ * only what kind of failure it was: never a body, which may echo a code back into history.
+ */
+export async function sendWebhook(
+  outbound: OutboundHttp,
+  url: string,
+  message: { messageId: string; sentAt: Date; body: string; secrets: string[] },
+  timeoutMs: number,
+): Promise<{ httpStatus: number | null; error: string | null }> {
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-id': message.messageId,
+    'webhook-timestamp': String(Math.floor(message.sentAt.getTime() / 1000)),
+    'webhook-signature': message.secrets.map((secret) => new Webhook(secret).sign(message.messageId, message.sentAt, message.body)).join(' '),
+  };
+  try {
+    const res = await outbound.request(url, { method: 'POST', headers, body: message.body, timeoutMs });
+    return { httpStatus: res.status, error: res.status >= 200 && res.status < 300 ? null : `endpoint answered HTTP ${res.status}` };
+  } catch (err) {
+    if (err instanceof OutboundFailure) return { httpStatus: null, error: err.message };
+    throw err;
+  }
 }
 
 export async function recordWebhookGaveUp(db: Db, orderId: string, eventType: string): Promise<void> {

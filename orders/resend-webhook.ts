@@ -2,6 +2,7 @@ import type { Db } from '../db';
 import { notifyStorefront, WebhookRejected } from './notify-storefront';
 import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
+import type { OutboundHttp } from '../lib/outbound-http';
 import { notFound } from '../lib/errors';
 import { appendEvent } from './events';
 import { requireAllowed } from './order-facts';
@@ -16,13 +17,13 @@ export interface ResendResult {
   error: string | null;
 }
 
-export async function resendDeliveryWebhook(db: Db, vault: CodeVault, req: { orderId: string; merchantId: string; actor: string }): Promise<ResendResult> {
+export async function resendDeliveryWebhook(db: Db, vault: CodeVault, outbound: OutboundHttp, req: { orderId: string; merchantId: string; actor: string }): Promise<ResendResult> {
   const order = await db('orders').where({ id: req.orderId, merchant_id: req.merchantId }).first('id', 'status', 'storefront_id');
   if (!order) throw notFound('Order');
   await requireAllowed(db, 'resend', order);
   let error: string | null = null;
   try {
-    await notifyStorefront(db, vault, order.id, 'order.delivered');
+    await notifyStorefront(db, vault, outbound, order.id, 'order.delivered');
   } catch (err) {
     if (!(err instanceof WebhookRejected)) throw err;
     error = err.message;

@@ -138,6 +138,9 @@ async function main() {
       CARDFLOW_DATA_DIR: dataDir,
       CARDFLOW_SUPERVISED: '1',
       TZ: 'UTC',
+      // One machine: the demo supplier and local webhook receivers listen on loopback over plain
+      // http. Development only; production refuses the setting (lib/config.ts).
+      ...(config.NODE_ENV === 'production' ? {} : { ALLOW_PRIVATE_OUTBOUND: process.env.ALLOW_PRIVATE_OUTBOUND || '1' }),
     };
     let workerReady!: () => void;
     const workerPolling = new Promise<void>((resolve) => (workerReady = resolve));

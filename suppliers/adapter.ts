@@ -1,3 +1,5 @@
+import type { OutboundHttp } from '../lib/outbound-http';
+
 // What Cardflow needs from any upstream supplier. Each supplier protocol is one adapter file in
 // suppliers/adapters/, registered in suppliers/registry.ts; everything else (routing, failover,
 // the circuit breaker, idempotency) is shared and knows nothing of any one protocol.
@@ -71,5 +73,8 @@ export interface SupplierAdapter {
   readCallback(headers: Record<string, string | string[] | undefined>, path: string, rawBody: Buffer): { reference: string; outcome: PurchaseOutcome } | undefined;
 }
 
-/** How an adapter is built from a supplier row (credentials already decrypted). */
-export type AdapterFactory = (config: { baseUrl: string; credentials: Record<string, string>; timeoutMs: number }) => SupplierAdapter;
+/**
+ * How an adapter is built from a supplier row (credentials already decrypted). Every request it
+ * makes goes through `http`, the guarded outbound client: the base URL is merchant-set.
+ */
+export type AdapterFactory = (config: { baseUrl: string; credentials: Record<string, string>; timeoutMs: number; http: OutboundHttp }) => SupplierAdapter;

@@ -4,6 +4,7 @@ import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
 import { appendEvent } from '../orders/events';
 import { fingerprintCode, maskCode, sealCode, type CodeSecret } from '../stock/code-secret';
+import { redeemUrlRefusal } from '../stock/redeem-url';
 import type { PurchaseOutcome, SupplierCard } from './adapter';
 import { recordSpend } from './balances';
 
@@ -17,61 +18,112 @@ export async function applyOutcome(db: Db, vault: CodeVault, purchaseId: string,
   return db.transaction(async (trx) => {
     const p = await trx('supplier_purchases').where({ id: purchaseId }).forUpdate().first();
     if (!p) throw new Error(`supplier purchase ${purchaseId} does not exist`);
-    if (p.status === 'succeeded' || p.status === 'failed') return p.status as PurchaseStatus;
-
-    if (outcome.status === 'processing') {
-      if (p.status !== 'processing') {
-        await trx('supplier_purchases').where({ id: purchaseId }).update({
-          status: 'processing', unit_cost: outcome.unitPrice, supplier_order_id: outcome.supplierOrderId ?? null, updated_at: trx.fn.now(),
-        });
-        await appendEvent(trx, p.order_id, 'supplier_processing', { unitId: p.unit_id, supplierId: p.supplier_id, reference: p.reference });
-      }
-      return 'processing';
-    }
-
-    // An asynchronous purchase reaching its end clears a "slow purchase" alert, if one was raised.
-    if (p.status === 'processing') await resolveAlert(trx, p.merchant_id, 'supplier_purchase_slow', p.id);
-
-    if (outcome.status === 'failed') {
-      await markFailed(trx, p, outcome.code, outcome.message);
-      return 'failed';
-    }
-
-    await trx('supplier_purchases').where({ id: purchaseId }).update({
-      status: 'succeeded', unit_cost: outcome.unitPrice, supplier_order_id: outcome.supplierOrderId ?? null, updated_at: trx.fn.now(),
-    });
-    await recordSpend(trx, p.supplier_id, outcome.unitPrice);
-    if (outcome.unitPrice > p.max_unit_cost) {
-      // The supplier charged above the price we allowed: keep the goods, tell a person.
-      await raiseAlert(trx, {
-        merchantId: p.merchant_id, kind: 'supplier_price_above_max', subjectId: p.id,
-        message: `Purchase ${p.reference} was charged ${outcome.unitPrice}, above its maximum of ${p.max_unit_cost}`,
-      });
-    }
-
-    const unit = await trx('order_units').where({ id: p.unit_id }).forUpdate().first('id', 'sku_id', 'status');
-    const stillWanted = unit.status === 'pending';
-    if (outcome.topup) {
-      if (stillWanted) {
-        await trx('order_units').where({ id: unit.id }).update({
-          status: 'allocated',
-          receipt: JSON.stringify({ supplierId: p.supplier_id, receipt: outcome.topup.receipt, account: outcome.topup.account, unitCost: outcome.unitPrice }),
-        });
-      }
-    } else if (outcome.card) {
-      await storeBoughtCode(trx, vault, {
-        merchantId: p.merchant_id, skuId: unit.sku_id, unitId: stillWanted ? unit.id : null, card: outcome.card, unitCost: outcome.unitPrice, source: 'supplier',
-      });
-      if (stillWanted) await trx('order_units').where({ id: unit.id }).update({ status: 'allocated' });
-    } else {
-      throw new Error(`supplier purchase ${p.reference} succeeded without a card or a top-up receipt`);
-    }
-    await appendEvent(trx, p.order_id, 'supplier_purchased', {
-      unitId: p.unit_id, supplierId: p.supplier_id, reference: p.reference, unitCost: outcome.unitPrice,
-      ...(stillWanted ? {} : { note: 'the order had closed; the code went to stock' }),
-    });
-    return 'succeeded';
+    return applyOutcomeIn(trx, vault, p, outcome);
   });
+}
+
+export type CallbackResult =
+  | { status: PurchaseStatus }
+  /** Nothing in the callback can be checked: the order's workflow asks the supplier itself. */
+  | { askSupplier: true }
+  | { refused: 'purchase_not_awaiting_callback' | 'callback_price_mismatch' | 'callback_goods_mismatch'; message: string };
+
+/**
+ * A supplier's callback is believed only as far as it matches the purchase it names: the purchase
+ * must be one the supplier told us (answering our own request) it would finish later, the price
+ * must be the one it quoted then and within the route's maximum, and the goods must be the kind
+ * the unit needs (a code, or a top-up receipt). Anything else changes nothing: polling asks the
+ * supplier itself. A reported failure carries nothing to check, and believing a forged one would
+ * buy the unit again elsewhere, so it is only a reason to ask the supplier now. A repeat for a
+ * finished purchase is answered with its status, as before.
+ */
+export async function applyCallback(db: Db, vault: CodeVault, purchaseId: string, outcome: PurchaseOutcome): Promise<CallbackResult> {
+  return db.transaction(async (trx) => {
+    const p = await trx('supplier_purchases').where({ id: purchaseId }).forUpdate().first();
+    if (p.status === 'succeeded' || p.status === 'failed') return { status: p.status as PurchaseStatus };
+    if (p.status !== 'processing') {
+      return { refused: 'purchase_not_awaiting_callback', message: `Purchase ${p.reference} is not waiting for a callback` };
+    }
+    if (outcome.status === 'failed') return { askSupplier: true };
+    if (outcome.status === 'succeeded') {
+      const quoted = p.unit_cost;
+      if (!Number.isSafeInteger(outcome.unitPrice) || outcome.unitPrice !== quoted || outcome.unitPrice > p.max_unit_cost) {
+        return { refused: 'callback_price_mismatch', message: `The callback's price is not the ${quoted} quoted for purchase ${p.reference}` };
+      }
+      const unit = await trx('order_units as u').join('order_items as i', 'i.id', 'u.order_item_id').where('u.id', p.unit_id).first('i.account');
+      const wantsTopup = unit.account != null;
+      if (wantsTopup ? !outcome.topup || outcome.card : !outcome.card || outcome.topup) {
+        return { refused: 'callback_goods_mismatch', message: `Purchase ${p.reference} needs ${wantsTopup ? 'a top-up receipt' : 'a code'}` };
+      }
+    }
+    return { status: await applyOutcomeIn(trx, vault, p, outcome) };
+  });
+}
+
+async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: any, outcome: PurchaseOutcome): Promise<PurchaseStatus> {
+  const purchaseId: string = p.id;
+  if (p.status === 'succeeded' || p.status === 'failed') return p.status as PurchaseStatus;
+
+  if (outcome.status === 'processing') {
+    if (p.status !== 'processing') {
+      await trx('supplier_purchases').where({ id: purchaseId }).update({
+        status: 'processing', unit_cost: outcome.unitPrice, supplier_order_id: outcome.supplierOrderId ?? null, updated_at: trx.fn.now(),
+      });
+      await appendEvent(trx, p.order_id, 'supplier_processing', { unitId: p.unit_id, supplierId: p.supplier_id, reference: p.reference });
+    }
+    return 'processing';
+  }
+
+  // An asynchronous purchase reaching its end clears a "slow purchase" alert, if one was raised.
+  if (p.status === 'processing') await resolveAlert(trx, p.merchant_id, 'supplier_purchase_slow', p.id);
+
+  if (outcome.status === 'failed') {
+    await markFailed(trx, p, outcome.code, outcome.message);
+    return 'failed';
+  }
+  const badUrl = outcome.card?.url === undefined ? undefined : redeemUrlRefusal(outcome.card.url);
+  if (badUrl) {
+    // Goods the buyer cannot safely use are not delivered: the purchase fails with a reason on the
+    // order's timeline (the charge is for a person to settle with the supplier), and the unit
+    // moves on to its next route.
+    await markFailed(trx, p, 'invalid_redeem_url', `the supplier's code came with a redemption URL that is not allowed (${badUrl})`);
+    return 'failed';
+  }
+
+  await trx('supplier_purchases').where({ id: purchaseId }).update({
+    status: 'succeeded', unit_cost: outcome.unitPrice, supplier_order_id: outcome.supplierOrderId ?? null, updated_at: trx.fn.now(),
+  });
+  await recordSpend(trx, p.supplier_id, outcome.unitPrice);
+  if (outcome.unitPrice > p.max_unit_cost) {
+    // The supplier charged above the price we allowed: keep the goods, tell a person.
+    await raiseAlert(trx, {
+      merchantId: p.merchant_id, kind: 'supplier_price_above_max', subjectId: p.id,
+      message: `Purchase ${p.reference} was charged ${outcome.unitPrice}, above its maximum of ${p.max_unit_cost}`,
+    });
+  }
+
+  const unit = await trx('order_units').where({ id: p.unit_id }).forUpdate().first('id', 'sku_id', 'status');
+  const stillWanted = unit.status === 'pending';
+  if (outcome.topup) {
+    if (stillWanted) {
+      await trx('order_units').where({ id: unit.id }).update({
+        status: 'allocated',
+        receipt: JSON.stringify({ supplierId: p.supplier_id, receipt: outcome.topup.receipt, account: outcome.topup.account, unitCost: outcome.unitPrice }),
+      });
+    }
+  } else if (outcome.card) {
+    await storeBoughtCode(trx, vault, {
+      merchantId: p.merchant_id, skuId: unit.sku_id, unitId: stillWanted ? unit.id : null, card: outcome.card, unitCost: outcome.unitPrice, source: 'supplier',
+    });
+    if (stillWanted) await trx('order_units').where({ id: unit.id }).update({ status: 'allocated' });
+  } else {
+    throw new Error(`supplier purchase ${p.reference} succeeded without a card or a top-up receipt`);
+  }
+  await appendEvent(trx, p.order_id, 'supplier_purchased', {
+    unitId: p.unit_id, supplierId: p.supplier_id, reference: p.reference, unitCost: outcome.unitPrice,
+    ...(stillWanted ? {} : { note: 'the order had closed; the code went to stock' }),
+  });
+  return 'succeeded';
 }
 
 export async function markFailed(trx: Knex, p: { id: string; order_id: string; unit_id: string; supplier_id: string; reference: string }, code: string, message: string) {

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
+import type { OutboundHttp } from '../lib/outbound-http';
 import type { AdapterFactory, SupplierAdapter } from './adapter';
 import { cardflowSimAdapter } from './adapters/cardflow-sim';
 import { openSupplierCredentials } from './credentials';
@@ -31,6 +32,7 @@ export class SupplierRegistry {
   constructor(
     private readonly db: Db,
     private readonly vault: CodeVault,
+    private readonly outbound: OutboundHttp,
   ) {}
 
   async adapterFor(supplierId: string): Promise<{ supplier: SupplierRow; adapter: SupplierAdapter }> {
@@ -42,7 +44,7 @@ export class SupplierRegistry {
     if (cached && cached.version === version) return { supplier: row, adapter: cached.adapter };
     const factory = ADAPTERS[row.adapter];
     if (!factory) throw new Error(`supplier ${row.name} uses adapter "${row.adapter}", which this build does not have`);
-    const adapter = factory({ baseUrl: row.base_url, credentials: openSupplierCredentials(this.vault, row), timeoutMs: row.timeout_ms });
+    const adapter = factory({ baseUrl: row.base_url, credentials: openSupplierCredentials(this.vault, row), timeoutMs: row.timeout_ms, http: this.outbound });
     this.cache.set(supplierId, { version, adapter });
     return { supplier: row, adapter };
   }

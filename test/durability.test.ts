@@ -164,7 +164,8 @@ describe('durability', () => {
     const app = createApp({
       db: sys.db,
       vault: sys.vault,
-      suppliers: new SupplierRegistry(sys.db, sys.vault),
+      suppliers: new SupplierRegistry(sys.db, sys.vault, sys.outbound),
+      outbound: sys.outbound,
       fulfilment: deadTemporal,
       temporalReachable: async () => Promise.reject(new Error('down')),
       log,

@@ -14,6 +14,7 @@ import { loadConfig, securitySettings, type SecuritySettings } from '../lib/conf
 import { hashPassword } from '../lib/passwords';
 import type { Role } from '../lib/permissions';
 import { createLogger } from '../lib/logger';
+import { OutboundHttp, type OutboundPolicy } from '../lib/outbound-http';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
 import { createOrderWorker, runUntilShutdown } from '../worker/create-worker';
@@ -60,6 +61,8 @@ export interface TestSystem {
   merchant: NewMerchant;
   fulfilment: FulfilmentClient;
   suppliers: SupplierRegistry;
+  /** The guarded client for webhooks and suppliers, with this system's policy. */
+  outbound: OutboundHttp;
   activities: Activities;
   /** Starts a worker on this system's task queue; the default one is started for you. */
   startWorker(activities?: Activities): Promise<{ worker: Worker; stopped: Promise<void> }>;
@@ -90,7 +93,15 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  opts: { vault?: CodeVault; worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits; security?: Partial<SecuritySettings> } = {},
+  opts: {
+    vault?: CodeVault;
+    worker?: boolean;
+    webhookUrl?: string;
+    ratePerMinute?: number;
+    supplierCallbacksPerMinute?: number;
+    /** Default: the development setting (ALLOW_PRIVATE_OUTBOUND), as simulators and receivers listen on loopback. */
+    outbound?: OutboundPolicy;
+    riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits; security?: Partial<SecuritySettings> } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const vault = opts.vault ?? newVault();
@@ -105,15 +116,17 @@ export async function startTestSystem(
     riskMaxOrderAmount: opts.riskMaxOrderAmount,
     riskMaxOrderQuantity: opts.riskMaxOrderQuantity,
   });
-  const suppliers = new SupplierRegistry(db, vault);
+  const outbound = new OutboundHttp(opts.outbound ?? { allowPlainHttp: true, allowPrivateAddresses: true });
+  const suppliers = new SupplierRegistry(db, vault, outbound);
   const app = createApp({
     db,
     vault,
     suppliers,
+    outbound,
     fulfilment,
     temporalReachable: async () => void (await connection.workflowService.getSystemInfo({})),
     log,
-    limits: { maxBodyBytes: 64 * 1024, maxImportBytes: 32 * 1024 * 1024, ratePerMinute: opts.ratePerMinute ?? 100_000 },
+    limits: { maxBodyBytes: 64 * 1024, maxImportBytes: 32 * 1024 * 1024, ratePerMinute: opts.ratePerMinute ?? 100_000, supplierCallbacksPerMinute: opts.supplierCallbacksPerMinute },
     // The built console (npm test builds it first), served at /console as in production.
     consoleDir: findConsoleDir(),
     temporalUi: opts.temporalUiUrl ? { url: opts.temporalUiUrl, namespace: 'default' } : undefined,
@@ -125,7 +138,7 @@ export async function startTestSystem(
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Built after the API listens: suppliers call back on its address.
-  const activities = createActivities({ db, vault, registry: suppliers, rateLimits: new SupplierRateLimits(db), callbackBaseUrl: baseUrl });
+  const activities = createActivities({ db, vault, registry: suppliers, rateLimits: new SupplierRateLimits(db), outbound, callbackBaseUrl: baseUrl });
 
   const nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   let current: { worker: Worker; stopped: Promise<void> } | undefined;
@@ -159,6 +172,7 @@ export async function startTestSystem(
     merchant,
     fulfilment,
     suppliers,
+    outbound,
     activities,
     startWorker,
     stopWorker,

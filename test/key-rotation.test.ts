@@ -5,7 +5,7 @@ import { importCodes } from '../stock/import-codes';
 import { reencryptToActiveKey } from '../stock/reencrypt';
 import { openSupplierCredentials } from '../suppliers/credentials';
 import { createSupplier } from '../suppliers/supplier-config';
-import { openWebhookSecret } from '../storefronts/webhook-secret';
+import { openWebhookSecret, openWebhookSecrets, rotateWebhookSecret } from '../storefronts/webhook-secret';
 import { startTestSystem, type TestSystem } from './harness';
 
 // Rotating the encryption key: new writes use the newest key at once, old rows keep opening,
@@ -60,5 +60,14 @@ describe('key rotation', () => {
     const oldOnly = new CodeVault({ encryptionKeys: [k1], fingerprintKey });
     expect(() => openCode(oldOnly, rows[0])).toThrow('encryption key "k2" is not configured');
     expect(await reencryptToActiveKey(sys.db, rotated)).toEqual({ codes: 0, webhookSecrets: 0, supplierCredentials: 0 });
+  });
+
+  test('when a webhook secret was rotated and is still in its grace period, then re-sealing moves the old secret to the new key too', async () => {
+    const k3 = { id: 'k3', key: crypto.randomBytes(32) };
+    const { webhookSecret } = await sys.db.transaction((trx) => rotateWebhookSecret(trx, new CodeVault({ encryptionKeys: [k2], fingerprintKey }), sys.merchant.storefrontId));
+    const result = await reencryptToActiveKey(sys.db, new CodeVault({ encryptionKeys: [k3, k2], fingerprintKey }));
+    expect(result.webhookSecrets).toBe(2);
+    const storefront = await sys.db('storefronts').where({ id: sys.merchant.storefrontId }).first();
+    expect(openWebhookSecrets(new CodeVault({ encryptionKeys: [k3], fingerprintKey }), storefront)).toEqual([webhookSecret, sys.merchant.webhookSecret]);
   });
 });

@@ -27,6 +27,7 @@ async function main() {
       db: services.db,
       vault: services.vault,
       registry: services.suppliers,
+      outbound: services.outbound,
       rateLimits: new SupplierRateLimits(services.db),
       callbackBaseUrl: publicBaseUrl(config),
     }),

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Db } from '../../db';
 import type { CodeVault } from '../../lib/code-vault';
+import type { OutboundHttp } from '../../lib/outbound-http';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { adminAuditRouter } from './audit';
 import { adminCodesRouter } from './codes';
@@ -11,7 +12,7 @@ import { adminStorefrontsRouter } from './storefronts';
 import { adminUsersRouter } from './users';
 
 // Everything the console asks of the admin API once signed in (mounted after adminAuth).
-export function adminConsoleRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number; revealsPerHour: number }) {
+export function adminConsoleRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number; revealsPerHour: number; outbound: OutboundHttp }) {
   const { db } = deps;
   const router = Router();
 

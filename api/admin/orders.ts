@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
+import type { OutboundHttp } from '../../lib/outbound-http';
 import { notFound } from '../../lib/errors';
 import { canAccess } from '../../lib/permissions';
 import { loadConsoleOrder, type ConsoleOrder } from '../../orders/console-view';
@@ -76,7 +77,7 @@ const FailedOnSupplier = z.object({ supplierId: z.uuid(), since: z.iso.datetime(
 const BULK_RETRY_LIMIT = 500;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number }) {
+export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number; outbound: OutboundHttp }) {
   const { db, vault, fulfilment } = deps;
   const router = Router();
   const json = jsonBody(deps.maxBodyBytes);
@@ -194,7 +195,7 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
 
   router.post('/orders/:id/resend-webhook', allow('orders', 'resend'), async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
-    const result = await resendDeliveryWebhook(db, vault, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) });
+    const result = await resendDeliveryWebhook(db, vault, deps.outbound, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) });
     res.json(result);
   });
 

@@ -5,11 +5,12 @@ import type { Db } from '../../db';
 import { createStorefront } from '../../db/seed';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
+import type { OutboundHttp } from '../../lib/outbound-http';
 import { conflict, notFound } from '../../lib/errors';
-import { issueToken, issueWebhookSecret } from '../../lib/tokens';
+import { issueToken } from '../../lib/tokens';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
-import { sealWebhookSecret } from '../../storefronts/webhook-secret';
-import { parseOrThrow } from '../errors';
+import { rotateWebhookSecret } from '../../storefronts/webhook-secret';
+import { checkOutboundTarget, parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
@@ -27,7 +28,7 @@ const Editable = z.object({ name: z.string().trim().min(1, 'Give the storefront 
 const Filter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional() }).strict();
 const AttemptFilter = z.object({ storefrontId: uuid.optional(), orderId: uuid.optional(), outcome: z.enum(['succeeded', 'failed']).optional() }).strict();
 
-export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes: number }) {
+export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes: number; outbound: OutboundHttp }) {
   const { db, vault } = deps;
   const router = Router();
   const json = jsonBody(deps.maxBodyBytes);
@@ -66,6 +67,7 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
   // The API key and webhook secret are in this answer and never again.
   router.post('/storefronts', allow('storefronts', 'create'), json, async (req, res) => {
     const body = parseOrThrow(Editable, req.body ?? {});
+    await checkOutboundTarget(deps.outbound, 'webhookUrl', body.webhookUrl);
     const created = await createStorefront(db, vault, { merchantId: req.admin!.merchantId, name: body.name, webhookUrl: body.webhookUrl ?? undefined });
     await recordAudit(db, { merchantId: req.admin!.merchantId, actor: actor(req), action: 'storefront.created', target: `storefront:${created.storefrontId}`, detail: { name: body.name, webhookUrl: body.webhookUrl } });
     res.status(201).json({ ...(await findStorefront(req.admin!.merchantId, created.storefrontId)), apiKey: created.apiKey, webhookSecret: created.webhookSecret });
@@ -74,6 +76,7 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
   router.put('/storefronts/:id', allow('storefronts', 'edit'), json, async (req, res) => {
     const current = await findStorefront(req.admin!.merchantId, req.params.id);
     const body = parseOrThrow(Editable, req.body ?? {});
+    await checkOutboundTarget(deps.outbound, 'webhookUrl', body.webhookUrl);
     await db.transaction(async (trx) => {
       await trx('storefronts').where({ id: current.id }).update({ name: body.name, webhook_url: body.webhookUrl });
       await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: actor(req), action: 'storefront.updated', target: `storefront:${current.id}`, detail: { name: body.name, webhookUrl: body.webhookUrl, previousWebhookUrl: current.webhookUrl } });
@@ -106,13 +109,13 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
 
   router.post('/storefronts/:id/webhook-secret', allow('storefronts', 'secret'), async (req, res) => {
     const sf = await findStorefront(req.admin!.merchantId, req.params.id);
-    const secret = issueWebhookSecret();
-    const sealed = sealWebhookSecret(vault, sf.id, secret);
-    await db.transaction(async (trx) => {
-      await trx('storefronts').where({ id: sf.id }).update({ webhook_secret_key_id: sealed.keyId, webhook_secret: sealed.payload });
+    const rotated = await db.transaction(async (trx) => {
+      const result = await rotateWebhookSecret(trx, vault, sf.id);
       await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: actor(req), action: 'storefront.webhook_secret_rotated', target: `storefront:${sf.id}` });
+      return result;
     });
-    res.json({ webhookSecret: secret });
+    // The old secret keeps signing (beside the new one) until previousSecretValidUntil.
+    res.json({ webhookSecret: rotated.webhookSecret, previousSecretValidUntil: iso(rotated.previousValidUntil) });
   });
 
   router.get('/webhook-attempts', allow('webhook-attempts', 'list'), async (req, res) => {
@@ -149,7 +152,7 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
       ? await db('webhook_attempts as w').join('storefronts as sf', 'sf.id', 'w.storefront_id').where({ 'w.id': id.data, 'sf.merchant_id': req.admin!.merchantId }).first('w.order_id')
       : undefined;
     if (!attempt) throw notFound('Webhook attempt');
-    res.json(await resendDeliveryWebhook(db, vault, { orderId: attempt.order_id, merchantId: req.admin!.merchantId, actor: actor(req) }));
+    res.json(await resendDeliveryWebhook(db, vault, deps.outbound, { orderId: attempt.order_id, merchantId: req.admin!.merchantId, actor: actor(req) }));
   });
 
   return router;

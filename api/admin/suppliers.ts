@@ -2,12 +2,13 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import type { CodeVault } from '../../lib/code-vault';
+import type { OutboundHttp } from '../../lib/outbound-http';
 import { AppError, notFound } from '../../lib/errors';
 import { fulfilManually, pendingManualUnits } from '../../orders/manual-fulfilment';
 import { refreshBalance } from '../../suppliers/balances';
 import { ADAPTERS, type SupplierRegistry } from '../../suppliers/registry';
 import { createSupplier, setRoutes, updateSupplier } from '../../suppliers/supplier-config';
-import { parseOrThrow } from '../errors';
+import { checkOutboundTarget, parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { describeAlerts } from './alert-subjects';
@@ -22,7 +23,7 @@ const SupplierBody = z
     name: z.string().trim().min(1).max(100),
     kind: z.enum(['api', 'manual']),
     adapter: z.string().trim().min(1).max(50).optional(),
-    baseUrl: z.url().optional(),
+    baseUrl: z.url().max(2000).optional(),
     currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').optional(),
     credentials: z.record(z.string().min(1).max(100), z.string().min(1).max(4096)).optional(),
     active: z.boolean().optional(),
@@ -115,7 +116,7 @@ export function supplierView(row: any) {
   };
 }
 
-export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers: SupplierRegistry; wake: (orderId: string) => Promise<unknown> }) {
+export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers: SupplierRegistry; outbound: OutboundHttp; wake: (orderId: string) => Promise<unknown> }) {
   const { db, vault } = deps;
   const router = Router();
   const json = jsonBody('1mb');
@@ -154,6 +155,7 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
 
   router.post('/suppliers', allow('suppliers', 'create'), json, async (req, res) => {
     const body = parseOrThrow(SupplierBody, req.body);
+    await checkOutboundTarget(deps.outbound, 'baseUrl', body.baseUrl);
     const id = await createSupplier(db, vault, req.admin!.merchantId, body);
     await audit(req, 'supplier.create', id, { name: body.name, credentialsSet: !!body.credentials });
     res.status(201).json(supplierView(await db('suppliers').where({ id }).first()));
@@ -165,6 +167,7 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
     // A manual supplier's record comes back with these as null: that is "not set", not a change.
     for (const unset of ['adapter', 'baseUrl', 'currency'] as const) if (rest[unset] === null) delete rest[unset];
     const body = parseOrThrow(SupplierBody.partial(), rest);
+    await checkOutboundTarget(deps.outbound, 'baseUrl', body.baseUrl);
     await updateSupplier(db, vault, req.admin!.merchantId, supplierId(req), body);
     await audit(req, 'supplier.update', supplierId(req), { fields: Object.keys(body), credentialsChanged: !!body.credentials });
     res.json(supplierView(await load(req)));

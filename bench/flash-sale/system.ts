@@ -63,6 +63,8 @@ export class CardflowSystem {
       // A flash sale comes from many buyers; the per-key limit is not what is measured here.
       RATE_LIMIT_PER_MINUTE: '100000000',
       DATABASE_POOL_MAX: String(opts.poolMax ?? 10),
+      // The bench's supplier simulator and shop listen on loopback.
+      ALLOW_PRIVATE_OUTBOUND: '1',
       TZ: 'UTC',
       ...(opts.env ?? {}),
     };

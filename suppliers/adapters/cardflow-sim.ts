@@ -1,4 +1,5 @@
 import { decryptCardField, signRequest, verifySignature } from '../../supplier-sim/signing';
+import { OutboundFailure, type OutboundAnswer } from '../../lib/outbound-http';
 import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type PurchaseOutcome, type SupplierAdapter } from '../adapter';
 
 // The adapter for the protocol in supplier-sim/PROTOCOL.md: HMAC-signed JSON, one unit per
@@ -17,16 +18,18 @@ interface SimOrder {
 // Answers that mean "the supplier looked and said no": nothing was committed.
 const REFUSALS = new Set(['out_of_stock', 'insufficient_balance', 'price_changed', 'invalid_denomination', 'invalid_account', 'reference_conflict', 'invalid_request', 'rate_limited', 'bad_signature']);
 
-export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs }) => {
+export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs, http }) => {
   const { partnerId, secret } = credentials;
   if (!partnerId || !secret) throw new Error('cardflow-sim credentials need partnerId and secret');
 
+  // Errors say what kind of answer it was in our words: nothing the remote end sent (a body, a
+  // status line, a content type) is echoed, since the base URL is whatever the merchant typed.
   async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
     const text = body === undefined ? '' : JSON.stringify(body);
     const timestamp = String(Date.now());
-    let res: Response;
+    let res: OutboundAnswer;
     try {
-      res = await fetch(new URL(path, baseUrl), {
+      res = await http.request(new URL(path, baseUrl).toString(), {
         method,
         headers: {
           'content-type': 'application/json',
@@ -35,35 +38,34 @@ export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeo
           'x-signature': signRequest(secret, method, path, timestamp, text),
         },
         body: body === undefined ? undefined : text,
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
     } catch (err) {
-      const e = err as Error;
-      throw new SupplierUnavailable(e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `connection failed: ${e.message}`);
+      if (err instanceof OutboundFailure) throw new SupplierUnavailable(err.message);
+      throw err;
     }
-    const raw = await res.text().catch(() => '');
     let json: any;
     try {
-      json = JSON.parse(raw);
+      json = JSON.parse(res.body.toString('utf8'));
     } catch {
-      // A gateway's HTML page: say what it was, never echo the body.
-      throw new SupplierUnavailable(`HTTP ${res.status} with a non-JSON answer (${res.headers.get('content-type') ?? 'no content type'})`);
+      throw new SupplierUnavailable('the answer was not JSON'); // a gateway's HTML page, or not a supplier at all
     }
-    if (res.status >= 500) throw new SupplierUnavailable(`HTTP ${res.status} ${json?.error?.code ?? ''}`.trim());
+    if (res.status >= 500) throw new SupplierUnavailable('the supplier reported a server error');
     if (res.status === 429) {
-      const retryAfterSeconds = Number(res.headers.get('retry-after') ?? 1) || 1;
+      const retryAfterSeconds = Math.min(Math.max(Number(res.headers['retry-after'] ?? 1) || 1, 1), 3600);
       throw new SupplierRefused('rate_limited', `rate limited; retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
     }
     return { status: res.status, json };
   }
 
   function refusal(json: any, status: number): never {
-    const code = json?.error?.code ?? `http_${status}`;
-    const message = String(json?.error?.message ?? `HTTP ${status}`);
-    if (REFUSALS.has(code) || (status >= 400 && status < 500)) {
-      throw new SupplierRefused(code, message, { unitPrice: json?.error?.unitPrice, balance: json?.error?.balance });
+    const known = REFUSALS.has(json?.error?.code);
+    const code = known ? (json.error.code as string) : 'refused';
+    if (known || (status >= 400 && status < 500)) {
+      const amount = (v: unknown) => (Number.isSafeInteger(v) ? (v as number) : undefined);
+      throw new SupplierRefused(code, `the supplier refused the request (${code})`, { unitPrice: amount(json?.error?.unitPrice), balance: amount(json?.error?.balance) });
     }
-    throw new SupplierUnavailable(`HTTP ${status} ${code}`);
+    throw new SupplierUnavailable('the supplier gave an answer that is not part of its protocol');
   }
 
   function outcome(order: SimOrder): PurchaseOutcome {
@@ -116,7 +118,11 @@ export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeo
     async validateAccount(product, account) {
       const { status, json } = await call('POST', '/v1/accounts/validate', { product, account });
       if (status === 200 && json.valid) return { valid: true, accountName: json.accountName };
-      if (status === 422) return { valid: false, reason: String(json?.error?.reason ?? json?.error?.message ?? 'account rejected') };
+      if (status === 422) {
+        // The protocol's reason code (e.g. not_found) reaches the buyer; anything else is not echoed.
+        const reason = json?.error?.reason;
+        return { valid: false, reason: typeof reason === 'string' && /^[a-z_]{1,40}$/.test(reason) ? reason : 'account_rejected' };
+      }
       refusal(json, status);
     },
 

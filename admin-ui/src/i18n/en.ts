@@ -568,7 +568,7 @@ export const en = {
       revoke_help: 'Requests with this key are refused from now on.',
       revoked: 'Key revoked',
       rotate_secret: 'Rotate webhook secret',
-      rotate_secret_help: 'Webhooks are signed with the new secret from now on; the storefront must verify with it.',
+      rotate_secret_help: 'For the next 24 hours webhooks are signed with both the new and the old secret, so the storefront can switch to the new one without missing a message; after that, with the new one only.',
       new_secret: 'New webhook secret',
       created: 'Storefront created',
       created_help: 'Give the storefront its API key and webhook secret now.',

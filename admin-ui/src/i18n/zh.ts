@@ -568,7 +568,7 @@ export const zh: Messages = {
       revoke_help: '此后使用该密钥的请求都会被拒绝。',
       revoked: '密钥已吊销',
       rotate_secret: '更换 Webhook 密钥',
-      rotate_secret_help: '此后的 Webhook 都用新密钥签名，店铺须用新密钥验签。',
+      rotate_secret_help: '接下来 24 小时内，Webhook 同时用新旧两个密钥签名，店铺可随时改用新密钥而不漏收消息；之后只用新密钥签名。',
       new_secret: '新的 Webhook 密钥',
       created: '店铺已创建',
       created_help: '现在把 API 密钥和 Webhook 密钥交给店铺。',
