@@ -10,6 +10,7 @@ import { startSupplierSim } from '../supplier-sim/server';
 import { CodeVault, loadVaultKeys } from '../lib/code-vault';
 import { ConfigError, loadConfig } from '../lib/config';
 import { lowerPriority } from '../lib/process';
+import { refingerprintCodes } from '../stock/refingerprint';
 import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
 
 // `npm start`: the whole system on one machine. An embedded Postgres (unless DATABASE_URL),
@@ -105,6 +106,10 @@ async function main() {
     const vault = new CodeVault(
       loadVaultKeys(config, (file) => say(`WARNING: generated encryption keys in ${file}. Back it up; in production set CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY.`)),
     );
+    const refingerprinted = await refingerprintCodes(db, vault);
+    if (refingerprinted.refingerprinted > 0) {
+      say(`re-made ${refingerprinted.refingerprinted} code fingerprints; ${refingerprinted.duplicates} repeated another code (${refingerprinted.voided} unsold ones voided; audit log: code.duplicate_*)`);
+    }
     let demoSupplier: { baseUrl: string; partnerId: string; secret: string } | undefined;
     if (config.DEMO_SUPPLIER === 'on') {
       // The supplier simulator plays a real wholesaler for the demo SKUs STEAM-50 and DIAMONDS-60.

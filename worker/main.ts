@@ -7,6 +7,7 @@ import { exitWithParent, onShutdown } from '../lib/process';
 import { connectServices } from '../lib/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { ensureRiskModelSchedule } from '../risk/schedule';
+import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startReconciler } from './reconciler';
 
@@ -18,6 +19,9 @@ async function main() {
   const sdkLevel = config.LOG_LEVEL === 'trace' ? 'TRACE' : config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({ logger: new DefaultLogger(sdkLevel) });
   const services = await connectServices(config, log);
+  // Codes stored before the current fingerprint version (migration 009) get theirs re-made.
+  const refingerprinted = await refingerprintCodes(services.db, services.vault);
+  if (refingerprinted.refingerprinted > 0) log.warn(refingerprinted, 're-made code fingerprints; duplicates found were voided where unsold (audit log: code.duplicate_*)');
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   const worker = await createOrderWorker({
     connection,
