@@ -16,10 +16,6 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (text: string) => {
   return n;
 });
 
-/** Where `npm start`'s embedded Postgres listens (db/embedded-postgres.ts). */
-export const EMBEDDED_PASSWORD = 'cardflow-local';
-export const embeddedDatabaseUrl = (port: number, database = 'cardflow') => `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${database}`;
-
 export function createDb(connectionString: string, poolMax = 10): Db {
   return knex({
     client: 'pg',

@@ -1,4 +1,5 @@
-import { createDb, embeddedDatabaseUrl } from '../db';
+import { createDb } from '../db';
+import { embeddedDatabaseUrl, embeddedPostgresDir } from '../db/embedded-postgres';
 import { CodeVault, loadVaultKeys } from '../lib/code-vault';
 import { loadConfig } from '../lib/config';
 import { reencryptToActiveKey } from '../stock/reencrypt';
@@ -8,9 +9,9 @@ import { refingerprintCodes } from '../stock/refingerprint';
 // CARDFLOW_ENCRYPTION_KEYS (keep the old ones), restart, run this, then drop the old keys.
 // It also re-makes code fingerprints of an older version (the worker does that at start too).
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'tool');
   const vault = new CodeVault(loadVaultKeys(config));
-  const db = createDb(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT), 2);
+  const db = createDb(config.DATABASE_URL ?? embeddedDatabaseUrl(embeddedPostgresDir(config.CARDFLOW_DATA_DIR), config.EMBEDDED_PG_PORT), 2);
   try {
     const refingerprinted = await refingerprintCodes(db, vault);
     if (refingerprinted.refingerprinted > 0) {

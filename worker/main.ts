@@ -13,7 +13,7 @@ import { startReconciler } from './reconciler';
 
 // The worker process: runs order workflows and their activities. Scale out by running more.
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'worker');
   const log = createLogger(config.LOG_LEVEL, 'worker');
   // The SDK's own chatter (bundler output, state changes) only when debugging.
   const sdkLevel = config.LOG_LEVEL === 'trace' ? 'TRACE' : config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
