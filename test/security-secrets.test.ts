@@ -1,5 +1,16 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createDb, migrateToLatest } from '../db';
+import { APP_ROLE, embeddedCredentialsFile } from '../db/embedded-postgres';
 import { createMerchant, createSku } from '../db/seed';
+import { loadVaultKeys } from '../lib/code-vault';
+import { ConfigError, loadConfig } from '../lib/config';
+import { freePort } from '../lib/free-port';
+import { startTemporalDevServer } from '../lib/temporal-dev-server';
 import { FINGERPRINT_VERSION, maskCode, openCode, sealCode } from '../stock/code-secret';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { startTestSystem, type TestSystem } from './harness';
@@ -171,5 +182,213 @@ describe('a code is sold once (attack 5)', () => {
     expect(await refingerprintCodes(sys.db, sys.vault)).toEqual({ refingerprinted: 0, duplicates: 0, voided: 0 });
     // Now the import sees it, in any SKU.
     expect((await importFile('LEGACY-B', code)).body).toMatchObject({ imported: 0, refused: [{ line: 1, reason: 'voided' }] });
+  });
+});
+
+const modeOf = (file: string) => fs.statSync(file).mode & 0o777;
+const root = path.resolve(__dirname, '..');
+
+describe('no constant secrets (attack 2)', () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cardflow-secrets-'));
+  const running = new Set<ChildProcess>();
+  beforeAll(() => fs.chmodSync(scratch, 0o755)); // the embedded Postgres may run as its own system user
+  afterAll(async () => {
+    for (const child of running) await stop(child);
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** The embedded Postgres in its own process (test/embedded-postgres-process.ts); its app URL once ready. */
+  async function startPostgres(dataDir: string, port: number, legacy = false): Promise<{ url: string; child: ChildProcess }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/embedded-postgres-process.ts', dataDir, String(port), ...(legacy ? ['legacy'] : [])], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    let out = '';
+    child.stderr!.on('data', (c) => (out += c));
+    return new Promise((resolve, reject) => {
+      child.stdout!.on('data', (c) => {
+        out += c;
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve({ url: JSON.parse(line).url, child });
+      });
+      child.once('exit', (code) => reject(new Error(`embedded Postgres exited (${code}):\n${out}`)));
+    });
+  }
+
+  async function stop(child: ChildProcess) {
+    running.delete(child);
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  const tryConnect = async (port: number, user: string, password: string) => {
+    const client = new pg.Client({ host: '127.0.0.1', port, user, password, database: 'cardflow' });
+    try {
+      await client.connect();
+      return 'connected';
+    } catch (err) {
+      return (err as { code?: string }).code;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+
+  test('when two embedded Postgres data directories start, then each has its own passwords in a file only its owner reads, the constant password opens nothing, and the app connects as a role that migrates but is no superuser', async () => {
+    const dirs = [path.join(scratch, 'a', 'postgres'), path.join(scratch, 'b', 'postgres')];
+    const ports = [await freePort(), await freePort()];
+    const started = [await startPostgres(dirs[0], ports[0]), await startPostgres(dirs[1], ports[1])];
+
+    const files = dirs.map(embeddedCredentialsFile);
+    for (const file of files) expect(modeOf(file)).toBe(0o600);
+    const [a, b] = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+    expect(a.superuserPassword).not.toBe(b.superuserPassword);
+    expect(a.appPassword).not.toBe(b.appPassword);
+    expect(a.superuserPassword.length).toBeGreaterThanOrEqual(32);
+
+    // The attack: the constant password of before, for the superuser or the app's role.
+    for (const user of ['postgres', APP_ROLE]) expect(await tryConnect(ports[0], user, 'cardflow-local')).toBe('28P01');
+    // Positive control: the directory's own password gets in.
+    expect(await tryConnect(ports[0], 'postgres', a.superuserPassword)).toBe('connected');
+    expect(await tryConnect(ports[0], APP_ROLE, b.appPassword)).toBe('28P01'); // another directory's password does not
+
+    const db = createDb(started[0].url, 2);
+    try {
+      await migrateToLatest(db); // the app's role owns its database, so migrations work
+      const role = (await db.raw('SELECT current_user AS name, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles WHERE rolname = current_user')).rows[0];
+      expect(role).toEqual({ name: APP_ROLE, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false });
+      // What a superuser could do, and the app's role cannot: run programs, read server files, make roles, take over the superuser.
+      await expect(db.raw(`COPY (SELECT 1) TO PROGRAM 'true'`)).rejects.toThrow(/permission denied|must be superuser/);
+      await expect(db.raw(`SELECT pg_read_file('postgresql.conf')`)).rejects.toThrow(/permission denied/);
+      await expect(db.raw(`CREATE ROLE intruder LOGIN SUPERUSER PASSWORD 'intruder-pass'`)).rejects.toThrow(/permission denied/);
+      await expect(db.raw(`ALTER ROLE postgres PASSWORD 'taken-over'`)).rejects.toThrow(/permission denied|must be superuser/);
+      await expect(db.raw(`ALTER ROLE ${APP_ROLE} SUPERUSER`)).rejects.toThrow(/permission denied|must be superuser/);
+      // Positive control: its own tables are its own.
+      expect((await db.raw(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner = ?`, [APP_ROLE])).rows[0].n).toBeGreaterThan(10);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test('when a data directory from before (constant superuser password, tables the superuser made) starts, then its password is replaced and its tables become the app role\'s', async () => {
+    const dataDir = path.join(scratch, 'legacy', 'postgres');
+    const port = await freePort();
+    // As the old code made it: the superuser's constant password, the schema made by the superuser.
+    const old = await startPostgres(dataDir, port, true);
+    const before = createDb(old.url, 1);
+    await migrateToLatest(before);
+    await before.destroy();
+    await stop(old.child);
+
+    const now = await startPostgres(dataDir, port);
+    expect(await tryConnect(port, 'postgres', 'cardflow-local')).toBe('28P01');
+    const db = createDb(now.url, 1);
+    try {
+      expect((await db.raw(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner <> ?`, [APP_ROLE])).rows[0].n).toBe(0);
+      expect((await db.raw(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> ?`, [APP_ROLE])).rows[0].n).toBe(0);
+      // As a later migration would.
+      await db.raw('ALTER TABLE codes ADD COLUMN probe integer');
+      await db.raw('ALTER TABLE codes DROP COLUMN probe');
+      await db.raw('SELECT nextval(pg_get_serial_sequence(?, ?))', ['order_events', 'id']);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test("when the Temporal dev server keeps its state in a SQLite file, then the file (one from before included) is its owner's alone and its directory is not listable by others", async () => {
+    const dir = path.join(scratch, 'temporal');
+    fs.mkdirSync(dir, { mode: 0o755 });
+    fs.chmodSync(dir, 0o755);
+    const dbFile = path.join(dir, 'temporal.sqlite');
+    const sqliteFiles = () => fs.readdirSync(dir).filter((f) => f.startsWith('temporal.sqlite'));
+    const port = await freePort();
+    const first = await startTemporalDevServer({ port, dbFile });
+    try {
+      expect(sqliteFiles().length).toBeGreaterThanOrEqual(2); // the database and its write-ahead log
+      for (const f of sqliteFiles()) expect([f, modeOf(path.join(dir, f))]).toEqual([f, 0o600]);
+      expect(modeOf(dir) & 0o066).toBe(0);
+    } finally {
+      await first.stop();
+    }
+    // As the dev server left them before: readable by everyone.
+    fs.chmodSync(dir, 0o755);
+    for (const f of sqliteFiles()) fs.chmodSync(path.join(dir, f), 0o644);
+    const second = await startTemporalDevServer({ port, dbFile });
+    try {
+      for (const f of sqliteFiles()) expect([f, modeOf(path.join(dir, f))]).toEqual([f, 0o600]);
+      expect(modeOf(dir) & 0o066).toBe(0);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe('production refuses development settings', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cardflow-prod-'));
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const key = () => crypto.randomBytes(32).toString('base64');
+  const production = {
+    NODE_ENV: 'production',
+    CARDFLOW_DATA_DIR: dataDir,
+    DATABASE_URL: 'postgres://cardflow:secret@db.internal:5432/cardflow',
+    TEMPORAL_ADDRESS: 'temporal.internal:7233',
+    CARDFLOW_ENCRYPTION_KEYS: `k1:${key()}`,
+    CARDFLOW_FINGERPRINT_KEY: key(),
+    HOST: '0.0.0.0',
+    PUBLIC_URL: 'https://cards.example.com',
+  };
+  const refusal = (env: Record<string, string | undefined>, reader?: Parameters<typeof loadConfig>[1]) => {
+    try {
+      loadConfig(env, reader);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    return 'started';
+  };
+
+  test('when every setting is a production one, then the configuration loads, without the demo supplier (positive control)', () => {
+    expect(refusal(production)).toBe('started');
+    expect(loadConfig(production).DEMO_SUPPLIER).toBe('off');
+    expect(loadConfig({ CARDFLOW_DATA_DIR: dataDir }).DEMO_SUPPLIER).toBe('on'); // development keeps its demo
+  });
+
+  test.each([
+    ['the embedded Postgres', { DATABASE_URL: undefined }, /DATABASE_URL is not set, so the embedded Postgres would run/],
+    ['the Temporal dev server', { TEMPORAL_ADDRESS: undefined }, /TEMPORAL_ADDRESS is not set/],
+    ['keys from a file', { CARDFLOW_ENCRYPTION_KEYS: undefined, CARDFLOW_FINGERPRINT_KEY: undefined }, /CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY must both come from the environment/],
+    ['the demo supplier', { DEMO_SUPPLIER: 'on' }, /DEMO_SUPPLIER=on/],
+    ['a plain-http public URL', { PUBLIC_URL: 'http://cards.example.com' }, /PUBLIC_URL must be an https:\/\/ address/],
+    ['no public URL', { PUBLIC_URL: undefined }, /PUBLIC_URL is not set/],
+    ['every interface without saying so', { HOST: undefined }, /HOST is not set, so the api would listen on 0\.0\.0\.0/],
+  ])('when production is given %s, then it refuses, naming it', (_what, change, named) => {
+    const message = refusal({ ...production, ...change });
+    expect(message).toMatch(/^NODE_ENV=production refuses to start/);
+    expect(message).toMatch(named);
+    expect(message.split('\n')).toHaveLength(2); // that problem alone
+  });
+
+  test('when a migration runs in production, then only the database matters (it needs no keys, no address)', () => {
+    expect(refusal({ NODE_ENV: 'production', DATABASE_URL: production.DATABASE_URL }, 'tool')).toBe('started');
+    expect(refusal({ NODE_ENV: 'production' }, 'tool')).toMatch(/DATABASE_URL is not set/);
+  });
+
+  test('when a key file was generated in the data directory, then production does not read it', () => {
+    expect(loadVaultKeys({ NODE_ENV: 'development', CARDFLOW_DATA_DIR: dataDir }).encryptionKeys).toHaveLength(1);
+    expect(fs.existsSync(path.join(dataDir, 'keys.json'))).toBe(true);
+    expect(() => loadVaultKeys({ NODE_ENV: 'production', CARDFLOW_DATA_DIR: dataDir })).toThrow('NODE_ENV=production needs CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY');
+  });
+
+  test('when the real start script is run in production with every development default, then it exits naming each problem and starts nothing', async () => {
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), NODE_ENV: 'production', CARDFLOW_DATA_DIR: dataDir, DATABASE_URL: '', TEMPORAL_ADDRESS: '', DEMO_SUPPLIER: 'on', PUBLIC_URL: 'http://cards.example.com' };
+    for (const name of ['HOST', 'CARDFLOW_ENCRYPTION_KEYS', 'CARDFLOW_FINGERPRINT_KEY']) delete env[name];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    for (const named of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'CARDFLOW_ENCRYPTION_KEYS', 'DEMO_SUPPLIER=on', 'HOST is not set', 'PUBLIC_URL must be an https']) expect(output).toContain(named);
+    expect(fs.existsSync(path.join(dataDir, 'postgres'))).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'temporal.sqlite'))).toBe(false);
   });
 });
