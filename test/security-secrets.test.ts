@@ -13,6 +13,7 @@ import { freePort } from '../lib/free-port';
 import { startTemporalDevServer } from '../lib/temporal-dev-server';
 import { FINGERPRINT_VERSION, maskCode, openCode, sealCode } from '../stock/code-secret';
 import { refingerprintCodes } from '../stock/refingerprint';
+import { openConsoleBrowser } from './console-browser';
 import { startTestSystem, type TestSystem } from './harness';
 
 // Issue 12, attacks 2 and 5 and the production start-up gaps, each replayed against the real
@@ -150,6 +151,38 @@ describe('a code is sold once (attack 5)', () => {
     expect(edit.body.error.code).toBe('codes_case_rule_fixed');
     const stillSensitive = await sys.api('GET', '/admin/skus/CASE-SENS', { key: sys.merchant.adminToken });
     expect(stillSensitive.body.codesCaseSensitive).toBe(true);
+  });
+
+  test('when the owner marks a product case-sensitive in the console, then its import keeps abc and ABC apart and names the line already in stock', async () => {
+    const ui = await openConsoleBrowser(sys);
+    try {
+      const owner = await sys.addUser('owner');
+      const { page } = await ui.signedIn(owner);
+      await ui.go(page, '/skus/create');
+      await page.getByLabel('SKU code').fill('CASE-UI');
+      await page.getByLabel('Name').fill('Case-sensitive voucher');
+      await page.getByLabel('Face value').fill('10');
+      await page.getByLabel('Price').fill('10');
+      await page.getByLabel('Default cost').fill('8');
+      await page.getByLabel(/Codes are case-sensitive/).check();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('row').filter({ hasText: 'CASE-UI' }).waitFor();
+      expect(await sys.db('skus').where({ merchant_id: sys.merchant.merchantId, code: 'CASE-UI' }).first('codes_case_sensitive')).toEqual({ codes_case_sensitive: true });
+
+      const base = `uiK${hex()}q`;
+      expect((await importFile('CASE-UI', base)).status).toBe(201);
+      await ui.go(page, '/stock/CASE-UI/show');
+      await page.getByTestId('import-open').click();
+      await page.getByTestId('import-text').fill([base, base.toUpperCase(), base.toLowerCase()].join('\n'));
+      await page.getByTestId('import-check').click();
+      await page.getByTestId('import-found').getByText('3 codes on 3 lines').waitFor();
+      expect(await page.getByTestId('import-file-duplicates').count()).toBe(0); // three spellings, three codes here
+      await page.getByTestId('import-upload').click();
+      await page.getByTestId('import-duplicate-lines').getByText('Already in stock (this or another product): 1').waitFor();
+      expect(ui.takePageErrors()).toEqual([]);
+    } finally {
+      await ui.close();
+    }
   });
 
   test('when codes stored before this version repeat each other, then re-making their fingerprints keeps the sold one, voids the unsold twin, and the database then refuses a third', async () => {
