@@ -327,6 +327,27 @@ describe('no constant secrets (attack 2)', () => {
     }
   });
 
+  test('when the standalone supplier simulator is started without a secret of its own, then it refuses; given one, it runs (there is no published default secret)', async () => {
+    const run = (extra: Record<string, string>) => {
+      const env: Record<string, string> = { ...(process.env as Record<string, string>), SUPPLIER_SIM_PORT: '0', ...extra };
+      if (!extra.SUPPLIER_SIM_SECRET) delete env.SUPPLIER_SIM_SECRET;
+      const child = spawn(process.execPath, ['--import', 'tsx', 'supplier-sim/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (out += c));
+      return { child, out: () => out, exited: new Promise<number | null>((r) => child.once('exit', r)) };
+    };
+    const refused = run({});
+    expect(await refused.exited).toBe(1);
+    expect(refused.out()).toContain('set SUPPLIER_SIM_SECRET');
+
+    const running = run({ SUPPLIER_SIM_SECRET: crypto.randomBytes(24).toString('base64url') });
+    for (let i = 0; i < 100 && !running.out().includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(running.out()).toContain('partners cardflow-demo');
+    running.child.kill('SIGTERM');
+    await running.exited;
+  });
+
   test("when the Temporal dev server keeps its state in a SQLite file, then the file (one from before included) is its owner's alone and its directory is not listable by others", async () => {
     const dir = path.join(scratch, 'temporal');
     fs.mkdirSync(dir, { mode: 0o755 });
