@@ -21,6 +21,7 @@ export async function refingerprintCodes(db: Db, vault: CodeVault, batchSize = 5
   const result: RefingerprintResult = { refingerprinted: 0, duplicates: 0, voided: 0 };
   for (const sold of [true, false]) {
     for (;;) {
+      const batch: RefingerprintResult = { refingerprinted: 0, duplicates: 0, voided: 0 };
       const done = await db.transaction(async (trx) => {
         const rows = await trx('codes as c')
           .join('skus as s', 's.id', 'c.sku_id')
@@ -42,14 +43,14 @@ export async function refingerprintCodes(db: Db, vault: CodeVault, batchSize = 5
                 .first('id')
             : undefined;
           await trx('codes').where({ id: row.id }).update({ fingerprint: fp.own, fingerprint_version: FINGERPRINT_VERSION, duplicate_of: holder?.id ?? null });
-          result.refingerprinted++;
+          batch.refingerprinted++;
           if (!holder) continue;
-          result.duplicates++;
+          batch.duplicates++;
           // Unsold stock that repeats another code is withdrawn, unless an accepted order counts on it.
           const withdrawn = row.status === 'available' && (await trx('skus').where({ id: row.sku_id }).andWhere('stock_available', '>=', 1).decrement('stock_available', 1)) > 0;
           if (withdrawn) {
             await trx('codes').where({ id: row.id }).update({ status: 'voided', voided_at: trx.fn.now(), void_reason: 'the same code as another one (found when fingerprints were re-made)' });
-            result.voided++;
+            batch.voided++;
           }
           await recordAudit(trx, {
             merchantId: row.merchant_id,
@@ -60,7 +61,17 @@ export async function refingerprintCodes(db: Db, vault: CodeVault, batchSize = 5
           });
         }
         return rows.length;
-      });
+      }).then(
+        (n) => {
+          for (const k of ['refingerprinted', 'duplicates', 'voided'] as const) result[k] += batch[k];
+          return n;
+        },
+        (err) => {
+          // Another process re-made a twin of one of these rows at the same moment: this batch, again, sees it.
+          if ((err as { code?: string }).code === '23505') return batchSize;
+          throw err;
+        },
+      );
       if (done < batchSize) break;
     }
   }
