@@ -14,22 +14,28 @@ function reasonFor(row: { status: string; unit_id: string | null }): HeldReason 
   return 'voided';
 }
 
-/** Of these fingerprints, those the merchant already holds a code under, with the reason. */
-export async function heldCodes(db: Knex, merchantId: string, fingerprints: string[]): Promise<Map<string, HeldReason>> {
-  const held = new Map<string, HeldReason>();
+export interface HeldCode {
+  /** The code row that holds the fingerprint. */
+  id: string;
+  reason: HeldReason;
+}
+
+/** Of these fingerprints, those the merchant already holds a code under: which row, and why it cannot be stored again. */
+export async function heldCodes(db: Knex, merchantId: string, fingerprints: string[]): Promise<Map<string, HeldCode>> {
+  const held = new Map<string, HeldCode>();
   for (let i = 0; i < fingerprints.length; i += 5000) {
-    const rows: { fingerprint: string; status: string; unit_id: string | null }[] = await db('codes')
+    const rows: { id: string; fingerprint: string; status: string; unit_id: string | null }[] = await db('codes')
       .where({ merchant_id: merchantId, fingerprint_version: FINGERPRINT_VERSION })
       .whereNull('duplicate_of')
       .whereRaw('fingerprint = ANY(?)', [fingerprints.slice(i, i + 5000)])
-      .select('fingerprint', 'status', 'unit_id');
-    for (const row of rows) held.set(row.fingerprint, reasonFor(row));
+      .select('id', 'fingerprint', 'status', 'unit_id');
+    for (const row of rows) held.set(row.fingerprint, { id: row.id, reason: reasonFor(row) });
   }
   return held;
 }
 
-/** Why this code (its own fingerprint, or where a SKU with the other case rule keeps it) is already held, if it is. */
-export async function whyHeld(db: Knex, merchantId: string, fp: CodeFingerprints): Promise<HeldReason | undefined> {
+/** The code already held under this code's fingerprint (or where a SKU with the other case rule keeps it), if any. */
+export async function heldCode(db: Knex, merchantId: string, fp: CodeFingerprints): Promise<HeldCode | undefined> {
   const held = await heldCodes(db, merchantId, [fp.own, fp.otherKind]);
   return held.get(fp.own) ?? held.get(fp.otherKind);
 }

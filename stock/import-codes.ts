@@ -53,7 +53,7 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
   const seen = new Set<string>();
   const unique: (ParsedCode & { fp: CodeFingerprints })[] = [];
   for (const code of fingerprinted) {
-    const reason = held.get(code.fp.own) ?? held.get(code.fp.otherKind) ?? (seen.has(code.fp.own) ? 'duplicate_in_file' : undefined);
+    const reason = (held.get(code.fp.own) ?? held.get(code.fp.otherKind))?.reason ?? (seen.has(code.fp.own) ? 'duplicate_in_file' : undefined);
     if (reason) refused.push({ line: code.line, reason });
     else unique.push(code);
     seen.add(code.fp.own);

@@ -2,7 +2,7 @@ import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import { recordAudit } from '../lib/audit';
 import { FINGERPRINT_VERSION, fingerprintCode, openCode } from './code-secret';
-import { whyHeld } from './held-codes';
+import { heldCode } from './held-codes';
 
 // Re-makes the fingerprints of codes stored before the current version (migration 009 explains
 // why a migration cannot). Codes that were sold go first, so that where two rows turn out to be
@@ -35,13 +35,7 @@ export async function refingerprintCodes(db: Db, vault: CodeVault, batchSize = 5
         for (const row of rows) {
           const secret = openCode(vault, row);
           const fp = fingerprintCode(vault, secret.number || secret.url || '', row.codes_case_sensitive);
-          const holder = (await whyHeld(trx, row.merchant_id, fp))
-            ? await trx('codes')
-                .where({ merchant_id: row.merchant_id, fingerprint_version: FINGERPRINT_VERSION })
-                .whereNull('duplicate_of')
-                .whereIn('fingerprint', [fp.own, fp.otherKind])
-                .first('id')
-            : undefined;
+          const holder = await heldCode(trx, row.merchant_id, fp);
           await trx('codes').where({ id: row.id }).update({ fingerprint: fp.own, fingerprint_version: FINGERPRINT_VERSION, duplicate_of: holder?.id ?? null });
           batch.refingerprinted++;
           if (!holder) continue;

@@ -5,7 +5,7 @@ import type { CodeVault } from '../lib/code-vault';
 import { appendEvent } from '../orders/events';
 import { FINGERPRINT_VERSION, fingerprintCode, maskCode, sealCode, type CodeSecret } from '../stock/code-secret';
 import { cleanCode } from '../stock/code-identity';
-import { whyHeld, type HeldReason } from '../stock/held-codes';
+import { heldCode, type HeldReason } from '../stock/held-codes';
 import type { PurchaseOutcome, SupplierCard } from './adapter';
 import { recordSpend } from './balances';
 
@@ -104,8 +104,8 @@ export async function storeBoughtCode(
   const secret: CodeSecret = { number, ...(pin ? { pin } : {}), ...(opts.card.url ? { url: opts.card.url } : {}) };
   const sku = await trx('skus').where({ id: opts.skuId }).first('codes_case_sensitive');
   const fp = fingerprintCode(vault, secret.number || secret.url || '', sku.codes_case_sensitive);
-  const held = await whyHeld(trx, opts.merchantId, fp);
-  if (held) throw new CodeAlreadyHeld(held);
+  const held = await heldCode(trx, opts.merchantId, fp);
+  if (held) throw new CodeAlreadyHeld(held.reason);
   const sealed = sealCode(vault, id, secret);
   await trx('codes').insert({
     id,
