@@ -7,6 +7,7 @@ import * as consoleSchema from './migrations/004_console';
 import * as orderLifecycle from './migrations/005_order_lifecycle';
 import * as consoleSecurity from './migrations/008_console_security';
 import * as outboundGuard from './migrations/007_outbound_guard';
+import * as codeFingerprints from './migrations/009_code_fingerprints';
 
 export type Db = Knex;
 
@@ -17,10 +18,6 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (text: string) => {
   if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${text} exceeds the safe integer range`);
   return n;
 });
-
-/** Where `npm start`'s embedded Postgres listens (db/embedded-postgres.ts). */
-export const EMBEDDED_PASSWORD = 'cardflow-local';
-export const embeddedDatabaseUrl = (port: number, database = 'cardflow') => `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${database}`;
 
 export function createDb(connectionString: string, poolMax = 10): Db {
   return knex({
@@ -40,6 +37,7 @@ const migrations: Record<string, Knex.Migration> = {
   '005_order_lifecycle': orderLifecycle,
   '008_console_security': consoleSecurity,
   '007_outbound_guard': outboundGuard,
+  '009_code_fingerprints': codeFingerprints,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -107,11 +107,12 @@ export function loadVaultKeys(settings: VaultSettings, onGenerated?: (file: stri
   if (fromEnv || fpFromEnv) {
     throw new Error('set both CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY, or neither (for generated local keys)');
   }
-  const file = path.join(settings.CARDFLOW_DATA_DIR, 'keys.json');
-  if (settings.NODE_ENV === 'production' && !fs.existsSync(file)) {
-    // Keys generated beside the data in production would be lost with a container, and codes with them.
+  if (settings.NODE_ENV === 'production') {
+    // Keys generated beside the data in production would be lost with a container, and codes with
+    // them; a key file found there is not one the operator handed us, so it is not read either.
     throw new Error('NODE_ENV=production needs CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY');
   }
+  const file = path.join(settings.CARDFLOW_DATA_DIR, 'keys.json');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(settings.CARDFLOW_DATA_DIR, { recursive: true });
     const generated = {

@@ -44,9 +44,11 @@ const ConfigSchema = z.object({
   /** base64 32-byte key for duplicate-detecting code fingerprints. */
   CARDFLOW_FINGERPRINT_KEY: z.string().optional(),
 
-  /** `npm start` runs the supplier simulator as the demo supplier (off: no demo supplier). */
-  DEMO_SUPPLIER: z.enum(['on', 'off']).default('on'),
+  /** `npm start` runs the supplier simulator as the demo supplier (off: no demo supplier; the default in production, where `on` is refused). */
+  DEMO_SUPPLIER: z.enum(['on', 'off']).optional(),
   SUPPLIER_SIM_PORT: port.default(4100),
+  /** The demo supplier's partner secret; unset, `npm start` generates one per install (CARDFLOW_DATA_DIR/demo-supplier.json). */
+  SUPPLIER_SIM_SECRET: z.string().min(16).optional(),
   /** How often the worker's Temporal Schedule retrains the risk anomaly models. */
   RISK_MODEL_RETRAIN_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(6),
 
@@ -80,7 +82,13 @@ const ConfigSchema = z.object({
   MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'DEMO_SUPPLIER'> & { DEMO_SUPPLIER: 'on' | 'off' };
+
+/**
+ * Which process reads the configuration, so that production checks what it uses: `start` is
+ * `npm start` (everything), `tool` a one-shot script (migrate, reencrypt) that only needs the database.
+ */
+export type ConfigReader = 'start' | 'api' | 'worker' | 'tool';
 
 /** Where suppliers reach this deployment's API (for asynchronous purchase callbacks). */
 export function publicBaseUrl(config: Config): string {
@@ -138,7 +146,7 @@ export function outboundPolicy(config: Config): OutboundPolicy {
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, reader: ConfigReader = 'api'): Config {
   // An empty variable (FOO= in a compose or env file) means "not set", not "set to nothing".
   const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = ConfigSchema.safeParse(given);
@@ -146,8 +154,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  if (parsed.data.NODE_ENV === 'production' && parsed.data.ALLOW_PRIVATE_OUTBOUND === '1') {
-    throw new ConfigError('Invalid configuration:\n  ALLOW_PRIVATE_OUTBOUND: development only; in production webhooks and suppliers must be public https addresses');
+  const production = parsed.data.NODE_ENV === 'production';
+  const config: Config = { ...parsed.data, DEMO_SUPPLIER: parsed.data.DEMO_SUPPLIER ?? (production ? 'off' : 'on') };
+  if (production) {
+    const problems = productionProblems(config, given, reader);
+    if (problems.length > 0) {
+      throw new ConfigError(`NODE_ENV=production refuses to start with development settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    }
   }
-  return parsed.data;
+  return config;
+}
+
+/**
+ * What makes a production start unsafe, each named with what to set instead. The one-machine
+ * defaults (embedded Postgres, Temporal dev server, keys and demo secrets generated into the
+ * data directory, every interface) are for a laptop.
+ */
+function productionProblems(config: Config, given: Record<string, string | undefined>, reader: ConfigReader): string[] {
+  const problems: string[] = [];
+  const runs = reader !== 'tool';
+  if (!config.DATABASE_URL) {
+    problems.push('DATABASE_URL is not set, so the embedded Postgres would run: it is for development; point DATABASE_URL at your Postgres server');
+  }
+  if (runs && !config.TEMPORAL_ADDRESS) {
+    problems.push('TEMPORAL_ADDRESS is not set, so the Temporal dev server (a SQLite file) would run: it is for development; point TEMPORAL_ADDRESS at your Temporal cluster');
+  }
+  if (runs && (!config.CARDFLOW_ENCRYPTION_KEYS || !config.CARDFLOW_FINGERPRINT_KEY)) {
+    problems.push(
+      'CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY must both come from the environment: a key file in the data directory ' +
+        `(${path.join(config.CARDFLOW_DATA_DIR, 'keys.json')}) is for development and is never read in production`,
+    );
+  }
+  if (config.ALLOW_PRIVATE_OUTBOUND === '1') {
+    problems.push('ALLOW_PRIVATE_OUTBOUND=1 lets webhooks and supplier calls reach plain http and private addresses: it is for development; in production they must be public https addresses');
+  }
+  if (given.DEMO_SUPPLIER === 'on') {
+    problems.push('DEMO_SUPPLIER=on runs the supplier simulator, a demo with no real money: set DEMO_SUPPLIER=off');
+  }
+  if (runs && reader !== 'worker' && given.HOST === undefined) {
+    problems.push('HOST is not set, so the api would listen on 0.0.0.0 (every interface): set HOST explicitly (0.0.0.0 behind a firewall or in a container, or the address to serve on)');
+  }
+  if (runs) {
+    if (!config.PUBLIC_URL) problems.push('PUBLIC_URL is not set, so suppliers would be told to call back on plain http://127.0.0.1: set it to the https:// address of the api');
+    else if (new URL(config.PUBLIC_URL).protocol !== 'https:') problems.push(`PUBLIC_URL must be an https:// address in production (it is ${new URL(config.PUBLIC_URL).protocol}//…)`);
+  }
+  return problems;
 }

@@ -1,4 +1,6 @@
 import { spawn, ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { findTemporalCli } = require('../scripts/temporal-cli-location.js') as {
@@ -13,6 +15,21 @@ export interface DevServer {
   uiUrl?: string;
   process: ChildProcess;
   stop(): Promise<void>;
+}
+
+/**
+ * The SQLite file holds every workflow's history (order ids, accounts, amounts): readable by its
+ * owner only, files from before included, and its directory not listable by others (others keep
+ * the right to pass through, which the embedded Postgres' own user needs when started by root).
+ */
+function keepPrivate(dbFile: string) {
+  const dir = path.dirname(path.resolve(dbFile));
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const dirMode = fs.statSync(dir).mode & 0o777;
+  if (dirMode & 0o066) fs.chmodSync(dir, dirMode & ~0o066);
+  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`]) {
+    if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
+  }
 }
 
 export function locateTemporalCli(): string {
@@ -39,6 +56,7 @@ export async function startTemporalDevServer(opts: {
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
   if (opts.dbFile) {
+    keepPrivate(opts.dbFile);
     // Write-ahead log, synced at checkpoints: three times the throughput of SQLite's default
     // rollback journal here (docs/BENCHMARKS.md). A killed server loses nothing; only a power
     // cut or kernel crash could lose its last moments. Production runs a real Temporal cluster.
@@ -48,7 +66,14 @@ export async function startTemporalDevServer(opts: {
   args.push(...(opts.extraArgs ?? []));
 
   // Own process group: a terminal's Ctrl-C reaches it through the supervisor, after the worker stopped.
-  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Files it creates (the SQLite file, its -wal and -shm) are its owner's alone: the umask is inherited.
+  const umask = process.umask(0o077);
+  let child: ChildProcess;
+  try {
+    child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  } finally {
+    process.umask(umask);
+  }
   let output = '';
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();

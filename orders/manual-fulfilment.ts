@@ -5,7 +5,7 @@ import type { CodeVault } from '../lib/code-vault';
 import { conflict, invalidInput, notFound } from '../lib/errors';
 import { closeOrderIn } from './close-order';
 import { redeemUrlRefusal } from '../stock/redeem-url';
-import { storeBoughtCode } from '../suppliers/purchase-results';
+import { CodeAlreadyHeld, storeBoughtCode } from '../suppliers/purchase-results';
 import { appendEvent } from './events';
 import { requireAllowed } from './order-facts';
 
@@ -153,9 +153,9 @@ export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntr
         await storeBoughtCode(trx, vault, { merchantId: entry.merchantId, skuId: unit.sku_id, unitId: unit.id, card: codes[i], unitCost: entry.unitCost ?? null, source: 'manual' });
         await trx.raw('RELEASE SAVEPOINT manual_code');
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') {
-          throw invalidInput('duplicate_code', `Code ${i + 1} is already held for this SKU; nothing was saved`, { index: i });
-        }
+        // A code in stock or ever delivered (any SKU of the merchant) is never handed out again.
+        const reason = err instanceof CodeAlreadyHeld ? err.reason : (err as { code?: string }).code === '23505' ? 'already_in_stock' : undefined;
+        if (reason) throw invalidInput('duplicate_code', `Code ${i + 1} is already held (${reason}); nothing was saved`, { index: i, reason });
         throw err;
       }
     }

@@ -44,7 +44,12 @@ async function main() {
     throw new Error([`import refused (${body.error?.code ?? res.status}): ${body.error?.message ?? ''}`, ...lines].join('\n'));
   }
   console.log(`SKU ${body.sku}: ${body.imported} imported, ${body.duplicates} duplicates skipped, ${body.stockAvailable} now available.`);
-  if (body.duplicates > 0) console.log(`Duplicate lines: ${body.duplicateLines.slice(0, 50).join(', ')}${body.duplicates > 50 ? ', ...' : ''}`);
+  // Why each line was refused (stock/import-codes.ts): repeated in the file, already in stock, already sold, voided.
+  const refused = body.refused as { line: number; reason: string }[];
+  for (const reason of [...new Set(refused.map((r) => r.reason))]) {
+    const lines = refused.filter((r) => r.reason === reason).map((r) => r.line);
+    console.log(`Refused, ${reason.replace(/_/g, ' ')}: lines ${lines.slice(0, 50).join(', ')}${lines.length > 50 ? ', ...' : ''}`);
+  }
 }
 
 function demoToken(): string | undefined {

@@ -4,7 +4,7 @@ import { loadConfig } from '../lib/config';
 // One-shot: brings the database schema up to date, then exits. Deployments run it before
 // the api and worker (which never migrate themselves); `npm start` migrates on its own.
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'tool');
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set: it names the database to migrate');
   const db = createDb(config.DATABASE_URL, 1);
   try {

@@ -1,15 +1,19 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { createDb, migrateToLatest } from '../db';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
+import { createDb, migrateToLatest, type Db } from '../db';
+import { embeddedPostgresDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
 import { DEMO_SUPPLIER_NAME, seedDemo } from '../db/seed';
 import { DEMO_PARTNER_ID, demoPartners } from '../supplier-sim/demo-catalogue';
 import { startSupplierSim } from '../supplier-sim/server';
 import { CodeVault, loadVaultKeys } from '../lib/code-vault';
+import { readOrCreateSecretFile } from '../lib/secret-file';
+import { sealSupplierCredentials } from '../suppliers/credentials';
 import { ConfigError, loadConfig } from '../lib/config';
 import { lowerPriority } from '../lib/process';
+import { refingerprintCodes } from '../stock/refingerprint';
 import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
 
 // `npm start`: the whole system on one machine. An embedded Postgres (unless DATABASE_URL),
@@ -36,7 +40,7 @@ async function requireFreePorts(ports: { port: number; variable: string; what: s
 
 async function main() {
   const startedAt = Date.now();
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'start');
   const dataDir = path.resolve(config.CARDFLOW_DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
 
@@ -72,9 +76,9 @@ async function main() {
   try {
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      say(`starting embedded Postgres on 127.0.0.1:${config.EMBEDDED_PG_PORT} (data in ${path.join(dataDir, 'postgres')})`);
+      say(`starting embedded Postgres on 127.0.0.1:${config.EMBEDDED_PG_PORT} (data in ${embeddedPostgresDir(dataDir)})`);
       const pg: EmbeddedDatabase = await startEmbeddedPostgres({
-        dataDir: path.join(dataDir, 'postgres'),
+        dataDir: embeddedPostgresDir(dataDir),
         port: config.EMBEDDED_PG_PORT,
         database: 'cardflow',
         persistent: true,
@@ -105,17 +109,24 @@ async function main() {
     const vault = new CodeVault(
       loadVaultKeys(config, (file) => say(`WARNING: generated encryption keys in ${file}. Back it up; in production set CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY.`)),
     );
+    const refingerprinted = await refingerprintCodes(db, vault);
+    if (refingerprinted.refingerprinted > 0) {
+      say(`re-made ${refingerprinted.refingerprinted} code fingerprints; ${refingerprinted.duplicates} repeated another code (${refingerprinted.voided} unsold ones voided; audit log: code.duplicate_*)`);
+    }
     let demoSupplier: { baseUrl: string; partnerId: string; secret: string } | undefined;
     if (config.DEMO_SUPPLIER === 'on') {
       // The supplier simulator plays a real wholesaler for the demo SKUs STEAM-50 and DIAMONDS-60.
-      const sim = await startSupplierSim({ port: config.SUPPLIER_SIM_PORT });
+      // Its partner secret is this install's own (no constant secret anyone could sign callbacks with).
+      const secret = config.SUPPLIER_SIM_SECRET ?? readOrCreateSecretFile(path.join(dataDir, 'demo-supplier.json'), () => ({ secret: crypto.randomBytes(24).toString('base64url') })).secret;
+      const sim = await startSupplierSim({ port: config.SUPPLIER_SIM_PORT, partners: demoPartners(secret) });
       stops.push(() => sim.stop());
-      demoSupplier = { baseUrl: sim.url, partnerId: DEMO_PARTNER_ID, secret: demoPartners()[0].secret };
+      demoSupplier = { baseUrl: sim.url, partnerId: DEMO_PARTNER_ID, secret };
       say(`demo supplier (simulator) on ${sim.url}`);
-      // Follow a changed SUPPLIER_SIM_PORT on later starts.
-      await db('suppliers').where({ name: DEMO_SUPPLIER_NAME, adapter: 'cardflow-sim' }).update({ base_url: sim.url, updated_at: db.fn.now() });
+      // Follow a changed SUPPLIER_SIM_PORT or secret on later starts (installs from before had a constant secret).
+      await pointDemoSupplierAt(db, vault, demoSupplier);
     }
-    const demo = await seedDemo(db, vault, demoSupplier);
+    // A demo merchant with printed credentials is for trying Cardflow out, not for production.
+    const demo = config.NODE_ENV === 'production' ? undefined : await seedDemo(db, vault, demoSupplier);
     await db.destroy();
     const credentialsFile = path.join(dataDir, 'demo-credentials.json');
     const apiUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
@@ -182,6 +193,14 @@ async function main() {
   } catch (err) {
     say(err instanceof Error ? err.message : String(err));
     await shutdown(1);
+  }
+}
+
+async function pointDemoSupplierAt(db: Db, vault: CodeVault, demo: { baseUrl: string; partnerId: string; secret: string }) {
+  const rows = await db('suppliers').where({ name: DEMO_SUPPLIER_NAME, adapter: 'cardflow-sim' }).select('id');
+  for (const { id } of rows) {
+    const sealed = sealSupplierCredentials(vault, id, { partnerId: demo.partnerId, secret: demo.secret });
+    await db('suppliers').where({ id }).update({ base_url: demo.baseUrl, credentials_key_id: sealed.keyId, credentials: sealed.payload, updated_at: db.fn.now() });
   }
 }
 

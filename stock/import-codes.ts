@@ -2,12 +2,14 @@ import crypto from 'node:crypto';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import { invalidInput, notFound } from '../lib/errors';
-import { fingerprintCode, maskCode, sealCode } from './code-secret';
+import { FINGERPRINT_VERSION, fingerprintCode, maskCode, sealCode, type CodeFingerprints } from './code-secret';
+import { heldCodes, type HeldReason } from './held-codes';
 import { parseCodes, type ImportFormat, type ParsedCode } from './parse-codes';
 
 // Stock import (file formats in parse-codes.ts). A malformed line refuses the whole file, with
-// line numbers; duplicates (within the file or against the SKU's existing codes) are skipped
-// and reported. One transaction: all or nothing.
+// line numbers. A code the merchant already holds (stock/held-codes.ts: in any SKU, in stock or
+// ever delivered) or that the file repeats is refused and reported line by line with the reason;
+// the rest is imported. One transaction: all or nothing.
 
 export interface ImportRequest {
   merchantId: string;
@@ -19,13 +21,17 @@ export interface ImportRequest {
   importedBy: string;
 }
 
+export type RefusedReason = 'duplicate_in_file' | HeldReason;
+
 export interface ImportResult {
   batchId: string | null;
   sku: string;
   received: number;
   imported: number;
+  /** Lines refused (every kind of reason); their numbers in duplicateLines, and why in refused. */
   duplicates: number;
   duplicateLines: number[];
+  refused: { line: number; reason: RefusedReason }[];
   stockAvailable: number;
 }
 
@@ -41,25 +47,30 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
   }
   if (codes.length === 0) throw invalidInput('invalid_codes', 'The file contains no codes');
 
-  const duplicateLines: number[] = [];
+  const refused: ImportResult['refused'] = [];
+  const fingerprinted = codes.map((code) => ({ ...code, fp: fingerprintCode(vault, code.number, sku.codes_case_sensitive) }));
+  const held = await heldCodes(db, req.merchantId, [...new Set(fingerprinted.flatMap((c) => [c.fp.own, c.fp.otherKind]))]);
   const seen = new Set<string>();
-  const unique: (ParsedCode & { fingerprint: string })[] = [];
-  for (const code of codes) {
-    const fingerprint = fingerprintCode(vault, code);
-    if (seen.has(fingerprint)) duplicateLines.push(code.line);
-    else {
-      seen.add(fingerprint);
-      unique.push({ ...code, fingerprint });
-    }
+  const unique: (ParsedCode & { fp: CodeFingerprints })[] = [];
+  for (const code of fingerprinted) {
+    const reason = (held.get(code.fp.own) ?? held.get(code.fp.otherKind))?.reason ?? (seen.has(code.fp.own) ? 'duplicate_in_file' : undefined);
+    if (reason) refused.push({ line: code.line, reason });
+    else unique.push(code);
+    seen.add(code.fp.own);
   }
+
+  const report = (imported: number, batchId: string | null, stockAvailable: number): ImportResult => {
+    refused.sort((a, b) => a.line - b.line);
+    return { batchId, sku: sku.code, received: codes.length, imported, duplicates: refused.length, duplicateLines: refused.map((r) => r.line), refused, stockAvailable };
+  };
 
   class NothingNew {}
   try {
     return await db.transaction((trx) => writeBatch(trx));
   } catch (err) {
     if (!(err instanceof NothingNew)) throw err;
-    // Every code was a duplicate: nothing was written, not even an empty batch.
-    return { batchId: null, sku: sku.code, received: codes.length, imported: 0, duplicates: duplicateLines.length, duplicateLines, stockAvailable: sku.stock_available };
+    // Every code was refused: nothing was written, not even an empty batch.
+    return report(0, null, sku.stock_available);
   }
 
   async function writeBatch(trx: Parameters<Parameters<Db['transaction']>[0]>[0]): Promise<ImportResult> {
@@ -87,7 +98,8 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
           merchant_id: req.merchantId,
           sku_id: sku.id,
           batch_id: batchId,
-          fingerprint: c.fingerprint,
+          fingerprint: c.fp.own,
+          fingerprint_version: FINGERPRINT_VERSION,
           key_id: sealed.keyId,
           secret: sealed.payload,
           mask: maskCode(c),
@@ -95,23 +107,23 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
           status: 'available',
         };
       });
-      const inserted: { fingerprint: string }[] = await trx('codes').insert(rows).onConflict(['sku_id', 'fingerprint']).ignore().returning('fingerprint');
+      // An import running beside this one may have stored the same code since we looked.
+      const inserted: { fingerprint: string }[] = await trx('codes').insert(rows).onConflict().ignore().returning('fingerprint');
       const fresh = new Set(inserted.map((r) => r.fingerprint));
-      for (const c of chunk) if (!fresh.has(c.fingerprint)) duplicateLines.push(c.line);
+      for (const c of chunk) if (!fresh.has(c.fp.own)) refused.push({ line: c.line, reason: 'already_in_stock' });
       imported += inserted.length;
     }
-    duplicateLines.sort((a, b) => a - b);
 
     if (imported === 0) throw new NothingNew();
-    await trx('stock_batches').where({ id: batchId }).update({ imported_count: imported, duplicate_count: duplicateLines.length });
+    await trx('stock_batches').where({ id: batchId }).update({ imported_count: imported, duplicate_count: refused.length });
     const [updated] = await trx('skus').where({ id: sku.id }).increment('stock_available', imported).returning('stock_available');
     await trx('audit_log').insert({
       merchant_id: req.merchantId,
       actor: req.importedBy,
       action: 'stock.imported',
       target: `sku:${sku.code}`,
-      detail: JSON.stringify({ batchId, imported, duplicates: duplicateLines.length, source: req.source ?? null }),
+      detail: JSON.stringify({ batchId, imported, duplicates: refused.length, source: req.source ?? null }),
     });
-    return { batchId, sku: sku.code, received: codes.length, imported, duplicates: duplicateLines.length, duplicateLines, stockAvailable: updated.stock_available };
+    return report(imported, batchId, updated.stock_available);
   }
 }

@@ -1,6 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { invalidInput } from '../lib/errors';
 import type { CodeSecret } from './code-secret';
+import { cleanCode } from './code-identity';
 
 // Reading a stock file: CSV (code,pin,expiry with an optional header) or TXT (one code a line,
 // fields separated by "----", a tab, a comma or spaces — the forms card shops export). Pure, so
@@ -43,7 +44,10 @@ export function parseCodes(content: string, format: ImportFormat, now = new Date
     const cells = fields.filter((f, i) => f !== '' || i < 3);
     if (cells.every((c) => c === '')) return; // blank line
     if (index === 0 && HEADER_WORDS.has(cells[0].toLowerCase())) return;
-    const [number, pin, expiry, ...extra] = cells;
+    const [rawNumber, rawPin, expiry, ...extra] = cells;
+    // Stored and delivered clean: a zero-width space or a full-width digit is not part of a code.
+    const number = cleanCode(rawNumber);
+    const pin = rawPin === undefined ? undefined : cleanCode(rawPin);
     if (!number) return void errors.push({ line, message: 'the code is empty' });
     if (extra.some((e) => e !== '')) return void errors.push({ line, message: 'too many fields (expected code, pin, expiry)' });
     if (number.length > MAX_FIELD || (pin ?? '').length > MAX_FIELD) return void errors.push({ line, message: `a field is longer than ${MAX_FIELD} characters` });

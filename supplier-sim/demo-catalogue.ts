@@ -6,11 +6,6 @@ import type { SimPartner, SimProduct } from './state';
 
 export const DEMO_PARTNER_ID = 'cardflow-demo';
 
-/**
- * The demo partner's secret when SUPPLIER_SIM_SECRET is not set. Fine on a laptop (the
- * simulator listens on 127.0.0.1 and holds no real money); set SUPPLIER_SIM_SECRET anywhere else.
- */
-export const DEMO_DEV_SECRET = 'cardflow-demo-dev-secret';
 
 export const demoCatalogue: SimProduct[] = [
   {
@@ -60,6 +55,10 @@ export const demoCatalogue: SimProduct[] = [
   },
 ];
 
-export function demoPartners(env: NodeJS.ProcessEnv = process.env): SimPartner[] {
-  return [{ id: DEMO_PARTNER_ID, secret: env.SUPPLIER_SIM_SECRET || DEMO_DEV_SECRET, currency: 'USD', balance: 10_000_000 }];
+/**
+ * The demo partner, with a secret of each install's own (no constant one: anyone could sign a
+ * callback with it): `npm start` generates it, the standalone simulator takes SUPPLIER_SIM_SECRET.
+ */
+export function demoPartners(secret: string): SimPartner[] {
+  return [{ id: DEMO_PARTNER_ID, secret, currency: 'USD', balance: 10_000_000 }];
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { demoPartners } from './demo-catalogue';
 import { startSupplierSim } from './server';
 import { SimPartner, SimProduct } from './state';
 
@@ -8,7 +9,8 @@ import { SimPartner, SimProduct } from './state';
 //   SUPPLIER_SIM_HOST    default 127.0.0.1 (the /_sim control endpoints have no auth)
 //   SUPPLIER_SIM_CONFIG  a JSON file {"catalogue"?: [...], "partners"?: [...]}; what it leaves
 //                        out comes from demo-catalogue.ts
-//   SUPPLIER_SIM_SECRET  the demo partner's secret (see demo-catalogue.ts)
+//   SUPPLIER_SIM_SECRET  the demo partner's secret (see demo-catalogue.ts); required unless
+//                        SUPPLIER_SIM_CONFIG lists the partners
 
 const FileConfig = z.strictObject({ catalogue: z.array(SimProduct).optional(), partners: z.array(SimPartner).optional() });
 
@@ -35,9 +37,14 @@ function readPort(text: string | undefined): number {
 
 async function main() {
   const config = readConfigFile(process.env.SUPPLIER_SIM_CONFIG);
-  const sim = await startSupplierSim({ port: readPort(process.env.SUPPLIER_SIM_PORT), host: process.env.SUPPLIER_SIM_HOST || '127.0.0.1', ...config });
-  const partners = [...sim.state.partners.keys()].join(', ');
-  console.log(`[supplier-sim] listening on ${sim.url}: ${sim.state.products.size} products, partners ${partners}`);
+  const secret = process.env.SUPPLIER_SIM_SECRET;
+  if (!config.partners && !secret) {
+    throw new Error('set SUPPLIER_SIM_SECRET (the demo partner\'s secret, e.g. `openssl rand -base64 24`), or list partners in SUPPLIER_SIM_CONFIG');
+  }
+  const partners = config.partners ?? demoPartners(secret!);
+  const sim = await startSupplierSim({ port: readPort(process.env.SUPPLIER_SIM_PORT), host: process.env.SUPPLIER_SIM_HOST || '127.0.0.1', ...config, partners });
+  const partnerIds = [...sim.state.partners.keys()].join(', ');
+  console.log(`[supplier-sim] listening on ${sim.url}: ${sim.state.products.size} products, partners ${partnerIds}`);
   const stop = () => void sim.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { sendCallback } from './callbacks';
-import { demoCatalogue, demoPartners } from './demo-catalogue';
+import { demoCatalogue } from './demo-catalogue';
 import { parseOr400, SimError } from './errors';
 import { checkFaultProduct, DEFAULT_LATENCY_MS, DEFAULT_TIMEOUT_MS, FaultRequest, type FaultSite } from './faults';
 import { accountProblem, completeOrder, findProduct, orderView, partnerView, placeOrder, PlaceOrderRequest, ValidateAccountRequest } from './orders';
@@ -23,7 +23,8 @@ export interface SupplierSimOptions {
   /** Default: the demo catalogue (demo-catalogue.ts). */
   catalogue?: SimProduct[];
   /** Default: the demo partner (demo-catalogue.ts). */
-  partners?: SimPartner[];
+  /** Its partners and their secrets (demoPartners(secret) for the demo one). */
+  partners: SimPartner[];
   /** Unix ms; for signature freshness and order times. Async delays use real time. */
   clock?: () => number;
 }
@@ -36,10 +37,10 @@ export interface SupplierSim {
   state: SimWorld;
 }
 
-export async function startSupplierSim(opts: SupplierSimOptions = {}): Promise<SupplierSim> {
+export async function startSupplierSim(opts: SupplierSimOptions): Promise<SupplierSim> {
   const host = opts.host ?? '127.0.0.1';
   const clock = opts.clock ?? Date.now;
-  const parsed = SimConfig.safeParse({ catalogue: opts.catalogue ?? demoCatalogue, partners: opts.partners ?? demoPartners() });
+  const parsed = SimConfig.safeParse({ catalogue: opts.catalogue ?? demoCatalogue, partners: opts.partners });
   if (!parsed.success) {
     throw new Error(`supplier-sim configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }

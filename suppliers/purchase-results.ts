@@ -3,7 +3,9 @@ import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
 import { appendEvent } from '../orders/events';
-import { fingerprintCode, maskCode, sealCode, type CodeSecret } from '../stock/code-secret';
+import { FINGERPRINT_VERSION, fingerprintCode, maskCode, sealCode, type CodeSecret } from '../stock/code-secret';
+import { cleanCode } from '../stock/code-identity';
+import { heldCode, type HeldReason } from '../stock/held-codes';
 import { redeemUrlRefusal } from '../stock/redeem-url';
 import type { PurchaseOutcome, SupplierCard } from './adapter';
 import { recordSpend } from './balances';
@@ -131,6 +133,14 @@ export async function markFailed(trx: Knex, p: { id: string; order_id: string; u
   await appendEvent(trx, p.order_id, 'supplier_purchase_failed', { unitId: p.unit_id, supplierId: p.supplier_id, reference: p.reference, code, message: message.slice(0, 500) });
 }
 
+/** A code the merchant already holds (in stock or ever delivered, any SKU) cannot be stored again. */
+export class CodeAlreadyHeld extends Error {
+  constructor(readonly reason: HeldReason) {
+    super(`the code is already held (${reason})`);
+    this.name = 'CodeAlreadyHeld';
+  }
+}
+
 /**
  * A code we paid for, sealed like an imported one. With no unit (the order closed while the
  * purchase was in flight) it joins the SKU's stock instead of being lost.
@@ -141,14 +151,21 @@ export async function storeBoughtCode(
   opts: { merchantId: string; skuId: string; unitId: string | null; card: SupplierCard; unitCost: number | null; source: 'supplier' | 'manual' },
 ): Promise<string> {
   const id = crypto.randomUUID();
-  const secret: CodeSecret = { number: opts.card.number, ...(opts.card.pin ? { pin: opts.card.pin } : {}), ...(opts.card.url ? { url: opts.card.url } : {}) };
+  const number = cleanCode(opts.card.number);
+  const pin = opts.card.pin ? cleanCode(opts.card.pin) : undefined;
+  const secret: CodeSecret = { number, ...(pin ? { pin } : {}), ...(opts.card.url ? { url: opts.card.url } : {}) };
+  const sku = await trx('skus').where({ id: opts.skuId }).first('codes_case_sensitive');
+  const fp = fingerprintCode(vault, secret.number || secret.url || '', sku.codes_case_sensitive);
+  const held = await heldCode(trx, opts.merchantId, fp);
+  if (held) throw new CodeAlreadyHeld(held.reason);
   const sealed = sealCode(vault, id, secret);
   await trx('codes').insert({
     id,
     merchant_id: opts.merchantId,
     sku_id: opts.skuId,
     batch_id: null,
-    fingerprint: fingerprintCode(vault, { ...secret, number: secret.number || secret.url || '' }),
+    fingerprint: fp.own,
+    fingerprint_version: FINGERPRINT_VERSION,
     key_id: sealed.keyId,
     secret: sealed.payload,
     mask: maskCode({ number: secret.number || secret.url || '' }),

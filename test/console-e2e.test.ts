@@ -70,7 +70,7 @@ describe('the console in a browser', () => {
     await shot(page, '03-stock-import-preview');
     await page.getByTestId('import-upload').click();
     await page.getByTestId('import-result').getByText('5 imported, 1 duplicates skipped. 8 can now be promised.').waitFor();
-    await page.getByTestId('import-duplicate-lines').getByText('Duplicate lines: 6').waitFor();
+    await page.getByTestId('import-duplicate-lines').getByText('Repeated in the file: 6').waitFor();
     await shot(page, '04-stock-import-result');
     await page.getByRole('button', { name: 'Close' }).click();
     await page.getByTestId('stock-available').getByText('8').waitFor();

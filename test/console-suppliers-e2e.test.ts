@@ -284,7 +284,7 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     const confirm = page.getByRole('dialog', { name: 'Deliver to the buyer now?' });
     await confirm.getByText('Deliver 2 units to the buyer now?', { exact: false }).waitFor();
     await confirm.getByRole('button', { name: 'Fulfil' }).click();
-    await form.getByTestId('manual-fulfil-error').getByText('Unit 1: this code is already held for this product. Nothing was saved.').waitFor();
+    await form.getByTestId('manual-fulfil-error').getByText('Unit 1: this code was already sold. Nothing was saved.').waitFor();
     expect((await sys.db('orders').where({ id: orderId }).first()).status).toBe('processing');
     expect(await sys.db('manual_tasks').where({ order_id: orderId }).first('status')).toEqual({ status: 'open' });
 

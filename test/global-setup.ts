@@ -22,7 +22,9 @@ export default async function globalSetup() {
     if (!process.env.DATABASE_URL) {
       const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres'), port: await freePort(), database: 'postgres', persistent: false });
       stops.push(() => pg.stop());
-      process.env.DATABASE_URL = pg.url;
+      // The superuser: each test file creates its own database (test/harness.ts). The app's own
+      // least-privilege role is tested in test/security-secrets.test.ts.
+      process.env.DATABASE_URL = pg.adminUrl;
     }
     if (!process.env.TEMPORAL_ADDRESS) {
       const temporal = await startTemporalDevServer({ port: await freePort() });

@@ -82,6 +82,10 @@ describe('npm start on one machine', () => {
       const printedKey = /demo API key:\s+(\S+)/.exec(out)?.[1];
       const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8'));
       expect(printedKey).toBe(credentials.apiKey);
+      // Secrets of this install alone, readable by their owner only (no constant ones).
+      for (const file of ['keys.json', 'postgres-credentials.json', 'demo-supplier.json', 'temporal.sqlite']) {
+        expect([file, fs.statSync(path.join(dataDir, file)).mode & 0o777]).toEqual([file, 0o600]);
+      }
 
       const api = `http://127.0.0.1:${env.PORT}`;
       const auth = { authorization: `Bearer ${credentials.apiKey}`, 'content-type': 'application/json' };

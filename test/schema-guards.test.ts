@@ -10,6 +10,7 @@ describe('database guards behind the invariants', () => {
   beforeAll(async () => {
     sys = await startTestSystem();
     await sys.addSku('GUARD', { codes: 3 });
+    await sys.addSku('GUARD-OTHER');
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'guard-1', items: [{ sku: 'GUARD', quantity: 1 }] } });
     orderId = placed.body.id;
     await sys.finished(orderId);
@@ -53,9 +54,13 @@ describe('database guards behind the invariants', () => {
     await expect(sys.db('supplier_purchases').insert({ ...attempt(4, 'failed'), reference: `${unit.id}.2` })).rejects.toThrow(/supplier_purchases_supplier_id_reference_unique/);
   });
 
-  test('when the same code is stored twice for a SKU, then the write is refused', async () => {
+  test('when the same code is stored twice for a merchant, in its SKU or another, then the write is refused', async () => {
     const code = await sys.db('codes').whereNotNull('unit_id').first();
-    await expect(sys.db('codes').insert({ ...code, id: crypto.randomUUID(), unit_id: null, status: 'available' })).rejects.toThrow(/codes_sku_id_fingerprint_unique/);
+    expect(code.fingerprint_version).toBe(2);
+    await expect(sys.db('codes').insert({ ...code, id: crypto.randomUUID(), unit_id: null, status: 'available' })).rejects.toThrow(/codes_merchant_fingerprint_unique/);
+    const otherSku = await sys.db('skus').where({ merchant_id: code.merchant_id }).whereNot({ id: code.sku_id }).first('id');
+    expect(otherSku).toBeDefined();
+    await expect(sys.db('codes').insert({ ...code, id: crypto.randomUUID(), sku_id: otherSku.id, unit_id: null, status: 'available' })).rejects.toThrow(/codes_merchant_fingerprint_unique/);
   });
 
   test('when an order would be settled twice, then the write is refused', async () => {

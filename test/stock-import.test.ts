@@ -74,6 +74,7 @@ describe('importing codes through the admin API', () => {
         imported: 4,
         duplicates: 0,
         duplicateLines: [],
+        refused: [],
         stockAvailable: 4,
       });
       expect(await available('CSV-1')).toBe(4);
@@ -165,13 +166,13 @@ describe('importing codes through the admin API', () => {
       expect(batch).toMatchObject({ imported_count: 2, duplicate_count: 4 });
     });
 
-    test('when the same code goes into a different SKU, then it is not a duplicate there', async () => {
+    test('when the same code goes into a different SKU of the merchant, then it is refused there too (a code is sold once)', async () => {
       await sys.addSku('DUP-2');
       await sys.addSku('DUP-3');
       expect((await importFile('DUP-2', 'SAME-0001,P1')).body).toMatchObject({ imported: 1, duplicates: 0 });
       const res = await importFile('DUP-3', 'SAME-0001,P1');
-      expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ imported: 1, duplicates: 0 });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ imported: 0, duplicates: 1, refused: [{ line: 1, reason: 'already_in_stock' }] });
     });
 
     test('when every code of a file is already in stock, then 200 with imported 0, the duplicate lines, and no batch is recorded', async () => {
@@ -184,7 +185,10 @@ describe('importing codes through the admin API', () => {
 
       const again = await importFile('DUP-ALL', file, { type: 'text/plain' });
       expect(again.status).toBe(200);
-      expect(again.body).toEqual({ batchId: null, sku: 'DUP-ALL', received: 3, imported: 0, duplicates: 3, duplicateLines: [1, 2, 3], stockAvailable: 3 });
+      expect(again.body).toEqual({
+        batchId: null, sku: 'DUP-ALL', received: 3, imported: 0, duplicates: 3, duplicateLines: [1, 2, 3], stockAvailable: 3,
+        refused: [1, 2, 3].map((line) => ({ line, reason: 'already_in_stock' })),
+      });
       expect(await state()).toEqual(before);
       expect(await available('DUP-ALL')).toBe(3);
     });

@@ -46,7 +46,7 @@ export async function runUntilShutdown(worker: Worker): Promise<void> {
 
 /** The worker's concurrency settings from the environment (unset: the SDK's defaults). */
 export function workerTuning(env: NodeJS.ProcessEnv = process.env): Partial<WorkerOptions> {
-  const config = loadConfig(env);
+  const config = loadConfig(env, 'worker');
   const tuning: Partial<WorkerOptions> = {};
   if (config.WORKER_MAX_ACTIVITIES) tuning.maxConcurrentActivityTaskExecutions = config.WORKER_MAX_ACTIVITIES;
   if (config.WORKER_MAX_LOCAL_ACTIVITIES) tuning.maxConcurrentLocalActivityExecutions = config.WORKER_MAX_LOCAL_ACTIVITIES;

@@ -7,17 +7,21 @@ import { exitWithParent, onShutdown } from '../lib/process';
 import { connectServices } from '../lib/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { ensureRiskModelSchedule } from '../risk/schedule';
+import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startReconciler } from './reconciler';
 
 // The worker process: runs order workflows and their activities. Scale out by running more.
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'worker');
   const log = createLogger(config.LOG_LEVEL, 'worker');
   // The SDK's own chatter (bundler output, state changes) only when debugging.
   const sdkLevel = config.LOG_LEVEL === 'trace' ? 'TRACE' : config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({ logger: new DefaultLogger(sdkLevel) });
   const services = await connectServices(config, log);
+  // Codes stored before the current fingerprint version (migration 009) get theirs re-made.
+  const refingerprinted = await refingerprintCodes(services.db, services.vault);
+  if (refingerprinted.refingerprinted > 0) log.warn(refingerprinted, 're-made code fingerprints; duplicates found were voided where unsold (audit log: code.duplicate_*)');
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   const worker = await createOrderWorker({
     connection,

@@ -58,7 +58,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
       .leftJoin(promised, 'r.sku_id', 's.id')
       .where({ 's.merchant_id': merchantId, 's.fulfilment_mode': 'stock' })
       .select(
-        's.code', 's.name', 's.currency', 's.stock_available', 's.low_stock_threshold', 's.active', 's.cost',
+        's.code', 's.name', 's.currency', 's.stock_available', 's.low_stock_threshold', 's.active', 's.cost', 's.codes_case_sensitive',
         db.raw('coalesce(c.usable, 0) AS usable'),
         db.raw('coalesce(c.expired, 0) AS expired'),
         db.raw('coalesce(c.allocated, 0) AS allocated'),
@@ -73,6 +73,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
     currency: s.currency.trim(),
     active: s.active,
     defaultUnitCost: s.cost,
+    codesCaseSensitive: s.codes_case_sensitive,
     stockAvailable: s.stock_available,
     lowStockThreshold: s.low_stock_threshold,
     low: s.low_stock_threshold !== null && s.stock_available <= s.low_stock_threshold,

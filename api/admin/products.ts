@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
-import { AppError, invalidInput, notFound } from '../../lib/errors';
+import { AppError, conflict, invalidInput, notFound } from '../../lib/errors';
 import { parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
@@ -31,6 +31,8 @@ const Editable = z.object({
   supplierFallback: z.boolean().optional(),
   manualEscalateAfterSeconds: deadline.optional(),
   manualCancelAfterSeconds: deadline.optional(),
+  /** Whether `abc` and `ABC` are two codes (stock/code-identity.ts); fixed once the product has codes. */
+  codesCaseSensitive: z.boolean().optional(),
 });
 const Create = Editable.extend({
   code: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Letters, digits, dot, dash or underscore; up to 64'),
@@ -58,6 +60,7 @@ export function skuJson(s: any) {
     supplierFallback: s.supplier_fallback,
     manualEscalateAfterSeconds: s.manual_escalate_after_seconds,
     manualCancelAfterSeconds: s.manual_cancel_after_seconds,
+    codesCaseSensitive: s.codes_case_sensitive,
     createdAt: iso(s.created_at),
   };
 }
@@ -130,6 +133,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           active: body.active,
           max_per_order: body.maxPerOrder,
           low_stock_threshold: body.lowStockThreshold,
+          codes_case_sensitive: body.codesCaseSensitive ?? false,
           ...fulfilment,
         });
         await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'sku.created', target: `sku:${body.code}`, detail: { ...body } });
@@ -147,8 +151,15 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
   router.put('/skus/:sku', allow('skus', 'edit'), json, async (req, res) => {
     const body = parseOrThrow(Editable, req.body ?? {});
     const updated = await db.transaction(async (trx) => {
-      const stored = await trx('skus').where({ merchant_id: req.admin!.merchantId, code: req.params.sku }).forUpdate().first('manual_escalate_after_seconds', 'manual_cancel_after_seconds');
+      const stored = await trx('skus').where({ merchant_id: req.admin!.merchantId, code: req.params.sku }).forUpdate().first('id', 'manual_escalate_after_seconds', 'manual_cancel_after_seconds', 'codes_case_sensitive');
       if (!stored) throw notFound('SKU');
+      // Codes already stored were fingerprinted under the old rule; changing it would let their twins in.
+      const caseRuleChanges = body.codesCaseSensitive !== undefined && body.codesCaseSensitive !== stored.codes_case_sensitive;
+      if (caseRuleChanges && (await trx('codes').where({ sku_id: stored.id }).first('id'))) {
+        throw conflict('codes_case_rule_fixed', 'Whether codes are case-sensitive cannot change once the product has codes', {
+          fields: [{ path: 'codesCaseSensitive', message: 'Fixed once the product has codes' }],
+        });
+      }
       const [row] = await trx('skus')
         .where({ merchant_id: req.admin!.merchantId, code: req.params.sku })
         .update({
@@ -160,6 +171,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           active: body.active,
           max_per_order: body.maxPerOrder,
           low_stock_threshold: body.lowStockThreshold,
+          ...(body.codesCaseSensitive !== undefined ? { codes_case_sensitive: body.codesCaseSensitive } : {}),
           ...fulfilmentColumns(body, stored),
         })
         .returning('*');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createDb, migrateToLatest, type Db } from '../../db';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
+import { embeddedDatabaseUrl, embeddedPostgresDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
 import { loadConfig } from '../../lib/config';
 import { lowerPriority } from '../../lib/process';
 import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
@@ -45,7 +45,7 @@ export class CardflowSystem {
   ) {
     this.dataDir = dataDir;
     this.apiUrl = `http://127.0.0.1:${ports.api}`;
-    this.databaseUrl = `postgres://postgres:cardflow-local@127.0.0.1:${ports.pg}/cardflow`;
+    this.databaseUrl = embeddedDatabaseUrl(embeddedPostgresDir(dataDir), ports.pg, 'cardflow');
     this.db = createDb(this.databaseUrl, 4);
     this.childEnv = {
       ...(process.env as Record<string, string>),
@@ -107,7 +107,7 @@ export class CardflowSystem {
   async startPostgres() {
     const logFile = path.join(this.dataDir, 'postgres.log');
     this.pg = await startEmbeddedPostgres({
-      dataDir: path.join(this.dataDir, 'postgres'),
+      dataDir: embeddedPostgresDir(this.dataDir),
       port: this.ports.pg,
       database: 'cardflow',
       persistent: true,

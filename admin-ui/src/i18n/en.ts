@@ -88,6 +88,7 @@ export const en = {
         supplierFallback: 'Buy from the supplier routes when stock runs out',
         manualEscalateAfterSeconds: 'Alert a person after (minutes)',
         manualCancelAfterSeconds: 'Cancel the order after (minutes)',
+        codesCaseSensitive: 'Codes are case-sensitive (abc and ABC are two different codes; fixed once the product has codes)',
       },
     },
     suppliers: {
@@ -353,7 +354,12 @@ export const en = {
       nothing: 'No unit of this order is waiting to be fulfilled by hand.',
       errors: {
         manual_entry_mismatch: 'This order needs %{codes} code(s) and %{receipts} receipt(s), a different number from what was sent. Reload the page and try again.',
-        duplicate_code: 'Unit %{n}: this code is already held for this product. Nothing was saved.',
+        duplicate_code: 'Unit %{n}: %{why} Nothing was saved.',
+        duplicate_code_why: {
+          already_in_stock: 'this code is already in stock (this or another product).',
+          already_sold: 'this code was already sold.',
+          voided: 'this code was voided before.',
+        },
         not_awaiting_manual_fulfilment: 'This order is no longer waiting to be fulfilled by hand: someone fulfilled it, or it was cancelled.',
       },
     },
@@ -537,8 +543,13 @@ export const en = {
       uploading: 'Uploading… %{percent}%',
       processing: 'Encrypting and storing on the server…',
       done: '%{imported} imported, %{duplicates} duplicates skipped. %{available} can now be promised.',
-      duplicate_lines: 'Duplicate lines: %{lines}',
-      nothing_new: 'Every code was already in stock; nothing was imported.',
+      refused: {
+        duplicate_in_file: 'Repeated in the file: %{lines}',
+        already_in_stock: 'Already in stock (this or another product): %{lines}',
+        already_sold: 'Already sold: %{lines}',
+        voided: 'Voided before: %{lines}',
+      },
+      nothing_new: 'No code in the file was new; nothing was imported.',
       batches: 'Batches',
       codes: 'Codes',
       reveal: 'Reveal',

@@ -89,6 +89,7 @@ export const zh: Messages = {
         supplierFallback: '库存不足时按供应商路由采购',
         manualEscalateAfterSeconds: '多久后提醒人员（分钟）',
         manualCancelAfterSeconds: '多久后取消订单（分钟）',
+        codesCaseSensitive: '卡密区分大小写（abc 与 ABC 是两个不同的卡密；商品有卡密后不可更改）',
       },
     },
     suppliers: {
@@ -354,7 +355,12 @@ export const zh: Messages = {
       nothing: '此订单没有等待人工发货的商品。',
       errors: {
         manual_entry_mismatch: '此订单需要 %{codes} 个卡密和 %{receipts} 个凭证，与提交的数量不符。请刷新页面后重试。',
-        duplicate_code: '第 %{n} 件：此商品已有相同的卡密。未保存任何内容。',
+        duplicate_code: '第 %{n} 件：%{why}未保存任何内容。',
+        duplicate_code_why: {
+          already_in_stock: '此卡密已在库存中（本商品或其他商品）。',
+          already_sold: '此卡密已售出过。',
+          voided: '此卡密曾被作废。',
+        },
         not_awaiting_manual_fulfilment: '此订单已不再等待人工发货：已有人处理，或订单已取消。',
       },
     },
@@ -537,8 +543,13 @@ export const zh: Messages = {
       uploading: '上传中… %{percent}%',
       processing: '服务器正在加密并保存…',
       done: '已导入 %{imported} 个，跳过重复 %{duplicates} 个。现可售 %{available}。',
-      duplicate_lines: '重复的行：%{lines}',
-      nothing_new: '所有卡密都已在库存中，没有导入任何卡密。',
+      refused: {
+        duplicate_in_file: '文件内重复：%{lines}',
+        already_in_stock: '已在库存中（本商品或其他商品）：%{lines}',
+        already_sold: '已售出过：%{lines}',
+        voided: '曾被作废：%{lines}',
+      },
+      nothing_new: '文件中没有新的卡密，没有导入任何卡密。',
       batches: '批次',
       codes: '卡密',
       reveal: '查看',

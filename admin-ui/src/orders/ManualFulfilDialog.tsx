@@ -95,7 +95,8 @@ function EntryForm({ order, task, onClose, onDone }: { order: ConsoleOrder; task
     const d = err.body?.error?.details ?? {};
     if (code === 'duplicate_code' && typeof d.index === 'number') {
       const unit = codeUnits[d.index]?.i;
-      return { message: translate('cf.manual.errors.duplicate_code', { n: (unit ?? d.index) + 1 }), unit };
+      const why = translate(`cf.manual.errors.duplicate_code_why.${d.reason ?? 'already_in_stock'}`);
+      return { message: translate('cf.manual.errors.duplicate_code', { n: (unit ?? d.index) + 1, why }), unit };
     }
     if (code === 'manual_entry_mismatch') return { message: translate('cf.manual.errors.manual_entry_mismatch', { codes: d.codesNeeded, receipts: d.receiptsNeeded }) };
     if (code === 'not_awaiting_manual_fulfilment') return { message: translate('cf.manual.errors.not_awaiting_manual_fulfilment') };

@@ -26,6 +26,7 @@ function Fields({ creating }: { creating: boolean }) {
       <MoneyInput source="cost" />
       <SelectInput source="fulfilmentMode" choices={MODES.map((id) => ({ id, name: translate(`cf.modes.${id}`) }))} validate={required()} />
       <ModeSettings />
+      <BooleanInput source="codesCaseSensitive" />
       <NumberInput source="maxPerOrder" min={1} max={1000} step={1} />
       <NumberInput source="lowStockThreshold" min={0} step={1} />
       <BooleanInput source="active" />
@@ -62,7 +63,7 @@ export function ProductCreate() {
   return (
     <Create redirect="list">
       <SimpleForm
-        defaultValues={{ currency: me?.merchant.currency ?? 'CNY', fulfilmentMode: 'stock', active: true, lowStockThreshold: 10, supplierFallback: false, manualEscalateAfterSeconds: 15 * 60, manualCancelAfterSeconds: 24 * 60 * 60 }}
+        defaultValues={{ currency: me?.merchant.currency ?? 'CNY', fulfilmentMode: 'stock', active: true, lowStockThreshold: 10, supplierFallback: false, manualEscalateAfterSeconds: 15 * 60, manualCancelAfterSeconds: 24 * 60 * 60, codesCaseSensitive: false }}
         key={me?.merchant.currency}
       >
         <Fields creating />

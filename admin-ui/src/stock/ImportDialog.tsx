@@ -6,15 +6,15 @@ import { errorMessage } from '../components/dialogs';
 import { formatWhen, useIntlLocale } from '../components/fields';
 import { toMajor, toMinor } from '../money';
 import type { ParseReport, ParseRequest } from './parse-worker';
-import { uploadCodes, type ImportResult } from './upload';
+import { REFUSED_REASONS, uploadCodes, type ImportResult } from './upload';
 
 // Import codes by paste or file: check (in a web worker: counts, bad lines, duplicates within the
 // file, a masked preview), then upload with a progress bar, then the server's report, which also
-// names duplicates of codes already in stock.
+// names each line refused because the merchant already holds that code, and why.
 
 type Phase = { name: 'editing' } | { name: 'checking' } | { name: 'uploading'; fraction: number } | { name: 'done'; result: ImportResult } | { name: 'failed'; message: string; lines?: { line: number; message: string }[] };
 
-export function ImportDialog({ sku, currency, defaultUnitCost, open, onClose }: { sku: string; currency: string; defaultUnitCost: number; open: boolean; onClose: (changed: boolean) => void }) {
+export function ImportDialog({ sku, currency, defaultUnitCost, codesCaseSensitive, open, onClose }: { sku: string; currency: string; defaultUnitCost: number; codesCaseSensitive: boolean; open: boolean; onClose: (changed: boolean) => void }) {
   const translate = useTranslate();
   const locale = useIntlLocale();
   const [mode, setMode] = useState<'paste' | 'file'>('paste');
@@ -30,7 +30,7 @@ export function ImportDialog({ sku, currency, defaultUnitCost, open, onClose }: 
   useEffect(() => () => worker.current?.terminate(), []);
   useEffect(() => setReport(undefined), [text, file, format, mode]);
 
-  const check = (request: ParseRequest) => {
+  const check = (request: Omit<ParseRequest, 'codesCaseSensitive'>) => {
     worker.current?.terminate();
     worker.current = new Worker(new URL('./parse-worker.ts', import.meta.url), { type: 'module' });
     setPhase({ name: 'checking' });
@@ -40,7 +40,7 @@ export function ImportDialog({ sku, currency, defaultUnitCost, open, onClose }: 
         setPhase({ name: 'editing' });
       } else setPhase({ name: 'failed', message: e.data.message });
     };
-    worker.current.postMessage(request);
+    worker.current.postMessage({ ...request, codesCaseSensitive } satisfies ParseRequest);
   };
 
   const chooseFile = (f: File | undefined) => {
@@ -210,9 +210,12 @@ export function ImportDialog({ sku, currency, defaultUnitCost, open, onClose }: 
             {phase.result.imported > 0
               ? translate('cf.stock.done', { imported: phase.result.imported.toLocaleString(locale), duplicates: phase.result.duplicates.toLocaleString(locale), available: phase.result.stockAvailable.toLocaleString(locale) })
               : translate('cf.stock.nothing_new')}
-            {phase.result.duplicateLines.length > 0 && (
+            {phase.result.refused.length > 0 && (
               <Box sx={{ mt: 1 }} data-testid="import-duplicate-lines">
-                {translate('cf.stock.duplicate_lines', { lines: linesList(phase.result.duplicateLines, translate) })}
+                {REFUSED_REASONS.map((reason) => {
+                  const lines = phase.result.refused.filter((r) => r.reason === reason).map((r) => r.line);
+                  return lines.length > 0 && <div key={reason}>{translate(`cf.stock.refused.${reason}`, { lines: linesList(lines, translate) })}</div>;
+                })}
               </Box>
             )}
           </Alert>

@@ -38,6 +38,7 @@ interface StockRecord {
   name: string;
   currency: string;
   defaultUnitCost: number;
+  codesCaseSensitive: boolean;
   stockAvailable: number;
   lowStockThreshold: number | null;
   low: boolean;
@@ -63,6 +64,7 @@ function ImportButton() {
           sku={record.sku}
           currency={record.currency}
           defaultUnitCost={record.defaultUnitCost}
+          codesCaseSensitive={record.codesCaseSensitive}
           onClose={(changed) => {
             setOpen(false);
             if (changed) refresh();

@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import { maskCode } from '../../../stock/code-secret';
+import { codeIdentity } from '../../../stock/code-identity';
 import { parseCodes, type ImportFormat } from '../../../stock/parse-codes';
 
 // Reads a stock file off the browser's main thread with the server's own parser, so a 100,000-
@@ -10,6 +11,8 @@ export interface ParseRequest {
   file?: File;
   text?: string;
   format: ImportFormat;
+  /** The product's rule (stock/code-identity.ts), so the preview counts repeats as the import will. */
+  codesCaseSensitive: boolean;
 }
 
 export interface ParseReport {
@@ -28,7 +31,7 @@ self.onmessage = async (event: MessageEvent<ParseRequest>) => {
     const seen = new Set<string>();
     const duplicateLines: number[] = [];
     for (const c of codes) {
-      const key = `${c.number.trim()}\u0000${(c.pin ?? '').trim()}`;
+      const key = codeIdentity(c.number, event.data.codesCaseSensitive);
       if (seen.has(key)) duplicateLines.push(c.line);
       else seen.add(key);
     }

@@ -1,5 +1,9 @@
 import { toHttpError, type ApiErrorBody } from '../providers/http';
 
+/** Why the import refused a line (stock/import-codes.ts). */
+export const REFUSED_REASONS = ['duplicate_in_file', 'already_in_stock', 'already_sold', 'voided'] as const;
+export type RefusedReason = (typeof REFUSED_REASONS)[number];
+
 // The import goes up as one request (the API stores it in one transaction). XMLHttpRequest,
 // not fetch, because only it reports upload progress; a File is streamed, never copied.
 
@@ -10,6 +14,7 @@ export interface ImportResult {
   imported: number;
   duplicates: number;
   duplicateLines: number[];
+  refused: { line: number; reason: RefusedReason }[];
   stockAvailable: number;
 }
 
