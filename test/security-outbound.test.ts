@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -113,8 +114,18 @@ describe('the guarded outbound client', () => {
   });
 
   test('when the development setting is asked for in production, then the process refuses to start; by default it is off', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', ALLOW_PRIVATE_OUTBOUND: '1' })).toThrow(/ALLOW_PRIVATE_OUTBOUND/);
-    expect(outboundPolicy(loadConfig({ NODE_ENV: 'production' }))).toEqual({ allowPlainHttp: false, allowPrivateAddresses: false });
+    // Otherwise a complete production setting, so ALLOW_PRIVATE_OUTBOUND is the only thing refused.
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://cardflow:secret@db.internal:5432/cardflow',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      CARDFLOW_ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
+      CARDFLOW_FINGERPRINT_KEY: crypto.randomBytes(32).toString('base64'),
+      HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://cards.example.com',
+    };
+    expect(() => loadConfig({ ...production, ALLOW_PRIVATE_OUTBOUND: '1' })).toThrow(/ALLOW_PRIVATE_OUTBOUND/);
+    expect(outboundPolicy(loadConfig(production))).toEqual({ allowPlainHttp: false, allowPrivateAddresses: false });
     expect(outboundPolicy(loadConfig({ NODE_ENV: 'development' }))).toEqual({ allowPlainHttp: false, allowPrivateAddresses: false });
     expect(outboundPolicy(loadConfig({ ALLOW_PRIVATE_OUTBOUND: '1' }))).toEqual({ allowPlainHttp: true, allowPrivateAddresses: true });
   });
