@@ -17,8 +17,10 @@ export type FulfilmentStep =
 export interface FulfilmentState {
   orderId: string;
   step: FulfilmentStep;
-  status: 'accepted' | 'held' | 'processing' | 'delivered' | 'failed' | 'cancelled';
+  status: 'accepted' | 'held' | 'processing' | 'delivered' | 'failed' | 'cancelled' | 'needs_attention' | 'refunded';
   reason?: string;
+  /** While stopped for a person: the step and what broke (a message code with params). */
+  attention?: AttentionProblem;
   webhook?: 'pending' | 'sent' | 'no_endpoint' | 'gave_up';
   /** While buying from suppliers: units bought so far out of those to buy. */
   purchases?: { bought: number; total: number; waitingOnSupplier: number };
@@ -46,3 +48,25 @@ export interface RiskReviewDecision {
 
 /** Decides a held order; answers once the decision has taken effect (approved and moving on, or cancelled). */
 export const decideRiskReviewUpdate = defineUpdate<FulfilmentState, [RiskReviewDecision]>('decideRiskReview');
+
+/** What stopped an order for a person: the step, and what broke as a message code with params (never a code or secret). */
+export interface AttentionProblem {
+  step: FulfilmentStep;
+  code: string;
+  params: Record<string, string | number>;
+}
+
+/** What a support person chose for an order that needs attention. */
+export const ATTENTION_ACTIONS = ['retry', 'fulfil_manually', 'refund'] as const;
+export type AttentionAction = (typeof ATTENTION_ACTIONS)[number];
+
+export interface AttentionResolution {
+  /** retry: the stopped step again, with a fresh retry budget; fulfil_manually: the missing units become a manual task; refund: goods back, order ends. */
+  action: AttentionAction;
+  /** `user:<email>` */
+  actor: string;
+  note: string;
+}
+
+/** Resumes an order that needs attention; answers once the action has taken effect. */
+export const resolveAttentionUpdate = defineUpdate<FulfilmentState, [AttentionResolution]>('resolveAttention');
