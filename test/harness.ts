@@ -89,14 +89,14 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  opts: { vault?: CodeVault; worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits } = {},
+  opts: { vault?: CodeVault; worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits; stepAttempts?: number } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const vault = opts.vault ?? newVault();
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const client = new Client({ connection });
   const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
-  const fulfilment = new FulfilmentClient(client, taskQueue, log);
+  const fulfilment = new FulfilmentClient(client, taskQueue, log, opts.stepAttempts);
   const merchant = await createMerchant(db, vault, {
     name: 'Test Merchant',
     ownerEmail: `owner-${crypto.randomBytes(4).toString('hex')}@example.com`,
