@@ -1,14 +1,9 @@
 import { ActivityFailure, ApplicationFailure, condition, setHandler, TemporalFailure } from '@temporalio/workflow';
-import { ATTENTION_ACTIONS, resolveAttentionUpdate, type AttentionProblem, type AttentionResolution, type FulfilmentState, type FulfilmentStep } from './messages';
+import { ATTENTION_ACTIONS, attentionActionsAt, resolveAttentionUpdate, type AttentionProblem, type AttentionResolution, type FulfilmentState, type FulfilmentStep } from './messages';
 
 // When a step of an order cannot go on by itself (an invariant broke, or its retry budget ran
 // out), the order stops where a person can see it and waits, with no timer and no polling, for a
-// support action: the resolveAttention update. Which actions fit which stop is decided here.
-
-// Fulfil by hand needs units to hand over; the steps before allocation have none.
-const HAND_OVER_STEPS: FulfilmentStep[] = ['allocating', 'purchasing', 'awaiting_manual', 'delivering'];
-// Once delivered, the buyer has the goods: the refund waits until the order is settled.
-const DELIVERED_STEPS: FulfilmentStep[] = ['settling', 'notifying'];
+// support action: the resolveAttention update.
 
 /** What a failed step means for a person, or undefined if it is not an activity's failure (a bug: let the workflow task fail). */
 export function problemOf(step: FulfilmentStep, err: unknown): AttentionProblem | undefined {
@@ -46,11 +41,8 @@ export function attentionDesk(state: FulfilmentState) {
         const stop = state.attention;
         if (!stop || waiting) throw new Error(`order is ${state.status} and does not need attention`);
         if (!ATTENTION_ACTIONS.includes(resolution.action)) throw new Error(`action must be one of ${ATTENTION_ACTIONS.join(', ')}`);
-        if (resolution.action === 'fulfil_manually' && !HAND_OVER_STEPS.includes(stop.step)) {
-          throw new Error(`the order stopped at ${stop.step}, before it had units to fulfil by hand; retry or refund it`);
-        }
-        if (resolution.action === 'refund' && DELIVERED_STEPS.includes(stop.step)) {
-          throw new Error(`the order is delivered and stopped at ${stop.step}; retry it, then refund it once settled`);
+        if (!attentionActionsAt(stop.step).includes(resolution.action)) {
+          throw new Error(`an order stopped at ${stop.step} allows ${attentionActionsAt(stop.step).join(', ')}, not ${resolution.action}`);
         }
       },
     },

@@ -60,6 +60,17 @@ export interface AttentionProblem {
 export const ATTENTION_ACTIONS = ['retry', 'fulfil_manually', 'refund'] as const;
 export type AttentionAction = (typeof ATTENTION_ACTIONS)[number];
 
+// Fulfil by hand needs units to hand over, which the steps before allocation have none of; once
+// delivered (stopped while settling or notifying) the buyer has the goods, so a refund waits
+// until the order is settled.
+const HAND_OVER_STEPS: FulfilmentStep[] = ['allocating', 'purchasing', 'awaiting_manual', 'delivering'];
+const DELIVERED_STEPS: FulfilmentStep[] = ['settling', 'notifying'];
+
+/** The support actions an order stopped at this step allows (the workflow's validator and the console ask here). */
+export function attentionActionsAt(step: FulfilmentStep): AttentionAction[] {
+  return ATTENTION_ACTIONS.filter((action) => (action === 'fulfil_manually' ? HAND_OVER_STEPS.includes(step) : action === 'refund' ? !DELIVERED_STEPS.includes(step) : true));
+}
+
 export interface AttentionResolution {
   /** retry: the stopped step again, with a fresh retry budget; fulfil_manually: the missing units become a manual task; refund: goods back, order ends. */
   action: AttentionAction;
