@@ -6,16 +6,17 @@ import { handOverToManual, leaveNeedsAttention, markNeedsAttention, refundNeedin
 import type { AttentionProblem, AttentionResolution } from '../workflows/messages';
 import { orderSearchFacts } from '../orders/search-facts';
 import { allocateCodes, OrderNotAllocatable, StockShortfall } from '../stock/allocate-codes';
-import { cancelOrder, failOrder, OrderNotCancellable } from './close-order';
-import { deliverOrder } from './deliver-order';
-import { notifyStorefront, recordWebhookGaveUp } from './notify-storefront';
+import { cancelOrder, failOrder, OrderNotCancellable } from '../orders/close-order';
+import { deliverOrder } from '../orders/deliver-order';
+import { notifyRefund, notifyStorefront, recordWebhookGaveUp } from '../orders/notify-storefront';
 import { createRiskActivities } from './risk';
-import { settleOrder } from './settle-order';
-import { planFulfilment } from './plan-fulfilment';
+import { settleOrder } from '../orders/settle-order';
+import { planFulfilment } from '../orders/plan-fulfilment';
 import { escalateManualTask, expireManualTask, manualTaskStatus, openManualTask } from '../orders/manual-fulfilment';
 import type { SupplierRegistry } from '../suppliers/registry';
 import type { SupplierRateLimits } from '../suppliers/rate-limit';
-import { checkPurchase, flagSlowPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, resolvePending, type UnitPurchase } from '../suppliers/purchase-unit';
+import { checkPurchase, flagSlowPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit } from '../suppliers/purchase-unit';
+import { settleUnitPurchase } from '../suppliers/settle-unit-purchase';
 
 // Every activity of the order workflow, built once by the worker with its dependencies.
 // Business failures become non-retryable ApplicationFailures named for a support person; a
@@ -75,6 +76,7 @@ export function createActivities({ db, vault, registry, rateLimits, callbackBase
     cancelOrder: (orderId: string, reason: string) => asBusinessFailure(() => cancelOrder(db, orderId, reason)),
     failOrder: (orderId: string, reason: string) => asBusinessFailure(() => failOrder(db, orderId, reason)),
     notifyStorefront: (orderId: string, eventType: 'order.delivered') => notifyStorefront(db, vault, orderId, eventType),
+    notifyRefund: (refundId: string) => notifyRefund(db, vault, refundId),
     recordWebhookGaveUp: (orderId: string, eventType: string) => recordWebhookGaveUp(db, orderId, eventType),
     orderSearchFacts: (orderId: string) => orderSearchFacts(db, orderId),
     markNeedsAttention: (orderId: string, problem: AttentionProblem) => markNeedsAttention(db, orderId, problem),
@@ -85,18 +87,3 @@ export function createActivities({ db, vault, registry, rateLimits, callbackBase
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-
-/**
- * When buying a unit has been retried for long enough: settle any attempt still in doubt (asking
- * the supplier, as long as it takes), then say where the unit stands. 'none' = nothing bought.
- */
-async function settleUnitPurchase(deps: Parameters<typeof purchaseUnit>[0], unitId: string): Promise<UnitPurchase | { status: 'none' }> {
-  const unit = await deps.db('order_units').where({ id: unitId }).first('status');
-  if (unit.status === 'allocated' || unit.status === 'delivered') return { status: 'succeeded' };
-  const live = await deps.db('supplier_purchases').where({ unit_id: unitId }).whereIn('status', ['pending', 'processing']).first();
-  if (!live) return { status: 'none' };
-  const status = live.status === 'pending' ? await resolvePending(deps, live) : live.status;
-  if (status === 'succeeded') return { status: 'succeeded' };
-  if (status === 'processing') return { status: 'processing', purchaseId: live.id };
-  return { status: 'none' };
-}

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
-import { attentionActionsAt, type AttentionAction } from '../workflows/messages';
+import { allowedActions, type OrderAction } from './lifecycle';
+import { loadOrderFacts } from './order-facts';
 
 // The order as the console shows it to a merchant's staff: everything a storefront sees except
 // the codes themselves (each unit shows its code's mask; revealing one is a separate, audited
@@ -43,10 +44,11 @@ export interface ConsoleOrder {
   manualTask: null | { status: string; escalateAt: string; cancelAt: string; doneBy: string | null };
   timeline: ({ id: number; type: string; at: string } & Record<string, unknown>)[];
   settlement: { revenue: number; cost: number; grossProfit: number; at: string } | null;
-  refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
+  /** All its refunds together (an order may be refunded unit by unit); reason, by and at of the last. */
+  refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number; refunds: number } | null;
   webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
   /** What the order's state allows now; the server checks again when asked. */
-  actions: { fulfil: boolean; retry: boolean; resend: boolean; cancel: boolean; refund: boolean; approve: boolean; reject: boolean; fulfilManually: boolean };
+  actions: Record<OrderAction, boolean>;
   /** Set while the order needs attention: the step it stopped at and what broke (a message code with params). */
   attention: null | { step: string; code: string; params: Record<string, string | number>; since: string };
 }
@@ -71,17 +73,18 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       .select('u.id', 'u.order_item_id', 'u.seq', 'u.status', 'u.source', 'u.receipt', 'c.id as code_id', 'c.mask', 'c.status as code_status', 'c.expires_at'),
     db('order_events').where({ order_id: order.id }).orderBy('id').select('id', 'type', 'detail', 'created_at'),
     db('settlements').where({ order_id: order.id }).first(),
-    db('refunds').where({ order_id: order.id }).first(),
+    db('refunds').where({ order_id: order.id }).orderBy('created_at').select(),
     db('webhook_attempts').where({ order_id: order.id }).orderBy('id', 'desc').limit(20).select('id', 'created_at', 'outcome', 'http_status', 'error', 'duration_ms'),
   ]);
 
-  const stoppedAllows = (action: AttentionAction) => order.status === 'needs_attention' && !!order.attention && attentionActionsAt(order.attention.step).includes(action);
   const manualTask = await db('manual_tasks').where({ order_id: order.id }).first('status', 'escalate_at', 'cancel_at', 'done_by');
   const review =
     order.risk?.decision === 'review'
       ? await db('risk_reviews as r').leftJoin('users as u', 'u.id', 'r.decided_by').where('r.order_id', order.id).first('r.status', 'r.deadline_at', 'r.decided_at', 'r.note', 'u.email')
       : undefined;
-  const holdsCodes = units.some((u) => u.status === 'allocated' || u.status === 'delivered');
+  const facts = await loadOrderFacts(db, order);
+  const lastRefund = refund.at(-1);
+  const sum = (key: string) => refund.reduce((n: number, r: any) => n + Number(r[key]), 0);
   return {
     id: order.id,
     externalRef: order.external_ref,
@@ -118,22 +121,13 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       : null,
     timeline: events.map((e) => ({ ...e.detail, id: e.id, type: e.type, at: e.created_at.toISOString() })),
     settlement: settlement ? { revenue: settlement.revenue, cost: settlement.cost, grossProfit: settlement.gross_profit, at: settlement.created_at.toISOString() } : null,
-    refund: refund
-      ? { amount: refund.amount, reason: refund.reason, by: refund.refunded_by, at: refund.created_at.toISOString(), codesVoided: refund.codes_voided, unitsReleased: refund.units_released, revenueReversed: refund.revenue_reversed }
+    refund: lastRefund
+      ? { amount: sum('amount'), reason: lastRefund.reason, by: lastRefund.refunded_by, at: lastRefund.created_at.toISOString(), codesVoided: sum('codes_voided'), unitsReleased: sum('units_released'), revenueReversed: sum('revenue_reversed'), refunds: refund.length }
       : null,
     webhookAttempts: attempts.map((a) => ({ id: a.id, at: a.created_at.toISOString(), outcome: a.outcome, httpStatus: a.http_status, error: a.error, durationMs: a.duration_ms })),
     attention: order.status === 'needs_attention' && order.attention
       ? { step: order.attention.step, code: order.attention.code, params: order.attention.params, since: order.attention.since }
       : null,
-    actions: {
-      fulfil: order.status === 'processing' && (manualTask?.status === 'open' || manualTask?.status === 'escalated'),
-      retry: order.status === 'failed' || stoppedAllows('retry'),
-      resend: order.status === 'delivered' && !!order.webhook_url,
-      cancel: (order.status === 'accepted' || order.status === 'processing') && !holdsCodes,
-      refund: order.status === 'failed' || (order.status === 'delivered' && !!settlement) || stoppedAllows('refund'),
-      approve: order.status === 'held' && review?.status === 'open',
-      reject: order.status === 'held' && review?.status === 'open',
-      fulfilManually: stoppedAllows('fulfil_manually'),
-    },
+    actions: allowedActions(facts),
   };
 }

@@ -86,16 +86,17 @@ export class FulfilmentClient {
   }
 
   /**
-   * Which of these orders have no workflow at all (one visibility query per hundred). In a flash
+   * Which of these orders have no running workflow (one visibility query per hundred). In a flash
    * sale thousands of orders wait, rightly still 'accepted', for a busy worker: starting each
-   * again would only load Temporal further. Throws if Temporal cannot be asked.
+   * again would only load Temporal further. A retried order's earlier run is closed, so only a
+   * running one counts. Throws if Temporal cannot be asked.
    */
-  async withoutWorkflow(orderIds: string[]): Promise<string[]> {
+  async withoutRunningWorkflow(orderIds: string[]): Promise<string[]> {
     const found = new Set<string>();
     for (let i = 0; i < orderIds.length; i += 100) {
       // Order ids are UUIDs from our own database: safe to quote into the query.
       const ids = orderIds.slice(i, i + 100).map((id) => `'${id}'`);
-      for await (const wf of this.client.workflow.list({ query: `WorkflowId IN (${ids.join(', ')})` })) found.add(wf.workflowId);
+      for await (const wf of this.client.workflow.list({ query: `WorkflowId IN (${ids.join(', ')}) AND ExecutionStatus = 'Running'` })) found.add(wf.workflowId);
     }
     return orderIds.filter((id) => !found.has(id));
   }
@@ -107,24 +108,44 @@ export class FulfilmentClient {
   }
 
   /**
-   * A new run for an order whose last run has finished (a retry from the console). Throws when
-   * Temporal does not answer, so the caller's transaction can undo the retry. A run still open
-   * for a failed order is a leftover and is replaced.
+   * The run of a retried order, started after the retry committed; its earlier run has closed.
+   * A run still open is reused, never terminated. Never throws: the reconciler starts a retried
+   * order that has no running workflow.
    */
-  async startFreshRun(orderId: string): Promise<void> {
+  async startRetried(orderId: string): Promise<void> {
     try {
       await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
         this.client.workflow.start('fulfilOrder', {
           workflowId: orderId,
           taskQueue: this.taskQueue,
           args: [this.input(orderId)],
-          workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+          workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         }),
       );
     } catch (err) {
-      this.log.warn({ orderId, err: (err as Error).message }, 'could not start a fresh fulfilment run');
-      throw new AppError('unavailable', 'workflow_unavailable', 'Temporal did not answer; nothing was changed, try again');
+      this.log.warn({ orderId, err: (err as Error).message }, 'could not start the retried order; the reconciler will');
+    }
+  }
+
+  /**
+   * Sends a committed refund's `order.refunded` webhook, in its own small workflow with the
+   * delivery webhook's retry policy; one per refund (workflowId = refund-<id>). Never throws.
+   */
+  async notifyRefunded(orderId: string, refundId: string): Promise<void> {
+    try {
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.start('notifyRefund', {
+          workflowId: `refund-${refundId}`,
+          taskQueue: this.taskQueue,
+          args: [{ orderId, refundId }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      this.log.warn({ orderId, refundId, err: (err as Error).message }, 'could not start the refund webhook');
     }
   }
 

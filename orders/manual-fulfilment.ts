@@ -3,9 +3,10 @@ import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
 import { conflict, invalidInput, notFound } from '../lib/errors';
-import { closeOrderIn } from '../activities/close-order';
+import { closeOrderIn } from './close-order';
 import { storeBoughtCode } from '../suppliers/purchase-results';
 import { appendEvent } from './events';
+import { requireAllowed } from './order-facts';
 
 // Manual fulfilment: some suppliers have no API, so staff buy on the supplier's site and enter
 // the codes (or confirm the top-up) here. The order's workflow waits visibly with two deadlines
@@ -14,10 +15,9 @@ import { appendEvent } from './events';
 
 export type ManualTaskStatus = 'open' | 'escalated' | 'done' | 'cancelled';
 
-/** Opens the order's task once; answers with how long until each deadline (from the stored row). */
-export async function openManualTask(db: Db, orderId: string): Promise<{ status: ManualTaskStatus; escalateInMs: number; cancelInMs: number } | undefined> {
-  // The strictest policy among the order's manual SKUs.
-  const policy = await db('order_units as u')
+/** The strictest deadlines among the order's manual SKUs (escalate null: it has none). */
+async function manualPolicy(db: Knex, orderId: string): Promise<{ escalate: number | null; cancel: number; merchant_id: string }> {
+  return db('order_units as u')
     .join('skus as s', 's.id', 'u.sku_id')
     .where({ 'u.order_id': orderId, 'u.source': 'manual' })
     .first(
@@ -25,6 +25,26 @@ export async function openManualTask(db: Db, orderId: string): Promise<{ status:
       db.raw('min(s.manual_cancel_after_seconds) as cancel'),
       db.raw('min(s.merchant_id::text) as merchant_id'),
     );
+}
+
+/** A retried order asks a person again: its task reopens, with fresh deadlines. */
+export async function reopenManualTask(trx: Knex.Transaction, orderId: string): Promise<void> {
+  const policy = await manualPolicy(trx, orderId);
+  if (policy.escalate == null) return;
+  await trx('manual_tasks')
+    .where({ order_id: orderId })
+    .update({
+      status: 'open',
+      done_by: null,
+      escalate_at: trx.raw('now() + make_interval(secs => ?)', [policy.escalate]),
+      cancel_at: trx.raw('now() + make_interval(secs => ?)', [Math.max(policy.cancel, policy.escalate)]),
+      updated_at: trx.fn.now(),
+    });
+}
+
+/** Opens the order's task once; answers with how long until each deadline (from the stored row). */
+export async function openManualTask(db: Db, orderId: string): Promise<{ status: ManualTaskStatus; escalateInMs: number; cancelInMs: number } | undefined> {
+  const policy = await manualPolicy(db, orderId);
   if (policy.escalate == null) return undefined;
   const opened = await db.raw(
     `INSERT INTO manual_tasks (id, merchant_id, order_id, status, escalate_at, cancel_at)
@@ -102,8 +122,9 @@ export async function pendingManualUnits(db: Knex, orderIds: string[]): Promise<
 
 export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntry): Promise<{ units: number }> {
   return db.transaction(async (trx) => {
-    const order = await trx('orders').where({ id: entry.orderId, merchant_id: entry.merchantId }).forUpdate().first('id', 'status');
+    const order = await trx('orders').where({ id: entry.orderId, merchant_id: entry.merchantId }).forUpdate().first('id', 'status', 'storefront_id');
     if (!order) throw notFound('Order');
+    await requireAllowed(trx, 'fulfil', order);
     const task = await trx('manual_tasks').where({ order_id: order.id }).first('status');
     if (!task || (task.status !== 'open' && task.status !== 'escalated') || order.status !== 'processing') {
       throw conflict('not_awaiting_manual_fulfilment', `Order ${order.id} is ${order.status} and not waiting for manual fulfilment`);

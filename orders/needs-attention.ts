@@ -2,9 +2,9 @@ import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import { recordAudit } from '../lib/audit';
-import { closeOrderIn } from '../activities/close-order';
 import type { AttentionProblem, AttentionResolution } from '../workflows/messages';
 import { appendEvent } from './events';
+import { reopenManualTask } from './manual-fulfilment';
 import { refundOrder } from './refund-order';
 
 // An order whose workflow stopped where a person must look: a step broke an invariant, or ran
@@ -52,17 +52,20 @@ async function suppliersOf(trx: Knex.Transaction, orderId: string): Promise<stri
  * A support person chose what happens next: the order goes back to the status it had, the alert
  * is resolved, and the timeline and the audit log say who chose what.
  */
-export async function leaveNeedsAttention(db: Db | Knex.Transaction, orderId: string, resolution: AttentionResolution): Promise<void> {
+export async function leaveNeedsAttention(db: Db, orderId: string, resolution: AttentionResolution): Promise<void> {
   await db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'merchant_id', 'attention');
     if (order.status !== 'needs_attention') return; // a repeat of this same step
-    const attention = order.attention as Attention;
-    await trx('orders').where({ id: orderId }).update({ status: attention.previousStatus, reason: null, attention: null, updated_at: trx.fn.now() });
-    await resolveAlert(trx, order.merchant_id, 'order_needs_attention', orderId);
-    const detail = { action: resolution.action, note: resolution.note, step: attention.step, code: attention.code };
-    await appendEvent(trx, orderId, 'attention_resolved', { ...detail, by: resolution.actor });
-    await recordAudit(trx, { merchantId: order.merchant_id, actor: resolution.actor, action: 'order.attention_resolved', target: `order:${orderId}`, detail });
+    await trx('orders').where({ id: orderId }).update({ status: (order.attention as Attention).previousStatus, reason: null, attention: null, updated_at: trx.fn.now() });
+    await recordResolution(trx, orderId, order, resolution);
   });
+}
+
+async function recordResolution(trx: Knex.Transaction, orderId: string, order: { merchant_id: string; attention: Attention }, resolution: AttentionResolution) {
+  await resolveAlert(trx, order.merchant_id, 'order_needs_attention', orderId);
+  const detail = { action: resolution.action, note: resolution.note, step: order.attention.step, code: order.attention.code };
+  await appendEvent(trx, orderId, 'attention_resolved', { ...detail, by: resolution.actor });
+  await recordAudit(trx, { merchantId: order.merchant_id, actor: resolution.actor, action: 'order.attention_resolved', target: `order:${orderId}`, detail });
 }
 
 /**
@@ -79,8 +82,8 @@ export async function handOverToManual(db: Db, orderId: string): Promise<{ units
       .pluck('u.id');
     if (missing.length > 0) {
       await trx('order_units').whereIn('id', missing).update({ source: 'manual', status: 'pending' });
-      // A task closed earlier (say, fulfilled for other units) opens again for these.
-      await trx('manual_tasks').where({ order_id: orderId }).delete();
+      // A task closed earlier opens again for these, with fresh deadlines.
+      await reopenManualTask(trx, orderId);
     }
     await appendEvent(trx, orderId, 'handed_to_manual', { units: missing.length });
     return { units: missing.length };
@@ -88,16 +91,21 @@ export async function handOverToManual(db: Db, orderId: string): Promise<{ units
 }
 
 /**
- * Refund a stopped order: the goods it holds go back, the order fails (as it would have) and is
- * refunded, in one transaction. A delivered order (stopped while settling) is refunded once
- * settled; the workflow refuses that action before it gets here.
+ * Refund a stopped order, whole: the goods it holds go back (orders/refund-order.ts) and the
+ * order ends refunded, in the same transaction as the stop is resolved. Answers the refund's id,
+ * for its `order.refunded` webhook.
  */
-export async function refundNeedingAttention(db: Db, orderId: string, resolution: AttentionResolution): Promise<void> {
-  await db.transaction(async (trx) => {
+export async function refundNeedingAttention(db: Db, orderId: string, resolution: AttentionResolution): Promise<{ refundId: string }> {
+  return db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'merchant_id', 'attention');
-    if (order.status === 'refunded') return; // a repeat after the commit
-    await leaveNeedsAttention(trx, orderId, resolution);
-    await closeOrderIn(trx, orderId, 'failed', `${(order.attention as Attention | null)?.code ?? 'needs_attention'}: refunded by support`);
-    await refundOrder(trx, { orderId, merchantId: order.merchant_id, reason: resolution.note, actor: resolution.actor });
+    if (order.status !== 'needs_attention') {
+      // A repeat after the commit.
+      const done = await trx('refunds').where({ order_id: orderId }).orderBy('created_at', 'desc').first('id');
+      return { refundId: done.id };
+    }
+    const refund = await refundOrder(trx, { orderId, merchantId: order.merchant_id, reason: resolution.note, actor: resolution.actor });
+    await trx('orders').where({ id: orderId }).update({ attention: null });
+    await recordResolution(trx, orderId, order, resolution);
+    return { refundId: refund.refundId };
   });
 }

@@ -1,77 +1,77 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { recordAudit } from '../lib/audit';
-import { conflict, notFound } from '../lib/errors';
+import { invalidInput, notFound } from '../lib/errors';
 import { releaseReservations } from '../stock/reservations';
 import { appendEvent } from './events';
+import { requireAllowed } from './order-facts';
+import { giveBackGoods } from './unit-goods';
 
-// A refund, in one transaction: stock the order still holds goes back (held reservations,
-// codes allocated but never delivered), codes the buyer received are voided (they are spent and
-// must never be sold again), the settlement is reversed, the order becomes `refunded`, and the
-// timeline and the audit log say who did it and why.
+// A refund, of the whole order or of some of its units, in one transaction. Each unit's goods
+// are given back (orders/unit-goods.ts): a stock code the buyer never received goes back on
+// sale; a code the buyer had, or one bought or entered by hand, is voided; a top-up made stays
+// made. Goods written off that no settlement counted are recorded as a loss (goods_losses), for
+// the books. The settlement's revenue for the units is reversed; the units become `refunded`
+// and the storefront no longer sees their codes; the order is `refunded` once every unit is.
+// The storefront is told (`order.refunded`) after the commit, by the caller.
 //
-// Only a finished order is refunded here: a delivered one (once settled) or a failed one. An
-// order still in its workflow is cancelled instead, or refunded when it has finished, so the
-// workflow and the refund never change the same order at once.
-
-export const REFUNDABLE = ['delivered', 'failed'];
+// Which orders may be refunded is orders/lifecycle.ts's to say.
 
 export interface RefundResult {
+  refundId: string;
   amount: number;
   currency: string;
+  units: number;
   unitsReleased: number;
   codesVoided: number;
   revenueReversed: number;
   costReversed: number;
+  loss: number;
 }
 
-export async function refundOrder(db: Db, req: { orderId: string; merchantId: string; reason: string; actor: string }): Promise<RefundResult> {
+export async function refundOrder(db: Db, req: { orderId: string; merchantId: string; reason: string; actor: string; unitIds?: string[] }): Promise<RefundResult> {
   return db.transaction(async (trx) => {
     // Settlement takes this lock too, so a refund sees either no settlement or a committed one.
     const order = await trx('orders').where({ id: req.orderId, merchant_id: req.merchantId }).forUpdate().first();
     if (!order) throw notFound('Order');
-    if (order.status === 'refunded') throw conflict('already_refunded', 'The order has already been refunded');
-    if (!REFUNDABLE.includes(order.status)) {
-      throw conflict('not_refundable', `The order is ${order.status} and still being fulfilled; cancel it, or refund it once it is delivered or failed`);
-    }
+    await requireAllowed(trx, 'refund', order);
+
+    const open = await trx('order_units as u')
+      .join('order_items as i', 'i.id', 'u.order_item_id')
+      .where('u.order_id', order.id)
+      .whereNot('u.status', 'refunded')
+      .select('u.id', 'u.status', 'i.unit_price');
+    const openIds = new Set(open.map((u) => u.id));
+    const wanted = req.unitIds ? [...new Set(req.unitIds)] : [...openIds];
+    const unknown = wanted.filter((id) => !openIds.has(id));
+    if (unknown.length) throw invalidInput('unit_not_refundable', 'Some units are not units of this order still to be refunded; nothing was refunded', { units: unknown });
+    const targets = open.filter((u) => wanted.includes(u.id));
+    const wasDelivered = new Set(targets.filter((u) => u.status === 'delivered').map((u) => u.id));
+
     const settlement = await trx('settlements').where({ order_id: order.id }).first();
-    if (order.status === 'delivered' && !settlement) {
-      throw conflict('refund_not_ready', 'The order is delivered and its settlement is being recorded; try again in a moment');
-    }
+    const goods = await giveBackGoods(trx, order.id, { unitIds: wanted, bought: 'void', voidReason: 'order refunded' });
+    const lastUnits = targets.length === openIds.size;
+    // Reservations still held (an order that needs attention) go back with its last units.
+    const heldReleased = lastUnits ? await releaseReservations(trx, order.id) : 0;
 
-    const heldReleased = await releaseReservations(trx, order.id);
-
-    // Allocated but never delivered: back to stock, as if never taken.
-    const allocated = await trx('codes as c')
-      .join('order_units as u', 'u.id', 'c.unit_id')
-      .join('stock_batches as b', 'b.id', 'c.batch_id')
-      .where({ 'u.order_id': order.id, 'u.status': 'allocated' })
-      .select('c.id', 'c.sku_id', 'u.id as unit_id', 'b.unit_cost');
-    if (allocated.length) {
-      await trx('codes').whereIn('id', allocated.map((c) => c.id)).update({ status: 'available', unit_id: null, allocated_at: null });
-      await trx('order_units').whereIn('id', allocated.map((c) => c.unit_id)).update({ status: 'released' });
-      const perSku = new Map<string, number>();
-      for (const c of allocated) perSku.set(c.sku_id, (perSku.get(c.sku_id) ?? 0) + 1);
-      for (const [skuId, n] of [...perSku].sort(([a], [b]) => (a < b ? -1 : 1))) await trx('skus').where({ id: skuId }).increment('stock_available', n);
-    }
-
-    // Delivered: the buyer has them; void so they are never sold again.
-    const voided = await trx('codes')
-      .whereIn('id', trx('deliveries').where({ order_id: order.id }).select('code_id'))
-      .whereNot('status', 'voided')
-      .update({ status: 'voided', voided_at: trx.fn.now(), void_reason: 'order refunded' });
-
-    // Released codes were never part of the settlement (it counts delivered codes only).
+    const refundId = crypto.randomUUID();
+    const amount = targets.reduce((sum, u) => sum + Number(u.unit_price), 0);
+    // The settlement counted delivered units only, and delivered goods are never restocked: no
+    // settled cost comes back. Goods written off that it never counted are a loss.
+    const losses = goods.filter((g) => (g.goods === 'voided' || g.goods === 'kept') && !wasDelivered.has(g.unitId) && g.cost > 0);
     const result: RefundResult = {
-      amount: Number(order.total_amount),
-      currency: order.currency,
-      unitsReleased: heldReleased + allocated.length,
-      codesVoided: voided,
-      revenueReversed: settlement ? Number(settlement.revenue) : 0,
+      refundId,
+      amount,
+      currency: order.currency.trim(),
+      units: targets.length,
+      unitsReleased: heldReleased + goods.filter((g) => g.goods === 'restocked').length,
+      codesVoided: goods.filter((g) => g.goods === 'voided').length,
+      revenueReversed: settlement ? targets.filter((u) => wasDelivered.has(u.id)).reduce((sum, u) => sum + Number(u.unit_price), 0) : 0,
       costReversed: 0,
+      loss: losses.reduce((sum, g) => sum + g.cost, 0),
     };
     await trx('refunds').insert({
-      id: crypto.randomUUID(),
+      id: refundId,
       order_id: order.id,
       merchant_id: order.merchant_id,
       currency: order.currency,
@@ -83,9 +83,23 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
       reason: req.reason,
       refunded_by: req.actor,
     });
-    await trx('orders').where({ id: order.id }).update({ status: 'refunded', reason: req.reason, updated_at: trx.fn.now() });
-    await appendEvent(trx, order.id, 'refunded', { reason: req.reason, by: req.actor, ...result });
-    await recordAudit(trx, { merchantId: order.merchant_id, actor: req.actor, action: 'order.refunded', target: `order:${order.id}`, detail: { reason: req.reason, previousStatus: order.status, ...result } });
+    const goodsOf = new Map(goods.map((g) => [g.unitId, g.goods]));
+    await trx('refund_units').insert(targets.map((u) => ({ refund_id: refundId, unit_id: u.id, order_id: order.id, goods: goodsOf.get(u.id) ?? 'none', price: u.unit_price })));
+    if (losses.length) {
+      await trx('goods_losses').insert(
+        losses.map((g) => ({ id: crypto.randomUUID(), merchant_id: order.merchant_id, order_id: order.id, unit_id: g.unitId, code_id: g.codeId, refund_id: refundId, currency: order.currency, amount: g.cost, reason: req.reason })),
+      );
+    }
+    await trx('order_units').whereIn('id', wanted).update({ status: 'refunded' });
+    if (lastUnits) {
+      await trx('manual_tasks').where({ order_id: order.id }).whereIn('status', ['open', 'escalated']).update({ status: 'cancelled', updated_at: trx.fn.now() });
+      await trx('orders').where({ id: order.id }).update({ status: 'refunded', reason: req.reason, updated_at: trx.fn.now() });
+    } else {
+      await trx('orders').where({ id: order.id }).update({ updated_at: trx.fn.now() });
+    }
+    const { refundId: _id, ...summary } = result;
+    await appendEvent(trx, order.id, 'refunded', { reason: req.reason, by: req.actor, partial: !lastUnits, ...summary });
+    await recordAudit(trx, { merchantId: order.merchant_id, actor: req.actor, action: 'order.refunded', target: `order:${order.id}`, detail: { reason: req.reason, previousStatus: order.status, refundId, ...summary } });
     return result;
   });
 }

@@ -1,9 +1,10 @@
 import type { Db } from '../db';
-import { notifyStorefront, WebhookRejected } from '../activities/notify-storefront';
+import { notifyStorefront, WebhookRejected } from './notify-storefront';
 import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
-import { conflict, notFound } from '../lib/errors';
+import { notFound } from '../lib/errors';
 import { appendEvent } from './events';
+import { requireAllowed } from './order-facts';
 
 // Support re-sends a delivered order's webhook when the storefront says it never got it. Same
 // message and webhook-id as the original (Standard Webhooks), so a receiver that did get it
@@ -16,14 +17,9 @@ export interface ResendResult {
 }
 
 export async function resendDeliveryWebhook(db: Db, vault: CodeVault, req: { orderId: string; merchantId: string; actor: string }): Promise<ResendResult> {
-  const order = await db('orders as o')
-    .join('storefronts as sf', 'sf.id', 'o.storefront_id')
-    .where({ 'o.id': req.orderId, 'o.merchant_id': req.merchantId })
-    .first('o.id', 'o.status', 'sf.webhook_url');
+  const order = await db('orders').where({ id: req.orderId, merchant_id: req.merchantId }).first('id', 'status', 'storefront_id');
   if (!order) throw notFound('Order');
-  if (order.status !== 'delivered') throw conflict('not_resendable', `The order is ${order.status}; only a delivered order's webhook can be re-sent`);
-  if (!order.webhook_url) throw conflict('no_webhook_endpoint', "The order's storefront has no webhook URL");
-
+  await requireAllowed(db, 'resend', order);
   let error: string | null = null;
   try {
     await notifyStorefront(db, vault, order.id, 'order.delivered');

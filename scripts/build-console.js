@@ -11,8 +11,9 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'admin-ui', 'dist');
 const stamp = path.join(dist, '.source-hash');
-// The console imports lib/permissions.ts, stock/parse-codes.ts and risk/vocabulary.ts; hashing their folders is enough.
-const inputs = ['admin-ui', 'lib', 'stock', 'risk', 'package-lock.json'];
+// The console imports lib/permissions.ts, stock/parse-codes.ts, risk/vocabulary.ts and
+// orders/lifecycle.ts; hashing those folders (and that file) is enough.
+const inputs = ['admin-ui', 'lib', 'stock', 'risk', 'orders/lifecycle.ts', 'package-lock.json'];
 
 function files(p) {
   const abs = path.join(root, p);

@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
 import { appendEvent } from '../orders/events';
+import { holdStockCodes } from '../orders/unit-goods';
 
 // Codes are allocated here: each pending stock unit of an order takes one available code of its SKU.
 // Idempotent: a retry finds the units already allocated and changes nothing. codes.unit_id is
@@ -58,14 +59,7 @@ export async function allocateCodes(db: Db, orderId: string): Promise<{ units: n
         if (units.length === 0) continue;
       }
 
-      const pairs = units.map((u, i) => [codes[i].id, u.id]);
-      await trx.raw(
-        `UPDATE codes SET status = 'allocated', unit_id = v.unit_id::uuid, allocated_at = now()
-           FROM (VALUES ${pairs.map(() => '(?, ?)').join(', ')}) AS v(code_id, unit_id)
-          WHERE codes.id = v.code_id::uuid`,
-        pairs.flat(),
-      );
-      await trx('order_units').whereIn('id', units.map((u) => u.id)).update({ status: 'allocated' });
+      await holdStockCodes(trx, units.map((u, i) => ({ codeId: codes[i].id, unitId: u.id })));
       allocated += units.length;
     }
     await trx('reservations').where({ order_id: orderId, status: 'held' }).update({ status: 'consumed', updated_at: trx.fn.now() });

@@ -65,7 +65,11 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
   }
 
   // 2. Buy along the routes.
-  const previous = await db('supplier_purchases').where({ unit_id: unitId, status: 'failed' }).select('route_id', 'failure_code');
+  // A person's retry of the order starts the routes afresh: failures before it no longer count.
+  const previous = await db('supplier_purchases')
+    .where({ unit_id: unitId, status: 'failed' })
+    .whereRaw(`created_at > coalesce((SELECT retried_at FROM orders WHERE id = ?), '-infinity')`, [unit.order_id])
+    .select('route_id', 'failure_code');
   const exhausted = new Map(previous.filter((p) => !ROUTE_RETRYABLE.has(p.failure_code)).map((p) => [p.route_id, p.failure_code]));
   // A route that just failed to answer goes to the back of the line: the unit tries the others
   // first instead of waiting on the same supplier again.

@@ -141,14 +141,20 @@ describe('durability', () => {
     await sys.stopWorker();
   });
 
-  test('when the reconciler asks which waiting orders have no workflow, then an order with one is left alone and one without is named', async () => {
+  test('when the reconciler asks which waiting orders have no running workflow, then an order with one is left alone, and one without or with a closed run (a retried order) is named', async () => {
     await sys.startWorker();
-    await sys.addSku('HAS-RUN', { codes: 1 });
-    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'has-run-1', items: [{ sku: 'HAS-RUN', quantity: 1 }] } });
-    await sys.finished(placed.body.id);
-    const never = crypto.randomUUID();
-    expect(await sys.fulfilment.withoutWorkflow([placed.body.id, never])).toEqual([never]);
+    await sys.addSku('HAS-RUN', { codes: 2 });
+    const finished = await sys.api('POST', '/v1/orders', { body: { externalRef: 'has-run-1', items: [{ sku: 'HAS-RUN', quantity: 1 }] } });
+    await sys.finished(finished.body.id);
     await sys.stopWorker();
+    // No worker: this one's run waits, still running.
+    const waiting = await sys.api('POST', '/v1/orders', { body: { externalRef: 'has-run-2', items: [{ sku: 'HAS-RUN', quantity: 1 }] } });
+    for (let i = 0; i < 100; i++) {
+      if ((await sys.fulfilment.describe(waiting.body.id))?.status === 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const never = crypto.randomUUID();
+    expect(await sys.fulfilment.withoutRunningWorkflow([finished.body.id, waiting.body.id, never])).toEqual([finished.body.id, never]);
   });
 
   test('when Temporal is down as an order arrives, then it is still accepted at once, and the reconciler starts its workflow later', async () => {

@@ -4,8 +4,9 @@ import type { FulfilmentClient } from '../orders/fulfilment-client';
 
 // An order is accepted in Postgres first and its workflow started right after. If that start
 // failed (Temporal down, api crashed in between), the order would wait forever; this loop finds
-// accepted orders left without progress and starts the workflows of those that have none
-// (starting is idempotent, but thousands of needless starts would slow a busy Temporal).
+// accepted orders left without progress, and retried orders (whose new run starts after the
+// retry commits), and starts the workflows of those that have none running (starting is
+// idempotent, but thousands of needless starts would slow a busy Temporal).
 export function startReconciler(opts: {
   db: Db;
   fulfilment: FulfilmentClient;
@@ -22,15 +23,21 @@ export function startReconciler(opts: {
     if (running) return;
     running = true;
     try {
-      const orders = await db('orders')
-        .where({ status: 'accepted' })
-        .andWhere('created_at', '<', db.raw(`now() - make_interval(secs => ?)`, [graceSeconds]))
-        .orderBy('created_at')
-        .limit(500)
-        .pluck('id');
-      const missing = orders.length === 0 ? [] : await fulfilment.withoutWorkflow(orders).catch(() => orders);
-      for (const id of missing) await fulfilment.start(id);
-      if (missing.length) log.info({ orders: missing.length }, 'reconciler: started fulfilment of orders that had no workflow');
+      const since = db.raw(`now() - make_interval(secs => ?)`, [graceSeconds]);
+      // Accepted orders, and retried ones (processing again, their earlier run closed).
+      const [accepted, retried] = await Promise.all([
+        db('orders').where({ status: 'accepted' }).andWhere('created_at', '<', since).orderBy('created_at').limit(500).select('id', 'retried_at'),
+        db('orders').where({ status: 'processing' }).whereNotNull('retried_at').andWhere('retried_at', '<', since).orderBy('retried_at').limit(500).select('id', 'retried_at'),
+      ]);
+      const orders: { id: string; retried_at: Date | null }[] = [...accepted, ...retried];
+      const ids = orders.map((o) => o.id);
+      const missing = new Set(ids.length === 0 ? [] : await fulfilment.withoutRunningWorkflow(ids).catch(() => ids));
+      for (const o of orders) {
+        if (!missing.has(o.id)) continue;
+        // A first start never revives a finished run; a retried order's run is a new one.
+        await (o.retried_at ? fulfilment.startRetried(o.id) : fulfilment.start(o.id));
+      }
+      if (missing.size) log.info({ orders: missing.size }, 'reconciler: started fulfilment of orders that had no workflow');
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'reconciler sweep failed; will try again');
     } finally {

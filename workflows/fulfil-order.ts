@@ -1,4 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { mayCancel } from '../orders/lifecycle';
 import { attentionDesk, problemOf } from './attention';
 import { awaitManualFulfilment } from './manual-wait';
 import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type AttentionProblem, type AttentionResolution, type FulfilmentState, type FulfilmentStep } from './messages';
@@ -27,8 +28,6 @@ export interface FulfilOrderInput {
 // A run continues as new past this many events: far under Temporal's 10,000-event warning and
 // 50,000-event limit, with room for the buyers still in flight to stop.
 const ROLL_OVER_EVENTS = 3_000;
-
-const CANCELLABLE: FulfilmentStep[] = ['risk_check', 'risk_review'];
 
 /** A support action that ends the order's current path: fulfil by hand (start over from allocation) or refund (done). */
 class Resolved {
@@ -62,7 +61,8 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
     },
     {
       validator: (_request) => {
-        if (!CANCELLABLE.includes(state.step)) {
+        // Who may cancel is decided in orders/lifecycle.ts: before fulfilment starts.
+        if (!mayCancel(state.status) || state.step === 'cancelling' || state.step === 'done') {
           throw new Error(`order is ${state.status} (${state.step}) and can no longer be cancelled`);
         }
       },

@@ -1,2 +1,3 @@
 export { fulfilOrder } from './fulfil-order';
 export { trainRiskModels } from './train-risk-models';
+export { notifyRefund } from './notify-refund';

@@ -1,5 +1,6 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { WEBHOOK_RETRY, WEBHOOK_TIMEOUT } from './webhook-retry';
 
 // How the order workflow calls its activities, and how long each kind keeps trying. Every step
 // has a bounded budget: when it runs out the order stops visibly for a person (needs_attention)
@@ -39,12 +40,9 @@ export function orderSteps(opts: { local: boolean; attempts: number }) {
       startToCloseTimeout: '2m',
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 15 },
     }),
-    webhooks: proxyActivities<Activities>({
-      startToCloseTimeout: '30s',
-      // A receiver that is down must not hold up or fail the order: the codes are already
-      // delivered and retrievable. Keep trying for about five hours, then record that we gave up.
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 40 },
-    }),
+    // A receiver that is down must not hold up or fail the order: the codes are already
+    // delivered and retrievable (workflows/webhook-retry.ts).
+    webhooks: proxyActivities<Activities>({ startToCloseTimeout: WEBHOOK_TIMEOUT, retry: WEBHOOK_RETRY }),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Db } from '../../db';
 import { userActor } from '../../lib/audit';
 import { AppError, notFound } from '../../lib/errors';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
-import { ATTENTION_ACTIONS, type AttentionAction } from '../../workflows/messages';
+import { ATTENTION_ACTIONS, type AttentionAction, type AttentionResolution } from '../../workflows/messages';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
 import { iso, parseListQuery, sendDescribedList } from './list-query';
@@ -80,8 +80,16 @@ export function adminAttentionRouter(deps: { db: Db; fulfilment: FulfilmentClien
   async function resolveOne(req: Request, orderId: string, action: AttentionAction, note: string) {
     const order = await db('orders').where({ id: orderId, merchant_id: req.admin!.merchantId }).first('id');
     if (!order) throw notFound('Order');
-    await fulfilment.resolveAttention(order.id, { action, actor: userActor(req.admin!.email), note });
+    await resolveAttention(db, fulfilment, order.id, { action, actor: userActor(req.admin!.email), note });
   }
 
   return router;
+}
+
+/** A support action on a stopped order, done by its workflow; a refund is told to the storefront as any refund is. */
+export async function resolveAttention(db: Db, fulfilment: FulfilmentClient, orderId: string, resolution: AttentionResolution): Promise<void> {
+  await fulfilment.resolveAttention(orderId, resolution);
+  if (resolution.action !== 'refund') return;
+  const refund = await db('refunds').where({ order_id: orderId }).orderBy('created_at', 'desc').first('id');
+  await fulfilment.notifyRefunded(orderId, refund.id);
 }

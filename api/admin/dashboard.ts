@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
+import { unitCostSql } from '../../orders/unit-cost';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
 
@@ -53,13 +54,11 @@ export function adminDashboardRouter(deps: { db: Db }) {
       ),
       db.raw(
         `SELECT s.code AS sku, s.name, s.currency, count(*)::int AS units,
-                sum(i.unit_price)::bigint AS revenue, sum(i.unit_price - b.unit_cost)::bigint AS gross_profit
+                sum(i.unit_price)::bigint AS revenue, sum(i.unit_price - ${unitCostSql('u')})::bigint AS gross_profit
            FROM deliveries d
            JOIN orders o ON o.id = d.order_id
            JOIN order_units u ON u.id = d.unit_id
            JOIN order_items i ON i.id = u.order_item_id
-           JOIN codes c ON c.id = d.code_id
-           JOIN stock_batches b ON b.id = c.batch_id
            JOIN skus s ON s.id = i.sku_id
           WHERE o.merchant_id = ? AND o.status = 'delivered' AND d.delivered_at >= now() - interval '7 days'
           GROUP BY s.code, s.name, s.currency

@@ -3,15 +3,18 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
-import { conflict, notFound } from '../../lib/errors';
 import { loadConsoleOrder } from '../../orders/console-view';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { refundOrder } from '../../orders/refund-order';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
 import { retryOrder } from '../../orders/retry-order';
+import { ORDER_STATUSES } from '../../orders/lifecycle';
+import { requireAllowed } from '../../orders/order-facts';
+import { AppError, conflict, notFound } from '../../lib/errors';
 import { decideReview } from '../../risk/decide-review';
 import type { AttentionAction } from '../../workflows/messages';
 import { parseOrThrow } from '../errors';
+import { resolveAttention } from './attention';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
 
@@ -21,7 +24,6 @@ export interface TemporalUi {
   namespace: string;
 }
 
-const STATUSES = ['accepted', 'held', 'processing', 'needs_attention', 'delivered', 'failed', 'cancelled', 'refunded'] as const;
 // A calendar day (UTC, as everything here) or an exact instant (the console sends the bounds of
 // the day in the user's own time zone).
 const dayOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date such as 2026-11-26 or an ISO time' });
@@ -30,7 +32,7 @@ const OrderFilter = z
   .object({
     id: IdList.optional(),
     q: z.string().trim().max(128).optional(),
-    status: z.union([z.enum(STATUSES), z.array(z.enum(STATUSES))]).optional(),
+    status: z.union([z.enum(ORDER_STATUSES), z.array(z.enum(ORDER_STATUSES))]).optional(),
     storefrontId: z.uuid().optional(),
     sku: z.string().max(64).optional(),
     createdFrom: dayOrInstant.optional(),
@@ -40,8 +42,14 @@ const OrderFilter = z
   })
   .strict();
 
-const Reason = z.object({ reason: z.string().trim().min(3, 'Say why, in a few words').max(500) }).strict();
-const OptionalReason = z.object({ reason: z.string().trim().min(3, 'Say why, in a few words').max(500).optional() }).strict();
+const reason = z.string().trim().min(3, 'Say why, in a few words').max(500);
+const Reason = z.object({ reason }).strict();
+// A refund of the whole order, or of the units named.
+const Refund = z.object({ reason, unitIds: z.array(z.uuid()).min(1).max(1000).optional() }).strict();
+// "Every order that failed on supplier X since T", after an outage.
+const FailedOnSupplier = z.object({ supplierId: z.uuid(), since: z.iso.datetime({ offset: true }) }).strict();
+const BULK_RETRY_LIMIT = 500;
+const OptionalReason = z.object({ reason: reason.optional() }).strict();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number }) {
@@ -119,18 +127,54 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   });
 
   // An order that stopped for a person is resumed by its own workflow, from where it stopped.
-  const resolveAttention = async (req: express.Request, orderId: string, action: AttentionAction, note: string) => {
-    await fulfilment.resolveAttention(orderId, { action, actor: userActor(req.admin!.email), note });
+  const resolveStopped = async (req: express.Request, orderId: string, action: AttentionAction, note: string) => {
+    await resolveAttention(db, fulfilment, orderId, { action, actor: userActor(req.admin!.email), note });
     return findOrder(req.admin!.merchantId, orderId);
   };
 
   router.post('/orders/:id/retry', allow('orders', 'retry'), json, async (req, res) => {
     const order = await findOrder(req.admin!.merchantId, req.params.id);
     const { reason } = parseOrThrow(OptionalReason, req.body ?? {});
-    if (order.status === 'needs_attention') return void res.json(await resolveAttention(req, order.id, 'retry', reason ?? 'retried from the console'));
-    await retryOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) }, (id) => fulfilment.startFreshRun(id));
+    if (order.status === 'needs_attention') return void res.json(await resolveStopped(req, order.id, 'retry', reason ?? 'retried from the console'));
+    await retryOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) }, (id) => fulfilment.startRetried(id));
     res.json(await findOrder(req.admin!.merchantId, order.id));
   });
+
+  // Bulk retry after a supplier outage: first list what would be retried (the console asks for
+  // confirmation with it), then retry each, answering per order.
+  router.get('/orders-failed-on-supplier', allow('orders', 'retry'), async (req, res) => {
+    const f = parseOrThrow(FailedOnSupplier, req.query);
+    res.json(await failedOnSupplier(req.admin!.merchantId, f));
+  });
+
+  router.post('/orders/bulk-retry', allow('orders', 'retry'), json, async (req, res) => {
+    const f = parseOrThrow(FailedOnSupplier, req.body ?? {});
+    const actor = userActor(req.admin!.email);
+    const results: { id: string; externalRef: string; outcome: 'retried' | 'refused'; error?: { code: string; message: string } }[] = [];
+    for (const o of await failedOnSupplier(req.admin!.merchantId, f)) {
+      try {
+        await retryOrder(db, { orderId: o.id, merchantId: req.admin!.merchantId, actor }, (id) => fulfilment.startRetried(id));
+        results.push({ ...o, outcome: 'retried' });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        results.push({ ...o, outcome: 'refused', error: { code: err.code, message: err.message } });
+      }
+    }
+    await recordAudit(db, { merchantId: req.admin!.merchantId, actor, action: 'orders.bulk_retried', target: `supplier:${f.supplierId}`, detail: { since: f.since, retried: results.filter((r) => r.outcome === 'retried').length, refused: results.filter((r) => r.outcome === 'refused').length } });
+    res.json({ results });
+  });
+
+  /** Failed orders of this merchant with a purchase that failed at the supplier, failed since `since`. */
+  async function failedOnSupplier(merchantId: string, f: { supplierId: string; since: string }) {
+    const rows = await db('orders as o')
+      .where({ 'o.merchant_id': merchantId, 'o.status': 'failed' })
+      .where('o.updated_at', '>=', f.since)
+      .whereExists(db('supplier_purchases as p').whereRaw('p.order_id = o.id').where({ 'p.supplier_id': f.supplierId, 'p.status': 'failed' }))
+      .orderBy('o.updated_at')
+      .limit(BULK_RETRY_LIMIT)
+      .select('o.id', 'o.external_ref');
+    return rows.map((r) => ({ id: r.id as string, externalRef: r.external_ref as string }));
+  }
 
   router.post('/orders/:id/resend-webhook', allow('orders', 'resend'), async (req, res) => {
     const order = await findOrder(req.admin!.merchantId, req.params.id);
@@ -141,6 +185,7 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   router.post('/orders/:id/cancel', allow('orders', 'cancel'), json, async (req, res) => {
     const order = await findOrder(req.admin!.merchantId, req.params.id);
     const { reason } = parseOrThrow(Reason, req.body ?? {});
+    await requireAllowed(db, 'cancel', await orderRow(order.id));
     await fulfilment.cancel(order.id, reason);
     await recordAudit(db, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'order.cancelled', target: `order:${order.id}`, detail: { reason } });
     res.json(await findOrder(req.admin!.merchantId, order.id));
@@ -148,9 +193,11 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
 
   router.post('/orders/:id/refund', allow('orders', 'refund'), json, async (req, res) => {
     const order = await findOrder(req.admin!.merchantId, req.params.id);
-    const { reason } = parseOrThrow(Reason, req.body ?? {});
-    if (order.status === 'needs_attention') return void res.json(await resolveAttention(req, order.id, 'refund', reason));
-    await refundOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, reason, actor: userActor(req.admin!.email) });
+    const { reason, unitIds } = parseOrThrow(Refund, req.body ?? {});
+    // A stopped order's workflow gives the goods back and ends (a part of it is refunded here, and it stays stopped).
+    if (order.status === 'needs_attention' && !unitIds) return void res.json(await resolveStopped(req, order.id, 'refund', reason));
+    const refund = await refundOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, reason, unitIds, actor: userActor(req.admin!.email) });
+    await fulfilment.notifyRefunded(order.id, refund.refundId);
     res.json(await findOrder(req.admin!.merchantId, order.id));
   });
 
@@ -159,7 +206,7 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
     const order = await findOrder(req.admin!.merchantId, req.params.id);
     const { reason } = parseOrThrow(Reason, req.body ?? {});
     if (order.status !== 'needs_attention') throw conflict('not_needing_attention', `The order is ${order.status}; only an order that needs attention is handed over to be fulfilled by hand`);
-    res.json(await resolveAttention(req, order.id, 'fulfil_manually', reason));
+    res.json(await resolveStopped(req, order.id, 'fulfil_manually', reason));
   });
 
   // A held order's risk review, decided from the order: the same decision as the review queue's.
@@ -167,11 +214,13 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
     router.post(`/orders/:id/${decision}`, allow('orders', decision), json, async (req, res) => {
       const order = await findOrder(req.admin!.merchantId, req.params.id);
       const { reason } = parseOrThrow(Reason, req.body ?? {});
-      if (!(await db('risk_reviews').where({ order_id: order.id }).first('order_id'))) throw conflict('not_held', 'the risk check did not hold this order for review');
+      await requireAllowed(db, decision, await orderRow(order.id));
       await decideReview(db, fulfilment, { merchantId: req.admin!.merchantId, orderId: order.id, decision, note: reason, reviewerId: req.admin!.userId });
       res.json(await findOrder(req.admin!.merchantId, order.id));
     });
   }
+
+  const orderRow = (id: string) => db('orders').where({ id }).first('id', 'status', 'storefront_id');
 
   // Another merchant's order and a malformed id look the same: not found.
   async function findOrder(merchantId: string, id: unknown) {

@@ -14,6 +14,10 @@ export function ReasonDialog(props: {
   danger?: boolean;
   busy?: boolean;
   error?: string;
+  /** More to choose before confirming (say, which units), shown above the reason. */
+  children?: ReactNode;
+  /** False while what `children` chooses is incomplete. */
+  ready?: boolean;
   onConfirm: (reason: string) => void;
   onClose: () => void;
 }) {
@@ -25,6 +29,7 @@ export function ReasonDialog(props: {
       <DialogTitle>{props.title}</DialogTitle>
       <DialogContent>
         <DialogContentText sx={{ mb: 2 }}>{props.help}</DialogContentText>
+        {props.children}
         <TextField
           autoFocus
           fullWidth
@@ -44,7 +49,7 @@ export function ReasonDialog(props: {
       </DialogContent>
       <DialogActions>
         <Button onClick={props.onClose}>{translate('cf.common.cancel')}</Button>
-        <Button variant="contained" color={props.danger ? 'error' : 'primary'} disabled={short || props.busy} onClick={() => props.onConfirm(reason.trim())}>
+        <Button variant="contained" color={props.danger ? 'error' : 'primary'} disabled={short || props.busy || props.ready === false} onClick={() => props.onConfirm(reason.trim())}>
           {props.confirmLabel}
         </Button>
       </DialogActions>

@@ -1,8 +1,9 @@
 import { Chip, Stack } from '@mui/material';
 import { AutocompleteInput, DatagridConfigurable, DateInput, FilterButton, List, ReferenceInput, SearchInput, SelectArrayInput, SelectInput, TextField, TextInput, TopToolbar, useRecordContext, useTranslate } from 'react-admin';
 import { MoneyField, StatusField, WhenField } from '../components/fields';
+import { ORDER_STATUSES } from '../../../orders/lifecycle';
+import { BulkRetryButton } from './BulkRetry';
 
-const STATUSES = ['accepted', 'held', 'processing', 'needs_attention', 'delivered', 'failed', 'cancelled', 'refunded'];
 
 /** The chosen day's bounds in the user's own time zone, as the API's instants. */
 const dayStart = (v: string) => (v ? new Date(`${v}T00:00:00`).toISOString() : v);
@@ -12,7 +13,7 @@ const localDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).pad
 
 function useFilters() {
   const translate = useTranslate();
-  const statusChoices = STATUSES.map((id) => ({ id, name: translate(`cf.status.${id}`) }));
+  const statusChoices = ORDER_STATUSES.map((id) => ({ id, name: translate(`cf.status.${id}`) }));
   return [
     <SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.orders.fields.q')} />,
     <SelectArrayInput key="status" source="status" choices={statusChoices} alwaysOn sx={{ minWidth: 180 }} />,
@@ -54,6 +55,7 @@ export function OrderList() {
       actions={
         <TopToolbar>
           <FilterButton />
+          <BulkRetryButton />
         </TopToolbar>
       }
     >

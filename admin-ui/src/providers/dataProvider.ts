@@ -14,8 +14,17 @@ export interface AttentionBulkResult {
   error?: { code: string; message: string };
 }
 
+export interface BulkRetryResult {
+  id: string;
+  externalRef: string;
+  outcome: 'retried' | 'refused';
+  error?: { code: string; message: string };
+}
+
 export interface CardflowDataProvider extends DataProvider {
-  orderAction(id: string, action: OrderAction, body?: { reason: string } | ManualEntry): Promise<unknown>;
+  orderAction(id: string, action: OrderAction, body?: { reason: string; unitIds?: string[] } | ManualEntry): Promise<unknown>;
+  failedOnSupplier(supplierId: string, since: string): Promise<{ id: string; externalRef: string }[]>;
+  bulkRetry(supplierId: string, since: string): Promise<{ results: BulkRetryResult[] }>;
   orderWorkflow(id: string): Promise<WorkflowInfo>;
   attentionBulk(action: 'retry' | 'refund', ids: string[], note: string): Promise<{ action: string; results: AttentionBulkResult[] }>;
   revealCode(id: string): Promise<{ id: string; number: string; pin?: string; url?: string; expiresAt: string | null }>;
@@ -97,6 +106,9 @@ export const dataProvider: CardflowDataProvider = {
   ...routed,
   orderAction: (id, action, body) => post(`orders/${id}/${action}`, body),
   attentionBulk: (action, ids, note) => post('needs-attention/bulk', { action, ids, note }),
+  failedOnSupplier: async (supplierId, since) =>
+    (await api<{ id: string; externalRef: string }[]>(`/admin/orders-failed-on-supplier?supplierId=${encodeURIComponent(supplierId)}&since=${encodeURIComponent(since)}`)).json,
+  bulkRetry: (supplierId, since) => post('orders/bulk-retry', { supplierId, since }),
   orderWorkflow: async (id) => (await api<WorkflowInfo>(`/admin/orders/${id}/workflow`)).json,
   revealCode: (id) => post(`codes/${id}/reveal`),
   voidCodes: (ids, reason) => post('codes/void', { ids, reason }),

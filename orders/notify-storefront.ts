@@ -1,14 +1,12 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
-import { appendEvent } from '../orders/events';
-import { loadOrderView } from '../orders/order-view';
+import { appendEvent } from './events';
+import { loadOrderView } from './order-view';
 import { openWebhookSecret } from '../storefronts/webhook-secret';
 
-// Tells the storefront its order was delivered: a Standard Webhooks POST (webhook-id,
-// webhook-timestamp, webhook-signature) that public libraries verify. The webhook-id is the
-// same on every attempt, so a receiver can drop repeats. Every attempt is recorded; the
-// payload is not (it carries the codes).
+// Tells the storefront what happened to its order (delivered, refunded): a Standard Webhooks
+// POST (webhook-id, webhook-timestamp, webhook-signature) that public libraries verify.
 
 export type NotifyOutcome = { outcome: 'sent'; attempts: number } | { outcome: 'no_endpoint' };
 
@@ -19,22 +17,48 @@ export class WebhookRejected extends Error {
   }
 }
 
-export async function notifyStorefront(
+/** Tells the storefront its order was delivered (the workflow's step; support may resend it). */
+export async function notifyStorefront(db: Db, vault: CodeVault, orderId: string, eventType: 'order.delivered', timeoutMs = 10_000): Promise<NotifyOutcome> {
+  const view = await loadOrderForStorefront(db, vault, orderId);
+  return sendStorefrontEvent(db, { orderId, eventType, messageId: `msg_${orderId}_${eventType}`, data: { order: view } }, vault, timeoutMs);
+}
+
+/** Tells the storefront some of its order's units were refunded: which, how much and why. */
+export async function notifyRefund(db: Db, vault: CodeVault, refundId: string, timeoutMs = 10_000): Promise<NotifyOutcome> {
+  const refund = await db('refunds').where({ id: refundId }).first('id', 'order_id', 'amount', 'currency', 'reason', 'created_at');
+  const units = await db('refund_units').where({ refund_id: refundId }).orderBy('unit_id').pluck('unit_id');
+  const view = await loadOrderForStorefront(db, vault, refund.order_id);
+  const data = {
+    order: view,
+    refund: { id: refund.id, units, amount: refund.amount, currency: refund.currency.trim(), reason: refund.reason, refundedAt: refund.created_at.toISOString() },
+  };
+  return sendStorefrontEvent(db, { orderId: refund.order_id, eventType: 'order.refunded', messageId: `msg_${refund.order_id}_order.refunded_${refund.id}`, data }, vault, timeoutMs);
+}
+
+async function loadOrderForStorefront(db: Db, vault: CodeVault, orderId: string) {
+  const order = await db('orders').where({ id: orderId }).first('storefront_id');
+  return loadOrderView(db, vault, { id: orderId, storefrontId: order.storefront_id });
+}
+
+/**
+ * The one place a storefront event is signed and sent. The webhook-id is the same on every
+ * attempt, so a receiver can drop repeats. Every attempt is recorded; the payload is not (it
+ * may carry codes).
+ */
+async function sendStorefrontEvent(
   db: Db,
+  event: { orderId: string; eventType: 'order.delivered' | 'order.refunded'; messageId: string; data: Record<string, unknown> },
   vault: CodeVault,
-  orderId: string,
-  eventType: 'order.delivered',
-  timeoutMs = 10_000,
+  timeoutMs: number,
 ): Promise<NotifyOutcome> {
+  const { orderId, eventType, messageId } = event;
   const order = await db('orders').where({ id: orderId }).first('storefront_id');
   const storefront = await db('storefronts').where({ id: order.storefront_id }).first();
   if (!storefront.webhook_url || !storefront.webhook_secret) return { outcome: 'no_endpoint' };
 
-  const view = await loadOrderView(db, vault, { id: orderId, storefrontId: storefront.id });
   const secret = openWebhookSecret(vault, storefront);
-  const messageId = `msg_${orderId}_${eventType}`;
   const sentAt = new Date();
-  const body = JSON.stringify({ type: eventType, timestamp: sentAt.toISOString(), data: { order: view } });
+  const body = JSON.stringify({ type: eventType, timestamp: sentAt.toISOString(), data: event.data });
   const headers = {
     'content-type': 'application/json',
     'webhook-id': messageId,
@@ -68,7 +92,7 @@ export async function notifyStorefront(
   });
   if (error) throw new WebhookRejected(error); // retried by the workflow's policy, with backoff
   const [{ count }] = await db('webhook_attempts').where({ order_id: orderId, message_id: messageId }).count<{ count: number }[]>('* as count');
-  await appendEvent(db, orderId, 'webhook_delivered', { attempts: Number(count), httpStatus });
+  await appendEvent(db, orderId, 'webhook_delivered', { eventType, attempts: Number(count), httpStatus });
   return { outcome: 'sent', attempts: Number(count) };
 }
 

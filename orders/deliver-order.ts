@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
-import { appendEvent } from '../orders/events';
+import { appendEvent } from './events';
 
 // Delivery is recorded before anyone is told: from this commit on, the storefront can fetch
 // the codes through the API whatever happens to webhooks. One delivery row per unit (UNIQUE).

@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
-import { appendEvent } from '../orders/events';
+import { appendEvent } from './events';
+import { unitCostSql } from './unit-cost';
 
 // Settlement records what the order earned and what its units cost. One settlement per order
 // (UNIQUE), so a retry records nothing twice.
@@ -11,14 +12,10 @@ export async function settleOrder(db: Db, orderId: string): Promise<{ revenue: n
     const settled = await trx('settlements').where({ order_id: orderId }).first('revenue', 'cost');
     if (settled) return { revenue: Number(settled.revenue), cost: Number(settled.cost) }; // a retry after the commit
     if (order.status !== 'delivered') throw new InvariantBroken('order_not_settleable', { status: order.status });
-    // Per unit: an imported code costs its batch's unit cost; a bought code or a top-up what the
-    // supplier charged; a hand-entered code what staff recorded (or nothing).
     const [{ cost }] = await trx('deliveries as d')
       .join('order_units as u', 'u.id', 'd.unit_id')
-      .leftJoin('codes as c', 'c.id', 'd.code_id')
-      .leftJoin('stock_batches as b', 'b.id', 'c.batch_id')
       .where('d.order_id', orderId)
-      .select<{ cost: string | null }[]>(trx.raw(`sum(COALESCE(c.unit_cost, b.unit_cost, (u.receipt->>'unitCost')::bigint, 0)) as cost`));
+      .select<{ cost: string | null }[]>(trx.raw(`sum(${unitCostSql('u')}) as cost`));
     const revenue = Number(order.total_amount);
     const totalCost = Number(cost ?? 0);
     const inserted = await trx('settlements')

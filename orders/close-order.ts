@@ -1,0 +1,50 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db';
+import { releaseReservations } from '../stock/reservations';
+import { appendEvent } from './events';
+import { mayClose } from './lifecycle';
+import { giveBackGoods } from './unit-goods';
+
+export class OrderNotCancellable extends Error {
+  constructor(status: string) {
+    super(`order is ${status} and can no longer be cancelled`);
+    this.name = 'OrderNotCancellable';
+  }
+}
+
+// Ending an order early, in the same transaction that changes its status. Reservations not yet
+// turned into codes always go back to stock. Then:
+//   - cancelled: the goods go back too (orders/unit-goods.ts), so stock is never lost or counted
+//     twice and nothing we paid for disappears;
+//   - failed: the goods it already holds stay with it, so a retry fetches only what is missing
+//     and nothing paid for is bought again (a refund gives them back).
+// Top-ups already made cannot be taken back; they are listed for a person to settle with the buyer.
+async function closeOrder(db: Db, orderId: string, status: 'cancelled' | 'failed', reason: string) {
+  return db.transaction((trx) => closeOrderIn(trx, orderId, status, reason));
+}
+
+export async function closeOrderIn(trx: Knex.Transaction, orderId: string, status: 'cancelled' | 'failed', reason: string) {
+  const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
+  if (order.status === status) return { status, released: 0 };
+  if (!mayClose(order.status)) throw new OrderNotCancellable(order.status);
+
+  const released = await releaseReservations(trx, orderId);
+  const goods = status === 'cancelled' ? await giveBackGoods(trx, orderId, { bought: 'restock', voidReason: reason }) : [];
+  const restocked = goods.filter((g) => g.goods === 'restocked').map((g) => g.unitId);
+  if (restocked.length) await trx('order_units').whereIn('id', restocked).update({ status: 'released' });
+  const toppedUp = goods.filter((g) => g.goods === 'kept').length;
+  const held = status === 'failed' ? await trx('order_units').where({ order_id: orderId, status: 'allocated' }).count<{ n: number }[]>('* as n') : [{ n: 0 }];
+  await trx('manual_tasks').where({ order_id: orderId }).whereIn('status', ['open', 'escalated']).update({ status: 'cancelled', updated_at: trx.fn.now() });
+  await trx('orders').where({ id: orderId }).update({ status, reason, updated_at: trx.fn.now() });
+  await appendEvent(trx, orderId, status, {
+    reason,
+    releasedUnits: released,
+    ...(restocked.length ? { codesReturnedToStock: restocked.length } : {}),
+    ...(Number(held[0].n) ? { unitsKept: Number(held[0].n) } : {}),
+    ...(toppedUp ? { toppedUpUnits: toppedUp, note: 'these units were topped up before the order closed; settle them with the buyer' } : {}),
+  });
+  return { status, released };
+}
+
+export const cancelOrder = (db: Db, orderId: string, reason: string) => closeOrder(db, orderId, 'cancelled', reason);
+export const failOrder = (db: Db, orderId: string, reason: string) => closeOrder(db, orderId, 'failed', reason);
