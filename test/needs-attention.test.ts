@@ -104,6 +104,27 @@ describe('a broken invariant', () => {
     expect(audit.detail).toMatchObject({ action: 'retry', note: 'code restored from backup', step: 'delivering' });
   });
 
+  test('when support chooses to fulfil a stopped order by hand, then its unit without a code becomes a manual task, and the code staff enter is delivered', async () => {
+    await sys.addSku('POISON-HAND', { codes: 2 });
+    const orderId = await placeOrder('POISON-HAND');
+    poisoned.set(orderId, undefined);
+    await waitForRow(orderId, 'needs_attention');
+
+    const handed = await admin('POST', `/admin/orders/${orderId}/fulfil-manually`, { reason: 'the code is lost; buying one by hand' });
+    expect(handed.status).toBe(200);
+    expect(handed.body).toMatchObject({ status: 'processing', attention: null, actions: expect.objectContaining({ fulfil: true }) });
+    // Waiting visibly for staff, as a manual order does.
+    const tasks = await admin('GET', '/admin/manual-tasks');
+    expect(tasks.body.find((t: any) => t.orderId === orderId)).toMatchObject({ status: 'open', units: [expect.objectContaining({ needs: 'code' })] });
+    const entered = await admin('POST', `/admin/orders/${orderId}/manual-fulfilment`, { codes: [{ number: 'BOUGHT-BY-HAND-1', pin: '42' }] });
+    expect(entered.status).toBe(200);
+    await sys.finished(orderId);
+    const order = (await sys.api('GET', `/v1/orders/${orderId}`)).body;
+    expect(order.status).toBe('delivered');
+    expect(order.items[0].units[0].code).toMatchObject({ number: 'BOUGHT-BY-HAND-1', pin: '42' });
+    expect(await sys.db('order_events').where({ order_id: orderId }).pluck('type')).toEqual(expect.arrayContaining(['needs_attention', 'attention_resolved', 'handed_to_manual', 'manual_fulfilled', 'delivered']));
+  });
+
   test('when support acts on an order that does not need attention, then 409 and nothing changes', async () => {
     await sys.addSku('FINE', { codes: 2 });
     const orderId = await placeOrder('FINE');
