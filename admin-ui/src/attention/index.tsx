@@ -53,8 +53,14 @@ function Empty() {
   );
 }
 
-/** Retry or refund the selected orders: asks first (a refund asks why), then shows each order's result. */
-function BulkAction({ action }: { action: 'retry' | 'refund' }) {
+interface BulkOutcome {
+  results: AttentionBulkResult[];
+  /** Order references at the time of asking: refunded orders leave the list. */
+  refs: Record<string, string>;
+}
+
+/** Retry or refund the selected orders: asks first (always why), then hands each order's result to the list. */
+function BulkAction({ action, onDone }: { action: 'retry' | 'refund'; onDone: (outcome: BulkOutcome) => void }) {
   const translate = useTranslate();
   const refresh = useRefresh();
   const dataProvider = useDataProvider<CardflowDataProvider>();
@@ -63,16 +69,16 @@ function BulkAction({ action }: { action: 'retry' | 'refund' }) {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const [results, setResults] = useState<AttentionBulkResult[]>();
   if (!canAccess) return null;
-  const refOf = (id: string) => data?.find((r) => r.id === id)?.externalRef ?? id;
   const run = async (note: string) => {
     setBusy(true);
     setError(undefined);
+    const ids = selectedIds as string[];
+    const refs = Object.fromEntries(ids.map((id) => [id, data?.find((r) => r.id === id)?.externalRef ?? id]));
     try {
-      const answer = await dataProvider.attentionBulk(action, selectedIds as string[], note);
+      const answer = await dataProvider.attentionBulk(action, ids, note);
       setOpen(false);
-      setResults(answer.results);
+      onDone({ results: answer.results, refs });
       onUnselectItems();
       refresh();
     } catch (err) {
@@ -98,63 +104,75 @@ function BulkAction({ action }: { action: 'retry' | 'refund' }) {
         onConfirm={(note) => void run(note)}
         onClose={() => setOpen(false)}
       />
-      <Dialog open={!!results} onClose={() => setResults(undefined)} fullWidth maxWidth="sm" data-testid="attention-bulk-results">
-        <DialogTitle>{translate('cf.attention.bulk.results', { done: results?.filter((r) => r.ok).length ?? 0, total: results?.length ?? 0 })}</DialogTitle>
-        <DialogContent>
-          <MuiList dense>
-            {results?.map((r) => (
-              <ListItem key={r.id} data-testid="attention-bulk-result">
-                <ListItemText primary={refOf(r.id)} secondary={r.ok ? translate('cf.attention.bulk.ok') : (r.error?.message ?? r.error?.code)} />
-                <Chip size="small" color={r.ok ? 'success' : 'error'} label={translate(r.ok ? 'cf.attention.bulk.ok' : 'cf.attention.bulk.refused')} />
-              </ListItem>
-            ))}
-          </MuiList>
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => setResults(undefined)}>{translate('cf.common.close')}</Button>
-        </DialogActions>
-      </Dialog>
     </>
+  );
+}
+
+function BulkResults({ outcome, onClose }: { outcome: BulkOutcome | undefined; onClose: () => void }) {
+  const translate = useTranslate();
+  const results = outcome?.results ?? [];
+  return (
+    <Dialog open={!!outcome} onClose={onClose} fullWidth maxWidth="sm" data-testid="attention-bulk-results">
+      <DialogTitle>{translate('cf.attention.bulk.results', { done: results.filter((r) => r.ok).length, total: results.length })}</DialogTitle>
+      <DialogContent>
+        <MuiList dense>
+          {results.map((r) => (
+            <ListItem key={r.id} data-testid="attention-bulk-result">
+              <ListItemText primary={outcome?.refs[r.id] ?? r.id} secondary={r.ok ? undefined : (r.error?.message ?? r.error?.code)} />
+              <Chip size="small" color={r.ok ? 'success' : 'error'} label={translate(r.ok ? 'cf.attention.bulk.ok' : 'cf.attention.bulk.refused')} />
+            </ListItem>
+          ))}
+        </MuiList>
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>{translate('cf.common.close')}</Button>
+      </DialogActions>
+    </Dialog>
   );
 }
 
 function AttentionList() {
   const translate = useTranslate();
   const reason = useAttentionReason();
+  // Kept here, not in the bulk toolbar: that toolbar goes away with the selection.
+  const [outcome, setOutcome] = useState<BulkOutcome>();
   return (
-    <List title={translate('cf.attention.title')} sort={{ field: 'since', order: 'ASC' }} perPage={50} exporter={false} empty={<Empty />} actions={false}>
-      <Alert severity="warning" sx={{ m: 1 }}>
-        {translate('cf.attention.help')}
-      </Alert>
-      <Datagrid
-        bulkActionButtons={
-          <Stack direction="row" spacing={1}>
-            <BulkAction action="retry" />
-            <BulkAction action="refund" />
-          </Stack>
-        }
-        rowClick={(id) => `/orders/${id}/show`}
-        data-testid="attention-grid"
-      >
-        <TextField source="externalRef" sortable />
-        <FunctionField<AttentionRow> source="since" sortable render={(r) => <Age since={r.since} />} />
-        <FunctionField<AttentionRow> source="step" sortable render={(r) => translate(`cf.workflow.step.${r.step}`, { _: r.step })} />
-        <FunctionField<AttentionRow> source="code" sortable={false} render={(r) => <Typography variant="body2">{reason(r)}</Typography>} />
-        <FunctionField<AttentionRow>
-          source="suppliers"
-          sortable={false}
-          render={(r) => (
-            <Stack direction="row" spacing={0.5} flexWrap="wrap" useFlexGap>
-              {r.suppliers.map((s) => (
-                <Chip key={s.id} size="small" variant="outlined" label={s.name} />
-              ))}
+    <>
+      <List title={translate('cf.attention.title')} sort={{ field: 'since', order: 'ASC' }} perPage={50} exporter={false} empty={<Empty />} actions={false}>
+        <Alert severity="warning" sx={{ m: 1 }}>
+          {translate('cf.attention.help')}
+        </Alert>
+        <Datagrid
+          bulkActionButtons={
+            <Stack direction="row" spacing={1}>
+              <BulkAction action="retry" onDone={setOutcome} />
+              <BulkAction action="refund" onDone={setOutcome} />
             </Stack>
-          )}
-        />
-        <MoneyField source="totalAmount" />
-        <WhenField source="since" label="resources.needs-attention.fields.stoppedAt" sortable={false} />
-      </Datagrid>
-    </List>
+          }
+          rowClick={(id) => `/orders/${id}/show`}
+          data-testid="attention-grid"
+        >
+          <TextField source="externalRef" sortable />
+          <FunctionField<AttentionRow> source="since" sortable render={(r) => <Age since={r.since} />} />
+          <FunctionField<AttentionRow> source="step" sortable render={(r) => translate(`cf.workflow.step.${r.step}`, { _: r.step })} />
+          <FunctionField<AttentionRow> source="code" sortable={false} render={(r) => <Typography variant="body2">{reason(r)}</Typography>} />
+          <FunctionField<AttentionRow>
+            source="suppliers"
+            sortable={false}
+            render={(r) => (
+              <Stack direction="row" spacing={0.5} flexWrap="wrap" useFlexGap>
+                {r.suppliers.map((s) => (
+                  <Chip key={s.id} size="small" variant="outlined" label={s.name} />
+                ))}
+              </Stack>
+            )}
+          />
+          <MoneyField source="totalAmount" />
+          <WhenField source="since" label="resources.needs-attention.fields.stoppedAt" sortable={false} />
+        </Datagrid>
+      </List>
+      <BulkResults outcome={outcome} onClose={() => setOutcome(undefined)} />
+    </>
   );
 }
 
