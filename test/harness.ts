@@ -16,6 +16,7 @@ import { createLogger } from '../lib/logger';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
 import { createOrderWorker, runUntilShutdown } from '../worker/create-worker';
+import { ensureOrderSearchAttributes } from '../worker/search-attributes';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { SupplierRegistry } from '../suppliers/registry';
 
@@ -95,6 +96,8 @@ export async function startTestSystem(
   const vault = opts.vault ?? newVault();
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const client = new Client({ connection });
+  // A Temporal given by TEMPORAL_ADDRESS may not know the order search attributes yet (the worker does this at start).
+  await ensureOrderSearchAttributes(client, 'default');
   const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
   const fulfilment = new FulfilmentClient(client, taskQueue, log, opts.stepAttempts);
   const merchant = await createMerchant(db, vault, {

@@ -81,7 +81,7 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
     ]);
   };
   if (visible) {
-    const facts = await steps.untilDone.orderSearchFacts(orderId);
+    const facts = await attempt(state.step, () => db.orderSearchFacts(orderId));
     upsertSearchAttributes([
       { key: orderSearchAttributes.merchant, value: facts.merchantId },
       { key: orderSearchAttributes.storefront, value: facts.storefrontId },
