@@ -7,9 +7,6 @@
 export const ORDER_STATUSES = ['accepted', 'held', 'processing', 'needs_attention', 'delivered', 'failed', 'cancelled', 'refunded'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** An order in one of these has stopped moving on its own; only a person changes it. */
-export const FINISHED_STATUSES: readonly OrderStatus[] = ['delivered', 'failed', 'cancelled', 'refunded'];
-
 /** The support actions on an order, as the admin API names its routes and the console its buttons. */
 export const ORDER_ACTIONS = ['fulfil', 'retry', 'resend', 'cancel', 'refund', 'approve', 'reject'] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];

@@ -32,8 +32,11 @@ export async function notifyRefund(db: Db, vault: CodeVault, refundId: string, t
     order: view,
     refund: { id: refund.id, units, amount: refund.amount, currency: refund.currency.trim(), reason: refund.reason, refundedAt: refund.created_at.toISOString() },
   };
-  return sendStorefrontEvent(db, { orderId: refund.order_id, eventType: 'order.refunded', messageId: `msg_${refund.order_id}_order.refunded_${refund.id}`, data }, vault, timeoutMs);
+  return sendStorefrontEvent(db, { orderId: refund.order_id, eventType: 'order.refunded', messageId: refundMessageId(refund.order_id, refund.id), data }, vault, timeoutMs);
 }
+
+/** The webhook-id of a refund's `order.refunded`: the same on every attempt. */
+export const refundMessageId = (orderId: string, refundId: string) => `msg_${orderId}_order.refunded_${refundId}`;
 
 async function loadOrderForStorefront(db: Db, vault: CodeVault, orderId: string) {
   const order = await db('orders').where({ id: orderId }).first('storefront_id');

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { ORDER_ACTIONS, ORDER_STATUSES, type OrderAction, type OrderStatus } from '../orders/lifecycle';
+import { refundOrder } from '../orders/refund-order';
 import { retryOrder } from '../orders/retry-order';
 import { startReconciler } from '../worker/reconciler';
 import { log, startTestSystem, type TestSystem } from './harness';
@@ -122,6 +123,14 @@ describe('retry works for every kind of order', () => {
     const { ledger, charged } = await chargesFor(shop, id);
     expect(charged).toBe(1);
     expect(chargedOnce(ledger)).toBe(true);
+  });
+
+  test('when bought cards and top-ups have sold, then the dashboard counts them among the top SKUs at the cost settlement used', async () => {
+    const top = (await admin('GET', '/admin/dashboard?tz=UTC')).body.topSkus;
+    const settled = await sys.db('settlements as st').join('orders as o', 'o.id', 'st.order_id').where('o.status', 'delivered').select('st.revenue', 'st.cost');
+    expect(top.map((t: any) => t.sku).sort()).toEqual(['R-CARD', 'R-TOPUP']);
+    expect(top.find((t: any) => t.sku === 'R-TOPUP')).toMatchObject({ units: 1, revenue: 99, grossProfit: 9 });
+    expect(top.reduce((n: number, t: any) => n + t.revenue - t.grossProfit, 0)).toBe(settled.reduce((n, st) => n + Number(st.cost), 0));
   });
 
   test('when a fallback order fails buying the units stock could not cover, then a retry keeps its stock code, buys the rest and takes no more stock', async () => {
@@ -254,6 +263,26 @@ describe('refunds tell the storefront and hide the codes', () => {
     expect(await sys.db('codes').whereIn('unit_id', [first, ...rest]).pluck('status')).toEqual(['voided', 'voided', 'voided']);
   });
 
+  test('when the api dies between a refund’s commit and its webhook, then the reconciler sends order.refunded', async () => {
+    await sys.addSku('RF-LOST', { codes: 1, price: 700 });
+    const id = await place([{ sku: 'RF-LOST', quantity: 1 }]);
+    await sys.finished(id);
+    // The refund commits; the start of its webhook never happens.
+    const refund = await refundOrder(sys.db, { orderId: id, merchantId: sys.merchant.merchantId, reason: 'refund whose webhook start was lost', actor: 'test' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(refundHooks(id)).toEqual([]);
+    const stop = startReconciler({ db: sys.db, fulfilment: sys.fulfilment, log, intervalMs: 200, graceSeconds: 0 });
+    try {
+      const [hook] = await waitForHooks(id, 1);
+      expect(hook).toMatchObject({ type: 'order.refunded', data: { refund: { id: refund.refundId, reason: 'refund whose webhook start was lost' } } });
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      stop();
+    }
+    // Sent once: a refund with an attempt recorded is not started again.
+    expect(refundHooks(id)).toHaveLength(1);
+  });
+
   test('when a failed order holding a stock code and a bought code is refunded, then the stock code goes back on sale and the bought one is voided with its cost recorded as a loss', async () => {
     await sys.addSku('RF-MIX', { codes: 1, price: 500, cost: 300, currency: 'USD' });
     await shop.fault({ kind: 'stock_out_after', product: 'TOPUP-R', times: 0 });
@@ -291,6 +320,11 @@ describe('refunds tell the storefront and hide the codes', () => {
     const after = await storefrontView(id);
     expect(after.items.flatMap((i: any) => i.units).every((u: any) => u.status === 'refunded' && u.code === null && u.receipt === null)).toBe(true);
   });
+});
+
+test('the statuses the database accepts are the ones orders/lifecycle.ts lists', async () => {
+  const { rows } = await sys.db.raw(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'orders_status_check'`);
+  expect([...(rows[0].def as string).matchAll(/'([^']+)'/g)].map((m) => m[1]).sort()).toEqual([...ORDER_STATUSES].sort());
 });
 
 describe('the actions the console shows are the ones the admin API allows, in every state', () => {

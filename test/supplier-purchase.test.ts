@@ -135,7 +135,7 @@ describe('routing and failover', () => {
     expect(chargedOnce(await beta.charges())).toBe(true);
   });
 
-  test('when a unit cannot be bought after others were, then the order fails and the codes already paid for go to stock, not lost', async () => {
+  test('when a unit cannot be bought after others were, then the order fails and keeps the codes already paid for (a retry uses them, a refund voids them), not lost', async () => {
     const sku = await supplierSku({ alphaOnly: true });
     await alpha.fault({ kind: 'stock_out_after', product: 'CARD-10', times: 1 });
     const o = await order(sku, 2);
@@ -144,8 +144,8 @@ describe('routing and failover', () => {
     const bought = (await purchasesOf(o.id)).filter((p) => p.status === 'succeeded');
     expect(bought).toHaveLength(1);
     const skuRow = await sys.db('skus').where({ code: sku }).first('id', 'stock_available');
-    expect(await sys.db('codes').where({ sku_id: skuRow.id }).select('status', 'unit_id', 'source')).toEqual([{ status: 'available', unit_id: null, source: 'supplier' }]);
-    expect(skuRow.stock_available).toBe(1);
+    expect(await sys.db('codes').where({ sku_id: skuRow.id }).select('status', 'unit_id', 'source')).toEqual([{ status: 'allocated', unit_id: bought[0].unit_id, source: 'supplier' }]);
+    expect(skuRow.stock_available).toBe(0);
     expect(chargedOnce(await alpha.charges())).toBe(true);
   });
 

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { OrderStatus } from '../orders/lifecycle';
 
 // Declared once; imported by the workflow and by the API that talks to it.
 
@@ -17,7 +18,7 @@ export type FulfilmentStep =
 export interface FulfilmentState {
   orderId: string;
   step: FulfilmentStep;
-  status: 'accepted' | 'held' | 'processing' | 'delivered' | 'failed' | 'cancelled' | 'needs_attention' | 'refunded';
+  status: OrderStatus;
   reason?: string;
   /** While stopped for a person: the step and what broke (a message code with params). */
   attention?: AttentionProblem;

@@ -5,6 +5,7 @@ import type { CodeVault } from '../../lib/code-vault';
 import { notFound } from '../../lib/errors';
 import { acceptOrder } from '../../orders/accept-order';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
+import { requireAllowed } from '../../orders/order-facts';
 import { loadOrderView } from '../../orders/order-view';
 import { CancelRequestSchema, OrderRequestSchema } from '../../orders/validators';
 import { topupAccountCheck } from '../../suppliers/account-check';
@@ -44,9 +45,11 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
 
   router.post('/:id/cancel', async (req, res) => {
     const parsed = idParam.safeParse(req.params);
-    const exists = parsed.success && (await db('orders').where({ id: parsed.data.id, storefront_id: req.storefront!.id }).first('id'));
-    if (!exists) throw notFound('Order');
+    const order = parsed.success && (await db('orders').where({ id: parsed.data.id, storefront_id: req.storefront!.id }).first('id', 'status', 'storefront_id'));
+    if (!order) throw notFound('Order');
     const { reason } = parseOrThrow(CancelRequestSchema, req.body ?? {});
+    // The same answer as the console's and the workflow's (orders/lifecycle.ts).
+    await requireAllowed(db, 'cancel', order);
     await fulfilment.cancel(parsed.data!.id, reason ?? 'cancelled by the storefront');
     res.json(await loadOrderView(db, vault, { id: parsed.data!.id, storefrontId: req.storefront!.id }));
   });

@@ -47,7 +47,7 @@ function Detail({ event, currency }: { event: Event; currency: string }) {
     case 'failed':
       return <>{e.reason}{e.releasedUnits ? ` · ${translate('cf.events.detail.units', { smart_count: e.releasedUnits })} ${translate('cf.status.released')}` : ''}</>;
     case 'refunded':
-      return <><Money minor={e.amount} currency={e.currency ?? currency} /> · {e.reason}{by}</>;
+      return <><Money minor={e.amount} currency={e.currency ?? currency} /> · {e.units ? `${translate('cf.events.detail.units', { smart_count: e.units })} · ` : ''}{e.reason}{by}</>;
     case 'retried':
       return <>{e.previousReason ?? ''}{by}</>;
     case 'stock_short_using_supplier':
