@@ -77,7 +77,9 @@ export async function buyUnits(ctx: PurchasingContext, unitIds: string[]): Promi
       } catch (err) {
         if (isCancellation(err)) throw err;
         lastError = ((err as { cause?: Error }).cause ?? (err as Error)).message;
-        // Out of retries: never walk away from a purchase in doubt. Ask until it is known.
+        // Out of retries: never walk away from a purchase in doubt. Ask where it stands (if the
+        // supplier cannot say within the step's budget, the order stops for a person, the
+        // purchase still recorded as in doubt).
         result = await steps.supplierChecks.settleUnitPurchase(unitId);
       }
       if (result.status === 'succeeded') return 'bought';
