@@ -70,17 +70,19 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
   );
   const desk = attentionDesk(state);
 
-  // What Temporal's list shows of this order: set once, then kept up with its status and step.
+  // What Temporal's list shows of this order: tagged once, then kept up with its status and step.
+  let tagged = false;
   let shown = { status: '', step: '' };
   const show = () => {
-    if (!visible || (shown.status === state.status && shown.step === state.step)) return;
+    if (!visible || !tagged || (shown.status === state.status && shown.step === state.step)) return;
     shown = { status: state.status, step: state.step };
     upsertSearchAttributes([
       { key: orderSearchAttributes.status, value: state.status },
       { key: orderSearchAttributes.step, value: state.step },
     ]);
   };
-  if (visible) {
+  /** Set once: who the order belongs to, what it is for, where it may be bought. */
+  async function tagOrder() {
     const facts = await attempt(state.step, () => db.orderSearchFacts(orderId));
     upsertSearchAttributes([
       { key: orderSearchAttributes.merchant, value: facts.merchantId },
@@ -88,6 +90,7 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
       { key: orderSearchAttributes.sku, value: facts.skus },
       { key: orderSearchAttributes.supplier, value: facts.supplierIds },
     ]);
+    tagged = true;
     show();
   }
 
@@ -153,6 +156,7 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
   async function fulfil(): Promise<FulfilmentState> {
     for (let fromStart = !input.resumed; ; fromStart = false) {
       try {
+        if (visible && !tagged) await tagOrder();
         return fromStart ? await checkRiskThenFulfil() : await fulfilFromAllocation();
       } catch (err) {
         if (!(err instanceof Resolved)) throw err;
