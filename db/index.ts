@@ -5,8 +5,9 @@ import * as supplierNetwork from './migrations/002_supplier_network';
 import * as riskControl from './migrations/003_risk_control';
 import * as consoleSchema from './migrations/004_console';
 import * as orderLifecycle from './migrations/005_order_lifecycle';
-import * as consoleSecurity from './migrations/008_console_security';
+import * as needsAttention from './migrations/006_needs_attention';
 import * as outboundGuard from './migrations/007_outbound_guard';
+import * as consoleSecurity from './migrations/008_console_security';
 import * as codeFingerprints from './migrations/009_code_fingerprints';
 
 export type Db = Knex;
@@ -35,8 +36,9 @@ const migrations: Record<string, Knex.Migration> = {
   '003_risk_control': riskControl,
   '004_console': consoleSchema,
   '005_order_lifecycle': orderLifecycle,
-  '008_console_security': consoleSecurity,
+  '006_needs_attention': needsAttention,
   '007_outbound_guard': outboundGuard,
+  '008_console_security': consoleSecurity,
   '009_code_fingerprints': codeFingerprints,
 };
 

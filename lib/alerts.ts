@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 
 export interface NewAlert {
   merchantId: string;
-  kind: 'supplier_low_balance' | 'supplier_circuit_open' | 'manual_fulfilment_overdue' | 'supplier_purchase_slow' | 'supplier_price_above_max';
+  kind: 'supplier_low_balance' | 'supplier_circuit_open' | 'manual_fulfilment_overdue' | 'supplier_purchase_slow' | 'supplier_price_above_max' | 'order_needs_attention';
   subjectId: string;
   message: string;
   detail?: Record<string, unknown>;

@@ -37,6 +37,8 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   // Manual tasks show buyers' top-up accounts: for those who fulfil by hand only. The same rule
   // hides those accounts in the order view from everyone else.
   'manual-tasks': { list: caretakers, show: caretakers },
+  // Orders stopped for a person; acting on them needs the order's own permissions.
+  'needs-attention': { list: everyone, show: everyone },
   // Storefronts hold webhook URLs; the order view shows an order's only to these roles too.
   storefronts: { list: caretakers, show: caretakers, create: managers, edit: managers, keys: managers, secret: managers },
   'webhook-attempts': { list: caretakers, show: caretakers, replay: caretakers },

@@ -49,6 +49,8 @@ export interface ConsoleOrder {
   webhookAttempts: { id: string; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
   /** What the order's state allows now; the server checks again when asked. */
   actions: Record<OrderAction, boolean>;
+  /** Set while the order needs attention: the step it stopped at and what broke (a message code with params). */
+  attention: null | { step: string; code: string; params: Record<string, string | number>; since: string };
 }
 
 export async function loadConsoleOrder(db: Db, merchantId: string, orderId: string): Promise<ConsoleOrder | undefined> {
@@ -123,6 +125,9 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       ? { amount: sum('amount'), reason: lastRefund.reason, by: lastRefund.refunded_by, at: lastRefund.created_at.toISOString(), codesVoided: sum('codes_voided'), unitsReleased: sum('units_released'), revenueReversed: sum('revenue_reversed'), refunds: refund.length }
       : null,
     webhookAttempts: attempts.map((a) => ({ id: a.id, at: a.created_at.toISOString(), outcome: a.outcome, httpStatus: a.http_status, error: a.error, durationMs: a.duration_ms })),
+    attention: order.status === 'needs_attention' && order.attention
+      ? { step: order.attention.step, code: order.attention.code, params: order.attention.params, since: order.attention.since }
+      : null,
     actions: allowedActions(facts),
   };
 }

@@ -18,6 +18,7 @@ import { OutboundHttp, type OutboundPolicy } from '../lib/outbound-http';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
 import { createOrderWorker, runUntilShutdown } from '../worker/create-worker';
+import { ensureOrderSearchAttributes } from '../worker/search-attributes';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { SupplierRegistry } from '../suppliers/registry';
 
@@ -101,14 +102,16 @@ export async function startTestSystem(
     supplierCallbacksPerMinute?: number;
     /** Default: the development setting (ALLOW_PRIVATE_OUTBOUND), as simulators and receivers listen on loopback. */
     outbound?: OutboundPolicy;
-    riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits; security?: Partial<SecuritySettings> } = {},
+    riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits; security?: Partial<SecuritySettings>; stepAttempts?: number } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const vault = opts.vault ?? newVault();
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const client = new Client({ connection });
+  // A Temporal given by TEMPORAL_ADDRESS may not know the order search attributes yet (the worker does this at start).
+  await ensureOrderSearchAttributes(client, 'default');
   const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
-  const fulfilment = new FulfilmentClient(client, taskQueue, log);
+  const fulfilment = new FulfilmentClient(client, taskQueue, log, opts.stepAttempts);
   const merchant = await createMerchant(db, vault, {
     name: 'Test Merchant',
     ownerEmail: `owner-${crypto.randomBytes(4).toString('hex')}@example.com`,

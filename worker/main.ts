@@ -10,6 +10,7 @@ import { ensureRiskModelSchedule } from '../risk/schedule';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startReconciler } from './reconciler';
+import { ensureOrderSearchAttributes } from './search-attributes';
 
 // The worker process: runs order workflows and their activities. Scale out by running more.
 async function main() {
@@ -22,6 +23,12 @@ async function main() {
   // Codes stored before the current fingerprint version (migration 009) get theirs re-made.
   const refingerprinted = await refingerprintCodes(services.db, services.vault);
   if (refingerprinted.refingerprinted > 0) log.warn(refingerprinted, 're-made code fingerprints; duplicates found were voided where unsold (audit log: code.duplicate_*)');
+  // Before any order workflow runs here: they tag themselves with these.
+  const added = await ensureOrderSearchAttributes(services.client, config.TEMPORAL_NAMESPACE).catch((err) => {
+    log.warn({ err: (err as Error).message }, 'could not check the order search attributes; register them (docs/OPERATIONS.md#finding-orders-in-temporal)');
+    return [];
+  });
+  if (added.length) log.info({ added }, 'registered order search attributes');
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   const worker = await createOrderWorker({
     connection,
@@ -40,7 +47,7 @@ async function main() {
   });
   const stopReconciler = startReconciler({
     db: services.db,
-    fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log),
+    fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS),
     log,
   });
   // A worker that cannot reach the schedule still fulfils orders; the next start tries again.

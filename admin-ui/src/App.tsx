@@ -2,6 +2,7 @@ import { Route } from 'react-router-dom';
 import { Admin, CustomRoutes, Resource } from 'react-admin';
 import { AccountPage } from './account';
 import { alerts } from './alerts';
+import { needsAttention } from './attention';
 import { AuditLog } from './audit';
 import { Dashboard } from './dashboard/Dashboard';
 import { i18nProvider } from './i18n';
@@ -36,6 +37,7 @@ export function App() {
       disableTelemetry
     >
       <Resource name="orders" {...orders} />
+      <Resource name="needs-attention" {...needsAttention} />
       <Resource name="manual-tasks" {...manualTasks} />
       <Resource name="reviews" {...reviews} />
       <Resource name="risk-rules" {...riskRules} />

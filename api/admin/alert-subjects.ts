@@ -8,7 +8,7 @@ import type { Db } from '../../db';
 
 const SUPPLIER_KINDS = new Set(['supplier_low_balance', 'supplier_circuit_open']);
 const PURCHASE_KINDS = new Set(['supplier_purchase_slow', 'supplier_price_above_max']);
-const ORDER_KINDS = new Set(['manual_fulfilment_overdue']);
+const ORDER_KINDS = new Set(['manual_fulfilment_overdue', 'order_needs_attention']);
 
 const isUuid = (id: string) => z.uuid().safeParse(id).success;
 

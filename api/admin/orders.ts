@@ -1,10 +1,9 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import type { OutboundHttp } from '../../lib/outbound-http';
-import { notFound } from '../../lib/errors';
 import { canAccess } from '../../lib/permissions';
 import { loadConsoleOrder, type ConsoleOrder } from '../../orders/console-view';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
@@ -13,10 +12,12 @@ import { resendDeliveryWebhook } from '../../orders/resend-webhook';
 import { retryOrder } from '../../orders/retry-order';
 import { ORDER_STATUSES } from '../../orders/lifecycle';
 import { requireAllowed } from '../../orders/order-facts';
-import { AppError } from '../../lib/errors';
+import { AppError, conflict, notFound } from '../../lib/errors';
 import { decideReview } from '../../risk/decide-review';
+import type { AttentionAction } from '../../workflows/messages';
 import { parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
+import { resolveAttention } from './attention';
 import { allow, type AdminPrincipal, type Role } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
 
@@ -75,6 +76,7 @@ const Refund = z.object({ reason, unitIds: z.array(z.uuid()).min(1).max(1000).op
 // "Every order that failed on supplier X since T", after an outage.
 const FailedOnSupplier = z.object({ supplierId: z.uuid(), since: z.iso.datetime({ offset: true }) }).strict();
 const BULK_RETRY_LIMIT = 500;
+const OptionalReason = z.object({ reason: reason.optional() }).strict();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number; outbound: OutboundHttp }) {
@@ -151,8 +153,16 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
     res.json({ id: order.id, url, execution: execution ?? null, state: state ?? null });
   });
 
-  router.post('/orders/:id/retry', allow('orders', 'retry'), async (req, res) => {
+  // An order that stopped for a person is resumed by its own workflow, from where it stopped.
+  const resolveStopped = async (req: Request, orderId: string, action: AttentionAction, note: string) => {
+    await resolveAttention(db, fulfilment, orderId, { action, actor: userActor(req.admin!.email), note });
+    return findOrder(req.admin!, orderId);
+  };
+
+  router.post('/orders/:id/retry', allow('orders', 'retry'), json, async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
+    const { reason } = parseOrThrow(OptionalReason, req.body ?? {});
+    if (order.status === 'needs_attention') return void res.json(await resolveStopped(req, order.id, 'retry', reason ?? 'retried from the console'));
     await retryOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) }, (id) => fulfilment.startRetried(id));
     res.json(await findOrder(req.admin!, order.id));
   });
@@ -211,9 +221,19 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   router.post('/orders/:id/refund', allow('orders', 'refund'), json, async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
     const { reason, unitIds } = parseOrThrow(Refund, req.body ?? {});
+    // A stopped order's workflow gives the goods back and ends (a part of it is refunded here, and it stays stopped).
+    if (order.status === 'needs_attention' && !unitIds) return void res.json(await resolveStopped(req, order.id, 'refund', reason));
     const refund = await refundOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, reason, unitIds, actor: userActor(req.admin!.email) });
     await fulfilment.notifyRefunded(order.id, refund.refundId);
     res.json(await findOrder(req.admin!, order.id));
+  });
+
+  // Fulfil by hand an order that stopped: its missing units become a manual task.
+  router.post('/orders/:id/fulfil-manually', allow('orders', 'fulfil'), json, async (req, res) => {
+    const order = await findOrder(req.admin!, req.params.id);
+    const { reason } = parseOrThrow(Reason, req.body ?? {});
+    if (order.status !== 'needs_attention') throw conflict('not_needing_attention', `The order is ${order.status}; only an order that needs attention is handed over to be fulfilled by hand`);
+    res.json(await resolveStopped(req, order.id, 'fulfil_manually', reason));
   });
 
   // A held order's risk review, decided from the order: the same decision as the review queue's.

@@ -9,6 +9,7 @@ import { embeddedDatabaseUrl, embeddedPostgresDir, startEmbeddedPostgres, type E
 import { loadConfig } from '../../lib/config';
 import { lowerPriority } from '../../lib/process';
 import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
+import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';
 import { freePort } from '../../lib/free-port';
 
 // The whole Cardflow as `npm start` runs it, each part its own process, so the bench can weigh
@@ -121,7 +122,7 @@ export class CardflowSystem {
   }
 
   async startTemporal() {
-    this.temporal = await startTemporalDevServer({ port: this.ports.temporal, dbFile: path.join(this.dataDir, 'temporal.sqlite') });
+    this.temporal = await startTemporalDevServer({ port: this.ports.temporal, dbFile: path.join(this.dataDir, 'temporal.sqlite'), extraArgs: devServerSearchAttributeArgs() });
     lowerPriority(this.temporal.process.pid, this.fulfilmentNice);
   }
 

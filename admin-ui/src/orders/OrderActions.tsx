@@ -30,8 +30,21 @@ interface OrderActionSpec {
   chooseUnits?: boolean;
   form?: React.ComponentType<OrderActionFormProps>;
   danger?: boolean;
+  /** Its texts' key under cf.order.actions, when not the action's own name. */
+  texts?: string;
   done: (result: unknown, translate: ReturnType<typeof useTranslate>) => { message: string; type: 'info' | 'warning' };
 }
+
+// An order that needs attention is fulfilled by hand in two steps: its workflow first turns the
+// missing units into a manual task (this button), then staff enter the goods as for any manual order.
+const HAND_OVER: OrderActionSpec = {
+  permission: 'fulfil',
+  endpoint: 'fulfil-manually',
+  icon: <EditNoteIcon />,
+  ask: 'reason',
+  texts: 'fulfilManually',
+  done: (_, t) => ({ message: t('cf.order.actions.retried'), type: 'info' }),
+};
 
 const ACTION_SPECS: Record<LifecycleAction, OrderActionSpec> = {
   fulfil: {
@@ -68,7 +81,7 @@ export function OrderActions() {
   return (
     <TopToolbar>
       {ORDER_ACTIONS.filter((a) => order.actions[a]).map((a) => (
-        <OrderActionButton key={a} action={a} spec={ACTION_SPECS[a]} order={order} />
+        <OrderActionButton key={a} action={a} spec={a === 'fulfil' && order.status === 'needs_attention' ? HAND_OVER : ACTION_SPECS[a]} order={order} />
       ))}
     </TopToolbar>
   );
@@ -105,7 +118,7 @@ function OrderActionButton({ action, spec, order }: { action: LifecycleAction; s
   });
   if (!canAccess) return null;
 
-  const label = translate(`cf.order.actions.${action}`);
+  const label = translate(`cf.order.actions.${spec.texts ?? action}`);
   return (
     <>
       <Button startIcon={spec.icon} color={spec.danger ? 'error' : 'primary'} onClick={() => (mutation.reset(), setOpen(true))} data-testid={`order-action-${action}`}>
@@ -118,15 +131,15 @@ function OrderActionButton({ action, spec, order }: { action: LifecycleAction; s
           isOpen={open}
           loading={mutation.isPending}
           title={label}
-          content={translate(`cf.order.actions.${action}_confirm`)}
+          content={translate(`cf.order.actions.${spec.texts ?? action}_confirm`)}
           onConfirm={() => mutation.mutate(undefined)}
           onClose={() => setOpen(false)}
         />
       ) : (
         <ReasonDialog
           open={open}
-          title={translate(`cf.order.actions.${action}_title`)}
-          help={translate(`cf.order.actions.${action}_help`)}
+          title={translate(`cf.order.actions.${spec.texts ?? action}_title`)}
+          help={translate(`cf.order.actions.${spec.texts ?? action}_help`)}
           confirmLabel={label}
           danger={spec.danger}
           busy={mutation.isPending}

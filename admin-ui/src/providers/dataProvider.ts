@@ -5,7 +5,14 @@ import { api, httpClient } from './http';
 // react-admin's REST provider for lists and forms, plus the console's actions, which are not
 // CRUD (refund an order, reveal a code, issue a key): each is one POST to the admin API.
 
-export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund' | 'manual-fulfilment' | 'approve' | 'reject';
+export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund' | 'manual-fulfilment' | 'fulfil-manually' | 'approve' | 'reject';
+
+/** What happened to one order of a bulk action in the Needs attention queue. */
+export interface AttentionBulkResult {
+  id: string;
+  ok: boolean;
+  error?: { code: string; message: string };
+}
 
 export interface BulkRetryResult {
   id: string;
@@ -32,6 +39,7 @@ export interface CardflowDataProvider extends DataProvider {
   failedOnSupplier(supplierId: string, since: string): Promise<{ id: string; externalRef: string }[]>;
   bulkRetry(supplierId: string, since: string): Promise<{ results: BulkRetryResult[] }>;
   orderWorkflow(id: string): Promise<WorkflowInfo>;
+  attentionBulk(action: 'retry' | 'refund', ids: string[], note: string): Promise<{ action: string; results: AttentionBulkResult[] }>;
   revealCode(id: string): Promise<{ id: string; number: string; pin?: string; url?: string; expiresAt: string | null }>;
   voidCodes(ids: string[], reason: string): Promise<{ voided: number; skipped: number }>;
   issueStorefrontKey(id: string): Promise<{ id: string; prefix: string; apiKey: string }>;
@@ -110,6 +118,7 @@ const post = async <T,>(path: string, json?: unknown) => (await api<T>(`/admin/$
 export const dataProvider: CardflowDataProvider = {
   ...routed,
   orderAction: (id, action, body) => post(`orders/${id}/${action}`, body),
+  attentionBulk: (action, ids, note) => post('needs-attention/bulk', { action, ids, note }),
   failedOnSupplier: async (supplierId, since) =>
     (await api<{ id: string; externalRef: string }[]>(`/admin/orders-failed-on-supplier?supplierId=${encodeURIComponent(supplierId)}&since=${encodeURIComponent(since)}`)).json,
   bulkRetry: (supplierId, since) => post('orders/bulk-retry', { supplierId, since }),
