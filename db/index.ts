@@ -4,6 +4,7 @@ import * as initialSchema from './migrations/001_initial_schema';
 import * as supplierNetwork from './migrations/002_supplier_network';
 import * as riskControl from './migrations/003_risk_control';
 import * as consoleSchema from './migrations/004_console';
+import * as velocityAtAcceptance from './migrations/010_velocity_at_acceptance';
 
 export type Db = Knex;
 
@@ -34,6 +35,7 @@ const migrations: Record<string, Knex.Migration> = {
   '002_supplier_network': supplierNetwork,
   '003_risk_control': riskControl,
   '004_console': consoleSchema,
+  '010_velocity_at_acceptance': velocityAtAcceptance,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
