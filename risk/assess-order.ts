@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db';
 import type { Buyer } from '../orders/validators';
 import { isDisposableEmail } from './disposable-email';
-import { decide, evaluateRules, velocityKey, type Decision, type Finding, type OrderFacts } from './evaluate';
+import { decide, evaluateRules, velocityKey, type Decision, type Finding, type OrderFacts, type PriorOrder } from './evaluate';
 import { listMatchQuery } from './lists';
 import { scoreAnomaly, type AnomalyModel } from './model/anomaly-model';
 import { PRIOR_ORDERS, type FeatureInput } from './model/features';
@@ -68,15 +68,17 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
   const found = await lookUp(db, {
     velocity: velocitySubquery(db, order.merchant_id, { at, acceptSeq: order.accept_seq }, velocityQuery, own),
     lists: listMatchQuery(db, order.merchant_id, buyer),
-    prior: model && key ? priorOrdersQuery(db, order.merchant_id, key, at) : undefined,
+    prior: (model || rules.some((r) => r.kind === 'account_takeover')) && key ? priorOrdersQuery(db, order.merchant_id, key, at) : undefined,
     bought: firstPurchaseCandidates.length && key ? boughtQuery(db, order.merchant_id, key, at, firstPurchaseCandidates) : undefined,
   });
   const velocity = velocityTotals(found.velocity, velocityQuery, { amount: facts.totalAmount, ...own });
   // A buyer who cannot be recognised has no history: every purchase is a first one.
   const bought = new Set<string>(found.bought.map((b: { code: string }) => b.code));
+  const prior: PriorOrder[] = found.prior.map((p: any) => ({ amount: Number(p.total_amount), device: p.device ?? undefined, ipCountry: p.ip_country ?? undefined, payment: p.payment ?? undefined }));
   const findings = evaluateRules(rules, facts, {
     velocity,
     firstPurchaseSkus: new Set(firstPurchaseCandidates.filter((sku) => !bought.has(sku))),
+    prior,
     listHits: found.lists,
     disposableEmail: rules.some((r) => r.kind === 'disposable_email') && !!buyer.email && isDisposableEmail(buyer.email),
     merchantCaps: { maxAmount: order.risk_max_order_amount, maxQuantity: order.risk_max_order_quantity },
@@ -90,7 +92,7 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
       units: facts.units,
       at,
       accountAgeHours: buyer.accountCreatedAt ? (at.getTime() - Date.parse(buyer.accountCreatedAt)) / 3_600_000 : undefined,
-      prior: found.prior.map((p: any) => ({ amount: Number(p.total_amount), device: p.device ?? undefined, ipCountry: p.ip_country ?? undefined })),
+      prior,
       device: buyer.deviceId,
       ipCountry: buyer.ipCountry,
       buyersOnDevice: buyer.deviceId ? day('device') : undefined,
@@ -158,7 +160,7 @@ function priorOrdersQuery(db: Db, merchantId: string, key: string, at: Date) {
     .andWhere('created_at', '<', at)
     .orderBy('created_at', 'desc')
     .limit(PRIOR_ORDERS)
-    .select('total_amount', db.raw(`buyer->>'deviceId' AS device`), db.raw(`buyer->>'ipCountry' AS ip_country`));
+    .select('total_amount', db.raw(`buyer->>'deviceId' AS device`), db.raw(`buyer->>'ipCountry' AS ip_country`), db.raw(`buyer->>'paymentFingerprint' AS payment`));
 }
 
 /** Which of these SKUs the buyer has had delivered before. */

@@ -54,6 +54,7 @@ describe('risk rules, each on its own', () => {
     const early = await sys.api('POST', '/v1/orders', { body: { externalRef: 'window-early', items: [{ sku: 'CARD', quantity: 1 }], buyer: { accountId: 'acct-window' } } });
     // Accepted two hours ago, as far as every window is concerned.
     await sys.db('orders').where({ id: early.body.id }).update({ created_at: sys.db.raw(`now() - interval '2 hours'`) });
+    await sys.db('risk_velocity_events').where({ order_id: early.body.id }).update({ at: sys.db.raw(`now() - interval '2 hours'`) });
     await sys.startWorker();
     await sys.waitForOrder(early.body.id, ['delivered']);
 
