@@ -5,6 +5,7 @@ import { isDisposableEmail } from './disposable-email';
 import { decide, evaluateRules, velocityKey, type Decision, type Finding, type OrderFacts, type PriorOrder } from './evaluate';
 import { listMatchQuery } from './lists';
 import { scoreAnomaly, type AnomalyModel } from './model/anomaly-model';
+import { priorModel } from './model/priors';
 import { PRIOR_ORDERS, type FeatureInput } from './model/features';
 import { DEFAULT_RULE_SET } from './rule-sets';
 import type { Rule, RiskSettings } from './rules';
@@ -26,7 +27,8 @@ export interface RiskAssessment {
   score: number;
   reasons: string[];
   findings: Finding[];
-  model: { id: number; trainedAt: string; points: number; contributions: { feature: string; points: number; explanation: string }[] } | null;
+  /** id and trainedAt are null when the cold-start priors judged (priors: true). */
+  model: { id: number | null; trainedAt: string | null; priors?: true; points: number; contributions: { feature: string; points: number; explanation: string }[] } | null;
   ruleVersion: number;
   thresholds: { review: number; reject: number };
   checkedAt: string;
@@ -49,7 +51,12 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
   const ruleSet: { version: number; rules: Rule[]; settings: RiskSettings } = order.rule_set ?? DEFAULT_RULE_SET;
   const rules = ruleSet.rules.filter((r) => r.enabled);
   const { settings } = ruleSet;
-  const model = settings.model.enabled && order.model ? { id: order.model.id as number, trainedAt: order.model.trained_at as string, params: order.model.params as AnomalyModel } : undefined;
+  // The merchant's own model once it has one; until then the cold-start priors.
+  const model = !settings.model.enabled
+    ? undefined
+    : order.model
+      ? { id: order.model.id as number, trainedAt: order.model.trained_at as string, params: order.model.params as AnomalyModel }
+      : { id: null, trainedAt: null, params: priorModel() };
   const facts: OrderFacts = {
     currency: order.currency,
     totalAmount: order.total_amount,
@@ -98,9 +105,15 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
       buyersOnDevice: buyer.deviceId ? day('device') : undefined,
       buyersOnIp: buyer.ip ? day('ip') : undefined,
     };
-    scored = { id: model.id, trainedAt: new Date(model.trainedAt).toISOString(), ...scoreAnomaly(model.params, input, settings.model.maxScore) };
+    scored = {
+      id: model.id,
+      trainedAt: model.trainedAt && new Date(model.trainedAt).toISOString(),
+      ...(model.params.priors ? { priors: true as const } : {}),
+      ...scoreAnomaly(model.params, input, settings.model.maxScore),
+    };
   }
-  const modelReasons = scored && scored.points > 0 ? [`unusual for this shop (+${scored.points}): ${scored.contributions.map((c) => c.explanation).join('; ')}`] : [];
+  const unusual = scored?.priors ? 'unusual for a new shop, judged by priors' : 'unusual for this shop';
+  const modelReasons = scored && scored.points > 0 ? [`${unusual} (+${scored.points}): ${scored.contributions.map((c) => c.explanation).join('; ')}`] : [];
   const verdict = decide(findings, scored?.points ?? 0, modelReasons, settings);
 
   const now: Date = order.now;

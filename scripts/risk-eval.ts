@@ -52,6 +52,7 @@ async function main() {
     const results = await replayDataset(db, vault, dataset, [
       { name: 'rules alone', model: false },
       { name: 'rules + model', model: true },
+      { name: 'cold shop: rules + priors', model: true, history: false },
     ], (day) => console.error(`judging ${day} ...`));
     console.error(`replayed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     report(new Map([...results].map(([name, judged]) => [name, measure(judged)])), judgedCount);

@@ -17,6 +17,8 @@ import type { Dataset, Label, SyntheticOrder } from './generate';
 export interface ReplayConfig {
   name: string;
   model: boolean;
+  /** false: a cold shop, opened when the evaluation starts (no history; the model starts from its priors). */
+  history?: boolean;
 }
 
 export interface Judged {
@@ -35,7 +37,7 @@ export async function replayDataset(db: Db, vault: CodeVault, dataset: Dataset, 
   for (const config of configs) shops.push({ config, ...(await setUpShop(db, vault, dataset, config)) });
 
   const history = dataset.orders.filter((o) => Date.parse(o.at) < evaluateFrom);
-  for (const shop of shops) await loadHistory(db, shop, history);
+  for (const shop of shops) if (shop.config.history !== false) await loadHistory(db, shop, history);
 
   const results = new Map<string, Judged[]>(configs.map((c) => [c.name, []]));
   let trainedFor = -1;

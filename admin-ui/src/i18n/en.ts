@@ -663,6 +663,7 @@ export const en = {
         findings: 'Rules that fired',
         no_findings: 'No rule fired.',
         model: 'Unusual for this shop',
+        model_priors: 'Unusual for a new shop (compared with ordinary traffic: this shop has no history of its own yet)',
         signals: 'Buyer signals',
         no_signals: 'The storefront sent no buyer details.',
         summary: 'Review',

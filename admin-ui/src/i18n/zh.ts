@@ -664,6 +664,7 @@ export const zh: Messages = {
         findings: '触发的规则',
         no_findings: '没有规则被触发。',
         model: '与本店常态不符之处',
+        model_priors: '与新店常态不符之处（本店尚无自己的历史，按一般交易的先验比较）',
         signals: '买家信号',
         no_signals: '店铺没有提供买家信息。',
         summary: '审核',
