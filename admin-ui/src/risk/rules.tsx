@@ -67,6 +67,7 @@ interface Rule {
 const PARAM_KEYS: Record<RuleKind, string[]> = {
   velocity: ['subject', 'measure', 'windowSeconds', 'max'],
   new_account: ['maxAccountAgeHours', 'minOrderAmount'],
+  account_takeover: ['minAccountAgeDays', 'amountMultiple', 'minOrderAmount'],
   first_purchase: ['skus'],
   sku_cap: ['sku', 'maxQuantity', 'maxAmount'],
   order_cap: ['maxQuantity', 'maxAmount'],
