@@ -8,6 +8,7 @@ import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { createMerchant, createSku } from '../db/seed';
 import { CodeVault } from '../lib/code-vault';
 import { assessOrder } from '../risk/assess-order';
+import { velocityEventRows } from '../risk/velocity';
 import { generateDataset, prng } from '../risk/eval/generate';
 import { loadHistory } from '../risk/eval/replay';
 import { trainMerchantModel } from '../risk/model/train';
@@ -88,7 +89,11 @@ async function main() {
         rows.push({ id, merchant_id: shop.merchantId, storefront_id: shop.storefrontId, external_ref: `flash-${run}-${i}`, request_hash: 'bench', status: 'accepted', currency: 'CNY', total_amount: sku.price, buyer: JSON.stringify(buyer), created_at: at, updated_at: at });
         items.push({ id: crypto.randomUUID(), order_id: id, sku_id: skuIds.get(sku.code)!.id, quantity: 1, unit_price: sku.price });
       }
-      await db.batchInsert('orders', rows, 1000);
+      // Accepted as the API accepts them: each with its velocity events, numbered in order.
+      for (let i = 0; i < rows.length; i += 1000) {
+        const written = await db('orders').insert(rows.slice(i, i + 1000)).returning(['id', 'merchant_id', 'created_at', 'total_amount', 'accept_seq', 'buyer']);
+        await db.batchInsert('risk_velocity_events', written.flatMap((w) => velocityEventRows(w, w.buyer)), 1000);
+      }
       await db.batchInsert('order_items', items, 1000);
 
       const latencies: number[] = [];

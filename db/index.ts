@@ -9,6 +9,7 @@ import * as needsAttention from './migrations/006_needs_attention';
 import * as outboundGuard from './migrations/007_outbound_guard';
 import * as consoleSecurity from './migrations/008_console_security';
 import * as codeFingerprints from './migrations/009_code_fingerprints';
+import * as velocityAtAcceptance from './migrations/010_velocity_at_acceptance';
 
 export type Db = Knex;
 
@@ -40,6 +41,7 @@ const migrations: Record<string, Knex.Migration> = {
   '007_outbound_guard': outboundGuard,
   '008_console_security': consoleSecurity,
   '009_code_fingerprints': codeFingerprints,
+  '010_velocity_at_acceptance': velocityAtAcceptance,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { AppError, conflict, invalidInput } from '../lib/errors';
+import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
 import type { OrderRequest } from './validators';
 
@@ -184,20 +185,25 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
 }
 
 /**
- * The order, its items, its units, its first timeline entry and (given one) its reservation in
- * one statement; foreign keys are checked at its end. With a reservation, the stock is taken in
- * the same statement and nothing is written unless it could be. Returns whether it was written.
+ * The order, its items, its units, its first timeline entry, its velocity events and (given
+ * one) its reservation in one statement; foreign keys are checked at its end. With a
+ * reservation, the stock is taken in the same statement and nothing is written unless it could
+ * be. The statement first locks the order's velocity subjects (risk/velocity.ts), so orders that
+ * share one draw their acceptance numbers in the order they commit. Returns whether it was written.
  */
 async function insertOrder(db: Db | Trx, rows: OrderRows, reservation?: { id: string; order_id: string; order_item_id: string; sku_id: string; quantity: number; status: string }): Promise<boolean> {
-  const taken = reservation ? takeStockSql('all') : `SELECT 1 AS take`;
+  const taken = reservation ? takeStockSql('all', 'locked') : `SELECT 1 AS take FROM locked`;
   const { rows: result } = await db.raw(
-    `WITH taken AS (${taken}),
+    `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
+          taken AS (${taken}),
           r AS (INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status)
                 SELECT id, order_id, order_item_id, sku_id, quantity, status FROM json_populate_recordset(null::reservations, :reservationRows::json)
                  WHERE EXISTS (SELECT 1 FROM taken)),
           o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
                 SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
-                  FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM taken)),
+                  FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM taken)
+                RETURNING id, merchant_id, created_at, total_amount, accept_seq),
+          v AS (${velocityEventsSql('o')}),
           i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account)
                 SELECT id, order_id, sku_id, quantity, unit_price, account FROM json_populate_recordset(null::order_items, :itemRows::json)
                  WHERE EXISTS (SELECT 1 FROM taken)),
@@ -210,6 +216,8 @@ async function insertOrder(db: Db | Trx, rows: OrderRows, reservation?: { id: st
     {
       quantity: reservation?.quantity ?? 0,
       skuId: reservation?.sku_id ?? null,
+      merchantId: rows.order.merchant_id,
+      ...velocityBindings(velocityMarks(rows.order.buyer)),
       // Named unlike the tables (null::orders): knex would take :orders for a binding.
       reservationRows: JSON.stringify(reservation ? [reservation] : []),
       orderRow: JSON.stringify(rows.order),

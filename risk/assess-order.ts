@@ -3,29 +3,33 @@ import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
 import type { Buyer } from '../orders/validators';
 import { isDisposableEmail } from './disposable-email';
-import { decide, evaluateRules, velocityKey, type Decision, type Finding, type OrderFacts } from './evaluate';
+import { decide, evaluateRules, velocityKey, type Decision, type Finding, type OrderFacts, type PriorOrder } from './evaluate';
 import { listMatchQuery } from './lists';
 import { scoreAnomaly, type AnomalyModel } from './model/anomaly-model';
+import { priorModel } from './model/priors';
 import { PRIOR_ORDERS, type FeatureInput } from './model/features';
 import { DEFAULT_RULE_SET } from './rule-sets';
 import type { Rule, RiskSettings } from './rules';
 import { buyerKey, buyerKeySql, subjectKeys, type Subject } from './signals';
-import { DAY_SECONDS, subjectValue, velocitySubquery, velocityTotals } from './velocity';
+import { DAY_SECONDS, velocitySubquery, velocityTotals } from './velocity';
 
 // The risk check of one order, in three statements so a flash sale does not queue behind it:
 //   1. the order, its items, the rule set in force when it was accepted, the merchant's model;
-//   2. everything the rules and the model look up: velocity counters, list entries, the
-//      buyer's earlier orders;
-//   3. one atomic write of the verdict, the timeline entry, the order's velocity events and,
-//      when held, its review — guarded by "not judged yet", so a retried or duplicated check
-//      judges (and counts) an order once and returns the verdict stored first.
+//   2. everything the rules and the model look up: velocity of the orders accepted before this
+//      one (their events were written when they were accepted: risk/velocity.ts), list
+//      entries, the buyer's earlier orders;
+//   3. one atomic write of the verdict, the timeline entry and, when held, its review —
+//      guarded by "not judged yet", so a duplicated check returns the verdict stored first.
+// Every input is fixed once the order is accepted, so a check gives the same verdict however
+// many others run beside it, and a retried check the same as the first.
 
 export interface RiskAssessment {
   decision: Decision;
   score: number;
   reasons: string[];
   findings: Finding[];
-  model: { id: number; trainedAt: string; points: number; contributions: { feature: string; points: number; explanation: string }[] } | null;
+  /** id and trainedAt are null when the cold-start priors judged (priors: true). */
+  model: { id: number | null; trainedAt: string | null; priors?: true; points: number; contributions: { feature: string; points: number; explanation: string }[] } | null;
   ruleVersion: number;
   thresholds: { review: number; reject: number };
   checkedAt: string;
@@ -48,7 +52,12 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
   const ruleSet: { version: number; rules: Rule[]; settings: RiskSettings } = order.rule_set ?? DEFAULT_RULE_SET;
   const rules = ruleSet.rules.filter((r) => r.enabled);
   const { settings } = ruleSet;
-  const model = settings.model.enabled && order.model ? { id: order.model.id as number, trainedAt: order.model.trained_at as string, params: order.model.params as AnomalyModel } : undefined;
+  // The merchant's own model once it has one; until then the cold-start priors.
+  const model = !settings.model.enabled
+    ? undefined
+    : order.model
+      ? { id: order.model.id as number, trainedAt: order.model.trained_at as string, params: order.model.params as AnomalyModel }
+      : { id: null, trainedAt: null, params: priorModel() };
   const facts: OrderFacts = {
     currency: order.currency,
     totalAmount: order.total_amount,
@@ -59,22 +68,25 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
   };
   const subjects = subjectKeys(buyer);
   const key = buyerKey(buyer);
+  const own = { buyerKey: key, payment: buyer.paymentFingerprint, cardBin: buyer.cardBin };
   const velocityQuery = { subjects, windows: rules.flatMap((r) => (r.kind === 'velocity' ? [r.params.windowSeconds] : [])) };
   const watchedSkus = new Set(rules.flatMap((r) => (r.kind === 'first_purchase' ? r.params.skus : [])));
   const firstPurchaseCandidates = facts.items.map((i) => i.sku).filter((sku) => watchedSkus.has(sku));
 
   const found = await lookUp(db, {
-    velocity: velocitySubquery(db, order.merchant_id, at, velocityQuery, key),
+    velocity: velocitySubquery(db, order.merchant_id, { at, acceptSeq: order.accept_seq }, velocityQuery, own),
     lists: listMatchQuery(db, order.merchant_id, buyer),
-    prior: model && key ? priorOrdersQuery(db, order.merchant_id, key, at) : undefined,
+    prior: (model || rules.some((r) => r.kind === 'account_takeover')) && key ? priorOrdersQuery(db, order.merchant_id, key, at) : undefined,
     bought: firstPurchaseCandidates.length && key ? boughtQuery(db, order.merchant_id, key, at, firstPurchaseCandidates) : undefined,
   });
-  const velocity = velocityTotals(found.velocity, velocityQuery, { amount: facts.totalAmount, buyerKey: key });
+  const velocity = velocityTotals(found.velocity, velocityQuery, { amount: facts.totalAmount, ...own });
   // A buyer who cannot be recognised has no history: every purchase is a first one.
   const bought = new Set<string>(found.bought.map((b: { code: string }) => b.code));
+  const prior: PriorOrder[] = found.prior.map((p: any) => ({ amount: Number(p.total_amount), device: p.device ?? undefined, ipCountry: p.ip_country ?? undefined, payment: p.payment ?? undefined }));
   const findings = evaluateRules(rules, facts, {
     velocity,
     firstPurchaseSkus: new Set(firstPurchaseCandidates.filter((sku) => !bought.has(sku))),
+    prior,
     listHits: found.lists,
     disposableEmail: rules.some((r) => r.kind === 'disposable_email') && !!buyer.email && isDisposableEmail(buyer.email),
     merchantCaps: { maxAmount: order.risk_max_order_amount, maxQuantity: order.risk_max_order_quantity },
@@ -88,15 +100,21 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
       units: facts.units,
       at,
       accountAgeHours: buyer.accountCreatedAt ? (at.getTime() - Date.parse(buyer.accountCreatedAt)) / 3_600_000 : undefined,
-      prior: found.prior.map((p: any) => ({ amount: Number(p.total_amount), device: p.device ?? undefined, ipCountry: p.ip_country ?? undefined })),
+      prior,
       device: buyer.deviceId,
       ipCountry: buyer.ipCountry,
       buyersOnDevice: buyer.deviceId ? day('device') : undefined,
       buyersOnIp: buyer.ip ? day('ip') : undefined,
     };
-    scored = { id: model.id, trainedAt: new Date(model.trainedAt).toISOString(), ...scoreAnomaly(model.params, input, settings.model.maxScore) };
+    scored = {
+      id: model.id,
+      trainedAt: model.trainedAt && new Date(model.trainedAt).toISOString(),
+      ...(model.params.priors ? { priors: true as const } : {}),
+      ...scoreAnomaly(model.params, input, settings.model.maxScore),
+    };
   }
-  const modelReasons = scored && scored.points > 0 ? [`unusual for this shop (+${scored.points}): ${scored.contributions.map((c) => c.explanation).join('; ')}`] : [];
+  const unusual = scored?.priors ? 'unusual for a new shop, judged by priors' : 'unusual for this shop';
+  const modelReasons = scored && scored.points > 0 ? [`${unusual} (+${scored.points}): ${scored.contributions.map((c) => c.explanation).join('; ')}`] : [];
   const verdict = decide(findings, scored?.points ?? 0, modelReasons, settings);
 
   const now: Date = order.now;
@@ -109,7 +127,7 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
     checkedAt: now.toISOString(),
     ...(verdict.decision === 'review' ? { reviewDeadline: new Date(now.getTime() + settings.reviewTimeoutSeconds * 1000).toISOString() } : {}),
   };
-  const written = await store(db, order, assessment, { subjects, key });
+  const written = await store(db, order, assessment);
   if (!written) return resultOf((await db('orders').where({ id: orderId }).first('risk')).risk);
   return resultOf(assessment);
 }
@@ -120,7 +138,7 @@ function resultOf(a: Pick<RiskAssessment, 'decision' | 'reasons' | 'reviewDeadli
 
 async function loadOrder(db: Db, orderId: string) {
   const { rows } = await db.raw(
-    `SELECT o.id, o.merchant_id, o.currency, o.total_amount, o.buyer, o.created_at, o.risk,
+    `SELECT o.id, o.merchant_id, o.currency, o.total_amount, o.buyer, o.created_at, o.accept_seq, o.risk,
             m.risk_max_order_amount, m.risk_max_order_quantity, now() AS now,
             (SELECT coalesce(json_agg(json_build_object('sku', s.code, 'quantity', i.quantity, 'unitPrice', i.unit_price)), '[]'::json)
                FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items,
@@ -156,7 +174,7 @@ function priorOrdersQuery(db: Db, merchantId: string, key: string, at: Date) {
     .andWhere('created_at', '<', at)
     .orderBy('created_at', 'desc')
     .limit(PRIOR_ORDERS)
-    .select('total_amount', db.raw(`buyer->>'deviceId' AS device`), db.raw(`buyer->>'ipCountry' AS ip_country`));
+    .select('total_amount', db.raw(`buyer->>'deviceId' AS device`), db.raw(`buyer->>'ipCountry' AS ip_country`), db.raw(`buyer->>'paymentFingerprint' AS payment`));
 }
 
 /** Which of these SKUs the buyer has had delivered before. */
@@ -173,12 +191,11 @@ function boughtQuery(db: Db, merchantId: string, key: string, at: Date, skus: st
 }
 
 /** The verdict and everything that goes with it, in one atomic statement; false if already judged. */
-async function store(db: Db, order: { id: string; merchant_id: string; created_at: Date; total_amount: number }, a: RiskAssessment, v: { subjects: Partial<Record<Subject, string>>; key?: string }) {
+async function store(db: Db, order: { id: string }, a: RiskAssessment) {
   // Allowed: on to fulfilment. Held: waits for a reviewer. Rejected: stays `accepted` until the
   // workflow's cancel step releases its stock.
   const status = a.decision === 'allow' ? 'processing' : a.decision === 'review' ? 'held' : 'accepted';
   const event = { decision: a.decision, score: a.score, reasons: a.reasons, ruleVersion: a.ruleVersion, ...(a.reviewDeadline ? { reviewDeadline: a.reviewDeadline } : {}) };
-  const subjects = Object.entries(v.subjects).map(([s, value]) => subjectValue(s as Subject, value!));
   const { rows } = await db.raw(
     `WITH judged AS (
        UPDATE orders SET risk = ?::jsonb, status = CASE WHEN status = 'accepted' THEN ? ELSE status END, updated_at = now()
@@ -186,9 +203,6 @@ async function store(db: Db, order: { id: string; merchant_id: string; created_a
        RETURNING id, merchant_id),
      timeline AS (
        INSERT INTO order_events (order_id, type, detail) SELECT id, 'risk_checked', ?::jsonb FROM judged),
-     counted AS (
-       INSERT INTO risk_velocity_events (merchant_id, subject, at, amount, buyer_key, order_id)
-       SELECT judged.merchant_id, subject, ?, ?, ?, judged.id FROM judged, unnest(?::text[]) AS subject),
      review AS (
        INSERT INTO risk_reviews (order_id, merchant_id, status, score, reasons, opened_at, deadline_at)
        SELECT id, merchant_id, 'open', ?, ?::jsonb, ?, ? FROM judged WHERE ?)
@@ -196,7 +210,6 @@ async function store(db: Db, order: { id: string; merchant_id: string; created_a
     [
       JSON.stringify(a), status, order.id,
       JSON.stringify(event),
-      order.created_at, order.total_amount, v.key ?? null, subjects,
       a.score, JSON.stringify(a.reasons), a.checkedAt, a.reviewDeadline ?? a.checkedAt, a.decision === 'review',
     ],
   );

@@ -1,4 +1,5 @@
 import type { Buyer } from '../orders/validators';
+import { median } from './model/features';
 import { formatMoney } from './money';
 import { describeWindow, type Rule, type RiskSettings } from './rules';
 import { describeSubject, subjectKeys, type Subject } from './signals';
@@ -18,13 +19,22 @@ export interface OrderFacts {
 
 export interface Lookups {
   /** Orders (this one included) per subject and window: `${subject}:${windowSeconds}`. */
-  velocity: Map<string, { count: number; amount: number }>;
+  velocity: Map<string, { count: number; amount: number; payments: number; cardBins: number }>;
+  /** The buyer's earlier delivered orders here, most recent first. */
+  prior: PriorOrder[];
   /** SKU codes in this order that the buyer has never had delivered before. */
   firstPurchaseSkus: Set<string>;
   disposableEmail: boolean;
   listHits: { list: 'block' | 'allow'; kind: string; reason: string | null }[];
   /** The merchant's legacy per-order caps (merchants.risk_max_order_*). */
   merchantCaps: { maxAmount: number | null; maxQuantity: number | null };
+}
+
+export interface PriorOrder {
+  amount: number;
+  device?: string;
+  ipCountry?: string;
+  payment?: string;
 }
 
 export interface Finding {
@@ -78,6 +88,8 @@ export function evaluateRules(rules: Rule[], order: OrderFacts, lookups: Lookups
         const window = describeWindow(windowSeconds);
         if (measure === 'count' && seen.count > max) return `${seen.count} orders from ${who} in the last ${window} (limit ${max})`;
         if (measure === 'amount' && seen.amount > max) return `${money(seen.amount)} ordered by ${who} in the last ${window} (limit ${money(max)})`;
+        if (measure === 'payments' && seen.payments > max) return `${seen.payments} different payment instruments used from ${who} in the last ${window} (limit ${max})`;
+        if (measure === 'card_bins' && seen.cardBins > max) return `${seen.cardBins} different card BINs used from ${who} in the last ${window} (limit ${max})`;
         return undefined;
       }
       case 'new_account': {
@@ -86,6 +98,8 @@ export function evaluateRules(rules: Rule[], order: OrderFacts, lookups: Lookups
         if (ageHours >= rule.params.maxAccountAgeHours || order.totalAmount < rule.params.minOrderAmount) return undefined;
         return `account is ${describeAge(ageHours)} old and orders ${money(order.totalAmount)} (rule: under ${rule.params.maxAccountAgeHours} h and at least ${money(rule.params.minOrderAmount)})`;
       }
+      case 'account_takeover':
+        return takeoverReason(rule.params, order, lookups.prior, money);
       case 'first_purchase': {
         const first = order.items.map((i) => i.sku).filter((sku) => rule.params.skus.includes(sku) && lookups.firstPurchaseSkus.has(sku));
         if (first.length === 0) return undefined;
@@ -115,6 +129,34 @@ export function evaluateRules(rules: Rule[], order: OrderFacts, lookups: Lookups
         return lookups.disposableEmail ? `email ${order.buyer.email} is at a disposable-address provider` : undefined;
     }
   }
+}
+
+/**
+ * An established account ordering the way its owner never has: every sign the storefront sent
+ * must be new (IP country, device, payment instrument; at least the country and the device),
+ * and the order bigger than the account's usual. With no orders here yet, "new" means "not the
+ * account's own country", and "usual" is the amount floor.
+ */
+function takeoverReason(
+  p: { minAccountAgeDays: number; amountMultiple: number; minOrderAmount: number },
+  order: OrderFacts,
+  prior: PriorOrder[],
+  money: (minor: number) => string,
+): string | undefined {
+  const { buyer } = order;
+  if (!buyer.accountCreatedAt || !buyer.ipCountry || !buyer.deviceId) return undefined;
+  const ageDays = (order.createdAt.getTime() - Date.parse(buyer.accountCreatedAt)) / 86_400_000;
+  if (ageDays < p.minAccountAgeDays) return undefined;
+  const knownCountries = new Set([buyer.accountCountry, ...prior.map((o) => o.ipCountry)].filter(Boolean));
+  if (knownCountries.size === 0 || knownCountries.has(buyer.ipCountry)) return undefined;
+  if (prior.some((o) => o.device === buyer.deviceId)) return undefined;
+  if (buyer.paymentFingerprint && prior.some((o) => o.payment === buyer.paymentFingerprint)) return undefined;
+  const usual = prior.length ? median(prior.map((o) => o.amount)) : 0;
+  const above = Math.max(p.minOrderAmount, Math.round(usual * p.amountMultiple));
+  if (order.totalAmount < above) return undefined;
+  const history = prior.length ? `${prior.length} earlier orders, median ${money(usual)}` : 'no earlier orders here';
+  const payment = buyer.paymentFingerprint ? ', a new payment instrument' : '';
+  return `account ${Math.round(ageDays)} days old orders ${money(order.totalAmount)} from IP country ${buyer.ipCountry} (new for it), a new device${payment} (${history}; rule: at least ${p.minAccountAgeDays} days old, ${p.amountMultiple}× usual, at least ${money(p.minOrderAmount)})`;
 }
 
 export interface RiskVerdict {

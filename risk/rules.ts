@@ -16,7 +16,7 @@ const velocity = z
     measure: z.enum(VELOCITY_MEASURES),
     /** Sliding window ending at the order's acceptance, e.g. 60, 3600, 86400. */
     windowSeconds: z.number().int().min(1, 'at least 1 second').max(MAX_WINDOW_SECONDS, 'at most 7 days'),
-    /** Largest count (orders, this one included) or amount (minor units) still allowed. */
+    /** Largest count (orders, instruments or BINs, this one's included) or amount (minor units) still allowed. */
     max: z.number().int().min(0).max(1e12),
   })
   .strict();
@@ -24,6 +24,19 @@ const velocity = z
 const newAccount = z
   .object({
     maxAccountAgeHours: z.number().positive().max(24 * 365),
+    minOrderAmount: z.number().int().min(0).max(1e12),
+  })
+  .strict();
+
+// An established account suddenly ordering like someone else: from a country it never ordered
+// from, on a new device, with a new payment instrument, for more than it usually spends.
+const accountTakeover = z
+  .object({
+    /** Accounts at least this old count as established. */
+    minAccountAgeDays: z.number().int().min(1).max(3650),
+    /** "More than usual": this many times the account's median order here ... */
+    amountMultiple: z.number().min(1).max(1000),
+    /** ... and at least this much (all an account without orders here is judged by). */
     minOrderAmount: z.number().int().min(0).max(1e12),
   })
   .strict();
@@ -62,6 +75,7 @@ export const RuleInputSchema = z
   .discriminatedUnion('kind', [
     z.object({ ...common, kind: z.literal('velocity'), params: velocity }).strict(),
     z.object({ ...common, kind: z.literal('new_account'), params: newAccount }).strict(),
+    z.object({ ...common, kind: z.literal('account_takeover'), params: accountTakeover }).strict(),
     z.object({ ...common, kind: z.literal('first_purchase'), params: firstPurchase }).strict(),
     z.object({ ...common, kind: z.literal('sku_cap'), params: skuCap }).strict(),
     z.object({ ...common, kind: z.literal('order_cap'), params: orderCap }).strict(),
@@ -129,6 +143,21 @@ export const DEFAULT_RULES: Rule[] = [
   rule(12, 'IP country differs from card country', 'country_mismatch', { between: ['ip', 'card'] }, 'score', 25),
   rule(13, 'IP country differs from account country', 'country_mismatch', { between: ['ip', 'account'] }, 'score', 15),
   rule(14, 'Disposable email address', 'disposable_email', {}, 'score', 35),
+  // Day-one defaults for the attacks this trade sees (issue 19), before the shop has history.
+  // Card testing: one machine or network trying card after card. A second card from a device
+  // in an hour is ordinary; a third is held, a fifth rejected.
+  rule(15, 'Card testing: several cards from one device in an hour', 'velocity', { subject: 'device', measure: 'payments', windowSeconds: HOUR, max: 2 }, 'score', 50),
+  rule(16, 'Card testing: many cards from one device in an hour', 'velocity', { subject: 'device', measure: 'payments', windowSeconds: HOUR, max: 4 }, 'reject'),
+  rule(17, 'Card testing: several cards from one IP in 10 minutes', 'velocity', { subject: 'ip', measure: 'payments', windowSeconds: 10 * MIN, max: 3 }, 'score', 50),
+  rule(18, 'Card testing: many card BINs from one subnet in an hour', 'velocity', { subject: 'subnet', measure: 'card_bins', windowSeconds: HOUR, max: 5 }, 'score', 40),
+  // Reseller bots: bursts. Two orders in ten minutes is a buyer; a third is a burst.
+  rule(19, 'Bot burst: orders from one account in 10 minutes', 'velocity', { subject: 'account', measure: 'count', windowSeconds: 10 * MIN, max: 2 }, 'score', 50),
+  rule(20, 'Bot burst: orders from one device in 10 minutes', 'velocity', { subject: 'device', measure: 'count', windowSeconds: 10 * MIN, max: 2 }, 'score', 50),
+  rule(21, 'Bot burst: orders with one payment instrument in 10 minutes', 'velocity', { subject: 'payment', measure: 'count', windowSeconds: 10 * MIN, max: 2 }, 'score', 50),
+  // Account farms: fresh accounts behind aliases of one mailbox (a+1@, a+2@ … are one email).
+  rule(23, 'Account farm: several orders from one mailbox in an hour', 'velocity', { subject: 'email', measure: 'count', windowSeconds: HOUR, max: 2 }, 'score', 30),
+  // Account takeover: an old account acting like a stranger, for more than it usually spends.
+  rule(22, 'Account takeover: established account from a new country and device, above its usual', 'account_takeover', { minAccountAgeDays: 30, amountMultiple: 3, minOrderAmount: 30_000 }, 'score', 60),
 ];
 
 function rule(n: number, name: string, kind: RuleKind, params: unknown, action: RuleAction, score?: number): Rule {

@@ -6,12 +6,13 @@
 export const SUBJECTS = ['ip', 'subnet', 'account', 'device', 'email', 'phone', 'payment'] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
-export const RULE_KINDS = ['velocity', 'new_account', 'first_purchase', 'sku_cap', 'order_cap', 'country_mismatch', 'disposable_email'] as const;
+export const RULE_KINDS = ['velocity', 'new_account', 'account_takeover', 'first_purchase', 'sku_cap', 'order_cap', 'country_mismatch', 'disposable_email'] as const;
 
 /** score: add points; review / reject / allow: a hard decision. */
 export const RULE_ACTIONS = ['score', 'review', 'reject', 'allow'] as const;
 
-export const VELOCITY_MEASURES = ['count', 'amount'] as const;
+/** count: orders; amount: money spent; payments, card_bins: different payment instruments, card BINs (card testing). */
+export const VELOCITY_MEASURES = ['count', 'amount', 'payments', 'card_bins'] as const;
 
 /** The countries an order can carry: of its IP, of its card, of the buyer's account. */
 export const COUNTRY_SOURCES = ['ip', 'card', 'account'] as const;

@@ -7,15 +7,22 @@ import { createDb, migrateToLatest } from '../db';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { CodeVault } from '../lib/code-vault';
 import { datasetDigest } from '../risk/eval/dataset-file';
-import { generateDataset } from '../risk/eval/generate';
+import { generateDataset, type Dataset } from '../risk/eval/generate';
+import { openEvaluationShop, playThroughApi } from '../risk/eval/through-api';
+import { CardflowSystem } from '../bench/flash-sale/system';
+import { vaultFor } from '../bench/flash-sale/shop';
 import { ATTACKS, measure, type Metrics } from '../risk/eval/metrics';
-import { replayDataset } from '../risk/eval/replay';
+import { replayDataset, type Judged } from '../risk/eval/replay';
 
-// Precision and recall of the risk check on the synthetic data set: rules alone, and rules
-// plus the anomaly model. Runs the real check against a throwaway embedded Postgres (or the
-// empty database --database-url names) and prints the tables docs/RISK.md shows.
+// Precision and recall of the risk check on the synthetic data set: rules alone, rules plus
+// the anomaly model, and a cold shop (no history: rules plus the model's priors). Runs the real
+// check against a throwaway embedded Postgres (or the empty database --database-url names) and
+// prints the tables docs/RISK.md shows.
 //
 //   npm run risk:eval -- [--seed 42] [--buyers 2000] [--history-days 28] [--evaluation-days 7]
+//   npm run risk:eval -- --through-api [--concurrency 50] [...]
+//     the evaluation days through the real storefront API of a fresh shop (the whole Cardflow
+//     as the flash-sale bench starts it: api, worker, Postgres, Temporal), bursts at once
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +31,8 @@ const { values } = parseArgs({
     'history-days': { type: 'string', default: '28' },
     'evaluation-days': { type: 'string', default: '7' },
     'database-url': { type: 'string' },
+    'through-api': { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '50' },
   },
 });
 
@@ -31,6 +40,7 @@ async function main() {
   const dataset = generateDataset({ seed: Number(values.seed), buyers: Number(values.buyers), historyDays: Number(values['history-days']), evaluationDays: Number(values['evaluation-days']) });
   const judgedCount = dataset.orders.filter((o) => o.at >= dataset.evaluateFrom).length;
   console.error(`data set: seed ${dataset.seed}, ${dataset.orders.length} orders, ${judgedCount} judged from ${dataset.evaluateFrom}, sha256 ${datasetDigest(dataset)}`);
+  if (values['through-api']) return throughApi(dataset, judgedCount);
 
   let stopPg: (() => Promise<void>) | undefined;
   let url = values['database-url'];
@@ -52,18 +62,37 @@ async function main() {
     const results = await replayDataset(db, vault, dataset, [
       { name: 'rules alone', model: false },
       { name: 'rules + model', model: true },
+      { name: 'cold shop: rules + priors', model: true, history: false },
     ], (day) => console.error(`judging ${day} ...`));
     console.error(`replayed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     report(new Map([...results].map(([name, judged]) => [name, measure(judged)])), judgedCount);
-    const examples = results.get('rules + model')!.filter((j) => j.decision !== 'allow');
-    console.log('\nExample reasons (rules + model):\n');
-    for (const label of [...ATTACKS, 'normal'] as const) {
-      const e = examples.find((j) => j.label === label);
-      if (e) console.log(`- ${label} (${e.decision}, score ${e.score}): ${e.reasons.join('; ')}`);
-    }
+    examples(results.get('rules + model')!);
   } finally {
     await db.destroy();
     await stopPg?.();
+  }
+}
+
+async function throughApi(dataset: Dataset, judgedCount: number) {
+  const concurrency = Number(values.concurrency);
+  const system = await CardflowSystem.start({ env: { TEMPORAL_TASK_QUEUE: 'cardflow-orders' }, log: (line) => console.error(`[system] ${line}`) });
+  try {
+    const shop = await openEvaluationShop(system.db, vaultFor(system.env), dataset);
+    const started = Date.now();
+    const judged = await playThroughApi(system.db, system.apiUrl, shop, dataset, { concurrency, onHour: (hour, n) => console.error(`sending ${hour}h: ${n} orders ...`) });
+    console.error(`played in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    report(new Map([[`through the API, cold shop, concurrency ${concurrency}`, measure(judged)]]), judgedCount);
+    examples(judged);
+  } finally {
+    await system.stop();
+  }
+}
+
+function examples(judged: Judged[]) {
+  console.log('\nExample reasons:\n');
+  for (const label of [...ATTACKS, 'normal'] as const) {
+    const e = judged.find((j) => j.label === label && j.decision !== 'allow');
+    if (e) console.log(`- ${label} (${e.decision}, score ${e.score}): ${e.reasons.join('; ')}`);
   }
 }
 

@@ -30,16 +30,18 @@ export function soldOut(sku: { code: string }, requested: number, available: num
  * The statement that takes `:quantity` units of SKU `:skuId`'s stock and returns `take`, the
  * units taken (no row: none could be). For a data-modifying WITH, so a caller can reserve and
  * write in the same statement. 'all': every unit or none; 'up_to': as many as there are.
+ * `after` names a CTE of the same statement that must run before the SKU row is locked.
  */
-export function takeStockSql(mode: 'all' | 'up_to'): string {
+export function takeStockSql(mode: 'all' | 'up_to', after?: string): string {
+  const first = after ? ` AND EXISTS (SELECT FROM ${after})` : '';
   // FOR NO KEY UPDATE, like the UPDATE itself: the order's rows, inserted just before in the
   // same transaction, hold KEY SHARE on the SKU row (their foreign keys), and FOR UPDATE would
   // wait for every other buyer's KEY SHARE while they wait for ours: a deadlock.
   return mode === 'all'
     ? `UPDATE skus SET stock_available = stock_available - :quantity
-        WHERE id = :skuId AND stock_available >= :quantity RETURNING :quantity::int AS take`
+        WHERE id = :skuId AND stock_available >= :quantity${first} RETURNING :quantity::int AS take`
     : `UPDATE skus s SET stock_available = s.stock_available - t.take
-         FROM (SELECT id, LEAST(stock_available, :quantity) AS take FROM skus WHERE id = :skuId FOR NO KEY UPDATE) t
+         FROM (SELECT id, LEAST(stock_available, :quantity) AS take FROM skus WHERE id = :skuId${first} FOR NO KEY UPDATE) t
         WHERE s.id = t.id RETURNING t.take`;
 }
 

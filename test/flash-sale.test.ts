@@ -41,6 +41,8 @@ describe('flash sale', () => {
     expect(report.acceptMs.p99).toBeGreaterThan(0);
     expect(report.soldOutMs.p50).toBeGreaterThan(0);
     expect(report.acceptToDeliveredMs.p50).toBeGreaterThan(0);
+    expect(report.riskCheckMs.p99).toBeGreaterThan(0);
+    expect(report.acceptToRiskVerdictMs.p99).toBeGreaterThanOrEqual(report.riskCheckMs.p99);
     expect(report.deliveredPerSecond).toBeGreaterThan(0);
     for (const part of ['api', 'worker', 'postgres', 'temporal'] as const) expect(report.peakMemoryMiB[part]).toBeGreaterThan(10);
   });

@@ -26,7 +26,7 @@ describe('scripted attacks against the default rules and model', () => {
   test('when a script tests stolen cards from one machine, then after the first few tries every order is held or rejected', () => {
     const orders = of('card_testing');
     expect(orders).toHaveLength(60);
-    expect(orders.slice(4).every(stopped)).toBe(true);
+    expect(orders.slice(2).every(stopped)).toBe(true); // a third card from one device is held
     expect(orders.filter((j) => j.decision === 'reject').length).toBeGreaterThan(30); // a flood is rejected, not left holding stock
   });
 
@@ -36,17 +36,17 @@ describe('scripted attacks against the default rules and model', () => {
     expect(orders.filter(stopped).length / orders.length).toBeGreaterThanOrEqual(0.8);
   });
 
-  test('when a reseller bot buys every few minutes, then after its first few orders every one is held or rejected', () => {
+  test('when a reseller bot buys in bursts, then after its first two orders every one is held or rejected', () => {
     const orders = of('reseller_bot');
     expect(orders).toHaveLength(80);
-    expect(orders.slice(6).every(stopped)).toBe(true);
+    expect(orders.slice(2).every(stopped)).toBe(true);
   });
 
   test('when taken-over accounts spend big from abroad on a new device, then most of those orders are held', () => {
     const orders = of('account_takeover');
     expect(orders.length).toBeGreaterThan(10);
     expect(orders.filter(stopped).length / orders.length).toBeGreaterThanOrEqual(0.6);
-    expect(orders.filter(stopped).every((j) => j.reasons.some((r) => r.startsWith('unusual for this shop')))).toBe(true);
+    expect(orders.filter(stopped).every((j) => j.reasons.some((r) => r.startsWith('unusual for this shop') || r.startsWith('account ')))).toBe(true);
   });
 
   test(`when ordinary buyers order, then at most ${NORMAL_FLAGGED_AT_MOST * 100}% of their orders are held or rejected`, () => {

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import { createMerchant } from '../db/seed';
+import { createMerchant, createSku } from '../db/seed';
 import { loadHistory } from '../risk/eval/replay';
 import type { SyntheticOrder } from '../risk/eval/generate';
 import { ensureRiskModelSchedule, riskScheduleId } from '../risk/schedule';
+import { importCodes } from '../stock/import-codes';
 import { startTestSystem, type TestSystem } from './harness';
 import { placeOrder, useRules } from './risk-helpers';
 
@@ -88,5 +89,29 @@ describe('the anomaly model', () => {
     } finally {
       await handle.delete();
     }
+  });
+
+  test('when a shop has no model of its own yet, then the model judges by the cold-start priors and says so; an ordinary order scores nothing', async () => {
+    const cold = await createMerchant(sys.db, sys.vault, { name: 'Cold shop', ownerEmail: `cold-${crypto.randomBytes(3).toString('hex')}@example.com` });
+    await createSku(sys.db, { merchantId: cold.merchantId, code: 'COLD', name: 'Cold card', faceValue: 1000, price: 1000, cost: 900 });
+    await importCodes(sys.db, sys.vault, { merchantId: cold.merchantId, sku: 'COLD', content: 'COLD-CODE-1\nCOLD-CODE-2', format: 'txt', importedBy: 'test' });
+    const placeCold = async (buyer: object) => {
+      const placed = await sys.api('POST', '/v1/orders', { key: cold.apiKey, body: { externalRef: `cold-${crypto.randomBytes(4).toString('hex')}`, items: [{ sku: 'COLD', quantity: 1 }], buyer } });
+      expect(placed.status).toBe(202);
+      for (;;) {
+        const { risk } = await sys.db('orders').where({ id: placed.body.id }).first('risk');
+        if (risk) return { risk };
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    expect(await sys.db('risk_models').where({ merchant_id: cold.merchantId })).toEqual([]);
+    const fresh = await placeCold({ accountId: 'acct-fresh', accountCreatedAt: new Date(Date.now() - 10 * 60_000).toISOString() });
+    expect(fresh.risk.model).toMatchObject({ id: null, priors: true });
+    expect(fresh.risk.model.points).toBeGreaterThan(0);
+    expect(fresh.risk.model.contributions.map((c: any) => c.explanation)).toEqual([
+      expect.stringMatching(/^account is 10 min old; the median buyer's account is \d+ days old \(rarer than 1 in \d+ of ordinary orders in the cold-start priors\)$/),
+    ]);
+    const ordinary = await placeCold({ accountId: 'acct-ordinary', accountCreatedAt: '2025-01-01T00:00:00Z' });
+    expect(ordinary.risk.model).toMatchObject({ priors: true, points: 0, contributions: [] });
   });
 });

@@ -15,7 +15,7 @@ describe('risk rules, each on its own', () => {
   beforeAll(async () => {
     sys = await startTestSystem();
     await sys.addSku('CARD', { codes: 150, price: 1000 });
-    await sys.addSku('BIG', { codes: 10, price: 60_000 });
+    await sys.addSku('BIG', { codes: 30, price: 60_000 });
     await sys.addSku('HR', { codes: 10, price: 5000 });
   });
   afterAll(() => sys.stop());
@@ -54,6 +54,7 @@ describe('risk rules, each on its own', () => {
     const early = await sys.api('POST', '/v1/orders', { body: { externalRef: 'window-early', items: [{ sku: 'CARD', quantity: 1 }], buyer: { accountId: 'acct-window' } } });
     // Accepted two hours ago, as far as every window is concerned.
     await sys.db('orders').where({ id: early.body.id }).update({ created_at: sys.db.raw(`now() - interval '2 hours'`) });
+    await sys.db('risk_velocity_events').where({ order_id: early.body.id }).update({ at: sys.db.raw(`now() - interval '2 hours'`) });
     await sys.startWorker();
     await sys.waitForOrder(early.body.id, ['delivered']);
 
@@ -65,12 +66,44 @@ describe('risk rules, each on its own', () => {
   });
 
   test('when a new account places a high-value order, then it scores, and an old account or a small order does not', async () => {
-    await useRules(sys, [score('new_account', { maxAccountAgeHours: 24, minOrderAmount: 50_000 }, 30)]);
+    // The rule on its own: without the model, whose cold-start priors find a 10-minute-old account unusual too.
+    await useRules(sys, [score('new_account', { maxAccountAgeHours: 24, minOrderAmount: 50_000 }, 30)], { model: { enabled: false, maxScore: 40 } });
     const young = await placeOrder(sys, { accountId: 'acct-young', accountCreatedAt: minutesAgo(10) }, [{ sku: 'BIG', quantity: 1 }]);
     expect(young.risk.score).toBe(30);
     expect(young.risk.findings[0].reason).toBe('account is 10 min old and orders CNY 600.00 (rule: under 24 h and at least CNY 500.00)');
     expect((await placeOrder(sys, { accountId: 'acct-old', accountCreatedAt: minutesAgo(60 * 24 * 30) }, [{ sku: 'BIG', quantity: 1 }])).risk.score).toBe(0);
     expect((await placeOrder(sys, { accountId: 'acct-young-small', accountCreatedAt: minutesAgo(10) })).risk.score).toBe(0);
+  });
+
+  test('when one device tries card after card, then the order with one card too many is rejected; one card used again does not count twice', async () => {
+    await useRules(sys, [reject('velocity', { subject: 'device', measure: 'payments', windowSeconds: 3600, max: 2 }), reject('velocity', { subject: 'ip', measure: 'card_bins', windowSeconds: 3600, max: 2 })]);
+    const card = (n: number, bin = '411111') => ({ deviceId: 'dev-tester', paymentFingerprint: `fp_tester_${n}`, cardBin: bin });
+    expect((await placeOrder(sys, card(1))).status).toBe('delivered');
+    expect((await placeOrder(sys, card(2))).status).toBe('delivered');
+    expect((await placeOrder(sys, card(2))).status).toBe('delivered'); // the same card again: still two
+    const third = await placeOrder(sys, card(3));
+    expect(third.risk.reasons).toEqual(['3 different payment instruments used from device dev-tester in the last 1 h (limit 2)']);
+    // BINs per IP, from different devices (positive control for the device rule's subject).
+    const bins = (n: number) => ({ ip: '198.51.100.77', deviceId: `dev-bin-${n}`, cardBin: `5${n}0000` });
+    expect((await placeOrder(sys, bins(1))).status).toBe('delivered');
+    expect((await placeOrder(sys, bins(2))).status).toBe('delivered');
+    expect((await placeOrder(sys, bins(3))).risk.reasons).toEqual(['3 different card BINs used from IP 198.51.100.77 in the last 1 h (limit 2)']);
+  });
+
+  test('when an established account orders big from a new country, a new device and a new card, then the takeover rule scores; its own device, country or a small order does not', async () => {
+    await useRules(sys, [score('account_takeover', { minAccountAgeDays: 30, amountMultiple: 1.5, minOrderAmount: 50_000 }, 60)], { model: { enabled: false, maxScore: 40 } });
+    const owner = { accountId: 'acct-owner', accountCreatedAt: minutesAgo(60 * 24 * 700), accountCountry: 'CN', ipCountry: 'CN', deviceId: 'dev-owner', paymentFingerprint: 'fp_owner_card' };
+    expect((await placeOrder(sys, owner, [{ sku: 'BIG', quantity: 1 }])).risk.score).toBe(0);
+    const thief = { ...owner, ipCountry: 'RU', deviceId: 'dev-thief', paymentFingerprint: 'fp_thief_card' };
+    const taken = await placeOrder(sys, thief, [{ sku: 'BIG', quantity: 2 }]);
+    expect(taken.risk.score).toBe(60);
+    expect(taken.risk.findings[0].reason).toBe(
+      'account 700 days old orders CNY 1,200.00 from IP country RU (new for it), a new device, a new payment instrument (1 earlier orders, median CNY 600.00; rule: at least 30 days old, 1.5× usual, at least CNY 500.00)',
+    );
+    expect((await placeOrder(sys, { ...thief, deviceId: 'dev-owner' }, [{ sku: 'BIG', quantity: 2 }])).risk.score).toBe(0); // the owner's device
+    expect((await placeOrder(sys, { ...thief, ipCountry: 'CN' }, [{ sku: 'BIG', quantity: 2 }])).risk.score).toBe(0); // the owner's country
+    expect((await placeOrder(sys, thief, [{ sku: 'BIG', quantity: 1 }])).risk.score).toBe(0); // not above its usual
+    expect((await placeOrder(sys, { ...thief, accountId: 'acct-new', accountCreatedAt: minutesAgo(60 * 24 * 3) }, [{ sku: 'BIG', quantity: 2 }])).risk.score).toBe(0); // not established
   });
 
   test('when a buyer first buys a high-risk SKU, then it scores, and not once they have had one delivered or for other SKUs', async () => {

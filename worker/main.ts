@@ -6,6 +6,7 @@ import { createLogger } from '../lib/logger';
 import { exitWithParent, onShutdown } from '../lib/process';
 import { connectServices } from '../lib/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
+import { priorModel } from '../risk/model/priors';
 import { ensureRiskModelSchedule } from '../risk/schedule';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
@@ -19,6 +20,8 @@ async function main() {
   // The SDK's own chatter (bundler output, state changes) only when debugging.
   const sdkLevel = config.LOG_LEVEL === 'trace' ? 'TRACE' : config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+  // The cold-start priors take a fraction of a second to compute: before the first order, not during it.
+  priorModel();
   const services = await connectServices(config, log);
   // Codes stored before the current fingerprint version (migration 009) get theirs re-made.
   const refingerprinted = await refingerprintCodes(services.db, services.vault);

@@ -15,6 +15,8 @@ export function formatReport(r: FlashSaleReport): string {
     `| accepted / sold out / other | ${r.checkouts.accepted} / ${r.checkouts.soldOut} / ${r.checkouts.other} (${r.checkouts.retried} resubmitted) |`,
     `| accept ms p50 / p95 / p99 / max | ${ms(r.acceptMs)} |`,
     `| sold-out ms p50 / p95 / p99 / max | ${ms(r.soldOutMs)} |`,
+    `| risk check ms p50 / p95 / p99 / max | ${ms(r.riskCheckMs)} |`,
+    `| accept → risk verdict ms p50 / p95 / p99 / max | ${ms(r.acceptToRiskVerdictMs)} |`,
     `| accept → delivered ms p50 / p95 / p99 / max | ${ms(r.acceptToDeliveredMs)} |`,
     `| delivered orders (failed or cancelled) | ${r.deliveredOrders} (${r.failedOrders}) |`,
     `| delivered per second | ${r.deliveredPerSecond.toFixed(1)} |`,

@@ -44,6 +44,10 @@ export interface FlashSaleReport {
   acceptMs: Percentiles;
   soldOutMs: Percentiles;
   acceptToDeliveredMs: Percentiles;
+  /** The risk check itself: from its first read of the order to the statement writing its verdict. */
+  riskCheckMs: Percentiles;
+  /** From acceptance to the risk verdict: the workflow's start and the check. */
+  acceptToRiskVerdictMs: Percentiles;
   burstSeconds: number;
   deliveredOrders: number;
   failedOrders: number;
@@ -175,6 +179,8 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
       acceptMs: percentiles(acceptedLat),
       soldOutMs: percentiles(soldOutLat),
       acceptToDeliveredMs: timing.acceptToDelivered,
+      riskCheckMs: timing.riskCheck,
+      acceptToRiskVerdictMs: timing.acceptToRiskVerdict,
       burstSeconds: burst.durationMs / 1000,
       deliveredOrders: timing.delivered,
       failedOrders: timing.failed,
@@ -212,9 +218,20 @@ async function orderTimings(system: CardflowSystem, storefrontId: string) {
        FROM orders WHERE storefront_id = ?`,
     [storefrontId],
   );
+  // checkedAt is the database's clock at the check's first statement; the timeline entry is
+  // stamped by the statement that writes the verdict.
+  const { rows: risk } = await system.db.raw(
+    `SELECT extract(epoch FROM (e.created_at - (o.risk->>'checkedAt')::timestamptz)) * 1000 AS check_ms,
+            extract(epoch FROM (e.created_at - o.created_at)) * 1000 AS verdict_ms
+       FROM orders o JOIN order_events e ON e.order_id = o.id AND e.type = 'risk_checked'
+      WHERE o.storefront_id = ?`,
+    [storefrontId],
+  );
   const delivered = Number(span.delivered);
   return {
     acceptToDelivered: percentiles(rows.map((r: { ms: string }) => Number(r.ms))),
+    riskCheck: percentiles(risk.map((r: { check_ms: string }) => Number(r.check_ms))),
+    acceptToRiskVerdict: percentiles(risk.map((r: { verdict_ms: string }) => Number(r.verdict_ms))),
     delivered,
     failed: Number(span.failed),
     deliveredPerSecond: span.seconds ? delivered / Number(span.seconds) : 0,

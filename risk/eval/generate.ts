@@ -149,7 +149,8 @@ export function generateDataset(opts: { seed: number; buyers: number; historyDay
   const attackDay = (d: number) => evaluateFrom + Math.min(d, opts.evaluationDays - 1) * DAY;
 
   // Card testing: a script tries stolen cards on the cheapest item from one machine, a new
-  // card every order, as fast as the shop answers.
+  // card every order, in bursts as fast as the shop answers: four bursts of 15, a few minutes
+  // apart.
   {
     const t0 = attackDay(1) + 19 * HOUR + r.int(0, 50) * 60_000;
     const ip = `185.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
@@ -158,7 +159,7 @@ export function generateDataset(opts: { seed: number; buyers: number; historyDay
       const country = r.pick(['US', 'GB', 'BR', 'DE', 'CA']);
       orders.push({
         ref: ref('card-testing'),
-        at: iso(t0 + i * r.int(5, 15) * 1000),
+        at: iso(t0 + Math.floor(i / 15) * r.int(3, 8) * 60_000 + (i % 15) * r.int(300, 1500)),
         label: 'card_testing',
         items: [{ sku: 'VIDEO-1M', quantity: 1 }],
         buyer: {
@@ -202,7 +203,8 @@ export function generateDataset(opts: { seed: number; buyers: number; historyDay
     }
   }
 
-  // Reseller bot: one account a few days old buys five cards every few minutes, all night.
+  // Reseller bot: one account a few days old buys five cards at a time, in bursts of ten
+  // checkouts a second or two apart whenever a drop opens, eight drops over four hours.
   {
     const t0 = attackDay(4) + 16 * HOUR;
     const bot: Buyer = {
@@ -219,12 +221,14 @@ export function generateDataset(opts: { seed: number; buyers: number; historyDay
       cardCountry: 'CN',
     };
     for (let i = 0; i < 80; i++) {
-      orders.push({ ref: ref('reseller-bot'), at: iso(t0 + i * r.int(150, 210) * 1000), label: 'reseller_bot', items: [{ sku: 'GAME-100', quantity: 5 }], buyer: bot });
+      const at = t0 + Math.floor(i / 10) * r.int(25, 35) * 60_000 + (i % 10) * r.int(500, 2500);
+      orders.push({ ref: ref('reseller-bot'), at: iso(at), label: 'reseller_bot', items: [{ sku: 'GAME-100', quantity: 5 }], buyer: bot });
     }
   }
 
-  // Taken-over accounts: established buyers' logins used from a new device abroad, spending
-  // the saved wallet or card on the most expensive cards, a couple of orders each.
+  // Taken-over accounts: established buyers' logins used from a new device abroad, on the most
+  // expensive cards, a couple of orders each; most add a card of their own, some spend the
+  // saved wallet or card.
   {
     const prior = new Map<string, number>();
     for (const o of orders) if (o.label === 'normal' && Date.parse(o.at) < evaluateFrom) prior.set(o.buyer.accountId!, (prior.get(o.buyer.accountId!) ?? 0) + 1);
@@ -234,13 +238,14 @@ export function generateDataset(opts: { seed: number; buyers: number; historyDay
       const deviceId = `dev-${r.hex(12)}`;
       const ip = `${r.pick(['91', '95', '113'])}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
       const ipCountry = r.pick(['RU', 'VN', 'ID', 'NG']);
+      const card = r.chance(0.7) ? { paymentMethod: 'card' as const, paymentFingerprint: `fp_${r.hex(16)}`, cardBin: `4${r.int(10000, 99999)}`, cardCountry: ipCountry } : {};
       for (let k = 0; k < r.int(1, 3); k++) {
         orders.push({
           ref: ref('takeover'),
           at: iso(t0 + k * r.int(1, 6) * 60_000),
           label: 'account_takeover',
           items: [{ sku: r.pick(['GAME-500', 'GIFT-1000']), quantity: r.int(1, 2) }],
-          buyer: { ...v.buyer, ip, ipCountry, deviceId },
+          buyer: { ...v.buyer, ip, ipCountry, deviceId, ...card },
         });
       }
     });

@@ -5,7 +5,7 @@ import type { CodeVault } from '../../lib/code-vault';
 import { assessOrder } from '../assess-order';
 import { trainMerchantModel } from '../model/train';
 import { DEFAULT_RULES, DEFAULT_SETTINGS } from '../rules';
-import { buyerKey, subjectKeys } from '../signals';
+import { velocityEventRows } from '../velocity';
 import type { Dataset, Label, SyntheticOrder } from './generate';
 
 // Plays a synthetic data set through the real risk check on a real Postgres: one merchant
@@ -17,6 +17,8 @@ import type { Dataset, Label, SyntheticOrder } from './generate';
 export interface ReplayConfig {
   name: string;
   model: boolean;
+  /** false: a cold shop, opened when the evaluation starts (no history; the model starts from its priors). */
+  history?: boolean;
 }
 
 export interface Judged {
@@ -35,7 +37,7 @@ export async function replayDataset(db: Db, vault: CodeVault, dataset: Dataset, 
   for (const config of configs) shops.push({ config, ...(await setUpShop(db, vault, dataset, config)) });
 
   const history = dataset.orders.filter((o) => Date.parse(o.at) < evaluateFrom);
-  for (const shop of shops) await loadHistory(db, shop, history);
+  for (const shop of shops) if (shop.config.history !== false) await loadHistory(db, shop, history);
 
   const results = new Map<string, Judged[]>(configs.map((c) => [c.name, []]));
   let trainedFor = -1;
@@ -90,8 +92,11 @@ async function setUpShop(db: Db, vault: CodeVault, dataset: Dataset, config: Rep
 async function insertOrder(db: Db, shop: Shop, order: SyntheticOrder, status: string): Promise<string> {
   const id = crypto.randomUUID();
   const total = order.items.reduce((sum, i) => sum + i.quantity * shop.skuIds.get(i.sku)!.price, 0);
-  await db('orders').insert(orderRow(shop, order, id, total, status));
+  // As acceptance does: the order with its velocity events, numbered in the order accepted.
+  const [written] = await db('orders').insert(orderRow(shop, order, id, total, status)).returning(['id', 'merchant_id', 'created_at', 'total_amount', 'accept_seq']);
   await db('order_items').insert(itemRows(shop, order, id));
+  const events = velocityEventRows(written, order.buyer);
+  if (events.length) await db('risk_velocity_events').insert(events);
   return id;
 }
 
@@ -113,24 +118,19 @@ const orderRow = (shop: Shop, order: SyntheticOrder, id: string, total: number, 
 const itemRows = (shop: Shop, order: SyntheticOrder, orderId: string) =>
   order.items.map((i) => ({ id: crypto.randomUUID(), order_id: orderId, sku_id: shop.skuIds.get(i.sku)!.id, quantity: i.quantity, unit_price: shop.skuIds.get(i.sku)!.price }));
 
-/** History as delivered orders, with the velocity events their risk checks would have left. */
+/** History as delivered orders, with the velocity events their acceptance left. */
 export async function loadHistory(db: Db, shop: Shop, orders: SyntheticOrder[]): Promise<void> {
   const rows = orders.map((o) => {
     const id = crypto.randomUUID();
     const total = o.items.reduce((sum, i) => sum + i.quantity * shop.skuIds.get(i.sku)!.price, 0);
-    return { order: orderRow(shop, o, id, total, 'delivered'), items: itemRows(shop, o, id), o, id, total };
+    return { order: orderRow(shop, o, id, total, 'delivered'), items: itemRows(shop, o, id), o };
   });
-  await db.batchInsert('orders', rows.map((r) => r.order), 1000);
+  const numbered = new Map<string, number>();
+  for (let i = 0; i < rows.length; i += 1000) {
+    const written = await db('orders').insert(rows.slice(i, i + 1000).map((r) => r.order)).returning(['id', 'accept_seq']);
+    for (const w of written) numbered.set(w.id, w.accept_seq);
+  }
   await db.batchInsert('order_items', rows.flatMap((r) => r.items), 1000);
-  const events = rows.flatMap((r) =>
-    Object.entries(subjectKeys(r.o.buyer)).map(([subject, value]) => ({
-      merchant_id: shop.merchantId,
-      subject: `${subject}:${value}`,
-      at: r.o.at,
-      amount: r.total,
-      buyer_key: buyerKey(r.o.buyer) ?? null,
-      order_id: r.id,
-    })),
-  );
+  const events = rows.flatMap((r) => velocityEventRows({ ...r.order, accept_seq: numbered.get(r.order.id)! }, r.o.buyer));
   await db.batchInsert('risk_velocity_events', events, 1000);
 }

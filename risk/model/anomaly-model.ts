@@ -24,6 +24,8 @@ export interface AnomalyModel {
   flags: Record<string, { rate: number; n: number }>;
   /** Orders per UTC hour of day (24 counts). */
   hours: number[];
+  /** The cold-start priors (risk/model/priors.ts), not this merchant's own history. */
+  priors?: true;
 }
 
 /** A feature needs this many observations before it may add points. */
@@ -75,7 +77,7 @@ export function surpriseBits(stats: NumericStats, x: number): number {
 }
 
 const pointsFor = (bits: number, cap: number, start = START_BITS) => Math.min(cap, Math.round((bits - start) * POINTS_PER_BIT));
-const rarity = (bits: number) => `rarer than 1 in ${Number((2 ** bits).toPrecision(2))} of this shop's orders`;
+const rarity = (bits: number, priors: boolean) => `rarer than 1 in ${Number((2 ** bits).toPrecision(2))} of ${priors ? 'ordinary orders in the cold-start priors' : "this shop's orders"}`;
 
 export interface AnomalyScore {
   points: number;
@@ -92,7 +94,7 @@ export function scoreAnomaly(model: AnomalyModel, input: FeatureInput, maxPoints
       if (!stats || stats.n < MIN_OBSERVATIONS || x === undefined || !Number.isFinite(x)) continue;
       const bits = surpriseBits(stats, feature.tail === 'upper' ? x : -x);
       const points = pointsFor(bits, NUMERIC_CAP);
-      if (points > 0) contributions.push({ feature: feature.name, points, explanation: `${feature.explain(input, stats.median)} (${rarity(bits)})` });
+      if (points > 0) contributions.push({ feature: feature.name, points, explanation: `${feature.explain(input, stats.median)} (${rarity(bits, !!model.priors)})` });
     } else {
       const stats = model.flags[feature.name];
       if (!stats || stats.n < MIN_OBSERVATIONS || feature.value(input) !== true) continue;
@@ -100,7 +102,7 @@ export function scoreAnomaly(model: AnomalyModel, input: FeatureInput, maxPoints
       if (points > 0) contributions.push({ feature: feature.name, points, explanation: feature.explain(input, stats.rate) });
     }
   }
-  if (model.orderCount >= MIN_OBSERVATIONS) {
+  if (!model.priors && model.orderCount >= MIN_OBSERVATIONS) {
     const hour = input.at.getUTCHours();
     const share = (model.hours[hour] + 1) / (model.orderCount + 24);
     const points = pointsFor(Math.log2(1 / share), HOUR_CAP, HOUR_START_BITS);

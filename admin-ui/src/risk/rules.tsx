@@ -67,6 +67,7 @@ interface Rule {
 const PARAM_KEYS: Record<RuleKind, string[]> = {
   velocity: ['subject', 'measure', 'windowSeconds', 'max'],
   new_account: ['maxAccountAgeHours', 'minOrderAmount'],
+  account_takeover: ['minAccountAgeDays', 'amountMultiple', 'minOrderAmount'],
   first_purchase: ['skus'],
   sku_cap: ['sku', 'maxQuantity', 'maxAmount'],
   order_cap: ['maxQuantity', 'maxAmount'],
@@ -118,6 +119,9 @@ export function useRuleSummary() {
         break;
       case 'new_account':
         text = translate('cf.risk.summary.new_account', { hours: p.maxAccountAgeHours, amount: money(p.minOrderAmount) });
+        break;
+      case 'account_takeover':
+        text = translate('cf.risk.summary.account_takeover', { days: p.minAccountAgeDays, multiple: p.amountMultiple, amount: money(p.minOrderAmount) });
         break;
       case 'first_purchase':
         text = translate('cf.risk.summary.first_purchase', { skus: (p.skus ?? []).join(', ') });
@@ -346,6 +350,14 @@ function RuleParams() {
         <>
           <NumberInput source="params.maxQuantity" step={1} />
           <MoneyInput source="params.maxAmount" label={label('maxAmount')} currency={currency} optional />
+        </>
+      );
+    case 'account_takeover':
+      return (
+        <>
+          <NumberInput source="params.minAccountAgeDays" step={1} validate={required()} />
+          <NumberInput source="params.amountMultiple" validate={required()} />
+          <MoneyInput source="params.minOrderAmount" label={label('minOrderAmount')} currency={currency} />
         </>
       );
     case 'country_mismatch':

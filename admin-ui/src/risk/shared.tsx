@@ -184,7 +184,7 @@ export interface RiskRecord {
   checkedAt?: string;
   reviewDeadline?: string;
   findings?: { ruleId: string | null; rule: string; kind: string; action: string; score?: number; reason: string }[];
-  model?: { points: number; contributions: { feature: string; points: number; explanation: string }[] } | null;
+  model?: { points: number; priors?: true; contributions: { feature: string; points: number; explanation: string }[] } | null;
 }
 
 /** Every rule that fired, and what the anomaly model found unusual. */
@@ -222,7 +222,7 @@ export function RiskFindings({ risk }: { risk: RiskRecord }) {
       {contributions.length > 0 && (
         <Box>
           <Typography variant="subtitle2" sx={{ mt: 1 }}>
-            {translate('cf.risk.review.model')} ({translate('cf.risk.points', { score: risk.model!.points })})
+            {translate(risk.model!.priors ? 'cf.risk.review.model_priors' : 'cf.risk.review.model')} ({translate('cf.risk.points', { score: risk.model!.points })})
           </Typography>
           <ReasonList reasons={contributions.map((c) => `${c.explanation} (${translate('cf.risk.points', { score: c.points })})`)} testId="risk-model" />
         </Box>
