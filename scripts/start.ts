@@ -10,7 +10,7 @@ import { startSupplierSim } from '../supplier-sim/server';
 import { CodeVault, loadVaultKeys } from '../lib/code-vault';
 import { ConfigError, loadConfig } from '../lib/config';
 import { lowerPriority } from '../lib/process';
-import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
+import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 
 // `npm start`: the whole system on one machine. An embedded Postgres (unless DATABASE_URL),
 // the Temporal dev server (unless TEMPORAL_ADDRESS), migrations, demo data on first start,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
-import { startTemporalDevServer } from '../lib/temporal-dev-server';
+import { startTemporalDevServer } from '../scripts/temporal-dev-server';
 import { freePort } from '../lib/free-port';
 
 // Once per test run: a real Postgres (embedded, unless DATABASE_URL names one), a real Temporal

@@ -8,7 +8,7 @@ import { createDb, migrateToLatest, type Db } from '../../db';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
 import { loadConfig } from '../../lib/config';
 import { lowerPriority } from '../../lib/process';
-import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
+import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-dev-server';
 import { freePort } from '../../lib/free-port';
 
 // The whole Cardflow as `npm start` runs it, each part its own process, so the bench can weigh

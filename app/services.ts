@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../db';
 import { SupplierRegistry } from '../suppliers/registry';
-import { CodeVault, loadVaultKeys } from './code-vault';
-import type { Config } from './config';
-import type { Logger } from './logger';
+import { CodeVault, loadVaultKeys } from '../lib/code-vault';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
 
 // What the api and the worker both need: the database, the code vault, Temporal and the
 // supplier adapters.
