@@ -1,4 +1,4 @@
-import { decryptCardField, signRequest, verifySignature } from '../../supplier-sim/signing';
+import { decryptCardField, signRequest, verifySignature } from './cardflow-sim-signing';
 import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type PurchaseOutcome, type SupplierAdapter } from '../adapter';
 
 // The adapter for the protocol in supplier-sim/PROTOCOL.md: HMAC-signed JSON, one unit per
