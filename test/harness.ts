@@ -89,12 +89,23 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  opts: { vault?: CodeVault; worker?: boolean; webhookUrl?: string; ratePerMinute?: number; riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits } = {},
+  opts: {
+    vault?: CodeVault;
+    worker?: boolean;
+    webhookUrl?: string;
+    ratePerMinute?: number;
+    riskMaxOrderAmount?: number;
+    riskMaxOrderQuantity?: number;
+    temporalUiUrl?: string;
+    signInLimits?: SignInLimits;
+    /** Another Temporal server than the shared dev server (the time-skipping one); its owner closes it. */
+    temporal?: { client: Client; nativeConnection: NativeConnection };
+  } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const vault = opts.vault ?? newVault();
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection });
+  const connection = opts.temporal ? undefined : await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const client = opts.temporal?.client ?? new Client({ connection });
   const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
   const fulfilment = new FulfilmentClient(client, taskQueue, log);
   const merchant = await createMerchant(db, vault, {
@@ -110,7 +121,7 @@ export async function startTestSystem(
     vault,
     suppliers,
     fulfilment,
-    temporalReachable: async () => void (await connection.workflowService.getSystemInfo({})),
+    temporalReachable: async () => void (await client.connection.workflowService.getSystemInfo({})),
     log,
     limits: { maxBodyBytes: 64 * 1024, maxImportBytes: 32 * 1024 * 1024, ratePerMinute: opts.ratePerMinute ?? 100_000 },
     // The built console (npm test builds it first), served at /console as in production.
@@ -125,7 +136,7 @@ export async function startTestSystem(
   // Built after the API listens: suppliers call back on its address.
   const activities = createActivities({ db, vault, registry: suppliers, rateLimits: new SupplierRateLimits(db), callbackBaseUrl: baseUrl });
 
-  const nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const nativeConnection = opts.temporal?.nativeConnection ?? (await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! }));
   let current: { worker: Worker; stopped: Promise<void> } | undefined;
   const startWorker = async (acts: Activities = activities) => {
     const worker = await createOrderWorker({
@@ -236,8 +247,8 @@ export async function startTestSystem(
     async stop() {
       await stopWorker();
       await new Promise((r) => server.close(r));
-      await nativeConnection.close();
-      await connection.close();
+      if (!opts.temporal) await nativeConnection.close();
+      await connection?.close();
       await db.destroy();
     },
   };
