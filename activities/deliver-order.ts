@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
+import { InvariantBroken } from '../lib/errors';
 import { appendEvent } from '../orders/events';
 
 // Delivery is recorded before anyone is told: from this commit on, the storefront can fetch
@@ -11,7 +12,7 @@ export async function deliverOrder(db: Db, orderId: string): Promise<{ delivered
       const [{ count }] = await trx('deliveries').where({ order_id: orderId }).count<{ count: number }[]>('* as count');
       return { delivered: Number(count) };
     }
-    if (order.status !== 'processing') throw new Error(`order is ${order.status}; only a processing order can be delivered`);
+    if (order.status !== 'processing') throw new InvariantBroken('order_not_deliverable', { status: order.status });
 
     // Each unit carries a code, or for a top-up the supplier's receipt.
     const units = await trx('order_units as u')
@@ -21,7 +22,7 @@ export async function deliverOrder(db: Db, orderId: string): Promise<{ delivered
       .select('u.id as unit_id', 'c.id as code_id');
     const [{ count: unitCount }] = await trx('order_units').where({ order_id: orderId }).count<{ count: number }[]>('* as count');
     if (units.length !== Number(unitCount)) {
-      throw new Error(`only ${units.length} of ${unitCount} units have a code or receipt; delivery waits for allocation`);
+      throw new InvariantBroken('units_without_code', { withCode: units.length, units: Number(unitCount) });
     }
     await trx('deliveries')
       .insert(units.map((u) => ({ id: crypto.randomUUID(), order_id: orderId, unit_id: u.unit_id, code_id: u.code_id })))

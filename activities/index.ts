@@ -1,6 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
+import { AppError, InvariantBroken } from '../lib/errors';
+import { handOverToManual, leaveNeedsAttention, markNeedsAttention, refundNeedingAttention } from '../orders/needs-attention';
+import type { AttentionProblem, AttentionResolution } from '../workflows/messages';
+import { orderSearchFacts } from '../orders/search-facts';
 import { allocateCodes, OrderNotAllocatable, StockShortfall } from '../stock/allocate-codes';
 import { cancelOrder, failOrder, OrderNotCancellable } from './close-order';
 import { deliverOrder } from './deliver-order';
@@ -14,8 +18,10 @@ import type { SupplierRateLimits } from '../suppliers/rate-limit';
 import { checkPurchase, flagSlowPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, resolvePending, type UnitPurchase } from '../suppliers/purchase-unit';
 
 // Every activity of the order workflow, built once by the worker with its dependencies.
-// Business failures become non-retryable ApplicationFailures named for a support person;
-// anything else (a dropped connection, a deadlock) is thrown as is and retried.
+// Business failures become non-retryable ApplicationFailures named for a support person; a
+// broken invariant one of type InvariantBroken carrying its message code and params (the
+// workflow stops the order for a person); anything else (a dropped connection, a deadlock) is
+// thrown as is and retried within the step's budget.
 
 export interface ActivityDeps {
   db: Db;
@@ -35,6 +41,13 @@ async function asBusinessFailure<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
+    if (err instanceof InvariantBroken) {
+      throw ApplicationFailure.create({ type: 'InvariantBroken', message: err.message, nonRetryable: true, details: [{ code: err.code, params: err.params }] });
+    }
+    // A support action the data refuses (say, a refund before settlement): asking again will not help.
+    if (err instanceof AppError) {
+      throw ApplicationFailure.create({ type: 'ActionRefused', message: err.message, nonRetryable: true, details: [{ code: err.code, params: {} }] });
+    }
     const known = BUSINESS_FAILURES.find((cls) => err instanceof cls);
     if (known) throw ApplicationFailure.nonRetryable((err as Error).message, known.name);
     const waiting = WAIT_AND_RETRY.find((cls) => err instanceof cls);
@@ -48,21 +61,26 @@ export function createActivities({ db, vault, registry, rateLimits, callbackBase
   return {
     ...createRiskActivities({ db }),
     allocateCodes: (orderId: string) => asBusinessFailure(() => allocateCodes(db, orderId)),
-    planFulfilment: (orderId: string) => planFulfilment(db, orderId),
+    planFulfilment: (orderId: string) => asBusinessFailure(() => planFulfilment(db, orderId)),
     purchaseUnit: (unitId: string) => asBusinessFailure(() => purchaseUnit(purchases, unitId)),
     checkPurchase: (purchaseId: string) => asBusinessFailure(() => checkPurchase(purchases, purchaseId)),
     flagSlowPurchase: (purchaseId: string) => flagSlowPurchase(db, purchaseId),
     settleUnitPurchase: (unitId: string) => asBusinessFailure(() => settleUnitPurchase(purchases, unitId)),
-    openManualTask: (orderId: string) => openManualTask(db, orderId),
+    openManualTask: (orderId: string) => asBusinessFailure(() => openManualTask(db, orderId)),
     manualTaskStatus: (orderId: string) => manualTaskStatus(db, orderId),
     escalateManualTask: (orderId: string) => escalateManualTask(db, orderId),
     expireManualTask: (orderId: string) => expireManualTask(db, orderId),
-    deliverOrder: (orderId: string) => deliverOrder(db, orderId),
-    settleOrder: (orderId: string) => settleOrder(db, orderId),
+    deliverOrder: (orderId: string) => asBusinessFailure(() => deliverOrder(db, orderId)),
+    settleOrder: (orderId: string) => asBusinessFailure(() => settleOrder(db, orderId)),
     cancelOrder: (orderId: string, reason: string) => asBusinessFailure(() => cancelOrder(db, orderId, reason)),
     failOrder: (orderId: string, reason: string) => asBusinessFailure(() => failOrder(db, orderId, reason)),
     notifyStorefront: (orderId: string, eventType: 'order.delivered') => notifyStorefront(db, vault, orderId, eventType),
     recordWebhookGaveUp: (orderId: string, eventType: string) => recordWebhookGaveUp(db, orderId, eventType),
+    orderSearchFacts: (orderId: string) => orderSearchFacts(db, orderId),
+    markNeedsAttention: (orderId: string, problem: AttentionProblem) => markNeedsAttention(db, orderId, problem),
+    leaveNeedsAttention: (orderId: string, resolution: AttentionResolution) => leaveNeedsAttention(db, orderId, resolution),
+    handOverToManual: (orderId: string) => asBusinessFailure(() => handOverToManual(db, orderId)),
+    refundNeedingAttention: (orderId: string, resolution: AttentionResolution) => asBusinessFailure(() => refundNeedingAttention(db, orderId, resolution)),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { InvariantBroken } from '../lib/errors';
 import { appendEvent } from '../orders/events';
 
 // Settlement records what the order earned and what its units cost. One settlement per order
@@ -9,7 +10,7 @@ export async function settleOrder(db: Db, orderId: string): Promise<{ revenue: n
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('merchant_id', 'currency', 'total_amount', 'status');
     const settled = await trx('settlements').where({ order_id: orderId }).first('revenue', 'cost');
     if (settled) return { revenue: Number(settled.revenue), cost: Number(settled.cost) }; // a retry after the commit
-    if (order.status !== 'delivered') throw new Error(`order is ${order.status}; only a delivered order is settled`);
+    if (order.status !== 'delivered') throw new InvariantBroken('order_not_settleable', { status: order.status });
     // Per unit: an imported code costs its batch's unit cost; a bought code or a top-up what the
     // supplier charged; a hand-entered code what staff recorded (or nothing).
     const [{ cost }] = await trx('deliveries as d')

@@ -11,7 +11,7 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'api');
   const services = await connectServices(config, log);
-  const fulfilment = new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log);
+  const fulfilment = new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS);
   const app = createApp({
     db: services.db,
     vault: services.vault,

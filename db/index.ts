@@ -4,6 +4,7 @@ import * as initialSchema from './migrations/001_initial_schema';
 import * as supplierNetwork from './migrations/002_supplier_network';
 import * as riskControl from './migrations/003_risk_control';
 import * as consoleSchema from './migrations/004_console';
+import * as needsAttention from './migrations/006_needs_attention';
 
 export type Db = Knex;
 
@@ -34,6 +35,7 @@ const migrations: Record<string, Knex.Migration> = {
   '002_supplier_network': supplierNetwork,
   '003_risk_control': riskControl,
   '004_console': consoleSchema,
+  '006_needs_attention': needsAttention,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -8,6 +8,7 @@ export const ALERT_SUBJECTS = {
   manual_fulfilment_overdue: 'order',
   supplier_purchase_slow: 'purchase',
   supplier_price_above_max: 'purchase',
+  order_needs_attention: 'order',
 } as const satisfies Record<string, 'supplier' | 'order' | 'purchase'>;
 
 export type AlertKind = keyof typeof ALERT_SUBJECTS;

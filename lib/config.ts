@@ -36,6 +36,8 @@ const ConfigSchema = z.object({
    */
   FULFILMENT_NICE: z.coerce.number().int().min(0).max(19).default(10),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  /** Attempts each order step gets (with backoff up to 30 s) before the order needs attention; unset: 20, about 8 minutes. */
+  ORDER_STEP_ATTEMPTS: z.coerce.number().int().min(1).max(1000).optional(),
 
   /** Comma-separated `keyId:base64Key` pairs, newest first; the first one encrypts. */
   CARDFLOW_ENCRYPTION_KEYS: z.string().optional(),

@@ -28,3 +28,18 @@ export const invalidInput = (code: string, message: string, details?: unknown) =
 export const notFound = (what: string) => new AppError('not_found', 'not_found', `${what} not found`);
 export const conflict = (code: string, message: string, details?: unknown) =>
   new AppError('conflict', code, message, details);
+
+/**
+ * Something that "cannot happen" did (delivery finds units without code, settlement of an order
+ * not delivered): retrying will not fix it, a person must look. Says what broke as a message
+ * code with params a console can translate, never a code or secret.
+ */
+export class InvariantBroken extends Error {
+  constructor(
+    readonly code: string,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(`${code} ${JSON.stringify(params)}`);
+    this.name = 'InvariantBroken';
+  }
+}

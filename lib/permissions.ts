@@ -33,6 +33,8 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   suppliers: { list: everyone, show: everyone, create: managers, edit: managers, refresh: managers },
   alerts: { list: everyone, show: everyone },
   'manual-tasks': { list: everyone, show: everyone },
+  // Orders stopped for a person; acting on them needs the order's own permissions.
+  'needs-attention': { list: everyone, show: everyone },
   storefronts: { list: caretakers, show: caretakers, create: managers, edit: managers, keys: managers, secret: managers },
   'webhook-attempts': { list: caretakers, show: caretakers, replay: caretakers },
   'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },

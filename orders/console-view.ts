@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { attentionActionsAt, type AttentionAction } from '../workflows/messages';
 
 // The order as the console shows it to a merchant's staff: everything a storefront sees except
 // the codes themselves (each unit shows its code's mask; revealing one is a separate, audited
@@ -45,7 +46,9 @@ export interface ConsoleOrder {
   refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
   webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
   /** What the order's state allows now; the server checks again when asked. */
-  actions: { fulfil: boolean; retry: boolean; resend: boolean; cancel: boolean; refund: boolean; approve: boolean; reject: boolean };
+  actions: { fulfil: boolean; retry: boolean; resend: boolean; cancel: boolean; refund: boolean; approve: boolean; reject: boolean; fulfilManually: boolean };
+  /** Set while the order needs attention: the step it stopped at and what broke (a message code with params). */
+  attention: null | { step: string; code: string; params: Record<string, string | number>; since: string };
 }
 
 export async function loadConsoleOrder(db: Db, merchantId: string, orderId: string): Promise<ConsoleOrder | undefined> {
@@ -72,6 +75,7 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     db('webhook_attempts').where({ order_id: order.id }).orderBy('id', 'desc').limit(20).select('id', 'created_at', 'outcome', 'http_status', 'error', 'duration_ms'),
   ]);
 
+  const stoppedAllows = (action: AttentionAction) => order.status === 'needs_attention' && !!order.attention && attentionActionsAt(order.attention.step).includes(action);
   const manualTask = await db('manual_tasks').where({ order_id: order.id }).first('status', 'escalate_at', 'cancel_at', 'done_by');
   const review =
     order.risk?.decision === 'review'
@@ -118,14 +122,18 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       ? { amount: refund.amount, reason: refund.reason, by: refund.refunded_by, at: refund.created_at.toISOString(), codesVoided: refund.codes_voided, unitsReleased: refund.units_released, revenueReversed: refund.revenue_reversed }
       : null,
     webhookAttempts: attempts.map((a) => ({ id: a.id, at: a.created_at.toISOString(), outcome: a.outcome, httpStatus: a.http_status, error: a.error, durationMs: a.duration_ms })),
+    attention: order.status === 'needs_attention' && order.attention
+      ? { step: order.attention.step, code: order.attention.code, params: order.attention.params, since: order.attention.since }
+      : null,
     actions: {
       fulfil: order.status === 'processing' && (manualTask?.status === 'open' || manualTask?.status === 'escalated'),
-      retry: order.status === 'failed',
+      retry: order.status === 'failed' || stoppedAllows('retry'),
       resend: order.status === 'delivered' && !!order.webhook_url,
       cancel: (order.status === 'accepted' || order.status === 'processing') && !holdsCodes,
-      refund: order.status === 'failed' || (order.status === 'delivered' && !!settlement),
+      refund: order.status === 'failed' || (order.status === 'delivered' && !!settlement) || stoppedAllows('refund'),
       approve: order.status === 'held' && review?.status === 'open',
       reject: order.status === 'held' && review?.status === 'open',
+      fulfilManually: stoppedAllows('fulfil_manually'),
     },
   };
 }

@@ -19,6 +19,10 @@ export type OrderEventType =
   | 'awaiting_manual_fulfilment'
   | 'manual_fulfilment_escalated'
   | 'manual_fulfilled'
+  // a step stopped for a person, and what they chose
+  | 'needs_attention'
+  | 'attention_resolved'
+  | 'handed_to_manual'
   // from the console
   | 'retried'
   | 'refunded'

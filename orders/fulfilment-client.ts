@@ -1,7 +1,18 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { AppError, conflict } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { cancelOrderUpdate, decideRiskReviewUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type FulfilmentState, type RiskReviewDecision } from '../workflows/messages';
+import type { FulfilOrderInput } from '../workflows/fulfil-order';
+import {
+  cancelOrderUpdate,
+  decideRiskReviewUpdate,
+  fulfilmentStateQuery,
+  manualFulfilledSignal,
+  resolveAttentionUpdate,
+  supplierResultSignal,
+  type AttentionResolution,
+  type FulfilmentState,
+  type RiskReviewDecision,
+} from '../workflows/messages';
 
 // How the API (and the reconciler) talk to an order's workflow. workflowId = order id, so
 // starting twice is harmless: a running workflow is reused, a finished one is left alone.
@@ -21,7 +32,13 @@ export class FulfilmentClient {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly log: Logger,
+    /** Attempts per step before an order needs attention (ORDER_STEP_ATTEMPTS); unset: the workflow's default. */
+    private readonly stepAttempts?: number,
   ) {}
+
+  private input(orderId: string): FulfilOrderInput {
+    return this.stepAttempts ? { orderId, stepAttempts: this.stepAttempts } : { orderId };
+  }
 
   /** Never throws: the order is already durable, and the reconciler retries a failed start. */
   async start(orderId: string): Promise<void> {
@@ -31,7 +48,7 @@ export class FulfilmentClient {
         this.client.workflow.start('fulfilOrder', {
           workflowId: orderId,
           taskQueue: this.taskQueue,
-          args: [{ orderId }],
+          args: [this.input(orderId)],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
@@ -100,7 +117,7 @@ export class FulfilmentClient {
         this.client.workflow.start('fulfilOrder', {
           workflowId: orderId,
           taskQueue: this.taskQueue,
-          args: [{ orderId }],
+          args: [this.input(orderId)],
           workflowIdConflictPolicy: 'TERMINATE_EXISTING',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         }),
@@ -150,6 +167,23 @@ export class FulfilmentClient {
     } catch (err) {
       this.log.warn({ orderId, err: (err as Error).message }, 'could not wake the order workflow; it will notice on its next check');
       return false;
+    }
+  }
+
+  /**
+   * A support action for an order that needs attention (retry, fulfil by hand, refund); answers
+   * once it has taken effect. 409 when the order does not need attention or the action does not fit.
+   */
+  async resolveAttention(orderId: string, resolution: AttentionResolution): Promise<FulfilmentState> {
+    try {
+      return await this.client.withDeadline(Date.now() + CANCEL_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(orderId).executeUpdate(resolveAttentionUpdate, { args: [resolution] }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError || isNotFound(err)) {
+        throw conflict('attention_action_refused', ((err as Error).cause as Error | undefined)?.message ?? 'the order does not need attention');
+      }
+      throw new AppError('unavailable', 'workflow_unavailable', 'the order workflow did not answer in time; check the order before acting again');
     }
   }
 

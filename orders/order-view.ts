@@ -68,8 +68,9 @@ export async function loadOrderView(
   return {
     id: order.id,
     externalRef: order.external_ref,
-    status: order.status,
-    reason: order.reason,
+    // An order stopped for support is the merchant's business: to the storefront it is still being fulfilled.
+    status: order.status === 'needs_attention' ? 'processing' : order.status,
+    reason: order.status === 'needs_attention' ? null : order.reason,
     currency: order.currency,
     totalAmount: order.total_amount,
     buyer: order.buyer,

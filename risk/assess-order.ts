@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
+import { InvariantBroken } from '../lib/errors';
 import type { Buyer } from '../orders/validators';
 import { isDisposableEmail } from './disposable-email';
 import { decide, evaluateRules, velocityKey, type Decision, type Finding, type OrderFacts } from './evaluate';
@@ -134,7 +135,7 @@ async function loadOrder(db: Db, orderId: string) {
       WHERE o.id = ?`,
     [orderId],
   );
-  if (rows.length === 0) throw new Error(`order ${orderId} does not exist`);
+  if (rows.length === 0) throw new InvariantBroken('order_missing', { orderId });
   return rows[0];
 }
 

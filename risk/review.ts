@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import { recordAudit, userActor } from '../lib/audit';
+import { InvariantBroken } from '../lib/errors';
 import { appendEvent } from '../orders/events';
 
 // The end of a review, written once (a retried activity finds it written): the review row, the
@@ -15,7 +16,7 @@ const STATUS = { approve: 'approved', reject: 'rejected', withdrawn: 'withdrawn'
 export async function recordReviewOutcome(db: Db, orderId: string, outcome: ReviewOutcome): Promise<{ status: string }> {
   return db.transaction(async (trx) => {
     const review = await trx('risk_reviews').where({ order_id: orderId }).forUpdate().first();
-    if (!review) throw new Error(`order ${orderId} has no risk review`);
+    if (!review) throw new InvariantBroken('review_missing', { orderId });
     if (review.status !== 'open') return { status: review.status };
 
     const status = outcome.by === 'deadline' ? 'expired' : STATUS[outcome.decision];

@@ -11,6 +11,7 @@ import { CodeVault, loadVaultKeys } from '../lib/code-vault';
 import { ConfigError, loadConfig } from '../lib/config';
 import { lowerPriority } from '../lib/process';
 import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
+import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 
 // `npm start`: the whole system on one machine. An embedded Postgres (unless DATABASE_URL),
 // the Temporal dev server (unless TEMPORAL_ADDRESS), migrations, demo data on first start,
@@ -92,6 +93,7 @@ async function main() {
         uiPort: config.TEMPORAL_UI_PORT,
         dbFile: path.join(dataDir, 'temporal.sqlite'),
         namespace: config.TEMPORAL_NAMESPACE,
+        extraArgs: devServerSearchAttributeArgs(),
       });
       stops.push(() => temporal.stop());
       lowerPriority(temporal.process.pid, config.FULFILMENT_NICE);

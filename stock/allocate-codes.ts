@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { InvariantBroken } from '../lib/errors';
 import { appendEvent } from '../orders/events';
 
 // Codes are allocated here: each pending stock unit of an order takes one available code of its SKU.
@@ -23,7 +24,7 @@ export async function allocateCodes(db: Db, orderId: string): Promise<{ units: n
   return db.transaction(async (trx) => {
     // The order row lock serialises two attempts of this same step.
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
-    if (!order) throw new Error(`order ${orderId} does not exist`);
+    if (!order) throw new InvariantBroken('order_missing', { orderId });
     const pending = await trx('order_units as u')
       .join('skus as s', 's.id', 'u.sku_id')
       .where({ 'u.order_id': orderId, 'u.status': 'pending', 'u.source': 'stock' })

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
+import { InvariantBroken } from '../lib/errors';
 import { appendEvent } from '../orders/events';
 import { fingerprintCode, maskCode, sealCode, type CodeSecret } from '../stock/code-secret';
 import type { PurchaseOutcome, SupplierCard } from './adapter';
@@ -16,7 +17,7 @@ export type PurchaseStatus = 'pending' | 'processing' | 'succeeded' | 'failed';
 export async function applyOutcome(db: Db, vault: CodeVault, purchaseId: string, outcome: PurchaseOutcome): Promise<PurchaseStatus> {
   return db.transaction(async (trx) => {
     const p = await trx('supplier_purchases').where({ id: purchaseId }).forUpdate().first();
-    if (!p) throw new Error(`supplier purchase ${purchaseId} does not exist`);
+    if (!p) throw new InvariantBroken('purchase_missing', { purchaseId });
     if (p.status === 'succeeded' || p.status === 'failed') return p.status as PurchaseStatus;
 
     if (outcome.status === 'processing') {
@@ -64,7 +65,7 @@ export async function applyOutcome(db: Db, vault: CodeVault, purchaseId: string,
       });
       if (stillWanted) await trx('order_units').where({ id: unit.id }).update({ status: 'allocated' });
     } else {
-      throw new Error(`supplier purchase ${p.reference} succeeded without a card or a top-up receipt`);
+      throw new InvariantBroken('purchase_without_goods', { reference: p.reference });
     }
     await appendEvent(trx, p.order_id, 'supplier_purchased', {
       unitId: p.unit_id, supplierId: p.supplier_id, reference: p.reference, unitCost: outcome.unitPrice,

@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { raiseAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
+import { InvariantBroken } from '../lib/errors';
 import { SupplierRefused, SupplierUnavailable } from './adapter';
 import { recordSeenBalance } from './balances';
 import { mayCall, recordAnswer, recordFailure } from './circuit-breaker';
@@ -51,7 +52,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
     .join('skus as s', 's.id', 'u.sku_id')
     .where('u.id', unitId)
     .first('u.id', 'u.order_id', 'u.status', 'u.sku_id', 'i.account', 's.code as sku_code', 's.merchant_id');
-  if (!unit) throw new Error(`order unit ${unitId} does not exist`);
+  if (!unit) throw new InvariantBroken('unit_missing', { unitId });
   if (unit.status === 'allocated' || unit.status === 'delivered') return { status: 'succeeded' };
   if (unit.status !== 'pending') return { status: 'failed', reason: `unit is ${unit.status}` };
 

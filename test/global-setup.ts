@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server';
+import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 import { freePort } from '../lib/free-port';
 
 // Once per test run: a real Postgres (embedded, unless DATABASE_URL names one), a real Temporal
@@ -25,7 +26,7 @@ export default async function globalSetup() {
       process.env.DATABASE_URL = pg.url;
     }
     if (!process.env.TEMPORAL_ADDRESS) {
-      const temporal = await startTemporalDevServer({ port: await freePort() });
+      const temporal = await startTemporalDevServer({ port: await freePort(), extraArgs: devServerSearchAttributeArgs() });
       stops.push(() => temporal.stop());
       process.env.TEMPORAL_ADDRESS = temporal.address;
     }

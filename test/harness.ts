@@ -98,6 +98,7 @@ export async function startTestSystem(
     riskMaxOrderQuantity?: number;
     temporalUiUrl?: string;
     signInLimits?: SignInLimits;
+    stepAttempts?: number;
     /** Another Temporal server than the shared dev server (the time-skipping one); its owner closes it. */
     temporal?: { client: Client; nativeConnection: NativeConnection };
   } = {},
@@ -107,7 +108,7 @@ export async function startTestSystem(
   const connection = opts.temporal ? undefined : await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const client = opts.temporal?.client ?? new Client({ connection });
   const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
-  const fulfilment = new FulfilmentClient(client, taskQueue, log);
+  const fulfilment = new FulfilmentClient(client, taskQueue, log, opts.stepAttempts);
   const merchant = await createMerchant(db, vault, {
     name: 'Test Merchant',
     ownerEmail: `owner-${crypto.randomBytes(4).toString('hex')}@example.com`,

@@ -9,6 +9,7 @@ import { FulfilmentClient } from '../orders/fulfilment-client';
 import { ensureRiskModelSchedule } from '../risk/schedule';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startReconciler } from './reconciler';
+import { ensureOrderSearchAttributes } from './search-attributes';
 
 // The worker process: runs order workflows and their activities. Scale out by running more.
 async function main() {
@@ -18,6 +19,12 @@ async function main() {
   const sdkLevel = config.LOG_LEVEL === 'trace' ? 'TRACE' : config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({ logger: new DefaultLogger(sdkLevel) });
   const services = await connectServices(config, log);
+  // Before any order workflow runs here: they tag themselves with these.
+  const added = await ensureOrderSearchAttributes(services.client, config.TEMPORAL_NAMESPACE).catch((err) => {
+    log.warn({ err: (err as Error).message }, 'could not check the order search attributes; register them (docs/OPERATIONS.md#finding-orders-in-temporal)');
+    return [];
+  });
+  if (added.length) log.info({ added }, 'registered order search attributes');
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   const worker = await createOrderWorker({
     connection,
@@ -35,7 +42,7 @@ async function main() {
   });
   const stopReconciler = startReconciler({
     db: services.db,
-    fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log),
+    fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS),
     log,
   });
   // A worker that cannot reach the schedule still fulfils orders; the next start tries again.

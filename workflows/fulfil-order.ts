@@ -1,60 +1,51 @@
-import { allHandlersFinished, ApplicationFailure, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
-import type { UnitPurchase } from '../suppliers/purchase-unit';
-import type { Activities } from '../activities';
-import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type FulfilmentState } from './messages';
+import { allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { attentionDesk, problemOf } from './attention';
+import { awaitManualFulfilment } from './manual-wait';
+import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type AttentionProblem, type AttentionResolution, type FulfilmentState, type FulfilmentStep } from './messages';
+import { buyUnits, type PurchaseWaits } from './purchasing';
 import { awaitRiskReview, reviewRejectionReason } from './risk-review';
+import { orderSearchAttributes } from './search-attributes';
+import { DEFAULT_STEP_ATTEMPTS, orderSteps } from './steps';
 
-// One paid order, start to finish: risk check → allocate codes → deliver → settle → tell the
-// storefront. The workflow only decides; every read and write happens in an activity, and only
-// ids and counts pass through here, never a code.
+// One paid order, start to finish: risk check → allocate codes → buy or wait for staff →
+// deliver → settle → tell the storefront. The workflow only decides; every read and write
+// happens in an activity, and only ids and counts pass through here, never a code.
+//
+// A step that cannot go on by itself (an invariant broke, or its retry budget ran out) stops
+// the order visibly (needs_attention) until a support action resumes it (./attention.ts).
+// Long waits (asynchronous purchases, manual tasks) continue as a new run before the history
+// grows long; Postgres holds where the order stands, so the new run picks up from its rows.
 
-// Database steps retry until the database is back: an order waits, it is never dropped.
-const dbRetry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
+export interface FulfilOrderInput {
+  orderId: string;
+  /** Attempts per step before the order needs attention (FulfilmentClient, from ORDER_STEP_ATTEMPTS). */
+  stepAttempts?: number;
+  /** Set on a continued run: the risk step is behind the order; the rest is read from its rows. */
+  resumed?: { purchaseWaits: PurchaseWaits };
+}
 
-// They run as local activities: in the worker, right inside the workflow task, recorded in the
-// history as one marker each, with no round trip through the Temporal server's task queues.
-// That is most of an order's cost on the server (docs/BENCHMARKS.md). A worker crash may run a
-// step twice; every step is idempotent (it checks what it already did), which it must be anyway.
-const localDb = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: dbRetry });
-// Orders started before that change replay with the steps as ordinary activities.
-const remoteDb = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: dbRetry });
+// A run continues as new past this many events: far under Temporal's 10,000-event warning and
+// 50,000-event limit, with room for the buyers still in flight to stop.
+const ROLL_OVER_EVENTS = 3_000;
 
-// Asking a supplier where a purchase stands is a network call: an ordinary activity, retried
-// until the supplier answers (the purchase is paid for, or may be).
-const supplierChecks = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: dbRetry });
+const CANCELLABLE: FulfilmentStep[] = ['risk_check', 'risk_review'];
 
-const webhooks = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  // A receiver that is down must not hold up or fail the order: the codes are already
-  // delivered and retrievable. Keep trying for about five hours, then record that we gave up.
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 40 },
-});
+/** A support action that ends the order's current path: fulfil by hand (start over from allocation) or refund (done). */
+class Resolved {
+  constructor(readonly resolution: AttentionResolution) {}
+}
 
-// Buying one unit: retried with backoff while the supplier's answer is unknown or every route
-// is paused (circuits open, rate limits), for about ten minutes; then the order gives up on
-// that unit, after settling anything still in doubt.
-const suppliers = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 15 },
-});
-
-// At most this many units of one order are bought at once: a big order must not hog a supplier.
-const PURCHASE_CONCURRENCY = 8;
-// An asynchronous purchase is polled if its callback has not come by then, backing off to 5 min.
-const FIRST_POLL_MS = 2_000;
-const MAX_POLL_MS = 5 * 60_000;
-// A purchase still processing after this long raises an alert (it keeps being polled).
-const SLOW_PURCHASE_MS = 30 * 60_000;
-// Staff can finish a manual order any time; this is only the backstop if the signal was lost.
-const MANUAL_RECHECK_MS = 5 * 60_000;
-
-const CANCELLABLE: FulfilmentState['step'][] = ['risk_check', 'risk_review'];
-
-export async function fulfilOrder(input: { orderId: string }): Promise<FulfilmentState> {
+export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentState> {
   const { orderId } = input;
-  const db = patched('db-steps-as-local-activities') ? localDb : remoteDb;
-  const state: FulfilmentState = { orderId, step: 'risk_check', status: 'accepted' };
+  const local = patched('db-steps-as-local-activities');
+  // Search attributes and continuing as new: both add commands to what older runs recorded.
+  const visible = patched('order-search-attributes-and-continue-as-new');
+  const steps = orderSteps({ local, attempts: input.stepAttempts ?? DEFAULT_STEP_ATTEMPTS });
+  const { db } = steps;
+  const state: FulfilmentState = input.resumed ? { orderId, step: 'allocating', status: 'processing' } : { orderId, step: 'risk_check', status: 'accepted' };
   let cancelRequest: { reason: string } | undefined;
+  const purchaseWaits: PurchaseWaits = { ...input.resumed?.purchaseWaits };
+  const rollOverDue = () => visible && workflowInfo().historyLength >= ROLL_OVER_EVENTS;
 
   const callbacks = new Set<string>();
   let manualSignalled = false;
@@ -77,158 +68,171 @@ export async function fulfilOrder(input: { orderId: string }): Promise<Fulfilmen
       },
     },
   );
+  const desk = attentionDesk(state);
 
-  const finish = async (status: 'cancelled' | 'failed', reason: string) => {
-    state.step = 'cancelling';
-    await (status === 'cancelled' ? db.cancelOrder(orderId, reason) : db.failOrder(orderId, reason));
-    Object.assign(state, { status, reason, step: 'done' });
-    return state;
+  // What Temporal's list shows of this order: set once, then kept up with its status and step.
+  let shown = { status: '', step: '' };
+  const show = () => {
+    if (!visible || (shown.status === state.status && shown.step === state.step)) return;
+    shown = { status: state.status, step: state.step };
+    upsertSearchAttributes([
+      { key: orderSearchAttributes.status, value: state.status },
+      { key: orderSearchAttributes.step, value: state.step },
+    ]);
   };
+  if (visible) {
+    const facts = await steps.untilDone.orderSearchFacts(orderId);
+    upsertSearchAttributes([
+      { key: orderSearchAttributes.merchant, value: facts.merchantId },
+      { key: orderSearchAttributes.storefront, value: facts.storefrontId },
+      { key: orderSearchAttributes.sku, value: facts.skus },
+      { key: orderSearchAttributes.supplier, value: facts.supplierIds },
+    ]);
+    show();
+  }
 
   const result = await fulfil();
+  show();
   // Let a cancel request that is still answering finish before the workflow closes.
   await condition(allHandlersFinished);
   return result;
 
+  /** Runs one step; if it cannot go on by itself, stops the order for a person and does what they choose. */
+  async function attempt<T>(step: FulfilmentStep, work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      state.step = step;
+      show();
+      try {
+        return await work();
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const problem = problemOf(step, err);
+        if (!problem) throw err;
+        const resolution = await stopForAttention(problem);
+        if (resolution.action !== 'retry') throw new Resolved(resolution);
+        // Retry: the same step again, with a fresh budget.
+      }
+    }
+  }
+
+  async function stopForAttention(problem: AttentionProblem): Promise<AttentionResolution> {
+    const statusBefore = state.status;
+    Object.assign(state, { status: 'needs_attention', attention: problem });
+    show();
+    await steps.untilDone.markNeedsAttention(orderId, problem);
+    for (;;) {
+      const resolution = await desk.next();
+      try {
+        if (resolution.action === 'refund') {
+          await db.refundNeedingAttention(orderId, resolution);
+        } else {
+          await steps.untilDone.leaveNeedsAttention(orderId, resolution);
+          if (resolution.action === 'fulfil_manually') await db.handOverToManual(orderId);
+        }
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const refused = problemOf(state.attention!.step, err);
+        if (!refused) throw err;
+        // The action did not take effect: the order still needs attention, and the caller hears why.
+        desk.done(`${refused.code} ${JSON.stringify(refused.params)}`);
+        continue;
+      }
+      state.attention = undefined;
+      state.status = resolution.action === 'refund' ? 'refunded' : statusBefore;
+      desk.done();
+      return resolution;
+    }
+  }
+
+  async function finish(status: 'cancelled' | 'failed', reason: string) {
+    await attempt('cancelling', () => (status === 'cancelled' ? db.cancelOrder(orderId, reason) : db.failOrder(orderId, reason)));
+    Object.assign(state, { status, reason, step: 'done' });
+    return state;
+  }
+
   async function fulfil(): Promise<FulfilmentState> {
-    const risk = await db.checkRisk(orderId);
+    for (let fromStart = !input.resumed; ; fromStart = false) {
+      try {
+        return fromStart ? await checkRiskThenFulfil() : await fulfilFromAllocation();
+      } catch (err) {
+        if (!(err instanceof Resolved)) throw err;
+        if (err.resolution.action === 'refund') {
+          Object.assign(state, { status: 'refunded', reason: err.resolution.note, step: 'done' });
+          return state;
+        }
+        // Fulfil by hand: the missing units are manual units now; carry on from allocation.
+      }
+    }
+  }
+
+  async function checkRiskThenFulfil(): Promise<FulfilmentState> {
+    const risk = await attempt('risk_check', () => db.checkRisk(orderId));
     if (risk.decision === 'reject') return finish('cancelled', `risk_rejected: ${risk.reasons.join('; ')}`);
     if (risk.decision === 'review') {
-      const review = await awaitRiskReview(state, risk.reviewDeadline!, () => cancelRequest !== undefined);
-      await db.recordRiskReview(orderId, review);
+      const waiting = awaitRiskReview(state, risk.reviewDeadline!, () => cancelRequest !== undefined);
+      show(); // the review has set the order held
+      const review = await waiting;
+      await attempt('risk_review', () => db.recordRiskReview(orderId, review));
       if (review.decision === 'reject') return finish('cancelled', reviewRejectionReason(review));
     }
     state.status = 'processing';
     if (cancelRequest) return finish('cancelled', cancelRequest.reason);
+    return fulfilFromAllocation();
+  }
 
-    state.step = 'allocating';
-    try {
-      await db.allocateCodes(orderId);
-    } catch (err) {
-      // A local activity's failure arrives as itself; an activity's inside an ActivityFailure.
-      const cause = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
-      if (cause instanceof ApplicationFailure && cause.nonRetryable) return finish('failed', `${cause.type}: ${cause.message}`);
-      throw err;
-    }
+  async function fulfilFromAllocation(): Promise<FulfilmentState> {
+    const shortOfStock = await attempt('allocating', async () => {
+      try {
+        await db.allocateCodes(orderId);
+        return undefined;
+      } catch (err) {
+        // A business failure ends the order; anything else is the step's to stop on.
+        const cause = (err as { cause?: unknown }).cause ?? err;
+        const { type, nonRetryable, message } = cause as { type?: string; nonRetryable?: boolean; message: string };
+        if (nonRetryable && (type === 'StockShortfall' || type === 'OrderNotAllocatable')) return `${type}: ${message}`;
+        throw err;
+      }
+    });
+    if (shortOfStock) return finish('failed', shortOfStock);
 
-    const plan = await db.planFulfilment(orderId);
+    const plan = await attempt('allocating', () => db.planFulfilment(orderId));
     if (plan.supplierUnitIds.length > 0) {
-      state.step = 'purchasing';
-      const failure = await buyUnits(plan.supplierUnitIds);
-      if (failure) return finish('failed', failure);
+      const outcome = await attempt('purchasing', () => buyUnits({ steps, state, callbacks, waits: purchaseWaits, rollOverDue }, plan.supplierUnitIds));
+      if (outcome.kind === 'failed') return finish('failed', outcome.reason);
+      if (outcome.kind === 'roll_over') return continueAsNewRun();
     }
     if (plan.manualUnits > 0) {
-      const outcome = await awaitManualFulfilment();
+      const outcome = await attempt('awaiting_manual', () => awaitManualFulfilment({ orderId, steps, state, signalled: () => manualSignalled, rollOverDue }));
+      if (outcome === 'roll_over') return continueAsNewRun();
       if (outcome === 'cancelled') {
         Object.assign(state, { status: 'cancelled', reason: 'manual_fulfilment_deadline', step: 'done' });
         return state;
       }
     }
 
-    state.step = 'delivering';
-    await db.deliverOrder(orderId);
+    await attempt('delivering', () => db.deliverOrder(orderId));
     state.status = 'delivered';
 
-    state.step = 'settling';
-    await db.settleOrder(orderId);
+    await attempt('settling', () => db.settleOrder(orderId));
 
     state.step = 'notifying';
+    show();
     state.webhook = 'pending';
     try {
-      const sent = await webhooks.notifyStorefront(orderId, 'order.delivered');
+      const sent = await steps.webhooks.notifyStorefront(orderId, 'order.delivered');
       state.webhook = sent.outcome;
     } catch (err) {
       if (isCancellation(err)) throw err;
       state.webhook = 'gave_up';
-      await db.recordWebhookGaveUp(orderId, 'order.delivered');
+      await attempt('notifying', () => db.recordWebhookGaveUp(orderId, 'order.delivered'));
     }
     state.step = 'done';
     return state;
   }
 
-  /** Buys every unit, a few at a time. Answers with the first unit's failure, if any. */
-  async function buyUnits(unitIds: string[]): Promise<string | undefined> {
-    const queue = [...unitIds];
-    const progress = { bought: 0, total: unitIds.length, waitingOnSupplier: 0 };
-    state.purchases = progress;
-    let failure: string | undefined;
-    const buyer = async () => {
-      while (queue.length > 0 && !failure) {
-        const unitId = queue.shift()!;
-        const unitFailure = await buyUnit(unitId);
-        if (unitFailure) failure ??= unitFailure;
-        else progress.bought++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PURCHASE_CONCURRENCY, queue.length) }, buyer));
-    return failure;
-
-    async function buyUnit(unitId: string): Promise<string | undefined> {
-      for (;;) {
-        let result: UnitPurchase | { status: 'none' };
-        let lastError = '';
-        try {
-          result = await suppliers.purchaseUnit(unitId);
-        } catch (err) {
-          if (isCancellation(err)) throw err;
-          lastError = ((err as { cause?: Error }).cause ?? (err as Error)).message;
-          // Out of retries: never walk away from a purchase in doubt. Ask until it is known.
-          result = await supplierChecks.settleUnitPurchase(unitId);
-        }
-        if (result.status === 'succeeded') return undefined;
-        if (result.status === 'failed') return `supplier_failed: ${result.reason}`;
-        if (result.status === 'none') return `supplier_unavailable: ${lastError}`;
-        progress.waitingOnSupplier++;
-        const settled = await awaitPurchase(result.purchaseId);
-        progress.waitingOnSupplier--;
-        if (settled === 'succeeded') return undefined;
-        // It failed at the supplier (and was refunded): try the next route.
-      }
-    }
-  }
-
-  /** An asynchronous purchase ends by callback or by poll, whichever comes first. */
-  async function awaitPurchase(purchaseId: string): Promise<'succeeded' | 'failed'> {
-    let wait = FIRST_POLL_MS;
-    let waited = 0;
-    let flagged = false;
-    for (;;) {
-      await condition(() => callbacks.has(purchaseId), wait);
-      waited += wait;
-      callbacks.delete(purchaseId);
-      const status = await supplierChecks.checkPurchase(purchaseId);
-      if (status !== 'processing') return status;
-      // Paid for and still not done: keep asking, and make sure a person knows.
-      if (!flagged && waited >= SLOW_PURCHASE_MS) {
-        await db.flagSlowPurchase(purchaseId);
-        flagged = true;
-      }
-      wait = Math.min(wait * 2, MAX_POLL_MS);
-    }
-  }
-
-  /** Waits for staff; escalates at the first deadline, cancels at the second. */
-  async function awaitManualFulfilment(): Promise<'done' | 'cancelled'> {
-    const task = await db.openManualTask(orderId);
-    if (!task) return 'done';
-    // Only now can staff see the task and fill it in.
-    state.step = 'awaiting_manual';
-    state.manual = { escalated: task.status === 'escalated' };
-    const waitUntilDone = async (ms: number) => {
-      let left = ms;
-      while (left > 0) {
-        const slice = Math.min(left, MANUAL_RECHECK_MS);
-        if (await condition(() => manualSignalled, slice)) return true;
-        left -= slice;
-        if ((await db.manualTaskStatus(orderId)) === 'done') return true;
-      }
-      return (await db.manualTaskStatus(orderId)) === 'done';
-    };
-    if (task.status === 'done' || (await waitUntilDone(task.escalateInMs))) return 'done';
-    await db.escalateManualTask(orderId);
-    state.manual = { escalated: true };
-    if (await waitUntilDone(task.cancelInMs - task.escalateInMs)) return 'done';
-    state.step = 'cancelling';
-    return (await db.expireManualTask(orderId)) === 'done' ? 'done' : 'cancelled';
+  /** The history has grown long while waiting: go on as a new run of this same order. */
+  async function continueAsNewRun(): Promise<never> {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof fulfilOrder>({ ...input, resumed: { purchaseWaits } });
   }
 }

@@ -1,5 +1,6 @@
 import { Admin, Resource } from 'react-admin';
 import { alerts } from './alerts';
+import { needsAttention } from './attention';
 import { AuditLog } from './audit';
 import { Dashboard } from './dashboard/Dashboard';
 import { i18nProvider } from './i18n';
@@ -34,6 +35,7 @@ export function App() {
       disableTelemetry
     >
       <Resource name="orders" {...orders} />
+      <Resource name="needs-attention" {...needsAttention} />
       <Resource name="manual-tasks" {...manualTasks} />
       <Resource name="reviews" {...reviews} />
       <Resource name="risk-rules" {...riskRules} />

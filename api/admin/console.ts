@@ -6,6 +6,7 @@ import { adminAuditRouter } from './audit';
 import { adminCodesRouter } from './codes';
 import { adminDashboardRouter } from './dashboard';
 import { adminOrdersRouter, type TemporalUi } from './orders';
+import { adminAttentionRouter } from './attention';
 import { adminProductsRouter } from './products';
 import { adminStorefrontsRouter } from './storefronts';
 import { adminUsersRouter } from './users';
@@ -23,6 +24,7 @@ export function adminConsoleRouter(deps: { db: Db; vault: CodeVault; fulfilment:
 
   router.use(adminDashboardRouter({ db }));
   router.use(adminOrdersRouter(deps));
+  router.use(adminAttentionRouter(deps));
   router.use(adminProductsRouter(deps));
   router.use(adminCodesRouter(deps));
   router.use(adminStorefrontsRouter(deps));

@@ -10,6 +10,7 @@ import { refundOrder } from '../../orders/refund-order';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
 import { retryOrder } from '../../orders/retry-order';
 import { decideReview } from '../../risk/decide-review';
+import type { AttentionAction } from '../../workflows/messages';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
@@ -20,7 +21,7 @@ export interface TemporalUi {
   namespace: string;
 }
 
-const STATUSES = ['accepted', 'held', 'processing', 'delivered', 'failed', 'cancelled', 'refunded'] as const;
+const STATUSES = ['accepted', 'held', 'processing', 'needs_attention', 'delivered', 'failed', 'cancelled', 'refunded'] as const;
 // A calendar day (UTC, as everything here) or an exact instant (the console sends the bounds of
 // the day in the user's own time zone).
 const dayOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date such as 2026-11-26 or an ISO time' });
@@ -40,6 +41,7 @@ const OrderFilter = z
   .strict();
 
 const Reason = z.object({ reason: z.string().trim().min(3, 'Say why, in a few words').max(500) }).strict();
+const OptionalReason = z.object({ reason: z.string().trim().min(3, 'Say why, in a few words').max(500).optional() }).strict();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number }) {
@@ -116,8 +118,16 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
     res.json({ id: order.id, url, execution: execution ?? null, state: state ?? null });
   });
 
-  router.post('/orders/:id/retry', allow('orders', 'retry'), async (req, res) => {
+  // An order that stopped for a person is resumed by its own workflow, from where it stopped.
+  const resolveAttention = async (req: express.Request, orderId: string, action: AttentionAction, note: string) => {
+    await fulfilment.resolveAttention(orderId, { action, actor: userActor(req.admin!.email), note });
+    return findOrder(req.admin!.merchantId, orderId);
+  };
+
+  router.post('/orders/:id/retry', allow('orders', 'retry'), json, async (req, res) => {
     const order = await findOrder(req.admin!.merchantId, req.params.id);
+    const { reason } = parseOrThrow(OptionalReason, req.body ?? {});
+    if (order.status === 'needs_attention') return void res.json(await resolveAttention(req, order.id, 'retry', reason ?? 'retried from the console'));
     await retryOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) }, (id) => fulfilment.startFreshRun(id));
     res.json(await findOrder(req.admin!.merchantId, order.id));
   });
@@ -139,8 +149,17 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   router.post('/orders/:id/refund', allow('orders', 'refund'), json, async (req, res) => {
     const order = await findOrder(req.admin!.merchantId, req.params.id);
     const { reason } = parseOrThrow(Reason, req.body ?? {});
+    if (order.status === 'needs_attention') return void res.json(await resolveAttention(req, order.id, 'refund', reason));
     await refundOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, reason, actor: userActor(req.admin!.email) });
     res.json(await findOrder(req.admin!.merchantId, order.id));
+  });
+
+  // Fulfil by hand an order that stopped: its missing units become a manual task.
+  router.post('/orders/:id/fulfil-manually', allow('orders', 'fulfil'), json, async (req, res) => {
+    const order = await findOrder(req.admin!.merchantId, req.params.id);
+    const { reason } = parseOrThrow(Reason, req.body ?? {});
+    if (order.status !== 'needs_attention') throw conflict('not_needing_attention', `The order is ${order.status}; only an order that needs attention is handed over to be fulfilled by hand`);
+    res.json(await resolveAttention(req, order.id, 'fulfil_manually', reason));
   });
 
   // A held order's risk review, decided from the order: the same decision as the review queue's.

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-
 import { loadConfig } from '../../lib/config';
 import { lowerPriority } from '../../lib/process';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-dev-server';
+import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';
 import { freePort } from '../../lib/free-port';
 
 // The whole Cardflow as `npm start` runs it, each part its own process, so the bench can weigh
@@ -119,7 +120,7 @@ export class CardflowSystem {
   }
 
   async startTemporal() {
-    this.temporal = await startTemporalDevServer({ port: this.ports.temporal, dbFile: path.join(this.dataDir, 'temporal.sqlite') });
+    this.temporal = await startTemporalDevServer({ port: this.ports.temporal, dbFile: path.join(this.dataDir, 'temporal.sqlite'), extraArgs: devServerSearchAttributeArgs() });
     lowerPriority(this.temporal.process.pid, this.fulfilmentNice);
   }
 

@@ -103,7 +103,7 @@ export async function down(knex: Knex): Promise<void> {
   await replaceStatusCheck(knex, (statuses) => statuses.filter((s) => s !== 'held'));
 }
 
-async function replaceStatusCheck(knex: Knex, change: (statuses: string[]) => string[]) {
+export async function replaceStatusCheck(knex: Knex, change: (statuses: string[]) => string[]) {
   const { rows } = await knex.raw(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'orders_status_check'`);
   if (rows.length !== 1) throw new Error('orders_status_check not found; the orders table is not as migration 001 left it');
   const statuses = change([...(rows[0].def as string).matchAll(/'([^']+)'/g)].map((m) => m[1]));

@@ -41,6 +41,8 @@ const ORDER_ACTIONS: OrderActionSpec[] = [
     form: ManualFulfilDialog,
     done: (_, t) => ({ message: t('cf.order.actions.fulfilled'), type: 'info' }),
   },
+  // An order stopped for a person: its missing units become a manual task.
+  { key: 'fulfilManually', permission: 'fulfil', endpoint: 'fulfil-manually', icon: <EditNoteIcon />, ask: 'reason', done: (_, t) => ({ message: t('cf.order.actions.retried'), type: 'info' }) },
   { key: 'retry', permission: 'retry', endpoint: 'retry', icon: <ReplayIcon />, ask: 'confirm', done: (_, t) => ({ message: t('cf.order.actions.retried'), type: 'info' }) },
   {
     key: 'resend',

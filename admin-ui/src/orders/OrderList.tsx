@@ -2,7 +2,7 @@ import { Chip, Stack } from '@mui/material';
 import { AutocompleteInput, DatagridConfigurable, DateInput, FilterButton, List, ReferenceInput, SearchInput, SelectArrayInput, SelectInput, TextField, TextInput, TopToolbar, useRecordContext, useTranslate } from 'react-admin';
 import { MoneyField, StatusField, WhenField } from '../components/fields';
 
-const STATUSES = ['accepted', 'held', 'processing', 'delivered', 'failed', 'cancelled', 'refunded'];
+const STATUSES = ['accepted', 'held', 'processing', 'needs_attention', 'delivered', 'failed', 'cancelled', 'refunded'];
 
 /** The chosen day's bounds in the user's own time zone, as the API's instants. */
 const dayStart = (v: string) => (v ? new Date(`${v}T00:00:00`).toISOString() : v);

@@ -3,6 +3,7 @@ import { Alert, Box, Button, Card, CardContent, CardHeader, Chip, Divider, Grid,
 import { useQuery } from '@tanstack/react-query';
 import { Show, useDataProvider, useRecordContext, useTranslate, type RaRecord } from 'react-admin';
 import { Link } from 'react-router-dom';
+import { useAttentionReason } from '../attention';
 import { RevealCodeButton } from '../components/RevealCode';
 import { formatWhen, Money, StatusChip, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
@@ -52,6 +53,7 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
 function OrderDetail() {
   const order = useRecordContext<ConsoleOrder>();
   const translate = useTranslate();
+  const attentionReason = useAttentionReason();
   const locale = useIntlLocale();
   // Coming from the list, react-admin shows the list's row until the full order arrives.
   if (!order?.timeline) return <LinearProgress sx={{ mt: 2 }} />;
@@ -69,10 +71,16 @@ function OrderDetail() {
               <StatusChip value={order.status} />
             </span>
           </Stack>
-          {order.reason && (
-            <Alert severity={order.status === 'failed' ? 'error' : 'info'} sx={{ mb: 1 }}>
-              {order.reason}
+          {order.attention ? (
+            <Alert severity="warning" sx={{ mb: 1 }} data-testid="order-attention">
+              {translate('cf.order.attention', { step: translate(`cf.workflow.step.${order.attention.step}`, { _: order.attention.step }), reason: attentionReason(order.attention) })}
             </Alert>
+          ) : (
+            order.reason && (
+              <Alert severity={order.status === 'failed' ? 'error' : 'info'} sx={{ mb: 1 }}>
+                {order.reason}
+              </Alert>
+            )
           )}
           <ManualTaskNotice order={order} />
           <Row label={f('id')}>

@@ -36,4 +36,6 @@ export interface ConsoleOrder {
   refund: { amount: number; reason: string; by: string; at: string; codesVoided: number; unitsReleased: number; revenueReversed: number } | null;
   webhookAttempts: { id: number; at: string; outcome: string; httpStatus: number | null; error: string | null; durationMs: number }[];
   actions: Record<string, boolean>;
+  /** Set while the order needs attention: where it stopped and what broke. */
+  attention: null | { step: string; code: string; params: Record<string, string | number>; since: string };
 }

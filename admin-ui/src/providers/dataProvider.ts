@@ -5,11 +5,19 @@ import { api, httpClient } from './http';
 // react-admin's REST provider for lists and forms, plus the console's actions, which are not
 // CRUD (refund an order, reveal a code, issue a key): each is one POST to the admin API.
 
-export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund' | 'manual-fulfilment' | 'approve' | 'reject';
+export type OrderAction = 'retry' | 'resend-webhook' | 'cancel' | 'refund' | 'manual-fulfilment' | 'fulfil-manually' | 'approve' | 'reject';
+
+/** What happened to one order of a bulk action in the Needs attention queue. */
+export interface AttentionBulkResult {
+  id: string;
+  ok: boolean;
+  error?: { code: string; message: string };
+}
 
 export interface CardflowDataProvider extends DataProvider {
   orderAction(id: string, action: OrderAction, body?: { reason: string } | ManualEntry): Promise<unknown>;
   orderWorkflow(id: string): Promise<WorkflowInfo>;
+  attentionBulk(action: 'retry' | 'refund', ids: string[], note: string): Promise<{ action: string; results: AttentionBulkResult[] }>;
   revealCode(id: string): Promise<{ id: string; number: string; pin?: string; url?: string; expiresAt: string | null }>;
   voidCodes(ids: string[], reason: string): Promise<{ voided: number; skipped: number }>;
   issueStorefrontKey(id: string): Promise<{ id: string; prefix: string; apiKey: string }>;
@@ -88,6 +96,7 @@ const post = async <T,>(path: string, json?: unknown) => (await api<T>(`/admin/$
 export const dataProvider: CardflowDataProvider = {
   ...routed,
   orderAction: (id, action, body) => post(`orders/${id}/${action}`, body),
+  attentionBulk: (action, ids, note) => post('needs-attention/bulk', { action, ids, note }),
   orderWorkflow: async (id) => (await api<WorkflowInfo>(`/admin/orders/${id}/workflow`)).json,
   revealCode: (id) => post(`codes/${id}/reveal`),
   voidCodes: (ids, reason) => post('codes/void', { ids, reason }),
