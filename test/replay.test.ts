@@ -56,7 +56,7 @@ test('when every recorded history is replayed against the current workflow code,
   expect(failures).toEqual([]);
 });
 
-test('positive control: when the workflow calls one extra activity before its risk check, then the replay of every history fails as non-deterministic', async () => {
+test('positive control: when the workflow calls one extra activity before anything else, then the replay of every history fails as non-deterministic', async () => {
   const changed = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
     logger: quiet,
@@ -64,7 +64,17 @@ test('positive control: when the workflow calls one extra activity before its ri
       config.module!.rules!.push({
         test: /fulfil-order\.ts$/,
         enforce: 'pre',
-        use: [{ loader: require.resolve('./replay-change-loader.js'), options: { from: 'const risk = await db.checkRisk(orderId);', to: 'await remoteDb.planFulfilment(orderId);\n    const risk = await db.checkRisk(orderId);' } }],
+        use: [
+          {
+            loader: require.resolve('./replay-change-loader.js'),
+            options: {
+              prepend: "import { proxyActivities as replayControlActivities } from '@temporalio/workflow';",
+              // The first thing the workflow does becomes an extra activity call (replay never runs it).
+              after: 'export async function fulfilOrder\\([^)]*\\)[^{]*\\{',
+              insert: "\n  await replayControlActivities<Record<string, (id: string) => Promise<unknown>>>({ startToCloseTimeout: '1m' }).planFulfilment('replay-control');",
+            },
+          },
+        ],
       });
       return config;
     },

