@@ -1,6 +1,6 @@
 import { loadConfig, securitySettings } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { connectServices } from '../lib/services';
+import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { createApp } from './app';
 import { findConsoleDir } from './console-static';

@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
+import type { AlertKind } from './alert-kinds';
 
 // Alerts are for people: a supplier low on balance, a circuit that opened, a manual order past
 // its first deadline. At most one open alert per (kind, subject), so repeats do not pile up.
 
 export interface NewAlert {
   merchantId: string;
-  kind: 'supplier_low_balance' | 'supplier_circuit_open' | 'manual_fulfilment_overdue' | 'supplier_purchase_slow' | 'supplier_price_above_max' | 'order_needs_attention';
+  kind: AlertKind;
   subjectId: string;
   message: string;
   detail?: Record<string, unknown>;

@@ -2,13 +2,18 @@ import type { Knex } from 'knex';
 
 // The audit log: who did what to which thing, and when. Written in the same transaction as the
 // change it describes, so there is no change without its row. Details never hold a secret.
+// Every row is written here (nothing else inserts into audit_log).
+
+/** What a row is about, always `<kind>:<id>` (`order:<uuid>`, `sku:<code>`, `user:<email>`), so one
+ *  query finds everything that happened to one thing. */
+export type AuditTarget = `${'order' | 'sku' | 'code' | 'user' | 'storefront' | 'supplier' | 'risk_rule_set' | 'risk_list_entry' | 'admin_token'}:${string}`;
 
 export interface AuditEntry {
   merchantId: string;
   /** `user:<email>`, `system:<what>` */
   actor: string;
   action: string;
-  target?: string;
+  target?: AuditTarget;
   detail?: Record<string, unknown>;
 }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
+import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
 import { conflict, invalidInput, notFound } from '../lib/errors';
 import { closeOrderIn } from './close-order';
@@ -168,7 +169,7 @@ export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntr
     await trx('manual_tasks').where({ order_id: order.id }).update({ status: 'done', done_by: entry.actor, updated_at: trx.fn.now() });
     await resolveAlert(trx, entry.merchantId, 'manual_fulfilment_overdue', order.id);
     await appendEvent(trx, order.id, 'manual_fulfilled', { units: units.length, by: entry.actor });
-    await trx('audit_log').insert({ merchant_id: entry.merchantId, actor: entry.actor, action: 'order.manual_fulfilment', target: order.id, detail: JSON.stringify({ units: units.length }) });
+    await recordAudit(trx, { merchantId: entry.merchantId, actor: entry.actor, action: 'order.manual_fulfilment', target: `order:${order.id}`, detail: { units: units.length } });
     return { units: units.length };
   });
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { recordAudit, userActor } from '../lib/audit';
 import { InvariantBroken } from '../lib/errors';
 import { appendEvent } from '../orders/events';
 
@@ -43,12 +44,12 @@ export async function recordReviewOutcome(db: Db, orderId: string, outcome: Revi
       ...(reviewer ? { reviewerId: reviewer.id } : {}),
       ...(note ? { note } : {}),
     });
-    await trx('audit_log').insert({
-      merchant_id: review.merchant_id,
-      actor: reviewer ? `user:${reviewer.email}` : 'system:review-deadline',
+    await recordAudit(trx, {
+      merchantId: review.merchant_id,
+      actor: reviewer ? userActor(reviewer.email) : 'system:review-deadline',
       action: `risk.review.${status}`,
       target: `order:${orderId}`,
-      detail: JSON.stringify({ note, score: review.score }),
+      detail: { note, score: review.score },
     });
     return { status };
   });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
+import { recordAudit } from '../lib/audit';
 import { DEFAULT_RULES, DEFAULT_SETTINGS, type Rule, type RiskSettings } from './rules';
 
 // A merchant's rules and settings as numbered, immutable versions. Every change writes the
@@ -85,12 +86,12 @@ export async function changeRuleSet(
         created_by: actor,
       })
       .returning('*');
-    await trx('audit_log').insert({
-      merchant_id: merchantId,
+    await recordAudit(trx, {
+      merchantId,
       actor,
       action: 'risk.rules.changed',
       target: `risk_rule_set:${version}`,
-      detail: JSON.stringify({ version, change: next.change }),
+      detail: { version, change: next.change },
     });
     return fromRow(row);
   });

@@ -14,7 +14,7 @@ import { sealSupplierCredentials } from '../suppliers/credentials';
 import { ConfigError, loadConfig } from '../lib/config';
 import { lowerPriority } from '../lib/process';
 import { refingerprintCodes } from '../stock/refingerprint';
-import { startTemporalDevServer, type DevServer } from '../lib/temporal-dev-server';
+import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 
 // `npm start`: the whole system on one machine. An embedded Postgres (unless DATABASE_URL),

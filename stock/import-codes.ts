@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
+import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
 import { invalidInput, notFound } from '../lib/errors';
 import { FINGERPRINT_VERSION, fingerprintCode, maskCode, sealCode, type CodeFingerprints } from './code-secret';
@@ -117,12 +118,12 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
     if (imported === 0) throw new NothingNew();
     await trx('stock_batches').where({ id: batchId }).update({ imported_count: imported, duplicate_count: refused.length });
     const [updated] = await trx('skus').where({ id: sku.id }).increment('stock_available', imported).returning('stock_available');
-    await trx('audit_log').insert({
-      merchant_id: req.merchantId,
+    await recordAudit(trx, {
+      merchantId: req.merchantId,
       actor: req.importedBy,
       action: 'stock.imported',
       target: `sku:${sku.code}`,
-      detail: JSON.stringify({ batchId, imported, duplicates: refused.length, source: req.source ?? null }),
+      detail: { batchId, imported, duplicates: refused.length, source: req.source ?? null },
     });
     return report(imported, batchId, updated.stock_available);
   }

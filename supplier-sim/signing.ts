@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 
-// The two pieces of crypto the simulator shares with Cardflow's adapter (suppliers/adapters/
-// cardflow-sim.ts): request signing and card-field encryption. Both sides import this one file,
-// so they cannot drift apart. See PROTOCOL.md, "Signing" and "POST /v1/orders".
+// The simulator's side of the protocol's crypto: request signing and card-field encryption.
+// Cardflow's adapter has its own (suppliers/adapters/cardflow-sim-signing.ts), so a bug shared
+// by both sides cannot go unseen; both are checked against PROTOCOL.md's fixed vectors. See
+// PROTOCOL.md, "Signing" and "POST /v1/orders".
 
 /** How far a request's X-Timestamp may be from the receiver's clock. */
 export const SIGNATURE_TOLERANCE_MS = 300_000;

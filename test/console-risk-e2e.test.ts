@@ -24,10 +24,17 @@ describe('risk control in the console', () => {
   const admin = (method: string, path: string, body?: unknown) => sys.api(method, path, { key: sys.merchant.adminToken, body });
   const stock = async () => (await sys.db('skus').where({ code: 'HELD-CARD' }).first()).stock_available as number;
 
-  /** Places an order the hold rule catches and waits until it waits for review. */
+  /**
+   * Places an order the hold rule catches and waits until it waits for review. Each traveller
+   * after the first is another buyer: the same account, mailbox and IP ordering again within
+   * minutes is a burst the day-one velocity rules reject rather than hold.
+   */
+  let travellers = 0;
   async function heldOrder(quantity = 1) {
     const ref = `held-${hex()}`;
-    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: ref, items: [{ sku: 'HELD-CARD', quantity }], buyer: ABROAD } });
+    const n = travellers++;
+    const buyer = n === 0 ? ABROAD : { ...ABROAD, email: `traveller${n}@example.com`, ip: `198.51.100.${7 + n}`, accountId: `acct-${42 + n}` };
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: ref, items: [{ sku: 'HELD-CARD', quantity }], buyer } });
     expect(placed.status).toBe(202);
     await sys.waitForOrder(placed.body.id, ['held']);
     return { id: placed.body.id as string, ref };

@@ -312,7 +312,7 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     expect(bySku['HAND-50'].code).toMatchObject({ number: code, pin: '4321' });
     expect(bySku['HAND-TOPUP'].receipt).toEqual({ receipt: 'TXN-778-001', account: 'player-778' });
     expect(await sys.db('settlements').where({ order_id: orderId }).first('cost')).toEqual({ cost: 9000 });
-    expect(await sys.db('audit_log').where({ action: 'order.manual_fulfilment', target: orderId }).pluck('actor')).toEqual([`user:${support.email}`]);
+    expect(await sys.db('audit_log').where({ action: 'order.manual_fulfilment', target: `order:${orderId}` }).pluck('actor')).toEqual([`user:${support.email}`]);
     await go(page, '/manual-tasks');
     await page.getByTestId('manual-tasks-empty').waitFor();
     await context.close();

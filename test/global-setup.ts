@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
-import { startTemporalDevServer } from '../lib/temporal-dev-server';
+import { startTemporalDevServer } from '../scripts/temporal-dev-server';
 import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 import { freePort } from '../lib/free-port';
 

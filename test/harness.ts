@@ -102,14 +102,23 @@ export async function startTestSystem(
     supplierCallbacksPerMinute?: number;
     /** Default: the development setting (ALLOW_PRIVATE_OUTBOUND), as simulators and receivers listen on loopback. */
     outbound?: OutboundPolicy;
-    riskMaxOrderAmount?: number; riskMaxOrderQuantity?: number; temporalUiUrl?: string; signInLimits?: SignInLimits; security?: Partial<SecuritySettings>; stepAttempts?: number } = {},
+    riskMaxOrderAmount?: number;
+    riskMaxOrderQuantity?: number;
+    temporalUiUrl?: string;
+    signInLimits?: SignInLimits;
+    security?: Partial<SecuritySettings>;
+    stepAttempts?: number;
+    /** Another Temporal server than the shared dev server (the time-skipping one); its owner closes it. */
+    temporal?: { client: Client; nativeConnection: NativeConnection };
+  } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const vault = opts.vault ?? newVault();
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection });
-  // A Temporal given by TEMPORAL_ADDRESS may not know the order search attributes yet (the worker does this at start).
-  await ensureOrderSearchAttributes(client, 'default');
+  const connection = opts.temporal ? undefined : await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const client = opts.temporal?.client ?? new Client({ connection });
+  // A Temporal given by TEMPORAL_ADDRESS may not know the order search attributes yet (the worker
+  // does this at start); the time-skipping server gets them from test/time-skipping.ts.
+  if (!opts.temporal) await ensureOrderSearchAttributes(client, 'default');
   const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
   const fulfilment = new FulfilmentClient(client, taskQueue, log, opts.stepAttempts);
   const merchant = await createMerchant(db, vault, {
@@ -127,7 +136,7 @@ export async function startTestSystem(
     suppliers,
     outbound,
     fulfilment,
-    temporalReachable: async () => void (await connection.workflowService.getSystemInfo({})),
+    temporalReachable: async () => void (await client.connection.workflowService.getSystemInfo({})),
     log,
     limits: { maxBodyBytes: 64 * 1024, maxImportBytes: 32 * 1024 * 1024, ratePerMinute: opts.ratePerMinute ?? 100_000, supplierCallbacksPerMinute: opts.supplierCallbacksPerMinute },
     // The built console (npm test builds it first), served at /console as in production.
@@ -143,7 +152,7 @@ export async function startTestSystem(
   // Built after the API listens: suppliers call back on its address.
   const activities = createActivities({ db, vault, registry: suppliers, rateLimits: new SupplierRateLimits(db), outbound, callbackBaseUrl: baseUrl });
 
-  const nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const nativeConnection = opts.temporal?.nativeConnection ?? (await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! }));
   let current: { worker: Worker; stopped: Promise<void> } | undefined;
   const startWorker = async (acts: Activities = activities) => {
     const worker = await createOrderWorker({
@@ -255,8 +264,8 @@ export async function startTestSystem(
     async stop() {
       await stopWorker();
       await new Promise((r) => server.close(r));
-      await nativeConnection.close();
-      await connection.close();
+      if (!opts.temporal) await nativeConnection.close();
+      await connection?.close();
       await db.destroy();
     },
   };

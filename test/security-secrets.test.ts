@@ -10,7 +10,7 @@ import { createMerchant, createSku } from '../db/seed';
 import { loadVaultKeys } from '../lib/code-vault';
 import { ConfigError, loadConfig } from '../lib/config';
 import { freePort } from '../lib/free-port';
-import { startTemporalDevServer } from '../lib/temporal-dev-server';
+import { startTemporalDevServer } from '../scripts/temporal-dev-server';
 import { FINGERPRINT_VERSION, maskCode, openCode, sealCode } from '../stock/code-secret';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { openConsoleBrowser } from './console-browser';

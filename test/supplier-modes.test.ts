@@ -171,7 +171,7 @@ describe('manual fulfilment', () => {
     expect(o.status).toBe('delivered');
     expect(o.items[0].units.map((u: any) => u.code.number).sort()).toEqual(['HAND-0001', 'HAND-0002']);
     expect(await sys.db('settlements').where({ order_id: orderId }).first('cost')).toEqual({ cost: 1400 });
-    expect(await sys.db('audit_log').where({ target: orderId, action: 'order.manual_fulfilment' }).first('actor')).toEqual({ actor: `user:${sys.merchant.ownerEmail}` });
+    expect(await sys.db('audit_log').where({ target: `order:${orderId}`, action: 'order.manual_fulfilment' }).first('actor')).toEqual({ actor: `user:${sys.merchant.ownerEmail}` });
     // Entering again is refused: the order no longer waits.
     const again = await admin('POST', `/admin/orders/${orderId}/manual-fulfilment`, { codes: [{ number: 'X' }, { number: 'Y' }] });
     expect([again.status, again.body.error.code]).toEqual([409, 'not_awaiting_manual_fulfilment']);

@@ -4,7 +4,7 @@ import { loadConfig, publicBaseUrl } from '../lib/config';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { createLogger } from '../lib/logger';
 import { exitWithParent, onShutdown } from '../lib/process';
-import { connectServices } from '../lib/services';
+import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { priorModel } from '../risk/model/priors';
 import { ensureRiskModelSchedule } from '../risk/schedule';

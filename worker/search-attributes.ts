@@ -14,9 +14,11 @@ export async function ensureOrderSearchAttributes(client: Client, namespace: str
   const known = await operator.listSearchAttributes({ namespace });
   const missing = Object.values(orderSearchAttributes).filter((key) => !(key.name in (known.customAttributes ?? {})));
   if (missing.length === 0) return [];
-  await operator.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, key.type === SearchAttributeType.KEYWORD_LIST ? INDEXED_KEYWORD_LIST : INDEXED_KEYWORD])),
-  });
+  await operator.addSearchAttributes({ namespace, searchAttributes: indexedTypes(missing) });
   return missing.map((key) => key.name);
+}
+
+/** The order search attributes as OperatorService.addSearchAttributes takes them (name → indexed type). */
+export function indexedTypes(keys = Object.values(orderSearchAttributes)): Record<string, number> {
+  return Object.fromEntries(keys.map((key) => [key.name, key.type === SearchAttributeType.KEYWORD_LIST ? INDEXED_KEYWORD_LIST : INDEXED_KEYWORD]));
 }

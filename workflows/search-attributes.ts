@@ -3,7 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 // The order workflow's search attributes: Temporal's list (`temporal workflow list --query`,
 // the Web UI) can find orders by them, e.g. "stuck in purchasing for supplier X"
 // (docs/OPERATIONS.md#finding-orders-in-temporal). Registered on the dev server at start
-// (lib/temporal-dev-server.ts); a real cluster registers them once with
+// (scripts/temporal-dev-server.ts); a real cluster registers them once with
 // `temporal operator search-attribute create`.
 
 export const orderSearchAttributes = {

@@ -96,7 +96,7 @@ export function adminAccountRouter(deps: { db: Db; maxBodyBytes: number; backoff
     const id = crypto.randomUUID();
     await db.transaction(async (trx) => {
       await trx('admin_tokens').insert({ id, user_id: admin.userId, name: body.name, prefix: issued.prefix, token_hash: issued.hash, expires_at: trx.raw(`now() + make_interval(days => ?)`, [body.expiresInDays]) });
-      await recordAudit(trx, { merchantId: admin.merchantId, actor: userActor(admin.email), action: 'admin_token.created', target: `admin-token:${id}`, detail: { name: body.name, prefix: issued.prefix, expiresInDays: body.expiresInDays } });
+      await recordAudit(trx, { merchantId: admin.merchantId, actor: userActor(admin.email), action: 'admin_token.created', target: `admin_token:${id}`, detail: { name: body.name, prefix: issued.prefix, expiresInDays: body.expiresInDays } });
     });
     // The token itself is in this answer only; the database keeps its hash.
     res.status(201).json({ ...tokenJson(await tokens(req).where('t.id', id).first()), token: issued.token });
@@ -110,7 +110,7 @@ export function adminAccountRouter(deps: { db: Db; maxBodyBytes: number; backoff
     if (!token.revoked_at) {
       await db.transaction(async (trx) => {
         await trx('admin_tokens').where({ id: token.id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
-        await recordAudit(trx, { merchantId: admin.merchantId, actor: userActor(admin.email), action: 'admin_token.revoked', target: `admin-token:${token.id}`, detail: { name: token.name, prefix: token.prefix, of: token.email } });
+        await recordAudit(trx, { merchantId: admin.merchantId, actor: userActor(admin.email), action: 'admin_token.revoked', target: `admin_token:${token.id}`, detail: { name: token.name, prefix: token.prefix, of: token.email } });
       });
     }
     res.json(tokenJson(await tokens(req).where('t.id', token.id).first()));

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { Db } from '../../db';
+import { alertKindsAbout } from '../../lib/alert-kinds';
 
 // An alert names its subject by id: a supplier, an order, or a supplier purchase. The console
 // words each alert in the reader's language, so it gets the names and numbers behind the id
 // (supplier name and currency, the order's reference, the purchase's price and maximum) here,
 // a few queries per page of alerts.
 
-const SUPPLIER_KINDS = new Set(['supplier_low_balance', 'supplier_circuit_open']);
-const PURCHASE_KINDS = new Set(['supplier_purchase_slow', 'supplier_price_above_max']);
-const ORDER_KINDS = new Set(['manual_fulfilment_overdue', 'order_needs_attention']);
+const SUPPLIER_KINDS = alertKindsAbout('supplier');
+const PURCHASE_KINDS = alertKindsAbout('purchase');
+const ORDER_KINDS = alertKindsAbout('order');
 
 const isUuid = (id: string) => z.uuid().safeParse(id).success;
 

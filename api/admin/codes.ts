@@ -200,8 +200,10 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
       }
       if (codes.length) await trx('codes').whereIn('id', codes.map((c) => c.id)).update({ status: 'voided', voided_at: trx.fn.now(), void_reason: reason });
       const bySku = Object.fromEntries([...perSku.values()].map(({ sku, n }) => [sku, n]));
-      if (codes.length) {
-        await recordAudit(trx, { merchantId, actor: userActor(req.admin!.email), action: 'codes.voided', target: Object.keys(bySku).map((s) => `sku:${s}`).join(','), detail: { reason, voided: codes.length, bySku, codeIds: codes.map((c) => c.id) } });
+      // One row per SKU, so a SKU's audit trail shows its voided codes.
+      for (const { sku, n } of perSku.values()) {
+        const codeIds = codes.filter((c) => c.sku === sku).map((c) => c.id);
+        await recordAudit(trx, { merchantId, actor: userActor(req.admin!.email), action: 'codes.voided', target: `sku:${sku}`, detail: { reason, voided: n, codeIds } });
       }
       return { voided: codes.length, skipped: ids.length - codes.length, bySku };
     });

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import type { CodeVault } from '../../lib/code-vault';
+import { userActor } from '../../lib/audit';
 import { invalidInput } from '../../lib/errors';
 import { importCodes } from '../../stock/import-codes';
 import { parseOrThrow } from '../errors';
@@ -37,7 +38,7 @@ export function adminStockRouter(deps: { db: Db; vault: CodeVault; maxImportByte
         format,
         unitCost: q.unitCost,
         source: q.source,
-        importedBy: `user:${req.admin!.email}`,
+        importedBy: userActor(req.admin!.email),
       });
       res.status(result.imported > 0 ? 201 : 200).json(result);
     },

@@ -3,21 +3,20 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import type { CodeVault } from '../../lib/code-vault';
 import type { OutboundHttp } from '../../lib/outbound-http';
+import { recordAudit, userActor, type AuditTarget } from '../../lib/audit';
 import { AppError, notFound } from '../../lib/errors';
-import { fulfilManually, pendingManualUnits } from '../../orders/manual-fulfilment';
 import { refreshBalance } from '../../suppliers/balances';
 import { ADAPTERS, type SupplierRegistry } from '../../suppliers/registry';
 import { createSupplier, setRoutes, updateSupplier } from '../../suppliers/supplier-config';
 import { checkOutboundTarget, parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
-import { describeAlerts } from './alert-subjects';
-import { escapeLike, IdList, parseListQuery, sendDescribedList, sendList } from './list-query';
+import { Money } from './money';
+import { escapeLike, IdList, parseListQuery, sendList, wholeListUnlessRanged } from './list-query';
 
 // Suppliers, a SKU's supplier routes, and supplier balances. Credentials are write-only: they
 // are accepted here and never returned (only whether they are set).
 
-const money = z.number().int().min(0).max(1e13);
 const SupplierBody = z
   .object({
     name: z.string().trim().min(1).max(100),
@@ -29,7 +28,7 @@ const SupplierBody = z
     active: z.boolean().optional(),
     timeoutMs: z.number().int().min(100).max(120_000).optional(),
     rateLimitPerSecond: z.number().int().min(1).max(10_000).nullable().optional(),
-    lowBalanceThreshold: money.nullable().optional(),
+    lowBalanceThreshold: Money.nullable().optional(),
     circuitFailureThreshold: z.number().int().min(1).max(1000).optional(),
     circuitCooldownSeconds: z.number().int().min(1).max(86_400).optional(),
   })
@@ -43,7 +42,7 @@ const RoutesBody = z
           .object({
             supplierId: z.uuid(),
             supplierProduct: z.string().trim().min(1).max(100),
-            maxUnitCost: money.min(1),
+            maxUnitCost: Money.min(1),
             active: z.boolean().optional(),
           })
           .strict(),
@@ -52,38 +51,10 @@ const RoutesBody = z
   })
   .strict();
 
-const ManualBody = z
-  .object({
-    codes: z
-      .array(
-        z
-          .object({
-            number: z.string().trim().min(1).max(512),
-            pin: z.string().trim().min(1).max(512).optional(),
-            url: z.url().max(2048).optional(),
-            expiresAt: z.iso.datetime({ offset: true }).optional(),
-          })
-          .strict(),
-      )
-      .max(1000)
-      .optional(),
-    receipts: z.array(z.string().trim().min(1).max(200)).max(1000).optional(),
-    unitCost: money.optional(),
-  })
-  .strict();
-
 const SupplierFilter = z
   .object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), kind: z.enum(['api', 'manual']).optional(), active: z.boolean().optional() })
   .strict();
 
-const ALERT_KINDS = ['supplier_low_balance', 'supplier_circuit_open', 'manual_fulfilment_overdue', 'supplier_purchase_slow', 'supplier_price_above_max'] as const;
-const AlertFilter = z.object({ id: IdList.optional(), open: z.boolean().optional(), kind: z.enum(ALERT_KINDS).optional() }).strict();
-const TaskFilter = z.object({ id: IdList.optional(), status: z.enum(['open', 'escalated']).optional() }).strict();
-
-/** Scripts ask for whole lists (`GET /admin/alerts?open=true`); react-admin sends a range. */
-function wholeListUnlessRanged(query: Record<string, unknown>) {
-  return query.range === undefined ? { ...query, range: '[0,499]' } : query;
-}
 
 export function supplierView(row: any) {
   const now = Date.now();
@@ -116,12 +87,12 @@ export function supplierView(row: any) {
   };
 }
 
-export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers: SupplierRegistry; outbound: OutboundHttp; wake: (orderId: string) => Promise<unknown> }) {
+export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers: SupplierRegistry; outbound: OutboundHttp }) {
   const { db, vault } = deps;
   const router = Router();
   const json = jsonBody('1mb');
-  const audit = (req: express.Request, action: string, target: string, detail: Record<string, unknown> = {}) =>
-    db('audit_log').insert({ merchant_id: req.admin!.merchantId, actor: `user:${req.admin!.email}`, action, target, detail: JSON.stringify(detail) });
+  const audit = (req: express.Request, action: string, target: AuditTarget, detail: Record<string, unknown> = {}) =>
+    recordAudit(db, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action, target, detail });
   const supplierId = (req: express.Request) => {
     const parsed = z.uuid().safeParse(req.params.id);
     if (!parsed.success) throw notFound('Supplier');
@@ -157,7 +128,7 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
     const body = parseOrThrow(SupplierBody, req.body);
     await checkOutboundTarget(deps.outbound, 'baseUrl', body.baseUrl);
     const id = await createSupplier(db, vault, req.admin!.merchantId, body);
-    await audit(req, 'supplier.create', id, { name: body.name, credentialsSet: !!body.credentials });
+    await audit(req, 'supplier.create', `supplier:${id}`, { name: body.name, credentialsSet: !!body.credentials });
     res.status(201).json(supplierView(await db('suppliers').where({ id }).first()));
   });
 
@@ -169,7 +140,7 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
     const body = parseOrThrow(SupplierBody.partial(), rest);
     await checkOutboundTarget(deps.outbound, 'baseUrl', body.baseUrl);
     await updateSupplier(db, vault, req.admin!.merchantId, supplierId(req), body);
-    await audit(req, 'supplier.update', supplierId(req), { fields: Object.keys(body), credentialsChanged: !!body.credentials });
+    await audit(req, 'supplier.update', `supplier:${supplierId(req)}`, { fields: Object.keys(body), credentialsChanged: !!body.credentials });
     res.json(supplierView(await load(req)));
   });
 
@@ -200,81 +171,8 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
   router.put('/skus/:sku/routes', allow('skus', 'edit'), json, async (req, res) => {
     const body = parseOrThrow(RoutesBody, req.body);
     await setRoutes(db, req.admin!.merchantId, String(req.params.sku), body.routes);
-    await audit(req, 'sku.routes', String(req.params.sku), { routes: body.routes.length });
+    await audit(req, 'sku.routes', `sku:${req.params.sku}`, { routes: body.routes.length });
     res.json({ routes: body.routes.map((r, i) => ({ priority: i + 1, ...r })) });
-  });
-
-  router.get('/alerts', allow('alerts', 'list'), async (req, res) => {
-    // `?open=true` for scripts, or react-admin's filter={"open":true}.
-    const { open, ...rest } = req.query as Record<string, unknown>;
-    const openParam = parseOrThrow(z.object({ open: z.enum(['true', 'false']).optional() }), { open }, 'query').open;
-    const params = parseListQuery(wholeListUnlessRanged(rest), {
-      sortable: { createdAt: 'created_at', kind: 'kind', resolvedAt: 'resolved_at' },
-      defaultSort: ['createdAt', 'DESC'],
-      filter: AlertFilter,
-    });
-    const f = params.filter;
-    const onlyOpen = f.open ?? (openParam === undefined ? undefined : openParam === 'true');
-    const q = db('alerts').where({ merchant_id: req.admin!.merchantId }).select('*');
-    if (onlyOpen === true) q.whereNull('resolved_at');
-    if (onlyOpen === false) q.whereNotNull('resolved_at');
-    if (f.kind) q.where('kind', f.kind);
-    if (f.id) q.whereIn('id', f.id.filter((id) => z.uuid().safeParse(id).success));
-    await sendDescribedList(res, db, 'alerts', q, params, (rows) => describeAlerts(db, req.admin!.merchantId, rows));
-  });
-
-  // Orders waiting on a person to fulfil them by hand, with the units to fill in the order
-  // POST /orders/:id/manual-fulfilment matches codes and receipts to them.
-  const taskQuery = (merchantId: string) =>
-    db('manual_tasks as t')
-      .join('orders as o', 'o.id', 't.order_id')
-      .where({ 't.merchant_id': merchantId })
-      .select('t.order_id as id', 't.status', 't.escalate_at', 't.cancel_at', 't.created_at', 't.done_by', 'o.external_ref', 'o.currency', 'o.total_amount', 'o.status as order_status');
-  const describeTasks = async (tasks: any[]) => {
-    const units = await pendingManualUnits(db, tasks.map((t) => t.id));
-    return tasks.map((t) => ({
-      id: t.id,
-      orderId: t.id,
-      externalRef: t.external_ref,
-      status: t.status,
-      orderStatus: t.order_status,
-      currency: t.currency.trim(),
-      totalAmount: t.total_amount,
-      escalateAt: t.escalate_at.toISOString(),
-      cancelAt: t.cancel_at.toISOString(),
-      createdAt: t.created_at.toISOString(),
-      doneBy: t.done_by,
-      units: units.filter((u) => u.order_id === t.id).map((u) => ({ id: u.id, sku: u.sku, account: u.account, needs: u.account ? 'receipt' : 'code' })),
-    }));
-  };
-
-  router.get('/manual-tasks', allow('manual-tasks', 'list'), async (req, res) => {
-    const params = parseListQuery(wholeListUnlessRanged(req.query), {
-      sortable: { createdAt: 't.created_at', escalateAt: 't.escalate_at', cancelAt: 't.cancel_at', status: 't.status' },
-      defaultSort: ['createdAt', 'ASC'],
-      filter: TaskFilter,
-    });
-    const f = params.filter;
-    const q = taskQuery(req.admin!.merchantId).whereIn('t.status', f.status ? [f.status] : ['open', 'escalated']);
-    if (f.id) q.whereIn('t.order_id', f.id.filter((id) => z.uuid().safeParse(id).success));
-    await sendDescribedList(res, db, 'manual-tasks', q, params, describeTasks, 't.order_id');
-  });
-
-  // One order's task, whatever its state (the console's fulfil form reads the units from here).
-  router.get('/manual-tasks/:id', allow('manual-tasks', 'show'), async (req, res) => {
-    const parsed = z.uuid().safeParse(req.params.id);
-    const task = parsed.success ? await taskQuery(req.admin!.merchantId).where('t.order_id', parsed.data).first() : undefined;
-    if (!task) throw notFound('Manual task');
-    res.json((await describeTasks([task]))[0]);
-  });
-
-  router.post('/orders/:id/manual-fulfilment', allow('orders', 'fulfil'), json, async (req, res) => {
-    const parsed = z.uuid().safeParse(req.params.id);
-    if (!parsed.success) throw notFound('Order');
-    const body = parseOrThrow(ManualBody, req.body);
-    const result = await fulfilManually(db, vault, { merchantId: req.admin!.merchantId, orderId: parsed.data, actor: `user:${req.admin!.email}`, ...body });
-    await deps.wake(parsed.data);
-    res.json({ orderId: parsed.data, unitsFulfilled: result.units });
   });
 
   return router;

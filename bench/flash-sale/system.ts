@@ -8,7 +8,7 @@ import { createDb, migrateToLatest, type Db } from '../../db';
 import { embeddedDatabaseUrl, embeddedPostgresDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
 import { loadConfig } from '../../lib/config';
 import { lowerPriority } from '../../lib/process';
-import { startTemporalDevServer, type DevServer } from '../../lib/temporal-dev-server';
+import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-dev-server';
 import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';
 import { freePort } from '../../lib/free-port';
 

@@ -1,4 +1,4 @@
-import { decryptCardField, signRequest, verifySignature } from '../../supplier-sim/signing';
+import { decryptCardField, signRequest, verifySignature } from './cardflow-sim-signing';
 import { OutboundFailure, type OutboundAnswer } from '../../lib/outbound-http';
 import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type PurchaseOutcome, type SupplierAdapter } from '../adapter';
 

@@ -4,6 +4,7 @@ import { BooleanInput, Datagrid, FunctionField, List, SelectInput, useGetList, u
 import { Link } from 'react-router-dom';
 import { errorMessage } from '../components/dialogs';
 import { formatWhen, useIntlLocale, WhenField } from '../components/fields';
+import { ALERT_KINDS, ALERT_SUBJECTS, type AlertKind } from '../../../lib/alert-kinds';
 import { en } from '../i18n/en';
 import { formatMoney } from '../money';
 
@@ -24,7 +25,10 @@ export interface CardflowAlert {
   purchase: { reference: string; unitCost: number | null; maxUnitCost: number } | null;
 }
 
-const KINDS = Object.keys(en.cf.alerts.kinds);
+const KINDS: string[] = ALERT_KINDS;
+// Every kind has a name and a message in the console's words (a new kind without them fails the build).
+en.cf.alerts.kinds satisfies Record<AlertKind, string>;
+en.cf.alerts.messages satisfies Record<AlertKind, string>;
 
 export function useAlertMessage() {
   const translate = useTranslate();
@@ -48,7 +52,7 @@ export function useAlertMessage() {
 
 /** Where to look: the supplier or the order the alert is about. */
 function subjectLink(a: CardflowAlert): string | undefined {
-  if (a.kind === 'supplier_low_balance' || a.kind === 'supplier_circuit_open') return a.supplier ? `/suppliers/${a.supplier.id}/show` : undefined;
+  if (ALERT_SUBJECTS[a.kind as AlertKind] === 'supplier') return a.supplier ? `/suppliers/${a.supplier.id}/show` : undefined;
   return a.order ? `/orders/${a.order.id}/show` : a.supplier ? `/suppliers/${a.supplier.id}/show` : undefined;
 }
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../../db';
+import { recordAudit, userActor } from '../../../lib/audit';
 import { conflict, notFound } from '../../../lib/errors';
 import { ListEntryInputSchema, normaliseEntryValue } from '../../../risk/lists';
 import { LIST_KINDS, LISTS } from '../../../risk/vocabulary';
@@ -99,11 +100,11 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
 }
 
 async function audit(trx: Db, admin: { merchantId: string; email: string }, action: string, entry: any, extra: Record<string, unknown> = {}) {
-  await trx('audit_log').insert({
-    merchant_id: admin.merchantId,
-    actor: `user:${admin.email}`,
+  await recordAudit(trx, {
+    merchantId: admin.merchantId,
+    actor: userActor(admin.email),
     action,
     target: `risk_list_entry:${entry.id}`,
-    detail: JSON.stringify({ list: entry.list, kind: entry.kind, value: entry.value, reason: entry.reason, ...extra }),
+    detail: { list: entry.list, kind: entry.kind, value: entry.value, reason: entry.reason, ...extra },
   });
 }

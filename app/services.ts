@@ -1,10 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../db';
 import { SupplierRegistry } from '../suppliers/registry';
-import { CodeVault, loadVaultKeys } from './code-vault';
-import { outboundPolicy, type Config } from './config';
-import type { Logger } from './logger';
-import { OutboundHttp } from './outbound-http';
+import { CodeVault, loadVaultKeys } from '../lib/code-vault';
+import { outboundPolicy, type Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { OutboundHttp } from '../lib/outbound-http';
 
 // What the api and the worker both need: the database, the code vault, Temporal and the
 // supplier adapters.

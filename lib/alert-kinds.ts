@@ -1,0 +1,19 @@
+// Every kind of alert Cardflow raises, listed once, with what each is about (its subject id
+// names a supplier, an order or a supplier purchase). The API's filter, the alert subjects and
+// the console's list and wording all read this.
+
+export const ALERT_SUBJECTS = {
+  supplier_low_balance: 'supplier',
+  supplier_circuit_open: 'supplier',
+  manual_fulfilment_overdue: 'order',
+  supplier_purchase_slow: 'purchase',
+  supplier_price_above_max: 'purchase',
+  order_needs_attention: 'order',
+} as const satisfies Record<string, 'supplier' | 'order' | 'purchase'>;
+
+export type AlertKind = keyof typeof ALERT_SUBJECTS;
+export type AlertSubject = (typeof ALERT_SUBJECTS)[AlertKind];
+
+export const ALERT_KINDS = Object.keys(ALERT_SUBJECTS) as [AlertKind, ...AlertKind[]];
+
+export const alertKindsAbout = (subject: AlertSubject): Set<string> => new Set(ALERT_KINDS.filter((k) => ALERT_SUBJECTS[k] === subject));
