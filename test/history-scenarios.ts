@@ -171,4 +171,16 @@ export const SCENARIOS: HistoryScenario[] = [
       return finished(w, id);
     },
   },
+  {
+    name: 'refund-webhook',
+    path: 'the order.refunded webhook of a refund, sent by its own small workflow (workflowId refund-<id>)',
+    run: async (w) => {
+      const id = await finished(w, await w.place([{ sku: 'STOCK', quantity: 1 }]));
+      await expectOk('refund', await w.admin('POST', `/admin/orders/${id}/refund`, { reason: 'buyer never received it' }));
+      const refund = await w.sys.db('refunds').where({ order_id: id }).first('id');
+      const workflowId = `refund-${refund.id}`;
+      await w.sys.client.workflow.getHandle(workflowId).result();
+      return workflowId;
+    },
+  },
 ];

@@ -10,7 +10,7 @@ import { SCENARIOS } from './history-scenarios';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'histories');
 // Scenarios today's code cannot play yet (the recorder says why); they are recorded once it can.
-const NOT_YET_RECORDED = ['retried'];
+const NOT_YET_RECORDED: string[] = [];
 
 interface Fixture {
   scenario: string;
@@ -61,21 +61,24 @@ test('positive control: when the workflow calls one extra activity before anythi
     workflowsPath: require.resolve('../workflows'),
     logger: quiet,
     webpackConfigHook: (config) => {
-      config.module!.rules!.push({
-        test: /fulfil-order\.ts$/,
-        enforce: 'pre',
-        use: [
-          {
-            loader: require.resolve('./replay-change-loader.js'),
-            options: {
-              prepend: "import { proxyActivities as replayControlActivities } from '@temporalio/workflow';",
-              // The first thing the workflow does becomes an extra activity call (replay never runs it).
-              after: 'export async function fulfilOrder\\([^)]*\\)[^{]*\\{',
-              insert: "\n  await replayControlActivities<Record<string, (id: string) => Promise<unknown>>>({ startToCloseTimeout: '1m' }).planFulfilment('replay-control');",
+      // Every workflow type that has fixtures gets the same deliberate change.
+      for (const [file, fn] of [['fulfil-order', 'fulfilOrder'], ['notify-refund', 'notifyRefund']]) {
+        config.module!.rules!.push({
+          test: new RegExp(`${file}\\.ts$`),
+          enforce: 'pre',
+          use: [
+            {
+              loader: require.resolve('./replay-change-loader.js'),
+              options: {
+                prepend: "import { proxyActivities as replayControlActivities } from '@temporalio/workflow';",
+                // The first thing the workflow does becomes an extra activity call (replay never runs it).
+                after: `export async function ${fn}\\([^)]*\\)[^{]*\\{`,
+                insert: "\n  await replayControlActivities<Record<string, (id: string) => Promise<unknown>>>({ startToCloseTimeout: '1m' }).planFulfilment('replay-control');",
+              },
             },
-          },
-        ],
-      });
+          ],
+        });
+      }
       return config;
     },
   });
