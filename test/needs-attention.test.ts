@@ -9,23 +9,29 @@ import { startTestSystem, type TestSystem } from './harness';
 
 let sys: TestSystem;
 let n = 0;
-/** Orders whose first delivery attempt finds its unit's code deleted (saved here for the fix). */
-const poisoned = new Map<string, Record<string, unknown> | undefined>();
-/** Steps failing as if their database were unreachable, per order. */
+/** SKUs whose orders' first delivery attempt finds the unit's code deleted (set before the order is placed). */
+const poisonedSkus = new Set<string>();
+/** The deleted code per order, saved here for the fix. */
+const poisoned = new Map<string, Record<string, unknown>>();
+/**
+ * Steps failing as if their database were unreachable, for every order of a SKU: set before the
+ * order is placed, so the step cannot have run before the test breaks it.
+ */
 const broken = new Map<string, keyof Activities>();
 
 beforeAll(async () => {
   sys = await startTestSystem({ worker: false, stepAttempts: 3 });
   const real = sys.activities;
-  const unreachable = (step: keyof Activities, orderId: string) => {
-    if (broken.get(orderId) === step) throw new Error('connect ECONNREFUSED (the test broke this step)');
+  const skusOf = (orderId: string): Promise<string[]> => sys.db('order_items as i').join('skus as s', 's.id', 'i.sku_id').where('i.order_id', orderId).pluck('s.code');
+  const unreachable = async (step: keyof Activities, orderId: string) => {
+    if ((await skusOf(orderId)).some((sku) => broken.get(sku) === step)) throw new Error('connect ECONNREFUSED (the test broke this step)');
   };
   await sys.startWorker({
     ...real,
-    allocateCodes: async (orderId) => (unreachable('allocateCodes', orderId), real.allocateCodes(orderId)),
-    settleOrder: async (orderId) => (unreachable('settleOrder', orderId), real.settleOrder(orderId)),
+    allocateCodes: async (orderId) => (await unreachable('allocateCodes', orderId), real.allocateCodes(orderId)),
+    settleOrder: async (orderId) => (await unreachable('settleOrder', orderId), real.settleOrder(orderId)),
     deliverOrder: async (orderId) => {
-      if (poisoned.has(orderId) && poisoned.get(orderId) === undefined) {
+      if (!poisoned.has(orderId) && (await skusOf(orderId)).some((sku) => poisonedSkus.has(sku))) {
         // The invariant broken on purpose: an allocated unit whose code is gone.
         const code = await sys.db('codes as c').join('order_units as u', 'u.id', 'c.unit_id').where('u.order_id', orderId).first('c.*');
         await sys.db('codes').where({ id: code.id }).delete();
@@ -70,8 +76,8 @@ const openAlerts = async (orderId: string) => (await admin('GET', '/admin/alerts
 describe('a broken invariant', () => {
   test('when delivery finds a unit without its code, then the order needs attention with an alert, and a retry after the fix delivers it', async () => {
     await sys.addSku('POISON', { codes: 3 });
+    poisonedSkus.add('POISON');
     const orderId = await placeOrder('POISON');
-    poisoned.set(orderId, undefined);
 
     const row = await waitForRow(orderId, 'needs_attention');
     expect(row.attention).toMatchObject({ step: 'delivering', code: 'units_without_code', params: { withCode: 0, units: 1 }, previousStatus: 'processing' });
@@ -106,8 +112,8 @@ describe('a broken invariant', () => {
 
   test('when support chooses to fulfil a stopped order by hand, then its unit without a code becomes a manual task, and the code staff enter is delivered', async () => {
     await sys.addSku('POISON-HAND', { codes: 2 });
+    poisonedSkus.add('POISON-HAND');
     const orderId = await placeOrder('POISON-HAND');
-    poisoned.set(orderId, undefined);
     await waitForRow(orderId, 'needs_attention');
 
     const handed = await admin('POST', `/admin/orders/${orderId}/fulfil-manually`, { reason: 'the code is lost; buying one by hand' });
@@ -139,8 +145,8 @@ describe('a broken invariant', () => {
 describe('a retry budget that runs out', () => {
   test('when settlement keeps failing, then after its budget the order needs attention instead of retrying forever, and a retry after the fix settles it', async () => {
     await sys.addSku('BUDGET', { codes: 2 });
+    broken.set('BUDGET', 'settleOrder');
     const orderId = await placeOrder('BUDGET');
-    broken.set(orderId, 'settleOrder');
     const row = await waitForRow(orderId, 'needs_attention');
     // Delivered to the buyer already: it stopped at settling, and says so.
     expect(row.attention).toMatchObject({ step: 'settling', code: 'step_retries_exhausted', params: { step: 'settling', failure: 'Error' }, previousStatus: 'delivered' });
@@ -152,7 +158,7 @@ describe('a retry budget that runs out', () => {
     expect(refund.body.error.code).toBe('attention_action_refused');
     expect((await sys.db('orders').where({ id: orderId }).first('status')).status).toBe('needs_attention');
 
-    broken.delete(orderId);
+    broken.delete('BUDGET');
     expect((await admin('POST', `/admin/orders/${orderId}/retry`)).status).toBe(200);
     await sys.finished(orderId);
     expect((await sys.db('orders').where({ id: orderId }).first('status')).status).toBe('delivered');
@@ -161,8 +167,8 @@ describe('a retry budget that runs out', () => {
 
   test('when several stopped orders are refunded at once from the queue, then each is refunded with its stock back, and an order that is not stopped is reported, not changed', async () => {
     await sys.addSku('BULK', { codes: 4 });
+    broken.set('BULK', 'allocateCodes');
     const stopped = [await placeOrder('BULK'), await placeOrder('BULK')];
-    for (const id of stopped) broken.set(id, 'allocateCodes');
     for (const id of stopped) expect((await waitForRow(id, 'needs_attention')).attention).toMatchObject({ step: 'allocating', code: 'step_retries_exhausted' });
     await sys.addSku('BULK-OK', { codes: 1 });
     const fine = await placeOrder('BULK-OK');
