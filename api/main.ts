@@ -3,6 +3,8 @@ import { createLogger } from '../lib/logger';
 import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { createApp } from './app';
+import { apiMetrics } from '../lib/metrics';
+import { startMetricsServer } from '../lib/metrics-endpoint';
 import { findConsoleDir } from './console-static';
 import { exitWithParent, onShutdown } from '../lib/process';
 
@@ -12,6 +14,7 @@ async function main() {
   const log = createLogger(config.LOG_LEVEL, 'api');
   const services = await connectServices(config, log);
   const fulfilment = new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS);
+  const metrics = apiMetrics(services.db);
   const app = createApp({
     db: services.db,
     vault: services.vault,
@@ -24,7 +27,11 @@ async function main() {
     consoleDir: findConsoleDir(),
     security: securitySettings(config),
     temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
+    metrics: config.METRICS_TOKEN ? { registry: metrics, token: config.METRICS_TOKEN } : undefined,
   });
+  const metricsServer =
+    config.METRICS_PORT === undefined ? undefined : await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN });
+  if (metricsServer) log.info({ url: metricsServer.url }, 'api metrics listening');
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   log.info({ port: config.PORT }, 'api listening');
@@ -33,6 +40,7 @@ async function main() {
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections(); // keep-alive sockets would otherwise hold close() open
     await closed;
+    await metricsServer?.close();
     // Accepted orders whose workflow start is still queued; any left over, the reconciler starts.
     await fulfilment.drainStarts(10_000);
     await services.close();

@@ -14,6 +14,7 @@ import { loadConfig, securitySettings, type SecuritySettings } from '../lib/conf
 import { hashPassword } from '../lib/passwords';
 import type { Role } from '../lib/permissions';
 import { createLogger } from '../lib/logger';
+import { apiMetrics } from '../lib/metrics';
 import { OutboundHttp, type OutboundPolicy } from '../lib/outbound-http';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
@@ -108,6 +109,8 @@ export async function startTestSystem(
     signInLimits?: SignInLimits;
     security?: Partial<SecuritySettings>;
     stepAttempts?: number;
+    /** Serves the api's /metrics on its own port to holders of this bearer token. */
+    metricsToken?: string;
     /** Another Temporal server than the shared dev server (the time-skipping one); its owner closes it. */
     temporal?: { client: Client; nativeConnection: NativeConnection };
   } = {},
@@ -144,6 +147,7 @@ export async function startTestSystem(
     temporalUi: opts.temporalUiUrl ? { url: opts.temporalUiUrl, namespace: 'default' } : undefined,
     signInLimits: opts.signInLimits,
     security: { ...securitySettings(loadConfig({})), ...opts.security },
+    metrics: opts.metricsToken ? { registry: apiMetrics(db), token: opts.metricsToken } : undefined,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
