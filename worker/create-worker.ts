@@ -2,6 +2,7 @@ import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { loadConfig } from '../lib/config';
+import { requestIdActivityInterceptor } from './request-id';
 
 // The Temporal worker for order workflows. Production loads a prebuilt workflow bundle
 // (`npm run build`); without one the workflows are bundled at start-up.
@@ -31,9 +32,14 @@ export async function createOrderWorker(opts: {
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
+    // A prebuilt bundle has the workflow interceptors built in (workflowInterceptorModules).
+    interceptors: { activity: [requestIdActivityInterceptor], workflowModules: workflowInterceptorModules },
     ...(opts.tuning ?? {}),
   });
 }
+
+/** Workflow interceptors: given to the bundler (scripts/bundle-workflows.ts, the tests' bundle) or the worker. */
+export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
 
 /** worker.run() after a shutdown that had to be forced: that is still a finished shutdown. */
 export async function runUntilShutdown(worker: Worker): Promise<void> {

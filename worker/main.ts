@@ -13,6 +13,7 @@ import { ensureRiskModelSchedule } from '../risk/schedule';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startReconciler } from './reconciler';
+import { SummarisingSdkLogger } from './sdk-logger';
 import { ensureOrderSearchAttributes } from './search-attributes';
 
 const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
@@ -23,8 +24,10 @@ async function main() {
   const log = createLogger(config.LOG_LEVEL, 'worker');
   // The SDK's own chatter (bundler output, state changes) only when debugging.
   const sdkLevel = config.LOG_LEVEL === 'trace' ? 'TRACE' : config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
+  // A failing activity's retries are summarised, not written once per attempt per order.
+  const sdkLogger = new SummarisingSdkLogger(new DefaultLogger(sdkLevel));
   Runtime.install({
-    logger: new DefaultLogger(sdkLevel),
+    logger: sdkLogger,
     // The SDK's own metrics (schedule-to-start latency, task slots, polls), in Prometheus format.
     ...(config.TEMPORAL_METRICS_PORT === undefined
       ? {}
@@ -83,6 +86,7 @@ async function main() {
     await connection.close();
     await metricsServer?.close();
     await services.close();
+    sdkLogger.flush();
   }, log);
   await running;
 }
