@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { createApp } from '../api/app';
 import type { SignInLimits } from '../api/admin/session';
@@ -26,8 +26,16 @@ import { SupplierRegistry } from '../suppliers/registry';
 // A whole Cardflow per test file, from real parts: its own database on the test Postgres, its
 // own task queue on the test Temporal server, a worker and the API on an ephemeral port.
 
+/** Every line the SDK logs in this test file (activity and workflow lines, all levels): tests may listen. */
+export const sdkLog = new Set<(entry: LogEntry) => void>();
+const printed = new DefaultLogger('ERROR');
 try {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({
+    logger: new DefaultLogger('TRACE', (entry) => {
+      for (const listen of sdkLog) listen(entry);
+      if (entry.level === 'ERROR') printed.log(entry.level, entry.message, entry.meta);
+    }),
+  });
 } catch {
   // already installed in this process
 }
