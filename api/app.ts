@@ -25,6 +25,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { rateLimitPerKey } from './rate-limit';
 import { requestLog } from './request-log';
 import { metricsHandler } from '../lib/metrics-endpoint';
+import { traceRequests } from '../lib/tracing';
 import { jsonBody, rejectMalformedUrl } from './well-formed';
 import { storefrontAuth } from './storefront/auth';
 import { storefrontOrdersRouter } from './storefront/orders';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   // Whose X-Forwarded-For to believe: nobody's unless TRUST_PROXY names the proxies.
   app.set('trust proxy', security.trustProxy);
+  app.use(traceRequests());
   app.use(requestLog(log));
   // No answer is ever to be taken for another content type than it says (scripts, HTML).
   app.use((_req, res, next) => void (res.set('X-Content-Type-Options', 'nosniff'), next()));

@@ -5,6 +5,7 @@ import { FulfilmentClient } from '../orders/fulfilment-client';
 import { createApp } from './app';
 import { apiMetrics } from '../lib/metrics';
 import { startMetricsServer } from '../lib/metrics-endpoint';
+import { startTracing } from '../lib/tracing';
 import { findConsoleDir } from './console-static';
 import { exitWithParent, onShutdown } from '../lib/process';
 
@@ -12,6 +13,7 @@ import { exitWithParent, onShutdown } from '../lib/process';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'api');
+  const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? 'cardflow-api', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const services = await connectServices(config, log);
   const fulfilment = new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS);
   const metrics = apiMetrics(services.db);
@@ -44,6 +46,7 @@ async function main() {
     // Accepted orders whose workflow start is still queued; any left over, the reconciler starts.
     await fulfilment.drainStarts(10_000);
     await services.close();
+    await tracing?.shutdown();
   }, log);
 }
 

@@ -1,3 +1,4 @@
+import { context, type Context } from '@opentelemetry/api';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { AppError, conflict } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -27,7 +28,7 @@ const CANCEL_DEADLINE_MS = 15_000;
 const STATE_DEADLINE_MS = 3000;
 
 export class FulfilmentClient {
-  private readonly queuedStarts: { orderId: string; requestId?: string }[] = [];
+  private readonly queuedStarts: { orderId: string; requestId?: string; trace: Context }[] = [];
   private startsInFlight = 0;
   /** With Temporal unreachable every start fails alike: one line, then a summary. */
   private readonly startFailures = new RepeatedFailures((entry, message) => this.log.warn(entry, message));
@@ -76,15 +77,16 @@ export class FulfilmentClient {
       this.log.warn({ orderId }, 'too many workflow starts queued; the reconciler will start this one');
       return;
     }
-    this.queuedStarts.push({ orderId, requestId });
+    // The start runs later, perhaps after another request: it keeps this request's trace.
+    this.queuedStarts.push({ orderId, requestId, trace: context.active() });
     this.sendQueuedStarts();
   }
 
   private sendQueuedStarts() {
     while (this.startsInFlight < START_CONCURRENCY && this.queuedStarts.length > 0) {
-      const { orderId, requestId } = this.queuedStarts.shift()!;
+      const { orderId, requestId, trace } = this.queuedStarts.shift()!;
       this.startsInFlight++;
-      void this.start(orderId, requestId).finally(() => {
+      void context.with(trace, () => this.start(orderId, requestId)).finally(() => {
         this.startsInFlight--;
         this.sendQueuedStarts();
       });

@@ -1,8 +1,10 @@
 import { supplierMetrics } from '../lib/metrics';
+import { inSpan } from '../lib/tracing';
 import { SupplierRefused, SupplierUnavailable, type SupplierAdapter } from './adapter';
 
 // Every call to a supplier API goes through an adapter from the registry, so they are counted
-// here, once, whatever the protocol: by supplier, operation and outcome, with latency.
+// here, once, whatever the protocol: by supplier, operation and outcome, with latency, and
+// traced as a span of the activity that made them.
 
 type Operation = 'quote' | 'purchase' | 'getPurchase' | 'validateAccount' | 'balance';
 const OPERATIONS: Operation[] = ['quote', 'purchase', 'getPurchase', 'validateAccount', 'balance'];
@@ -21,7 +23,7 @@ export function meteredAdapter(supplier: string, adapter: SupplierAdapter): Supp
     (metered[operation] as (...args: unknown[]) => Promise<unknown>) = async (...args: unknown[]) => {
       const timer = supplierMetrics.seconds.startTimer({ supplier, operation });
       try {
-        const answer = await call(...args);
+        const answer = await inSpan(`supplier ${operation}`, { 'cardflow.supplier': supplier }, () => call(...args));
         supplierMetrics.calls.inc({ supplier, operation, outcome: 'ok' });
         return answer;
       } catch (err) {

@@ -15,6 +15,8 @@ import { hashPassword } from '../lib/passwords';
 import type { Role } from '../lib/permissions';
 import { createLogger } from '../lib/logger';
 import { apiMetrics } from '../lib/metrics';
+import type { WorkflowSpans } from '../lib/tracing';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { OutboundHttp, type OutboundPolicy } from '../lib/outbound-http';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
@@ -117,6 +119,8 @@ export async function startTestSystem(
     signInLimits?: SignInLimits;
     security?: Partial<SecuritySettings>;
     stepAttempts?: number;
+    /** Where the worker sends workflow spans (test/tracing.test.ts); unset: nowhere. */
+    workflowSpans?: WorkflowSpans;
     /** Serves the api's /metrics on its own port to holders of this bearer token. */
     metricsToken?: string;
     /** Another Temporal server than the shared dev server (the time-skipping one); its owner closes it. */
@@ -126,7 +130,7 @@ export async function startTestSystem(
   const db = await createTestDatabase();
   const vault = opts.vault ?? newVault();
   const connection = opts.temporal ? undefined : await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const client = opts.temporal?.client ?? new Client({ connection });
+  const client = opts.temporal?.client ?? new Client({ connection, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   // A Temporal given by TEMPORAL_ADDRESS may not know the order search attributes yet (the worker
   // does this at start); the time-skipping server gets them from test/time-skipping.ts.
   if (!opts.temporal) await ensureOrderSearchAttributes(client, 'default');
@@ -174,6 +178,7 @@ export async function startTestSystem(
       activities: acts,
       workflowBundlePath: process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE,
       shutdownGraceTime: '0s', // tests stop workers to play a lost worker
+      workflowSpans: opts.workflowSpans,
     });
     current = { worker, stopped: runUntilShutdown(worker) };
     return current;

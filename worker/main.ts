@@ -5,6 +5,7 @@ import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { createLogger } from '../lib/logger';
 import { registry } from '../lib/metrics';
 import { startMetricsServer } from '../lib/metrics-endpoint';
+import { startTracing } from '../lib/tracing';
 import { exitWithParent, onShutdown } from '../lib/process';
 import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
@@ -22,6 +23,7 @@ const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}
 async function main() {
   const config = loadConfig(process.env, 'worker');
   const log = createLogger(config.LOG_LEVEL, 'worker');
+  const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? 'cardflow-worker', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   // The SDK's own chatter (bundler output, state changes) only when debugging.
   const sdkLevel = config.LOG_LEVEL === 'trace' ? 'TRACE' : config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
   // A failing activity's retries are summarised, not written once per attempt per order.
@@ -60,6 +62,7 @@ async function main() {
     }),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     tuning: workerTuning(),
+    workflowSpans: tracing,
   });
   const stopReconciler = startReconciler({
     db: services.db,
@@ -87,6 +90,7 @@ async function main() {
     await metricsServer?.close();
     await services.close();
     sdkLogger.flush();
+    await tracing?.shutdown();
   }, log);
   await running;
 }
