@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig } from '../lib/config';
 import { registry } from '../lib/metrics';
 import { startMetricsServer } from '../lib/metrics-endpoint';
 import { startTestSystem, type TestSystem } from './harness';
@@ -92,5 +93,15 @@ describe('metrics', () => {
     } finally {
       await plain.stop();
     }
+  });
+});
+
+describe('metrics settings', () => {
+  test('when unset, then the listeners bind to loopback; a short token or a bad port stops the start', () => {
+    expect(loadConfig({}).METRICS_HOST).toBe('127.0.0.1');
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_TOKEN: 'a-long-enough-token' })).toMatchObject({ METRICS_PORT: 9464, METRICS_TOKEN: 'a-long-enough-token' });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(ConfigError);
+    expect(() => loadConfig({ WORKER_METRICS_PORT: '70000' })).toThrow(/WORKER_METRICS_PORT/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
   });
 });
