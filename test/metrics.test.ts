@@ -14,10 +14,12 @@ const token = crypto.randomBytes(24).toString('hex');
 let sys: TestSystem;
 let supplier: TestSupplier;
 let receiver: http.Server;
+/** How many webhooks the receiver refuses (503) before it accepts again. */
+let refuseNext = 0;
 let workerMetrics: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
-  receiver = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+  receiver = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(refuseNext-- > 0 ? 503 : 204).end()));
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   sys = await startTestSystem({ metricsToken: token, webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` });
   supplier = await addSupplier(sys, 'Metered', [card('M-CARD', 900)], { lowBalanceThreshold: 5000 });
@@ -76,6 +78,18 @@ describe('metrics', () => {
     // Read from Postgres at scrape time: the stock left, the circuit, the balance as last seen.
     expect(valueOf(apiAfter, `cardflow_stock_available{merchant="${sys.merchant.merchantId}",sku="MET-STOCK"}`)).toBe(1);
     expect(apiAfter).toContain('cardflow_supplier_circuit_open{supplier="Metered"} 0');
+  });
+
+  test('when the storefront refuses a webhook once, then the worker counts a failed attempt and then a succeeded one', async () => {
+    await sys.addSku('MET-HOOK', { codes: 1 });
+    const before = await scrapeWorker();
+    refuseNext = 1;
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'met-hook', items: [{ sku: 'MET-HOOK', quantity: 1 }] } });
+    await sys.finished(placed.body.id);
+    const after = await scrapeWorker();
+    const series = (outcome: string) => `cardflow_webhook_attempts_total{event_type="order.delivered",outcome="${outcome}"}`;
+    expect(valueOf(after, series('failed')) - valueOf(before, series('failed'))).toBe(1);
+    expect(valueOf(after, series('succeeded')) - valueOf(before, series('succeeded'))).toBe(1);
   });
 
   test('when /metrics is asked without the token or with a wrong one, then it answers 401 and no metrics', async () => {
