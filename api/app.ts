@@ -1,4 +1,5 @@
 import express from 'express';
+import type { Registry } from 'prom-client';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import type { Logger } from '../lib/logger';
@@ -23,6 +24,8 @@ import { consoleRouter } from './console-static';
 import { errorHandler, notFoundHandler } from './errors';
 import { rateLimitPerKey } from './rate-limit';
 import { requestLog } from './request-log';
+import { metricsHandler } from '../lib/metrics-endpoint';
+import { traceRequests } from '../lib/tracing';
 import { jsonBody, rejectMalformedUrl } from './well-formed';
 import { storefrontAuth } from './storefront/auth';
 import { storefrontOrdersRouter } from './storefront/orders';
@@ -47,6 +50,8 @@ export interface AppDeps {
   signInLimits?: SignInLimits;
   /** The console's security settings (lib/config.ts securitySettings); the defaults when left out. */
   security?: SecuritySettings;
+  /** Serves /metrics on the api's own port to holders of this bearer token (METRICS_TOKEN). */
+  metrics?: { registry: Registry; token: string };
 }
 
 export function createApp(deps: AppDeps) {
@@ -56,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   // Whose X-Forwarded-For to believe: nobody's unless TRUST_PROXY names the proxies.
   app.set('trust proxy', security.trustProxy);
+  app.use(traceRequests());
   app.use(requestLog(log));
   // No answer is ever to be taken for another content type than it says (scripts, HTML).
   app.use((_req, res, next) => void (res.set('X-Content-Type-Options', 'nosniff'), next()));
@@ -63,6 +69,7 @@ export function createApp(deps: AppDeps) {
   // Answers that can carry a code or a key are never kept by a browser or a proxy.
   const noStore: express.RequestHandler = (_req, res, next) => void (res.set('Cache-Control', 'no-store'), next());
 
+  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics.registry, deps.metrics.token));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     const check = async (probe: () => Promise<unknown>) => {

@@ -3,6 +3,9 @@ import { createLogger } from '../lib/logger';
 import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { createApp } from './app';
+import { apiMetrics } from '../lib/metrics';
+import { startMetricsServer } from '../lib/metrics-endpoint';
+import { startTracing } from '../lib/tracing';
 import { findConsoleDir } from './console-static';
 import { exitWithParent, onShutdown } from '../lib/process';
 
@@ -10,8 +13,10 @@ import { exitWithParent, onShutdown } from '../lib/process';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'api');
+  const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? 'cardflow-api', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const services = await connectServices(config, log);
   const fulfilment = new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS);
+  const metrics = apiMetrics(services.db);
   const app = createApp({
     db: services.db,
     vault: services.vault,
@@ -24,7 +29,11 @@ async function main() {
     consoleDir: findConsoleDir(),
     security: securitySettings(config),
     temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
+    metrics: config.METRICS_TOKEN ? { registry: metrics, token: config.METRICS_TOKEN } : undefined,
   });
+  const metricsServer =
+    config.METRICS_PORT === undefined ? undefined : await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN });
+  if (metricsServer) log.info({ url: metricsServer.url }, 'api metrics listening');
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   log.info({ port: config.PORT }, 'api listening');
@@ -33,9 +42,11 @@ async function main() {
     const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections(); // keep-alive sockets would otherwise hold close() open
     await closed;
+    await metricsServer?.close();
     // Accepted orders whose workflow start is still queued; any left over, the reconciler starts.
     await fulfilment.drainStarts(10_000);
     await services.close();
+    await tracing?.shutdown();
   }, log);
 }
 

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { createDb, type Db } from '../db';
 import { SupplierRegistry } from '../suppliers/registry';
 import { CodeVault, loadVaultKeys } from '../lib/code-vault';
@@ -29,7 +30,8 @@ export async function connectServices(config: Config, log: Logger): Promise<Serv
   );
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Workflow starts carry the caller's trace into the workflow (a no-op while tracing is off).
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   const outbound = new OutboundHttp(outboundPolicy(config));
   return {
     db,

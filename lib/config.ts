@@ -79,6 +79,21 @@ const ConfigSchema = z.object({
    */
   ALLOW_PRIVATE_OUTBOUND: z.enum(['0', '1']).default('0'),
 
+  // Observability (docs/OPERATIONS.md#metrics-traces-and-logs).
+  /** The api's /metrics on a listener of its own at this port (bound to METRICS_HOST). */
+  METRICS_PORT: port.optional(),
+  /** The worker's /metrics (its activities' counters) on this port (bound to METRICS_HOST). */
+  WORKER_METRICS_PORT: port.optional(),
+  /** The worker's Temporal SDK metrics (schedule-to-start latency, slots, polls) on this port, at /metrics. */
+  TEMPORAL_METRICS_PORT: port.optional(),
+  /** Where the metrics listeners bind: loopback unless you say otherwise (a scraper in the same pod or host). */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** Bearer token for /metrics; set, the api also serves /metrics on its own port to holders of it. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** OTLP/HTTP endpoint (e.g. http://otel-collector:4318) traces are exported to; unset, no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().optional(),
+
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),

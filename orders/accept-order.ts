@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { AppError, conflict, invalidInput } from '../lib/errors';
+import { orderMetrics } from '../lib/metrics';
 import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
 import type { OrderRequest } from './validators';
@@ -27,6 +28,27 @@ export async function acceptOrder(
   /** Starts (or queues the start of) the order's workflow; never throws. */
   startFulfilment: (orderId: string) => void | Promise<void>,
   /** Asks a supplier whether top-up accounts exist (suppliers/account-check.ts). */
+  checkAccounts?: (merchantId: string, items: OrderRequest['items']) => Promise<void>,
+): Promise<AcceptResult> {
+  const answered = orderMetrics.acceptSeconds.startTimer();
+  try {
+    const result = await acceptOrRecall(db, storefront, request, startFulfilment, checkAccounts);
+    if (result.created) orderMetrics.accepted.inc();
+    answered({ outcome: result.created ? 'accepted' : 'repeat' });
+    return result;
+  } catch (err) {
+    const soldOut = err instanceof AppError && err.code === 'sold_out';
+    if (soldOut) orderMetrics.soldOut.inc();
+    answered({ outcome: soldOut ? 'sold_out' : 'refused' });
+    throw err;
+  }
+}
+
+async function acceptOrRecall(
+  db: Db,
+  storefront: StorefrontIdentity,
+  request: OrderRequest,
+  startFulfilment: (orderId: string) => void | Promise<void>,
   checkAccounts?: (merchantId: string, items: OrderRequest['items']) => Promise<void>,
 ): Promise<AcceptResult> {
   const requestHash = hashRequest(request);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
+import { orderMetrics } from '../lib/metrics';
 import { releaseReservations } from '../stock/reservations';
 import { appendEvent } from './events';
 import { mayClose } from './lifecycle';
@@ -20,12 +21,14 @@ export class OrderNotCancellable extends Error {
 //     and nothing paid for is bought again (a refund gives them back).
 // Top-ups already made cannot be taken back; they are listed for a person to settle with the buyer.
 async function closeOrder(db: Db, orderId: string, status: 'cancelled' | 'failed', reason: string) {
-  return db.transaction((trx) => closeOrderIn(trx, orderId, status, reason));
+  const closed = await db.transaction((trx) => closeOrderIn(trx, orderId, status, reason));
+  if (closed.closedNow && status === 'failed') orderMetrics.failed.inc();
+  return { status: closed.status, released: closed.released };
 }
 
 export async function closeOrderIn(trx: Knex.Transaction, orderId: string, status: 'cancelled' | 'failed', reason: string) {
   const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
-  if (order.status === status) return { status, released: 0 };
+  if (order.status === status) return { status, released: 0, closedNow: false };
   if (!mayClose(order.status)) throw new OrderNotCancellable(order.status);
 
   const released = await releaseReservations(trx, orderId);
@@ -43,7 +46,7 @@ export async function closeOrderIn(trx: Knex.Transaction, orderId: string, statu
     ...(Number(held[0].n) ? { unitsKept: Number(held[0].n) } : {}),
     ...(toppedUp ? { toppedUpUnits: toppedUp, note: 'these units were topped up before the order closed; settle them with the buyer' } : {}),
   });
-  return { status, released };
+  return { status, released, closedNow: true };
 }
 
 export const cancelOrder = (db: Db, orderId: string, reason: string) => closeOrder(db, orderId, 'cancelled', reason);

@@ -1,13 +1,24 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
+import { orderMetrics } from '../lib/metrics';
 import { appendEvent } from './events';
 
 // Delivery is recorded before anyone is told: from this commit on, the storefront can fetch
 // the codes through the API whatever happens to webhooks. One delivery row per unit (UNIQUE).
 export async function deliverOrder(db: Db, orderId: string): Promise<{ delivered: number }> {
+  const { delivered, acceptedAt } = await deliverOnce(db, orderId);
+  // Counted once the delivery committed, and not again when a repeated step finds it done.
+  if (acceptedAt) {
+    orderMetrics.delivered.inc();
+    orderMetrics.acceptToDeliveredSeconds.observe((Date.now() - acceptedAt.getTime()) / 1000);
+  }
+  return { delivered };
+}
+
+async function deliverOnce(db: Db, orderId: string): Promise<{ delivered: number; acceptedAt?: Date }> {
   return db.transaction(async (trx) => {
-    const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
+    const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'created_at');
     if (order.status === 'delivered') {
       const [{ count }] = await trx('deliveries').where({ order_id: orderId }).count<{ count: number }[]>('* as count');
       return { delivered: Number(count) };
@@ -31,6 +42,6 @@ export async function deliverOrder(db: Db, orderId: string): Promise<{ delivered
     await trx('order_units').where({ order_id: orderId }).update({ status: 'delivered' });
     await trx('orders').where({ id: orderId }).update({ status: 'delivered', delivered_at: trx.fn.now(), updated_at: trx.fn.now() });
     await appendEvent(trx, orderId, 'delivered', { units: units.length });
-    return { delivered: units.length };
+    return { delivered: units.length, acceptedAt: order.created_at as Date };
   });
 }

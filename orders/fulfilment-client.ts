@@ -1,6 +1,9 @@
+import { context, type Context } from '@opentelemetry/api';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { AppError, conflict } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { RepeatedFailures } from '../lib/repeated-failures';
+import { REQUEST_ID_MEMO } from '../workflows/interceptors';
 import type { FulfilOrderInput } from '../workflows/fulfil-order';
 import {
   cancelOrderUpdate,
@@ -25,8 +28,10 @@ const CANCEL_DEADLINE_MS = 15_000;
 const STATE_DEADLINE_MS = 3000;
 
 export class FulfilmentClient {
-  private readonly queuedStarts: string[] = [];
+  private readonly queuedStarts: { orderId: string; requestId?: string; trace: Context }[] = [];
   private startsInFlight = 0;
+  /** With Temporal unreachable every start fails alike: one line, then a summary. */
+  private readonly startFailures = new RepeatedFailures((entry, message) => this.log.warn(entry, message));
 
   constructor(
     private readonly client: Client,
@@ -41,7 +46,7 @@ export class FulfilmentClient {
   }
 
   /** Never throws: the order is already durable, and the reconciler retries a failed start. */
-  async start(orderId: string): Promise<void> {
+  async start(orderId: string, requestId?: string): Promise<void> {
     try {
       // Bounded: with Temporal down, gRPC would keep retrying while the storefront waits.
       await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
@@ -49,13 +54,15 @@ export class FulfilmentClient {
           workflowId: orderId,
           taskQueue: this.taskQueue,
           args: [this.input(orderId)],
+          // The api request that accepted the order, for its workflow's and activities' logs.
+          ...(requestId ? { memo: { [REQUEST_ID_MEMO]: requestId } } : {}),
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
       );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-      this.log.warn({ orderId, err: (err as Error).message }, 'could not start fulfilment; the reconciler will retry');
+      this.startFailures.report((err as Error).message, { orderId, err: (err as Error).message }, 'could not start fulfilment; the reconciler will retry');
     }
   }
 
@@ -65,20 +72,21 @@ export class FulfilmentClient {
    * a flash sale is busy fulfilling the orders before it. If this process dies with starts
    * still queued, the worker's reconciler starts those orders' workflows.
    */
-  startSoon(orderId: string): void {
+  startSoon(orderId: string, requestId?: string): void {
     if (this.queuedStarts.length >= MAX_QUEUED_STARTS) {
       this.log.warn({ orderId }, 'too many workflow starts queued; the reconciler will start this one');
       return;
     }
-    this.queuedStarts.push(orderId);
+    // The start runs later, perhaps after another request: it keeps this request's trace.
+    this.queuedStarts.push({ orderId, requestId, trace: context.active() });
     this.sendQueuedStarts();
   }
 
   private sendQueuedStarts() {
     while (this.startsInFlight < START_CONCURRENCY && this.queuedStarts.length > 0) {
-      const orderId = this.queuedStarts.shift()!;
+      const { orderId, requestId, trace } = this.queuedStarts.shift()!;
       this.startsInFlight++;
-      void this.start(orderId).finally(() => {
+      void context.with(trace, () => this.start(orderId, requestId)).finally(() => {
         this.startsInFlight--;
         this.sendQueuedStarts();
       });

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import { recordAudit } from '../lib/audit';
+import { orderMetrics } from '../lib/metrics';
 import type { AttentionProblem, AttentionResolution } from '../workflows/messages';
 import { appendEvent } from './events';
 import { reopenManualTask } from './manual-fulfilment';
@@ -21,9 +22,9 @@ export interface Attention extends AttentionProblem {
 
 /** The order stops and asks for a person. Repeats (a worker crash mid-step) change nothing. */
 export async function markNeedsAttention(db: Db, orderId: string, problem: AttentionProblem): Promise<void> {
-  await db.transaction(async (trx) => {
+  const stoppedNow = await db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'merchant_id', 'external_ref');
-    if (order.status === 'needs_attention') return;
+    if (order.status === 'needs_attention') return false;
     const attention: Attention = { ...problem, previousStatus: order.status, since: new Date().toISOString(), supplierIds: await suppliersOf(trx, orderId) };
     await trx('orders').where({ id: orderId }).update({ status: 'needs_attention', reason: problem.code, attention: JSON.stringify(attention), updated_at: trx.fn.now() });
     await raiseAlert(trx, {
@@ -34,7 +35,9 @@ export async function markNeedsAttention(db: Db, orderId: string, problem: Atten
       detail: { step: problem.step, code: problem.code, params: problem.params },
     });
     await appendEvent(trx, orderId, 'needs_attention', { step: problem.step, code: problem.code, params: problem.params });
+    return true;
   });
+  if (stoppedNow) orderMetrics.needsAttention.inc();
 }
 
 /** The suppliers an order was bought from or routes to, most recent purchase first. */

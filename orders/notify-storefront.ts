@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
+import { webhookMetrics } from '../lib/metrics';
 import { OutboundFailure, type OutboundHttp } from '../lib/outbound-http';
 import { appendEvent } from './events';
 import { loadOrderView } from './order-view';
@@ -78,6 +79,7 @@ async function sendStorefrontEvent(
     error,
     duration_ms: Date.now() - started,
   });
+  webhookMetrics.attempts.inc({ event_type: eventType, outcome: error ? 'failed' : 'succeeded' });
   if (error) throw new WebhookRejected(error); // retried by the workflow's policy, with backoff
   const [{ count }] = await db('webhook_attempts').where({ order_id: orderId, message_id: messageId }).count<{ count: number }[]>('* as count');
   await appendEvent(db, orderId, 'webhook_delivered', { eventType, attempts: Number(count), httpStatus });

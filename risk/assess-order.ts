@@ -10,6 +10,7 @@ import { priorModel } from './model/priors';
 import { PRIOR_ORDERS, type FeatureInput } from './model/features';
 import { DEFAULT_RULE_SET } from './rule-sets';
 import type { Rule, RiskSettings } from './rules';
+import { riskMetrics } from '../lib/metrics';
 import { buyerKey, buyerKeySql, subjectKeys, type Subject } from './signals';
 import { DAY_SECONDS, velocitySubquery, velocityTotals } from './velocity';
 
@@ -129,6 +130,7 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
   };
   const written = await store(db, order, assessment);
   if (!written) return resultOf((await db('orders').where({ id: orderId }).first('risk')).risk);
+  riskMetrics.decisions.inc({ decision: assessment.decision });
   return resultOf(assessment);
 }
 

@@ -4,6 +4,7 @@ import type { OutboundHttp } from '../lib/outbound-http';
 import type { AdapterFactory, SupplierAdapter } from './adapter';
 import { cardflowSimAdapter } from './adapters/cardflow-sim';
 import { openSupplierCredentials } from './credentials';
+import { meteredAdapter } from './metered-adapter';
 
 // Adding a real supplier: write suppliers/adapters/<name>.ts implementing SupplierAdapter and
 // list it here; a supplier row with adapter = '<name>' then uses it.
@@ -44,7 +45,7 @@ export class SupplierRegistry {
     if (cached && cached.version === version) return { supplier: row, adapter: cached.adapter };
     const factory = ADAPTERS[row.adapter];
     if (!factory) throw new Error(`supplier ${row.name} uses adapter "${row.adapter}", which this build does not have`);
-    const adapter = factory({ baseUrl: row.base_url, credentials: openSupplierCredentials(this.vault, row), timeoutMs: row.timeout_ms, http: this.outbound });
+    const adapter = meteredAdapter(row.name, factory({ baseUrl: row.base_url, credentials: openSupplierCredentials(this.vault, row), timeoutMs: row.timeout_ms, http: this.outbound }));
     this.cache.set(supplierId, { version, adapter });
     return { supplier: row, adapter };
   }

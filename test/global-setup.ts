@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../worker/create-worker';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server';
 import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
@@ -33,7 +34,7 @@ export default async function globalSetup() {
       process.env.TEMPORAL_ADDRESS = temporal.address;
     }
 
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, logger: quietLogger });
     const bundlePath = path.join(scratch, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, bundle.code);
     process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE = bundlePath;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { createApp } from '../api/app';
 import type { SignInLimits } from '../api/admin/session';
@@ -14,6 +14,9 @@ import { loadConfig, securitySettings, type SecuritySettings } from '../lib/conf
 import { hashPassword } from '../lib/passwords';
 import type { Role } from '../lib/permissions';
 import { createLogger } from '../lib/logger';
+import { apiMetrics } from '../lib/metrics';
+import type { WorkflowSpans } from '../lib/tracing';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { OutboundHttp, type OutboundPolicy } from '../lib/outbound-http';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
@@ -25,8 +28,16 @@ import { SupplierRegistry } from '../suppliers/registry';
 // A whole Cardflow per test file, from real parts: its own database on the test Postgres, its
 // own task queue on the test Temporal server, a worker and the API on an ephemeral port.
 
+/** Every line the SDK logs in this test file (activity and workflow lines, all levels): tests may listen. */
+export const sdkLog = new Set<(entry: LogEntry) => void>();
+const printed = new DefaultLogger('ERROR');
 try {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({
+    logger: new DefaultLogger('TRACE', (entry) => {
+      for (const listen of sdkLog) listen(entry);
+      if (entry.level === 'ERROR') printed.log(entry.level, entry.message, entry.meta);
+    }),
+  });
 } catch {
   // already installed in this process
 }
@@ -108,6 +119,10 @@ export async function startTestSystem(
     signInLimits?: SignInLimits;
     security?: Partial<SecuritySettings>;
     stepAttempts?: number;
+    /** Where the worker sends workflow spans (test/tracing.test.ts); unset: nowhere. */
+    workflowSpans?: WorkflowSpans;
+    /** Serves the api's /metrics on its own port to holders of this bearer token. */
+    metricsToken?: string;
     /** Another Temporal server than the shared dev server (the time-skipping one); its owner closes it. */
     temporal?: { client: Client; nativeConnection: NativeConnection };
   } = {},
@@ -115,7 +130,7 @@ export async function startTestSystem(
   const db = await createTestDatabase();
   const vault = opts.vault ?? newVault();
   const connection = opts.temporal ? undefined : await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const client = opts.temporal?.client ?? new Client({ connection });
+  const client = opts.temporal?.client ?? new Client({ connection, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   // A Temporal given by TEMPORAL_ADDRESS may not know the order search attributes yet (the worker
   // does this at start); the time-skipping server gets them from test/time-skipping.ts.
   if (!opts.temporal) await ensureOrderSearchAttributes(client, 'default');
@@ -144,6 +159,7 @@ export async function startTestSystem(
     temporalUi: opts.temporalUiUrl ? { url: opts.temporalUiUrl, namespace: 'default' } : undefined,
     signInLimits: opts.signInLimits,
     security: { ...securitySettings(loadConfig({})), ...opts.security },
+    metrics: opts.metricsToken ? { registry: apiMetrics(db), token: opts.metricsToken } : undefined,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -162,6 +178,7 @@ export async function startTestSystem(
       activities: acts,
       workflowBundlePath: process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE,
       shutdownGraceTime: '0s', // tests stop workers to play a lost worker
+      workflowSpans: opts.workflowSpans,
     });
     current = { worker, stopped: runUntilShutdown(worker) };
     return current;

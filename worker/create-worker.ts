@@ -2,6 +2,9 @@ import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { loadConfig } from '../lib/config';
+import { requestIdActivityInterceptor } from './request-id';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { noWorkflowSpans, type WorkflowSpans } from '../lib/tracing';
 
 // The Temporal worker for order workflows. Production loads a prebuilt workflow bundle
 // (`npm run build`); without one the workflows are bundled at start-up.
@@ -20,7 +23,10 @@ export async function createOrderWorker(opts: {
    */
   shutdownForceTime?: Duration;
   tuning?: Partial<WorkerOptions>;
+  /** Where workflow spans go (lib/tracing.ts); unset: nowhere. */
+  workflowSpans?: WorkflowSpans;
 }): Promise<Worker> {
+  const spans = opts.workflowSpans ?? noWorkflowSpans();
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -31,9 +37,21 @@ export async function createOrderWorker(opts: {
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
+    // A prebuilt bundle has the workflow interceptors built in (workflowInterceptorModules).
+    interceptors: {
+      activity: [
+        requestIdActivityInterceptor,
+        (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
+      ],
+      workflowModules: workflowInterceptorModules,
+    },
+    sinks: { exporter: makeWorkflowExporter(spans.spanProcessor, spans.resource) },
     ...(opts.tuning ?? {}),
   });
 }
+
+/** Workflow interceptors: given to the bundler (scripts/bundle-workflows.ts, the tests' bundle) or the worker. */
+export const workflowInterceptorModules = [require.resolve('../workflows/interceptors'), require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
 /** worker.run() after a shutdown that had to be forced: that is still a finished shutdown. */
 export async function runUntilShutdown(worker: Worker): Promise<void> {

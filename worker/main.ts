@@ -3,6 +3,9 @@ import { createActivities } from '../activities';
 import { loadConfig, publicBaseUrl } from '../lib/config';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { createLogger } from '../lib/logger';
+import { registry } from '../lib/metrics';
+import { startMetricsServer } from '../lib/metrics-endpoint';
+import { startTracing } from '../lib/tracing';
 import { exitWithParent, onShutdown } from '../lib/process';
 import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
@@ -11,15 +14,27 @@ import { ensureRiskModelSchedule } from '../risk/schedule';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startReconciler } from './reconciler';
+import { SummarisingSdkLogger } from './sdk-logger';
 import { ensureOrderSearchAttributes } from './search-attributes';
+
+const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 // The worker process: runs order workflows and their activities. Scale out by running more.
 async function main() {
   const config = loadConfig(process.env, 'worker');
   const log = createLogger(config.LOG_LEVEL, 'worker');
+  const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? 'cardflow-worker', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   // The SDK's own chatter (bundler output, state changes) only when debugging.
   const sdkLevel = config.LOG_LEVEL === 'trace' ? 'TRACE' : config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
-  Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+  // A failing activity's retries are summarised, not written once per attempt per order.
+  const sdkLogger = new SummarisingSdkLogger(new DefaultLogger(sdkLevel));
+  Runtime.install({
+    logger: sdkLogger,
+    // The SDK's own metrics (schedule-to-start latency, task slots, polls), in Prometheus format.
+    ...(config.TEMPORAL_METRICS_PORT === undefined
+      ? {}
+      : { telemetryOptions: { metrics: { prometheus: { bindAddress: hostPort(config.METRICS_HOST, config.TEMPORAL_METRICS_PORT), countersTotalSuffix: true, useSecondsForDurations: true } } } }),
+  });
   // The cold-start priors take a fraction of a second to compute: before the first order, not during it.
   priorModel();
   const services = await connectServices(config, log);
@@ -47,6 +62,7 @@ async function main() {
     }),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     tuning: workerTuning(),
+    workflowSpans: tracing,
   });
   const stopReconciler = startReconciler({
     db: services.db,
@@ -57,6 +73,11 @@ async function main() {
   await ensureRiskModelSchedule(services.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyHours: config.RISK_MODEL_RETRAIN_HOURS }).catch((err) =>
     log.warn({ err: (err as Error).message }, 'could not ensure the risk-model training schedule'),
   );
+  const metricsServer =
+    config.WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer({ registry, host: config.METRICS_HOST, port: config.WORKER_METRICS_PORT, token: config.METRICS_TOKEN });
+  if (metricsServer) log.info({ url: metricsServer.url }, 'worker metrics listening');
   const running = runUntilShutdown(worker); // resolves once shutdown has drained in-flight tasks
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   process.send?.('ready'); // tells `npm start` the worker polls
@@ -66,7 +87,10 @@ async function main() {
     worker.shutdown();
     await running;
     await connection.close();
+    await metricsServer?.close();
     await services.close();
+    sdkLogger.flush();
+    await tracing?.shutdown();
   }, log);
   await running;
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
+import { RepeatedFailures } from '../lib/repeated-failures';
 import type { Knex } from 'knex';
 import type { FulfilmentClient } from '../orders/fulfilment-client';
 import { refundMessageId } from '../orders/notify-storefront';
@@ -21,6 +22,8 @@ export function startReconciler(opts: {
   const intervalMs = opts.intervalMs ?? 15_000;
   const graceSeconds = opts.graceSeconds ?? 30;
   let running = false;
+  // With Postgres or Temporal down, every sweep fails the same way: one line, then a summary.
+  const failures = new RepeatedFailures((entry, message) => log.warn(entry, message));
 
   const sweep = async () => {
     if (running) return;
@@ -43,7 +46,7 @@ export function startReconciler(opts: {
       await resendLostRefundWebhooks(since);
       if (missing.size) log.info({ orders: missing.size }, 'reconciler: started fulfilment of orders that had no workflow');
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'reconciler sweep failed; will try again');
+      failures.report((err as Error).message, { err: (err as Error).message }, 'reconciler sweep failed; will try again');
     } finally {
       running = false;
     }
@@ -69,5 +72,8 @@ export function startReconciler(opts: {
 
   const timer = setInterval(sweep, intervalMs);
   void sweep();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    failures.flush();
+  };
 }

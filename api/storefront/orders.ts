@@ -22,7 +22,7 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
   router.post('/', async (req, res) => {
     const body = parseOrThrow(OrderRequestSchema, req.body ?? undefined);
     const storefront = req.storefront!;
-    const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.startSoon(id), checkAccounts);
+    const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.startSoon(id, req.requestId), checkAccounts);
     const order = await loadOrderView(db, vault, { id: orderId, storefrontId: storefront.id });
     res.status(created ? 202 : 200).location(`/v1/orders/${orderId}`).json(order);
   });
