@@ -8,7 +8,7 @@ import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { bindIdempotencyKey } from '../../orders/idempotency';
 import { requireAllowed } from '../../orders/order-facts';
 import { loadOrderView } from '../../orders/order-view';
-import { CancelRequestSchema, OrderRequestSchema } from '../../orders/validators';
+import { CancelRequestSchema, OrderLookupQuerySchema, OrderRequestSchema } from '../../orders/validators';
 import { topupAccountCheck } from '../../suppliers/account-check';
 import type { SupplierRegistry } from '../../suppliers/registry';
 import { parseOrThrow } from '../errors';
@@ -31,7 +31,7 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
   });
 
   router.get('/', async (req, res) => {
-    const { externalRef } = parseOrThrow(z.object({ externalRef: z.string().trim().min(1).max(128) }).strict(), req.query, 'query');
+    const { externalRef } = parseOrThrow(OrderLookupQuerySchema, req.query, 'query');
     const order = await loadOrderView(db, vault, { externalRef, storefrontId: req.storefront!.id });
     if (!order) throw notFound('Order');
     res.json(order);
