@@ -1,10 +1,15 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import express from 'express';
+import { Webhook } from 'standardwebhooks';
 import { adminDocument } from '../api/openapi/admin-document';
 import { storefrontDocument } from '../api/openapi/storefront-document';
 import { createApp } from '../api/app';
 import { CardflowApiError, StorefrontClient } from '../clients/typescript/storefront-client';
+import { issueWebhookSecret } from '../lib/tokens';
 import { snapshot, startTestSystem, type TestSystem } from './harness';
 import { registeredRoutes } from './registered-routes';
 
@@ -176,5 +181,25 @@ describe('the storefront API, through the typed client', () => {
       expect(html).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)/);
     }
     expect(await (await fetch(`${sys.baseUrl}/v1/reference`)).text()).toContain('/v1/orders/{id}/cancel');
+  });
+});
+
+describe('the examples in docs/STOREFRONT-API.md', () => {
+  // The Python webhook check, exactly as the page shows it, run against a signature made the way
+  // Cardflow signs (orders/notify-storefront.ts: the standardwebhooks library).
+  const python = /```python\n([\s\S]*?)```/.exec(readFileSync(path.join(__dirname, '../docs/STOREFRONT-API.md'), 'utf8'))![1];
+  const verifier = python.slice(python.indexOf('import '), python.indexOf('\n', python.indexOf('import '))) + '\n' + python.slice(python.indexOf('def verify_webhook'));
+  const verify = (secret: string, headers: Record<string, string>, body: string) =>
+    execFileSync('python3', ['-c', `${verifier}\nimport sys\nprint(verify_webhook(sys.argv[1], json.loads(sys.argv[2]), sys.argv[3].encode())["type"])`, secret, JSON.stringify(headers), body], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+  test('the Python example verifies a Cardflow webhook, also during a secret rotation, and refuses a forged one', () => {
+    const [secret, old] = [issueWebhookSecret(), issueWebhookSecret()];
+    const body = JSON.stringify({ type: 'order.delivered', timestamp: new Date().toISOString(), data: { order: { id: 'x' } } });
+    const now = new Date();
+    const sign = (s: string) => new Webhook(s).sign('msg_1', now, body);
+    const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': `${sign(old)} ${sign(secret)}` };
+    expect(verify(secret, headers, body)).toBe('order.delivered');
+    // Positive control: another body under the same signature is refused.
+    expect(() => verify(secret, headers, body.replace('"x"', '"y"'))).toThrow(/bad signature/);
   });
 });
