@@ -161,10 +161,26 @@ describe('the storefront API, through the typed client', () => {
     await expect(new StorefrontClient({ baseUrl: sys.baseUrl, apiKey: 'nope' }).listProducts()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
   });
 
+  test('admin answers, errors included, are recorded for the document check too', async () => {
+    const owner = await sys.addUser('owner');
+    const cookie = await sys.signIn(owner.email, owner.password);
+    const calls: [template: string, path: string, opts: { cookie?: string; key?: null }][] = [
+      ['/admin/orders', '/admin/orders', { cookie }],
+      ['/admin/orders/{id}', '/admin/orders/00000000-0000-4000-8000-000000000000', { cookie }],
+      ['/admin/skus', '/admin/skus', { cookie }],
+      ['/admin/orders', '/admin/orders', { key: null }],
+    ];
+    for (const [template, path, opts] of calls) {
+      const res = await sys.api('GET', path, opts);
+      seen.push({ method: 'GET', template, status: res.status, body: res.body });
+    }
+    expect(seen.slice(-4).map((s) => s.status)).toEqual([200, 404, 200, 401]);
+  });
+
   test('every answer seen in these tests matches the document', () => {
     expect(seen.length).toBeGreaterThan(10);
     const statuses = new Set(seen.map((s) => s.status));
-    expect([...statuses].sort()).toEqual([200, 202, 400, 404, 409]);
+    expect([...statuses].sort()).toEqual([200, 202, 400, 401, 404, 409]);
     expect(seen.map((s) => mismatch(s.method, s.template, s.status, s.body)).filter(Boolean)).toEqual([]);
   });
 
