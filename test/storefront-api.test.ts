@@ -164,17 +164,20 @@ describe('the storefront API, through the typed client', () => {
   test('admin answers, errors included, are recorded for the document check too', async () => {
     const owner = await sys.addUser('owner');
     const cookie = await sys.signIn(owner.email, owner.password);
+    // Every admin read without a path parameter (the lists among them), then two errors.
+    const reads = Object.entries(adminDocument().paths ?? {}).filter(([path, ops]) => ops.get && !path.includes('{')).map(([path]) => `/admin${path}`);
     const calls: [template: string, path: string, opts: { cookie?: string; key?: null }][] = [
-      ['/admin/orders', '/admin/orders', { cookie }],
+      ...reads.map((path): [string, string, { cookie: string }] => [path, path, { cookie }]),
       ['/admin/orders/{id}', '/admin/orders/00000000-0000-4000-8000-000000000000', { cookie }],
-      ['/admin/skus', '/admin/skus', { cookie }],
       ['/admin/orders', '/admin/orders', { key: null }],
     ];
     for (const [template, path, opts] of calls) {
       const res = await sys.api('GET', path, opts);
       seen.push({ method: 'GET', template, status: res.status, body: res.body });
     }
-    expect(seen.slice(-4).map((s) => s.status)).toEqual([200, 404, 200, 401]);
+    expect(reads.length).toBeGreaterThan(20);
+    expect(seen.slice(-calls.length).filter((s) => s.status === 200).length).toBeGreaterThan(20);
+    expect(seen.slice(-2).map((s) => s.status)).toEqual([404, 401]);
   });
 
   test('every answer seen in these tests matches the document', () => {

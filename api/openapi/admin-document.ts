@@ -117,7 +117,23 @@ const operations: Record<string, Operation[]> = {
   ],
 };
 
-const answer = { description: 'JSON; lists are arrays with a Content-Range header', content: { 'application/json': { schema: z.unknown() } } };
+// Answered by api/admin/list-query.ts: a page of records and `Content-Range: orders 0-24/319`.
+const LISTS = new Set([
+  '/admin-tokens', '/audit-log', '/stock', '/batches', '/codes', '/orders', '/skus', '/storefronts', '/webhook-attempts', '/suppliers', '/users',
+  '/alerts', '/needs-attention', '/manual-tasks', '/risk/lists', '/risk/reviews', '/risk/assessments', '/risk/rules', '/risk/rule-sets',
+]);
+const ListSchema = z.array(z.looseObject({ id: z.union([z.string(), z.number()]) })).meta({ id: 'List', description: 'One page of records, each with its id' });
+const ListQuery = z.object({
+  sort: z.string().optional().meta({ description: 'JSON ["field","ASC"|"DESC"]' }),
+  range: z.string().optional().meta({ description: 'JSON [first, last], at most 500 records' }),
+  filter: z.string().optional().meta({ description: 'JSON object of filters' }),
+});
+const list = {
+  description: 'One page of records',
+  headers: { 'Content-Range': { description: 'e.g. orders 0-24/319', schema: { type: 'string' as const } } },
+  content: { 'application/json': { schema: ListSchema } },
+};
+const answer = { description: 'JSON', content: { 'application/json': { schema: z.unknown() } } };
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorAnswerSchema } } });
 
 let document: ReturnType<OpenApiGeneratorV31['generateDocument']> | undefined;
@@ -130,6 +146,7 @@ export function adminDocument() {
   for (const [tag, ops] of Object.entries(operations)) {
     for (const [method, path, summary, body] of ops) {
       const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const isList = method === 'get' && LISTS.has(path);
       registry.registerPath({
         method,
         path,
@@ -138,9 +155,10 @@ export function adminDocument() {
         ...(path === '/session' && method === 'post' ? {} : { security: [{ [session.name]: [] }, { [token.name]: [] }] }),
         request: {
           ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
+          ...(isList ? { query: ListQuery } : {}),
           ...(body ? { body: { content: { 'application/json': { schema: body } } } } : {}),
         },
-        responses: { 200: answer, 400: error('Invalid request'), 401: error('Not signed in'), 403: error('Not permitted'), 404: error('Not found'), 409: error('Not allowed in this state') },
+        responses: { 200: isList ? list : answer, 400: error('Invalid request'), 401: error('Not signed in'), 403: error('Not permitted'), 404: error('Not found'), 409: error('Not allowed in this state') },
       });
     }
   }
