@@ -142,6 +142,16 @@ describe('the storefront API, through the typed client', () => {
     expect((await client.createOrder({ externalRef: 'api-key-2', items: [{ sku: 'API-1', quantity: 2 }] }, { idempotencyKey: 'order-key-2' })).created).toBe(true);
   });
 
+  test('when orders with one Idempotency-Key and different bodies race, exactly one is accepted and the rest are 409 idempotency_conflict', async () => {
+    const answers = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => client.createOrder({ externalRef: `api-race-${i}`, items: [{ sku: 'API-1', quantity: 1 }] }, { idempotencyKey: 'race-key' })),
+    );
+    expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 'rejected').map((a) => (a as PromiseRejectedResult).reason.code)).toEqual(Array(7).fill('idempotency_conflict'));
+    expect(await sys.db('orders').whereLike('external_ref', 'api-race-%').count({ n: '*' }).first()).toEqual({ n: 1 });
+    await sys.finished((answers.find((a) => a.status === 'fulfilled') as PromiseFulfilledResult<{ order: { id: string } }>).value.order.id);
+  });
+
   test('a malformed Idempotency-Key is a 400 that changes nothing', async () => {
     const before = await snapshot(sys.db);
     await expect(client.createOrder({ externalRef: 'api-key-3', items: [{ sku: 'API-1', quantity: 1 }] }, { idempotencyKey: 'ü'.repeat(3) })).rejects.toMatchObject({ status: 400, code: 'invalid_idempotency_key' });
