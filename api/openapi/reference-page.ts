@@ -1,7 +1,19 @@
 // A readable API reference rendered on the server from an OpenAPI document: plain HTML and CSS,
 // nothing fetched from elsewhere (the api may run where there is no internet).
 
-type Doc = { info: { title: string; description?: string; version: string }; servers?: { url: string }[]; paths?: Record<string, Record<string, any>> };
+interface Operation {
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  parameters?: { name: string; in: string; required?: boolean; description?: string }[];
+  requestBody?: { content?: Record<string, { schema?: unknown }> };
+  responses?: Record<string, { description: string }>;
+}
+interface Doc {
+  info: { title: string; description?: string; version: string };
+  servers?: { url: string }[];
+  paths?: Record<string, object>;
+}
 
 const escape = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pretty = (schema: unknown) => `<pre>${escape(JSON.stringify(schema, null, 2))}</pre>`;
@@ -9,10 +21,10 @@ const pretty = (schema: unknown) => `<pre>${escape(JSON.stringify(schema, null, 
 export function referencePage(doc: Doc, documentUrl: string): string {
   const base = doc.servers?.[0]?.url ?? '';
   const operations = Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
-    Object.entries(ops).map(([method, op]) => {
-      const params = (op.parameters ?? []) as { name: string; in: string; required?: boolean; description?: string }[];
+    Object.entries(ops as Record<string, Operation>).map(([method, op]) => {
+      const params = op.parameters ?? [];
       const body = op.requestBody?.content?.['application/json']?.schema;
-      const answers = Object.entries(op.responses ?? {}) as [string, { description: string; content?: Record<string, { schema: unknown }> }][];
+      const answers = Object.entries(op.responses ?? {});
       return `<section id="${escape(op.operationId ?? `${method}-${path}`)}">
   <h3><span class="m ${escape(method)}">${escape(method.toUpperCase())}</span> <code>${escape(base + path)}</code></h3>
   <p>${escape(op.summary ?? '')}</p>${op.description ? `<p>${escape(op.description)}</p>` : ''}
