@@ -22,6 +22,7 @@ import type { TemporalUi } from './admin/orders';
 import { adminSessionRouter, type SignInLimits } from './admin/session';
 import { consoleRouter } from './console-static';
 import { errorHandler, notFoundHandler } from './errors';
+import { apiDocsRouter } from './openapi/serve';
 import { rateLimitPerKey } from './rate-limit';
 import { requestLog } from './request-log';
 import { metricsHandler } from '../lib/metrics-endpoint';
@@ -88,6 +89,9 @@ export function createApp(deps: AppDeps) {
     const ready = postgres === 'ok' && temporal === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', postgres, temporal });
   });
+
+  // The API descriptions and their reference pages are public: they hold no merchant's data.
+  app.use(apiDocsRouter());
 
   const json = jsonBody(limits.maxBodyBytes);
   const storefront = express.Router();

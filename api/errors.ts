@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { AppError, type ErrorKind } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { OutboundHttp } from '../lib/outbound-http';
+import type { ErrorAnswer } from './openapi/answers';
 
-// The one place errors become HTTP: `{ error: { code, message, details? } }` with a stable code.
+// The one place errors become HTTP: `{ error: { code, message, details? } }` with a stable code
+// (its schema, ErrorAnswerSchema in api/openapi/answers.ts, is what the API documents say).
 
 const STATUS: Record<ErrorKind, number> = {
   invalid_input: 400,
@@ -62,7 +64,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(500);
     }
     if (res.statusCode < 400) res.status(STATUS[e.kind]);
-    res.json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) }, ...fieldErrors(e.details) });
+    const answer: ErrorAnswer = { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) }, ...fieldErrors(e.details) };
+    res.json(answer);
   };
 }
 

@@ -10,6 +10,7 @@ import * as outboundGuard from './migrations/007_outbound_guard';
 import * as consoleSecurity from './migrations/008_console_security';
 import * as codeFingerprints from './migrations/009_code_fingerprints';
 import * as velocityAtAcceptance from './migrations/010_velocity_at_acceptance';
+import * as idempotencyKeys from './migrations/012_idempotency_keys';
 
 export type Db = Knex;
 
@@ -42,6 +43,7 @@ const migrations: Record<string, Knex.Migration> = {
   '008_console_security': consoleSecurity,
   '009_code_fingerprints': codeFingerprints,
   '010_velocity_at_acceptance': velocityAtAcceptance,
+  '012_idempotency_keys': idempotencyKeys,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { AppError, conflict, invalidInput } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
+import { hashRequest, requireSameRequest } from './idempotency';
 import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
 import type { OrderRequest } from './validators';
@@ -287,23 +288,13 @@ async function findPrevious(db: Db, storefront: StorefrontIdentity, externalRef:
     .where({ storefront_id: storefront.id, external_ref: externalRef })
     .first('id', 'request_hash', 'status');
   if (!row) return undefined;
-  if (row.request_hash !== requestHash) {
-    throw conflict('idempotency_conflict', `externalRef ${externalRef} was already used for a different order`, {
-      externalRef,
-      orderId: row.id,
-    });
-  }
+  requireSameRequest(row.request_hash, requestHash, `externalRef ${externalRef} was already used for a different order`, { externalRef, orderId: row.id });
   return row as { id: string; status: string };
 }
 
 async function startFulfilmentIfPending(order: { id: string; status: string }, start: (id: string) => void | Promise<void>) {
   // A resubmission is a good moment to make sure a workflow exists (starting is idempotent).
   if (order.status === 'accepted') await start(order.id);
-}
-
-/** Key order is fixed by the validator's schema, so equal requests hash equally. */
-function hashRequest(request: OrderRequest): string {
-  return crypto.createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
 function isUniqueViolation(err: unknown, constraint: string): boolean {

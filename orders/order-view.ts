@@ -1,39 +1,59 @@
+import { z } from 'zod';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import { openCode } from '../stock/code-secret';
+import { ORDER_STATUSES } from './lifecycle';
 
 // The order as a storefront sees it: status, items, units with their delivered codes, and the
 // timeline. Codes are decrypted only here, only for delivered units, only for the owner.
+// Its schema is what the storefront's OpenAPI document and typed client say an order is.
 
-export interface OrderView {
-  id: string;
-  externalRef: string;
-  status: string;
-  reason: string | null;
-  currency: string;
-  totalAmount: number;
-  buyer: Record<string, unknown>;
-  risk: unknown;
-  createdAt: string;
-  updatedAt: string;
-  deliveredAt: string | null;
-  items: {
-    sku: string;
-    name: string;
-    quantity: number;
-    unitPrice: number;
-    /** The buyer's account, for top-ups. */
-    account: string | null;
-    units: {
-      id: string;
-      status: string;
-      code: null | { number: string; pin?: string; url?: string; expiresAt: string | null };
-      /** A delivered top-up's proof from the supplier. */
-      receipt: null | { receipt: string; account: string };
-    }[];
-  }[];
-  timeline: ({ type: string; at: string } & Record<string, unknown>)[];
-}
+/** A storefront never sees needs_attention: to it such an order is still processing (see below). */
+const STOREFRONT_STATUSES = ORDER_STATUSES.filter((s) => s !== 'needs_attention');
+
+const DeliveredCodeSchema = z.object({
+  number: z.string(),
+  pin: z.string().optional(),
+  url: z.string().optional(),
+  expiresAt: z.string().nullable(),
+});
+
+export const OrderViewSchema = z
+  .object({
+    id: z.uuid(),
+    externalRef: z.string(),
+    status: z.enum(STOREFRONT_STATUSES as [string, ...string[]]),
+    reason: z.string().nullable(),
+    currency: z.string(),
+    totalAmount: z.number().int().meta({ description: 'Minor units (fen, cents)' }),
+    buyer: z.record(z.string(), z.unknown()),
+    risk: z.unknown(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    deliveredAt: z.string().nullable(),
+    items: z.array(
+      z.object({
+        sku: z.string(),
+        name: z.string(),
+        quantity: z.number().int(),
+        unitPrice: z.number().int(),
+        account: z.string().nullable().meta({ description: "The buyer's account, for top-ups" }),
+        units: z.array(
+          z.object({
+            id: z.uuid(),
+            status: z.string(),
+            code: DeliveredCodeSchema.nullable(),
+            receipt: z.object({ receipt: z.string(), account: z.string() }).nullable().meta({ description: "A delivered top-up's proof from the supplier" }),
+          }),
+        ),
+      }),
+    ),
+    timeline: z.array(z.looseObject({ type: z.string(), at: z.string() })),
+    workflow: z.unknown().optional().meta({ description: 'Live workflow state, with ?live=true' }),
+  })
+  .meta({ id: 'Order' });
+
+export type OrderView = z.infer<typeof OrderViewSchema>;
 
 export async function loadOrderView(
   db: Db,

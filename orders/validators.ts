@@ -50,3 +50,6 @@ export type OrderRequest = z.infer<typeof OrderRequestSchema>;
 export type Buyer = z.infer<typeof BuyerSchema>;
 
 export const CancelRequestSchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+/** A storefront finds its order by the externalRef it gave. */
+export const OrderLookupQuerySchema = z.object({ externalRef: z.string().trim().min(1).max(128) }).strict();

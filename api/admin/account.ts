@@ -22,13 +22,13 @@ import type { SignInBackoff } from './sign-in-backoff';
 export const TOKEN_MAX_DAYS = 365;
 const uuid = z.uuid();
 
-const ChangePassword = z
+export const ChangePassword = z
   .object({
     currentPassword: z.string().min(1).max(1000),
     newPassword: z.string().min(PASSWORD_MIN_LENGTH, `At least ${PASSWORD_MIN_LENGTH} characters`).max(PASSWORD_MAX_LENGTH),
   })
   .strict();
-const NewToken = z
+export const NewToken = z
   .object({
     name: z.string().trim().min(1, 'Name the token after what uses it').max(100),
     expiresInDays: z.number().int().min(1).max(TOKEN_MAX_DAYS).default(90),

@@ -17,7 +17,7 @@ import { iso, parseListQuery, sendDescribedList } from './list-query';
 export const ACTION_PERMISSION: Record<AttentionAction, string> = { retry: 'retry', fulfil_manually: 'fulfil', refund: 'refund' };
 
 const Filter = z.object({ step: z.string().max(32).optional(), code: z.string().max(64).optional(), supplierId: z.uuid().optional() }).strict();
-const Bulk = z
+export const Bulk = z
   .object({
     action: z.enum(ATTENTION_ACTIONS),
     ids: z.array(z.uuid()).min(1).max(100),

@@ -30,7 +30,7 @@ const CodeFilter = z
     expired: z.boolean().optional(),
   })
   .strict();
-const Void = z.object({ ids: z.array(uuid).min(1, 'Choose at least one code').max(500), reason: z.string().trim().min(3, 'Say why, in a few words').max(500) }).strict();
+export const Void = z.object({ ids: z.array(uuid).min(1, 'Choose at least one code').max(500), reason: z.string().trim().min(3, 'Say why, in a few words').max(500) }).strict();
 
 export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes: number; revealsPerHour: number }) {
   const { db, vault } = deps;

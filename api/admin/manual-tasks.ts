@@ -12,7 +12,7 @@ import { IdList, parseListQuery, sendDescribedList, wholeListUnlessRanged } from
 
 // Manual fulfilment: the tasks waiting on a person, and the codes or receipts they enter.
 
-const ManualBody = z
+export const ManualBody = z
   .object({
     codes: z
       .array(

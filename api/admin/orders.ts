@@ -70,13 +70,13 @@ const OrderFilter = z
   .strict();
 
 const reason = z.string().trim().min(3, 'Say why, in a few words').max(500);
-const Reason = z.object({ reason }).strict();
+export const Reason = z.object({ reason }).strict();
 // A refund of the whole order, or of the units named.
-const Refund = z.object({ reason, unitIds: z.array(z.uuid()).min(1).max(1000).optional() }).strict();
+export const Refund = z.object({ reason, unitIds: z.array(z.uuid()).min(1).max(1000).optional() }).strict();
 // "Every order that failed on supplier X since T", after an outage.
-const FailedOnSupplier = z.object({ supplierId: z.uuid(), since: z.iso.datetime({ offset: true }) }).strict();
+export const FailedOnSupplier = z.object({ supplierId: z.uuid(), since: z.iso.datetime({ offset: true }) }).strict();
 const BULK_RETRY_LIMIT = 500;
-const OptionalReason = z.object({ reason: reason.optional() }).strict();
+export const OptionalReason = z.object({ reason: reason.optional() }).strict();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number; outbound: OutboundHttp }) {

@@ -18,7 +18,7 @@ const money = z.number({ error: 'Enter an amount' }).int('Amounts are whole mino
 // How long a manual order may wait on a person: escalate (an alert), then cancel.
 const deadline = z.number({ error: 'Enter a number of seconds' }).int('Whole seconds').min(60, 'At least one minute').max(30 * 86_400, 'At most 30 days');
 
-const Editable = z.object({
+export const Editable = z.object({
   name: z.string().trim().min(1, 'Give the product a name').max(200),
   faceValue: money,
   price: money,
@@ -34,7 +34,7 @@ const Editable = z.object({
   /** Whether `abc` and `ABC` are two codes (stock/code-identity.ts); fixed once the product has codes. */
   codesCaseSensitive: z.boolean().optional(),
 });
-const Create = Editable.extend({
+export const Create = Editable.extend({
   code: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Letters, digits, dot, dash or underscore; up to 64'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'A three-letter currency code such as CNY').optional(),
 });

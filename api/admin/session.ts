@@ -17,7 +17,7 @@ export type { SignInLimits } from './sign-in-backoff';
 // process): per client address for every attempt, so one address cannot spray many accounts, and
 // per account and address for failures (sign-in-backoff.ts), so nobody can lock anyone else out.
 
-const SignIn = z.object({
+export const SignIn = z.object({
   email: z.string().trim().toLowerCase().email().max(254),
   password: z.string().min(1).max(1000),
 });

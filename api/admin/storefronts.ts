@@ -24,7 +24,7 @@ const webhookUrl = z
   .union([z.literal(''), z.null(), z.url({ protocol: /^https?$/, error: 'An http(s) URL such as https://shop.example.com/hooks/cardflow' }).max(2000)])
   .optional()
   .transform((v) => v || null);
-const Editable = z.object({ name: z.string().trim().min(1, 'Give the storefront a name').max(200), webhookUrl });
+export const Editable = z.object({ name: z.string().trim().min(1, 'Give the storefront a name').max(200), webhookUrl });
 const Filter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional() }).strict();
 const AttemptFilter = z.object({ storefrontId: uuid.optional(), orderId: uuid.optional(), outcome: z.enum(['succeeded', 'failed']).optional() }).strict();
 

@@ -17,7 +17,7 @@ import { escapeLike, IdList, parseListQuery, sendList, wholeListUnlessRanged } f
 // Suppliers, a SKU's supplier routes, and supplier balances. Credentials are write-only: they
 // are accepted here and never returned (only whether they are set).
 
-const SupplierBody = z
+export const SupplierBody = z
   .object({
     name: z.string().trim().min(1).max(100),
     kind: z.enum(['api', 'manual']),
@@ -34,7 +34,7 @@ const SupplierBody = z
   })
   .strict();
 
-const RoutesBody = z
+export const RoutesBody = z
   .object({
     routes: z
       .array(

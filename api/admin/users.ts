@@ -20,8 +20,8 @@ import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query'
 
 const uuid = z.uuid();
 const password = z.string().min(PASSWORD_MIN_LENGTH, `At least ${PASSWORD_MIN_LENGTH} characters`).max(PASSWORD_MAX_LENGTH);
-const Create = z.object({ email: z.string().trim().toLowerCase().email('An email address').max(254), role: z.enum(ROLES), password }).strict();
-const Update = z.object({ role: z.enum(ROLES), disabled: z.boolean() });
+export const Create = z.object({ email: z.string().trim().toLowerCase().email('An email address').max(254), role: z.enum(ROLES), password }).strict();
+export const Update = z.object({ role: z.enum(ROLES), disabled: z.boolean() });
 const Filter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), role: z.enum(ROLES).optional() }).strict();
 
 const userJson = (u: any) => ({ id: u.id, email: u.email, role: u.role, disabled: !!u.disabled_at, hasPassword: !!u.password_hash, lastSignInAt: iso(u.last_sign_in_at), createdAt: iso(u.created_at) });

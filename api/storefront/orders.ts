@@ -5,9 +5,10 @@ import type { CodeVault } from '../../lib/code-vault';
 import { notFound } from '../../lib/errors';
 import { acceptOrder } from '../../orders/accept-order';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
+import { bindIdempotencyKey } from '../../orders/idempotency';
 import { requireAllowed } from '../../orders/order-facts';
 import { loadOrderView } from '../../orders/order-view';
-import { CancelRequestSchema, OrderRequestSchema } from '../../orders/validators';
+import { CancelRequestSchema, OrderLookupQuerySchema, OrderRequestSchema } from '../../orders/validators';
 import { topupAccountCheck } from '../../suppliers/account-check';
 import type { SupplierRegistry } from '../../suppliers/registry';
 import { parseOrThrow } from '../errors';
@@ -22,13 +23,15 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
   router.post('/', async (req, res) => {
     const body = parseOrThrow(OrderRequestSchema, req.body ?? undefined);
     const storefront = req.storefront!;
+    // A repeat with the same key and body answers like a resubmitted externalRef: the same order.
+    await bindIdempotencyKey(db, storefront.id, req.get('idempotency-key'), 'create_order', body);
     const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.startSoon(id, req.requestId), checkAccounts);
     const order = await loadOrderView(db, vault, { id: orderId, storefrontId: storefront.id });
     res.status(created ? 202 : 200).location(`/v1/orders/${orderId}`).json(order);
   });
 
   router.get('/', async (req, res) => {
-    const { externalRef } = parseOrThrow(z.object({ externalRef: z.string().trim().min(1).max(128) }).strict(), req.query, 'query');
+    const { externalRef } = parseOrThrow(OrderLookupQuerySchema, req.query, 'query');
     const order = await loadOrderView(db, vault, { externalRef, storefrontId: req.storefront!.id });
     if (!order) throw notFound('Order');
     res.json(order);
@@ -48,6 +51,9 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
     const order = parsed.success && (await db('orders').where({ id: parsed.data.id, storefront_id: req.storefront!.id }).first('id', 'status', 'storefront_id'));
     if (!order) throw notFound('Order');
     const { reason } = parseOrThrow(CancelRequestSchema, req.body ?? {});
+    const key = await bindIdempotencyKey(db, req.storefront!.id, req.get('idempotency-key'), `cancel_order:${order.id}`, { reason });
+    // A repeated cancel whose first try went through answers with the cancelled order, as it did then.
+    if (key === 'repeat' && order.status === 'cancelled') return void res.json(await loadOrderView(db, vault, { id: order.id, storefrontId: req.storefront!.id }));
     // The same answer as the console's and the workflow's (orders/lifecycle.ts).
     await requireAllowed(db, 'cancel', order);
     await fulfilment.cancel(parsed.data!.id, reason ?? 'cancelled by the storefront');

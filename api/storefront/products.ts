@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Db } from '../../db';
+import type { Product } from '../openapi/answers';
 
 // The catalogue a storefront can sell, with how many units can still be promised.
 export function storefrontProductsRouter(db: Db) {
@@ -7,7 +8,7 @@ export function storefrontProductsRouter(db: Db) {
   router.get('/', async (req, res) => {
     const rows = await db('skus').where({ merchant_id: req.storefront!.merchantId, active: true }).orderBy('code');
     res.json({
-      data: rows.map((s) => ({
+      data: rows.map((s): Product => ({
         sku: s.code,
         name: s.name,
         currency: s.currency,

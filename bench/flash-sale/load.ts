@@ -2,6 +2,9 @@
 // storefront, fired at a fixed concurrency (closed loop) or a fixed rate (open loop).
 // A storefront that gets no answer, or a 5xx, submits the same order again (same externalRef:
 // acceptance is idempotent), as real storefronts do; the bench counts those retries.
+// Orders are placed with the storefront client integrators use (clients/typescript/).
+
+import { CardflowApiError, StorefrontClient } from '../../clients/typescript/storefront-client';
 
 export interface Checkout {
   ref: string;
@@ -59,11 +62,12 @@ export async function runBurst(opts: BurstOptions): Promise<{ checkouts: Checkou
 }
 
 async function checkout(opts: BurstOptions, ref: string, i: number, started: number): Promise<Checkout> {
-  const body = JSON.stringify({
+  const client = new StorefrontClient({ baseUrl: opts.apiUrl, apiKey: opts.apiKey, timeoutMs: 10_000 });
+  const order = {
     externalRef: ref,
     items: [{ sku: opts.sku, quantity: 1 }],
     buyer: { accountId: `buyer-${i}`, email: `buyer-${i}@shop.example` },
-  });
+  };
   const giveUpAt = performance.now() + (opts.retryForMs ?? 120_000);
   for (let attempts = 1; ; attempts++) {
     const t0 = performance.now();
@@ -71,18 +75,14 @@ async function checkout(opts: BurstOptions, ref: string, i: number, started: num
     let error: string | undefined;
     let orderId: string | undefined;
     try {
-      const res = await fetch(`${opts.apiUrl}/v1/orders`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      status = res.status;
-      const answer = (await res.json().catch(() => ({}))) as { id?: string; error?: { code?: string } };
-      orderId = answer.id;
-      if (status >= 300) error = answer.error?.code ?? `HTTP ${status}`;
+      const answer = await client.createOrder(order);
+      status = answer.created ? 202 : 200;
+      orderId = answer.order.id;
     } catch (err) {
-      error = (err as Error).name;
+      if (err instanceof CardflowApiError) {
+        status = err.status;
+        error = err.code;
+      } else error = (err as Error).name;
     }
     const t1 = performance.now();
     const retry = status === 0 || status >= 500;

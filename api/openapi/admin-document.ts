@@ -1,0 +1,171 @@
+import { OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { ListEntryInputSchema } from '../../risk/lists';
+import { RiskSettingsSchema, RuleInputSchema } from '../../risk/rules';
+import { ChangePassword, NewToken } from '../admin/account';
+import { Bulk as AttentionBulk } from '../admin/attention';
+import { Void as VoidCodes } from '../admin/codes';
+import { ManualBody } from '../admin/manual-tasks';
+import { FailedOnSupplier, OptionalReason, Reason, Refund } from '../admin/orders';
+import { Create as CreateProduct, Editable as EditableProduct } from '../admin/products';
+import { ReviewDecisionSchema } from '../admin/risk/reviews';
+import { SignIn } from '../admin/session';
+import { Editable as EditableStorefront } from '../admin/storefronts';
+import { RoutesBody, SupplierBody } from '../admin/suppliers';
+import { Create as CreateUser, Update as UpdateUser } from '../admin/users';
+import { SESSION_COOKIE } from '../../lib/sessions';
+import { ErrorAnswerSchema } from './answers';
+
+// The admin API (/admin, what the console uses) as OpenAPI 3.1. Request bodies are the zod
+// schemas the handlers validate with. Answers are JSON objects (lists: arrays with a
+// Content-Range header, react-admin's form); every error is the one error shape.
+
+type Method = 'get' | 'post' | 'put' | 'delete';
+type Operation = [method: Method, path: string, summary: string, body?: z.ZodType];
+
+const operations: Record<string, Operation[]> = {
+  session: [
+    ['post', '/session', 'Sign in (sets the session cookie)', SignIn],
+    ['get', '/session', 'Who is signed in'],
+    ['delete', '/session', 'Sign out'],
+    ['post', '/account/password', 'Change one\'s own password', ChangePassword],
+    ['get', '/admin-tokens', 'API tokens of the merchant'],
+    ['post', '/admin-tokens', 'Make an API token', NewToken],
+    ['delete', '/admin-tokens/{id}', 'Revoke an API token'],
+    ['get', '/users', 'Console users'],
+    ['post', '/users', 'Add a user', CreateUser],
+    ['get', '/users/{id}', 'A user'],
+    ['put', '/users/{id}', 'Change a user\'s role or disable them', UpdateUser],
+    ['post', '/users/{id}/password', 'Set a user\'s password'],
+    ['get', '/audit-log', 'Who did what'],
+  ],
+  orders: [
+    ['get', '/orders', 'Orders (filter, sort, range)'],
+    ['get', '/orders/{id}', 'An order with its units, timeline and allowed actions'],
+    ['get', '/orders/{id}/workflow', 'The order\'s live workflow state'],
+    ['post', '/orders/{id}/retry', 'Retry a failed or stuck order', OptionalReason],
+    ['post', '/orders/{id}/cancel', 'Cancel an order', Reason],
+    ['post', '/orders/{id}/refund', 'Refund an order, or some of its units', Refund],
+    ['post', '/orders/{id}/approve', 'Approve a held order', Reason],
+    ['post', '/orders/{id}/reject', 'Reject a held order', Reason],
+    ['post', '/orders/{id}/resend-webhook', 'Send the order\'s webhook again'],
+    ['post', '/orders/{id}/fulfil-manually', 'Fulfil an order by hand', ManualBody],
+    ['post', '/orders/{id}/manual-fulfilment', 'Give the codes of a manual order', ManualBody],
+    ['get', '/orders-failed-on-supplier', 'How many orders failed on a supplier since a time'],
+    ['post', '/orders/bulk-retry', 'Retry the orders that failed on a supplier', FailedOnSupplier],
+    ['get', '/needs-attention', 'Orders waiting on a person'],
+    ['post', '/needs-attention/bulk', 'Resume, retry or close several such orders', AttentionBulk],
+    ['get', '/manual-tasks', 'Manual fulfilment tasks'],
+    ['get', '/manual-tasks/{id}', 'A manual fulfilment task'],
+    ['get', '/webhook-attempts', 'Webhook deliveries to storefronts'],
+    ['post', '/webhook-attempts/{id}/replay', 'Deliver a webhook again'],
+    ['get', '/dashboard', 'Today\'s figures'],
+    ['get', '/alerts', 'Alerts'],
+  ],
+  catalogue: [
+    ['get', '/skus', 'Products'],
+    ['post', '/skus', 'Add a product', CreateProduct],
+    ['get', '/skus/{sku}', 'A product'],
+    ['put', '/skus/{sku}', 'Change a product', EditableProduct],
+    ['get', '/skus/{sku}/routes', 'The suppliers a product is bought from'],
+    ['put', '/skus/{sku}/routes', 'Set the suppliers a product is bought from', RoutesBody],
+    ['post', '/skus/{sku}/codes', 'Import codes (CSV or text)'],
+    ['get', '/stock', 'Stock per product'],
+    ['get', '/stock/{sku}', 'Stock of a product'],
+    ['get', '/batches', 'Code batches'],
+    ['get', '/codes', 'Codes (masked)'],
+    ['post', '/codes/{id}/reveal', 'Reveal a code (audited)'],
+    ['post', '/codes/void', 'Void codes', VoidCodes],
+  ],
+  suppliers: [
+    ['get', '/supplier-adapters', 'Supplier adapters this build knows'],
+    ['get', '/suppliers', 'Suppliers'],
+    ['post', '/suppliers', 'Add a supplier', SupplierBody],
+    ['get', '/suppliers/{id}', 'A supplier'],
+    ['put', '/suppliers/{id}', 'Change a supplier', SupplierBody.partial()],
+    ['post', '/suppliers/{id}/balance/refresh', 'Ask a supplier for its balance now'],
+  ],
+  storefronts: [
+    ['get', '/storefronts', 'Storefronts'],
+    ['post', '/storefronts', 'Add a storefront', EditableStorefront],
+    ['get', '/storefronts/{id}', 'A storefront'],
+    ['put', '/storefronts/{id}', 'Change a storefront', EditableStorefront],
+    ['post', '/storefronts/{id}/keys', 'Make a storefront API key (shown once)'],
+    ['delete', '/storefronts/{id}/keys/{keyId}', 'Revoke a storefront API key'],
+    ['post', '/storefronts/{id}/webhook-secret', 'Make a new webhook signing secret (shown once)'],
+  ],
+  risk: [
+    ['get', '/risk/settings', 'Risk settings'],
+    ['put', '/risk/settings', 'Change risk settings', RiskSettingsSchema],
+    ['get', '/risk/rules', 'Risk rules'],
+    ['post', '/risk/rules', 'Add a risk rule', RuleInputSchema],
+    ['get', '/risk/rules/{id}', 'A risk rule'],
+    ['put', '/risk/rules/{id}', 'Change a risk rule', RuleInputSchema],
+    ['delete', '/risk/rules/{id}', 'Delete a risk rule'],
+    ['get', '/risk/rule-sets', 'Published rule sets'],
+    ['get', '/risk/rule-sets/{version}', 'A published rule set'],
+    ['get', '/risk/lists', 'Allow and block lists'],
+    ['post', '/risk/lists', 'Add a list entry', ListEntryInputSchema],
+    ['get', '/risk/lists/{id}', 'A list entry'],
+    ['put', '/risk/lists/{id}', 'Change a list entry', ListEntryInputSchema],
+    ['delete', '/risk/lists/{id}', 'Delete a list entry'],
+    ['get', '/risk/assessments', 'Risk assessments'],
+    ['get', '/risk/assessments/{id}', 'A risk assessment'],
+    ['get', '/risk/reviews', 'Orders held for review'],
+    ['get', '/risk/reviews/{orderId}', 'A held order\'s review'],
+    ['post', '/risk/reviews/{orderId}/decision', 'Approve or reject a held order', ReviewDecisionSchema],
+  ],
+};
+
+// Answered by api/admin/list-query.ts: a page of records and `Content-Range: orders 0-24/319`.
+const LISTS = new Set([
+  '/admin-tokens', '/audit-log', '/stock', '/batches', '/codes', '/orders', '/skus', '/storefronts', '/webhook-attempts', '/suppliers', '/users',
+  '/alerts', '/needs-attention', '/manual-tasks', '/risk/lists', '/risk/reviews', '/risk/assessments', '/risk/rules', '/risk/rule-sets',
+]);
+const ListSchema = z.array(z.looseObject({ id: z.union([z.string(), z.number()]) })).meta({ id: 'List', description: 'One page of records, each with its id' });
+const ListQuery = z.object({
+  sort: z.string().optional().meta({ description: 'JSON ["field","ASC"|"DESC"]' }),
+  range: z.string().optional().meta({ description: 'JSON [first, last], at most 500 records' }),
+  filter: z.string().optional().meta({ description: 'JSON object of filters' }),
+});
+const list = {
+  description: 'One page of records',
+  headers: { 'Content-Range': { description: 'e.g. orders 0-24/319', schema: { type: 'string' as const } } },
+  content: { 'application/json': { schema: ListSchema } },
+};
+const answer = { description: 'JSON', content: { 'application/json': { schema: z.unknown() } } };
+const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorAnswerSchema } } });
+
+let document: ReturnType<OpenApiGeneratorV31['generateDocument']> | undefined;
+
+export function adminDocument() {
+  if (document) return document;
+  const registry = new OpenAPIRegistry();
+  const session = registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE });
+  const token = registry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'An admin API token' });
+  for (const [tag, ops] of Object.entries(operations)) {
+    for (const [method, path, summary, body] of ops) {
+      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const isList = method === 'get' && LISTS.has(path);
+      registry.registerPath({
+        method,
+        path,
+        summary,
+        tags: [tag],
+        ...(path === '/session' && method === 'post' ? {} : { security: [{ [session.name]: [] }, { [token.name]: [] }] }),
+        request: {
+          ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
+          ...(isList ? { query: ListQuery } : {}),
+          ...(body ? { body: { content: { 'application/json': { schema: body } } } } : {}),
+        },
+        responses: { 200: isList ? list : answer, 400: error('Invalid request'), 401: error('Not signed in'), 403: error('Not permitted'), 404: error('Not found'), 409: error('Not allowed in this state') },
+      });
+    }
+  }
+  document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'Cardflow admin API', version: '1', description: 'What the console uses. Unsafe calls from a browser must come from the console\'s own origin.' },
+    servers: [{ url: '/admin' }],
+  });
+  return document;
+}
