@@ -4,6 +4,7 @@ import { loadConfig, publicBaseUrl } from '../lib/config';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { createLogger } from '../lib/logger';
 import { exitWithParent, onShutdown } from '../lib/process';
+import { connectTemporal, temporalConnectionOptions } from '../lib/temporal-connection';
 import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { priorModel } from '../risk/model/priors';
@@ -32,7 +33,7 @@ async function main() {
     return [];
   });
   if (added.length) log.info({ added }, 'registered order search attributes');
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const connection = await connectTemporal(temporalConnectionOptions(config), (options) => NativeConnection.connect(options));
   const worker = await createOrderWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
