@@ -42,6 +42,10 @@ const ConfigSchema = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   /** A Temporal Cloud API key (sent as a bearer token, over TLS only). */
   TEMPORAL_API_KEY: z.string().optional(),
+  /** The worker's /livez and /readyz (worker/health.ts): off unless a port is set; 0 picks a free one. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Where they listen: loopback unless an orchestrator's probes must reach them (0.0.0.0 in a pod). */
+  WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
   /** Worker tuning (docs/BENCHMARKS.md): activities run at once, workflow tasks run at once, workflows kept in memory. */
   WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   WORKER_MAX_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),

@@ -11,6 +11,7 @@ import { priorModel } from '../risk/model/priors';
 import { ensureRiskModelSchedule } from '../risk/schedule';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
+import { startWorkerHealth, workerReadinessChecks } from './health';
 import { startReconciler } from './reconciler';
 import { ensureOrderSearchAttributes } from './search-attributes';
 
@@ -60,11 +61,18 @@ async function main() {
   );
   const running = runUntilShutdown(worker); // resolves once shutdown has drained in-flight tasks
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  const health =
+    config.WORKER_HEALTH_PORT === undefined
+      ? undefined
+      : await startWorkerHealth({ host: config.WORKER_HEALTH_HOST, port: config.WORKER_HEALTH_PORT, checks: workerReadinessChecks(worker, services) });
+  if (health) log.info({ url: health.url }, 'worker health at /livez and /readyz');
   process.send?.('ready'); // tells `npm start` the worker polls
   exitWithParent();
   onShutdown(async () => {
+    await health?.close();
     stopReconciler();
-    worker.shutdown();
+    // The SDK's runtime drains the worker on SIGTERM itself; shutting down a draining worker throws.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await connection.close();
     await services.close();
