@@ -103,6 +103,9 @@ const ConfigSchema = z.object({
   MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
 });
 
+/** Every setting's name (deploy/k8s is checked against it: a misspelt variable is silently ignored). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(ConfigSchema.shape);
+
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'DEMO_SUPPLIER'> & { DEMO_SUPPLIER: 'on' | 'off' };
 
 /**
