@@ -61,8 +61,29 @@ async function bundledPlan(): Promise<LaunchPlan> {
     which: 'bundled',
     executablePath: path.join(home, 'chromium'),
     args: [...args.filter((arg) => !DROPPED_BUNDLED_ARGS.has(arg)), ...COMMON_ARGS],
-    env: { ...stringEnv(), LD_LIBRARY_PATH: [libs, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'), FONTCONFIG_PATH: path.join(home, 'fonts') },
+    env: { ...stringEnv(), LD_LIBRARY_PATH: [libs, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'), FONTCONFIG_PATH: fontConfig(home) },
   };
+}
+
+/** The package's fonts.conf looks in Lambda's directories; this one uses its fonts from here, plus the system's if any. */
+function fontConfig(home: string): string {
+  const dir = path.join(home, 'fontconfig');
+  const conf = `<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <dir>${path.join(home, 'fonts', 'fonts')}</dir>
+  <cachedir>${path.join(home, 'fontconfig', 'cache')}</cachedir>
+</fontconfig>
+`;
+  const file = path.join(dir, 'fonts.conf');
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== conf) {
+    fs.mkdirSync(dir, { recursive: true });
+    const staging = `${file}.${process.pid}`;
+    fs.writeFileSync(staging, conf);
+    fs.renameSync(staging, file); // parallel workers write the same text; a rename never shows half of it
+  }
+  return dir;
 }
 
 const UNPACK = `
