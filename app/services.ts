@@ -6,6 +6,7 @@ import { CodeVault, loadVaultKeys } from '../lib/code-vault';
 import { outboundPolicy, type Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { OutboundHttp } from '../lib/outbound-http';
+import { connectTemporal, temporalConnectionOptions } from '../lib/temporal-connection';
 
 // What the api and the worker both need: the database, the code vault, Temporal and the
 // supplier adapters.
@@ -22,14 +23,14 @@ export interface Services {
 
 export async function connectServices(config: Config, log: Logger): Promise<Services> {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (npm start sets it for the embedded database)');
-  if (!config.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is not set (npm start sets it for the dev server)');
+  const temporal = temporalConnectionOptions(config);
   const vault = new CodeVault(
     loadVaultKeys(config, (file) =>
       log.warn({ file }, 'generated encryption keys beside the data; set CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY in production'),
     ),
   );
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await connectTemporal(temporal, (options) => Connection.connect(options));
   // Workflow starts carry the caller's trace into the workflow (a no-op while tracing is off).
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   const outbound = new OutboundHttp(outboundPolicy(config));

@@ -2,6 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { OutboundPolicy } from './outbound-http';
+import { temporalSettingProblems } from './temporal-connection';
 
 // Every setting Cardflow reads, validated once at start-up so a typo fails loudly and early.
 const port = z.coerce.number().int().min(1).max(65535);
@@ -27,6 +28,24 @@ const ConfigSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: z.string().url().optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /**
+   * A secured Temporal cluster or Temporal Cloud (lib/temporal-connection.ts, docs/TEMPORAL.md).
+   * TEMPORAL_TLS unset: TLS as soon as any of the settings below is given.
+   */
+  TEMPORAL_TLS: z.enum(['on', 'off']).optional(),
+  /** mTLS: the client certificate and its private key (PEM files). */
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  /** The CA that signed the server's certificate, when the operating system does not trust it. */
+  TEMPORAL_TLS_SERVER_CA_PATH: z.string().optional(),
+  /** The name the server's certificate carries, when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  /** A Temporal Cloud API key (sent as a bearer token, over TLS only). */
+  TEMPORAL_API_KEY: z.string().optional(),
+  /** The worker's /livez and /readyz (worker/health.ts): off unless a port is set; 0 picks a free one. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Where they listen: loopback unless an orchestrator's probes must reach them (0.0.0.0 in a pod). */
+  WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
   /** Worker tuning (docs/BENCHMARKS.md): activities run at once, workflow tasks run at once, workflows kept in memory. */
   WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   WORKER_MAX_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -98,6 +117,9 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
 });
+
+/** Every setting's name (deploy/k8s is checked against it: a misspelt variable is silently ignored). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(ConfigSchema.shape);
 
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'DEMO_SUPPLIER'> & { DEMO_SUPPLIER: 'on' | 'off' };
 
@@ -171,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, reader: ConfigR
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  const temporalProblems = temporalSettingProblems(parsed.data);
+  if (temporalProblems.length > 0) throw new ConfigError(`Invalid Temporal connection settings:\n${temporalProblems.map((p) => `  - ${p}`).join('\n')}`);
   const production = parsed.data.NODE_ENV === 'production';
   const config: Config = { ...parsed.data, DEMO_SUPPLIER: parsed.data.DEMO_SUPPLIER ?? (production ? 'off' : 'on') };
   if (production) {

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './browser';
 import type { TestSystem } from './harness';
 
-// The console in a real browser for the browser tests: Debian's chromium driven by
-// playwright-core, a signed-in page per user, screenshots into test-artifacts/screenshots/, and
+// The console in a real browser for the browser tests: Chromium (test/browser.ts picks which)
+// driven by playwright-core, a signed-in page per user, screenshots into test-artifacts/screenshots/, and
 // every script error a page raises kept for the test to fail on.
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SHOTS = path.resolve(__dirname, '..', 'test-artifacts', 'screenshots');
 
 export interface ConsoleBrowser {
@@ -22,13 +22,8 @@ export interface ConsoleBrowser {
 }
 
 export async function openConsoleBrowser(sys: TestSystem): Promise<ConsoleBrowser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
   fs.mkdirSync(SHOTS, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  const browser = await launchChromium();
   let pageErrors: string[] = [];
   return {
     browser,

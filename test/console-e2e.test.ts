@@ -6,7 +6,7 @@ import { createMerchant } from '../db/seed';
 import { openConsoleBrowser, SHOTS, type ConsoleBrowser } from './console-browser';
 import { startTestSystem, type TestSystem } from './harness';
 
-// The console in a real browser (Debian's chromium, driven by playwright-core) against the built
+// The console in a real browser (Chromium, driven by playwright-core) against the built
 // console and the real API: a merchant's staff sign in, import stock, watch an order arrive and
 // be delivered, refund it, and find only what their role and their merchant allow. Screenshots of
 // the main screens land in test-artifacts/screenshots/.

@@ -1,19 +1,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSupplierSim, type SupplierSim } from '../supplier-sim/server';
 import { createSupplier } from '../suppliers/supplier-config';
+import { launchChromium } from './browser';
 import { startTestSystem, type TestSystem } from './harness';
 import { card } from './supplier-helpers';
 
-// The suppliers part of the console in a real browser (Debian's chromium via playwright-core),
+// The suppliers part of the console in a real browser (Chromium via playwright-core),
 // against the built console, the real API and the supplier simulator over HTTP: an operator adds a
 // supplier and gives a product routes, support fulfils a manual order by hand and the storefront
 // receives that code, and a viewer can change none of it. Screenshots land in
 // test-artifacts/screenshots/ (20-…).
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.resolve(__dirname, '..', 'test-artifacts', 'screenshots');
 const hex = () => crypto.randomBytes(4).toString('hex');
 
@@ -35,7 +35,6 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
   });
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
     fs.mkdirSync(SHOTS, { recursive: true });
     sys = await startTestSystem();
     sim = await startSupplierSim({ catalogue: [card('STEAM-20', 1850)], partners: [{ id: partner.id, secret: partner.secret, currency: 'USD', balance: 123_456 }] });
@@ -48,11 +47,7 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     await sys.addSku('HAND-TOPUP', { mode: 'manual', price: 3000, cost: 2800 });
     await sys.addSku('GAME-STOCK', { codes: 2, price: 1000 });
     operator = await sys.addUser('operator');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -7,12 +7,14 @@ import { registry } from '../lib/metrics';
 import { startMetricsServer } from '../lib/metrics-endpoint';
 import { startTracing } from '../lib/tracing';
 import { exitWithParent, onShutdown } from '../lib/process';
+import { connectTemporal, temporalConnectionOptions } from '../lib/temporal-connection';
 import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { priorModel } from '../risk/model/priors';
 import { ensureRiskModelSchedule } from '../risk/schedule';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
+import { startWorkerHealth, workerReadinessChecks } from './health';
 import { startReconciler } from './reconciler';
 import { SummarisingSdkLogger } from './sdk-logger';
 import { ensureOrderSearchAttributes } from './search-attributes';
@@ -47,7 +49,7 @@ async function main() {
     return [];
   });
   if (added.length) log.info({ added }, 'registered order search attributes');
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const connection = await connectTemporal(temporalConnectionOptions(config), (options) => NativeConnection.connect(options));
   const worker = await createOrderWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -80,11 +82,18 @@ async function main() {
   if (metricsServer) log.info({ url: metricsServer.url }, 'worker metrics listening');
   const running = runUntilShutdown(worker); // resolves once shutdown has drained in-flight tasks
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  const health =
+    config.WORKER_HEALTH_PORT === undefined
+      ? undefined
+      : await startWorkerHealth({ host: config.WORKER_HEALTH_HOST, port: config.WORKER_HEALTH_PORT, checks: workerReadinessChecks(worker, services) });
+  if (health) log.info({ url: health.url }, 'worker health at /livez and /readyz');
   process.send?.('ready'); // tells `npm start` the worker polls
   exitWithParent();
   onShutdown(async () => {
+    await health?.close();
     stopReconciler();
-    worker.shutdown();
+    // The SDK's runtime drains the worker on SIGTERM itself; shutting down a draining worker throws.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await connection.close();
     await metricsServer?.close();

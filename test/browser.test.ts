@@ -1,0 +1,44 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
+import { browserPlan } from './browser';
+
+// The Chromium that `npm ci` installs (@sparticuz/chromium) really drives, on this machine, even
+// where Debian's /usr/bin/chromium exists; and with its serverless flags trimmed it still enforces
+// the same-origin policy the CSRF tests rely on.
+
+jest.setTimeout(120_000);
+
+describe('the browser the tests drive', () => {
+  it('when CARDFLOW_BROWSER=bundled, then the npm Chromium launches, renders a page and refuses a cross-origin read', async () => {
+    const plan = await browserPlan('bundled');
+    expect(plan.which).toBe('bundled');
+    expect(plan.executablePath).not.toBe('/usr/bin/chromium');
+    expect(plan.args).not.toContain('--disable-web-security');
+
+    // Two loopback origins: the page's, and another that answers without CORS headers.
+    const secret = http.createServer((_req, res) => res.end('other-origin-body'));
+    const page = http.createServer((_req, res) => res.setHeader('content-type', 'text/html').end('<h1>hello from a page</h1>'));
+    await Promise.all([secret, page].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+    const browser = await chromium.launch({ executablePath: plan.executablePath, args: plan.args, env: plan.env, headless: true });
+    try {
+      const tab = await browser.newPage();
+      await tab.goto(`http://127.0.0.1:${(page.address() as AddressInfo).port}/`);
+      expect(await tab.textContent('h1')).toBe('hello from a page');
+      const secretUrl = `http://127.0.0.1:${(secret.address() as AddressInfo).port}/`;
+      const read = (url: string) =>
+        tab.evaluate((u) => fetch(u).then((r) => r.text()).catch((err: Error) => `blocked: ${err.name}`), url);
+      expect(await read(secretUrl)).toMatch(/^blocked/);
+      // Positive control: the same read from the page's own origin works.
+      expect(await read('/')).toContain('hello from a page');
+    } finally {
+      await browser.close();
+      secret.close();
+      page.close();
+    }
+  });
+
+  it('when CARDFLOW_BROWSER names no known browser, then it says which values it takes', async () => {
+    await expect(browserPlan('firefox')).rejects.toThrow(/auto, system or bundled/);
+  });
+});
