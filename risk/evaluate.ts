@@ -19,7 +19,7 @@ export interface OrderFacts {
 
 export interface Lookups {
   /** Orders (this one included) per subject and window: `${subject}:${windowSeconds}`. */
-  velocity: Map<string, { count: number; amount: number; payments: number; cardBins: number }>;
+  velocity: Map<string, { count: number; amount: number; payments: number; cardBins: number; buyers: number }>;
   /** The buyer's earlier delivered orders here, most recent first. */
   prior: PriorOrder[];
   /** SKU codes in this order that the buyer has never had delivered before. */
@@ -90,6 +90,7 @@ export function evaluateRules(rules: Rule[], order: OrderFacts, lookups: Lookups
         if (measure === 'amount' && seen.amount > max) return `${money(seen.amount)} ordered by ${who} in the last ${window} (limit ${money(max)})`;
         if (measure === 'payments' && seen.payments > max) return `${seen.payments} different payment instruments used from ${who} in the last ${window} (limit ${max})`;
         if (measure === 'card_bins' && seen.cardBins > max) return `${seen.cardBins} different card BINs used from ${who} in the last ${window} (limit ${max})`;
+        if (measure === 'buyers' && seen.buyers > max) return `${seen.buyers} different buyers ordered from ${who} in the last ${window} (limit ${max})`;
         return undefined;
       }
       case 'new_account': {

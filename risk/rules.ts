@@ -154,8 +154,12 @@ export const DEFAULT_RULES: Rule[] = [
   rule(19, 'Bot burst: orders from one account in 10 minutes', 'velocity', { subject: 'account', measure: 'count', windowSeconds: 10 * MIN, max: 2 }, 'score', 50),
   rule(20, 'Bot burst: orders from one device in 10 minutes', 'velocity', { subject: 'device', measure: 'count', windowSeconds: 10 * MIN, max: 2 }, 'score', 50),
   rule(21, 'Bot burst: orders with one payment instrument in 10 minutes', 'velocity', { subject: 'payment', measure: 'count', windowSeconds: 10 * MIN, max: 2 }, 'score', 50),
-  // Account farms: fresh accounts behind aliases of one mailbox (a+1@, a+2@ … are one email).
+  // Account farms: fresh accounts behind aliases of one mailbox (a+1@, a+2@ … are one email),
+  // or behind one proxy network, which rotates addresses within a subnet but not the subnet.
+  // Strangers share a subnet now and then (carrier NAT), so this only adds points: with a
+  // minutes-old account's big order it holds, alone it does not.
   rule(23, 'Account farm: several orders from one mailbox in an hour', 'velocity', { subject: 'email', measure: 'count', windowSeconds: HOUR, max: 2 }, 'score', 30),
+  rule(24, 'Account farm: several buyers from one subnet in an hour', 'velocity', { subject: 'subnet', measure: 'buyers', windowSeconds: HOUR, max: 2 }, 'score', 30),
   // Account takeover: an old account acting like a stranger, for more than it usually spends.
   rule(22, 'Account takeover: established account from a new country and device, above its usual', 'account_takeover', { minAccountAgeDays: 30, amountMultiple: 3, minOrderAmount: 30_000 }, 'score', 60),
 ];

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { Buyer } from '../orders/validators';
 import { buyerKey, subjectKeys, type Subject } from './signals';
 
-// Velocity: how many orders, how much money, how many different payment instruments or card
-// BINs per IP, subnet, account, device, email, phone or payment instrument over sliding
+// Velocity: how many orders, how much money, how many different payment instruments, card
+// BINs or buyers per IP, subnet, account, device, email, phone or payment instrument over sliding
 // windows. Every accepted order leaves one row per subject it has, written by the statement
 // that accepts it (orders/accept-order.ts) and numbered by the acceptance sequence; a window is
 // then a range scan on (merchant_id, subject, at) answered from the index. State lives in
@@ -27,7 +27,7 @@ export interface VelocityTotal {
   /** Different payment instruments, and card BINs, among these orders. */
   payments: number;
   cardBins: number;
-  /** Different buyers over 24 h. */
+  /** Different buyers (account, else email): many fresh accounts behind one network is a farm. */
   buyers: number;
 }
 
@@ -114,17 +114,16 @@ export function velocitySubquery(
   const columns: string[] = [];
   const bindings: Knex.RawBinding[] = [];
   for (const w of windows) {
-    // Different instruments and BINs besides this order's own, which velocityTotals adds.
+    // Different instruments, BINs and buyers besides this order's own, which velocityTotals adds.
     columns.push(
       `count(*) FILTER (WHERE at > ?) AS c${w}`,
       `coalesce(sum(amount) FILTER (WHERE at > ?), 0) AS a${w}`,
       `count(DISTINCT payment) FILTER (WHERE at > ? AND payment IS DISTINCT FROM ?) AS p${w}`,
       `count(DISTINCT card_bin) FILTER (WHERE at > ? AND card_bin IS DISTINCT FROM ?) AS b${w}`,
+      `count(DISTINCT buyer_key) FILTER (WHERE at > ? AND buyer_key IS DISTINCT FROM ?) AS k${w}`,
     );
-    bindings.push(start(w), start(w), start(w), own.payment ?? null, start(w), own.cardBin ?? null);
+    bindings.push(start(w), start(w), start(w), own.payment ?? null, start(w), own.cardBin ?? null, start(w), own.buyerKey ?? null);
   }
-  columns.push(`count(DISTINCT buyer_key) FILTER (WHERE at > ? AND buyer_key IS DISTINCT FROM ?) AS buyers`);
-  bindings.push(start(DAY_SECONDS), own.buyerKey ?? null);
   return db.raw(
     `SELECT coalesce(json_agg(v), '[]'::json) FROM (
        SELECT subject, ${columns.join(', ')}
@@ -141,14 +140,13 @@ export function velocityTotals(rows: any[], query: VelocityQuery, own: { amount:
   const bySubject = new Map<string, any>(rows.map((r) => [r.subject, r]));
   for (const [subject, value] of Object.entries(query.subjects) as [Subject, string][]) {
     const row = bySubject.get(subjectValue(subject, value));
-    const buyers = Number(row?.buyers ?? 0) + (own.buyerKey ? 1 : 0);
     for (const w of windowsOf(query)) {
       totals.set(`${subject}:${w}`, {
         count: Number(row?.[`c${w}`] ?? 0) + 1,
         amount: Number(row?.[`a${w}`] ?? 0) + own.amount,
         payments: Number(row?.[`p${w}`] ?? 0) + (own.payment ? 1 : 0),
         cardBins: Number(row?.[`b${w}`] ?? 0) + (own.cardBin ? 1 : 0),
-        buyers,
+        buyers: Number(row?.[`k${w}`] ?? 0) + (own.buyerKey ? 1 : 0),
       });
     }
   }

@@ -11,8 +11,11 @@ export const RULE_KINDS = ['velocity', 'new_account', 'account_takeover', 'first
 /** score: add points; review / reject / allow: a hard decision. */
 export const RULE_ACTIONS = ['score', 'review', 'reject', 'allow'] as const;
 
-/** count: orders; amount: money spent; payments, card_bins: different payment instruments, card BINs (card testing). */
-export const VELOCITY_MEASURES = ['count', 'amount', 'payments', 'card_bins'] as const;
+/**
+ * count: orders; amount: money spent; payments, card_bins: different payment instruments, card
+ * BINs (card testing); buyers: different buyers, by account (else email) (account farms).
+ */
+export const VELOCITY_MEASURES = ['count', 'amount', 'payments', 'card_bins', 'buyers'] as const;
 
 /** The countries an order can carry: of its IP, of its card, of the buyer's account. */
 export const COUNTRY_SOURCES = ['ip', 'card', 'account'] as const;

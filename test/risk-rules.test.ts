@@ -90,6 +90,19 @@ describe('risk rules, each on its own', () => {
     expect((await placeOrder(sys, bins(3))).risk.reasons).toEqual(['3 different card BINs used from IP 198.51.100.77 in the last 1 h (limit 2)']);
   });
 
+  test('when fresh accounts order from one subnet on rotating addresses, then the third buyer is rejected; one buyer ordering again does not count twice', async () => {
+    await useRules(sys, [reject('velocity', { subject: 'subnet', measure: 'buyers', windowSeconds: 3600, max: 2 })]);
+    const farmed = (n: number) => ({ accountId: `acct-farmed-${n}`, ip: `203.0.113.${10 + n}`, deviceId: `dev-farmed-${n}` });
+    expect((await placeOrder(sys, farmed(1))).status).toBe('delivered');
+    expect((await placeOrder(sys, farmed(2))).status).toBe('delivered');
+    expect((await placeOrder(sys, farmed(2))).status).toBe('delivered'); // the same buyer again: still two
+    const third = await placeOrder(sys, farmed(3));
+    expect(third.status).toBe('cancelled');
+    expect(third.risk.reasons).toEqual(['3 different buyers ordered from subnet 203.0.113.0/24 in the last 1 h (limit 2)']);
+    // Another subnet is another count (positive control for the subject).
+    expect((await placeOrder(sys, { ...farmed(4), ip: '203.0.114.1' })).status).toBe('delivered');
+  });
+
   test('when an established account orders big from a new country, a new device and a new card, then the takeover rule scores; its own device, country or a small order does not', async () => {
     await useRules(sys, [score('account_takeover', { minAccountAgeDays: 30, amountMultiple: 1.5, minOrderAmount: 50_000 }, 60)], { model: { enabled: false, maxScore: 40 } });
     const owner = { accountId: 'acct-owner', accountCreatedAt: minutesAgo(60 * 24 * 700), accountCountry: 'CN', ipCountry: 'CN', deviceId: 'dev-owner', paymentFingerprint: 'fp_owner_card' };

@@ -738,7 +738,7 @@ export const en = {
       actions: { score: 'Add points', review: 'Hold for review', reject: 'Reject', allow: 'Allow' },
       action_help: 'Points add up, and at the thresholds an order is held or rejected. Hold, reject and allow decide at once; allow wins over everything.',
       subjects: { ip: 'IP address', subnet: 'subnet (/24 or /64)', account: 'account', device: 'device', email: 'email', phone: 'phone', payment: 'payment instrument' },
-      measures: { count: 'orders', amount: 'amount spent', payments: 'different payment instruments', card_bins: 'different card BINs' },
+      measures: { count: 'orders', amount: 'amount spent', payments: 'different payment instruments', card_bins: 'different card BINs', buyers: 'different buyers' },
       countries: { ip: 'IP', card: 'card', account: 'account' },
       units: { unit: 'Unit', seconds: 'seconds', minutes: 'minutes', hours: 'hours', days: 'days' },
       summary: {
@@ -746,6 +746,7 @@ export const en = {
         velocity_amount: 'more than %{max} spent by one %{subject} within %{window}',
         velocity_payments: 'more than %{max} different payment instruments used from one %{subject} within %{window}',
         velocity_card_bins: 'more than %{max} different card BINs used from one %{subject} within %{window}',
+        velocity_buyers: 'more than %{max} different buyers (accounts, else emails) ordering from one %{subject} within %{window}',
         account_takeover: "an account at least %{days} days old orders from a new country and device, with a new payment instrument, at least %{multiple}× its usual and at least %{amount}",
         new_account: 'an account younger than %{hours} h orders %{amount} or more',
         first_purchase: 'a first purchase of %{skus}',

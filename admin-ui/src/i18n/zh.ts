@@ -738,7 +738,7 @@ export const zh: Messages = {
       actions: { score: '加分', review: '转人工审核', reject: '拒绝', allow: '放行' },
       action_help: '分值累加，达到阈值时订单被拦截审核或拒绝。转人工审核、拒绝和放行会直接决定结果；放行优先于一切。',
       subjects: { ip: 'IP 地址', subnet: '网段（/24 或 /64）', account: '账号', device: '设备', email: '邮箱', phone: '手机号', payment: '支付工具' },
-      measures: { count: '订单数', amount: '消费金额', payments: '不同支付工具数', card_bins: '不同卡 BIN 数' },
+      measures: { count: '订单数', amount: '消费金额', payments: '不同支付工具数', card_bins: '不同卡 BIN 数', buyers: '不同买家数' },
       countries: { ip: 'IP', card: '银行卡', account: '账号' },
       units: { unit: '单位', seconds: '秒', minutes: '分钟', hours: '小时', days: '天' },
       summary: {
@@ -746,6 +746,7 @@ export const zh: Messages = {
         velocity_amount: '同一%{subject}在 %{window} 内消费超过 %{max}',
         velocity_payments: '同一%{subject}在 %{window} 内使用超过 %{max} 种不同支付工具',
         velocity_card_bins: '同一%{subject}在 %{window} 内使用超过 %{max} 个不同卡 BIN',
+        velocity_buyers: '同一%{subject}在 %{window} 内有超过 %{max} 个不同买家（按账户，无账户按邮箱）下单',
         account_takeover: '注册至少 %{days} 天的账号从新的国家和设备、用新的支付工具下单，金额至少为平常的 %{multiple} 倍且不低于 %{amount}',
         new_account: '注册不足 %{hours} 小时的账号下单 %{amount} 及以上',
         first_purchase: '首次购买 %{skus}',
