@@ -93,7 +93,7 @@ export class OutboundHttp {
   constructor(readonly policy: OutboundPolicy) {
     const lookup = this.lookup.bind(this) as unknown as net.LookupFunction;
     // The lookup is the agents' own, so every socket they open, including keep-alive ones, was checked.
-    this.agents = { 'http:': new http.Agent({ keepAlive: true, lookup } as http.AgentOptions), 'https:': new https.Agent({ keepAlive: true, lookup } as https.AgentOptions) };
+    this.agents = { 'http:': new http.Agent({ keepAlive: true, lookup }), 'https:': new https.Agent({ keepAlive: true, lookup }) };
   }
 
   /** URL check, then DNS: what an admin form says before a URL is saved. Unresolvable names pass (DNS may come later). */

@@ -78,6 +78,7 @@ export class FulfilmentClient {
     while (this.startsInFlight < START_CONCURRENCY && this.queuedStarts.length > 0) {
       const orderId = this.queuedStarts.shift()!;
       this.startsInFlight++;
+      // start() catches and logs its own failures (the reconciler starts what it missed).
       void this.start(orderId).finally(() => {
         this.startsInFlight--;
         this.sendQueuedStarts();
@@ -164,7 +165,7 @@ export class FulfilmentClient {
       }
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
-        throw conflict('not_cancellable', (err.cause as Error | undefined)?.message ?? 'the order can no longer be cancelled');
+        throw conflict('not_cancellable', err.cause?.message ?? 'the order can no longer be cancelled');
       }
       if (isNotFound(err)) {
         throw conflict('not_cancellable', 'the order has finished and can no longer be cancelled');

@@ -67,7 +67,8 @@ export async function giveBackGoods(
     const cost = Number(u.cost);
     if (code) {
       const back = u.status !== 'delivered' && (code.source === 'import' || opts.bought === 'restock');
-      (back ? restock.push(code) : voided.push(code.id));
+      if (back) restock.push(code);
+      else voided.push(code.id);
       return { unitId: u.id, goods: back ? 'restocked' : 'voided', codeId: code.id, cost };
     }
     return { unitId: u.id, goods: u.receipt ? 'kept' : 'none', codeId: null, cost: u.receipt ? cost : 0 };

@@ -160,7 +160,7 @@ async function loadOrder(db: Db, orderId: string) {
 /** One statement for every lookup; each part answers a JSON array (empty when not needed). */
 async function lookUp(db: Db, parts: Record<'velocity' | 'lists' | 'prior' | 'bought', Knex.QueryBuilder | Knex.Raw | undefined>) {
   const names = Object.keys(parts) as (keyof typeof parts)[];
-  const used = names.filter((n) => parts[n]);
+  const used = names.filter((n) => parts[n] !== undefined);
   if (used.length === 0) return { velocity: [], lists: [], prior: [], bought: [] } as Record<keyof typeof parts, any[]>;
   const select = used.map((n) => (n === 'velocity' ? `(?) AS ${n}` : `(SELECT coalesce(json_agg(x), '[]'::json) FROM ? x) AS ${n}`));
   const { rows } = await db.raw(`SELECT ${select.join(', ')}`, used.map((n) => parts[n]!));

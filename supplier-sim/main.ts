@@ -20,7 +20,7 @@ function readConfigFile(file: string | undefined): z.infer<typeof FileConfig> {
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`SUPPLIER_SIM_CONFIG=${file} cannot be read as JSON: ${(err as Error).message}`);
+    throw new Error(`SUPPLIER_SIM_CONFIG=${file} cannot be read as JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = FileConfig.safeParse(json);
   if (!parsed.success) {

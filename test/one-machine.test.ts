@@ -34,8 +34,8 @@ function startCardflow(env: Record<string, string>, ownGroup = false): Started {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: ownGroup,
   });
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, output: () => out, exited };
 }

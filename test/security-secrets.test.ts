@@ -235,9 +235,9 @@ describe('no constant secrets (attack 2)', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/embedded-postgres-process.ts', dataDir, String(port), ...(legacy ? ['legacy'] : [])], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     let out = '';
-    child.stderr!.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
     return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (c) => {
+      child.stdout.on('data', (c) => {
         out += c;
         const line = out.split('\n').find((l) => l.startsWith('{'));
         if (line) resolve({ url: JSON.parse(line).url, child });

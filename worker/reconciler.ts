@@ -68,6 +68,6 @@ export function startReconciler(opts: {
   };
 
   const timer = setInterval(sweep, intervalMs);
-  void sweep();
+  void sweep(); // a sweep catches and logs its own failures; the first one runs now, not an interval later
   return () => clearInterval(timer);
 }

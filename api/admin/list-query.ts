@@ -49,7 +49,7 @@ export function parseListQuery<F extends z.ZodType>(
   const q = parseOrThrow(schema, query, 'query');
   const [field, order] = q.sort ?? opts.defaultSort;
   const [start, end] = q.range ?? [0, 24];
-  const filter = (q.filter ?? parseOrThrow(opts.filter, {}, 'filter')) as z.infer<F>;
+  const filter = q.filter ?? parseOrThrow(opts.filter, {}, 'filter');
   return { sort: { column: opts.sortable[field], order: order.toLowerCase() as 'asc' | 'desc' }, range: { start, end }, filter };
 }
 

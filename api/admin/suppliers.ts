@@ -171,7 +171,7 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
   router.put('/skus/:sku/routes', allow('skus', 'edit'), json, async (req, res) => {
     const body = parseOrThrow(RoutesBody, req.body);
     await setRoutes(db, req.admin!.merchantId, String(req.params.sku), body.routes);
-    await audit(req, 'sku.routes', `sku:${req.params.sku}`, { routes: body.routes.length });
+    await audit(req, 'sku.routes', `sku:${String(req.params.sku)}`, { routes: body.routes.length });
     res.json({ routes: body.routes.map((r, i) => ({ priority: i + 1, ...r })) });
   });
 

@@ -43,7 +43,7 @@ export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
     const f = params.filter;
     const q = db('users').where({ merchant_id: req.admin!.merchantId }).select('*');
     if (f.id) q.whereIn('id', f.id.filter((id) => uuid.safeParse(id).success));
-    if (f.q) q.where('email', 'ilike', `%${escapeLike(f.q!)}%`);
+    if (f.q) q.where('email', 'ilike', `%${escapeLike(f.q)}%`);
     if (f.role) q.where('role', f.role);
     await sendList(res, db, 'users', q, params, userJson);
   });

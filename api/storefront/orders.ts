@@ -50,8 +50,8 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
     const { reason } = parseOrThrow(CancelRequestSchema, req.body ?? {});
     // The same answer as the console's and the workflow's (orders/lifecycle.ts).
     await requireAllowed(db, 'cancel', order);
-    await fulfilment.cancel(parsed.data!.id, reason ?? 'cancelled by the storefront');
-    res.json(await loadOrderView(db, vault, { id: parsed.data!.id, storefrontId: req.storefront!.id }));
+    await fulfilment.cancel(parsed.data.id, reason ?? 'cancelled by the storefront');
+    res.json(await loadOrderView(db, vault, { id: parsed.data.id, storefrontId: req.storefront!.id }));
   });
 
   return router;

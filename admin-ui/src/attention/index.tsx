@@ -73,7 +73,7 @@ function BulkAction({ action, onDone }: { action: 'retry' | 'refund'; onDone: (o
   const run = async (note: string) => {
     setBusy(true);
     setError(undefined);
-    const ids = selectedIds as string[];
+    const ids = selectedIds;
     const refs = Object.fromEntries(ids.map((id) => [id, data?.find((r) => r.id === id)?.externalRef ?? id]));
     try {
       const answer = await dataProvider.attentionBulk(action, ids, note);

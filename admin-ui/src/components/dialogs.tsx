@@ -99,6 +99,7 @@ function CopyButton({ value }: { value: string }) {
       <IconButton
         size="small"
         onClick={() => {
+          // A refused clipboard leaves the icon unchanged: nothing else to tell the user.
           void navigator.clipboard?.writeText(value).then(() => setCopied(true));
         }}
       >

@@ -28,7 +28,7 @@ export function LoginPage() {
   return (
     <Box sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'background.default', background: 'linear-gradient(135deg, #1f5fae 0%, #263a52 100%)' }}>
       <Card sx={{ width: 380, maxWidth: '92vw' }}>
-        <CardContent component="form" onSubmit={submit} sx={{ display: 'flex', flexDirection: 'column', gap: 2, p: 4 }}>
+        <CardContent component="form" onSubmit={(e) => void submit(e) /* submit shows its own failure */} sx={{ display: 'flex', flexDirection: 'column', gap: 2, p: 4 }}>
           <Box sx={{ display: 'flex', flexDirection: 'column', alignItems: 'center', gap: 1 }}>
             <Avatar sx={{ bgcolor: 'primary.main' }}>
               <LockIcon />

@@ -102,7 +102,7 @@ function OrderActionButton({ action, spec, order }: { action: LifecycleAction; s
     setOpen(false);
     const { message, type } = spec.done(result, translate);
     notify(message, { type });
-    void queryClient.invalidateQueries({ queryKey: ['order-workflow', order.id] });
+    void queryClient.invalidateQueries({ queryKey: ['order-workflow', order.id] }); // a failed refetch shows in that query's own state
     refresh();
   };
   const mutation = useMutation({

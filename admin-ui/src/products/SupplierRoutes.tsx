@@ -78,7 +78,7 @@ export function SupplierRoutes() {
           <LinearProgress />
         ) : (
           // Reset to the server's list whenever it is (re)loaded, e.g. after a save.
-          <RoutesEditor key={dataUpdatedAt} product={product} saved={data!} />
+          <RoutesEditor key={dataUpdatedAt} product={product} saved={data} />
         )}
       </CardContent>
     </Card>
@@ -120,7 +120,7 @@ function RoutesEditor({ product, saved }: { product: ProductRecord; saved: SkuRo
     mutationFn: (routes: SkuRoute[]) => dataProvider.saveSkuRoutes(product.id, routes),
     onSuccess: () => {
       notify(translate('cf.routes.saved'), { type: 'info' });
-      void queryClient.invalidateQueries({ queryKey: ['sku-routes', product.id] });
+      void queryClient.invalidateQueries({ queryKey: ['sku-routes', product.id] }); // a failed refetch shows in that query's own state
     },
     onError: (err) => {
       const fieldErrors = (err as { body?: { errors?: Record<string, string> } }).body?.errors;

@@ -231,7 +231,7 @@ export function ImportDialog({ sku, currency, defaultUnitCost, codesCaseSensitiv
           </Button>
         )}
         {phase.name !== 'done' && (
-          <Button variant="contained" onClick={upload} disabled={!canImport} data-testid="import-upload">
+          <Button variant="contained" onClick={() => void upload() /* upload shows its own failure */} disabled={!canImport} data-testid="import-upload">
             {translate('cf.stock.upload', { count: (report?.codes ?? 0) - (report?.duplicateLines.length ?? 0) })}
           </Button>
         )}
