@@ -30,7 +30,12 @@ async function lintProbes(bodies: string[]): Promise<string[][]> {
       },
     );
     const results = JSON.parse(stdout) as { filePath: string; messages: { ruleId: string | null; severity: number }[] }[];
-    return files.map((f) => results.find((r) => r.filePath === f)!.messages.filter((m) => m.severity === 2).map((m) => m.ruleId ?? 'fatal'));
+    return files.map((f) =>
+      results
+        .find((r) => r.filePath === f)!
+        .messages.filter((m) => m.severity === 2)
+        .map((m) => m.ruleId ?? 'fatal'),
+    );
   } finally {
     for (const f of files) fs.rmSync(f, { force: true });
   }
