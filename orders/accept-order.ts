@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
+import type { SkuRow } from '../db/tables';
 import { AppError, conflict, invalidInput } from '../lib/errors';
 import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
@@ -61,13 +62,13 @@ export async function acceptOrder(
 }
 
 type Trx = Parameters<Parameters<Db['transaction']>[0]>[0];
-type Line = { item: OrderRequest['items'][number]; sku: any };
+type Line = { item: OrderRequest['items'][number]; sku: SkuRow };
 
 /** The order's SKUs, checked: they exist, are on sale, take the account they were given, in one currency. */
 async function loadLines(db: Db | Trx, merchantId: string, request: OrderRequest): Promise<Line[]> {
   const codes = request.items.map((i) => i.sku);
-  const skus = await db('skus').where({ merchant_id: merchantId }).whereIn('code', codes);
-  const byCode = new Map(skus.map((s) => [s.code as string, s]));
+  const skus = await db<SkuRow>('skus').where({ merchant_id: merchantId }).whereIn('code', codes);
+  const byCode = new Map(skus.map((s) => [s.code, s]));
 
   const unknown = codes.filter((c) => !byCode.has(c));
   if (unknown.length > 0) {
@@ -163,12 +164,12 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
   const items = lines.map(({ item, sku }) => ({
     id: crypto.randomUUID(),
     order_id: orderId,
-    sku_id: sku.id as string,
+    sku_id: sku.id,
     quantity: item.quantity,
     unit_price: sku.price,
     account: item.account ?? null,
   }));
-  const modeOf = new Map(lines.map(({ sku }) => [sku.id as string, sku.fulfilment_mode as string]));
+  const modeOf = new Map(lines.map(({ sku }) => [sku.id, sku.fulfilment_mode]));
   const units = items.flatMap((i) =>
     Array.from({ length: i.quantity }, (_, seq) => ({
       id: crypto.randomUUID(),
@@ -248,7 +249,7 @@ function checkAccount(sku: { code: string; fulfilment_mode: string }, account: s
  */
 type StockPlan = 'all' | 'up_to' | 'none';
 
-async function stockPlan(db: Db, sku: any, quantity: number): Promise<StockPlan> {
+async function stockPlan(db: Db, sku: SkuRow, quantity: number): Promise<StockPlan> {
   if (sku.fulfilment_mode === 'stock' && !sku.supplier_fallback) return 'all';
   if (sku.fulfilment_mode === 'manual') return 'none';
   const routes = await db('sku_supplier_routes as r')

@@ -87,7 +87,7 @@ describe('importing codes through the admin API', () => {
       ]);
       const batch = await sys.db('stock_batches').where({ id: res.body.batchId }).first();
       expect(batch).toMatchObject({ imported_count: 4, duplicate_count: 0, source: 'supplier A', imported_by: `user:${sys.merchant.ownerEmail}` });
-      expect(Number(batch.unit_cost)).toBe(750);
+      expect(Number(batch!.unit_cost)).toBe(750);
       const audit = await sys.db('audit_log').where({ action: 'stock.imported', target: 'sku:CSV-1' });
       expect(audit).toHaveLength(1);
       expect(audit[0].detail).toMatchObject({ batchId: res.body.batchId, imported: 4, duplicates: 0 });
