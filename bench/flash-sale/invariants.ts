@@ -4,7 +4,7 @@ import type { Checkout } from './load';
 import type { Shop } from './shop';
 import type { WebhookReceiver } from './webhook-receiver';
 
-// What must hold after a flash sale, whatever crashed in the middle of it (DESIGN.md's
+// What must hold after a flash sale, whatever crashed in the middle of it (docs/ARCHITECTURE.md's
 // invariants, checked from the outside): nothing oversold, nothing delivered twice, nothing
 // lost, every accepted order finished, every supplier purchase charged once.
 

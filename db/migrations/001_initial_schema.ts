@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// The invariants in DESIGN.md lean on constraints here, not only on code:
+// The invariants in docs/ARCHITECTURE.md lean on constraints here, not only on code:
 //  - no oversell: skus.stock_available >= 0 (reservations decrement it atomically);
 //  - one code per unit, one unit per code: codes.unit_id is UNIQUE;
 //  - one delivery per unit, one settlement per order: UNIQUE keys;
