@@ -95,7 +95,12 @@ export function createApp(deps: AppDeps) {
 
   const json = jsonBody(limits.maxBodyBytes);
   const storefront = express.Router();
-  storefront.use(noStore, storefrontAuth(db), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId), json);
+  storefront.use(
+    noStore,
+    storefrontAuth(db),
+    rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId),
+    json,
+  );
   storefront.use('/orders', storefrontOrdersRouter({ db, vault, fulfilment, suppliers }));
   storefront.use('/products', storefrontProductsRouter(db));
   app.use('/v1', storefront);
@@ -104,14 +109,19 @@ export function createApp(deps: AppDeps) {
   admin.use(noStore, sameOriginOnly({ publicUrl: security.publicUrl }));
   const signInLimits = deps.signInLimits ?? DEFAULT_SIGN_IN_LIMITS;
   admin.use(adminSessionRouter({ db, maxBodyBytes: limits.maxBodyBytes, limits: signInLimits, cookieSecure: security.cookieSecure }));
-  admin.use(adminAuth(db, { sessionIdleMinutes: security.sessionIdleMinutes }), rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`));
+  admin.use(
+    adminAuth(db, { sessionIdleMinutes: security.sessionIdleMinutes }),
+    rateLimitPerKey(db, limits.ratePerMinute, (req) => req.admin && `admin:${req.admin.userId}`),
+  );
   admin.use(adminAccountRouter({ db, maxBodyBytes: limits.maxBodyBytes, backoff: new SignInBackoff(db, signInLimits) }));
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminSuppliersRouter({ db, vault, suppliers, outbound: deps.outbound }));
   admin.use(adminAlertsRouter({ db }));
   admin.use(adminManualTasksRouter({ db, vault, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));
   admin.use('/risk', json, adminRiskRouter({ db, fulfilment }));
-  admin.use(adminConsoleRouter({ db, vault, fulfilment, temporalUi: deps.temporalUi, maxBodyBytes: limits.maxBodyBytes, revealsPerHour: security.revealsPerHour, outbound: deps.outbound }));
+  admin.use(
+    adminConsoleRouter({ db, vault, fulfilment, temporalUi: deps.temporalUi, maxBodyBytes: limits.maxBodyBytes, revealsPerHour: security.revealsPerHour, outbound: deps.outbound }),
+  );
   app.use('/admin', admin);
   app.use('/console', consoleRouter(deps.consoleDir));
   app.get('/', (_req, res) => res.redirect('/console/'));

@@ -40,10 +40,7 @@ export function consoleRouter(dir: string | undefined): Router {
     });
     return router;
   }
-  router.use(
-    '/assets',
-    express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }),
-  );
+  router.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
   router.use(
     express.static(dir, {
       index: 'index.html',

@@ -32,7 +32,9 @@ async function main() {
     metrics: config.METRICS_TOKEN ? { registry: metrics, token: config.METRICS_TOKEN } : undefined,
   });
   const metricsServer =
-    config.METRICS_PORT === undefined ? undefined : await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN });
+    config.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN });
   if (metricsServer) log.info({ url: metricsServer.url }, 'api metrics listening');
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

@@ -16,7 +16,12 @@ export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Pa
   return async (req, res, next) => {
     const key = keyOf(req);
     if (!key) return next();
-    const r = await consumeOrRefuse(limiter, key, res, (seconds) => new AppError('rate_limited', 'rate_limited', `Too many requests for ${counted}; retry after ${seconds} s`, { retryAfterSeconds: seconds }));
+    const r = await consumeOrRefuse(
+      limiter,
+      key,
+      res,
+      (seconds) => new AppError('rate_limited', 'rate_limited', `Too many requests for ${counted}; retry after ${seconds} s`, { retryAfterSeconds: seconds }),
+    );
     res.set('RateLimit-Limit', String(pointsPerMinute));
     res.set('RateLimit-Remaining', String(r.remainingPoints));
     next();

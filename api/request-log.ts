@@ -18,7 +18,14 @@ export function requestLog(log: Logger): RequestHandler {
     res.set('X-Request-Id', req.requestId);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const entry = { method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10, storefront: req.storefront?.id, requestId: req.requestId };
+      const entry = {
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        storefront: req.storefront?.id,
+        requestId: req.requestId,
+      };
       if (res.statusCode >= 500) log.error(entry, 'request failed');
       else log.info(entry, 'request');
     });

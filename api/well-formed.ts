@@ -6,6 +6,7 @@ import { invalidInput } from '../lib/errors';
 // Found anywhere in a request (path, query string, body) it is bad input, answered 400 before
 // any handler or query sees it, instead of failing deep inside as a 500.
 
+// eslint-disable-next-line no-control-regex -- the NUL character is exactly what this looks for
 const MALFORMED = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Where in `value` (a parsed body or query) a malformed string is, if anywhere. */

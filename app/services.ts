@@ -25,9 +25,7 @@ export async function connectServices(config: Config, log: Logger): Promise<Serv
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (npm start sets it for the embedded database)');
   const temporal = temporalConnectionOptions(config);
   const vault = new CodeVault(
-    loadVaultKeys(config, (file) =>
-      log.warn({ file }, 'generated encryption keys beside the data; set CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY in production'),
-    ),
+    loadVaultKeys(config, (file) => log.warn({ file }, 'generated encryption keys beside the data; set CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY in production')),
   );
   const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const connection = await connectTemporal(temporal, (options) => Connection.connect(options));

@@ -56,7 +56,11 @@ async function main() {
     const dataset = generateDataset({ seed: 1, buyers: Number(values.buyers), historyDays: 30, evaluationDays: 1 });
     const merchant = await createMerchant(db, vault, { name: 'Bench', ownerEmail: `bench-${crypto.randomUUID()}@example.com` });
     const skuIds = new Map<string, { id: string; price: number }>();
-    for (const sku of dataset.skus) skuIds.set(sku.code, { id: await createSku(db, { merchantId: merchant.merchantId, code: sku.code, name: sku.code, faceValue: sku.price, price: sku.price, cost: sku.price }), price: sku.price });
+    for (const sku of dataset.skus)
+      skuIds.set(sku.code, {
+        id: await createSku(db, { merchantId: merchant.merchantId, code: sku.code, name: sku.code, faceValue: sku.price, price: sku.price, cost: sku.price }),
+        price: sku.price,
+      });
     const shop = { merchantId: merchant.merchantId, storefrontId: merchant.storefrontId, skuIds };
 
     const saleStart = Date.parse(dataset.evaluateFrom);
@@ -81,18 +85,40 @@ async function main() {
       for (let i = 0; i < n; i++) {
         const id = crypto.randomUUID();
         const base = history[Math.floor(r.next() * history.length)].buyer;
-        const buyer = r.chance(0.03) ? { ip: '198.51.100.66', deviceId: 'dev-bot', email: `bot${i}@mailinator.com` } : r.chance(0.1) ? { email: `guest${run}-${i}@example.com`, ip: `100.${r.int(64, 127)}.${r.int(0, 255)}.${r.int(1, 254)}` } : base;
+        const buyer = r.chance(0.03)
+          ? { ip: '198.51.100.66', deviceId: 'dev-bot', email: `bot${i}@mailinator.com` }
+          : r.chance(0.1)
+            ? { email: `guest${run}-${i}@example.com`, ip: `100.${r.int(64, 127)}.${r.int(0, 255)}.${r.int(1, 254)}` }
+            : base;
         const sku = r.pick(dataset.skus);
         ids.push(id);
         // Each run two days after the last, so no velocity window reaches the previous run's sale.
         const at = new Date(saleStart + run * 2 * 86_400_000 + Math.floor((i * 300_000) / n)).toISOString();
-        rows.push({ id, merchant_id: shop.merchantId, storefront_id: shop.storefrontId, external_ref: `flash-${run}-${i}`, request_hash: 'bench', status: 'accepted', currency: 'CNY', total_amount: sku.price, buyer: JSON.stringify(buyer), created_at: at, updated_at: at });
+        rows.push({
+          id,
+          merchant_id: shop.merchantId,
+          storefront_id: shop.storefrontId,
+          external_ref: `flash-${run}-${i}`,
+          request_hash: 'bench',
+          status: 'accepted',
+          currency: 'CNY',
+          total_amount: sku.price,
+          buyer: JSON.stringify(buyer),
+          created_at: at,
+          updated_at: at,
+        });
         items.push({ id: crypto.randomUUID(), order_id: id, sku_id: skuIds.get(sku.code)!.id, quantity: 1, unit_price: sku.price });
       }
       // Accepted as the API accepts them: each with its velocity events, numbered in order.
       for (let i = 0; i < rows.length; i += 1000) {
-        const written = await db('orders').insert(rows.slice(i, i + 1000)).returning(['id', 'merchant_id', 'created_at', 'total_amount', 'accept_seq', 'buyer']);
-        await db.batchInsert('risk_velocity_events', written.flatMap((w) => velocityEventRows(w, w.buyer)), 1000);
+        const written = await db('orders')
+          .insert(rows.slice(i, i + 1000))
+          .returning(['id', 'merchant_id', 'created_at', 'total_amount', 'accept_seq', 'buyer']);
+        await db.batchInsert(
+          'risk_velocity_events',
+          written.flatMap((w) => velocityEventRows(w, w.buyer)),
+          1000,
+        );
       }
       await db.batchInsert('order_items', items, 1000);
 
@@ -113,7 +139,9 @@ async function main() {
       );
       const seconds = (performance.now() - t) / 1000;
       const f = (x: number) => x.toFixed(1);
-      console.log(`| ${concurrency} | ${f(pct(latencies, 50))} | ${f(pct(latencies, 95))} | ${f(pct(latencies, 99))} | ${f(Math.max(...latencies))} | ${(n / seconds).toFixed(0)} |`);
+      console.log(
+        `| ${concurrency} | ${f(pct(latencies, 50))} | ${f(pct(latencies, 95))} | ${f(pct(latencies, 99))} | ${f(Math.max(...latencies))} | ${(n / seconds).toFixed(0)} |`,
+      );
       console.error(`   decisions: ${JSON.stringify(decisions)}`);
     }
   } finally {

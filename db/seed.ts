@@ -140,9 +140,27 @@ export async function seedDemo(
       credentials: { partnerId: demoSupplier.partnerId, secret: demoSupplier.secret },
       lowBalanceThreshold: 100_000,
     });
-    await createSku(db, { merchantId: demo.merchantId, code: 'STEAM-50', name: 'Steam Wallet $50 (bought in real time)', faceValue: 5_000, price: 5_200, cost: 4_700, currency: 'USD', fulfilmentMode: 'supplier' });
+    await createSku(db, {
+      merchantId: demo.merchantId,
+      code: 'STEAM-50',
+      name: 'Steam Wallet $50 (bought in real time)',
+      faceValue: 5_000,
+      price: 5_200,
+      cost: 4_700,
+      currency: 'USD',
+      fulfilmentMode: 'supplier',
+    });
     await setRoutes(db, demo.merchantId, 'STEAM-50', [{ supplierId, supplierProduct: 'STEAM-50', maxUnitCost: 4_800 }]);
-    await createSku(db, { merchantId: demo.merchantId, code: 'DIAMONDS-60', name: 'Game top-up, 60 diamonds (直充)', faceValue: 99, price: 99, cost: 92, currency: 'USD', fulfilmentMode: 'topup' });
+    await createSku(db, {
+      merchantId: demo.merchantId,
+      code: 'DIAMONDS-60',
+      name: 'Game top-up, 60 diamonds (直充)',
+      faceValue: 99,
+      price: 99,
+      cost: 92,
+      currency: 'USD',
+      fulfilmentMode: 'topup',
+    });
     await setRoutes(db, demo.merchantId, 'DIAMONDS-60', [{ supplierId, supplierProduct: 'GAME-TOPUP-60', maxUnitCost: 95 }]);
   }
   return { ...demo, ownerPassword };

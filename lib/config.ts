@@ -71,7 +71,12 @@ const ConfigSchema = z.object({
   /** The demo supplier's partner secret; unset, `npm start` generates one per install (CARDFLOW_DATA_DIR/demo-supplier.json). */
   SUPPLIER_SIM_SECRET: z.string().min(16).optional(),
   /** How often the worker's Temporal Schedule retrains the risk anomaly models. */
-  RISK_MODEL_RETRAIN_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(6),
+  RISK_MODEL_RETRAIN_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(6),
 
   /**
    * Which proxies in front of the api to believe about the client's address (X-Forwarded-For):
@@ -87,7 +92,12 @@ const ConfigSchema = z.object({
     })
     .optional(),
   /** Console sessions end after this long without a request (and 12 hours after sign-in at the latest). */
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(12 * 60).default(60),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(12 * 60)
+    .default(60),
   /** The session cookie's Secure flag: `auto` sets it when PUBLIC_URL is https or the request came over https. */
   SESSION_COOKIE_SECURE: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Codes one console user may reveal per hour. */
@@ -114,8 +124,16 @@ const ConfigSchema = z.object({
   OTEL_SERVICE_NAME: z.string().optional(),
 
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
-  MAX_IMPORT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
+  MAX_IMPORT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024),
 });
 
 /** Every setting's name (deploy/k8s is checked against it: a misspelt variable is silently ignored). */
@@ -227,17 +245,22 @@ function productionProblems(config: Config, given: Record<string, string | undef
     );
   }
   if (config.ALLOW_PRIVATE_OUTBOUND === '1') {
-    problems.push('ALLOW_PRIVATE_OUTBOUND=1 lets webhooks and supplier calls reach plain http and private addresses: it is for development; in production they must be public https addresses');
+    problems.push(
+      'ALLOW_PRIVATE_OUTBOUND=1 lets webhooks and supplier calls reach plain http and private addresses: it is for development; in production they must be public https addresses',
+    );
   }
   if (given.DEMO_SUPPLIER === 'on') {
     problems.push('DEMO_SUPPLIER=on runs the supplier simulator, a demo with no real money: set DEMO_SUPPLIER=off');
   }
   if (runs && reader !== 'worker' && given.HOST === undefined) {
-    problems.push('HOST is not set, so the api would listen on 0.0.0.0 (every interface): set HOST explicitly (0.0.0.0 behind a firewall or in a container, or the address to serve on)');
+    problems.push(
+      'HOST is not set, so the api would listen on 0.0.0.0 (every interface): set HOST explicitly (0.0.0.0 behind a firewall or in a container, or the address to serve on)',
+    );
   }
   if (runs) {
     if (!config.PUBLIC_URL) problems.push('PUBLIC_URL is not set, so suppliers would be told to call back on plain http://127.0.0.1: set it to the https:// address of the api');
-    else if (new URL(config.PUBLIC_URL).protocol !== 'https:') problems.push(`PUBLIC_URL must be an https:// address in production (it is ${new URL(config.PUBLIC_URL).protocol}//…)`);
+    else if (new URL(config.PUBLIC_URL).protocol !== 'https:')
+      problems.push(`PUBLIC_URL must be an https:// address in production (it is ${new URL(config.PUBLIC_URL).protocol}//…)`);
   }
   return problems;
 }

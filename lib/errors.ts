@@ -23,11 +23,9 @@ export class AppError extends Error {
   }
 }
 
-export const invalidInput = (code: string, message: string, details?: unknown) =>
-  new AppError('invalid_input', code, message, details);
+export const invalidInput = (code: string, message: string, details?: unknown) => new AppError('invalid_input', code, message, details);
 export const notFound = (what: string) => new AppError('not_found', 'not_found', `${what} not found`);
-export const conflict = (code: string, message: string, details?: unknown) =>
-  new AppError('conflict', code, message, details);
+export const conflict = (code: string, message: string, details?: unknown) => new AppError('conflict', code, message, details);
 
 /**
  * Something that "cannot happen" did (delivery finds units without code, settlement of an order

@@ -17,7 +17,10 @@ export function metricsHandler(registry: Registry, token?: string): RequestHandl
         return;
       }
     }
-    res.set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(await registry.metrics());
+    res
+      .set('Content-Type', registry.contentType)
+      .set('Cache-Control', 'no-store')
+      .send(await registry.metrics());
   };
 }
 

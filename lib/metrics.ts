@@ -37,7 +37,11 @@ export const orderMetrics = {
 };
 
 export const supplierMetrics = {
-  calls: counter('cardflow_supplier_calls_total', 'Calls to supplier APIs by supplier, operation and outcome (ok, refused, unavailable, error)', ['supplier', 'operation', 'outcome']),
+  calls: counter('cardflow_supplier_calls_total', 'Calls to supplier APIs by supplier, operation and outcome (ok, refused, unavailable, error)', [
+    'supplier',
+    'operation',
+    'outcome',
+  ]),
   seconds: new Histogram({
     name: 'cardflow_supplier_call_seconds',
     help: 'Supplier API call latency by supplier and operation',

@@ -93,7 +93,7 @@ export class OutboundHttp {
   constructor(readonly policy: OutboundPolicy) {
     const lookup = this.lookup.bind(this) as unknown as net.LookupFunction;
     // The lookup is the agents' own, so every socket they open, including keep-alive ones, was checked.
-    this.agents = { 'http:': new http.Agent({ keepAlive: true, lookup } as http.AgentOptions), 'https:': new https.Agent({ keepAlive: true, lookup } as https.AgentOptions) };
+    this.agents = { 'http:': new http.Agent({ keepAlive: true, lookup }), 'https:': new https.Agent({ keepAlive: true, lookup }) };
   }
 
   /** URL check, then DNS: what an admin form says before a URL is saved. Unresolvable names pass (DNS may come later). */
@@ -139,7 +139,9 @@ export class OutboundHttp {
         res.on('error', () => finish(new OutboundFailure('unreachable', 'the connection broke while reading the answer')));
       });
       const deadline = setTimeout(() => finish(new OutboundFailure('timeout', `no complete answer within ${req.timeoutMs} ms`)), req.timeoutMs);
-      outgoing.on('error', (err) => finish(err instanceof OutboundFailure ? err : new OutboundFailure('unreachable', `could not reach the target (${(err as NodeJS.ErrnoException).code ?? err.name})`)));
+      outgoing.on('error', (err) =>
+        finish(err instanceof OutboundFailure ? err : new OutboundFailure('unreachable', `could not reach the target (${(err as NodeJS.ErrnoException).code ?? err.name})`)),
+      );
       outgoing.end(req.body);
     });
   }

@@ -53,7 +53,11 @@ export async function findSession(db: Db, token: string, idleMinutes: number): P
 }
 
 export async function endSession(db: Db, token: string): Promise<string | undefined> {
-  const [row] = await db('sessions').where({ token_hash: hashToken(token) }).whereNull('revoked_at').update({ revoked_at: db.fn.now() }).returning('user_id');
+  const [row] = await db('sessions')
+    .where({ token_hash: hashToken(token) })
+    .whereNull('revoked_at')
+    .update({ revoked_at: db.fn.now() })
+    .returning('user_id');
   return row?.user_id;
 }
 

@@ -87,7 +87,9 @@ export async function connectTemporal<C>(options: TemporalConnectionOptions, con
 
 /** A failed connection, said so that the operator knows which settings to look at (never the API key). */
 function temporalConnectError(options: TemporalConnectionOptions, err: unknown): Error {
-  const how = options.tls ? `over TLS${options.tls.clientCertPair ? ' with a client certificate' : ''}${options.apiKey ? ' with an API key' : ''}` : 'over plain gRPC (TEMPORAL_TLS=off)';
+  const how = options.tls
+    ? `over TLS${options.tls.clientCertPair ? ' with a client certificate' : ''}${options.apiKey ? ' with an API key' : ''}`
+    : 'over plain gRPC (TEMPORAL_TLS=off)';
   const hint = options.tls
     ? 'check that the server speaks TLS on that port, TEMPORAL_TLS_SERVER_CA_PATH / TEMPORAL_TLS_SERVER_NAME, and the client certificate or API key'
     : 'check TEMPORAL_ADDRESS, and set TEMPORAL_TLS=on (or the certificate / API key settings) if the server requires TLS';

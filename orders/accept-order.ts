@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
+import type { SkuRow } from '../db/tables';
 import { AppError, conflict, invalidInput } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
 import { hashRequest, requireSameRequest } from './idempotency';
@@ -84,13 +85,13 @@ async function acceptOrRecall(
 }
 
 type Trx = Parameters<Parameters<Db['transaction']>[0]>[0];
-type Line = { item: OrderRequest['items'][number]; sku: any };
+type Line = { item: OrderRequest['items'][number]; sku: SkuRow };
 
 /** The order's SKUs, checked: they exist, are on sale, take the account they were given, in one currency. */
 async function loadLines(db: Db | Trx, merchantId: string, request: OrderRequest): Promise<Line[]> {
   const codes = request.items.map((i) => i.sku);
-  const skus = await db('skus').where({ merchant_id: merchantId }).whereIn('code', codes);
-  const byCode = new Map(skus.map((s) => [s.code as string, s]));
+  const skus = await db<SkuRow>('skus').where({ merchant_id: merchantId }).whereIn('code', codes);
+  const byCode = new Map(skus.map((s) => [s.code, s]));
 
   const unknown = codes.filter((c) => !byCode.has(c));
   if (unknown.length > 0) {
@@ -186,12 +187,12 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
   const items = lines.map(({ item, sku }) => ({
     id: crypto.randomUUID(),
     order_id: orderId,
-    sku_id: sku.id as string,
+    sku_id: sku.id,
     quantity: item.quantity,
     unit_price: sku.price,
     account: item.account ?? null,
   }));
-  const modeOf = new Map(lines.map(({ sku }) => [sku.id as string, sku.fulfilment_mode as string]));
+  const modeOf = new Map(lines.map(({ sku }) => [sku.id, sku.fulfilment_mode]));
   const units = items.flatMap((i) =>
     Array.from({ length: i.quantity }, (_, seq) => ({
       id: crypto.randomUUID(),
@@ -214,7 +215,11 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
  * be. The statement first locks the order's velocity subjects (risk/velocity.ts), so orders that
  * share one draw their acceptance numbers in the order they commit. Returns whether it was written.
  */
-async function insertOrder(db: Db | Trx, rows: OrderRows, reservation?: { id: string; order_id: string; order_item_id: string; sku_id: string; quantity: number; status: string }): Promise<boolean> {
+async function insertOrder(
+  db: Db | Trx,
+  rows: OrderRows,
+  reservation?: { id: string; order_id: string; order_item_id: string; sku_id: string; quantity: number; status: string },
+): Promise<boolean> {
   const taken = reservation ? takeStockSql('all', 'locked') : `SELECT 1 AS take FROM locked`;
   const { rows: result } = await db.raw(
     `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
@@ -271,7 +276,7 @@ function checkAccount(sku: { code: string; fulfilment_mode: string }, account: s
  */
 type StockPlan = 'all' | 'up_to' | 'none';
 
-async function stockPlan(db: Db, sku: any, quantity: number): Promise<StockPlan> {
+async function stockPlan(db: Db, sku: SkuRow, quantity: number): Promise<StockPlan> {
   if (sku.fulfilment_mode === 'stock' && !sku.supplier_fallback) return 'all';
   if (sku.fulfilment_mode === 'manual') return 'none';
   const routes = await db('sku_supplier_routes as r')
@@ -284,9 +289,7 @@ async function stockPlan(db: Db, sku: any, quantity: number): Promise<StockPlan>
 }
 
 async function findPrevious(db: Db, storefront: StorefrontIdentity, externalRef: string, requestHash: string) {
-  const row = await db('orders')
-    .where({ storefront_id: storefront.id, external_ref: externalRef })
-    .first('id', 'request_hash', 'status');
+  const row = await db('orders').where({ storefront_id: storefront.id, external_ref: externalRef }).first('id', 'request_hash', 'status');
   if (!row) return undefined;
   requireSameRequest(row.request_hash, requestHash, `externalRef ${externalRef} was already used for a different order`, { externalRef, orderId: row.id });
   return row as { id: string; status: string };

@@ -80,7 +80,10 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
   const manualTask = await db('manual_tasks').where({ order_id: order.id }).first('status', 'escalate_at', 'cancel_at', 'done_by');
   const review =
     order.risk?.decision === 'review'
-      ? await db('risk_reviews as r').leftJoin('users as u', 'u.id', 'r.decided_by').where('r.order_id', order.id).first('r.status', 'r.deadline_at', 'r.decided_at', 'r.note', 'u.email')
+      ? await db('risk_reviews as r')
+          .leftJoin('users as u', 'u.id', 'r.decided_by')
+          .where('r.order_id', order.id)
+          .first('r.status', 'r.deadline_at', 'r.decided_at', 'r.note', 'u.email')
       : undefined;
   const facts = await loadOrderFacts(db, order);
   const lastRefund = refund.at(-1);
@@ -95,7 +98,15 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     storefront: { id: order.storefront_id, name: order.storefront_name, webhookUrl: order.webhook_url },
     buyer: order.buyer,
     risk: order.risk,
-    review: review ? { status: review.status, deadlineAt: review.deadline_at.toISOString(), decidedAt: review.decided_at?.toISOString() ?? null, decidedBy: review.email ?? null, note: review.note } : null,
+    review: review
+      ? {
+          status: review.status,
+          deadlineAt: review.deadline_at.toISOString(),
+          decidedAt: review.decided_at?.toISOString() ?? null,
+          decidedBy: review.email ?? null,
+          note: review.note,
+        }
+      : null,
     createdAt: order.created_at.toISOString(),
     updatedAt: order.updated_at.toISOString(),
     deliveredAt: order.delivered_at?.toISOString() ?? null,
@@ -122,12 +133,22 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     timeline: events.map((e) => ({ ...e.detail, id: e.id, type: e.type, at: e.created_at.toISOString() })),
     settlement: settlement ? { revenue: settlement.revenue, cost: settlement.cost, grossProfit: settlement.gross_profit, at: settlement.created_at.toISOString() } : null,
     refund: lastRefund
-      ? { amount: sum('amount'), reason: lastRefund.reason, by: lastRefund.refunded_by, at: lastRefund.created_at.toISOString(), codesVoided: sum('codes_voided'), unitsReleased: sum('units_released'), revenueReversed: sum('revenue_reversed'), refunds: refund.length }
+      ? {
+          amount: sum('amount'),
+          reason: lastRefund.reason,
+          by: lastRefund.refunded_by,
+          at: lastRefund.created_at.toISOString(),
+          codesVoided: sum('codes_voided'),
+          unitsReleased: sum('units_released'),
+          revenueReversed: sum('revenue_reversed'),
+          refunds: refund.length,
+        }
       : null,
     webhookAttempts: attempts.map((a) => ({ id: a.id, at: a.created_at.toISOString(), outcome: a.outcome, httpStatus: a.http_status, error: a.error, durationMs: a.duration_ms })),
-    attention: order.status === 'needs_attention' && order.attention
-      ? { step: order.attention.step, code: order.attention.code, params: order.attention.params, since: order.attention.since }
-      : null,
+    attention:
+      order.status === 'needs_attention' && order.attention
+        ? { step: order.attention.step, code: order.attention.code, params: order.attention.params, since: order.attention.since }
+        : null,
     actions: allowedActions(facts),
   };
 }

@@ -28,11 +28,6 @@ export type OrderEventType =
   | 'refunded'
   | 'webhook_resent';
 
-export async function appendEvent(
-  db: Knex | Knex.Transaction,
-  orderId: string,
-  type: OrderEventType,
-  detail: Record<string, unknown> = {},
-): Promise<void> {
+export async function appendEvent(db: Knex | Knex.Transaction, orderId: string, type: OrderEventType, detail: Record<string, unknown> = {}): Promise<void> {
   await db('order_events').insert({ order_id: orderId, type, detail: JSON.stringify(detail) });
 }

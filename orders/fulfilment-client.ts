@@ -86,10 +86,13 @@ export class FulfilmentClient {
     while (this.startsInFlight < START_CONCURRENCY && this.queuedStarts.length > 0) {
       const { orderId, requestId, trace } = this.queuedStarts.shift()!;
       this.startsInFlight++;
-      void context.with(trace, () => this.start(orderId, requestId)).finally(() => {
-        this.startsInFlight--;
-        this.sendQueuedStarts();
-      });
+      // start() catches and logs its own failures (the reconciler starts what it missed).
+      void context
+        .with(trace, () => this.start(orderId, requestId))
+        .finally(() => {
+          this.startsInFlight--;
+          this.sendQueuedStarts();
+        });
     }
   }
 
@@ -172,7 +175,7 @@ export class FulfilmentClient {
       }
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
-        throw conflict('not_cancellable', (err.cause as Error | undefined)?.message ?? 'the order can no longer be cancelled');
+        throw conflict('not_cancellable', err.cause?.message ?? 'the order can no longer be cancelled');
       }
       if (isNotFound(err)) {
         throw conflict('not_cancellable', 'the order has finished and can no longer be cancelled');
@@ -189,9 +192,7 @@ export class FulfilmentClient {
   async wake(orderId: string, why: { purchaseId: string } | 'manual'): Promise<boolean> {
     try {
       const handle = this.client.workflow.getHandle(orderId);
-      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        why === 'manual' ? handle.signal(manualFulfilledSignal) : handle.signal(supplierResultSignal, why),
-      );
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () => (why === 'manual' ? handle.signal(manualFulfilledSignal) : handle.signal(supplierResultSignal, why)));
       return true;
     } catch (err) {
       this.log.warn({ orderId, err: (err as Error).message }, 'could not wake the order workflow; it will notice on its next check');

@@ -30,7 +30,11 @@ export async function bindIdempotencyKey(db: Db, storefrontId: string, key: stri
   if (!KEY.test(key)) throw invalidInput('invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 255 printable ASCII characters', { header: 'Idempotency-Key' });
   const requestHash = hashRequest({ operation, request });
   // The first request to write the key owns it, however many race for it.
-  const written = await db('storefront_idempotency_keys').insert({ storefront_id: storefrontId, key, request_hash: requestHash }).onConflict(['storefront_id', 'key']).ignore().returning('key');
+  const written = await db('storefront_idempotency_keys')
+    .insert({ storefront_id: storefrontId, key, request_hash: requestHash })
+    .onConflict(['storefront_id', 'key'])
+    .ignore()
+    .returning('key');
   if (written.length > 0) return 'first';
   const bound = await db('storefront_idempotency_keys').where({ storefront_id: storefrontId, key }).first('request_hash');
   requireSameRequest(bound.request_hash, requestHash, `Idempotency-Key ${key} was already used for a different request`, { idempotencyKey: key });

@@ -55,7 +55,9 @@ export function refusal(action: OrderAction, f: OrderFacts): Refusal | undefined
     case 'cancel':
       return mayCancel(s) ? undefined : { code: 'not_cancellable', message: `The order is ${s}; only an order still in its risk check or review can be cancelled` };
     case 'retry':
-      return s === 'failed' || s === 'needs_attention' ? undefined : { code: 'not_retryable', message: `The order is ${s}; only a failed order or one that needs attention can be retried` };
+      return s === 'failed' || s === 'needs_attention'
+        ? undefined
+        : { code: 'not_retryable', message: `The order is ${s}; only a failed order or one that needs attention can be retried` };
     case 'refund':
       if (s === 'refunded' || f.unrefundedUnits === 0) return { code: 'already_refunded', message: 'The order has already been refunded' };
       if (s === 'delivered' && !f.settled) return { code: 'refund_not_ready', message: 'The order is delivered and its settlement is being recorded; try again in a moment' };

@@ -22,11 +22,7 @@ async function manualPolicy(db: Knex, orderId: string): Promise<{ escalate: numb
   return db('order_units as u')
     .join('skus as s', 's.id', 'u.sku_id')
     .where({ 'u.order_id': orderId, 'u.source': 'manual' })
-    .first(
-      db.raw('min(s.manual_escalate_after_seconds) as escalate'),
-      db.raw('min(s.manual_cancel_after_seconds) as cancel'),
-      db.raw('min(s.merchant_id::text) as merchant_id'),
-    );
+    .first(db.raw('min(s.manual_escalate_after_seconds) as escalate'), db.raw('min(s.manual_cancel_after_seconds) as cancel'), db.raw('min(s.merchant_id::text) as merchant_id'));
 }
 
 /** A retried order asks a person again: its task reopens, with fresh deadlines. */
@@ -56,7 +52,11 @@ export async function openManualTask(db: Db, orderId: string): Promise<{ status:
   );
   const task = await db('manual_tasks')
     .where({ order_id: orderId })
-    .first('status', db.raw('greatest(0, extract(epoch from escalate_at - now()) * 1000)::bigint as escalate_in'), db.raw('greatest(0, extract(epoch from cancel_at - now()) * 1000)::bigint as cancel_in'));
+    .first(
+      'status',
+      db.raw('greatest(0, extract(epoch from escalate_at - now()) * 1000)::bigint as escalate_in'),
+      db.raw('greatest(0, extract(epoch from cancel_at - now()) * 1000)::bigint as cancel_in'),
+    );
   if (opened.rowCount > 0) await appendEvent(db, orderId, 'awaiting_manual_fulfilment', {});
   return { status: task.status, escalateInMs: Number(task.escalate_in), cancelInMs: Number(task.cancel_in) };
 }
@@ -112,14 +112,16 @@ export interface ManualEntry {
  */
 export async function pendingManualUnits(db: Knex, orderIds: string[]): Promise<{ id: string; order_id: string; sku_id: string; sku: string; account: string | null }[]> {
   if (orderIds.length === 0) return [];
-  return db('order_units as u')
-    .join('order_items as i', 'i.id', 'u.order_item_id')
-    .join('skus as s', 's.id', 'u.sku_id')
-    .whereIn('u.order_id', orderIds)
-    .where({ 'u.source': 'manual', 'u.status': 'pending' })
-    // By product code, then unit: the same order every time, and the one people read in.
-    .orderBy(['u.order_id', 's.code', 'u.order_item_id', 'u.seq'])
-    .select('u.id', 'u.order_id', 'u.sku_id', 's.code as sku', 'i.account');
+  return (
+    db('order_units as u')
+      .join('order_items as i', 'i.id', 'u.order_item_id')
+      .join('skus as s', 's.id', 'u.sku_id')
+      .whereIn('u.order_id', orderIds)
+      .where({ 'u.source': 'manual', 'u.status': 'pending' })
+      // By product code, then unit: the same order every time, and the one people read in.
+      .orderBy(['u.order_id', 's.code', 'u.order_item_id', 'u.seq'])
+      .select('u.id', 'u.order_id', 'u.sku_id', 's.code as sku', 'i.account')
+  );
 }
 
 export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntry): Promise<{ units: number }> {
@@ -151,7 +153,14 @@ export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntr
     for (const [i, unit] of needCodes.entries()) {
       try {
         await trx.raw('SAVEPOINT manual_code');
-        await storeBoughtCode(trx, vault, { merchantId: entry.merchantId, skuId: unit.sku_id, unitId: unit.id, card: codes[i], unitCost: entry.unitCost ?? null, source: 'manual' });
+        await storeBoughtCode(trx, vault, {
+          merchantId: entry.merchantId,
+          skuId: unit.sku_id,
+          unitId: unit.id,
+          card: codes[i],
+          unitCost: entry.unitCost ?? null,
+          source: 'manual',
+        });
         await trx.raw('RELEASE SAVEPOINT manual_code');
       } catch (err) {
         // A code in stock or ever delivered (any SKU of the merchant) is never handed out again.
@@ -161,11 +170,18 @@ export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntr
       }
     }
     for (const [i, unit] of needReceipts.entries()) {
-      await trx('order_units').where({ id: unit.id }).update({
-        receipt: JSON.stringify({ receipt: receipts[i], account: unit.account, enteredBy: entry.actor, unitCost: entry.unitCost ?? null }),
-      });
+      await trx('order_units')
+        .where({ id: unit.id })
+        .update({
+          receipt: JSON.stringify({ receipt: receipts[i], account: unit.account, enteredBy: entry.actor, unitCost: entry.unitCost ?? null }),
+        });
     }
-    await trx('order_units').whereIn('id', units.map((u) => u.id)).update({ status: 'allocated' });
+    await trx('order_units')
+      .whereIn(
+        'id',
+        units.map((u) => u.id),
+      )
+      .update({ status: 'allocated' });
     await trx('manual_tasks').where({ order_id: order.id }).update({ status: 'done', done_by: entry.actor, updated_at: trx.fn.now() });
     await resolveAlert(trx, entry.merchantId, 'manual_fulfilment_overdue', order.id);
     await appendEvent(trx, order.id, 'manual_fulfilled', { units: units.length, by: entry.actor });

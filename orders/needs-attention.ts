@@ -26,7 +26,9 @@ export async function markNeedsAttention(db: Db, orderId: string, problem: Atten
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'merchant_id', 'external_ref');
     if (order.status === 'needs_attention') return false;
     const attention: Attention = { ...problem, previousStatus: order.status, since: new Date().toISOString(), supplierIds: await suppliersOf(trx, orderId) };
-    await trx('orders').where({ id: orderId }).update({ status: 'needs_attention', reason: problem.code, attention: JSON.stringify(attention), updated_at: trx.fn.now() });
+    await trx('orders')
+      .where({ id: orderId })
+      .update({ status: 'needs_attention', reason: problem.code, attention: JSON.stringify(attention), updated_at: trx.fn.now() });
     await raiseAlert(trx, {
       merchantId: order.merchant_id,
       kind: 'order_needs_attention',
@@ -43,11 +45,7 @@ export async function markNeedsAttention(db: Db, orderId: string, problem: Atten
 /** The suppliers an order was bought from or routes to, most recent purchase first. */
 async function suppliersOf(trx: Knex.Transaction, orderId: string): Promise<string[]> {
   const bought = await trx('supplier_purchases').where({ order_id: orderId }).orderBy('created_at', 'desc').pluck('supplier_id');
-  const routed = await trx('sku_supplier_routes as r')
-    .join('order_items as i', 'i.sku_id', 'r.sku_id')
-    .where('i.order_id', orderId)
-    .orderBy('r.priority')
-    .pluck('r.supplier_id');
+  const routed = await trx('sku_supplier_routes as r').join('order_items as i', 'i.sku_id', 'r.sku_id').where('i.order_id', orderId).orderBy('r.priority').pluck('r.supplier_id');
   return [...new Set([...bought, ...routed])];
 }
 
@@ -59,7 +57,9 @@ export async function leaveNeedsAttention(db: Db, orderId: string, resolution: A
   await db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'merchant_id', 'attention');
     if (order.status !== 'needs_attention') return; // a repeat of this same step
-    await trx('orders').where({ id: orderId }).update({ status: (order.attention as Attention).previousStatus, reason: null, attention: null, updated_at: trx.fn.now() });
+    await trx('orders')
+      .where({ id: orderId })
+      .update({ status: (order.attention as Attention).previousStatus, reason: null, attention: null, updated_at: trx.fn.now() });
     await recordResolution(trx, orderId, order, resolution);
   });
 }

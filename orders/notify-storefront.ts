@@ -20,7 +20,14 @@ export class WebhookRejected extends Error {
 }
 
 /** Tells the storefront its order was delivered (the workflow's step; support may resend it). */
-export async function notifyStorefront(db: Db, vault: CodeVault, outbound: OutboundHttp, orderId: string, eventType: 'order.delivered', timeoutMs = 10_000): Promise<NotifyOutcome> {
+export async function notifyStorefront(
+  db: Db,
+  vault: CodeVault,
+  outbound: OutboundHttp,
+  orderId: string,
+  eventType: 'order.delivered',
+  timeoutMs = 10_000,
+): Promise<NotifyOutcome> {
   const view = await loadOrderForStorefront(db, vault, orderId);
   return sendStorefrontEvent(db, { orderId, eventType, messageId: `msg_${orderId}_${eventType}`, data: { order: view } }, vault, outbound, timeoutMs);
 }
@@ -34,7 +41,13 @@ export async function notifyRefund(db: Db, vault: CodeVault, outbound: OutboundH
     order: view,
     refund: { id: refund.id, units, amount: refund.amount, currency: refund.currency.trim(), reason: refund.reason, refundedAt: refund.created_at.toISOString() },
   };
-  return sendStorefrontEvent(db, { orderId: refund.order_id, eventType: 'order.refunded', messageId: refundMessageId(refund.order_id, refund.id), data }, vault, outbound, timeoutMs);
+  return sendStorefrontEvent(
+    db,
+    { orderId: refund.order_id, eventType: 'order.refunded', messageId: refundMessageId(refund.order_id, refund.id), data },
+    vault,
+    outbound,
+    timeoutMs,
+  );
 }
 
 /** The webhook-id of a refund's `order.refunded`: the same on every attempt. */

@@ -55,11 +55,7 @@ export const OrderViewSchema = z
 
 export type OrderView = z.infer<typeof OrderViewSchema>;
 
-export async function loadOrderView(
-  db: Db,
-  vault: CodeVault,
-  where: { id?: string; externalRef?: string; storefrontId: string },
-): Promise<OrderView | undefined> {
+export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: string; externalRef?: string; storefrontId: string }): Promise<OrderView | undefined> {
   // One round trip: the order with its items, units (and codes) and timeline as JSON arrays.
   // Storefronts poll this, and every accepted order answers with it.
   const { rows } = await db.raw(

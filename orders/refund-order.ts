@@ -87,7 +87,17 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
     await trx('refund_units').insert(targets.map((u) => ({ refund_id: refundId, unit_id: u.id, order_id: order.id, goods: goodsOf.get(u.id) ?? 'none', price: u.unit_price })));
     if (losses.length) {
       await trx('goods_losses').insert(
-        losses.map((g) => ({ id: crypto.randomUUID(), merchant_id: order.merchant_id, order_id: order.id, unit_id: g.unitId, code_id: g.codeId, refund_id: refundId, currency: order.currency, amount: g.cost, reason: req.reason })),
+        losses.map((g) => ({
+          id: crypto.randomUUID(),
+          merchant_id: order.merchant_id,
+          order_id: order.id,
+          unit_id: g.unitId,
+          code_id: g.codeId,
+          refund_id: refundId,
+          currency: order.currency,
+          amount: g.cost,
+          reason: req.reason,
+        })),
       );
     }
     await trx('order_units').whereIn('id', wanted).update({ status: 'refunded' });
@@ -99,7 +109,13 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
     }
     const { refundId: _id, ...summary } = result;
     await appendEvent(trx, order.id, 'refunded', { reason: req.reason, by: req.actor, partial: !lastUnits, ...summary });
-    await recordAudit(trx, { merchantId: order.merchant_id, actor: req.actor, action: 'order.refunded', target: `order:${order.id}`, detail: { reason: req.reason, previousStatus: order.status, refundId, ...summary } });
+    await recordAudit(trx, {
+      merchantId: order.merchant_id,
+      actor: req.actor,
+      action: 'order.refunded',
+      target: `order:${order.id}`,
+      detail: { reason: req.reason, previousStatus: order.status, refundId, ...summary },
+    });
     return result;
   });
 }

@@ -29,9 +29,21 @@ export async function retryOrder(db: Db, req: { orderId: string; merchantId: str
     const passedRisk = order.risk?.decision === 'allow';
     await trx('orders')
       .where({ id: order.id })
-      .update({ status: passedRisk ? 'processing' : 'accepted', reason: null, risk: passedRisk ? JSON.stringify(order.risk) : null, retried_at: trx.fn.now(), updated_at: trx.fn.now() });
+      .update({
+        status: passedRisk ? 'processing' : 'accepted',
+        reason: null,
+        risk: passedRisk ? JSON.stringify(order.risk) : null,
+        retried_at: trx.fn.now(),
+        updated_at: trx.fn.now(),
+      });
     await appendEvent(trx, order.id, 'retried', { by: req.actor, previousReason: order.reason, ...fetched });
-    await recordAudit(trx, { merchantId: order.merchant_id, actor: req.actor, action: 'order.retried', target: `order:${order.id}`, detail: { previousReason: order.reason, ...fetched } });
+    await recordAudit(trx, {
+      merchantId: order.merchant_id,
+      actor: req.actor,
+      action: 'order.retried',
+      target: `order:${order.id}`,
+      detail: { previousReason: order.reason, ...fetched },
+    });
   });
   // Never fails the retry: the order is committed, and the reconciler starts it if this did not.
   await startRun(req.orderId).catch(() => undefined);
@@ -62,7 +74,13 @@ async function fetchAgain(trx: Knex.Transaction, orderId: string): Promise<{ kep
     const taken = Number(rows[0].take);
     // Units stock cannot cover are bought, as at acceptance.
     const short = line.slice(taken);
-    if (short.length) await trx('order_units').whereIn('id', short.map((u) => u.id)).update({ source: 'supplier' });
+    if (short.length)
+      await trx('order_units')
+        .whereIn(
+          'id',
+          short.map((u) => u.id),
+        )
+        .update({ source: 'supplier' });
     if (taken > 0) {
       await trx.raw(
         `INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status) VALUES (?, ?, ?, ?, ?, 'held')
@@ -72,7 +90,13 @@ async function fetchAgain(trx: Knex.Transaction, orderId: string): Promise<{ kep
     }
     fromStock += taken;
   }
-  if (again.length) await trx('order_units').whereIn('id', again.map((u) => u.id)).update({ status: 'pending' });
+  if (again.length)
+    await trx('order_units')
+      .whereIn(
+        'id',
+        again.map((u) => u.id),
+      )
+      .update({ status: 'pending' });
   const manual = again.filter((u) => u.source === 'manual').length;
   return { kept, fromStock, toBuy: again.length - fromStock - manual, manual };
 }

@@ -32,7 +32,12 @@ export async function holdStockCodes(trx: Knex.Transaction, pairs: { codeId: str
       WHERE codes.id = v.code_id::uuid`,
     pairs.flatMap((p) => [p.codeId, p.unitId]),
   );
-  await trx('order_units').whereIn('id', pairs.map((p) => p.unitId)).update({ status: 'allocated' });
+  await trx('order_units')
+    .whereIn(
+      'id',
+      pairs.map((p) => p.unitId),
+    )
+    .update({ status: 'allocated' });
 }
 
 /**
@@ -43,11 +48,7 @@ export async function holdStockCodes(trx: Knex.Transaction, pairs: { codeId: str
  * codes are always voided: they are spent and must never be sold again. Unit statuses are the
  * caller's to set.
  */
-export async function giveBackGoods(
-  trx: Knex.Transaction,
-  orderId: string,
-  opts: { unitIds?: string[]; bought: 'restock' | 'void'; voidReason: string },
-): Promise<GivenBack[]> {
+export async function giveBackGoods(trx: Knex.Transaction, orderId: string, opts: { unitIds?: string[]; bought: 'restock' | 'void'; voidReason: string }): Promise<GivenBack[]> {
   const units = await trx('order_units as u')
     .where('u.order_id', orderId)
     .modify((q) => void (opts.unitIds ? q.whereIn('u.id', opts.unitIds) : q))
@@ -56,7 +57,15 @@ export async function giveBackGoods(
     .forUpdate()
     .select<{ id: string; status: string; receipt: unknown; cost: number | string }[]>('u.id', 'u.status', 'u.receipt', trx.raw(`${unitCostSql('u')} AS cost`));
   const codes = units.length
-    ? await trx('codes').whereIn('unit_id', units.map((u) => u.id)).whereNot('status', 'voided').orderBy('id').forUpdate().select('id', 'unit_id', 'sku_id', 'source', 'status')
+    ? await trx('codes')
+        .whereIn(
+          'unit_id',
+          units.map((u) => u.id),
+        )
+        .whereNot('status', 'voided')
+        .orderBy('id')
+        .forUpdate()
+        .select('id', 'unit_id', 'sku_id', 'source', 'status')
     : [];
   const codeOf = new Map(codes.map((c) => [c.unit_id, c]));
 
@@ -67,14 +76,20 @@ export async function giveBackGoods(
     const cost = Number(u.cost);
     if (code) {
       const back = u.status !== 'delivered' && (code.source === 'import' || opts.bought === 'restock');
-      (back ? restock.push(code) : voided.push(code.id));
+      if (back) restock.push(code);
+      else voided.push(code.id);
       return { unitId: u.id, goods: back ? 'restocked' : 'voided', codeId: code.id, cost };
     }
     return { unitId: u.id, goods: u.receipt ? 'kept' : 'none', codeId: null, cost: u.receipt ? cost : 0 };
   });
 
   if (restock.length) {
-    await trx('codes').whereIn('id', restock.map((c) => c.id)).update({ status: 'available', unit_id: null, allocated_at: null });
+    await trx('codes')
+      .whereIn(
+        'id',
+        restock.map((c) => c.id),
+      )
+      .update({ status: 'available', unit_id: null, allocated_at: null });
     const perSku = new Map<string, number>();
     for (const c of restock) perSku.set(c.sku_id, (perSku.get(c.sku_id) ?? 0) + 1);
     // SKU rows in a fixed order, as acceptance locks them, so the two never deadlock.

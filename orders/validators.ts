@@ -12,7 +12,11 @@ export const BuyerSchema = z
   .object({
     accountId: z.string().trim().min(1).max(128).optional(),
     email: z.email().max(254).optional(),
-    phone: z.string().trim().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number').optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number')
+      .optional(),
     ip: z.union([z.ipv4(), z.ipv6()]).optional(),
     deviceId: z.string().trim().min(1).max(128).optional(),
     // Risk signals (account age, countries, payment instrument): see risk/signal-fields.ts.

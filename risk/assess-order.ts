@@ -83,7 +83,12 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
   const velocity = velocityTotals(found.velocity, velocityQuery, { amount: facts.totalAmount, ...own });
   // A buyer who cannot be recognised has no history: every purchase is a first one.
   const bought = new Set<string>(found.bought.map((b: { code: string }) => b.code));
-  const prior: PriorOrder[] = found.prior.map((p: any) => ({ amount: Number(p.total_amount), device: p.device ?? undefined, ipCountry: p.ip_country ?? undefined, payment: p.payment ?? undefined }));
+  const prior: PriorOrder[] = found.prior.map((p: any) => ({
+    amount: Number(p.total_amount),
+    device: p.device ?? undefined,
+    ipCountry: p.ip_country ?? undefined,
+    payment: p.payment ?? undefined,
+  }));
   const findings = evaluateRules(rules, facts, {
     velocity,
     firstPurchaseSkus: new Set(firstPurchaseCandidates.filter((sku) => !bought.has(sku))),
@@ -162,10 +167,13 @@ async function loadOrder(db: Db, orderId: string) {
 /** One statement for every lookup; each part answers a JSON array (empty when not needed). */
 async function lookUp(db: Db, parts: Record<'velocity' | 'lists' | 'prior' | 'bought', Knex.QueryBuilder | Knex.Raw | undefined>) {
   const names = Object.keys(parts) as (keyof typeof parts)[];
-  const used = names.filter((n) => parts[n]);
+  const used = names.filter((n) => parts[n] !== undefined);
   if (used.length === 0) return { velocity: [], lists: [], prior: [], bought: [] } as Record<keyof typeof parts, any[]>;
   const select = used.map((n) => (n === 'velocity' ? `(?) AS ${n}` : `(SELECT coalesce(json_agg(x), '[]'::json) FROM ? x) AS ${n}`));
-  const { rows } = await db.raw(`SELECT ${select.join(', ')}`, used.map((n) => parts[n]!));
+  const { rows } = await db.raw(
+    `SELECT ${select.join(', ')}`,
+    used.map((n) => parts[n]!),
+  );
   return Object.fromEntries(names.map((n) => [n, rows[0][n] ?? []])) as Record<keyof typeof parts, any[]>;
 }
 
@@ -209,11 +217,7 @@ async function store(db: Db, order: { id: string }, a: RiskAssessment) {
        INSERT INTO risk_reviews (order_id, merchant_id, status, score, reasons, opened_at, deadline_at)
        SELECT id, merchant_id, 'open', ?, ?::jsonb, ?, ? FROM judged WHERE ?)
      SELECT count(*)::int AS written FROM judged`,
-    [
-      JSON.stringify(a), status, order.id,
-      JSON.stringify(event),
-      a.score, JSON.stringify(a.reasons), a.checkedAt, a.reviewDeadline ?? a.checkedAt, a.decision === 'review',
-    ],
+    [JSON.stringify(a), status, order.id, JSON.stringify(event), a.score, JSON.stringify(a.reasons), a.checkedAt, a.reviewDeadline ?? a.checkedAt, a.decision === 'review'],
   );
   return rows[0].written === 1;
 }

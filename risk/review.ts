@@ -7,9 +7,7 @@ import { appendEvent } from '../orders/events';
 // order's risk record, its timeline, and for a person's decision the audit log.
 
 export type ReviewOutcome =
-  | { decision: 'approve' | 'reject'; by: 'reviewer'; reviewerId: string; note: string }
-  | { decision: 'reject'; by: 'deadline' }
-  | { decision: 'withdrawn'; by: 'storefront' };
+  { decision: 'approve' | 'reject'; by: 'reviewer'; reviewerId: string; note: string } | { decision: 'reject'; by: 'deadline' } | { decision: 'withdrawn'; by: 'storefront' };
 
 const STATUS = { approve: 'approved', reject: 'rejected', withdrawn: 'withdrawn' } as const;
 

@@ -43,11 +43,7 @@ export async function currentRuleSet(db: Conn, merchantId: string): Promise<Rule
 
 /** The version in force when an order was accepted: a change applies to orders accepted after it. */
 export async function ruleSetInForceAt(db: Conn, merchantId: string, at: Date): Promise<RuleSet> {
-  const row = await db('risk_rule_sets')
-    .where({ merchant_id: merchantId })
-    .andWhere('created_at', '<=', at)
-    .orderBy('version', 'desc')
-    .first();
+  const row = await db('risk_rule_sets').where({ merchant_id: merchantId }).andWhere('created_at', '<=', at).orderBy('version', 'desc').first();
   return row ? fromRow(row) : DEFAULT_RULE_SET;
 }
 

@@ -23,7 +23,10 @@ const velocity = z
 
 const newAccount = z
   .object({
-    maxAccountAgeHours: z.number().positive().max(24 * 365),
+    maxAccountAgeHours: z
+      .number()
+      .positive()
+      .max(24 * 365),
     minOrderAmount: z.number().int().min(0).max(1e12),
   })
   .strict();
@@ -103,7 +106,12 @@ export const RiskSettingsSchema = z
     /** Score at which an order is rejected outright. */
     rejectScore: z.number().int().min(1).max(10_000).default(100),
     /** How long a held order waits for a reviewer before it is rejected automatically. */
-    reviewTimeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
+    reviewTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 3600)
+      .default(24 * 3600),
     model: z
       .object({
         enabled: z.boolean().default(true),
@@ -161,7 +169,14 @@ export const DEFAULT_RULES: Rule[] = [
   rule(23, 'Account farm: several orders from one mailbox in an hour', 'velocity', { subject: 'email', measure: 'count', windowSeconds: HOUR, max: 2 }, 'score', 30),
   rule(24, 'Account farm: several buyers from one subnet in an hour', 'velocity', { subject: 'subnet', measure: 'buyers', windowSeconds: HOUR, max: 2 }, 'score', 30),
   // Account takeover: an old account acting like a stranger, for more than it usually spends.
-  rule(22, 'Account takeover: established account from a new country and device, above its usual', 'account_takeover', { minAccountAgeDays: 30, amountMultiple: 3, minOrderAmount: 30_000 }, 'score', 60),
+  rule(
+    22,
+    'Account takeover: established account from a new country and device, above its usual',
+    'account_takeover',
+    { minAccountAgeDays: 30, amountMultiple: 3, minOrderAmount: 30_000 },
+    'score',
+    60,
+  ),
 ];
 
 function rule(n: number, name: string, kind: RuleKind, params: unknown, action: RuleAction, score?: number): Rule {

@@ -48,7 +48,11 @@ export function normalisePhone(phone: string): string {
 /** One spelling per address: IPv6 in its canonical compressed form, IPv4-mapped IPv6 as IPv4. */
 export function normaliseIp(ip: string): string {
   const trimmed = ip.trim();
-  if (net.isIPv4(trimmed)) return trimmed.split('.').map((o) => String(Number(o))).join('.');
+  if (net.isIPv4(trimmed))
+    return trimmed
+      .split('.')
+      .map((o) => String(Number(o)))
+      .join('.');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(trimmed);
   if (mapped) return normaliseIp(mapped[1]);
   // The URL parser prints IPv6 hosts canonically (RFC 5952): lower case, longest zero run as "::".

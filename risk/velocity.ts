@@ -155,5 +155,7 @@ export function velocityTotals(rows: any[], query: VelocityQuery, own: { amount:
 
 /** Forgets events older than the longest window a rule may use. */
 export async function pruneVelocity(db: Knex, olderThanSeconds: number): Promise<number> {
-  return db('risk_velocity_events').where('at', '<', db.raw(`now() - make_interval(secs => ?)`, [olderThanSeconds])).delete();
+  return db('risk_velocity_events')
+    .where('at', '<', db.raw(`now() - make_interval(secs => ?)`, [olderThanSeconds]))
+    .delete();
 }

@@ -27,7 +27,11 @@ function files(p) {
 
 function sourceHash() {
   const h = crypto.createHash('sha256');
-  for (const f of inputs.flatMap(files).sort()) h.update(f).update('\0').update(fs.readFileSync(path.join(root, f))).update('\0');
+  for (const f of inputs.flatMap(files).sort())
+    h.update(f)
+      .update('\0')
+      .update(fs.readFileSync(path.join(root, f)))
+      .update('\0');
   return h.digest('hex');
 }
 

@@ -33,7 +33,7 @@ async function main() {
   const format = values.format ?? (path.extname(values.file).toLowerCase() === '.csv' ? 'csv' : 'txt');
   const query = new URLSearchParams({ format, source: path.basename(values.file) });
   if (values['unit-cost']) query.set('unitCost', values['unit-cost']);
-  const res = await fetch(`${api}/admin/skus/${encodeURIComponent(values.sku)}/codes?${query}`, {
+  const res = await fetch(`${api}/admin/skus/${encodeURIComponent(values.sku)}/codes?${query.toString()}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8' },
     body: fs.readFileSync(values.file, 'utf8'),

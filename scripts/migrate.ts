@@ -16,8 +16,7 @@ async function main() {
 }
 
 // A refused connection to a host with several addresses is an AggregateError with no message.
-const describe = (err: unknown): string =>
-  err instanceof AggregateError && !err.message ? err.errors.map(describe).join('; ') : err instanceof Error ? err.message : String(err);
+const describe = (err: unknown): string => (err instanceof AggregateError && !err.message ? err.errors.map(describe).join('; ') : err instanceof Error ? err.message : String(err));
 
 main().catch((err) => {
   console.error(`[cardflow] migration failed: ${describe(err)}`);

@@ -76,7 +76,7 @@ async function record(world: ScenarioWorld, scenario: HistoryScenario): Promise<
   const files: string[] = [];
   for (const [i, runId] of runs.entries()) {
     const history = await world.sys.client.workflow.getHandle(orderId, runId).fetchHistory();
-    // Codes never travel through Temporal (DESIGN.md); a fixture is committed, so check once more.
+    // Codes never travel through Temporal (docs/ARCHITECTURE.md, invariant 5); a fixture is committed, so check once more.
     const text = readable(history);
     const leaked = secrets.filter((s) => text.includes(s));
     if (leaked.length) throw new Error(`the history of ${orderId} holds ${leaked.length} code value(s): not written`);

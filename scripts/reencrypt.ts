@@ -15,10 +15,14 @@ async function main() {
   try {
     const refingerprinted = await refingerprintCodes(db, vault);
     if (refingerprinted.refingerprinted > 0) {
-      console.log(`[cardflow] re-made ${refingerprinted.refingerprinted} code fingerprints; ${refingerprinted.duplicates} repeated another code (${refingerprinted.voided} unsold ones voided; audit log: code.duplicate_*)`);
+      console.log(
+        `[cardflow] re-made ${refingerprinted.refingerprinted} code fingerprints; ${refingerprinted.duplicates} repeated another code (${refingerprinted.voided} unsold ones voided; audit log: code.duplicate_*)`,
+      );
     }
     const done = await reencryptToActiveKey(db, vault);
-    console.log(`[cardflow] re-sealed ${done.codes} codes, ${done.webhookSecrets} webhook secrets and ${done.supplierCredentials} supplier credentials with key "${vault.activeKeyId}"`);
+    console.log(
+      `[cardflow] re-sealed ${done.codes} codes, ${done.webhookSecrets} webhook secrets and ${done.supplierCredentials} supplier credentials with key "${vault.activeKeyId}"`,
+    );
   } finally {
     await db.destroy();
   }

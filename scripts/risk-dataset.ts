@@ -14,7 +14,12 @@ const { values } = parseArgs({
     'evaluation-days': { type: 'string', default: '7' },
   },
 });
-const dataset = generateDataset({ seed: Number(values.seed), buyers: Number(values.buyers), historyDays: Number(values['history-days']), evaluationDays: Number(values['evaluation-days']) });
+const dataset = generateDataset({
+  seed: Number(values.seed),
+  buyers: Number(values.buyers),
+  historyDays: Number(values['history-days']),
+  evaluationDays: Number(values['evaluation-days']),
+});
 const counts: Record<string, number> = {};
 for (const o of dataset.orders) counts[o.label] = (counts[o.label] ?? 0) + 1;
 if (values.out) fs.writeFileSync(values.out, datasetLines(dataset));

@@ -37,7 +37,12 @@ const { values } = parseArgs({
 });
 
 async function main() {
-  const dataset = generateDataset({ seed: Number(values.seed), buyers: Number(values.buyers), historyDays: Number(values['history-days']), evaluationDays: Number(values['evaluation-days']) });
+  const dataset = generateDataset({
+    seed: Number(values.seed),
+    buyers: Number(values.buyers),
+    historyDays: Number(values['history-days']),
+    evaluationDays: Number(values['evaluation-days']),
+  });
   const judgedCount = dataset.orders.filter((o) => o.at >= dataset.evaluateFrom).length;
   console.error(`data set: seed ${dataset.seed}, ${dataset.orders.length} orders, ${judgedCount} judged from ${dataset.evaluateFrom}, sha256 ${datasetDigest(dataset)}`);
   if (values['through-api']) return throughApi(dataset, judgedCount);
@@ -59,11 +64,17 @@ async function main() {
     await migrateToLatest(db);
     const vault = new CodeVault({ encryptionKeys: [{ id: 'eval', key: crypto.randomBytes(32) }], fingerprintKey: crypto.randomBytes(32) });
     const started = Date.now();
-    const results = await replayDataset(db, vault, dataset, [
-      { name: 'rules alone', model: false },
-      { name: 'rules + model', model: true },
-      { name: 'cold shop: rules + priors', model: true, history: false },
-    ], (day) => console.error(`judging ${day} ...`));
+    const results = await replayDataset(
+      db,
+      vault,
+      dataset,
+      [
+        { name: 'rules alone', model: false },
+        { name: 'rules + model', model: true },
+        { name: 'cold shop: rules + priors', model: true, history: false },
+      ],
+      (day) => console.error(`judging ${day} ...`),
+    );
     console.error(`replayed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     report(new Map([...results].map(([name, judged]) => [name, measure(judged)])), judgedCount);
     examples(results.get('rules + model')!);
@@ -100,13 +111,17 @@ function report(metrics: Map<string, Metrics>, judged: number) {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const names = [...metrics.keys()];
   const m = [...metrics.values()];
-  console.log(`Judged orders: ${judged} (fraud: ${m[0].perAttack ? Object.values(m[0].perAttack).reduce((s, a) => s + a.orders, 0) : 0}). Positive = held for review or rejected.\n`);
+  console.log(
+    `Judged orders: ${judged} (fraud: ${m[0].perAttack ? Object.values(m[0].perAttack).reduce((s, a) => s + a.orders, 0) : 0}). Positive = held for review or rejected.\n`,
+  );
   console.log(`| | ${names.join(' | ')} |`);
   console.log(`| --- |${names.map(() => ' --- |').join('')}`);
   console.log(`| precision | ${m.map((x) => `${pct(x.precision)} (${x.truePositives}/${x.truePositives + x.falsePositives})`).join(' | ')} |`);
   console.log(`| recall | ${m.map((x) => `${pct(x.recall)} (${x.truePositives}/${Object.values(x.perAttack).reduce((s, a) => s + a.orders, 0)})`).join(' | ')} |`);
   for (const attack of ATTACKS) {
-    console.log(`| recall: ${attack.replace('_', ' ')} | ${m.map((x) => `${pct(x.perAttack[attack].recall)} (${x.perAttack[attack].flagged}/${x.perAttack[attack].orders})`).join(' | ')} |`);
+    console.log(
+      `| recall: ${attack.replace('_', ' ')} | ${m.map((x) => `${pct(x.perAttack[attack].recall)} (${x.perAttack[attack].flagged}/${x.perAttack[attack].orders})`).join(' | ')} |`,
+    );
   }
   console.log(`| normal orders held | ${m.map((x) => `${pct(x.normal.held / x.normal.orders)} (${x.normal.held}/${x.normal.orders})`).join(' | ')} |`);
   console.log(`| normal orders rejected | ${m.map((x) => `${pct(x.normal.rejected / x.normal.orders)} (${x.normal.rejected}/${x.normal.orders})`).join(' | ')} |`);

@@ -113,13 +113,16 @@ async function main() {
     );
     const refingerprinted = await refingerprintCodes(db, vault);
     if (refingerprinted.refingerprinted > 0) {
-      say(`re-made ${refingerprinted.refingerprinted} code fingerprints; ${refingerprinted.duplicates} repeated another code (${refingerprinted.voided} unsold ones voided; audit log: code.duplicate_*)`);
+      say(
+        `re-made ${refingerprinted.refingerprinted} code fingerprints; ${refingerprinted.duplicates} repeated another code (${refingerprinted.voided} unsold ones voided; audit log: code.duplicate_*)`,
+      );
     }
     let demoSupplier: { baseUrl: string; partnerId: string; secret: string } | undefined;
     if (config.DEMO_SUPPLIER === 'on') {
       // The supplier simulator plays a real wholesaler for the demo SKUs STEAM-50 and DIAMONDS-60.
       // Its partner secret is this install's own (no constant secret anyone could sign callbacks with).
-      const secret = config.SUPPLIER_SIM_SECRET ?? readOrCreateSecretFile(path.join(dataDir, 'demo-supplier.json'), () => ({ secret: crypto.randomBytes(24).toString('base64url') })).secret;
+      const secret =
+        config.SUPPLIER_SIM_SECRET ?? readOrCreateSecretFile(path.join(dataDir, 'demo-supplier.json'), () => ({ secret: crypto.randomBytes(24).toString('base64url') })).secret;
       const sim = await startSupplierSim({ port: config.SUPPLIER_SIM_PORT, partners: demoPartners(secret) });
       stops.push(() => sim.stop());
       demoSupplier = { baseUrl: sim.url, partnerId: DEMO_PARTNER_ID, secret };

@@ -89,7 +89,7 @@ export async function startTemporalDevServer(opts: {
   for (;;) {
     const early = await Promise.race([exited, new Promise((r) => setTimeout(r, 200, 'waiting'))]);
     if (early !== 'waiting') {
-      throw new Error(`Temporal dev server exited (code ${early}) before it was ready:\n${output}`);
+      throw new Error(`Temporal dev server exited (code ${String(early)}) before it was ready:\n${output}`);
     }
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });

@@ -8,7 +8,10 @@ import { holdStockCodes } from '../orders/unit-goods';
 // UNIQUE, so no code can ever reach two units, even if this logic had a bug.
 
 export class StockShortfall extends Error {
-  constructor(readonly sku: string, readonly missing: number) {
+  constructor(
+    readonly sku: string,
+    readonly missing: number,
+  ) {
     super(`SKU ${sku} has ${missing} fewer usable codes than its reservations promised (expired or voided codes)`);
     this.name = 'StockShortfall';
   }
@@ -54,12 +57,20 @@ export async function allocateCodes(db: Db, orderId: string): Promise<{ units: n
         if (!units[0].supplier_fallback) throw new StockShortfall(units[0].sku_code, units.length - codes.length);
         // Expired or voided codes left the reservation short: buy the rest from the SKU's routes.
         const short = units.splice(codes.length);
-        await trx('order_units').whereIn('id', short.map((u) => u.id)).update({ source: 'supplier' });
+        await trx('order_units')
+          .whereIn(
+            'id',
+            short.map((u) => u.id),
+          )
+          .update({ source: 'supplier' });
         await appendEvent(trx, orderId, 'stock_short_using_supplier', { sku: short[0].sku_code, units: short.length });
         if (units.length === 0) continue;
       }
 
-      await holdStockCodes(trx, units.map((u, i) => ({ codeId: codes[i].id, unitId: u.id })));
+      await holdStockCodes(
+        trx,
+        units.map((u, i) => ({ codeId: codes[i].id, unitId: u.id })),
+      );
       allocated += units.length;
     }
     await trx('reservations').where({ order_id: orderId, status: 'held' }).update({ status: 'consumed', updated_at: trx.fn.now() });

@@ -31,17 +31,28 @@ export async function reencryptToActiveKey(db: Db, vault: CodeVault, batchSize =
   }
 
   // A rotated-away webhook secret still signs during its grace period (storefronts/webhook-secret.ts).
-  const previous = await db('storefronts').whereNotNull('previous_webhook_secret').whereNot({ previous_webhook_secret_key_id: active }).select('id', 'previous_webhook_secret_key_id', 'previous_webhook_secret');
+  const previous = await db('storefronts')
+    .whereNotNull('previous_webhook_secret')
+    .whereNot({ previous_webhook_secret_key_id: active })
+    .select('id', 'previous_webhook_secret_key_id', 'previous_webhook_secret');
   for (const s of previous) {
-    const sealed = sealWebhookSecret(vault, s.id, openWebhookSecret(vault, { id: s.id, webhook_secret_key_id: s.previous_webhook_secret_key_id, webhook_secret: s.previous_webhook_secret }));
-    await db('storefronts').where({ id: s.id, previous_webhook_secret_key_id: s.previous_webhook_secret_key_id }).update({ previous_webhook_secret_key_id: sealed.keyId, previous_webhook_secret: sealed.payload });
+    const sealed = sealWebhookSecret(
+      vault,
+      s.id,
+      openWebhookSecret(vault, { id: s.id, webhook_secret_key_id: s.previous_webhook_secret_key_id, webhook_secret: s.previous_webhook_secret }),
+    );
+    await db('storefronts')
+      .where({ id: s.id, previous_webhook_secret_key_id: s.previous_webhook_secret_key_id })
+      .update({ previous_webhook_secret_key_id: sealed.keyId, previous_webhook_secret: sealed.payload });
   }
 
   const suppliers = await db('suppliers').whereNotNull('credentials').whereNot({ credentials_key_id: active }).select('id', 'credentials_key_id', 'credentials');
   for (const s of suppliers) {
     const sealed = sealSupplierCredentials(vault, s.id, openSupplierCredentials(vault, s));
     // updated_at moves so every worker rebuilds its adapter with the re-sealed row.
-    await db('suppliers').where({ id: s.id, credentials_key_id: s.credentials_key_id }).update({ credentials_key_id: sealed.keyId, credentials: sealed.payload, updated_at: db.fn.now() });
+    await db('suppliers')
+      .where({ id: s.id, credentials_key_id: s.credentials_key_id })
+      .update({ credentials_key_id: sealed.keyId, credentials: sealed.payload, updated_at: db.fn.now() });
   }
   return { codes, webhookSecrets: storefronts.length + previous.length, supplierCredentials: suppliers.length };
 }

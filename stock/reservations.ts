@@ -7,15 +7,8 @@ import { conflict } from '../lib/errors';
 // both take the last code, whatever the concurrency. The row lock is held only until the
 // accepting transaction commits.
 
-export async function reserveStock(
-  trx: Knex.Transaction,
-  sku: { id: string; code: string },
-  quantity: number,
-): Promise<void> {
-  const taken = await trx('skus')
-    .where({ id: sku.id })
-    .andWhere('stock_available', '>=', quantity)
-    .decrement('stock_available', quantity);
+export async function reserveStock(trx: Knex.Transaction, sku: { id: string; code: string }, quantity: number): Promise<void> {
+  const taken = await trx('skus').where({ id: sku.id }).andWhere('stock_available', '>=', quantity).decrement('stock_available', quantity);
   if (taken === 0) {
     const row = await trx('skus').where({ id: sku.id }).first('stock_available');
     throw soldOut(sku, quantity, row?.stock_available ?? 0);
@@ -76,10 +69,7 @@ export async function reserveLine(
  * Returns the number of units released.
  */
 export async function releaseReservations(trx: Knex.Transaction, orderId: string): Promise<number> {
-  const held = await trx('reservations')
-    .where({ order_id: orderId, status: 'held' })
-    .forUpdate()
-    .select('id', 'sku_id', 'quantity');
+  const held = await trx('reservations').where({ order_id: orderId, status: 'held' }).forUpdate().select('id', 'sku_id', 'quantity');
   // Lock SKU rows in a fixed order, as acceptance does, so the two never deadlock.
   held.sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1));
   let released = 0;

@@ -44,12 +44,14 @@ export async function rotateWebhookSecret(trx: Knex, vault: CodeVault, storefron
   const secret = issueWebhookSecret();
   const sealed = sealWebhookSecret(vault, storefrontId, secret);
   const previousValidUntil = current.webhook_secret ? new Date(Date.now() + WEBHOOK_SECRET_GRACE_HOURS * 3600_000) : null;
-  await trx('storefronts').where({ id: storefrontId }).update({
-    webhook_secret_key_id: sealed.keyId,
-    webhook_secret: sealed.payload,
-    previous_webhook_secret_key_id: current.webhook_secret_key_id ?? null,
-    previous_webhook_secret: current.webhook_secret ?? null,
-    previous_webhook_secret_until: previousValidUntil,
-  });
+  await trx('storefronts')
+    .where({ id: storefrontId })
+    .update({
+      webhook_secret_key_id: sealed.keyId,
+      webhook_secret: sealed.payload,
+      previous_webhook_secret_key_id: current.webhook_secret_key_id ?? null,
+      previous_webhook_secret: current.webhook_secret ?? null,
+      previous_webhook_secret_until: previousValidUntil,
+    });
   return { webhookSecret: secret, previousValidUntil };
 }

@@ -11,12 +11,7 @@ const RETRY_DELAYS_MS = [250, 1_000];
 const ATTEMPT_TIMEOUT_MS = 5_000;
 
 /** Resolves true once a receiver answered 2xx; false when every attempt failed or it was cancelled. */
-export async function sendCallback(
-  url: string,
-  partner: SimPartner,
-  order: unknown,
-  opts: { signal: AbortSignal; now: () => number },
-): Promise<boolean> {
+export async function sendCallback(url: string, partner: SimPartner, order: unknown, opts: { signal: AbortSignal; now: () => number }): Promise<boolean> {
   const body = JSON.stringify({ event: 'order.completed', order });
   const target = new URL(url);
   for (let attempt = 0; ; attempt++) {

@@ -6,7 +6,6 @@ import type { SimPartner, SimProduct } from './state';
 
 export const DEMO_PARTNER_ID = 'cardflow-demo';
 
-
 export const demoCatalogue: SimProduct[] = [
   {
     product: 'STEAM-50',

@@ -4,16 +4,7 @@ import { SimError } from './errors';
 // Faults make the simulator misbehave the way real suppliers do, on purpose, so tests can show
 // Cardflow survives each one. See PROTOCOL.md, "Fault kinds".
 
-const FAULT_KINDS = [
-  'latency',
-  'timeout',
-  'error_after_commit',
-  'html_502',
-  'rate_limit',
-  'drop_callback',
-  'duplicate_callback',
-  'stock_out_after',
-] as const;
+const FAULT_KINDS = ['latency', 'timeout', 'error_after_commit', 'html_502', 'rate_limit', 'drop_callback', 'duplicate_callback', 'stock_out_after'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Kinds that can strike any /v1 call (`"on":"any"`); the rest only make sense for an order. */
@@ -31,7 +22,8 @@ export const FaultRequest = z
     on: z.enum(['order', 'any']).optional(),
   })
   .superRefine((f, ctx) => {
-    if (f.kind === 'stock_out_after' && f.times === undefined) ctx.addIssue({ code: 'custom', path: ['times'], message: 'stock_out_after needs times (units left before the stock runs out)' });
+    if (f.kind === 'stock_out_after' && f.times === undefined)
+      ctx.addIssue({ code: 'custom', path: ['times'], message: 'stock_out_after needs times (units left before the stock runs out)' });
     if (f.kind !== 'stock_out_after' && f.times === 0) ctx.addIssue({ code: 'custom', path: ['times'], message: 'times must be at least 1 (leave it out for unlimited)' });
     if (f.ms !== undefined && !TIMED_KINDS.includes(f.kind)) ctx.addIssue({ code: 'custom', path: ['ms'], message: 'ms applies to latency and timeout only' });
     if (f.maxMs !== undefined && f.kind !== 'latency') ctx.addIssue({ code: 'custom', path: ['maxMs'], message: 'maxMs applies to latency only' });

@@ -20,7 +20,7 @@ function readConfigFile(file: string | undefined): z.infer<typeof FileConfig> {
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`SUPPLIER_SIM_CONFIG=${file} cannot be read as JSON: ${(err as Error).message}`);
+    throw new Error(`SUPPLIER_SIM_CONFIG=${file} cannot be read as JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = FileConfig.safeParse(json);
   if (!parsed.success) {
@@ -39,7 +39,7 @@ async function main() {
   const config = readConfigFile(process.env.SUPPLIER_SIM_CONFIG);
   const secret = process.env.SUPPLIER_SIM_SECRET;
   if (!config.partners && !secret) {
-    throw new Error('set SUPPLIER_SIM_SECRET (the demo partner\'s secret, e.g. `openssl rand -base64 24`), or list partners in SUPPLIER_SIM_CONFIG');
+    throw new Error("set SUPPLIER_SIM_SECRET (the demo partner's secret, e.g. `openssl rand -base64 24`), or list partners in SUPPLIER_SIM_CONFIG");
   }
   const partners = config.partners ?? demoPartners(secret!);
   const sim = await startSupplierSim({ port: readPort(process.env.SUPPLIER_SIM_PORT), host: process.env.SUPPLIER_SIM_HOST || '127.0.0.1', ...config, partners });

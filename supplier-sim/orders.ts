@@ -49,7 +49,11 @@ export function placeOrder(world: SimWorld, partner: SimPartner, request: PlaceO
   if (existing) {
     const sameAccount = existing.kind !== 'topup' || existing.account === (request.account ?? null);
     if (existing.product !== request.product || !sameAccount) {
-      throw new SimError(409, 'reference_conflict', `reference "${request.reference}" was already used for a different ${existing.product !== request.product ? 'product' : 'account'}`);
+      throw new SimError(
+        409,
+        'reference_conflict',
+        `reference "${request.reference}" was already used for a different ${existing.product !== request.product ? 'product' : 'account'}`,
+      );
     }
     return { order: existing, committed: false };
   }

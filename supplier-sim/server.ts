@@ -291,7 +291,8 @@ function sendError(res: Response, e: SimError) {
 }
 
 // What an overloaded nginx in front of a real supplier answers.
-const GATEWAY_PAGE = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+const GATEWAY_PAGE =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
 function sendGatewayPage(res: Response) {
   res.status(502).type('text/html').send(GATEWAY_PAGE);

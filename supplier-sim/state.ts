@@ -35,15 +35,13 @@ export const SimPartner = z.strictObject({
 });
 export type SimPartner = z.infer<typeof SimPartner>;
 
-export const SimConfig = z
-  .strictObject({ catalogue: z.array(SimProduct), partners: z.array(SimPartner).min(1) })
-  .superRefine((c, ctx) => {
-    const repeated = (ids: string[]) => ids.find((id, i) => ids.indexOf(id) !== i);
-    const product = repeated(c.catalogue.map((p) => p.product));
-    if (product) ctx.addIssue({ code: 'custom', path: ['catalogue'], message: `product "${product}" is listed twice` });
-    const partner = repeated(c.partners.map((p) => p.id));
-    if (partner) ctx.addIssue({ code: 'custom', path: ['partners'], message: `partner "${partner}" is listed twice` });
-  });
+export const SimConfig = z.strictObject({ catalogue: z.array(SimProduct), partners: z.array(SimPartner).min(1) }).superRefine((c, ctx) => {
+  const repeated = (ids: string[]) => ids.find((id, i) => ids.indexOf(id) !== i);
+  const product = repeated(c.catalogue.map((p) => p.product));
+  if (product) ctx.addIssue({ code: 'custom', path: ['catalogue'], message: `product "${product}" is listed twice` });
+  const partner = repeated(c.partners.map((p) => p.id));
+  if (partner) ctx.addIssue({ code: 'custom', path: ['partners'], message: `partner "${partner}" is listed twice` });
+});
 export type SimConfig = z.infer<typeof SimConfig>;
 
 export const DEFAULT_ASYNC_DELAY_MS = 200;

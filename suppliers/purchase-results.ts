@@ -69,9 +69,14 @@ async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: any, outcome: Purc
 
   if (outcome.status === 'processing') {
     if (p.status !== 'processing') {
-      await trx('supplier_purchases').where({ id: purchaseId }).update({
-        status: 'processing', unit_cost: outcome.unitPrice, supplier_order_id: outcome.supplierOrderId ?? null, updated_at: trx.fn.now(),
-      });
+      await trx('supplier_purchases')
+        .where({ id: purchaseId })
+        .update({
+          status: 'processing',
+          unit_cost: outcome.unitPrice,
+          supplier_order_id: outcome.supplierOrderId ?? null,
+          updated_at: trx.fn.now(),
+        });
       await appendEvent(trx, p.order_id, 'supplier_processing', { unitId: p.unit_id, supplierId: p.supplier_id, reference: p.reference });
     }
     return 'processing';
@@ -93,14 +98,21 @@ async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: any, outcome: Purc
     return 'failed';
   }
 
-  await trx('supplier_purchases').where({ id: purchaseId }).update({
-    status: 'succeeded', unit_cost: outcome.unitPrice, supplier_order_id: outcome.supplierOrderId ?? null, updated_at: trx.fn.now(),
-  });
+  await trx('supplier_purchases')
+    .where({ id: purchaseId })
+    .update({
+      status: 'succeeded',
+      unit_cost: outcome.unitPrice,
+      supplier_order_id: outcome.supplierOrderId ?? null,
+      updated_at: trx.fn.now(),
+    });
   await recordSpend(trx, p.supplier_id, outcome.unitPrice);
   if (outcome.unitPrice > p.max_unit_cost) {
     // The supplier charged above the price we allowed: keep the goods, tell a person.
     await raiseAlert(trx, {
-      merchantId: p.merchant_id, kind: 'supplier_price_above_max', subjectId: p.id,
+      merchantId: p.merchant_id,
+      kind: 'supplier_price_above_max',
+      subjectId: p.id,
       message: `Purchase ${p.reference} was charged ${outcome.unitPrice}, above its maximum of ${p.max_unit_cost}`,
     });
   }
@@ -109,28 +121,40 @@ async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: any, outcome: Purc
   const stillWanted = unit.status === 'pending';
   if (outcome.topup) {
     if (stillWanted) {
-      await trx('order_units').where({ id: unit.id }).update({
-        status: 'allocated',
-        receipt: JSON.stringify({ supplierId: p.supplier_id, receipt: outcome.topup.receipt, account: outcome.topup.account, unitCost: outcome.unitPrice }),
-      });
+      await trx('order_units')
+        .where({ id: unit.id })
+        .update({
+          status: 'allocated',
+          receipt: JSON.stringify({ supplierId: p.supplier_id, receipt: outcome.topup.receipt, account: outcome.topup.account, unitCost: outcome.unitPrice }),
+        });
     }
   } else if (outcome.card) {
     await storeBoughtCode(trx, vault, {
-      merchantId: p.merchant_id, skuId: unit.sku_id, unitId: stillWanted ? unit.id : null, card: outcome.card, unitCost: outcome.unitPrice, source: 'supplier',
+      merchantId: p.merchant_id,
+      skuId: unit.sku_id,
+      unitId: stillWanted ? unit.id : null,
+      card: outcome.card,
+      unitCost: outcome.unitPrice,
+      source: 'supplier',
     });
     if (stillWanted) await trx('order_units').where({ id: unit.id }).update({ status: 'allocated' });
   } else {
     throw new InvariantBroken('purchase_without_goods', { reference: p.reference });
   }
   await appendEvent(trx, p.order_id, 'supplier_purchased', {
-    unitId: p.unit_id, supplierId: p.supplier_id, reference: p.reference, unitCost: outcome.unitPrice,
+    unitId: p.unit_id,
+    supplierId: p.supplier_id,
+    reference: p.reference,
+    unitCost: outcome.unitPrice,
     ...(stillWanted ? {} : { note: 'the order had closed; the code went to stock' }),
   });
   return 'succeeded';
 }
 
 export async function markFailed(trx: Knex, p: { id: string; order_id: string; unit_id: string; supplier_id: string; reference: string }, code: string, message: string) {
-  await trx('supplier_purchases').where({ id: p.id }).update({ status: 'failed', failure_code: code, failure_message: message.slice(0, 500), updated_at: trx.fn.now() });
+  await trx('supplier_purchases')
+    .where({ id: p.id })
+    .update({ status: 'failed', failure_code: code, failure_message: message.slice(0, 500), updated_at: trx.fn.now() });
   await appendEvent(trx, p.order_id, 'supplier_purchase_failed', { unitId: p.unit_id, supplierId: p.supplier_id, reference: p.reference, code, message: message.slice(0, 500) });
 }
 

@@ -26,10 +26,7 @@ export interface PurchaseDeps {
   callbackBaseUrl?: string;
 }
 
-export type UnitPurchase =
-  | { status: 'succeeded' }
-  | { status: 'processing'; purchaseId: string }
-  | { status: 'failed'; reason: string };
+export type UnitPurchase = { status: 'succeeded' } | { status: 'processing'; purchaseId: string } | { status: 'failed'; reason: string };
 
 /** Retryable: the last attempt's outcome is unknown; it is asked about on the next try. */
 export class PurchaseOutcomeUnknown extends Error {
@@ -145,7 +142,10 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
  * Asks the supplier what became of an attempt whose answer never arrived. 'failed' means it was
  * never taken (safe to buy elsewhere). Throws while the supplier cannot say.
  */
-export async function resolvePending(deps: Pick<PurchaseDeps, 'db' | 'vault' | 'registry'>, purchase: { id: string; order_id: string; unit_id: string; supplier_id: string; reference: string }) {
+export async function resolvePending(
+  deps: Pick<PurchaseDeps, 'db' | 'vault' | 'registry'>,
+  purchase: { id: string; order_id: string; unit_id: string; supplier_id: string; reference: string },
+) {
   const { adapter, supplier } = await deps.registry.adapterFor(purchase.supplier_id);
   let found;
   try {
@@ -186,7 +186,11 @@ async function askAboutPurchase(deps: Pick<PurchaseDeps, 'db' | 'vault' | 'regis
   return applyOutcome(deps.db, deps.vault, purchaseId, found);
 }
 
-async function recordAttempt(db: Db, unit: { id: string; order_id: string; merchant_id: string }, route: { id: string; supplier_id: string; supplier_product: string; max_unit_cost: number }) {
+async function recordAttempt(
+  db: Db,
+  unit: { id: string; order_id: string; merchant_id: string },
+  route: { id: string; supplier_id: string; supplier_product: string; max_unit_cost: number },
+) {
   // The attempt number is derived from the rows themselves; UNIQUE (unit_id, attempt) and the
   // one-live-purchase index make a concurrent second attempt fail instead of double-buying.
   const [{ max }] = await db('supplier_purchases').where({ unit_id: unit.id }).max<{ max: number | null }[]>('attempt as max');
@@ -217,7 +221,10 @@ function describeRefusal(err: SupplierRefused, maxUnitCost: number): string {
 
 /** An asynchronous purchase we paid for is taking far too long: tell a person (once). */
 export async function flagSlowPurchase(db: Db, purchaseId: string): Promise<void> {
-  const p = await db('supplier_purchases as p').join('suppliers as s', 's.id', 'p.supplier_id').where('p.id', purchaseId).first('p.merchant_id', 'p.order_id', 'p.reference', 'p.created_at', 's.name');
+  const p = await db('supplier_purchases as p')
+    .join('suppliers as s', 's.id', 'p.supplier_id')
+    .where('p.id', purchaseId)
+    .first('p.merchant_id', 'p.order_id', 'p.reference', 'p.created_at', 's.name');
   await raiseAlert(db, {
     merchantId: p.merchant_id,
     kind: 'supplier_purchase_slow',

@@ -45,7 +45,10 @@ export class SupplierRegistry {
     if (cached && cached.version === version) return { supplier: row, adapter: cached.adapter };
     const factory = ADAPTERS[row.adapter];
     if (!factory) throw new Error(`supplier ${row.name} uses adapter "${row.adapter}", which this build does not have`);
-    const adapter = meteredAdapter(row.name, factory({ baseUrl: row.base_url, credentials: openSupplierCredentials(this.vault, row), timeoutMs: row.timeout_ms, http: this.outbound }));
+    const adapter = meteredAdapter(
+      row.name,
+      factory({ baseUrl: row.base_url, credentials: openSupplierCredentials(this.vault, row), timeoutMs: row.timeout_ms, http: this.outbound }),
+    );
     this.cache.set(supplierId, { version, adapter });
     return { supplier: row, adapter };
   }

@@ -26,14 +26,18 @@ export async function createSupplier(db: Db, vault: CodeVault, merchantId: strin
   const id = crypto.randomUUID();
   if (input.kind === 'api') {
     const missing = (['adapter', 'baseUrl', 'currency', 'credentials'] as const).filter((f) => input[f] === undefined);
-    if (missing.length) throw invalidInput('validation_failed', `An API supplier needs ${missing.join(', ')}`, { fields: missing.map((path) => ({ path, message: 'required for an API supplier' })) });
+    if (missing.length)
+      throw invalidInput('validation_failed', `An API supplier needs ${missing.join(', ')}`, {
+        fields: missing.map((path) => ({ path, message: 'required for an API supplier' })),
+      });
   }
   checkAdapter(input.adapter);
   const sealed = input.credentials ? sealSupplierCredentials(vault, id, input.credentials) : undefined;
   try {
     await db('suppliers').insert({ id, merchant_id: merchantId, ...columns(input), credentials_key_id: sealed?.keyId ?? null, credentials: sealed?.payload ?? null });
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', message: 'Another supplier has this name' }] });
+    if ((err as { code?: string }).code === '23505')
+      throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', message: 'Another supplier has this name' }] });
     throw err;
   }
   return id;
@@ -51,7 +55,8 @@ export async function updateSupplier(db: Db, vault: CodeVault, merchantId: strin
       .update({ ...columns(input), ...(sealed ? { credentials_key_id: sealed.keyId, credentials: sealed.payload } : {}), updated_at: db.fn.now() });
   } catch (err) {
     const e = err as { code?: string; constraint?: string };
-    if (e.code === '23505') throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', message: 'Another supplier has this name' }] });
+    if (e.code === '23505')
+      throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', message: 'Another supplier has this name' }] });
     if (e.constraint === 'suppliers_api_is_configured') {
       throw invalidInput('validation_failed', 'An API supplier needs an adapter, base URL, currency and credentials', {
         fields: ['adapter', 'baseUrl', 'currency', 'credentials'].map((path) => ({ path, message: 'required for an API supplier' })),
@@ -109,7 +114,13 @@ export async function setRoutes(db: Db, merchantId: string, skuCode: string, rou
   await db.transaction(async (trx) => {
     const sku = await trx('skus').where({ merchant_id: merchantId, code: skuCode }).forUpdate().first('id', 'currency');
     if (!sku) throw notFound('SKU');
-    const suppliers = await trx('suppliers').where({ merchant_id: merchantId }).whereIn('id', routes.map((r) => r.supplierId)).select('id', 'kind', 'currency', 'name');
+    const suppliers = await trx('suppliers')
+      .where({ merchant_id: merchantId })
+      .whereIn(
+        'id',
+        routes.map((r) => r.supplierId),
+      )
+      .select('id', 'kind', 'currency', 'name');
     const byId = new Map(suppliers.map((s) => [s.id, s]));
     const fields: { path: string; message: string }[] = [];
     routes.forEach((r, i) => {
@@ -123,8 +134,13 @@ export async function setRoutes(db: Db, merchantId: string, skuCode: string, rou
     if (routes.length) {
       await trx('sku_supplier_routes').insert(
         routes.map((r, i) => ({
-          id: crypto.randomUUID(), sku_id: sku.id, supplier_id: r.supplierId, priority: i + 1,
-          supplier_product: r.supplierProduct, max_unit_cost: r.maxUnitCost, active: r.active ?? true,
+          id: crypto.randomUUID(),
+          sku_id: sku.id,
+          supplier_id: r.supplierId,
+          priority: i + 1,
+          supplier_product: r.supplierProduct,
+          max_unit_cost: r.maxUnitCost,
+          active: r.active ?? true,
         })),
       );
     }

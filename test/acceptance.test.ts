@@ -74,7 +74,13 @@ describe('accepting orders', () => {
     await sys.addSku('PAIR-B', { codes: 1 });
     const before = await snapshot(sys.db);
     const res = await sys.api('POST', '/v1/orders', {
-      body: { externalRef: 'pair-1', items: [{ sku: 'PAIR-A', quantity: 2 }, { sku: 'PAIR-B', quantity: 2 }] },
+      body: {
+        externalRef: 'pair-1',
+        items: [
+          { sku: 'PAIR-A', quantity: 2 },
+          { sku: 'PAIR-B', quantity: 2 },
+        ],
+      },
     });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('sold_out');

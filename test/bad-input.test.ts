@@ -10,12 +10,27 @@ describe('bad input to the storefront API', () => {
     await sys.addSku('GOOD', { codes: 5, maxPerOrder: 3 });
     await sys.addSku('USD-CARD', { codes: 5, currency: 'USD' });
     await sys.db('skus').insert({
-      id: crypto.randomUUID(), merchant_id: sys.merchant.merchantId, code: 'OFF-SALE', name: 'Retired card', currency: 'CNY',
-      face_value: 100, price: 100, cost: 50, fulfilment_mode: 'stock', active: false,
+      id: crypto.randomUUID(),
+      merchant_id: sys.merchant.merchantId,
+      code: 'OFF-SALE',
+      name: 'Retired card',
+      currency: 'CNY',
+      face_value: 100,
+      price: 100,
+      cost: 50,
+      fulfilment_mode: 'stock',
+      active: false,
     });
     await sys.db('skus').insert({
-      id: crypto.randomUUID(), merchant_id: sys.merchant.merchantId, code: 'TOPUP', name: 'Direct top-up', currency: 'CNY',
-      face_value: 100, price: 100, cost: 50, fulfilment_mode: 'topup',
+      id: crypto.randomUUID(),
+      merchant_id: sys.merchant.merchantId,
+      code: 'TOPUP',
+      name: 'Direct top-up',
+      currency: 'CNY',
+      face_value: 100,
+      price: 100,
+      cost: 50,
+      fulfilment_mode: 'topup',
     });
   });
   afterAll(() => sys.stop());
@@ -33,11 +48,35 @@ describe('bad input to the storefront API', () => {
     ['negative quantity', { body: order({ items: [{ sku: 'GOOD', quantity: -2 }] }) }, 400, 'validation_failed'],
     ['fractional quantity', { body: order({ items: [{ sku: 'GOOD', quantity: 1.5 }] }) }, 400, 'validation_failed'],
     ['huge quantity', { body: order({ items: [{ sku: 'GOOD', quantity: 1e9 }] }) }, 400, 'validation_failed'],
-    ['more than 1000 units in all', { body: order({ items: [{ sku: 'GOOD', quantity: 600 }, { sku: 'USD-CARD', quantity: 600 }] }) }, 400, 'validation_failed'],
+    [
+      'more than 1000 units in all',
+      {
+        body: order({
+          items: [
+            { sku: 'GOOD', quantity: 600 },
+            { sku: 'USD-CARD', quantity: 600 },
+          ],
+        }),
+      },
+      400,
+      'validation_failed',
+    ],
     ['quantity as a string', { body: order({ items: [{ sku: 'GOOD', quantity: '1' }] }) }, 400, 'validation_failed'],
     ['an unknown field', { body: order({ coupon: 'FREE' }) }, 400, 'validation_failed'],
     ['a misspelt item field', { body: order({ items: [{ sku: 'GOOD', quantiy: 1 }] }) }, 400, 'validation_failed'],
-    ['the same SKU twice', { body: order({ items: [{ sku: 'GOOD', quantity: 1 }, { sku: 'GOOD', quantity: 1 }] }) }, 400, 'validation_failed'],
+    [
+      'the same SKU twice',
+      {
+        body: order({
+          items: [
+            { sku: 'GOOD', quantity: 1 },
+            { sku: 'GOOD', quantity: 1 },
+          ],
+        }),
+      },
+      400,
+      'validation_failed',
+    ],
     ['a malformed buyer email', { body: order({ buyer: { email: 'not-an-email' } }) }, 400, 'validation_failed'],
     ['a malformed buyer IP', { body: order({ buyer: { ip: '999.1.1.1' } }) }, 400, 'validation_failed'],
     ['an unknown SKU', { body: order({ items: [{ sku: 'NOPE', quantity: 1 }] }) }, 400, 'unknown_sku'],
@@ -45,7 +84,19 @@ describe('bad input to the storefront API', () => {
     ['a top-up SKU without the buyer account', { body: order({ items: [{ sku: 'TOPUP', quantity: 1 }] }) }, 400, 'account_required'],
     ['an account that is not a string', { body: order({ items: [{ sku: 'TOPUP', quantity: 1, account: 42 }] }) }, 400, 'validation_failed'],
     ['more than the per-order limit of a SKU', { body: order({ items: [{ sku: 'GOOD', quantity: 4 }] }) }, 400, 'quantity_exceeds_limit'],
-    ['items in two currencies', { body: order({ items: [{ sku: 'GOOD', quantity: 1 }, { sku: 'USD-CARD', quantity: 1 }] }) }, 400, 'mixed_currency'],
+    [
+      'items in two currencies',
+      {
+        body: order({
+          items: [
+            { sku: 'GOOD', quantity: 1 },
+            { sku: 'USD-CARD', quantity: 1 },
+          ],
+        }),
+      },
+      400,
+      'mixed_currency',
+    ],
     ['a body over the size limit', { body: order({ externalRef: 'x'.repeat(70 * 1024) }) }, 413, 'body_too_large'],
   ];
 
@@ -101,7 +152,7 @@ describe('tenant walls', () => {
   });
   afterAll(() => sys.stop());
 
-  test("when another storefront asks for an order, then it is not found, even within the same merchant, and cannot cancel it", async () => {
+  test('when another storefront asks for an order, then it is not found, even within the same merchant, and cannot cancel it', async () => {
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'mine-1', items: [{ sku: 'SHARED-NAME', quantity: 1 }] } });
     await sys.waitForOrder(placed.body.id, ['delivered']);
     const sibling = await createStorefront(sys.db, sys.vault, { merchantId: sys.merchant.merchantId, name: 'Sibling shop' });

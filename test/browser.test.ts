@@ -27,7 +27,13 @@ describe('the browser the tests drive', () => {
       expect(await tab.textContent('h1')).toBe('hello from a page');
       const secretUrl = `http://127.0.0.1:${(secret.address() as AddressInfo).port}/`;
       const read = (url: string) =>
-        tab.evaluate((u) => fetch(u).then((r) => r.text()).catch((err: Error) => `blocked: ${err.name}`), url);
+        tab.evaluate(
+          (u) =>
+            fetch(u)
+              .then((r) => r.text())
+              .catch((err: Error) => `blocked: ${err.name}`),
+          url,
+        );
       expect(await read(secretUrl)).toMatch(/^blocked/);
       // Positive control: the same read from the page's own origin works.
       expect(await read('/')).toContain('hello from a page');

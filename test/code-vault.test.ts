@@ -246,9 +246,7 @@ describe('loading vault keys', () => {
 
   test('when NODE_ENV is production and no keys are configured, then loading refuses instead of generating keys beside the data', () => {
     const dataDir = path.join(dir, 'prod');
-    expect(() => loadVaultKeys({ NODE_ENV: 'production', CARDFLOW_DATA_DIR: dataDir })).toThrow(
-      'NODE_ENV=production needs CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY',
-    );
+    expect(() => loadVaultKeys({ NODE_ENV: 'production', CARDFLOW_DATA_DIR: dataDir })).toThrow('NODE_ENV=production needs CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY');
     expect(fs.existsSync(path.join(dataDir, 'keys.json'))).toBe(false);
     expect(loadVaultKeys({ NODE_ENV: 'development', CARDFLOW_DATA_DIR: dataDir }).encryptionKeys).toHaveLength(1);
   });

@@ -20,7 +20,11 @@ describe('signing in to the console', () => {
 
   test('when a user signs in, then they get an httpOnly SameSite=Strict session cookie, the database keeps only its hash, and signing out ends it', async () => {
     const user = await sys.addUser('support');
-    const res = await fetch(`${sys.baseUrl}/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email.toUpperCase(), password: user.password }) });
+    const res = await fetch(`${sys.baseUrl}/admin/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: user.email.toUpperCase(), password: user.password }),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ email: user.email, role: 'support', merchant: { id: sys.merchant.merchantId } });
     const setCookie = res.headers.get('set-cookie')!;
@@ -39,7 +43,11 @@ describe('signing in to the console', () => {
     expect((await sys.api('DELETE', '/admin/session', { cookie })).status).toBe(204);
     const after = await sys.api('GET', '/admin/session', { cookie });
     expect(after.status).toBe(401);
-    const audit = await sys.db('audit_log').where({ actor: `user:${user.email}` }).orderBy('id').pluck('action');
+    const audit = await sys
+      .db('audit_log')
+      .where({ actor: `user:${user.email}` })
+      .orderBy('id')
+      .pluck('action');
     expect(audit).toEqual(['session.signed_in', 'session.signed_out']);
   });
 
@@ -50,7 +58,12 @@ describe('signing in to the console', () => {
     expect(res.body.error.code).toBe('invalid_credentials');
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(await sys.db('sessions').where({ user_id: user.id })).toHaveLength(0);
-    expect(await sys.db('audit_log').where({ actor: `user:${user.email}` }).pluck('action')).toEqual(['session.sign_in_failed']);
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ actor: `user:${user.email}` })
+        .pluck('action'),
+    ).toEqual(['session.sign_in_failed']);
     // An unknown email answers the same way.
     const unknown = await sys.api('POST', '/admin/session', { key: null, body: { email: `nobody-${hex()}@example.com`, password: 'whatever-it-is' } });
     expect(unknown.status).toBe(401);
@@ -183,7 +196,9 @@ describe('what each role may do, and the wall between merchants', () => {
   test('when a list is asked for with sort, range and filter, then the page and Content-Range follow; unknown sorts and filters are refused per field', async () => {
     const cookie = await cookieFor('viewer');
     for (let i = 0; i < 3; i++) {
-      const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `list-${i}`, items: [{ sku: 'ROLE-1', quantity: 1 }], buyer: { email: `list-${i}@buyer.example` } } });
+      const placed = await sys.api('POST', '/v1/orders', {
+        body: { externalRef: `list-${i}`, items: [{ sku: 'ROLE-1', quantity: 1 }], buyer: { email: `list-${i}@buyer.example` } },
+      });
       await sys.finished(placed.body.id);
     }
     const page = await sys.api('GET', `/admin/orders?sort=${encodeURIComponent('["externalRef","ASC"]')}&range=[0,1]&filter=${encodeURIComponent('{"q":"list-"}')}`, { cookie });
@@ -211,7 +226,10 @@ describe('what each role may do, and the wall between merchants', () => {
     expect(Object.keys(res.body.errors).sort()).toEqual(['code', 'faceValue', 'name', 'price']);
     expect(await sys.db('skus').where({ code: 'bad code!' }).first()).toBeUndefined();
 
-    const ok = await sys.api('POST', '/admin/skus', { cookie, body: { code: 'NEW-1', name: 'New', faceValue: 1000, price: 980, cost: 900, fulfilmentMode: 'stock', lowStockThreshold: 5 } });
+    const ok = await sys.api('POST', '/admin/skus', {
+      cookie,
+      body: { code: 'NEW-1', name: 'New', faceValue: 1000, price: 980, cost: 900, fulfilmentMode: 'stock', lowStockThreshold: 5 },
+    });
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ id: 'NEW-1', currency: 'CNY', price: 980, lowStockThreshold: 5, stockAvailable: 0 });
     const again = await sys.api('POST', '/admin/skus', { cookie, body: { code: 'NEW-1', name: 'New', faceValue: 1000, price: 980, cost: 900, fulfilmentMode: 'stock' } });
@@ -299,7 +317,10 @@ describe('retrying and resending', () => {
     // The only code expires after the order promised it: allocation fails for want of a usable code.
     await sys.stopWorker();
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `retry-${hex()}`, items: [{ sku: 'RETRY-1', quantity: 1 }] } });
-    await sys.db('codes').whereIn('sku_id', sys.db('skus').where({ code: 'RETRY-1' }).select('id')).update({ expires_at: new Date(Date.now() - 60_000) });
+    await sys
+      .db('codes')
+      .whereIn('sku_id', sys.db('skus').where({ code: 'RETRY-1' }).select('id'))
+      .update({ expires_at: new Date(Date.now() - 60_000) });
     await sys.startWorker();
     const failed = await sys.waitForOrder(placed.body.id, ['failed']);
     expect(failed.reason).toMatch(/StockShortfall/);
@@ -382,7 +403,13 @@ describe('retrying and resending', () => {
     const cookie = await sys.signIn(owner.email, owner.password);
     const created = await sys.api('POST', '/admin/storefronts', { cookie, body: { name: 'Mini program', webhookUrl: '' } });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'Mini program', webhookUrl: null, activeKeys: 1, apiKey: expect.stringMatching(/^cf_sk_/), webhookSecret: expect.stringMatching(/^whsec_/) });
+    expect(created.body).toMatchObject({
+      name: 'Mini program',
+      webhookUrl: null,
+      activeKeys: 1,
+      apiKey: expect.stringMatching(/^cf_sk_/),
+      webhookSecret: expect.stringMatching(/^whsec_/),
+    });
     expect((await sys.api('GET', '/v1/products', { key: created.body.apiKey })).status).toBe(200);
     expect(JSON.stringify((await sys.api('GET', `/admin/storefronts/${created.body.id}`, { cookie })).body)).not.toContain(created.body.apiKey);
 
@@ -393,10 +420,13 @@ describe('retrying and resending', () => {
     expect(revoked.body.activeKeys).toBe(1);
     expect((await sys.api('GET', '/v1/products', { key: created.body.apiKey })).status).toBe(401);
     expect((await sys.api('GET', '/v1/products', { key: issued.body.apiKey })).status).toBe(200);
-    expect(await sys.db('audit_log').where({ actor: `user:${owner.email}` }).whereLike('action', 'storefront.%').orderBy('id').pluck('action')).toEqual([
-      'storefront.created',
-      'storefront.key_issued',
-      'storefront.key_revoked',
-    ]);
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ actor: `user:${owner.email}` })
+        .whereLike('action', 'storefront.%')
+        .orderBy('id')
+        .pluck('action'),
+    ).toEqual(['storefront.created', 'storefront.key_issued', 'storefront.key_revoked']);
   });
 });

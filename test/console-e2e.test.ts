@@ -109,12 +109,18 @@ describe('the console in a browser', () => {
     await page.getByRole('dialog').getByLabel('Reason').fill('buyer says both codes were already redeemed');
     await page.getByRole('dialog').getByRole('button', { name: 'Refund' }).click();
     await page.getByTestId('order-status').getByText('Refunded').waitFor();
-    await page.getByTestId('refund-summary').getByText(/buyer says both codes were already redeemed/).waitFor();
+    await page
+      .getByTestId('refund-summary')
+      .getByText(/buyer says both codes were already redeemed/)
+      .waitFor();
     await page.getByTestId('event-refunded').waitFor();
     await shot(page, '08-order-refunded');
     const order = await sys.db('orders').where({ id: placed.body.id }).first();
     expect(order.status).toBe('refunded');
-    expect(await sys.db('codes').join('deliveries', 'deliveries.code_id', 'codes.id').where('deliveries.order_id', placed.body.id).pluck('codes.status')).toEqual(['voided', 'voided']);
+    expect(await sys.db('codes').join('deliveries', 'deliveries.code_id', 'codes.id').where('deliveries.order_id', placed.body.id).pluck('codes.status')).toEqual([
+      'voided',
+      'voided',
+    ]);
     expect(await sys.db('audit_log').where({ action: 'order.refunded', actor: `user:${support.email}` })).toHaveLength(1);
     await context.close();
   });
@@ -177,7 +183,10 @@ describe('the console in a browser', () => {
     await sys.finished(aOrder.body.id);
     const b = await createMerchant(sys.db, sys.vault, { name: `Merchant B ${hex()}`, ownerEmail: `b-owner-${hex()}@example.com`, ownerPassword: 'merchant-b-password' });
     const { context, page } = await signedIn({ email: b.ownerEmail, password: 'merchant-b-password' });
-    await page.getByTestId('merchant-name').getByText(/Merchant B/).waitFor();
+    await page
+      .getByTestId('merchant-name')
+      .getByText(/Merchant B/)
+      .waitFor();
     await go(page, '/orders');
     await page.getByText('No Orders yet.').waitFor();
     await shot(page, '11-merchant-b-orders-empty');
@@ -205,7 +214,13 @@ describe('the console in a browser', () => {
     await page.getByLabel('Default cost').fill('0.1');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('row').filter({ hasText: 'COFFEE-GRANDE' }).getByText('¥32.90').waitFor();
-    expect(await sys.db('skus').where({ code: 'COFFEE-GRANDE' }).first('face_value', 'price', 'cost', 'currency', 'low_stock_threshold')).toEqual({ face_value: 3600, price: 3290, cost: 10, currency: 'CNY', low_stock_threshold: 10 });
+    expect(await sys.db('skus').where({ code: 'COFFEE-GRANDE' }).first('face_value', 'price', 'cost', 'currency', 'low_stock_threshold')).toEqual({
+      face_value: 3600,
+      price: 3290,
+      cost: 10,
+      currency: 'CNY',
+      low_stock_threshold: 10,
+    });
     await page.getByRole('row').filter({ hasText: 'COFFEE-GRANDE' }).click();
     // The edit form first: on the list, 'Price' also labels the column's sort button.
     await page.getByRole('button', { name: 'Save' }).waitFor();

@@ -71,7 +71,12 @@ describe('held orders in the console API', () => {
     expect(approved.body.actions).toMatchObject({ approve: false, reject: false });
     await sys.finished(held.id);
     expect((await sys.api('GET', `/v1/orders/${held.id}`)).body.status).toBe('delivered');
-    expect(await sys.db('audit_log').where({ target: `order:${held.id}` }).pluck('action')).toEqual(['risk.review.approved']);
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ target: `order:${held.id}` })
+        .pluck('action'),
+    ).toEqual(['risk.review.approved']);
 
     const again = await sys.api('POST', `/admin/orders/${held.id}/reject`, { cookie: support, body: { reason: 'changed my mind' } });
     expect(again.status).toBe(409);

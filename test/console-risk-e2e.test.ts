@@ -92,8 +92,20 @@ describe('risk control in the console', () => {
     const order = (await sys.api('GET', `/v1/orders/${id}`)).body;
     expect(order.status).toBe('delivered');
     expect(order.items[0].units[0].code.number).toEqual(expect.any(String));
-    expect(await sys.db('audit_log').where({ target: `order:${id}` }).pluck('action')).toEqual(['risk.review.approved']);
-    expect((await sys.db('audit_log').where({ target: `order:${id}` }).first()).actor).toBe(`user:${support.email}`);
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ target: `order:${id}` })
+        .pluck('action'),
+    ).toEqual(['risk.review.approved']);
+    expect(
+      (
+        await sys
+          .db('audit_log')
+          .where({ target: `order:${id}` })
+          .first()
+      ).actor,
+    ).toBe(`user:${support.email}`);
 
     // Decided reviews leave the open queue.
     await ui.go(page, '/reviews');
@@ -178,13 +190,23 @@ describe('risk control in the console', () => {
     const { context, page } = await ui.signedIn(owner);
     await ui.go(page, '/risk-rules');
     await page.getByTestId('rule-set-version').getByText(`Rule set version ${versionBefore}`).waitFor();
-    await page.getByTestId('rule-set-history').getByText(/changed settings/).waitFor();
+    await page
+      .getByTestId('rule-set-history')
+      .getByText(/changed settings/)
+      .waitFor();
     await page.getByRole('row').filter({ hasText: HOLD_RULE.name }).getByText('Hold for review').waitFor();
-    await page.getByRole('row').filter({ hasText: 'Card testing: many orders from one IP in a minute' }).getByText('More than 10 orders from one IP address within 1 minute').waitFor();
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'Card testing: many orders from one IP in a minute' })
+      .getByText('More than 10 orders from one IP address within 1 minute')
+      .waitFor();
     await ui.shot(page, 'risk-04-rules');
 
     await page.getByRole('link', { name: 'Create' }).click();
-    await page.getByTestId('rule-kind-help').getByText(/Too many orders/).waitFor();
+    await page
+      .getByTestId('rule-kind-help')
+      .getByText(/Too many orders/)
+      .waitFor();
     await page.getByLabel('Name').fill('Many orders from one device in a month');
     await choose(page, 'Counted per', 'device');
     await page.getByLabel('Within').fill('30');
@@ -202,7 +224,10 @@ describe('risk control in the console', () => {
     const created = page.getByRole('row').filter({ hasText: 'Many orders from one device in a week' });
     await created.getByText('More than 5 orders from one device within 7 days').waitFor();
     await created.getByText('+35').waitFor();
-    await page.getByTestId('rule-set-version').getByText(`Rule set version ${versionBefore + 1}`).waitFor();
+    await page
+      .getByTestId('rule-set-version')
+      .getByText(`Rule set version ${versionBefore + 1}`)
+      .waitFor();
 
     const rules = (await admin('GET', '/admin/risk/rules?range=[0,99]')).body;
     expect(rules.find((r: { name: string }) => r.name === 'Many orders from one device in a week')).toMatchObject({
@@ -232,7 +257,10 @@ describe('risk control in the console', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
     const panel = page.getByTestId('risk-settings');
-    await panel.getByTestId('rule-set-version').getByText(`Rule set version ${before.ruleSetVersion + 1}`).waitFor();
+    await panel
+      .getByTestId('rule-set-version')
+      .getByText(`Rule set version ${before.ruleSetVersion + 1}`)
+      .waitFor();
     await panel.getByText('2 hours').waitFor();
     expect((await admin('GET', '/admin/risk/settings')).body).toMatchObject({ reviewScore: 40, rejectScore: 100, reviewTimeoutSeconds: 7200, model: { enabled: false } });
     await context.close();

@@ -139,7 +139,10 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     await go(page, '/');
     await page.getByTestId('open-alerts').getByText('Supplier Steam Wholesale has $1,234.56 left, below its alert threshold of $5,000.00. Top it up.').waitFor();
     // Low stock lists products sold from stock only: a manual product has none to run low.
-    await page.getByRole('link', { name: /GAME-STOCK/ }).getByText('2 left (threshold 10)').waitFor();
+    await page
+      .getByRole('link', { name: /GAME-STOCK/ })
+      .getByText('2 left (threshold 10)')
+      .waitFor();
     expect(await page.getByRole('link', { name: /HAND-50/ }).count()).toBe(0);
     await shot(page, '21-dashboard-alerts');
     // The alerts list says the same, and leads to the supplier.
@@ -176,7 +179,11 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     await shot(page, '22-product-routes');
     await routes.getByTestId('routes-save').click();
     await page.getByText('Routes saved').waitFor();
-    const saved = await sys.db('sku_supplier_routes as r').join('suppliers as s', 's.id', 'r.supplier_id').orderBy('r.priority').select('s.name', 'r.priority', 'r.supplier_product', 'r.max_unit_cost', 'r.active');
+    const saved = await sys
+      .db('sku_supplier_routes as r')
+      .join('suppliers as s', 's.id', 'r.supplier_id')
+      .orderBy('r.priority')
+      .select('s.name', 'r.priority', 'r.supplier_product', 'r.max_unit_cost', 'r.active');
     expect(saved).toEqual([
       { name: 'Backup Cards', priority: 1, supplier_product: 'STEAM-20', max_unit_cost: 1950, active: true },
       { name: 'Prime Cards', priority: 2, supplier_product: 'STEAM-20', max_unit_cost: 1900, active: true },
@@ -195,9 +202,16 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
 
     // The API refuses a route to a supplier selling in another currency, per row, and keeps the routes.
     const euro = await createSupplier(sys.db, sys.vault, sys.merchant.merchantId, {
-      name: 'Euro Cards', kind: 'api', adapter: 'cardflow-sim', baseUrl: sim.url, currency: 'EUR', credentials: { partnerId: partner.id, secret: partner.secret },
+      name: 'Euro Cards',
+      kind: 'api',
+      adapter: 'cardflow-sim',
+      baseUrl: sim.url,
+      currency: 'EUR',
+      credentials: { partnerId: partner.id, secret: partner.secret },
     });
-    const refused = await page.request.put(`${sys.baseUrl}/admin/skus/STEAM-20/routes`, { data: { routes: [{ supplierId: euro, supplierProduct: 'STEAM-20', maxUnitCost: 1900 }] } });
+    const refused = await page.request.put(`${sys.baseUrl}/admin/skus/STEAM-20/routes`, {
+      data: { routes: [{ supplierId: euro, supplierProduct: 'STEAM-20', maxUnitCost: 1900 }] },
+    });
     expect(refused.status()).toBe(400);
     expect((await refused.json()).errors).toEqual({ 'routes.0.supplierId': 'Euro Cards sells in EUR; this SKU is priced in USD' });
     expect(await sys.db('sku_supplier_routes')).toHaveLength(2);
@@ -215,11 +229,17 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     await page.getByLabel('Cancel the order after (minutes)').fill('20');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Must be later than the escalation').waitFor();
-    expect(await sys.db('skus').where({ code: 'HAND-50' }).first('manual_escalate_after_seconds', 'manual_cancel_after_seconds')).toEqual({ manual_escalate_after_seconds: 900, manual_cancel_after_seconds: 86_400 });
+    expect(await sys.db('skus').where({ code: 'HAND-50' }).first('manual_escalate_after_seconds', 'manual_cancel_after_seconds')).toEqual({
+      manual_escalate_after_seconds: 900,
+      manual_cancel_after_seconds: 86_400,
+    });
     await page.getByLabel('Cancel the order after (minutes)').fill('120');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('row').filter({ hasText: 'HAND-50' }).waitFor();
-    expect(await sys.db('skus').where({ code: 'HAND-50' }).first('manual_escalate_after_seconds', 'manual_cancel_after_seconds')).toEqual({ manual_escalate_after_seconds: 1800, manual_cancel_after_seconds: 7200 });
+    expect(await sys.db('skus').where({ code: 'HAND-50' }).first('manual_escalate_after_seconds', 'manual_cancel_after_seconds')).toEqual({
+      manual_escalate_after_seconds: 1800,
+      manual_cancel_after_seconds: 7200,
+    });
 
     await go(page, '/skus/GAME-STOCK');
     await page.getByLabel('Buy from the supplier routes when stock runs out').check();
@@ -237,13 +257,22 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     const earlier = await sys.api('POST', '/v1/orders', { body: { externalRef: `hand-earlier-${hex()}`, items: [{ sku: 'HAND-50', quantity: 1 }] } });
     await waitingOnPerson(earlier.body.id);
     const heldCode = `HAND-OLD-${hex().toUpperCase()}`;
-    const first = await sys.api('POST', `/admin/orders/${earlier.body.id}/manual-fulfilment`, { key: sys.merchant.adminToken, body: { codes: [{ number: heldCode, pin: '1111' }] } });
+    const first = await sys.api('POST', `/admin/orders/${earlier.body.id}/manual-fulfilment`, {
+      key: sys.merchant.adminToken,
+      body: { codes: [{ number: heldCode, pin: '1111' }] },
+    });
     expect(first.status).toBe(200);
     await sys.finished(earlier.body.id);
 
     const ref = `hand-${hex()}`;
     const placed = await sys.api('POST', '/v1/orders', {
-      body: { externalRef: ref, items: [{ sku: 'HAND-50', quantity: 1 }, { sku: 'HAND-TOPUP', quantity: 1, account: 'player-778' }] },
+      body: {
+        externalRef: ref,
+        items: [
+          { sku: 'HAND-50', quantity: 1 },
+          { sku: 'HAND-TOPUP', quantity: 1, account: 'player-778' },
+        ],
+      },
     });
     expect(placed.status).toBe(202);
     const orderId = placed.body.id;
@@ -252,7 +281,10 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     const support = await sys.addUser('support');
     const { context, page } = await signedIn(support);
     await page.getByTestId('waiting-list').getByText(ref).waitFor();
-    await page.getByTestId('waiting-list').getByText(/Fulfil by hand before/).waitFor();
+    await page
+      .getByTestId('waiting-list')
+      .getByText(/Fulfil by hand before/)
+      .waitFor();
     await go(page, '/manual-tasks');
     const task = page.getByRole('row').filter({ hasText: ref });
     await task.getByText('Waiting').waitFor();
@@ -307,7 +339,12 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     expect(bySku['HAND-50'].code).toMatchObject({ number: code, pin: '4321' });
     expect(bySku['HAND-TOPUP'].receipt).toEqual({ receipt: 'TXN-778-001', account: 'player-778' });
     expect(await sys.db('settlements').where({ order_id: orderId }).first('cost')).toEqual({ cost: 9000 });
-    expect(await sys.db('audit_log').where({ action: 'order.manual_fulfilment', target: `order:${orderId}` }).pluck('actor')).toEqual([`user:${support.email}`]);
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ action: 'order.manual_fulfilment', target: `order:${orderId}` })
+        .pluck('actor'),
+    ).toEqual([`user:${support.email}`]);
     await go(page, '/manual-tasks');
     await page.getByTestId('manual-tasks-empty').waitFor();
     await context.close();

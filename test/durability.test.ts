@@ -17,11 +17,7 @@ import { log, startTestSystem, type TestSystem } from './harness';
 // repeated step changes nothing, and no code leaks into Temporal history or a database row.
 
 async function unitCodes(sys: TestSystem, orderId: string) {
-  return sys.db('order_units as u')
-    .leftJoin('codes as c', 'c.unit_id', 'u.id')
-    .where('u.order_id', orderId)
-    .orderBy('u.seq')
-    .select('u.id as unit', 'c.id as code');
+  return sys.db('order_units as u').leftJoin('codes as c', 'c.unit_id', 'u.id').where('u.order_id', orderId).orderBy('u.seq').select('u.id as unit', 'c.id as code');
 }
 
 /** A real worker process (worker/main.ts) on this system's database and task queue. */
@@ -127,7 +123,10 @@ describe('durability', () => {
     await sys.startWorker();
     await sys.addSku('STALE', { codes: 1 });
     const sku = await sys.db('skus').where({ code: 'STALE' }).first();
-    await sys.db('codes').where({ sku_id: sku.id }).update({ expires_at: sys.db.raw("now() - interval '1 minute'") });
+    await sys
+      .db('codes')
+      .where({ sku_id: sku.id })
+      .update({ expires_at: sys.db.raw("now() - interval '1 minute'") });
 
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'stale-1', items: [{ sku: 'STALE', quantity: 1 }] } });
     expect(placed.status).toBe(202);

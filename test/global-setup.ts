@@ -12,7 +12,6 @@ import { freePort } from '../lib/free-port';
 // dev server (unless TEMPORAL_ADDRESS names one) and the workflow bundle. Each test file then
 // makes its own database and task queue (test/harness.ts), so files run in parallel.
 
-
 export default async function globalSetup() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cardflow-test-'));
   fs.chmodSync(scratch, 0o755); // the embedded Postgres may run as its own system user

@@ -79,7 +79,11 @@ export interface TestSystem {
   /** Starts a worker on this system's task queue; the default one is started for you. */
   startWorker(activities?: Activities): Promise<{ worker: Worker; stopped: Promise<void> }>;
   stopWorker(): Promise<void>;
-  api(method: string, path: string, opts?: { body?: unknown; key?: string | null; raw?: string; headers?: Record<string, string>; cookie?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; key?: string | null; raw?: string; headers?: Record<string, string>; cookie?: string },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   /** A console user of this system's merchant (or another's), with a password to sign in with. */
   addUser(role: Role, opts?: { merchantId?: string }): Promise<{ id: string; email: string; password: string }>;
   /** Signs in through the API; the session cookie to send back. */
@@ -153,7 +157,12 @@ export async function startTestSystem(
     fulfilment,
     temporalReachable: async () => void (await client.connection.workflowService.getSystemInfo({})),
     log,
-    limits: { maxBodyBytes: 64 * 1024, maxImportBytes: 32 * 1024 * 1024, ratePerMinute: opts.ratePerMinute ?? 100_000, supplierCallbacksPerMinute: opts.supplierCallbacksPerMinute },
+    limits: {
+      maxBodyBytes: 64 * 1024,
+      maxImportBytes: 32 * 1024 * 1024,
+      ratePerMinute: opts.ratePerMinute ?? 100_000,
+      supplierCallbacksPerMinute: opts.supplierCallbacksPerMinute,
+    },
     // The built console (npm test builds it first), served at /console as in production.
     consoleDir: findConsoleDir(),
     temporalUi: opts.temporalUiUrl ? { url: opts.temporalUiUrl, namespace: 'default' } : undefined,

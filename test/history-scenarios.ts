@@ -111,7 +111,10 @@ export const SCENARIOS: HistoryScenario[] = [
     run: async (w) => {
       const id = await w.place([{ sku: 'HAND', quantity: 1 }]);
       await waitFor('the manual task', () => w.sys.db('manual_tasks').where({ order_id: id, status: 'open' }).first('id'));
-      await expectOk('manual fulfilment', await w.admin('POST', `/admin/orders/${id}/manual-fulfilment`, { codes: [{ number: `HAND-${crypto.randomBytes(4).toString('hex')}` }], unitCost: 700 }));
+      await expectOk(
+        'manual fulfilment',
+        await w.admin('POST', `/admin/orders/${id}/manual-fulfilment`, { codes: [{ number: `HAND-${crypto.randomBytes(4).toString('hex')}` }], unitCost: 700 }),
+      );
       return finished(w, id);
     },
   },

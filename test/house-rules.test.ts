@@ -23,12 +23,22 @@ function importedFolders(file: string): string[] {
 }
 
 test('lib/ imports nothing but lib/ and the database handle', () => {
-  const outside = sources('lib').flatMap((f) => importedFolders(f).filter((d) => d !== 'lib' && d !== 'db').map((d) => `${f} → ${d}/`));
+  const outside = sources('lib').flatMap((f) =>
+    importedFolders(f)
+      .filter((d) => d !== 'lib' && d !== 'db')
+      .map((d) => `${f} → ${d}/`),
+  );
   expect(outside).toEqual([]);
 });
 
 test('the production supplier adapters import nothing from the simulator', () => {
-  expect(sources('suppliers').flatMap((f) => importedFolders(f).filter((d) => d === 'supplier-sim').map(() => f))).toEqual([]);
+  expect(
+    sources('suppliers').flatMap((f) =>
+      importedFolders(f)
+        .filter((d) => d === 'supplier-sim')
+        .map(() => f),
+    ),
+  ).toEqual([]);
 });
 
 test('only lib/audit.ts inserts audit rows', () => {

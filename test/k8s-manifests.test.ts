@@ -50,7 +50,8 @@ function manifestProblems(manifests: Array<{ file: string; doc: Doc }>): string[
   const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml');
   const kustomization = byKind('Kustomization')[0];
   if (!kustomization) problems.push('no kustomization.yaml');
-  else if ([...kustomization.resources].sort().join() !== files.sort().join()) problems.push(`kustomization resources ${kustomization.resources} are not the files ${files}`);
+  else if ([...kustomization.resources].sort().join() !== files.sort().join())
+    problems.push(`kustomization resources ${kustomization.resources} are not the files ${files.join(', ')}`);
 
   for (const { file, doc } of manifests) {
     const where = `${file} ${doc.kind}/${doc.metadata?.name}`;
@@ -93,7 +94,8 @@ function manifestProblems(manifests: Array<{ file: string; doc: Doc }>): string[
       for (const probe of doc.kind === 'Deployment' ? ['livenessProbe', 'readinessProbe'] : []) {
         const get = container[probe]?.httpGet;
         if (!get) problems.push(`${at}: no ${probe}`);
-        else if (!(container.ports ?? []).some((p: Doc) => p.name === get.port || p.containerPort === get.port)) problems.push(`${at}: ${probe} port ${get.port} is no container port`);
+        else if (!(container.ports ?? []).some((p: Doc) => p.name === get.port || p.containerPort === get.port))
+          problems.push(`${at}: ${probe} port ${get.port} is no container port`);
       }
       if (spec && doc.kind === 'Deployment' && !(spec.containers as Doc[]).some((c) => c.envFrom)) problems.push(`${at}: takes no settings`);
     }
@@ -103,10 +105,12 @@ function manifestProblems(manifests: Array<{ file: string; doc: Doc }>): string[
     if (!byKind('Deployment').some((d) => d.metadata.name === scaled.spec?.scaleTargetRef?.name)) problems.push(`ScaledObject ${scaled.metadata.name}: scales no Deployment here`);
     for (const trigger of scaled.spec?.triggers ?? []) {
       if (trigger.type !== 'temporal') problems.push(`ScaledObject ${scaled.metadata.name}: trigger ${trigger.type} is not the Temporal backlog`);
-      if (trigger.metadata?.taskQueue !== configData.TEMPORAL_TASK_QUEUE) problems.push(`ScaledObject: task queue ${trigger.metadata?.taskQueue} is not the worker's ${configData.TEMPORAL_TASK_QUEUE}`);
-      if (trigger.metadata?.namespace !== configData.TEMPORAL_NAMESPACE) problems.push('ScaledObject: Temporal namespace differs from the worker\'s');
-      if (trigger.metadata?.endpoint !== configData.TEMPORAL_ADDRESS) problems.push('ScaledObject: Temporal endpoint differs from the worker\'s');
-      if (trigger.authenticationRef && !byKind('TriggerAuthentication').some((a) => a.metadata.name === trigger.authenticationRef.name)) problems.push('ScaledObject: authenticationRef names nothing here');
+      if (trigger.metadata?.taskQueue !== configData.TEMPORAL_TASK_QUEUE)
+        problems.push(`ScaledObject: task queue ${trigger.metadata?.taskQueue} is not the worker's ${configData.TEMPORAL_TASK_QUEUE}`);
+      if (trigger.metadata?.namespace !== configData.TEMPORAL_NAMESPACE) problems.push("ScaledObject: Temporal namespace differs from the worker's");
+      if (trigger.metadata?.endpoint !== configData.TEMPORAL_ADDRESS) problems.push("ScaledObject: Temporal endpoint differs from the worker's");
+      if (trigger.authenticationRef && !byKind('TriggerAuthentication').some((a) => a.metadata.name === trigger.authenticationRef.name))
+        problems.push('ScaledObject: authenticationRef names nothing here');
     }
   }
   return problems;
@@ -157,7 +161,8 @@ describe('the Kubernetes manifests in deploy/k8s', () => {
 
     it("when the api's probes are asked, then they answer 200", async () => {
       const api = containerOf(manifests, 'cardflow-api');
-      for (const probe of [api.livenessProbe, api.readinessProbe]) expect([probe.httpGet.path, (await fetch(`${sys.baseUrl}${probe.httpGet.path}`)).status]).toEqual([probe.httpGet.path, 200]);
+      for (const probe of [api.livenessProbe, api.readinessProbe])
+        expect([probe.httpGet.path, (await fetch(`${sys.baseUrl}${probe.httpGet.path}`)).status]).toEqual([probe.httpGet.path, 200]);
       expect((await fetch(`${sys.baseUrl}/no-such-probe`)).status).toBe(404); // positive control
     });
 
@@ -167,7 +172,8 @@ describe('the Kubernetes manifests in deploy/k8s', () => {
       expect(worker.ports.find((p: Doc) => p.name === worker.livenessProbe.httpGet.port).containerPort).toBe(Number(data.WORKER_HEALTH_PORT));
       const health = await startWorkerHealth({ host: '127.0.0.1', port: 0, checks: { postgres: async () => void (await sys.db.raw('select 1')) } });
       try {
-        for (const probe of [worker.livenessProbe, worker.readinessProbe]) expect([probe.httpGet.path, (await fetch(`${health.url}${probe.httpGet.path}`)).status]).toEqual([probe.httpGet.path, 200]);
+        for (const probe of [worker.livenessProbe, worker.readinessProbe])
+          expect([probe.httpGet.path, (await fetch(`${health.url}${probe.httpGet.path}`)).status]).toEqual([probe.httpGet.path, 200]);
         expect((await fetch(`${health.url}/healthz`)).status).toBe(404); // the api's path is not the worker's
       } finally {
         await health.close();

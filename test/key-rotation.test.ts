@@ -43,7 +43,12 @@ describe('key rotation', () => {
 
   test('when re-sealing runs, then every secret is under the new key and opens without the old one; a second run has nothing to do', async () => {
     const supplierId = await createSupplier(sys.db, new CodeVault({ encryptionKeys: [k1], fingerprintKey }), sys.merchant.merchantId, {
-      name: 'Rotating supplier', kind: 'api', adapter: 'cardflow-sim', baseUrl: 'http://127.0.0.1:9', currency: 'USD', credentials: { partnerId: 'p', secret: 's3cret-value' },
+      name: 'Rotating supplier',
+      kind: 'api',
+      adapter: 'cardflow-sim',
+      baseUrl: 'http://127.0.0.1:9',
+      currency: 'USD',
+      credentials: { partnerId: 'p', secret: 's3cret-value' },
     });
     const rotated = new CodeVault({ encryptionKeys: [k2, k1], fingerprintKey });
     expect(await reencryptToActiveKey(sys.db, rotated, 2)).toEqual({ codes: 3, webhookSecrets: 1, supplierCredentials: 1 });

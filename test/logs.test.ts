@@ -28,7 +28,7 @@ describe('repeated failures', () => {
 
   test('when failures of different kinds come, then each kind has its own first line (and a lone failure no summary)', () => {
     const lines: string[] = [];
-    const failures = new RepeatedFailures((entry, message) => lines.push(`${message} ${entry.err}`), 60_000);
+    const failures = new RepeatedFailures((entry, message) => lines.push(`${message} ${String(entry.err)}`), 60_000);
     failures.report('a', { err: 'HTTP 503' }, 'webhook failed');
     failures.report('b', { err: 'timeout' }, 'webhook failed');
     failures.report('a', { err: 'HTTP 503' }, 'webhook failed');
@@ -83,7 +83,10 @@ describe('request id', () => {
   });
 
   test('when an order is placed without one (or with a malformed one), then a fresh id is made and carried instead', async () => {
-    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'rid-2', items: [{ sku: 'RID-1', quantity: 1 }] }, headers: { 'x-request-id': 'bad id\twith spaces' } });
+    const placed = await sys.api('POST', '/v1/orders', {
+      body: { externalRef: 'rid-2', items: [{ sku: 'RID-1', quantity: 1 }] },
+      headers: { 'x-request-id': 'bad id\twith spaces' },
+    });
     expect(placed.status).toBe(202);
     const made = placed.headers.get('x-request-id')!;
     expect(made).toMatch(/^[0-9a-f-]{36}$/);

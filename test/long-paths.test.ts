@@ -76,7 +76,12 @@ test('when nobody decides a held order for 24 hours, then the deadline rejects i
   expect(result).toMatchObject({ status: 'cancelled', reason: 'risk_review_expired: no reviewer decided before the deadline' });
   expect((await env.currentTimeMs()) - start).toBeGreaterThanOrEqual(23 * HOUR);
   expect((await admin(sys, 'GET', `/admin/risk/reviews/${held.id}`)).body).toMatchObject({ status: 'expired', orderStatus: 'cancelled' });
-  expect(await sys.db('audit_log').where({ target: `order:${held.id}` }).first()).toMatchObject({ actor: 'system:review-deadline', action: 'risk.review.expired' });
+  expect(
+    await sys
+      .db('audit_log')
+      .where({ target: `order:${held.id}` })
+      .first(),
+  ).toMatchObject({ actor: 'system:review-deadline', action: 'risk.review.expired' });
   expect((await sys.db('skus').where({ code: 'CARD' }).first()).stock_available).toBe(stockBefore);
   await useRules(sys, []);
 });

@@ -106,7 +106,10 @@ describe('a broken invariant', () => {
     expect(attention).toEqual({ attention: null, reason: null });
     const events = await sys.db('order_events').where({ order_id: orderId }).orderBy('id').pluck('type');
     expect(events).toEqual(expect.arrayContaining(['needs_attention', 'attention_resolved', 'delivered', 'settled']));
-    const audit = await sys.db('audit_log').where({ action: 'order.attention_resolved', target: `order:${orderId}` }).first('actor', 'detail');
+    const audit = await sys
+      .db('audit_log')
+      .where({ action: 'order.attention_resolved', target: `order:${orderId}` })
+      .first('actor', 'detail');
     expect(audit.detail).toMatchObject({ action: 'retry', note: 'code restored from backup', step: 'delivering' });
   });
 
@@ -128,7 +131,9 @@ describe('a broken invariant', () => {
     const order = (await sys.api('GET', `/v1/orders/${orderId}`)).body;
     expect(order.status).toBe('delivered');
     expect(order.items[0].units[0].code).toMatchObject({ number: 'BOUGHT-BY-HAND-1', pin: '42' });
-    expect(await sys.db('order_events').where({ order_id: orderId }).pluck('type')).toEqual(expect.arrayContaining(['needs_attention', 'attention_resolved', 'handed_to_manual', 'manual_fulfilled', 'delivered']));
+    expect(await sys.db('order_events').where({ order_id: orderId }).pluck('type')).toEqual(
+      expect.arrayContaining(['needs_attention', 'attention_resolved', 'handed_to_manual', 'manual_fulfilled', 'delivered']),
+    );
   });
 
   test('when support acts on an order that does not need attention, then 409 and nothing changes', async () => {

@@ -14,11 +14,19 @@ const dashboard = JSON.parse(fs.readFileSync(path.join(root, 'deploy/grafana/car
 // Collected only at scrape time; a database that is never asked is enough to name them.
 const db = createDb('postgres://127.0.0.1:1/never-asked', 1);
 afterAll(() => db.destroy());
-const cardflowMetrics = () => new Set(apiMetrics(db).getMetricsAsArray().map((m) => m.name));
+const cardflowMetrics = () =>
+  new Set(
+    apiMetrics(db)
+      .getMetricsAsArray()
+      .map((m) => m.name),
+  );
 
 // The names the Temporal core (Rust) registers, as strings inside the prebuilt native module.
 const releases = path.join(path.dirname(require.resolve('@temporalio/core-bridge/package.json')), 'releases');
-const coreBuild = fs.readdirSync(releases).map((platform) => path.join(releases, platform, 'index.node')).find((file) => fs.existsSync(file))!;
+const coreBuild = fs
+  .readdirSync(releases)
+  .map((platform) => path.join(releases, platform, 'index.node'))
+  .find((file) => fs.existsSync(file))!;
 const coreStrings = fs.readFileSync(coreBuild).toString('latin1');
 
 const SERIES_SUFFIX = /_(bucket|count|sum|total)$/;

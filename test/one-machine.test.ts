@@ -34,8 +34,8 @@ function startCardflow(env: Record<string, string>, ownGroup = false): Started {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: ownGroup,
   });
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, output: () => out, exited };
 }
@@ -105,7 +105,10 @@ describe('npm start on one machine', () => {
       expect(order.items[0].units[0].code.number).toMatch(/^[A-Z0-9]{16}$/);
 
       // The demo's supplier-backed SKU and top-up SKU work against the demo supplier.
-      for (const [ref, item] of [['one-machine-steam', { sku: 'STEAM-50', quantity: 1 }], ['one-machine-topup', { sku: 'DIAMONDS-60', quantity: 1, account: '12345678' }]] as const) {
+      for (const [ref, item] of [
+        ['one-machine-steam', { sku: 'STEAM-50', quantity: 1 }],
+        ['one-machine-topup', { sku: 'DIAMONDS-60', quantity: 1, account: '12345678' }],
+      ] as const) {
         const res = await fetch(`${api}/v1/orders`, { method: 'POST', headers: auth, body: JSON.stringify({ externalRef: ref, items: [item] }) });
         expect(res.status).toBe(202);
         const placedId = ((await res.json()) as { id: string }).id;

@@ -85,9 +85,7 @@ describe('an order placed over HTTP', () => {
   test('when the catalogue is listed, then availability reflects reservations and deliveries', async () => {
     const res = await sys.api('GET', '/v1/products');
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual([
-      expect.objectContaining({ sku: 'GAME-100', price: 9800, currency: 'CNY', fulfilmentMode: 'stock', available: 3 }),
-    ]);
+    expect(res.body.data).toEqual([expect.objectContaining({ sku: 'GAME-100', price: 9800, currency: 'CNY', fulfilmentMode: 'stock', available: 3 })]);
   });
 
   test('when the webhook receiver is down, then the order is still delivered and the webhook is retried until it answers', async () => {

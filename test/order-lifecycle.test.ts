@@ -157,7 +157,10 @@ describe('retry works for every kind of order', () => {
   test('when an order with a manual line fails on its supplier line, then a retry buys it, a person fulfils the manual line, and it is delivered', async () => {
     await sys.addSku('R-HAND', { mode: 'manual', price: 800, currency: 'USD' });
     await shop.fault({ kind: 'stock_out_after', product: 'CARD-R', times: 0 });
-    const id = await failed([{ sku: 'R-HAND', quantity: 1 }, { sku: 'R-CARD', quantity: 1 }]);
+    const id = await failed([
+      { sku: 'R-HAND', quantity: 1 },
+      { sku: 'R-CARD', quantity: 1 },
+    ]);
     await shop.clearFaults();
     expect((await admin('POST', `/admin/orders/${id}/retry`)).status).toBe(200);
     await waitForManualTask(id);
@@ -209,20 +212,32 @@ describe('retry works for every kind of order', () => {
 
     const res = await admin('POST', '/admin/orders/bulk-retry', { supplierId: shop.id, since });
     expect(res.status).toBe(200);
-    expect(res.body.results.map((r: any) => [r.id, r.outcome]).sort()).toEqual([[a, 'retried'], [b, 'retried']].sort());
+    expect(res.body.results.map((r: any) => [r.id, r.outcome]).sort()).toEqual(
+      [
+        [a, 'retried'],
+        [b, 'retried'],
+      ].sort(),
+    );
     for (const id of [a, b]) {
       await sys.finished(id);
       expect((await storefrontView(id)).status).toBe('delivered');
       expect(chargedOnce((await chargesFor(shop, id)).ledger)).toBe(true);
     }
     expect((await storefrontView(elsewhere)).status).toBe('failed');
-    expect(await sys.db('audit_log').where({ action: 'orders.bulk_retried', target: `supplier:${shop.id}` }).first('detail')).toMatchObject({ detail: { retried: 2, refused: 0 } });
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ action: 'orders.bulk_retried', target: `supplier:${shop.id}` })
+        .first('detail'),
+    ).toMatchObject({ detail: { retried: 2, refused: 0 } });
   });
 });
 
 describe('refunds tell the storefront and hide the codes', () => {
   const refundHooks = (orderId: string) =>
-    hooks.filter((h) => String(h.headers['webhook-id']).startsWith(`msg_${orderId}_order.refunded`)).map((h) => new Webhook(sys.merchant.webhookSecret).verify(h.body, h.headers as Record<string, string>) as any);
+    hooks
+      .filter((h) => String(h.headers['webhook-id']).startsWith(`msg_${orderId}_order.refunded`))
+      .map((h) => new Webhook(sys.merchant.webhookSecret).verify(h.body, h.headers as Record<string, string>) as any);
 
   async function waitForHooks(orderId: string, count: number) {
     for (let i = 0; i < 200 && refundHooks(orderId).length < count; i++) await new Promise((r) => setTimeout(r, 100));
@@ -260,7 +275,12 @@ describe('refunds tell the storefront and hide the codes', () => {
     expect(after.status).toBe('refunded');
     expect(after.items[0].units.every((u: any) => u.status === 'refunded' && u.code === null)).toBe(true);
     expect(JSON.stringify(after)).not.toContain(before.items[0].units[1].code.number);
-    expect(await sys.db('codes').whereIn('unit_id', [first, ...rest]).pluck('status')).toEqual(['voided', 'voided', 'voided']);
+    expect(
+      await sys
+        .db('codes')
+        .whereIn('unit_id', [first, ...rest])
+        .pluck('status'),
+    ).toEqual(['voided', 'voided', 'voided']);
   });
 
   test('when the api dies between a refund’s commit and its webhook, then the reconciler sends order.refunded', async () => {
@@ -286,7 +306,11 @@ describe('refunds tell the storefront and hide the codes', () => {
   test('when a failed order holding a stock code and a bought code is refunded, then the stock code goes back on sale and the bought one is voided with its cost recorded as a loss', async () => {
     await sys.addSku('RF-MIX', { codes: 1, price: 500, cost: 300, currency: 'USD' });
     await shop.fault({ kind: 'stock_out_after', product: 'TOPUP-R', times: 0 });
-    const id = await failed([{ sku: 'RF-MIX', quantity: 1 }, { sku: 'R-CARD', quantity: 1 }, { sku: 'R-TOPUP', quantity: 1, account: '55509876' }]);
+    const id = await failed([
+      { sku: 'RF-MIX', quantity: 1 },
+      { sku: 'R-CARD', quantity: 1 },
+      { sku: 'R-TOPUP', quantity: 1, account: '55509876' },
+    ]);
     const held = await sys.db('codes as c').join('order_units as u', 'u.id', 'c.unit_id').where('u.order_id', id).select('c.id', 'c.source', 'c.unit_cost', 'u.id as unit_id');
     expect(held.map((c) => c.source).sort()).toEqual(['import', 'supplier']);
     expect((await sys.db('skus').where({ code: 'RF-MIX' }).first()).stock_available).toBe(0);
@@ -306,7 +330,10 @@ describe('refunds tell the storefront and hide the codes', () => {
 
   test('when a delivered order with a hand-entered code and a top-up is refunded, then the code is voided, the top-up is kept, and neither shows to the storefront', async () => {
     await sys.addSku('RF-HAND', { mode: 'manual', price: 800, currency: 'USD' });
-    const id = await place([{ sku: 'RF-HAND', quantity: 1 }, { sku: 'R-TOPUP', quantity: 1, account: '55500001' }]);
+    const id = await place([
+      { sku: 'RF-HAND', quantity: 1 },
+      { sku: 'R-TOPUP', quantity: 1, account: '55500001' },
+    ]);
     await waitForManualTask(id);
     expect((await admin('POST', `/admin/orders/${id}/manual-fulfilment`, { codes: [{ number: `HAND-RF-${id.slice(0, 8)}` }], unitCost: 650 })).status).toBe(200);
     await sys.finished(id);

@@ -62,7 +62,10 @@ test('positive control: when the workflow calls one extra activity before anythi
     logger: quiet,
     webpackConfigHook: (config) => {
       // Every workflow type that has fixtures gets the same deliberate change.
-      for (const [file, fn] of [['fulfil-order', 'fulfilOrder'], ['notify-refund', 'notifyRefund']]) {
+      for (const [file, fn] of [
+        ['fulfil-order', 'fulfilOrder'],
+        ['notify-refund', 'notifyRefund'],
+      ]) {
         config.module!.rules!.push({
           test: new RegExp(`${file}\\.ts$`),
           enforce: 'pre',

@@ -17,7 +17,9 @@ describe('a burst judged by many workflows at once', () => {
     // Two SKUs, so the burst is not lined up by one stock row alone.
     await sys.addSku('CARD', { codes: 80 });
     await sys.addSku('GIFT', { codes: 80 });
-    await useRules(sys, [{ name: 'Bot burst from one device', kind: 'velocity', params: { subject: 'device', measure: 'count', windowSeconds: 3600, max: LIMIT }, action: 'reject' }]);
+    await useRules(sys, [
+      { name: 'Bot burst from one device', kind: 'velocity', params: { subject: 'device', measure: 'count', windowSeconds: 3600, max: LIMIT }, action: 'reject' },
+    ]);
   }, 60_000);
   afterAll(() => sys.stop());
 
@@ -68,7 +70,9 @@ describe('a burst judged by many workflows at once', () => {
   test('when orders from other devices arrive beside the burst, then none of them is counted against it (positive control: they all go through)', async () => {
     const answers = await Promise.all(
       Array.from({ length: BURST }, (_, i) =>
-        sys.api('POST', '/v1/orders', { body: { externalRef: `calm-${crypto.randomBytes(4).toString('hex')}`, items: [{ sku: 'CARD', quantity: 1 }], buyer: { deviceId: `calm-dev-${i}`, ip: '203.0.113.50' } } }),
+        sys.api('POST', '/v1/orders', {
+          body: { externalRef: `calm-${crypto.randomBytes(4).toString('hex')}`, items: [{ sku: 'CARD', quantity: 1 }], buyer: { deviceId: `calm-dev-${i}`, ip: '203.0.113.50' } },
+        }),
       ),
     );
     const orders = await outcomes(answers.map((a) => a.body.id));

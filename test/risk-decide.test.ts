@@ -8,7 +8,11 @@ const finding = (action: Finding['action'], reason: string, score?: number): Fin
 describe('deciding from findings', () => {
   test('when a hard review rule and a scoring rule find the same thing, then the reason is listed once, with the hold', () => {
     const verdict = decide(
-      [finding('review', 'IP country US differs from card country CN'), finding('score', 'IP country US differs from card country CN', 25), finding('score', 'disposable email', 35)],
+      [
+        finding('review', 'IP country US differs from card country CN'),
+        finding('score', 'IP country US differs from card country CN', 25),
+        finding('score', 'disposable email', 35),
+      ],
       0,
       [],
       DEFAULT_SETTINGS,

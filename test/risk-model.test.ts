@@ -25,7 +25,7 @@ describe('the anomaly model', () => {
       const buyer = i % 15 === 0 ? 'regular' : `buyer-${i % 60}`;
       history.push({
         ref: `history-${i}`,
-        at: new Date(Date.now() - 21 * DAY + i * (20 * DAY) / 300).toISOString(),
+        at: new Date(Date.now() - 21 * DAY + (i * (20 * DAY)) / 300).toISOString(),
         label: 'normal',
         items: [{ sku: 'CARD', quantity: buyer === 'regular' ? 1 : 1 + (i % 2) }],
         buyer: { accountId: `acct-${buyer}`, accountCreatedAt: '2025-01-01T00:00:00Z', deviceId: `dev-${buyer}`, ip: `100.64.${i % 60}.1`, ipCountry: 'CN' },
@@ -53,7 +53,9 @@ describe('the anomaly model', () => {
     expect(usual.status).toBe('delivered');
     expect(usual.risk.model).toMatchObject({ points: 0, contributions: [] });
 
-    const odd = await placeOrder(sys, { accountId: 'acct-regular', accountCreatedAt: '2025-01-01T00:00:00Z', deviceId: 'dev-somewhere-else', ipCountry: 'CN' }, [{ sku: 'CARD', quantity: 14 }]);
+    const odd = await placeOrder(sys, { accountId: 'acct-regular', accountCreatedAt: '2025-01-01T00:00:00Z', deviceId: 'dev-somewhere-else', ipCountry: 'CN' }, [
+      { sku: 'CARD', quantity: 14 },
+    ]);
     const explanations = odd.risk.model.contributions.map((c: any) => c.explanation);
     expect(explanations.some((e: string) => /^amount is 14× this account's median over its last 20 orders \(rarer than 1 in \d+ of this shop's orders\)$/.test(e))).toBe(true);
     expect(explanations.some((e: string) => /^first order from this device for an account with 20 earlier orders/.test(e))).toBe(true);
@@ -96,7 +98,10 @@ describe('the anomaly model', () => {
     await createSku(sys.db, { merchantId: cold.merchantId, code: 'COLD', name: 'Cold card', faceValue: 1000, price: 1000, cost: 900 });
     await importCodes(sys.db, sys.vault, { merchantId: cold.merchantId, sku: 'COLD', content: 'COLD-CODE-1\nCOLD-CODE-2', format: 'txt', importedBy: 'test' });
     const placeCold = async (buyer: object) => {
-      const placed = await sys.api('POST', '/v1/orders', { key: cold.apiKey, body: { externalRef: `cold-${crypto.randomBytes(4).toString('hex')}`, items: [{ sku: 'COLD', quantity: 1 }], buyer } });
+      const placed = await sys.api('POST', '/v1/orders', {
+        key: cold.apiKey,
+        body: { externalRef: `cold-${crypto.randomBytes(4).toString('hex')}`, items: [{ sku: 'COLD', quantity: 1 }], buyer },
+      });
       expect(placed.status).toBe(202);
       for (;;) {
         const { risk } = await sys.db('orders').where({ id: placed.body.id }).first('risk');

@@ -44,11 +44,18 @@ describe('the review queue', () => {
     await sys.finished(held.id);
     expect(order.items[0].units.every((u: any) => u.code?.number)).toBe(true);
     expect(order.risk.review).toMatchObject({ status: 'approved', by: 'reviewer' });
-    expect(order.timeline.find((e: any) => e.type === 'risk_reviewed')).toMatchObject({ decision: 'approve', by: 'reviewer', reviewerId: userId, note: 'buyer is travelling; called them' });
+    expect(order.timeline.find((e: any) => e.type === 'risk_reviewed')).toMatchObject({
+      decision: 'approve',
+      by: 'reviewer',
+      reviewerId: userId,
+      note: 'buyer is travelling; called them',
+    });
     expect(await timeline(held.id)).toEqual(['accepted', 'risk_checked', 'risk_reviewed', 'codes_allocated', 'delivered', 'settled']);
     expect(await stock()).toBe(before - 2);
     const audit = await sys.db('audit_log').where({ target: `order:${held.id}` });
-    expect(audit).toEqual([expect.objectContaining({ actor: `user:${email}`, action: 'risk.review.approved', detail: expect.objectContaining({ note: 'buyer is travelling; called them' }) })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ actor: `user:${email}`, action: 'risk.review.approved', detail: expect.objectContaining({ note: 'buyer is travelling; called them' }) }),
+    ]);
     expect((await admin(sys, 'GET', `/admin/risk/reviews?filter=${encodeURIComponent('{"status":"open"}')}`)).body).toEqual([]);
   });
 
@@ -66,7 +73,12 @@ describe('the review queue', () => {
     expect(order.items[0].units.every((u: any) => u.status === 'released' && u.code === null)).toBe(true);
     expect(await stock()).toBe(before);
     expect(await timeline(held.id)).toEqual(['accepted', 'risk_checked', 'risk_reviewed', 'cancelled']);
-    expect(await sys.db('audit_log').where({ target: `order:${held.id}` }).pluck('action')).toEqual(['risk.review.rejected']);
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ target: `order:${held.id}` })
+        .pluck('action'),
+    ).toEqual(['risk.review.rejected']);
 
     const again = await admin(sys, 'POST', `/admin/risk/reviews/${held.id}/decision`, { decision: 'approve', note: 'changed my mind' });
     expect(again.status).toBe(409);
@@ -86,7 +98,12 @@ describe('the review queue', () => {
     expect(await stock()).toBe(before);
     const review = (await admin(sys, 'GET', `/admin/risk/reviews/${held.id}`)).body;
     expect(review).toMatchObject({ status: 'expired', decidedBy: null, orderStatus: 'cancelled' });
-    expect(await sys.db('audit_log').where({ target: `order:${held.id}` }).first()).toMatchObject({ actor: 'system:review-deadline', action: 'risk.review.expired' });
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ target: `order:${held.id}` })
+        .first(),
+    ).toMatchObject({ actor: 'system:review-deadline', action: 'risk.review.expired' });
     await useRules(sys, [holdAbroad]);
   });
 
@@ -134,10 +151,17 @@ describe('the review queue', () => {
       expect(sorted.status).toBe(200);
       expect(sorted.body).toHaveLength(3);
     }
-    const byScore = (await admin(sys, 'GET', `/admin/risk/assessments?sort=${encodeURIComponent('["score","ASC"]')}&range=${encodeURIComponent('[0,99]')}`)).body.map((a: any) => a.score);
+    const byScore = (await admin(sys, 'GET', `/admin/risk/assessments?sort=${encodeURIComponent('["score","ASC"]')}&range=${encodeURIComponent('[0,99]')}`)).body.map(
+      (a: any) => a.score,
+    );
     expect(byScore).toEqual([...byScore].sort((a, b) => a - b));
     const one = await admin(sys, 'GET', `/admin/risk/assessments/${held.id}`);
-    expect(one.body).toMatchObject({ decision: 'review', status: 'held', reasons: ['IP country US differs from card country CN'], risk: { ruleVersion: expect.any(Number), findings: [expect.objectContaining({ rule: holdAbroad.name })] } });
+    expect(one.body).toMatchObject({
+      decision: 'review',
+      status: 'held',
+      reasons: ['IP country US differs from card country CN'],
+      risk: { ruleVersion: expect.any(Number), findings: [expect.objectContaining({ rule: holdAbroad.name })] },
+    });
     await sys.fulfilment.cancel(held.id, 'test over');
   });
 });

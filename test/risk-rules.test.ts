@@ -26,9 +26,24 @@ describe('risk rules, each on its own', () => {
     ['account', (_i: number) => ({ accountId: 'acct-velocity' }), { accountId: 'acct-other' }, '3 orders from account acct-velocity in the last 1 min (limit 2)'],
     ['device', (_i: number) => ({ deviceId: 'dev-velocity' }), { deviceId: 'dev-other' }, '3 orders from device dev-velocity in the last 1 min (limit 2)'],
     // Plus-addressing is one mailbox: three aliases are three orders from one email.
-    ['email', (i: number) => ({ email: `Velocity+${i}@Example.org` }), { email: 'someone.else@example.org' }, '3 orders from email velocity@example.org in the last 1 min (limit 2)'],
-    ['phone', (i: number) => ({ phone: i % 2 ? '+86 138-0000-0001' : '+8613800000001' }), { phone: '+8613800000002' }, '3 orders from phone +8613800000001 in the last 1 min (limit 2)'],
-    ['payment', (_i: number) => ({ paymentFingerprint: 'fp_velocity_0001' }), { paymentFingerprint: 'fp_other_0001' }, '3 orders from payment instrument fp_veloc… in the last 1 min (limit 2)'],
+    [
+      'email',
+      (i: number) => ({ email: `Velocity+${i}@Example.org` }),
+      { email: 'someone.else@example.org' },
+      '3 orders from email velocity@example.org in the last 1 min (limit 2)',
+    ],
+    [
+      'phone',
+      (i: number) => ({ phone: i % 2 ? '+86 138-0000-0001' : '+8613800000001' }),
+      { phone: '+8613800000002' },
+      '3 orders from phone +8613800000001 in the last 1 min (limit 2)',
+    ],
+    [
+      'payment',
+      (_i: number) => ({ paymentFingerprint: 'fp_velocity_0001' }),
+      { paymentFingerprint: 'fp_other_0001' },
+      '3 orders from payment instrument fp_veloc… in the last 1 min (limit 2)',
+    ],
   ])('when one %s places more orders in a minute than the velocity rule allows, then the order over the limit is rejected with the count', async (subject, nth, other, reason) => {
     await useRules(sys, [reject('velocity', { subject, measure: 'count', windowSeconds: 60, max: 2 })]);
     expect((await placeOrder(sys, nth(0))).status).toBe('delivered');
@@ -53,12 +68,21 @@ describe('risk rules, each on its own', () => {
     await sys.stopWorker();
     const early = await sys.api('POST', '/v1/orders', { body: { externalRef: 'window-early', items: [{ sku: 'CARD', quantity: 1 }], buyer: { accountId: 'acct-window' } } });
     // Accepted two hours ago, as far as every window is concerned.
-    await sys.db('orders').where({ id: early.body.id }).update({ created_at: sys.db.raw(`now() - interval '2 hours'`) });
-    await sys.db('risk_velocity_events').where({ order_id: early.body.id }).update({ at: sys.db.raw(`now() - interval '2 hours'`) });
+    await sys
+      .db('orders')
+      .where({ id: early.body.id })
+      .update({ created_at: sys.db.raw(`now() - interval '2 hours'`) });
+    await sys
+      .db('risk_velocity_events')
+      .where({ order_id: early.body.id })
+      .update({ at: sys.db.raw(`now() - interval '2 hours'`) });
     await sys.startWorker();
     await sys.waitForOrder(early.body.id, ['delivered']);
 
-    await useRules(sys, [reject('velocity', { subject: 'account', measure: 'count', windowSeconds: 3600, max: 1 }), score('velocity', { subject: 'account', measure: 'count', windowSeconds: 86_400, max: 1 }, 10)]);
+    await useRules(sys, [
+      reject('velocity', { subject: 'account', measure: 'count', windowSeconds: 3600, max: 1 }),
+      score('velocity', { subject: 'account', measure: 'count', windowSeconds: 86_400, max: 1 }, 10),
+    ]);
     const now = await placeOrder(sys, { accountId: 'acct-window' });
     expect(now.status).toBe('delivered');
     expect(now.risk.score).toBe(10);
@@ -76,7 +100,10 @@ describe('risk rules, each on its own', () => {
   });
 
   test('when one device tries card after card, then the order with one card too many is rejected; one card used again does not count twice', async () => {
-    await useRules(sys, [reject('velocity', { subject: 'device', measure: 'payments', windowSeconds: 3600, max: 2 }), reject('velocity', { subject: 'ip', measure: 'card_bins', windowSeconds: 3600, max: 2 })]);
+    await useRules(sys, [
+      reject('velocity', { subject: 'device', measure: 'payments', windowSeconds: 3600, max: 2 }),
+      reject('velocity', { subject: 'ip', measure: 'card_bins', windowSeconds: 3600, max: 2 }),
+    ]);
     const card = (n: number, bin = '411111') => ({ deviceId: 'dev-tester', paymentFingerprint: `fp_tester_${n}`, cardBin: bin });
     expect((await placeOrder(sys, card(1))).status).toBe('delivered');
     expect((await placeOrder(sys, card(2))).status).toBe('delivered');
@@ -105,7 +132,14 @@ describe('risk rules, each on its own', () => {
 
   test('when an established account orders big from a new country, a new device and a new card, then the takeover rule scores; its own device, country or a small order does not', async () => {
     await useRules(sys, [score('account_takeover', { minAccountAgeDays: 30, amountMultiple: 1.5, minOrderAmount: 50_000 }, 60)], { model: { enabled: false, maxScore: 40 } });
-    const owner = { accountId: 'acct-owner', accountCreatedAt: minutesAgo(60 * 24 * 700), accountCountry: 'CN', ipCountry: 'CN', deviceId: 'dev-owner', paymentFingerprint: 'fp_owner_card' };
+    const owner = {
+      accountId: 'acct-owner',
+      accountCreatedAt: minutesAgo(60 * 24 * 700),
+      accountCountry: 'CN',
+      ipCountry: 'CN',
+      deviceId: 'dev-owner',
+      paymentFingerprint: 'fp_owner_card',
+    };
     expect((await placeOrder(sys, owner, [{ sku: 'BIG', quantity: 1 }])).risk.score).toBe(0);
     const thief = { ...owner, ipCountry: 'RU', deviceId: 'dev-thief', paymentFingerprint: 'fp_thief_card' };
     const taken = await placeOrder(sys, thief, [{ sku: 'BIG', quantity: 2 }]);
@@ -210,7 +244,12 @@ describe('rule sets are versioned', () => {
     await sys.stopWorker();
     const buyer = { ip: '198.51.100.200' };
     const before = await sys.api('POST', '/v1/orders', { body: { externalRef: 'v-before', items: [{ sku: 'CARD', quantity: 1 }], buyer } });
-    const added = await admin(sys, 'POST', '/admin/risk/rules', { name: 'No orders from this IP', kind: 'velocity', params: { subject: 'ip', measure: 'count', windowSeconds: 60, max: 0 }, action: 'reject' });
+    const added = await admin(sys, 'POST', '/admin/risk/rules', {
+      name: 'No orders from this IP',
+      kind: 'velocity',
+      params: { subject: 'ip', measure: 'count', windowSeconds: 60, max: 0 },
+      action: 'reject',
+    });
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ id: expect.any(String), ruleSetVersion: start.version + 1, enabled: true });
     const after = await sys.api('POST', '/v1/orders', { body: { externalRef: 'v-after', items: [{ sku: 'CARD', quantity: 1 }], buyer } });
@@ -230,7 +269,9 @@ describe('rule sets are versioned', () => {
   test('when the risk check of one order runs several times at once (a retried activity), then it is judged and counted once', async () => {
     await useRules(sys, [reject('velocity', { subject: 'ip', measure: 'count', windowSeconds: 60, max: 5 })]);
     await sys.stopWorker();
-    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'twice', items: [{ sku: 'CARD', quantity: 1 }], buyer: { ip: '198.51.100.77', deviceId: 'dev-twice' } } });
+    const placed = await sys.api('POST', '/v1/orders', {
+      body: { externalRef: 'twice', items: [{ sku: 'CARD', quantity: 1 }], buyer: { ip: '198.51.100.77', deviceId: 'dev-twice' } },
+    });
     const verdicts = await Promise.all([1, 2, 3].map(() => sys.activities.checkRisk(placed.body.id)));
     expect(verdicts).toEqual([verdicts[0], verdicts[0], verdicts[0]]);
     expect(verdicts[0].decision).toBe('allow');
@@ -291,7 +332,14 @@ describe('rule sets are versioned', () => {
     expect(bad.body.error.details.fields).toEqual([expect.objectContaining({ path: 'rejectScore' })]);
     const before = (await admin(sys, 'GET', '/admin/risk/settings')).body;
     const good = await admin(sys, 'PUT', '/admin/risk/settings', { ...before, reviewScore: 40, reviewTimeoutSeconds: 3600 });
-    expect(good.body).toMatchObject({ id: 'settings', reviewScore: 40, rejectScore: 100, reviewTimeoutSeconds: 3600, model: { enabled: true, maxScore: 40 }, ruleSetVersion: before.ruleSetVersion + 1 });
+    expect(good.body).toMatchObject({
+      id: 'settings',
+      reviewScore: 40,
+      rejectScore: 100,
+      reviewTimeoutSeconds: 3600,
+      model: { enabled: true, maxScore: 40 },
+      ruleSetVersion: before.ruleSetVersion + 1,
+    });
   });
 
   test('when list queries are malformed, then 400 names the parameter', async () => {
@@ -321,7 +369,11 @@ describe('risk lists and roles through the admin API', () => {
     const edited = await admin(sys, 'PUT', `/admin/risk/lists/${cidr.body.id}`, { ...cidr.body, reason: 'office VPN' });
     expect(edited.body).toMatchObject({ value: '10.0.0.0/8', reason: 'office VPN' });
 
-    const page = await admin(sys, 'GET', `/admin/risk/lists?filter=${encodeURIComponent('{"list":"allow"}')}&sort=${encodeURIComponent('["value","ASC"]')}&range=${encodeURIComponent('[0,9]')}`);
+    const page = await admin(
+      sys,
+      'GET',
+      `/admin/risk/lists?filter=${encodeURIComponent('{"list":"allow"}')}&sort=${encodeURIComponent('["value","ASC"]')}&range=${encodeURIComponent('[0,9]')}`,
+    );
     expect(page.headers.get('content-range')).toBe('lists 0-0/1');
     expect(page.body.map((e: any) => e.value)).toEqual(['10.0.0.0/8']);
 

@@ -45,8 +45,16 @@ describe('database guards behind the invariants', () => {
     const supplierId = crypto.randomUUID();
     await sys.db('suppliers').insert({ id: supplierId, merchant_id: sys.merchant.merchantId, name: 'Guarded supplier', kind: 'manual' });
     const attempt = (n: number, status: string) => ({
-      id: crypto.randomUUID(), merchant_id: sys.merchant.merchantId, order_id: orderId, unit_id: unit.id, supplier_id: supplierId,
-      supplier_product: 'P', reference: `${unit.id}.${n}`, attempt: n, max_unit_cost: 100, status,
+      id: crypto.randomUUID(),
+      merchant_id: sys.merchant.merchantId,
+      order_id: orderId,
+      unit_id: unit.id,
+      supplier_id: supplierId,
+      supplier_product: 'P',
+      reference: `${unit.id}.${n}`,
+      attempt: n,
+      max_unit_cost: 100,
+      status,
     });
     await sys.db('supplier_purchases').insert(attempt(1, 'failed')); // a purchase that never happened does not count
     await sys.db('supplier_purchases').insert(attempt(2, 'pending'));
@@ -60,7 +68,9 @@ describe('database guards behind the invariants', () => {
     await expect(sys.db('codes').insert({ ...code, id: crypto.randomUUID(), unit_id: null, status: 'available' })).rejects.toThrow(/codes_merchant_fingerprint_unique/);
     const otherSku = await sys.db('skus').where({ merchant_id: code.merchant_id }).whereNot({ id: code.sku_id }).first('id');
     expect(otherSku).toBeDefined();
-    await expect(sys.db('codes').insert({ ...code, id: crypto.randomUUID(), sku_id: otherSku.id, unit_id: null, status: 'available' })).rejects.toThrow(/codes_merchant_fingerprint_unique/);
+    await expect(sys.db('codes').insert({ ...code, id: crypto.randomUUID(), sku_id: otherSku.id, unit_id: null, status: 'available' })).rejects.toThrow(
+      /codes_merchant_fingerprint_unique/,
+    );
   });
 
   test('when an order would be settled twice, then the write is refused', async () => {

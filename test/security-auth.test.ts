@@ -43,7 +43,11 @@ function request(
 }
 
 const signInFrom = (sys: TestSystem, email: string, password: string, opts: { localAddress?: string; headers?: Record<string, string> } = {}) =>
-  request(sys.baseUrl, 'POST', '/admin/session', { body: JSON.stringify({ email, password }), headers: { 'content-type': 'application/json', ...opts.headers }, localAddress: opts.localAddress });
+  request(sys.baseUrl, 'POST', '/admin/session', {
+    body: JSON.stringify({ email, password }),
+    headers: { 'content-type': 'application/json', ...opts.headers },
+    localAddress: opts.localAddress,
+  });
 
 describe('attack 7: nobody can lock the owner out, and addresses are not taken from strangers', () => {
   let sys: TestSystem;
@@ -82,7 +86,10 @@ describe('attack 7: nobody can lock the owner out, and addresses are not taken f
       expect(refused.status).toBe(429);
       waits.push(Number(refused.headers['retry-after']));
       // Time passes (the wait is over): the next guess is heard, and is wrong.
-      await sys.db('sign_in_failures').where({ email: owner.email }).update({ last_failure_at: sys.db.raw(`now() - make_interval(secs => ?)`, [waits[round] + 1]) });
+      await sys
+        .db('sign_in_failures')
+        .where({ email: owner.email })
+        .update({ last_failure_at: sys.db.raw(`now() - make_interval(secs => ?)`, [waits[round] + 1]) });
       expect((await signInFrom(sys, owner.email, 'wrong-again', { localAddress: '127.0.0.3' })).status).toBe(401);
     }
     expect(waits.map((w) => Math.round(w / 15))).toEqual([1, 2, 4]);
@@ -92,11 +99,15 @@ describe('attack 7: nobody can lock the owner out, and addresses are not taken f
     const user = await sys.addUser('viewer');
     // Rotating X-Forwarded-For does not buy a stranger fresh guesses.
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await signInFrom(sys, user.email, `nope-${i}`, { localAddress: '127.0.0.4', headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } })).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await signInFrom(sys, user.email, `nope-${i}`, { localAddress: '127.0.0.4', headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } })).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
     const ok = await signInFrom(sys, user.email, user.password, { headers: { 'x-forwarded-for': '203.0.113.9' } });
     expect(ok.status).toBe(200);
-    const audit = await sys.db('audit_log').where({ actor: `user:${user.email}`, action: 'session.signed_in' }).first();
+    const audit = await sys
+      .db('audit_log')
+      .where({ actor: `user:${user.email}`, action: 'session.signed_in' })
+      .first();
     expect(audit.detail.ip).toMatch(/127\.0\.0\.1$/);
   });
 
@@ -146,7 +157,14 @@ describe('behind a proxy (TRUST_PROXY set), with the Secure cookie configured', 
     expect((await signInFrom(sys, owner.email, owner.password, { headers: { 'x-forwarded-for': '198.51.100.66' } })).status).toBe(429);
     const res = await signInFrom(sys, owner.email, owner.password, { headers: { 'x-forwarded-for': '203.0.113.10' } });
     expect(res.status).toBe(200);
-    expect((await sys.db('audit_log').where({ actor: `user:${owner.email}`, action: 'session.signed_in' }).first()).detail.ip).toBe('203.0.113.10');
+    expect(
+      (
+        await sys
+          .db('audit_log')
+          .where({ actor: `user:${owner.email}`, action: 'session.signed_in' })
+          .first()
+      ).detail.ip,
+    ).toBe('203.0.113.10');
   });
 
   test('when the cookie is configured Secure, then it is Secure even on a plain-http hop (TLS ends at the proxy); the https PUBLIC_URL sets it too', async () => {
@@ -176,7 +194,9 @@ describe('attack 8 and the account features: roles, admin tokens, own password, 
       users[role] = { ...user, cookie: await sys.signIn(user.email, user.password) };
     }
     await sys.addSku('HAND-TOPUP', { mode: 'manual', price: 100 });
-    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `manual-${hex()}`, items: [{ sku: 'HAND-TOPUP', quantity: 1, account: 'buyer-phone-13800138000' }] } });
+    const placed = await sys.api('POST', '/v1/orders', {
+      body: { externalRef: `manual-${hex()}`, items: [{ sku: 'HAND-TOPUP', quantity: 1, account: 'buyer-phone-13800138000' }] },
+    });
     expect(placed.status).toBe(202);
     manualOrderId = placed.body.id;
     for (let i = 0; i < 300 && !(await sys.db('manual_tasks').where({ order_id: manualOrderId }).first('order_id')); i++) await new Promise((r) => setTimeout(r, 100));
@@ -278,9 +298,15 @@ describe('attack 8 and the account features: roles, admin tokens, own password, 
     expect(listed.body[0].lastUsedAt).not.toBeNull();
 
     // Expired: refused.
-    await sys.db('admin_tokens').where({ id: made.body.id }).update({ expires_at: sys.db.raw(`now() - interval '1 second'`) });
+    await sys
+      .db('admin_tokens')
+      .where({ id: made.body.id })
+      .update({ expires_at: sys.db.raw(`now() - interval '1 second'`) });
     expect((await sys.api('GET', '/admin/orders', { key: made.body.token })).status).toBe(401);
-    await sys.db('admin_tokens').where({ id: made.body.id }).update({ expires_at: sys.db.raw(`now() + interval '1 day'`) });
+    await sys
+      .db('admin_tokens')
+      .where({ id: made.body.id })
+      .update({ expires_at: sys.db.raw(`now() + interval '1 day'`) });
     expect((await sys.api('GET', '/admin/orders', { key: made.body.token })).status).toBe(200);
 
     // Another non-owner neither sees nor revokes it; the owner sees and may revoke every token.
@@ -291,7 +317,14 @@ describe('attack 8 and the account features: roles, admin tokens, own password, 
     expect(revoked.status).toBe(200);
     expect(revoked.body.revokedAt).not.toBeNull();
     expect((await sys.api('GET', '/admin/orders', { key: made.body.token })).status).toBe(401);
-    expect(await sys.db('audit_log').where({ actor: `user:${operator.email}` }).whereIn('action', ['admin_token.created', 'admin_token.revoked']).orderBy('id').pluck('action')).toEqual(['admin_token.created', 'admin_token.revoked']);
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ actor: `user:${operator.email}` })
+        .whereIn('action', ['admin_token.created', 'admin_token.revoked'])
+        .orderBy('id')
+        .pluck('action'),
+    ).toEqual(['admin_token.created', 'admin_token.revoked']);
 
     // No token outlives a year.
     const forever = await sys.api('POST', '/admin/admin-tokens', { cookie: operator.cookie, body: { name: 'forever', expiresInDays: 3650 } });
@@ -332,11 +365,18 @@ describe('attack 8 and the account features: roles, admin tokens, own password, 
     const busy = await sys.signIn(user.email, user.password);
     // An hour and a minute pass (the default idle timeout is 60 minutes) for one of them.
     const [idleRow] = await sys.db('sessions').where({ user_id: user.id }).orderBy('created_at').limit(1).select('id');
-    await sys.db('sessions').where({ id: idleRow.id }).update({ last_seen_at: sys.db.raw(`now() - interval '61 minutes'`) });
+    await sys
+      .db('sessions')
+      .where({ id: idleRow.id })
+      .update({ last_seen_at: sys.db.raw(`now() - interval '61 minutes'`) });
     expect((await sys.api('GET', '/admin/orders', { cookie: idle })).status).toBe(401);
     expect((await sys.api('GET', '/admin/orders', { cookie: busy })).status).toBe(200);
     // Use keeps a session open: 59 minutes idle, a request, and it is fresh again.
-    await sys.db('sessions').where({ user_id: user.id }).whereNot({ id: idleRow.id }).update({ last_seen_at: sys.db.raw(`now() - interval '59 minutes'`) });
+    await sys
+      .db('sessions')
+      .where({ user_id: user.id })
+      .whereNot({ id: idleRow.id })
+      .update({ last_seen_at: sys.db.raw(`now() - interval '59 minutes'`) });
     expect((await sys.api('GET', '/admin/orders', { cookie: busy })).status).toBe(200);
     const seen = await sys.db('sessions').where({ user_id: user.id }).whereNot({ id: idleRow.id }).first(sys.db.raw('extract(epoch FROM now() - last_seen_at)::int AS idle'));
     expect(seen.idle).toBeLessThan(5);
@@ -427,11 +467,21 @@ describe('attack 11: every bad string is a 400 that changes nothing', () => {
     ['admin path: NUL in a SKU', 'GET', '/admin/stock/GO%00OD', { cookie: 'owner' }],
     ['admin path: NUL in a SKU to import to', 'POST', '/admin/skus/GO%00OD/codes', { body: 'CODE-1\n', type: 'text/csv', key: 'admin' }],
     ['admin body: NUL in an imported code', 'POST', '/admin/skus/GOOD/codes?format=txt', { body: `CODE${NUL}1\n`, type: 'text/csv', key: 'admin' }],
-    ['admin body: NUL in a product name', 'POST', '/admin/skus', { body: json({ code: 'NEW-1', name: `Na${NUL}me`, faceValue: 100, price: 100, cost: 50, fulfilmentMode: 'stock' }), cookie: 'owner' }],
+    [
+      'admin body: NUL in a product name',
+      'POST',
+      '/admin/skus',
+      { body: json({ code: 'NEW-1', name: `Na${NUL}me`, faceValue: 100, price: 100, cost: 50, fulfilmentMode: 'stock' }), cookie: 'owner' },
+    ],
     ['admin body: lone surrogate in a refund reason', 'POST', `/admin/orders/${crypto.randomUUID()}/refund`, { body: json({ reason: `because ${LONE}` }), cookie: 'owner' }],
     ['admin body: NUL in a risk list value', 'POST', '/admin/risk/lists', { body: json({ kind: 'email', value: `x${NUL}@example.com`, action: 'block' }), cookie: 'owner' }],
     ['admin body: NUL in a sign-in password', 'POST', '/admin/session', { body: json({ email: 'a@example.com', password: `pass${NUL}word` }) }],
-    ['admin body: lone surrogate in a user email', 'POST', '/admin/users', { body: json({ email: `u${LONE}@example.com`, role: 'viewer', password: 'long-enough-pw' }), cookie: 'owner' }],
+    [
+      'admin body: lone surrogate in a user email',
+      'POST',
+      '/admin/users',
+      { body: json({ email: `u${LONE}@example.com`, role: 'viewer', password: 'long-enough-pw' }), cookie: 'owner' },
+    ],
     ['header: malformed session cookie (percent)', 'GET', '/admin/orders', { cookie: 'cardflow_session=%' }],
     ['header: malformed session cookie (broken encoding)', 'GET', '/admin/session', { cookie: 'cardflow_session=abc%E0%A4%A' }],
     ['header: session cookie with spaces and quotes', 'GET', '/admin/orders', { cookie: 'cardflow_session="a b"' }],
@@ -447,14 +497,18 @@ describe('attack 11: every bad string is a 400 that changes nothing', () => {
     const res = await request(sys.baseUrl, method, urlPath, { body: opts.body, headers });
     expect([res.status, typeof res.body.error?.code]).toEqual([400, 'string']);
     expect(['malformed_text', 'malformed_url', 'malformed_session_cookie', 'validation_failed']).toContain(res.body.error.code);
-    expect({ ...(await snapshot(sys.db)), audit: await sys.db('audit_log').count<{ c: number }[]>('* as c'), skus: await sys.db('skus').count<{ c: number }[]>('* as c') }).toEqual(before);
+    expect({ ...(await snapshot(sys.db)), audit: await sys.db('audit_log').count<{ c: number }[]>('* as c'), skus: await sys.db('skus').count<{ c: number }[]>('* as c') }).toEqual(
+      before,
+    );
   });
 
   test('positive control: the same requests with good text are served', async () => {
     expect((await sys.api('POST', '/v1/orders', { body: { externalRef: `good-${hex()}`, items: [{ sku: 'GOOD', quantity: 1 }] } })).status).toBe(202);
     expect((await sys.api('GET', `/admin/orders?filter=${encodeURIComponent(json({ q: 'x' }))}`, { cookie: ownerCookie })).status).toBe(200);
     expect((await sys.api('GET', '/admin/stock/GOOD', { cookie: ownerCookie })).status).toBe(200);
-    expect((await sys.api('POST', '/admin/skus/GOOD/codes?format=txt', { raw: `GOOD-EXTRA-${hex()}\n`, headers: { 'content-type': 'text/csv' }, key: sys.merchant.adminToken })).status).toBe(201);
+    expect(
+      (await sys.api('POST', '/admin/skus/GOOD/codes?format=txt', { raw: `GOOD-EXTRA-${hex()}\n`, headers: { 'content-type': 'text/csv' }, key: sys.merchant.adminToken })).status,
+    ).toBe(201);
     // Text that only looks odd is fine: emoji (a surrogate pair), CJK, a non-breaking space.
     expect((await sys.api('POST', '/v1/orders', { body: { externalRef: `好-😀 ${hex()}`, items: [{ sku: 'GOOD', quantity: 1 }] } })).status).toBe(202);
   });
@@ -472,7 +526,9 @@ describe('CSRF on the server: cookie-authenticated changes only from the console
   afterAll(() => sys.stop());
 
   const rotate = (headers: Record<string, string>, auth: { cookie?: string; key?: string }) =>
-    request(sys.baseUrl, 'POST', `/admin/storefronts/${sys.merchant.storefrontId}/webhook-secret`, { headers: { ...headers, ...(auth.cookie ? { cookie: auth.cookie } : {}), ...(auth.key ? { authorization: `Bearer ${auth.key}` } : {}) } });
+    request(sys.baseUrl, 'POST', `/admin/storefronts/${sys.merchant.storefrontId}/webhook-secret`, {
+      headers: { ...headers, ...(auth.cookie ? { cookie: auth.cookie } : {}), ...(auth.key ? { authorization: `Bearer ${auth.key}` } : {}) },
+    });
 
   test.each([
     ['Sec-Fetch-Site: same-site (another port or subdomain)', { 'sec-fetch-site': 'same-site' }],
@@ -497,7 +553,10 @@ describe('CSRF on the server: cookie-authenticated changes only from the console
     expect((await rotate({ origin: 'https://console.example.com' }, { cookie })).status).toBe(200);
     expect((await rotate({}, { cookie })).status).toBe(200);
     expect((await rotate({ 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, { key: sys.merchant.adminToken })).status).toBe(200);
-    const imported = await request(sys.baseUrl, 'POST', '/admin/skus/CSRF/codes?format=txt', { body: `CSRF-TOKEN-${hex()}\n`, headers: { 'content-type': 'text/plain', authorization: `Bearer ${sys.merchant.adminToken}` } });
+    const imported = await request(sys.baseUrl, 'POST', '/admin/skus/CSRF/codes?format=txt', {
+      body: `CSRF-TOKEN-${hex()}\n`,
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${sys.merchant.adminToken}` },
+    });
     expect(imported.status).toBe(201);
     // Reading is never refused: a GET changes nothing.
     expect((await request(sys.baseUrl, 'GET', '/admin/orders', { headers: { cookie, 'sec-fetch-site': 'cross-site' } })).status).toBe(200);

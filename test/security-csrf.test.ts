@@ -72,11 +72,19 @@ describe('attack 3: cross-site request forgery from a neighbouring origin, in a 
 
     // Positive control: from the console's own origin, the body-less POST rotates the secret and
     // an import (as the console sends it) adds a batch.
-    const fromConsole = await page.evaluate(async ({ storefrontId }) => {
-      const rotate = await fetch(`/admin/storefronts/${storefrontId}/webhook-secret`, { method: 'POST', credentials: 'same-origin' });
-      const imported = await fetch('/admin/skus/CSRF-CARD/codes?format=txt', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'text/csv' }, body: 'OWN-CODE-1\nOWN-CODE-2\n' });
-      return [rotate.status, imported.status];
-    }, { storefrontId: sys.merchant.storefrontId });
+    const fromConsole = await page.evaluate(
+      async ({ storefrontId }) => {
+        const rotate = await fetch(`/admin/storefronts/${storefrontId}/webhook-secret`, { method: 'POST', credentials: 'same-origin' });
+        const imported = await fetch('/admin/skus/CSRF-CARD/codes?format=txt', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'content-type': 'text/csv' },
+          body: 'OWN-CODE-1\nOWN-CODE-2\n',
+        });
+        return [rotate.status, imported.status];
+      },
+      { storefrontId: sys.merchant.storefrontId },
+    );
     expect(fromConsole).toEqual([200, 201]);
     const after = await state();
     expect(after.secret).not.toEqual(before.secret);

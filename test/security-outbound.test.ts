@@ -61,7 +61,13 @@ describe('the guarded outbound client', () => {
 
   test('when a name resolves to a link-local or private address, then it is refused before any connection is attempted', async () => {
     const asked: string[] = [];
-    const answers: Record<string, string> = { 'metadata.test': '169.254.169.254', 'intranet.test': '10.0.0.5', 'ula.test': 'fd00::5', 'mapped.test': '::ffff:127.0.0.1', 'loop.test': '127.0.0.1' };
+    const answers: Record<string, string> = {
+      'metadata.test': '169.254.169.254',
+      'intranet.test': '10.0.0.5',
+      'ula.test': 'fd00::5',
+      'mapped.test': '::ffff:127.0.0.1',
+      'loop.test': '127.0.0.1',
+    };
     const strict = new OutboundHttp({
       allowPlainHttp: true, // http here so every socket goes through net.connect, which the watcher sees
       allowPrivateAddresses: false,
@@ -85,7 +91,22 @@ describe('the guarded outbound client', () => {
     const strict = new OutboundHttp({ allowPlainHttp: true, allowPrivateAddresses: false, resolve: async () => Promise.reject(new Error('no DNS for literals')) });
     const before = attempts.length;
     const connectionsBefore = target.connections();
-    for (const host of ['127.0.0.1', '0x7f000001', '2130706433', '0177.0.0.1', '127.1', '[::1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '169.254.169.254', '10.0.0.5', '192.168.1.1', '[fe80::1]', '0.0.0.0', 'localhost']) {
+    for (const host of [
+      '127.0.0.1',
+      '0x7f000001',
+      '2130706433',
+      '0177.0.0.1',
+      '127.1',
+      '[::1]',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
+      '169.254.169.254',
+      '10.0.0.5',
+      '192.168.1.1',
+      '[fe80::1]',
+      '0.0.0.0',
+      'localhost',
+    ]) {
       await expect(strict.request(`http://${host}:${target.port}/`, { method: 'GET', timeoutMs: 2000 })).rejects.toMatchObject({ kind: 'target_not_allowed' });
     }
     expect(attempts.length).toBe(before);
@@ -182,7 +203,13 @@ describe('a hostile merchant points a supplier at an inside service (development
   const admin = (method: string, path: string, body?: unknown) => sys.api(method, path, { key: sys.merchant.adminToken, body });
   async function supplierAt(url: string, timeoutMs = 2000) {
     const res = await admin('POST', '/admin/suppliers', {
-      name: `Inside ${++suppliers}`, kind: 'api', adapter: 'cardflow-sim', baseUrl: url, currency: 'USD', credentials: { partnerId: 'p', secret: 's' }, timeoutMs,
+      name: `Inside ${++suppliers}`,
+      kind: 'api',
+      adapter: 'cardflow-sim',
+      baseUrl: url,
+      currency: 'USD',
+      credentials: { partnerId: 'p', secret: 's' },
+      timeoutMs,
     });
     expect(res.status).toBe(201);
     return res.body.id as string;
@@ -257,13 +284,30 @@ describe('without the development setting (production rules), through the admin 
 
   test('when a webhook URL or supplier base URL is plain http, loopback, private, link-local or a numeric or IPv4-mapped form, then it is a 400 naming the field', async () => {
     const bad = [
-      'http://shop.example.com/hooks', 'https://127.0.0.1/h', 'https://0x7f000001/h', 'https://2130706433/h', 'https://[::1]/h', 'https://[::ffff:127.0.0.1]/h',
-      'https://169.254.169.254/latest/meta-data/', 'https://10.0.0.5/h', 'https://[fe80::1]/h', 'https://localhost/h', 'https://intranet.test/h', 'ftp://shop.example.com/h',
+      'http://shop.example.com/hooks',
+      'https://127.0.0.1/h',
+      'https://0x7f000001/h',
+      'https://2130706433/h',
+      'https://[::1]/h',
+      'https://[::ffff:127.0.0.1]/h',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://10.0.0.5/h',
+      'https://[fe80::1]/h',
+      'https://localhost/h',
+      'https://intranet.test/h',
+      'ftp://shop.example.com/h',
     ];
     for (const url of bad) {
       const webhook = await admin('PUT', `/admin/storefronts/${sys.merchant.storefrontId}`, { name: 'Shop', webhookUrl: url });
       expect([url, webhook.status, webhook.body.errors?.webhookUrl !== undefined]).toEqual([url, 400, true]);
-      const supplier = await admin('POST', '/admin/suppliers', { name: `S ${Math.random()}`, kind: 'api', adapter: 'cardflow-sim', baseUrl: url, currency: 'USD', credentials: { partnerId: 'p', secret: 's' } });
+      const supplier = await admin('POST', '/admin/suppliers', {
+        name: `S ${Math.random()}`,
+        kind: 'api',
+        adapter: 'cardflow-sim',
+        baseUrl: url,
+        currency: 'USD',
+        credentials: { partnerId: 'p', secret: 's' },
+      });
       expect([url, supplier.status, supplier.body.errors?.baseUrl !== undefined]).toEqual([url, 400, true]);
     }
     // Positive control: a public https address is accepted (then removed again: no test sends to it).
@@ -276,7 +320,10 @@ describe('without the development setting (production rules), through the admin 
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'inside-1', items: [{ sku: 'GAME-1', quantity: 1 }] } });
     await sys.waitForOrder(placed.body.id, ['delivered']);
     // Saved before the guard existed (or by hand in the database).
-    await sys.db('storefronts').where({ id: sys.merchant.storefrontId }).update({ webhook_url: `${receiver.url}/hook` });
+    await sys
+      .db('storefronts')
+      .where({ id: sys.merchant.storefrontId })
+      .update({ webhook_url: `${receiver.url}/hook` });
     const res = await admin('POST', `/admin/orders/${placed.body.id}/resend-webhook`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ outcome: 'failed', httpStatus: null });
@@ -313,7 +360,10 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
       req.on('end', () => (received.push({ headers: req.headers, body }), res.writeHead(200).end()));
     });
     sys = await startTestSystem({ webhookUrl: `${webhooks.url}/hooks`, supplierCallbacksPerMinute: 30 });
-    alpha = await addSupplier(sys, 'Alpha', [card('CARD-SLOW', 900, { async: true, asyncDelayMs: 600_000 }), card('LINK-BAD', 500, { redeemUrl: 'javascript:alert(document.cookie)' })]);
+    alpha = await addSupplier(sys, 'Alpha', [
+      card('CARD-SLOW', 900, { async: true, asyncDelayMs: 600_000 }),
+      card('LINK-BAD', 500, { redeemUrl: 'javascript:alert(document.cookie)' }),
+    ]);
     secret = openSupplierCredentials(sys.vault, await sys.db('suppliers').where({ id: alpha.id }).first()).secret;
     await sys.addSku('SLOW-CARD', { mode: 'supplier', currency: 'USD', price: 1000 });
     await route(sys, 'SLOW-CARD', [{ supplier: alpha, product: 'CARD-SLOW', maxUnitCost: 950 }]);
@@ -345,9 +395,20 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
     throw new Error('the purchase never became processing');
   }
   const forgedSuccess = (p: any, unitPrice: number) => ({
-    reference: p.reference, orderId: p.supplier_order_id, status: 'success', unitPrice, card: { code: 'ATTACKER-CODE-0001', pin: '0000' }, topup: null, failure: null,
+    reference: p.reference,
+    orderId: p.supplier_order_id,
+    status: 'success',
+    unitPrice,
+    card: { code: 'ATTACKER-CODE-0001', pin: '0000' },
+    topup: null,
+    failure: null,
   });
-  const storedCodes = () => sys.db('codes').where({ sku_id: sys.db('skus').where({ code: 'SLOW-CARD' }).select('id') }).count<{ c: number }[]>('* as c').then(([r]) => Number(r.c));
+  const storedCodes = () =>
+    sys
+      .db('codes')
+      .where({ sku_id: sys.db('skus').where({ code: 'SLOW-CARD' }).select('id') })
+      .count<{ c: number }[]>('* as c')
+      .then(([r]) => Number(r.c));
 
   test('when a signed "succeeded" callback books a price other than the quoted one, then it is refused and changes nothing', async () => {
     const { orderId, purchase } = await processingPurchase();
@@ -368,13 +429,27 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
 
   test('when a signed callback says a purchase failed, then the supplier is asked before anything is bought again', async () => {
     const { orderId, purchase } = await processingPurchase();
-    const res = await callback(alpha.id, { reference: purchase.reference, orderId: purchase.supplier_order_id, status: 'failed', unitPrice: 900, card: null, topup: null, failure: { code: 'out_of_stock', message: 'forged' } });
+    const res = await callback(alpha.id, {
+      reference: purchase.reference,
+      orderId: purchase.supplier_order_id,
+      status: 'failed',
+      unitPrice: 900,
+      card: null,
+      topup: null,
+      failure: { code: 'out_of_stock', message: 'forged' },
+    });
     expect(res.status).toBe(200);
     // The workflow was woken and asked the supplier, which still has the order in hand.
     await new Promise((r) => setTimeout(r, 1000));
     const charged = (await alpha.charges()).charges[purchase.reference];
     expect((await sys.db('supplier_purchases').where({ id: purchase.id }).first()).status).toBe('processing');
-    expect(await sys.db('supplier_purchases').where({ order_id: orderId }).count<{ c: number }[]>('* as c').then(([r]) => Number(r.c))).toBe(1);
+    expect(
+      await sys
+        .db('supplier_purchases')
+        .where({ order_id: orderId })
+        .count<{ c: number }[]>('* as c')
+        .then(([r]) => Number(r.c)),
+    ).toBe(1);
     expect(charged).toBe(1);
     expect((await sys.api('GET', `/v1/orders/${orderId}`)).body.status).toBe('processing');
   });
@@ -419,7 +494,13 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
       const res = await admin('POST', `/admin/orders/${placed.body.id}/manual-fulfilment`, { codes: [{ number: 'HAND-1', url }] });
       expect([url, res.status, res.body.errors?.['codes.0.url'] !== undefined]).toEqual([url, 400, true]);
     }
-    expect(await sys.db('codes').where({ source: 'manual' }).count<{ c: number }[]>('* as c').then(([r]) => Number(r.c))).toBe(0);
+    expect(
+      await sys
+        .db('codes')
+        .where({ source: 'manual' })
+        .count<{ c: number }[]>('* as c')
+        .then(([r]) => Number(r.c)),
+    ).toBe(0);
     // Positive control: https is accepted.
     const ok = await admin('POST', `/admin/orders/${placed.body.id}/manual-fulfilment`, { codes: [{ number: 'HAND-1', url: 'https://redeem.example.com/r' }] });
     expect(ok.status).toBe(200);
@@ -454,7 +535,10 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
     expect(new Webhook(fresh).verify(during.body, during.headers)).toMatchObject({ type: 'order.delivered' });
 
     // After the grace period only the new secret signs (the control: the old one really stops).
-    await sys.db('storefronts').where({ id: sys.merchant.storefrontId }).update({ previous_webhook_secret_until: new Date(Date.now() - 1000) });
+    await sys
+      .db('storefronts')
+      .where({ id: sys.merchant.storefrontId })
+      .update({ previous_webhook_secret_until: new Date(Date.now() - 1000) });
     const after = await delivered();
     expect(new Webhook(fresh).verify(after.body, after.headers)).toMatchObject({ type: 'order.delivered' });
     expect(() => new Webhook(old).verify(after.body, after.headers)).toThrow();

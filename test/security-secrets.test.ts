@@ -195,7 +195,19 @@ describe('a code is sold once (attack 5)', () => {
     const twinId = crypto.randomUUID();
     const legacyRow = (id: string, skuId: string, number: string, status: 'available' | 'voided') => {
       const sealed = sealCode(sys.vault, id, { number, pin: '1' });
-      return { id, merchant_id: sys.merchant.merchantId, sku_id: skuId, batch_id: null, source: 'manual', fingerprint: `v1-${id}`, fingerprint_version: 1, key_id: sealed.keyId, secret: sealed.payload, mask: maskCode({ number }), status };
+      return {
+        id,
+        merchant_id: sys.merchant.merchantId,
+        sku_id: skuId,
+        batch_id: null,
+        source: 'manual',
+        fingerprint: `v1-${id}`,
+        fingerprint_version: 1,
+        key_id: sealed.keyId,
+        secret: sealed.payload,
+        mask: maskCode({ number }),
+        status,
+      };
     };
     await sys.db('codes').insert([legacyRow(soldId, skus[0].id, code, 'voided'), legacyRow(twinId, skus[1].id, ` ${code.toLowerCase()}`, 'available')]);
     await sys.db('skus').where({ id: skus[1].id }).increment('stock_available', 1);
@@ -210,7 +222,12 @@ describe('a code is sold once (attack 5)', () => {
     expect(twin).toMatchObject({ status: 'voided', fingerprint_version: FINGERPRINT_VERSION, duplicate_of: soldId });
     expect(openCode(sys.vault, twin).number).toBe(` ${code.toLowerCase()}`); // the stored code itself is untouched
     expect(await sys.db('skus').where({ id: skus[1].id }).first('stock_available')).toEqual({ stock_available: 0 });
-    expect(await sys.db('audit_log').where({ action: 'code.duplicate_voided', target: `code:${twinId}` }).first('id')).toBeDefined();
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ action: 'code.duplicate_voided', target: `code:${twinId}` })
+        .first('id'),
+    ).toBeDefined();
     // Nothing left to do on a second run.
     expect(await refingerprintCodes(sys.db, sys.vault)).toEqual({ refingerprinted: 0, duplicates: 0, voided: 0 });
     // Now the import sees it, in any SKU.
@@ -232,12 +249,15 @@ describe('no constant secrets (attack 2)', () => {
 
   /** The embedded Postgres in its own process (test/embedded-postgres-process.ts); its app URL once ready. */
   async function startPostgres(dataDir: string, port: number, legacy = false): Promise<{ url: string; child: ChildProcess }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/embedded-postgres-process.ts', dataDir, String(port), ...(legacy ? ['legacy'] : [])], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/embedded-postgres-process.ts', dataDir, String(port), ...(legacy ? ['legacy'] : [])], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     running.add(child);
     let out = '';
-    child.stderr!.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
     return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (c) => {
+      child.stdout.on('data', (c) => {
         out += c;
         const line = out.split('\n').find((l) => l.startsWith('{'));
         if (line) resolve({ url: JSON.parse(line).url, child });
@@ -302,7 +322,7 @@ describe('no constant secrets (attack 2)', () => {
     }
   });
 
-  test('when a data directory from before (constant superuser password, tables the superuser made) starts, then its password is replaced and its tables become the app role\'s', async () => {
+  test("when a data directory from before (constant superuser password, tables the superuser made) starts, then its password is replaced and its tables become the app role's", async () => {
     const dataDir = path.join(scratch, 'legacy', 'postgres');
     const port = await freePort();
     // As the old code made it: the superuser's constant password, the schema made by the superuser.
@@ -317,7 +337,13 @@ describe('no constant secrets (attack 2)', () => {
     const db = createDb(now.url, 1);
     try {
       expect((await db.raw(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner <> ?`, [APP_ROLE])).rows[0].n).toBe(0);
-      expect((await db.raw(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> ?`, [APP_ROLE])).rows[0].n).toBe(0);
+      expect(
+        (
+          await db.raw(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> ?`, [
+            APP_ROLE,
+          ])
+        ).rows[0].n,
+      ).toBe(0);
       // As a later migration would.
       await db.raw('ALTER TABLE codes ADD COLUMN probe integer');
       await db.raw('ALTER TABLE codes DROP COLUMN probe');
@@ -409,7 +435,11 @@ describe('production refuses development settings', () => {
   test.each([
     ['the embedded Postgres', { DATABASE_URL: undefined }, /DATABASE_URL is not set, so the embedded Postgres would run/],
     ['the Temporal dev server', { TEMPORAL_ADDRESS: undefined }, /TEMPORAL_ADDRESS is not set/],
-    ['keys from a file', { CARDFLOW_ENCRYPTION_KEYS: undefined, CARDFLOW_FINGERPRINT_KEY: undefined }, /CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY must both come from the environment/],
+    [
+      'keys from a file',
+      { CARDFLOW_ENCRYPTION_KEYS: undefined, CARDFLOW_FINGERPRINT_KEY: undefined },
+      /CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY must both come from the environment/,
+    ],
     ['the demo supplier', { DEMO_SUPPLIER: 'on' }, /DEMO_SUPPLIER=on/],
     ['a plain-http public URL', { PUBLIC_URL: 'http://cards.example.com' }, /PUBLIC_URL must be an https:\/\/ address/],
     ['no public URL', { PUBLIC_URL: undefined }, /PUBLIC_URL is not set/],
@@ -433,7 +463,15 @@ describe('production refuses development settings', () => {
   });
 
   test('when the real start script is run in production with every development default, then it exits naming each problem and starts nothing', async () => {
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), NODE_ENV: 'production', CARDFLOW_DATA_DIR: dataDir, DATABASE_URL: '', TEMPORAL_ADDRESS: '', DEMO_SUPPLIER: 'on', PUBLIC_URL: 'http://cards.example.com' };
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      NODE_ENV: 'production',
+      CARDFLOW_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      DEMO_SUPPLIER: 'on',
+      PUBLIC_URL: 'http://cards.example.com',
+    };
     for (const name of ['HOST', 'CARDFLOW_ENCRYPTION_KEYS', 'CARDFLOW_FINGERPRINT_KEY']) delete env[name];
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -441,7 +479,8 @@ describe('production refuses development settings', () => {
     child.stderr.on('data', (c) => (output += c));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
-    for (const named of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'CARDFLOW_ENCRYPTION_KEYS', 'DEMO_SUPPLIER=on', 'HOST is not set', 'PUBLIC_URL must be an https']) expect(output).toContain(named);
+    for (const named of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'CARDFLOW_ENCRYPTION_KEYS', 'DEMO_SUPPLIER=on', 'HOST is not set', 'PUBLIC_URL must be an https'])
+      expect(output).toContain(named);
     expect(fs.existsSync(path.join(dataDir, 'postgres'))).toBe(false);
     expect(fs.existsSync(path.join(dataDir, 'temporal.sqlite'))).toBe(false);
   });

@@ -35,13 +35,12 @@ describe('importing codes through the admin API', () => {
 
   /** The codes stored for a SKU of this system's merchant, decrypted. */
   async function storedCodes(sku: string, merchantId = sys.merchant.merchantId) {
-    const rows = await sys.db('codes as c')
+    const rows = await sys
+      .db('codes as c')
       .join('skus as s', 's.id', 'c.sku_id')
       .where({ 's.code': sku, 's.merchant_id': merchantId })
       .select('c.id', 'c.key_id', 'c.secret', 'c.expires_at');
-    return rows
-      .map((r) => ({ ...openCode(sys.vault, r), expiresAt: r.expires_at ? r.expires_at.toISOString() : null }))
-      .sort((a, b) => a.number.localeCompare(b.number));
+    return rows.map((r) => ({ ...openCode(sys.vault, r), expiresAt: r.expires_at ? r.expires_at.toISOString() : null })).sort((a, b) => a.number.localeCompare(b.number));
   }
 
   /** Everything an import could change. */
@@ -87,7 +86,7 @@ describe('importing codes through the admin API', () => {
       ]);
       const batch = await sys.db('stock_batches').where({ id: res.body.batchId }).first();
       expect(batch).toMatchObject({ imported_count: 4, duplicate_count: 0, source: 'supplier A', imported_by: `user:${sys.merchant.ownerEmail}` });
-      expect(Number(batch.unit_cost)).toBe(750);
+      expect(Number(batch!.unit_cost)).toBe(750);
       const audit = await sys.db('audit_log').where({ action: 'stock.imported', target: 'sku:CSV-1' });
       expect(audit).toHaveLength(1);
       expect(audit[0].detail).toMatchObject({ batchId: res.body.batchId, imported: 4, duplicates: 0 });
@@ -186,7 +185,13 @@ describe('importing codes through the admin API', () => {
       const again = await importFile('DUP-ALL', file, { type: 'text/plain' });
       expect(again.status).toBe(200);
       expect(again.body).toEqual({
-        batchId: null, sku: 'DUP-ALL', received: 3, imported: 0, duplicates: 3, duplicateLines: [1, 2, 3], stockAvailable: 3,
+        batchId: null,
+        sku: 'DUP-ALL',
+        received: 3,
+        imported: 0,
+        duplicates: 3,
+        duplicateLines: [1, 2, 3],
+        stockAvailable: 3,
         refused: [1, 2, 3].map((line) => ({ line, reason: 'already_in_stock' })),
       });
       expect(await state()).toEqual(before);
@@ -231,7 +236,15 @@ describe('importing codes through the admin API', () => {
       const txt = ['T-0001----P1', 'T-0002----P2----2030-01-01----x', '----P3', 'T-0004----P4'].join('\n');
       const res = await importFile('BAD-2', txt, { type: 'text/plain' });
       expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({ code: 'invalid_codes', details: { errors: [{ line: 2, message: expect.stringMatching(/too many fields/) }, { line: 3, message: 'the code is empty' }] } });
+      expect(res.body.error).toMatchObject({
+        code: 'invalid_codes',
+        details: {
+          errors: [
+            { line: 2, message: expect.stringMatching(/too many fields/) },
+            { line: 3, message: 'the code is empty' },
+          ],
+        },
+      });
       expect(await state()).toEqual(before);
       expect(await available('BAD-2')).toBe(0);
     });
@@ -249,7 +262,11 @@ describe('importing codes through the admin API', () => {
     test('when a file holds no codes (empty, or only a header), then 400 invalid_codes and nothing changes', async () => {
       await sys.addSku('EMPTY-1');
       const before = await state();
-      for (const [content, type] of [['', 'text/csv'], ['code,pin,expiry\n', 'text/csv'], ['\n\n', 'text/plain']]) {
+      for (const [content, type] of [
+        ['', 'text/csv'],
+        ['code,pin,expiry\n', 'text/csv'],
+        ['\n\n', 'text/plain'],
+      ]) {
         const res = await importFile('EMPTY-1', content, { type });
         expect(res.status).toBe(400);
         expect(res.body.error.code).toBe('invalid_codes');
@@ -278,7 +295,7 @@ describe('importing codes through the admin API', () => {
   });
 
   describe('who may import', () => {
-    test('when the token is missing, unknown, revoked, a disabled user\'s, or a storefront API key, then 401 and nothing changes', async () => {
+    test("when the token is missing, unknown, revoked, a disabled user's, or a storefront API key, then 401 and nothing changes", async () => {
       await sys.addSku('AUTH-1');
       const revoked = await addAdminUser(sys.merchant.merchantId, 'owner', { revoked: true });
       const disabled = await addAdminUser(sys.merchant.merchantId, 'owner', { disabled: true });
@@ -341,7 +358,7 @@ describe('importing codes through the admin API', () => {
         expect(await available('B-ONLY', other.apiKey)).toBe(1);
       });
 
-      test('when both merchants have a SKU with the same code, then each token imports into its own merchant\'s SKU only', async () => {
+      test("when both merchants have a SKU with the same code, then each token imports into its own merchant's SKU only", async () => {
         await sys.addSku('SHARED-1');
         await createSku(sys.db, { ...skuOf(other.merchantId), code: 'SHARED-1' });
 

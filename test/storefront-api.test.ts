@@ -42,7 +42,7 @@ function appRoutes(): string[] {
     log: { child: () => ({}) } as never,
     limits: { maxBodyBytes: 1000, maxImportBytes: 1000, ratePerMinute: 1 },
   });
-  return registeredRoutes(app as unknown as express.Router);
+  return registeredRoutes(app);
 }
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -72,7 +72,11 @@ describe('the OpenAPI documents', () => {
   });
 
   test('positive control: an answer that breaks the document is caught', () => {
-    expect(mismatch('GET', '/v1/products', 200, { data: [{ sku: 'X', name: 'x', currency: 'CNY', faceValue: 100, price: '95', fulfilmentMode: 'stock', maxPerOrder: null, available: 1 }] })).toMatch(/price/);
+    expect(
+      mismatch('GET', '/v1/products', 200, {
+        data: [{ sku: 'X', name: 'x', currency: 'CNY', faceValue: 100, price: '95', fulfilmentMode: 'stock', maxPerOrder: null, available: 1 }],
+      }),
+    ).toMatch(/price/);
     expect(mismatch('GET', '/v1/products', 418, {})).toMatch(/does not list/);
     expect(mismatch('POST', '/v1/orders', 409, { error: { message: 'no code' } })).toMatch(/code/);
   });
@@ -91,7 +95,7 @@ describe('the storefront API, through the typed client', () => {
     // Every answer the client gets is kept, to be checked against the document.
     const recording: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
-      const url = new URL(String(input));
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       const template = url.pathname.replace(/\/[0-9a-f-]{36}(?=\/|$)/, '/{id}');
       seen.push({ method: init?.method ?? 'GET', template, status: res.status, body: await res.clone().json() });
       return res;
@@ -110,7 +114,11 @@ describe('the storefront API, through the typed client', () => {
     await sys.finished(order.id);
     const before = await snapshot(sys.db);
 
-    expect(await client.cancelOrder(order.id, { reason: 'buyer changed their mind' }, { idempotencyKey: 'cancel-key-1' })).toMatchObject({ id: order.id, status: 'cancelled', reason: 'buyer changed their mind' });
+    expect(await client.cancelOrder(order.id, { reason: 'buyer changed their mind' }, { idempotencyKey: 'cancel-key-1' })).toMatchObject({
+      id: order.id,
+      status: 'cancelled',
+      reason: 'buyer changed their mind',
+    });
     const conflict = await client.cancelOrder(order.id, { reason: 'something else' }, { idempotencyKey: 'cancel-key-1' }).catch((e) => e);
     expect(conflict).toBeInstanceOf(CardflowApiError);
     expect(conflict).toMatchObject({ status: 409, code: 'idempotency_conflict', details: { idempotencyKey: 'cancel-key-1' } });
@@ -147,14 +155,17 @@ describe('the storefront API, through the typed client', () => {
       Array.from({ length: 8 }, (_, i) => client.createOrder({ externalRef: `api-race-${i}`, items: [{ sku: 'API-1', quantity: 1 }] }, { idempotencyKey: 'race-key' })),
     );
     expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
-    expect(answers.filter((a) => a.status === 'rejected').map((a) => (a as PromiseRejectedResult).reason.code)).toEqual(Array(7).fill('idempotency_conflict'));
+    expect(answers.filter((a) => a.status === 'rejected').map((a) => a.reason.code)).toEqual(Array(7).fill('idempotency_conflict'));
     expect(await sys.db('orders').whereLike('external_ref', 'api-race-%').count({ n: '*' }).first()).toEqual({ n: 1 });
     await sys.finished((answers.find((a) => a.status === 'fulfilled') as PromiseFulfilledResult<{ order: { id: string } }>).value.order.id);
   });
 
   test('a malformed Idempotency-Key is a 400 that changes nothing', async () => {
     const before = await snapshot(sys.db);
-    await expect(client.createOrder({ externalRef: 'api-key-3', items: [{ sku: 'API-1', quantity: 1 }] }, { idempotencyKey: 'ü'.repeat(3) })).rejects.toMatchObject({ status: 400, code: 'invalid_idempotency_key' });
+    await expect(client.createOrder({ externalRef: 'api-key-3', items: [{ sku: 'API-1', quantity: 1 }] }, { idempotencyKey: 'ü'.repeat(3) })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_idempotency_key',
+    });
     expect(await snapshot(sys.db)).toEqual(before);
   });
 
@@ -175,7 +186,9 @@ describe('the storefront API, through the typed client', () => {
     const owner = await sys.addUser('owner');
     const cookie = await sys.signIn(owner.email, owner.password);
     // Every admin read without a path parameter (the lists among them), then two errors.
-    const reads = Object.entries(adminDocument().paths ?? {}).filter(([path, ops]) => ops.get && !path.includes('{')).map(([path]) => `/admin${path}`);
+    const reads = Object.entries(adminDocument().paths ?? {})
+      .filter(([path, ops]) => ops.get && !path.includes('{'))
+      .map(([path]) => `/admin${path}`);
     const calls: [template: string, path: string, opts: { cookie?: string; key?: null }][] = [
       ...reads.map((path): [string, string, { cookie: string }] => [path, path, { cookie }]),
       ['/admin/orders/{id}', '/admin/orders/00000000-0000-4000-8000-000000000000', { cookie }],
@@ -219,7 +232,11 @@ describe('the examples in docs/STOREFRONT-API.md', () => {
   const python = /```python\n([\s\S]*?)```/.exec(readFileSync(path.join(__dirname, '../docs/STOREFRONT-API.md'), 'utf8'))![1];
   const verifier = python.slice(python.indexOf('import '), python.indexOf('\n', python.indexOf('import '))) + '\n' + python.slice(python.indexOf('def verify_webhook'));
   const verify = (secret: string, headers: Record<string, string>, body: string) =>
-    execFileSync('python3', ['-c', `${verifier}\nimport sys\nprint(verify_webhook(sys.argv[1], json.loads(sys.argv[2]), sys.argv[3].encode())["type"])`, secret, JSON.stringify(headers), body], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    execFileSync(
+      'python3',
+      ['-c', `${verifier}\nimport sys\nprint(verify_webhook(sys.argv[1], json.loads(sys.argv[2]), sys.argv[3].encode())["type"])`, secret, JSON.stringify(headers), body],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    ).trim();
 
   test('the Python example verifies a Cardflow webhook, also during a secret rotation, and refuses a forged one', () => {
     const [secret, old] = [issueWebhookSecret(), issueWebhookSecret()];

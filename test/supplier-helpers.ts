@@ -21,7 +21,15 @@ export async function addSupplier(
   sys: TestSystem,
   name: string,
   catalogue: SimProduct[],
-  opts: { balance?: number; timeoutMs?: number; failureThreshold?: number; cooldownSeconds?: number; lowBalanceThreshold?: number; encryptCards?: boolean; rateLimitPerSecond?: number } = {},
+  opts: {
+    balance?: number;
+    timeoutMs?: number;
+    failureThreshold?: number;
+    cooldownSeconds?: number;
+    lowBalanceThreshold?: number;
+    encryptCards?: boolean;
+    rateLimitPerSecond?: number;
+  } = {},
 ): Promise<TestSupplier> {
   const partnerId = `cardflow-${name.toLowerCase()}`;
   const secret = `secret-${name}-${Math.random().toString(36).slice(2)}`;
@@ -74,7 +82,12 @@ export function topup(product: string, unitPrice: number, extra: Partial<SimProd
 }
 
 export async function route(sys: TestSystem, sku: string, routes: { supplier: TestSupplier; product: string; maxUnitCost: number }[]) {
-  await setRoutes(sys.db, sys.merchant.merchantId, sku, routes.map((r) => ({ supplierId: r.supplier.id, supplierProduct: r.product, maxUnitCost: r.maxUnitCost })));
+  await setRoutes(
+    sys.db,
+    sys.merchant.merchantId,
+    sku,
+    routes.map((r) => ({ supplierId: r.supplier.id, supplierProduct: r.product, maxUnitCost: r.maxUnitCost })),
+  );
 }
 
 /** Every charged reference was charged exactly once. */

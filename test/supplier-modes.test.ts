@@ -164,14 +164,25 @@ describe('manual fulfilment', () => {
     const short = await admin('POST', `/admin/orders/${orderId}/manual-fulfilment`, { codes: [{ number: 'HAND-0001' }] });
     expect([short.status, short.body.error.code]).toEqual([400, 'manual_entry_mismatch']);
 
-    const done = await admin('POST', `/admin/orders/${orderId}/manual-fulfilment`, { codes: [{ number: 'HAND-0001', pin: '11' }, { number: 'HAND-0002', pin: '22' }], unitCost: 700 });
+    const done = await admin('POST', `/admin/orders/${orderId}/manual-fulfilment`, {
+      codes: [
+        { number: 'HAND-0001', pin: '11' },
+        { number: 'HAND-0002', pin: '22' },
+      ],
+      unitCost: 700,
+    });
     expect(done.status).toBe(200);
     await sys.finished(orderId);
     const o = (await sys.api('GET', `/v1/orders/${orderId}`)).body;
     expect(o.status).toBe('delivered');
     expect(o.items[0].units.map((u: any) => u.code.number).sort()).toEqual(['HAND-0001', 'HAND-0002']);
     expect(await sys.db('settlements').where({ order_id: orderId }).first('cost')).toEqual({ cost: 1400 });
-    expect(await sys.db('audit_log').where({ target: `order:${orderId}`, action: 'order.manual_fulfilment' }).first('actor')).toEqual({ actor: `user:${sys.merchant.ownerEmail}` });
+    expect(
+      await sys
+        .db('audit_log')
+        .where({ target: `order:${orderId}`, action: 'order.manual_fulfilment' })
+        .first('actor'),
+    ).toEqual({ actor: `user:${sys.merchant.ownerEmail}` });
     // Entering again is refused: the order no longer waits.
     const again = await admin('POST', `/admin/orders/${orderId}/manual-fulfilment`, { codes: [{ number: 'X' }, { number: 'Y' }] });
     expect([again.status, again.body.error.code]).toEqual([409, 'not_awaiting_manual_fulfilment']);
@@ -208,8 +219,13 @@ describe('manual fulfilment', () => {
 describe('admin API for suppliers', () => {
   test('when a supplier is created, then its credentials are stored sealed and never returned', async () => {
     const res = await admin('POST', '/admin/suppliers', {
-      name: 'Acme Cards', kind: 'api', adapter: 'cardflow-sim', baseUrl: 'http://127.0.0.1:9', currency: 'USD',
-      credentials: { partnerId: 'acme', secret: 'super-secret-value-123' }, lowBalanceThreshold: 1000,
+      name: 'Acme Cards',
+      kind: 'api',
+      adapter: 'cardflow-sim',
+      baseUrl: 'http://127.0.0.1:9',
+      currency: 'USD',
+      credentials: { partnerId: 'acme', secret: 'super-secret-value-123' },
+      lowBalanceThreshold: 1000,
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: 'Acme Cards', hasCredentials: true, circuit: { state: 'closed' } });
@@ -242,10 +258,26 @@ describe('admin API for suppliers', () => {
     expect((await asOther('GET', `/admin/suppliers/${gamer.id}`)).status).toBe(404);
     expect((await asOther('GET', '/admin/suppliers')).body).toEqual([]);
     expect((await asOther('PUT', `/admin/suppliers/${gamer.id}`, { name: 'Taken over' })).status).toBe(404);
-    await createSku(sys.db, { merchantId: other.merchantId, code: 'OTHER-CARD', name: 'Other card', faceValue: 500, price: 500, cost: 400, currency: 'USD', fulfilmentMode: 'supplier' });
+    await createSku(sys.db, {
+      merchantId: other.merchantId,
+      code: 'OTHER-CARD',
+      name: 'Other card',
+      faceValue: 500,
+      price: 500,
+      cost: 400,
+      currency: 'USD',
+      fulfilmentMode: 'supplier',
+    });
     const routed = await asOther('PUT', '/admin/skus/OTHER-CARD/routes', { routes: [{ supplierId: gamer.id, supplierProduct: 'CARD-5', maxUnitCost: 500 }] });
     expect(routed.status).toBe(400);
-    expect(await sys.db('sku_supplier_routes').where({ supplier_id: gamer.id }).join('skus', 'skus.id', 'sku_supplier_routes.sku_id').where('skus.merchant_id', other.merchantId).first()).toBeUndefined();
+    expect(
+      await sys
+        .db('sku_supplier_routes')
+        .where({ supplier_id: gamer.id })
+        .join('skus', 'skus.id', 'sku_supplier_routes.sku_id')
+        .where('skus.merchant_id', other.merchantId)
+        .first(),
+    ).toBeUndefined();
     expect((await sys.db('suppliers').where({ id: gamer.id }).first('name')).name).toBe('GameHub');
   });
 
@@ -299,7 +331,10 @@ describe('admin API for suppliers', () => {
   });
 
   test('when the console pages suppliers, alerts and manual tasks, then range, sort and filter apply and each alert names what it is about', async () => {
-    const page = await admin('GET', `/admin/suppliers?sort=${encodeURIComponent('["name","DESC"]')}&range=${encodeURIComponent('[0,0]')}&filter=${encodeURIComponent('{"kind":"api"}')}`);
+    const page = await admin(
+      'GET',
+      `/admin/suppliers?sort=${encodeURIComponent('["name","DESC"]')}&range=${encodeURIComponent('[0,0]')}&filter=${encodeURIComponent('{"kind":"api"}')}`,
+    );
     expect(page.status).toBe(200);
     expect(page.body).toHaveLength(1);
     expect(page.headers.get('content-range')).toMatch(/^suppliers 0-0\/\d+$/);
@@ -311,7 +346,9 @@ describe('admin API for suppliers', () => {
     const orderId = res.body.id;
     await waitingOnPerson(orderId);
     const tasks = await admin('GET', `/admin/manual-tasks?filter=${encodeURIComponent(JSON.stringify({ id: [orderId] }))}&range=${encodeURIComponent('[0,9]')}`);
-    expect(tasks.body).toEqual([expect.objectContaining({ id: orderId, status: 'open', currency: 'CNY', totalAmount: 500, units: [expect.objectContaining({ sku: 'HAND-LIST', needs: 'code' })] })]);
+    expect(tasks.body).toEqual([
+      expect.objectContaining({ id: orderId, status: 'open', currency: 'CNY', totalAmount: 500, units: [expect.objectContaining({ sku: 'HAND-LIST', needs: 'code' })] }),
+    ]);
     const one = await admin('GET', `/admin/manual-tasks/${orderId}`);
     expect(one.body).toMatchObject({ id: orderId, externalRef: res.body.externalRef, status: 'open' });
     expect((await admin('GET', `/admin/manual-tasks/${crypto.randomUUID()}`)).status).toBe(404);
@@ -319,7 +356,9 @@ describe('admin API for suppliers', () => {
     await sys.db('manual_tasks').where({ order_id: orderId }).update({ escalate_at: sys.db.fn.now() });
     await escalateManualTask(sys.db, orderId);
     const alerts = await admin('GET', `/admin/alerts?filter=${encodeURIComponent('{"open":true,"kind":"manual_fulfilment_overdue"}')}&range=${encodeURIComponent('[0,24]')}`);
-    expect(alerts.body).toEqual(expect.arrayContaining([expect.objectContaining({ subjectId: orderId, order: { id: orderId, externalRef: res.body.externalRef }, supplier: null, resolvedAt: null })]));
+    expect(alerts.body).toEqual(
+      expect.arrayContaining([expect.objectContaining({ subjectId: orderId, order: { id: orderId, externalRef: res.body.externalRef }, supplier: null, resolvedAt: null })]),
+    );
     expect(alerts.body.every((a: any) => a.kind === 'manual_fulfilment_overdue' && a.resolvedAt === null)).toBe(true);
     await admin('POST', `/admin/orders/${orderId}/manual-fulfilment`, { codes: [{ number: `LIST-${crypto.randomUUID()}` }] });
     await sys.finished(orderId);

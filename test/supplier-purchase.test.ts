@@ -62,7 +62,11 @@ describe('buying in real time', () => {
     const codes = o.items[0].units.map((u: any) => u.code.number);
     expect(new Set(codes).size).toBe(3);
     const purchases = await purchasesOf(o.id);
-    expect(purchases.map((p) => [supplierOf(p), p.status])).toEqual([['alpha', 'succeeded'], ['alpha', 'succeeded'], ['alpha', 'succeeded']]);
+    expect(purchases.map((p) => [supplierOf(p), p.status])).toEqual([
+      ['alpha', 'succeeded'],
+      ['alpha', 'succeeded'],
+      ['alpha', 'succeeded'],
+    ]);
     const ledger = await alpha.charges();
     expect(ledger.total - before).toBe(3);
     for (const p of purchases) expect(ledger.charges[p.reference]).toBe(1);
@@ -129,7 +133,10 @@ describe('routing and failover', () => {
     await alpha.fault({ kind: 'stock_out_after', product: 'CARD-10', times: 1 });
     const o = await order(sku, 3);
     expect(o.status).toBe('delivered');
-    const bought = (await purchasesOf(o.id)).filter((p) => p.status === 'succeeded').map(supplierOf).sort();
+    const bought = (await purchasesOf(o.id))
+      .filter((p) => p.status === 'succeeded')
+      .map(supplierOf)
+      .sort();
     expect(bought).toEqual(['alpha', 'beta', 'beta']);
     expect(chargedOnce(await alpha.charges())).toBe(true);
     expect(chargedOnce(await beta.charges())).toBe(true);
@@ -144,7 +151,9 @@ describe('routing and failover', () => {
     const bought = (await purchasesOf(o.id)).filter((p) => p.status === 'succeeded');
     expect(bought).toHaveLength(1);
     const skuRow = await sys.db('skus').where({ code: sku }).first('id', 'stock_available');
-    expect(await sys.db('codes').where({ sku_id: skuRow.id }).select('status', 'unit_id', 'source')).toEqual([{ status: 'allocated', unit_id: bought[0].unit_id, source: 'supplier' }]);
+    expect(await sys.db('codes').where({ sku_id: skuRow.id }).select('status', 'unit_id', 'source')).toEqual([
+      { status: 'allocated', unit_id: bought[0].unit_id, source: 'supplier' },
+    ]);
     expect(skuRow.stock_available).toBe(0);
     expect(chargedOnce(await alpha.charges())).toBe(true);
   });
@@ -155,7 +164,10 @@ describe('routing and failover', () => {
     const o = await order(sku);
     expect(o.status).toBe('delivered');
     const purchases = await purchasesOf(o.id);
-    expect(purchases.map((p) => [supplierOf(p), p.failure_code ?? p.status])).toEqual([['alpha', 'price_changed'], ['beta', 'succeeded']]);
+    expect(purchases.map((p) => [supplierOf(p), p.failure_code ?? p.status])).toEqual([
+      ['alpha', 'price_changed'],
+      ['beta', 'succeeded'],
+    ]);
     expect((await alpha.charges()).total).toBe(before);
   });
 
@@ -174,7 +186,10 @@ describe('routing and failover', () => {
     try {
       const o = await order(sku);
       expect(o.status).toBe('delivered');
-      expect((await purchasesOf(o.id)).map((p) => [supplierOf(p), p.failure_code ?? p.status])).toEqual([['alpha', 'insufficient_balance'], ['beta', 'succeeded']]);
+      expect((await purchasesOf(o.id)).map((p) => [supplierOf(p), p.failure_code ?? p.status])).toEqual([
+        ['alpha', 'insufficient_balance'],
+        ['beta', 'succeeded'],
+      ]);
       const alerts = await sys.api('GET', '/admin/alerts?open=true', { key: sys.merchant.adminToken });
       expect(alerts.body).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'supplier_low_balance', subjectId: alpha.id })]));
     } finally {

@@ -21,7 +21,7 @@ const AT_VECTOR_TIME = Number(VECTOR.timestamp) + 1_000;
 describe.each([
   ['the adapter', adapter.signRequest],
   ['the simulator', simulator.signRequest],
-])('when %s signs the protocol\'s example requests', (_side, sign) => {
+])("when %s signs the protocol's example requests", (_side, sign) => {
   test('then the signatures are the ones PROTOCOL.md gives', () => {
     expect(sign(VECTOR.secret, 'POST', VECTOR.post.path, VECTOR.timestamp, VECTOR.post.body)).toBe(VECTOR.post.signature);
     expect(sign(VECTOR.secret, 'GET', VECTOR.get.path, VECTOR.timestamp, '')).toBe(VECTOR.get.signature);
@@ -61,7 +61,7 @@ describe('when one side signs and the other verifies', () => {
 });
 
 describe('encrypted card fields', () => {
-  test('when the adapter opens the protocol\'s example, then it reads the card', () => {
+  test("when the adapter opens the protocol's example, then it reads the card", () => {
     expect(adapter.decryptCardField(VECTOR.secret, VECTOR.card.encrypted)).toBe(VECTOR.card.plaintext);
     expect(simulator.decryptCardField(VECTOR.secret, VECTOR.card.encrypted)).toBe(VECTOR.card.plaintext);
   });

@@ -11,7 +11,14 @@ const SHOP: SimPartner = { id: 'shop-1', secret: 'shop-1-secret', currency: 'USD
 const SEALED_SHOP: SimPartner = { id: 'shop-sealed', secret: 'shop-sealed-secret', currency: 'USD', balance: 100_000, encryptCards: true };
 
 const card = (product: string, over: Partial<SimProduct> = {}): SimProduct => ({
-  product, name: product, kind: 'card', currency: 'USD', faceValue: 1_000, unitPrice: 950, stock: null, ...over,
+  product,
+  name: product,
+  kind: 'card',
+  currency: 'USD',
+  faceValue: 1_000,
+  unitPrice: 950,
+  stock: null,
+  ...over,
 });
 const CATALOGUE: SimProduct[] = [
   card('CARD-10'),
@@ -72,8 +79,7 @@ async function control(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, 
   return answer(await fetch(sim.url + path, { method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }));
 }
 
-const buy = (reference: string, product: string, extra: Record<string, unknown> = {}, partner = SHOP) =>
-  call('POST', '/v1/orders', { reference, product, ...extra }, { partner });
+const buy = (reference: string, product: string, extra: Record<string, unknown> = {}, partner = SHOP) => call('POST', '/v1/orders', { reference, product, ...extra }, { partner });
 const charges = async () => (await control('GET', '/_sim/charges')).json as { charges: Record<string, number>; total: number };
 const balanceOf = async (partner = SHOP) => (await call('GET', '/v1/balance', undefined, { partner })).json.balance as number;
 const addFault = async (fault: Record<string, unknown>) => expect((await control('POST', '/_sim/faults', fault)).status).toBe(201);

@@ -79,7 +79,9 @@ describe('connecting with TLS to a Temporal that does not speak it', () => {
   it('when the client connects with TLS to the plain dev server, then it fails naming the TLS settings; without TLS it connects', async () => {
     const tls = temporalConnectionOptions({ TEMPORAL_ADDRESS: plainAddress, TEMPORAL_TLS: 'on' });
     const started = Date.now();
-    await expect(connectTemporal(tls, (o) => Connection.connect(o))).rejects.toThrow(new RegExp(`could not connect to Temporal at ${plainAddress} over TLS: .*TEMPORAL_TLS_SERVER_CA_PATH`));
+    await expect(connectTemporal(tls, (o) => Connection.connect(o))).rejects.toThrow(
+      new RegExp(`could not connect to Temporal at ${plainAddress} over TLS: .*TEMPORAL_TLS_SERVER_CA_PATH`),
+    );
     expect(Date.now() - started).toBeLessThan(20_000);
     // Positive control: the same server, plain.
     const plain = await connectTemporal(temporalConnectionOptions({ TEMPORAL_ADDRESS: plainAddress }), (o) => Connection.connect(o));

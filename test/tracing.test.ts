@@ -49,7 +49,16 @@ describe('tracing', () => {
   test('when a supplier order is placed, then one trace runs from POST /v1/orders through the workflow and its activities to the supplier call', async () => {
     const { root, spans } = await placeAndTrace('traced-1');
     const names = spans.map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['POST /v1/orders', 'StartWorkflow:fulfilOrder', 'RunWorkflow:fulfilOrder', 'RunActivity:purchaseUnit', 'supplier purchase', 'RunActivity:deliverOrder']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'POST /v1/orders',
+        'StartWorkflow:fulfilOrder',
+        'RunWorkflow:fulfilOrder',
+        'RunActivity:purchaseUnit',
+        'supplier purchase',
+        'RunActivity:deliverOrder',
+      ]),
+    );
     // The supplier call is a child of the purchase activity, which descends from the request.
     const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
     const ancestors = (span: ReadableSpan) => {
@@ -64,7 +73,10 @@ describe('tracing', () => {
   });
 
   test('when a second order is placed, then it has a trace of its own', async () => {
-    const first = exporter.getFinishedSpans().find((s) => s.name === 'POST /v1/orders')!.spanContext().traceId;
+    const first = exporter
+      .getFinishedSpans()
+      .find((s) => s.name === 'POST /v1/orders')!
+      .spanContext().traceId;
     const { root } = await placeAndTrace('traced-2');
     expect(root.spanContext().traceId).not.toBe(first);
   });

@@ -34,9 +34,7 @@ export async function createOrderWorker(opts: {
     activities: opts.activities,
     shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
     shutdownForceTime: opts.shutdownForceTime ?? '25s',
-    ...(opts.workflowBundlePath
-      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
     // A prebuilt bundle has the workflow interceptors built in (workflowInterceptorModules).
     interceptors: {
       activity: [

@@ -35,7 +35,11 @@ async function main() {
     // The SDK's own metrics (schedule-to-start latency, task slots, polls), in Prometheus format.
     ...(config.TEMPORAL_METRICS_PORT === undefined
       ? {}
-      : { telemetryOptions: { metrics: { prometheus: { bindAddress: hostPort(config.METRICS_HOST, config.TEMPORAL_METRICS_PORT), countersTotalSuffix: true, useSecondsForDurations: true } } } }),
+      : {
+          telemetryOptions: {
+            metrics: { prometheus: { bindAddress: hostPort(config.METRICS_HOST, config.TEMPORAL_METRICS_PORT), countersTotalSuffix: true, useSecondsForDurations: true } },
+          },
+        }),
   });
   // The cold-start priors take a fraction of a second to compute: before the first order, not during it.
   priorModel();

@@ -11,13 +11,7 @@ import { refundMessageId } from '../orders/notify-storefront';
 // retry commits), and starts the workflows of those that have none running (starting is
 // idempotent, but thousands of needless starts would slow a busy Temporal). It also sends the
 // refund webhooks whose start was lost.
-export function startReconciler(opts: {
-  db: Db;
-  fulfilment: FulfilmentClient;
-  log: Logger;
-  intervalMs?: number;
-  graceSeconds?: number;
-}): () => void {
+export function startReconciler(opts: { db: Db; fulfilment: FulfilmentClient; log: Logger; intervalMs?: number; graceSeconds?: number }): () => void {
   const { db, fulfilment, log } = opts;
   const intervalMs = opts.intervalMs ?? 15_000;
   const graceSeconds = opts.graceSeconds ?? 30;
@@ -66,12 +60,23 @@ export function startReconciler(opts: {
       .limit(500)
       .select('r.id', 'r.order_id');
     if (recent.length === 0) return;
-    const tried = new Set(await db('webhook_attempts').whereIn('order_id', recent.map((r) => r.order_id)).whereIn('message_id', recent.map((r) => refundMessageId(r.order_id, r.id))).pluck('message_id'));
+    const tried = new Set(
+      await db('webhook_attempts')
+        .whereIn(
+          'order_id',
+          recent.map((r) => r.order_id),
+        )
+        .whereIn(
+          'message_id',
+          recent.map((r) => refundMessageId(r.order_id, r.id)),
+        )
+        .pluck('message_id'),
+    );
     for (const r of recent) if (!tried.has(refundMessageId(r.order_id, r.id))) await fulfilment.notifyRefunded(r.order_id, r.id);
   };
 
   const timer = setInterval(sweep, intervalMs);
-  void sweep();
+  void sweep(); // a sweep catches and logs its own failures; the first one runs now, not an interval later
   return () => {
     clearInterval(timer);
     failures.flush();

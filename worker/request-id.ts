@@ -10,7 +10,7 @@ export const requestIdActivityInterceptor: ActivityInterceptorsFactory = () => {
     inbound: {
       execute(input, next) {
         const header = input.headers[REQUEST_ID_HEADER];
-        requestId = header ? (defaultPayloadConverter.fromPayload(header) as string) : undefined;
+        requestId = header ? defaultPayloadConverter.fromPayload<string>(header) : undefined;
         return next(input);
       },
     },

@@ -39,5 +39,11 @@ function withoutLevel(entry: Record<string, unknown>): LogMetadata {
 
 function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return error === undefined ? '' : String(error);
+  if (error === undefined) return '';
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return 'unprintable error'; // circular: its kind is all a log line needs
+  }
 }

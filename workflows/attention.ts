@@ -1,5 +1,13 @@
 import { ActivityFailure, ApplicationFailure, condition, setHandler, TemporalFailure } from '@temporalio/workflow';
-import { ATTENTION_ACTIONS, attentionActionsAt, resolveAttentionUpdate, type AttentionProblem, type AttentionResolution, type FulfilmentState, type FulfilmentStep } from './messages';
+import {
+  ATTENTION_ACTIONS,
+  attentionActionsAt,
+  resolveAttentionUpdate,
+  type AttentionProblem,
+  type AttentionResolution,
+  type FulfilmentState,
+  type FulfilmentStep,
+} from './messages';
 
 // When a step of an order cannot go on by itself (an invariant broke, or its retry budget ran
 // out), the order stops where a person can see it and waits, with no timer and no polling, for a

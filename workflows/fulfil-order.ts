@@ -2,7 +2,16 @@ import { allHandlersFinished, condition, continueAsNew, isCancellation, patched,
 import { mayCancel } from '../orders/lifecycle';
 import { attentionDesk, problemOf } from './attention';
 import { awaitManualFulfilment } from './manual-wait';
-import { cancelOrderUpdate, fulfilmentStateQuery, manualFulfilledSignal, supplierResultSignal, type AttentionProblem, type AttentionResolution, type FulfilmentState, type FulfilmentStep } from './messages';
+import {
+  cancelOrderUpdate,
+  fulfilmentStateQuery,
+  manualFulfilledSignal,
+  supplierResultSignal,
+  type AttentionProblem,
+  type AttentionResolution,
+  type FulfilmentState,
+  type FulfilmentStep,
+} from './messages';
 import { buyUnits, type PurchaseWaits } from './purchasing';
 import { awaitRiskReview, reviewRejectionReason } from './risk-review';
 import { orderSearchAttributes } from './search-attributes';

@@ -3,17 +3,7 @@ import type { OrderStatus } from '../orders/lifecycle';
 
 // Declared once; imported by the workflow and by the API that talks to it.
 
-export type FulfilmentStep =
-  | 'risk_check'
-  | 'risk_review'
-  | 'allocating'
-  | 'purchasing'
-  | 'awaiting_manual'
-  | 'delivering'
-  | 'settling'
-  | 'notifying'
-  | 'cancelling'
-  | 'done';
+export type FulfilmentStep = 'risk_check' | 'risk_review' | 'allocating' | 'purchasing' | 'awaiting_manual' | 'delivering' | 'settling' | 'notifying' | 'cancelling' | 'done';
 
 export interface FulfilmentState {
   orderId: string;

@@ -64,6 +64,7 @@ export async function buyUnits(ctx: PurchasingContext, unitIds: string[]): Promi
     }
   };
   await Promise.all(Array.from({ length: Math.min(PURCHASE_CONCURRENCY, queue.length) }, buyer));
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- the first buyer's failure, rethrown as it was caught
   if (error !== undefined) throw error;
   if (failure !== undefined) return { kind: 'failed', reason: failure };
   return rollingOver ? { kind: 'roll_over' } : { kind: 'bought' };

@@ -62,7 +62,9 @@ export function adminAccountRouter(deps: { db: Db; maxBodyBytes: number; backoff
     const user = await db('users').where({ id: admin.userId }).first('password_hash');
     if (!(await verifyPassword(user?.password_hash, body.currentPassword))) {
       await backoff.failed(admin.email, address);
-      throw new AppError('invalid_input', 'wrong_current_password', 'The current password is not right', { fields: [{ path: 'currentPassword', message: 'Not your current password' }] });
+      throw new AppError('invalid_input', 'wrong_current_password', 'The current password is not right', {
+        fields: [{ path: 'currentPassword', message: 'Not your current password' }],
+      });
     }
     await backoff.succeeded(admin.email, address);
     const hash = await hashPassword(body.newPassword);
@@ -82,7 +84,11 @@ export function adminAccountRouter(deps: { db: Db; maxBodyBytes: number; backoff
   };
 
   router.get('/admin-tokens', allow('admin-tokens', 'list'), async (req, res) => {
-    const params = parseListQuery(req.query, { sortable: { createdAt: 't.created_at', expiresAt: 't.expires_at', lastUsedAt: 't.last_used_at' }, defaultSort: ['createdAt', 'DESC'], filter: TokenFilter });
+    const params = parseListQuery(req.query, {
+      sortable: { createdAt: 't.created_at', expiresAt: 't.expires_at', lastUsedAt: 't.last_used_at' },
+      defaultSort: ['createdAt', 'DESC'],
+      filter: TokenFilter,
+    });
     const q = tokens(req);
     if (params.filter.active === true) q.whereNull('t.revoked_at').where('t.expires_at', '>', db.fn.now());
     if (params.filter.active === false) q.where((w) => w.whereNotNull('t.revoked_at').orWhere('t.expires_at', '<=', db.fn.now()));
@@ -95,8 +101,21 @@ export function adminAccountRouter(deps: { db: Db; maxBodyBytes: number; backoff
     const issued = issueToken('pat');
     const id = crypto.randomUUID();
     await db.transaction(async (trx) => {
-      await trx('admin_tokens').insert({ id, user_id: admin.userId, name: body.name, prefix: issued.prefix, token_hash: issued.hash, expires_at: trx.raw(`now() + make_interval(days => ?)`, [body.expiresInDays]) });
-      await recordAudit(trx, { merchantId: admin.merchantId, actor: userActor(admin.email), action: 'admin_token.created', target: `admin_token:${id}`, detail: { name: body.name, prefix: issued.prefix, expiresInDays: body.expiresInDays } });
+      await trx('admin_tokens').insert({
+        id,
+        user_id: admin.userId,
+        name: body.name,
+        prefix: issued.prefix,
+        token_hash: issued.hash,
+        expires_at: trx.raw(`now() + make_interval(days => ?)`, [body.expiresInDays]),
+      });
+      await recordAudit(trx, {
+        merchantId: admin.merchantId,
+        actor: userActor(admin.email),
+        action: 'admin_token.created',
+        target: `admin_token:${id}`,
+        detail: { name: body.name, prefix: issued.prefix, expiresInDays: body.expiresInDays },
+      });
     });
     // The token itself is in this answer only; the database keeps its hash.
     res.status(201).json({ ...tokenJson(await tokens(req).where('t.id', id).first()), token: issued.token });
@@ -110,7 +129,13 @@ export function adminAccountRouter(deps: { db: Db; maxBodyBytes: number; backoff
     if (!token.revoked_at) {
       await db.transaction(async (trx) => {
         await trx('admin_tokens').where({ id: token.id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
-        await recordAudit(trx, { merchantId: admin.merchantId, actor: userActor(admin.email), action: 'admin_token.revoked', target: `admin_token:${token.id}`, detail: { name: token.name, prefix: token.prefix, of: token.email } });
+        await recordAudit(trx, {
+          merchantId: admin.merchantId,
+          actor: userActor(admin.email),
+          action: 'admin_token.revoked',
+          target: `admin_token:${token.id}`,
+          detail: { name: token.name, prefix: token.prefix, of: token.email },
+        });
       });
     }
     res.json(tokenJson(await tokens(req).where('t.id', token.id).first()));

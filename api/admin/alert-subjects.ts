@@ -22,7 +22,17 @@ export async function describeAlerts(db: Db, merchantId: string, rows: any[]) {
         .join('orders as o', 'o.id', 'p.order_id')
         .where('p.merchant_id', merchantId)
         .whereIn('p.id', purchaseIds)
-        .select('p.id', 'p.reference', 'p.unit_cost', 'p.max_unit_cost', 'p.supplier_id', 's.name as supplier_name', 's.currency as supplier_currency', 'p.order_id', 'o.external_ref')
+        .select(
+          'p.id',
+          'p.reference',
+          'p.unit_cost',
+          'p.max_unit_cost',
+          'p.supplier_id',
+          's.name as supplier_name',
+          's.currency as supplier_currency',
+          'p.order_id',
+          'o.external_ref',
+        )
     : [];
   const supplierIds = ids(SUPPLIER_KINDS);
   const suppliers = supplierIds.length ? await db('suppliers').where({ merchant_id: merchantId }).whereIn('id', supplierIds).select('id', 'name', 'currency') : [];

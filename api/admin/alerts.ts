@@ -30,7 +30,11 @@ export function adminAlertsRouter(deps: { db: Db }) {
     if (onlyOpen === true) q.whereNull('resolved_at');
     if (onlyOpen === false) q.whereNotNull('resolved_at');
     if (f.kind) q.where('kind', f.kind);
-    if (f.id) q.whereIn('id', f.id.filter((id) => z.uuid().safeParse(id).success));
+    if (f.id)
+      q.whereIn(
+        'id',
+        f.id.filter((id) => z.uuid().safeParse(id).success),
+      );
     await sendDescribedList(res, db, 'alerts', q, params, (rows) => describeAlerts(db, req.admin!.merchantId, rows));
   });
 

@@ -42,22 +42,30 @@ export function adminAttentionRouter(deps: { db: Db; fulfilment: FulfilmentClien
     if (params.filter.step) q.whereRaw(`o.attention->>'step' = ?`, [params.filter.step]);
     if (params.filter.code) q.whereRaw(`o.attention->>'code' = ?`, [params.filter.code]);
     if (params.filter.supplierId) q.whereRaw(`o.attention->'supplierIds' \\? ?`, [params.filter.supplierId]);
-    await sendDescribedList(res, db, 'needs-attention', q, params, async (rows: any[]) => {
-      const supplierIds = [...new Set(rows.flatMap((o) => o.attention?.supplierIds ?? []))];
-      const suppliers = supplierIds.length ? await db('suppliers').where({ merchant_id: req.admin!.merchantId }).whereIn('id', supplierIds).select('id', 'name') : [];
-      const nameOf = new Map(suppliers.map((s) => [s.id, s.name]));
-      return rows.map((o) => ({
-        id: o.id,
-        externalRef: o.external_ref,
-        currency: o.currency,
-        totalAmount: o.total_amount,
-        step: o.attention?.step ?? null,
-        code: o.attention?.code ?? null,
-        params: o.attention?.params ?? {},
-        since: o.attention?.since ?? iso(o.updated_at),
-        suppliers: (o.attention?.supplierIds ?? []).filter((id: string) => nameOf.has(id)).map((id: string) => ({ id, name: nameOf.get(id) })),
-      }));
-    }, 'o.id');
+    await sendDescribedList(
+      res,
+      db,
+      'needs-attention',
+      q,
+      params,
+      async (rows: any[]) => {
+        const supplierIds = [...new Set(rows.flatMap((o) => o.attention?.supplierIds ?? []))];
+        const suppliers = supplierIds.length ? await db('suppliers').where({ merchant_id: req.admin!.merchantId }).whereIn('id', supplierIds).select('id', 'name') : [];
+        const nameOf = new Map(suppliers.map((s) => [s.id, s.name]));
+        return rows.map((o) => ({
+          id: o.id,
+          externalRef: o.external_ref,
+          currency: o.currency,
+          totalAmount: o.total_amount,
+          step: o.attention?.step ?? null,
+          code: o.attention?.code ?? null,
+          params: o.attention?.params ?? {},
+          since: o.attention?.since ?? iso(o.updated_at),
+          suppliers: (o.attention?.supplierIds ?? []).filter((id: string) => nameOf.has(id)).map((id: string) => ({ id, name: nameOf.get(id) })),
+        }));
+      },
+      'o.id',
+    );
   });
 
   // Many orders at once, each on its own: one refused does not stop the others, and the answer says what happened to each.

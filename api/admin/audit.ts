@@ -26,7 +26,12 @@ export function adminAuditRouter(deps: { db: Db }) {
     if (f.actor) q.where('actor', 'ilike', `%${escapeLike(f.actor)}%`);
     if (f.target) q.where('target', 'ilike', `%${escapeLike(f.target)}%`);
     if (f.createdFrom) q.where('created_at', '>=', f.createdFrom.length === 10 ? `${f.createdFrom}T00:00:00Z` : f.createdFrom);
-    if (f.createdTo) q.where('created_at', f.createdTo.length === 10 ? '<' : '<=', f.createdTo.length === 10 ? db.raw(`?::timestamptz + interval '1 day'`, [`${f.createdTo}T00:00:00Z`]) : f.createdTo);
+    if (f.createdTo)
+      q.where(
+        'created_at',
+        f.createdTo.length === 10 ? '<' : '<=',
+        f.createdTo.length === 10 ? db.raw(`?::timestamptz + interval '1 day'`, [`${f.createdTo}T00:00:00Z`]) : f.createdTo,
+      );
     await sendList(res, db, 'audit-log', q, params, (a: any) => ({ id: a.id, actor: a.actor, action: a.action, target: a.target, detail: a.detail, createdAt: iso(a.created_at) }));
   });
   return router;

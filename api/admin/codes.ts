@@ -37,7 +37,15 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
   const router = Router();
   // Revealing is limited per user on its own, far below the general request limit: a borrowed
   // session or token cannot read out the stock one code at a time.
-  const reveals = new RateLimiterPostgres({ storeClient: db, storeType: 'knex', tableName: 'rate_limits', tableCreated: true, keyPrefix: 'reveal', points: deps.revealsPerHour, duration: 3600 });
+  const reveals = new RateLimiterPostgres({
+    storeClient: db,
+    storeType: 'knex',
+    tableName: 'rate_limits',
+    tableCreated: true,
+    keyPrefix: 'reveal',
+    points: deps.revealsPerHour,
+    duration: 3600,
+  });
   const json = jsonBody(deps.maxBodyBytes);
 
   function stockQuery(merchantId: string) {
@@ -58,7 +66,14 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
       .leftJoin(promised, 'r.sku_id', 's.id')
       .where({ 's.merchant_id': merchantId, 's.fulfilment_mode': 'stock' })
       .select(
-        's.code', 's.name', 's.currency', 's.stock_available', 's.low_stock_threshold', 's.active', 's.cost', 's.codes_case_sensitive',
+        's.code',
+        's.name',
+        's.currency',
+        's.stock_available',
+        's.low_stock_threshold',
+        's.active',
+        's.cost',
+        's.codes_case_sensitive',
         db.raw('coalesce(c.usable, 0) AS usable'),
         db.raw('coalesce(c.expired, 0) AS expired'),
         db.raw('coalesce(c.allocated, 0) AS allocated'),
@@ -102,13 +117,18 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
   });
 
   router.get('/batches', allow('batches', 'list'), async (req, res) => {
-    const params = parseListQuery(req.query, { sortable: { createdAt: 'b.created_at', importedCount: 'b.imported_count' }, defaultSort: ['createdAt', 'DESC'], filter: BatchFilter });
+    const params = parseListQuery(req.query, {
+      sortable: { createdAt: 'b.created_at', importedCount: 'b.imported_count' },
+      defaultSort: ['createdAt', 'DESC'],
+      filter: BatchFilter,
+    });
     const f = params.filter;
     const q = db('stock_batches as b')
       .join('skus as s', 's.id', 'b.sku_id')
       .where('b.merchant_id', req.admin!.merchantId)
       .select(
-        'b.*', 's.code as sku',
+        'b.*',
+        's.code as sku',
         db.raw(`(SELECT json_build_object(
             'available', count(*) FILTER (WHERE c.status = 'available' AND (c.expires_at IS NULL OR c.expires_at > now())),
             'expired', count(*) FILTER (WHERE c.status = 'available' AND c.expires_at <= now()),
@@ -116,20 +136,32 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
             'voided', count(*) FILTER (WHERE c.status = 'voided'))
           FROM codes c WHERE c.batch_id = b.id) AS counts`),
       );
-    if (f.id) q.whereIn('b.id', f.id.filter((id) => uuid.safeParse(id).success));
+    if (f.id)
+      q.whereIn(
+        'b.id',
+        f.id.filter((id) => uuid.safeParse(id).success),
+      );
     if (f.sku) q.where('s.code', f.sku);
-    await sendList(res, db, 'batches', q, params, (b: any) => ({
-      id: b.id,
-      sku: b.sku,
-      source: b.source,
-      unitCost: b.unit_cost,
-      currency: b.currency.trim(),
-      importedCount: b.imported_count,
-      duplicateCount: b.duplicate_count,
-      importedBy: b.imported_by,
-      createdAt: iso(b.created_at),
-      counts: b.counts,
-    }), 'b.id');
+    await sendList(
+      res,
+      db,
+      'batches',
+      q,
+      params,
+      (b: any) => ({
+        id: b.id,
+        sku: b.sku,
+        source: b.source,
+        unitCost: b.unit_cost,
+        currency: b.currency.trim(),
+        importedCount: b.imported_count,
+        duplicateCount: b.duplicate_count,
+        importedBy: b.imported_by,
+        createdAt: iso(b.created_at),
+        counts: b.counts,
+      }),
+      'b.id',
+    );
   });
 
   router.get('/codes', allow('codes', 'list'), async (req, res) => {
@@ -144,37 +176,67 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
       .leftJoin('order_units as u', 'u.id', 'c.unit_id')
       .where('c.merchant_id', req.admin!.merchantId)
       .select('c.id', 'c.mask', 'c.status', 'c.expires_at', 'c.created_at', 'c.allocated_at', 'c.voided_at', 'c.void_reason', 'c.batch_id', 's.code as sku', 'u.order_id');
-    if (f.id) q.whereIn('c.id', f.id.filter((id) => uuid.safeParse(id).success));
+    if (f.id)
+      q.whereIn(
+        'c.id',
+        f.id.filter((id) => uuid.safeParse(id).success),
+      );
     if (f.sku) q.where('s.code', f.sku);
     if (f.batchId) q.where('c.batch_id', f.batchId);
     if (f.status) q.where('c.status', f.status);
     if (f.expired === true) q.where('c.expires_at', '<=', db.fn.now());
     if (f.expired === false) q.where((w) => w.whereNull('c.expires_at').orWhere('c.expires_at', '>', db.fn.now()));
-    await sendList(res, db, 'codes', q, params, (c: any) => ({
-      id: c.id,
-      sku: c.sku,
-      batchId: c.batch_id,
-      mask: c.mask,
-      status: c.status,
-      orderId: c.order_id,
-      expiresAt: iso(c.expires_at),
-      createdAt: iso(c.created_at),
-      allocatedAt: iso(c.allocated_at),
-      voidedAt: iso(c.voided_at),
-      voidReason: c.void_reason,
-    }), 'c.id');
+    await sendList(
+      res,
+      db,
+      'codes',
+      q,
+      params,
+      (c: any) => ({
+        id: c.id,
+        sku: c.sku,
+        batchId: c.batch_id,
+        mask: c.mask,
+        status: c.status,
+        orderId: c.order_id,
+        expiresAt: iso(c.expires_at),
+        createdAt: iso(c.created_at),
+        allocatedAt: iso(c.allocated_at),
+        voidedAt: iso(c.voided_at),
+        voidReason: c.void_reason,
+      }),
+      'c.id',
+    );
   });
 
   router.post('/codes/:id/reveal', allow('codes', 'reveal'), async (req, res) => {
-    await consumeOrRefuse(reveals, req.admin!.userId, res, (seconds) =>
-      new AppError('rate_limited', 'reveal_limit', `You have revealed ${deps.revealsPerHour} codes within the hour; try again in ${Math.ceil(seconds / 60)} min`, { retryAfterSeconds: seconds, perHour: deps.revealsPerHour }),
+    await consumeOrRefuse(
+      reveals,
+      req.admin!.userId,
+      res,
+      (seconds) =>
+        new AppError('rate_limited', 'reveal_limit', `You have revealed ${deps.revealsPerHour} codes within the hour; try again in ${Math.ceil(seconds / 60)} min`, {
+          retryAfterSeconds: seconds,
+          perHour: deps.revealsPerHour,
+        }),
     );
     const id = uuid.safeParse(req.params.id);
-    const row = id.success ? await db('codes as c').join('skus as s', 's.id', 'c.sku_id').where({ 'c.id': id.data, 'c.merchant_id': req.admin!.merchantId }).first('c.id', 'c.key_id', 'c.secret', 'c.expires_at', 'c.mask', 'c.status', 's.code as sku') : undefined;
+    const row = id.success
+      ? await db('codes as c')
+          .join('skus as s', 's.id', 'c.sku_id')
+          .where({ 'c.id': id.data, 'c.merchant_id': req.admin!.merchantId })
+          .first('c.id', 'c.key_id', 'c.secret', 'c.expires_at', 'c.mask', 'c.status', 's.code as sku')
+      : undefined;
     if (!row) throw notFound('Code');
     const secret = openCode(vault, row);
     // The audit row is written before the code leaves the building.
-    await recordAudit(db, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'code.revealed', target: `code:${row.id}`, detail: { sku: row.sku, mask: row.mask, status: row.status } });
+    await recordAudit(db, {
+      merchantId: req.admin!.merchantId,
+      actor: userActor(req.admin!.email),
+      action: 'code.revealed',
+      target: `code:${row.id}`,
+      detail: { sku: row.sku, mask: row.mask, status: row.status },
+    });
     res.json({ id: row.id, ...secret, expiresAt: iso(row.expires_at) });
   });
 
@@ -195,10 +257,20 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
         const taken = await trx('skus').where({ id: skuId }).andWhere('stock_available', '>=', n).decrement('stock_available', n);
         if (taken === 0) {
           const { stock_available } = await trx('skus').where({ id: skuId }).first('stock_available');
-          throw conflict('stock_promised', `SKU ${sku}: only ${stock_available} of its available codes are not promised to orders; void at most that many`, { sku, requested: n, voidable: stock_available });
+          throw conflict('stock_promised', `SKU ${sku}: only ${stock_available} of its available codes are not promised to orders; void at most that many`, {
+            sku,
+            requested: n,
+            voidable: stock_available,
+          });
         }
       }
-      if (codes.length) await trx('codes').whereIn('id', codes.map((c) => c.id)).update({ status: 'voided', voided_at: trx.fn.now(), void_reason: reason });
+      if (codes.length)
+        await trx('codes')
+          .whereIn(
+            'id',
+            codes.map((c) => c.id),
+          )
+          .update({ status: 'voided', voided_at: trx.fn.now(), void_reason: reason });
       const bySku = Object.fromEntries([...perSku.values()].map(({ sku, n }) => [sku, n]));
       // One row per SKU, so a SKU's audit trail shows its voided codes.
       for (const { sku, n } of perSku.values()) {

@@ -13,7 +13,15 @@ import { adminStorefrontsRouter } from './storefronts';
 import { adminUsersRouter } from './users';
 
 // Everything the console asks of the admin API once signed in (mounted after adminAuth).
-export function adminConsoleRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; temporalUi?: TemporalUi; maxBodyBytes: number; revealsPerHour: number; outbound: OutboundHttp }) {
+export function adminConsoleRouter(deps: {
+  db: Db;
+  vault: CodeVault;
+  fulfilment: FulfilmentClient;
+  temporalUi?: TemporalUi;
+  maxBodyBytes: number;
+  revealsPerHour: number;
+  outbound: OutboundHttp;
+}) {
   const { db } = deps;
   const router = Router();
 

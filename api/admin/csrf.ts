@@ -27,7 +27,11 @@ export function sameOriginOnly(opts: { publicUrl?: string } = {}): RequestHandle
     const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     // Forms (and no-cors fetches) can only POST; other methods across origins need CORS, never granted.
     if (req.method === 'POST' && FORM_TYPES.has(type)) {
-      throw new AppError('forbidden', 'form_content_type_refused', `The console's API does not accept ${type} with a session cookie; send JSON (or text/csv for imports), or use an admin token`);
+      throw new AppError(
+        'forbidden',
+        'form_content_type_refused',
+        `The console's API does not accept ${type} with a session cookie; send JSON (or text/csv for imports), or use an admin token`,
+      );
     }
     const site = req.get('sec-fetch-site');
     if (site !== undefined) {

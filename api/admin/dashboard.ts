@@ -43,8 +43,16 @@ export function adminDashboardRouter(deps: { db: Db }) {
 
     const [orders, settled, refunded, perHour, topSkus, lowStock, waiting] = await Promise.all([
       db('orders').where({ merchant_id: m }).where('created_at', '>=', dayStart).select('status').count<{ status: string; count: number }[]>('* as count').groupBy('status'),
-      db('settlements').where({ merchant_id: m }).where('created_at', '>=', dayStart).groupBy('currency').select('currency', db.raw('sum(revenue)::bigint AS revenue'), db.raw('sum(gross_profit)::bigint AS gross_profit')),
-      db('refunds').where({ merchant_id: m }).where('created_at', '>=', dayStart).groupBy('currency').select('currency', db.raw('sum(revenue_reversed)::bigint AS revenue'), db.raw('sum(revenue_reversed - cost_reversed)::bigint AS profit')),
+      db('settlements')
+        .where({ merchant_id: m })
+        .where('created_at', '>=', dayStart)
+        .groupBy('currency')
+        .select('currency', db.raw('sum(revenue)::bigint AS revenue'), db.raw('sum(gross_profit)::bigint AS gross_profit')),
+      db('refunds')
+        .where({ merchant_id: m })
+        .where('created_at', '>=', dayStart)
+        .groupBy('currency')
+        .select('currency', db.raw('sum(revenue_reversed)::bigint AS revenue'), db.raw('sum(revenue_reversed - cost_reversed)::bigint AS profit')),
       db.raw(
         `SELECT h.hour, count(o.id)::int AS orders
            FROM generate_series(date_trunc('hour', now()) - interval '23 hours', date_trunc('hour', now()), interval '1 hour') AS h(hour)
@@ -120,7 +128,14 @@ export function adminDashboardRouter(deps: { db: Db }) {
         money: [...money.values()],
       },
       ordersPerHour: perHour.rows.map((r: { hour: Date; orders: number }) => ({ hour: r.hour.toISOString(), orders: r.orders })),
-      topSkus: topSkus.rows.map((r: any) => ({ sku: r.sku, name: r.name, currency: r.currency.trim(), units: r.units, revenue: Number(r.revenue), grossProfit: Number(r.gross_profit) })),
+      topSkus: topSkus.rows.map((r: any) => ({
+        sku: r.sku,
+        name: r.name,
+        currency: r.currency.trim(),
+        units: r.units,
+        revenue: Number(r.revenue),
+        grossProfit: Number(r.gross_profit),
+      })),
       lowStock: lowStock.map((s) => ({ sku: s.code, name: s.name, stockAvailable: s.stock_available, lowStockThreshold: s.low_stock_threshold })),
       waitingOnPerson: {
         count: Number(waitingCount[0].count),

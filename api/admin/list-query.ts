@@ -38,7 +38,9 @@ export function parseListQuery<F extends z.ZodType>(
   // One schema for all three parameters, so a bad request hears about every one of them at once.
   const schema = z
     .object({
-      sort: Json('sort').pipe(z.tuple([z.enum(fields), z.enum(['ASC', 'DESC', 'asc', 'desc'])])).optional(),
+      sort: Json('sort')
+        .pipe(z.tuple([z.enum(fields), z.enum(['ASC', 'DESC', 'asc', 'desc'])]))
+        .optional(),
       range: Json('range')
         .pipe(z.tuple([z.number().int().min(0), z.number().int().min(0)]))
         .refine(([start, end]) => end >= start && end - start < MAX_PAGE, { message: `range must be [start, end] with at most ${MAX_PAGE} rows` })
@@ -49,7 +51,7 @@ export function parseListQuery<F extends z.ZodType>(
   const q = parseOrThrow(schema, query, 'query');
   const [field, order] = q.sort ?? opts.defaultSort;
   const [start, end] = q.range ?? [0, 24];
-  const filter = (q.filter ?? parseOrThrow(opts.filter, {}, 'filter')) as z.infer<F>;
+  const filter = q.filter ?? parseOrThrow(opts.filter, {}, 'filter');
   return { sort: { column: opts.sortable[field], order: order.toLowerCase() as 'asc' | 'desc' }, range: { start, end }, filter };
 }
 

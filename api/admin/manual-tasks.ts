@@ -45,9 +45,23 @@ export function adminManualTasksRouter(deps: { db: Db; vault: CodeVault; wake: (
     db('manual_tasks as t')
       .join('orders as o', 'o.id', 't.order_id')
       .where({ 't.merchant_id': merchantId })
-      .select('t.order_id as id', 't.status', 't.escalate_at', 't.cancel_at', 't.created_at', 't.done_by', 'o.external_ref', 'o.currency', 'o.total_amount', 'o.status as order_status');
+      .select(
+        't.order_id as id',
+        't.status',
+        't.escalate_at',
+        't.cancel_at',
+        't.created_at',
+        't.done_by',
+        'o.external_ref',
+        'o.currency',
+        'o.total_amount',
+        'o.status as order_status',
+      );
   const describeTasks = async (tasks: any[]) => {
-    const units = await pendingManualUnits(db, tasks.map((t) => t.id));
+    const units = await pendingManualUnits(
+      db,
+      tasks.map((t) => t.id),
+    );
     return tasks.map((t) => ({
       id: t.id,
       orderId: t.id,
@@ -72,7 +86,11 @@ export function adminManualTasksRouter(deps: { db: Db; vault: CodeVault; wake: (
     });
     const f = params.filter;
     const q = taskQuery(req.admin!.merchantId).whereIn('t.status', f.status ? [f.status] : ['open', 'escalated']);
-    if (f.id) q.whereIn('t.order_id', f.id.filter((id) => z.uuid().safeParse(id).success));
+    if (f.id)
+      q.whereIn(
+        't.order_id',
+        f.id.filter((id) => z.uuid().safeParse(id).success),
+      );
     await sendDescribedList(res, db, 'manual-tasks', q, params, describeTasks, 't.order_id');
   });
 

@@ -29,7 +29,9 @@ import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query'
  */
 type Unit = ConsoleOrder['items'][number]['units'][number];
 type VisibleOrder = Omit<ConsoleOrder, 'items'> & {
-  items: (Omit<ConsoleOrder['items'][number], 'units'> & { units: (Omit<Unit, 'receipt'> & { receipt: null | (Omit<NonNullable<Unit['receipt']>, 'account'> & { account: string | null }) })[] })[];
+  items: (Omit<ConsoleOrder['items'][number], 'units'> & {
+    units: (Omit<Unit, 'receipt'> & { receipt: null | (Omit<NonNullable<Unit['receipt']>, 'account'> & { account: string | null }) })[];
+  })[];
 };
 
 function visibleTo(role: Role, order: ConsoleOrder): VisibleOrder {
@@ -95,12 +97,28 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
       .join('storefronts as sf', 'sf.id', 'o.storefront_id')
       .where('o.merchant_id', req.admin!.merchantId)
       .select(
-        'o.id', 'o.external_ref', 'o.status', 'o.reason', 'o.currency', 'o.total_amount', 'o.buyer', 'o.created_at', 'o.updated_at', 'o.delivered_at',
-        'o.storefront_id', 'sf.name as storefront_name',
+        'o.id',
+        'o.external_ref',
+        'o.status',
+        'o.reason',
+        'o.currency',
+        'o.total_amount',
+        'o.buyer',
+        'o.created_at',
+        'o.updated_at',
+        'o.delivered_at',
+        'o.storefront_id',
+        'sf.name as storefront_name',
         db.raw(`o.risk->>'decision' as risk_decision`),
-        db.raw(`(SELECT json_agg(json_build_object('sku', s.code, 'quantity', i.quantity) ORDER BY s.code) FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items`),
+        db.raw(
+          `(SELECT json_agg(json_build_object('sku', s.code, 'quantity', i.quantity) ORDER BY s.code) FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items`,
+        ),
       );
-    if (f.id) q.whereIn('o.id', f.id.filter((id) => uuid.test(id)));
+    if (f.id)
+      q.whereIn(
+        'o.id',
+        f.id.filter((id) => uuid.test(id)),
+      );
     if (f.q) q.where((w) => (uuid.test(f.q!) ? w.where('o.id', f.q!).orWhere('o.external_ref', f.q!) : w.where('o.external_ref', 'like', `${escapeLike(f.q!)}%`)));
     if (f.status) q.whereIn('o.status', Array.isArray(f.status) ? f.status : [f.status]);
     if (f.storefrontId) q.where('o.storefront_id', f.storefrontId);
@@ -122,22 +140,30 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
       );
     }
     if (f.riskDecision) q.whereRaw(`o.risk->>'decision' = ?`, [f.riskDecision]);
-    await sendList(res, db, 'orders', q, params, (o: any) => ({
-      id: o.id,
-      externalRef: o.external_ref,
-      status: o.status,
-      reason: o.reason,
-      currency: o.currency,
-      totalAmount: o.total_amount,
-      buyer: o.buyer,
-      riskDecision: o.risk_decision,
-      storefrontId: o.storefront_id,
-      storefrontName: o.storefront_name,
-      items: o.items ?? [],
-      createdAt: iso(o.created_at),
-      updatedAt: iso(o.updated_at),
-      deliveredAt: iso(o.delivered_at),
-    }), 'o.id');
+    await sendList(
+      res,
+      db,
+      'orders',
+      q,
+      params,
+      (o: any) => ({
+        id: o.id,
+        externalRef: o.external_ref,
+        status: o.status,
+        reason: o.reason,
+        currency: o.currency,
+        totalAmount: o.total_amount,
+        buyer: o.buyer,
+        riskDecision: o.risk_decision,
+        storefrontId: o.storefront_id,
+        storefrontName: o.storefront_name,
+        items: o.items ?? [],
+        createdAt: iso(o.created_at),
+        updatedAt: iso(o.updated_at),
+        deliveredAt: iso(o.delivered_at),
+      }),
+      'o.id',
+    );
   });
 
   router.get('/orders/:id', allow('orders', 'show'), async (req, res) => {
@@ -187,7 +213,13 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
         results.push({ ...o, outcome: 'refused', error: { code: err.code, message: err.message } });
       }
     }
-    await recordAudit(db, { merchantId: req.admin!.merchantId, actor, action: 'orders.bulk_retried', target: `supplier:${f.supplierId}`, detail: { since: f.since, retried: results.filter((r) => r.outcome === 'retried').length, refused: results.filter((r) => r.outcome === 'refused').length } });
+    await recordAudit(db, {
+      merchantId: req.admin!.merchantId,
+      actor,
+      action: 'orders.bulk_retried',
+      target: `supplier:${f.supplierId}`,
+      detail: { since: f.since, retried: results.filter((r) => r.outcome === 'retried').length, refused: results.filter((r) => r.outcome === 'refused').length },
+    });
     res.json({ results });
   });
 
@@ -232,7 +264,8 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   router.post('/orders/:id/fulfil-manually', allow('orders', 'fulfil'), json, async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
     const { reason } = parseOrThrow(Reason, req.body ?? {});
-    if (order.status !== 'needs_attention') throw conflict('not_needing_attention', `The order is ${order.status}; only an order that needs attention is handed over to be fulfilled by hand`);
+    if (order.status !== 'needs_attention')
+      throw conflict('not_needing_attention', `The order is ${order.status}; only an order that needs attention is handed over to be fulfilled by hand`);
     res.json(await resolveStopped(req, order.id, 'fulfil_manually', reason));
   });
 
@@ -258,4 +291,3 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
 
   return router;
 }
-

@@ -16,7 +16,11 @@ const MODES = ['stock', 'supplier', 'topup', 'link', 'manual'] as const;
 const money = z.number({ error: 'Enter an amount' }).int('Amounts are whole minor units').min(0, 'Cannot be negative').max(1e12);
 
 // How long a manual order may wait on a person: escalate (an alert), then cancel.
-const deadline = z.number({ error: 'Enter a number of seconds' }).int('Whole seconds').min(60, 'At least one minute').max(30 * 86_400, 'At most 30 days');
+const deadline = z
+  .number({ error: 'Enter a number of seconds' })
+  .int('Whole seconds')
+  .min(60, 'At least one minute')
+  .max(30 * 86_400, 'At most 30 days');
 
 export const Editable = z.object({
   name: z.string().trim().min(1, 'Give the product a name').max(200),
@@ -35,13 +39,17 @@ export const Editable = z.object({
   codesCaseSensitive: z.boolean().optional(),
 });
 export const Create = Editable.extend({
-  code: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Letters, digits, dot, dash or underscore; up to 64'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'A three-letter currency code such as CNY').optional(),
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Letters, digits, dot, dash or underscore; up to 64'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'A three-letter currency code such as CNY')
+    .optional(),
 });
 
-const Filter = z
-  .object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), fulfilmentMode: z.enum(MODES).optional(), active: z.boolean().optional() })
-  .strict();
+const Filter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), fulfilmentMode: z.enum(MODES).optional(), active: z.boolean().optional() }).strict();
 
 export function skuJson(s: any) {
   return {
@@ -94,7 +102,16 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
 
   router.get('/skus', allow('skus', 'list'), async (req, res) => {
     const params = parseListQuery(req.query, {
-      sortable: { code: 'code', id: 'code', name: 'name', price: 'price', cost: 'cost', stockAvailable: 'stock_available', createdAt: 'created_at', fulfilmentMode: 'fulfilment_mode' },
+      sortable: {
+        code: 'code',
+        id: 'code',
+        name: 'name',
+        price: 'price',
+        cost: 'cost',
+        stockAvailable: 'stock_available',
+        createdAt: 'created_at',
+        fulfilmentMode: 'fulfilment_mode',
+      },
       defaultSort: ['code', 'ASC'],
       filter: Filter,
     });
@@ -151,7 +168,10 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
   router.put('/skus/:sku', allow('skus', 'edit'), json, async (req, res) => {
     const body = parseOrThrow(Editable, req.body ?? {});
     const updated = await db.transaction(async (trx) => {
-      const stored = await trx('skus').where({ merchant_id: req.admin!.merchantId, code: req.params.sku }).forUpdate().first('id', 'manual_escalate_after_seconds', 'manual_cancel_after_seconds', 'codes_case_sensitive');
+      const stored = await trx('skus')
+        .where({ merchant_id: req.admin!.merchantId, code: req.params.sku })
+        .forUpdate()
+        .first('id', 'manual_escalate_after_seconds', 'manual_cancel_after_seconds', 'codes_case_sensitive');
       if (!stored) throw notFound('SKU');
       // Codes already stored were fingerprinted under the old rule; changing it would let their twins in.
       const caseRuleChanges = body.codesCaseSensitive !== undefined && body.codesCaseSensitive !== stored.codes_case_sensitive;

@@ -25,7 +25,15 @@ export const SignIn = z.object({
 export function adminSessionRouter(deps: { db: Db; maxBodyBytes: number; limits?: SignInLimits; cookieSecure: boolean | 'auto' }) {
   const { db } = deps;
   const limits = deps.limits ?? DEFAULT_SIGN_IN_LIMITS;
-  const perAddress = new RateLimiterPostgres({ storeClient: db, storeType: 'knex', tableName: 'rate_limits', tableCreated: true, keyPrefix: 'signin_addr', points: limits.attemptsPerAddress, duration: limits.windowSeconds });
+  const perAddress = new RateLimiterPostgres({
+    storeClient: db,
+    storeType: 'knex',
+    tableName: 'rate_limits',
+    tableCreated: true,
+    keyPrefix: 'signin_addr',
+    points: limits.attemptsPerAddress,
+    duration: limits.windowSeconds,
+  });
   const backoff = new SignInBackoff(db, limits);
   const router = Router();
 
@@ -61,7 +69,13 @@ export function adminSessionRouter(deps: { db: Db; maxBodyBytes: number; limits?
     await db('users').where({ id: user.id }).update({ last_sign_in_at: db.fn.now() });
     await recordAudit(db, { merchantId: user.merchant_id, actor: userActor(user.email), action: 'session.signed_in', detail: { ip: address } });
     res.cookie(SESSION_COOKIE, session.token, cookieOptions(req, deps.cookieSecure, session.expiresAt));
-    res.json({ id: user.id, email: user.email, role: user.role, merchant: { id: user.merchant_id, name: user.merchant_name, currency: user.currency }, expiresAt: session.expiresAt.toISOString() });
+    res.json({
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      merchant: { id: user.merchant_id, name: user.merchant_name, currency: user.currency },
+      expiresAt: session.expiresAt.toISOString(),
+    });
   });
 
   router.delete('/session', async (req, res) => {

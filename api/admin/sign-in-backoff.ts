@@ -32,9 +32,7 @@ export class SignInBackoff {
 
   /** Refuses (429 with Retry-After) while this address must wait before guessing this account again. */
   async check(email: string, address: string, res: Response): Promise<void> {
-    const row = await this.db('sign_in_failures')
-      .where({ email, address })
-      .first('failures', this.db.raw('extract(epoch FROM now() - last_failure_at)::float8 AS seconds_since'));
+    const row = await this.db('sign_in_failures').where({ email, address }).first('failures', this.db.raw('extract(epoch FROM now() - last_failure_at)::float8 AS seconds_since'));
     if (!row || row.seconds_since > this.limits.windowSeconds) return;
     const wait = Math.ceil(this.waitAfter(row.failures) - row.seconds_since);
     if (wait > 0) {
@@ -52,7 +50,9 @@ export class SignInBackoff {
       [email, address, this.limits.windowSeconds],
     );
     // Forgotten failures (many are guesses at unknown emails) are dropped as new ones come in.
-    await this.db('sign_in_failures').where('last_failure_at', '<', this.db.raw(`now() - make_interval(secs => ?)`, [this.limits.windowSeconds])).delete();
+    await this.db('sign_in_failures')
+      .where('last_failure_at', '<', this.db.raw(`now() - make_interval(secs => ?)`, [this.limits.windowSeconds]))
+      .delete();
   }
 
   async succeeded(email: string, address: string): Promise<void> {

@@ -20,28 +20,22 @@ export function adminStockRouter(deps: { db: Db; vault: CodeVault; maxImportByte
     })
     .strict();
 
-  router.post(
-    '/skus/:sku/codes',
-    allow('stock', 'import'),
-    express.text({ type: ['text/*'], limit: deps.maxImportBytes }),
-    rejectMalformedBody,
-    async (req, res) => {
-      const q = parseOrThrow(query, req.query, 'query');
-      if (typeof req.body !== 'string') {
-        throw invalidInput('unsupported_media_type', 'Send the codes as the request body with Content-Type text/csv or text/plain');
-      }
-      const format = q.format ?? (req.is('text/csv') ? 'csv' : 'txt');
-      const result = await importCodes(deps.db, deps.vault, {
-        merchantId: req.admin!.merchantId,
-        sku: String(req.params.sku),
-        content: req.body,
-        format,
-        unitCost: q.unitCost,
-        source: q.source,
-        importedBy: userActor(req.admin!.email),
-      });
-      res.status(result.imported > 0 ? 201 : 200).json(result);
-    },
-  );
+  router.post('/skus/:sku/codes', allow('stock', 'import'), express.text({ type: ['text/*'], limit: deps.maxImportBytes }), rejectMalformedBody, async (req, res) => {
+    const q = parseOrThrow(query, req.query, 'query');
+    if (typeof req.body !== 'string') {
+      throw invalidInput('unsupported_media_type', 'Send the codes as the request body with Content-Type text/csv or text/plain');
+    }
+    const format = q.format ?? (req.is('text/csv') ? 'csv' : 'txt');
+    const result = await importCodes(deps.db, deps.vault, {
+      merchantId: req.admin!.merchantId,
+      sku: String(req.params.sku),
+      content: req.body,
+      format,
+      unitCost: q.unitCost,
+      source: q.source,
+      importedBy: userActor(req.admin!.email),
+    });
+    res.status(result.imported > 0 ? 201 : 200).json(result);
+  });
   return router;
 }

@@ -37,11 +37,21 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
     db('storefronts as sf')
       .where('sf.merchant_id', merchantId)
       .select(
-        'sf.id', 'sf.name', 'sf.webhook_url', 'sf.created_at',
+        'sf.id',
+        'sf.name',
+        'sf.webhook_url',
+        'sf.created_at',
         db.raw('(sf.webhook_secret IS NOT NULL) AS has_webhook_secret'),
         db.raw('(SELECT count(*)::int FROM storefront_api_keys k WHERE k.storefront_id = sf.id AND k.revoked_at IS NULL) AS active_keys'),
       );
-  const storefrontJson = (s: any) => ({ id: s.id, name: s.name, webhookUrl: s.webhook_url, hasWebhookSecret: s.has_webhook_secret, activeKeys: s.active_keys, createdAt: iso(s.created_at) });
+  const storefrontJson = (s: any) => ({
+    id: s.id,
+    name: s.name,
+    webhookUrl: s.webhook_url,
+    hasWebhookSecret: s.has_webhook_secret,
+    activeKeys: s.active_keys,
+    createdAt: iso(s.created_at),
+  });
 
   async function findStorefront(merchantId: string, id: unknown) {
     const parsed = uuid.safeParse(id);
@@ -55,7 +65,11 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
   router.get('/storefronts', allow('storefronts', 'list'), async (req, res) => {
     const params = parseListQuery(req.query, { sortable: { name: 'sf.name', createdAt: 'sf.created_at' }, defaultSort: ['name', 'ASC'], filter: Filter });
     const q = listQuery(req.admin!.merchantId);
-    if (params.filter.id) q.whereIn('sf.id', params.filter.id.filter((id) => uuid.safeParse(id).success));
+    if (params.filter.id)
+      q.whereIn(
+        'sf.id',
+        params.filter.id.filter((id) => uuid.safeParse(id).success),
+      );
     if (params.filter.q) q.where('sf.name', 'ilike', `%${escapeLike(params.filter.q)}%`);
     await sendList(res, db, 'storefronts', q, params, storefrontJson, 'sf.id');
   });
@@ -69,7 +83,13 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
     const body = parseOrThrow(Editable, req.body ?? {});
     await checkOutboundTarget(deps.outbound, 'webhookUrl', body.webhookUrl);
     const created = await createStorefront(db, vault, { merchantId: req.admin!.merchantId, name: body.name, webhookUrl: body.webhookUrl ?? undefined });
-    await recordAudit(db, { merchantId: req.admin!.merchantId, actor: actor(req), action: 'storefront.created', target: `storefront:${created.storefrontId}`, detail: { name: body.name, webhookUrl: body.webhookUrl } });
+    await recordAudit(db, {
+      merchantId: req.admin!.merchantId,
+      actor: actor(req),
+      action: 'storefront.created',
+      target: `storefront:${created.storefrontId}`,
+      detail: { name: body.name, webhookUrl: body.webhookUrl },
+    });
     res.status(201).json({ ...(await findStorefront(req.admin!.merchantId, created.storefrontId)), apiKey: created.apiKey, webhookSecret: created.webhookSecret });
   });
 
@@ -79,7 +99,13 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
     await checkOutboundTarget(deps.outbound, 'webhookUrl', body.webhookUrl);
     await db.transaction(async (trx) => {
       await trx('storefronts').where({ id: current.id }).update({ name: body.name, webhook_url: body.webhookUrl });
-      await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: actor(req), action: 'storefront.updated', target: `storefront:${current.id}`, detail: { name: body.name, webhookUrl: body.webhookUrl, previousWebhookUrl: current.webhookUrl } });
+      await recordAudit(trx, {
+        merchantId: req.admin!.merchantId,
+        actor: actor(req),
+        action: 'storefront.updated',
+        target: `storefront:${current.id}`,
+        detail: { name: body.name, webhookUrl: body.webhookUrl, previousWebhookUrl: current.webhookUrl },
+      });
     });
     res.json(await findStorefront(req.admin!.merchantId, current.id));
   });
@@ -90,7 +116,13 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
     const id = crypto.randomUUID();
     await db.transaction(async (trx) => {
       await trx('storefront_api_keys').insert({ id, storefront_id: sf.id, prefix: key.prefix, key_hash: key.hash });
-      await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: actor(req), action: 'storefront.key_issued', target: `storefront:${sf.id}`, detail: { keyId: id, prefix: key.prefix } });
+      await recordAudit(trx, {
+        merchantId: req.admin!.merchantId,
+        actor: actor(req),
+        action: 'storefront.key_issued',
+        target: `storefront:${sf.id}`,
+        detail: { keyId: id, prefix: key.prefix },
+      });
     });
     res.status(201).json({ id, prefix: key.prefix, apiKey: key.token });
   });
@@ -102,7 +134,13 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
     if (key.revokedAt) throw conflict('already_revoked', 'This key is already revoked');
     await db.transaction(async (trx) => {
       await trx('storefront_api_keys').where({ id: key.id }).update({ revoked_at: trx.fn.now() });
-      await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: actor(req), action: 'storefront.key_revoked', target: `storefront:${sf.id}`, detail: { keyId: key.id, prefix: key.prefix } });
+      await recordAudit(trx, {
+        merchantId: req.admin!.merchantId,
+        actor: actor(req),
+        action: 'storefront.key_revoked',
+        target: `storefront:${sf.id}`,
+        detail: { keyId: key.id, prefix: key.prefix },
+      });
     });
     res.json(await findStorefront(req.admin!.merchantId, sf.id));
   });
@@ -129,27 +167,38 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
     if (f.storefrontId) q.where('w.storefront_id', f.storefrontId);
     if (f.orderId) q.where('w.order_id', f.orderId);
     if (f.outcome) q.where('w.outcome', f.outcome);
-    await sendList(res, db, 'webhook-attempts', q, params, (w: any) => ({
-      id: w.id,
-      storefrontId: w.storefront_id,
-      storefrontName: w.storefront_name,
-      orderId: w.order_id,
-      externalRef: w.external_ref,
-      orderStatus: w.order_status,
-      eventType: w.event_type,
-      url: w.url,
-      outcome: w.outcome,
-      httpStatus: w.http_status,
-      error: w.error,
-      durationMs: w.duration_ms,
-      createdAt: iso(w.created_at),
-    }), 'w.id');
+    await sendList(
+      res,
+      db,
+      'webhook-attempts',
+      q,
+      params,
+      (w: any) => ({
+        id: w.id,
+        storefrontId: w.storefront_id,
+        storefrontName: w.storefront_name,
+        orderId: w.order_id,
+        externalRef: w.external_ref,
+        orderStatus: w.order_status,
+        eventType: w.event_type,
+        url: w.url,
+        outcome: w.outcome,
+        httpStatus: w.http_status,
+        error: w.error,
+        durationMs: w.duration_ms,
+        createdAt: iso(w.created_at),
+      }),
+      'w.id',
+    );
   });
 
   router.post('/webhook-attempts/:id/replay', allow('webhook-attempts', 'replay'), async (req, res) => {
     const id = z.uuid().safeParse(req.params.id);
     const attempt = id.success
-      ? await db('webhook_attempts as w').join('storefronts as sf', 'sf.id', 'w.storefront_id').where({ 'w.id': id.data, 'sf.merchant_id': req.admin!.merchantId }).first('w.order_id')
+      ? await db('webhook_attempts as w')
+          .join('storefronts as sf', 'sf.id', 'w.storefront_id')
+          .where({ 'w.id': id.data, 'sf.merchant_id': req.admin!.merchantId })
+          .first('w.order_id')
       : undefined;
     if (!attempt) throw notFound('Webhook attempt');
     res.json(await resendDeliveryWebhook(db, vault, deps.outbound, { orderId: attempt.order_id, merchantId: req.admin!.merchantId, actor: actor(req) }));

@@ -23,7 +23,10 @@ export const SupplierBody = z
     kind: z.enum(['api', 'manual']),
     adapter: z.string().trim().min(1).max(50).optional(),
     baseUrl: z.url().max(2000).optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')
+      .optional(),
     credentials: z.record(z.string().min(1).max(100), z.string().min(1).max(4096)).optional(),
     active: z.boolean().optional(),
     timeoutMs: z.number().int().min(100).max(120_000).optional(),
@@ -54,7 +57,6 @@ export const RoutesBody = z
 const SupplierFilter = z
   .object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), kind: z.enum(['api', 'manual']).optional(), active: z.boolean().optional() })
   .strict();
-
 
 export function supplierView(row: any) {
   const now = Date.now();
@@ -99,7 +101,9 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
     return parsed.data;
   };
   const load = async (req: express.Request) => {
-    const row = await db('suppliers').where({ id: supplierId(req), merchant_id: req.admin!.merchantId }).first();
+    const row = await db('suppliers')
+      .where({ id: supplierId(req), merchant_id: req.admin!.merchantId })
+      .first();
     if (!row) throw notFound('Supplier');
     return row;
   };
@@ -112,7 +116,11 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
     });
     const f = params.filter;
     const q = db('suppliers').where({ merchant_id: req.admin!.merchantId }).select('*');
-    if (f.id) q.whereIn('id', f.id.filter((id) => z.uuid().safeParse(id).success));
+    if (f.id)
+      q.whereIn(
+        'id',
+        f.id.filter((id) => z.uuid().safeParse(id).success),
+      );
     if (f.q) q.where('name', 'ilike', `%${escapeLike(f.q)}%`);
     if (f.kind) q.where('kind', f.kind);
     if (f.active !== undefined) q.where('active', f.active);
@@ -156,7 +164,9 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
   });
 
   router.get('/skus/:sku/routes', allow('skus', 'show'), async (req, res) => {
-    const sku = await db('skus').where({ merchant_id: req.admin!.merchantId, code: String(req.params.sku) }).first('id');
+    const sku = await db('skus')
+      .where({ merchant_id: req.admin!.merchantId, code: String(req.params.sku) })
+      .first('id');
     if (!sku) throw notFound('SKU');
     const routes = await db('sku_supplier_routes as r')
       .join('suppliers as s', 's.id', 'r.supplier_id')
@@ -164,14 +174,22 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
       .orderBy('r.priority')
       .select('r.id', 'r.priority', 'r.supplier_id', 's.name', 'r.supplier_product', 'r.max_unit_cost', 'r.active');
     res.json({
-      routes: routes.map((r) => ({ id: r.id, priority: r.priority, supplierId: r.supplier_id, supplierName: r.name, supplierProduct: r.supplier_product, maxUnitCost: r.max_unit_cost, active: r.active })),
+      routes: routes.map((r) => ({
+        id: r.id,
+        priority: r.priority,
+        supplierId: r.supplier_id,
+        supplierName: r.name,
+        supplierProduct: r.supplier_product,
+        maxUnitCost: r.max_unit_cost,
+        active: r.active,
+      })),
     });
   });
 
   router.put('/skus/:sku/routes', allow('skus', 'edit'), json, async (req, res) => {
     const body = parseOrThrow(RoutesBody, req.body);
     await setRoutes(db, req.admin!.merchantId, String(req.params.sku), body.routes);
-    await audit(req, 'sku.routes', `sku:${req.params.sku}`, { routes: body.routes.length });
+    await audit(req, 'sku.routes', `sku:${String(req.params.sku)}`, { routes: body.routes.length });
     res.json({ routes: body.routes.map((r, i) => ({ priority: i + 1, ...r })) });
   });
 

@@ -24,7 +24,15 @@ export const Create = z.object({ email: z.string().trim().toLowerCase().email('A
 export const Update = z.object({ role: z.enum(ROLES), disabled: z.boolean() });
 const Filter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), role: z.enum(ROLES).optional() }).strict();
 
-const userJson = (u: any) => ({ id: u.id, email: u.email, role: u.role, disabled: !!u.disabled_at, hasPassword: !!u.password_hash, lastSignInAt: iso(u.last_sign_in_at), createdAt: iso(u.created_at) });
+const userJson = (u: any) => ({
+  id: u.id,
+  email: u.email,
+  role: u.role,
+  disabled: !!u.disabled_at,
+  hasPassword: !!u.password_hash,
+  lastSignInAt: iso(u.last_sign_in_at),
+  createdAt: iso(u.created_at),
+});
 
 export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
   const { db } = deps;
@@ -39,11 +47,19 @@ export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
   }
 
   router.get('/users', allow('users', 'list'), async (req, res) => {
-    const params = parseListQuery(req.query, { sortable: { email: 'email', role: 'role', createdAt: 'created_at', lastSignInAt: 'last_sign_in_at' }, defaultSort: ['email', 'ASC'], filter: Filter });
+    const params = parseListQuery(req.query, {
+      sortable: { email: 'email', role: 'role', createdAt: 'created_at', lastSignInAt: 'last_sign_in_at' },
+      defaultSort: ['email', 'ASC'],
+      filter: Filter,
+    });
     const f = params.filter;
     const q = db('users').where({ merchant_id: req.admin!.merchantId }).select('*');
-    if (f.id) q.whereIn('id', f.id.filter((id) => uuid.safeParse(id).success));
-    if (f.q) q.where('email', 'ilike', `%${escapeLike(f.q!)}%`);
+    if (f.id)
+      q.whereIn(
+        'id',
+        f.id.filter((id) => uuid.safeParse(id).success),
+      );
+    if (f.q) q.where('email', 'ilike', `%${escapeLike(f.q)}%`);
     if (f.role) q.where('role', f.role);
     await sendList(res, db, 'users', q, params, userJson);
   });
@@ -59,7 +75,13 @@ export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
     try {
       await db.transaction(async (trx) => {
         await trx('users').insert({ id, merchant_id: req.admin!.merchantId, email: body.email, role: body.role, password_hash: hash });
-        await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'user.created', target: `user:${body.email}`, detail: { role: body.role } });
+        await recordAudit(trx, {
+          merchantId: req.admin!.merchantId,
+          actor: userActor(req.admin!.email),
+          action: 'user.created',
+          target: `user:${body.email}`,
+          detail: { role: body.role },
+        });
       });
     } catch (err) {
       // Emails are unique within a merchant only: whether another merchant uses one is not ours to tell.

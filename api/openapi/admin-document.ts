@@ -28,27 +28,27 @@ const operations: Record<string, Operation[]> = {
     ['post', '/session', 'Sign in (sets the session cookie)', SignIn],
     ['get', '/session', 'Who is signed in'],
     ['delete', '/session', 'Sign out'],
-    ['post', '/account/password', 'Change one\'s own password', ChangePassword],
+    ['post', '/account/password', "Change one's own password", ChangePassword],
     ['get', '/admin-tokens', 'API tokens of the merchant'],
     ['post', '/admin-tokens', 'Make an API token', NewToken],
     ['delete', '/admin-tokens/{id}', 'Revoke an API token'],
     ['get', '/users', 'Console users'],
     ['post', '/users', 'Add a user', CreateUser],
     ['get', '/users/{id}', 'A user'],
-    ['put', '/users/{id}', 'Change a user\'s role or disable them', UpdateUser],
-    ['post', '/users/{id}/password', 'Set a user\'s password'],
+    ['put', '/users/{id}', "Change a user's role or disable them", UpdateUser],
+    ['post', '/users/{id}/password', "Set a user's password"],
     ['get', '/audit-log', 'Who did what'],
   ],
   orders: [
     ['get', '/orders', 'Orders (filter, sort, range)'],
     ['get', '/orders/{id}', 'An order with its units, timeline and allowed actions'],
-    ['get', '/orders/{id}/workflow', 'The order\'s live workflow state'],
+    ['get', '/orders/{id}/workflow', "The order's live workflow state"],
     ['post', '/orders/{id}/retry', 'Retry a failed or stuck order', OptionalReason],
     ['post', '/orders/{id}/cancel', 'Cancel an order', Reason],
     ['post', '/orders/{id}/refund', 'Refund an order, or some of its units', Refund],
     ['post', '/orders/{id}/approve', 'Approve a held order', Reason],
     ['post', '/orders/{id}/reject', 'Reject a held order', Reason],
-    ['post', '/orders/{id}/resend-webhook', 'Send the order\'s webhook again'],
+    ['post', '/orders/{id}/resend-webhook', "Send the order's webhook again"],
     ['post', '/orders/{id}/fulfil-manually', 'Fulfil an order by hand', ManualBody],
     ['post', '/orders/{id}/manual-fulfilment', 'Give the codes of a manual order', ManualBody],
     ['get', '/orders-failed-on-supplier', 'How many orders failed on a supplier since a time'],
@@ -59,7 +59,7 @@ const operations: Record<string, Operation[]> = {
     ['get', '/manual-tasks/{id}', 'A manual fulfilment task'],
     ['get', '/webhook-attempts', 'Webhook deliveries to storefronts'],
     ['post', '/webhook-attempts/{id}/replay', 'Deliver a webhook again'],
-    ['get', '/dashboard', 'Today\'s figures'],
+    ['get', '/dashboard', "Today's figures"],
     ['get', '/alerts', 'Alerts'],
   ],
   catalogue: [
@@ -112,15 +112,32 @@ const operations: Record<string, Operation[]> = {
     ['get', '/risk/assessments', 'Risk assessments'],
     ['get', '/risk/assessments/{id}', 'A risk assessment'],
     ['get', '/risk/reviews', 'Orders held for review'],
-    ['get', '/risk/reviews/{orderId}', 'A held order\'s review'],
+    ['get', '/risk/reviews/{orderId}', "A held order's review"],
     ['post', '/risk/reviews/{orderId}/decision', 'Approve or reject a held order', ReviewDecisionSchema],
   ],
 };
 
 // Answered by api/admin/list-query.ts: a page of records and `Content-Range: orders 0-24/319`.
 const LISTS = new Set([
-  '/admin-tokens', '/audit-log', '/stock', '/batches', '/codes', '/orders', '/skus', '/storefronts', '/webhook-attempts', '/suppliers', '/users',
-  '/alerts', '/needs-attention', '/manual-tasks', '/risk/lists', '/risk/reviews', '/risk/assessments', '/risk/rules', '/risk/rule-sets',
+  '/admin-tokens',
+  '/audit-log',
+  '/stock',
+  '/batches',
+  '/codes',
+  '/orders',
+  '/skus',
+  '/storefronts',
+  '/webhook-attempts',
+  '/suppliers',
+  '/users',
+  '/alerts',
+  '/needs-attention',
+  '/manual-tasks',
+  '/risk/lists',
+  '/risk/reviews',
+  '/risk/assessments',
+  '/risk/rules',
+  '/risk/rule-sets',
 ]);
 const ListSchema = z.array(z.looseObject({ id: z.union([z.string(), z.number()]) })).meta({ id: 'List', description: 'One page of records, each with its id' });
 const ListQuery = z.object({
@@ -158,13 +175,20 @@ export function adminDocument() {
           ...(isList ? { query: ListQuery } : {}),
           ...(body ? { body: { content: { 'application/json': { schema: body } } } } : {}),
         },
-        responses: { 200: isList ? list : answer, 400: error('Invalid request'), 401: error('Not signed in'), 403: error('Not permitted'), 404: error('Not found'), 409: error('Not allowed in this state') },
+        responses: {
+          200: isList ? list : answer,
+          400: error('Invalid request'),
+          401: error('Not signed in'),
+          403: error('Not permitted'),
+          404: error('Not found'),
+          409: error('Not allowed in this state'),
+        },
       });
     }
   }
   document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: 'Cardflow admin API', version: '1', description: 'What the console uses. Unsafe calls from a browser must come from the console\'s own origin.' },
+    info: { title: 'Cardflow admin API', version: '1', description: "What the console uses. Unsafe calls from a browser must come from the console's own origin." },
     servers: [{ url: '/admin' }],
   });
   return document;

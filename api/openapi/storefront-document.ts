@@ -10,10 +10,9 @@ const json = (schema: z.ZodType, description: string) => ({ description, content
 const error = (description: string) => json(ErrorAnswerSchema, description);
 
 const IdempotencyKeyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .optional()
-    .meta({ description: 'Up to 255 printable ASCII characters. The same key with the same body answers as the first request did; with a different body, 409 idempotency_conflict.' }),
+  'idempotency-key': z.string().optional().meta({
+    description: 'Up to 255 printable ASCII characters. The same key with the same body answers as the first request did; with a different body, 409 idempotency_conflict.',
+  }),
 });
 const OrderId = z.object({ id: z.uuid() });
 
@@ -64,7 +63,7 @@ const routes: RouteConfig[] = [
       404: error('No such order of this storefront'),
       409: error('not_cancellable, or idempotency_conflict'),
       413: error('The body is too large (body_too_large)'),
-      503: error('The order\'s workflow did not answer in time (workflow_unavailable); send the cancel again'),
+      503: error("The order's workflow did not answer in time (workflow_unavailable); send the cancel again"),
       ...unauthorized,
     },
   },
@@ -86,7 +85,11 @@ export function storefrontDocument() {
   for (const route of routes) registry.registerPath({ ...route, security: [{ [bearer.name]: [] }] });
   document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: 'Cardflow storefront API', version: '1', description: 'Submit paid orders and read their deliveries. Webhooks follow Standard Webhooks. Errors: { error: { code, message, details? } }.' },
+    info: {
+      title: 'Cardflow storefront API',
+      version: '1',
+      description: 'Submit paid orders and read their deliveries. Webhooks follow Standard Webhooks. Errors: { error: { code, message, details? } }.',
+    },
     servers: [{ url: '/v1' }],
   });
   return document;

@@ -27,7 +27,10 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
     await bindIdempotencyKey(db, storefront.id, req.get('idempotency-key'), 'create_order', body);
     const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.startSoon(id, req.requestId), checkAccounts);
     const order = await loadOrderView(db, vault, { id: orderId, storefrontId: storefront.id });
-    res.status(created ? 202 : 200).location(`/v1/orders/${orderId}`).json(order);
+    res
+      .status(created ? 202 : 200)
+      .location(`/v1/orders/${orderId}`)
+      .json(order);
   });
 
   router.get('/', async (req, res) => {
@@ -56,8 +59,8 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
     if (key === 'repeat' && order.status === 'cancelled') return void res.json(await loadOrderView(db, vault, { id: order.id, storefrontId: req.storefront!.id }));
     // The same answer as the console's and the workflow's (orders/lifecycle.ts).
     await requireAllowed(db, 'cancel', order);
-    await fulfilment.cancel(parsed.data!.id, reason ?? 'cancelled by the storefront');
-    res.json(await loadOrderView(db, vault, { id: parsed.data!.id, storefrontId: req.storefront!.id }));
+    await fulfilment.cancel(parsed.data.id, reason ?? 'cancelled by the storefront');
+    res.json(await loadOrderView(db, vault, { id: parsed.data.id, storefrontId: req.storefront!.id }));
   });
 
   return router;

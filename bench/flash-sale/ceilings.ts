@@ -51,7 +51,9 @@ export async function temporalCeiling(opts: {
     const lane = async () => {
       while (next < opts.workflows) {
         const i = next++;
-        handles.push(await client.workflow.start('noopOrder', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [{ localSteps: opts.localSteps, remoteSteps: opts.remoteSteps }] }));
+        handles.push(
+          await client.workflow.start('noopOrder', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [{ localSteps: opts.localSteps, remoteSteps: opts.remoteSteps }] }),
+        );
       }
     };
     await Promise.all(Array.from({ length: opts.concurrency }, lane));

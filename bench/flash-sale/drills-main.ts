@@ -48,7 +48,14 @@ async function main() {
   for (const r of reports) {
     const ok = r.invariants.every((i) => i.ok);
     console.log(
-      `| ${r.drill!.name} | ${r.checkouts.accepted} | ${r.deliveredOrders} | ${r.failedOrders} | ${r.checkouts.retried} | ${r.drill!.recoveredSeconds === null ? '—' : `${r.drill!.recoveredSeconds.toFixed(1)} s`} | ${ok ? 'all hold' : `FAILED: ${r.invariants.filter((i) => !i.ok).map((i) => i.name).join(', ')}`} |`,
+      `| ${r.drill!.name} | ${r.checkouts.accepted} | ${r.deliveredOrders} | ${r.failedOrders} | ${r.checkouts.retried} | ${r.drill!.recoveredSeconds === null ? '—' : `${r.drill!.recoveredSeconds.toFixed(1)} s`} | ${
+        ok
+          ? 'all hold'
+          : `FAILED: ${r.invariants
+              .filter((i) => !i.ok)
+              .map((i) => i.name)
+              .join(', ')}`
+      } |`,
     );
   }
   if (values.json) fs.writeFileSync(values.json, JSON.stringify(reports, null, 2) + '\n');

@@ -4,7 +4,7 @@ import type { Checkout } from './load';
 import type { Shop } from './shop';
 import type { WebhookReceiver } from './webhook-receiver';
 
-// What must hold after a flash sale, whatever crashed in the middle of it (DESIGN.md's
+// What must hold after a flash sale, whatever crashed in the middle of it (docs/ARCHITECTURE.md's
 // invariants, checked from the outside): nothing oversold, nothing delivered twice, nothing
 // lost, every accepted order finished, every supplier purchase charged once.
 
@@ -72,7 +72,13 @@ export async function checkInvariants(
   const answered = new Set(acceptedAnswers.map((c) => c.ref));
   const phantom = orders.filter((o) => !answered.has(o.external_ref));
   check('no unanswered orders', phantom.length === 0, `${orders.length} orders in Postgres, ${phantom.length} the storefront was not told of`);
-  check('every checkout answered', otherAnswers.length === 0, otherAnswers.length === 0 ? `${checkouts.length} answered accepted or sold out` : `${otherAnswers.length} other answers, e.g. ${otherAnswers[0].status} ${otherAnswers[0].error}`);
+  check(
+    'every checkout answered',
+    otherAnswers.length === 0,
+    otherAnswers.length === 0
+      ? `${checkouts.length} answered accepted or sold out`
+      : `${otherAnswers.length} other answers, e.g. ${otherAnswers[0].status} ${otherAnswers[0].error}`,
+  );
 
   const open = orders.filter((o) => !TERMINAL.includes(o.status));
   const running = await openWorkflows(opts.temporalAddress, opts.taskQueue).catch(() => -1);
@@ -80,7 +86,9 @@ export async function checkInvariants(
 
   // Oversell: stock units delivered never exceed the codes imported; the counter never goes negative
   // and still matches what is really left.
-  const { rows: [stock] } = await db.raw(
+  const {
+    rows: [stock],
+  } = await db.raw(
     `SELECT s.stock_available,
             (SELECT count(*) FROM codes c WHERE c.sku_id = s.id AND c.source = 'import' AND c.status = 'available') AS codes_left,
             (SELECT count(*) FROM codes c WHERE c.sku_id = s.id AND c.source = 'import' AND c.status = 'allocated') AS codes_sold,
@@ -96,7 +104,9 @@ export async function checkInvariants(
   );
 
   // Duplicates: one code per delivered unit, no code in two deliveries, no unit delivered twice.
-  const { rows: [dup] } = await db.raw(
+  const {
+    rows: [dup],
+  } = await db.raw(
     `SELECT (SELECT count(*) FROM (SELECT code_id FROM deliveries d JOIN orders o ON o.id = d.order_id
                                      WHERE o.storefront_id = ? AND d.code_id IS NOT NULL GROUP BY code_id HAVING count(*) > 1) x) AS codes_twice,
             (SELECT count(*) FROM (SELECT unit_id FROM deliveries d JOIN orders o ON o.id = d.order_id
@@ -108,7 +118,11 @@ export async function checkInvariants(
     [storefrontId, storefrontId, storefrontId, shop.skuId],
   );
   const dups = Number(dup.codes_twice) + Number(dup.units_twice) + Number(dup.units_not_once) + Number(dup.same_code_twice);
-  check('no duplicate delivery', dups === 0, `codes in two deliveries ${dup.codes_twice}, units delivered twice ${dup.units_twice}, delivered units without exactly one delivery ${dup.units_not_once}, one code value on two units ${dup.same_code_twice}`);
+  check(
+    'no duplicate delivery',
+    dups === 0,
+    `codes in two deliveries ${dup.codes_twice}, units delivered twice ${dup.units_twice}, delivered units without exactly one delivery ${dup.units_not_once}, one code value on two units ${dup.same_code_twice}`,
+  );
 
   const delivered = orders.filter((o) => o.status === 'delivered');
   // With more buyers than codes and nothing cancelled, every code must be sold: none stranded.
@@ -119,7 +133,9 @@ export async function checkInvariants(
   if (shop.supplier) {
     const ledger = (await shop.supplier.control('GET', '/charges')) as { charges: Record<string, number>; total: number };
     const twice = Object.entries(ledger.charges).filter(([, n]) => n > 1);
-    const { rows: [p] } = await db.raw(
+    const {
+      rows: [p],
+    } = await db.raw(
       `SELECT count(*) FILTER (WHERE sp.status = 'succeeded') AS succeeded,
               count(*) FILTER (WHERE sp.status IN ('pending', 'processing')) AS in_doubt
          FROM supplier_purchases sp JOIN orders o ON o.id = sp.order_id WHERE o.storefront_id = ?`,

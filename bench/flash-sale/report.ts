@@ -34,7 +34,8 @@ export function formatReport(r: FlashSaleReport): string {
   }
   lines.push('', 'memory MiB (api / worker / Postgres / Temporal) over the run:');
   for (const t of r.memoryTrendMiB) lines.push(`  ${String(t.atSeconds).padStart(5)} s  ${t.mib.api} / ${t.mib.worker} / ${t.mib.postgres} / ${t.mib.temporal}`);
-  if (r.drill) lines.push(`| drill ${r.drill.name}: last order finished after recovery | ${r.drill.recoveredSeconds === null ? '—' : `${r.drill.recoveredSeconds.toFixed(1)} s`} |`);
+  if (r.drill)
+    lines.push(`| drill ${r.drill.name}: last order finished after recovery | ${r.drill.recoveredSeconds === null ? '—' : `${r.drill.recoveredSeconds.toFixed(1)} s`} |`);
   lines.push('', 'invariants:');
   for (const i of r.invariants) lines.push(`  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`);
   return lines.join('\n');

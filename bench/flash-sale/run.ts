@@ -113,7 +113,9 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     let drillDone: Promise<number | null> | undefined;
     const strikeAt = Math.floor(opts.orders * (opts.drillAt ?? 0.3));
     if (drill?.before) await drill.before({ system, shop, receiver, log: (l) => (drillLog.push(l), say(l)) });
-    say(`burst: ${opts.orders} checkouts for ${shop.sku} (${opts.codes} codes${withSupplier ? ', supplier fallback' : ''}) at ${opts.ratePerSecond ? `${opts.ratePerSecond}/s` : `concurrency ${opts.concurrency ?? 50}`}`);
+    say(
+      `burst: ${opts.orders} checkouts for ${shop.sku} (${opts.codes} codes${withSupplier ? ', supplier fallback' : ''}) at ${opts.ratePerSecond ? `${opts.ratePerSecond}/s` : `concurrency ${opts.concurrency ?? 50}`}`,
+    );
     const burst = await runBurst({
       apiUrl: system.apiUrl,
       apiKey: shop.merchant.apiKey,
@@ -156,7 +158,14 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
       say(`ceiling (a): ${accepted} no-op workflows on the same Temporal ...`);
       const temporal = await temporalCeiling({ address: system.temporalAddress, workflows: accepted, ...workflowShape(), concurrency: opts.concurrency ?? 50, env: system.env });
       say(`ceiling (a'): the same with every step an activity ...`);
-      const temporalAllActivities = await temporalCeiling({ address: system.temporalAddress, workflows: accepted, localSteps: 0, remoteSteps: 6, concurrency: opts.concurrency ?? 50, env: system.env });
+      const temporalAllActivities = await temporalCeiling({
+        address: system.temporalAddress,
+        workflows: accepted,
+        localSteps: 0,
+        remoteSteps: 6,
+        concurrency: opts.concurrency ?? 50,
+        env: system.env,
+      });
       say(`ceiling (b): ${accepted} acceptances + allocations straight on Postgres ...`);
       const postgres = await postgresCeiling({ databaseUrl: system.databaseUrl, vault, shop, orders: accepted, concurrency: opts.concurrency ?? 50, poolMax: opts.poolMax ?? 10 });
       ceilings = {
@@ -187,7 +196,10 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
       deliveredPerSecond: timing.deliveredPerSecond,
       drainSeconds: drained.drained ? (drainedAt - burstEnd) / 1000 : null,
       peakMemoryMiB: memory.peak(),
-      memoryTrendMiB: Array.from({ length: 10 }, (_, i) => memory.samples[Math.round(((i + 1) / 10) * (memory.samples.length - 1))]).map((m) => ({ atSeconds: Math.round(m.atMs / 1000), mib: m.mib })),
+      memoryTrendMiB: Array.from({ length: 10 }, (_, i) => memory.samples[Math.round(((i + 1) / 10) * (memory.samples.length - 1))]).map((m) => ({
+        atSeconds: Math.round(m.atMs / 1000),
+        mib: m.mib,
+      })),
       cpuSeconds: { ...memory.cpuUsed(), bench: Math.round(cpuOfBench / 1e5) / 10 },
       drill: opts.drill ? { name: opts.drill, recoveredSeconds: recoveredAt === null ? null : (drainedAt - recoveredAt) / 1000, log: drillLog } : undefined,
       invariants,
@@ -208,11 +220,12 @@ export function workflowShape(): { localSteps: number; remoteSteps: number } {
 }
 
 async function orderTimings(system: CardflowSystem, storefrontId: string) {
-  const { rows } = await system.db.raw(
-    `SELECT extract(epoch FROM (delivered_at - created_at)) * 1000 AS ms FROM orders WHERE storefront_id = ? AND delivered_at IS NOT NULL`,
-    [storefrontId],
-  );
-  const { rows: [span] } = await system.db.raw(
+  const { rows } = await system.db.raw(`SELECT extract(epoch FROM (delivered_at - created_at)) * 1000 AS ms FROM orders WHERE storefront_id = ? AND delivered_at IS NOT NULL`, [
+    storefrontId,
+  ]);
+  const {
+    rows: [span],
+  } = await system.db.raw(
     `SELECT count(*) FILTER (WHERE status = 'delivered') AS delivered, count(*) FILTER (WHERE status IN ('failed', 'cancelled')) AS failed,
             extract(epoch FROM (max(delivered_at) - min(created_at))) AS seconds
        FROM orders WHERE storefront_id = ?`,

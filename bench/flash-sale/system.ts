@@ -215,6 +215,5 @@ export class CardflowSystem {
   }
 }
 
-
 const noop = () => undefined;
 const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// The invariants in DESIGN.md lean on constraints here, not only on code:
+// The invariants in docs/ARCHITECTURE.md lean on constraints here, not only on code:
 //  - no oversell: skus.stock_available >= 0 (reservations decrement it atomically);
 //  - one code per unit, one unit per code: codes.unit_id is UNIQUE;
 //  - one delivery per unit, one settlement per order: UNIQUE keys;
@@ -110,9 +110,7 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('storefront_id').notNullable().references('storefronts.id');
     t.text('external_ref').notNullable();
     t.text('request_hash').notNullable();
-    t.text('status')
-      .notNullable()
-      .checkIn(['accepted', 'processing', 'delivered', 'failed', 'cancelled', 'refunded']);
+    t.text('status').notNullable().checkIn(['accepted', 'processing', 'delivered', 'failed', 'cancelled', 'refunded']);
     t.specificType('currency', 'char(3)').notNullable();
     t.bigInteger('total_amount').notNullable();
     t.jsonb('buyer').notNullable();
@@ -266,9 +264,26 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   for (const table of [
-    'audit_log', 'rate_limits', 'risk_blocklist', 'settlements', 'webhook_attempts', 'deliveries', 'order_events',
-    'reservations', 'codes', 'order_units', 'order_items', 'orders', 'stock_batches', 'skus',
-    'suppliers', 'storefront_api_keys', 'storefronts', 'admin_tokens', 'users', 'merchants',
+    'audit_log',
+    'rate_limits',
+    'risk_blocklist',
+    'settlements',
+    'webhook_attempts',
+    'deliveries',
+    'order_events',
+    'reservations',
+    'codes',
+    'order_units',
+    'order_items',
+    'orders',
+    'stock_batches',
+    'skus',
+    'suppliers',
+    'storefront_api_keys',
+    'storefronts',
+    'admin_tokens',
+    'users',
+    'merchants',
   ]) {
     await knex.schema.dropTableIfExists(table);
   }

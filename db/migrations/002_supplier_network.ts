@@ -42,8 +42,12 @@ export async function up(knex: Knex): Promise<void> {
     // stock mode: buy from the SKU's routes when imported stock runs out.
     t.boolean('supplier_fallback').notNullable().defaultTo(false);
     // manual mode: escalate to a person after this long, cancel after that long.
-    t.integer('manual_escalate_after_seconds').notNullable().defaultTo(15 * 60);
-    t.integer('manual_cancel_after_seconds').notNullable().defaultTo(24 * 60 * 60);
+    t.integer('manual_escalate_after_seconds')
+      .notNullable()
+      .defaultTo(15 * 60);
+    t.integer('manual_cancel_after_seconds')
+      .notNullable()
+      .defaultTo(24 * 60 * 60);
   });
 
   await knex.schema.createTable('sku_supplier_routes', (t) => {
@@ -153,9 +157,22 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE suppliers DROP CONSTRAINT suppliers_api_is_configured');
   await knex.schema.alterTable('suppliers', (t) =>
     t.dropColumns(
-      'adapter', 'base_url', 'credentials_key_id', 'credentials', 'currency', 'active', 'timeout_ms', 'rate_limit_per_second',
-      'balance', 'balance_checked_at', 'low_balance_threshold', 'circuit_failure_threshold', 'circuit_cooldown_seconds',
-      'consecutive_failures', 'circuit_open_until', 'updated_at',
+      'adapter',
+      'base_url',
+      'credentials_key_id',
+      'credentials',
+      'currency',
+      'active',
+      'timeout_ms',
+      'rate_limit_per_second',
+      'balance',
+      'balance_checked_at',
+      'low_balance_threshold',
+      'circuit_failure_threshold',
+      'circuit_cooldown_seconds',
+      'consecutive_failures',
+      'circuit_open_until',
+      'updated_at',
     ),
   );
 }

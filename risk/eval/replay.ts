@@ -56,7 +56,9 @@ export async function replayDataset(db: Db, vault: CodeVault, dataset: Dataset, 
         const { risk } = await db('orders').where({ id }).first('risk');
         // What happens next: allowed orders are delivered; a reviewer rejects fraud and approves the rest.
         const delivered = verdict.decision === 'allow' || (verdict.decision === 'review' && order.label === 'normal');
-        await db('orders').where({ id }).update({ status: delivered ? 'delivered' : 'cancelled', delivered_at: delivered ? order.at : null });
+        await db('orders')
+          .where({ id })
+          .update({ status: delivered ? 'delivered' : 'cancelled', delivered_at: delivered ? order.at : null });
         results.get(shop.config.name)!.push({ ref: order.ref, label: order.label, decision: verdict.decision, score: risk.score, reasons: verdict.reasons });
       }),
     );
@@ -74,7 +76,10 @@ async function setUpShop(db: Db, vault: CodeVault, dataset: Dataset, config: Rep
   const merchant = await createMerchant(db, vault, { name: `Replay ${config.name}`, ownerEmail: `replay-${crypto.randomUUID()}@example.com` });
   const skuIds = new Map<string, { id: string; price: number }>();
   for (const sku of dataset.skus) {
-    skuIds.set(sku.code, { id: await createSku(db, { merchantId: merchant.merchantId, code: sku.code, name: sku.code, faceValue: sku.price, price: sku.price, cost: Math.round(sku.price * 0.9) }), price: sku.price });
+    skuIds.set(sku.code, {
+      id: await createSku(db, { merchantId: merchant.merchantId, code: sku.code, name: sku.code, faceValue: sku.price, price: sku.price, cost: Math.round(sku.price * 0.9) }),
+      price: sku.price,
+    });
   }
   // The default rules, in force from before the first order, with the model on or off.
   await db('risk_rule_sets').insert({
@@ -93,7 +98,9 @@ async function insertOrder(db: Db, shop: Shop, order: SyntheticOrder, status: st
   const id = crypto.randomUUID();
   const total = order.items.reduce((sum, i) => sum + i.quantity * shop.skuIds.get(i.sku)!.price, 0);
   // As acceptance does: the order with its velocity events, numbered in the order accepted.
-  const [written] = await db('orders').insert(orderRow(shop, order, id, total, status)).returning(['id', 'merchant_id', 'created_at', 'total_amount', 'accept_seq']);
+  const [written] = await db('orders')
+    .insert(orderRow(shop, order, id, total, status))
+    .returning(['id', 'merchant_id', 'created_at', 'total_amount', 'accept_seq']);
   await db('order_items').insert(itemRows(shop, order, id));
   const events = velocityEventRows(written, order.buyer);
   if (events.length) await db('risk_velocity_events').insert(events);
@@ -127,10 +134,16 @@ export async function loadHistory(db: Db, shop: Shop, orders: SyntheticOrder[]):
   });
   const numbered = new Map<string, number>();
   for (let i = 0; i < rows.length; i += 1000) {
-    const written = await db('orders').insert(rows.slice(i, i + 1000).map((r) => r.order)).returning(['id', 'accept_seq']);
+    const written = await db('orders')
+      .insert(rows.slice(i, i + 1000).map((r) => r.order))
+      .returning(['id', 'accept_seq']);
     for (const w of written) numbered.set(w.id, w.accept_seq);
   }
-  await db.batchInsert('order_items', rows.flatMap((r) => r.items), 1000);
+  await db.batchInsert(
+    'order_items',
+    rows.flatMap((r) => r.items),
+    1000,
+  );
   const events = rows.flatMap((r) => velocityEventRows({ ...r.order, accept_seq: numbered.get(r.order.id)! }, r.o.buyer));
   await db.batchInsert('risk_velocity_events', events, 1000);
 }

@@ -62,7 +62,9 @@ export async function playThroughApi(
     for (const [ref, id] of sent) ids.set(ref, id);
     await untilJudged(db, [...sent.values()]);
   }
-  const rows = await db('orders').whereIn('id', [...ids.values()]).select('id', 'risk');
+  const rows = await db('orders')
+    .whereIn('id', [...ids.values()])
+    .select('id', 'risk');
   const byId = new Map(rows.map((r) => [r.id as string, r.risk]));
   return evaluationOrders(dataset).map((o) => {
     const risk = byId.get(ids.get(o.ref)!);
@@ -109,6 +111,10 @@ async function untilJudged(db: Db, ids: string[], timeoutMs = 120_000) {
 /** Everything the risk check reads the time of, moved back: as if `ms` had passed. */
 async function moveBack(db: Db, merchantId: string, ms: number) {
   const by = db.raw(`make_interval(secs => ?)`, [ms / 1000]);
-  await db('orders').where({ merchant_id: merchantId }).update({ created_at: db.raw(`created_at - ?`, [by]) });
-  await db('risk_velocity_events').where({ merchant_id: merchantId }).update({ at: db.raw(`at - ?`, [by]) });
+  await db('orders')
+    .where({ merchant_id: merchantId })
+    .update({ created_at: db.raw(`created_at - ?`, [by]) });
+  await db('risk_velocity_events')
+    .where({ merchant_id: merchantId })
+    .update({ at: db.raw(`at - ?`, [by]) });
 }

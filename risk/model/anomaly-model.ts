@@ -77,7 +77,8 @@ export function surpriseBits(stats: NumericStats, x: number): number {
 }
 
 const pointsFor = (bits: number, cap: number, start = START_BITS) => Math.min(cap, Math.round((bits - start) * POINTS_PER_BIT));
-const rarity = (bits: number, priors: boolean) => `rarer than 1 in ${Number((2 ** bits).toPrecision(2))} of ${priors ? 'ordinary orders in the cold-start priors' : "this shop's orders"}`;
+const rarity = (bits: number, priors: boolean) =>
+  `rarer than 1 in ${Number((2 ** bits).toPrecision(2))} of ${priors ? 'ordinary orders in the cold-start priors' : "this shop's orders"}`;
 
 export interface AnomalyScore {
   points: number;
@@ -108,7 +109,11 @@ export function scoreAnomaly(model: AnomalyModel, input: FeatureInput, maxPoints
     const points = pointsFor(Math.log2(1 / share), HOUR_CAP, HOUR_START_BITS);
     if (points > 0) {
       const hh = String(hour).padStart(2, '0');
-      contributions.push({ feature: 'hourOfDay', points, explanation: `ordered between ${hh}:00 and ${hh}:59 UTC, an hour with ${(share * 100).toFixed(1)}% of this merchant's orders` });
+      contributions.push({
+        feature: 'hourOfDay',
+        points,
+        explanation: `ordered between ${hh}:00 and ${hh}:59 UTC, an hour with ${(share * 100).toFixed(1)}% of this merchant's orders`,
+      });
     }
   }
   contributions.sort((a, b) => b.points - a.points);

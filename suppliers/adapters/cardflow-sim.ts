@@ -16,7 +16,17 @@ interface SimOrder {
 }
 
 // Answers that mean "the supplier looked and said no": nothing was committed.
-const REFUSALS = new Set(['out_of_stock', 'insufficient_balance', 'price_changed', 'invalid_denomination', 'invalid_account', 'reference_conflict', 'invalid_request', 'rate_limited', 'bad_signature']);
+const REFUSALS = new Set([
+  'out_of_stock',
+  'insufficient_balance',
+  'price_changed',
+  'invalid_denomination',
+  'invalid_account',
+  'reference_conflict',
+  'invalid_request',
+  'rate_limited',
+  'bad_signature',
+]);
 
 export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs, http }) => {
   const { partnerId, secret } = credentials;

@@ -1,5 +1,25 @@
 import { useState } from 'react';
-import { Alert, Box, Button, Card, CardContent, Chip, Dialog, DialogActions, DialogContent, DialogTitle, MenuItem, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  Chip,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  MenuItem,
+  Stack,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import { Title, useDataProvider, useGetIdentity, useGetList, useNotify, useTranslate } from 'react-admin';
 import { canAccess, type Role } from '../../../lib/permissions';
@@ -47,8 +67,21 @@ function ChangePassword() {
           {translate('cf.account.change_password_help')}
         </Typography>
         <Stack spacing={2} sx={{ maxWidth: 420 }}>
-          <TextField type="password" autoComplete="current-password" label={translate('cf.account.current_password')} value={current} onChange={(e) => setCurrent(e.target.value)} />
-          <TextField type="password" autoComplete="new-password" label={translate('cf.account.new_password')} helperText={translate('cf.account.new_password_help')} value={next} onChange={(e) => setNext(e.target.value)} />
+          <TextField
+            type="password"
+            autoComplete="current-password"
+            label={translate('cf.account.current_password')}
+            value={current}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+          <TextField
+            type="password"
+            autoComplete="new-password"
+            label={translate('cf.account.new_password')}
+            helperText={translate('cf.account.new_password_help')}
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+          />
           <TextField
             type="password"
             autoComplete="new-password"
@@ -96,7 +129,13 @@ function NewTokenButton({ onMade }: { onMade: () => void }) {
         <DialogTitle>{translate('cf.account.new_token')}</DialogTitle>
         <DialogContent>
           <Stack spacing={2} sx={{ mt: 1 }}>
-            <TextField autoFocus label={translate('cf.account.token_name')} helperText={translate('cf.account.token_name_help')} value={name} onChange={(e) => setName(e.target.value)} />
+            <TextField
+              autoFocus
+              label={translate('cf.account.token_name')}
+              helperText={translate('cf.account.token_name_help')}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
             <TextField select label={translate('cf.account.token_lifetime')} value={days} onChange={(e) => setDays(Number(e.target.value))}>
               {LIFETIMES.map((d) => (
                 <MenuItem key={d} value={d}>

@@ -58,7 +58,14 @@ function subjectLink(a: CardflowAlert): string | undefined {
 
 export function AlertKindChip({ alert }: { alert: CardflowAlert }) {
   const translate = useTranslate();
-  return <Chip size="small" color={alert.resolvedAt ? 'default' : 'warning'} variant={alert.resolvedAt ? 'outlined' : 'filled'} label={translate(`cf.alerts.kinds.${alert.kind}`, { _: alert.kind })} />;
+  return (
+    <Chip
+      size="small"
+      color={alert.resolvedAt ? 'default' : 'warning'}
+      variant={alert.resolvedAt ? 'outlined' : 'filled'}
+      label={translate(`cf.alerts.kinds.${alert.kind}`, { _: alert.kind })}
+    />
+  );
 }
 
 function AlertList() {
@@ -96,7 +103,11 @@ function ResolvedAt({ alert }: { alert: CardflowAlert }) {
 export function OpenAlerts() {
   const translate = useTranslate();
   const message = useAlertMessage();
-  const { data, total, isPending, error } = useGetList<CardflowAlert>('alerts', { filter: { open: true }, pagination: { page: 1, perPage: 5 }, sort: { field: 'createdAt', order: 'DESC' } });
+  const { data, total, isPending, error } = useGetList<CardflowAlert>('alerts', {
+    filter: { open: true },
+    pagination: { page: 1, perPage: 5 },
+    sort: { field: 'createdAt', order: 'DESC' },
+  });
   return (
     <Card sx={{ height: '100%' }} data-testid="open-alerts">
       <CardHeader

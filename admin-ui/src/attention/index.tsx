@@ -39,7 +39,12 @@ export function useAttentionReason() {
 function Age({ since }: { since: string }) {
   const translate = useTranslate();
   const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 60_000));
-  const label = minutes < 60 ? translate('cf.attention.age_minutes', { smart_count: minutes }) : minutes < 48 * 60 ? translate('cf.attention.age_hours', { smart_count: Math.floor(minutes / 60) }) : translate('cf.attention.age_days', { smart_count: Math.floor(minutes / 1440) });
+  const label =
+    minutes < 60
+      ? translate('cf.attention.age_minutes', { smart_count: minutes })
+      : minutes < 48 * 60
+        ? translate('cf.attention.age_hours', { smart_count: Math.floor(minutes / 60) })
+        : translate('cf.attention.age_days', { smart_count: Math.floor(minutes / 1440) });
   return <Chip size="small" color={minutes >= 60 ? 'error' : 'warning'} label={label} />;
 }
 
@@ -73,7 +78,7 @@ function BulkAction({ action, onDone }: { action: 'retry' | 'refund'; onDone: (o
   const run = async (note: string) => {
     setBusy(true);
     setError(undefined);
-    const ids = selectedIds as string[];
+    const ids = selectedIds;
     const refs = Object.fromEntries(ids.map((id) => [id, data?.find((r) => r.id === id)?.externalRef ?? id]));
     try {
       const answer = await dataProvider.attentionBulk(action, ids, note);
@@ -90,7 +95,13 @@ function BulkAction({ action, onDone }: { action: 'retry' | 'refund'; onDone: (o
   const label = translate(`cf.attention.bulk.${action}`, { smart_count: selectedIds.length });
   return (
     <>
-      <Button size="small" color={action === 'refund' ? 'error' : 'primary'} startIcon={action === 'refund' ? <MoneyOffIcon /> : <ReplayIcon />} onClick={() => setOpen(true)} data-testid={`attention-bulk-${action}`}>
+      <Button
+        size="small"
+        color={action === 'refund' ? 'error' : 'primary'}
+        startIcon={action === 'refund' ? <MoneyOffIcon /> : <ReplayIcon />}
+        onClick={() => setOpen(true)}
+        data-testid={`attention-bulk-${action}`}
+      >
         {label}
       </Button>
       <ReasonDialog

@@ -18,8 +18,11 @@ function readable(detail: Record<string, unknown>, locale: string): string {
     .map(([k, v]) => {
       if (currency && MONEY.has(k) && typeof v === 'number') return `${k}: ${formatMoney(v, currency, locale)}`;
       if (Array.isArray(v)) return `${k}: ${v.join(', ')}`;
-      if (typeof v === 'object') return `${k}: ${Object.entries(v as object).map(([a, b]) => `${a} ${b}`).join(', ')}`;
-      return `${k}: ${String(v)}`;
+      if (typeof v === 'object')
+        return `${k}: ${Object.entries(v as object)
+          .map(([a, b]) => `${a} ${b}`)
+          .join(', ')}`;
+      return `${k}: ${v as string | number | boolean}`; // what JSON leaves once null, arrays and objects are out
     })
     .join(' · ');
 }

@@ -34,7 +34,14 @@ export function RevealCodeButton({ codeId }: { codeId: string }) {
       >
         {translate('cf.stock.reveal')}
       </Button>
-      <Confirm isOpen={asking} loading={reveal.isPending} title={translate('cf.stock.reveal_title')} content={translate('cf.stock.reveal_help')} onConfirm={() => reveal.mutate()} onClose={() => setAsking(false)} />
+      <Confirm
+        isOpen={asking}
+        loading={reveal.isPending}
+        title={translate('cf.stock.reveal_title')}
+        content={translate('cf.stock.reveal_help')}
+        onConfirm={() => reveal.mutate()}
+        onClose={() => setAsking(false)}
+      />
       <SecretDialog
         open={!!code}
         title={translate('cf.stock.revealed')}

@@ -49,7 +49,12 @@ export function ReasonDialog(props: {
       </DialogContent>
       <DialogActions>
         <Button onClick={props.onClose}>{translate('cf.common.cancel')}</Button>
-        <Button variant="contained" color={props.danger ? 'error' : 'primary'} disabled={short || props.busy || props.ready === false} onClick={() => props.onConfirm(reason.trim())}>
+        <Button
+          variant="contained"
+          color={props.danger ? 'error' : 'primary'}
+          disabled={short || props.busy || props.ready === false}
+          onClick={() => props.onConfirm(reason.trim())}
+        >
           {props.confirmLabel}
         </Button>
       </DialogActions>
@@ -58,7 +63,14 @@ export function ReasonDialog(props: {
 }
 
 /** Secrets that exist only in this answer: API keys, webhook secrets, a revealed code. */
-export function SecretDialog(props: { open: boolean; title: string; intro?: string; secrets: { label: string; value: string | undefined }[]; onClose: () => void; notice?: ReactNode }) {
+export function SecretDialog(props: {
+  open: boolean;
+  title: string;
+  intro?: string;
+  secrets: { label: string; value: string | undefined }[];
+  onClose: () => void;
+  notice?: ReactNode;
+}) {
   const translate = useTranslate();
   return (
     <Dialog open={props.open} onClose={props.onClose} fullWidth maxWidth="sm" data-testid="secret-dialog">
@@ -99,6 +111,7 @@ function CopyButton({ value }: { value: string }) {
       <IconButton
         size="small"
         onClick={() => {
+          // A refused clipboard leaves the icon unchanged: nothing else to tell the user.
           void navigator.clipboard?.writeText(value).then(() => setCopied(true));
         }}
       >

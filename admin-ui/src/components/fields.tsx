@@ -71,7 +71,9 @@ const STATUS_COLOUR: Record<string, ChipProps['color']> = {
 export function StatusChip({ value }: { value: string | null | undefined }) {
   const translate = useTranslate();
   if (!value) return null;
-  return <Chip size="small" color={STATUS_COLOUR[value] ?? 'default'} label={translate(`cf.status.${value}`, { _: value })} variant={STATUS_COLOUR[value] ? 'filled' : 'outlined'} />;
+  return (
+    <Chip size="small" color={STATUS_COLOUR[value] ?? 'default'} label={translate(`cf.status.${value}`, { _: value })} variant={STATUS_COLOUR[value] ? 'filled' : 'outlined'} />
+  );
 }
 
 export function StatusField({ source }: { source: string; label?: string; sortable?: boolean }) {

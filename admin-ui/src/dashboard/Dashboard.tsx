@@ -1,5 +1,23 @@
 import { useMemo } from 'react';
-import { Alert, Box, Card, CardContent, CardHeader, Grid, LinearProgress, List, ListItemButton, ListItemText, Skeleton, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Card,
+  CardContent,
+  CardHeader,
+  Grid,
+  LinearProgress,
+  List,
+  ListItemButton,
+  ListItemText,
+  Skeleton,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Typography,
+} from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
 import { Title, useDataProvider, useTranslate } from 'react-admin';
 import { Link } from 'react-router-dom';
@@ -58,13 +76,13 @@ export function Dashboard() {
             <CardHeader title={translate('cf.dashboard.waiting')} subheader={translate('cf.dashboard.waiting_help')} titleTypographyProps={{ variant: 'subtitle1' }} />
             {isPending ? (
               <LinearProgress />
-            ) : data!.waitingOnPerson.count === 0 ? (
+            ) : data.waitingOnPerson.count === 0 ? (
               <CardContent>
                 <Typography color="text.secondary">{translate('cf.dashboard.nothing_waiting')}</Typography>
               </CardContent>
             ) : (
               <List dense data-testid="waiting-list">
-                {data!.waitingOnPerson.orders.map((o) => (
+                {data.waitingOnPerson.orders.map((o) => (
                   <ListItemButton key={o.id} component={Link} to={`/orders/${o.id}/show`}>
                     <ListItemText
                       primary={o.externalRef}
@@ -84,7 +102,7 @@ export function Dashboard() {
             <CardHeader title={translate('cf.dashboard.top_skus')} titleTypographyProps={{ variant: 'subtitle1' }} />
             {isPending ? (
               <LinearProgress />
-            ) : data!.topSkus.length === 0 ? (
+            ) : data.topSkus.length === 0 ? (
               <CardContent>
                 <Typography color="text.secondary">{translate('cf.dashboard.no_sales')}</Typography>
               </CardContent>
@@ -99,7 +117,7 @@ export function Dashboard() {
                   </TableRow>
                 </TableHead>
                 <TableBody>
-                  {data!.topSkus.map((s) => (
+                  {data.topSkus.map((s) => (
                     <TableRow key={s.sku}>
                       <TableCell>
                         <Typography variant="body2">{s.sku}</Typography>
@@ -127,13 +145,13 @@ export function Dashboard() {
             <CardHeader title={translate('cf.dashboard.low_stock')} titleTypographyProps={{ variant: 'subtitle1' }} />
             {isPending ? (
               <LinearProgress />
-            ) : data!.lowStock.length === 0 ? (
+            ) : data.lowStock.length === 0 ? (
               <CardContent>
                 <Typography color="text.secondary">{translate('cf.dashboard.no_low_stock')}</Typography>
               </CardContent>
             ) : (
               <List dense>
-                {data!.lowStock.map((s) => (
+                {data.lowStock.map((s) => (
                   <ListItemButton key={s.sku} component={Link} to={`/stock/${encodeURIComponent(s.sku)}/show`}>
                     <ListItemText primary={s.sku} secondary={s.name} />
                     <Typography variant="body2" color="error">

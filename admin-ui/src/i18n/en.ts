@@ -344,7 +344,8 @@ export const en = {
       deadlines: 'A person is alerted at %{escalateAt}; the order is cancelled at %{cancelAt} unless someone fulfils it.',
       done_by: 'Fulfilled by hand by %{by}',
       form_title: 'Fulfil order %{ref} by hand',
-      form_help: 'Buy the goods from the supplier, then enter one code per unit (with its PIN if it has one) and one receipt per top-up. The buyer receives them as soon as you confirm.',
+      form_help:
+        'Buy the goods from the supplier, then enter one code per unit (with its PIN if it has one) and one receipt per top-up. The buyer receives them as soon as you confirm.',
       unit: '%{sku}, unit %{n}',
       number: 'Code or card number',
       pin: 'PIN (optional)',
@@ -357,7 +358,8 @@ export const en = {
       bad_money: 'An amount such as 45.00',
       submit: 'Fulfil',
       confirm_title: 'Deliver to the buyer now?',
-      confirm: 'Deliver %{smart_count} unit to the buyer now? Codes cannot be taken back once delivered. |||| Deliver %{smart_count} units to the buyer now? Codes cannot be taken back once delivered.',
+      confirm:
+        'Deliver %{smart_count} unit to the buyer now? Codes cannot be taken back once delivered. |||| Deliver %{smart_count} units to the buyer now? Codes cannot be taken back once delivered.',
       done: 'Order fulfilled; it is being delivered',
       nothing: 'No unit of this order is waiting to be fulfilled by hand.',
       errors: {
@@ -485,12 +487,14 @@ export const en = {
         cancelled: 'The order is cancelled',
         refund: 'Refund',
         refund_title: 'Refund this order?',
-        refund_help: 'Codes the buyer received are voided, stock codes never delivered go back to stock, bought or hand-entered codes are voided and their cost recorded as a loss, and the settlement is reversed. The storefront is told (order.refunded) and no longer sees the codes. This cannot be undone.',
+        refund_help:
+          'Codes the buyer received are voided, stock codes never delivered go back to stock, bought or hand-entered codes are voided and their cost recorded as a loss, and the settlement is reversed. The storefront is told (order.refunded) and no longer sees the codes. This cannot be undone.',
         refund_units: 'Units to refund',
         refunded: 'The order is refunded',
         fulfilManually: 'Fulfil by hand instead',
         fulfilManually_title: 'Fulfil the missing units by hand?',
-        fulfilManually_help: 'The units still without goods become a manual task: staff buy them and enter the codes or receipts, as for products fulfilled by hand. Your note is recorded.',
+        fulfilManually_help:
+          'The units still without goods become a manual task: staff buy them and enter the codes or receipts, as for products fulfilled by hand. Your note is recorded.',
         approve: 'Approve',
         approve_title: 'Approve this held order?',
         approve_help: 'It is fulfilled at once: codes are allocated and delivered to the buyer. Your note goes on the timeline and in the audit log.',
@@ -530,9 +534,28 @@ export const en = {
       },
     },
     workflow: {
-      step: { purchasing: 'Buying from suppliers', awaiting_manual: 'Waiting to be fulfilled by hand', risk_check: 'Risk check', risk_review: 'Waiting for a risk review', allocating: 'Allocating codes', delivering: 'Delivering', settling: 'Settling', notifying: 'Telling the storefront', cancelling: 'Closing', done: 'Done' },
+      step: {
+        purchasing: 'Buying from suppliers',
+        awaiting_manual: 'Waiting to be fulfilled by hand',
+        risk_check: 'Risk check',
+        risk_review: 'Waiting for a risk review',
+        allocating: 'Allocating codes',
+        delivering: 'Delivering',
+        settling: 'Settling',
+        notifying: 'Telling the storefront',
+        cancelling: 'Closing',
+        done: 'Done',
+      },
       webhook: { pending: 'Sending', sent: 'Sent', no_endpoint: 'No webhook URL', gave_up: 'Gave up after retries' },
-      run: { RUNNING: 'Running', COMPLETED: 'Completed', FAILED: 'Failed', CANCELLED: 'Cancelled', TERMINATED: 'Terminated', TIMED_OUT: 'Timed out', CONTINUED_AS_NEW: 'Continued' },
+      run: {
+        RUNNING: 'Running',
+        COMPLETED: 'Completed',
+        FAILED: 'Failed',
+        CANCELLED: 'Cancelled',
+        TERMINATED: 'Terminated',
+        TIMED_OUT: 'Timed out',
+        CONTINUED_AS_NEW: 'Continued',
+      },
     },
     events: {
       stock_short_using_supplier: 'Stock short, buying from suppliers',
@@ -581,7 +604,8 @@ export const en = {
       preview: 'Preview (codes masked)',
       found: '%{codes} codes on %{lines} lines',
       file_duplicates: '%{smart_count} duplicate in the file (skipped) |||| %{smart_count} duplicates in the file (skipped)',
-      bad_lines: '%{smart_count} line cannot be read; nothing will be imported until it is fixed |||| %{smart_count} lines cannot be read; nothing will be imported until they are fixed',
+      bad_lines:
+        '%{smart_count} line cannot be read; nothing will be imported until it is fixed |||| %{smart_count} lines cannot be read; nothing will be imported until they are fixed',
       line: 'Line %{line}: %{message}',
       and_more: '…and %{count} more',
       upload: 'Import %{count} codes',
@@ -624,7 +648,8 @@ export const en = {
       revoke_help: 'Requests with this key are refused from now on.',
       revoked: 'Key revoked',
       rotate_secret: 'Rotate webhook secret',
-      rotate_secret_help: 'For the next 24 hours webhooks are signed with both the new and the old secret, so the storefront can switch to the new one without missing a message; after that, with the new one only.',
+      rotate_secret_help:
+        'For the next 24 hours webhooks are signed with both the new and the old secret, so the storefront can switch to the new one without missing a message; after that, with the new one only.',
       new_secret: 'New webhook secret',
       created: 'Storefront created',
       created_help: 'Give the storefront its API key and webhook secret now.',
@@ -654,8 +679,10 @@ export const en = {
       passwords_differ: 'The two new passwords differ',
       password_changed: 'Password changed; your other sessions have ended',
       tokens: 'Admin tokens',
-      tokens_help: 'For scripts that use the admin API (Authorization: Bearer …). A token acts with your role until it expires or you revoke it; resetting your password revokes it too.',
-      tokens_help_owner: 'For scripts that use the admin API (Authorization: Bearer …). A token acts with its user’s role until it expires or is revoked. As owner you see and may revoke every user’s tokens.',
+      tokens_help:
+        'For scripts that use the admin API (Authorization: Bearer …). A token acts with your role until it expires or you revoke it; resetting your password revokes it too.',
+      tokens_help_owner:
+        'For scripts that use the admin API (Authorization: Bearer …). A token acts with its user’s role until it expires or is revoked. As owner you see and may revoke every user’s tokens.',
       no_tokens: 'No admin tokens yet.',
       new_token: 'New token',
       make_token: 'Make token',
@@ -728,7 +755,7 @@ export const en = {
       kind_help: {
         velocity: 'Too many orders, or too much spent, by one buyer signal within a time window.',
         new_account: 'A recently created account placing a large order.',
-        account_takeover: "An established account ordering from a country and a device it never used, with a new payment instrument, for more than it usually spends.",
+        account_takeover: 'An established account ordering from a country and a device it never used, with a new payment instrument, for more than it usually spends.',
         first_purchase: 'A buyer who has never had one of these products delivered.',
         sku_cap: 'More of one product in an order than you allow.',
         order_cap: 'An order bigger than you allow.',
@@ -747,7 +774,8 @@ export const en = {
         velocity_payments: 'more than %{max} different payment instruments used from one %{subject} within %{window}',
         velocity_card_bins: 'more than %{max} different card BINs used from one %{subject} within %{window}',
         velocity_buyers: 'more than %{max} different buyers (accounts, else emails) ordering from one %{subject} within %{window}',
-        account_takeover: "an account at least %{days} days old orders from a new country and device, with a new payment instrument, at least %{multiple}× its usual and at least %{amount}",
+        account_takeover:
+          'an account at least %{days} days old orders from a new country and device, with a new payment instrument, at least %{multiple}× its usual and at least %{amount}',
         new_account: 'an account younger than %{hours} h orders %{amount} or more',
         first_purchase: 'a first purchase of %{skus}',
         sku_cap: 'more than %{limits} of %{sku} in one order',
@@ -826,7 +854,16 @@ export const en = {
         allow: 'Allow list',
         block_help: 'Orders from a blocked buyer are rejected.',
         allow_help: 'Orders from an allowed buyer go through whatever else fired.',
-        kinds: { ip: 'IP address', cidr: 'IP range', email: 'Email', email_domain: 'Email domain', phone: 'Phone', account: 'Account', device: 'Device', payment: 'Payment instrument' },
+        kinds: {
+          ip: 'IP address',
+          cidr: 'IP range',
+          email: 'Email',
+          email_domain: 'Email domain',
+          phone: 'Phone',
+          account: 'Account',
+          device: 'Device',
+          payment: 'Payment instrument',
+        },
         value_help: {
           ip: 'For example 203.0.113.7',
           cidr: 'For example 203.0.113.0/24',

@@ -18,7 +18,13 @@ function MerchantBadge() {
       <Typography variant="body2" data-testid="merchant-name">
         {identity.merchant?.name}
       </Typography>
-      <Chip size="small" label={translate(`cf.roles.${identity.role}`)} sx={{ color: 'inherit', borderColor: 'rgba(255,255,255,0.6)' }} variant="outlined" data-testid="role-chip" />
+      <Chip
+        size="small"
+        label={translate(`cf.roles.${identity.role}`)}
+        sx={{ color: 'inherit', borderColor: 'rgba(255,255,255,0.6)' }}
+        variant="outlined"
+        data-testid="role-chip"
+      />
     </Box>
   );
 }

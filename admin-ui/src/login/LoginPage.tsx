@@ -26,9 +26,18 @@ export function LoginPage() {
   };
 
   return (
-    <Box sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'background.default', background: 'linear-gradient(135deg, #1f5fae 0%, #263a52 100%)' }}>
+    <Box
+      sx={{
+        minHeight: '100vh',
+        display: 'flex',
+        alignItems: 'center',
+        justifyContent: 'center',
+        bgcolor: 'background.default',
+        background: 'linear-gradient(135deg, #1f5fae 0%, #263a52 100%)',
+      }}
+    >
       <Card sx={{ width: 380, maxWidth: '92vw' }}>
-        <CardContent component="form" onSubmit={submit} sx={{ display: 'flex', flexDirection: 'column', gap: 2, p: 4 }}>
+        <CardContent component="form" onSubmit={(e) => void submit(e) /* submit shows its own failure */} sx={{ display: 'flex', flexDirection: 'column', gap: 2, p: 4 }}>
           <Box sx={{ display: 'flex', flexDirection: 'column', alignItems: 'center', gap: 1 }}>
             <Avatar sx={{ bgcolor: 'primary.main' }}>
               <LockIcon />
@@ -38,9 +47,30 @@ export function LoginPage() {
               {translate('cf.login.subtitle')}
             </Typography>
           </Box>
-          <TextField name="email" type="email" autoComplete="username" label={translate('cf.login.email')} value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />
-          <TextField name="password" type="password" autoComplete="current-password" label={translate('cf.login.password')} value={password} onChange={(e) => setPassword(e.target.value)} required />
-          {error && <Alert severity="error" data-testid="login-error">{error}</Alert>}
+          <TextField
+            name="email"
+            type="email"
+            autoComplete="username"
+            label={translate('cf.login.email')}
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+            autoFocus
+          />
+          <TextField
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            label={translate('cf.login.password')}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+          {error && (
+            <Alert severity="error" data-testid="login-error">
+              {error}
+            </Alert>
+          )}
           <Button type="submit" variant="contained" size="large" disabled={busy} startIcon={busy ? <CircularProgress size={18} color="inherit" /> : undefined}>
             {translate('cf.login.submit')}
           </Button>

@@ -51,14 +51,28 @@ function BulkRetryDialog({ onClose }: { onClose: () => void }) {
       <DialogContent>
         <DialogContentText sx={{ mb: 2 }}>{translate('cf.order.bulk_retry.help')}</DialogContentText>
         <Stack direction="row" spacing={2} sx={{ mb: 2, pt: 1 }}>
-          <TextField select fullWidth name="supplierId" label={translate('cf.order.bulk_retry.supplier')} value={supplierId} onChange={(e) => (setSupplierId(e.target.value), setAsked(undefined), retry.reset())}>
+          <TextField
+            select
+            fullWidth
+            name="supplierId"
+            label={translate('cf.order.bulk_retry.supplier')}
+            value={supplierId}
+            onChange={(e) => (setSupplierId(e.target.value), setAsked(undefined), retry.reset())}
+          >
             {(suppliers ?? []).map((s) => (
               <MenuItem key={s.id} value={s.id}>
                 {s.name}
               </MenuItem>
             ))}
           </TextField>
-          <TextField type="datetime-local" name="since" label={translate('cf.order.bulk_retry.since')} value={since} onChange={(e) => (setSince(e.target.value), setAsked(undefined), retry.reset())} slotProps={{ inputLabel: { shrink: true } }} />
+          <TextField
+            type="datetime-local"
+            name="since"
+            label={translate('cf.order.bulk_retry.since')}
+            value={since}
+            onChange={(e) => (setSince(e.target.value), setAsked(undefined), retry.reset())}
+            slotProps={{ inputLabel: { shrink: true } }}
+          />
         </Stack>
         {found.error && <Alert severity="error">{errorMessage(found.error)}</Alert>}
         {retry.error && <Alert severity="error">{errorMessage(retry.error)}</Alert>}

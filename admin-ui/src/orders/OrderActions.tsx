@@ -68,11 +68,33 @@ const ACTION_SPECS: Record<LifecycleAction, OrderActionSpec> = {
         : { message: t('cf.order.actions.resend_failed', { error: result.error ?? '' }), type: 'warning' };
     },
   },
-  cancel: { permission: 'cancel', endpoint: 'cancel', icon: <CancelIcon />, ask: 'reason', danger: true, done: (_, t) => ({ message: t('cf.order.actions.cancelled'), type: 'info' }) },
-  refund: { permission: 'refund', endpoint: 'refund', icon: <MoneyOffIcon />, ask: 'reason', chooseUnits: true, danger: true, done: (_, t) => ({ message: t('cf.order.actions.refunded'), type: 'info' }) },
+  cancel: {
+    permission: 'cancel',
+    endpoint: 'cancel',
+    icon: <CancelIcon />,
+    ask: 'reason',
+    danger: true,
+    done: (_, t) => ({ message: t('cf.order.actions.cancelled'), type: 'info' }),
+  },
+  refund: {
+    permission: 'refund',
+    endpoint: 'refund',
+    icon: <MoneyOffIcon />,
+    ask: 'reason',
+    chooseUnits: true,
+    danger: true,
+    done: (_, t) => ({ message: t('cf.order.actions.refunded'), type: 'info' }),
+  },
   // A held order's risk review: the note is the reason, on the timeline and in the audit log.
   approve: { permission: 'approve', endpoint: 'approve', icon: <CheckCircleIcon />, ask: 'reason', done: (_, t) => ({ message: t('cf.order.actions.approved'), type: 'info' }) },
-  reject: { permission: 'reject', endpoint: 'reject', icon: <BlockIcon />, ask: 'reason', danger: true, done: (_, t) => ({ message: t('cf.order.actions.rejected'), type: 'info' }) },
+  reject: {
+    permission: 'reject',
+    endpoint: 'reject',
+    icon: <BlockIcon />,
+    ask: 'reason',
+    danger: true,
+    done: (_, t) => ({ message: t('cf.order.actions.rejected'), type: 'info' }),
+  },
 };
 
 export function OrderActions() {
@@ -95,14 +117,16 @@ function OrderActionButton({ action, spec, order }: { action: LifecycleAction; s
   const dataProvider = useDataProvider<CardflowDataProvider>();
   const { canAccess } = useCanAccess({ resource: 'orders', action: spec.permission });
   const [open, setOpen] = useState(false);
-  const refundable = order.items.flatMap((i) => i.units.filter((u) => u.status !== 'refunded').map((u) => ({ id: u.id, label: `${i.sku} · ${translate('cf.order.unit', { seq: u.seq })}` })));
+  const refundable = order.items.flatMap((i) =>
+    i.units.filter((u) => u.status !== 'refunded').map((u) => ({ id: u.id, label: `${i.sku} · ${translate('cf.order.unit', { seq: u.seq })}` })),
+  );
   const [units, setUnits] = useState<string[] | undefined>(undefined);
   const chosen = units ?? refundable.map((u) => u.id);
   const succeeded = (result: unknown) => {
     setOpen(false);
     const { message, type } = spec.done(result, translate);
     notify(message, { type });
-    void queryClient.invalidateQueries({ queryKey: ['order-workflow', order.id] });
+    void queryClient.invalidateQueries({ queryKey: ['order-workflow', order.id] }); // a failed refetch shows in that query's own state
     refresh();
   };
   const mutation = useMutation({

@@ -1,9 +1,23 @@
 import { Chip, Stack } from '@mui/material';
-import { AutocompleteInput, DatagridConfigurable, DateInput, FilterButton, List, ReferenceInput, SearchInput, SelectArrayInput, SelectInput, TextField, TextInput, TopToolbar, useRecordContext, useTranslate } from 'react-admin';
+import {
+  AutocompleteInput,
+  DatagridConfigurable,
+  DateInput,
+  FilterButton,
+  List,
+  ReferenceInput,
+  SearchInput,
+  SelectArrayInput,
+  SelectInput,
+  TextField,
+  TextInput,
+  TopToolbar,
+  useRecordContext,
+  useTranslate,
+} from 'react-admin';
 import { MoneyField, StatusField, WhenField } from '../components/fields';
 import { ORDER_STATUSES } from '../../../orders/lifecycle';
 import { BulkRetryButton } from './BulkRetry';
-
 
 /** The chosen day's bounds in the user's own time zone, as the API's instants. */
 const dayStart = (v: string) => (v ? new Date(`${v}T00:00:00`).toISOString() : v);
@@ -34,7 +48,9 @@ function ItemsField(_: { label?: string }) {
   const record = useRecordContext<{ items: { sku: string; quantity: number }[] }>();
   return (
     <Stack direction="row" spacing={0.5} flexWrap="wrap" useFlexGap>
-      {record?.items.map((i) => <Chip key={i.sku} size="small" variant="outlined" label={`${i.sku} × ${i.quantity}`} />)}
+      {record?.items.map((i) => (
+        <Chip key={i.sku} size="small" variant="outlined" label={`${i.sku} × ${i.quantity}`} />
+      ))}
     </Stack>
   );
 }

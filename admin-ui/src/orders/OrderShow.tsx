@@ -1,5 +1,23 @@
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
-import { Alert, Box, Button, Card, CardContent, CardHeader, Chip, Divider, Grid, LinearProgress, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  CardHeader,
+  Chip,
+  Divider,
+  Grid,
+  LinearProgress,
+  Stack,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Typography,
+} from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
 import { Show, useDataProvider, useRecordContext, useTranslate, type RaRecord } from 'react-admin';
 import { Link } from 'react-router-dom';
@@ -73,7 +91,10 @@ function OrderDetail() {
           </Stack>
           {order.attention ? (
             <Alert severity="warning" sx={{ mb: 1 }} data-testid="order-attention">
-              {translate('cf.order.attention', { step: translate(`cf.workflow.step.${order.attention.step}`, { _: order.attention.step }), reason: attentionReason(order.attention) })}
+              {translate('cf.order.attention', {
+                step: translate(`cf.workflow.step.${order.attention.step}`, { _: order.attention.step }),
+                reason: attentionReason(order.attention),
+              })}
             </Alert>
           ) : (
             order.reason && (
@@ -158,7 +179,8 @@ function OrderDetail() {
             {order.settlement ? (
               <Typography variant="body2">
                 {translate('cf.dashboard.revenue')} <Money minor={order.settlement.revenue} currency={order.currency} /> · {translate('cf.order.cost')}{' '}
-                <Money minor={order.settlement.cost} currency={order.currency} /> · {translate('cf.dashboard.profit')} <Money minor={order.settlement.grossProfit} currency={order.currency} />
+                <Money minor={order.settlement.cost} currency={order.currency} /> · {translate('cf.dashboard.profit')}{' '}
+                <Money minor={order.settlement.grossProfit} currency={order.currency} />
               </Typography>
             ) : (
               <Typography variant="body2" color="text.secondary">
@@ -167,8 +189,8 @@ function OrderDetail() {
             )}
             {order.refund && (
               <Alert severity="warning" sx={{ mt: 1 }} data-testid="refund-summary">
-                {translate('cf.order.refund', { by: order.refund.by.replace(/^user:/, ''), reason: order.refund.reason })}{' '}
-                (<Money minor={order.refund.amount} currency={order.currency} />)
+                {translate('cf.order.refund', { by: order.refund.by.replace(/^user:/, ''), reason: order.refund.reason })} (
+                <Money minor={order.refund.amount} currency={order.currency} />)
               </Alert>
             )}
           </Section>
@@ -279,9 +301,7 @@ function WorkflowPanel({ orderId }: { orderId: string }) {
           )}
           {data.state && (
             <>
-              <Row label={translate('cf.order.workflow_step')}>
-                {translate(`cf.workflow.step.${data.state.step}`, { _: data.state.step })}
-              </Row>
+              <Row label={translate('cf.order.workflow_step')}>{translate(`cf.workflow.step.${data.state.step}`, { _: data.state.step })}</Row>
               {data.state.webhook && <Row label={translate('cf.order.workflow_webhook')}>{translate(`cf.workflow.webhook.${data.state.webhook}`, { _: data.state.webhook })}</Row>}
             </>
           )}

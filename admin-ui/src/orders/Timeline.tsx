@@ -21,7 +21,12 @@ function Detail({ event, currency }: { event: Event; currency: string }) {
         </>
       );
     case 'risk_checked':
-      return <>{translate(`cf.status.${e.decision}`, { _: e.decision })}{e.reasons?.length ? ` · ${e.reasons.join('; ')}` : ''}</>;
+      return (
+        <>
+          {translate(`cf.status.${e.decision}`, { _: e.decision })}
+          {e.reasons?.length ? ` · ${e.reasons.join('; ')}` : ''}
+        </>
+      );
     case 'risk_reviewed':
       return (
         <>
@@ -34,33 +39,76 @@ function Detail({ event, currency }: { event: Event; currency: string }) {
     case 'settled':
       return (
         <>
-          {translate('cf.dashboard.revenue')} <Money minor={e.revenue} currency={e.currency ?? currency} /> · {translate('cf.dashboard.profit')} <Money minor={e.grossProfit} currency={e.currency ?? currency} />
+          {translate('cf.dashboard.revenue')} <Money minor={e.revenue} currency={e.currency ?? currency} /> · {translate('cf.dashboard.profit')}{' '}
+          <Money minor={e.grossProfit} currency={e.currency ?? currency} />
         </>
       );
     case 'webhook_delivered':
-      return <>HTTP {e.httpStatus} · {translate('cf.events.detail.attempts', { smart_count: e.attempts })}</>;
+      return (
+        <>
+          HTTP {e.httpStatus} · {translate('cf.events.detail.attempts', { smart_count: e.attempts })}
+        </>
+      );
     case 'webhook_failed':
       return <>{translate('cf.events.detail.attempts', { smart_count: e.attempts })}</>;
     case 'webhook_resent':
-      return <>{translate(`cf.status.${e.outcome === 'sent' ? 'succeeded' : 'failed'}`)}{e.httpStatus ? ` · HTTP ${e.httpStatus}` : ''}{e.error ? ` · ${e.error}` : ''}{by}</>;
+      return (
+        <>
+          {translate(`cf.status.${e.outcome === 'sent' ? 'succeeded' : 'failed'}`)}
+          {e.httpStatus ? ` · HTTP ${e.httpStatus}` : ''}
+          {e.error ? ` · ${e.error}` : ''}
+          {by}
+        </>
+      );
     case 'cancelled':
     case 'failed':
-      return <>{e.reason}{e.releasedUnits ? ` · ${translate('cf.events.detail.units', { smart_count: e.releasedUnits })} ${translate('cf.status.released')}` : ''}</>;
+      return (
+        <>
+          {e.reason}
+          {e.releasedUnits ? ` · ${translate('cf.events.detail.units', { smart_count: e.releasedUnits })} ${translate('cf.status.released')}` : ''}
+        </>
+      );
     case 'refunded':
-      return <><Money minor={e.amount} currency={e.currency ?? currency} /> · {e.units ? `${translate('cf.events.detail.units', { smart_count: e.units })} · ` : ''}{e.reason}{by}</>;
+      return (
+        <>
+          <Money minor={e.amount} currency={e.currency ?? currency} /> · {e.units ? `${translate('cf.events.detail.units', { smart_count: e.units })} · ` : ''}
+          {e.reason}
+          {by}
+        </>
+      );
     case 'retried':
-      return <>{e.previousReason ?? ''}{by}</>;
+      return (
+        <>
+          {e.previousReason ?? ''}
+          {by}
+        </>
+      );
     case 'stock_short_using_supplier':
     case 'manual_fulfilled':
-      return <>{e.sku ? `${e.sku} · ` : ''}{translate('cf.events.detail.units', { smart_count: e.units })}{by}</>;
+      return (
+        <>
+          {e.sku ? `${e.sku} · ` : ''}
+          {translate('cf.events.detail.units', { smart_count: e.units })}
+          {by}
+        </>
+      );
     case 'manual_fulfilment_escalated':
       return <>{translate('cf.events.detail.cancel_at', { at: formatWhen(e.cancelAt, locale) })}</>;
     case 'supplier_processing':
       return <>{translate('cf.events.detail.reference', { reference: e.reference })}</>;
     case 'supplier_purchased':
-      return <>{translate('cf.events.detail.reference', { reference: e.reference })} · <Money minor={e.unitCost} currency={currency} />{e.note ? ` · ${e.note}` : ''}</>;
+      return (
+        <>
+          {translate('cf.events.detail.reference', { reference: e.reference })} · <Money minor={e.unitCost} currency={currency} />
+          {e.note ? ` · ${e.note}` : ''}
+        </>
+      );
     case 'supplier_purchase_failed':
-      return <>{translate('cf.events.detail.reference', { reference: e.reference })} · {e.message ?? e.code}</>;
+      return (
+        <>
+          {translate('cf.events.detail.reference', { reference: e.reference })} · {e.message ?? e.code}
+        </>
+      );
     default:
       return <>{readable(event)}</>;
   }
@@ -79,7 +127,11 @@ export function Timeline({ order }: { order: ConsoleOrder }) {
   return (
     <Box component="ol" sx={{ listStyle: 'none', m: 0, p: 0 }} data-testid="timeline">
       {order.timeline.map((event) => (
-        <Box component="li" key={event.id} sx={{ display: 'flex', gap: 2, py: 1, borderLeft: 2, borderColor: event.type === 'failed' ? 'error.main' : 'primary.light', pl: 2, ml: 1 }}>
+        <Box
+          component="li"
+          key={event.id}
+          sx={{ display: 'flex', gap: 2, py: 1, borderLeft: 2, borderColor: event.type === 'failed' ? 'error.main' : 'primary.light', pl: 2, ml: 1 }}
+        >
           <Box sx={{ minWidth: 170 }}>
             <Typography variant="body2" fontWeight={500} data-testid={`event-${event.type}`}>
               {translate(`cf.events.${event.type}`, { _: event.type })}

@@ -63,7 +63,16 @@ export function ProductCreate() {
   return (
     <Create redirect="list">
       <SimpleForm
-        defaultValues={{ currency: me?.merchant.currency ?? 'CNY', fulfilmentMode: 'stock', active: true, lowStockThreshold: 10, supplierFallback: false, manualEscalateAfterSeconds: 15 * 60, manualCancelAfterSeconds: 24 * 60 * 60, codesCaseSensitive: false }}
+        defaultValues={{
+          currency: me?.merchant.currency ?? 'CNY',
+          fulfilmentMode: 'stock',
+          active: true,
+          lowStockThreshold: 10,
+          supplierFallback: false,
+          manualEscalateAfterSeconds: 15 * 60,
+          manualCancelAfterSeconds: 24 * 60 * 60,
+          codesCaseSensitive: false,
+        }}
         key={me?.merchant.currency}
       >
         <Fields creating />

@@ -78,7 +78,7 @@ export function SupplierRoutes() {
           <LinearProgress />
         ) : (
           // Reset to the server's list whenever it is (re)loaded, e.g. after a save.
-          <RoutesEditor key={dataUpdatedAt} product={product} saved={data!} />
+          <RoutesEditor key={dataUpdatedAt} product={product} saved={data} />
         )}
       </CardContent>
     </Card>
@@ -99,10 +99,7 @@ function RoutesEditor({ product, saved }: { product: ProductRecord; saved: SkuRo
   const [dirty, setDirty] = useState(false);
 
   // Suppliers that can serve this product: an API, in its currency (and any already on a route).
-  const choices = useMemo(
-    () => (suppliers ?? []).filter((s) => s.currency === product.currency || rows.some((r) => r.supplierId === s.id)),
-    [suppliers, product.currency, rows],
-  );
+  const choices = useMemo(() => (suppliers ?? []).filter((s) => s.currency === product.currency || rows.some((r) => r.supplierId === s.id)), [suppliers, product.currency, rows]);
 
   const change = (next: Row[]) => {
     setRows(next);
@@ -120,7 +117,7 @@ function RoutesEditor({ product, saved }: { product: ProductRecord; saved: SkuRo
     mutationFn: (routes: SkuRoute[]) => dataProvider.saveSkuRoutes(product.id, routes),
     onSuccess: () => {
       notify(translate('cf.routes.saved'), { type: 'info' });
-      void queryClient.invalidateQueries({ queryKey: ['sku-routes', product.id] });
+      void queryClient.invalidateQueries({ queryKey: ['sku-routes', product.id] }); // a failed refetch shows in that query's own state
     },
     onError: (err) => {
       const fieldErrors = (err as { body?: { errors?: Record<string, string> } }).body?.errors;
@@ -215,7 +212,12 @@ function RoutesEditor({ product, saved }: { product: ProductRecord; saved: SkuRo
                   />
                 </TableCell>
                 <TableCell>
-                  <Switch checked={r.active} onChange={(e) => update(i, { active: e.target.checked })} disabled={!canEdit} slotProps={{ input: { 'aria-label': translate('cf.routes.active') } }} />
+                  <Switch
+                    checked={r.active}
+                    onChange={(e) => update(i, { active: e.target.checked })}
+                    disabled={!canEdit}
+                    slotProps={{ input: { 'aria-label': translate('cf.routes.active') } }}
+                  />
                 </TableCell>
                 <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
                   {canEdit && (

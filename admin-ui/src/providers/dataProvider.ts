@@ -103,17 +103,23 @@ export interface Dashboard {
   ordersPerHour: { hour: string; orders: number }[];
   topSkus: { sku: string; name: string; currency: string; units: number; revenue: number; grossProfit: number }[];
   lowStock: { sku: string; name: string; stockAvailable: number; lowStockThreshold: number }[];
-  waitingOnPerson: { count: number; orders: { id: string; externalRef: string; status: string; reason: string | null; currency: string; totalAmount: number; since: string; manualCancelAt: string | null }[] };
+  waitingOnPerson: {
+    count: number;
+    orders: { id: string; externalRef: string; status: string; reason: string | null; currency: string; totalAmount: number; since: string; manualCancelAt: string | null }[];
+  };
 }
 
 // Screens whose admin API lives under another path than the screen's resource name.
 const API_PATHS: Record<string, string> = { reviews: 'risk/reviews', 'risk-rules': 'risk/rules', 'risk-lists': 'risk/lists' };
 const rest = simpleRestProvider('/admin', httpClient);
 const routed = Object.fromEntries(
-  Object.entries(rest).map(([name, method]) => [name, (resource: string, params: unknown) => (method as (r: string, p: unknown) => unknown)(API_PATHS[resource] ?? resource, params)]),
+  Object.entries(rest).map(([name, method]) => [
+    name,
+    (resource: string, params: unknown) => (method as (r: string, p: unknown) => unknown)(API_PATHS[resource] ?? resource, params),
+  ]),
 ) as unknown as DataProvider;
 
-const post = async <T,>(path: string, json?: unknown) => (await api<T>(`/admin/${path}`, { method: 'POST', json })).json;
+const post = async <T>(path: string, json?: unknown) => (await api<T>(`/admin/${path}`, { method: 'POST', json })).json;
 
 export const dataProvider: CardflowDataProvider = {
   ...routed,

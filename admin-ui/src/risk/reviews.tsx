@@ -5,7 +5,23 @@ import GppMaybeIcon from '@mui/icons-material/GppMaybe';
 import ReceiptIcon from '@mui/icons-material/Receipt';
 import { Button, Grid, LinearProgress, Stack, Typography } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
-import { Datagrid, FunctionField, List, NumberField, SelectInput, Show, TextField, TopToolbar, useCanAccess, useDataProvider, useListContext, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
+import {
+  Datagrid,
+  FunctionField,
+  List,
+  NumberField,
+  SelectInput,
+  Show,
+  TextField,
+  TopToolbar,
+  useCanAccess,
+  useDataProvider,
+  useListContext,
+  useNotify,
+  useRecordContext,
+  useRefresh,
+  useTranslate,
+} from 'react-admin';
 import { Link } from 'react-router-dom';
 import { REVIEW_STATUSES } from '../../../risk/vocabulary';
 import { errorMessage, ReasonDialog } from '../components/dialogs';
@@ -41,7 +57,9 @@ function EmptyQueue() {
   const { filterValues } = useListContext();
   return (
     <Typography color="text.secondary" sx={{ p: 3 }} data-testid="reviews-empty">
-      {filterValues.status === 'open' ? translate('cf.risk.review.empty') : translate('ra.navigation.no_results', { name: translate('resources.reviews.name', { smart_count: 2 }) })}
+      {filterValues.status === 'open'
+        ? translate('cf.risk.review.empty')
+        : translate('ra.navigation.no_results', { name: translate('resources.reviews.name', { smart_count: 2 }) })}
     </Typography>
   );
 }

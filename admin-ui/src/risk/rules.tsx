@@ -1,7 +1,24 @@
 import { useState } from 'react';
 import EditIcon from '@mui/icons-material/Edit';
 import RuleIcon from '@mui/icons-material/Rule';
-import { Box, Button, Chip, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Divider, Grid, LinearProgress, List as MuiList, ListItem, ListItemText, Stack, Typography } from '@mui/material';
+import {
+  Box,
+  Button,
+  Chip,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogContentText,
+  DialogTitle,
+  Divider,
+  Grid,
+  LinearProgress,
+  List as MuiList,
+  ListItem,
+  ListItemText,
+  Stack,
+  Typography,
+} from '@mui/material';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   AutocompleteArrayInput,
@@ -107,7 +124,9 @@ export function useRuleSummary() {
     const p = rule.params as Record<string, any>;
     const money = (minor: number) => formatMoney(minor, currency, locale);
     const limits = () =>
-      [p.maxQuantity != null && translate('cf.risk.summary.units', { smart_count: p.maxQuantity }), p.maxAmount != null && money(p.maxAmount)].filter(Boolean).join(translate('cf.risk.summary.or'));
+      [p.maxQuantity != null && translate('cf.risk.summary.units', { smart_count: p.maxQuantity }), p.maxAmount != null && money(p.maxAmount)]
+        .filter(Boolean)
+        .join(translate('cf.risk.summary.or'));
     let text: string;
     switch (rule.kind) {
       case 'velocity':
@@ -171,11 +190,20 @@ function SettingsPanel() {
         ) : (
           <Grid container spacing={2}>
             <Grid size={{ xs: 12, md: 6 }}>
-              <Chip size="small" color="primary" variant="outlined" label={translate('cf.risk.settings.version', { version: s.ruleSetVersion ?? 0 })} data-testid="rule-set-version" sx={{ mb: 1 }} />
+              <Chip
+                size="small"
+                color="primary"
+                variant="outlined"
+                label={translate('cf.risk.settings.version', { version: s.ruleSetVersion ?? 0 })}
+                data-testid="rule-set-version"
+                sx={{ mb: 1 }}
+              />
               <Row label={translate('cf.risk.settings.reviewScore')}>{s.reviewScore}</Row>
               <Row label={translate('cf.risk.settings.rejectScore')}>{s.rejectScore}</Row>
               <Row label={translate('cf.risk.settings.reviewTimeoutSeconds')}>{formatDuration(s.reviewTimeoutSeconds, locale)}</Row>
-              <Row label={translate('cf.risk.settings.model')}>{s.model.enabled ? translate('cf.risk.settings.model_on', { points: s.model.maxScore }) : translate('cf.risk.settings.model_off')}</Row>
+              <Row label={translate('cf.risk.settings.model')}>
+                {s.model.enabled ? translate('cf.risk.settings.model_on', { points: s.model.maxScore }) : translate('cf.risk.settings.model_off')}
+              </Row>
               <Typography variant="caption" color="text.secondary">
                 {translate('cf.risk.settings.help')}
               </Typography>
@@ -189,7 +217,9 @@ function SettingsPanel() {
                   <ListItem key={v.id} disableGutters>
                     <ListItemText
                       primary={`v${v.id} · ${v.change}`}
-                      secondary={[v.createdAt && formatRelative(v.createdAt, locale, now), translate('cf.risk.settings.by', { by: v.createdBy.replace(/^user:/, '') })].filter(Boolean).join(' · ')}
+                      secondary={[v.createdAt && formatRelative(v.createdAt, locale, now), translate('cf.risk.settings.by', { by: v.createdBy.replace(/^user:/, '') })]
+                        .filter(Boolean)
+                        .join(' · ')}
                     />
                   </ListItem>
                 ))}
@@ -276,7 +306,15 @@ function RuleList() {
         <Datagrid rowClick={canEdit ? 'edit' : false} bulkActionButtons={false} data-testid="rules-grid">
           <TextField source="name" />
           <FunctionField source="kind" render={(r: Rule) => translate(`cf.risk.kinds.${r.kind}`, { _: r.kind })} />
-          <FunctionField source="summary" sortable={false} render={(r: Rule) => <Typography variant="body2" color="text.secondary">{summary(r)}</Typography>} />
+          <FunctionField
+            source="summary"
+            sortable={false}
+            render={(r: Rule) => (
+              <Typography variant="body2" color="text.secondary">
+                {summary(r)}
+              </Typography>
+            )}
+          />
           <FunctionField source="action" render={(r: Rule) => <ActionChip rule={r} />} />
           <BooleanField source="enabled" />
         </Datagrid>

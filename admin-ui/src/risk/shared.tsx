@@ -114,7 +114,20 @@ export function ReasonList({ reasons, testId = 'risk-reasons' }: { reasons: stri
   );
 }
 
-const SIGNAL_ORDER = ['email', 'phone', 'accountId', 'accountCreatedAt', 'accountCountry', 'ip', 'ipCountry', 'deviceId', 'paymentMethod', 'paymentFingerprint', 'cardBin', 'cardCountry'];
+const SIGNAL_ORDER = [
+  'email',
+  'phone',
+  'accountId',
+  'accountCreatedAt',
+  'accountCountry',
+  'ip',
+  'ipCountry',
+  'deviceId',
+  'paymentMethod',
+  'paymentFingerprint',
+  'cardBin',
+  'cardCountry',
+];
 
 const signalRank = (key: string) => (SIGNAL_ORDER.includes(key) ? SIGNAL_ORDER.indexOf(key) : SIGNAL_ORDER.length);
 
@@ -157,10 +170,7 @@ export function BuyerSummary({ buyer }: { buyer: Record<string, string> | null |
   const translate = useTranslate();
   const b = buyer ?? {};
   const who = b.email ?? b.phone ?? b.accountId ?? '—';
-  const where = [
-    b.ip && (b.ipCountry ? `${b.ip} (${b.ipCountry})` : b.ip),
-    b.cardCountry && `${translate('cf.risk.signals.cardCountry')} ${b.cardCountry}`,
-  ]
+  const where = [b.ip && (b.ipCountry ? `${b.ip} (${b.ipCountry})` : b.ip), b.cardCountry && `${translate('cf.risk.signals.cardCountry')} ${b.cardCountry}`]
     .filter(Boolean)
     .join(' · ');
   return (

@@ -1,6 +1,26 @@
 import { useEffect, useRef, useState } from 'react';
 import UploadFileIcon from '@mui/icons-material/UploadFile';
-import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, LinearProgress, MenuItem, Stack, Tab, Table, TableBody, TableCell, TableHead, TableRow, Tabs, TextField, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  LinearProgress,
+  MenuItem,
+  Stack,
+  Tab,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Tabs,
+  TextField,
+  Typography,
+} from '@mui/material';
 import { useTranslate } from 'react-admin';
 import { errorMessage } from '../components/dialogs';
 import { formatWhen, useIntlLocale } from '../components/fields';
@@ -12,9 +32,28 @@ import { REFUSED_REASONS, uploadCodes, type ImportResult } from './upload';
 // file, a masked preview), then upload with a progress bar, then the server's report, which also
 // names each line refused because the merchant already holds that code, and why.
 
-type Phase = { name: 'editing' } | { name: 'checking' } | { name: 'uploading'; fraction: number } | { name: 'done'; result: ImportResult } | { name: 'failed'; message: string; lines?: { line: number; message: string }[] };
+type Phase =
+  | { name: 'editing' }
+  | { name: 'checking' }
+  | { name: 'uploading'; fraction: number }
+  | { name: 'done'; result: ImportResult }
+  | { name: 'failed'; message: string; lines?: { line: number; message: string }[] };
 
-export function ImportDialog({ sku, currency, defaultUnitCost, codesCaseSensitive, open, onClose }: { sku: string; currency: string; defaultUnitCost: number; codesCaseSensitive: boolean; open: boolean; onClose: (changed: boolean) => void }) {
+export function ImportDialog({
+  sku,
+  currency,
+  defaultUnitCost,
+  codesCaseSensitive,
+  open,
+  onClose,
+}: {
+  sku: string;
+  currency: string;
+  defaultUnitCost: number;
+  codesCaseSensitive: boolean;
+  open: boolean;
+  onClose: (changed: boolean) => void;
+}) {
   const translate = useTranslate();
   const locale = useIntlLocale();
   const [mode, setMode] = useState<'paste' | 'file'>('paste');
@@ -118,7 +157,13 @@ export function ImportDialog({ sku, currency, defaultUnitCost, codesCaseSensitiv
                 helperText={currency}
                 slotProps={{ htmlInput: { inputMode: 'decimal' } }}
               />
-              <TextField label={translate('cf.stock.source')} value={source} onChange={(e) => setSource(e.target.value)} sx={{ flex: 1 }} slotProps={{ htmlInput: { maxLength: 200 } }} />
+              <TextField
+                label={translate('cf.stock.source')}
+                value={source}
+                onChange={(e) => setSource(e.target.value)}
+                sx={{ flex: 1 }}
+                slotProps={{ htmlInput: { maxLength: 200 } }}
+              />
             </Stack>
           </>
         )}
@@ -208,7 +253,11 @@ export function ImportDialog({ sku, currency, defaultUnitCost, codesCaseSensitiv
         {phase.name === 'done' && (
           <Alert severity={phase.result.imported > 0 ? 'success' : 'info'} data-testid="import-result">
             {phase.result.imported > 0
-              ? translate('cf.stock.done', { imported: phase.result.imported.toLocaleString(locale), duplicates: phase.result.duplicates.toLocaleString(locale), available: phase.result.stockAvailable.toLocaleString(locale) })
+              ? translate('cf.stock.done', {
+                  imported: phase.result.imported.toLocaleString(locale),
+                  duplicates: phase.result.duplicates.toLocaleString(locale),
+                  available: phase.result.stockAvailable.toLocaleString(locale),
+                })
               : translate('cf.stock.nothing_new')}
             {phase.result.refused.length > 0 && (
               <Box sx={{ mt: 1 }} data-testid="import-duplicate-lines">
@@ -231,7 +280,7 @@ export function ImportDialog({ sku, currency, defaultUnitCost, codesCaseSensitiv
           </Button>
         )}
         {phase.name !== 'done' && (
-          <Button variant="contained" onClick={upload} disabled={!canImport} data-testid="import-upload">
+          <Button variant="contained" onClick={() => void upload() /* upload shows its own failure */} disabled={!canImport} data-testid="import-upload">
             {translate('cf.stock.upload', { count: (report?.codes ?? 0) - (report?.duplicateLines.length ?? 0) })}
           </Button>
         )}

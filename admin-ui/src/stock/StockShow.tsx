@@ -77,7 +77,14 @@ function ImportButton() {
 
 export function StockShow() {
   return (
-    <Show actions={<TopToolbar><ImportButton /></TopToolbar>} component="div">
+    <Show
+      actions={
+        <TopToolbar>
+          <ImportButton />
+        </TopToolbar>
+      }
+      component="div"
+    >
       <StockDetail />
     </Show>
   );
@@ -133,7 +140,18 @@ function StockDetail() {
 function Batches({ sku }: { sku: string }) {
   const translate = useTranslate();
   return (
-    <List resource="batches" title={false} filter={{ sku }} sort={{ field: 'createdAt', order: 'DESC' }} perPage={10} actions={false} disableSyncWithLocation exporter={false} empty={<Empty text={translate('cf.stock.no_batches')} />} sx={{ '& .RaList-content': { boxShadow: 'none' } }}>
+    <List
+      resource="batches"
+      title={false}
+      filter={{ sku }}
+      sort={{ field: 'createdAt', order: 'DESC' }}
+      perPage={10}
+      actions={false}
+      disableSyncWithLocation
+      exporter={false}
+      empty={<Empty text={translate('cf.stock.no_batches')} />}
+      sx={{ '& .RaList-content': { boxShadow: 'none' } }}
+    >
       <Datagrid bulkActionButtons={false} rowClick={false}>
         <WhenField source="createdAt" />
         <TextField source="source" emptyText="—" sortable={false} />

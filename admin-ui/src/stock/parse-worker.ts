@@ -41,7 +41,9 @@ self.onmessage = async (event: MessageEvent<ParseRequest>) => {
       errors: errors.slice(0, 50),
       errorCount: errors.length,
       duplicateLines,
-      preview: codes.slice(0, 8).map((c) => ({ line: c.line, mask: maskCode(c), pin: c.pin ? '•'.repeat(Math.min(c.pin.length, 8)) : null, expiresAt: c.expiresAt?.toISOString() ?? null })),
+      preview: codes
+        .slice(0, 8)
+        .map((c) => ({ line: c.line, mask: maskCode(c), pin: c.pin ? '•'.repeat(Math.min(c.pin.length, 8)) : null, expiresAt: c.expiresAt?.toISOString() ?? null })),
     };
     self.postMessage({ ok: true, report });
   } catch (err) {

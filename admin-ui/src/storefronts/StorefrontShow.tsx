@@ -88,7 +88,13 @@ function StorefrontDetail() {
                     <code>{k.prefix}…</code>
                   </TableCell>
                   <TableCell>{formatWhen(k.createdAt, locale)}</TableCell>
-                  <TableCell>{k.revokedAt ? translate('cf.storefront.key_revoked', { at: formatWhen(k.revokedAt, locale) }) : <Chip size="small" color="success" label={translate('cf.storefront.key_active')} />}</TableCell>
+                  <TableCell>
+                    {k.revokedAt ? (
+                      translate('cf.storefront.key_revoked', { at: formatWhen(k.revokedAt, locale) })
+                    ) : (
+                      <Chip size="small" color="success" label={translate('cf.storefront.key_active')} />
+                    )}
+                  </TableCell>
                   <TableCell align="right">{!k.revokedAt && <RevokeKeyButton storefrontId={record.id} keyId={k.id} prefix={k.prefix} />}</TableCell>
                 </TableRow>
               ))}
@@ -128,7 +134,11 @@ function Attempts({ storefrontId }: { storefrontId: string }) {
     >
       <Datagrid bulkActionButtons={false} rowClick={false}>
         <WhenField source="createdAt" />
-        <FunctionField source="externalRef" sortable={false} render={(r: { orderId: string; externalRef: string }) => <Link to={`/orders/${r.orderId}/show`}>{r.externalRef}</Link>} />
+        <FunctionField
+          source="externalRef"
+          sortable={false}
+          render={(r: { orderId: string; externalRef: string }) => <Link to={`/orders/${r.orderId}/show`}>{r.externalRef}</Link>}
+        />
         <StatusField source="outcome" label="resources.webhook-attempts.fields.outcome" />
         <TextField source="httpStatus" emptyText="—" sortable={false} />
         <TextField source="error" emptyText="" sortable={false} />
@@ -149,7 +159,9 @@ function ReplayButton({ attemptId }: { attemptId: number }) {
   const replay = useMutation({
     mutationFn: () => dataProvider.replayWebhook(attemptId),
     onSuccess: (r) => {
-      notify(r.outcome === 'sent' ? translate('cf.order.actions.resent', { status: r.httpStatus ?? '' }) : translate('cf.order.actions.resend_failed', { error: r.error ?? '' }), { type: r.outcome === 'sent' ? 'info' : 'warning' });
+      notify(r.outcome === 'sent' ? translate('cf.order.actions.resent', { status: r.httpStatus ?? '' }) : translate('cf.order.actions.resend_failed', { error: r.error ?? '' }), {
+        type: r.outcome === 'sent' ? 'info' : 'warning',
+      });
       refresh();
     },
     onError: (err) => notify(errorMessage(err), { type: 'error' }),
@@ -161,7 +173,14 @@ function ReplayButton({ attemptId }: { attemptId: number }) {
       <Button size="small" onClick={() => setOpen(true)}>
         {translate('cf.storefront.replay')}
       </Button>
-      <Confirm isOpen={open} loading={replay.isPending} title={translate('cf.storefront.replay')} content={translate('cf.storefront.replay_confirm')} onConfirm={() => replay.mutate()} onClose={() => setOpen(false)} />
+      <Confirm
+        isOpen={open}
+        loading={replay.isPending}
+        title={translate('cf.storefront.replay')}
+        content={translate('cf.storefront.replay_confirm')}
+        onConfirm={() => replay.mutate()}
+        onClose={() => setOpen(false)}
+      />
     </>
   );
 }
@@ -215,7 +234,14 @@ function RevokeKeyButton({ storefrontId, keyId, prefix }: { storefrontId: string
       <Button size="small" color="error" onClick={() => setOpen(true)}>
         {translate('cf.storefront.revoke')}
       </Button>
-      <Confirm isOpen={open} loading={revoke.isPending} title={translate('cf.storefront.revoke_title', { prefix })} content={translate('cf.storefront.revoke_help')} onConfirm={() => revoke.mutate()} onClose={() => setOpen(false)} />
+      <Confirm
+        isOpen={open}
+        loading={revoke.isPending}
+        title={translate('cf.storefront.revoke_title', { prefix })}
+        content={translate('cf.storefront.revoke_help')}
+        onConfirm={() => revoke.mutate()}
+        onClose={() => setOpen(false)}
+      />
     </>
   );
 }
@@ -228,14 +254,25 @@ function RotateSecretButton() {
   const dataProvider = useDataProvider<CardflowDataProvider>();
   const { canAccess } = useCanAccess({ resource: 'storefronts', action: 'secret' });
   const [open, setOpen] = useState(false);
-  const rotate = useMutation({ mutationFn: () => dataProvider.rotateWebhookSecret(record!.id), onError: (err) => notify(errorMessage(err), { type: 'error' }), onSettled: () => setOpen(false) });
+  const rotate = useMutation({
+    mutationFn: () => dataProvider.rotateWebhookSecret(record!.id),
+    onError: (err) => notify(errorMessage(err), { type: 'error' }),
+    onSettled: () => setOpen(false),
+  });
   if (!canAccess || !record) return null;
   return (
     <>
       <Button startIcon={<SyncLockIcon />} onClick={() => setOpen(true)}>
         {translate('cf.storefront.rotate_secret')}
       </Button>
-      <Confirm isOpen={open} loading={rotate.isPending} title={translate('cf.storefront.rotate_secret')} content={translate('cf.storefront.rotate_secret_help')} onConfirm={() => rotate.mutate()} onClose={() => setOpen(false)} />
+      <Confirm
+        isOpen={open}
+        loading={rotate.isPending}
+        title={translate('cf.storefront.rotate_secret')}
+        content={translate('cf.storefront.rotate_secret_help')}
+        onConfirm={() => rotate.mutate()}
+        onClose={() => setOpen(false)}
+      />
       <SecretDialog
         open={!!rotate.data}
         title={translate('cf.storefront.new_secret')}

@@ -89,7 +89,12 @@ function Fields({ creating }: { creating: boolean }) {
   return (
     <>
       <TextInput source="name" validate={required()} fullWidth />
-      <SelectInput source="kind" choices={(['api', 'manual'] as const).map((id) => ({ id, name: translate(`cf.supplier.kinds.${id}`) }))} validate={required()} disabled={!creating} />
+      <SelectInput
+        source="kind"
+        choices={(['api', 'manual'] as const).map((id) => ({ id, name: translate(`cf.supplier.kinds.${id}`) }))}
+        validate={required()}
+        disabled={!creating}
+      />
       <SelectInput source="currency" choices={CURRENCIES.map((id) => ({ id, name: id }))} validate={api ? required() : undefined} disabled={!creating} />
       <BooleanInput source="active" />
       {api && (

@@ -105,7 +105,11 @@ function SupplierDetail() {
           <Card sx={{ mb: 2 }}>
             <CardHeader title={translate('cf.supplier.balance')} titleTypographyProps={{ variant: 'subtitle1', fontWeight: 500 }} />
             <CardContent sx={{ pt: 0 }}>
-              <Typography variant="h5" data-testid="supplier-balance" color={s.balance !== null && s.lowBalanceThreshold !== null && s.balance < s.lowBalanceThreshold ? 'error' : undefined}>
+              <Typography
+                variant="h5"
+                data-testid="supplier-balance"
+                color={s.balance !== null && s.lowBalanceThreshold !== null && s.balance < s.lowBalanceThreshold ? 'error' : undefined}
+              >
                 {s.balance === null || !s.currency ? translate('cf.supplier.balance_unknown') : <Money minor={s.balance} currency={s.currency} />}
               </Typography>
               {s.balanceCheckedAt && (

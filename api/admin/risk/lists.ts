@@ -14,9 +14,7 @@ import { escapeLike, IdList, parseListQuery, sendList } from '../list-query';
 // effect for the next order checked, and every change is in the audit log.
 
 const SORTABLE = { id: 'id', list: 'list', kind: 'kind', value: 'value', createdAt: 'created_at' } as const;
-const Filter = z
-  .object({ id: IdList.optional(), list: z.enum(LISTS).optional(), kind: z.enum(LIST_KINDS).optional(), q: z.string().max(254).optional() })
-  .strict();
+const Filter = z.object({ id: IdList.optional(), list: z.enum(LISTS).optional(), kind: z.enum(LIST_KINDS).optional(), q: z.string().max(254).optional() }).strict();
 
 const view = (r: any) => ({ id: r.id, list: r.list, kind: r.kind, value: r.value, reason: r.reason, createdBy: r.created_by, createdAt: r.created_at.toISOString() });
 const uuid = z.uuid();
@@ -26,7 +24,11 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
   router.get('/lists', allow('risk-lists', 'list'), async (req, res) => {
     const q = parseListQuery(req.query, { sortable: SORTABLE, defaultSort: ['createdAt', 'DESC'], filter: Filter });
     const base = db('risk_list_entries').where({ merchant_id: req.admin!.merchantId });
-    if (q.filter.id) base.whereIn('id', q.filter.id.filter((id) => uuid.safeParse(id).success));
+    if (q.filter.id)
+      base.whereIn(
+        'id',
+        q.filter.id.filter((id) => uuid.safeParse(id).success),
+      );
     if (q.filter.list) base.andWhere({ list: q.filter.list });
     if (q.filter.kind) base.andWhere({ kind: q.filter.kind });
     if (q.filter.q) base.andWhere('value', 'ilike', `%${escapeLike(q.filter.q)}%`);
@@ -66,7 +68,9 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
     const { id: _id, createdAt: _c, createdBy: _b, ...body } = (req.body ?? {}) as Record<string, unknown>;
     const entry = parseOrThrow(ListEntryInputSchema, { ...body, reason: body.reason ?? undefined });
     const row = await db.transaction(async (trx) => {
-      const existing = uuid.safeParse(req.params.id).success ? await trx('risk_list_entries').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).forUpdate().first() : undefined;
+      const existing = uuid.safeParse(req.params.id).success
+        ? await trx('risk_list_entries').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).forUpdate().first()
+        : undefined;
       if (!existing) throw notFound('List entry');
       const value = normaliseEntryValue(entry.kind, entry.value);
       const clash = await trx('risk_list_entries')

@@ -13,14 +13,18 @@ import { IdList, parseListQuery, sendList } from '../list-query';
 // /admin/risk/assessments: every order's risk verdict, with its reasons.
 
 const uuid = z.uuid();
-const REVIEW_SORT = { id: 'r.order_id', deadlineAt: 'r.deadline_at', openedAt: 'r.opened_at', decidedAt: 'r.decided_at', score: 'r.score', totalAmount: 'o.total_amount', status: 'r.status' } as const;
-const ReviewFilter = z
-  .object({ id: IdList.optional(), status: z.enum(REVIEW_STATUSES).optional() })
-  .strict();
+const REVIEW_SORT = {
+  id: 'r.order_id',
+  deadlineAt: 'r.deadline_at',
+  openedAt: 'r.opened_at',
+  decidedAt: 'r.decided_at',
+  score: 'r.score',
+  totalAmount: 'o.total_amount',
+  status: 'r.status',
+} as const;
+const ReviewFilter = z.object({ id: IdList.optional(), status: z.enum(REVIEW_STATUSES).optional() }).strict();
 const ASSESSMENT_SORT = { id: 'o.id', createdAt: 'o.created_at', totalAmount: 'o.total_amount', score: 'score', decision: 'decision', status: 'o.status' } as const;
-const AssessmentFilter = z
-  .object({ id: IdList.optional(), decision: z.enum(['allow', 'review', 'reject']).optional(), status: z.string().max(32).optional() })
-  .strict();
+const AssessmentFilter = z.object({ id: IdList.optional(), decision: z.enum(['allow', 'review', 'reject']).optional(), status: z.string().max(32).optional() }).strict();
 
 export const ReviewDecisionSchema = z
   .object({ decision: z.enum(['approve', 'reject']), note: z.string().trim().min(1, 'say why, for the next person who reads this order').max(1000) })
@@ -62,22 +66,27 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
   const router = Router();
 
   const reviews = (merchantId: string) =>
-    db('risk_reviews as r')
-      .join('orders as o', 'o.id', 'r.order_id')
-      .leftJoin('users as u', 'u.id', 'r.decided_by')
-      .where('r.merchant_id', merchantId);
+    db('risk_reviews as r').join('orders as o', 'o.id', 'r.order_id').leftJoin('users as u', 'u.id', 'r.decided_by').where('r.merchant_id', merchantId);
   const reviewColumns = ['r.*', 'o.external_ref', 'o.status as order_status', 'o.currency', 'o.total_amount', 'o.buyer', 'u.email as decided_by_email'];
 
   router.get('/reviews', allow('reviews', 'list'), async (req, res) => {
     const q = parseListQuery(req.query, { sortable: REVIEW_SORT, defaultSort: ['deadlineAt', 'ASC'], filter: ReviewFilter });
     const base = reviews(req.admin!.merchantId);
     if (q.filter.status) base.andWhere('r.status', q.filter.status);
-    if (q.filter.id) base.whereIn('r.order_id', q.filter.id.filter((id) => uuid.safeParse(id).success));
+    if (q.filter.id)
+      base.whereIn(
+        'r.order_id',
+        q.filter.id.filter((id) => uuid.safeParse(id).success),
+      );
     await sendList(res, db, 'reviews', base.select(reviewColumns), q, reviewView, 'r.order_id');
   });
 
   router.get('/reviews/:orderId', allow('reviews', 'show'), async (req, res) => {
-    const row = uuid.safeParse(req.params.orderId).success ? await reviews(req.admin!.merchantId).andWhere('r.order_id', req.params.orderId).first([...reviewColumns, 'o.risk']) : undefined;
+    const row = uuid.safeParse(req.params.orderId).success
+      ? await reviews(req.admin!.merchantId)
+          .andWhere('r.order_id', req.params.orderId)
+          .first([...reviewColumns, 'o.risk'])
+      : undefined;
     if (!row) throw notFound('Review');
     res.json({ ...reviewView(row), risk: row.risk });
   });
@@ -87,7 +96,9 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
     if (!uuid.safeParse(orderId).success || !(await reviews(req.admin!.merchantId).andWhere('r.order_id', orderId).first('r.order_id'))) throw notFound('Review');
     const { decision, note } = parseOrThrow(ReviewDecisionSchema, req.body ?? {});
     await decideReview(db, fulfilment, { merchantId: req.admin!.merchantId, orderId, decision, note, reviewerId: req.admin!.userId });
-    const row = await reviews(req.admin!.merchantId).andWhere('r.order_id', orderId).first([...reviewColumns, 'o.risk']);
+    const row = await reviews(req.admin!.merchantId)
+      .andWhere('r.order_id', orderId)
+      .first([...reviewColumns, 'o.risk']);
     res.json({ ...reviewView(row), risk: row.risk });
   });
 
@@ -96,13 +107,19 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
     const base = db('orders as o').where('o.merchant_id', req.admin!.merchantId).whereNotNull('o.risk');
     if (q.filter.decision) base.andWhereRaw(`o.risk->>'decision' = ?`, [q.filter.decision]);
     if (q.filter.status) base.andWhere('o.status', q.filter.status);
-    if (q.filter.id) base.whereIn('o.id', q.filter.id.filter((id) => uuid.safeParse(id).success));
+    if (q.filter.id)
+      base.whereIn(
+        'o.id',
+        q.filter.id.filter((id) => uuid.safeParse(id).success),
+      );
     const query = base.select('o.*', db.raw(`(o.risk->>'score')::int AS score`), db.raw(`o.risk->>'decision' AS decision`));
     await sendList(res, db, 'assessments', query, q, assessmentView, 'o.id');
   });
 
   router.get('/assessments/:id', allow('risk-assessments', 'show'), async (req, res) => {
-    const order = uuid.safeParse(req.params.id).success ? await db('orders').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).whereNotNull('risk').first() : undefined;
+    const order = uuid.safeParse(req.params.id).success
+      ? await db('orders').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).whereNotNull('risk').first()
+      : undefined;
     if (!order) throw notFound('Risk assessment');
     const events = await db('order_events').where({ order_id: order.id }).whereIn('type', ['risk_checked', 'risk_reviewed', 'cancelled']).orderBy('id');
     res.json({

@@ -37,7 +37,11 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
   const router = Router();
 
   router.get('/rules', allow('risk-rules', 'list'), async (req, res) => {
-    const q = parseListQuery(req.query, { sortable: { id: 'id', name: 'name', kind: 'kind', action: 'action', score: 'score', enabled: 'enabled' }, defaultSort: ['name', 'ASC'], filter: RuleFilter });
+    const q = parseListQuery(req.query, {
+      sortable: { id: 'id', name: 'name', kind: 'kind', action: 'action', score: 'score', enabled: 'enabled' },
+      defaultSort: ['name', 'ASC'],
+      filter: RuleFilter,
+    });
     const set = await currentRuleSet(db, req.admin!.merchantId);
     const ids = q.filter.id;
     const rows = set.rules
@@ -65,7 +69,15 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
       settings: current.settings,
       change: `added rule "${input.name}"`,
     }));
-    res.status(201).location(`/admin/risk/rules/${id}`).json(ruleView(set.rules.find((r) => r.id === id)!, set));
+    res
+      .status(201)
+      .location(`/admin/risk/rules/${id}`)
+      .json(
+        ruleView(
+          set.rules.find((r) => r.id === id)!,
+          set,
+        ),
+      );
   });
 
   router.put('/rules/:id', allow('risk-rules', 'edit'), async (req, res) => {
@@ -75,7 +87,12 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
       if (!current.rules.some((r) => r.id === id)) throw notFound('Rule');
       return { rules: current.rules.map((r) => (r.id === id ? { id, ...input } : r)), settings: current.settings, change: `changed rule "${input.name}"` };
     });
-    res.json(ruleView(set.rules.find((r) => r.id === id)!, set));
+    res.json(
+      ruleView(
+        set.rules.find((r) => r.id === id)!,
+        set,
+      ),
+    );
   });
 
   router.delete('/rules/:id', allow('risk-rules', 'delete'), async (req, res) => {
@@ -125,9 +142,22 @@ export function adminRiskRulesRouter({ db }: { db: Db }) {
 /** Schema first (per-field details), then what only the database knows: do the SKUs exist? */
 async function validRule(db: Db, merchantId: string, body: unknown): Promise<RuleInput> {
   const rule = parseOrThrow(RuleInputSchema, body);
-  const named = rule.kind === 'first_purchase' ? rule.params.skus.map((sku, i) => ({ sku, path: `params.skus.${i}` })) : rule.kind === 'sku_cap' ? [{ sku: rule.params.sku, path: 'params.sku' }] : [];
+  const named =
+    rule.kind === 'first_purchase'
+      ? rule.params.skus.map((sku, i) => ({ sku, path: `params.skus.${i}` }))
+      : rule.kind === 'sku_cap'
+        ? [{ sku: rule.params.sku, path: 'params.sku' }]
+        : [];
   if (named.length) {
-    const known = new Set<string>(await db('skus').where({ merchant_id: merchantId }).whereIn('code', named.map((n) => n.sku)).pluck('code'));
+    const known = new Set<string>(
+      await db('skus')
+        .where({ merchant_id: merchantId })
+        .whereIn(
+          'code',
+          named.map((n) => n.sku),
+        )
+        .pluck('code'),
+    );
     const unknown = named.filter((n) => !known.has(n.sku));
     if (unknown.length) {
       throw new AppError('invalid_input', 'validation_failed', 'The request body is invalid', {
