@@ -2,6 +2,7 @@ import polyglotI18nProvider from 'ra-i18n-polyglot';
 import { resolveBrowserLocale } from 'react-admin';
 import { englishConsoleMessages } from './en';
 import { chineseConsoleMessages } from './zh';
+import { withParts } from './parts';
 
 // English and Simplified Chinese, switchable from the app bar; the first visit follows the browser.
 export const LOCALES = [
@@ -10,7 +11,7 @@ export const LOCALES = [
 ];
 
 export const i18nProvider = polyglotI18nProvider(
-  (locale) => (locale === 'zh' ? chineseConsoleMessages : englishConsoleMessages),
+  (locale) => (locale === 'zh' ? withParts(chineseConsoleMessages, 'zh') : withParts(englishConsoleMessages, 'en')),
   resolveBrowserLocale('en') === 'zh' ? 'zh' : 'en',
   LOCALES,
   { allowMissing: true },

@@ -1,0 +1,25 @@
+// Each feature keeps its console words in its own file here, English and Chinese side by side, so
+// features built in parallel do not edit the same lines of en.ts and zh.ts. A part's keys are merged
+// over the main dictionaries (deeply), so a part may add `cf.orders.export` next to the existing
+// `cf.order` keys. `ConsolePart` makes the Chinese half carry exactly the English half's keys.
+
+export type ConsolePart<T> = { en: T; zh: T };
+
+/** Declares a part; the Chinese half must have the English half's shape. */
+export const consolePart = <T>(en: T, zh: NoInfer<T>): ConsolePart<T> => ({ en, zh });
+
+// One import per feature; add yours to the list.
+export const consoleParts: ConsolePart<unknown>[] = [];
+
+type Tree = { [key: string]: unknown };
+const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The messages with every part's keys laid over them; a part never silently replaces a whole branch. */
+export const withParts = <M extends object>(messages: M, locale: 'en' | 'zh'): M => {
+  const merge = (into: Tree, from: Tree): Tree => {
+    const out: Tree = { ...into };
+    for (const [key, value] of Object.entries(from)) out[key] = isTree(value) && isTree(out[key]) ? merge(out[key], value) : value;
+    return out;
+  };
+  return consoleParts.reduce<Tree>((all, part) => merge(all, part[locale] as Tree), messages as Tree) as M;
+};
