@@ -7,6 +7,7 @@ import { createDb, migrateToLatest } from '../db';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { createMerchant, createSku } from '../db/seed';
 import { CodeVault } from '../lib/code-vault';
+import type { Buyer } from '../orders/validators';
 import { assessOrder } from '../risk/assess-order';
 import { velocityEventRows } from '../risk/velocity';
 import { generateDataset, prng } from '../risk/eval/generate';
@@ -93,14 +94,14 @@ async function main() {
         const sku = r.pick(dataset.skus);
         ids.push(id);
         // Each run two days after the last, so no velocity window reaches the previous run's sale.
-        const at = new Date(saleStart + run * 2 * 86_400_000 + Math.floor((i * 300_000) / n)).toISOString();
+        const at = new Date(saleStart + run * 2 * 86_400_000 + Math.floor((i * 300_000) / n));
         rows.push({
           id,
           merchant_id: shop.merchantId,
           storefront_id: shop.storefrontId,
           external_ref: `flash-${run}-${i}`,
           request_hash: 'bench',
-          status: 'accepted',
+          status: 'accepted' as const,
           currency: 'CNY',
           total_amount: sku.price,
           buyer: JSON.stringify(buyer),
@@ -116,7 +117,7 @@ async function main() {
           .returning(['id', 'merchant_id', 'created_at', 'total_amount', 'accept_seq', 'buyer']);
         await db.batchInsert(
           'risk_velocity_events',
-          written.flatMap((w) => velocityEventRows(w, w.buyer)),
+          written.flatMap((w) => velocityEventRows(w, w.buyer as Buyer)),
           1000,
         );
       }

@@ -33,7 +33,7 @@ export interface SupplierRow {
   id: string;
   merchant_id: string;
   name: string;
-  kind: string;
+  kind: 'manual' | 'api';
   created_at: Date;
   adapter: string | null;
   base_url: string | null;
@@ -62,7 +62,7 @@ export interface SkuRow {
   face_value: number;
   price: number;
   cost: number;
-  fulfilment_mode: string;
+  fulfilment_mode: 'stock' | 'supplier' | 'topup' | 'link' | 'manual';
   active: boolean;
   max_per_order: number | null;
   low_stock_threshold: number | null;
@@ -105,7 +105,8 @@ export interface OrderRow {
   delivered_at: Date | null;
   retried_at: Date | null;
   attention: unknown | null;
-  accept_seq: number | null;
+  // Never null: migration 010 numbered the older rows and every new one takes the sequence's default.
+  accept_seq: number;
 }
 
 export interface OrderItemRow {
@@ -161,14 +162,21 @@ export interface ReservationRow {
   updated_at: Date;
 }
 
-// Registered with knex: the tables whose queries already type-check against their rows. Adding
-// the others (orders, skus, codes, ...) makes every `.first()` answer `Row | undefined`, which
-// ~190 existing call sites (mostly tests) do not yet check: they use these interfaces explicitly
-// until those call sites are tightened.
+// Registered with knex: every table with a row type above, so that `db('orders')`, its filters,
+// inserts and the rows it returns are typed, and `.first()` answers `Row | undefined` (the caller
+// says what a missing row means). Every new table gets its row type here: an interface above,
+// with the columns as its migrations leave them, and a line below.
 declare module 'knex/types/tables' {
   interface Tables {
-    order_items: OrderItemRow;
-    reservations: ReservationRow;
+    merchants: MerchantRow;
+    storefronts: StorefrontRow;
+    suppliers: SupplierRow;
+    skus: SkuRow;
     stock_batches: StockBatchRow;
+    orders: OrderRow;
+    order_items: OrderItemRow;
+    order_units: OrderUnitRow;
+    codes: CodeRow;
+    reservations: ReservationRow;
   }
 }

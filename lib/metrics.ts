@@ -76,7 +76,9 @@ export function databaseGauges(db: Db): Registry {
     registers: [target],
     async collect() {
       this.reset();
-      const rows = await db('suppliers').where({ kind: 'api', active: true }).select('name', db.raw('coalesce(circuit_open_until > now(), false) as open'));
+      const rows = await db('suppliers')
+        .where({ kind: 'api', active: true })
+        .select<{ name: string; open: boolean }[]>('name', db.raw('coalesce(circuit_open_until > now(), false) as open'));
       for (const row of rows) this.set({ supplier: row.name }, row.open ? 1 : 0);
     },
   });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
+import { InvariantBroken } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
 import { releaseReservations } from '../stock/reservations';
 import { appendEvent } from './events';
@@ -28,6 +29,7 @@ async function closeOrder(db: Db, orderId: string, status: 'cancelled' | 'failed
 
 export async function closeOrderIn(trx: Knex.Transaction, orderId: string, status: 'cancelled' | 'failed', reason: string) {
   const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
+  if (!order) throw new InvariantBroken('order_missing', { orderId });
   if (order.status === status) return { status, released: 0, closedNow: false };
   if (!mayClose(order.status)) throw new OrderNotCancellable(order.status);
 

@@ -19,6 +19,7 @@ export async function deliverOrder(db: Db, orderId: string): Promise<{ delivered
 async function deliverOnce(db: Db, orderId: string): Promise<{ delivered: number; acceptedAt?: Date }> {
   return db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'created_at');
+    if (!order) throw new InvariantBroken('order_missing', { orderId });
     if (order.status === 'delivered') {
       const [{ count }] = await trx('deliveries').where({ order_id: orderId }).count<{ count: number }[]>('* as count');
       return { delivered: Number(count) };
@@ -42,6 +43,6 @@ async function deliverOnce(db: Db, orderId: string): Promise<{ delivered: number
     await trx('order_units').where({ order_id: orderId }).update({ status: 'delivered' });
     await trx('orders').where({ id: orderId }).update({ status: 'delivered', delivered_at: trx.fn.now(), updated_at: trx.fn.now() });
     await appendEvent(trx, orderId, 'delivered', { units: units.length });
-    return { delivered: units.length, acceptedAt: order.created_at as Date };
+    return { delivered: units.length, acceptedAt: order.created_at };
   });
 }

@@ -2,9 +2,11 @@ import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import { recordAudit } from '../lib/audit';
+import { InvariantBroken } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
 import type { AttentionProblem, AttentionResolution } from '../workflows/messages';
 import { appendEvent } from './events';
+import type { OrderStatus } from './lifecycle';
 import { reopenManualTask } from './manual-fulfilment';
 import { refundOrder } from './refund-order';
 
@@ -15,7 +17,7 @@ import { refundOrder } from './refund-order';
 
 /** As stored on the order row. */
 export interface Attention extends AttentionProblem {
-  previousStatus: string;
+  previousStatus: OrderStatus;
   since: string;
   supplierIds: string[];
 }
@@ -24,6 +26,7 @@ export interface Attention extends AttentionProblem {
 export async function markNeedsAttention(db: Db, orderId: string, problem: AttentionProblem): Promise<void> {
   const stoppedNow = await db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'merchant_id', 'external_ref');
+    if (!order) throw new InvariantBroken('order_missing', { orderId });
     if (order.status === 'needs_attention') return false;
     const attention: Attention = { ...problem, previousStatus: order.status, since: new Date().toISOString(), supplierIds: await suppliersOf(trx, orderId) };
     await trx('orders')
@@ -56,11 +59,12 @@ async function suppliersOf(trx: Knex.Transaction, orderId: string): Promise<stri
 export async function leaveNeedsAttention(db: Db, orderId: string, resolution: AttentionResolution): Promise<void> {
   await db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'merchant_id', 'attention');
+    if (!order) throw new InvariantBroken('order_missing', { orderId });
     if (order.status !== 'needs_attention') return; // a repeat of this same step
-    await trx('orders')
-      .where({ id: orderId })
-      .update({ status: (order.attention as Attention).previousStatus, reason: null, attention: null, updated_at: trx.fn.now() });
-    await recordResolution(trx, orderId, order, resolution);
+    // A stopped order's attention is the one markNeedsAttention wrote.
+    const attention = order.attention as Attention;
+    await trx('orders').where({ id: orderId }).update({ status: attention.previousStatus, reason: null, attention: null, updated_at: trx.fn.now() });
+    await recordResolution(trx, orderId, { merchant_id: order.merchant_id, attention }, resolution);
   });
 }
 
@@ -101,6 +105,7 @@ export async function handOverToManual(db: Db, orderId: string): Promise<{ units
 export async function refundNeedingAttention(db: Db, orderId: string, resolution: AttentionResolution): Promise<{ refundId: string }> {
   return db.transaction(async (trx) => {
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'merchant_id', 'attention');
+    if (!order) throw new InvariantBroken('order_missing', { orderId });
     if (order.status !== 'needs_attention') {
       // A repeat after the commit.
       const done = await trx('refunds').where({ order_id: orderId }).orderBy('created_at', 'desc').first('id');
@@ -108,7 +113,7 @@ export async function refundNeedingAttention(db: Db, orderId: string, resolution
     }
     const refund = await refundOrder(trx, { orderId, merchantId: order.merchant_id, reason: resolution.note, actor: resolution.actor });
     await trx('orders').where({ id: orderId }).update({ attention: null });
-    await recordResolution(trx, orderId, order, resolution);
+    await recordResolution(trx, orderId, { merchant_id: order.merchant_id, attention: order.attention as Attention }, resolution);
     return { refundId: refund.refundId };
   });
 }

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
+import { InvariantBroken } from '../lib/errors';
 import { webhookMetrics } from '../lib/metrics';
 import { OutboundFailure, type OutboundHttp } from '../lib/outbound-http';
 import { appendEvent } from './events';
@@ -55,6 +56,7 @@ export const refundMessageId = (orderId: string, refundId: string) => `msg_${ord
 
 async function loadOrderForStorefront(db: Db, vault: CodeVault, orderId: string) {
   const order = await db('orders').where({ id: orderId }).first('storefront_id');
+  if (!order) throw new InvariantBroken('order_missing', { orderId });
   return loadOrderView(db, vault, { id: orderId, storefrontId: order.storefront_id });
 }
 
@@ -72,8 +74,9 @@ async function sendStorefrontEvent(
 ): Promise<NotifyOutcome> {
   const { orderId, eventType, messageId } = event;
   const order = await db('orders').where({ id: orderId }).first('storefront_id');
+  if (!order) throw new InvariantBroken('order_missing', { orderId });
   const storefront = await db('storefronts').where({ id: order.storefront_id }).first();
-  if (!storefront.webhook_url || !storefront.webhook_secret) return { outcome: 'no_endpoint' };
+  if (!storefront?.webhook_url || !storefront.webhook_secret) return { outcome: 'no_endpoint' };
 
   const sentAt = new Date();
   const body = JSON.stringify({ type: eventType, timestamp: sentAt.toISOString(), data: event.data });

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { recordAudit } from '../lib/audit';
 import { notFound } from '../lib/errors';
+import type { RiskAssessment } from '../risk/assess-order';
 import { soldOut, takeStockSql } from '../stock/reservations';
 import { appendEvent } from './events';
 import { reopenManualTask } from './manual-fulfilment';
@@ -26,7 +27,7 @@ export async function retryOrder(db: Db, req: { orderId: string; merchantId: str
     const fetched = await fetchAgain(trx, order.id);
     if (fetched.manual > 0) await reopenManualTask(trx, order.id);
     // The risk decision already taken stands: the new run goes straight on to fulfilment.
-    const passedRisk = order.risk?.decision === 'allow';
+    const passedRisk = (order.risk as RiskAssessment | null)?.decision === 'allow';
     await trx('orders')
       .where({ id: order.id })
       .update({

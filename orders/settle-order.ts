@@ -9,6 +9,7 @@ export async function settleOrder(db: Db, orderId: string): Promise<{ revenue: n
   return db.transaction(async (trx) => {
     // The row lock orders this against a refund (orders/refund-order.ts), which reverses what is settled.
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('merchant_id', 'currency', 'total_amount', 'status');
+    if (!order) throw new InvariantBroken('order_missing', { orderId });
     const settled = await trx('settlements').where({ order_id: orderId }).first('revenue', 'cost');
     if (settled) return { revenue: Number(settled.revenue), cost: Number(settled.cost) }; // a retry after the commit
     if (order.status !== 'delivered') throw new InvariantBroken('order_not_settleable', { status: order.status });

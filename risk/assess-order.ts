@@ -134,7 +134,12 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
     ...(verdict.decision === 'review' ? { reviewDeadline: new Date(now.getTime() + settings.reviewTimeoutSeconds * 1000).toISOString() } : {}),
   };
   const written = await store(db, order, assessment);
-  if (!written) return resultOf((await db('orders').where({ id: orderId }).first('risk')).risk);
+  if (!written) {
+    // Another check judged it first: its verdict stands.
+    const stored = await db('orders').where({ id: orderId }).first('risk');
+    if (!stored) throw new InvariantBroken('order_missing', { orderId });
+    return resultOf(stored.risk as RiskAssessment);
+  }
   riskMetrics.decisions.inc({ decision: assessment.decision });
   return resultOf(assessment);
 }

@@ -2,6 +2,7 @@ import type { Db } from '../db';
 import { recordAudit, userActor } from '../lib/audit';
 import { InvariantBroken } from '../lib/errors';
 import { appendEvent } from '../orders/events';
+import type { RiskAssessment } from './assess-order';
 
 // The end of a review, written once (a retried activity finds it written): the review row, the
 // order's risk record, its timeline, and for a person's decision the audit log.
@@ -26,10 +27,11 @@ export async function recordReviewOutcome(db: Db, orderId: string, outcome: Revi
       .update({ status, decided_at: now, decided_by: reviewer?.id ?? null, note });
 
     const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'risk');
+    if (!order) throw new InvariantBroken('order_missing', { orderId });
     await trx('orders')
       .where({ id: orderId })
       .update({
-        risk: JSON.stringify({ ...order.risk, review: { status, by: outcome.by, decidedAt: now.toISOString(), ...(note ? { note } : {}) } }),
+        risk: JSON.stringify({ ...(order.risk as RiskAssessment), review: { status, by: outcome.by, decidedAt: now.toISOString(), ...(note ? { note } : {}) } }),
         // Approved: on to fulfilment. Rejected or expired: the cancel step follows and releases the stock.
         ...(status === 'approved' && order.status === 'held' ? { status: 'processing' } : {}),
         updated_at: trx.fn.now(),

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
+import type { SkuRow } from '../db/tables';
 import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
 import { invalidInput, notFound } from '../lib/errors';
@@ -67,14 +68,14 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
 
   class NothingNew {}
   try {
-    return await db.transaction((trx) => writeBatch(trx));
+    return await db.transaction((trx) => writeBatch(trx, sku));
   } catch (err) {
     if (!(err instanceof NothingNew)) throw err;
     // Every code was refused: nothing was written, not even an empty batch.
     return report(0, null, sku.stock_available);
   }
 
-  async function writeBatch(trx: Parameters<Parameters<Db['transaction']>[0]>[0]): Promise<ImportResult> {
+  async function writeBatch(trx: Parameters<Parameters<Db['transaction']>[0]>[0], sku: SkuRow): Promise<ImportResult> {
     const batchId = crypto.randomUUID();
     await trx('stock_batches').insert({
       id: batchId,

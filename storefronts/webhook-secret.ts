@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { CodeVault, Sealed } from '../lib/code-vault';
+import { notFound } from '../lib/errors';
 import { issueWebhookSecret } from '../lib/tokens';
 
 // A storefront's Standard Webhooks secret must be readable to sign with, so it is sealed like a
@@ -14,8 +15,8 @@ export const WEBHOOK_SECRET_GRACE_HOURS = 24;
 
 interface SecretColumns {
   id: string;
-  webhook_secret_key_id: string;
-  webhook_secret: Buffer;
+  webhook_secret_key_id: string | null;
+  webhook_secret: Buffer | null;
   previous_webhook_secret_key_id?: string | null;
   previous_webhook_secret?: Buffer | null;
   previous_webhook_secret_until?: Date | null;
@@ -25,7 +26,8 @@ export function sealWebhookSecret(vault: CodeVault, storefrontId: string, secret
   return vault.seal(secret, `storefront:${storefrontId}`);
 }
 
-export function openWebhookSecret(vault: CodeVault, row: { id: string; webhook_secret_key_id: string; webhook_secret: Buffer }): string {
+export function openWebhookSecret(vault: CodeVault, row: { id: string; webhook_secret_key_id: string | null; webhook_secret: Buffer | null }): string {
+  if (!row.webhook_secret_key_id || !row.webhook_secret) throw new Error(`storefront ${row.id} has no webhook secret`);
   return vault.open({ keyId: row.webhook_secret_key_id, payload: row.webhook_secret }, `storefront:${row.id}`);
 }
 
@@ -41,17 +43,16 @@ export function openWebhookSecrets(vault: CodeVault, row: SecretColumns, now = n
 /** Issues a new secret; the one it replaces keeps signing until the grace period ends. Answers the new secret (shown once). */
 export async function rotateWebhookSecret(trx: Knex, vault: CodeVault, storefrontId: string): Promise<{ webhookSecret: string; previousValidUntil: Date | null }> {
   const current = await trx('storefronts').where({ id: storefrontId }).forUpdate().first('webhook_secret_key_id', 'webhook_secret');
+  if (!current) throw notFound('Storefront');
   const secret = issueWebhookSecret();
   const sealed = sealWebhookSecret(vault, storefrontId, secret);
   const previousValidUntil = current.webhook_secret ? new Date(Date.now() + WEBHOOK_SECRET_GRACE_HOURS * 3600_000) : null;
-  await trx('storefronts')
-    .where({ id: storefrontId })
-    .update({
-      webhook_secret_key_id: sealed.keyId,
-      webhook_secret: sealed.payload,
-      previous_webhook_secret_key_id: current.webhook_secret_key_id ?? null,
-      previous_webhook_secret: current.webhook_secret ?? null,
-      previous_webhook_secret_until: previousValidUntil,
-    });
+  await trx('storefronts').where({ id: storefrontId }).update({
+    webhook_secret_key_id: sealed.keyId,
+    webhook_secret: sealed.payload,
+    previous_webhook_secret_key_id: current.webhook_secret_key_id,
+    previous_webhook_secret: current.webhook_secret,
+    previous_webhook_secret_until: previousValidUntil,
+  });
   return { webhookSecret: secret, previousValidUntil };
 }

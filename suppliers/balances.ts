@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
+import type { SupplierRow } from '../db/tables';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { SupplierRegistry } from './registry';
 
@@ -35,8 +36,8 @@ export async function refreshBalance(db: Db, registry: SupplierRegistry, supplie
   return seen;
 }
 
-async function checkThreshold(db: Knex, supplierId: string, row: { merchant_id: string; name: string; balance: number; low_balance_threshold: number | null; currency: string }) {
-  if (row.low_balance_threshold == null) return;
+async function checkThreshold(db: Knex, supplierId: string, row: Pick<SupplierRow, 'merchant_id' | 'name' | 'balance' | 'low_balance_threshold' | 'currency'>) {
+  if (row.low_balance_threshold == null || row.balance == null) return;
   if (row.balance < row.low_balance_threshold) {
     await raiseAlert(db, {
       merchantId: row.merchant_id,

@@ -7,6 +7,7 @@ export function sealSupplierCredentials(vault: CodeVault, supplierId: string, cr
   return vault.seal(JSON.stringify(credentials), `supplier:${supplierId}`);
 }
 
-export function openSupplierCredentials(vault: CodeVault, row: { id: string; credentials_key_id: string; credentials: Buffer }): Record<string, string> {
+export function openSupplierCredentials(vault: CodeVault, row: { id: string; credentials_key_id: string | null; credentials: Buffer | null }): Record<string, string> {
+  if (!row.credentials_key_id || !row.credentials) throw new Error(`supplier ${row.id} has no credentials`);
   return JSON.parse(vault.open({ keyId: row.credentials_key_id, payload: row.credentials }, `supplier:${row.id}`));
 }

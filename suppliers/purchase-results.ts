@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
-import { InvariantBroken } from '../lib/errors';
+import { InvariantBroken, notFound } from '../lib/errors';
 import { appendEvent } from '../orders/events';
 import { FINGERPRINT_VERSION, fingerprintCode, maskCode, sealCode, type CodeSecret } from '../stock/code-secret';
 import { cleanCode } from '../stock/code-identity';
@@ -118,6 +118,7 @@ async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: any, outcome: Purc
   }
 
   const unit = await trx('order_units').where({ id: p.unit_id }).forUpdate().first('id', 'sku_id', 'status');
+  if (!unit) throw new InvariantBroken('unit_missing', { unitId: p.unit_id });
   const stillWanted = unit.status === 'pending';
   if (outcome.topup) {
     if (stillWanted) {
@@ -180,6 +181,7 @@ export async function storeBoughtCode(
   const pin = opts.card.pin ? cleanCode(opts.card.pin) : undefined;
   const secret: CodeSecret = { number, ...(pin ? { pin } : {}), ...(opts.card.url ? { url: opts.card.url } : {}) };
   const sku = await trx('skus').where({ id: opts.skuId }).first('codes_case_sensitive');
+  if (!sku) throw notFound('SKU');
   const fp = fingerprintCode(vault, secret.number || secret.url || '', sku.codes_case_sensitive);
   const held = await heldCode(trx, opts.merchantId, fp);
   if (held) throw new CodeAlreadyHeld(held.reason);

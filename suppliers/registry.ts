@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import type { SupplierRow } from '../db/tables';
 import type { CodeVault } from '../lib/code-vault';
 import type { OutboundHttp } from '../lib/outbound-http';
 import type { AdapterFactory, SupplierAdapter } from './adapter';
@@ -11,20 +12,6 @@ import { meteredAdapter } from './metered-adapter';
 export const ADAPTERS: Record<string, AdapterFactory> = {
   'cardflow-sim': cardflowSimAdapter,
 };
-
-export interface SupplierRow {
-  id: string;
-  merchant_id: string;
-  name: string;
-  kind: 'api' | 'manual';
-  adapter: string | null;
-  base_url: string | null;
-  currency: string | null;
-  active: boolean;
-  timeout_ms: number;
-  rate_limit_per_second: number | null;
-  updated_at: Date;
-}
 
 /** Builds adapters from supplier rows, once per version of the row (credentials decrypted once). */
 export class SupplierRegistry {
@@ -40,6 +27,8 @@ export class SupplierRegistry {
     const row = await this.db('suppliers').where({ id: supplierId }).first();
     if (!row) throw new Error(`supplier ${supplierId} does not exist`);
     if (row.kind !== 'api') throw new Error(`supplier ${row.name} has no API`);
+    // An API supplier has both (suppliers_api_is_configured, migration 002).
+    if (!row.adapter || !row.base_url) throw new Error(`supplier ${row.name} has no adapter or address`);
     const version = row.updated_at.getTime();
     const cached = this.cache.get(supplierId);
     if (cached && cached.version === version) return { supplier: row, adapter: cached.adapter };

@@ -1,3 +1,4 @@
+import { InvariantBroken } from '../lib/errors';
 import { purchaseUnit, resolvePending, type UnitPurchase } from './purchase-unit';
 
 /**
@@ -6,6 +7,7 @@ import { purchaseUnit, resolvePending, type UnitPurchase } from './purchase-unit
  */
 export async function settleUnitPurchase(deps: Parameters<typeof purchaseUnit>[0], unitId: string): Promise<UnitPurchase | { status: 'none' }> {
   const unit = await deps.db('order_units').where({ id: unitId }).first('status');
+  if (!unit) throw new InvariantBroken('unit_missing', { unitId });
   if (unit.status === 'allocated' || unit.status === 'delivered') return { status: 'succeeded' };
   const live = await deps.db('supplier_purchases').where({ unit_id: unitId }).whereIn('status', ['pending', 'processing']).first();
   if (!live) return { status: 'none' };

@@ -256,7 +256,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
         // Codes promised to accepted orders cannot be voided out from under them.
         const taken = await trx('skus').where({ id: skuId }).andWhere('stock_available', '>=', n).decrement('stock_available', n);
         if (taken === 0) {
-          const { stock_available } = await trx('skus').where({ id: skuId }).first('stock_available');
+          const stock_available = (await trx('skus').where({ id: skuId }).first('stock_available'))?.stock_available ?? 0;
           throw conflict('stock_promised', `SKU ${sku}: only ${stock_available} of its available codes are not promised to orders; void at most that many`, {
             sku,
             requested: n,

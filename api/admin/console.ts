@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Db } from '../../db';
 import type { CodeVault } from '../../lib/code-vault';
+import { notFound } from '../../lib/errors';
 import type { OutboundHttp } from '../../lib/outbound-http';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { adminAuditRouter } from './audit';
@@ -28,6 +29,7 @@ export function adminConsoleRouter(deps: {
   // Who is signed in: the console's identity and permissions come from here.
   router.get('/session', async (req, res) => {
     const merchant = await db('merchants').where({ id: req.admin!.merchantId }).first('id', 'name', 'currency');
+    if (!merchant) throw notFound('Merchant');
     res.json({ id: req.admin!.userId, email: req.admin!.email, role: req.admin!.role, merchant: { ...merchant, currency: merchant.currency.trim() } });
   });
 

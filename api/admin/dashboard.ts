@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
+import { notFound } from '../../lib/errors';
 import { unitCostSql } from '../../orders/unit-cost';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
@@ -117,6 +118,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
       money.set(cur.currency, cur);
     }
     const merchant = await db('merchants').where({ id: m }).first('currency');
+    if (!merchant) throw notFound('Merchant');
     if (money.size === 0) money.set(merchant.currency.trim(), { currency: merchant.currency.trim(), gmv: 0, grossProfit: 0 });
 
     res.json({

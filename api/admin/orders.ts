@@ -280,7 +280,11 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
     });
   }
 
-  const orderRow = (id: string) => db('orders').where({ id }).first('id', 'status', 'storefront_id');
+  const orderRow = async (id: string) => {
+    const row = await db('orders').where({ id }).first('id', 'status', 'storefront_id');
+    if (!row) throw notFound('Order');
+    return row;
+  };
 
   // Another merchant's order and a malformed id look the same: not found.
   async function findOrder(admin: AdminPrincipal, id: unknown) {

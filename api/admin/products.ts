@@ -125,7 +125,9 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
   });
 
   router.get('/skus/:sku', allow('skus', 'show'), async (req, res) => {
-    const sku = await db('skus').where({ merchant_id: req.admin!.merchantId, code: req.params.sku }).first();
+    const sku = await db('skus')
+      .where({ merchant_id: req.admin!.merchantId, code: String(req.params.sku) })
+      .first();
     if (!sku) throw notFound('SKU');
     res.json(skuJson(sku));
   });
@@ -133,6 +135,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
   router.post('/skus', allow('skus', 'create'), json, async (req, res) => {
     const body = parseOrThrow(Create, req.body ?? {});
     const merchant = await db('merchants').where({ id: req.admin!.merchantId }).first('currency');
+    if (!merchant) throw notFound('Merchant');
     const id = crypto.randomUUID();
     const fulfilment = fulfilmentColumns(body, DEFAULT_DEADLINES);
     try {
@@ -169,7 +172,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
     const body = parseOrThrow(Editable, req.body ?? {});
     const updated = await db.transaction(async (trx) => {
       const stored = await trx('skus')
-        .where({ merchant_id: req.admin!.merchantId, code: req.params.sku })
+        .where({ merchant_id: req.admin!.merchantId, code: String(req.params.sku) })
         .forUpdate()
         .first('id', 'manual_escalate_after_seconds', 'manual_cancel_after_seconds', 'codes_case_sensitive');
       if (!stored) throw notFound('SKU');
@@ -181,7 +184,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
         });
       }
       const [row] = await trx('skus')
-        .where({ merchant_id: req.admin!.merchantId, code: req.params.sku })
+        .where({ merchant_id: req.admin!.merchantId, code: String(req.params.sku) })
         .update({
           name: body.name,
           face_value: body.faceValue,

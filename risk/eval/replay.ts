@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import type { Db } from '../../db';
 import { createMerchant, createSku } from '../../db/seed';
 import type { CodeVault } from '../../lib/code-vault';
-import { assessOrder } from '../assess-order';
+import { assessOrder, type RiskAssessment } from '../assess-order';
 import { trainMerchantModel } from '../model/train';
 import { DEFAULT_RULES, DEFAULT_SETTINGS } from '../rules';
 import { velocityEventRows } from '../velocity';
+import type { OrderStatus } from '../../orders/lifecycle';
 import type { Dataset, Label, SyntheticOrder } from './generate';
 
 // Plays a synthetic data set through the real risk check on a real Postgres: one merchant
@@ -53,12 +54,14 @@ export async function replayDataset(db: Db, vault: CodeVault, dataset: Dataset, 
       shops.map(async (shop) => {
         const id = await insertOrder(db, shop, order, 'accepted');
         const verdict = await assessOrder(db, id);
-        const { risk } = await db('orders').where({ id }).first('risk');
+        const judged = await db('orders').where({ id }).first('risk');
+        if (!judged) throw new Error(`order ${id} vanished during the replay`);
+        const risk = judged.risk as RiskAssessment;
         // What happens next: allowed orders are delivered; a reviewer rejects fraud and approves the rest.
         const delivered = verdict.decision === 'allow' || (verdict.decision === 'review' && order.label === 'normal');
         await db('orders')
           .where({ id })
-          .update({ status: delivered ? 'delivered' : 'cancelled', delivered_at: delivered ? order.at : null });
+          .update({ status: delivered ? 'delivered' : 'cancelled', delivered_at: delivered ? new Date(order.at) : null });
         results.get(shop.config.name)!.push({ ref: order.ref, label: order.label, decision: verdict.decision, score: risk.score, reasons: verdict.reasons });
       }),
     );
@@ -94,7 +97,7 @@ async function setUpShop(db: Db, vault: CodeVault, dataset: Dataset, config: Rep
   return { merchantId: merchant.merchantId, storefrontId: merchant.storefrontId, skuIds };
 }
 
-async function insertOrder(db: Db, shop: Shop, order: SyntheticOrder, status: string): Promise<string> {
+async function insertOrder(db: Db, shop: Shop, order: SyntheticOrder, status: OrderStatus): Promise<string> {
   const id = crypto.randomUUID();
   const total = order.items.reduce((sum, i) => sum + i.quantity * shop.skuIds.get(i.sku)!.price, 0);
   // As acceptance does: the order with its velocity events, numbered in the order accepted.
@@ -107,7 +110,7 @@ async function insertOrder(db: Db, shop: Shop, order: SyntheticOrder, status: st
   return id;
 }
 
-const orderRow = (shop: Shop, order: SyntheticOrder, id: string, total: number, status: string) => ({
+const orderRow = (shop: Shop, order: SyntheticOrder, id: string, total: number, status: OrderStatus) => ({
   id,
   merchant_id: shop.merchantId,
   storefront_id: shop.storefrontId,
@@ -117,9 +120,9 @@ const orderRow = (shop: Shop, order: SyntheticOrder, id: string, total: number, 
   currency: 'CNY',
   total_amount: total,
   buyer: JSON.stringify(order.buyer),
-  created_at: order.at,
-  updated_at: order.at,
-  delivered_at: status === 'delivered' ? order.at : null,
+  created_at: new Date(order.at),
+  updated_at: new Date(order.at),
+  delivered_at: status === 'delivered' ? new Date(order.at) : null,
 });
 
 const itemRows = (shop: Shop, order: SyntheticOrder, orderId: string) =>

@@ -3,6 +3,7 @@ import type { Db } from '../../db';
 import { createMerchant, createSku, type NewMerchant } from '../../db/seed';
 import type { CodeVault } from '../../lib/code-vault';
 import { importCodes } from '../../stock/import-codes';
+import type { RiskAssessment } from '../assess-order';
 import type { Dataset, SyntheticOrder } from './generate';
 import type { Judged } from './replay';
 
@@ -65,9 +66,10 @@ export async function playThroughApi(
   const rows = await db('orders')
     .whereIn('id', [...ids.values()])
     .select('id', 'risk');
-  const byId = new Map(rows.map((r) => [r.id as string, r.risk]));
+  const byId = new Map(rows.map((r) => [r.id, r.risk as RiskAssessment]));
   return evaluationOrders(dataset).map((o) => {
     const risk = byId.get(ids.get(o.ref)!);
+    if (!risk) throw new Error(`order ${o.ref} was not judged`);
     return { ref: o.ref, label: o.label, decision: risk.decision, score: risk.score, reasons: risk.reasons };
   });
 }

@@ -118,7 +118,10 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
 
   router.get('/assessments/:id', allow('risk-assessments', 'show'), async (req, res) => {
     const order = uuid.safeParse(req.params.id).success
-      ? await db('orders').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).whereNotNull('risk').first()
+      ? await db('orders')
+          .where({ id: String(req.params.id), merchant_id: req.admin!.merchantId })
+          .whereNotNull('risk')
+          .first()
       : undefined;
     if (!order) throw notFound('Risk assessment');
     const events = await db('order_events').where({ order_id: order.id }).whereIn('type', ['risk_checked', 'risk_reviewed', 'cancelled']).orderBy('id');
