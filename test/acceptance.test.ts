@@ -1,4 +1,5 @@
 import { snapshot, startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // Acceptance: idempotency, sold out, and no oversell under concurrency.
 
@@ -48,7 +49,7 @@ describe('accepting orders', () => {
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 200)).toHaveLength(19);
-    const sku = await sys.db('skus').where({ code: 'IDEM-3' }).first();
+    const sku = found(await sys.db('skus').where({ code: 'IDEM-3' }).first(), 'SKU IDEM-3');
     expect(sku.stock_available).toBe(9);
     await sys.finished(answers[0].body.id);
   });
@@ -99,7 +100,7 @@ describe('accepting orders', () => {
 
     for (const a of accepted) await sys.waitForOrder(a.body.id, ['delivered'], 60_000);
 
-    const sku = await sys.db('skus').where({ code: 'FLASH' }).first();
+    const sku = found(await sys.db('skus').where({ code: 'FLASH' }).first(), 'SKU FLASH');
     const units = await sys.db('order_units').where({ sku_id: sku.id });
     const codes = await sys.db('codes').where({ sku_id: sku.id });
     const deliveries = await sys.db('deliveries as d').join('codes as c', 'c.id', 'd.code_id').where('c.sku_id', sku.id).select('d.*');
@@ -127,7 +128,7 @@ describe('cancelling and risk', () => {
   test('when a storefront cancels an order before it holds codes, then it is cancelled and its stock is released', async () => {
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'cancel-1', items: [{ sku: 'CANCEL-ME', quantity: 3 }] } });
     expect(placed.status).toBe(202);
-    expect((await sys.db('skus').where({ code: 'CANCEL-ME' }).first()).stock_available).toBe(7);
+    expect((await sys.db('skus').where({ code: 'CANCEL-ME' }).first())?.stock_available).toBe(7);
 
     const cancelling = sys.api('POST', `/v1/orders/${placed.body.id}/cancel`, { body: { reason: 'buyer changed their mind' } });
     await new Promise((r) => setTimeout(r, 300));
@@ -136,7 +137,7 @@ describe('cancelling and risk', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'cancelled', reason: 'buyer changed their mind' });
     expect(res.body.items[0].units.every((u: any) => u.status === 'released' && u.code === null)).toBe(true);
-    expect((await sys.db('skus').where({ code: 'CANCEL-ME' }).first()).stock_available).toBe(10);
+    expect((await sys.db('skus').where({ code: 'CANCEL-ME' }).first())?.stock_available).toBe(10);
     expect(res.body.timeline.map((e: any) => e.type)).toEqual(['accepted', 'risk_checked', 'cancelled']);
   });
 
@@ -150,13 +151,13 @@ describe('cancelling and risk', () => {
   });
 
   test('when an order breaks the risk policy, then it is cancelled with the reason and its stock released', async () => {
-    const before = (await sys.db('skus').where({ code: 'CANCEL-ME' }).first()).stock_available;
+    const before = (await sys.db('skus').where({ code: 'CANCEL-ME' }).first())?.stock_available;
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'risky-1', items: [{ sku: 'CANCEL-ME', quantity: 6 }] } });
     expect(placed.status).toBe(202);
     const order = await sys.waitForOrder(placed.body.id, ['cancelled']);
     expect(order.reason).toMatch(/^risk_rejected: order has 6 units, over the per-order cap of 5/);
     expect(order.risk).toMatchObject({ decision: 'reject' });
-    expect((await sys.db('skus').where({ code: 'CANCEL-ME' }).first()).stock_available).toBe(before);
+    expect((await sys.db('skus').where({ code: 'CANCEL-ME' }).first())?.stock_available).toBe(before);
   });
 
   test('when the buyer is on the blocklist, then the order is cancelled and says why', async () => {

@@ -43,7 +43,7 @@ test('when 1,000 units are bought from an asynchronous supplier, then each run o
   await sys.finished(res.body.id);
 
   const order = await sys.db('orders').where({ id: res.body.id }).first('status');
-  expect(order.status).toBe('delivered');
+  expect(order?.status).toBe('delivered');
   expect(await sys.db('deliveries').where({ order_id: res.body.id }).count('* as n').first()).toEqual({ n: 1000 });
   const ledger = await supplier.charges();
   expect(ledger.total).toBe(1000);

@@ -149,7 +149,7 @@ describe('what each role may do, and the wall between merchants', () => {
     const viewer = await cookieFor('viewer');
     const res = await sys.api('POST', `/admin/orders/${orderId}/refund`, { cookie: viewer, body: { reason: 'buyer says it did not work' } });
     expect(res.status).toBe(403);
-    expect((await sys.db('orders').where({ id: orderId }).first()).status).toBe('delivered');
+    expect((await sys.db('orders').where({ id: orderId }).first())?.status).toBe('delivered');
     expect((await sys.api('GET', `/admin/orders/${orderId}`, { cookie: viewer })).status).toBe(200);
   });
 
@@ -183,8 +183,8 @@ describe('what each role may do, and the wall between merchants', () => {
     const dashboard = await sys.api('GET', '/admin/dashboard', { cookie: bCookie });
     expect(dashboard.body.today.orders).toBe(0);
     // And nothing of A's changed.
-    expect((await sys.db('orders').where({ id: orderId }).first()).status).toBe('delivered');
-    expect((await sys.db('codes').where({ id: code.id }).first()).status).toBe('allocated');
+    expect((await sys.db('orders').where({ id: orderId }).first())?.status).toBe('delivered');
+    expect((await sys.db('codes').where({ id: code.id }).first())?.status).toBe('allocated');
   });
 
   test('when a personal access token is used instead of a session, then it works with its role', async () => {
@@ -240,7 +240,7 @@ describe('what each role may do, and the wall between merchants', () => {
   test('when support refunds a delivered order, then its codes are voided, the settlement is reversed, and it is on the timeline and in the audit log; a second refund is refused', async () => {
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `refund-${hex()}`, items: [{ sku: 'ROLE-1', quantity: 1 }] } });
     await sys.finished(placed.body.id);
-    const stockBefore = (await sys.db('skus').where({ code: 'ROLE-1' }).first()).stock_available;
+    const stockBefore = (await sys.db('skus').where({ code: 'ROLE-1' }).first())?.stock_available;
     const support = await sys.addUser('support');
     const cookie = await sys.signIn(support.email, support.password);
     const dashBefore = (await sys.api('GET', '/admin/dashboard', { cookie })).body.today.money[0];
@@ -252,7 +252,7 @@ describe('what each role may do, and the wall between merchants', () => {
     expect(res.body.timeline.at(-1)).toMatchObject({ type: 'refunded', reason: 'buyer says the code was already used', by: `user:${support.email}` });
     expect(res.body.actions).toMatchObject({ refund: false, resend: false });
     // The voided code is not stock: what can be promised is unchanged.
-    expect((await sys.db('skus').where({ code: 'ROLE-1' }).first()).stock_available).toBe(stockBefore);
+    expect((await sys.db('skus').where({ code: 'ROLE-1' }).first())?.stock_available).toBe(stockBefore);
     expect(await sys.db('audit_log').where({ action: 'order.refunded', target: `order:${placed.body.id}` })).toHaveLength(1);
     const dashAfter = (await sys.api('GET', '/admin/dashboard', { cookie })).body.today.money[0];
     expect(dashAfter.gmv).toBe(dashBefore.gmv - 1000);
@@ -282,7 +282,7 @@ describe('what each role may do, and the wall between merchants', () => {
     const refused = await sys.api('POST', '/admin/codes/void', { cookie, body: { ids: [codes[2].id], reason: 'trying to void promised stock' } });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({ code: 'stock_promised', details: { voidable: 0 } });
-    expect((await sys.db('codes').where({ id: codes[2].id }).first()).status).toBe('available');
+    expect((await sys.db('codes').where({ id: codes[2].id }).first())?.status).toBe('available');
     await sys.startWorker();
     await sys.finished(held.body.id);
     expect((await sys.api('GET', `/v1/orders/${held.body.id}`)).body.status).toBe('delivered');
@@ -344,7 +344,7 @@ describe('retrying and resending', () => {
     const workflow = (await sys.api('GET', `/admin/orders/${placed.body.id}/workflow`, { cookie })).body;
     expect(workflow.execution.runId).not.toBe(firstRun);
     expect(workflow.url).toBe(`http://temporal-ui.test:8233/namespaces/default/workflows/${placed.body.id}`);
-    expect((await sys.db('skus').where({ code: 'RETRY-1' }).first()).stock_available).toBe(0);
+    expect((await sys.db('skus').where({ code: 'RETRY-1' }).first())?.stock_available).toBe(0);
 
     const notFailed = await sys.api('POST', `/admin/orders/${placed.body.id}/retry`, { cookie });
     expect(notFailed.status).toBe(409);
@@ -392,7 +392,7 @@ describe('retrying and resending', () => {
     const res = await cancelling;
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'cancelled', reason: 'buyer paid twice by mistake' });
-    expect((await sys.db('skus').where({ code: 'CANCEL-C' }).first()).stock_available).toBe(2);
+    expect((await sys.db('skus').where({ code: 'CANCEL-C' }).first())?.stock_available).toBe(2);
     expect(await sys.db('audit_log').where({ action: 'order.cancelled', actor: `user:${support.email}` })).toHaveLength(1);
     const late = await sys.api('POST', `/admin/orders/${placed.body.id}/cancel`, { cookie, body: { reason: 'again' } });
     expect(late.status).toBe(409);

@@ -1,4 +1,5 @@
 import { canAccess, ROLES, rolesFor } from '../lib/permissions';
+import { found } from './found';
 import { startTestSystem, type TestSystem } from './harness';
 import { placeOrder, useRules } from './risk-helpers';
 
@@ -22,7 +23,7 @@ describe('held orders in the console API', () => {
     return cookies.get(role)!;
   }
   const call = async (role: (typeof ROLES)[number], method: string, path: string, body?: unknown) => sys.api(method, path, { cookie: await as(role), body });
-  const stock = async () => (await sys.db('skus').where({ code: 'HELD' }).first()).stock_available as number;
+  const stock = async () => found(await sys.db('skus').where({ code: 'HELD' }).first(), 'SKU HELD').stock_available;
 
   beforeAll(async () => {
     sys = await startTestSystem();
@@ -91,7 +92,7 @@ describe('held orders in the console API', () => {
     expect(short.status).toBe(400);
     expect(short.body.error.details.fields.map((f: { path: string }) => f.path)).toEqual(['reason']);
     expect(short.body.errors).toEqual({ reason: expect.any(String) });
-    expect((await sys.db('orders').where({ id: held.id }).first()).status).toBe('held');
+    expect((await sys.db('orders').where({ id: held.id }).first())?.status).toBe('held');
     expect(await stock()).toBe(before - 2);
 
     const rejected = await call('operator', 'POST', `/admin/orders/${held.id}/reject`, { reason: 'card reported stolen' });
@@ -119,7 +120,7 @@ describe('held orders in the console API', () => {
       expect((await call(role, 'POST', `/admin/risk/reviews/${held.id}/decision`, { decision: 'approve', note: 'fine' })).status).toBe(403);
       expect((await call(role, 'GET', `/admin/risk/reviews/${held.id}`)).status).toBe(200);
     }
-    expect((await sys.db('orders').where({ id: held.id }).first()).status).toBe('held');
+    expect((await sys.db('orders').where({ id: held.id }).first())?.status).toBe('held');
     const operator = await call('operator', 'POST', `/admin/risk/reviews/${held.id}/decision`, { decision: 'reject', note: 'not our customer' });
     expect(operator.status).toBe(200);
     await sys.finished(held.id);

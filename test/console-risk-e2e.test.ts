@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { openConsoleBrowser, type ConsoleBrowser } from './console-browser';
+import { found } from './found';
 import { startTestSystem, type TestSystem } from './harness';
 
 // Risk control in the console, in a real browser against the real API and workflows: the
@@ -22,7 +23,7 @@ describe('risk control in the console', () => {
   afterEach(() => expect(ui.takePageErrors()).toEqual([]));
 
   const admin = (method: string, path: string, body?: unknown) => sys.api(method, path, { key: sys.merchant.adminToken, body });
-  const stock = async () => (await sys.db('skus').where({ code: 'HELD-CARD' }).first()).stock_available as number;
+  const stock = async () => found(await sys.db('skus').where({ code: 'HELD-CARD' }).first(), 'SKU HELD-CARD').stock_available;
 
   /**
    * Places an order the hold rule catches and waits until it waits for review. Each traveller
@@ -165,7 +166,7 @@ describe('risk control in the console', () => {
     const refusedOnOrder = await page.request.post(`${sys.baseUrl}/admin/orders/${id}/approve`, { data: { reason: 'viewer trying anyway' } });
     expect(refusedOnOrder.status()).toBe(403);
     await context.close();
-    expect((await sys.db('orders').where({ id }).first()).status).toBe('held');
+    expect((await sys.db('orders').where({ id }).first())?.status).toBe('held');
 
     // Positive control: support sees both buttons on the same review and order.
     const support = await ui.signedIn(await sys.addUser('support'));

@@ -7,6 +7,7 @@ import { createSupplier } from '../suppliers/supplier-config';
 import { launchChromium } from './browser';
 import { startTestSystem, type TestSystem } from './harness';
 import { card } from './supplier-helpers';
+import { found } from './found';
 
 // The suppliers part of the console in a real browser (Chromium via playwright-core),
 // against the built console, the real API and the supplier simulator over HTTP: an operator adds a
@@ -98,9 +99,9 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     await page.getByTestId('credentials-state').getByText('Set').waitFor();
     await page.getByTestId('supplier-balance').getByText('Not checked yet').waitFor();
     expect(await page.content()).not.toContain(partner.secret);
-    const row = await sys.db('suppliers').where({ name: 'Steam Wholesale' }).first();
+    const row = found(await sys.db('suppliers').where({ name: 'Steam Wholesale' }).first(), 'supplier Steam Wholesale');
     expect(row).toMatchObject({ kind: 'api', adapter: 'cardflow-sim', base_url: sim.url, currency: 'USD', low_balance_threshold: 500_000 });
-    expect(row.credentials.toString('latin1')).not.toContain(partner.secret);
+    expect(row.credentials?.toString('latin1')).not.toContain(partner.secret);
     const answered = await page.request.get(`${sys.baseUrl}/admin/suppliers/${row.id}`);
     expect(await answered.json()).toMatchObject({ hasCredentials: true });
     expect(await answered.text()).not.toContain(partner.secret);
@@ -118,15 +119,15 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     await page.getByLabel('Timeout (ms)').fill('4000');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('supplier-name').getByText('Steam Wholesale').waitFor();
-    const after = await sys.db('suppliers').where({ id: row.id }).first();
+    const after = found(await sys.db('suppliers').where({ id: row.id }).first(), 'the edited supplier');
     expect(after.timeout_ms).toBe(4000);
-    expect(Buffer.compare(after.credentials, row.credentials)).toBe(0);
+    expect(after.credentials).toEqual(row.credentials);
     // Only one of the two typed is refused beside the other field, and nothing is sent.
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.getByLabel('API secret').fill('half-a-change');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Enter both the partner id and the secret').waitFor();
-    expect(Buffer.compare((await sys.db('suppliers').where({ id: row.id }).first()).credentials, row.credentials)).toBe(0);
+    expect((await sys.db('suppliers').where({ id: row.id }).first())?.credentials).toEqual(row.credentials);
 
     await go(page, '/suppliers');
     const listed = page.getByRole('row').filter({ hasText: 'Steam Wholesale' });
@@ -312,7 +313,7 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
     await confirm.getByText('Deliver 2 units to the buyer now?', { exact: false }).waitFor();
     await confirm.getByRole('button', { name: 'Fulfil' }).click();
     await form.getByTestId('manual-fulfil-error').getByText('Unit 1: this code was already sold. Nothing was saved.').waitFor();
-    expect((await sys.db('orders').where({ id: orderId }).first()).status).toBe('processing');
+    expect((await sys.db('orders').where({ id: orderId }).first())?.status).toBe('processing');
     expect(await sys.db('manual_tasks').where({ order_id: orderId }).first('status')).toEqual({ status: 'open' });
 
     const code = `HAND-NEW-${hex().toUpperCase()}`;
@@ -351,7 +352,7 @@ describe('suppliers, routes and manual fulfilment in the console', () => {
   });
 
   test('when a viewer opens suppliers and a waiting manual order, then there is no Create, Edit, Refresh or Fulfil, and the API refuses each with 403; an operator has them', async () => {
-    const supplier = await sys.db('suppliers').where({ id: backupId }).first();
+    const supplier = found(await sys.db('suppliers').where({ id: backupId }).first(), 'the backup supplier');
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `viewer-hand-${hex()}`, items: [{ sku: 'HAND-50', quantity: 1 }] } });
     await waitingOnPerson(placed.body.id);
 

@@ -12,6 +12,7 @@ import { FulfilmentClient } from '../orders/fulfilment-client';
 import { allocateCodes } from '../stock/allocate-codes';
 import { startReconciler } from '../worker/reconciler';
 import { log, startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // Crashes, retries and secrets: the order survives a lost worker with the same codes, a
 // repeated step changes nothing, and no code leaks into Temporal history or a database row.
@@ -84,7 +85,7 @@ describe('durability', () => {
       const order = await sys.waitForOrder(placed.body.id, ['delivered'], 45_000);
       expect(await unitCodes(sys, placed.body.id)).toEqual(allocated);
       expect(order.items[0].units.every((u: any) => u.code?.number)).toBe(true);
-      const sku = await sys.db('skus').where({ code: 'DURABLE' }).first();
+      const sku = found(await sys.db('skus').where({ code: 'DURABLE' }).first(), 'SKU DURABLE');
       expect(await sys.db('codes').where({ sku_id: sku.id, status: 'allocated' })).toHaveLength(2);
       expect(await sys.db('deliveries').where({ order_id: placed.body.id })).toHaveLength(2);
       expect(sku.stock_available).toBe(4);
@@ -115,14 +116,14 @@ describe('durability', () => {
     await sys.activities.checkRisk(other.body.id);
     const results = await Promise.all([allocateCodes(sys.db, other.body.id), allocateCodes(sys.db, other.body.id), allocateCodes(sys.db, other.body.id)]);
     expect(results.map((r) => r.newlyAllocated).sort()).toEqual([0, 0, 2]);
-    const sku = await sys.db('skus').where({ code: 'RETRY-2' }).first();
+    const sku = found(await sys.db('skus').where({ code: 'RETRY-2' }).first(), 'SKU RETRY-2');
     expect(await sys.db('codes').where({ sku_id: sku.id, status: 'allocated' })).toHaveLength(2);
   });
 
   test('when the only codes left have expired, then the order fails with the reason, gets no code, and its reservation is released', async () => {
     await sys.startWorker();
     await sys.addSku('STALE', { codes: 1 });
-    const sku = await sys.db('skus').where({ code: 'STALE' }).first();
+    const sku = found(await sys.db('skus').where({ code: 'STALE' }).first(), 'SKU STALE');
     await sys
       .db('codes')
       .where({ sku_id: sku.id })

@@ -7,6 +7,7 @@ import { openSupplierCredentials } from '../suppliers/credentials';
 import { createSupplier } from '../suppliers/supplier-config';
 import { openWebhookSecret, openWebhookSecrets, rotateWebhookSecret } from '../storefronts/webhook-secret';
 import { startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // Rotating the encryption key: new writes use the newest key at once, old rows keep opening,
 // and re-sealing moves everything to the new key so the old one can be dropped.
@@ -57,9 +58,9 @@ describe('key rotation', () => {
     const rows = await sys.db('codes').select('id', 'key_id', 'secret');
     expect(rows.every((r) => r.key_id === 'k2')).toBe(true);
     expect(rows.map((r) => openCode(newOnly, r).number).sort()).toEqual([...imported, 'NEW-AFTER-ROTATION'].sort());
-    const storefront = await sys.db('storefronts').where({ id: sys.merchant.storefrontId }).first();
+    const storefront = found(await sys.db('storefronts').where({ id: sys.merchant.storefrontId }).first(), 'the storefront');
     expect(openWebhookSecret(newOnly, storefront)).toBe(sys.merchant.webhookSecret);
-    const supplier = await sys.db('suppliers').where({ id: supplierId }).first();
+    const supplier = found(await sys.db('suppliers').where({ id: supplierId }).first(), 'the supplier');
     expect(openSupplierCredentials(newOnly, supplier)).toEqual({ partnerId: 'p', secret: 's3cret-value' });
 
     const oldOnly = new CodeVault({ encryptionKeys: [k1], fingerprintKey });
@@ -72,7 +73,7 @@ describe('key rotation', () => {
     const { webhookSecret } = await sys.db.transaction((trx) => rotateWebhookSecret(trx, new CodeVault({ encryptionKeys: [k2], fingerprintKey }), sys.merchant.storefrontId));
     const result = await reencryptToActiveKey(sys.db, new CodeVault({ encryptionKeys: [k3, k2], fingerprintKey }));
     expect(result.webhookSecrets).toBe(2);
-    const storefront = await sys.db('storefronts').where({ id: sys.merchant.storefrontId }).first();
+    const storefront = found(await sys.db('storefronts').where({ id: sys.merchant.storefrontId }).first(), 'the storefront');
     expect(openWebhookSecrets(new CodeVault({ encryptionKeys: [k3], fingerprintKey }), storefront)).toEqual([webhookSecret, sys.merchant.webhookSecret]);
   });
 });

@@ -63,7 +63,7 @@ const place = async (sku: string) => {
 
 test('when nobody decides a held order for 24 hours, then the deadline rejects it and its stock goes back', async () => {
   await useRules(sys, [{ name: 'Hold foreign cards', kind: 'country_mismatch', params: { between: ['ip', 'card'] }, action: 'review' }], { reviewTimeoutSeconds: 24 * 3600 });
-  const stockBefore = (await sys.db('skus').where({ code: 'CARD' }).first()).stock_available;
+  const stockBefore = (await sys.db('skus').where({ code: 'CARD' }).first())?.stock_available;
   const held = await placeOrder(sys, { ipCountry: 'US', cardCountry: 'CN', email: 'buyer@example.com' }, [{ sku: 'CARD', quantity: 1 }]);
   expect(held.status).toBe('held');
 
@@ -82,7 +82,7 @@ test('when nobody decides a held order for 24 hours, then the deadline rejects i
       .where({ target: `order:${held.id}` })
       .first(),
   ).toMatchObject({ actor: 'system:review-deadline', action: 'risk.review.expired' });
-  expect((await sys.db('skus').where({ code: 'CARD' }).first()).stock_available).toBe(stockBefore);
+  expect((await sys.db('skus').where({ code: 'CARD' }).first())?.stock_available).toBe(stockBefore);
   await useRules(sys, []);
 });
 
@@ -150,12 +150,12 @@ test('when asking a supplier where a purchase stands fails for the whole retry b
 
   // Positive control: part way through the budget (20 attempts, about 7 minutes of backoff) it still tries.
   await env.sleep('3 minutes');
-  expect((await sys.db('orders').where({ id }).first()).status).toBe('processing');
+  expect((await sys.db('orders').where({ id }).first())?.status).toBe('processing');
 
   await env.sleep('15 minutes');
   const row = await eventually('the stop', async () => {
     const o = await sys.db('orders').where({ id }).first();
-    return o.status === 'needs_attention' && o;
+    return o?.status === 'needs_attention' && o;
   });
   expect(row.attention).toMatchObject({ step: 'purchasing' });
   expect(row.attention).toMatchObject({ code: 'step_retries_exhausted', params: { step: 'purchasing' } });

@@ -56,8 +56,8 @@ async function waitForRow(orderId: string, status: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await sys.db('orders').where({ id: orderId }).first();
-    if (row.status === status) return row;
-    if (Date.now() > deadline) throw new Error(`order ${orderId} is ${row.status}, not ${status}, after ${timeoutMs} ms`);
+    if (row?.status === status) return row;
+    if (Date.now() > deadline) throw new Error(`order ${orderId} is ${row?.status}, not ${status}, after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -80,7 +80,7 @@ describe('a broken invariant', () => {
     const orderId = await placeOrder('POISON');
 
     const row = await waitForRow(orderId, 'needs_attention');
-    expect(row.attention).toMatchObject({ step: 'delivering', code: 'units_without_code', params: { withCode: 0, units: 1 }, previousStatus: 'processing' });
+    expect(row?.attention).toMatchObject({ step: 'delivering', code: 'units_without_code', params: { withCode: 0, units: 1 }, previousStatus: 'processing' });
     // Stopped, not retrying: no second delivery attempt runs while it waits.
     const alerts = await openAlerts(orderId);
     expect(alerts).toEqual([expect.objectContaining({ kind: 'order_needs_attention', order: expect.objectContaining({ id: orderId }) })]);
@@ -143,7 +143,7 @@ describe('a broken invariant', () => {
     const res = await admin('POST', `/admin/orders/${orderId}/fulfil-manually`, { reason: 'by hand please' });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('not_needing_attention');
-    expect((await sys.db('orders').where({ id: orderId }).first('status')).status).toBe('delivered');
+    expect((await sys.db('orders').where({ id: orderId }).first('status'))?.status).toBe('delivered');
   });
 });
 
@@ -154,19 +154,19 @@ describe('a retry budget that runs out', () => {
     const orderId = await placeOrder('BUDGET');
     const row = await waitForRow(orderId, 'needs_attention');
     // Delivered to the buyer already: it stopped at settling, and says so.
-    expect(row.attention).toMatchObject({ step: 'settling', code: 'step_retries_exhausted', params: { step: 'settling', failure: 'Error' }, previousStatus: 'delivered' });
-    expect(JSON.stringify(row.attention)).not.toContain('ECONNREFUSED'); // the error's type, never its text
+    expect(row?.attention).toMatchObject({ step: 'settling', code: 'step_retries_exhausted', params: { step: 'settling', failure: 'Error' }, previousStatus: 'delivered' });
+    expect(JSON.stringify(row?.attention)).not.toContain('ECONNREFUSED'); // the error's type, never its text
     expect(await openAlerts(orderId)).toHaveLength(1);
     // Refunding a delivered order that is not settled yet is refused by the workflow; nothing changes.
     const refund = await admin('POST', `/admin/orders/${orderId}/refund`, { reason: 'buyer asked' });
     expect(refund.status).toBe(409);
     expect(refund.body.error.code).toBe('attention_action_refused');
-    expect((await sys.db('orders').where({ id: orderId }).first('status')).status).toBe('needs_attention');
+    expect((await sys.db('orders').where({ id: orderId }).first('status'))?.status).toBe('needs_attention');
 
     broken.delete('BUDGET');
     expect((await admin('POST', `/admin/orders/${orderId}/retry`)).status).toBe(200);
     await sys.finished(orderId);
-    expect((await sys.db('orders').where({ id: orderId }).first('status')).status).toBe('delivered');
+    expect((await sys.db('orders').where({ id: orderId }).first('status'))?.status).toBe('delivered');
     expect(await sys.db('settlements').where({ order_id: orderId }).first('revenue')).toEqual({ revenue: 1000 });
   });
 
@@ -174,11 +174,11 @@ describe('a retry budget that runs out', () => {
     await sys.addSku('BULK', { codes: 4 });
     broken.set('BULK', 'allocateCodes');
     const stopped = [await placeOrder('BULK'), await placeOrder('BULK')];
-    for (const id of stopped) expect((await waitForRow(id, 'needs_attention')).attention).toMatchObject({ step: 'allocating', code: 'step_retries_exhausted' });
+    for (const id of stopped) expect((await waitForRow(id, 'needs_attention'))?.attention).toMatchObject({ step: 'allocating', code: 'step_retries_exhausted' });
     await sys.addSku('BULK-OK', { codes: 1 });
     const fine = await placeOrder('BULK-OK');
     await sys.finished(fine);
-    const available = async () => (await sys.db('skus').where({ code: 'BULK' }).first('stock_available')).stock_available;
+    const available = async () => (await sys.db('skus').where({ code: 'BULK' }).first('stock_available'))?.stock_available;
     expect(await available()).toBe(2);
 
     const res = await admin('POST', '/admin/needs-attention/bulk', { action: 'refund', ids: [...stopped, fine], note: 'supplier outage, refunding' });
@@ -190,11 +190,11 @@ describe('a retry budget that runs out', () => {
     ]);
     for (const id of stopped) {
       await sys.finished(id);
-      expect((await sys.db('orders').where({ id }).first('status')).status).toBe('refunded');
+      expect((await sys.db('orders').where({ id }).first('status'))?.status).toBe('refunded');
       expect(await openAlerts(id)).toEqual([]);
     }
     expect(await available()).toBe(4);
-    expect((await sys.db('orders').where({ id: fine }).first('status')).status).toBe('delivered');
+    expect((await sys.db('orders').where({ id: fine }).first('status'))?.status).toBe('delivered');
   });
 
   test('when a bulk action is malformed or the role may not take it, then 400/403 and nothing changes', async () => {

@@ -62,7 +62,7 @@ test('when support refunds one unit of a delivered order from the console, then 
   await page.getByTestId('event-refunded').waitFor();
   const units = await sys.db('order_units').where({ order_id: id }).orderBy('seq').pluck('status');
   expect(units.sort()).toEqual(['delivered', 'refunded']);
-  expect((await sys.db('orders').where({ id }).first('status')).status).toBe('delivered');
+  expect((await sys.db('orders').where({ id }).first('status'))?.status).toBe('delivered');
 });
 
 test('when support retries in bulk the orders that failed on a supplier, then the console lists them first, asks, and says per order that it was retried', async () => {
@@ -73,7 +73,7 @@ test('when support retries in bulk the orders that failed on a supplier, then th
     await shop.fault({ kind: 'stock_out_after', product: 'CARD-X', times: 0 });
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'console-bulk-1', items: [{ sku: 'CON-BUY', quantity: 1 }] } });
     await sys.finished(placed.body.id);
-    expect((await sys.db('orders').where({ id: placed.body.id }).first('status')).status).toBe('failed');
+    expect((await sys.db('orders').where({ id: placed.body.id }).first('status'))?.status).toBe('failed');
     await shop.clearFaults();
 
     await ui.go(page, '/orders');
@@ -86,7 +86,7 @@ test('when support retries in bulk the orders that failed on a supplier, then th
     await dialog.getByTestId('bulk-retry-confirm').click();
     await dialog.getByTestId('bulk-retry-retried').getByText('console-bulk-1 · Retried').waitFor();
     await sys.finished(placed.body.id);
-    expect((await sys.db('orders').where({ id: placed.body.id }).first('status')).status).toBe('delivered');
+    expect((await sys.db('orders').where({ id: placed.body.id }).first('status'))?.status).toBe('delivered');
   } finally {
     await shop.stop();
   }

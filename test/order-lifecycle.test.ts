@@ -148,7 +148,7 @@ describe('retry works for every kind of order', () => {
     expect(order.items[0].units.every((u: any) => u.code?.number)).toBe(true);
     // The stock code it held is the one delivered; stock was not taken again (it never goes negative).
     expect(await sys.db('deliveries').where({ order_id: id, code_id: stockCode.id }).first('id')).toBeDefined();
-    expect((await sys.db('skus').where({ code: 'R-HYBRID' }).first()).stock_available).toBe(0);
+    expect((await sys.db('skus').where({ code: 'R-HYBRID' }).first())?.stock_available).toBe(0);
     const { ledger, charged } = await chargesFor(shop, id);
     expect(charged).toBe(2);
     expect(chargedOnce(ledger)).toBe(true);
@@ -313,7 +313,7 @@ describe('refunds tell the storefront and hide the codes', () => {
     ]);
     const held = await sys.db('codes as c').join('order_units as u', 'u.id', 'c.unit_id').where('u.order_id', id).select('c.id', 'c.source', 'c.unit_cost', 'u.id as unit_id');
     expect(held.map((c) => c.source).sort()).toEqual(['import', 'supplier']);
-    expect((await sys.db('skus').where({ code: 'RF-MIX' }).first()).stock_available).toBe(0);
+    expect((await sys.db('skus').where({ code: 'RF-MIX' }).first())?.stock_available).toBe(0);
 
     const res = await admin('POST', `/admin/orders/${id}/refund`, { reason: 'buyer asked for the money back' });
     expect(res.status).toBe(200);
@@ -321,7 +321,7 @@ describe('refunds tell the storefront and hide the codes', () => {
     const stock = held.find((c) => c.source === 'import')!;
     const bought = held.find((c) => c.source === 'supplier')!;
     expect(await sys.db('codes').where({ id: stock.id }).first('status', 'unit_id')).toEqual({ status: 'available', unit_id: null });
-    expect((await sys.db('skus').where({ code: 'RF-MIX' }).first()).stock_available).toBe(1);
+    expect((await sys.db('skus').where({ code: 'RF-MIX' }).first())?.stock_available).toBe(1);
     expect(await sys.db('codes').where({ id: bought.id }).first('status')).toEqual({ status: 'voided' });
     expect(await sys.db('goods_losses').where({ order_id: id }).select('unit_id', 'code_id', 'amount')).toEqual([{ unit_id: bought.unit_id, code_id: bought.id, amount: 450 }]);
     expect((await sys.db('refund_units').where({ order_id: id }).pluck('goods')).sort()).toEqual(['none', 'restocked', 'voided']);
@@ -390,7 +390,7 @@ describe('the actions the console shows are the ones the admin API allows, in ev
       const body = action === 'fulfil' ? { codes: [{ number: 'X' }] } : action === 'retry' || action === 'resend' ? undefined : { reason: 'table-driven check' };
       const res = await admin('POST', `/admin/orders/${id}/${ROUTE[action]}`, body);
       expect([action, res.status]).toEqual([action, 409]);
-      expect((await sys.db('orders').where({ id }).first('status')).status).toBe(status);
+      expect((await sys.db('orders').where({ id }).first('status'))?.status).toBe(status);
     }
   });
 });

@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
 import { createMerchant, createSku } from '../db/seed';
+import type { RiskAssessment } from '../risk/assess-order';
 import { loadHistory } from '../risk/eval/replay';
 import type { SyntheticOrder } from '../risk/eval/generate';
 import { ensureRiskModelSchedule, riskScheduleId } from '../risk/schedule';
 import { importCodes } from '../stock/import-codes';
 import { startTestSystem, type TestSystem } from './harness';
 import { placeOrder, useRules } from './risk-helpers';
+import { found } from './found';
 
 // The anomaly model learns from the merchant's own delivered orders, adds points to an order
 // that stands out with a sentence saying why, and is retrained by a Temporal Schedule.
@@ -17,7 +19,7 @@ describe('the anomaly model', () => {
   beforeAll(async () => {
     sys = await startTestSystem();
     await sys.addSku('CARD', { codes: 40, price: 1000 });
-    const sku = await sys.db('skus').where({ code: 'CARD' }).first();
+    const sku = found(await sys.db('skus').where({ code: 'CARD' }).first(), 'SKU CARD');
     // Three weeks of history: 60 buyers ordering one or two cards, and one regular who always
     // buys one card from the same phone at home.
     const history: SyntheticOrder[] = [];
@@ -104,7 +106,7 @@ describe('the anomaly model', () => {
       });
       expect(placed.status).toBe(202);
       for (;;) {
-        const { risk } = await sys.db('orders').where({ id: placed.body.id }).first('risk');
+        const risk = (await sys.db('orders').where({ id: placed.body.id }).first('risk'))?.risk as RiskAssessment | null | undefined;
         if (risk) return { risk };
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -112,8 +114,8 @@ describe('the anomaly model', () => {
     expect(await sys.db('risk_models').where({ merchant_id: cold.merchantId })).toEqual([]);
     const fresh = await placeCold({ accountId: 'acct-fresh', accountCreatedAt: new Date(Date.now() - 10 * 60_000).toISOString() });
     expect(fresh.risk.model).toMatchObject({ id: null, priors: true });
-    expect(fresh.risk.model.points).toBeGreaterThan(0);
-    expect(fresh.risk.model.contributions.map((c: any) => c.explanation)).toEqual([
+    expect(fresh.risk.model?.points).toBeGreaterThan(0);
+    expect(fresh.risk.model?.contributions.map((c) => c.explanation)).toEqual([
       expect.stringMatching(/^account is 10 min old; the median buyer's account is \d+ days old \(rarer than 1 in \d+ of ordinary orders in the cold-start priors\)$/),
     ]);
     const ordinary = await placeCold({ accountId: 'acct-ordinary', accountCreatedAt: '2025-01-01T00:00:00Z' });

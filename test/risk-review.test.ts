@@ -1,3 +1,4 @@
+import { found } from './found';
 import { startTestSystem, type TestSystem } from './harness';
 import { addAdmin, admin, placeOrder, useRules } from './risk-helpers';
 
@@ -10,7 +11,7 @@ const abroad = { ipCountry: 'US', cardCountry: 'CN', email: 'buyer@example.com' 
 
 describe('the review queue', () => {
   let sys: TestSystem;
-  const stock = async () => (await sys.db('skus').where({ code: 'REVIEWED' }).first()).stock_available;
+  const stock = async () => found(await sys.db('skus').where({ code: 'REVIEWED' }).first(), 'SKU REVIEWED').stock_available;
   const timeline = async (id: string) => (await sys.api('GET', `/v1/orders/${id}`)).body.timeline.map((e: any) => e.type);
 
   beforeAll(async () => {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // The invariants do not rest on application code alone: the database itself refuses the
 // writes that would break them, whatever code (or person with psql) attempts them.
@@ -17,7 +18,7 @@ describe('database guards behind the invariants', () => {
   });
   afterAll(() => sys.stop());
 
-  const sku = () => sys.db('skus').where({ code: 'GUARD' }).first();
+  const sku = async () => found(await sys.db('skus').where({ code: 'GUARD' }).first(), 'SKU GUARD');
 
   test('when stock would go below zero, then the write is refused (no oversell)', async () => {
     const { stock_available } = await sku();
@@ -28,9 +29,9 @@ describe('database guards behind the invariants', () => {
   });
 
   test('when a delivered code is given to a second unit, then the write is refused (exactly once)', async () => {
-    const unit = await sys.db('order_units').where({ order_id: orderId }).first();
-    const spare = await sys.db('codes').where({ sku_id: unit.sku_id, status: 'available' }).first();
-    const taken = await sys.db('codes').where({ unit_id: unit.id }).first();
+    const unit = found(await sys.db('order_units').where({ order_id: orderId }).first(), 'the order unit');
+    const spare = found(await sys.db('codes').where({ sku_id: unit.sku_id, status: 'available' }).first(), 'a spare code');
+    const taken = found(await sys.db('codes').where({ unit_id: unit.id }).first(), 'the allocated code');
     expect(taken).toBeDefined();
     // A second code for the same unit:
     await expect(sys.db('codes').where({ id: spare.id }).update({ status: 'allocated', unit_id: unit.id })).rejects.toThrow(/codes_unit_id_unique/);
@@ -41,7 +42,7 @@ describe('database guards behind the invariants', () => {
   });
 
   test('when a unit would get a second live supplier purchase, then the write is refused (charged at most once)', async () => {
-    const unit = await sys.db('order_units').where({ order_id: orderId }).first();
+    const unit = found(await sys.db('order_units').where({ order_id: orderId }).first(), 'the order unit');
     const supplierId = crypto.randomUUID();
     await sys.db('suppliers').insert({ id: supplierId, merchant_id: sys.merchant.merchantId, name: 'Guarded supplier', kind: 'manual' });
     const attempt = (n: number, status: string) => ({
@@ -63,10 +64,10 @@ describe('database guards behind the invariants', () => {
   });
 
   test('when the same code is stored twice for a merchant, in its SKU or another, then the write is refused', async () => {
-    const code = await sys.db('codes').whereNotNull('unit_id').first();
+    const code = found(await sys.db('codes').whereNotNull('unit_id').first(), 'an allocated code');
     expect(code.fingerprint_version).toBe(2);
     await expect(sys.db('codes').insert({ ...code, id: crypto.randomUUID(), unit_id: null, status: 'available' })).rejects.toThrow(/codes_merchant_fingerprint_unique/);
-    const otherSku = await sys.db('skus').where({ merchant_id: code.merchant_id }).whereNot({ id: code.sku_id }).first('id');
+    const otherSku = found(await sys.db('skus').where({ merchant_id: code.merchant_id }).whereNot({ id: code.sku_id }).first('id'), 'another SKU');
     expect(otherSku).toBeDefined();
     await expect(sys.db('codes').insert({ ...code, id: crypto.randomUUID(), sku_id: otherSku.id, unit_id: null, status: 'available' })).rejects.toThrow(
       /codes_merchant_fingerprint_unique/,

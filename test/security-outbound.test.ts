@@ -7,6 +7,7 @@ import { loadConfig, outboundPolicy } from '../lib/config';
 import { OutboundHttp, type OutboundPolicy } from '../lib/outbound-http';
 import { signedHeaders } from '../supplier-sim/signing';
 import { openSupplierCredentials } from '../suppliers/credentials';
+import { found } from './found';
 import { startTestSystem, type TestSystem } from './harness';
 import { addSupplier, card, route, type TestSupplier } from './supplier-helpers';
 
@@ -364,7 +365,7 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
       card('CARD-SLOW', 900, { async: true, asyncDelayMs: 600_000 }),
       card('LINK-BAD', 500, { redeemUrl: 'javascript:alert(document.cookie)' }),
     ]);
-    secret = openSupplierCredentials(sys.vault, await sys.db('suppliers').where({ id: alpha.id }).first()).secret;
+    secret = openSupplierCredentials(sys.vault, found(await sys.db('suppliers').where({ id: alpha.id }).first(), 'supplier Alpha')).secret;
     await sys.addSku('SLOW-CARD', { mode: 'supplier', currency: 'USD', price: 1000 });
     await route(sys, 'SLOW-CARD', [{ supplier: alpha, product: 'CARD-SLOW', maxUnitCost: 950 }]);
   });
@@ -406,7 +407,7 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
   const storedCodes = () =>
     sys
       .db('codes')
-      .where({ sku_id: sys.db('skus').where({ code: 'SLOW-CARD' }).select('id') })
+      .whereIn('sku_id', sys.db('skus').where({ code: 'SLOW-CARD' }).select('id'))
       .count<{ c: number }[]>('* as c')
       .then(([r]) => Number(r.c));
 

@@ -3,6 +3,7 @@ import { createMerchant, createSku, type NewMerchant } from '../db/seed';
 import { issueToken } from '../lib/tokens';
 import { openCode } from '../stock/code-secret';
 import { snapshot, startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // Stock import through the admin API, as a merchant's operator does it: POST the CSV or TXT a
 // card shop exported to /admin/skus/:sku/codes. What they notice: how many codes went in, which
@@ -431,7 +432,7 @@ describe('importing codes through the admin API', () => {
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ sku: 'BULK-1', received: 100_000, imported: 100_000, duplicates: 0, duplicateLines: [], stockAvailable: 100_000 });
       expect(await available('BULK-1')).toBe(100_000);
-      const sku = await sys.db('skus').where({ merchant_id: sys.merchant.merchantId, code: 'BULK-1' }).first();
+      const sku = found(await sys.db('skus').where({ merchant_id: sys.merchant.merchantId, code: 'BULK-1' }).first(), 'SKU BULK-1');
       const stored = await sys.db('codes').where({ sku_id: sku.id, status: 'available' }).count<{ c: number }[]>('* as c');
       expect(Number(stored[0].c)).toBe(100_000);
     }, 180_000);

@@ -3,6 +3,7 @@ import { createMerchant, createSku } from '../db/seed';
 import { escalateManualTask } from '../orders/manual-fulfilment';
 import { startTestSystem, type TestSystem } from './harness';
 import { addSupplier, card, chargedOnce, route, topup, type TestSupplier } from './supplier-helpers';
+import { found } from './found';
 
 // Each fulfilment mode end to end through the storefront API and the workflow: direct top-up,
 // redemption link, stock with supplier fallback, manual fulfilment by staff; plus the admin API
@@ -230,8 +231,8 @@ describe('admin API for suppliers', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: 'Acme Cards', hasCredentials: true, circuit: { state: 'closed' } });
     expect(JSON.stringify(res.body)).not.toContain('super-secret-value-123');
-    const row = await sys.db('suppliers').where({ id: res.body.id }).first('credentials');
-    expect(row.credentials.toString('latin1')).not.toContain('super-secret-value-123');
+    const row = found(await sys.db('suppliers').where({ id: res.body.id }).first('credentials'), 'the supplier');
+    expect(row.credentials?.toString('latin1')).not.toContain('super-secret-value-123');
     const list = await admin('GET', '/admin/suppliers');
     expect(list.headers.get('content-range')).toMatch(/^suppliers 0-\d+\/\d+$/);
     expect(JSON.stringify(list.body)).not.toContain('super-secret-value-123');
@@ -278,7 +279,7 @@ describe('admin API for suppliers', () => {
         .where('skus.merchant_id', other.merchantId)
         .first(),
     ).toBeUndefined();
-    expect((await sys.db('suppliers').where({ id: gamer.id }).first('name')).name).toBe('GameHub');
+    expect((await sys.db('suppliers').where({ id: gamer.id }).first('name'))?.name).toBe('GameHub');
   });
 
   test('when an operator lists routes, then they come in priority order with the supplier name', async () => {

@@ -1,5 +1,6 @@
 import { startTestSystem, type TestSystem } from './harness';
 import { addSupplier, card, chargedOnce, route, type TestSupplier } from './supplier-helpers';
+import { found } from './found';
 
 // Real-time purchase from suppliers over real HTTP, against the simulator, under each fault it
 // can inject: every unit charged exactly once (the simulator's own ledger says), and every
@@ -150,7 +151,7 @@ describe('routing and failover', () => {
     expect(o.reason).toMatch(/Alpha: out of stock/);
     const bought = (await purchasesOf(o.id)).filter((p) => p.status === 'succeeded');
     expect(bought).toHaveLength(1);
-    const skuRow = await sys.db('skus').where({ code: sku }).first('id', 'stock_available');
+    const skuRow = found(await sys.db('skus').where({ code: sku }).first('id', 'stock_available'), 'the SKU');
     expect(await sys.db('codes').where({ sku_id: skuRow.id }).select('status', 'unit_id', 'source')).toEqual([
       { status: 'allocated', unit_id: bought[0].unit_id, source: 'supplier' },
     ]);
@@ -286,7 +287,7 @@ describe('asynchronous suppliers', () => {
     const o = await order(sku, 2);
     expect(o.status).toBe('delivered');
     await new Promise((r) => setTimeout(r, 300)); // let the second copies arrive
-    const skuRow = await sys.db('skus').where({ code: sku }).first('id');
+    const skuRow = found(await sys.db('skus').where({ code: sku }).first('id'), 'the SKU');
     expect(await sys.db('codes').where({ sku_id: skuRow.id }).count('* as n').first()).toEqual({ n: 2 });
     expect(await sys.db('deliveries').where({ order_id: o.id }).count('* as n').first()).toEqual({ n: 2 });
     const ledger = await alpha.charges();
