@@ -4,7 +4,7 @@ import { RepeatedFailures } from '../lib/repeated-failures';
 import { SummarisingSdkLogger } from '../worker/sdk-logger';
 import { sdkLog, startTestSystem, type TestSystem } from './harness';
 
-// Log storms summarised; the request id carried from the api into the activities' log lines.
+// Log storms summarised; the request id carried from the api into the workflow's and the activities' log lines.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,7 +63,7 @@ describe('request id', () => {
   beforeAll(async () => {
     sdkLog.add(listen);
     sys = await startTestSystem();
-    await sys.addSku('RID-1', { codes: 2 });
+    await sys.addSku('RID-1', { codes: 3 });
   });
   afterAll(async () => {
     sdkLog.delete(listen);
@@ -71,6 +71,8 @@ describe('request id', () => {
   });
 
   const activityLines = (requestId: string) => entries.filter((e) => e.meta?.requestId === requestId && e.meta?.activityType);
+  // The workflow's own lines: the SDK's lifecycle lines and any `log` call in workflow code (no activityType).
+  const workflowLines = (requestId: string) => entries.filter((e) => e.meta?.requestId === requestId && e.meta?.workflowType && !e.meta?.activityType);
 
   test('when an order is placed with X-Request-Id, then the answer echoes it and its activities log lines carry it', async () => {
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'rid-1', items: [{ sku: 'RID-1', quantity: 1 }] }, headers: { 'x-request-id': 'req-obs-42' } });
@@ -80,6 +82,20 @@ describe('request id', () => {
     const lines = activityLines('req-obs-42');
     expect(lines.map((e) => e.meta?.activityType)).toEqual(expect.arrayContaining(['deliverOrder']));
     expect(lines.every((e) => e.meta?.workflowId === placed.body.id)).toBe(true);
+  });
+
+  test('when an order is placed with X-Request-Id, then the id is on a line of its workflow and on a line of one of its activities', async () => {
+    const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'rid-3', items: [{ sku: 'RID-1', quantity: 1 }] }, headers: { 'x-request-id': 'req-obs-wf-7' } });
+    expect(placed.status).toBe(202);
+    await sys.finished(placed.body.id);
+    const workflow = workflowLines('req-obs-wf-7');
+    expect(workflow.map((e) => e.message)).toContain('Workflow started');
+    expect(workflow.every((e) => e.meta?.workflowId === placed.body.id && e.meta?.workflowType === 'fulfilOrder')).toBe(true);
+    const activity = activityLines('req-obs-wf-7');
+    expect(activity.map((e) => e.meta?.activityType)).toContain('deliverOrder');
+    // Positive control: the order's workflow did log lines, and an id this order never had is on none of them.
+    expect(entries.some((e) => e.meta?.workflowId === placed.body.id && e.message === 'Workflow started')).toBe(true);
+    expect(workflowLines('req-never-sent')).toEqual([]);
   });
 
   test('when an order is placed without one (or with a malformed one), then a fresh id is made and carried instead', async () => {
