@@ -42,10 +42,10 @@ async function main() {
       body: JSON.stringify({ externalRef: `bench-${run}-${i}`, items: [{ sku: values.sku, quantity: 1 }] }),
     });
     accept.push(performance.now() - t0);
-    const placed = (await res.json()) as any;
+    const placed = (await res.json()) as { id: string; error?: unknown };
     if (res.status !== 202) throw new Error(`order ${i}: HTTP ${res.status} ${JSON.stringify(placed.error)}`);
     for (;;) {
-      const order = (await (await fetch(`${api}/v1/orders/${placed.id}`, { headers })).json()) as any;
+      const order = (await (await fetch(`${api}/v1/orders/${placed.id}`, { headers })).json()) as { status: string; reason: string | null; deliveredAt: string; createdAt: string };
       if (order.status === 'delivered') {
         toDelivered.push(Date.parse(order.deliveredAt) - Date.parse(order.createdAt));
         break;

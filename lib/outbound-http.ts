@@ -151,7 +151,7 @@ export class OutboundHttp {
   }
 
   /** The sockets' DNS lookup: every address the name resolves to must be allowed, or none is used. */
-  private lookup(hostname: string, options: dns.LookupOptions, callback: (...args: any[]) => void) {
+  private lookup(hostname: string, options: dns.LookupOptions, callback: (err: Error | null, address?: string | dns.LookupAddress[], family?: number) => void) {
     this.resolve(hostname).then(
       (found) => {
         const addresses = options.family ? found.filter((a) => a.family === options.family) : found;

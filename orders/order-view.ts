@@ -76,9 +76,9 @@ export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: stri
   );
   const order = rows[0];
   if (!order) return undefined;
-  const items: any[] = order.items_json;
-  const units: any[] = order.units_json;
-  const events: any[] = order.events_json;
+  const items: ItemJson[] = order.items_json;
+  const units: UnitJson[] = order.units_json;
+  const events: EventJson[] = order.events_json;
   const iso = (at: string | null) => (at === null ? null : new Date(at).toISOString());
 
   return {
@@ -106,7 +106,7 @@ export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: stri
           id: u.id,
           status: u.status,
           code:
-            u.status === 'delivered' && u.code_id
+            u.status === 'delivered' && u.code_id && u.key_id && u.secret
               ? { ...openCode(vault, { id: u.code_id, key_id: u.key_id, secret: Buffer.from(u.secret, 'base64') }), expiresAt: iso(u.expires_at) }
               : null,
           receipt: u.status === 'delivered' && u.receipt ? { receipt: u.receipt.receipt, account: u.receipt.account } : null,
@@ -114,4 +114,31 @@ export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: stri
     })),
     timeline: events.map((e) => ({ type: e.type, at: iso(e.created_at)!, ...e.detail })),
   };
+}
+
+// The rows json_agg builds above, as JSON carries them (timestamps as strings).
+interface ItemJson {
+  id: string;
+  quantity: number;
+  unit_price: number;
+  account: string | null;
+  code: string;
+  name: string;
+}
+interface UnitJson {
+  id: string;
+  order_item_id: string;
+  seq: number;
+  status: string;
+  receipt: { receipt: string; account: string } | null;
+  code_id: string | null;
+  key_id: string | null;
+  secret: string | null;
+  expires_at: string | null;
+}
+interface EventJson {
+  id: number;
+  type: string;
+  detail: Record<string, unknown>;
+  created_at: string;
 }

@@ -3,7 +3,7 @@ import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
 import type { Buyer } from '../orders/validators';
 import { isDisposableEmail } from './disposable-email';
-import { decide, evaluateRules, velocityKey, type Decision, type Finding, type OrderFacts, type PriorOrder } from './evaluate';
+import { decide, evaluateRules, velocityKey, type Decision, type Finding, type Lookups, type OrderFacts, type PriorOrder } from './evaluate';
 import { listMatchQuery } from './lists';
 import { scoreAnomaly, type AnomalyModel } from './model/anomaly-model';
 import { priorModel } from './model/priors';
@@ -82,8 +82,8 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
   });
   const velocity = velocityTotals(found.velocity, velocityQuery, { amount: facts.totalAmount, ...own });
   // A buyer who cannot be recognised has no history: every purchase is a first one.
-  const bought = new Set<string>(found.bought.map((b: { code: string }) => b.code));
-  const prior: PriorOrder[] = found.prior.map((p: any) => ({
+  const bought = new Set<string>(found.bought.map((b) => b.code));
+  const prior: PriorOrder[] = found.prior.map((p) => ({
     amount: Number(p.total_amount),
     device: p.device ?? undefined,
     ipCountry: p.ip_country ?? undefined,
@@ -173,13 +173,21 @@ async function loadOrder(db: Db, orderId: string) {
 async function lookUp(db: Db, parts: Record<'velocity' | 'lists' | 'prior' | 'bought', Knex.QueryBuilder | Knex.Raw | undefined>) {
   const names = Object.keys(parts) as (keyof typeof parts)[];
   const used = names.filter((n) => parts[n] !== undefined);
-  if (used.length === 0) return { velocity: [], lists: [], prior: [], bought: [] } as Record<keyof typeof parts, any[]>;
+  if (used.length === 0) return { velocity: [], lists: [], prior: [], bought: [] } as LookedUp;
   const select = used.map((n) => (n === 'velocity' ? `(?) AS ${n}` : `(SELECT coalesce(json_agg(x), '[]'::json) FROM ? x) AS ${n}`));
   const { rows } = await db.raw(
     `SELECT ${select.join(', ')}`,
     used.map((n) => parts[n]!),
   );
-  return Object.fromEntries(names.map((n) => [n, rows[0][n] ?? []])) as Record<keyof typeof parts, any[]>;
+  return Object.fromEntries(names.map((n) => [n, rows[0][n] ?? []])) as LookedUp;
+}
+
+/** What lookUp's parts answer, as JSON carries them. */
+interface LookedUp {
+  velocity: Record<string, unknown>[];
+  lists: Lookups['listHits'];
+  prior: { total_amount: number; device: string | null; ip_country: string | null; payment: string | null }[];
+  bought: { code: string }[];
 }
 
 function priorOrdersQuery(db: Db, merchantId: string, key: string, at: Date) {

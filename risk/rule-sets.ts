@@ -27,7 +27,7 @@ export const DEFAULT_RULE_SET: RuleSet = {
 
 type Conn = Db | Knex.Transaction;
 
-const fromRow = (row: any): RuleSet => ({
+const fromRow = (row: { version: number; rules: Rule[]; settings: RiskSettings; change: string; created_by: string; created_at: Date }): RuleSet => ({
   version: row.version,
   rules: row.rules,
   settings: row.settings,

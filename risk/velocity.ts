@@ -135,9 +135,13 @@ export function velocitySubquery(
 }
 
 /** The subquery's rows, with this order added (its own events carry its own number). */
-export function velocityTotals(rows: any[], query: VelocityQuery, own: { amount: number; buyerKey?: string; payment?: string; cardBin?: string }): VelocityTotals {
+export function velocityTotals(
+  rows: Record<string, unknown>[],
+  query: VelocityQuery,
+  own: { amount: number; buyerKey?: string; payment?: string; cardBin?: string },
+): VelocityTotals {
   const totals: VelocityTotals = new Map();
-  const bySubject = new Map<string, any>(rows.map((r) => [r.subject, r]));
+  const bySubject = new Map<unknown, Record<string, unknown>>(rows.map((r) => [r.subject, r]));
   for (const [subject, value] of Object.entries(query.subjects) as [Subject, string][]) {
     const row = bySubject.get(subjectValue(subject, value));
     for (const w of windowsOf(query)) {

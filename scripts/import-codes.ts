@@ -38,14 +38,21 @@ async function main() {
     headers: { authorization: `Bearer ${token}`, 'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8' },
     body: fs.readFileSync(values.file, 'utf8'),
   });
-  const body = (await res.json()) as Record<string, any>;
+  const body = (await res.json()) as {
+    error?: { code?: string; message?: string; details?: { errors?: { line: number; message: string }[] } };
+    sku: string;
+    imported: number;
+    duplicates: number;
+    stockAvailable: number;
+    refused: { line: number; reason: string }[];
+  };
   if (!res.ok) {
-    const lines = (body.error?.details?.errors ?? []).map((e: { line: number; message: string }) => `  line ${e.line}: ${e.message}`);
+    const lines = (body.error?.details?.errors ?? []).map((e) => `  line ${e.line}: ${e.message}`);
     throw new Error([`import refused (${body.error?.code ?? res.status}): ${body.error?.message ?? ''}`, ...lines].join('\n'));
   }
   console.log(`SKU ${body.sku}: ${body.imported} imported, ${body.duplicates} duplicates skipped, ${body.stockAvailable} now available.`);
   // Why each line was refused (stock/import-codes.ts): repeated in the file, already in stock, already sold, voided.
-  const refused = body.refused as { line: number; reason: string }[];
+  const refused = body.refused;
   for (const reason of [...new Set(refused.map((r) => r.reason))]) {
     const lines = refused.filter((r) => r.reason === reason).map((r) => r.line);
     console.log(`Refused, ${reason.replace(/_/g, ' ')}: lines ${lines.slice(0, 50).join(', ')}${lines.length > 50 ? ', ...' : ''}`);

@@ -103,7 +103,9 @@ async function workflowRuns(world: ScenarioWorld, orderId: string): Promise<stri
 /** Every code number and PIN the order holds, as the storefront API shows them. */
 async function codesOf(world: ScenarioWorld, orderId: string): Promise<string[]> {
   const order = (await world.sys.api('GET', `/v1/orders/${orderId}`)).body;
-  return (order.items ?? []).flatMap((item: any) => item.units.flatMap((u: any) => [u.code?.number, u.code?.pin].filter((v) => typeof v === 'string' && v.length >= 4)));
+  return (order.items ?? []).flatMap((item: { units: { code: { number?: string; pin?: string } | null }[] }) =>
+    item.units.flatMap((u) => [u.code?.number, u.code?.pin].filter((v) => typeof v === 'string' && v.length >= 4)),
+  );
 }
 
 /** Every payload of a history as text (payloads travel as bytes). */

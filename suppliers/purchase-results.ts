@@ -63,7 +63,10 @@ export async function applyCallback(db: Db, vault: CodeVault, purchaseId: string
   });
 }
 
-async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: any, outcome: PurchaseOutcome): Promise<PurchaseStatus> {
+/** The columns of a supplier_purchases row that applying an outcome reads. */
+type PurchaseRow = { id: string; status: string; merchant_id: string; order_id: string; unit_id: string; supplier_id: string; reference: string; max_unit_cost: number };
+
+async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: PurchaseRow, outcome: PurchaseOutcome): Promise<PurchaseStatus> {
   const purchaseId: string = p.id;
   if (p.status === 'succeeded' || p.status === 'failed') return p.status as PurchaseStatus;
 

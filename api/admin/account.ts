@@ -36,7 +36,17 @@ export const NewToken = z
   .strict();
 const TokenFilter = z.object({ active: z.boolean().optional() }).strict();
 
-const tokenJson = (t: any) => ({
+const tokenJson = (t: {
+  id: string;
+  name: string | null;
+  prefix: string;
+  user_id: string;
+  email: string;
+  created_at: Date;
+  expires_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}) => ({
   id: t.id,
   name: t.name,
   prefix: t.prefix,

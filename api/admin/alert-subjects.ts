@@ -13,8 +13,19 @@ const ORDER_KINDS = alertKindsAbout('order');
 
 const isUuid = (id: string) => z.uuid().safeParse(id).success;
 
-export async function describeAlerts(db: Db, merchantId: string, rows: any[]) {
-  const ids = (kinds: Set<string>) => [...new Set(rows.filter((a) => kinds.has(a.kind) && isUuid(a.subject_id)).map((a) => a.subject_id as string))];
+/** Alert rows as the alerts list selects them. */
+export interface AlertRow {
+  id: string;
+  kind: string;
+  subject_id: string;
+  message: string;
+  detail: unknown;
+  created_at: Date;
+  resolved_at: Date | null;
+}
+
+export async function describeAlerts(db: Db, merchantId: string, rows: AlertRow[]) {
+  const ids = (kinds: Set<string>) => [...new Set(rows.filter((a) => kinds.has(a.kind) && isUuid(a.subject_id)).map((a) => a.subject_id))];
   const purchaseIds = ids(PURCHASE_KINDS);
   const purchases = purchaseIds.length
     ? await db('supplier_purchases as p')

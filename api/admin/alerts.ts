@@ -4,7 +4,7 @@ import type { Db } from '../../db';
 import { ALERT_KINDS } from '../../lib/alert-kinds';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
-import { describeAlerts } from './alert-subjects';
+import { describeAlerts, type AlertRow } from './alert-subjects';
 import { IdList, parseListQuery, sendDescribedList, wholeListUnlessRanged } from './list-query';
 
 // Alerts for people: open ones first, filtered by kind; each described with its subject.
@@ -35,7 +35,7 @@ export function adminAlertsRouter(deps: { db: Db }) {
         'id',
         f.id.filter((id) => z.uuid().safeParse(id).success),
       );
-    await sendDescribedList(res, db, 'alerts', q, params, (rows) => describeAlerts(db, req.admin!.merchantId, rows));
+    await sendDescribedList(res, db, 'alerts', q, params, (rows: AlertRow[]) => describeAlerts(db, req.admin!.merchantId, rows));
   });
 
   return router;

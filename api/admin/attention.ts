@@ -1,6 +1,8 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
+import type { OrderRow } from '../../db/tables';
+import type { Attention } from '../../orders/needs-attention';
 import { userActor } from '../../lib/audit';
 import { AppError, notFound } from '../../lib/errors';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
@@ -48,7 +50,7 @@ export function adminAttentionRouter(deps: { db: Db; fulfilment: FulfilmentClien
       'needs-attention',
       q,
       params,
-      async (rows: any[]) => {
+      async (rows: (Pick<OrderRow, 'id' | 'external_ref' | 'currency' | 'total_amount' | 'updated_at'> & { attention: Attention | null })[]) => {
         const supplierIds = [...new Set(rows.flatMap((o) => o.attention?.supplierIds ?? []))];
         const suppliers = supplierIds.length ? await db('suppliers').where({ merchant_id: req.admin!.merchantId }).whereIn('id', supplierIds).select('id', 'name') : [];
         const nameOf = new Map(suppliers.map((s) => [s.id, s.name]));

@@ -32,7 +32,14 @@ export function adminAuditRouter(deps: { db: Db }) {
         f.createdTo.length === 10 ? '<' : '<=',
         f.createdTo.length === 10 ? db.raw(`?::timestamptz + interval '1 day'`, [`${f.createdTo}T00:00:00Z`]) : f.createdTo,
       );
-    await sendList(res, db, 'audit-log', q, params, (a: any) => ({ id: a.id, actor: a.actor, action: a.action, target: a.target, detail: a.detail, createdAt: iso(a.created_at) }));
+    await sendList(res, db, 'audit-log', q, params, (a: { id: string; actor: string; action: string; target: string | null; detail: unknown; created_at: Date }) => ({
+      id: a.id,
+      actor: a.actor,
+      action: a.action,
+      target: a.target,
+      detail: a.detail,
+      createdAt: iso(a.created_at),
+    }));
   });
   return router;
 }

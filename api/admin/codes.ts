@@ -11,6 +11,7 @@ import { consumeOrRefuse } from '../rate-limit';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
+import type { CodeRow, SkuRow, StockBatchRow } from '../../db/tables';
 
 // Stock as the console sees it: per-SKU counts, batches, and codes — always masked. Revealing a
 // code is its own request, allowed to few roles and written to the audit log. Voiding takes
@@ -81,7 +82,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
         db.raw('coalesce(r.promised, 0) AS promised'),
       );
   }
-  const stockJson = (s: any) => ({
+  const stockJson = (s: StockLine) => ({
     id: s.code,
     sku: s.code,
     name: s.name,
@@ -148,7 +149,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
       'batches',
       q,
       params,
-      (b: any) => ({
+      (b: StockBatchRow & { sku: string; counts: Record<string, number> }) => ({
         id: b.id,
         sku: b.sku,
         source: b.source,
@@ -192,7 +193,12 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
       'codes',
       q,
       params,
-      (c: any) => ({
+      (
+        c: Pick<CodeRow, 'id' | 'mask' | 'status' | 'expires_at' | 'created_at' | 'allocated_at' | 'voided_at' | 'void_reason' | 'batch_id'> & {
+          sku: string;
+          order_id: string | null;
+        },
+      ) => ({
         id: c.id,
         sku: c.sku,
         batchId: c.batch_id,
@@ -284,3 +290,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
 
   return router;
 }
+
+/** A line of the stock screen: the SKU and its codes counted by state. */
+type StockLine = Pick<SkuRow, 'code' | 'name' | 'currency' | 'stock_available' | 'low_stock_threshold' | 'active' | 'cost' | 'codes_case_sensitive'> &
+  Record<'usable' | 'expired' | 'allocated' | 'voided' | 'promised', number>;

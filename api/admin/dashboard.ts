@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
+import type { OrderRow } from '../../db/tables';
 import { notFound } from '../../lib/errors';
 import { unitCostSql } from '../../orders/unit-cost';
 import { parseOrThrow } from '../errors';
@@ -96,7 +97,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
         .orderBy('updated_at')
         .limit(10)
         .select('id', 'external_ref', 'status', 'reason', 'currency', 'total_amount', 'updated_at')
-        .select(db.raw(`(SELECT mt.cancel_at FROM manual_tasks mt WHERE mt.order_id = orders.id AND mt.status IN ('open', 'escalated')) AS manual_cancel_at`)),
+        .select<WaitingOrder[]>(db.raw(`(SELECT mt.cancel_at FROM manual_tasks mt WHERE mt.order_id = orders.id AND mt.status IN ('open', 'escalated')) AS manual_cancel_at`)),
     ]);
     const waitingCount = await db('orders')
       .where({ merchant_id: m })
@@ -130,7 +131,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
         money: [...money.values()],
       },
       ordersPerHour: perHour.rows.map((r: { hour: Date; orders: number }) => ({ hour: r.hour.toISOString(), orders: r.orders })),
-      topSkus: topSkus.rows.map((r: any) => ({
+      topSkus: topSkus.rows.map((r: { sku: string; name: string; currency: string; units: number; revenue: number | string; gross_profit: number | string }) => ({
         sku: r.sku,
         name: r.name,
         currency: r.currency.trim(),
@@ -141,7 +142,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
       lowStock: lowStock.map((s) => ({ sku: s.code, name: s.name, stockAvailable: s.stock_available, lowStockThreshold: s.low_stock_threshold })),
       waitingOnPerson: {
         count: Number(waitingCount[0].count),
-        orders: waiting.map((o: any) => ({
+        orders: waiting.map((o) => ({
           id: o.id,
           externalRef: o.external_ref,
           status: o.status,
@@ -157,3 +158,6 @@ export function adminDashboardRouter(deps: { db: Db }) {
 
   return router;
 }
+
+/** An order waiting on a person, with the deadline of its manual task if it has one. */
+type WaitingOrder = Pick<OrderRow, 'id' | 'external_ref' | 'status' | 'reason' | 'currency' | 'total_amount' | 'updated_at'> & { manual_cancel_at: Date | null };

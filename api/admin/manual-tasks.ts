@@ -57,7 +57,20 @@ export function adminManualTasksRouter(deps: { db: Db; vault: CodeVault; wake: (
         'o.total_amount',
         'o.status as order_status',
       );
-  const describeTasks = async (tasks: any[]) => {
+  const describeTasks = async (
+    tasks: {
+      id: string;
+      status: string;
+      escalate_at: Date;
+      cancel_at: Date;
+      created_at: Date;
+      done_by: string | null;
+      external_ref: string;
+      currency: string;
+      total_amount: number;
+      order_status: string;
+    }[],
+  ) => {
     const units = await pendingManualUnits(
       db,
       tasks.map((t) => t.id),

@@ -20,6 +20,7 @@ import { jsonBody } from '../well-formed';
 import { resolveAttention } from './attention';
 import { allow, type AdminPrincipal, type Role } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
+import type { OrderRow } from '../../db/tables';
 
 // Orders in the console: find them, see where they stand, and act on them.
 
@@ -146,7 +147,7 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
       'orders',
       q,
       params,
-      (o: any) => ({
+      (o: OrderListRow) => ({
         id: o.id,
         externalRef: o.external_ref,
         status: o.status,
@@ -295,3 +296,13 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
 
   return router;
 }
+
+/** A line of the orders list, as its query selects it. */
+type OrderListRow = Pick<
+  OrderRow,
+  'id' | 'external_ref' | 'status' | 'reason' | 'currency' | 'total_amount' | 'buyer' | 'created_at' | 'updated_at' | 'delivered_at' | 'storefront_id'
+> & {
+  storefront_name: string;
+  risk_decision: string | null;
+  items: { sku: string; quantity: number }[] | null;
+};

@@ -8,6 +8,7 @@ import { parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
+import type { SkuRow } from '../../db/tables';
 
 // Products (SKUs). A SKU's code is its id in the console and in the storefront API, so it is
 // fixed once created; so is its currency, which its orders and stock batches are priced in.
@@ -51,7 +52,7 @@ export const Create = Editable.extend({
 
 const Filter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), fulfilmentMode: z.enum(MODES).optional(), active: z.boolean().optional() }).strict();
 
-export function skuJson(s: any) {
+export function skuJson(s: SkuRow) {
   return {
     id: s.code,
     code: s.code,
@@ -164,7 +165,9 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
       }
       throw err;
     }
-    res.status(201).json(skuJson(await db('skus').where({ id }).first()));
+    const created = await db('skus').where({ id }).first();
+    if (!created) throw notFound('SKU');
+    res.status(201).json(skuJson(created));
   });
 
   // react-admin sends the whole record; the fields that cannot change are ignored.

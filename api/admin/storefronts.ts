@@ -44,7 +44,7 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
         db.raw('(sf.webhook_secret IS NOT NULL) AS has_webhook_secret'),
         db.raw('(SELECT count(*)::int FROM storefront_api_keys k WHERE k.storefront_id = sf.id AND k.revoked_at IS NULL) AS active_keys'),
       );
-  const storefrontJson = (s: any) => ({
+  const storefrontJson = (s: { id: string; name: string; webhook_url: string | null; has_webhook_secret: boolean; active_keys: number; created_at: Date }) => ({
     id: s.id,
     name: s.name,
     webhookUrl: s.webhook_url,
@@ -173,7 +173,21 @@ export function adminStorefrontsRouter(deps: { db: Db; vault: CodeVault; maxBody
       'webhook-attempts',
       q,
       params,
-      (w: any) => ({
+      (w: {
+        id: string;
+        storefront_id: string;
+        storefront_name: string;
+        order_id: string;
+        external_ref: string;
+        order_status: string;
+        event_type: string;
+        url: string;
+        outcome: string;
+        http_status: number | null;
+        error: string | null;
+        duration_ms: number;
+        created_at: Date;
+      }) => ({
         id: w.id,
         storefrontId: w.storefront_id,
         storefrontName: w.storefront_name,

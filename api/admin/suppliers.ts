@@ -13,6 +13,7 @@ import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { Money } from './money';
 import { escapeLike, IdList, parseListQuery, sendList, wholeListUnlessRanged } from './list-query';
+import type { SupplierRow } from '../../db/tables';
 
 // Suppliers, a SKU's supplier routes, and supplier balances. Credentials are write-only: they
 // are accepted here and never returned (only whether they are set).
@@ -58,9 +59,10 @@ const SupplierFilter = z
   .object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), kind: z.enum(['api', 'manual']).optional(), active: z.boolean().optional() })
   .strict();
 
-export function supplierView(row: any) {
+export function supplierView(row: SupplierRow) {
   const now = Date.now();
-  const open = row.circuit_open_until && row.circuit_open_until.getTime() > now;
+  const openUntil = row.circuit_open_until && row.circuit_open_until.getTime() > now ? row.circuit_open_until : null;
+  const open = openUntil !== null;
   return {
     id: row.id,
     name: row.name,
@@ -81,7 +83,7 @@ export function supplierView(row: any) {
     circuit: {
       state: open ? 'open' : row.circuit_open_until ? 'half_open' : 'closed',
       consecutiveFailures: row.consecutive_failures,
-      openUntil: open ? row.circuit_open_until.toISOString() : null,
+      openUntil: openUntil?.toISOString() ?? null,
       failureThreshold: row.circuit_failure_threshold,
       cooldownSeconds: row.circuit_cooldown_seconds,
     },
@@ -137,7 +139,9 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
     await checkOutboundTarget(deps.outbound, 'baseUrl', body.baseUrl);
     const id = await createSupplier(db, vault, req.admin!.merchantId, body);
     await audit(req, 'supplier.create', `supplier:${id}`, { name: body.name, credentialsSet: !!body.credentials });
-    res.status(201).json(supplierView(await db('suppliers').where({ id }).first()));
+    const created = await db('suppliers').where({ id }).first();
+    if (!created) throw notFound('Supplier');
+    res.status(201).json(supplierView(created));
   });
 
   router.put('/suppliers/:id', allow('suppliers', 'edit'), json, async (req, res) => {

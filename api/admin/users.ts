@@ -24,7 +24,7 @@ export const Create = z.object({ email: z.string().trim().toLowerCase().email('A
 export const Update = z.object({ role: z.enum(ROLES), disabled: z.boolean() });
 const Filter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), role: z.enum(ROLES).optional() }).strict();
 
-const userJson = (u: any) => ({
+const userJson = (u: { id: string; email: string; role: string; disabled_at: Date | null; password_hash: string | null; last_sign_in_at: Date | null; created_at: Date }) => ({
   id: u.id,
   email: u.email,
   role: u.role,

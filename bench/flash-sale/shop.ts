@@ -15,7 +15,7 @@ export interface Shop {
   sku: string;
   skuId: string;
   codes: number;
-  supplier?: { sim: SupplierSim; id: string; product: string; control(method: string, path: string, body?: unknown): Promise<any> };
+  supplier?: { sim: SupplierSim; id: string; product: string; control(method: string, path: string, body?: unknown): Promise<unknown> };
 }
 
 export function vaultFor(env: Record<string, string>): CodeVault {

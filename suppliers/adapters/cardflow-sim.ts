@@ -15,6 +15,18 @@ interface SimOrder {
   failure: null | { code: string; message: string };
 }
 
+// A JSON answer as supplier-sim/PROTOCOL.md describes it; each operation reads its own fields
+// (not checked: a supplier that breaks the protocol fails where a missing field is used).
+interface SimAnswer {
+  products: { product: string; unitPrice: number; currency: string; stock: number }[];
+  order: SimOrder;
+  valid?: boolean;
+  accountName?: string;
+  currency: string;
+  balance: number;
+  error?: { code?: string; reason?: unknown; unitPrice?: unknown; balance?: unknown };
+}
+
 // Answers that mean "the supplier looked and said no": nothing was committed.
 const REFUSALS = new Set([
   'out_of_stock',
@@ -34,7 +46,7 @@ export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeo
 
   // Errors say what kind of answer it was in our words: nothing the remote end sent (a body, a
   // status line, a content type) is echoed, since the base URL is whatever the merchant typed.
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: SimAnswer }> {
     const text = body === undefined ? '' : JSON.stringify(body);
     const timestamp = String(Date.now());
     let res: OutboundAnswer;
@@ -54,9 +66,9 @@ export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeo
       if (err instanceof OutboundFailure) throw new SupplierUnavailable(err.message);
       throw err;
     }
-    let json: any;
+    let json: SimAnswer;
     try {
-      json = JSON.parse(res.body.toString('utf8'));
+      json = JSON.parse(res.body.toString('utf8')) as SimAnswer;
     } catch {
       throw new SupplierUnavailable('the answer was not JSON'); // a gateway's HTML page, or not a supplier at all
     }
@@ -68,9 +80,9 @@ export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeo
     return { status: res.status, json };
   }
 
-  function refusal(json: any, status: number): never {
-    const known = REFUSALS.has(json?.error?.code);
-    const code = known ? (json.error.code as string) : 'refused';
+  function refusal(json: SimAnswer | null, status: number): never {
+    const known = REFUSALS.has(json?.error?.code ?? '');
+    const code = (known && json?.error?.code) || 'refused';
     if (known || (status >= 400 && status < 500)) {
       const amount = (v: unknown) => (Number.isSafeInteger(v) ? (v as number) : undefined);
       throw new SupplierRefused(code, `the supplier refused the request (${code})`, { unitPrice: amount(json?.error?.unitPrice), balance: amount(json?.error?.balance) });
@@ -98,7 +110,7 @@ export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeo
     async quote(product) {
       const { status, json } = await call('GET', '/v1/products');
       if (status !== 200) refusal(json, status);
-      const p = (json.products as any[]).find((x) => x.product === product);
+      const p = json.products.find((x) => x.product === product);
       if (!p) throw new SupplierRefused('invalid_denomination', `the supplier has no product ${product}`);
       return { unitPrice: p.unitPrice, currency: p.currency, stock: p.stock };
     },

@@ -17,7 +17,8 @@ export interface CardflowAlert {
   kind: string;
   subjectId: string;
   message: string;
-  detail: Record<string, any>;
+  /** Facts of the alert's kind (lib/alert-kinds.ts); those the console words an alert with: */
+  detail: Partial<{ currency: string; orderId: string; reference: string; balance: number; threshold: number; cancelAt: string }> & Record<string, unknown>;
   createdAt: string;
   resolvedAt: string | null;
   supplier: { id: string; name: string; currency: string | null } | null;

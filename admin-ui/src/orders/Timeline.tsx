@@ -8,16 +8,44 @@ import type { ConsoleOrder } from './types';
 
 type Event = ConsoleOrder['timeline'][number];
 
+/** The facts an event's detail may carry, by name; each event type has some of them. */
+type EventFacts = Partial<{
+  by: string;
+  items: { sku: string; quantity: number }[];
+  totalAmount: number;
+  decision: string;
+  reasons: string[];
+  note: string;
+  units: number;
+  revenue: number;
+  grossProfit: number;
+  currency: string;
+  httpStatus: number;
+  attempts: number;
+  outcome: string;
+  error: string;
+  reason: string;
+  releasedUnits: number;
+  amount: number;
+  previousReason: string;
+  sku: string;
+  cancelAt: string;
+  reference: string;
+  unitCost: number;
+  message: string;
+  code: string;
+}>;
+
 function Detail({ event, currency }: { event: Event; currency: string }) {
   const translate = useTranslate();
   const locale = useIntlLocale();
-  const e = event as Record<string, any>;
+  const e = event as EventFacts;
   const by = e.by ? ` · ${translate('cf.events.detail.by', { by: String(e.by).replace(/^user:/, '') })}` : '';
   switch (event.type) {
     case 'accepted':
       return (
         <>
-          {(e.items ?? []).map((i: { sku: string; quantity: number }) => `${i.sku} × ${i.quantity}`).join(', ')} · <Money minor={e.totalAmount} currency={currency} />
+          {(e.items ?? []).map((i) => `${i.sku} × ${i.quantity}`).join(', ')} · <Money minor={e.totalAmount} currency={currency} />
         </>
       );
     case 'risk_checked':

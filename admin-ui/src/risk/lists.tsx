@@ -129,7 +129,12 @@ function EntryFields() {
 }
 
 /** The server owns id and who/when; only what a person typed goes back. */
-const toEntryInput = (v: Record<string, any>) => ({ list: v.list, kind: v.kind, value: v.value, ...(v.reason ? { reason: v.reason } : {}) });
+const toEntryInput = (v: { list: string; kind: string; value: string; reason?: string | null }) => ({
+  list: v.list,
+  kind: v.kind,
+  value: v.value,
+  ...(v.reason ? { reason: v.reason } : {}),
+});
 
 function EntryCreate() {
   return (

@@ -53,7 +53,7 @@ import {
   useRecordContext,
   useTranslate,
 } from 'react-admin';
-import { useWatch } from 'react-hook-form';
+import { useWatch, type FieldValues } from 'react-hook-form';
 import { COUNTRY_SOURCES, RULE_ACTIONS, RULE_KINDS, SUBJECTS, VELOCITY_MEASURES } from '../../../risk/vocabulary';
 import { errorMessage } from '../components/dialogs';
 import { MoneyInput, useIntlLocale } from '../components/fields';
@@ -93,7 +93,7 @@ const PARAM_KEYS: Record<RuleKind, string[]> = {
 };
 
 /** What the API takes: only the chosen kind's params, a score only for a "score" rule. */
-function toRuleInput(values: Record<string, any>) {
+function toRuleInput(values: { name: string; kind: string; action: string; enabled?: boolean; score?: number | null; params?: Params }) {
   const kind = values.kind as RuleKind;
   const given = (values.params ?? {}) as Params;
   const params = Object.fromEntries((PARAM_KEYS[kind] ?? []).map((k) => [k, given[k]]).filter(([, v]) => v !== null && v !== undefined && v !== ''));
@@ -115,14 +115,30 @@ function ActionChip({ rule }: { rule: Pick<Rule, 'action' | 'score'> }) {
   return <Chip size="small" color={ACTION_COLOUR[rule.action]} variant={rule.action === 'score' ? 'outlined' : 'filled'} label={label} />;
 }
 
+/** The params a rule's summary reads; each kind has some of them (a velocity rule always has a window). */
+type SummaryParams = { windowSeconds: number } & Partial<{
+  maxQuantity: number;
+  maxAmount: number;
+  measure: string;
+  max: number;
+  subject: string;
+  maxAccountAgeHours: number;
+  minOrderAmount: number;
+  minAccountAgeDays: number;
+  amountMultiple: number;
+  skus: string[];
+  sku: string;
+  between: string[];
+}>;
+
 /** "More than 10 orders from one IP address within 1 minute", in the reader's language. */
 export function useRuleSummary() {
   const translate = useTranslate();
   const locale = useIntlLocale();
   const currency = useMerchantCurrency();
   return (rule: Pick<Rule, 'kind' | 'params'>): string => {
-    const p = rule.params as Record<string, any>;
-    const money = (minor: number) => formatMoney(minor, currency, locale);
+    const p = rule.params as SummaryParams;
+    const money = (minor: number | undefined) => formatMoney(minor, currency, locale);
     const limits = () =>
       [p.maxQuantity != null && translate('cf.risk.summary.units', { smart_count: p.maxQuantity }), p.maxAmount != null && money(p.maxAmount)]
         .filter(Boolean)
@@ -238,7 +254,8 @@ function SettingsDialog({ open, settings, onClose }: { open: boolean; settings: 
   const notify = useNotify();
   const queryClient = useQueryClient();
   const dataProvider = useDataProvider<CardflowDataProvider>();
-  const save = async (values: Record<string, any>) => {
+  const save = async (data: FieldValues) => {
+    const values = data as RiskSettings; // the form holds the settings it was given
     try {
       const saved = await dataProvider.saveRiskSettings({
         reviewScore: values.reviewScore,

@@ -43,7 +43,7 @@ export function supplierRequest(data: Record<string, unknown>) {
 /** Both credentials or neither; a new API supplier needs both. */
 const credential =
   (other: 'partnerId' | 'secret', creating: boolean): Validator =>
-  (value: unknown, all: Record<string, any>) => {
+  (value: unknown, all: { kind?: string; credentials?: Partial<Record<'partnerId' | 'secret', string>> }) => {
     const otherValue = all.credentials?.[other];
     if (value) return undefined;
     if (creating && all.kind === 'api') return 'ra.validation.required';

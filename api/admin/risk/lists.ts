@@ -16,7 +16,8 @@ import { escapeLike, IdList, parseListQuery, sendList } from '../list-query';
 const SORTABLE = { id: 'id', list: 'list', kind: 'kind', value: 'value', createdAt: 'created_at' } as const;
 const Filter = z.object({ id: IdList.optional(), list: z.enum(LISTS).optional(), kind: z.enum(LIST_KINDS).optional(), q: z.string().max(254).optional() }).strict();
 
-const view = (r: any) => ({ id: r.id, list: r.list, kind: r.kind, value: r.value, reason: r.reason, createdBy: r.created_by, createdAt: r.created_at.toISOString() });
+type ListEntry = { id: string; list: string; kind: string; value: string; reason: string | null; created_by: string | null; created_at: Date };
+const view = (r: ListEntry) => ({ id: r.id, list: r.list, kind: r.kind, value: r.value, reason: r.reason, createdBy: r.created_by, createdAt: r.created_at.toISOString() });
 const uuid = z.uuid();
 
 export function adminRiskListsRouter({ db }: { db: Db }) {
@@ -103,7 +104,7 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
   return router;
 }
 
-async function audit(trx: Db, admin: { merchantId: string; email: string }, action: string, entry: any, extra: Record<string, unknown> = {}) {
+async function audit(trx: Db, admin: { merchantId: string; email: string }, action: string, entry: ListEntry, extra: Record<string, unknown> = {}) {
   await recordAudit(trx, {
     merchantId: admin.merchantId,
     actor: userActor(admin.email),

@@ -8,6 +8,8 @@ import { REVIEW_STATUSES } from '../../../risk/vocabulary';
 import { parseOrThrow } from '../../errors';
 import { allow } from '../auth';
 import { IdList, parseListQuery, sendList } from '../list-query';
+import type { OrderRow } from '../../../db/tables';
+import type { RiskAssessment } from '../../../risk/assess-order';
 
 // /admin/risk/reviews: the queue of orders the risk check held, and the decision on each.
 // /admin/risk/assessments: every order's risk verdict, with its reasons.
@@ -30,7 +32,24 @@ export const ReviewDecisionSchema = z
   .object({ decision: z.enum(['approve', 'reject']), note: z.string().trim().min(1, 'say why, for the next person who reads this order').max(1000) })
   .strict();
 
-const reviewView = (r: any) => ({
+/** A review with its order, as reviewColumns select them. */
+type ReviewRow = {
+  order_id: string;
+  external_ref: string;
+  status: string;
+  order_status: string;
+  score: number;
+  reasons: string[];
+  currency: string;
+  total_amount: number;
+  buyer: unknown;
+  opened_at: Date;
+  deadline_at: Date;
+  decided_at: Date | null;
+  decided_by_email: string | null;
+  note: string | null;
+};
+const reviewView = (r: ReviewRow) => ({
   id: r.order_id,
   orderId: r.order_id,
   externalRef: r.external_ref,
@@ -48,17 +67,17 @@ const reviewView = (r: any) => ({
   note: r.note,
 });
 
-const assessmentView = (o: any) => ({
+const assessmentView = (o: OrderRow) => ({
   id: o.id,
   externalRef: o.external_ref,
   status: o.status,
   reason: o.reason,
   currency: o.currency,
   totalAmount: o.total_amount,
-  decision: o.risk.decision,
-  score: o.risk.score,
-  reasons: o.risk.reasons,
-  ruleVersion: o.risk.ruleVersion,
+  decision: (o.risk as RiskAssessment).decision,
+  score: (o.risk as RiskAssessment).score,
+  reasons: (o.risk as RiskAssessment).reasons,
+  ruleVersion: (o.risk as RiskAssessment).ruleVersion,
   createdAt: o.created_at.toISOString(),
 });
 
