@@ -68,7 +68,7 @@ type PurchaseRow = { id: string; status: string; merchant_id: string; order_id: 
 
 async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: PurchaseRow, outcome: PurchaseOutcome): Promise<PurchaseStatus> {
   const purchaseId: string = p.id;
-  if (p.status === 'succeeded' || p.status === 'failed') return p.status as PurchaseStatus;
+  if (p.status === 'succeeded' || p.status === 'failed') return p.status;
 
   if (outcome.status === 'processing') {
     if (p.status !== 'processing') {

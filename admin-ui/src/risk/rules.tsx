@@ -95,7 +95,7 @@ const PARAM_KEYS: Record<RuleKind, string[]> = {
 /** What the API takes: only the chosen kind's params, a score only for a "score" rule. */
 function toRuleInput(values: { name: string; kind: string; action: string; enabled?: boolean; score?: number | null; params?: Params }) {
   const kind = values.kind as RuleKind;
-  const given = (values.params ?? {}) as Params;
+  const given = values.params ?? {};
   const params = Object.fromEntries((PARAM_KEYS[kind] ?? []).map((k) => [k, given[k]]).filter(([, v]) => v !== null && v !== undefined && v !== ''));
   return {
     name: values.name,
