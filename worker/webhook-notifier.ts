@@ -95,7 +95,9 @@ export function startWebhookNotifier(opts: NotifierOptions): { drain(): Promise<
     let outcome: NotifyOutcome;
     try {
       outcome =
-        row.event_type === 'order.delivered' ? await notifyStorefront(db, vault, outbound, row.order_id, 'order.delivered') : await notifyRefund(db, vault, outbound, row.refund_id!);
+        row.event_type === 'order.delivered'
+          ? await notifyStorefront(db, vault, outbound, row.order_id, 'order.delivered')
+          : await notifyRefund(db, vault, outbound, row.refund_id!);
     } catch (err) {
       // The receiver said no or was not there (recorded as an attempt), or the database failed us.
       const error = err instanceof WebhookRejected ? err.message : `not sent: ${(err as Error).name}`;

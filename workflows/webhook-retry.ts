@@ -13,5 +13,4 @@ export const WEBHOOK_RETRY = {
 export const WEBHOOK_TIMEOUT = '30s';
 
 /** How long to wait after the n-th failed try (1-based) before the next. */
-export const webhookRetryDelayMs = (failedTries: number, backoff = WEBHOOK_BACKOFF) =>
-  Math.min(backoff.initialMs * backoff.coefficient ** (failedTries - 1), backoff.maximumMs);
+export const webhookRetryDelayMs = (failedTries: number, backoff = WEBHOOK_BACKOFF) => Math.min(backoff.initialMs * backoff.coefficient ** (failedTries - 1), backoff.maximumMs);
