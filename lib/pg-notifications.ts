@@ -7,12 +7,20 @@ import type { Logger } from './logger';
 // wakes someone who would otherwise wait for a timer; the rows stay the truth, so a lost
 // notification (a reconnect, a restart) costs latency, never correctness.
 
-export type Channel = 'order_delivered' | 'webhook_outbox';
+/**
+ * order_decided (payload: the order id): what a checkout waiting for the order's codes needs to
+ * know is known: it was delivered, or the risk check held or rejected it.
+ * webhook_outbox: a webhook was queued.
+ */
+export type Channel = 'order_decided' | 'webhook_outbox';
 
 /** Sent when the transaction commits; nothing is sent if it rolls back. */
 export async function notifyOnCommit(trx: Db, channel: Channel, payload = ''): Promise<void> {
   await trx.raw('select pg_notify(?, ?)', [channel, payload]);
 }
+
+/** Sent at once (after what it tells has committed). */
+export const notifyNow = notifyOnCommit;
 
 export class PgNotifications {
   private connection?: pg.Client;
@@ -35,7 +43,7 @@ export class PgNotifications {
       });
       connection.on('error', (err) => this.lost(connection, err));
       connection.on('end', () => this.lost(connection));
-      for (const channel of ['order_delivered', 'webhook_outbox'] satisfies Channel[]) await connection.query(`LISTEN ${channel}`);
+      for (const channel of ['order_decided', 'webhook_outbox'] satisfies Channel[]) await connection.query(`LISTEN ${channel}`);
       this.connection = connection;
       if (this.closed) await connection.end();
     } catch (err) {

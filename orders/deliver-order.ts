@@ -48,7 +48,7 @@ async function deliverOnce(db: Db, orderId: string, queue: boolean): Promise<{ d
     await appendEvent(trx, orderId, 'delivered', { units: units.length });
     if (queue) await queueWebhook(trx, { type: 'order.delivered', orderId });
     // Wakes a storefront request waiting for this order (Prefer: wait, api/storefront/wait-for-delivery.ts).
-    await notifyOnCommit(trx, 'order_delivered', orderId);
+    await notifyOnCommit(trx, 'order_decided', orderId);
     return { delivered: units.length, acceptedAt: order.created_at as Date };
   });
 }

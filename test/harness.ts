@@ -160,7 +160,10 @@ export async function startTestSystem(
   });
   const outbound = new OutboundHttp(opts.outbound ?? { allowPlainHttp: true, allowPrivateAddresses: true });
   const suppliers = new SupplierRegistry(db, vault, outbound);
+  const notifications = new PgNotifications(db, log);
+  await notifications.start();
   const app = createApp({
+    notifications,
     db,
     vault,
     suppliers,
@@ -211,8 +214,6 @@ export async function startTestSystem(
     await stopped;
   };
   if (opts.worker !== false) await startWorker();
-  const notifications = new PgNotifications(db, log);
-  await notifications.start();
   let notifier: ReturnType<typeof startWebhookNotifier> | undefined;
   const stopNotifier = async () => {
     await notifier?.stop();
