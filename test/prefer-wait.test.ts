@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { StorefrontClient } from '../clients/typescript/storefront-client';
 import { startTestSystem, type TestSystem } from './harness';
 import { admin, useRules } from './risk-helpers';
 
@@ -82,5 +83,18 @@ describe('an order answer that waits for the delivery (Prefer: wait)', () => {
     const malformed = await order('QUICK', 'wait=soon');
     expect(malformed.status).toBe(202);
     expect(malformed.headers.get('preference-applied')).toBeNull();
+  });
+
+  test('when the TypeScript client asks to wait, then it gets the delivered order and still tells a new order from a repeat', async () => {
+    const client = new StorefrontClient({ baseUrl: sys.baseUrl, apiKey: sys.merchant.apiKey });
+    const request = { externalRef: `client-wait-${crypto.randomBytes(4).toString('hex')}`, items: [{ sku: 'QUICK', quantity: 1 }] };
+    const first = await client.createOrder(request, { waitSeconds: 10 });
+    expect(first.created).toBe(true);
+    expect(first.order.status).toBe('delivered');
+    expect(first.order.items[0].units[0].code?.number).toMatch(/^QUICK-CARD-/);
+    const repeat = await client.createOrder(request, { waitSeconds: 10 });
+    expect(repeat.created).toBe(false);
+    expect(repeat.order.id).toBe(first.order.id);
+    expect((await client.getOrder(first.order.id, { waitSeconds: 3 })).status).toBe('delivered');
   });
 });

@@ -39,8 +39,11 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
     // A repeat with the same key and body answers like a resubmitted externalRef: the same order.
     await bindIdempotencyKey(db, storefront.id, req.get('idempotency-key'), 'create_order', body);
     const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.startSoon(id, req.requestId), checkAccounts);
-    const order = await viewAfterPreferredWait(req, res, { id: orderId, storefrontId: storefront.id });
-    // A new order is 202 until delivered: with Prefer: wait it may be delivered by now, codes and all.
+    // A new order is 202 until delivered: with Prefer: wait it may be delivered by now, codes and
+    // all (200 with Preference-Applied). A repeat answers at once, 200 as before; to wait for it,
+    // GET it with the same preference.
+    const view = { id: orderId, storefrontId: storefront.id };
+    const order = created ? await viewAfterPreferredWait(req, res, view) : await loadOrderView(db, vault, view);
     res
       .status(created && order?.status !== 'delivered' ? 202 : 200)
       .location(`/v1/orders/${orderId}`)
