@@ -17,7 +17,7 @@ import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 // falls on both alike; each order timed from the workflow start request to its result
 // (delivered and settled). A dev server with both eager features enabled by dynamic config.
 //
-//   node --import tsx bench/eager-start.ts [--orders 40]
+//   node --import tsx bench/eager-start.ts [--orders 40] [--server-defaults]
 //
 // - Eager workflow start (`requestEagerStart`): the server hands the first workflow task back in
 //   the start call's answer, to a worker in the same process on the same NativeConnection. Stock
@@ -26,7 +26,7 @@ import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 //   server hands the activity back in that task's answer. Supplier orders (one ordinary activity per
 //   unit), on a worker with the SDK default and on one with `maxEagerActivityReservationsPerWorkflowTask: 0`.
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '40' }, 'server-defaults': { type: 'boolean', default: false } } });
 const n = Number(values.orders);
 
 const pct = (xs: number[], p: number) => {
@@ -35,7 +35,10 @@ const pct = (xs: number[], p: number) => {
 };
 
 async function main() {
-  const eagerFlags = ['--dynamic-config-value', 'system.enableEagerWorkflowStart=true', '--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+  // --server-defaults: the dev server as `npm start` runs it, to see what it grants unasked.
+  const eagerFlags = values['server-defaults']
+    ? []
+    : ['--dynamic-config-value', 'system.enableEagerWorkflowStart=true', '--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
   const temporal = await startTemporalDevServer({ port: await freePort(), extraArgs: [...devServerSearchAttributeArgs(), ...eagerFlags] });
   process.env.TEMPORAL_ADDRESS = temporal.address;
   process.env.TZ = 'UTC';
@@ -66,7 +69,7 @@ async function main() {
       });
       workers.push({ worker, stopped: runUntilShutdown(worker) });
     }
-    const client = new Client({ connection: native as never });
+    const client = new Client({ connection: native });
 
     let eagerStarts = 0;
     let eagerAsked = 0;
