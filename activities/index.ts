@@ -74,7 +74,7 @@ export function createActivities({ db, vault, registry, rateLimits, outbound, ca
     manualTaskStatus: (orderId: string) => manualTaskStatus(db, orderId),
     escalateManualTask: (orderId: string) => escalateManualTask(db, orderId),
     expireManualTask: (orderId: string) => expireManualTask(db, orderId),
-    deliverOrder: (orderId: string) => asBusinessFailure(() => deliverOrder(db, orderId)),
+    deliverOrder: (orderId: string, opts?: { queueWebhook?: boolean }) => asBusinessFailure(() => deliverOrder(db, orderId, opts)),
     settleOrder: (orderId: string) => asBusinessFailure(() => settleOrder(db, orderId)),
     cancelOrder: (orderId: string, reason: string) => asBusinessFailure(() => cancelOrder(db, orderId, reason)),
     failOrder: (orderId: string, reason: string) => asBusinessFailure(() => failOrder(db, orderId, reason)),

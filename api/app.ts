@@ -30,6 +30,8 @@ import { traceRequests } from '../lib/tracing';
 import { jsonBody, rejectMalformedUrl } from './well-formed';
 import { storefrontAuth } from './storefront/auth';
 import { storefrontOrdersRouter } from './storefront/orders';
+import { DeliveryWaits } from './storefront/wait-for-delivery';
+import type { PgNotifications } from '../lib/pg-notifications';
 import { storefrontProductsRouter } from './storefront/products';
 
 export interface AppDeps {
@@ -51,6 +53,8 @@ export interface AppDeps {
   signInLimits?: SignInLimits;
   /** The console's security settings (lib/config.ts securitySettings); the defaults when left out. */
   security?: SecuritySettings;
+  /** Postgres notifications: with them, the storefront API honours `Prefer: wait` (api/storefront/wait-for-delivery.ts). */
+  notifications?: PgNotifications;
   /** Serves /metrics on the api's own port to holders of this bearer token (METRICS_TOKEN). */
   metrics?: { registry: Registry; token: string };
 }
@@ -101,7 +105,7 @@ export function createApp(deps: AppDeps) {
     rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId),
     json,
   );
-  storefront.use('/orders', storefrontOrdersRouter({ db, vault, fulfilment, suppliers }));
+  storefront.use('/orders', storefrontOrdersRouter({ db, vault, fulfilment, suppliers, deliveryWaits: deps.notifications && new DeliveryWaits(deps.notifications) }));
   storefront.use('/products', storefrontProductsRouter(db));
   app.use('/v1', storefront);
 

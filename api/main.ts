@@ -8,6 +8,7 @@ import { startMetricsServer } from '../lib/metrics-endpoint';
 import { startTracing } from '../lib/tracing';
 import { findConsoleDir } from './console-static';
 import { exitWithParent, onShutdown } from '../lib/process';
+import { PgNotifications } from '../lib/pg-notifications';
 
 // The api process: storefront API, admin API. Stateless; run as many as you like.
 async function main() {
@@ -17,7 +18,11 @@ async function main() {
   const services = await connectServices(config, log);
   const fulfilment = new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS);
   const metrics = apiMetrics(services.db);
+  // Wakes storefront requests that wait for their order's delivery (Prefer: wait).
+  const notifications = new PgNotifications(services.db, log);
+  await notifications.start();
   const app = createApp({
+    notifications,
     db: services.db,
     vault: services.vault,
     suppliers: services.suppliers,
@@ -47,6 +52,7 @@ async function main() {
     await metricsServer?.close();
     // Accepted orders whose workflow start is still queued; any left over, the reconciler starts.
     await fulfilment.drainStarts(10_000);
+    await notifications.close();
     await services.close();
     await tracing?.shutdown();
   }, log);

@@ -139,27 +139,6 @@ export class FulfilmentClient {
     }
   }
 
-  /**
-   * Sends a committed refund's `order.refunded` webhook, in its own small workflow with the
-   * delivery webhook's retry policy; one per refund (workflowId = refund-<id>). Never throws.
-   */
-  async notifyRefunded(orderId: string, refundId: string): Promise<void> {
-    try {
-      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        this.client.workflow.start('notifyRefund', {
-          workflowId: `refund-${refundId}`,
-          taskQueue: this.taskQueue,
-          args: [{ orderId, refundId }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        }),
-      );
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-      this.log.warn({ orderId, refundId, err: (err as Error).message }, 'could not start the refund webhook');
-    }
-  }
-
   async cancel(orderId: string, reason: string): Promise<FulfilmentState> {
     const ask = () =>
       this.client.withDeadline(Date.now() + CANCEL_DEADLINE_MS, () => this.client.workflow.getHandle(orderId).executeUpdate(cancelOrderUpdate, { args: [{ reason }] }));

@@ -38,6 +38,15 @@ const CANCELLABLE: readonly OrderStatus[] = ['accepted', 'held'];
 // The workflow itself closes an order (failed, cancelled at a deadline) while it still runs.
 const CLOSABLE: readonly OrderStatus[] = ['accepted', 'held', 'processing', 'needs_attention'];
 
+// On its way to delivery with nobody to wait for: a storefront that asked to wait for the codes
+// (Prefer: wait) waits while the order is in one of these, and is answered at once otherwise.
+const ON_ITS_WAY: readonly OrderStatus[] = ['accepted', 'processing'];
+
+/** Whether an order in this status may still be delivered without anyone acting on it (Prefer: wait waits for it). */
+export function onItsWay(status: string): boolean {
+  return (ON_ITS_WAY as readonly string[]).includes(status);
+}
+
 /** Whether staff or the storefront may cancel an order in this status (the workflow's validator asks this too). */
 export function mayCancel(status: string): boolean {
   return (CANCELLABLE as readonly string[]).includes(status);

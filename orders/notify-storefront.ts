@@ -30,7 +30,7 @@ export async function notifyStorefront(
   timeoutMs = 10_000,
 ): Promise<NotifyOutcome> {
   const view = await loadOrderForStorefront(db, vault, orderId);
-  return sendStorefrontEvent(db, { orderId, eventType, messageId: `msg_${orderId}_${eventType}`, data: { order: view } }, vault, outbound, timeoutMs);
+  return sendStorefrontEvent(db, { orderId, eventType, messageId: deliveredMessageId(orderId), data: { order: view } }, vault, outbound, timeoutMs);
 }
 
 /** Tells the storefront some of its order's units were refunded: which, how much and why. */
@@ -50,6 +50,9 @@ export async function notifyRefund(db: Db, vault: CodeVault, outbound: OutboundH
     timeoutMs,
   );
 }
+
+/** The webhook-id of an order's `order.delivered`: the same on every attempt and on a resend. */
+export const deliveredMessageId = (orderId: string) => `msg_${orderId}_order.delivered`;
 
 /** The webhook-id of a refund's `order.refunded`: the same on every attempt. */
 export const refundMessageId = (orderId: string, refundId: string) => `msg_${orderId}_order.refunded_${refundId}`;

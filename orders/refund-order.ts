@@ -6,6 +6,7 @@ import { releaseReservations } from '../stock/reservations';
 import { appendEvent } from './events';
 import { requireAllowed } from './order-facts';
 import { giveBackGoods } from './unit-goods';
+import { queueWebhook } from './webhook-outbox';
 
 // A refund, of the whole order or of some of its units, in one transaction. Each unit's goods
 // are given back (orders/unit-goods.ts): a stock code the buyer never received goes back on
@@ -13,7 +14,7 @@ import { giveBackGoods } from './unit-goods';
 // made. Goods written off that no settlement counted are recorded as a loss (goods_losses), for
 // the books. The settlement's revenue for the units is reversed; the units become `refunded`
 // and the storefront no longer sees their codes; the order is `refunded` once every unit is.
-// The storefront is told (`order.refunded`) after the commit, by the caller.
+// The storefront is told (`order.refunded`) through the webhook outbox, queued in the same transaction.
 //
 // Which orders may be refunded is orders/lifecycle.ts's to say.
 
@@ -107,6 +108,7 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
     } else {
       await trx('orders').where({ id: order.id }).update({ updated_at: trx.fn.now() });
     }
+    await queueWebhook(trx, { type: 'order.refunded', orderId: order.id, refundId });
     const { refundId: _id, ...summary } = result;
     await appendEvent(trx, order.id, 'refunded', { reason: req.reason, by: req.actor, partial: !lastUnits, ...summary });
     await recordAudit(trx, {

@@ -11,6 +11,7 @@ import { PRIOR_ORDERS, type FeatureInput } from './model/features';
 import { DEFAULT_RULE_SET } from './rule-sets';
 import type { Rule, RiskSettings } from './rules';
 import { riskMetrics } from '../lib/metrics';
+import { notifyNow } from '../lib/pg-notifications';
 import { buyerKey, buyerKeySql, subjectKeys, type Subject } from './signals';
 import { DAY_SECONDS, velocitySubquery, velocityTotals } from './velocity';
 
@@ -141,6 +142,8 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
     return resultOf(stored.risk as RiskAssessment);
   }
   riskMetrics.decisions.inc({ decision: assessment.decision });
+  // A checkout waiting for this order's codes (Prefer: wait) hears now that none are coming soon.
+  if (assessment.decision !== 'allow') await notifyNow(db, 'order_decided', orderId);
   return resultOf(assessment);
 }
 

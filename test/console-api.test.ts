@@ -337,6 +337,7 @@ describe('retrying and resending', () => {
     const retried = await sys.api('POST', `/admin/orders/${placed.body.id}/retry`, { cookie });
     expect(retried.status).toBe(200);
     await sys.finished(placed.body.id);
+    await sys.webhookFinished(placed.body.id);
     const order = (await sys.api('GET', `/admin/orders/${placed.body.id}`, { cookie })).body;
     expect(order.status).toBe('delivered');
     expect(order.timeline.map((e: any) => e.type)).toEqual(['accepted', 'risk_checked', 'failed', 'retried', 'codes_allocated', 'delivered', 'settled', 'webhook_delivered']);
@@ -355,6 +356,7 @@ describe('retrying and resending', () => {
     await sys.addSku('RESEND-1', { codes: 2 });
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `resend-${hex()}`, items: [{ sku: 'RESEND-1', quantity: 1 }] } });
     await sys.finished(placed.body.id);
+    await sys.webhookFinished(placed.body.id);
     const first = received.filter((r) => r.id === `msg_${placed.body.id}_order.delivered`);
     expect(first).toHaveLength(1);
 

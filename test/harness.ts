@@ -21,6 +21,8 @@ import { OutboundHttp, type OutboundPolicy } from '../lib/outbound-http';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { importCodes } from '../stock/import-codes';
 import { createOrderWorker, runUntilShutdown } from '../worker/create-worker';
+import { startWebhookNotifier, type NotifierOptions } from '../worker/webhook-notifier';
+import { PgNotifications } from '../lib/pg-notifications';
 import { ensureOrderSearchAttributes } from '../worker/search-attributes';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { SupplierRegistry } from '../suppliers/registry';
@@ -79,6 +81,11 @@ export interface TestSystem {
   /** Starts a worker on this system's task queue; the default one is started for you. */
   startWorker(activities?: Activities): Promise<{ worker: Worker; stopped: Promise<void> }>;
   stopWorker(): Promise<void>;
+  /** Postgres notifications of this system's database (delivery, queued webhooks). */
+  notifications: PgNotifications;
+  /** Starts the webhook notifier (the worker process runs one); the default one is started for you. */
+  startNotifier(opts?: Partial<NotifierOptions>): ReturnType<typeof startWebhookNotifier>;
+  stopNotifier(): Promise<void>;
   api(
     method: string,
     path: string,
@@ -103,6 +110,8 @@ export interface TestSystem {
     },
   ): Promise<string[]>;
   waitForOrder(orderId: string, statuses: string[], timeoutMs?: number): Promise<any>;
+  /** Waits until the outbox has sent the order's webhook of this event, or given up; answers its outbox row. */
+  webhookFinished(orderId: string, eventType?: 'order.delivered' | 'order.refunded', timeoutMs?: number): Promise<any>;
   /** Waits for the order's workflow to finish: after delivery it still settles and notifies. */
   finished(orderId: string): Promise<unknown>;
   stop(): Promise<void>;
@@ -127,6 +136,8 @@ export async function startTestSystem(
     workflowSpans?: WorkflowSpans;
     /** Serves the api's /metrics on its own port to holders of this bearer token. */
     metricsToken?: string;
+    /** false: no webhook notifier until the test starts one. */
+    notifier?: boolean;
     /** Another Temporal server than the shared dev server (the time-skipping one); its owner closes it. */
     temporal?: { client: Client; nativeConnection: NativeConnection };
   } = {},
@@ -149,7 +160,10 @@ export async function startTestSystem(
   });
   const outbound = new OutboundHttp(opts.outbound ?? { allowPlainHttp: true, allowPrivateAddresses: true });
   const suppliers = new SupplierRegistry(db, vault, outbound);
+  const notifications = new PgNotifications(db, log);
+  await notifications.start();
   const app = createApp({
+    notifications,
     db,
     vault,
     suppliers,
@@ -200,6 +214,16 @@ export async function startTestSystem(
     await stopped;
   };
   if (opts.worker !== false) await startWorker();
+  let notifier: ReturnType<typeof startWebhookNotifier> | undefined;
+  const stopNotifier = async () => {
+    await notifier?.stop();
+    notifier = undefined;
+  };
+  const startNotifier = (o: Partial<NotifierOptions> = {}) => {
+    notifier = startWebhookNotifier({ db, vault, outbound, log, notifications, ...o });
+    return notifier;
+  };
+  if (opts.notifier !== false) startNotifier();
 
   const system: TestSystem = {
     db,
@@ -214,6 +238,9 @@ export async function startTestSystem(
     activities,
     startWorker,
     stopWorker,
+    notifications,
+    startNotifier,
+    stopNotifier,
     async api(method, path, o = {}) {
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
       const key = o.key === undefined ? (o.cookie ? null : merchant.apiKey) : o.key;
@@ -276,6 +303,15 @@ export async function startTestSystem(
         await new Promise((r) => setTimeout(r, 100));
       }
     },
+    async webhookFinished(orderId, eventType = 'order.delivered', timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const row = await db('webhook_outbox').where({ order_id: orderId, event_type: eventType }).orderBy('id', 'desc').first();
+        if (row && row.status !== 'pending') return row;
+        if (Date.now() > deadline) throw new Error(`the ${eventType} webhook of order ${orderId} is ${row?.status ?? 'not queued'} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async finished(orderId) {
       // The API starts a workflow just after answering: give it a moment to exist.
       for (let tries = 0; ; tries++) {
@@ -289,6 +325,8 @@ export async function startTestSystem(
     },
     async stop() {
       await stopWorker();
+      await stopNotifier();
+      await notifications.close();
       await new Promise((r) => server.close(r));
       if (!opts.temporal) await nativeConnection.close();
       await connection?.close();

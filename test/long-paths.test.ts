@@ -7,9 +7,10 @@ import { addSupplier, card, route, type TestSupplier } from './supplier-helpers'
 import { eventually, startTimeSkipping } from './time-skipping';
 
 // The order workflow's long waits, run on Temporal's time-skipping test server: the 24-hour
-// risk review, the manual deadlines, the 30-minute slow-purchase alert, the five hours of
-// webhook retries and a step's whole retry budget pass in seconds. The database, the worker, the API, the supplier simulator and
-// the webhook receiver are real; only Temporal's clock jumps.
+// risk review, the manual deadlines, the 30-minute slow-purchase alert and a step's whole retry
+// budget pass in seconds. The database, the worker, the API, the supplier simulator and the
+// webhook receiver are real; only Temporal's clock jumps. (Webhook retries left the workflow for
+// the outbox notifier, which keeps real time: test/webhook-outbox.test.ts.)
 
 // Workflow durations are read from histories, not from the server's clock: once nothing is left
 // to wait for, the test server's clock may leap far ahead. The review test runs first because its
@@ -19,12 +20,11 @@ const HOUR = 3_600_000;
 let env: TestWorkflowEnvironment;
 let sys: TestSystem;
 let supplier: TestSupplier;
-let hooksAnswered = 0;
 /** Orders whose supplier checks fail as if the supplier's API were unreachable. */
 const unreachable = new Set<string>();
 const receiver = http.createServer((req, res) => {
   req.resume();
-  req.on('end', () => void (hooksAnswered++, res.writeHead(503).end()));
+  req.on('end', () => void res.writeHead(503).end());
 });
 
 beforeAll(async () => {
@@ -123,24 +123,6 @@ test('when an asynchronous purchase is still processing after 30 minutes, then a
   // Charged once, however often it was asked.
   expect(await supplier.charges()).toEqual({ charges: { [purchase.reference]: 1 }, total: 1 });
   await handle.terminate('test over: the simulator would complete the purchase in 10 real minutes');
-});
-
-test('when the storefront never takes its webhook, then the order is delivered and the webhook given up after about five hours of retries', async () => {
-  const before = hooksAnswered;
-  const id = await place('CARD');
-  const result = await sys.finished(id);
-  expect(result).toMatchObject({ status: 'delivered', step: 'done', webhook: 'gave_up' });
-  // Workflow time from the order's start to its end, as its history records it.
-  const events = (await sys.client.workflow.getHandle(id).fetchHistory()).events!;
-  const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000;
-  const elapsedHours = (at(events[events.length - 1]) - at(events[0])) / HOUR;
-  expect(elapsedHours).toBeGreaterThan(4);
-  expect(elapsedHours).toBeLessThan(8);
-  const attempts = await sys.db('webhook_attempts').where({ order_id: id, outcome: 'failed' });
-  expect(attempts).toHaveLength(40);
-  expect(hooksAnswered - before).toBe(40);
-  const order = (await sys.api('GET', `/v1/orders/${id}`)).body;
-  expect(order.timeline.find((e: any) => e.type === 'webhook_failed')).toMatchObject({ eventType: 'order.delivered', attempts: 40 });
 });
 
 test('when asking a supplier where a purchase stands fails for the whole retry budget, then the order needs attention with an alert', async () => {

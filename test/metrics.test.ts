@@ -58,6 +58,7 @@ describe('metrics', () => {
       const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `met-${i}`, items: [{ sku, quantity: 1 }] } });
       expect(placed.status).toBe(202);
       await sys.finished(placed.body.id);
+      await sys.webhookFinished(placed.body.id);
     }
     const soldOut = await sys.api('POST', '/v1/orders', { body: { externalRef: 'met-sold-out', items: [{ sku: 'MET-STOCK', quantity: 5 }] } });
     expect(soldOut.status).toBe(409);
@@ -86,6 +87,7 @@ describe('metrics', () => {
     refuseNext = 1;
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'met-hook', items: [{ sku: 'MET-HOOK', quantity: 1 }] } });
     await sys.finished(placed.body.id);
+    await sys.webhookFinished(placed.body.id);
     const after = await scrapeWorker();
     const series = (outcome: string) => `cardflow_webhook_attempts_total{event_type="order.delivered",outcome="${outcome}"}`;
     expect(valueOf(after, series('failed')) - valueOf(before, series('failed'))).toBe(1);

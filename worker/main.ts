@@ -15,9 +15,11 @@ import { ensureRiskModelSchedule } from '../risk/schedule';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startWorkerHealth, workerReadinessChecks } from './health';
+import { PgNotifications } from '../lib/pg-notifications';
 import { startReconciler } from './reconciler';
 import { SummarisingSdkLogger } from './sdk-logger';
 import { ensureOrderSearchAttributes } from './search-attributes';
+import { startWebhookNotifier } from './webhook-notifier';
 
 const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
@@ -75,6 +77,10 @@ async function main() {
     fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS),
     log,
   });
+  // Storefront webhooks queued in the outbox, sent from every worker side by side.
+  const notifications = new PgNotifications(services.db, log);
+  await notifications.start();
+  const notifier = startWebhookNotifier({ db: services.db, vault: services.vault, outbound: services.outbound, log, notifications });
   // A worker that cannot reach the schedule still fulfils orders; the next start tries again.
   await ensureRiskModelSchedule(services.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyHours: config.RISK_MODEL_RETRAIN_HOURS }).catch((err) =>
     log.warn({ err: (err as Error).message }, 'could not ensure the risk-model training schedule'),
@@ -96,6 +102,8 @@ async function main() {
   onShutdown(async () => {
     await health?.close();
     stopReconciler();
+    await notifier.stop();
+    await notifications.close();
     // The SDK's runtime drains the worker on SIGTERM itself; shutting down a draining worker throws.
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;

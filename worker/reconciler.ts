@@ -1,16 +1,14 @@
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
 import { RepeatedFailures } from '../lib/repeated-failures';
-import type { Knex } from 'knex';
 import type { FulfilmentClient } from '../orders/fulfilment-client';
-import { refundMessageId } from '../orders/notify-storefront';
 
 // An order is accepted in Postgres first and its workflow started right after. If that start
 // failed (Temporal down, api crashed in between), the order would wait forever; this loop finds
 // accepted orders left without progress, and retried orders (whose new run starts after the
 // retry commits), and starts the workflows of those that have none running (starting is
-// idempotent, but thousands of needless starts would slow a busy Temporal). It also sends the
-// refund webhooks whose start was lost.
+// idempotent, but thousands of needless starts would slow a busy Temporal). Webhooks need no
+// such sweep: they are queued in the transaction of what they tell (orders/webhook-outbox.ts).
 export function startReconciler(opts: { db: Db; fulfilment: FulfilmentClient; log: Logger; intervalMs?: number; graceSeconds?: number }): () => void {
   const { db, fulfilment, log } = opts;
   const intervalMs = opts.intervalMs ?? 15_000;
@@ -37,42 +35,12 @@ export function startReconciler(opts: { db: Db; fulfilment: FulfilmentClient; lo
         // A first start never revives a finished run; a retried order's run is a new one.
         await (o.retried_at ? fulfilment.startRetried(o.id) : fulfilment.start(o.id));
       }
-      await resendLostRefundWebhooks(since);
       if (missing.size) log.info({ orders: missing.size }, 'reconciler: started fulfilment of orders that had no workflow');
     } catch (err) {
       failures.report((err as Error).message, { err: (err as Error).message }, 'reconciler sweep failed; will try again');
     } finally {
       running = false;
     }
-  };
-
-  // A refund's order.refunded webhook is started after its commit; if that start was lost (the
-  // api died in between), no attempt is ever recorded. Start those of the last day again (one
-  // workflow per refund, so a start that did happen is not repeated).
-  const resendLostRefundWebhooks = async (since: Knex.Raw) => {
-    const recent = await db('refunds as r')
-      .join('orders as o', 'o.id', 'r.order_id')
-      .join('storefronts as sf', 'sf.id', 'o.storefront_id')
-      .whereNotNull('sf.webhook_url')
-      .where('r.created_at', '<', since)
-      .where('r.created_at', '>', db.raw(`now() - interval '1 day'`))
-      .orderBy('r.created_at')
-      .limit(500)
-      .select('r.id', 'r.order_id');
-    if (recent.length === 0) return;
-    const tried = new Set(
-      await db('webhook_attempts')
-        .whereIn(
-          'order_id',
-          recent.map((r) => r.order_id),
-        )
-        .whereIn(
-          'message_id',
-          recent.map((r) => refundMessageId(r.order_id, r.id)),
-        )
-        .pluck('message_id'),
-    );
-    for (const r of recent) if (!tried.has(refundMessageId(r.order_id, r.id))) await fulfilment.notifyRefunded(r.order_id, r.id);
   };
 
   const timer = setInterval(sweep, intervalMs);

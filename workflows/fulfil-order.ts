@@ -18,7 +18,7 @@ import { orderSearchAttributes } from './search-attributes';
 import { DEFAULT_STEP_ATTEMPTS, orderSteps } from './steps';
 
 // One paid order, start to finish: risk check → allocate codes → buy or wait for staff →
-// deliver → settle → tell the storefront. The workflow only decides; every read and write
+// deliver (which queues the storefront's webhook) → settle. The workflow only decides; every read and write
 // happens in an activity, and only ids and counts pass through here, never a code.
 //
 // A step that cannot go on by itself (an invariant broke, or its retry budget ran out) stops
@@ -223,11 +223,22 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
       }
     }
 
-    await attempt('delivering', () => db.deliverOrder(orderId));
+    // The storefront's webhook is queued in the delivery's own transaction and sent by the
+    // notifier (worker/webhook-notifier.ts), off this workflow. Orders started before that
+    // change send it themselves, as their last step.
+    const outbox = patched('webhooks-through-outbox');
+    await attempt('delivering', () => (outbox ? db.deliverOrder(orderId, { queueWebhook: true }) : db.deliverOrder(orderId)));
     state.status = 'delivered';
 
     await attempt('settling', () => db.settleOrder(orderId));
 
+    if (!outbox) await notifyStorefrontHere();
+    state.step = 'done';
+    return state;
+  }
+
+  /** The delivery webhook as a step of the workflow: orders started before the outbox. */
+  async function notifyStorefrontHere() {
     state.step = 'notifying';
     show();
     state.webhook = 'pending';
@@ -239,8 +250,6 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
       state.webhook = 'gave_up';
       await attempt('notifying', () => db.recordWebhookGaveUp(orderId, 'order.delivered'));
     }
-    state.step = 'done';
-    return state;
   }
 
   /** The history has grown long while waiting: go on as a new run of this same order. */

@@ -90,16 +90,13 @@ export function adminAttentionRouter(deps: { db: Db; fulfilment: FulfilmentClien
   async function resolveOne(req: Request, orderId: string, action: AttentionAction, note: string) {
     const order = await db('orders').where({ id: orderId, merchant_id: req.admin!.merchantId }).first('id');
     if (!order) throw notFound('Order');
-    await resolveAttention(db, fulfilment, order.id, { action, actor: userActor(req.admin!.email), note });
+    await resolveAttention(fulfilment, order.id, { action, actor: userActor(req.admin!.email), note });
   }
 
   return router;
 }
 
-/** A support action on a stopped order, done by its workflow; a refund is told to the storefront as any refund is. */
-export async function resolveAttention(db: Db, fulfilment: FulfilmentClient, orderId: string, resolution: AttentionResolution): Promise<void> {
+/** A support action on a stopped order, done by its workflow; a refund queues its own `order.refunded` webhook (orders/refund-order.ts). */
+export async function resolveAttention(fulfilment: FulfilmentClient, orderId: string, resolution: AttentionResolution): Promise<void> {
   await fulfilment.resolveAttention(orderId, resolution);
-  if (resolution.action !== 'refund') return;
-  const refund = await db('refunds').where({ order_id: orderId }).orderBy('created_at', 'desc').first('id');
-  await fulfilment.notifyRefunded(orderId, refund.id);
 }

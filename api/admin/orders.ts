@@ -182,7 +182,7 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
 
   // An order that stopped for a person is resumed by its own workflow, from where it stopped.
   const resolveStopped = async (req: Request, orderId: string, action: AttentionAction, note: string) => {
-    await resolveAttention(db, fulfilment, orderId, { action, actor: userActor(req.admin!.email), note });
+    await resolveAttention(fulfilment, orderId, { action, actor: userActor(req.admin!.email), note });
     return findOrder(req.admin!, orderId);
   };
 
@@ -256,8 +256,8 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
     const { reason, unitIds } = parseOrThrow(Refund, req.body ?? {});
     // A stopped order's workflow gives the goods back and ends (a part of it is refunded here, and it stays stopped).
     if (order.status === 'needs_attention' && !unitIds) return void res.json(await resolveStopped(req, order.id, 'refund', reason));
-    const refund = await refundOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, reason, unitIds, actor: userActor(req.admin!.email) });
-    await fulfilment.notifyRefunded(order.id, refund.refundId);
+    // The refund queues its `order.refunded` webhook in its own transaction (the outbox).
+    await refundOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, reason, unitIds, actor: userActor(req.admin!.email) });
     res.json(await findOrder(req.admin!, order.id));
   });
 

@@ -15,6 +15,20 @@ const IdempotencyKeyHeader = z.object({
   }),
 });
 const OrderId = z.object({ id: z.uuid() });
+const PreferHeader = z.object({
+  prefer: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'wait=N (RFC 7240), N seconds up to 10 (more is taken as 10): the answer waits for the order to be delivered and then carries its codes. ' +
+        'Ends early when the risk check holds or rejects the order. Not delivered by then: the usual answer. A malformed preference is ignored.',
+      example: 'wait=5',
+    }),
+});
+const PreferenceApplied = {
+  'Preference-Applied': { description: 'wait=N: the wait this answer applied (present when the request asked for one and it was honoured)', schema: { type: 'string' as const } },
+};
 
 const unauthorized = { 401: error('No or an unknown API key (unauthorized)'), 429: error('Too many requests for this key (rate_limited)') };
 
@@ -24,11 +38,22 @@ const routes: RouteConfig[] = [
     path: '/orders',
     operationId: 'createOrder',
     summary: 'Submit a paid order',
-    description: 'Accepts the order in one transaction (stock reserved) and starts its fulfilment. Idempotent by externalRef and by the Idempotency-Key header.',
-    request: { headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: OrderRequestSchema } } } },
+    description:
+      'Accepts the order in one transaction (stock reserved) and starts its fulfilment. Idempotent by externalRef and by the Idempotency-Key header. ' +
+      'With Prefer: wait=N a new order is answered once delivered (200, codes included, Preference-Applied) or after N seconds (202); a repeat is answered at once.',
+    request: { headers: IdempotencyKeyHeader.extend(PreferHeader.shape), body: { required: true, content: { 'application/json': { schema: OrderRequestSchema } } } },
     responses: {
-      202: json(OrderViewSchema, 'Accepted: a new order, being fulfilled'),
-      200: json(OrderViewSchema, 'The same order submitted before (same externalRef or Idempotency-Key, same body)'),
+      202: {
+        ...json(OrderViewSchema, 'Accepted: a new order, being fulfilled (with Prefer: wait, not delivered within the wait, or held for review)'),
+        headers: PreferenceApplied,
+      },
+      200: {
+        ...json(
+          OrderViewSchema,
+          'The same order submitted before (same externalRef or Idempotency-Key, same body), without Preference-Applied; or, with Prefer: wait, the new order delivered within the wait, with its codes and Preference-Applied',
+        ),
+        headers: PreferenceApplied,
+      },
       400: error('Invalid request (validation_failed, unknown_sku, account_required, ...)'),
       409: error('sold_out, or idempotency_conflict: the externalRef or key was used with a different body'),
       413: error('The body is too large (body_too_large)'),
@@ -48,8 +73,9 @@ const routes: RouteConfig[] = [
     path: '/orders/{id}',
     operationId: 'getOrder',
     summary: 'Read an order, with its delivered codes',
-    request: { params: OrderId, query: z.object({ live: z.enum(['true', 'false']).optional() }) },
-    responses: { 200: json(OrderViewSchema, 'The order'), 404: error('No such order of this storefront'), ...unauthorized },
+    description: 'With Prefer: wait=N an order still on its way is answered once delivered, held or rejected, or after N seconds (up to 10) as it then is.',
+    request: { params: OrderId, query: z.object({ live: z.enum(['true', 'false']).optional() }), headers: PreferHeader },
+    responses: { 200: { ...json(OrderViewSchema, 'The order'), headers: PreferenceApplied }, 404: error('No such order of this storefront'), ...unauthorized },
   },
   {
     method: 'post',

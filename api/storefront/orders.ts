@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import type { CodeVault } from '../../lib/code-vault';
@@ -6,19 +6,35 @@ import { notFound } from '../../lib/errors';
 import { acceptOrder } from '../../orders/accept-order';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { bindIdempotencyKey } from '../../orders/idempotency';
+import { onItsWay } from '../../orders/lifecycle';
 import { requireAllowed } from '../../orders/order-facts';
 import { loadOrderView } from '../../orders/order-view';
 import { CancelRequestSchema, OrderLookupQuerySchema, OrderRequestSchema } from '../../orders/validators';
 import { topupAccountCheck } from '../../suppliers/account-check';
 import type { SupplierRegistry } from '../../suppliers/registry';
 import { parseOrThrow } from '../errors';
+import { preferredWaitSeconds, type DeliveryWaits } from './wait-for-delivery';
 
 // Storefront orders: thin handlers; the flow lives in orders/.
-export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; suppliers: SupplierRegistry }) {
-  const { db, vault, fulfilment } = deps;
+export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; suppliers: SupplierRegistry; deliveryWaits?: DeliveryWaits }) {
+  const { db, vault, fulfilment, deliveryWaits } = deps;
   const checkAccounts = topupAccountCheck(db, deps.suppliers);
   const router = Router();
   const idParam = z.object({ id: z.uuid() });
+
+  /** The order view, after waiting for its delivery if the request prefers so (Prefer: wait=N). */
+  async function viewAfterPreferredWait(req: Request, res: Response, order: { id: string; storefrontId: string }) {
+    const seconds = deliveryWaits ? preferredWaitSeconds(req) : undefined;
+    res.vary('Prefer');
+    if (seconds === undefined) return loadOrderView(db, vault, order);
+    res.set('Preference-Applied', `wait=${seconds}`);
+    const decided = async () => {
+      const row = await db('orders').where({ id: order.id }).first('status');
+      return !row || !onItsWay(row.status);
+    };
+    await deliveryWaits!.until(order.id, seconds, res, decided);
+    return loadOrderView(db, vault, order);
+  }
 
   router.post('/', async (req, res) => {
     const body = parseOrThrow(OrderRequestSchema, req.body ?? undefined);
@@ -26,9 +42,13 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
     // A repeat with the same key and body answers like a resubmitted externalRef: the same order.
     await bindIdempotencyKey(db, storefront.id, req.get('idempotency-key'), 'create_order', body);
     const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.startSoon(id, req.requestId), checkAccounts);
-    const order = await loadOrderView(db, vault, { id: orderId, storefrontId: storefront.id });
+    // A new order is 202 until delivered: with Prefer: wait it may be delivered by now, codes and
+    // all (200 with Preference-Applied). A repeat answers at once, 200 as before; to wait for it,
+    // GET it with the same preference.
+    const view = { id: orderId, storefrontId: storefront.id };
+    const order = created ? await viewAfterPreferredWait(req, res, view) : await loadOrderView(db, vault, view);
     res
-      .status(created ? 202 : 200)
+      .status(created && order?.status !== 'delivered' ? 202 : 200)
       .location(`/v1/orders/${orderId}`)
       .json(order);
   });
@@ -43,7 +63,9 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
   router.get('/:id', async (req, res) => {
     const parsed = idParam.safeParse(req.params);
     // Another storefront's order and a malformed id look the same: not found.
-    const order = parsed.success ? await loadOrderView(db, vault, { id: parsed.data.id, storefrontId: req.storefront!.id }) : undefined;
+    const found = parsed.success ? await loadOrderView(db, vault, { id: parsed.data.id, storefrontId: req.storefront!.id }) : undefined;
+    if (!found) throw notFound('Order');
+    const order = !onItsWay(found.status) ? found : await viewAfterPreferredWait(req, res, { id: found.id, storefrontId: req.storefront!.id });
     if (!order) throw notFound('Order');
     const live = req.query.live === 'true' ? await fulfilment.state(order.id) : undefined;
     res.json(live ? { ...order, workflow: live } : order);

@@ -26,9 +26,13 @@ export async function waitUntilDrained(
   for (;;) {
     const [open] = await db('orders').where({ storefront_id: storefrontId }).whereNotIn('status', TERMINAL).count<{ count: number }[]>('* as count');
     if (Number(open.count) === 0) {
-      // Terminal in Postgres; the workflow may still be telling the storefront.
+      // Terminal in Postgres; the workflow may still be settling, and the outbox still telling the storefront.
       const running = await openWorkflows(opts.temporalAddress, opts.taskQueue).catch(() => -1);
-      if (running === 0) {
+      const [owed] = await db('webhook_outbox as w')
+        .join('orders as o', 'o.id', 'w.order_id')
+        .where({ 'o.storefront_id': storefrontId, 'w.status': 'pending' })
+        .count<{ count: number }[]>('* as count');
+      if (running === 0 && Number(owed.count) === 0) {
         const [last] = await db('orders').where({ storefront_id: storefrontId }).max<{ max: Date }[]>('updated_at as max');
         return { drained: true, lastTerminalAt: last.max };
       }

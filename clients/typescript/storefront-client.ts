@@ -38,6 +38,15 @@ export interface Unsafe {
   idempotencyKey?: string;
 }
 
+export interface Waiting {
+  /**
+   * Sent as `Prefer: wait=N` (at most 10): the answer waits up to N seconds for the order to be
+   * delivered, and then carries its codes. Not delivered by then (or held for review): the
+   * usual answer. The request's timeout grows by the wait.
+   */
+  waitSeconds?: number;
+}
+
 export class StorefrontClient {
   private readonly base: string;
   private readonly fetch: typeof fetch;
@@ -47,14 +56,18 @@ export class StorefrontClient {
     this.fetch = opts.fetch ?? globalThis.fetch;
   }
 
-  /** Submits a paid order. `created` is false when the same order was submitted before. */
-  async createOrder(order: OrderRequest, opts: Unsafe = {}): Promise<{ order: OrderAnswer; created: boolean }> {
-    const { status, body } = await this.call<OrderAnswer>('POST', '/orders', order, opts);
-    return { order: body, created: status === 202 };
+  /**
+   * Submits a paid order. `created` is false when the same order was submitted before. With
+   * `waitSeconds`, `order.status` is `delivered` (codes included) when it was delivered in time.
+   */
+  async createOrder(order: OrderRequest, opts: Unsafe & Waiting = {}): Promise<{ order: OrderAnswer; created: boolean }> {
+    const { status, body, waited } = await this.call<OrderAnswer>('POST', '/orders', order, opts);
+    // New: 202, or 200 after a wait that saw it delivered. A repeat: 200, answered without waiting.
+    return { order: body, created: status === 202 || waited };
   }
 
-  getOrder(id: string, opts: { live?: boolean } = {}): Promise<OrderAnswer> {
-    return this.body<OrderAnswer>('GET', `/orders/${encodeURIComponent(id)}${opts.live ? '?live=true' : ''}`);
+  async getOrder(id: string, opts: { live?: boolean } & Waiting = {}): Promise<OrderAnswer> {
+    return (await this.call<OrderAnswer>('GET', `/orders/${encodeURIComponent(id)}${opts.live ? '?live=true' : ''}`, undefined, opts)).body;
   }
 
   findOrder(externalRef: string): Promise<OrderAnswer> {
@@ -73,21 +86,23 @@ export class StorefrontClient {
     return (await this.call<T>(method, path, request, opts)).body;
   }
 
-  private async call<T>(method: string, path: string, request?: unknown, opts: Unsafe = {}): Promise<{ status: number; body: T }> {
+  private async call<T>(method: string, path: string, request?: unknown, opts: Unsafe & Waiting = {}): Promise<{ status: number; body: T; waited: boolean }> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.opts.apiKey}`, accept: 'application/json' };
     if (request !== undefined) headers['content-type'] = 'application/json';
     if (opts.idempotencyKey !== undefined) headers['idempotency-key'] = opts.idempotencyKey;
+    const wait = opts.waitSeconds === undefined ? 0 : Math.max(0, Math.min(10, Math.floor(opts.waitSeconds)));
+    if (opts.waitSeconds !== undefined) headers.prefer = `wait=${wait}`;
     const res = await this.fetch(this.base + path, {
       method,
       headers,
       body: request === undefined ? undefined : JSON.stringify(request),
-      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      signal: AbortSignal.timeout((this.opts.timeoutMs ?? 10_000) + wait * 1000),
     });
     const body = await res.json().catch(() => undefined);
     if (res.status >= 400) {
       const error = (body as ErrorAnswer | undefined)?.error;
       throw new CardflowApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText, error?.details);
     }
-    return { status: res.status, body: body as T };
+    return { status: res.status, body: body as T, waited: res.headers.has('preference-applied') };
   }
 }
