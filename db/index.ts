@@ -11,6 +11,8 @@ import * as consoleSecurity from './migrations/008_console_security';
 import * as codeFingerprints from './migrations/009_code_fingerprints';
 import * as velocityAtAcceptance from './migrations/010_velocity_at_acceptance';
 import * as idempotencyKeys from './migrations/012_idempotency_keys';
+import * as ledger from './migrations/019_ledger';
+import * as supplierTerms from './migrations/020_supplier_terms';
 
 export type Db = Knex;
 
@@ -44,6 +46,8 @@ const migrations: Record<string, Knex.Migration> = {
   '009_code_fingerprints': codeFingerprints,
   '010_velocity_at_acceptance': velocityAtAcceptance,
   '012_idempotency_keys': idempotencyKeys,
+  '019_ledger': ledger,
+  '020_supplier_terms': supplierTerms,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
