@@ -131,7 +131,7 @@ describe('each business event posts its entries', () => {
           .sum('l.amount as t')
           .first())!.t,
       );
-    expect(-(await byOrder('sales_revenue'))).toBe(Number(settlement.revenue));
+    expect(0 - (await byOrder('sales_revenue'))).toBe(Number(settlement.revenue));
     expect(await byOrder('cost_of_goods')).toBe(Number(settlement.cost));
     expect(Number(settlement.cost)).toBe(1400);
     // The storefront owes us what it sold.
