@@ -1,5 +1,6 @@
 import { post } from '../ledger/post';
-import { postSupplierPayment } from '../ledger/postings-for';
+import { postSale, postSupplierPayment } from '../ledger/postings-for';
+import { settleOrder } from '../orders/settle-order';
 import { startTestSystem, type TestSystem } from './harness';
 import { entriesOf, ledgerSum, sumOf, unbalancedEntries } from './ledger-helpers';
 import { addSupplier, card, route, topup, type TestSupplier } from './supplier-helpers';
@@ -134,6 +135,18 @@ describe('each business event posts its entries', () => {
     expect(0 - (await byOrder('sales_revenue'))).toBe(Number(settlement.revenue));
     expect(await byOrder('cost_of_goods')).toBe(Number(settlement.cost));
     expect(Number(settlement.cost)).toBe(1400);
+    // A settlement retried after a crash, and the same postings made again, add nothing.
+    await settleOrder(sys.db, o.id);
+    const units = await sys.db('order_units as u').join('order_items as i', 'i.id', 'u.order_item_id').where('u.order_id', o.id).select('u.id', 'u.sku_id', 'i.unit_price');
+    const row = await sys.db('orders').where({ id: o.id }).first();
+    await sys.db.transaction((trx) =>
+      postSale(
+        trx,
+        { id: o.id, merchantId: merchantId(), storefrontId: row.storefront_id, currency: row.currency.trim() },
+        units.map((u) => ({ unitId: u.id, skuId: u.sku_id, price: Number(u.unit_price), cost: 1 })),
+      ),
+    );
+    expect((await entriesOf(sys.db, { order_id: o.id })).length).toBe(4);
     // The storefront owes us what it sold.
     expect(
       await ledgerSum(sys.db, merchantId(), 'storefront_receivable', { ownerId: (await sys.db('orders').where({ id: o.id }).first()).storefront_id, entryKind: 'sale' }),
