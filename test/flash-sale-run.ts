@@ -28,7 +28,9 @@ async function main() {
       await db('orders').where({ id: victim.orderId }).update({ status: 'delivered' });
       const unanswered = failing(await recheck(checkouts.filter((c) => c !== victim)));
       // Last, as the ledger keeps it for good: a second cost entry for a delivered unit, under another key.
-      const unit = await db('ledger_entries').where({ order_id: victim.orderId, kind: 'cost' }).first('unit_id', 'merchant_id', 'storefront_id');
+      const { storefront_id: storefrontId } = await db('orders').where({ id: victim.orderId }).first('storefront_id');
+      const unit = await db('ledger_entries').where({ storefront_id: storefrontId, kind: 'cost' }).first('unit_id', 'merchant_id', 'storefront_id');
+      if (!unit) throw new Error(`no cost entry to plant a second one beside: ${JSON.stringify((await recheck(checkouts)).filter((r) => !r.ok))}`);
       await db.transaction((trx) =>
         post(trx, [
           {
