@@ -12,6 +12,8 @@ import * as codeFingerprints from './migrations/009_code_fingerprints';
 import * as velocityAtAcceptance from './migrations/010_velocity_at_acceptance';
 import * as idempotencyKeys from './migrations/012_idempotency_keys';
 import * as webhookOutbox from './migrations/014_webhook_outbox';
+import * as ledger from './migrations/019_ledger';
+import * as supplierTerms from './migrations/020_supplier_terms';
 
 export type Db = Knex;
 
@@ -46,6 +48,8 @@ const migrations: Record<string, Knex.Migration> = {
   '010_velocity_at_acceptance': velocityAtAcceptance,
   '012_idempotency_keys': idempotencyKeys,
   '014_webhook_outbox': webhookOutbox,
+  '019_ledger': ledger,
+  '020_supplier_terms': supplierTerms,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

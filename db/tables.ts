@@ -51,6 +51,10 @@ export interface SupplierRow {
   consecutive_failures: number;
   circuit_open_until: Date | null;
   updated_at: Date;
+  /** Supplier terms (migration 020, docs/MONEY.md): prepaid draws a balance, credit owes for net N days. */
+  terms: 'prepaid' | 'credit';
+  credit_days: number | null;
+  statement_period: 'week' | 'month' | null;
 }
 
 export interface SkuRow {

@@ -32,7 +32,8 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   codes: { list: everyone, show: everyone, reveal: managers, void: managers },
   skus: { list: everyone, show: everyone, create: managers, edit: managers },
   // Supplier credentials are write-only; reading a supplier shows only whether they are set.
-  suppliers: { list: everyone, show: everyone, create: managers, edit: managers, refresh: managers },
+  // Terms and money paid to suppliers are the books: the owner and finance keep them.
+  suppliers: { list: everyone, show: everyone, create: managers, edit: managers, refresh: managers, terms: ['owner', 'finance'], pay: ['owner', 'finance'] },
   alerts: { list: everyone, show: everyone },
   // Manual tasks show buyers' top-up accounts: for those who fulfil by hand only. The same rule
   // hides those accounts in the order view from everyone else.
@@ -43,6 +44,8 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   storefronts: { list: caretakers, show: caretakers, create: managers, edit: managers, keys: managers, secret: managers },
   'webhook-attempts': { list: caretakers, show: caretakers, replay: caretakers },
   'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },
+  // The ledger's periods: closing a month is the owner's or finance's (docs/MONEY.md).
+  'ledger-periods': { list: ['owner', 'operator', 'finance'], close: ['owner', 'finance'] },
   users: { list: ['owner'], show: ['owner'], create: ['owner'], edit: ['owner'] },
   // Everyone makes and revokes their own admin tokens (a token has its user's role); the owner
   // sees and revokes everyone's (users.edit).

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
+import { postGoodsBoughtOutside } from '../ledger/postings-for';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
@@ -131,7 +132,7 @@ export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntr
   });
   if (badUrls.length) throw invalidInput('validation_failed', 'Some redemption URLs are not allowed; nothing was saved', { fields: badUrls });
   return db.transaction(async (trx) => {
-    const order = await trx('orders').where({ id: entry.orderId, merchant_id: entry.merchantId }).forUpdate().first('id', 'status', 'storefront_id');
+    const order = await trx('orders').where({ id: entry.orderId, merchant_id: entry.merchantId }).forUpdate().first('id', 'status', 'storefront_id', 'currency');
     if (!order) throw notFound('Order');
     await requireAllowed(trx, 'fulfil', order);
     const task = await trx('manual_tasks').where({ order_id: order.id }).first('status');
@@ -182,6 +183,12 @@ export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntr
         units.map((u) => u.id),
       )
       .update({ status: 'allocated' });
+    // What the staff paid for the goods, into inventory (ledger/postings-for.ts).
+    await postGoodsBoughtOutside(
+      trx,
+      entry.merchantId,
+      units.map((u) => ({ subject: `unit:${u.id}`, currency: order.currency.trim(), amount: entry.unitCost ?? 0, skuId: u.sku_id, orderId: order.id, unitId: u.id })),
+    );
     await trx('manual_tasks').where({ order_id: order.id }).update({ status: 'done', done_by: entry.actor, updated_at: trx.fn.now() });
     await resolveAlert(trx, entry.merchantId, 'manual_fulfilment_overdue', order.id);
     await appendEvent(trx, order.id, 'manual_fulfilled', { units: units.length, by: entry.actor });

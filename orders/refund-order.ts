@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import { recordAudit } from '../lib/audit';
 import { invalidInput, notFound } from '../lib/errors';
 import { releaseReservations } from '../stock/reservations';
+import { postBuyerRefund, postWriteOff } from '../ledger/postings-for';
 import { appendEvent } from './events';
 import { requireAllowed } from './order-facts';
 import { giveBackGoods } from './unit-goods';
@@ -41,7 +42,7 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
       .join('order_items as i', 'i.id', 'u.order_item_id')
       .where('u.order_id', order.id)
       .whereNot('u.status', 'refunded')
-      .select('u.id', 'u.status', 'i.unit_price');
+      .select('u.id', 'u.status', 'u.sku_id', 'i.unit_price');
     const openIds = new Set(open.map((u) => u.id));
     const wanted = req.unitIds ? [...new Set(req.unitIds)] : [...openIds];
     const unknown = wanted.filter((id) => !openIds.has(id));
@@ -86,6 +87,18 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
     });
     const goodsOf = new Map(goods.map((g) => [g.unitId, g.goods]));
     await trx('refund_units').insert(targets.map((u) => ({ refund_id: refundId, unit_id: u.id, order_id: order.id, goods: goodsOf.get(u.id) ?? 'none', price: u.unit_price })));
+    // The ledger: settled revenue given back, and the goods written off (ledger/postings-for.ts).
+    const currency = order.currency.trim();
+    if (settlement) {
+      const refunded = targets.filter((u) => wasDelivered.has(u.id)).map((u) => ({ unitId: u.id, skuId: u.sku_id, price: Number(u.unit_price) }));
+      await postBuyerRefund(trx, { id: refundId, orderId: order.id, merchantId: order.merchant_id, storefrontId: order.storefront_id, currency, reason: req.reason }, refunded);
+    }
+    const skuOf = new Map(targets.map((u) => [u.id, u.sku_id]));
+    await postWriteOff(
+      trx,
+      order.merchant_id,
+      losses.map((g) => ({ subject: `unit:${g.unitId}`, currency, amount: g.cost, skuId: skuOf.get(g.unitId), orderId: order.id, unitId: g.unitId, reason: req.reason })),
+    );
     if (losses.length) {
       await trx('goods_losses').insert(
         losses.map((g) => ({

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import type { SkuRow } from '../db/tables';
+import { postGoodsBoughtOutside } from '../ledger/postings-for';
 import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
 import { invalidInput, notFound } from '../lib/errors';
@@ -118,6 +119,9 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
 
     if (imported === 0) throw new NothingNew();
     await trx('stock_batches').where({ id: batchId }).update({ imported_count: imported, duplicate_count: refused.length });
+    // The batch's goods come into inventory, bought outside Cardflow's supplier connections.
+    const unitCost = Number(req.unitCost ?? sku.cost);
+    await postGoodsBoughtOutside(trx, req.merchantId, [{ subject: `batch:${batchId}`, currency: sku.currency.trim(), amount: unitCost * imported, skuId: sku.id }]);
     const [updated] = await trx('skus').where({ id: sku.id }).increment('stock_available', imported).returning('stock_available');
     await recordAudit(trx, {
       merchantId: req.merchantId,

@@ -9,7 +9,7 @@ import { cleanCode } from '../stock/code-identity';
 import { heldCode, type HeldReason } from '../stock/held-codes';
 import { redeemUrlRefusal } from '../stock/redeem-url';
 import type { PurchaseOutcome, SupplierCard } from './adapter';
-import { recordSpend } from './balances';
+import { recordCharge, recordChargeClaimed, recordChargeReturned } from './charges';
 
 // What a supplier said about a purchase is written here, whoever heard it: the purchasing
 // activity, a poll, or a callback. Idempotent: a purchase that already has its final answer
@@ -64,7 +64,17 @@ export async function applyCallback(db: Db, vault: CodeVault, purchaseId: string
 }
 
 /** The columns of a supplier_purchases row that applying an outcome reads. */
-type PurchaseRow = { id: string; status: string; merchant_id: string; order_id: string; unit_id: string; supplier_id: string; reference: string; max_unit_cost: number };
+type PurchaseRow = {
+  id: string;
+  status: string;
+  merchant_id: string;
+  order_id: string;
+  unit_id: string;
+  supplier_id: string;
+  reference: string;
+  max_unit_cost: number;
+  unit_cost: number | null;
+};
 
 async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: PurchaseRow, outcome: PurchaseOutcome): Promise<PurchaseStatus> {
   const purchaseId: string = p.id;
@@ -72,6 +82,7 @@ async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: PurchaseRow, outco
 
   if (outcome.status === 'processing') {
     if (p.status !== 'processing') {
+      await recordCharge(trx, p, outcome.unitPrice);
       await trx('supplier_purchases')
         .where({ id: purchaseId })
         .update({
@@ -88,16 +99,23 @@ async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: PurchaseRow, outco
   // An asynchronous purchase reaching its end clears a "slow purchase" alert, if one was raised.
   if (p.status === 'processing') await resolveAlert(trx, p.merchant_id, 'supplier_purchase_slow', p.id);
 
+  // A purchase that was processing had been charged (suppliers/charges.ts).
+  const charged = p.status === 'processing';
   if (outcome.status === 'failed') {
+    // Failing after it took the money, the supplier gives it back (a rejected top-up).
+    if (charged) await recordChargeReturned(trx, p, Number(p.unit_cost));
     await markFailed(trx, p, outcome.code, outcome.message);
     return 'failed';
   }
   const badUrl = outcome.card?.url === undefined ? undefined : redeemUrlRefusal(outcome.card.url);
   if (badUrl) {
     // Goods the buyer cannot safely use are not delivered: the purchase fails with a reason on the
-    // order's timeline (the charge is for a person to settle with the supplier), and the unit
-    // moves on to its next route.
-    await markFailed(trx, p, 'invalid_redeem_url', `the supplier's code came with a redemption URL that is not allowed (${badUrl})`);
+    // order's timeline (the charge is a claim for a person to settle with the supplier), and the
+    // unit moves on to its next route.
+    const message = `the supplier's code came with a redemption URL that is not allowed (${badUrl})`;
+    if (!charged) await recordCharge(trx, p, outcome.unitPrice);
+    await recordChargeClaimed(trx, p, charged ? Number(p.unit_cost) : outcome.unitPrice, message);
+    await markFailed(trx, p, 'invalid_redeem_url', message);
     return 'failed';
   }
 
@@ -109,7 +127,7 @@ async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: PurchaseRow, outco
       supplier_order_id: outcome.supplierOrderId ?? null,
       updated_at: trx.fn.now(),
     });
-  await recordSpend(trx, p.supplier_id, outcome.unitPrice);
+  if (!charged) await recordCharge(trx, p, outcome.unitPrice);
   if (outcome.unitPrice > p.max_unit_cost) {
     // The supplier charged above the price we allowed: keep the goods, tell a person.
     await raiseAlert(trx, {

@@ -10,7 +10,7 @@ import type { FlashSaleReport } from '../bench/flash-sale/run';
 
 describe('flash sale', () => {
   let report: FlashSaleReport;
-  let planted: { notTerminal: string[]; unanswered: string[] };
+  let planted: { notTerminal: string[]; unanswered: string[]; postedTwice: string[] };
 
   beforeAll(async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flash-sale-')), 'report.json');
@@ -28,13 +28,22 @@ describe('flash sale', () => {
     expect(report.drill!.recoveredSeconds).not.toBeNull();
     expect(report.drainSeconds).not.toBeNull();
     expect(report.invariants.map((i) => i.name)).toEqual(
-      expect.arrayContaining(['nothing lost', 'every accepted order terminal', 'no oversell', 'no duplicate delivery', 'every code sold', 'every delivery notified']),
+      expect.arrayContaining([
+        'nothing lost',
+        'every accepted order terminal',
+        'no oversell',
+        'no duplicate delivery',
+        'every code sold',
+        'every delivery notified',
+        'ledger: one cost entry per delivered unit, nothing posted twice',
+      ]),
     );
   });
 
   test('when an order is left unfinished or an accepted order was never answered, then the invariant check says so', () => {
     expect(planted.notTerminal).toEqual(['every accepted order terminal']);
     expect(planted.unanswered).toEqual(['no unanswered orders']);
+    expect(planted.postedTwice).toEqual(['ledger: one cost entry per delivered unit, nothing posted twice']);
   });
 
   test('when the sale is measured, then the report has latencies, throughput and the memory of every part', () => {

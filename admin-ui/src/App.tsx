@@ -4,6 +4,7 @@ import { AccountPage } from './account';
 import { alerts } from './alerts';
 import { needsAttention } from './attention';
 import { AuditLog } from './audit';
+import { books } from './books';
 import { Dashboard } from './dashboard/Dashboard';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
@@ -45,6 +46,7 @@ export function App() {
       <Resource name="stock" {...stock} />
       <Resource name="skus" {...products} />
       <Resource name="suppliers" {...suppliers} />
+      <Resource name="ledger-periods" {...books} />
       <Resource name="alerts" {...alerts} />
       <Resource name="storefronts" {...storefronts} />
       <Resource name="audit-log" {...AuditLog} />

@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
+import { postWriteOff } from '../../ledger/postings-for';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import { openCode } from '../../stock/code-secret';
+import { codeCostSql } from '../../orders/unit-cost';
 import { parseOrThrow } from '../errors';
 import { consumeOrRefuse } from '../rate-limit';
 import { jsonBody } from '../well-formed';
@@ -255,7 +257,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
         .whereIn('c.id', ids)
         .where({ 'c.merchant_id': merchantId, 'c.status': 'available' })
         .forUpdate('c')
-        .select('c.id', 'c.sku_id', 's.code as sku');
+        .select('c.id', 'c.sku_id', 's.code as sku', 's.currency', db.raw(`${codeCostSql('c')} AS cost`));
       const perSku = new Map<string, { sku: string; n: number }>();
       for (const c of codes) perSku.set(c.sku_id, { sku: c.sku, n: (perSku.get(c.sku_id)?.n ?? 0) + 1 });
       for (const [skuId, { sku, n }] of [...perSku].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -277,6 +279,9 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
             codes.map((c) => c.id),
           )
           .update({ status: 'voided', voided_at: trx.fn.now(), void_reason: reason });
+      // Goods nobody was sold, written off on the ledger at what they cost.
+      const lost = codes.map((c) => ({ subject: `code:${c.id}`, currency: c.currency.trim(), amount: Number(c.cost ?? 0), skuId: c.sku_id, reason }));
+      await postWriteOff(trx, merchantId, lost);
       const bySku = Object.fromEntries([...perSku.values()].map(({ sku, n }) => [sku, n]));
       // One row per SKU, so a SKU's audit trail shows its voided codes.
       for (const { sku, n } of perSku.values()) {

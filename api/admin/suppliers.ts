@@ -7,7 +7,9 @@ import { recordAudit, userActor, type AuditTarget } from '../../lib/audit';
 import { AppError, notFound } from '../../lib/errors';
 import { refreshBalance } from '../../suppliers/balances';
 import { ADAPTERS, type SupplierRegistry } from '../../suppliers/registry';
+import { supplierBooks } from '../../suppliers/books';
 import { createSupplier, setRoutes, updateSupplier } from '../../suppliers/supplier-config';
+import { paySupplier, setSupplierTerms } from '../../suppliers/terms';
 import { checkOutboundTarget, parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
@@ -55,6 +57,15 @@ export const RoutesBody = z
   })
   .strict();
 
+export const TermsBody = z
+  .discriminatedUnion('terms', [
+    z.object({ terms: z.literal('prepaid') }).strict(),
+    z.object({ terms: z.literal('credit'), creditDays: z.number().int().min(0).max(365), statementPeriod: z.enum(['week', 'month']) }).strict(),
+  ])
+  .meta({ id: 'SupplierTerms' });
+
+export const PaymentBody = z.object({ amount: Money.min(1), reference: z.string().trim().min(1).max(200).optional() }).strict();
+
 const SupplierFilter = z
   .object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), kind: z.enum(['api', 'manual']).optional(), active: z.boolean().optional() })
   .strict();
@@ -77,6 +88,9 @@ export function supplierView(row: SupplierRow) {
     balance: row.balance,
     balanceCheckedAt: row.balance_checked_at?.toISOString() ?? null,
     lowBalanceThreshold: row.low_balance_threshold,
+    terms: row.terms,
+    creditDays: row.credit_days,
+    statementPeriod: row.statement_period,
     // Flat as well, so the console's form sends them back as PUT takes them.
     circuitFailureThreshold: row.circuit_failure_threshold,
     circuitCooldownSeconds: row.circuit_cooldown_seconds,
@@ -146,7 +160,19 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
 
   router.put('/suppliers/:id', allow('suppliers', 'edit'), json, async (req, res) => {
     // react-admin sends the whole record back: read-only fields are dropped, the rest checked.
-    const { id: _id, hasCredentials: _h, balance: _b, balanceCheckedAt: _bc, circuit: _c, createdAt: _ca, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+    // Terms have their own call (PUT /suppliers/:id/terms): they are the books', not the connection's.
+    const {
+      id: _id,
+      hasCredentials: _h,
+      balance: _b,
+      balanceCheckedAt: _bc,
+      circuit: _c,
+      createdAt: _ca,
+      terms: _t,
+      creditDays: _cd,
+      statementPeriod: _sp,
+      ...rest
+    } = (req.body ?? {}) as Record<string, unknown>;
     // A manual supplier's record comes back with these as null: that is "not set", not a change.
     for (const unset of ['adapter', 'baseUrl', 'currency'] as const) if (rest[unset] === null) delete rest[unset];
     const body = parseOrThrow(SupplierBody.partial(), rest);
@@ -165,6 +191,31 @@ export function adminSuppliersRouter(deps: { db: Db; vault: CodeVault; suppliers
       throw new AppError('unavailable', 'supplier_unavailable', `${row.name} did not report its balance: ${(err as Error).message}`);
     }
     res.json(supplierView(await load(req)));
+  });
+
+  router.put('/suppliers/:id/terms', allow('suppliers', 'terms'), json, async (req, res) => {
+    const body = parseOrThrow(TermsBody, req.body);
+    await setSupplierTerms(db, req.admin!.merchantId, supplierId(req), body, userActor(req.admin!.email));
+    res.json(supplierView(await load(req)));
+  });
+
+  router.post('/suppliers/:id/payments', allow('suppliers', 'pay'), json, async (req, res) => {
+    const body = parseOrThrow(PaymentBody, req.body);
+    const paid = await paySupplier(db, {
+      merchantId: req.admin!.merchantId,
+      supplierId: supplierId(req),
+      amount: body.amount,
+      reference: body.reference,
+      actor: userActor(req.admin!.email),
+    });
+    res.status(201).json({ ...paid, supplier: supplierView(await load(req)) });
+  });
+
+  // Balance or amount owed, spend this period, failure rate, average cost per SKU: from the ledger.
+  router.get('/suppliers/:id/books', allow('suppliers', 'show'), async (req, res) => {
+    const books = await supplierBooks(db, req.admin!.merchantId, supplierId(req));
+    if (!books) throw notFound('Supplier');
+    res.json(books);
   });
 
   router.get('/skus/:sku/routes', allow('skus', 'show'), async (req, res) => {

@@ -11,7 +11,8 @@ import { Create as CreateProduct, Editable as EditableProduct } from '../admin/p
 import { ReviewDecisionSchema } from '../admin/risk/reviews';
 import { SignIn } from '../admin/session';
 import { Editable as EditableStorefront } from '../admin/storefronts';
-import { RoutesBody, SupplierBody } from '../admin/suppliers';
+import { PaymentBody, RoutesBody, SupplierBody, TermsBody } from '../admin/suppliers';
+import { ClosePeriod } from '../admin/ledger';
 import { Create as CreateUser, Update as UpdateUser } from '../admin/users';
 import { SESSION_COOKIE } from '../../lib/sessions';
 import { ErrorAnswerSchema } from './answers';
@@ -84,6 +85,13 @@ const operations: Record<string, Operation[]> = {
     ['get', '/suppliers/{id}', 'A supplier'],
     ['put', '/suppliers/{id}', 'Change a supplier', SupplierBody.partial()],
     ['post', '/suppliers/{id}/balance/refresh', 'Ask a supplier for its balance now'],
+    ['put', '/suppliers/{id}/terms', "Set a supplier's terms: prepaid, or credit (net days, statement period)", TermsBody],
+    ['post', '/suppliers/{id}/payments', 'Record money paid to a supplier: a prepaid top-up, or a payment on credit', PaymentBody],
+    ['get', '/suppliers/{id}/books', 'A supplier on the books: balance or amount owed, spend this period, failure rate, average cost per SKU'],
+  ],
+  money: [
+    ['get', '/ledger/periods', 'Closed months of the ledger'],
+    ['post', '/ledger/periods/close', 'Close a month of the ledger (and every month before it)', ClosePeriod],
   ],
   storefronts: [
     ['get', '/storefronts', 'Storefronts'],

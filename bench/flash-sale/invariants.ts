@@ -155,8 +155,41 @@ export async function checkInvariants(
 
   // Webhooks: every delivered order's storefront was told, once per message id (repeats are
   // the same message; the storefront drops them by webhook-id).
+  results.push(await checkLedger(db, storefrontId));
   const told = opts.receiver.deliveredOrderIds();
   const untold = delivered.filter((o) => !told.has(o.id));
   check('every delivery notified', untold.length === 0, `${delivered.length} delivered, ${untold.length} not notified, ${opts.receiver.repeats()} repeated webhook(s)`);
   return results;
+}
+
+/**
+ * The books (docs/MONEY.md): every delivered unit has exactly one sale and one cost entry, every
+ * supplier charge one charge entry, the cost posted equals the settlements', and every entry
+ * balances; a crash and its retries posted nothing twice.
+ */
+async function checkLedger(db: Db, storefrontId: string): Promise<InvariantResult> {
+  const {
+    rows: [l],
+  } = await db.raw(
+    `WITH units AS (SELECT u.id FROM order_units u JOIN orders o ON o.id = u.order_id WHERE o.storefront_id = ? AND o.status = 'delivered'),
+          per_unit AS (SELECT units.id, count(e.id) FILTER (WHERE e.kind = 'cost') AS costs, count(e.id) FILTER (WHERE e.kind = 'sale') AS sales
+                         FROM units LEFT JOIN ledger_entries e ON e.unit_id = units.id GROUP BY units.id)
+     SELECT (SELECT count(*) FROM per_unit) AS units,
+            (SELECT count(*) FROM per_unit WHERE costs <> 1 OR sales <> 1) AS not_once,
+            (SELECT count(*) FROM supplier_purchases sp JOIN orders o ON o.id = sp.order_id
+              WHERE o.storefront_id = ? AND sp.status = 'succeeded'
+                AND (SELECT count(*) FROM ledger_entries e WHERE e.key = 'supplier-charge:' || sp.id) <> 1) AS charges_not_once,
+            (SELECT coalesce(sum(s.cost), 0) FROM settlements s JOIN orders o ON o.id = s.order_id WHERE o.storefront_id = ?) AS settled_cost,
+            (SELECT coalesce(sum(li.amount), 0) FROM ledger_lines li JOIN ledger_entries e ON e.id = li.entry_id JOIN ledger_accounts a ON a.id = li.account_id
+              WHERE e.storefront_id = ? AND e.kind = 'cost' AND a.kind = 'cost_of_goods') AS posted_cost,
+            (SELECT count(*) FROM (SELECT li.entry_id FROM ledger_lines li JOIN ledger_entries e ON e.id = li.entry_id
+              WHERE e.storefront_id = ? GROUP BY li.entry_id, li.currency HAVING sum(li.amount) <> 0) x) AS unbalanced`,
+    [storefrontId, storefrontId, storefrontId, storefrontId, storefrontId],
+  );
+  const ok = Number(l.not_once) === 0 && Number(l.charges_not_once) === 0 && Number(l.settled_cost) === Number(l.posted_cost) && Number(l.unbalanced) === 0;
+  return {
+    name: 'ledger: one cost entry per delivered unit, nothing posted twice',
+    ok,
+    detail: `${l.units} delivered units, ${l.not_once} without exactly one sale and one cost entry; ${l.charges_not_once} supplier charges not posted exactly once; cost posted ${l.posted_cost}, settled ${l.settled_cost}; ${l.unbalanced} unbalanced entries`,
+  };
 }

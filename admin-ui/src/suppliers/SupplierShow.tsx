@@ -7,10 +7,12 @@ import { formatWhen, Money, useIntlLocale } from '../components/fields';
 import { formatMoney } from '../money';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { CircuitChip } from './CircuitChip';
+import { SupplierBooksCard } from './SupplierBooks';
 import type { SupplierRecord } from './types';
 
 // One supplier: how Cardflow reaches it (never its credentials, only whether they are set), its
-// prepaid balance as last seen, and its circuit breaker. Managers refresh the balance from here.
+// money on the books (SupplierBooks.tsx), its prepaid balance as last seen, and its circuit
+// breaker. Managers refresh the balance from here.
 
 export function SupplierShow() {
   return (
@@ -102,6 +104,7 @@ function SupplierDetail() {
       </Grid>
       {api && (
         <Grid size={{ xs: 12, md: 6 }}>
+          <SupplierBooksCard supplierId={s.id} />
           <Card sx={{ mb: 2 }}>
             <CardHeader title={translate('cf.supplier.balance')} titleTypographyProps={{ variant: 'subtitle1', fontWeight: 500 }} />
             <CardContent sx={{ pt: 0 }}>

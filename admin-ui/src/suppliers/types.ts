@@ -14,6 +14,9 @@ export interface SupplierRecord {
   balance: number | null;
   balanceCheckedAt: string | null;
   lowBalanceThreshold: number | null;
+  terms: 'prepaid' | 'credit';
+  creditDays: number | null;
+  statementPeriod: 'week' | 'month' | null;
   circuitFailureThreshold: number;
   circuitCooldownSeconds: number;
   circuit: { state: 'closed' | 'open' | 'half_open'; consecutiveFailures: number; openUntil: string | null; failureThreshold: number; cooldownSeconds: number };
