@@ -110,7 +110,7 @@ describe('exports', () => {
     ] as const) {
       const q = sys.db('orders as o').where('o.merchant_id', big.merchantId).select('o.id');
       await whereOrderMatches(sys.db, sys.vault, q, term, { merchantId: big.merchantId, topUpAccounts: true });
-      const plan = (await sys.db.raw(`EXPLAIN ${q.toString()}`)).rows.map((r: any) => r['QUERY PLAN']).join('\n');
+      const plan = (await sys.db.raw(`EXPLAIN ${q.toQuery()}`)).rows.map((r: any) => r['QUERY PLAN']).join('\n');
       expect(plan).toContain('BitmapOr');
       expect(plan).not.toContain('Seq Scan');
       expect((await q).map((r: any) => r.id)).toHaveLength(found);
