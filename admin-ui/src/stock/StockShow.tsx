@@ -152,7 +152,7 @@ function Batches({ sku }: { sku: string }) {
       empty={<Empty text={translate('cf.stock.no_batches')} />}
       sx={{ '& .RaList-content': { boxShadow: 'none' } }}
     >
-      <Datagrid bulkActionButtons={false} rowClick={false}>
+      <Datagrid bulkActionButtons={false} rowClick="show" data-testid="batches-grid">
         <WhenField source="createdAt" />
         <TextField source="source" emptyText="—" sortable={false} />
         <MoneyField source="unitCost" label="resources.batches.fields.unitCost" />

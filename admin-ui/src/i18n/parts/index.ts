@@ -1,3 +1,5 @@
+import { find13Part } from './find13';
+
 // Each feature keeps its console words in its own file here, English and Chinese side by side, so
 // features built in parallel do not edit the same lines of en.ts and zh.ts. A part's keys are merged
 // over the main dictionaries (deeply), so a part may add `cf.orders.export` next to the existing
@@ -9,7 +11,7 @@ export type ConsolePart<T> = { en: T; zh: T };
 export const consolePart = <T>(en: T, zh: NoInfer<T>): ConsolePart<T> => ({ en, zh });
 
 // One import per feature; add yours to the list.
-export const consoleParts: ConsolePart<unknown>[] = [];
+export const consoleParts: ConsolePart<unknown>[] = [find13Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
