@@ -15,7 +15,7 @@ export function AppBarSearch() {
   const go = () => {
     const q = text.trim();
     if (!q) return;
-    navigate(`/orders?filter=${encodeURIComponent(JSON.stringify({ q }))}&page=1`);
+    void navigate(`/orders?filter=${encodeURIComponent(JSON.stringify({ q }))}&page=1`);
     setText('');
   };
   return (

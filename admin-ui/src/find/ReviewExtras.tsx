@@ -74,7 +74,10 @@ export function NextReviewButton({ review }: { review: ReviewContext }) {
   return (
     <Button
       startIcon={<SkipNextIcon />}
-      onClick={() => (review.nextId ? navigate(`/reviews/${review.nextId}/show`) : notify(translate('cf.review_flow.queue_done'), { type: 'info' }))}
+      onClick={() => {
+        if (review.nextId) void navigate(`/reviews/${review.nextId}/show`);
+        else notify(translate('cf.review_flow.queue_done'), { type: 'info' });
+      }}
       data-testid="review-next"
     >
       {translate('cf.review_flow.next')}
