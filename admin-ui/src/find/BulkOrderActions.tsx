@@ -21,8 +21,8 @@ function BulkButton({ action, resource }: { action: BulkOrderAction; resource: s
     mutationFn: (reason: string) => findApi.bulkOrders(action, selectedIds as string[], reason),
     onSuccess: (r) => {
       setOpen(false);
+      // The choice stays until the results are read: clearing it would close this toolbar, and them.
       setResults(r.results);
-      unselectAll();
       refresh();
     },
   });
@@ -31,7 +31,7 @@ function BulkButton({ action, resource }: { action: BulkOrderAction; resource: s
   const danger = action === 'refund' || action === 'cancel' || action === 'reject';
   return (
     <>
-      <Button size="small" color={danger ? 'error' : 'primary'} onClick={() => (mutation.reset(), setOpen(true))} data-testid={`bulk-${action}`}>
+      <Button size="small" color={danger ? 'error' : 'primary'} onClick={() => (mutation.reset(), setOpen(true))} data-testid={`bulk-order-${action}`}>
         {label}
       </Button>
       {open && (
@@ -47,7 +47,16 @@ function BulkButton({ action, resource }: { action: BulkOrderAction; resource: s
           onClose={() => setOpen(false)}
         />
       )}
-      {results && <BulkResults action={label} results={results} onClose={() => setResults(null)} />}
+      {results && (
+        <BulkResults
+          action={label}
+          results={results}
+          onClose={() => {
+            setResults(null);
+            unselectAll();
+          }}
+        />
+      )}
     </>
   );
 }
