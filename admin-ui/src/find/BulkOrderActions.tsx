@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, List, ListItem, ListItemText, Stack } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
-import { useCanAccess, useListContext, useRefresh, useTranslate, useUnselectAll } from 'react-admin';
+import { useCanAccess, useListContext, useRefresh, useStore, useTranslate, useUnselectAll } from 'react-admin';
 import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { findApi, type BulkOrderAction, type BulkResult } from './api';
 
@@ -16,13 +16,14 @@ function BulkButton({ action, resource }: { action: BulkOrderAction; resource: s
   const unselectAll = useUnselectAll(resource);
   const { canAccess } = useCanAccess({ resource: 'orders', action });
   const [open, setOpen] = useState(false);
-  const [results, setResults] = useState<BulkResult[] | null>(null);
+  const [, setShown] = useStore<Shown | null>(RESULTS_KEY, null);
   const mutation = useMutation({
     mutationFn: (reason: string) => findApi.bulkOrders(action, selectedIds as string[], reason),
     onSuccess: (r) => {
       setOpen(false);
-      // The choice stays until the results are read: clearing it would close this toolbar, and them.
-      setResults(r.results);
+      // Shown by BulkResultsHost, which outlives this toolbar (it goes when the choice is cleared).
+      setShown({ action: label, results: r.results });
+      unselectAll();
       refresh();
     },
   });
@@ -47,21 +48,21 @@ function BulkButton({ action, resource }: { action: BulkOrderAction; resource: s
           onClose={() => setOpen(false)}
         />
       )}
-      {results && (
-        <BulkResults
-          action={label}
-          results={results}
-          onClose={() => {
-            setResults(null);
-            unselectAll();
-          }}
-        />
-      )}
     </>
   );
 }
 
-export function BulkResults({ action, results, onClose }: { action: string; results: BulkResult[]; onClose: () => void }) {
+const RESULTS_KEY = 'cardflow.bulkResults';
+type Shown = { action: string; results: BulkResult[] };
+
+/** The last bulk action's results, until read; mounted once in the layout. */
+export function BulkResultsHost() {
+  const [shown, setShown] = useStore<Shown | null>(RESULTS_KEY, null);
+  if (!shown) return null;
+  return <BulkResults action={shown.action} results={shown.results} onClose={() => setShown(null)} />;
+}
+
+function BulkResults({ action, results, onClose }: { action: string; results: BulkResult[]; onClose: () => void }) {
   const translate = useTranslate();
   const ok = results.filter((r) => r.ok).length;
   return (

@@ -4,6 +4,7 @@ import ManageAccountsIcon from '@mui/icons-material/ManageAccounts';
 import StorefrontIcon from '@mui/icons-material/Storefront';
 import { Box, Chip, ListItemIcon, ListItemText, MenuItem, Typography } from '@mui/material';
 import { AppBarSearch } from '../find/AppBarSearch';
+import { BulkResultsHost } from '../find/BulkOrderActions';
 import { AppBar, Layout as RaLayout, Logout, TitlePortal, UserMenu, useGetIdentity, useTranslate, useUserMenu } from 'react-admin';
 
 // The frame around every screen: one search box, the merchant and the signed-in role in the app
@@ -62,5 +63,10 @@ function CardflowAppBar() {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
-  return <RaLayout appBar={CardflowAppBar}>{children}</RaLayout>;
+  return (
+    <RaLayout appBar={CardflowAppBar}>
+      {children}
+      <BulkResultsHost />
+    </RaLayout>
+  );
 }
