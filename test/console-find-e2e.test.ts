@@ -42,7 +42,8 @@ describe('find, export and bulk actions in the console', () => {
   /** The order list's rows, as text, once the list has answered for this search. */
   async function rowsFor(page: Page, ref: string) {
     await page.locator('tbody tr').filter({ hasText: ref }).first().waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    // The list answered for this search once only its row is left (a string: it runs in the page).
+    await page.waitForFunction("document.querySelectorAll('tbody tr').length === 1");
     return page.locator('tbody tr').allInnerTexts();
   }
 
