@@ -49,6 +49,7 @@ async function download(url: string, onProgress: (bytes: number) => void): Promi
   return received;
 }
 
+/** `filter`: the list's permanent filter (react-admin keeps it out of the list context's filterValues). */
 export function ExportMenu({ kinds, filter: fixed }: { kinds: ExportKind[]; filter?: Record<string, unknown> }) {
   const translate = useTranslate();
   const notify = useNotify();

@@ -191,7 +191,7 @@ function Codes({ sku }: { sku: string }) {
       ]}
       sort={{ field: 'createdAt', order: 'DESC' }}
       perPage={25}
-      actions={<ExportMenu kinds={['codes']} />}
+      actions={<ExportMenu kinds={['codes']} filter={{ sku }} />}
       disableSyncWithLocation
       exporter={false}
       sx={{ '& .RaList-content': { boxShadow: 'none' }, px: 2 }}
