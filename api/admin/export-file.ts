@@ -28,8 +28,11 @@ function csvCell(value: Cell): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/** Waits until the response can take more, or is gone (the console closed the tab). */
+const drained = (res: Response) => Promise.race([once(res, 'drain'), once(res, 'close')]);
+
 async function writeOrWait(res: Response, chunk: string | Buffer) {
-  if (!res.write(chunk)) await once(res, 'drain');
+  if (!res.write(chunk)) await drained(res);
 }
 
 /** Streams `query`'s rows to `res` as a file; the query must already be sorted and walled to the merchant. */
@@ -72,7 +75,7 @@ export async function sendExport<Row>(
     sheet.addRow(opts.columns.map((c) => c.value(row))).commit();
     count++;
     // The workbook writes into the response: let it drain before reading on.
-    if (res.writableNeedDrain) await once(res, 'drain');
+    if (res.writableNeedDrain) await drained(res);
   }
   sheet.commit();
   await workbook.commit();
