@@ -196,6 +196,20 @@ describe('one search, code lookup and bulk actions', () => {
       held.push(placed.body.id);
     }
     const support = await addAdmin(sys, 'support');
+    // The review page's context: what was bought, the buyer's history here (by the risk rules' buyer key:
+    // the account, else the email), and the next in the queue.
+    const page = await admin('GET', `/admin/risk/reviews/${held[0]}`, undefined, support.token);
+    expect(page.body).toMatchObject({ items: [{ sku: 'FIND-1', quantity: 1 }], history: { orders: 0 }, nextId: held[1] });
+    const alicesAgain = await sys.api('POST', '/v1/orders', {
+      body: {
+        externalRef: `held-${hex()}`,
+        items: [{ sku: 'FIND-1', quantity: 1 }],
+        buyer: { ipCountry: 'US', cardCountry: 'CN', accountId: 'acct-alice-7', ip: '198.51.100.30' },
+      },
+    });
+    await sys.waitForOrder(alicesAgain.body.id, ['held']);
+    const known = await admin('GET', `/admin/risk/reviews/${alicesAgain.body.id}`, undefined, support.token);
+    expect(known.body.history).toMatchObject({ orders: 1, delivered: 1, recent: [{ id: alice, status: 'delivered' }] });
     const res = await admin('POST', '/admin/orders/bulk', { action: 'approve', ids: [...held, alice], reason: 'known buyers on holiday' }, support.token);
     expect(res.status).toBe(200);
     expect(res.body.results.map((r: any) => [r.id, r.ok, r.error?.code])).toEqual([
