@@ -14,6 +14,7 @@ import * as idempotencyKeys from './migrations/012_idempotency_keys';
 import * as webhookOutbox from './migrations/014_webhook_outbox';
 import * as ledger from './migrations/019_ledger';
 import * as supplierTerms from './migrations/020_supplier_terms';
+import * as orderSearch from './migrations/016_order_search';
 
 export type Db = Knex;
 
@@ -50,6 +51,7 @@ const migrations: Record<string, Knex.Migration> = {
   '014_webhook_outbox': webhookOutbox,
   '019_ledger': ledger,
   '020_supplier_terms': supplierTerms,
+  '016_order_search': orderSearch,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

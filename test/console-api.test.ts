@@ -272,7 +272,7 @@ describe('what each role may do, and the wall between merchants', () => {
     const codes = (await sys.api('GET', `/admin/codes?filter=${encodeURIComponent('{"sku":"VOID-1","status":"available"}')}`, { cookie })).body;
     expect(codes).toHaveLength(4);
     const res = await sys.api('POST', '/admin/codes/void', { cookie, body: { ids: [codes[0].id, codes[1].id], reason: 'supplier recalled them' } });
-    expect(res.body).toEqual({ voided: 2, skipped: 0, bySku: { 'VOID-1': 2 } });
+    expect(res.body).toMatchObject({ voided: 2, skipped: 0, bySku: { 'VOID-1': 2 } });
     expect((await sys.api('GET', '/admin/stock/VOID-1', { cookie })).body).toMatchObject({ stockAvailable: 2, codes: { available: 2, voided: 2 } });
 
     // Hold both remaining codes for an order that has not been allocated yet (no worker runs it).

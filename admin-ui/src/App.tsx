@@ -6,6 +6,8 @@ import { needsAttention } from './attention';
 import { AuditLog } from './audit';
 import { books } from './books';
 import { Dashboard } from './dashboard/Dashboard';
+import { BatchShow } from './find/BatchShow';
+import { CodeLookupPage } from './find/CodeLookup';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { LoginPage } from './login/LoginPage';
@@ -51,12 +53,13 @@ export function App() {
       <Resource name="storefronts" {...storefronts} />
       <Resource name="audit-log" {...AuditLog} />
       <Resource name="users" {...users} />
-      <Resource name="batches" />
+      <Resource name="batches" show={BatchShow} recordRepresentation="sku" />
       <Resource name="codes" />
       <Resource name="webhook-attempts" />
       <Resource name="admin-tokens" />
       <CustomRoutes>
         <Route path="/account" element={<AccountPage />} />
+        <Route path="/code-lookup" element={<CodeLookupPage />} />
       </CustomRoutes>
     </Admin>
   );

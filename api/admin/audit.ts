@@ -5,7 +5,7 @@ import { allow } from './auth';
 import { escapeLike, iso, parseListQuery, sendList } from './list-query';
 
 // The audit log, newest first: sign-ins, reveals, refunds, key and product changes, imports.
-const Filter = z
+export const AuditFilter = z
   .object({
     action: z.string().max(64).optional(),
     actor: z.string().max(300).optional(),
@@ -19,19 +19,8 @@ export function adminAuditRouter(deps: { db: Db }) {
   const { db } = deps;
   const router = Router();
   router.get('/audit-log', allow('audit-log', 'list'), async (req, res) => {
-    const params = parseListQuery(req.query, { sortable: { createdAt: 'id', id: 'id' }, defaultSort: ['createdAt', 'DESC'], filter: Filter });
-    const f = params.filter;
-    const q = db('audit_log').where({ merchant_id: req.admin!.merchantId }).select('*');
-    if (f.action) q.where('action', 'like', `${escapeLike(f.action)}%`);
-    if (f.actor) q.where('actor', 'ilike', `%${escapeLike(f.actor)}%`);
-    if (f.target) q.where('target', 'ilike', `%${escapeLike(f.target)}%`);
-    if (f.createdFrom) q.where('created_at', '>=', f.createdFrom.length === 10 ? `${f.createdFrom}T00:00:00Z` : f.createdFrom);
-    if (f.createdTo)
-      q.where(
-        'created_at',
-        f.createdTo.length === 10 ? '<' : '<=',
-        f.createdTo.length === 10 ? db.raw(`?::timestamptz + interval '1 day'`, [`${f.createdTo}T00:00:00Z`]) : f.createdTo,
-      );
+    const params = parseListQuery(req.query, { sortable: { createdAt: 'id', id: 'id' }, defaultSort: ['createdAt', 'DESC'], filter: AuditFilter });
+    const q = listedAudit(db, req.admin!.merchantId, params.filter);
     await sendList(res, db, 'audit-log', q, params, (a: { id: string; actor: string; action: string; target: string | null; detail: unknown; created_at: Date }) => ({
       id: a.id,
       actor: a.actor,
@@ -42,4 +31,20 @@ export function adminAuditRouter(deps: { db: Db }) {
     }));
   });
   return router;
+}
+
+/** The audit rows the list shows for this filter: the list pages it, the export streams it. */
+export function listedAudit(db: Db, merchantId: string, f: z.infer<typeof AuditFilter>) {
+  const q = db('audit_log').where({ merchant_id: merchantId }).select('*');
+  if (f.action) q.where('action', 'like', `${escapeLike(f.action)}%`);
+  if (f.actor) q.where('actor', 'ilike', `%${escapeLike(f.actor)}%`);
+  if (f.target) q.where('target', 'ilike', `%${escapeLike(f.target)}%`);
+  if (f.createdFrom) q.where('created_at', '>=', f.createdFrom.length === 10 ? `${f.createdFrom}T00:00:00Z` : f.createdFrom);
+  if (f.createdTo)
+    q.where(
+      'created_at',
+      f.createdTo.length === 10 ? '<' : '<=',
+      f.createdTo.length === 10 ? db.raw(`?::timestamptz + interval '1 day'`, [`${f.createdTo}T00:00:00Z`]) : f.createdTo,
+    );
+  return q;
 }

@@ -1,31 +1,33 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
-import { postWriteOff } from '../../ledger/postings-for';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
-import { AppError, conflict, notFound } from '../../lib/errors';
+import { AppError, notFound } from '../../lib/errors';
+import { codesMatching } from '../../orders/order-search';
 import { openCode } from '../../stock/code-secret';
-import { codeCostSql } from '../../orders/unit-cost';
+import { voidCodes } from '../../stock/void-codes';
 import { parseOrThrow } from '../errors';
 import { consumeOrRefuse } from '../rate-limit';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
-import type { CodeRow, SkuRow, StockBatchRow } from '../../db/tables';
+import type { CodeRow, SkuRow } from '../../db/tables';
 
 // Stock as the console sees it: per-SKU counts, batches, and codes — always masked. Revealing a
-// code is its own request, allowed to few roles and written to the audit log. Voiding takes
-// available codes out of stock for good and lowers what can be promised by as many.
+// code is its own request, allowed to few roles and written to the audit log. Voiding is
+// stock/void-codes.ts's rule, for chosen codes or a whole batch; a lookup finds a code's order.
 
 const uuid = z.uuid();
 const CODE_STATUSES = ['available', 'allocated', 'voided'] as const;
 
 const StockFilter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), low: z.boolean().optional() }).strict();
 const BatchFilter = z.object({ id: IdList.optional(), sku: z.string().max(64).optional() }).strict();
-const CodeFilter = z
+export const CodeFilter = z
   .object({
+    // Codes that went to a buyer (delivered, or voided by a refund after it).
+    sold: z.boolean().optional(),
     id: IdList.optional(),
     sku: z.string().max(64).optional(),
     batchId: uuid.optional(),
@@ -33,6 +35,8 @@ const CodeFilter = z
     expired: z.boolean().optional(),
   })
   .strict();
+export const Lookup = z.object({ code: z.string().trim().min(4, 'Type or paste the whole code').max(512) }).strict();
+export const VoidBatch = z.object({ reason: z.string().trim().min(3, 'Say why, in a few words').max(500) }).strict();
 export const Void = z.object({ ids: z.array(uuid).min(1, 'Choose at least one code').max(500), reason: z.string().trim().min(3, 'Say why, in a few words').max(500) }).strict();
 
 export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes: number; revealsPerHour: number }) {
@@ -119,16 +123,10 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
     res.json(stockJson(row));
   });
 
-  router.get('/batches', allow('batches', 'list'), async (req, res) => {
-    const params = parseListQuery(req.query, {
-      sortable: { createdAt: 'b.created_at', importedCount: 'b.imported_count' },
-      defaultSort: ['createdAt', 'DESC'],
-      filter: BatchFilter,
-    });
-    const f = params.filter;
-    const q = db('stock_batches as b')
+  const batchesQuery = (merchantId: string) =>
+    db('stock_batches as b')
       .join('skus as s', 's.id', 'b.sku_id')
-      .where('b.merchant_id', req.admin!.merchantId)
+      .where('b.merchant_id', merchantId)
       .select(
         'b.*',
         's.code as sku',
@@ -139,32 +137,34 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
             'voided', count(*) FILTER (WHERE c.status = 'voided'))
           FROM codes c WHERE c.batch_id = b.id) AS counts`),
       );
+  const batchJson = (b: any) => ({
+    id: b.id,
+    sku: b.sku,
+    source: b.source,
+    unitCost: b.unit_cost,
+    currency: b.currency.trim(),
+    importedCount: b.imported_count,
+    duplicateCount: b.duplicate_count,
+    importedBy: b.imported_by,
+    createdAt: iso(b.created_at),
+    counts: b.counts,
+  });
+
+  router.get('/batches', allow('batches', 'list'), async (req, res) => {
+    const params = parseListQuery(req.query, {
+      sortable: { createdAt: 'b.created_at', importedCount: 'b.imported_count' },
+      defaultSort: ['createdAt', 'DESC'],
+      filter: BatchFilter,
+    });
+    const f = params.filter;
+    const q = batchesQuery(req.admin!.merchantId);
     if (f.id)
       q.whereIn(
         'b.id',
         f.id.filter((id) => uuid.safeParse(id).success),
       );
     if (f.sku) q.where('s.code', f.sku);
-    await sendList(
-      res,
-      db,
-      'batches',
-      q,
-      params,
-      (b: StockBatchRow & { sku: string; counts: Record<string, number> }) => ({
-        id: b.id,
-        sku: b.sku,
-        source: b.source,
-        unitCost: b.unit_cost,
-        currency: b.currency.trim(),
-        importedCount: b.imported_count,
-        duplicateCount: b.duplicate_count,
-        importedBy: b.imported_by,
-        createdAt: iso(b.created_at),
-        counts: b.counts,
-      }),
-      'b.id',
-    );
+    await sendList(res, db, 'batches', q, params, batchJson, 'b.id');
   });
 
   router.get('/codes', allow('codes', 'list'), async (req, res) => {
@@ -173,22 +173,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
       defaultSort: ['createdAt', 'DESC'],
       filter: CodeFilter,
     });
-    const f = params.filter;
-    const q = db('codes as c')
-      .join('skus as s', 's.id', 'c.sku_id')
-      .leftJoin('order_units as u', 'u.id', 'c.unit_id')
-      .where('c.merchant_id', req.admin!.merchantId)
-      .select('c.id', 'c.mask', 'c.status', 'c.expires_at', 'c.created_at', 'c.allocated_at', 'c.voided_at', 'c.void_reason', 'c.batch_id', 's.code as sku', 'u.order_id');
-    if (f.id)
-      q.whereIn(
-        'c.id',
-        f.id.filter((id) => uuid.safeParse(id).success),
-      );
-    if (f.sku) q.where('s.code', f.sku);
-    if (f.batchId) q.where('c.batch_id', f.batchId);
-    if (f.status) q.where('c.status', f.status);
-    if (f.expired === true) q.where('c.expires_at', '<=', db.fn.now());
-    if (f.expired === false) q.where((w) => w.whereNull('c.expires_at').orWhere('c.expires_at', '>', db.fn.now()));
+    const q = listedCodes(db, req.admin!.merchantId, params.filter);
     await sendList(
       res,
       db,
@@ -250,47 +235,77 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
 
   router.post('/codes/void', allow('codes', 'void'), json, async (req, res) => {
     const { ids, reason } = parseOrThrow(Void, req.body ?? {});
-    const merchantId = req.admin!.merchantId;
-    const result = await db.transaction(async (trx) => {
-      const codes = await trx('codes as c')
-        .join('skus as s', 's.id', 'c.sku_id')
-        .whereIn('c.id', ids)
-        .where({ 'c.merchant_id': merchantId, 'c.status': 'available' })
-        .forUpdate('c')
-        .select('c.id', 'c.sku_id', 's.code as sku', 's.currency', db.raw(`${codeCostSql('c')} AS cost`));
-      const perSku = new Map<string, { sku: string; n: number }>();
-      for (const c of codes) perSku.set(c.sku_id, { sku: c.sku, n: (perSku.get(c.sku_id)?.n ?? 0) + 1 });
-      for (const [skuId, { sku, n }] of [...perSku].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        // Codes promised to accepted orders cannot be voided out from under them.
-        const taken = await trx('skus').where({ id: skuId }).andWhere('stock_available', '>=', n).decrement('stock_available', n);
-        if (taken === 0) {
-          const stock_available = (await trx('skus').where({ id: skuId }).first('stock_available'))?.stock_available ?? 0;
-          throw conflict('stock_promised', `SKU ${sku}: only ${stock_available} of its available codes are not promised to orders; void at most that many`, {
-            sku,
-            requested: n,
-            voidable: stock_available,
-          });
-        }
-      }
-      if (codes.length)
-        await trx('codes')
-          .whereIn(
-            'id',
-            codes.map((c) => c.id),
-          )
-          .update({ status: 'voided', voided_at: trx.fn.now(), void_reason: reason });
-      // Goods nobody was sold, written off on the ledger at what they cost.
-      const lost = codes.map((c) => ({ subject: `code:${c.id}`, currency: c.currency.trim(), amount: Number(c.cost ?? 0), skuId: c.sku_id, reason }));
-      await postWriteOff(trx, merchantId, lost);
-      const bySku = Object.fromEntries([...perSku.values()].map(({ sku, n }) => [sku, n]));
-      // One row per SKU, so a SKU's audit trail shows its voided codes.
-      for (const { sku, n } of perSku.values()) {
-        const codeIds = codes.filter((c) => c.sku === sku).map((c) => c.id);
-        await recordAudit(trx, { merchantId, actor: userActor(req.admin!.email), action: 'codes.voided', target: `sku:${sku}`, detail: { reason, voided: n, codeIds } });
-      }
-      return { voided: codes.length, skipped: ids.length - codes.length, bySku };
+    res.json(await voidCodes(db, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), reason, ids }));
+  });
+
+  // "Who bought code X?" The code is given in the body (never in a URL), fingerprinted, and
+  // matched: no code is decrypted to answer, and the answer shows only masks.
+  router.post('/codes/lookup', allow('codes', 'list'), json, async (req, res) => {
+    const { code } = parseOrThrow(Lookup, req.body ?? {});
+    const matches = await codesMatching(db, vault, req.admin!.merchantId, code);
+    if (!matches.length) return void res.json({ codes: [] });
+    const rows = await db('codes as c')
+      .join('skus as s', 's.id', 'c.sku_id')
+      .leftJoin('order_units as u', 'u.id', 'c.unit_id')
+      .leftJoin('orders as o', 'o.id', 'u.order_id')
+      .leftJoin('deliveries as d', 'd.code_id', 'c.id')
+      .whereIn(
+        'c.id',
+        matches.map((m) => m.id),
+      )
+      .where('c.merchant_id', req.admin!.merchantId)
+      .orderBy('c.created_at')
+      .select(
+        'c.id',
+        'c.mask',
+        'c.status',
+        'c.source',
+        'c.batch_id',
+        'c.created_at',
+        'c.allocated_at',
+        'c.voided_at',
+        'c.void_reason',
+        's.code as sku',
+        'o.id as order_id',
+        'o.external_ref',
+        'o.status as order_status',
+        'o.buyer',
+        'o.created_at as ordered_at',
+        'd.delivered_at',
+      );
+    res.json({
+      codes: rows.map((r) => ({
+        id: r.id,
+        sku: r.sku,
+        mask: r.mask,
+        status: r.status,
+        source: r.source,
+        batchId: r.batch_id,
+        createdAt: iso(r.created_at),
+        allocatedAt: iso(r.allocated_at),
+        voidedAt: iso(r.voided_at),
+        voidReason: r.void_reason,
+        order: r.order_id
+          ? { id: r.order_id, externalRef: r.external_ref, status: r.order_status, buyer: r.buyer, orderedAt: iso(r.ordered_at), deliveredAt: iso(r.delivered_at) }
+          : null,
+      })),
     });
-    res.json(result);
+  });
+
+  router.get('/batches/:id', allow('batches', 'show'), async (req, res) => {
+    const id = uuid.safeParse(req.params.id);
+    const row = id.success ? await batchesQuery(req.admin!.merchantId).where('b.id', id.data).first() : undefined;
+    if (!row) throw notFound('Batch');
+    res.json(batchJson(row));
+  });
+
+  // A supplier recalls a whole batch: every code of it still in stock is voided.
+  router.post('/batches/:id/void', allow('codes', 'void'), json, async (req, res) => {
+    const id = uuid.safeParse(req.params.id);
+    const batch = id.success ? await db('stock_batches').where({ id: id.data, merchant_id: req.admin!.merchantId }).first('id') : undefined;
+    if (!batch) throw notFound('Batch');
+    const { reason } = parseOrThrow(VoidBatch, req.body ?? {});
+    res.json(await voidCodes(db, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), reason, batchId: batch.id }));
   });
 
   return router;
@@ -299,3 +314,24 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
 /** A line of the stock screen: the SKU and its codes counted by state. */
 type StockLine = Pick<SkuRow, 'code' | 'name' | 'currency' | 'stock_available' | 'low_stock_threshold' | 'active' | 'cost' | 'codes_case_sensitive'> &
   Record<'usable' | 'expired' | 'allocated' | 'voided' | 'promised', number>;
+/** The codes the list shows for this filter, walled to the merchant: the list pages it, exports stream it. */
+export function listedCodes(db: Db, merchantId: string, f: z.infer<typeof CodeFilter>) {
+  const q = db('codes as c')
+    .join('skus as s', 's.id', 'c.sku_id')
+    .leftJoin('order_units as u', 'u.id', 'c.unit_id')
+    .where('c.merchant_id', merchantId)
+    .select('c.id', 'c.mask', 'c.status', 'c.expires_at', 'c.created_at', 'c.allocated_at', 'c.voided_at', 'c.void_reason', 'c.batch_id', 's.code as sku', 'u.order_id');
+  if (f.id)
+    q.whereIn(
+      'c.id',
+      f.id.filter((id) => uuid.safeParse(id).success),
+    );
+  if (f.sku) q.where('s.code', f.sku);
+  if (f.batchId) q.where('c.batch_id', f.batchId);
+  if (f.status) q.where('c.status', f.status);
+  if (f.sold === true) q.whereNotNull('c.unit_id');
+  if (f.sold === false) q.whereNull('c.unit_id');
+  if (f.expired === true) q.where('c.expires_at', '<=', db.fn.now());
+  if (f.expired === false) q.where((w) => w.whereNull('c.expires_at').orWhere('c.expires_at', '>', db.fn.now()));
+  return q;
+}

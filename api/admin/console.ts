@@ -7,6 +7,7 @@ import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { adminAuditRouter } from './audit';
 import { adminCodesRouter } from './codes';
 import { adminDashboardRouter } from './dashboard';
+import { adminExportsRouter } from './exports';
 import { adminOrdersRouter, type TemporalUi } from './orders';
 import { adminAttentionRouter } from './attention';
 import { adminProductsRouter } from './products';
@@ -41,5 +42,6 @@ export function adminConsoleRouter(deps: {
   router.use(adminStorefrontsRouter(deps));
   router.use(adminUsersRouter(deps));
   router.use(adminAuditRouter({ db }));
+  router.use(adminExportsRouter(deps));
   return router;
 }

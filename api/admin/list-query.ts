@@ -17,7 +17,8 @@ export interface ListParams<F> {
   filter: F;
 }
 
-const Json = (what: string) =>
+/** A query parameter holding JSON (react-admin's sort, range and filter). */
+export const jsonQueryParam = (what: string) =>
   z.string().transform((text, ctx) => {
     let parsed: unknown;
     try {
@@ -38,14 +39,14 @@ export function parseListQuery<F extends z.ZodType>(
   // One schema for all three parameters, so a bad request hears about every one of them at once.
   const schema = z
     .object({
-      sort: Json('sort')
+      sort: jsonQueryParam('sort')
         .pipe(z.tuple([z.enum(fields), z.enum(['ASC', 'DESC', 'asc', 'desc'])]))
         .optional(),
-      range: Json('range')
+      range: jsonQueryParam('range')
         .pipe(z.tuple([z.number().int().min(0), z.number().int().min(0)]))
         .refine(([start, end]) => end >= start && end - start < MAX_PAGE, { message: `range must be [start, end] with at most ${MAX_PAGE} rows` })
         .optional(),
-      filter: Json('filter').pipe(opts.filter).optional(),
+      filter: jsonQueryParam('filter').pipe(opts.filter).optional(),
     })
     .strict();
   const q = parseOrThrow(schema, query, 'query');

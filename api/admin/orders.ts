@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
@@ -10,8 +11,9 @@ import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { refundOrder } from '../../orders/refund-order';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
 import { retryOrder } from '../../orders/retry-order';
-import { ORDER_STATUSES } from '../../orders/lifecycle';
+import { ORDER_STATUSES, type OrderAction } from '../../orders/lifecycle';
 import { requireAllowed } from '../../orders/order-facts';
+import { whereBuyerIs, whereOrderMatches } from '../../orders/order-search';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import { decideReview } from '../../risk/decide-review';
 import type { AttentionAction } from '../../workflows/messages';
@@ -19,7 +21,7 @@ import { parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { resolveAttention } from './attention';
 import { allow, type AdminPrincipal, type Role } from './auth';
-import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
+import { IdList, iso, parseListQuery, sendList } from './list-query';
 import type { OrderRow } from '../../db/tables';
 
 // Orders in the console: find them, see where they stand, and act on them.
@@ -58,7 +60,7 @@ export interface TemporalUi {
 // the day in the user's own time zone).
 const dayOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date such as 2026-11-26 or an ISO time' });
 
-const OrderFilter = z
+export const OrderFilter = z
   .object({
     id: IdList.optional(),
     q: z.string().trim().max(128).optional(),
@@ -72,6 +74,9 @@ const OrderFilter = z
   })
   .strict();
 
+export type OrderFilter = z.infer<typeof OrderFilter>;
+export const ORDER_SORT = { createdAt: 'o.created_at', updatedAt: 'o.updated_at', totalAmount: 'o.total_amount', status: 'o.status', externalRef: 'o.external_ref' };
+
 const reason = z.string().trim().min(3, 'Say why, in a few words').max(500);
 export const Reason = z.object({ reason }).strict();
 // A refund of the whole order, or of the units named.
@@ -79,6 +84,11 @@ export const Refund = z.object({ reason, unitIds: z.array(z.uuid()).min(1).max(1
 // "Every order that failed on supplier X since T", after an outage.
 export const FailedOnSupplier = z.object({ supplierId: z.uuid(), since: z.iso.datetime({ offset: true }) }).strict();
 const BULK_RETRY_LIMIT = 500;
+/** The order actions that can be done to many orders at once (fulfilling by hand needs codes per order). */
+export const BULK_ORDER_ACTIONS = ['retry', 'resend', 'refund', 'cancel', 'approve', 'reject'] as const satisfies readonly OrderAction[];
+type BulkOrderAction = (typeof BULK_ORDER_ACTIONS)[number];
+// One note for all: cancel, refund, approve and reject need one (retry and resend take it as the audit's why).
+export const BulkAction = z.object({ action: z.enum(BULK_ORDER_ACTIONS), ids: z.array(z.uuid()).min(1, 'Choose at least one order').max(100), reason }).strict();
 export const OptionalReason = z.object({ reason: reason.optional() }).strict();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -89,58 +99,11 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
 
   router.get('/orders', allow('orders', 'list'), async (req, res) => {
     const params = parseListQuery(req.query, {
-      sortable: { createdAt: 'o.created_at', updatedAt: 'o.updated_at', totalAmount: 'o.total_amount', status: 'o.status', externalRef: 'o.external_ref' },
+      sortable: ORDER_SORT,
       defaultSort: ['createdAt', 'DESC'],
       filter: OrderFilter,
     });
-    const f = params.filter;
-    const q = db('orders as o')
-      .join('storefronts as sf', 'sf.id', 'o.storefront_id')
-      .where('o.merchant_id', req.admin!.merchantId)
-      .select(
-        'o.id',
-        'o.external_ref',
-        'o.status',
-        'o.reason',
-        'o.currency',
-        'o.total_amount',
-        'o.buyer',
-        'o.created_at',
-        'o.updated_at',
-        'o.delivered_at',
-        'o.storefront_id',
-        'sf.name as storefront_name',
-        db.raw(`o.risk->>'decision' as risk_decision`),
-        db.raw(
-          `(SELECT json_agg(json_build_object('sku', s.code, 'quantity', i.quantity) ORDER BY s.code) FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items`,
-        ),
-      );
-    if (f.id)
-      q.whereIn(
-        'o.id',
-        f.id.filter((id) => uuid.test(id)),
-      );
-    if (f.q) q.where((w) => (uuid.test(f.q!) ? w.where('o.id', f.q!).orWhere('o.external_ref', f.q!) : w.where('o.external_ref', 'like', `${escapeLike(f.q!)}%`)));
-    if (f.status) q.whereIn('o.status', Array.isArray(f.status) ? f.status : [f.status]);
-    if (f.storefrontId) q.where('o.storefront_id', f.storefrontId);
-    if (f.sku) q.whereExists(db('order_items as i').join('skus as s', 's.id', 'i.sku_id').whereRaw('i.order_id = o.id').where('s.code', f.sku));
-    if (f.createdFrom) q.where('o.created_at', '>=', f.createdFrom.length === 10 ? `${f.createdFrom}T00:00:00Z` : f.createdFrom);
-    if (f.createdTo) {
-      if (f.createdTo.length === 10) q.where('o.created_at', '<', db.raw(`?::timestamptz + interval '1 day'`, [`${f.createdTo}T00:00:00Z`]));
-      else q.where('o.created_at', '<=', f.createdTo);
-    }
-    if (f.buyer) {
-      const b = f.buyer;
-      q.where((w) =>
-        w
-          .whereRaw(`o.buyer->>'email' ILIKE ?`, [`%${escapeLike(b)}%`])
-          .orWhereRaw(`o.buyer->>'phone' = ?`, [b])
-          .orWhereRaw(`o.buyer->>'accountId' = ?`, [b])
-          .orWhereRaw(`o.buyer->>'ip' = ?`, [b])
-          .orWhereRaw(`o.buyer->>'deviceId' = ?`, [b]),
-      );
-    }
-    if (f.riskDecision) q.whereRaw(`o.risk->>'decision' = ?`, [f.riskDecision]);
+    const { query: q } = await listedOrders(deps, req.admin!, params.filter);
     await sendList(
       res,
       db,
@@ -189,8 +152,7 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   router.post('/orders/:id/retry', allow('orders', 'retry'), json, async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
     const { reason } = parseOrThrow(OptionalReason, req.body ?? {});
-    if (order.status === 'needs_attention') return void res.json(await resolveStopped(req, order.id, 'retry', reason ?? 'retried from the console'));
-    await retryOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) }, (id) => fulfilment.startRetried(id));
+    await act(req.admin!, order, 'retry', reason);
     res.json(await findOrder(req.admin!, order.id));
   });
 
@@ -238,28 +200,71 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
 
   router.post('/orders/:id/resend-webhook', allow('orders', 'resend'), async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
-    const result = await resendDeliveryWebhook(db, vault, deps.outbound, { orderId: order.id, merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email) });
-    res.json(result);
+    res.json(await act(req.admin!, order, 'resend'));
   });
 
   router.post('/orders/:id/cancel', allow('orders', 'cancel'), json, async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
     const { reason } = parseOrThrow(Reason, req.body ?? {});
-    await requireAllowed(db, 'cancel', await orderRow(order.id));
-    await fulfilment.cancel(order.id, reason);
-    await recordAudit(db, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'order.cancelled', target: `order:${order.id}`, detail: { reason } });
+    await act(req.admin!, order, 'cancel', reason);
     res.json(await findOrder(req.admin!, order.id));
   });
 
   router.post('/orders/:id/refund', allow('orders', 'refund'), json, async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
     const { reason, unitIds } = parseOrThrow(Refund, req.body ?? {});
-    // A stopped order's workflow gives the goods back and ends (a part of it is refunded here, and it stays stopped).
-    if (order.status === 'needs_attention' && !unitIds) return void res.json(await resolveStopped(req, order.id, 'refund', reason));
-    // The refund queues its `order.refunded` webhook in its own transaction (the outbox).
-    await refundOrder(db, { orderId: order.id, merchantId: req.admin!.merchantId, reason, unitIds, actor: userActor(req.admin!.email) });
+    await act(req.admin!, order, 'refund', reason, unitIds);
     res.json(await findOrder(req.admin!, order.id));
   });
+
+  // Many orders, one action, each on its own: one refused (by lib/permissions.ts or by the
+  // order's state, orders/lifecycle.ts) does not stop the others, and the answer says what
+  // happened to each. The action is the very one the order's own button does.
+  router.post('/orders/bulk', json, async (req, res) => {
+    const { action, ids, reason } = parseOrThrow(BulkAction, req.body ?? {});
+    allow('orders', action)(req, res, () => undefined);
+    const results: { id: string; externalRef: string | null; ok: boolean; error?: { code: string; message: string; params?: unknown } }[] = [];
+    for (const id of ids) {
+      let externalRef: string | null = null;
+      try {
+        const order = await findOrder(req.admin!, id);
+        externalRef = order.externalRef;
+        await act(req.admin!, order, action, reason);
+        results.push({ id, externalRef, ok: true });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        results.push({ id, externalRef, ok: false, error: { code: err.code, message: err.message, ...(err.details ? { params: err.details } : {}) } });
+      }
+    }
+    res.json({ action, results });
+  });
+
+  /** One support action on one order, the same from its button and from a bulk action. */
+  async function act(admin: AdminPrincipal, order: { id: string; status: string }, action: BulkOrderAction, reason?: string, unitIds?: string[]) {
+    const actor = userActor(admin.email);
+    const resolveStopped = (a: AttentionAction, note: string) => resolveAttention(fulfilment, order.id, { action: a, actor, note });
+    switch (action) {
+      case 'retry':
+        if (order.status === 'needs_attention') return resolveStopped('retry', reason ?? 'retried from the console');
+        return retryOrder(db, { orderId: order.id, merchantId: admin.merchantId, actor }, (id) => fulfilment.startRetried(id));
+      case 'resend':
+        return resendDeliveryWebhook(db, vault, deps.outbound, { orderId: order.id, merchantId: admin.merchantId, actor });
+      case 'cancel':
+        await requireAllowed(db, 'cancel', await orderRow(order.id));
+        await fulfilment.cancel(order.id, reason!);
+        return recordAudit(db, { merchantId: admin.merchantId, actor, action: 'order.cancelled', target: `order:${order.id}`, detail: { reason } });
+      case 'refund': {
+        // A stopped order's workflow gives the goods back and ends (a part of it is refunded here, and it stays stopped).
+        if (order.status === 'needs_attention' && !unitIds) return resolveStopped('refund', reason!);
+        // The refund queues its `order.refunded` webhook in its own transaction (the outbox).
+        return refundOrder(db, { orderId: order.id, merchantId: admin.merchantId, reason: reason!, unitIds, actor });
+      }
+      case 'approve':
+      case 'reject':
+        await requireAllowed(db, action, await orderRow(order.id));
+        return decideReview(db, fulfilment, { merchantId: admin.merchantId, orderId: order.id, decision: action, note: reason!, reviewerId: admin.userId });
+    }
+  }
 
   // Fulfil by hand an order that stopped: its missing units become a manual task.
   router.post('/orders/:id/fulfil-manually', allow('orders', 'fulfil'), json, async (req, res) => {
@@ -275,8 +280,7 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
     router.post(`/orders/:id/${decision}`, allow('orders', decision), json, async (req, res) => {
       const order = await findOrder(req.admin!, req.params.id);
       const { reason } = parseOrThrow(Reason, req.body ?? {});
-      await requireAllowed(db, decision, await orderRow(order.id));
-      await decideReview(db, fulfilment, { merchantId: req.admin!.merchantId, orderId: order.id, decision, note: reason, reviewerId: req.admin!.userId });
+      await act(req.admin!, order, decision, reason);
       res.json(await findOrder(req.admin!, order.id));
     });
   }
@@ -306,3 +310,48 @@ type OrderListRow = Pick<
   risk_decision: string | null;
   items: { sku: string; quantity: number }[] | null;
 };
+/**
+ * The orders the list shows for this filter, walled to the admin's merchant: the list pages it,
+ * exports stream it. Wrapped in an object: a knex query is thenable, and an async function would run it.
+ */
+export async function listedOrders(deps: { db: Db; vault: CodeVault }, admin: AdminPrincipal, f: OrderFilter): Promise<{ query: Knex.QueryBuilder }> {
+  const { db, vault } = deps;
+  const q = db('orders as o')
+    .join('storefronts as sf', 'sf.id', 'o.storefront_id')
+    .where('o.merchant_id', admin.merchantId)
+    .select(
+      'o.id',
+      'o.external_ref',
+      'o.status',
+      'o.reason',
+      'o.currency',
+      'o.total_amount',
+      'o.buyer',
+      'o.created_at',
+      'o.updated_at',
+      'o.delivered_at',
+      'o.storefront_id',
+      'sf.name as storefront_name',
+      db.raw(`o.risk->>'decision' as risk_decision`),
+      db.raw(
+        `(SELECT json_agg(json_build_object('sku', s.code, 'quantity', i.quantity) ORDER BY s.code) FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items`,
+      ),
+    );
+  if (f.id)
+    q.whereIn(
+      'o.id',
+      f.id.filter((id) => uuid.test(id)),
+    );
+  if (f.q) await whereOrderMatches(db, vault, q, f.q, { merchantId: admin.merchantId, topUpAccounts: canAccess(admin.role, { resource: 'manual-tasks', action: 'show' }) });
+  if (f.status) q.whereIn('o.status', Array.isArray(f.status) ? f.status : [f.status]);
+  if (f.storefrontId) q.where('o.storefront_id', f.storefrontId);
+  if (f.sku) q.whereExists(db('order_items as i').join('skus as s', 's.id', 'i.sku_id').whereRaw('i.order_id = o.id').where('s.code', f.sku));
+  if (f.createdFrom) q.where('o.created_at', '>=', f.createdFrom.length === 10 ? `${f.createdFrom}T00:00:00Z` : f.createdFrom);
+  if (f.createdTo) {
+    if (f.createdTo.length === 10) q.where('o.created_at', '<', db.raw(`?::timestamptz + interval '1 day'`, [`${f.createdTo}T00:00:00Z`]));
+    else q.where('o.created_at', '<=', f.createdTo);
+  }
+  if (f.buyer) whereBuyerIs(q, f.buyer);
+  if (f.riskDecision) q.whereRaw(`o.risk->>'decision' = ?`, [f.riskDecision]);
+  return { query: q };
+}

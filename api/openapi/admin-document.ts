@@ -4,9 +4,9 @@ import { ListEntryInputSchema } from '../../risk/lists';
 import { RiskSettingsSchema, RuleInputSchema } from '../../risk/rules';
 import { ChangePassword, NewToken } from '../admin/account';
 import { Bulk as AttentionBulk } from '../admin/attention';
-import { Void as VoidCodes } from '../admin/codes';
+import { Lookup as LookupCode, Void as VoidCodes, VoidBatch } from '../admin/codes';
 import { ManualBody } from '../admin/manual-tasks';
-import { FailedOnSupplier, OptionalReason, Reason, Refund } from '../admin/orders';
+import { BulkAction, FailedOnSupplier, OptionalReason, Reason, Refund } from '../admin/orders';
 import { Create as CreateProduct, Editable as EditableProduct } from '../admin/products';
 import { ReviewDecisionSchema } from '../admin/risk/reviews';
 import { SignIn } from '../admin/session';
@@ -54,6 +54,11 @@ const operations: Record<string, Operation[]> = {
     ['post', '/orders/{id}/manual-fulfilment', 'Give the codes of a manual order', ManualBody],
     ['get', '/orders-failed-on-supplier', 'How many orders failed on a supplier since a time'],
     ['post', '/orders/bulk-retry', 'Retry the orders that failed on a supplier', FailedOnSupplier],
+    ['post', '/orders/bulk', 'One action on many orders, with a result per order', BulkAction],
+    ['get', '/exports/orders', 'Orders as CSV or XLSX (?format=csv|xlsx&filter=<the list filter>)'],
+    ['get', '/exports/order-lines', 'Order lines as CSV or XLSX'],
+    ['get', '/exports/refunds', 'Refunds as CSV or XLSX'],
+    ['get', '/exports/audit-log', 'The audit log as CSV or XLSX'],
     ['get', '/needs-attention', 'Orders waiting on a person'],
     ['post', '/needs-attention/bulk', 'Resume, retry or close several such orders', AttentionBulk],
     ['get', '/manual-tasks', 'Manual fulfilment tasks'],
@@ -74,9 +79,13 @@ const operations: Record<string, Operation[]> = {
     ['get', '/stock', 'Stock per product'],
     ['get', '/stock/{sku}', 'Stock of a product'],
     ['get', '/batches', 'Code batches'],
+    ['get', '/batches/{id}', 'A code batch'],
+    ['post', '/batches/{id}/void', 'Void the codes of a batch still in stock', VoidBatch],
     ['get', '/codes', 'Codes (masked)'],
     ['post', '/codes/{id}/reveal', 'Reveal a code (audited)'],
     ['post', '/codes/void', 'Void codes', VoidCodes],
+    ['post', '/codes/lookup', 'Find a code by its text (fingerprint): its order, buyer and dates', LookupCode],
+    ['get', '/exports/codes', 'Codes as CSV or XLSX, masked (unmasked sold codes with reveal=true, audited)'],
   ],
   suppliers: [
     ['get', '/supplier-adapters', 'Supplier adapters this build knows'],

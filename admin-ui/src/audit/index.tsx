@@ -3,6 +3,7 @@ import { Typography } from '@mui/material';
 import { Datagrid, DateInput, FunctionField, List, SelectInput, TextInput, useTranslate } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { useIntlLocale, WhenField } from '../components/fields';
+import { ExportMenu } from '../find/ExportMenu';
 import { formatMoney } from '../money';
 import { en } from '../i18n/en';
 
@@ -48,6 +49,7 @@ function AuditList() {
       sort={{ field: 'createdAt', order: 'DESC' }}
       perPage={50}
       exporter={false}
+      actions={<ExportMenu kinds={['audit-log']} />}
     >
       <Datagrid bulkActionButtons={false} rowClick={false}>
         <WhenField source="createdAt" />

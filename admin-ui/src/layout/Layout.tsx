@@ -3,10 +3,12 @@ import { Link } from 'react-router-dom';
 import ManageAccountsIcon from '@mui/icons-material/ManageAccounts';
 import StorefrontIcon from '@mui/icons-material/Storefront';
 import { Box, Chip, ListItemIcon, ListItemText, MenuItem, Typography } from '@mui/material';
+import { AppBarSearch } from '../find/AppBarSearch';
+import { BulkResultsHost } from '../find/BulkOrderActions';
 import { AppBar, Layout as RaLayout, Logout, TitlePortal, UserMenu, useGetIdentity, useTranslate, useUserMenu } from 'react-admin';
 
-// The frame around every screen: the merchant and the signed-in role in the app bar, the
-// language switch and the user menu beside them (react-admin adds those).
+// The frame around every screen: one search box, the merchant and the signed-in role in the app
+// bar, the language switch and the user menu beside them (react-admin adds those).
 
 function MerchantBadge() {
   const translate = useTranslate();
@@ -54,11 +56,17 @@ function CardflowAppBar() {
       }
     >
       <TitlePortal />
+      <AppBarSearch />
       <MerchantBadge />
     </AppBar>
   );
 }
 
 export function Layout({ children }: { children: ReactNode }) {
-  return <RaLayout appBar={CardflowAppBar}>{children}</RaLayout>;
+  return (
+    <RaLayout appBar={CardflowAppBar}>
+      {children}
+      <BulkResultsHost />
+    </RaLayout>
+  );
 }

@@ -18,6 +18,9 @@ import {
 import { MoneyField, StatusField, WhenField } from '../components/fields';
 import { ORDER_STATUSES } from '../../../orders/lifecycle';
 import { BulkRetryButton } from './BulkRetry';
+import { BulkOrderActions } from '../find/BulkOrderActions';
+import { ExportMenu } from '../find/ExportMenu';
+import { CodeLookupLink } from '../find/CodeLookupLink';
 
 /** The chosen day's bounds in the user's own time zone, as the API's instants. */
 const dayStart = (v: string) => (v ? new Date(`${v}T00:00:00`).toISOString() : v);
@@ -72,10 +75,12 @@ export function OrderList() {
         <TopToolbar>
           <FilterButton />
           <BulkRetryButton />
+          <CodeLookupLink />
+          <ExportMenu kinds={['orders', 'order-lines', 'refunds']} />
         </TopToolbar>
       }
     >
-      <DatagridConfigurable rowClick="show" bulkActionButtons={false}>
+      <DatagridConfigurable rowClick="show" bulkActionButtons={<BulkOrderActions actions={['retry', 'resend', 'refund', 'cancel']} />}>
         <WhenField source="createdAt" />
         <TextField source="externalRef" />
         <TextField source="storefrontName" sortable={false} />

@@ -27,6 +27,8 @@ import { REVIEW_STATUSES } from '../../../risk/vocabulary';
 import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { formatWhen, Money, MoneyField, StatusChip, StatusField, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
+import { BulkOrderActions } from '../find/BulkOrderActions';
+import { BlockBuyerButton, BoughtItems, BuyerHistory, NextReviewButton, type ReviewContext } from '../find/ReviewExtras';
 import { BuyerSignals, BuyerSummary, Panel, ReasonList, RelativeTime, RiskFindings, Row, type RiskRecord } from './shared';
 
 // The review queue: orders the risk check held, soonest deadline first. A reviewer reads why,
@@ -50,6 +52,9 @@ interface Review {
   decidedBy: string | null;
   note: string | null;
   risk?: RiskRecord & { review?: { by: string } };
+  items?: ReviewContext['items'];
+  history?: ReviewContext['history'];
+  nextId?: string | null;
 }
 
 function EmptyQueue() {
@@ -74,7 +79,7 @@ function ReviewList() {
       perPage={25}
       exporter={false}
     >
-      <Datagrid rowClick="show" bulkActionButtons={false} empty={<EmptyQueue />} data-testid="reviews-grid">
+      <Datagrid rowClick="show" bulkActionButtons={<BulkOrderActions actions={['approve', 'reject']} resource="reviews" />} empty={<EmptyQueue />} data-testid="reviews-grid">
         <TextField source="externalRef" sortable={false} />
         <MoneyField source="totalAmount" label="resources.reviews.fields.totalAmount" sortable textAlign="right" />
         <NumberField source="score" />
@@ -147,6 +152,8 @@ function ReviewActions() {
       </Button>
       <ReviewDecisionButton review={review} decision="approve" />
       <ReviewDecisionButton review={review} decision="reject" />
+      <BlockBuyerButton review={review} />
+      <NextReviewButton review={review} />
     </TopToolbar>
   );
 }
@@ -214,6 +221,16 @@ function ReviewDetail() {
       <Grid size={{ xs: 12, md: 5 }}>
         <Panel title={translate('cf.risk.review.reasons')}>
           <ReasonList reasons={review.reasons} />
+        </Panel>
+      </Grid>
+      <Grid size={{ xs: 12, md: 7 }}>
+        <Panel title={translate('cf.review_flow.bought')}>
+          <BoughtItems review={review} />
+        </Panel>
+      </Grid>
+      <Grid size={{ xs: 12, md: 5 }}>
+        <Panel title={translate('cf.review_flow.history')}>
+          <BuyerHistory review={review} />
         </Panel>
       </Grid>
       <Grid size={{ xs: 12, md: 5 }}>

@@ -27,6 +27,7 @@ import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { MoneyField, StatusField, WhenField } from '../components/fields';
 import { RevealCodeButton } from '../components/RevealCode';
 import type { CardflowDataProvider } from '../providers/dataProvider';
+import { ExportMenu } from '../find/ExportMenu';
 import { ImportDialog } from './ImportDialog';
 
 // One product's stock: the counts, the import, its batches, and its codes (masked; reveal and
@@ -152,7 +153,7 @@ function Batches({ sku }: { sku: string }) {
       empty={<Empty text={translate('cf.stock.no_batches')} />}
       sx={{ '& .RaList-content': { boxShadow: 'none' } }}
     >
-      <Datagrid bulkActionButtons={false} rowClick={false}>
+      <Datagrid bulkActionButtons={false} rowClick="show" data-testid="batches-grid">
         <WhenField source="createdAt" />
         <TextField source="source" emptyText="—" sortable={false} />
         <MoneyField source="unitCost" label="resources.batches.fields.unitCost" />
@@ -190,7 +191,7 @@ function Codes({ sku }: { sku: string }) {
       ]}
       sort={{ field: 'createdAt', order: 'DESC' }}
       perPage={25}
-      actions={false}
+      actions={<ExportMenu kinds={['codes']} filter={{ sku }} />}
       disableSyncWithLocation
       exporter={false}
       sx={{ '& .RaList-content': { boxShadow: 'none' }, px: 2 }}

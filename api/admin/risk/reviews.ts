@@ -4,6 +4,7 @@ import type { Db } from '../../../db';
 import { notFound } from '../../../lib/errors';
 import type { FulfilmentClient } from '../../../orders/fulfilment-client';
 import { decideReview } from '../../../risk/decide-review';
+import { buyerKey, buyerKeySql } from '../../../risk/signals';
 import { REVIEW_STATUSES } from '../../../risk/vocabulary';
 import { parseOrThrow } from '../../errors';
 import { allow } from '../auth';
@@ -107,7 +108,7 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
           .first([...reviewColumns, 'o.risk'])
       : undefined;
     if (!row) throw notFound('Review');
-    res.json({ ...reviewView(row), risk: row.risk });
+    res.json({ ...reviewView(row), risk: row.risk, ...(await reviewContext(db, req.admin!.merchantId, row)) });
   });
 
   router.post('/reviews/:orderId/decision', allow('reviews', 'decide'), async (req, res) => {
@@ -153,4 +154,68 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
   });
 
   return router;
+}
+
+/**
+ * What a reviewer needs beside the reasons: what was bought, the buyer's history with this
+ * merchant (by the same buyer key the risk rules use, on its index), and the next open review in
+ * the queue, so a reviewer can work through it without going back to the list.
+ */
+async function reviewContext(db: Db, merchantId: string, row: { order_id: string; deadline_at: Date; buyer: Record<string, string> }) {
+  const items = await db('order_items as i')
+    .join('skus as s', 's.id', 'i.sku_id')
+    .where('i.order_id', row.order_id)
+    .orderBy('s.code')
+    .select('s.code as sku', 's.name', 'i.quantity', 'i.unit_price');
+  const key = buyerKey(row.buyer);
+  const history = key
+    ? await db('orders')
+        .where('merchant_id', merchantId)
+        .whereRaw(`${buyerKeySql()} = ?`, [key])
+        .whereNot('id', row.order_id)
+        .select(
+          db.raw('count(*)::int AS orders'),
+          db.raw(`count(*) FILTER (WHERE status = 'delivered')::int AS delivered`),
+          db.raw(`count(*) FILTER (WHERE status = 'refunded')::int AS refunded`),
+          db.raw(`count(*) FILTER (WHERE status IN ('cancelled', 'failed'))::int AS "cancelledOrFailed"`),
+          db.raw('min(created_at) AS first'),
+        )
+        .first<{ orders: number; delivered: number; refunded: number; cancelledOrFailed: number; first: Date | null } | undefined>()
+    : undefined;
+  const recent = key
+    ? await db('orders')
+        .where('merchant_id', merchantId)
+        .whereRaw(`${buyerKeySql()} = ?`, [key])
+        .whereNot('id', row.order_id)
+        .orderBy('created_at', 'desc')
+        .limit(5)
+        .select('id', 'external_ref', 'status', 'currency', 'total_amount', 'created_at')
+    : [];
+  const next = await db('risk_reviews')
+    .where({ merchant_id: merchantId, status: 'open' })
+    .whereNot('order_id', row.order_id)
+    .orderByRaw('(deadline_at < ?), deadline_at, order_id', [row.deadline_at])
+    .first('order_id');
+  return {
+    items: items.map((i) => ({ sku: i.sku, name: i.name, quantity: i.quantity, unitPrice: i.unit_price })),
+    history: history
+      ? {
+          buyerKey: key,
+          orders: history.orders,
+          delivered: history.delivered,
+          refunded: history.refunded,
+          cancelledOrFailed: history.cancelledOrFailed,
+          firstOrderAt: history.first ? new Date(history.first).toISOString() : null,
+          recent: recent.map((o) => ({
+            id: o.id,
+            externalRef: o.external_ref,
+            status: o.status,
+            currency: o.currency,
+            totalAmount: o.total_amount,
+            createdAt: o.created_at.toISOString(),
+          })),
+        }
+      : null,
+    nextId: next?.order_id ?? null,
+  };
 }

@@ -3,15 +3,19 @@
 // over the main dictionaries (deeply), so a part may add `cf.orders.export` next to the existing
 // `cf.order` keys. `ConsolePart` makes the Chinese half carry exactly the English half's keys.
 
-import { ledger14Part } from './ledger14';
-
 export type ConsolePart<T> = { en: T; zh: T };
 
 /** Declares a part; the Chinese half must have the English half's shape. */
-export const consolePart = <T>(en: T, zh: NoInfer<T>): ConsolePart<T> => ({ en, zh });
+// A function declaration (hoisted), not a const: a part imports it from this module while this
+// module imports the part, so it must exist before this module's body runs.
+export function consolePart<T>(en: T, zh: NoInfer<T>): ConsolePart<T> {
+  return { en, zh };
+}
 
-// One import per feature; add yours to the list.
-export const consoleParts: ConsolePart<unknown>[] = [ledger14Part];
+// One import per feature, and one line each in the list.
+import { ledger14Part } from './ledger14';
+import { find13Part } from './find13';
+export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
