@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import type { SkuRow } from '../db/tables';
 import { AppError, conflict, invalidInput } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
+import { acceptedRollupSql } from './daily-rollup';
 import { hashRequest, requireSameRequest } from './idempotency';
 import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
@@ -230,7 +231,7 @@ async function insertOrder(
           o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
                 SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
                   FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM taken)
-                RETURNING id, merchant_id, created_at, total_amount, accept_seq),
+                RETURNING id, merchant_id, created_at, currency, total_amount, accept_seq),
           v AS (${velocityEventsSql('o')}),
           i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account)
                 SELECT id, order_id, sku_id, quantity, unit_price, account FROM json_populate_recordset(null::order_items, :itemRows::json)
@@ -239,7 +240,8 @@ async function insertOrder(
                 SELECT id, order_id, order_item_id, sku_id, seq, status, source FROM json_populate_recordset(null::order_units, :unitRows::json)
                  WHERE EXISTS (SELECT 1 FROM taken)),
           e AS (INSERT INTO order_events (order_id, type, detail)
-                SELECT :orderId::uuid, 'accepted', :accepted::jsonb WHERE EXISTS (SELECT 1 FROM taken))
+                SELECT :orderId::uuid, 'accepted', :accepted::jsonb WHERE EXISTS (SELECT 1 FROM taken)),
+          ${acceptedRollupSql('o', 'SELECT sku_id, quantity FROM json_populate_recordset(null::order_items, :itemRows::json)')}
      SELECT count(*)::int AS written FROM taken`,
     {
       quantity: reservation?.quantity ?? 0,

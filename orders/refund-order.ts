@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import { recordAudit } from '../lib/audit';
 import { invalidInput, notFound } from '../lib/errors';
 import { releaseReservations } from '../stock/reservations';
+import { rollUpRefunded } from './daily-rollup';
 import { appendEvent } from './events';
 import { requireAllowed } from './order-facts';
 import { giveBackGoods } from './unit-goods';
@@ -107,6 +108,7 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
     } else {
       await trx('orders').where({ id: order.id }).update({ updated_at: trx.fn.now() });
     }
+    await rollUpRefunded(trx, refundId, lastUnits);
     const { refundId: _id, ...summary } = result;
     await appendEvent(trx, order.id, 'refunded', { reason: req.reason, by: req.actor, partial: !lastUnits, ...summary });
     await recordAudit(trx, {

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
+import { rollUpSettled } from './daily-rollup';
 import { appendEvent } from './events';
 import { unitCostSql } from './unit-cost';
 
@@ -32,6 +33,7 @@ export async function settleOrder(db: Db, orderId: string): Promise<{ revenue: n
       .ignore()
       .returning('id');
     if (inserted.length > 0) {
+      await rollUpSettled(trx, { orderId, merchantId: order.merchant_id, currency: order.currency, revenue, cost: totalCost });
       await appendEvent(trx, orderId, 'settled', { revenue, cost: totalCost, grossProfit: revenue - totalCost, currency: order.currency });
     }
     return { revenue, cost: totalCost };

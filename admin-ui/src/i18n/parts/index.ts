@@ -9,7 +9,8 @@ export type ConsolePart<T> = { en: T; zh: T };
 export const consolePart = <T>(en: T, zh: NoInfer<T>): ConsolePart<T> => ({ en, zh });
 
 // One import per feature; add yours to the list.
-export const consoleParts: ConsolePart<unknown>[] = [];
+import { scale13Part } from './scale13';
+export const consoleParts: ConsolePart<unknown>[] = [scale13Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);

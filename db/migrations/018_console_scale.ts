@@ -1,0 +1,81 @@
+import type { Knex } from 'knex';
+import { rebuildDailyRollups } from '../../orders/daily-rollup';
+
+// The console at ten million orders (issue 13).
+//
+// - Daily rollups: the dashboard reads its figures from two small tables kept up to date in the
+//   same transaction as each change of an order (orders/daily-rollup.ts owns every write), not
+//   from scans of orders, settlements and deliveries. A day is the merchant's own (merchants.
+//   time_zone, an IANA name; unset means UTC). Existing rows are rolled up here once.
+// - Indexes for each filter of the order list and for its keyset pages: (merchant, created_at,
+//   id) for the default order and its cursor, (merchant, storefront, created_at) for the
+//   storefront filter, (merchant, status, updated_at) for the dashboard's waiting list,
+//   order_items (sku_id) for the SKU filter, and exact-match buyer fields for the buyer filter.
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('merchants', (t) => t.text('time_zone'));
+
+  // Per merchant, day and currency: what happened to orders that day (each on the day it happened:
+  // accepted on its order's day, settled on its settlement's, refunded on its refund's).
+  await knex.raw(`
+    CREATE TABLE daily_order_totals (
+      merchant_id uuid NOT NULL REFERENCES merchants(id),
+      day date NOT NULL,
+      currency char(3) NOT NULL,
+      orders_accepted integer NOT NULL DEFAULT 0,
+      orders_delivered integer NOT NULL DEFAULT 0,
+      orders_failed integer NOT NULL DEFAULT 0,
+      orders_cancelled integer NOT NULL DEFAULT 0,
+      orders_refunded integer NOT NULL DEFAULT 0,
+      revenue bigint NOT NULL DEFAULT 0,
+      cost bigint NOT NULL DEFAULT 0,
+      revenue_reversed bigint NOT NULL DEFAULT 0,
+      cost_reversed bigint NOT NULL DEFAULT 0,
+      PRIMARY KEY (merchant_id, day, currency)
+    )`);
+  // Per merchant, day, currency, SKU and fulfilment mode: units ordered, delivered (settled) and refunded.
+  await knex.raw(`
+    CREATE TABLE daily_sku_sales (
+      merchant_id uuid NOT NULL REFERENCES merchants(id),
+      day date NOT NULL,
+      currency char(3) NOT NULL,
+      sku_id uuid NOT NULL REFERENCES skus(id),
+      fulfilment_mode text NOT NULL,
+      units_ordered integer NOT NULL DEFAULT 0,
+      units_delivered integer NOT NULL DEFAULT 0,
+      revenue bigint NOT NULL DEFAULT 0,
+      cost bigint NOT NULL DEFAULT 0,
+      units_refunded integer NOT NULL DEFAULT 0,
+      revenue_reversed bigint NOT NULL DEFAULT 0,
+      PRIMARY KEY (merchant_id, day, currency, sku_id, fulfilment_mode)
+    )`);
+  await rebuildDailyRollups(knex);
+
+  await knex.raw('CREATE INDEX orders_merchant_created_id_idx ON orders (merchant_id, created_at, id)');
+  // The new index answers everything the old (merchant_id, created_at) one did.
+  await knex.raw('DROP INDEX IF EXISTS orders_merchant_id_created_at_index');
+  await knex.raw('CREATE INDEX orders_merchant_storefront_idx ON orders (merchant_id, storefront_id, created_at)');
+  await knex.raw('CREATE INDEX orders_merchant_status_updated_idx ON orders (merchant_id, status, updated_at)');
+  await knex.raw('CREATE INDEX order_items_sku_idx ON order_items (sku_id)');
+  for (const [name, expr] of BUYER_FIELDS) await knex.raw(`CREATE INDEX ${name} ON orders (merchant_id, ${expr})`);
+}
+
+const BUYER_FIELDS = [
+  ['orders_buyer_email_idx', `lower(buyer->>'email')`],
+  ['orders_buyer_phone_idx', `(buyer->>'phone')`],
+  ['orders_buyer_account_idx', `(buyer->>'accountId')`],
+  ['orders_buyer_ip_idx', `(buyer->>'ip')`],
+  ['orders_buyer_device_idx', `(buyer->>'deviceId')`],
+] as const;
+
+export async function down(knex: Knex): Promise<void> {
+  for (const [name] of BUYER_FIELDS) await knex.raw(`DROP INDEX IF EXISTS ${name}`);
+  await knex.raw('DROP INDEX IF EXISTS order_items_sku_idx');
+  await knex.raw('DROP INDEX IF EXISTS orders_merchant_status_updated_idx');
+  await knex.raw('DROP INDEX IF EXISTS orders_merchant_storefront_idx');
+  await knex.raw('CREATE INDEX IF NOT EXISTS orders_merchant_id_created_at_index ON orders (merchant_id, created_at)');
+  await knex.raw('DROP INDEX IF EXISTS orders_merchant_created_id_idx');
+  await knex.raw('DROP TABLE daily_sku_sales');
+  await knex.raw('DROP TABLE daily_order_totals');
+  await knex.schema.alterTable('merchants', (t) => t.dropColumn('time_zone'));
+}
