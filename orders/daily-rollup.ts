@@ -177,11 +177,21 @@ export function recomputedRollupsSql(merchantId?: string): { orders: string; sku
   return { orders, skus, orderBindings: each(4), skuBindings: each(3) };
 }
 
-/** Fills the rollups from the source rows (the migration; and after a restore that lost them). */
-export async function rebuildDailyRollups(db: Q): Promise<void> {
+/**
+ * Fills the rollups from the source rows: the migration, after a merchant's time zone changed
+ * (past days are kept as they were counted until then), or after a restore that lost them. The
+ * lock holds back changes of orders (their rollup writes wait for it), so none is lost or counted twice.
+ */
+export async function rebuildDailyRollups(db: Knex): Promise<void> {
   const { orders, skus, orderBindings, skuBindings } = recomputedRollupsSql();
-  await db.raw('DELETE FROM daily_sku_sales');
-  await db.raw('DELETE FROM daily_order_totals');
-  await db.raw(`INSERT INTO daily_order_totals (${ORDER_KEY}, ${ORDER_COUNTERS.join(', ')}) ${orders}`, orderBindings);
-  await db.raw(`INSERT INTO daily_sku_sales (${SKU_KEY}, ${SKU_COUNTERS.join(', ')}) ${skus}`, skuBindings);
+  const rebuild = async (trx: Knex.Transaction) => {
+    await trx.raw('LOCK TABLE daily_order_totals, daily_sku_sales IN EXCLUSIVE MODE');
+    await trx.raw('DELETE FROM daily_sku_sales');
+    await trx.raw('DELETE FROM daily_order_totals');
+    await trx.raw(`INSERT INTO daily_order_totals (${ORDER_KEY}, ${ORDER_COUNTERS.join(', ')}) ${orders}`, orderBindings);
+    await trx.raw(`INSERT INTO daily_sku_sales (${SKU_KEY}, ${SKU_COUNTERS.join(', ')}) ${skus}`, skuBindings);
+  };
+  // A migration already runs in a transaction.
+  if ((db as Knex.Transaction).isTransaction) await rebuild(db as Knex.Transaction);
+  else await db.transaction(rebuild);
 }

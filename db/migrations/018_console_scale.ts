@@ -9,8 +9,10 @@ import { rebuildDailyRollups } from '../../orders/daily-rollup';
 //   time_zone, an IANA name; unset means UTC). Existing rows are rolled up here once.
 // - Indexes for each filter of the order list and for its keyset pages: (merchant, created_at,
 //   id) for the default order and its cursor, (merchant, storefront, created_at) for the
-//   storefront filter, (merchant, status, updated_at) for the dashboard's waiting list,
-//   order_items (sku_id) for the SKU filter, and exact-match buyer fields for the buyer filter.
+//   storefront filter, (merchant, status, updated_at) for the dashboard's waiting list, one per
+//   other sort order of the list (amount, reference, status, each then id),
+//   order_items (sku_id) for the SKU filter, and the buyer filter's fields (an email by its
+//   beginning, phone, account, IP and device exactly).
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('merchants', (t) => t.text('time_zone'));
@@ -57,11 +59,16 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('CREATE INDEX orders_merchant_storefront_idx ON orders (merchant_id, storefront_id, created_at)');
   await knex.raw('CREATE INDEX orders_merchant_status_updated_idx ON orders (merchant_id, status, updated_at)');
   await knex.raw('CREATE INDEX order_items_sku_idx ON order_items (sku_id)');
+  // The list's other sort orders, each with the id as its tiebreak (and its cursor).
+  await knex.raw('CREATE INDEX orders_merchant_amount_idx ON orders (merchant_id, total_amount, id)');
+  await knex.raw('CREATE INDEX orders_merchant_ref_idx ON orders (merchant_id, external_ref, id)');
+  await knex.raw('CREATE INDEX orders_merchant_status_id_idx ON orders (merchant_id, status, id)');
   for (const [name, expr] of BUYER_FIELDS) await knex.raw(`CREATE INDEX ${name} ON orders (merchant_id, ${expr})`);
 }
 
 const BUYER_FIELDS = [
-  ['orders_buyer_email_idx', `lower(buyer->>'email')`],
+  // text_pattern_ops: the filter matches an email by its beginning (LIKE 'abc%'), in any collation.
+  ['orders_buyer_email_idx', `lower(buyer->>'email') text_pattern_ops`],
   ['orders_buyer_phone_idx', `(buyer->>'phone')`],
   ['orders_buyer_account_idx', `(buyer->>'accountId')`],
   ['orders_buyer_ip_idx', `(buyer->>'ip')`],
@@ -70,6 +77,9 @@ const BUYER_FIELDS = [
 
 export async function down(knex: Knex): Promise<void> {
   for (const [name] of BUYER_FIELDS) await knex.raw(`DROP INDEX IF EXISTS ${name}`);
+  await knex.raw('DROP INDEX IF EXISTS orders_merchant_status_id_idx');
+  await knex.raw('DROP INDEX IF EXISTS orders_merchant_ref_idx');
+  await knex.raw('DROP INDEX IF EXISTS orders_merchant_amount_idx');
   await knex.raw('DROP INDEX IF EXISTS order_items_sku_idx');
   await knex.raw('DROP INDEX IF EXISTS orders_merchant_status_updated_idx');
   await knex.raw('DROP INDEX IF EXISTS orders_merchant_storefront_idx');
