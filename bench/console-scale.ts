@@ -73,7 +73,7 @@ async function database(): Promise<{ url: string; adminUrl: string; embedded?: E
     url.pathname = `/${name}`;
     return { url: url.toString(), adminUrl: url.toString() };
   }
-  const dataDir = path.resolve(values['data-dir']!);
+  const dataDir = path.resolve(values['data-dir']);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   fs.chmodSync(dataDir, 0o755); // the embedded Postgres may run as its own system user
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort(), database: `scale_${N}`, persistent: true });
