@@ -19,10 +19,8 @@ const en = {
       mode: 'Fulfilment',
       waiting_count: '%{shown} of %{count} shown',
       low_stock_count: '%{shown} of %{count} shown',
-      see_all: 'See all',
     },
     list: {
-      about: 'about %{count}',
       page_too_deep: 'This page is too deep to open directly: go page by page from the start, or narrow the filter.',
     },
   },
@@ -46,10 +44,8 @@ export const scale13Part: ConsolePart<typeof en> = {
         mode: '发货方式',
         waiting_count: '显示 %{shown} / 共 %{count}',
         low_stock_count: '显示 %{shown} / 共 %{count}',
-        see_all: '查看全部',
       },
       list: {
-        about: '约 %{count}',
         page_too_deep: '此页太深，无法直接打开：请从第一页逐页翻阅，或缩小筛选范围。',
       },
     },
