@@ -179,7 +179,7 @@ describe('the dashboard with two currencies, from rollups', () => {
       expect(await page.getByTestId('gmv-CNY').innerText()).toMatch(/¥10\.00[\s\S]*Yesterday:\s*\S*¥28\.00/);
       await page.getByTestId('stat-orders-yesterday').getByText('Yesterday: 7').waitFor();
       const usdTop = page.getByTestId('top-skus-USD');
-      await usdTop.getByText('S-LINK').waitFor();
+      await usdTop.getByText('S-LINK', { exact: true }).waitFor();
       await usdTop.getByText('Redemption link').waitFor();
       await usdTop.getByText('Direct top-up').waitFor();
       await page.getByTestId('top-skus-CNY').getByText('By hand').waitFor();
