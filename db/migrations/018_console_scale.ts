@@ -11,7 +11,7 @@ import { rebuildDailyRollups } from '../../orders/daily-rollup';
 //   id) for the default order and its cursor, (merchant, storefront, created_at) for the
 //   storefront filter, (merchant, status, updated_at) for the dashboard's waiting list, one per
 //   other sort order of the list (amount, reference, status, each then id),
-//   order_items (sku_id) for the SKU filter, and the buyer filter's fields (an email by its
+//   order_items (sku_id, order_id) for the SKU filter, and the buyer filter's fields (an email by its
 //   beginning, phone, account, IP and device exactly).
 
 export async function up(knex: Knex): Promise<void> {
@@ -58,7 +58,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('DROP INDEX IF EXISTS orders_merchant_id_created_at_index');
   await knex.raw('CREATE INDEX orders_merchant_storefront_idx ON orders (merchant_id, storefront_id, created_at)');
   await knex.raw('CREATE INDEX orders_merchant_status_updated_idx ON orders (merchant_id, status, updated_at)');
-  await knex.raw('CREATE INDEX order_items_sku_idx ON order_items (sku_id)');
+  await knex.raw('CREATE INDEX order_items_sku_idx ON order_items (sku_id, order_id)');
   // The list's other sort orders, each with the id as its tiebreak (and its cursor).
   await knex.raw('CREATE INDEX orders_merchant_amount_idx ON orders (merchant_id, total_amount, id)');
   await knex.raw('CREATE INDEX orders_merchant_ref_idx ON orders (merchant_id, external_ref, id)');
