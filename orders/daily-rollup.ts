@@ -6,10 +6,13 @@ import { unitCostSql } from './unit-cost';
 // a few small rows instead of scanning orders, settlements and deliveries. Every write to the
 // rollups is here, called in the same transaction as the change it counts:
 //
-//   accepted   orders/accept-order.ts   (in its one statement: acceptedRollupSql)
+//   accepted   orders/accept-order.ts   (in its one statement: acceptedRollupSql; else rollUpAccepted)
 //   settled    orders/settle-order.ts   (delivered goods, revenue and cost, as settlement records them)
 //   refunded   orders/refund-order.ts
 //   failed / cancelled                  orders/close-order.ts
+//
+// Locks: every writer takes the day's order row before its SKU rows, SKU rows by id, and stock
+// (SKU) rows before rollup rows, so two writers never wait on each other in a circle.
 //
 // Each change counts on the day it happens, in the merchant's time zone (merchants.time_zone,
 // UTC when unset): an order accepted at 23:59 and settled at 00:01 is accepted yesterday and
@@ -54,7 +57,22 @@ export function acceptedRollupSql(order: string, items: string): string {
       INSERT INTO daily_sku_sales (${SKU_KEY}, units_ordered)
       SELECT ${order}.merchant_id, ${day}, ${order}.currency, ri.sku_id, rs.fulfilment_mode, ri.quantity
         FROM ${order} CROSS JOIN (${items}) ri JOIN skus rs ON rs.id = ri.sku_id
+       ORDER BY ri.sku_id
       ON CONFLICT (${SKU_KEY}) DO UPDATE SET units_ordered = daily_sku_sales.units_ordered + EXCLUDED.units_ordered)`;
+}
+
+/**
+ * The order was accepted in this transaction by other statements than the accepting one (an
+ * order of several stock lines): the same rows as acceptedRollupSql, written after its stock is
+ * reserved, so it takes SKU rows before rollup rows as every other writer does.
+ */
+export async function rollUpAccepted(trx: Q, orderId: string): Promise<void> {
+  await trx.raw(
+    `WITH accepted AS (SELECT merchant_id, created_at, currency FROM orders WHERE id = :orderId),
+     ${acceptedRollupSql('accepted', 'SELECT sku_id, quantity FROM order_items WHERE order_id = :orderId')}
+     SELECT 1`,
+    { orderId },
+  );
 }
 
 /** A settlement was recorded for the order (in this transaction): its money, and its delivered units per SKU. */
@@ -75,6 +93,7 @@ export async function rollUpSettled(trx: Q, s: { orderId: string; merchantId: st
        JOIN orders o ON o.id = d.order_id
       WHERE d.order_id = :orderId
       GROUP BY 1, 2, 3, 4, 5
+      ORDER BY 4
      ON CONFLICT (${SKU_KEY}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_delivered', 'revenue', 'cost'])}`,
     { orderId: s.orderId },
   );
@@ -100,6 +119,7 @@ export async function rollUpRefunded(trx: Q, refundId: string, orderRefunded: bo
        JOIN skus s ON s.id = u.sku_id
       WHERE r.id = :refundId
       GROUP BY 1, 2, 3, 4, 5
+      ORDER BY 4
      ON CONFLICT (${SKU_KEY}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_refunded', 'revenue_reversed'])}`,
     { refundId },
   );
