@@ -192,6 +192,34 @@ describe('the dashboard with two currencies, from rollups', () => {
   });
 });
 
+describe('counting acceptances', () => {
+  test('when orders of one stock line and of several race for the same SKU, then every one is accepted and counted once (no two wait on each other in a circle)', async () => {
+    await sys.addSku('S-RACE-A', { codes: 40, price: 100, currency: 'CNY' });
+    await sys.addSku('S-RACE-B', { codes: 40, price: 100, currency: 'CNY' });
+    const today = async () =>
+      Number((await sys.db.raw(`SELECT coalesce(sum(units_ordered), 0) AS n FROM daily_sku_sales s JOIN skus k ON k.id = s.sku_id WHERE k.code LIKE 'S-RACE-%'`)).rows[0].n);
+    const before = await today();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        sys.api('POST', '/v1/orders', {
+          body: {
+            externalRef: `race-${hex()}`,
+            items:
+              i % 2
+                ? [{ sku: 'S-RACE-A', quantity: 1 }]
+                : [
+                    { sku: 'S-RACE-B', quantity: 1 },
+                    { sku: 'S-RACE-A', quantity: 1 },
+                  ],
+          },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(30).fill(202));
+    expect((await today()) - before).toBe(15 + 2 * 15);
+  });
+});
+
 describe('keyset pages of the order list', () => {
   test('when a list is walked page by page by its cursor while new orders arrive, then every order it started with comes exactly once, in order', async () => {
     const other = await createMerchant(sys.db, sys.vault, { name: `Pages ${hex()}`, ownerEmail: `pages-${hex()}@example.com` });
