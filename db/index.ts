@@ -15,6 +15,7 @@ import * as webhookOutbox from './migrations/014_webhook_outbox';
 import * as ledger from './migrations/019_ledger';
 import * as supplierTerms from './migrations/020_supplier_terms';
 import * as orderSearch from './migrations/016_order_search';
+import * as consoleScale from './migrations/018_console_scale';
 
 export type Db = Knex;
 
@@ -52,6 +53,7 @@ const migrations: Record<string, Knex.Migration> = {
   '019_ledger': ledger,
   '020_supplier_terms': supplierTerms,
   '016_order_search': orderSearch,
+  '018_console_scale': consoleScale,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

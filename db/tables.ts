@@ -14,6 +14,8 @@ export interface MerchantRow {
   risk_max_order_amount: number | null;
   risk_max_order_quantity: number | null;
   created_at: Date;
+  /** The merchant's days for the dashboard's rollups (migration 018); UTC when unset. */
+  time_zone: string | null;
 }
 
 export interface StorefrontRow {

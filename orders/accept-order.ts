@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import type { SkuRow } from '../db/tables';
 import { AppError, conflict, invalidInput } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
+import { acceptedRollupSql, rollUpAccepted } from './daily-rollup';
 import { hashRequest, requireSameRequest } from './idempotency';
 import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
@@ -154,7 +155,7 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
   // Anything else (several lines from stock, or part stock, part supplier) in a transaction.
   // Stock is reserved last, so SKU rows stay locked only for the reservations and the commit.
   return db.transaction(async (trx) => {
-    await insertOrder(trx, rows);
+    await insertOrder(trx, rows, undefined, { rollup: false });
     // Lock SKU rows in a fixed order (by id) so multi-item orders never deadlock each other.
     for (const i of [...fromStock].sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1))) {
       const lineSku = lines.find((l) => l.sku.id === i.sku_id)!.sku;
@@ -163,6 +164,8 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
         await trx('order_units').where({ order_item_id: i.id }).andWhere('seq', '>', taken).update({ source: 'supplier' });
       }
     }
+    // Counted once its stock is reserved: stock rows before rollup rows (orders/daily-rollup.ts).
+    await rollUpAccepted(trx, rows.order.id);
     return rows.order.id;
   });
 }
@@ -209,8 +212,8 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
 }
 
 /**
- * The order, its items, its units, its first timeline entry, its velocity events and (given
- * one) its reservation in one statement; foreign keys are checked at its end. With a
+ * The order, its items, its units, its first timeline entry, its velocity events, (given
+ * one) its reservation and (unless told not to) its count in the daily rollups in one statement; foreign keys are checked at its end. With a
  * reservation, the stock is taken in the same statement and nothing is written unless it could
  * be. The statement first locks the order's velocity subjects (risk/velocity.ts), so orders that
  * share one draw their acceptance numbers in the order they commit. Returns whether it was written.
@@ -219,6 +222,7 @@ async function insertOrder(
   db: Db | Trx,
   rows: OrderRows,
   reservation?: { id: string; order_id: string; order_item_id: string; sku_id: string; quantity: number; status: string },
+  opts = { rollup: true },
 ): Promise<boolean> {
   const taken = reservation ? takeStockSql('all', 'locked') : `SELECT 1 AS take FROM locked`;
   const { rows: result } = await db.raw(
@@ -230,7 +234,7 @@ async function insertOrder(
           o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
                 SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
                   FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM taken)
-                RETURNING id, merchant_id, created_at, total_amount, accept_seq),
+                RETURNING id, merchant_id, created_at, currency, total_amount, accept_seq),
           v AS (${velocityEventsSql('o')}),
           i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account)
                 SELECT id, order_id, sku_id, quantity, unit_price, account FROM json_populate_recordset(null::order_items, :itemRows::json)
@@ -239,7 +243,8 @@ async function insertOrder(
                 SELECT id, order_id, order_item_id, sku_id, seq, status, source FROM json_populate_recordset(null::order_units, :unitRows::json)
                  WHERE EXISTS (SELECT 1 FROM taken)),
           e AS (INSERT INTO order_events (order_id, type, detail)
-                SELECT :orderId::uuid, 'accepted', :accepted::jsonb WHERE EXISTS (SELECT 1 FROM taken))
+                SELECT :orderId::uuid, 'accepted', :accepted::jsonb WHERE EXISTS (SELECT 1 FROM taken)),
+          ${opts.rollup ? acceptedRollupSql('o', 'SELECT sku_id, quantity FROM json_populate_recordset(null::order_items, :itemRows::json)') : 'no_rollup AS (SELECT 1)'}
      SELECT count(*)::int AS written FROM taken`,
     {
       quantity: reservation?.quantity ?? 0,

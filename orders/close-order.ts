@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
 import { releaseReservations } from '../stock/reservations';
+import { rollUpClosed } from './daily-rollup';
 import { appendEvent } from './events';
 import { mayClose } from './lifecycle';
 import { giveBackGoods } from './unit-goods';
@@ -41,6 +42,7 @@ export async function closeOrderIn(trx: Knex.Transaction, orderId: string, statu
   const held = status === 'failed' ? await trx('order_units').where({ order_id: orderId, status: 'allocated' }).count<{ n: number }[]>('* as n') : [{ n: 0 }];
   await trx('manual_tasks').where({ order_id: orderId }).whereIn('status', ['open', 'escalated']).update({ status: 'cancelled', updated_at: trx.fn.now() });
   await trx('orders').where({ id: orderId }).update({ status, reason, updated_at: trx.fn.now() });
+  await rollUpClosed(trx, orderId, status);
   await appendEvent(trx, orderId, status, {
     reason,
     releasedUnits: released,

@@ -4,6 +4,7 @@ import { recordAudit } from '../lib/audit';
 import { invalidInput, notFound } from '../lib/errors';
 import { releaseReservations } from '../stock/reservations';
 import { postBuyerRefund, postWriteOff } from '../ledger/postings-for';
+import { rollUpRefunded } from './daily-rollup';
 import { appendEvent } from './events';
 import { requireAllowed } from './order-facts';
 import { giveBackGoods } from './unit-goods';
@@ -122,6 +123,7 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
       await trx('orders').where({ id: order.id }).update({ updated_at: trx.fn.now() });
     }
     await queueWebhook(trx, { type: 'order.refunded', orderId: order.id, refundId });
+    await rollUpRefunded(trx, refundId, lastUnits);
     const { refundId: _id, ...summary } = result;
     await appendEvent(trx, order.id, 'refunded', { reason: req.reason, by: req.actor, partial: !lastUnits, ...summary });
     await recordAudit(trx, {

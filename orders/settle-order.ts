@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
 import { postSale } from '../ledger/postings-for';
+import { rollUpSettled } from './daily-rollup';
 import { appendEvent } from './events';
 import { unitCostSql } from './unit-cost';
 
@@ -44,6 +45,7 @@ export async function settleOrder(db: Db, orderId: string): Promise<{ revenue: n
     if (inserted.length > 0) {
       // The ledger's entries for the sale, in the settlement's transaction (ledger/postings-for.ts).
       await postSale(trx, { id: orderId, merchantId: order.merchant_id, storefrontId: order.storefront_id, currency: order.currency.trim() }, sold);
+      await rollUpSettled(trx, { orderId, merchantId: order.merchant_id, currency: order.currency, revenue, cost: totalCost });
       await appendEvent(trx, orderId, 'settled', { revenue, cost: totalCost, grossProfit: revenue - totalCost, currency: order.currency });
     }
     return { revenue, cost: totalCost };

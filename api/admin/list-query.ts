@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { invalidInput } from '../../lib/errors';
 import { parseOrThrow } from '../errors';
 import { assertWellFormed } from '../well-formed';
 
@@ -8,13 +9,31 @@ import { assertWellFormed } from '../well-formed';
 //   GET /admin/orders?sort=["createdAt","DESC"]&range=[0,24]&filter={"status":"failed"}
 // answered with the rows and `Content-Range: orders 0-24/319`. Only whitelisted columns sort,
 // and each resource's filter is a strict zod schema, so an unknown filter is a 400, not ignored.
+//
+// At millions of rows (issue 13) two things change. A total is counted exactly only up to
+// EXACT_TOTAL_UP_TO (1,000); beyond it the answer says `Content-Range: orders 0-24/*` with the planner's
+// estimate in `X-Total-Estimate` (the console then pages by next/previous, react-admin's partial
+// pagination). And a page after one already read is asked by the cursor its answer gave
+// (`X-Next-Cursor`, sent back as `cursor=`): a keyset page (rows after the last one, by the sort
+// column and the tiebreak) costs the same on page 1 and page 100,000, where an offset reads and
+// throws away every row before it, so offsets stop at MAX_OFFSET.
 
 export const MAX_PAGE = 500;
+/**
+ * Lists count their rows exactly up to this many, and estimate beyond. Counting is reading: a
+ * filter that matches one order in six (a SKU) reads six orders per counted one, so the cap is
+ * kept where that stays cheap at ten million orders (docs/BENCHMARKS.md).
+ */
+export const EXACT_TOTAL_UP_TO = 1_000;
+/** The deepest offset a list pages to; deeper pages are asked by cursor. */
+export const MAX_OFFSET = 10_000;
 
 export interface ListParams<F> {
   sort: { column: string; order: 'asc' | 'desc' };
   range: { start: number; end: number };
   filter: F;
+  /** Where the page starts: after the row this names (from a previous answer's X-Next-Cursor). */
+  cursor?: { key: string; tiebreak: string };
 }
 
 /** A query parameter holding JSON (react-admin's sort, range and filter). */
@@ -47,13 +66,40 @@ export function parseListQuery<F extends z.ZodType>(
         .refine(([start, end]) => end >= start && end - start < MAX_PAGE, { message: `range must be [start, end] with at most ${MAX_PAGE} rows` })
         .optional(),
       filter: jsonQueryParam('filter').pipe(opts.filter).optional(),
+      cursor: z
+        .string()
+        .max(512)
+        .transform((text, ctx) => {
+          const decoded = decodeCursor(text);
+          if (!decoded) ctx.addIssue({ code: 'custom', message: 'cursor must be the X-Next-Cursor of a previous answer' });
+          return decoded ?? z.NEVER;
+        })
+        .optional(),
     })
     .strict();
   const q = parseOrThrow(schema, query, 'query');
   const [field, order] = q.sort ?? opts.defaultSort;
   const [start, end] = q.range ?? [0, 24];
   const filter = q.filter ?? parseOrThrow(opts.filter, {}, 'filter');
-  return { sort: { column: opts.sortable[field], order: order.toLowerCase() as 'asc' | 'desc' }, range: { start, end }, filter };
+  if (!q.cursor && start > MAX_OFFSET) {
+    throw invalidInput('page_too_deep', `Pages beyond row ${MAX_OFFSET} are reached with the cursor of the page before (X-Next-Cursor), or a narrower filter`, {
+      maxOffset: MAX_OFFSET,
+    });
+  }
+  return { sort: { column: opts.sortable[field], order: order.toLowerCase() as 'asc' | 'desc' }, range: { start, end }, filter, cursor: q.cursor };
+}
+
+// A cursor is the last row's sort value and tiebreak, as Postgres writes them (to_json keeps a
+// timestamp's microseconds, which a JavaScript Date would lose and so skip rows), base64url'd.
+const encodeCursor = (key: string, tiebreak: string) => Buffer.from(JSON.stringify([key, tiebreak])).toString('base64url');
+function decodeCursor(text: string): { key: string; tiebreak: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return { key: value[0], tiebreak: value[1] };
+  } catch {
+    // not a cursor: answered below
+  }
+  return undefined;
 }
 
 /** Counts, pages and answers a list; `query` already holds the merchant and filter conditions. */
@@ -79,18 +125,49 @@ export async function sendDescribedList<Row, Out>(
   describe: (rows: Row[]) => Promise<Out[]>,
   tiebreak = 'id',
 ): Promise<void> {
-  const countQuery = db.from(query.clone().clearOrder().as('listed')).count<{ total: number }[]>('* as total');
-  const [[{ total }], rows] = await Promise.all([
-    countQuery,
-    query
-      .orderBy(params.sort.column, params.sort.order)
-      .orderBy(tiebreak, params.sort.order)
-      .offset(params.range.start)
-      .limit(params.range.end - params.range.start + 1) as Promise<Row[]>,
-  ]);
+  const size = params.range.end - params.range.start + 1;
+  const page = query
+    .clone()
+    .select(db.raw(`to_json(${params.sort.column}) #>> '{}' AS list_sort_key`), db.raw(`${tiebreak}::text AS list_tiebreak_key`))
+    .orderBy(params.sort.column, params.sort.order)
+    .orderBy(tiebreak, params.sort.order)
+    .limit(size + 1); // one more than the page: whether a next page exists
+  if (params.cursor) {
+    // Rows after the cursor's in the list's order; Postgres casts the text to each column's type.
+    page.whereRaw(`(${params.sort.column}, ${tiebreak}) ${params.sort.order === 'desc' ? '<' : '>'} (?, ?)`, [params.cursor.key, params.cursor.tiebreak]);
+  } else {
+    page.offset(params.range.start);
+  }
+  const [total, fetched] = await Promise.all([countOrEstimate(db, query), page as Promise<(Row & { list_sort_key: string | null; list_tiebreak_key: string })[]>]);
+  const rows = fetched.slice(0, size);
   const last = rows.length ? params.range.start + rows.length - 1 : params.range.start;
-  res.set('Content-Range', `${resource} ${params.range.start}-${last}/${Number(total)}`);
+  const lastRow = rows.at(-1);
+  if (fetched.length > size && lastRow?.list_sort_key != null) res.set('X-Next-Cursor', encodeCursor(lastRow.list_sort_key, lastRow.list_tiebreak_key));
+  if (total.exact) {
+    res.set('Content-Range', `${resource} ${params.range.start}-${last}/${total.count}`);
+  } else {
+    res.set('Content-Range', `${resource} ${params.range.start}-${last}/*`);
+    res.set('X-Total-Estimate', String(total.count));
+  }
   res.json(await describe(rows));
+}
+
+/** The rows a list query matches: exact up to EXACT_TOTAL_UP_TO, else the planner's estimate (never below it). */
+export async function countOrEstimate(db: Knex, query: Knex.QueryBuilder): Promise<{ count: number; exact: boolean }> {
+  const listed = query.clone().clearOrder();
+  const [{ total }] = await db
+    .from(
+      listed
+        .clone()
+        .limit(EXACT_TOTAL_UP_TO + 1)
+        .as('listed'),
+    )
+    .count<{ total: number }[]>('* as total');
+  if (Number(total) <= EXACT_TOTAL_UP_TO) return { count: Number(total), exact: true };
+  const { sql, bindings } = listed.toSQL();
+  const { rows } = await db.raw(`EXPLAIN (FORMAT JSON) ${sql}`, bindings as Knex.RawBinding[]);
+  const estimate = Math.round(Number(rows[0]['QUERY PLAN'][0].Plan['Plan Rows']));
+  return { count: Math.max(estimate, EXACT_TOTAL_UP_TO + 1), exact: false };
 }
 
 /** `filter.id` from react-admin's getMany: one id or a list of them. */

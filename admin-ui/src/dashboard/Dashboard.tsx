@@ -27,7 +27,9 @@ import { errorMessage } from '../components/dialogs';
 import { formatWhen, Money, StatusChip, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 
-// The day at a glance, in the viewer's own time zone.
+// The day at a glance, in the merchant's days: each currency on its own line (never one currency
+// hiding another), today against yesterday, top SKUs of every fulfilment mode ranked within their
+// currency, and each list with its whole count.
 export function Dashboard() {
   const translate = useTranslate();
   const dataProvider = useDataProvider<CardflowDataProvider>();
@@ -41,14 +43,73 @@ export function Dashboard() {
   );
 
   if (error) return <Alert severity="error">{errorMessage(error)}</Alert>;
-  const money = data?.today.money[0];
+  const yesterdayOf = (currency: string) => data?.yesterday.money.find((m) => m.currency === currency);
+  const currencies = [...new Set((data?.topSkus ?? []).map((s) => s.currency))];
+  const topByCurrency = currencies.map((c) => [c, data!.topSkus.filter((s) => s.currency === c)] as const);
   return (
     <Box sx={{ mt: 2 }} data-testid="dashboard">
       <Title title={translate('cf.menu.dashboard')} />
       <Grid container spacing={2}>
-        <Stat label={translate('cf.dashboard.orders_today')} value={data ? String(data.today.orders) : undefined} testId="stat-orders" />
-        <Stat label={translate('cf.dashboard.gmv_today')} value={money ? <Money minor={money.gmv} currency={money.currency} /> : undefined} testId="stat-gmv" />
-        <Stat label={translate('cf.dashboard.profit_today')} value={money ? <Money minor={money.grossProfit} currency={money.currency} /> : undefined} testId="stat-profit" />
+        <Stat
+          label={translate('cf.dashboard.orders_today')}
+          value={data ? String(data.today.orders) : undefined}
+          note={data ? translate('cf.dashboard.orders_vs_yesterday', { count: data.yesterday.orders }) : undefined}
+          testId="stat-orders"
+        />
+        <Grid size={{ xs: 12, sm: 8 }}>
+          <Card>
+            <CardHeader
+              title={translate('cf.dashboard.by_currency', { timeZone: data?.timeZone ?? '' })}
+              subheader={translate('cf.dashboard.by_currency_help')}
+              titleTypographyProps={{ variant: 'subtitle1' }}
+            />
+            {isPending ? (
+              <LinearProgress />
+            ) : (
+              <Box sx={{ overflowX: 'auto' }}>
+                <Table size="small" data-testid="money-by-currency">
+                  <TableHead>
+                    <TableRow>
+                      <TableCell>{translate('cf.dashboard.currency')}</TableCell>
+                      <TableCell align="right">{translate('cf.dashboard.orders')}</TableCell>
+                      <TableCell align="right">{translate('cf.dashboard.gmv')}</TableCell>
+                      <TableCell align="right">{translate('cf.dashboard.profit')}</TableCell>
+                    </TableRow>
+                  </TableHead>
+                  <TableBody>
+                    {data.today.money.map((m) => {
+                      const y = yesterdayOf(m.currency);
+                      return (
+                        <TableRow key={m.currency} data-testid={`money-${m.currency}`}>
+                          <TableCell>{m.currency}</TableCell>
+                          <TableCell align="right">
+                            <Versus today={m.orders} yesterday={y?.orders ?? 0} shown={String(m.orders)} before={String(y?.orders ?? 0)} />
+                          </TableCell>
+                          <TableCell align="right" data-testid={`gmv-${m.currency}`}>
+                            <Versus
+                              today={m.gmv}
+                              yesterday={y?.gmv ?? 0}
+                              shown={<Money minor={m.gmv} currency={m.currency} />}
+                              before={<Money minor={y?.gmv ?? 0} currency={m.currency} />}
+                            />
+                          </TableCell>
+                          <TableCell align="right" data-testid={`profit-${m.currency}`}>
+                            <Versus
+                              today={m.grossProfit}
+                              yesterday={y?.grossProfit ?? 0}
+                              shown={<Money minor={m.grossProfit} currency={m.currency} />}
+                              before={<Money minor={y?.grossProfit ?? 0} currency={m.currency} />}
+                            />
+                          </TableCell>
+                        </TableRow>
+                      );
+                    })}
+                  </TableBody>
+                </Table>
+              </Box>
+            )}
+          </Card>
+        </Grid>
 
         <Grid size={{ xs: 12, md: 8 }}>
           <Card sx={{ height: '100%' }}>
@@ -73,7 +134,11 @@ export function Dashboard() {
 
         <Grid size={{ xs: 12, md: 4 }}>
           <Card sx={{ height: '100%' }}>
-            <CardHeader title={translate('cf.dashboard.waiting')} subheader={translate('cf.dashboard.waiting_help')} titleTypographyProps={{ variant: 'subtitle1' }} />
+            <CardHeader
+              title={`${translate('cf.dashboard.waiting')}${data ? ` (${data.waitingOnPerson.count})` : ''}`}
+              subheader={translate('cf.dashboard.waiting_help')}
+              titleTypographyProps={{ variant: 'subtitle1', 'data-testid': 'waiting-count' } as object}
+            />
             {isPending ? (
               <LinearProgress />
             ) : data.waitingOnPerson.count === 0 ? (
@@ -92,57 +157,79 @@ export function Dashboard() {
                     <StatusChip value={o.status} />
                   </ListItemButton>
                 ))}
+                {data.waitingOnPerson.count > data.waitingOnPerson.orders.length && (
+                  <Typography variant="caption" color="text.secondary" sx={{ px: 2 }}>
+                    {translate('cf.dashboard.waiting_count', { shown: data.waitingOnPerson.orders.length, count: data.waitingOnPerson.count })}
+                  </Typography>
+                )}
               </List>
             )}
           </Card>
         </Grid>
 
         <Grid size={{ xs: 12, md: 8 }}>
-          <Card>
+          <Card data-testid="top-skus">
             <CardHeader title={translate('cf.dashboard.top_skus')} titleTypographyProps={{ variant: 'subtitle1' }} />
             {isPending ? (
               <LinearProgress />
-            ) : data.topSkus.length === 0 ? (
+            ) : topByCurrency.length === 0 ? (
               <CardContent>
                 <Typography color="text.secondary">{translate('cf.dashboard.no_sales')}</Typography>
               </CardContent>
             ) : (
-              <Table size="small">
-                <TableHead>
-                  <TableRow>
-                    <TableCell>{translate('resources.skus.fields.code')}</TableCell>
-                    <TableCell align="right">{translate('cf.dashboard.units')}</TableCell>
-                    <TableCell align="right">{translate('cf.dashboard.revenue')}</TableCell>
-                    <TableCell align="right">{translate('cf.dashboard.profit')}</TableCell>
-                  </TableRow>
-                </TableHead>
-                <TableBody>
-                  {data.topSkus.map((s) => (
-                    <TableRow key={s.sku}>
-                      <TableCell>
-                        <Typography variant="body2">{s.sku}</Typography>
-                        <Typography variant="caption" color="text.secondary">
-                          {s.name}
-                        </Typography>
-                      </TableCell>
-                      <TableCell align="right">{s.units}</TableCell>
-                      <TableCell align="right">
-                        <Money minor={s.revenue} currency={s.currency} />
-                      </TableCell>
-                      <TableCell align="right">
-                        <Money minor={s.grossProfit} currency={s.currency} />
-                      </TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+              topByCurrency.map(([currency, skus]) => (
+                <Box key={currency} sx={{ overflowX: 'auto' }}>
+                  <Typography variant="subtitle2" sx={{ px: 2, pt: 1 }}>
+                    {translate('cf.dashboard.top_skus_in', { currency })}
+                  </Typography>
+                  <Table size="small" data-testid={`top-skus-${currency}`}>
+                    <TableHead>
+                      <TableRow>
+                        <TableCell>{translate('resources.skus.fields.code')}</TableCell>
+                        <TableCell>{translate('cf.dashboard.mode')}</TableCell>
+                        <TableCell align="right">{translate('cf.dashboard.units')}</TableCell>
+                        <TableCell align="right">{translate('cf.dashboard.revenue')}</TableCell>
+                        <TableCell align="right">{translate('cf.dashboard.profit')}</TableCell>
+                      </TableRow>
+                    </TableHead>
+                    <TableBody>
+                      {skus.map((s) => (
+                        <TableRow key={`${s.sku}-${s.mode}`}>
+                          <TableCell>
+                            <Typography variant="body2">{s.sku}</Typography>
+                            <Typography variant="caption" color="text.secondary">
+                              {s.name}
+                            </Typography>
+                          </TableCell>
+                          <TableCell>{translate(`cf.modes.${s.mode}`)}</TableCell>
+                          <TableCell align="right">{s.units}</TableCell>
+                          <TableCell align="right">
+                            <Money minor={s.revenue} currency={s.currency} />
+                          </TableCell>
+                          <TableCell align="right">
+                            <Money minor={s.grossProfit} currency={s.currency} />
+                          </TableCell>
+                        </TableRow>
+                      ))}
+                    </TableBody>
+                  </Table>
+                </Box>
+              ))
             )}
           </Card>
         </Grid>
 
         <Grid size={{ xs: 12, md: 4 }}>
           <Card>
-            <CardHeader title={translate('cf.dashboard.low_stock')} titleTypographyProps={{ variant: 'subtitle1' }} />
+            <CardHeader
+              title={`${translate('cf.dashboard.low_stock')}${data ? ` (${data.lowStockCount})` : ''}`}
+              subheader={
+                data && data.lowStockCount > data.lowStock.length
+                  ? translate('cf.dashboard.low_stock_count', { shown: data.lowStock.length, count: data.lowStockCount })
+                  : undefined
+              }
+              titleTypographyProps={{ variant: 'subtitle1' }}
+            />
             {isPending ? (
               <LinearProgress />
             ) : data.lowStock.length === 0 ? (
@@ -172,10 +259,10 @@ export function Dashboard() {
   );
 }
 
-function Stat({ label, value, testId }: { label: string; value: React.ReactNode | undefined; testId: string }) {
+function Stat({ label, value, note, testId }: { label: string; value: React.ReactNode | undefined; note?: string; testId: string }) {
   return (
     <Grid size={{ xs: 12, sm: 4 }}>
-      <Card>
+      <Card sx={{ height: '100%' }}>
         <CardContent>
           <Typography variant="body2" color="text.secondary">
             {label}
@@ -183,8 +270,34 @@ function Stat({ label, value, testId }: { label: string; value: React.ReactNode 
           <Typography variant="h4" data-testid={testId}>
             {value ?? <Skeleton width={120} />}
           </Typography>
+          {note && (
+            <Typography variant="body2" color="text.secondary" data-testid={`${testId}-yesterday`}>
+              {note}
+            </Typography>
+          )}
         </CardContent>
       </Card>
     </Grid>
+  );
+}
+
+/** Today's figure, with yesterday's under it and an arrow that says which way it went (in words for screen readers). */
+function Versus({ today, yesterday, shown, before }: { today: number; yesterday: number; shown: React.ReactNode; before: React.ReactNode }) {
+  const translate = useTranslate();
+  const direction = today > yesterday ? 'more' : today < yesterday ? 'less' : undefined;
+  return (
+    <>
+      <Typography variant="body2" component="div">
+        {shown}
+        {direction && (
+          <Box component="span" sx={{ ml: 0.5, color: direction === 'more' ? 'success.dark' : 'error.dark' }} aria-label={translate(`cf.dashboard.${direction}_than_yesterday`)}>
+            {direction === 'more' ? '▲' : '▼'}
+          </Box>
+        )}
+      </Typography>
+      <Typography variant="caption" color="text.secondary" component="div">
+        {translate('cf.dashboard.yesterday')} {before}
+      </Typography>
+    </>
   );
 }

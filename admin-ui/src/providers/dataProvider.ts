@@ -1,5 +1,5 @@
 import simpleRestProvider from 'ra-data-simple-rest';
-import type { DataProvider } from 'react-admin';
+import type { DataProvider, GetListParams, GetListResult, RaRecord } from 'react-admin';
 import { api, httpClient } from './http';
 
 // react-admin's REST provider for lists and forms, plus the console's actions, which are not
@@ -97,12 +97,27 @@ export interface WorkflowInfo {
   state: { step: string; status: string; reason?: string; webhook?: string } | null;
 }
 
+/** One day's figures in one currency (amounts in minor units of that currency). */
+export interface CurrencyDay {
+  currency: string;
+  orders: number;
+  delivered: number;
+  failed: number;
+  cancelled: number;
+  refunded: number;
+  gmv: number;
+  grossProfit: number;
+}
+
 export interface Dashboard {
+  /** The merchant's time zone: the days below are its days. */
   timeZone: string;
-  today: { orders: number; byStatus: Record<string, number>; money: { currency: string; gmv: number; grossProfit: number }[] };
+  today: { day: string; orders: number; money: CurrencyDay[] };
+  yesterday: { day: string; orders: number; money: CurrencyDay[] };
   ordersPerHour: { hour: string; orders: number }[];
-  topSkus: { sku: string; name: string; currency: string; units: number; revenue: number; grossProfit: number }[];
+  topSkus: { currency: string; rank: number; sku: string; name: string; mode: string; units: number; revenue: number; grossProfit: number }[];
   lowStock: { sku: string; name: string; stockAvailable: number; lowStockThreshold: number }[];
+  lowStockCount: number;
   waitingOnPerson: {
     count: number;
     orders: { id: string; externalRef: string; status: string; reason: string | null; currency: string; totalAmount: number; since: string; manualCancelAt: string | null }[];
@@ -119,10 +134,37 @@ const routed = Object.fromEntries(
   ]),
 ) as unknown as DataProvider;
 
+// Lists as ra-data-simple-rest asks for them, plus what a list of millions of rows answers
+// (api/admin/list-query.ts): past an exact count the total is `*` with an estimate, and react-admin
+// pages by next/previous (its partial pagination, `pageInfo`); and each answer gives the cursor of
+// the page after it, kept here per list so the next page is a keyset read, however deep.
+const nextCursors = new Map<string, string>();
+const getList = async <R extends RaRecord>(resource: string, params: GetListParams): Promise<GetListResult<R>> => {
+  const { page, perPage } = params.pagination ?? { page: 1, perPage: 10 };
+  const { field, order } = params.sort ?? { field: 'id', order: 'ASC' };
+  const path = API_PATHS[resource] ?? resource;
+  const list = JSON.stringify([path, params.filter, field, order, perPage]);
+  const query = new URLSearchParams({
+    sort: JSON.stringify([field, order]),
+    range: JSON.stringify([(page - 1) * perPage, page * perPage - 1]),
+    filter: JSON.stringify(params.filter ?? {}),
+  });
+  const cursor = page > 1 ? nextCursors.get(`${list}#${page - 1}`) : undefined;
+  if (cursor) query.set('cursor', cursor);
+  const { headers, json } = await httpClient(`/admin/${path}?${query}`, { signal: params.signal });
+  const data = json as R[];
+  const next = headers.get('x-next-cursor');
+  if (next) nextCursors.set(`${list}#${page}`, next);
+  const total = headers.get('content-range')?.split('/').pop();
+  if (total !== undefined && total !== '*') return { data, total: parseInt(total, 10) };
+  return { data, pageInfo: { hasNextPage: next !== null, hasPreviousPage: page > 1 }, meta: { totalEstimate: Number(headers.get('x-total-estimate')) } };
+};
+
 const post = async <T>(path: string, json?: unknown) => (await api<T>(`/admin/${path}`, { method: 'POST', json })).json;
 
 export const dataProvider: CardflowDataProvider = {
   ...routed,
+  getList,
   orderAction: (id, action, body) => post(`orders/${id}/${action}`, body),
   attentionBulk: (action, ids, note) => post('needs-attention/bulk', { action, ids, note }),
   failedOnSupplier: async (supplierId, since) =>

@@ -15,7 +15,8 @@ export function consolePart<T>(en: T, zh: NoInfer<T>): ConsolePart<T> {
 // One import per feature, and one line each in the list.
 import { ledger14Part } from './ledger14';
 import { find13Part } from './find13';
-export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part];
+import { scale13Part } from './scale13';
+export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
