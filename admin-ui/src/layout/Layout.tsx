@@ -4,6 +4,7 @@ import ManageAccountsIcon from '@mui/icons-material/ManageAccounts';
 import StorefrontIcon from '@mui/icons-material/Storefront';
 import { Box, Chip, ListItemIcon, ListItemText, MenuItem, Typography } from '@mui/material';
 import { AppBar, Layout as RaLayout, Logout, TitlePortal, UserMenu, useGetIdentity, useTranslate, useUserMenu } from 'react-admin';
+import { ConsoleChrome } from './ConsoleChrome';
 
 // The frame around every screen: the merchant and the signed-in role in the app bar, the
 // language switch and the user menu beside them (react-admin adds those).
@@ -60,5 +61,10 @@ function CardflowAppBar() {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
-  return <RaLayout appBar={CardflowAppBar}>{children}</RaLayout>;
+  return (
+    <RaLayout appBar={CardflowAppBar}>
+      <ConsoleChrome />
+      {children}
+    </RaLayout>
+  );
 }

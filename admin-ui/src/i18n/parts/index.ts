@@ -6,10 +6,15 @@
 export type ConsolePart<T> = { en: T; zh: T };
 
 /** Declares a part; the Chinese half must have the English half's shape. */
-export const consolePart = <T>(en: T, zh: NoInfer<T>): ConsolePart<T> => ({ en, zh });
+// A function declaration, not a const: a part imports it from this module while this module
+// imports the part, and only a declaration is ready that early.
+export function consolePart<T>(en: T, zh: NoInfer<T>): ConsolePart<T> {
+  return { en, zh };
+}
 
 // One import per feature; add yours to the list.
-export const consoleParts: ConsolePart<unknown>[] = [];
+import { words13Part } from './words13';
+export const consoleParts: ConsolePart<unknown>[] = [words13Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
