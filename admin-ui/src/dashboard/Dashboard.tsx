@@ -8,6 +8,7 @@ import {
   Grid,
   LinearProgress,
   List,
+  ListItem,
   ListItemButton,
   ListItemText,
   Skeleton,
@@ -24,7 +25,7 @@ import { Link } from 'react-router-dom';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { OpenAlerts } from '../alerts';
 import { errorMessage } from '../components/dialogs';
-import { formatWhen, Money, StatusChip, useIntlLocale } from '../components/fields';
+import { formatWhen, Money, shownOrderStatus, StatusChip, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 
 // The day at a glance, in the viewer's own time zone.
@@ -83,14 +84,17 @@ export function Dashboard() {
             ) : (
               <List dense data-testid="waiting-list">
                 {data.waitingOnPerson.orders.map((o) => (
-                  <ListItemButton key={o.id} component={Link} to={`/orders/${o.id}/show`}>
-                    <ListItemText
-                      primary={o.externalRef}
-                      secondary={o.reason ?? (o.manualCancelAt ? translate('cf.dashboard.waiting_manual', { at: formatWhen(o.manualCancelAt, locale) }) : undefined)}
-                      secondaryTypographyProps={{ noWrap: true }}
-                    />
-                    <StatusChip value={o.status} />
-                  </ListItemButton>
+                  <ListItem key={o.id} disablePadding>
+                    <ListItemButton component={Link} to={`/orders/${o.id}/show`}>
+                      <ListItemText
+                        sx={{ minWidth: 0 }}
+                        primary={o.externalRef}
+                        secondary={o.reason ?? (o.manualCancelAt ? translate('cf.dashboard.waiting_manual', { at: formatWhen(o.manualCancelAt, locale) }) : undefined)}
+                        secondaryTypographyProps={{ noWrap: true }}
+                      />
+                      <StatusChip value={shownOrderStatus(o.status, !!o.manualCancelAt)} />
+                    </ListItemButton>
+                  </ListItem>
                 ))}
               </List>
             )}
@@ -152,12 +156,14 @@ export function Dashboard() {
             ) : (
               <List dense>
                 {data.lowStock.map((s) => (
-                  <ListItemButton key={s.sku} component={Link} to={`/stock/${encodeURIComponent(s.sku)}/show`}>
-                    <ListItemText primary={s.sku} secondary={s.name} />
-                    <Typography variant="body2" color="error">
-                      {translate('cf.dashboard.left', { count: s.stockAvailable, threshold: s.lowStockThreshold })}
-                    </Typography>
-                  </ListItemButton>
+                  <ListItem key={s.sku} disablePadding>
+                    <ListItemButton component={Link} to={`/stock/${encodeURIComponent(s.sku)}/show`}>
+                      <ListItemText primary={s.sku} secondary={s.name} />
+                      <Typography variant="body2" color="error">
+                        {translate('cf.dashboard.left', { count: s.stockAvailable, threshold: s.lowStockThreshold })}
+                      </Typography>
+                    </ListItemButton>
+                  </ListItem>
                 ))}
               </List>
             )}

@@ -45,10 +45,12 @@ const AccountMenuItem = forwardRef<HTMLAnchorElement>(function AccountMenuItem(p
 });
 
 function CardflowAppBar() {
+  const { identity } = useGetIdentity();
   return (
     <AppBar
       userMenu={
-        <UserMenu>
+        // Named by the name it shows, so what a screen reader says and what one sees agree.
+        <UserMenu label={identity?.fullName ?? 'ra.auth.user_menu'}>
           <AccountMenuItem />
           <Logout />
         </UserMenu>
