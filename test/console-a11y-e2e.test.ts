@@ -166,7 +166,7 @@ describe('the console for everyone, everywhere', () => {
       if (widths[route] > 390)
         overflowing[route] = await page.evaluate(() =>
           Array.from(document.querySelectorAll('body *'))
-            .filter((el) => el.checkVisibility() && el.getBoundingClientRect().right > 390.5)
+            .filter((el) => el.checkVisibility({ visibilityProperty: true }) && el.getBoundingClientRect().right > 390.5)
             .slice(-5)
             .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)} ${Math.round(el.getBoundingClientRect().right)}px`),
         );

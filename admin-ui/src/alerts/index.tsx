@@ -189,7 +189,7 @@ export function OpenAlerts() {
               return (
                 <ListItem key={a.id} disablePadding={!!to}>
                   {to ? (
-                    <ListItemButton component={Link} to={to}>
+                    <ListItemButton component={Link} to={to} sx={{ minWidth: 0 }}>
                       {text}
                     </ListItemButton>
                   ) : (

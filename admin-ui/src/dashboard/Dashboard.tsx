@@ -85,7 +85,8 @@ export function Dashboard() {
               <List dense data-testid="waiting-list">
                 {data.waitingOnPerson.orders.map((o) => (
                   <ListItem key={o.id} disablePadding>
-                    <ListItemButton component={Link} to={`/orders/${o.id}/show`}>
+                    {/* On a phone the status chip wraps below the order instead of pushing the card wider. */}
+                    <ListItemButton component={Link} to={`/orders/${o.id}/show`} sx={{ flexWrap: 'wrap', minWidth: 0, columnGap: 1 }}>
                       <ListItemText
                         sx={{ minWidth: 0 }}
                         primary={o.externalRef}
