@@ -37,6 +37,7 @@ describe('the console for everyone, everywhere', () => {
   let owner: { email: string; password: string };
   let deliveredId: string;
   let deliveredRef: string;
+  let heldId: string;
   afterEach(() => expect(ui.takePageErrors()).toEqual([]));
 
   const admin = async (method: string, path: string, body?: unknown) => sys.api(method, path, { key: sys.merchant.adminToken, body });
@@ -57,7 +58,8 @@ describe('the console for everyone, everywhere', () => {
     // The last code goes: an out-of-stock alert. A product by hand: an order waiting for a person. A foreign card: a held order.
     await sys.finished((await place('A11Y-LAST')).id);
     await sys.waitForOrder((await place('A11Y-HAND')).id, ['processing']);
-    await sys.waitForOrder((await place('A11Y-CARD', ABROAD)).id, ['held']);
+    heldId = (await place('A11Y-CARD', ABROAD)).id;
+    await sys.waitForOrder(heldId, ['held']);
     ui = await openConsoleBrowser(sys);
   });
   afterAll(async () => {
@@ -122,6 +124,13 @@ describe('the console for everyone, everywhere', () => {
     await page.getByRole('button', { name: '保存' }).click();
     await page.getByText('商品已有卡密后，不能再更改卡密是否区分大小写。').first().waitFor();
     expect(await page.locator('body').innerText()).not.toContain('cannot change once the product has codes');
+
+    // Buyer signals and audit details are labelled and formatted, not `ipCountry: US`.
+    await ui.go(page, `/orders/${heldId}/show`);
+    await page.getByText('IP 国家: 美国').first().waitFor();
+    expect(await page.locator('body').innerText()).not.toContain('ipCountry');
+    await ui.go(page, '/audit-log');
+    await page.getByText('IP 地址: 127.0.0.1').first().waitFor();
     await context.close();
   });
 

@@ -45,12 +45,13 @@ const AccountMenuItem = forwardRef<HTMLAnchorElement>(function AccountMenuItem(p
 });
 
 function CardflowAppBar() {
+  const translate = useTranslate();
   const { identity } = useGetIdentity();
   return (
     <AppBar
       userMenu={
         // Named by the name it shows, so what a screen reader says and what one sees agree.
-        <UserMenu label={identity?.fullName ?? 'ra.auth.user_menu'}>
+        <UserMenu label={identity?.fullName ? `${translate('ra.auth.user_menu')} ${identity.fullName}` : 'ra.auth.user_menu'}>
           <AccountMenuItem />
           <Logout />
         </UserMenu>

@@ -23,6 +23,7 @@ import { Show, useDataProvider, useRecordContext, useTranslate, type RaRecord } 
 import { Link } from 'react-router-dom';
 import { useAttentionReason } from '../attention';
 import { RevealCodeButton } from '../components/RevealCode';
+import { detailLine } from '../components/details';
 import { formatWhen, Money, shownOrderStatus, StatusChip, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { OrderActions } from './OrderActions';
@@ -115,7 +116,7 @@ function OrderDetail() {
           </Row>
           <Row label={f('createdAt')}>{formatWhen(order.createdAt, locale)}</Row>
           <Row label={f('deliveredAt')}>{formatWhen(order.deliveredAt, locale)}</Row>
-          <Row label={f('buyer')}>{buyer.length ? buyer.map(([k, v]) => `${k}: ${v}`).join(' · ') : translate('cf.order.buyer_none')}</Row>
+          <Row label={f('buyer')}>{buyer.length ? detailLine(Object.fromEntries(buyer), locale, translate) : translate('cf.order.buyer_none')}</Row>
           <Row label={f('riskDecision')}>{order.risk ? <StatusChip value={order.risk.decision} /> : '—'}</Row>
         </Section>
       </Grid>
