@@ -10,6 +10,12 @@ import { startTestSystem, type TestSystem } from './harness';
 // an error reads in the chosen language; and when the API goes away a banner says so, and goes
 // once it is back, without a reload.
 
+// The page's own globals, as the callbacks given to page.evaluate see them (tests compile without the DOM library).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const window: any;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 const hex = () => crypto.randomBytes(4).toString('hex');
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const HOLD_RULE = { name: 'Hold orders paid with a foreign card', kind: 'country_mismatch', params: { between: ['ip', 'card'] }, action: 'review' };
@@ -174,7 +180,7 @@ describe('the console for everyone, everywhere', () => {
       // What sticks out, named, so a failure says where to look.
       if (widths[route] > 390)
         overflowing[route] = await page.evaluate(() =>
-          Array.from(document.querySelectorAll('body *'))
+          Array.from<any>(document.querySelectorAll('body *')) // eslint-disable-line @typescript-eslint/no-explicit-any
             .filter((el) => el.checkVisibility({ visibilityProperty: true }) && el.getBoundingClientRect().right > 390.5)
             .slice(-5)
             .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)} ${Math.round(el.getBoundingClientRect().right)}px`),
