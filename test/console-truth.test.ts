@@ -16,10 +16,15 @@ jest.setTimeout(120_000);
 describe('order state shown truthfully', () => {
   let sys: TestSystem;
   let receiver: http.Server;
-  let answer = 500;
+  // The storefront refuses the webhooks of the orders named here (by reference), and takes the rest.
+  const refusing = new Set<string>();
   let cookie: string;
   beforeAll(async () => {
-    receiver = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(answer).end()));
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => res.writeHead([...refusing].some((ref) => body.includes(ref)) ? 500 : 200).end());
+    });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     sys = await startTestSystem({ webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, temporalUiUrl: 'https://temporal.example.com' });
     const owner = await sys.addUser('owner');
@@ -38,14 +43,14 @@ describe('order state shown truthfully', () => {
 
   test('when a delivered order’s webhook fails, then the list marks it and "storefront not told" finds it; after a resend gets through, neither does, and the workflow says sent', async () => {
     await sys.addSku('TOLD-1', { codes: 2 });
-    answer = 500;
-    const troubled = (await sys.api('POST', '/v1/orders', { body: { externalRef: `hook-${hex()}`, items: [{ sku: 'TOLD-1', quantity: 1 }] } })).body.id as string;
+    const troubledRef = `hook-${hex()}`;
+    refusing.add(troubledRef);
+    const troubled = (await sys.api('POST', '/v1/orders', { body: { externalRef: troubledRef, items: [{ sku: 'TOLD-1', quantity: 1 }] } })).body.id as string;
     await sys.waitForOrder(troubled, ['delivered']);
     for (let i = 0; !(await sys.db('webhook_attempts').where({ order_id: troubled }).first()); i++) {
       if (i > 300) throw new Error('no webhook attempt was recorded');
       await new Promise((r) => setTimeout(r, 100));
     }
-    answer = 200;
     const fine = (await sys.api('POST', '/v1/orders', { body: { externalRef: `hook-${hex()}`, items: [{ sku: 'TOLD-1', quantity: 1 }] } })).body.id as string;
     await sys.finished(fine);
 
@@ -56,6 +61,7 @@ describe('order state shown truthfully', () => {
     expect((await listed({ storefrontNotTold: false })).map((o) => o.id)).toContain(fine);
     expect((await listed({ storefrontNotTold: true })).map((o) => o.id)).toEqual([troubled]);
 
+    refusing.delete(troubledRef);
     const resent = await sys.api('POST', `/admin/orders/${troubled}/resend-webhook`, { cookie });
     expect(resent.body).toMatchObject({ outcome: 'sent' });
     expect((await listed({ storefrontNotTold: true })).map((o) => o.id)).toEqual([]);

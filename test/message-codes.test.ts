@@ -3,10 +3,10 @@ import path from 'node:path';
 import { en } from '../admin-ui/src/i18n/en';
 import { zh } from '../admin-ui/src/i18n/zh';
 import { withParts } from '../admin-ui/src/i18n/parts';
-import { ATTENTION_CODES, AUDIT_ACTIONS, ERROR_CODES, requiredTextKeys } from '../lib/message-codes';
+import { ATTENTION_CODES, AUDIT_ACTIONS, ERROR_CODES, requiredTextKeys } from '../api/message-codes';
 
 // Every code the server can send reaches a person in their language: the codes thrown in the
-// server's source are all declared in lib/message-codes.ts, and every declared code has a text in
+// server's source are all declared in api/message-codes.ts, and every declared code has a text in
 // English and in Chinese. Both checks are shown to catch a planted code first.
 
 const ROOT = path.join(__dirname, '..');
@@ -71,7 +71,7 @@ describe('server message codes', () => {
       expect(codes).toContain(known);
   });
 
-  it('then every code the server throws is declared in lib/message-codes.ts', () => {
+  it('then every code the server throws is declared in api/message-codes.ts', () => {
     expect(undeclared(found)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { en } from '../en';
 import { zh } from '../zh';
 import { consolePart } from './index';
 
-// The console's words for every error code the server sends (lib/message-codes.ts lists them;
+// The console's words for every error code the server sends (api/message-codes.ts lists them;
 // test/message-codes.test.ts checks each has a text here in both languages), the API-status
 // banner, page titles and the other words of issue 13's "in Chinese, on a phone" work.
 // The lifecycle's refusals keep their existing texts (cf.order.errors), shared here by reference.

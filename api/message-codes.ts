@@ -5,7 +5,7 @@
 // source for codes it throws and fails when one is missing here, or when any code listed here has
 // no text in either language, so a new code cannot reach a person untranslated.
 
-import { ALERT_KINDS } from './alert-kinds';
+import { ALERT_KINDS } from '../lib/alert-kinds';
 import { ORDER_STATUSES } from '../orders/lifecycle';
 import { RULE_KINDS } from '../risk/vocabulary';
 import type { OrderEventType } from '../orders/events';
