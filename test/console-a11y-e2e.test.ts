@@ -44,6 +44,7 @@ describe('the console for everyone, everywhere', () => {
   let deliveredId: string;
   let deliveredRef: string;
   let heldId: string;
+  let failedId: string;
   afterEach(() => expect(ui.takePageErrors()).toEqual([]));
 
   const admin = async (method: string, path: string, body?: unknown) => sys.api(method, path, { key: sys.merchant.adminToken, body });
@@ -57,6 +58,16 @@ describe('the console for everyone, everywhere', () => {
     await sys.addSku('A11Y-EMPTY');
     await sys.addSku('A11Y-HAND', { mode: 'manual' });
     expect((await admin('POST', '/admin/risk/rules', HOLD_RULE)).status).toBe(201);
+    // A failed order: its only code expires after the order promised it.
+    await sys.addSku('A11Y-FAIL', { codes: 1 });
+    await sys.stopWorker();
+    failedId = (await place('A11Y-FAIL')).id;
+    await sys
+      .db('codes')
+      .whereIn('sku_id', sys.db('skus').where({ code: 'A11Y-FAIL' }).select('id'))
+      .update({ expires_at: new Date(Date.now() - 60_000) });
+    await sys.startWorker();
+    await sys.waitForOrder(failedId, ['failed']);
     const delivered = await place('A11Y-CARD');
     deliveredId = delivered.id;
     deliveredRef = delivered.externalRef;
@@ -108,6 +119,10 @@ describe('the console for everyone, everywhere', () => {
     // A hand-fulfilled order waiting for a person says so in the list, not "Processing".
     await ui.go(page, '/orders');
     await page.getByText('Waiting for a person').first().waitFor();
+    // A failed order's workflow card says the order failed, not that its run "Completed".
+    await ui.go(page, `/orders/${failedId}/show`);
+    await page.getByTestId('workflow-outcome').getByText('Failed').waitFor();
+    expect(await page.getByTestId('workflow-panel').innerText()).not.toContain('Completed');
     // Out of stock is not "Low".
     await ui.go(page, '/stock');
     const empty = page.getByRole('row').filter({ hasText: 'A11Y-EMPTY' });

@@ -91,7 +91,7 @@ export function Dashboard() {
                         sx={{ minWidth: 0 }}
                         primary={o.externalRef}
                         secondary={o.reason ?? (o.manualCancelAt ? translate('cf.dashboard.waiting_manual', { at: formatWhen(o.manualCancelAt, locale) }) : undefined)}
-                        secondaryTypographyProps={{ noWrap: true }}
+                        secondaryTypographyProps={{ sx: { overflowWrap: 'anywhere' } }}
                       />
                       <StatusChip value={shownOrderStatus(o.status, !!o.manualCancelAt)} />
                     </ListItemButton>
