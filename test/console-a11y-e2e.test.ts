@@ -167,7 +167,7 @@ describe('the console for everyone, everywhere', () => {
     expect(onRow).toBe(true);
     const ref = await page.evaluate(() => document.activeElement?.textContent);
     await page.keyboard.press('Enter');
-    await page.getByTestId('order-ref').getByText(ref!).waitFor();
+    await page.getByTestId('order-ref').getByText(ref).waitFor();
     await context.close();
   });
 
