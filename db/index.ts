@@ -16,6 +16,7 @@ import * as ledger from './migrations/019_ledger';
 import * as supplierTerms from './migrations/020_supplier_terms';
 import * as orderSearch from './migrations/016_order_search';
 import * as consoleScale from './migrations/018_console_scale';
+import * as outOfStockAlert from './migrations/017_out_of_stock_alert';
 
 export type Db = Knex;
 
@@ -54,6 +55,7 @@ const migrations: Record<string, Knex.Migration> = {
   '020_supplier_terms': supplierTerms,
   '016_order_search': orderSearch,
   '018_console_scale': consoleScale,
+  '017_out_of_stock_alert': outOfStockAlert,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

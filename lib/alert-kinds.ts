@@ -1,6 +1,6 @@
 // Every kind of alert Cardflow raises, listed once, with what each is about (its subject id
-// names a supplier, an order or a supplier purchase). The API's filter, the alert subjects and
-// the console's list and wording all read this.
+// names a supplier, an order, a supplier purchase or a product). The API's filter, the alert
+// subjects and the console's list and wording all read this.
 
 export const ALERT_SUBJECTS = {
   supplier_low_balance: 'supplier',
@@ -9,7 +9,9 @@ export const ALERT_SUBJECTS = {
   supplier_purchase_slow: 'purchase',
   supplier_price_above_max: 'purchase',
   order_needs_attention: 'order',
-} as const satisfies Record<string, 'supplier' | 'order' | 'purchase'>;
+  // raised and resolved by the database as stock crosses zero (db/migrations/017_out_of_stock_alert.ts)
+  sku_out_of_stock: 'sku',
+} as const satisfies Record<string, 'supplier' | 'order' | 'purchase' | 'sku'>;
 
 export type AlertKind = keyof typeof ALERT_SUBJECTS;
 export type AlertSubject = (typeof ALERT_SUBJECTS)[AlertKind];

@@ -26,6 +26,9 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
     // A held order's risk review, decided from the order itself (same rule as reviews.decide).
     approve: caretakers,
     reject: caretakers,
+    // Temporal's own UI is a developer's screen (English, with Reset and Terminate): for those
+    // who run the system, not for support or viewers.
+    workflow: managers,
   },
   stock: { list: everyone, show: everyone, import: managers },
   batches: { list: everyone, show: everyone },

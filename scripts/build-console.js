@@ -57,4 +57,21 @@ try {
 console.log('[cardflow] building the console ...');
 run([bin('typescript', 'bin/tsc'), '-p', 'admin-ui/tsconfig.json'], 'type-check');
 run([vite, 'build', '--config', 'admin-ui/vite.config.mts', '--logLevel', 'warn'], 'vite build');
+precompress(dist);
 fs.writeFileSync(stamp, hash);
+
+// Every text file of the build also as .br and .gz beside it, made once here at the highest
+// settings, so the api sends the smaller copy a browser accepts without compressing per request
+// (api/console-static.ts). Fonts (woff2) are compressed already.
+function precompress(dir) {
+  const zlib = require('node:zlib');
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (fs.statSync(file).isDirectory()) precompress(file);
+    else if (/\.(js|css|html|svg|json|txt|map)$/.test(name) && fs.statSync(file).size >= 1024) {
+      const raw = fs.readFileSync(file);
+      fs.writeFileSync(`${file}.br`, zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }));
+      fs.writeFileSync(`${file}.gz`, zlib.gzipSync(raw, { level: 9 }));
+    }
+  }
+}

@@ -89,6 +89,9 @@ async function main() {
     }
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
+    // The console links to Temporal's UI only at the public address an operator configured
+    // (TEMPORAL_UI_URL): the dev server's own UI answers on this machine only, so it is printed here
+    // for whoever sits at it, never sent to browsers.
     let temporalUi = config.TEMPORAL_UI_URL;
     if (!temporalAddress) {
       say(`starting Temporal dev server on 127.0.0.1:${config.TEMPORAL_PORT}`);
@@ -102,7 +105,7 @@ async function main() {
       stops.push(() => temporal.stop());
       lowerPriority(temporal.process.pid, config.FULFILMENT_NICE);
       temporalAddress = temporal.address;
-      temporalUi = temporal.uiUrl;
+      temporalUi ??= temporal.uiUrl;
     }
 
     const db = createDb(databaseUrl, 2);
@@ -150,7 +153,7 @@ async function main() {
       ...process.env,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
-      ...(temporalUi ? { TEMPORAL_UI_URL: temporalUi } : {}),
+      ...(config.TEMPORAL_UI_URL ? { TEMPORAL_UI_URL: config.TEMPORAL_UI_URL } : {}),
       CARDFLOW_DATA_DIR: dataDir,
       CARDFLOW_SUPERVISED: '1',
       TZ: 'UTC',

@@ -114,6 +114,9 @@ export interface TestSystem {
   webhookFinished(orderId: string, eventType?: 'order.delivered' | 'order.refunded', timeoutMs?: number): Promise<any>;
   /** Waits for the order's workflow to finish: after delivery it still settles and notifies. */
   finished(orderId: string): Promise<unknown>;
+  /** Closes the API's server (open connections too), as if it went down; startApi() listens again on the same port. */
+  stopApi(): Promise<void>;
+  startApi(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -184,10 +187,12 @@ export async function startTestSystem(
     security: { ...securitySettings(loadConfig({})), ...opts.security },
     metrics: opts.metricsToken ? { registry: apiMetrics(db), token: opts.metricsToken } : undefined,
   });
-  const server: Server = await new Promise((resolve) => {
+  let server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let apiUp = true;
   // Built after the API listens: suppliers call back on its address.
   const activities = createActivities({ db, vault, registry: suppliers, rateLimits: new SupplierRateLimits(db), outbound, callbackBaseUrl: baseUrl });
 
@@ -323,11 +328,23 @@ export async function startTestSystem(
         }
       }
     },
+    async stopApi() {
+      apiUp = false;
+      const closed = new Promise((r) => server.close(r));
+      server.closeAllConnections();
+      await closed;
+    },
+    async startApi() {
+      server = await new Promise((resolve) => {
+        const s = app.listen(port, '127.0.0.1', () => resolve(s));
+      });
+      apiUp = true;
+    },
     async stop() {
       await stopWorker();
       await stopNotifier();
       await notifications.close();
-      await new Promise((r) => server.close(r));
+      if (apiUp) await new Promise((r) => server.close(r));
       if (!opts.temporal) await nativeConnection.close();
       await connection?.close();
       await db.destroy();

@@ -5,9 +5,9 @@ import { alerts } from './alerts';
 import { needsAttention } from './attention';
 import { AuditLog } from './audit';
 import { books } from './books';
-import { Dashboard } from './dashboard/Dashboard';
 import { BatchShow } from './find/BatchShow';
 import { CodeLookupPage } from './find/CodeLookup';
+import { lazyScreen } from './lazy-screen';
 import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { LoginPage } from './login/LoginPage';
@@ -22,6 +22,9 @@ import { storefronts } from './storefronts';
 import { suppliers } from './suppliers';
 import { theme } from './theme';
 import { users } from './users';
+
+// The dashboard draws charts (recharts): fetched only when it is shown.
+const Dashboard = lazyScreen(() => import('./dashboard/Dashboard'), 'Dashboard');
 
 // The console: one <Resource> per screen; batches, codes and webhook attempts appear inside
 // the stock and storefront screens.

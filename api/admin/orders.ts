@@ -16,7 +16,7 @@ import { requireAllowed } from '../../orders/order-facts';
 import { whereBuyerIs, whereOrderMatches } from '../../orders/order-search';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import { decideReview } from '../../risk/decide-review';
-import type { AttentionAction } from '../../workflows/messages';
+import type { AttentionAction, FulfilmentState } from '../../workflows/messages';
 import { parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { resolveAttention } from './attention';
@@ -56,6 +56,12 @@ export interface TemporalUi {
   namespace: string;
 }
 
+/** The webhook's state given the latest attempt: told once one succeeded; still sending only while the workflow retries. */
+function webhookTold(inWorkflow: NonNullable<FulfilmentState['webhook']>, lastOutcome: 'succeeded' | 'failed'): NonNullable<FulfilmentState['webhook']> {
+  if (lastOutcome === 'succeeded') return 'sent';
+  return inWorkflow === 'pending' ? 'pending' : 'gave_up';
+}
+
 // A calendar day (UTC, as everything here) or an exact instant (the console sends the bounds of
 // the day in the user's own time zone).
 const dayOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date such as 2026-11-26 or an ISO time' });
@@ -71,11 +77,15 @@ export const OrderFilter = z
     createdTo: dayOrInstant.optional(),
     buyer: z.string().trim().max(254).optional(),
     riskDecision: z.string().max(32).optional(),
+    // Orders whose storefront was not told: their latest webhook attempt failed.
+    storefrontNotTold: z.boolean().optional(),
   })
   .strict();
 
 export type OrderFilter = z.infer<typeof OrderFilter>;
 export const ORDER_SORT = { createdAt: 'o.created_at', updatedAt: 'o.updated_at', totalAmount: 'o.total_amount', status: 'o.status', externalRef: 'o.external_ref' };
+// The latest webhook attempt of an order failed: the storefront does not know what happened to it.
+const LAST_WEBHOOK_FAILED = `(SELECT w.outcome = 'failed' FROM webhook_attempts w WHERE w.order_id = o.id ORDER BY w.id DESC LIMIT 1)`;
 
 const reason = z.string().trim().min(3, 'Say why, in a few words').max(500);
 export const Reason = z.object({ reason }).strict();
@@ -122,6 +132,8 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
         storefrontId: o.storefront_id,
         storefrontName: o.storefront_name,
         items: o.items ?? [],
+        webhookTrouble: o.webhook_trouble,
+        awaitingPerson: o.awaiting_person,
         createdAt: iso(o.created_at),
         updatedAt: iso(o.updated_at),
         deliveredAt: iso(o.delivered_at),
@@ -138,8 +150,18 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   // Live detail from Temporal, asked separately so the page never waits on it.
   router.get('/orders/:id/workflow', allow('orders', 'show'), async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
-    const [execution, state] = await Promise.all([fulfilment.describe(order.id), fulfilment.state(order.id)]);
-    const url = deps.temporalUi ? `${deps.temporalUi.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${order.id}` : null;
+    const [execution, live, lastAttempt] = await Promise.all([
+      fulfilment.describe(order.id),
+      fulfilment.state(order.id),
+      db('webhook_attempts').where({ order_id: order.id }).orderBy('id', 'desc').first('outcome'),
+    ]);
+    // A resend from the console happens outside the workflow, whose state still says what its own
+    // attempts did: the latest attempt recorded is the truth about whether the storefront was told.
+    const state = live?.webhook && lastAttempt ? { ...live, webhook: webhookTold(live.webhook, lastAttempt.outcome) } : live;
+    const url =
+      deps.temporalUi && canAccess(req.admin!.role, { resource: 'orders', action: 'workflow' })
+        ? `${deps.temporalUi.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${order.id}`
+        : null;
     res.json({ id: order.id, url, execution: execution ?? null, state: state ?? null });
   });
 
@@ -308,6 +330,8 @@ type OrderListRow = Pick<
 > & {
   storefront_name: string;
   risk_decision: string | null;
+  webhook_trouble: boolean;
+  awaiting_person: boolean;
   items: { sku: string; quantity: number }[] | null;
 };
 /**
@@ -333,6 +357,9 @@ export async function listedOrders(deps: { db: Db; vault: CodeVault }, admin: Ad
       'o.storefront_id',
       'sf.name as storefront_name',
       db.raw(`o.risk->>'decision' as risk_decision`),
+      db.raw(`coalesce(${LAST_WEBHOOK_FAILED}, false) AS webhook_trouble`),
+      // A processing order whose units wait for staff to fulfil them by hand.
+      db.raw(`EXISTS (SELECT 1 FROM manual_tasks mt WHERE mt.order_id = o.id AND mt.status IN ('open', 'escalated')) AS awaiting_person`),
       db.raw(
         `(SELECT json_agg(json_build_object('sku', s.code, 'quantity', i.quantity) ORDER BY s.code) FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items`,
       ),
@@ -353,5 +380,6 @@ export async function listedOrders(deps: { db: Db; vault: CodeVault }, admin: Ad
   }
   if (f.buyer) whereBuyerIs(q, f.buyer);
   if (f.riskDecision) q.whereRaw(`o.risk->>'decision' = ?`, [f.riskDecision]);
+  if (f.storefrontNotTold !== undefined) q.whereRaw(`coalesce(${LAST_WEBHOOK_FAILED}, false) = ?`, [f.storefrontNotTold]);
   return { query: q };
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import { promisableUnits } from '../../stock/availability';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import { AppError, conflict, invalidInput, notFound } from '../../lib/errors';
@@ -65,7 +66,7 @@ export function skuJson(s: SkuRow) {
     active: s.active,
     maxPerOrder: s.max_per_order,
     lowStockThreshold: s.low_stock_threshold,
-    stockAvailable: s.stock_available,
+    stockAvailable: promisableUnits(s.fulfilment_mode, s.stock_available),
     supplierFallback: s.supplier_fallback,
     manualEscalateAfterSeconds: s.manual_escalate_after_seconds,
     manualCancelAfterSeconds: s.manual_cancel_after_seconds,

@@ -25,7 +25,9 @@ export const ProductSchema = z
     price: z.number().int(),
     fulfilmentMode: z.enum(['stock', 'supplier', 'topup', 'link', 'manual']),
     maxPerOrder: z.number().int().nullable(),
-    available: z.number().int(),
+    available: z.number().int().nullable().meta({
+      description: 'Units that can still be promised, for products sold from imported stock; null for products bought when sold (supplier, top-up, link, by hand)',
+    }),
   })
   .meta({ id: 'Product' });
 

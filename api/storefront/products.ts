@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import type { Db } from '../../db';
 import type { Product } from '../openapi/answers';
+import { promisableUnits } from '../../stock/availability';
 
-// The catalogue a storefront can sell, with how many units can still be promised.
+// The catalogue a storefront can sell, with how many units can still be promised (null for
+// products bought when sold: from a supplier, by hand, top-ups and links).
 export function storefrontProductsRouter(db: Db) {
   const router = Router();
   router.get('/', async (req, res) => {
@@ -16,7 +18,7 @@ export function storefrontProductsRouter(db: Db) {
         price: s.price,
         fulfilmentMode: s.fulfilment_mode,
         maxPerOrder: s.max_per_order,
-        available: s.stock_available,
+        available: promisableUnits(s.fulfilment_mode, s.stock_available),
       })),
     });
   });

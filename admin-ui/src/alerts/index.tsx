@@ -1,6 +1,23 @@
+import CheckCircleOutlineIcon from '@mui/icons-material/CheckCircleOutline';
 import NotificationsActiveIcon from '@mui/icons-material/NotificationsActive';
-import { Alert as MuiAlert, Box, Button, Card, CardContent, CardHeader, Chip, LinearProgress, List as MuiList, ListItem, ListItemText, Typography } from '@mui/material';
-import { BooleanInput, Datagrid, FunctionField, List, SelectInput, useGetList, useTranslate } from 'react-admin';
+import {
+  Alert as MuiAlert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  CardHeader,
+  Chip,
+  LinearProgress,
+  List as MuiList,
+  ListItem,
+  ListItemButton,
+  ListItemText,
+  Typography,
+  useMediaQuery,
+  type Theme,
+} from '@mui/material';
+import { BooleanInput, Datagrid, FunctionField, List, SelectInput, SimpleList, useGetList, useTranslate } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { errorMessage } from '../components/dialogs';
 import { formatWhen, useIntlLocale, WhenField } from '../components/fields';
@@ -47,6 +64,7 @@ export function useAlertMessage() {
       cancelAt: formatWhen(a.detail?.cancelAt, locale),
       unitCost: money(a.purchase?.unitCost),
       maxUnitCost: money(a.purchase?.maxUnitCost),
+      sku: a.detail?.sku ?? '—',
     });
   };
 }
@@ -54,6 +72,7 @@ export function useAlertMessage() {
 /** Where to look: the supplier or the order the alert is about. */
 function subjectLink(a: CardflowAlert): string | undefined {
   if (ALERT_SUBJECTS[a.kind as AlertKind] === 'supplier') return a.supplier ? `/suppliers/${a.supplier.id}/show` : undefined;
+  if (ALERT_SUBJECTS[a.kind as AlertKind] === 'sku') return a.detail?.sku ? `/stock/${encodeURIComponent(String(a.detail.sku))}/show` : undefined;
   return a.order ? `/orders/${a.order.id}/show` : a.supplier ? `/suppliers/${a.supplier.id}/show` : undefined;
 }
 
@@ -69,9 +88,22 @@ export function AlertKindChip({ alert }: { alert: CardflowAlert }) {
   );
 }
 
+/** An empty alert list is good news, and says so. */
+function AllClear() {
+  const translate = useTranslate();
+  return (
+    <Box sx={{ textAlign: 'center', py: 6, px: 2 }} data-testid="alerts-all-clear">
+      <CheckCircleOutlineIcon color="success" sx={{ fontSize: 48 }} />
+      <Typography variant="h6">{translate('cf.alerts.all_clear')}</Typography>
+      <Typography color="text.secondary">{translate('cf.alerts.all_clear_help')}</Typography>
+    </Box>
+  );
+}
+
 function AlertList() {
   const translate = useTranslate();
   const message = useAlertMessage();
+  const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
     <List
       filters={[
@@ -83,13 +115,24 @@ function AlertList() {
       sort={{ field: 'createdAt', order: 'DESC' }}
       perPage={50}
       exporter={false}
+      empty={<AllClear />}
     >
-      <Datagrid bulkActionButtons={false} rowClick={(_id, _resource, record) => subjectLink(record as CardflowAlert) ?? false} data-testid="alerts-grid">
-        <WhenField source="createdAt" />
-        <FunctionField<CardflowAlert> source="kind" sortable render={(a) => <AlertKindChip alert={a} />} />
-        <FunctionField<CardflowAlert> source="message" sortable={false} render={(a) => <Typography variant="body2">{message(a)}</Typography>} />
-        <FunctionField<CardflowAlert> source="resolvedAt" sortable render={(a) => <ResolvedAt alert={a} />} />
-      </Datagrid>
+      {phone ? (
+        <SimpleList<CardflowAlert>
+          empty={<AllClear />}
+          rowClick={(_id, _resource, record) => subjectLink(record as CardflowAlert) ?? false}
+          primaryText={(a) => <AlertKindChip alert={a} />}
+          secondaryText={(a) => message(a)}
+          data-testid="alerts-simple-list"
+        />
+      ) : (
+        <Datagrid bulkActionButtons={false} empty={<AllClear />} rowClick={(_id, _resource, record) => subjectLink(record as CardflowAlert) ?? false} data-testid="alerts-grid">
+          <WhenField source="createdAt" />
+          <FunctionField<CardflowAlert> source="kind" sortable render={(a) => <AlertKindChip alert={a} />} />
+          <FunctionField<CardflowAlert> source="message" sortable={false} render={(a) => <Typography variant="body2">{message(a)}</Typography>} />
+          <FunctionField<CardflowAlert> source="resolvedAt" sortable render={(a) => <ResolvedAt alert={a} />} />
+        </Datagrid>
+      )}
     </List>
   );
 }
@@ -131,15 +174,32 @@ export function OpenAlerts() {
           <Typography color="text.secondary">{translate('cf.alerts.none')}</Typography>
         </CardContent>
       ) : (
-        <MuiList dense>
-          {data.map((a) => {
-            const to = subjectLink(a);
-            return (
-              <ListItem key={a.id} {...(to ? { component: Link, to } : {})} sx={{ color: 'inherit' }}>
-                <ListItemText primary={<AlertKindChip alert={a} />} secondary={message(a)} secondaryTypographyProps={{ component: 'div', sx: { mt: 0.5 } }} />
-              </ListItem>
-            );
-          })}
+        <>
+          <MuiList dense>
+            {data.map((a) => {
+              const to = subjectLink(a);
+              const text = (
+                <ListItemText
+                  sx={{ minWidth: 0 }}
+                  primary={<AlertKindChip alert={a} />}
+                  secondary={message(a)}
+                  secondaryTypographyProps={{ component: 'div', sx: { mt: 0.5, overflowWrap: 'anywhere' } }}
+                />
+              );
+              // A list holds list items; the link goes inside one.
+              return (
+                <ListItem key={a.id} disablePadding={!!to}>
+                  {to ? (
+                    <ListItemButton component={Link} to={to} sx={{ minWidth: 0 }}>
+                      {text}
+                    </ListItemButton>
+                  ) : (
+                    text
+                  )}
+                </ListItem>
+              );
+            })}
+          </MuiList>
           {(total ?? 0) > data.length && (
             <Box sx={{ px: 2, pb: 1 }}>
               <Typography variant="caption" color="text.secondary">
@@ -147,7 +207,7 @@ export function OpenAlerts() {
               </Typography>
             </Box>
           )}
-        </MuiList>
+        </>
       )}
     </Card>
   );

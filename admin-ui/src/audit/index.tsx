@@ -4,6 +4,7 @@ import { Datagrid, DateInput, FunctionField, List, SelectInput, TextInput, useTr
 import { Link } from 'react-router-dom';
 import { useIntlLocale, WhenField } from '../components/fields';
 import { ExportMenu } from '../find/ExportMenu';
+import { detailLine } from '../components/details';
 import { formatMoney } from '../money';
 import { en } from '../i18n/en';
 
@@ -12,20 +13,11 @@ const ACTIONS = Object.keys(en.cf.audit.actions);
 
 const MONEY = new Set(['amount', 'revenueReversed', 'costReversed', 'revenue', 'cost', 'unitCost']);
 
-function readable(detail: Record<string, unknown>, locale: string): string {
+function readable(detail: Record<string, unknown>, locale: string, translate: ReturnType<typeof useTranslate>): string {
   const currency = typeof detail?.currency === 'string' ? detail.currency : undefined;
-  return Object.entries(detail ?? {})
-    .filter(([k, v]) => v !== null && v !== undefined && k !== 'codeIds' && k !== 'currency')
-    .map(([k, v]) => {
-      if (currency && MONEY.has(k) && typeof v === 'number') return `${k}: ${formatMoney(v, currency, locale)}`;
-      if (Array.isArray(v)) return `${k}: ${v.join(', ')}`;
-      if (typeof v === 'object')
-        return `${k}: ${Object.entries(v as object)
-          .map(([a, b]) => `${a} ${b}`)
-          .join(', ')}`;
-      return `${k}: ${v as string | number | boolean}`; // what JSON leaves once null, arrays and objects are out
-    })
-    .join(' · ');
+  // Money is in minor units of the row's currency; everything else is worded by components/details.ts.
+  const shown = Object.fromEntries(Object.entries(detail ?? {}).map(([k, v]) => [k, currency && MONEY.has(k) && typeof v === 'number' ? formatMoney(v, currency, locale) : v]));
+  return detailLine(shown, locale, translate, ['codeIds', 'currency']);
 }
 
 /** An order named in the log links to it. */
@@ -61,7 +53,7 @@ function AuditList() {
           sortable={false}
           render={(r: { detail: Record<string, unknown> }) => (
             <Typography variant="body2" color="text.secondary" sx={{ maxWidth: 480 }}>
-              {readable(r.detail, locale)}
+              {readable(r.detail, locale, translate)}
             </Typography>
           )}
         />

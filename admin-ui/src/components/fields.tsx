@@ -66,7 +66,12 @@ const STATUS_COLOUR: Record<string, ChipProps['color']> = {
   rejected: 'error',
   expired: 'default',
   withdrawn: 'default',
+  awaiting_person: 'warning',
+  out_of_stock: 'error',
 };
+
+/** The status a person reads: a processing order whose units wait for staff says so, not "Processing". */
+export const shownOrderStatus = (status: string, awaitingPerson: boolean) => (status === 'processing' && awaitingPerson ? 'awaiting_person' : status);
 
 export function StatusChip({ value }: { value: string | null | undefined }) {
   const translate = useTranslate();

@@ -8,6 +8,7 @@ import {
   Grid,
   LinearProgress,
   List,
+  ListItem,
   ListItemButton,
   ListItemText,
   Skeleton,
@@ -24,7 +25,7 @@ import { Link } from 'react-router-dom';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { OpenAlerts } from '../alerts';
 import { errorMessage } from '../components/dialogs';
-import { formatWhen, Money, StatusChip, useIntlLocale } from '../components/fields';
+import { formatWhen, Money, shownOrderStatus, StatusChip, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 
 // The day at a glance, in the merchant's days: each currency on its own line (never one currency
@@ -148,14 +149,18 @@ export function Dashboard() {
             ) : (
               <List dense data-testid="waiting-list">
                 {data.waitingOnPerson.orders.map((o) => (
-                  <ListItemButton key={o.id} component={Link} to={`/orders/${o.id}/show`}>
-                    <ListItemText
-                      primary={o.externalRef}
-                      secondary={o.reason ?? (o.manualCancelAt ? translate('cf.dashboard.waiting_manual', { at: formatWhen(o.manualCancelAt, locale) }) : undefined)}
-                      secondaryTypographyProps={{ noWrap: true }}
-                    />
-                    <StatusChip value={o.status} />
-                  </ListItemButton>
+                  <ListItem key={o.id} disablePadding>
+                    {/* On a phone the status chip wraps below the order instead of pushing the card wider. */}
+                    <ListItemButton component={Link} to={`/orders/${o.id}/show`} sx={{ flexWrap: 'wrap', minWidth: 0, columnGap: 1 }}>
+                      <ListItemText
+                        sx={{ minWidth: 0 }}
+                        primary={o.externalRef}
+                        secondary={o.reason ?? (o.manualCancelAt ? translate('cf.dashboard.waiting_manual', { at: formatWhen(o.manualCancelAt, locale) }) : undefined)}
+                        secondaryTypographyProps={{ sx: { overflowWrap: 'anywhere' } }}
+                      />
+                      <StatusChip value={shownOrderStatus(o.status, !!o.manualCancelAt)} />
+                    </ListItemButton>
+                  </ListItem>
                 ))}
                 {data.waitingOnPerson.count > data.waitingOnPerson.orders.length && (
                   <Typography variant="caption" color="text.secondary" sx={{ px: 2 }}>
@@ -239,12 +244,14 @@ export function Dashboard() {
             ) : (
               <List dense>
                 {data.lowStock.map((s) => (
-                  <ListItemButton key={s.sku} component={Link} to={`/stock/${encodeURIComponent(s.sku)}/show`}>
-                    <ListItemText primary={s.sku} secondary={s.name} />
-                    <Typography variant="body2" color="error">
-                      {translate('cf.dashboard.left', { count: s.stockAvailable, threshold: s.lowStockThreshold })}
-                    </Typography>
-                  </ListItemButton>
+                  <ListItem key={s.sku} disablePadding>
+                    <ListItemButton component={Link} to={`/stock/${encodeURIComponent(s.sku)}/show`}>
+                      <ListItemText primary={s.sku} secondary={s.name} />
+                      <Typography variant="body2" color="error">
+                        {translate('cf.dashboard.left', { count: s.stockAvailable, threshold: s.lowStockThreshold })}
+                      </Typography>
+                    </ListItemButton>
+                  </ListItem>
                 ))}
               </List>
             )}

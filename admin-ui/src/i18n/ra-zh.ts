@@ -115,7 +115,7 @@ export const raChinese: typeof englishMessages = {
       page_rows_per_page: '每页行数：',
       skip_nav: '跳到内容',
     },
-    sort: { sort_by: '按%{field_lower_first}%{order}排序', ASC: '升序', DESC: '降序' },
+    sort: { sort_by: '按 %{field_lower_first} %{order}排序', ASC: '升序', DESC: '降序' },
     auth: {
       auth_check_error: '请登录后继续',
       user_menu: '个人',

@@ -6,6 +6,7 @@ import { Box, Chip, ListItemIcon, ListItemText, MenuItem, Typography } from '@mu
 import { AppBarSearch } from '../find/AppBarSearch';
 import { BulkResultsHost } from '../find/BulkOrderActions';
 import { AppBar, Layout as RaLayout, Logout, TitlePortal, UserMenu, useGetIdentity, useTranslate, useUserMenu } from 'react-admin';
+import { ConsoleChrome } from './ConsoleChrome';
 
 // The frame around every screen: one search box, the merchant and the signed-in role in the app
 // bar, the language switch and the user menu beside them (react-admin adds those).
@@ -46,10 +47,13 @@ const AccountMenuItem = forwardRef<HTMLAnchorElement>(function AccountMenuItem(p
 });
 
 function CardflowAppBar() {
+  const translate = useTranslate();
+  const { identity } = useGetIdentity();
   return (
     <AppBar
       userMenu={
-        <UserMenu>
+        // Named by the name it shows, so what a screen reader says and what one sees agree.
+        <UserMenu label={identity?.fullName ? `${translate('ra.auth.user_menu')} ${identity.fullName}` : 'ra.auth.user_menu'}>
           <AccountMenuItem />
           <Logout />
         </UserMenu>
@@ -65,6 +69,7 @@ function CardflowAppBar() {
 export function Layout({ children }: { children: ReactNode }) {
   return (
     <RaLayout appBar={CardflowAppBar}>
+      <ConsoleChrome />
       {children}
       <BulkResultsHost />
     </RaLayout>

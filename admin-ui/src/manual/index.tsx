@@ -1,6 +1,6 @@
 import PendingActionsIcon from '@mui/icons-material/PendingActions';
-import { Box, Chip, Stack, Typography } from '@mui/material';
-import { Datagrid, FunctionField, List, TextField, useTranslate } from 'react-admin';
+import { Box, Chip, Stack, Typography, useMediaQuery, type Theme } from '@mui/material';
+import { Datagrid, FunctionField, List, SimpleList, TextField, useTranslate } from 'react-admin';
 import { MoneyField, WhenField } from '../components/fields';
 
 // Waiting on a person: orders for products fulfilled by hand, oldest first, with what each still
@@ -59,17 +59,29 @@ function Empty() {
 
 function ManualTaskList() {
   const translate = useTranslate();
+  const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
     <List title={translate('cf.manual.title')} sort={{ field: 'createdAt', order: 'ASC' }} perPage={50} exporter={false} empty={<Empty />} actions={false}>
-      <Datagrid bulkActionButtons={false} rowClick={(id) => `/orders/${id}/show`} data-testid="manual-tasks-grid">
-        <TextField source="externalRef" sortable={false} />
-        <FunctionField<ManualTask> source="units" sortable={false} render={(t) => <Needs task={t} />} />
-        <MoneyField source="totalAmount" label="resources.manual-tasks.fields.totalAmount" />
-        <FunctionField<ManualTask> source="status" render={(t) => <ManualTaskStatus status={t.status} />} />
-        <WhenField source="createdAt" />
-        <WhenField source="escalateAt" />
-        <WhenField source="cancelAt" />
-      </Datagrid>
+      {phone ? (
+        <SimpleList<ManualTask>
+          rowClick={(id) => `/orders/${id}/show`}
+          primaryText={(t) => t.externalRef}
+          secondaryText={(t) => <Needs task={t} />}
+          tertiaryText={(t) => <ManualTaskStatus status={t.status} />}
+          data-testid="manual-tasks-simple-list"
+          rowSx={() => ({ alignItems: 'flex-start' })}
+        />
+      ) : (
+        <Datagrid bulkActionButtons={false} rowClick={(id) => `/orders/${id}/show`} data-testid="manual-tasks-grid">
+          <TextField source="externalRef" sortable={false} />
+          <FunctionField<ManualTask> source="units" sortable={false} render={(t) => <Needs task={t} />} />
+          <MoneyField source="totalAmount" label="resources.manual-tasks.fields.totalAmount" />
+          <FunctionField<ManualTask> source="status" render={(t) => <ManualTaskStatus status={t.status} />} />
+          <WhenField source="createdAt" />
+          <WhenField source="escalateAt" />
+          <WhenField source="cancelAt" />
+        </Datagrid>
+      )}
     </List>
   );
 }

@@ -1,6 +1,7 @@
-import { Chip, Stack } from '@mui/material';
+import { Chip, Stack, useMediaQuery, type Theme } from '@mui/material';
 import {
   AutocompleteInput,
+  BooleanInput,
   DatagridConfigurable,
   DateInput,
   FilterButton,
@@ -16,6 +17,7 @@ import {
   useTranslate,
 } from 'react-admin';
 import { MoneyField, StatusField, WhenField } from '../components/fields';
+import { OrderRefField, OrderSimpleList, OrderStatusField } from './OrderRows';
 import { ORDER_STATUSES } from '../../../orders/lifecycle';
 import { BulkRetryButton } from './BulkRetry';
 import { BulkOrderActions } from '../find/BulkOrderActions';
@@ -44,6 +46,7 @@ function useFilters() {
     <DateInput key="createdTo" source="createdTo" parse={dayEnd} format={asDay} />,
     <TextInput key="buyer" source="buyer" label={translate('resources.orders.fields.buyer')} />,
     <SelectInput key="riskDecision" source="riskDecision" choices={['allow', 'reject', 'review'].map((id) => ({ id, name: translate(`cf.status.${id}`) }))} />,
+    <BooleanInput key="storefrontNotTold" source="storefrontNotTold" />,
   ];
 }
 
@@ -66,6 +69,7 @@ function BuyerField(_: { label?: string }) {
 
 export function OrderList() {
   const filters = useFilters();
+  const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
     <List
       filters={filters}
@@ -80,16 +84,20 @@ export function OrderList() {
         </TopToolbar>
       }
     >
-      <DatagridConfigurable rowClick="show" bulkActionButtons={<BulkOrderActions actions={['retry', 'resend', 'refund', 'cancel']} />}>
-        <WhenField source="createdAt" />
-        <TextField source="externalRef" />
-        <TextField source="storefrontName" sortable={false} />
-        <ItemsField label="resources.orders.fields.items" />
-        <BuyerField label="resources.orders.fields.buyer" />
-        <MoneyField source="totalAmount" label="resources.orders.fields.totalAmount" sortable textAlign="right" />
-        <StatusField source="riskDecision" label="resources.orders.fields.riskDecision" sortable={false} />
-        <StatusField source="status" label="resources.orders.fields.status" sortable />
-      </DatagridConfigurable>
+      {phone ? (
+        <OrderSimpleList />
+      ) : (
+        <DatagridConfigurable rowClick="show" bulkActionButtons={<BulkOrderActions actions={['retry', 'resend', 'refund', 'cancel']} />}>
+          <WhenField source="createdAt" />
+          <OrderRefField source="externalRef" label="resources.orders.fields.externalRef" sortable />
+          <TextField source="storefrontName" sortable={false} />
+          <ItemsField label="resources.orders.fields.items" />
+          <BuyerField label="resources.orders.fields.buyer" />
+          <MoneyField source="totalAmount" label="resources.orders.fields.totalAmount" sortable textAlign="right" />
+          <StatusField source="riskDecision" label="resources.orders.fields.riskDecision" sortable={false} />
+          <OrderStatusField source="status" label="resources.orders.fields.status" sortable />
+        </DatagridConfigurable>
+      )}
     </List>
   );
 }

@@ -23,7 +23,8 @@ import { Show, useDataProvider, useRecordContext, useTranslate, type RaRecord } 
 import { Link } from 'react-router-dom';
 import { useAttentionReason } from '../attention';
 import { RevealCodeButton } from '../components/RevealCode';
-import { formatWhen, Money, StatusChip, useIntlLocale } from '../components/fields';
+import { detailLine } from '../components/details';
+import { formatWhen, Money, shownOrderStatus, StatusChip, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { OrderActions } from './OrderActions';
 import { RiskPanel } from './RiskPanel';
@@ -86,7 +87,7 @@ function OrderDetail() {
               {order.externalRef}
             </Typography>
             <span data-testid="order-status">
-              <StatusChip value={order.status} />
+              <StatusChip value={shownOrderStatus(order.status, order.manualTask?.status === 'open' || order.manualTask?.status === 'escalated')} />
             </span>
           </Stack>
           {order.attention ? (
@@ -115,7 +116,7 @@ function OrderDetail() {
           </Row>
           <Row label={f('createdAt')}>{formatWhen(order.createdAt, locale)}</Row>
           <Row label={f('deliveredAt')}>{formatWhen(order.deliveredAt, locale)}</Row>
-          <Row label={f('buyer')}>{buyer.length ? buyer.map(([k, v]) => `${k}: ${v}`).join(' · ') : translate('cf.order.buyer_none')}</Row>
+          <Row label={f('buyer')}>{buyer.length ? detailLine(Object.fromEntries(buyer), locale, translate) : translate('cf.order.buyer_none')}</Row>
           <Row label={f('riskDecision')}>{order.risk ? <StatusChip value={order.risk.decision} /> : '—'}</Row>
         </Section>
       </Grid>
@@ -294,14 +295,32 @@ function WorkflowPanel({ orderId }: { orderId: string }) {
         </Typography>
       ) : (
         <Box data-testid="workflow-panel">
-          {data.execution && (
-            <Row label={translate('cf.order.workflow_status')}>
-              <Chip size="small" label={translate(`cf.workflow.run.${data.execution.status}`, { _: data.execution.status })} variant="outlined" />
+          {/* The order's outcome, not the run's: a run that ended because its order failed still "completed". */}
+          {data.state ? (
+            <Row label={translate('cf.order.workflow_outcome')}>
+              <span data-testid="workflow-outcome">
+                <StatusChip value={data.state.status} />
+              </span>
+              {data.state.reason && (
+                <Typography component="span" variant="body2" sx={{ ml: 1 }}>
+                  {data.state.reason}
+                </Typography>
+              )}
             </Row>
+          ) : (
+            data.execution && (
+              <Row label={translate('cf.order.workflow_status')}>
+                <Chip size="small" label={translate(`cf.workflow.run.${data.execution.status}`, { _: data.execution.status })} variant="outlined" />
+              </Row>
+            )
           )}
           {data.state && (
             <>
-              <Row label={translate('cf.order.workflow_step')}>{translate(`cf.workflow.step.${data.state.step}`, { _: data.state.step })}</Row>
+              {data.state.step !== 'done' && (
+                <Row label={translate('cf.order.workflow_waiting')}>
+                  <span data-testid="workflow-waiting">{translate(`cf.workflow.step.${data.state.step}`, { _: data.state.step })}</span>
+                </Row>
+              )}
               {data.state.webhook && <Row label={translate('cf.order.workflow_webhook')}>{translate(`cf.workflow.webhook.${data.state.webhook}`, { _: data.state.webhook })}</Row>}
             </>
           )}

@@ -1,5 +1,7 @@
 import ReceiptIcon from '@mui/icons-material/Receipt';
-import { OrderList } from './OrderList';
-import { OrderShow } from './OrderShow';
+import { lazyScreen } from '../lazy-screen';
+
+const OrderList = lazyScreen(() => import('./OrderList'), 'OrderList');
+const OrderShow = lazyScreen(() => import('./OrderShow'), 'OrderShow');
 
 export const orders = { list: OrderList, show: OrderShow, icon: ReceiptIcon, recordRepresentation: 'externalRef' };

@@ -26,7 +26,14 @@ export function ProductList() {
         <MoneyField source="faceValue" label="resources.skus.fields.faceValue" />
         <MoneyField source="price" label="resources.skus.fields.price" sortable />
         <MoneyField source="cost" label="resources.skus.fields.cost" sortable />
-        <NumberField source="stockAvailable" />
+        <FunctionField
+          source="stockAvailable"
+          sortable
+          textAlign="right"
+          render={(r: { fulfilmentMode: string; stockAvailable: number | null }) =>
+            r.stockAvailable === null ? translate(`cf.modes.${r.fulfilmentMode}`) : r.stockAvailable.toLocaleString()
+          }
+        />
         <NumberField source="lowStockThreshold" emptyText="—" sortable={false} />
         <BooleanField source="active" sortable={false} />
       </DatagridConfigurable>

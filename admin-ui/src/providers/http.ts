@@ -1,8 +1,12 @@
 import { HttpError, type fetchUtils } from 'react-admin';
+import { i18nProvider } from '../i18n';
+import { reportApiHealth, reportStillWaiting, SLOW_MS } from './api-health';
 
 // Every request of the console goes through here: same-origin, with the session cookie. Errors
 // keep the API's shape ({ error: { code, message, details } }) and turn its per-field messages
 // into react-admin's { errors: { field: message } }, so forms show them beside the inputs.
+// The message a person reads is the console's own text for the error's code (cf.errors.<code>,
+// in the chosen language), never the server's English; an unknown code gets a generic text.
 
 export interface ApiErrorBody {
   error?: { code: string; message: string; details?: unknown };
@@ -17,7 +21,20 @@ export async function api<T = unknown>(path: string, init: RequestInit & { json?
     headers.set('Content-Type', 'application/json');
     body = JSON.stringify(init.json);
   }
-  const res = await fetch(path.startsWith('/') ? path : `/admin/${path}`, { ...init, body, headers, credentials: 'same-origin' });
+  const started = Date.now();
+  const waiting = setTimeout(reportStillWaiting, SLOW_MS);
+  let res: Response;
+  try {
+    res = await fetch(path.startsWith('/') ? path : `/admin/${path}`, { ...init, body, headers, credentials: 'same-origin' });
+  } catch (err) {
+    if ((err as Error)?.name === 'AbortError') throw err;
+    reportApiHealth({ reached: false });
+    throw new HttpError(i18nProvider.translate('cf.errors.unreachable'), 0, { code: 'unreachable' });
+  } finally {
+    clearTimeout(waiting);
+  }
+  // A proxy in front answering 502/504 means the API behind it is away.
+  reportApiHealth({ reached: res.status !== 502 && res.status !== 504, tookMs: Date.now() - started });
   const text = await res.text();
   let json: unknown = undefined;
   try {
@@ -29,9 +46,20 @@ export async function api<T = unknown>(path: string, init: RequestInit & { json?
   return { status: res.status, headers: res.headers, json: json as T };
 }
 
-export function toHttpError(status: number, body: ApiErrorBody | undefined, fallback: string): HttpError {
-  const message = body?.error?.message ?? fallback ?? 'Request failed';
-  return new HttpError(message, status, { ...body, errors: body?.errors, code: body?.error?.code });
+export function toHttpError(status: number, body: ApiErrorBody | undefined, _fallback?: string): HttpError {
+  const code = body?.error?.code ?? `http_${status}`;
+  const message = errorText(code, body?.error?.details);
+  // Field messages of a refusal that is not a schema check say the same as the code's text.
+  const errors = body?.errors && code !== 'validation_failed' ? Object.fromEntries(Object.keys(body.errors).map((field) => [field, message])) : body?.errors;
+  return new HttpError(message, status, { ...body, errors, code: body?.error?.code });
+}
+
+/** An error code's text in the chosen language, its details as params (lists joined); a generic text for a code without one. */
+export function errorText(code: string, details?: unknown): string {
+  const params: Record<string, unknown> = { code };
+  if (details && typeof details === 'object' && !Array.isArray(details))
+    for (const [key, value] of Object.entries(details)) params[key] = Array.isArray(value) ? value.join(', ') : value;
+  return i18nProvider.translate(`cf.errors.${code}`, { ...params, _: i18nProvider.translate('cf.errors.generic', { code }) });
 }
 
 /** The fetchJson react-admin's data provider expects, built on api(). */

@@ -3,7 +3,7 @@ import BlockIcon from '@mui/icons-material/Block';
 import CheckCircleIcon from '@mui/icons-material/CheckCircle';
 import GppMaybeIcon from '@mui/icons-material/GppMaybe';
 import ReceiptIcon from '@mui/icons-material/Receipt';
-import { Button, Grid, LinearProgress, Stack, Typography } from '@mui/material';
+import { Button, Grid, LinearProgress, Stack, Typography, useMediaQuery, type Theme } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import {
   Datagrid,
@@ -12,6 +12,7 @@ import {
   NumberField,
   SelectInput,
   Show,
+  SimpleList,
   TextField,
   TopToolbar,
   useCanAccess,
@@ -71,6 +72,7 @@ function EmptyQueue() {
 
 function ReviewList() {
   const translate = useTranslate();
+  const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
     <List
       filters={[<SelectInput key="status" source="status" alwaysOn choices={REVIEW_STATUSES.map((id) => ({ id, name: translate(`cf.status.${id}`) }))} />]}
@@ -79,15 +81,26 @@ function ReviewList() {
       perPage={25}
       exporter={false}
     >
-      <Datagrid rowClick="show" bulkActionButtons={<BulkOrderActions actions={['approve', 'reject']} resource="reviews" />} empty={<EmptyQueue />} data-testid="reviews-grid">
-        <TextField source="externalRef" sortable={false} />
-        <MoneyField source="totalAmount" label="resources.reviews.fields.totalAmount" sortable textAlign="right" />
-        <NumberField source="score" />
-        <FunctionField source="reasons" sortable={false} render={(r: Review) => <ReasonList reasons={r.reasons} />} />
-        <FunctionField source="buyer" sortable={false} render={(r: Review) => <BuyerSummary buyer={r.buyer} />} />
-        <FunctionField source="deadlineAt" render={(r: Review) => <RelativeTime iso={r.deadlineAt} deadline={r.status === 'open'} />} />
-        <StatusField source="status" label="resources.reviews.fields.status" sortable />
-      </Datagrid>
+      {phone ? (
+        <SimpleList<Review>
+          linkType="show"
+          empty={<EmptyQueue />}
+          primaryText={(r) => r.externalRef}
+          secondaryText={(r) => <ReasonList reasons={r.reasons} />}
+          tertiaryText={(r) => <Money minor={r.totalAmount} currency={r.currency} />}
+          data-testid="reviews-simple-list"
+        />
+      ) : (
+        <Datagrid rowClick="show" bulkActionButtons={<BulkOrderActions actions={['approve', 'reject']} resource="reviews" />} empty={<EmptyQueue />} data-testid="reviews-grid">
+          <TextField source="externalRef" sortable={false} />
+          <MoneyField source="totalAmount" label="resources.reviews.fields.totalAmount" sortable textAlign="right" />
+          <NumberField source="score" />
+          <FunctionField source="reasons" sortable={false} render={(r: Review) => <ReasonList reasons={r.reasons} />} />
+          <FunctionField source="buyer" sortable={false} render={(r: Review) => <BuyerSummary buyer={r.buyer} />} />
+          <FunctionField source="deadlineAt" render={(r: Review) => <RelativeTime iso={r.deadlineAt} deadline={r.status === 'open'} />} />
+          <StatusField source="status" label="resources.reviews.fields.status" sortable />
+        </Datagrid>
+      )}
     </List>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Box, Card, CardContent, CardHeader, Stack, Table, TableBody, TableCell, TableRow, Tooltip, Typography } from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslate } from 'react-admin';
+import { detailValue } from '../components/details';
 import { formatWhen, useIntlLocale } from '../components/fields';
 import { currentUser } from '../providers/authProvider';
 
@@ -131,11 +132,8 @@ const SIGNAL_ORDER = [
 
 const signalRank = (key: string) => (SIGNAL_ORDER.includes(key) ? SIGNAL_ORDER.indexOf(key) : SIGNAL_ORDER.length);
 
-function signalValue(key: string, value: unknown, locale: string, translate: ReturnType<typeof useTranslate>): string {
-  if (key === 'accountCreatedAt' && typeof value === 'string') return formatWhen(value, locale);
-  if (key === 'paymentMethod' && typeof value === 'string') return translate(`cf.risk.payment_methods.${value}`, { _: value });
-  return typeof value === 'object' && value !== null ? Object.values(value).join(', ') : String(value);
-}
+// Dates in the reader's locale, countries by name, payment methods in words (components/details.ts).
+const signalValue = detailValue;
 
 /** Every signal the storefront sent about the buyer, named. */
 export function BuyerSignals({ buyer }: { buyer: Record<string, unknown> | null | undefined }) {

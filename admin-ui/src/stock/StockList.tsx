@@ -1,9 +1,11 @@
 import { Chip } from '@mui/material';
 import { BooleanInput, DatagridConfigurable, List, NumberField, SearchInput, TextField, useRecordContext, useTranslate } from 'react-admin';
 
+// Out of stock is its own chip: nothing can be sold, which is worse than low.
 function LowChip(_: { label?: string }) {
   const translate = useTranslate();
-  const r = useRecordContext<{ low: boolean }>();
+  const r = useRecordContext<{ low: boolean; stockAvailable: number }>();
+  if (r?.stockAvailable === 0) return <Chip size="small" color="error" label={translate('cf.stock.out')} data-testid="out-of-stock" />;
   return r?.low ? <Chip size="small" color="warning" label={translate('cf.stock.low')} /> : null;
 }
 

@@ -1,5 +1,7 @@
 import InventoryIcon from '@mui/icons-material/Inventory2';
-import { StockList } from './StockList';
-import { StockShow } from './StockShow';
+import { lazyScreen } from '../lazy-screen';
+
+const StockList = lazyScreen(() => import('./StockList'), 'StockList');
+const StockShow = lazyScreen(() => import('./StockShow'), 'StockShow');
 
 export const stock = { list: StockList, show: StockShow, icon: InventoryIcon, recordRepresentation: 'sku' };

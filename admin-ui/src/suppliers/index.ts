@@ -1,6 +1,9 @@
 import LocalShippingIcon from '@mui/icons-material/LocalShipping';
-import { SupplierCreate, SupplierEdit } from './SupplierForm';
-import { SupplierList } from './SupplierList';
-import { SupplierShow } from './SupplierShow';
+import { lazyScreen } from '../lazy-screen';
+
+const SupplierCreate = lazyScreen(() => import('./SupplierForm'), 'SupplierCreate');
+const SupplierEdit = lazyScreen(() => import('./SupplierForm'), 'SupplierEdit');
+const SupplierList = lazyScreen(() => import('./SupplierList'), 'SupplierList');
+const SupplierShow = lazyScreen(() => import('./SupplierShow'), 'SupplierShow');
 
 export const suppliers = { list: SupplierList, show: SupplierShow, create: SupplierCreate, edit: SupplierEdit, icon: LocalShippingIcon, recordRepresentation: 'name' };

@@ -16,7 +16,8 @@ export function consolePart<T>(en: T, zh: NoInfer<T>): ConsolePart<T> {
 import { ledger14Part } from './ledger14';
 import { find13Part } from './find13';
 import { scale13Part } from './scale13';
-export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part];
+import { words13Part } from './words13';
+export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,0 +1,203 @@
+// Every code the server sends that ends up in front of a person, listed in one place, and where
+// the console keeps its words for each. The server says *what* happened as a stable code with
+// params (an AppError's code, a needs-attention code, an alert kind, an audit action, a status);
+// the console turns it into English or Chinese. test/message-codes.test.ts scans the server's
+// source for codes it throws and fails when one is missing here, or when any code listed here has
+// no text in either language, so a new code cannot reach a person untranslated.
+
+import { ALERT_KINDS } from '../lib/alert-kinds';
+import { ORDER_STATUSES } from '../orders/lifecycle';
+import { RULE_KINDS } from '../risk/vocabulary';
+import type { OrderEventType } from '../orders/events';
+import type { FulfilmentState } from '../workflows/messages';
+
+/** The `code` of every AppError (lib/errors.ts) an API answer can carry; text at cf.errors.<code>. */
+export const ERROR_CODES = [
+  // the lifecycle's refusals (orders/lifecycle.ts)
+  'not_cancellable',
+  'not_retryable',
+  'already_refunded',
+  'refund_not_ready',
+  'not_refundable',
+  'not_resendable',
+  'no_webhook_endpoint',
+  'not_held',
+  'review_closed',
+  'not_awaiting_manual_fulfilment',
+  // orders and stock
+  'unknown_sku',
+  'sku_unavailable',
+  'quantity_exceeds_limit',
+  'mixed_currency',
+  'account_required',
+  'account_not_applicable',
+  'invalid_account',
+  'sold_out',
+  'unit_not_refundable',
+  'manual_entry_mismatch',
+  'duplicate_code',
+  'not_needing_attention',
+  'attention_action_refused',
+  'workflow_unavailable',
+  'idempotency_conflict',
+  'invalid_idempotency_key',
+  'wrong_fulfilment_mode',
+  'invalid_codes',
+  'unsupported_media_type',
+  'stock_promised',
+  'reveal_limit',
+  // products, suppliers, storefronts, users, risk lists
+  'sku_exists',
+  'codes_case_rule_fixed',
+  'supplier_exists',
+  'no_api',
+  'supplier_unavailable',
+  'already_revoked',
+  'email_taken',
+  'last_owner',
+  'list_entry_exists',
+  // supplier callbacks (suppliers/purchase-results.ts)
+  'purchase_not_awaiting_callback',
+  'callback_price_mismatch',
+  'callback_goods_mismatch',
+  'bad_signature',
+  // signing in and access
+  'invalid_credentials',
+  'wrong_current_password',
+  'malformed_session_cookie',
+  'unauthorized',
+  'forbidden',
+  'cross_origin_refused',
+  'form_content_type_refused',
+  'rate_limited',
+  // the request itself
+  'validation_failed',
+  'not_found',
+  'route_not_found',
+  'malformed_json',
+  'malformed_text',
+  'malformed_url',
+  'body_too_large',
+  'unsupported_encoding',
+  'internal_error',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Why an order stopped for a person (InvariantBroken codes and the step failures); text at cf.attention.codes.<code>. */
+export const ATTENTION_CODES = [
+  'units_without_code',
+  'order_not_deliverable',
+  'order_not_settleable',
+  'order_missing',
+  'unit_missing',
+  'purchase_missing',
+  'purchase_without_goods',
+  'review_missing',
+  'step_retries_exhausted',
+  'step_failed',
+] as const;
+
+/** Every action the audit log records; text at cf.audit.actions.<action>. */
+export const AUDIT_ACTIONS = [
+  'session.signed_in',
+  'session.signed_out',
+  'session.sign_in_failed',
+  'code.revealed',
+  'codes.voided',
+  'stock.imported',
+  'order.refunded',
+  'order.attention_resolved',
+  'order.retried',
+  'orders.bulk_retried',
+  'order.cancelled',
+  'order.webhook_resent',
+  'order.manual_fulfilment',
+  'sku.created',
+  'sku.updated',
+  'sku.routes',
+  'supplier.create',
+  'supplier.update',
+  'storefront.created',
+  'storefront.updated',
+  'storefront.key_issued',
+  'storefront.key_revoked',
+  'storefront.webhook_secret_rotated',
+  'user.created',
+  'user.updated',
+  'user.password_reset',
+  'user.password_changed',
+  'admin_token.created',
+  'admin_token.revoked',
+  'risk.review.approved',
+  'risk.review.rejected',
+  'risk.review.expired',
+  'risk.rules.changed',
+  'risk.list.added',
+  'risk.list.changed',
+  'risk.list.removed',
+] as const;
+
+/** The order timeline's event types (orders/events.ts); text at cf.events.<type>. */
+export const ORDER_EVENT_TYPES = [
+  'accepted',
+  'risk_checked',
+  'risk_reviewed',
+  'codes_allocated',
+  'delivered',
+  'settled',
+  'webhook_delivered',
+  'webhook_failed',
+  'cancelled',
+  'failed',
+  'stock_short_using_supplier',
+  'supplier_processing',
+  'supplier_purchased',
+  'supplier_purchase_failed',
+  'awaiting_manual_fulfilment',
+  'manual_fulfilment_escalated',
+  'manual_fulfilled',
+  'needs_attention',
+  'attention_resolved',
+  'handed_to_manual',
+  'retried',
+  'refunded',
+  'webhook_resent',
+] as const satisfies readonly OrderEventType[];
+// ...and every event type is listed (a new one fails the type check here).
+type Unlisted = Exclude<OrderEventType, (typeof ORDER_EVENT_TYPES)[number]>;
+export const everyEventTypeListed: Unlisted extends never ? true : Unlisted = true;
+
+type Step = FulfilmentState['step'];
+/** The workflow's steps (workflows/messages.ts); text at cf.workflow.step.<step>. */
+export const WORKFLOW_STEPS = [
+  'risk_check',
+  'risk_review',
+  'allocating',
+  'purchasing',
+  'awaiting_manual',
+  'delivering',
+  'settling',
+  'notifying',
+  'cancelling',
+  'done',
+] as const satisfies readonly Step[];
+type UnlistedStep = Exclude<Step, (typeof WORKFLOW_STEPS)[number]>;
+export const everyStepListed: UnlistedStep extends never ? true : UnlistedStep = true;
+
+/** The webhook's states in the workflow's answer; text at cf.workflow.webhook.<state>. */
+export const WEBHOOK_STATES = ['pending', 'sent', 'no_endpoint', 'gave_up'] as const satisfies readonly NonNullable<FulfilmentState['webhook']>[];
+
+/** The console key of every text a server code needs, in both languages. */
+export function requiredTextKeys(): string[] {
+  return [
+    ...ERROR_CODES.map((c) => `cf.errors.${c}`),
+    ...ATTENTION_CODES.map((c) => `cf.attention.codes.${c}`),
+    ...ALERT_KINDS.flatMap((k) => [`cf.alerts.kinds.${k}`, `cf.alerts.messages.${k}`]),
+    ...AUDIT_ACTIONS.map((a) => `cf.audit.actions.${a}`),
+    ...ORDER_EVENT_TYPES.map((t) => `cf.events.${t}`),
+    ...ORDER_STATUSES.map((s) => `cf.status.${s}`),
+    ...WORKFLOW_STEPS.map((s) => `cf.workflow.step.${s}`),
+    ...WEBHOOK_STATES.map((s) => `cf.workflow.webhook.${s}`),
+    ...RULE_KINDS.map((k) => `cf.risk.kinds.${k}`),
+  ];
+}

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { en } from '../admin-ui/src/i18n/en';
+import { zh } from '../admin-ui/src/i18n/zh';
+import { withParts } from '../admin-ui/src/i18n/parts';
+import { ATTENTION_CODES, AUDIT_ACTIONS, ERROR_CODES, requiredTextKeys } from '../api/message-codes';
+
+// Every code the server can send reaches a person in their language: the codes thrown in the
+// server's source are all declared in api/message-codes.ts, and every declared code has a text in
+// English and in Chinese. Both checks are shown to catch a planted code first.
+
+const ROOT = path.join(__dirname, '..');
+const SERVER_DIRS = ['api', 'lib', 'orders', 'stock', 'risk', 'suppliers', 'activities', 'storefronts', 'workflows', 'app', 'worker'];
+
+function serverSources(): { file: string; text: string }[] {
+  const out: { file: string; text: string }[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts')) out.push({ file: path.relative(ROOT, full), text: fs.readFileSync(full, 'utf8') });
+    }
+  };
+  for (const dir of SERVER_DIRS) if (fs.existsSync(path.join(ROOT, dir))) walk(path.join(ROOT, dir));
+  return out;
+}
+
+type Found = { kind: 'error' | 'attention' | 'audit'; code: string; file: string };
+
+/** The codes a piece of server source can send, by the ways the server makes them. */
+function codesIn(file: string, text: string): Found[] {
+  const found: Found[] = [];
+  const take = (kind: Found['kind'], re: RegExp) => {
+    for (const m of text.matchAll(re)) found.push({ kind, code: m[1], file });
+  };
+  take('error', /\b(?:invalidInput|conflict)\(\s*'([a-z_]+)'/g);
+  take('error', /new AppError\(\s*'[a-z_]+',\s*'([a-z_]+)'/g);
+  take('error', /\brefused: '([a-z_]+)'/g); // supplier callbacks' refusals, thrown as conflicts
+  if (file.endsWith(path.join('orders', 'lifecycle.ts'))) take('error', /\bcode: '([a-z_]+)'/g); // refusals, thrown as conflicts
+  take('attention', /new InvariantBroken\(\s*'([a-z_]+)'/g);
+  if (file.endsWith(path.join('workflows', 'attention.ts'))) take('attention', /\bcode: '([a-z_]+)'/g);
+  take('audit', /\baction: '([a-z_]+\.[a-z_.]+)'/g);
+  take('audit', /\baudit\([^()']*'([a-z_]+\.[a-z_.]+)'/g);
+  for (const m of text.matchAll(/\baction: `([a-z_.]+)\$\{status\}`/g)) for (const s of ['approved', 'rejected', 'expired']) found.push({ kind: 'audit', code: m[1] + s, file });
+  return found;
+}
+
+const DECLARED: Record<Found['kind'], readonly string[]> = { error: ERROR_CODES, attention: ATTENTION_CODES, audit: AUDIT_ACTIONS };
+const undeclared = (found: Found[]) => found.filter((f) => !DECLARED[f.kind].includes(f.code));
+
+const lookup = (messages: unknown, key: string): unknown => key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], messages);
+// Keys hold dots themselves (audit actions such as `order.refunded`): try the longest known prefix.
+function textAt(messages: Record<string, unknown>, key: string): unknown {
+  for (const prefix of ['cf.audit.actions.']) if (key.startsWith(prefix)) return (lookup(messages, prefix.slice(0, -1)) as Record<string, unknown>)?.[key.slice(prefix.length)];
+  return lookup(messages, key);
+}
+const missingTexts = (keys: string[], messages: Record<string, unknown>) => keys.filter((k) => typeof textAt(messages, k) !== 'string' || !(textAt(messages, k) as string).trim());
+
+describe('server message codes', () => {
+  const sources = serverSources();
+  const found = sources.flatMap((s) => codesIn(s.file, s.text));
+
+  it('when a server file throws a code nobody declared, then the scan finds it (positive control)', () => {
+    const planted = codesIn('orders/planted.ts', "if (x) throw conflict('planted_refusal', 'Planted');\nthrow new AppError(\n  'conflict',\n  'planted_app_error',\n  'x');");
+    expect(undeclared(planted).map((f) => f.code)).toEqual(['planted_refusal', 'planted_app_error']);
+  });
+
+  it('when the server source is scanned, then it finds the codes it knows are there', () => {
+    const codes = new Set(found.map((f) => f.code));
+    for (const known of ['sold_out', 'codes_case_rule_fixed', 'not_retryable', 'internal_error', 'units_without_code', 'orders.bulk_retried', 'risk.review.expired'])
+      expect(codes).toContain(known);
+  });
+
+  it('then every code the server throws is declared in api/message-codes.ts', () => {
+    expect(undeclared(found)).toEqual([]);
+  });
+
+  it('when a declared code has no text, then the check names it (positive control)', () => {
+    const keys = [...requiredTextKeys(), 'cf.errors.planted_without_text', 'cf.audit.actions.planted.action'];
+    expect(missingTexts(keys, withParts(en, 'en'))).toEqual(['cf.errors.planted_without_text', 'cf.audit.actions.planted.action']);
+  });
+
+  it.each([
+    ['English', withParts(en, 'en')],
+    ['Chinese', withParts(zh, 'zh')],
+  ])('then every declared code has a text in %s', (_language, messages) => {
+    expect(missingTexts(requiredTextKeys(), messages)).toEqual([]);
+  });
+});
