@@ -11,6 +11,7 @@ import { lowerPriority } from '../../lib/process';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-dev-server';
 import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';
 import { freePort } from '../../lib/free-port';
+import { workflowInterceptorModules } from '../../worker/create-worker';
 
 // The whole Cardflow as `npm start` runs it, each part its own process, so the bench can weigh
 // each one and the drills can kill or restart any one: embedded Postgres (data on disk), the
@@ -109,9 +110,10 @@ export class CardflowSystem {
     fs.chmodSync(dataDir, 0o755); // the embedded Postgres may run as its own system user
     const ports = { pg: await freePort(), temporal: await freePort(), apis: [] as number[] };
     for (let i = 0; i < Math.max(1, opts.apis ?? 1); i++) ports.apis.push(await freePort());
-    // The prebuilt workflow bundle, as production runs it: no webpack at worker start.
+    // The prebuilt workflow bundle, as production runs it (`npm run build`): no webpack at worker
+    // start, and the workflow interceptors (request id, tracing) built in, as they run there.
     const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), logger: quiet });
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), workflowInterceptorModules, logger: quiet });
     fs.writeFileSync(bundlePath, code);
     const system = new CardflowSystem(opts, dataDir, ports, bundlePath);
     await system.startPostgres();
