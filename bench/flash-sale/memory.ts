@@ -61,6 +61,12 @@ function treeTicks(pid: number, tree: Map<number, number[]>): number {
   return cpuTicks(pid) + (tree.get(pid) ?? []).reduce((sum, child) => sum + treeTicks(child, tree), 0);
 }
 
+/** CPU seconds these processes (and their children) have used so far. */
+export function cpuSecondsOf(pids: number[]): number {
+  const tree = childrenOf();
+  return pids.reduce((sum, pid) => sum + treeTicks(pid, tree), 0) / TICKS_PER_SECOND;
+}
+
 export class MemoryWatch {
   readonly samples: MemorySample[] = [];
   private timer?: NodeJS.Timeout;

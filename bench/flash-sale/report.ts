@@ -25,15 +25,18 @@ export function formatReport(r: FlashSaleReport): string {
     `| drain after the last answer | ${r.drainSeconds === null ? 'NOT DRAINED' : `${r.drainSeconds.toFixed(1)} s`} |`,
     `| peak memory MiB api / worker / Postgres / Temporal | ${r.peakMemoryMiB.api} / ${r.peakMemoryMiB.worker} / ${r.peakMemoryMiB.postgres} / ${r.peakMemoryMiB.temporal} |`,
     `| CPU s api / worker / Postgres / Temporal / bench (load, webhooks, simulator) | ${r.cpuSeconds.api} / ${r.cpuSeconds.worker} / ${r.cpuSeconds.postgres} / ${r.cpuSeconds.temporal} / ${r.cpuSeconds.bench} |`,
+    `| CPU ms per checkout (api) · per delivered order (worker / Temporal / Postgres) | ${n(r.cpuMsPer.checkoutApi)} · ${n(r.cpuMsPer.orderWorker)} / ${n(r.cpuMsPer.orderTemporal)} / ${n(r.cpuMsPer.orderPostgres)} |`,
   ];
   if (r.ceilings) {
     const c = r.ceilings;
+    const cpu = (x: { cpuMsPerOrder?: { server: number; bench: number } }) =>
+      x.cpuMsPerOrder ? ` (CPU ms each: server ${x.cpuMsPerOrder.server}, its worker ${x.cpuMsPerOrder.bench})` : '';
     lines.push(
-      `| ceiling (e) Temporal, empty workflows/s | ${c.temporalEmpty.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporalEmpty * 100).toFixed(0)}% |`,
-      `| ceiling (l) Temporal, workflows/s of one local activity | ${c.temporalOneLocal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporalOneLocal * 100).toFixed(0)}% |`,
-      `| ceiling (a) Temporal, no-op workflows/s, Cardflow's shape (5 local activities + 1 activity) | ${c.temporal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporal * 100).toFixed(0)}% |`,
+      `| ceiling (e) Temporal, empty workflows/s | ${c.temporalEmpty.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporalEmpty * 100).toFixed(0)}%${cpu(c.temporalEmpty)} |`,
+      `| ceiling (l) Temporal, workflows/s of one local activity | ${c.temporalOneLocal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporalOneLocal * 100).toFixed(0)}%${cpu(c.temporalOneLocal)} |`,
+      `| ceiling (a) Temporal, no-op workflows/s, Cardflow's shape (5 local activities + 1 activity) | ${c.temporal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporal * 100).toFixed(0)}%${cpu(c.temporal)} |`,
       `| ceiling (a') Temporal, no-op workflows/s, 6 activities | ${c.temporalAllActivities.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporalAllActivities * 100).toFixed(0)}% |`,
-      `| ceiling (b) Postgres, accept + allocate orders/s | ${c.postgres.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToPostgres * 100).toFixed(0)}% |`,
+      `| ceiling (b) Postgres, accept + allocate orders/s | ${c.postgres.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToPostgres * 100).toFixed(0)}%${cpu(c.postgres)} |`,
     );
   }
   lines.push('', 'memory MiB (api / worker / Postgres / Temporal) over the run:');

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { createSku, createStorefront } from '../../db/seed';
 import { importCodes } from '../../stock/import-codes';
-import { postgresCeiling, temporalCeiling, type Ceiling } from './ceilings';
+import { postgresCeiling, temporalCeiling, weighed, type Ceiling } from './ceilings';
 import { DRILLS, type Drill, type DrillName } from './drills';
 import { checkInvariants, waitUntilDrained, type InvariantResult } from './invariants';
 import { percentile, runBurst, type Checkout } from './load';
@@ -73,6 +73,8 @@ export interface FlashSaleReport {
   memoryTrendMiB: { atSeconds: number; mib: Partial<Record<Part, number>> }[];
   /** CPU seconds each part used from the start of the burst until the sale drained. */
   cpuSeconds: Record<Part, number> & { bench: number };
+  /** The capacity model's inputs: CPU ms per checkout answered (api) and per delivered order (the rest), over the whole sale. */
+  cpuMsPer: { checkoutApi: number; orderWorker: number; orderTemporal: number; orderPostgres: number };
   drill?: { name: DrillName; recoveredSeconds: number | null; log: string[] };
   invariants: InvariantResult[];
   ceilings?: {
@@ -170,6 +172,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     const drainedAt = Date.now();
     memory.stop();
     const used = process.cpuUsage(benchCpu);
+    const cpuUsed = memory.cpuUsed();
     const cpuOfBench = used.user + used.system;
     if (drill?.after) await drill.after({ system, shop, receiver, log: (l) => (drillLog.push(l), say(l)) });
 
@@ -182,25 +185,24 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     let ceilings: FlashSaleReport['ceilings'];
     const accepted = burst.checkouts.filter((c) => c.status === 202 || c.status === 200).length;
     if (opts.ceilings !== false && !opts.drill) {
+      const temporalPids = () => system.pids().temporal;
       const ceiling = (localSteps: number, remoteSteps: number) =>
-        temporalCeiling({ address: system.temporalAddress, workflows: accepted, localSteps, remoteSteps, concurrency: opts.concurrency ?? 50, env: system.env });
+        weighed(temporalPids, () =>
+          temporalCeiling({ address: system.temporalAddress, workflows: accepted, localSteps, remoteSteps, concurrency: opts.concurrency ?? 50, env: system.env }),
+        );
       say(`ceiling (e): ${accepted} empty workflows on the same Temporal ...`);
       const temporalEmpty = await ceiling(0, 0);
       say(`ceiling (l): ${accepted} workflows of one local activity ...`);
       const temporalOneLocal = await ceiling(1, 0);
       say(`ceiling (a): ${accepted} no-op workflows of Cardflow's shape ...`);
-      const temporal = await temporalCeiling({ address: system.temporalAddress, workflows: accepted, ...workflowShape(), concurrency: opts.concurrency ?? 50, env: system.env });
+      const temporal = await ceiling(workflowShape().localSteps, workflowShape().remoteSteps);
       say(`ceiling (a'): the same with every step an activity ...`);
-      const temporalAllActivities = await temporalCeiling({
-        address: system.temporalAddress,
-        workflows: accepted,
-        localSteps: 0,
-        remoteSteps: 6,
-        concurrency: opts.concurrency ?? 50,
-        env: system.env,
-      });
+      const temporalAllActivities = await ceiling(0, 6);
       say(`ceiling (b): ${accepted} acceptances + allocations straight on Postgres ...`);
-      const postgres = await postgresCeiling({ databaseUrl: system.databaseUrl, vault, shop, orders: accepted, concurrency: opts.concurrency ?? 50, poolMax: opts.poolMax ?? 10 });
+      const postgres = await weighed(
+        () => system.pids().postgres,
+        () => postgresCeiling({ databaseUrl: system.databaseUrl, vault, shop, orders: accepted, concurrency: opts.concurrency ?? 50, poolMax: opts.poolMax ?? 10 }),
+      );
       ceilings = {
         temporalEmpty,
         temporalOneLocal,
@@ -241,7 +243,13 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
         atSeconds: Math.round(m.atMs / 1000),
         mib: m.mib,
       })),
-      cpuSeconds: { ...memory.cpuUsed(), bench: Math.round(cpuOfBench / 1e5) / 10 },
+      cpuSeconds: { ...cpuUsed, bench: Math.round(cpuOfBench / 1e5) / 10 },
+      cpuMsPer: {
+        checkoutApi: perMs(cpuUsed.api, burst.checkouts.length),
+        orderWorker: perMs(cpuUsed.worker, timing.delivered),
+        orderTemporal: perMs(cpuUsed.temporal, timing.delivered),
+        orderPostgres: perMs(cpuUsed.postgres, timing.delivered),
+      },
       drill: opts.drill ? { name: opts.drill, recoveredSeconds: recoveredAt === null ? null : (drainedAt - recoveredAt) / 1000, log: drillLog } : undefined,
       invariants,
       ceilings,
@@ -291,6 +299,8 @@ async function orderTimings(system: CardflowSystem, storefrontId: string) {
     deliveredPerSecond: span.seconds ? delivered / Number(span.seconds) : 0,
   };
 }
+
+const perMs = (seconds: number, n: number) => (n > 0 ? Math.round(((seconds * 1000) / n) * 10) / 10 : NaN);
 
 function summarise(checkouts: Checkout[]) {
   const accepted = checkouts.filter((c) => c.status === 202 || c.status === 200).length;
