@@ -14,14 +14,15 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 async function main() {
   let topology: { answeredBy: Record<string, number>; workerIdentities: string[]; workerPids: number[] } | undefined;
   const report = await runFlashSale({
-    orders: 240,
-    codes: 80,
+    orders: 150,
+    codes: 50,
     concurrency: 8,
     drill: 'api-kill-one-of-two',
     drillAt: 0.3,
     ceilings: false,
-    warmUpOrders: 20,
-    drainTimeoutMs: 120_000,
+    warmUpOrders: 10,
+    drainTimeoutMs: 240_000,
+    log: (line) => console.error(`[two-processes] ${line}`),
     afterCheck: async ({ checkouts, temporalAddress, pids }) => {
       const answeredBy: Record<string, number> = {};
       for (const c of checkouts) answeredBy[c.apiUrl] = (answeredBy[c.apiUrl] ?? 0) + 1;

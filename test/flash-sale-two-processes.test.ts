@@ -16,17 +16,17 @@ describe('flash sale on two api and two worker processes', () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flash-sale-two-')), 'report.json');
     const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'flash-sale-two-processes-run.ts'), out], {
       stdio: ['ignore', 'inherit', 'inherit'],
-      timeout: 280_000,
+      timeout: 540_000,
     });
     if (run.status !== 0) throw new Error(`the flash sale run failed (${run.status ?? run.signal}); its output is above`);
     ({ report, topology } = JSON.parse(fs.readFileSync(out, 'utf8')));
-  }, 300_000);
+  }, 600_000);
 
-  test('when 240 buyers rush 80 codes through two apis and one api is killed mid-burst, then every invariant holds', () => {
+  test('when 150 buyers rush 50 codes through two apis and one api is killed mid-burst, then every invariant holds', () => {
     expect(report.invariants.filter((i) => !i.ok)).toEqual([]);
     expect(report.options).toMatchObject({ apis: 2, workers: 2 });
-    expect(report.checkouts).toMatchObject({ total: 240, accepted: 80, soldOut: 160, other: 0 });
-    expect(report.deliveredOrders).toBe(80);
+    expect(report.checkouts).toMatchObject({ total: 150, accepted: 50, soldOut: 100, other: 0 });
+    expect(report.deliveredOrders).toBe(50);
     expect(report.drill).toMatchObject({ name: 'api-kill-one-of-two' });
     expect(report.drill!.recoveredSeconds).not.toBeNull();
     expect(report.invariants.map((i) => i.name)).toEqual(

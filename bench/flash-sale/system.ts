@@ -211,7 +211,8 @@ export class CardflowSystem {
         child.once('exit', (code) => reject(new Error(`worker exited with code ${code} before it was ready`)));
       });
     } else {
-      const deadline = Date.now() + 60_000;
+      // Generous: on a machine shared with other work, a restarted api (tsx compiling its imports) can take a minute.
+      const deadline = Date.now() + 180_000;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
         try {
@@ -219,7 +220,7 @@ export class CardflowSystem {
         } catch {
           // not listening yet
         }
-        if (Date.now() > deadline) throw new Error(`${name} did not become ready in 60 s`);
+        if (Date.now() > deadline) throw new Error(`${name} did not become ready in 180 s`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
