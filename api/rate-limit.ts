@@ -3,12 +3,15 @@ import { RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'r
 import type { Db } from '../db';
 import { AppError } from '../lib/errors';
 
-// Per API key, counted in Postgres so every api process shares one budget per key.
+// Per API key, counted in Postgres so every api process shares one budget per key. The budgets
+// live in an unlogged table (db/migrations/015_request_rate_limits.ts): a storefront's key is
+// one row every one of its requests updates, and a logged row would hold each request for a
+// WAL flush.
 export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined, counted = 'this API key'): RequestHandler {
   const limiter = new RateLimiterPostgres({
     storeClient: db,
     storeType: 'knex',
-    tableName: 'rate_limits',
+    tableName: 'request_rate_limits',
     tableCreated: true, // created by the migrations
     points: pointsPerMinute,
     duration: 60,

@@ -9,7 +9,9 @@ import { createMerchant, createSku } from '../db/seed';
 import { CodeVault } from '../lib/code-vault';
 import type { Buyer } from '../orders/validators';
 import { assessOrder } from '../risk/assess-order';
-import { velocityEventRows } from '../risk/velocity';
+import { velocityEventRows, velocitySubquery } from '../risk/velocity';
+import { DEFAULT_RULE_SET } from '../risk/rule-sets';
+import { buyerKey, subjectKeys } from '../risk/signals';
 import { generateDataset, prng } from '../risk/eval/generate';
 import { loadHistory } from '../risk/eval/replay';
 import { trainMerchantModel } from '../risk/model/train';
@@ -20,6 +22,8 @@ import { trainMerchantModel } from '../risk/model/train';
 // be (pool waits included), at a few concurrency levels.
 //
 //   npm run bench:risk -- [--orders 10000] [--buyers 20000] [--concurrency 1,2,4,10,100] [--database-url ...]
+//   [--explain]: before the first run's checks, the plan (EXPLAIN ANALYZE) of the velocity count
+//   for an ordinary buyer's order and for the bot's, on this history
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +32,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1,2,4,10,100' },
     pool: { type: 'string', default: '10' },
     'database-url': { type: 'string' },
+    explain: { type: 'boolean', default: false },
   },
 });
 
@@ -122,6 +127,17 @@ async function main() {
         );
       }
       await db.batchInsert('order_items', items, 1000);
+      if (values.explain && run === 0) {
+        await db.raw('ANALYZE');
+        const bot = rows.findIndex((o) => JSON.parse(o.buyer).deviceId === 'dev-bot');
+        for (const [who, i] of [
+          ['an ordinary buyer', rows.findIndex((o) => !JSON.parse(o.buyer).email?.startsWith('guest'))],
+          ['the bot', bot],
+        ] as const) {
+          if (i < 0) continue;
+          console.log(`\nthe velocity count of ${who}'s order (${rows[i].buyer}):\n${await explainVelocity(db, ids[i])}`);
+        }
+      }
 
       const latencies: number[] = [];
       const decisions: Record<string, number> = {};
@@ -149,6 +165,21 @@ async function main() {
     await db.destroy();
     await stopPg?.();
   }
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the velocity subquery the risk check sends for this order, as assessOrder builds it. */
+async function explainVelocity(db: ReturnType<typeof createDb>, orderId: string): Promise<string> {
+  const order = await db('orders').where({ id: orderId }).first('merchant_id', 'created_at', 'accept_seq', 'buyer');
+  if (!order) throw new Error(`order ${orderId} not found`);
+  const buyer = order.buyer as Buyer;
+  const rules = DEFAULT_RULE_SET.rules.filter((r) => r.enabled);
+  const query = { subjects: subjectKeys(buyer), windows: rules.flatMap((r) => (r.kind === 'velocity' ? [r.params.windowSeconds] : [])) };
+  const own = { buyerKey: buyerKey(buyer), payment: buyer.paymentFingerprint, cardBin: buyer.cardBin };
+  const sub = velocitySubquery(db, order.merchant_id, { at: order.created_at, acceptSeq: order.accept_seq }, query, own);
+  if (!sub) return '(no subjects)';
+  const { sql, bindings } = sub.toSQL();
+  const { rows } = await db.raw(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, bindings);
+  return rows.map((r: { 'QUERY PLAN': string }) => `  ${r['QUERY PLAN']}`).join('\n');
 }
 
 main().catch((err) => {

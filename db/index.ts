@@ -17,6 +17,7 @@ import * as supplierTerms from './migrations/020_supplier_terms';
 import * as orderSearch from './migrations/016_order_search';
 import * as consoleScale from './migrations/018_console_scale';
 import * as outOfStockAlert from './migrations/017_out_of_stock_alert';
+import * as acceptanceHotPath from './migrations/015_acceptance_hot_path';
 
 export type Db = Knex;
 
@@ -56,6 +57,7 @@ const migrations: Record<string, Knex.Migration> = {
   '016_order_search': orderSearch,
   '018_console_scale': consoleScale,
   '017_out_of_stock_alert': outOfStockAlert,
+  '015_acceptance_hot_path': acceptanceHotPath,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -7,6 +7,7 @@ import { acceptedRollupSql, rollUpAccepted } from './daily-rollup';
 import { hashRequest, requireSameRequest } from './idempotency';
 import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
+import { STOCK_NOT_TAKEN_SQLSTATE } from '../db/migrations/015_acceptance_hot_path';
 import type { OrderRequest } from './validators';
 
 // An order is accepted here: one transaction reserves stock and writes the order (a unique key
@@ -56,14 +57,17 @@ async function acceptOrRecall(
 ): Promise<AcceptResult> {
   const requestHash = hashRequest(request);
 
+  // Both reads at once (one round trip of waiting, not two: in a flash sale every buyer makes
+  // them). The SKU details are as of now; only the stock counter needs the statement's word.
+  // Their failure (unknown SKU, not on sale) matters only when this is not a resubmission.
+  const linesRead = loadLines(db, storefront.merchantId, request);
+  linesRead.catch(() => undefined);
   const previous = await findPrevious(db, storefront, request.externalRef, requestHash);
   if (previous) {
     await startFulfilmentIfPending(previous, startFulfilment);
     return { orderId: previous.id, created: false };
   }
-
-  // SKU details as of now; only the stock counter needs the transaction's word (reserveLine).
-  const lines = await loadLines(db, storefront.merchantId, request);
+  const lines = await linesRead;
   answerSoldOutAtOnce(lines);
   await checkAccounts?.(storefront.merchantId, request.items);
 
@@ -217,6 +221,13 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
  * reservation, the stock is taken in the same statement and nothing is written unless it could
  * be. The statement first locks the order's velocity subjects (risk/velocity.ts), so orders that
  * share one draw their acceptance numbers in the order they commit. Returns whether it was written.
+ *
+ * The stock is taken last: every buyer of a flash sale queues on the SKU's row, which stays
+ * locked from the moment it is taken until the commit is flushed. So the statement writes the
+ * order's rows first (`written` pulls every insert before `taken` runs) and takes the stock, then
+ * the reservation; if the stock is gone by then, stock_not_taken() (migration 015) undoes the
+ * whole statement. Either way it is one atomic statement: the order exists with its stock, or
+ * not at all.
  */
 async function insertOrder(
   db: Db | Trx,
@@ -224,43 +235,49 @@ async function insertOrder(
   reservation?: { id: string; order_id: string; order_item_id: string; sku_id: string; quantity: number; status: string },
   opts = { rollup: true },
 ): Promise<boolean> {
-  const taken = reservation ? takeStockSql('all', 'locked') : `SELECT 1 AS take FROM locked`;
-  const { rows: result } = await db.raw(
-    `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
-          taken AS (${taken}),
-          r AS (INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status)
-                SELECT id, order_id, order_item_id, sku_id, quantity, status FROM json_populate_recordset(null::reservations, :reservationRows::json)
-                 WHERE EXISTS (SELECT 1 FROM taken)),
-          o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
-                SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
-                  FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM taken)
-                RETURNING id, merchant_id, created_at, currency, total_amount, accept_seq),
-          v AS (${velocityEventsSql('o')}),
-          i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account)
-                SELECT id, order_id, sku_id, quantity, unit_price, account FROM json_populate_recordset(null::order_items, :itemRows::json)
-                 WHERE EXISTS (SELECT 1 FROM taken)),
-          u AS (INSERT INTO order_units (id, order_id, order_item_id, sku_id, seq, status, source)
-                SELECT id, order_id, order_item_id, sku_id, seq, status, source FROM json_populate_recordset(null::order_units, :unitRows::json)
-                 WHERE EXISTS (SELECT 1 FROM taken)),
-          e AS (INSERT INTO order_events (order_id, type, detail)
-                SELECT :orderId::uuid, 'accepted', :accepted::jsonb WHERE EXISTS (SELECT 1 FROM taken)),
-          ${opts.rollup ? acceptedRollupSql('o', 'SELECT sku_id, quantity FROM json_populate_recordset(null::order_items, :itemRows::json)') : 'no_rollup AS (SELECT 1)'}
-     SELECT count(*)::int AS written FROM taken`,
-    {
-      quantity: reservation?.quantity ?? 0,
-      skuId: reservation?.sku_id ?? null,
-      merchantId: rows.order.merchant_id,
-      ...velocityBindings(velocityMarks(rows.order.buyer)),
-      // Named unlike the tables (null::orders): knex would take :orders for a binding.
-      reservationRows: JSON.stringify(reservation ? [reservation] : []),
-      orderRow: JSON.stringify(rows.order),
-      itemRows: JSON.stringify(rows.items),
-      unitRows: JSON.stringify(rows.units),
-      orderId: rows.order.id,
-      accepted: JSON.stringify(rows.accepted),
-    },
-  );
-  return result[0].written > 0;
+  const taken = reservation ? takeStockSql('all', 'written') : `SELECT 1 AS take FROM written`;
+  try {
+    await db.raw(
+      `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
+            o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
+                  SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
+                    FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM locked)
+                  RETURNING id, merchant_id, created_at, currency, total_amount, accept_seq),
+            v AS (${velocityEventsSql('o')} RETURNING 1),
+            i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account)
+                  SELECT id, order_id, sku_id, quantity, unit_price, account FROM json_populate_recordset(null::order_items, :itemRows::json)
+                  RETURNING 1),
+            u AS (INSERT INTO order_units (id, order_id, order_item_id, sku_id, seq, status, source)
+                  SELECT id, order_id, order_item_id, sku_id, seq, status, source FROM json_populate_recordset(null::order_units, :unitRows::json)
+                  RETURNING 1),
+            e AS (INSERT INTO order_events (order_id, type, detail) SELECT id, 'accepted', :accepted::jsonb FROM o RETURNING 1),
+            written AS (SELECT (SELECT count(*) FROM v) + (SELECT count(*) FROM i) + (SELECT count(*) FROM u) + (SELECT count(*) FROM e) AS n),
+            taken AS (${taken}),
+            r AS (INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status)
+                  SELECT id, order_id, order_item_id, sku_id, quantity, status FROM json_populate_recordset(null::reservations, :reservationRows::json)
+                   WHERE EXISTS (SELECT 1 FROM taken)),
+            -- Unreferenced, so it runs after the main query has taken the stock: SKU rows before
+            -- rollup rows, the lock order every writer keeps (orders/daily-rollup.ts).
+            ${opts.rollup ? acceptedRollupSql('o', 'SELECT sku_id, quantity FROM json_populate_recordset(null::order_items, :itemRows::json)') : 'no_rollup AS (SELECT 1)'}
+       SELECT CASE WHEN EXISTS (SELECT 1 FROM taken) THEN 1 ELSE stock_not_taken() END AS written`,
+      {
+        quantity: reservation?.quantity ?? 0,
+        skuId: reservation?.sku_id ?? null,
+        merchantId: rows.order.merchant_id,
+        ...velocityBindings(velocityMarks(rows.order.buyer)),
+        // Named unlike the tables (null::orders): knex would take :orders for a binding.
+        reservationRows: JSON.stringify(reservation ? [reservation] : []),
+        orderRow: JSON.stringify(rows.order),
+        itemRows: JSON.stringify(rows.items),
+        unitRows: JSON.stringify(rows.units),
+        accepted: JSON.stringify(rows.accepted),
+      },
+    );
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === STOCK_NOT_TAKEN_SQLSTATE) return false;
+    throw err;
+  }
 }
 
 const ACCOUNT_MODES = new Set(['topup', 'manual']);

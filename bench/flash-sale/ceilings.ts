@@ -9,6 +9,7 @@ import { acceptOrder } from '../../orders/accept-order';
 import { allocateCodes } from '../../stock/allocate-codes';
 import { importCodes } from '../../stock/import-codes';
 import { workerTuning } from '../../worker/create-worker';
+import { cpuSecondsOf } from './memory';
 import type { Shop } from './shop';
 
 // What this machine can do at all, measured on the same servers right after the sale:
@@ -19,9 +20,22 @@ export interface Ceiling {
   orders: number;
   seconds: number;
   perSecond: number;
+  /** CPU ms per workflow (or order) of the server measured (Temporal for (e), (l), (a); Postgres for (b)) and of the bench process running the ceiling's worker and client. */
+  cpuMsPerOrder?: { server: number; bench: number };
 }
 
 const rate = (orders: number, ms: number): Ceiling => ({ orders, seconds: ms / 1000, perSecond: orders / (ms / 1000) });
+
+/** Runs a ceiling and weighs it: CPU of the server's processes and of this process, per order. */
+export async function weighed(serverPids: () => number[], measure: () => Promise<Ceiling>): Promise<Ceiling> {
+  const server0 = cpuSecondsOf(serverPids());
+  const bench0 = process.cpuUsage();
+  const ceiling = await measure();
+  const server = cpuSecondsOf(serverPids()) - server0;
+  const bench = process.cpuUsage(bench0);
+  const per = (seconds: number) => Math.round(((seconds * 1000) / ceiling.orders) * 10) / 10;
+  return { ...ceiling, cpuMsPerOrder: { server: per(server), bench: per((bench.user + bench.system) / 1e6) } };
+}
 
 export async function temporalCeiling(opts: {
   address: string;

@@ -16,6 +16,8 @@ export interface Drill {
   describe: string;
   /** The drill needs the SKU to fall back to a supplier. */
   needsSupplier?: boolean;
+  /** The drill needs this many api and worker processes (default one each). */
+  processes?: { apis: number; workers: number };
   before?(ctx: DrillContext): Promise<void>;
   strike(ctx: DrillContext): Promise<number>;
   after?(ctx: DrillContext): Promise<void>;
@@ -36,6 +38,30 @@ export const DRILLS = {
       await sleep(2000);
       await system.startWorker();
       log(`${stamp()} new worker polling`);
+      return Date.now();
+    },
+  },
+  'worker-kill-one-of-two': {
+    describe: 'two workers; kill -9 one of them mid-burst (the other carries on), start it again 2 s later',
+    processes: { apis: 2, workers: 2 },
+    async strike({ system, log }) {
+      log(`${stamp()} kill -9 worker #1 of 2`);
+      await system.kill('worker', 1);
+      await sleep(2000);
+      await system.startWorker(1);
+      log(`${stamp()} worker #1 polling again`);
+      return Date.now();
+    },
+  },
+  'api-kill-one-of-two': {
+    describe: 'two apis behind the balancer; kill -9 one of them mid-burst (checkouts in flight lose their answer and are resubmitted), start it again 2 s later',
+    processes: { apis: 2, workers: 2 },
+    async strike({ system, log }) {
+      log(`${stamp()} kill -9 api #1 of 2`);
+      await system.kill('api', 1);
+      await sleep(2000);
+      await system.startApi(1);
+      log(`${stamp()} api #1 answering again`);
       return Date.now();
     },
   },

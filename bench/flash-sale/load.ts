@@ -3,15 +3,26 @@
 // A storefront that gets no answer, or a 5xx, submits the same order again (same externalRef:
 // acceptance is idempotent), as real storefronts do; the bench counts those retries.
 // Orders are placed with the storefront client integrators use (clients/typescript/).
+//
+// How a checkout is timed (what a buyer waits): from when it was due to when its final answer
+// arrived. In an open loop a checkout is due at its scheduled send time (start + i / rate), not
+// when the load generator got round to sending it: a generator starved of CPU would otherwise
+// send late, time only the part after, and hide exactly the queueing it should measure
+// (coordinated omission). In a closed loop it is due when its first attempt was sent. A
+// resubmitted checkout counts from then too, through every attempt, to the answer that counted.
 
 import { CardflowApiError, StorefrontClient } from '../../clients/typescript/storefront-client';
 
 export interface Checkout {
   ref: string;
   status: number;
-  /** The answer that counted (the last attempt), ms. */
+  /** Due (scheduled send, or first send in a closed loop) → the final answer, ms: what the buyer waited. */
   latencyMs: number;
+  /** The last attempt alone, send → answer, ms (what the api took for the answer that counted). */
+  lastAttemptMs: number;
   attempts: number;
+  /** The api process that gave the answer that counted. */
+  apiUrl: string;
   orderId?: string;
   error?: string;
   /** ms since the burst began, when the answer arrived. */
@@ -19,7 +30,8 @@ export interface Checkout {
 }
 
 export interface BurstOptions {
-  apiUrl: string;
+  /** One or more api processes; checkout i goes to apiUrls[i % n] (a round-robin balancer), a resubmission to the next one. */
+  apiUrls: string[];
   apiKey: string;
   sku: string;
   orders: number;
@@ -34,11 +46,50 @@ export interface BurstOptions {
   onAnswer?: (answered: number) => void;
 }
 
-export async function runBurst(opts: BurstOptions): Promise<{ checkouts: Checkout[]; durationMs: number }> {
-  const started = performance.now();
+/** One attempt's outcome: the HTTP status (0: no answer) and, when accepted, the order id. */
+export interface Attempt {
+  status: number;
+  orderId?: string;
+  error?: string;
+}
+
+/** What the burst runs on: a clock, and a way to send one checkout (tests give their own). */
+export interface LoadDriver {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  send(apiUrl: string, apiKey: string, order: CheckoutRequest): Promise<Attempt>;
+}
+
+export interface CheckoutRequest {
+  externalRef: string;
+  items: { sku: string; quantity: number }[];
+  buyer: { accountId: string; email: string };
+}
+
+export const httpDriver: LoadDriver = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  async send(apiUrl, apiKey, order) {
+    const client = new StorefrontClient({ baseUrl: apiUrl, apiKey, timeoutMs: 10_000 });
+    try {
+      const answer = await client.createOrder(order);
+      return { status: answer.created ? 202 : 200, orderId: answer.order.id };
+    } catch (err) {
+      if (err instanceof CardflowApiError) return { status: err.status, error: err.code };
+      return { status: 0, error: (err as Error).name };
+    }
+  },
+};
+
+/** Between a failed attempt and the next. */
+const RESUBMIT_AFTER_MS = 250;
+
+export async function runBurst(opts: BurstOptions, driver: LoadDriver = httpDriver): Promise<{ checkouts: Checkout[]; durationMs: number }> {
+  if (opts.apiUrls.length === 0) throw new Error('runBurst needs at least one api url');
+  const started = driver.now();
   const checkouts: Checkout[] = [];
-  const submit = async (i: number) => {
-    const c = await checkout(opts, `${opts.refPrefix}-${i}`, i, started);
+  const submit = async (i: number, dueAt?: number) => {
+    const c = await checkout(opts, driver, i, started, dueAt);
     checkouts.push(c);
     opts.onAnswer?.(checkouts.length);
   };
@@ -46,9 +97,9 @@ export async function runBurst(opts: BurstOptions): Promise<{ checkouts: Checkou
     const pending: Promise<void>[] = [];
     for (let i = 0; i < opts.orders; i++) {
       const due = started + (i * 1000) / opts.ratePerSecond;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      pending.push(submit(i));
+      const wait = due - driver.now();
+      if (wait > 1) await driver.sleep(wait);
+      pending.push(submit(i, due));
     }
     await Promise.all(pending);
   } else {
@@ -58,36 +109,30 @@ export async function runBurst(opts: BurstOptions): Promise<{ checkouts: Checkou
     };
     await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 50, opts.orders) }, lane));
   }
-  return { checkouts, durationMs: performance.now() - started };
+  return { checkouts, durationMs: driver.now() - started };
 }
 
-async function checkout(opts: BurstOptions, ref: string, i: number, started: number): Promise<Checkout> {
-  const client = new StorefrontClient({ baseUrl: opts.apiUrl, apiKey: opts.apiKey, timeoutMs: 10_000 });
-  const order = {
+async function checkout(opts: BurstOptions, driver: LoadDriver, i: number, started: number, scheduledAt?: number): Promise<Checkout> {
+  const ref = `${opts.refPrefix}-${i}`;
+  const order: CheckoutRequest = {
     externalRef: ref,
     items: [{ sku: opts.sku, quantity: 1 }],
     buyer: { accountId: `buyer-${i}`, email: `buyer-${i}@shop.example` },
   };
-  const giveUpAt = performance.now() + (opts.retryForMs ?? 120_000);
+  const firstSent = driver.now();
+  const dueAt = scheduledAt ?? firstSent;
+  const giveUpAt = firstSent + (opts.retryForMs ?? 120_000);
   for (let attempts = 1; ; attempts++) {
-    const t0 = performance.now();
-    let status = 0;
-    let error: string | undefined;
-    let orderId: string | undefined;
-    try {
-      const answer = await client.createOrder(order);
-      status = answer.created ? 202 : 200;
-      orderId = answer.order.id;
-    } catch (err) {
-      if (err instanceof CardflowApiError) {
-        status = err.status;
-        error = err.code;
-      } else error = (err as Error).name;
+    // A balancer steers a retry away from the api that did not answer.
+    const apiUrl = opts.apiUrls[(i + attempts - 1) % opts.apiUrls.length];
+    const t0 = driver.now();
+    const answer = await driver.send(apiUrl, opts.apiKey, order);
+    const t1 = driver.now();
+    const retry = answer.status === 0 || answer.status >= 500;
+    if (!retry || t1 > giveUpAt) {
+      return { ref, status: answer.status, latencyMs: t1 - dueAt, lastAttemptMs: t1 - t0, attempts, apiUrl, orderId: answer.orderId, error: answer.error, atMs: t1 - started };
     }
-    const t1 = performance.now();
-    const retry = status === 0 || status >= 500;
-    if (!retry || t1 > giveUpAt) return { ref, status, latencyMs: t1 - t0, attempts, orderId, error, atMs: t1 - started };
-    await new Promise((r) => setTimeout(r, 250));
+    await driver.sleep(RESUBMIT_AFTER_MS);
   }
 }
 

@@ -7,6 +7,7 @@ import { runFlashSale } from './run';
 
 // npm run bench:flash-sale -- [--orders 10000] [--codes 2000] [--rate 100 | --concurrency 50]
 //   [--supplier] [--latency 50-200] [--pool 10] [--no-ceilings] [--drill worker-kill] [--json out.json]
+//   [--apis 2 --workers 2]: several api and worker processes on one Postgres and one Temporal
 //   [--soak-minutes 30 --rate 20]: a steady stream with a code for every order, to see memory stay flat
 // Everything it needs it starts itself (embedded Postgres, Temporal dev server, api, worker),
 // in a temporary directory it removes afterwards. Exit code 1 if an invariant failed.
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     supplier: { type: 'boolean', default: false },
     latency: { type: 'string', default: '50-200' },
     pool: { type: 'string', default: '10' },
+    apis: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
     'no-ceilings': { type: 'boolean', default: false },
     drill: { type: 'string' },
     json: { type: 'string' },
@@ -44,6 +47,8 @@ async function main() {
     supplier: values.supplier,
     supplierLatencyMs: [min, max ?? min],
     poolMax: Number(values.pool),
+    apis: Number(values.apis),
+    workers: Number(values.workers),
     ceilings: !values['no-ceilings'] && !soak,
     drill,
     log: (line) => console.error(`[bench] ${line}`),

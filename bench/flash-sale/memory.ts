@@ -2,14 +2,15 @@ import fs from 'node:fs';
 
 // Memory of each part, sampled while the bench runs. PSS (proportional set size), not RSS:
 // Postgres backends share their buffer pool, and summing their RSS would count it once per
-// backend. A part's PSS includes its child processes (Postgres's backends).
+// backend. A part's PSS includes its child processes (Postgres's backends), and a part run as
+// several processes (two api or worker processes) is their sum.
 
 export type Part = 'api' | 'worker' | 'postgres' | 'temporal';
 
 export interface MemorySample {
   atMs: number;
   mib: Partial<Record<Part, number>>;
-  /** CPU seconds each part has used so far (user + system, children included). */
+  /** CPU seconds each part has used since the watch started (user + system, children included; a restarted process's new life counts too). */
   cpuSeconds: Partial<Record<Part, number>>;
 }
 
@@ -60,22 +61,38 @@ function treeTicks(pid: number, tree: Map<number, number[]>): number {
   return cpuTicks(pid) + (tree.get(pid) ?? []).reduce((sum, child) => sum + treeTicks(child, tree), 0);
 }
 
+/** CPU seconds these processes (and their children) have used so far. */
+export function cpuSecondsOf(pids: number[]): number {
+  const tree = childrenOf();
+  return pids.reduce((sum, pid) => sum + treeTicks(pid, tree), 0) / TICKS_PER_SECOND;
+}
+
 export class MemoryWatch {
   readonly samples: MemorySample[] = [];
   private timer?: NodeJS.Timeout;
+  private readonly ticksSeen = new Map<number, number>();
+  private readonly ticksUsed: Record<Part, number> = { api: 0, worker: 0, postgres: 0, temporal: 0 };
   private readonly started = Date.now();
 
-  constructor(private readonly pids: () => Partial<Record<Part, number | undefined>>) {}
+  constructor(private readonly pids: () => Partial<Record<Part, number[]>>) {}
 
   sample(): MemorySample {
     const tree = childrenOf();
     const mib: MemorySample['mib'] = {};
     const cpuSeconds: MemorySample['cpuSeconds'] = {};
-    for (const [part, pid] of Object.entries(this.pids()) as [Part, number | undefined][]) {
-      if (!pid) continue;
-      mib[part] = Math.round((treeKiB(pid, tree) / 1024) * 10) / 10;
-      cpuSeconds[part] = treeTicks(pid, tree) / TICKS_PER_SECOND;
+    const first = this.samples.length === 0;
+    for (const [part, pids] of Object.entries(this.pids()) as [Part, number[]][]) {
+      if (pids.length === 0) continue;
+      mib[part] = Math.round((pids.reduce((sum, pid) => sum + treeKiB(pid, tree), 0) / 1024) * 10) / 10;
+      // Per process, so a process killed mid-run keeps what it used and its successor adds its own.
+      for (const pid of pids) {
+        const ticks = treeTicks(pid, tree);
+        const before = this.ticksSeen.get(pid);
+        if (!first) this.ticksUsed[part] += Math.max(0, ticks - (before ?? 0));
+        this.ticksSeen.set(pid, ticks);
+      }
     }
+    for (const part of Object.keys(this.ticksUsed) as Part[]) cpuSeconds[part] = this.ticksUsed[part] / TICKS_PER_SECOND;
     const s = { atMs: Date.now() - this.started, mib, cpuSeconds };
     this.samples.push(s);
     return s;
@@ -93,17 +110,10 @@ export class MemoryWatch {
     this.sample();
   }
 
-  /** CPU seconds each part used between the first and the last sample (a restarted part: since its restart). */
+  /** CPU seconds each part used between the first and the last sample (up to one sampling interval of a killed process is missed). */
   cpuUsed(): Record<Part, number> {
-    const used = { api: 0, worker: 0, postgres: 0, temporal: 0 };
-    const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
-    for (const part of Object.keys(used) as Part[]) {
-      const a = first?.cpuSeconds[part] ?? 0;
-      const b = last?.cpuSeconds[part] ?? 0;
-      used[part] = Math.round((b >= a ? b - a : b) * 10) / 10;
-    }
-    return used;
+    const round = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND) * 10) / 10;
+    return { api: round(this.ticksUsed.api), worker: round(this.ticksUsed.worker), postgres: round(this.ticksUsed.postgres), temporal: round(this.ticksUsed.temporal) };
   }
 
   peak(): Record<Part, number> {

@@ -7,7 +7,8 @@ export function formatReport(r: FlashSaleReport): string {
   const ms = (p: { p50: number; p95: number; p99: number; max: number }) => `${n(p.p50)} / ${n(p.p95)} / ${n(p.p99)} / ${n(p.max)}`;
   const lines = [
     `machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}`,
-    `sale: ${r.options.orders} checkouts, ${r.options.codes} codes${r.options.supplier || r.ceilings === undefined ? '' : ''}, ${r.options.ratePerSecond ? `${r.options.ratePerSecond}/s` : `concurrency ${r.options.concurrency ?? 50}`}${r.drill ? `, drill ${r.drill.name}` : ''}`,
+    `sale: ${r.options.orders} checkouts, ${r.options.codes} codes, ${r.options.ratePerSecond ? `${r.options.ratePerSecond}/s` : `concurrency ${r.options.concurrency ?? 50}`}, ${r.options.apis ?? 1} api / ${r.options.workers ?? 1} worker process(es)${r.drill ? `, drill ${r.drill.name}` : ''}`,
+    `checkout latency: from the ${r.options.ratePerSecond ? 'scheduled send time (open loop: coordinated omission counted)' : 'first send (closed loop)'}, a resubmitted checkout from its first attempt, to the answer that counted`,
     '',
     '| measure | value |',
     '| --- | --- |',
@@ -15,6 +16,7 @@ export function formatReport(r: FlashSaleReport): string {
     `| accepted / sold out / other | ${r.checkouts.accepted} / ${r.checkouts.soldOut} / ${r.checkouts.other} (${r.checkouts.retried} resubmitted) |`,
     `| accept ms p50 / p95 / p99 / max | ${ms(r.acceptMs)} |`,
     `| sold-out ms p50 / p95 / p99 / max | ${ms(r.soldOutMs)} |`,
+    `| (the api's time for the answer that counted: accept / sold-out p50 / p99) | ${n(r.acceptLastAttemptMs.p50)} / ${n(r.acceptLastAttemptMs.p99)} · ${n(r.soldOutLastAttemptMs.p50)} / ${n(r.soldOutLastAttemptMs.p99)} |`,
     `| risk check ms p50 / p95 / p99 / max | ${ms(r.riskCheckMs)} |`,
     `| accept → risk verdict ms p50 / p95 / p99 / max | ${ms(r.acceptToRiskVerdictMs)} |`,
     `| accept → delivered ms p50 / p95 / p99 / max | ${ms(r.acceptToDeliveredMs)} |`,
@@ -23,13 +25,18 @@ export function formatReport(r: FlashSaleReport): string {
     `| drain after the last answer | ${r.drainSeconds === null ? 'NOT DRAINED' : `${r.drainSeconds.toFixed(1)} s`} |`,
     `| peak memory MiB api / worker / Postgres / Temporal | ${r.peakMemoryMiB.api} / ${r.peakMemoryMiB.worker} / ${r.peakMemoryMiB.postgres} / ${r.peakMemoryMiB.temporal} |`,
     `| CPU s api / worker / Postgres / Temporal / bench (load, webhooks, simulator) | ${r.cpuSeconds.api} / ${r.cpuSeconds.worker} / ${r.cpuSeconds.postgres} / ${r.cpuSeconds.temporal} / ${r.cpuSeconds.bench} |`,
+    `| CPU ms per checkout (api) · per delivered order (worker / Temporal / Postgres) | ${n(r.cpuMsPer.checkoutApi)} · ${n(r.cpuMsPer.orderWorker)} / ${n(r.cpuMsPer.orderTemporal)} / ${n(r.cpuMsPer.orderPostgres)} |`,
   ];
   if (r.ceilings) {
     const c = r.ceilings;
+    const cpu = (x: { cpuMsPerOrder?: { server: number; bench: number } }) =>
+      x.cpuMsPerOrder ? ` (CPU ms each: server ${x.cpuMsPerOrder.server}, its worker ${x.cpuMsPerOrder.bench})` : '';
     lines.push(
-      `| ceiling (a) Temporal, no-op workflows/s, Cardflow's shape (5 local activities + 1 activity) | ${c.temporal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporal * 100).toFixed(0)}% |`,
+      `| ceiling (e) Temporal, empty workflows/s | ${c.temporalEmpty.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporalEmpty * 100).toFixed(0)}%${cpu(c.temporalEmpty)} |`,
+      `| ceiling (l) Temporal, workflows/s of one local activity | ${c.temporalOneLocal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporalOneLocal * 100).toFixed(0)}%${cpu(c.temporalOneLocal)} |`,
+      `| ceiling (a) Temporal, no-op workflows/s, Cardflow's shape (5 local activities + 1 activity) | ${c.temporal.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporal * 100).toFixed(0)}%${cpu(c.temporal)} |`,
       `| ceiling (a') Temporal, no-op workflows/s, 6 activities | ${c.temporalAllActivities.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToTemporalAllActivities * 100).toFixed(0)}% |`,
-      `| ceiling (b) Postgres, accept + allocate orders/s | ${c.postgres.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToPostgres * 100).toFixed(0)}% |`,
+      `| ceiling (b) Postgres, accept + allocate orders/s | ${c.postgres.perSecond.toFixed(1)} → Cardflow at ${(c.ratioToPostgres * 100).toFixed(0)}%${cpu(c.postgres)} |`,
     );
   }
   lines.push('', 'memory MiB (api / worker / Postgres / Temporal) over the run:');

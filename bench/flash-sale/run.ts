@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { createSku, createStorefront } from '../../db/seed';
 import { importCodes } from '../../stock/import-codes';
-import { postgresCeiling, temporalCeiling, type Ceiling } from './ceilings';
+import { postgresCeiling, temporalCeiling, weighed, type Ceiling } from './ceilings';
 import { DRILLS, type Drill, type DrillName } from './drills';
 import { checkInvariants, waitUntilDrained, type InvariantResult } from './invariants';
 import { percentile, runBurst, type Checkout } from './load';
@@ -28,12 +28,23 @@ export interface FlashSaleOptions {
   drillAt?: number;
   ceilings?: boolean;
   poolMax?: number;
+  /** api and worker processes against the one Postgres and Temporal (default 1 each); the load is spread round-robin over the apis. */
+  apis?: number;
+  workers?: number;
   env?: Record<string, string>;
   drainTimeoutMs?: number;
   /** Orders of another SKU, from another storefront, run to completion before the sale (default 300). */
   warmUpOrders?: number;
   /** For tests: runs after the invariant check, with a way to check again (to plant a fault). */
-  afterCheck?: (ctx: { db: CardflowSystem['db']; checkouts: Checkout[]; recheck(checkouts: Checkout[]): Promise<InvariantResult[]> }) => Promise<void>;
+  afterCheck?: (ctx: {
+    db: CardflowSystem['db'];
+    checkouts: Checkout[];
+    recheck(checkouts: Checkout[]): Promise<InvariantResult[]>;
+    temporalAddress: string;
+    taskQueue: string;
+    /** The api and worker processes running at the end of the sale. */
+    pids: { api: number[]; worker: number[] };
+  }) => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -41,8 +52,12 @@ export interface FlashSaleReport {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
   options: Omit<FlashSaleOptions, 'log'>;
   checkouts: { total: number; accepted: number; soldOut: number; other: number; retried: number };
+  /** Checkout latency: from the scheduled send (open loop) or first send (closed loop), through resubmissions, to the answer that counted. */
   acceptMs: Percentiles;
   soldOutMs: Percentiles;
+  /** The api's own time for the answer that counted (last attempt, send → answer): the old measure, for comparison. */
+  acceptLastAttemptMs: Percentiles;
+  soldOutLastAttemptMs: Percentiles;
   acceptToDeliveredMs: Percentiles;
   /** The risk check itself: from its first read of the order to the statement writing its verdict. */
   riskCheckMs: Percentiles;
@@ -58,14 +73,22 @@ export interface FlashSaleReport {
   memoryTrendMiB: { atSeconds: number; mib: Partial<Record<Part, number>> }[];
   /** CPU seconds each part used from the start of the burst until the sale drained. */
   cpuSeconds: Record<Part, number> & { bench: number };
+  /** The capacity model's inputs: CPU ms per checkout answered (api) and per delivered order (the rest), over the whole sale. */
+  cpuMsPer: { checkoutApi: number; orderWorker: number; orderTemporal: number; orderPostgres: number };
   drill?: { name: DrillName; recoveredSeconds: number | null; log: string[] };
   invariants: InvariantResult[];
   ceilings?: {
+    /** Workflows that do nothing at all: what starting and completing a workflow costs. */
+    temporalEmpty: Ceiling;
+    /** Workflows of one local activity: the least an order workflow that touches the database costs. */
+    temporalOneLocal: Ceiling;
     /** No-op workflows of Cardflow's shape: five local activities and one activity. */
     temporal: Ceiling;
     /** No-op workflows with all six steps as activities: what the same pipeline costs Temporal without local activities. */
     temporalAllActivities: Ceiling;
     postgres: Ceiling;
+    ratioToTemporalEmpty: number;
+    ratioToTemporalOneLocal: number;
     ratioToTemporal: number;
     ratioToTemporalAllActivities: number;
     ratioToPostgres: number;
@@ -86,8 +109,14 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
   const drill: Drill | undefined = opts.drill ? DRILLS[opts.drill] : undefined;
   const withSupplier = Boolean(opts.supplier || drill?.needsSupplier);
   const receiver = await new WebhookReceiver().start();
-  say('starting Postgres, Temporal, worker and api ...');
-  const system = await CardflowSystem.start({ poolMax: opts.poolMax, env: { TEMPORAL_TASK_QUEUE: TASK_QUEUE, ...(opts.env ?? {}) }, log: say });
+  say(`starting Postgres, Temporal, ${opts.workers ?? drill?.processes?.workers ?? 1} worker(s) and ${opts.apis ?? drill?.processes?.apis ?? 1} api(s) ...`);
+  const system = await CardflowSystem.start({
+    poolMax: opts.poolMax,
+    apis: opts.apis ?? drill?.processes?.apis,
+    workers: opts.workers ?? drill?.processes?.workers,
+    env: { TEMPORAL_TASK_QUEUE: TASK_QUEUE, ...(opts.env ?? {}) },
+    log: say,
+  });
   const vault = vaultFor(system.env);
   const shop = await openShop(system.db, vault, {
     webhookUrl: receiver.url,
@@ -103,7 +132,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     await createSku(system.db, { merchantId: shop.merchant.merchantId, code: 'WARM-UP', name: 'Warm-up card', faceValue: 1000, price: 950, cost: 900, currency: 'USD' });
     const content = Array.from({ length: warmUp }, (_, i) => `WARM-${crypto.randomBytes(8).toString('hex')}-${i}`).join('\n');
     await importCodes(system.db, vault, { merchantId: shop.merchant.merchantId, sku: 'WARM-UP', content, format: 'txt', source: 'warm-up', importedBy: 'bench' });
-    await runBurst({ apiUrl: system.apiUrl, apiKey: other.apiKey, sku: 'WARM-UP', orders: warmUp, concurrency: 10, refPrefix: 'warm' });
+    await runBurst({ apiUrls: system.apiUrls, apiKey: other.apiKey, sku: 'WARM-UP', orders: warmUp, concurrency: 10, refPrefix: 'warm' });
     await waitUntilDrained(system.db, other.storefrontId, { temporalAddress: system.temporalAddress, taskQueue: TASK_QUEUE, timeoutMs: 5 * 60_000 });
   }
   const memory = new MemoryWatch(() => system.pids()).start(500);
@@ -117,7 +146,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
       `burst: ${opts.orders} checkouts for ${shop.sku} (${opts.codes} codes${withSupplier ? ', supplier fallback' : ''}) at ${opts.ratePerSecond ? `${opts.ratePerSecond}/s` : `concurrency ${opts.concurrency ?? 50}`}`,
     );
     const burst = await runBurst({
-      apiUrl: system.apiUrl,
+      apiUrls: system.apiUrls,
       apiKey: shop.merchant.apiKey,
       sku: shop.sku,
       orders: opts.orders,
@@ -143,50 +172,64 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     const drainedAt = Date.now();
     memory.stop();
     const used = process.cpuUsage(benchCpu);
+    const cpuUsed = memory.cpuUsed();
     const cpuOfBench = used.user + used.system;
     if (drill?.after) await drill.after({ system, shop, receiver, log: (l) => (drillLog.push(l), say(l)) });
 
     say('checking invariants ...');
     const recheck = (checkouts: Checkout[]) => checkInvariants(system.db, shop, checkouts, { temporalAddress: system.temporalAddress, taskQueue: TASK_QUEUE, receiver });
     const invariants = await recheck(burst.checkouts);
-    await opts.afterCheck?.({ db: system.db, checkouts: burst.checkouts, recheck });
+    await opts.afterCheck?.({ db: system.db, checkouts: burst.checkouts, recheck, temporalAddress: system.temporalAddress, taskQueue: TASK_QUEUE, pids: system.pids() });
     const timing = await orderTimings(system, shop.merchant.storefrontId);
 
     let ceilings: FlashSaleReport['ceilings'];
     const accepted = burst.checkouts.filter((c) => c.status === 202 || c.status === 200).length;
     if (opts.ceilings !== false && !opts.drill) {
-      say(`ceiling (a): ${accepted} no-op workflows on the same Temporal ...`);
-      const temporal = await temporalCeiling({ address: system.temporalAddress, workflows: accepted, ...workflowShape(), concurrency: opts.concurrency ?? 50, env: system.env });
+      const temporalPids = () => system.pids().temporal;
+      const ceiling = (localSteps: number, remoteSteps: number) =>
+        weighed(temporalPids, () =>
+          temporalCeiling({ address: system.temporalAddress, workflows: accepted, localSteps, remoteSteps, concurrency: opts.concurrency ?? 50, env: system.env }),
+        );
+      say(`ceiling (e): ${accepted} empty workflows on the same Temporal ...`);
+      const temporalEmpty = await ceiling(0, 0);
+      say(`ceiling (l): ${accepted} workflows of one local activity ...`);
+      const temporalOneLocal = await ceiling(1, 0);
+      say(`ceiling (a): ${accepted} no-op workflows of Cardflow's shape ...`);
+      const temporal = await ceiling(workflowShape().localSteps, workflowShape().remoteSteps);
       say(`ceiling (a'): the same with every step an activity ...`);
-      const temporalAllActivities = await temporalCeiling({
-        address: system.temporalAddress,
-        workflows: accepted,
-        localSteps: 0,
-        remoteSteps: 6,
-        concurrency: opts.concurrency ?? 50,
-        env: system.env,
-      });
+      const temporalAllActivities = await ceiling(0, 6);
       say(`ceiling (b): ${accepted} acceptances + allocations straight on Postgres ...`);
-      const postgres = await postgresCeiling({ databaseUrl: system.databaseUrl, vault, shop, orders: accepted, concurrency: opts.concurrency ?? 50, poolMax: opts.poolMax ?? 10 });
+      const postgres = await weighed(
+        () => system.pids().postgres,
+        () => postgresCeiling({ databaseUrl: system.databaseUrl, vault, shop, orders: accepted, concurrency: opts.concurrency ?? 50, poolMax: opts.poolMax ?? 10 }),
+      );
       ceilings = {
+        temporalEmpty,
+        temporalOneLocal,
         temporal,
         temporalAllActivities,
         postgres,
+        ratioToTemporalEmpty: timing.deliveredPerSecond / temporalEmpty.perSecond,
+        ratioToTemporalOneLocal: timing.deliveredPerSecond / temporalOneLocal.perSecond,
         ratioToTemporal: timing.deliveredPerSecond / temporal.perSecond,
         ratioToTemporalAllActivities: timing.deliveredPerSecond / temporalAllActivities.perSecond,
         ratioToPostgres: timing.deliveredPerSecond / postgres.perSecond,
       };
     }
 
-    const acceptedLat = burst.checkouts.filter((c) => c.status === 202).map((c) => c.latencyMs);
-    const soldOutLat = burst.checkouts.filter((c) => c.status === 409).map((c) => c.latencyMs);
-    const { log: _log, afterCheck: _afterCheck, ...options } = opts;
+    // An accept answered 200 is a resubmission of an order accepted before (its first answer was lost): still an accept.
+    const acceptedCheckouts = burst.checkouts.filter((c) => c.status === 202 || c.status === 200);
+    const soldOutCheckouts = burst.checkouts.filter((c) => c.status === 409);
+    const { log: _log, afterCheck: _afterCheck, ...given } = opts;
+    const options = { ...given, apis: system.apiCount, workers: system.workerCount };
     return {
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
       options,
       checkouts: summarise(burst.checkouts),
-      acceptMs: percentiles(acceptedLat),
-      soldOutMs: percentiles(soldOutLat),
+      acceptMs: percentiles(acceptedCheckouts.map((c) => c.latencyMs)),
+      soldOutMs: percentiles(soldOutCheckouts.map((c) => c.latencyMs)),
+      acceptLastAttemptMs: percentiles(acceptedCheckouts.map((c) => c.lastAttemptMs)),
+      soldOutLastAttemptMs: percentiles(soldOutCheckouts.map((c) => c.lastAttemptMs)),
       acceptToDeliveredMs: timing.acceptToDelivered,
       riskCheckMs: timing.riskCheck,
       acceptToRiskVerdictMs: timing.acceptToRiskVerdict,
@@ -200,7 +243,13 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
         atSeconds: Math.round(m.atMs / 1000),
         mib: m.mib,
       })),
-      cpuSeconds: { ...memory.cpuUsed(), bench: Math.round(cpuOfBench / 1e5) / 10 },
+      cpuSeconds: { ...cpuUsed, bench: Math.round(cpuOfBench / 1e5) / 10 },
+      cpuMsPer: {
+        checkoutApi: perMs(cpuUsed.api, burst.checkouts.length),
+        orderWorker: perMs(cpuUsed.worker, timing.delivered),
+        orderTemporal: perMs(cpuUsed.temporal, timing.delivered),
+        orderPostgres: perMs(cpuUsed.postgres, timing.delivered),
+      },
       drill: opts.drill ? { name: opts.drill, recoveredSeconds: recoveredAt === null ? null : (drainedAt - recoveredAt) / 1000, log: drillLog } : undefined,
       invariants,
       ceilings,
@@ -250,6 +299,8 @@ async function orderTimings(system: CardflowSystem, storefrontId: string) {
     deliveredPerSecond: span.seconds ? delivered / Number(span.seconds) : 0,
   };
 }
+
+const perMs = (seconds: number, n: number) => (n > 0 ? Math.round(((seconds * 1000) / n) * 10) / 10 : NaN);
 
 function summarise(checkouts: Checkout[]) {
   const accepted = checkouts.filter((c) => c.status === 202 || c.status === 200).length;

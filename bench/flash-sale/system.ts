@@ -11,10 +11,12 @@ import { lowerPriority } from '../../lib/process';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-dev-server';
 import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';
 import { freePort } from '../../lib/free-port';
+import { workflowInterceptorModules } from '../../worker/create-worker';
 
 // The whole Cardflow as `npm start` runs it, each part its own process, so the bench can weigh
 // each one and the drills can kill or restart any one: embedded Postgres (data on disk), the
-// Temporal dev server (SQLite file on disk), one api and one worker process.
+// Temporal dev server (SQLite file on disk), and one or more api and worker processes (the
+// production topology runs several of each against one Postgres and one Temporal).
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -23,38 +25,44 @@ export interface SystemOptions {
   poolMax?: number;
   /** Extra environment for the api and worker (tuning knobs). */
   env?: Record<string, string>;
+  /** How many api processes (each on its own port) and worker processes; default one each. */
+  apis?: number;
+  workers?: number;
   /** Where Postgres and Temporal keep their files; default a fresh temporary directory. */
   dataDir?: string;
   log?: (line: string) => void;
 }
 
+export type ProcessPart = 'api' | 'worker';
+
 export class CardflowSystem {
   readonly dataDir: string;
-  readonly apiUrl: string;
+  /** One per api process; a load balancer would spread checkouts over them. */
+  readonly apiUrls: string[];
   readonly databaseUrl: string;
   private pg?: EmbeddedDatabase;
   private temporal?: DevServer;
-  private children = new Map<'api' | 'worker', ChildProcess>();
+  /** `api#0`, `worker#1`, ...: the processes running now. */
+  private children = new Map<string, ChildProcess>();
   private readonly childEnv: Record<string, string>;
   readonly db: Db;
 
   private constructor(
     readonly opts: SystemOptions,
     dataDir: string,
-    private readonly ports: { pg: number; temporal: number; api: number },
+    private readonly ports: { pg: number; temporal: number; apis: number[] },
     readonly bundlePath: string,
   ) {
     this.dataDir = dataDir;
-    this.apiUrl = `http://127.0.0.1:${ports.api}`;
+    this.apiUrls = ports.apis.map((port) => `http://127.0.0.1:${port}`);
     this.databaseUrl = embeddedDatabaseUrl(embeddedPostgresDir(dataDir), ports.pg, 'cardflow');
     this.db = createDb(this.databaseUrl, 4);
     this.childEnv = {
       ...(process.env as Record<string, string>),
       DATABASE_URL: this.databaseUrl,
       TEMPORAL_ADDRESS: this.temporalAddress,
-      PORT: String(ports.api),
       HOST: '127.0.0.1',
-      PUBLIC_URL: this.apiUrl,
+      PUBLIC_URL: this.apiUrls[0],
       CARDFLOW_DATA_DIR: dataDir,
       // Both processes must share one key set; in production it comes from the environment.
       CARDFLOW_ENCRYPTION_KEYS: `k1:${crypto.randomBytes(32).toString('base64')}`,
@@ -69,6 +77,19 @@ export class CardflowSystem {
       TZ: 'UTC',
       ...(opts.env ?? {}),
     };
+  }
+
+  /** The first api process (the one a single-api run has). */
+  get apiUrl(): string {
+    return this.apiUrls[0];
+  }
+
+  get apiCount(): number {
+    return this.apiUrls.length;
+  }
+
+  get workerCount(): number {
+    return Math.max(1, this.opts.workers ?? 1);
   }
 
   get temporalAddress(): string {
@@ -87,17 +108,19 @@ export class CardflowSystem {
   static async start(opts: SystemOptions = {}): Promise<CardflowSystem> {
     const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cardflow-bench-'));
     fs.chmodSync(dataDir, 0o755); // the embedded Postgres may run as its own system user
-    const ports = { pg: await freePort(), temporal: await freePort(), api: await freePort() };
-    // The prebuilt workflow bundle, as production runs it: no webpack at worker start.
+    const ports = { pg: await freePort(), temporal: await freePort(), apis: [] as number[] };
+    for (let i = 0; i < Math.max(1, opts.apis ?? 1); i++) ports.apis.push(await freePort());
+    // The prebuilt workflow bundle, as production runs it (`npm run build`): no webpack at worker
+    // start, and the workflow interceptors (request id, tracing) built in, as they run there.
     const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), logger: quiet });
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), workflowInterceptorModules, logger: quiet });
     fs.writeFileSync(bundlePath, code);
     const system = new CardflowSystem(opts, dataDir, ports, bundlePath);
     await system.startPostgres();
     await system.startTemporal();
     await migrateToLatest(system.db);
-    await system.startWorker();
-    await system.startApi();
+    for (let i = 0; i < system.workerCount; i++) await system.startWorker(i);
+    for (let i = 0; i < system.apiCount; i++) await system.startApi(i);
     return system;
   }
 
@@ -131,50 +154,56 @@ export class CardflowSystem {
     this.temporal = undefined;
   }
 
-  async startWorker() {
-    await this.spawnPart('worker');
+  /** Worker process `index` (0 for the only one). */
+  async startWorker(index = 0) {
+    await this.spawnPart('worker', index);
   }
 
-  async startApi() {
-    await this.spawnPart('api');
+  /** Api process `index`, on its own port (apiUrls[index]). */
+  async startApi(index = 0) {
+    await this.spawnPart('api', index);
   }
 
-  /** kill -9: no shutdown, no draining; what a crashed machine does. */
-  kill(part: 'api' | 'worker') {
-    const child = this.children.get(part);
-    this.children.delete(part);
+  /** kill -9 of one process: no shutdown, no draining; what a crashed machine does. */
+  kill(part: ProcessPart, index = 0) {
+    const name = `${part}#${index}`;
+    const child = this.children.get(name);
+    this.children.delete(name);
     child?.kill('SIGKILL');
     return new Promise<void>((resolve) => (!child || child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
   }
 
-  /** The processes to weigh: each part's pid and, for Postgres, every backend under it. */
-  pids(): Record<'api' | 'worker' | 'postgres' | 'temporal', number | undefined> {
+  /** The processes to weigh: each part's pids and, for Postgres, every backend under it. */
+  pids(): Record<'api' | 'worker' | 'postgres' | 'temporal', number[]> {
     let postmaster: number | undefined;
     try {
       postmaster = Number(fs.readFileSync(path.join(this.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
     } catch {
       // stopped (a drill): nothing to weigh
     }
+    const of = (part: ProcessPart) => [...this.children].filter(([name]) => name.startsWith(`${part}#`)).flatMap(([, child]) => (child.pid ? [child.pid] : []));
     return {
-      api: this.children.get('api')?.pid,
-      worker: this.children.get('worker')?.pid,
-      postgres: postmaster,
-      temporal: this.temporal?.process.pid,
+      api: of('api'),
+      worker: of('worker'),
+      postgres: postmaster ? [postmaster] : [],
+      temporal: this.temporal?.process.pid ? [this.temporal.process.pid] : [],
     };
   }
 
-  private async spawnPart(part: 'api' | 'worker') {
+  private async spawnPart(part: ProcessPart, index: number) {
+    const name = `${part}#${index}`;
     // CARDFLOW_BENCH_PROFILE=worker (or api) writes a V8 CPU profile of that part into ./profiles.
     const profile = process.env.CARDFLOW_BENCH_PROFILE === part ? ['--cpu-prof', '--cpu-prof-dir', path.resolve('profiles')] : [];
+    const apiUrl = part === 'api' ? this.apiUrls[index] : undefined;
     const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, part, 'main.ts')], {
       cwd: ROOT,
-      env: this.childEnv,
+      env: apiUrl ? { ...this.childEnv, PORT: new URL(apiUrl).port } : this.childEnv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    this.children.set(part, child);
+    this.children.set(name, child);
     if (part === 'worker') lowerPriority(child.pid, this.fulfilmentNice);
     child.once('exit', (code, signal) => {
-      if (this.children.get(part) === child) this.say(`${part} exited (${signal ?? `code ${code}`})`);
+      if (this.children.get(name) === child) this.say(`${name} exited (${signal ?? `code ${code}`})`);
     });
     if (part === 'worker') {
       await new Promise<void>((resolve, reject) => {
@@ -182,15 +211,16 @@ export class CardflowSystem {
         child.once('exit', (code) => reject(new Error(`worker exited with code ${code} before it was ready`)));
       });
     } else {
-      const deadline = Date.now() + 60_000;
+      // Generous: on a machine shared with other work, a restarted api (tsx compiling its imports) can take a minute.
+      const deadline = Date.now() + 180_000;
       for (;;) {
-        if (child.exitCode !== null) throw new Error(`api exited with code ${child.exitCode} before it was ready`);
+        if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
         try {
-          if ((await fetch(`${this.apiUrl}/healthz`)).ok) break;
+          if ((await fetch(`${apiUrl}/healthz`)).ok) break;
         } catch {
           // not listening yet
         }
-        if (Date.now() > deadline) throw new Error('api did not become ready in 60 s');
+        if (Date.now() > deadline) throw new Error(`${name} did not become ready in 180 s`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -198,9 +228,9 @@ export class CardflowSystem {
 
   async stop() {
     await this.db.destroy().catch(() => undefined);
-    for (const part of ['api', 'worker'] as const) {
-      const child = this.children.get(part);
-      this.children.delete(part);
+    for (const name of [...this.children.keys()]) {
+      const child = this.children.get(name);
+      this.children.delete(name);
       if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
