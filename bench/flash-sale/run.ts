@@ -264,8 +264,9 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
 
 /** How many local activities and activities a stock order's workflow runs (see workflows/fulfil-order.ts). */
 export function workflowShape(): { localSteps: number; remoteSteps: number } {
-  // risk, allocate, plan, deliver, settle run as local activities; the webhook is an activity.
-  return { localSteps: 5, remoteSteps: 1 };
+  // risk, search facts, allocate, plan, deliver, settle run as local activities; the webhook
+  // leaves through the outbox (worker/webhook-notifier.ts), not as an activity of the workflow.
+  return { localSteps: 6, remoteSteps: 0 };
 }
 
 async function orderTimings(system: CardflowSystem, storefrontId: string) {
