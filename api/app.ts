@@ -31,6 +31,7 @@ import { jsonBody, rejectMalformedUrl } from './well-formed';
 import { storefrontAuth } from './storefront/auth';
 import { storefrontOrdersRouter } from './storefront/orders';
 import { storefrontProductsRouter } from './storefront/products';
+import { dujiaoUpstreamRouter } from '../interop/dujiao-next/upstream-api';
 
 export interface AppDeps {
   db: Db;
@@ -128,6 +129,12 @@ export function createApp(deps: AppDeps) {
 
   // Suppliers authenticate with their request signature, checked by their adapter.
   app.use('/supplier-callbacks', supplierCallbacksRouter({ db, vault, suppliers, fulfilment, callsPerMinute: limits.supplierCallbacksPerMinute ?? limits.ratePerMinute }));
+
+  // dujiao-next shops buying from Cardflow: signed with their key's secret (interop/dujiao-next/).
+  app.use(
+    '/api/v1/upstream',
+    dujiaoUpstreamRouter({ db, vault, fulfilment, outbound: deps.outbound, log, maxBodyBytes: limits.maxBodyBytes, ratePerMinute: limits.ratePerMinute }),
+  );
 
   app.use(notFoundHandler);
   app.use(errorHandler(log));

@@ -11,6 +11,7 @@ import * as consoleSecurity from './migrations/008_console_security';
 import * as codeFingerprints from './migrations/009_code_fingerprints';
 import * as velocityAtAcceptance from './migrations/010_velocity_at_acceptance';
 import * as idempotencyKeys from './migrations/012_idempotency_keys';
+import * as dujiaoNextInterop from './migrations/021_dujiao_next_interop';
 
 export type Db = Knex;
 
@@ -44,6 +45,7 @@ const migrations: Record<string, Knex.Migration> = {
   '009_code_fingerprints': codeFingerprints,
   '010_velocity_at_acceptance': velocityAtAcceptance,
   '012_idempotency_keys': idempotencyKeys,
+  '021_dujiao_next_interop': dujiaoNextInterop,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
