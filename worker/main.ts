@@ -16,6 +16,7 @@ import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startWorkerHealth, workerReadinessChecks } from './health';
 import { startReconciler } from './reconciler';
+import { startDujiaoCallbackSweep } from '../interop/dujiao-next/callbacks';
 import { SummarisingSdkLogger } from './sdk-logger';
 import { ensureOrderSearchAttributes } from './search-attributes';
 
@@ -75,6 +76,8 @@ async function main() {
     fulfilment: new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS),
     log,
   });
+  // dujiao-next shops hear of their orders' delivery and cancellation (interop/dujiao-next/callbacks.ts).
+  const stopDujiaoCallbacks = startDujiaoCallbackSweep({ db: services.db, client: services.client, taskQueue: config.TEMPORAL_TASK_QUEUE, log });
   // A worker that cannot reach the schedule still fulfils orders; the next start tries again.
   await ensureRiskModelSchedule(services.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyHours: config.RISK_MODEL_RETRAIN_HOURS }).catch((err) =>
     log.warn({ err: (err as Error).message }, 'could not ensure the risk-model training schedule'),
@@ -96,6 +99,7 @@ async function main() {
   onShutdown(async () => {
     await health?.close();
     stopReconciler();
+    stopDujiaoCallbacks();
     // The SDK's runtime drains the worker on SIGTERM itself; shutting down a draining worker throws.
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;

@@ -38,7 +38,10 @@ export async function dujiaoOrderDetail(db: Knex, vault: CodeVault, row: DujiaoO
   const view = await loadOrderView(db, vault, { id: row.order_id, storefrontId: row.storefront_id });
   if (!view) return undefined;
   const skuNos = new Map<string, number>(
-    (await db('skus as s').join('order_items as i', 'i.sku_id', 's.id').where('i.order_id', row.order_id).select('s.code', 's.public_no')).map((s) => [s.code, Number(s.public_no)]),
+    (await db('skus as s').join('order_items as i', 'i.sku_id', 's.id').where('i.order_id', row.order_id).select('s.code', 's.public_no')).map((s) => [
+      s.code,
+      Number(s.public_no),
+    ]),
   );
   const status = dujiaoStatus(view.status);
   const lines = view.items.flatMap((i) => i.units.flatMap((u) => (u.code ? [payloadLine(u.code)] : [])));
@@ -58,8 +61,6 @@ export async function dujiaoOrderDetail(db: Knex, vault: CodeVault, row: DujiaoO
       total_price: toDecimal(i.unitPrice * i.quantity, view.currency),
       fulfillment_type: 'auto',
     })),
-    ...(status === 'delivered'
-      ? { fulfillment: { type: 'auto', status: 'delivered', payload: lines.join('\n'), delivery_data: null, delivered_at: view.deliveredAt } }
-      : {}),
+    ...(status === 'delivered' ? { fulfillment: { type: 'auto', status: 'delivered', payload: lines.join('\n'), delivery_data: null, delivered_at: view.deliveredAt } } : {}),
   };
 }

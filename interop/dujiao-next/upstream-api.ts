@@ -81,8 +81,7 @@ export function dujiaoUpstreamRouter(deps: {
   router.use(rateLimitPerKey(db, deps.ratePerMinute, (req) => req.dujiaoKey && `dujiao:${req.dujiaoKey.id}`));
 
   const storefrontOf = (req: express.Request) => req.dujiaoKey!.storefrontId;
-  const skuRows = (req: express.Request) =>
-    db('skus').where({ merchant_id: req.dujiaoKey!.merchantId }).whereIn('fulfilment_mode', SELLABLE_MODES).orderBy('public_no');
+  const skuRows = (req: express.Request) => db('skus').where({ merchant_id: req.dujiaoKey!.merchantId }).whereIn('fulfilment_mode', SELLABLE_MODES).orderBy('public_no');
 
   router.post('/ping', async (req, res) => {
     const key = req.dujiaoKey!;
@@ -152,12 +151,20 @@ export function dujiaoUpstreamRouter(deps: {
       ));
     } catch (err) {
       // Two first submissions raced with different bodies: the first one's order stands.
-      const winner = err instanceof AppError && err.code === 'idempotency_conflict' && (await db('orders').where({ storefront_id: key.storefrontId, external_ref: externalRef }).first('id'));
+      const winner =
+        err instanceof AppError && err.code === 'idempotency_conflict' && (await db('orders').where({ storefront_id: key.storefrontId, external_ref: externalRef }).first('id'));
       if (!winner) throw protocolError(err);
       orderId = winner.id;
     }
     await db('dujiao_orders')
-      .insert({ order_id: orderId, storefront_id: key.storefrontId, api_key_id: key.id, downstream_order_no: downstreamNo, trace_id: body.trace_id ?? null, callback_url: callbackUrl })
+      .insert({
+        order_id: orderId,
+        storefront_id: key.storefrontId,
+        api_key_id: key.id,
+        downstream_order_no: downstreamNo,
+        trace_id: body.trace_id ?? null,
+        callback_url: callbackUrl,
+      })
       .onConflict('order_id')
       .ignore();
     res.json(await creationAnswer(await db('dujiao_orders').where({ order_id: orderId }).first()));
@@ -171,7 +178,9 @@ export function dujiaoUpstreamRouter(deps: {
 
   router.post('/orders/:id/cancel', async (req, res) => {
     const row = await orderRow(req);
-    const order = await db('orders').where({ id: row.order_id, storefront_id: storefrontOf(req) }).first('id', 'status', 'storefront_id');
+    const order = await db('orders')
+      .where({ id: row.order_id, storefront_id: storefrontOf(req) })
+      .first('id', 'status', 'storefront_id');
     try {
       // The same rule as the storefront API, the console and the workflow (orders/lifecycle.ts).
       await requireAllowed(db, 'cancel', order);
@@ -185,7 +194,11 @@ export function dujiaoUpstreamRouter(deps: {
 
   async function orderRow(req: express.Request): Promise<DujiaoOrderRow> {
     const id = numericId(String(req.params.id));
-    const row = id && (await db('dujiao_orders').where({ id, storefront_id: storefrontOf(req) }).first());
+    const row =
+      id &&
+      (await db('dujiao_orders')
+        .where({ id, storefront_id: storefrontOf(req) })
+        .first());
     if (!row) throw new DujiaoError('order_not_found', 'Order not found');
     return row;
   }
