@@ -9,6 +9,7 @@ export const ALERT_SUBJECTS = {
   supplier_purchase_slow: 'purchase',
   supplier_price_above_max: 'purchase',
   order_needs_attention: 'order',
+  supplier_catalogue_drift: 'supplier',
 } as const satisfies Record<string, 'supplier' | 'order' | 'purchase'>;
 
 export type AlertKind = keyof typeof ALERT_SUBJECTS;

@@ -75,6 +75,19 @@ export interface SupplierAdapter {
    * `path` is the path and query the callback was sent to.
    */
   readCallback(headers: Record<string, string | string[] | undefined>, path: string, rawBody: Buffer): CallbackReading | undefined;
+  /** Everything the supplier sells, for product import and the price and stock sync; protocols without a listing leave it out. */
+  catalogue?(): Promise<CatalogueItem[]>;
+}
+
+export interface CatalogueItem {
+  /** What a route names as its supplier product. */
+  product: string;
+  title: string;
+  unitPrice: number;
+  currency: string;
+  /** null: unlimited. */
+  stock: number | null;
+  active: boolean;
 }
 
 /** What our purchase row knows about an attempt. */

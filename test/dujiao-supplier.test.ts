@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { startDujiaoSim, type DujiaoSim } from '../supplier-sim/dujiao-next/server';
+import { syncSupplierCatalogue } from '../suppliers/catalogue-sync';
 import { createSupplier, setRoutes } from '../suppliers/supplier-config';
 import { startTestSystem, type TestSystem } from './harness';
 import { docSign } from './dujiao-doc-client';
@@ -133,5 +134,25 @@ describe('when Cardflow buys from a dujiao-next site', () => {
   test('then every reference the site ever charged was charged once', () => {
     expect(Object.values(sim.charges()).every((c) => c === 1)).toBe(true);
     expect(Object.keys(sim.charges()).length).toBeGreaterThanOrEqual(9);
+  });
+
+  test('then the catalogue sync imports its products and flags a price above a route maximum until it is fixed', async () => {
+    const openAlerts = () => sys.db('alerts').where({ kind: 'supplier_catalogue_drift', subject_id: supplierId }).whereNull('resolved_at').select('detail');
+    expect(await syncSupplierCatalogue(sys.db, sys.suppliers, supplierId)).toEqual({ items: 1, drift: [] });
+    expect(await sys.db('supplier_catalogue_items').where({ supplier_id: supplierId }).select('product', 'unit_price', 'stock')).toEqual([
+      { product: '7:71', unit_price: 990, stock: null },
+    ]);
+    expect(await openAlerts()).toEqual([]);
+
+    sim.setSku(71, { price: 1300 });
+    const drifted = await syncSupplierCatalogue(sys.db, sys.suppliers, supplierId);
+    expect(drifted.drift).toEqual([{ product: '7:71', sku: 'STEAM-10', problem: 'above_max', unitPrice: 1300, maxUnitCost: 1000 }]);
+    expect(await openAlerts()).toHaveLength(1);
+
+    sim.setSku(71, { price: 990, stock: 0 });
+    expect((await syncSupplierCatalogue(sys.db, sys.suppliers, supplierId)).drift.map((d) => d.problem)).toEqual(['out_of_stock']);
+    sim.setSku(71, { stock: null });
+    expect((await syncSupplierCatalogue(sys.db, sys.suppliers, supplierId)).drift).toEqual([]);
+    expect(await openAlerts()).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { fromDecimal } from '../../interop/dujiao-next/money';
 import { UPSTREAM_PREFIX, cardOfLine } from '../../interop/dujiao-next/protocol';
 import { HEADER_API_KEY, headerOf, signedHeaders, verifyDujiao } from '../../interop/dujiao-next/signing';
 import { OutboundFailure, type OutboundAnswer } from '../../lib/outbound-http';
-import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type KnownPurchase, type PurchaseOutcome, type SupplierAdapter } from '../adapter';
+import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type CatalogueItem, type KnownPurchase, type PurchaseOutcome, type SupplierAdapter } from '../adapter';
 
 // Buying from a dujiao-next site (its "site integration" protocol, interop/dujiao-next/). The
 // base URL is the site's root; credentials: { apiKey, apiSecret } from its "API Permissions".
@@ -139,6 +139,30 @@ export const dujiaoNextAdapter: AdapterFactory = ({ baseUrl, credentials, timeou
         if (err instanceof SupplierRefused && err.code === 'insufficient_balance') return 'not_found';
         throw err;
       }
+    },
+
+    async catalogue() {
+      const items: CatalogueItem[] = [];
+      for (let page = 1; page <= 100; page++) {
+        const { status, json } = await call('GET', `/products?page=${page}&page_size=100`);
+        if (status !== 200 || json?.ok !== true) refuse(json, status);
+        for (const p of json.items as any[]) {
+          for (const s of (p.skus as any[]) ?? []) {
+            const stock = Number(s.stock_quantity);
+            const title = [p.title?.['zh-CN'] ?? p.title?.en ?? p.slug, ...Object.values(s.spec_values ?? {})].join(' ');
+            items.push({
+              product: `${p.id}:${s.id}`,
+              title: String(title).slice(0, 200),
+              unitPrice: amount(s.price_amount),
+              currency,
+              stock: stock < 0 ? null : stock,
+              active: p.is_active !== false && s.is_active !== false,
+            });
+          }
+        }
+        if (page * 100 >= Number(json.total) || json.items.length === 0) break;
+      }
+      return items;
     },
 
     async validateAccount() {

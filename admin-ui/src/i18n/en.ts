@@ -322,6 +322,7 @@ export const en = {
         supplier_purchase_slow: 'Slow supplier purchase',
         order_needs_attention: 'Order needs attention',
         supplier_price_above_max: 'Charged above maximum',
+        supplier_catalogue_drift: 'Supplier catalogue changed',
       },
       messages: {
         supplier_low_balance: 'Supplier %{supplier} has %{balance} left, below its alert threshold of %{threshold}. Top it up.',
@@ -330,6 +331,8 @@ export const en = {
         supplier_purchase_slow: 'Supplier %{supplier} is still processing purchase %{reference} for order %{order}; Cardflow keeps asking.',
         order_needs_attention: 'Order %{order} stopped and waits for a person: retry it, fulfil it by hand or refund it under Needs attention.',
         supplier_price_above_max: 'Supplier %{supplier} charged %{unitCost} for purchase %{reference}, above the maximum of %{maxUnitCost}.',
+        supplier_catalogue_drift:
+          "Supplier %{supplier}'s prices or stock no longer match its routes (a price above a route's maximum, a product gone or sold out). Check its product mapping under Connections.",
       },
     },
     manual: {
