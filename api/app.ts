@@ -13,6 +13,7 @@ import { DEFAULT_SIGN_IN_LIMITS, SignInBackoff } from './admin/sign-in-backoff';
 import { adminRiskRouter } from './admin/risk';
 import { adminStockRouter } from './admin/stock';
 import { adminSuppliersRouter } from './admin/suppliers';
+import { adminConnectionsRouter } from './admin/connections';
 import { adminAlertsRouter } from './admin/alerts';
 import { adminManualTasksRouter } from './admin/manual-tasks';
 import { supplierCallbacksRouter } from './supplier-callbacks';
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps) {
   admin.use(adminAccountRouter({ db, maxBodyBytes: limits.maxBodyBytes, backoff: new SignInBackoff(db, signInLimits) }));
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminSuppliersRouter({ db, vault, suppliers, outbound: deps.outbound }));
+  admin.use(adminConnectionsRouter({ db, vault, suppliers, maxBodyBytes: limits.maxBodyBytes }));
   admin.use(adminAlertsRouter({ db }));
   admin.use(adminManualTasksRouter({ db, vault, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));
   admin.use('/risk', json, adminRiskRouter({ db, fulfilment }));
