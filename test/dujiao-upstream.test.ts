@@ -179,3 +179,31 @@ describe('when a request is not genuine', () => {
     expect([stranger.status, stranger.body.error_code]).toEqual([401, 'invalid_api_key']);
   });
 });
+
+describe('when a manager connects a dujiao-next shop in the console', () => {
+  const admin = (method: string, path: string, body?: unknown) => sys.api(method, path, { key: sys.merchant.adminToken, body });
+
+  test('then a key needs a credit limit, its secret is shown once and works, and a revoked key is refused', async () => {
+    const sf = await admin('POST', '/admin/storefronts', { name: 'Dujiao shop' });
+    expect(sf.status).toBe(201);
+    const early = await admin('POST', `/admin/storefronts/${sf.body.id}/dujiao-keys`);
+    expect([early.status, early.body.error.code]).toEqual([409, 'credit_limit_required']);
+    const badCredit = await admin('PUT', `/admin/storefronts/${sf.body.id}/credit`, { creditLimit: -1, currency: 'cny' });
+    expect(badCredit.status).toBe(400);
+    expect((await admin('PUT', `/admin/storefronts/${sf.body.id}/credit`, { creditLimit: 2000, currency: 'CNY' })).status).toBe(200);
+
+    const issued = await admin('POST', `/admin/storefronts/${sf.body.id}/dujiao-keys`);
+    expect(issued.status).toBe(201);
+    expect(issued.body).toEqual({ id: expect.any(String), apiKey: expect.stringMatching(/^cfdj_/), apiSecret: expect.any(String) });
+    const shown = await admin('GET', `/admin/storefronts/${sf.body.id}/dujiao`);
+    expect(shown.body).toMatchObject({ credit: { limit: 2000, currency: 'CNY', available: 2000 }, keys: [{ id: issued.body.id, apiKey: issued.body.apiKey, revokedAt: null }] });
+    expect(JSON.stringify(shown.body)).not.toContain(issued.body.apiSecret);
+    const stored = await sys.db('dujiao_api_keys').where({ id: issued.body.id }).first('secret');
+    expect(stored.secret.toString('utf8')).not.toContain(issued.body.apiSecret);
+
+    const shop = docClient(sys.baseUrl, issued.body.apiKey, issued.body.apiSecret);
+    expect((await shop('POST', '/api/v1/upstream/ping')).body).toMatchObject({ ok: true, balance: '20.00', currency: 'CNY' });
+    expect((await admin('DELETE', `/admin/storefronts/${sf.body.id}/dujiao-keys/${issued.body.id}`)).status).toBe(204);
+    expect((await shop('POST', '/api/v1/upstream/ping')).body.error_code).toBe('invalid_api_key');
+  });
+});

@@ -5,7 +5,8 @@ import { OutboundFailure, type OutboundAnswer } from '../../lib/outbound-http';
 import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type CatalogueItem, type KnownPurchase, type PurchaseOutcome, type SupplierAdapter } from '../adapter';
 
 // Buying from a dujiao-next site (its "site integration" protocol, interop/dujiao-next/). The
-// base URL is the site's root; credentials: { apiKey, apiSecret } from its "API Permissions".
+// base URL is the site's root; credentials: { apiKey, apiSecret } from its "API Permissions"
+// (the console's supplier form calls them partner id and secret, which are taken too).
 // A route's supplier product is "<product id>:<sku id>" (the console's import writes it).
 //
 // The protocol differs from Cardflow's own supplier protocol in three ways this adapter bridges:
@@ -17,7 +18,8 @@ import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type Catalog
 // - callbacks carry no price: a genuine one only makes the order ask the site (GET /orders/:id).
 
 export const dujiaoNextAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs, http }) => {
-  const { apiKey, apiSecret } = credentials;
+  const apiKey = credentials.apiKey ?? credentials.partnerId;
+  const apiSecret = credentials.apiSecret ?? credentials.secret;
   if (!apiKey || !apiSecret) throw new Error('dujiao-next credentials need apiKey and apiSecret');
   let currency = credentials.currency || 'CNY';
 

@@ -7,6 +7,7 @@ import { formatWhen, Money, useIntlLocale } from '../components/fields';
 import { formatMoney } from '../money';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { CircuitChip } from './CircuitChip';
+import { SupplierCatalogue } from '../connections/SupplierCatalogue';
 import type { SupplierRecord } from './types';
 
 // One supplier: how Cardflow reaches it (never its credentials, only whether they are set), its
@@ -129,6 +130,11 @@ function SupplierDetail() {
               </Typography>
             </CardContent>
           </Card>
+        </Grid>
+      )}
+      {s.adapter === 'dujiao-next' && (
+        <Grid size={{ xs: 12 }}>
+          <SupplierCatalogue supplierId={s.id} />
         </Grid>
       )}
     </Grid>

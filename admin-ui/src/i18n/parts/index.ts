@@ -6,10 +6,15 @@
 export type ConsolePart<T> = { en: T; zh: T };
 
 /** Declares a part; the Chinese half must have the English half's shape. */
-export const consolePart = <T>(en: T, zh: NoInfer<T>): ConsolePart<T> => ({ en, zh });
+// A function declaration (hoisted), not a const: the parts import it from this module while this
+// module imports them, so it must exist before this module's body runs.
+export function consolePart<T>(en: T, zh: NoInfer<T>): ConsolePart<T> {
+  return { en, zh };
+}
 
 // One import per feature; add yours to the list.
-export const consoleParts: ConsolePart<unknown>[] = [];
+import { upstream18Part } from './upstream18';
+export const consoleParts: ConsolePart<unknown>[] = [upstream18Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
