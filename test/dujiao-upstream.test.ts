@@ -135,6 +135,20 @@ describe('when a dujiao-next shop buys from Cardflow', () => {
     expect(await snapshot(sys.db)).toEqual(before);
   });
 
+  test('then orders racing for the last of the credit: only as many as it covers are accepted', async () => {
+    const other = await sys.api('POST', '/admin/storefronts', { key: sys.merchant.adminToken, body: { name: 'Racing shop' } });
+    await sys.db('storefronts').where({ id: other.body.id }).update({ credit_limit: 2000, credit_currency: 'CNY' });
+    const racer = await issueDujiaoKey(sys.db, sys.vault, sys.merchant.merchantId, other.body.id);
+    const shop = docClient(sys.baseUrl, racer.apiKey, racer.apiSecret);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => shop('POST', '/api/v1/upstream/orders', { sku_id: skuId, quantity: 1, downstream_order_no: `race-${i}` })),
+    );
+    // 2 × 9.90 fits in 20.00, a third does not.
+    expect(answers.filter((a) => a.body.ok).length).toBe(2);
+    expect(answers.filter((a) => !a.body.ok).map((a) => [a.status, a.body.error_code])).toEqual(Array(4).fill([402, 'insufficient_balance']));
+    expect((await shop('POST', '/api/v1/upstream/ping')).body.balance).toBe('0.20');
+  });
+
   test('then a sold-out SKU is insufficient_stock and an unknown one sku_unavailable', async () => {
     const rare = (await call('GET', '/api/v1/upstream/products')).body.items.find((p: any) => p.slug === 'DJ-RARE');
     const out = await call('POST', '/api/v1/upstream/orders', { sku_id: rare.skus[0].id, quantity: 2 });
