@@ -170,3 +170,24 @@ describe.each(['the simulator', "Cardflow's upstream API"])('%s answers as the d
     expect([noProduct.status, noProduct.body.error_code]).toEqual([404, 'product_not_found']);
   });
 });
+
+test('the simulator cancels an order not yet delivered as §4.7 says, refunding its wallet, and refuses a second cancel', async () => {
+  const slow = await startDujiaoSim({
+    keys: [{ apiKey: 'k', secret: 's', balance: 5000 }],
+    catalogue: [{ productId: 1, skuId: 1, title: 'x', price: 990, stock: null }],
+    deliveryDelayMs: 600_000,
+  });
+  try {
+    const call = docClient(slow.url, 'k', 's');
+    const created = (await call('POST', '/api/v1/upstream/orders', { sku_id: 1, quantity: 1, downstream_order_no: 'to-cancel' })).body;
+    expect((await call('POST', '/api/v1/upstream/ping')).body.balance).toBe('40.10');
+    const cancelled = await call('POST', `/api/v1/upstream/orders/${created.order_id}/cancel`);
+    // §4.7 gives only the field table: ok, order_id, order_no, status.
+    expect(cancelled.body).toEqual({ ok: true, order_id: created.order_id, order_no: created.order_no, status: 'canceled' });
+    expect((await call('POST', '/api/v1/upstream/ping')).body.balance).toBe('50.00');
+    const again = await call('POST', `/api/v1/upstream/orders/${created.order_id}/cancel`);
+    expect([again.status, again.body.error_code]).toEqual([409, 'cancel_not_allowed']);
+  } finally {
+    await slow.stop();
+  }
+});

@@ -157,6 +157,10 @@ describe('when a dujiao-next shop buys from Cardflow', () => {
     expect([unknown.status, unknown.body.error_code]).toEqual([400, 'sku_unavailable']);
     const bad = await call('POST', '/api/v1/upstream/orders', { sku_id: 'one', quantity: 0 });
     expect([bad.status, bad.body.error_code]).toEqual([400, 'bad_request']);
+    const before = await snapshot(sys.db);
+    const badCallback = await call('POST', '/api/v1/upstream/orders', { sku_id: skuId, quantity: 1, downstream_order_no: 'A-ftp', callback_url: 'ftp://shop.example.com/cb' });
+    expect([badCallback.status, badCallback.body.error_code]).toEqual([400, 'invalid_callback_url']);
+    expect(await snapshot(sys.db)).toEqual(before);
   });
 });
 
