@@ -126,6 +126,7 @@ export function DujiaoSelling({ storefrontId, currency }: { storefrontId: string
         open={!!issue.data}
         title={translate('cf.connections.issued_key')}
         intro={translate('cf.connections.issued_help', { url: upstreamUrl })}
+        notice={translate('cf.connections.secret_notice')}
         secrets={[
           { label: translate('cf.connections.api_key'), value: issue.data?.apiKey },
           { label: translate('cf.connections.api_secret'), value: issue.data?.apiSecret },
