@@ -18,6 +18,7 @@ import type { SupplierRegistry } from '../suppliers/registry';
 import type { SupplierRateLimits } from '../suppliers/rate-limit';
 import { checkPurchase, flagSlowPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit } from '../suppliers/purchase-unit';
 import { settleUnitPurchase } from '../suppliers/settle-unit-purchase';
+import { sendDujiaoCallback } from '../interop/dujiao-next/callbacks';
 
 // Every activity of the order workflow, built once by the worker with its dependencies.
 // Business failures become non-retryable ApplicationFailures named for a support person; a
@@ -80,6 +81,7 @@ export function createActivities({ db, vault, registry, rateLimits, outbound, ca
     failOrder: (orderId: string, reason: string) => asBusinessFailure(() => failOrder(db, orderId, reason)),
     notifyStorefront: (orderId: string, eventType: 'order.delivered') => notifyStorefront(db, vault, outbound, orderId, eventType),
     notifyRefund: (refundId: string) => notifyRefund(db, vault, outbound, refundId),
+    sendDujiaoCallback: (dujiaoOrderId: string) => sendDujiaoCallback({ db, vault, outbound }, dujiaoOrderId),
     recordWebhookGaveUp: (orderId: string, eventType: string) => recordWebhookGaveUp(db, orderId, eventType),
     orderSearchFacts: (orderId: string) => orderSearchFacts(db, orderId),
     markNeedsAttention: (orderId: string, problem: AttentionProblem) => markNeedsAttention(db, orderId, problem),

@@ -14,6 +14,7 @@ import { adminRiskRouter } from './admin/risk';
 import { adminStockRouter } from './admin/stock';
 import { adminSuppliersRouter } from './admin/suppliers';
 import { adminLedgerRouter } from './admin/ledger';
+import { adminConnectionsRouter } from './admin/connections';
 import { adminAlertsRouter } from './admin/alerts';
 import { adminManualTasksRouter } from './admin/manual-tasks';
 import { supplierCallbacksRouter } from './supplier-callbacks';
@@ -34,6 +35,7 @@ import { storefrontOrdersRouter } from './storefront/orders';
 import { DeliveryWaits } from './storefront/wait-for-delivery';
 import type { PgNotifications } from '../lib/pg-notifications';
 import { storefrontProductsRouter } from './storefront/products';
+import { dujiaoUpstreamRouter } from '../interop/dujiao-next/upstream-api';
 
 export interface AppDeps {
   db: Db;
@@ -122,6 +124,7 @@ export function createApp(deps: AppDeps) {
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminSuppliersRouter({ db, vault, suppliers, outbound: deps.outbound }));
   admin.use(adminLedgerRouter({ db }));
+  admin.use(adminConnectionsRouter({ db, vault, suppliers, maxBodyBytes: limits.maxBodyBytes }));
   admin.use(adminAlertsRouter({ db }));
   admin.use(adminManualTasksRouter({ db, vault, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));
   admin.use('/risk', json, adminRiskRouter({ db, fulfilment }));
@@ -134,6 +137,12 @@ export function createApp(deps: AppDeps) {
 
   // Suppliers authenticate with their request signature, checked by their adapter.
   app.use('/supplier-callbacks', supplierCallbacksRouter({ db, vault, suppliers, fulfilment, callsPerMinute: limits.supplierCallbacksPerMinute ?? limits.ratePerMinute }));
+
+  // dujiao-next shops buying from Cardflow: signed with their key's secret (interop/dujiao-next/).
+  app.use(
+    '/api/v1/upstream',
+    dujiaoUpstreamRouter({ db, vault, fulfilment, outbound: deps.outbound, log, maxBodyBytes: limits.maxBodyBytes, ratePerMinute: limits.ratePerMinute }),
+  );
 
   app.use(notFoundHandler);
   app.use(errorHandler(log));

@@ -11,6 +11,7 @@ import type { ErrorAnswer } from './openapi/answers';
 const STATUS: Record<ErrorKind, number> = {
   invalid_input: 400,
   unauthorized: 401,
+  payment_required: 402,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

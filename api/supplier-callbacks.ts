@@ -15,7 +15,8 @@ import { rateLimitPerKey } from './rate-limit';
 // Anyone can reach this endpoint, so: a budget of calls per supplier id (counted before anything
 // is looked up), one answer for "no such supplier" and "signature does not verify" (the endpoint
 // does not tell which supplier ids exist), and a callback is bound to the purchase it names
-// (suppliers/purchase-results.ts applyCallback).
+// (suppliers/purchase-results.ts applyCallback). A protocol whose callbacks carry nothing to check
+// the goods against (dujiao-next) only wakes the order, which then asks the supplier itself.
 export function supplierCallbacksRouter(deps: { db: Db; vault: CodeVault; suppliers: SupplierRegistry; fulfilment: FulfilmentClient; callsPerMinute: number }) {
   const router = Router();
   const notGenuine = () => new AppError('unauthorized', 'bad_signature', 'The callback signature does not verify');
@@ -36,8 +37,16 @@ export function supplierCallbacksRouter(deps: { db: Db; vault: CodeVault; suppli
         callback = undefined;
       }
       if (!callback) throw notGenuine();
-      const purchase = await deps.db('supplier_purchases').where({ supplier_id: supplierId, reference: callback.reference }).first('id', 'order_id');
+      const purchase = await deps.db('supplier_purchases').where({ supplier_id: supplierId, reference: callback.reference }).first('id', 'order_id', 'status', 'supplier_order_id');
       if (!purchase) throw notFound('Purchase');
+      if ('askSupplier' in callback) {
+        // Bound to the order: a callback naming another supplier order than the one this purchase made changes nothing.
+        if (purchase.supplier_order_id && purchase.supplier_order_id !== callback.supplierOrderId) {
+          throw conflict('callback_order_mismatch', `The callback names another supplier order than purchase ${callback.reference} made`);
+        }
+        if (purchase.status === 'pending' || purchase.status === 'processing') await deps.fulfilment.wake(purchase.order_id, { purchaseId: purchase.id });
+        return void res.json(callback.ack);
+      }
       const result = await applyCallback(deps.db, deps.vault, purchase.id, callback.outcome);
       if ('refused' in result) throw conflict(result.refused, result.message);
       if ('askSupplier' in result || result.status !== 'processing') await deps.fulfilment.wake(purchase.order_id, { purchaseId: purchase.id });

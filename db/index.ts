@@ -18,6 +18,7 @@ import * as orderSearch from './migrations/016_order_search';
 import * as consoleScale from './migrations/018_console_scale';
 import * as outOfStockAlert from './migrations/017_out_of_stock_alert';
 import * as acceptanceHotPath from './migrations/015_acceptance_hot_path';
+import * as dujiaoNextInterop from './migrations/021_dujiao_next_interop';
 
 export type Db = Knex;
 
@@ -58,6 +59,7 @@ const migrations: Record<string, Knex.Migration> = {
   '018_console_scale': consoleScale,
   '017_out_of_stock_alert': outOfStockAlert,
   '015_acceptance_hot_path': acceptanceHotPath,
+  '021_dujiao_next_interop': dujiaoNextInterop,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -29,6 +29,9 @@ export interface StorefrontRow {
   previous_webhook_secret_key_id: string | null;
   previous_webhook_secret: Buffer | null;
   previous_webhook_secret_until: Date | null;
+  /** Credit a storefront may run up (migration 021, storefronts/credit.ts); both null when unlimited. */
+  credit_limit: number | null;
+  credit_currency: string | null;
 }
 
 export interface SupplierRow {
@@ -57,6 +60,9 @@ export interface SupplierRow {
   terms: 'prepaid' | 'credit';
   credit_days: number | null;
   statement_period: 'week' | 'month' | null;
+  /** A dujiao-next supplier's catalogue sync (migration 021, suppliers/catalogue-sync.ts). */
+  catalogue_synced_at: Date | null;
+  catalogue_sync_error: string | null;
 }
 
 export interface SkuRow {
@@ -78,6 +84,8 @@ export interface SkuRow {
   manual_escalate_after_seconds: number;
   manual_cancel_after_seconds: number;
   codes_case_sensitive: boolean;
+  /** The number a dujiao-next shop knows the SKU by (migration 021). */
+  public_no: number;
 }
 
 export interface StockBatchRow {

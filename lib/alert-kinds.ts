@@ -11,6 +11,7 @@ export const ALERT_SUBJECTS = {
   order_needs_attention: 'order',
   // raised and resolved by the database as stock crosses zero (db/migrations/017_out_of_stock_alert.ts)
   sku_out_of_stock: 'sku',
+  supplier_catalogue_drift: 'supplier',
 } as const satisfies Record<string, 'supplier' | 'order' | 'purchase' | 'sku'>;
 
 export type AlertKind = keyof typeof ALERT_SUBJECTS;

@@ -5,6 +5,7 @@ export type ErrorKind =
   | 'invalid_input' // 400
   | 'unauthorized' // 401
   | 'forbidden' // 403
+  | 'payment_required' // 402
   | 'not_found' // 404
   | 'conflict' // 409
   | 'too_large' // 413

@@ -62,16 +62,50 @@ export interface SupplierAdapter {
   quote(product: string): Promise<{ unitPrice: number; currency: string; stock: number | null }>;
   /** Throws SupplierRefused (nothing charged) or SupplierUnavailable (outcome unknown). */
   purchase(request: PurchaseRequest): Promise<PurchaseOutcome>;
-  /** What became of a reference; 'not_found' means the supplier never took it. */
-  getPurchase(reference: string): Promise<PurchaseOutcome | 'not_found'>;
+  /**
+   * What became of a reference; 'not_found' means the supplier never took it. `known` is what
+   * our purchase row holds, for protocols that cannot look a reference up by itself (dujiao-next
+   * finds an order by its own id, or by placing it again under the same reference).
+   */
+  getPurchase(reference: string, known?: KnownPurchase): Promise<PurchaseOutcome | 'not_found'>;
   validateAccount(product: string, account: string): Promise<{ valid: true; accountName?: string } | { valid: false; reason: string }>;
   balance(): Promise<{ currency: string; balance: number }>;
   /**
    * Checks a callback's signature and reads it. Returns undefined when it is not genuine.
    * `path` is the path and query the callback was sent to.
    */
-  readCallback(headers: Record<string, string | string[] | undefined>, path: string, rawBody: Buffer): { reference: string; outcome: PurchaseOutcome } | undefined;
+  readCallback(headers: Record<string, string | string[] | undefined>, path: string, rawBody: Buffer): CallbackReading | undefined;
+  /** Everything the supplier sells, for product import and the price and stock sync; protocols without a listing leave it out. */
+  catalogue?(): Promise<CatalogueItem[]>;
 }
+
+export interface CatalogueItem {
+  /** What a route names as its supplier product. */
+  product: string;
+  title: string;
+  unitPrice: number;
+  currency: string;
+  /** null: unlimited. */
+  stock: number | null;
+  active: boolean;
+}
+
+/** What our purchase row knows about an attempt. */
+export interface KnownPurchase {
+  supplierOrderId: string | null;
+  product: string;
+  maxUnitPrice: number;
+}
+
+/**
+ * A genuine callback: the outcome it reports, or (for protocols whose callbacks carry no price to
+ * check, like dujiao-next) only a reason to ask the supplier now, naming the supplier's order so
+ * the callback is bound to the purchase it claims to be about.
+ */
+export type CallbackReading =
+  | { reference: string; outcome: PurchaseOutcome }
+  /** `ack`: the body the protocol expects back. */
+  | { reference: string; supplierOrderId: string; askSupplier: true; ack: unknown };
 
 /**
  * How an adapter is built from a supplier row (credentials already decrypted). Every request it

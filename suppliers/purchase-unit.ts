@@ -144,12 +144,21 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
  */
 export async function resolvePending(
   deps: Pick<PurchaseDeps, 'db' | 'vault' | 'registry'>,
-  purchase: { id: string; order_id: string; unit_id: string; supplier_id: string; reference: string },
+  purchase: {
+    id: string;
+    order_id: string;
+    unit_id: string;
+    supplier_id: string;
+    reference: string;
+    supplier_order_id?: string | null;
+    supplier_product: string;
+    max_unit_cost: number;
+  },
 ) {
   const { adapter, supplier } = await deps.registry.adapterFor(purchase.supplier_id);
   let found;
   try {
-    found = await adapter.getPurchase(purchase.reference);
+    found = await adapter.getPurchase(purchase.reference, knownOf(purchase));
   } catch (err) {
     if (err instanceof SupplierUnavailable || err instanceof SupplierRefused) {
       throw new PurchaseOutcomeUnknown(`${supplier.name} cannot yet say what became of ${purchase.reference} (${err.message})`);
@@ -175,7 +184,7 @@ async function askAboutPurchase(deps: Pick<PurchaseDeps, 'db' | 'vault' | 'regis
   const found = await (async () => {
     const { adapter } = await deps.registry.adapterFor(p.supplier_id);
     try {
-      return await adapter.getPurchase(p.reference);
+      return await adapter.getPurchase(p.reference, knownOf(p));
     } catch (err) {
       if (err instanceof SupplierUnavailable || err instanceof SupplierRefused) return undefined; // ask again later
       throw err;
@@ -184,6 +193,10 @@ async function askAboutPurchase(deps: Pick<PurchaseDeps, 'db' | 'vault' | 'regis
   if (found === undefined) return 'processing' as const;
   if (found === 'not_found') return resolvePending(deps, p);
   return applyOutcome(deps.db, deps.vault, purchaseId, found);
+}
+
+function knownOf(p: { supplier_order_id?: string | null; supplier_product: string; max_unit_cost: number | string }) {
+  return { supplierOrderId: p.supplier_order_id ?? null, product: p.supplier_product, maxUnitPrice: Number(p.max_unit_cost) };
 }
 
 async function recordAttempt(

@@ -4,6 +4,7 @@ import type { CodeVault } from '../lib/code-vault';
 import type { OutboundHttp } from '../lib/outbound-http';
 import type { AdapterFactory, SupplierAdapter } from './adapter';
 import { cardflowSimAdapter } from './adapters/cardflow-sim';
+import { dujiaoNextAdapter } from './adapters/dujiao-next';
 import { openSupplierCredentials } from './credentials';
 import { meteredAdapter } from './metered-adapter';
 
@@ -11,6 +12,7 @@ import { meteredAdapter } from './metered-adapter';
 // list it here; a supplier row with adapter = '<name>' then uses it.
 export const ADAPTERS: Record<string, AdapterFactory> = {
   'cardflow-sim': cardflowSimAdapter,
+  'dujiao-next': dujiaoNextAdapter,
 };
 
 /** Builds adapters from supplier rows, once per version of the row (credentials decrypted once). */

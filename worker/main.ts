@@ -17,6 +17,8 @@ import { createOrderWorker, runUntilShutdown, workerTuning } from './create-work
 import { startWorkerHealth, workerReadinessChecks } from './health';
 import { PgNotifications } from '../lib/pg-notifications';
 import { startReconciler } from './reconciler';
+import { startDujiaoCallbackSweep } from '../interop/dujiao-next/callbacks';
+import { startCatalogueSync } from '../suppliers/catalogue-sync';
 import { SummarisingSdkLogger } from './sdk-logger';
 import { ensureOrderSearchAttributes } from './search-attributes';
 import { startWebhookNotifier } from './webhook-notifier';
@@ -81,6 +83,10 @@ async function main() {
   const notifications = new PgNotifications(services.db, log);
   await notifications.start();
   const notifier = startWebhookNotifier({ db: services.db, vault: services.vault, outbound: services.outbound, log, notifications });
+  // dujiao-next shops hear of their orders' delivery and cancellation (interop/dujiao-next/callbacks.ts).
+  const stopDujiaoCallbacks = startDujiaoCallbackSweep({ db: services.db, client: services.client, taskQueue: config.TEMPORAL_TASK_QUEUE, log });
+  // Supplier catalogues with a listing (dujiao-next) are synced every 10 minutes; drift raises an alert.
+  const stopCatalogueSync = startCatalogueSync({ db: services.db, registry: services.suppliers, log });
   // A worker that cannot reach the schedule still fulfils orders; the next start tries again.
   await ensureRiskModelSchedule(services.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyHours: config.RISK_MODEL_RETRAIN_HOURS }).catch((err) =>
     log.warn({ err: (err as Error).message }, 'could not ensure the risk-model training schedule'),
@@ -104,6 +110,8 @@ async function main() {
     stopReconciler();
     await notifier.stop();
     await notifications.close();
+    stopDujiaoCallbacks();
+    stopCatalogueSync();
     // The SDK's runtime drains the worker on SIGTERM itself; shutting down a draining worker throws.
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;

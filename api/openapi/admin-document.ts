@@ -13,6 +13,7 @@ import { SignIn } from '../admin/session';
 import { Editable as EditableStorefront } from '../admin/storefronts';
 import { PaymentBody, RoutesBody, SupplierBody, TermsBody } from '../admin/suppliers';
 import { ClosePeriod } from '../admin/ledger';
+import { CreditBody } from '../admin/connections';
 import { Create as CreateUser, Update as UpdateUser } from '../admin/users';
 import { SESSION_COOKIE } from '../../lib/sessions';
 import { ErrorAnswerSchema } from './answers';
@@ -110,6 +111,14 @@ const operations: Record<string, Operation[]> = {
     ['post', '/storefronts/{id}/keys', 'Make a storefront API key (shown once)'],
     ['delete', '/storefronts/{id}/keys/{keyId}', 'Revoke a storefront API key'],
     ['post', '/storefronts/{id}/webhook-secret', 'Make a new webhook signing secret (shown once)'],
+  ],
+  connections: [
+    ['get', '/storefronts/{id}/dujiao', "A storefront's dujiao-next keys and credit"],
+    ['put', '/storefronts/{id}/credit', "Set a storefront's credit limit", CreditBody],
+    ['post', '/storefronts/{id}/dujiao-keys', 'Issue a dujiao-next API key and secret (the secret is shown once)'],
+    ['delete', '/storefronts/{id}/dujiao-keys/{keyId}', 'Revoke a dujiao-next API key'],
+    ['get', '/suppliers/{id}/catalogue', "A supplier's catalogue as last synced, with its routes and drift"],
+    ['post', '/suppliers/{id}/catalogue/sync', "Sync a supplier's catalogue now"],
   ],
   risk: [
     ['get', '/risk/settings', 'Risk settings'],

@@ -323,6 +323,7 @@ export const en = {
         order_needs_attention: 'Order needs attention',
         supplier_price_above_max: 'Charged above maximum',
         sku_out_of_stock: 'Out of stock',
+        supplier_catalogue_drift: 'Supplier catalogue changed',
       },
       messages: {
         supplier_low_balance: 'Supplier %{supplier} has %{balance} left, below its alert threshold of %{threshold}. Top it up.',
@@ -332,6 +333,8 @@ export const en = {
         order_needs_attention: 'Order %{order} stopped and waits for a person: retry it, fulfil it by hand or refund it under Needs attention.',
         supplier_price_above_max: 'Supplier %{supplier} charged %{unitCost} for purchase %{reference}, above the maximum of %{maxUnitCost}.',
         sku_out_of_stock: 'Product %{sku} is out of stock: no order can be promised a code until more are imported.',
+        supplier_catalogue_drift:
+          "Supplier %{supplier}'s prices or stock no longer match its routes (a price above a route's maximum, a product gone or sold out). Check its product mapping under Connections.",
       },
     },
     manual: {

@@ -24,6 +24,8 @@ import { Link } from 'react-router-dom';
 import { errorMessage, SecretDialog } from '../components/dialogs';
 import { formatWhen, StatusField, useIntlLocale, WhenField } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
+import { DujiaoSelling } from '../connections/DujiaoSelling';
+import { useMerchantCurrency } from '../risk/shared';
 
 // A storefront: its webhook endpoint and secret, its API keys (issue a new one, revoke old ones:
 // a rotation that never cuts the storefront off), and the webhook attempts made to it.
@@ -56,6 +58,7 @@ function StorefrontDetail() {
   const translate = useTranslate();
   const locale = useIntlLocale();
   const record = useRecordContext<StorefrontRecord>();
+  const currency = useMerchantCurrency();
   // Coming from the list, react-admin shows the list's row until the full storefront arrives.
   if (!record?.keys) return <LinearProgress sx={{ mt: 2 }} />;
   return (
@@ -101,6 +104,9 @@ function StorefrontDetail() {
             </TableBody>
           </Table>
         </Card>
+      </Grid>
+      <Grid size={{ xs: 12 }}>
+        <DujiaoSelling storefrontId={record.id} currency={currency} />
       </Grid>
       <Grid size={{ xs: 12 }}>
         <Card>

@@ -8,6 +8,7 @@ import { formatMoney } from '../money';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { CircuitChip } from './CircuitChip';
 import { SupplierBooksCard } from './SupplierBooks';
+import { SupplierCatalogue } from '../connections/SupplierCatalogue';
 import type { SupplierRecord } from './types';
 
 // One supplier: how Cardflow reaches it (never its credentials, only whether they are set), its
@@ -132,6 +133,11 @@ function SupplierDetail() {
               </Typography>
             </CardContent>
           </Card>
+        </Grid>
+      )}
+      {s.adapter === 'dujiao-next' && (
+        <Grid size={{ xs: 12 }}>
+          <SupplierCatalogue supplierId={s.id} />
         </Grid>
       )}
     </Grid>

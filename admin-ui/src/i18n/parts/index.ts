@@ -17,7 +17,8 @@ import { ledger14Part } from './ledger14';
 import { find13Part } from './find13';
 import { scale13Part } from './scale13';
 import { words13Part } from './words13';
-export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part];
+import { upstream18Part } from './upstream18';
+export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part, upstream18Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,0 +1,145 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../../db';
+import { issueDujiaoKey } from '../../interop/dujiao-next/keys';
+import { recordAudit, userActor } from '../../lib/audit';
+import type { CodeVault } from '../../lib/code-vault';
+import { conflict, notFound } from '../../lib/errors';
+import { availableCredit } from '../../storefronts/credit';
+import { syncSupplierCatalogue } from '../../suppliers/catalogue-sync';
+import type { SupplierRegistry } from '../../suppliers/registry';
+import { parseOrThrow } from '../errors';
+import { jsonBody } from '../well-formed';
+import { allow } from './auth';
+import { iso } from './list-query';
+
+// dujiao-next connections, both ways (issue 18). Selling: a storefront's dujiao-next API keys
+// (the secret is shown once, when issued) and its credit limit, the balance a shop sees.
+// Buying: a dujiao-next supplier's catalogue as last synced, which of its products our SKUs'
+// routes use, and a sync on demand (the worker also syncs every 10 minutes).
+
+const uuid = z.uuid();
+export const CreditBody = z
+  .object({
+    creditLimit: z.number({ error: 'Enter an amount' }).int('Amounts are whole minor units').min(0, 'Cannot be negative').max(1e12),
+    currency: z
+      .string()
+      .trim()
+      .regex(/^[A-Z]{3}$/, 'A three-letter currency code such as CNY'),
+  })
+  .strict();
+
+export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; suppliers: SupplierRegistry; maxBodyBytes: number }) {
+  const { db, vault } = deps;
+  const router = Router();
+  const json = jsonBody(deps.maxBodyBytes);
+  const actor = (req: { admin?: { email: string } }) => userActor(req.admin!.email);
+
+  async function storefrontOf(merchantId: string, id: unknown) {
+    const parsed = uuid.safeParse(id);
+    const row = parsed.success && (await db('storefronts').where({ id: parsed.data, merchant_id: merchantId }).first('id', 'name', 'credit_limit', 'credit_currency'));
+    if (!row) throw notFound('Storefront');
+    return row;
+  }
+
+  router.get('/storefronts/:id/dujiao', allow('storefronts', 'show'), async (req, res) => {
+    const sf = await storefrontOf(req.admin!.merchantId, req.params.id);
+    const keys = await db('dujiao_api_keys').where({ storefront_id: sf.id }).orderBy('created_at', 'desc').select('id', 'api_key', 'created_at', 'revoked_at');
+    const credit = sf.credit_limit === null ? null : { limit: Number(sf.credit_limit), currency: sf.credit_currency as string };
+    res.json({
+      id: sf.id,
+      credit: credit && { ...credit, available: await availableCredit(db, sf.id, credit) },
+      keys: keys.map((k) => ({ id: k.id, apiKey: k.api_key, createdAt: iso(k.created_at), revokedAt: iso(k.revoked_at) })),
+      upstreamPath: '/api/v1/upstream',
+    });
+  });
+
+  router.put('/storefronts/:id/credit', allow('storefronts', 'edit'), json, async (req, res) => {
+    const sf = await storefrontOf(req.admin!.merchantId, req.params.id);
+    const body = parseOrThrow(CreditBody, req.body);
+    await db.transaction(async (trx) => {
+      await trx('storefronts').where({ id: sf.id }).update({ credit_limit: body.creditLimit, credit_currency: body.currency });
+      await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: actor(req), action: 'storefront.credit_set', target: `storefront:${sf.id}`, detail: body });
+    });
+    res.json({ creditLimit: body.creditLimit, currency: body.currency });
+  });
+
+  router.post('/storefronts/:id/dujiao-keys', allow('storefronts', 'keys'), async (req, res) => {
+    const sf = await storefrontOf(req.admin!.merchantId, req.params.id);
+    // A shop reads its balance from the credit limit: a key without one could buy nothing.
+    if (sf.credit_limit === null) throw conflict('credit_limit_required', 'Set the storefront credit limit before issuing a dujiao-next key');
+    const issued = await db.transaction(async (trx) => {
+      const key = await issueDujiaoKey(trx, vault, req.admin!.merchantId, sf.id);
+      await recordAudit(trx, {
+        merchantId: req.admin!.merchantId,
+        actor: actor(req),
+        action: 'storefront.dujiao_key_issued',
+        target: `storefront:${sf.id}`,
+        detail: { keyId: key.id, apiKey: key.apiKey },
+      });
+      return key;
+    });
+    res.status(201).json(issued);
+  });
+
+  router.delete('/storefronts/:id/dujiao-keys/:keyId', allow('storefronts', 'keys'), async (req, res) => {
+    const sf = await storefrontOf(req.admin!.merchantId, req.params.id);
+    const keyId = uuid.safeParse(req.params.keyId);
+    const key = keyId.success && (await db('dujiao_api_keys').where({ id: keyId.data, storefront_id: sf.id }).first('id', 'revoked_at'));
+    if (!key) throw notFound('API key');
+    if (key.revoked_at) throw conflict('already_revoked', 'This key is already revoked');
+    await db.transaction(async (trx) => {
+      await trx('dujiao_api_keys').where({ id: key.id }).update({ revoked_at: trx.fn.now() });
+      await recordAudit(trx, {
+        merchantId: req.admin!.merchantId,
+        actor: actor(req),
+        action: 'storefront.dujiao_key_revoked',
+        target: `storefront:${sf.id}`,
+        detail: { keyId: key.id },
+      });
+    });
+    res.status(204).end();
+  });
+
+  async function supplierOf(merchantId: string, id: unknown) {
+    const parsed = uuid.safeParse(id);
+    const row =
+      parsed.success && (await db('suppliers').where({ id: parsed.data, merchant_id: merchantId }).first('id', 'name', 'adapter', 'catalogue_synced_at', 'catalogue_sync_error'));
+    if (!row) throw notFound('Supplier');
+    return row;
+  }
+
+  router.get('/suppliers/:id/catalogue', allow('suppliers', 'show'), async (req, res) => {
+    const supplier = await supplierOf(req.admin!.merchantId, req.params.id);
+    const items = await db('supplier_catalogue_items').where({ supplier_id: supplier.id }).orderBy('product').limit(1000);
+    const routes = await db('sku_supplier_routes as r')
+      .join('skus as s', 's.id', 'r.sku_id')
+      .where('r.supplier_id', supplier.id)
+      .select('r.supplier_product', 'r.max_unit_cost', 's.code');
+    const drift = await db('alerts').where({ kind: 'supplier_catalogue_drift', subject_id: supplier.id }).whereNull('resolved_at').first('detail');
+    res.json({
+      id: supplier.id,
+      syncedAt: iso(supplier.catalogue_synced_at),
+      syncError: supplier.catalogue_sync_error,
+      drift: drift?.detail?.drift ?? [],
+      items: items.map((i) => ({
+        product: i.product,
+        title: i.title,
+        unitPrice: Number(i.unit_price),
+        currency: i.currency.trim(),
+        stock: i.stock,
+        active: i.active,
+        mappedTo: routes.filter((r) => r.supplier_product === i.product).map((r) => ({ sku: r.code, maxUnitCost: Number(r.max_unit_cost) })),
+      })),
+    });
+  });
+
+  router.post('/suppliers/:id/catalogue/sync', allow('suppliers', 'refresh'), async (req, res) => {
+    const supplier = await supplierOf(req.admin!.merchantId, req.params.id);
+    const result = await syncSupplierCatalogue(db, deps.suppliers, supplier.id);
+    const after = await supplierOf(req.admin!.merchantId, supplier.id);
+    res.json({ items: result.items, drift: result.drift, syncedAt: iso(after.catalogue_synced_at), syncError: after.catalogue_sync_error });
+  });
+
+  return router;
+}
