@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { SkuRow } from '../../db/tables';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
@@ -217,7 +218,7 @@ export function dujiaoUpstreamRouter(deps: {
 }
 
 /** One SKU as the protocol's product with a single SKU (both carry the SKU's public number). */
-function productOf(s: any) {
+function productOf(s: SkuRow) {
   const quantity = s.fulfilment_mode === 'supplier' || s.supplier_fallback ? -1 : Number(s.stock_available);
   const price = toDecimal(s.price, s.currency);
   const title = { 'zh-CN': s.name, en: s.name };

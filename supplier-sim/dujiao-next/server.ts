@@ -132,10 +132,11 @@ export async function startDujiaoSim(opts: {
     next();
   });
   const keyOf = (req: Request) => (req as Request & { key: DujiaoSimKey }).key;
-  const json = (req: Request): any => {
+  // The order request's fields; the route checks each before using it (sku_id and quantity are integers).
+  const json = (req: Request): { sku_id: number; quantity: number; downstream_order_no?: unknown; callback_url?: unknown } => {
     const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
     try {
-      return raw ? JSON.parse(raw) : {};
+      return (raw ? JSON.parse(raw) : {}) as { sku_id: number; quantity: number; downstream_order_no?: unknown; callback_url?: unknown };
     } catch {
       throw new Refusal('bad_request', 'invalid json');
     }

@@ -17,13 +17,43 @@ import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type Catalog
 //   with the order it already has (§4.5 idempotency) instead of a second one;
 // - callbacks carry no price: a genuine one only makes the order ask the site (GET /orders/:id).
 
+/** A site's answer as far as this adapter reads it (§4 of the protocol); each field is checked where it is used. */
+interface SiteSku {
+  id?: number;
+  is_active?: boolean;
+  stock_quantity?: unknown;
+  price_amount?: unknown;
+  spec_values?: Record<string, string>;
+}
+interface SiteProduct {
+  id?: number;
+  slug?: string;
+  is_active?: boolean;
+  title?: Record<string, string>;
+  skus?: SiteSku[];
+}
+interface SiteAnswer {
+  ok?: boolean;
+  error_code?: unknown;
+  error_message?: unknown;
+  product?: SiteProduct;
+  items?: SiteProduct[];
+  total?: unknown;
+  order_id?: unknown;
+  status?: string;
+  amount?: unknown;
+  fulfillment?: { payload?: string };
+  currency?: unknown;
+  balance?: unknown;
+}
+
 export const dujiaoNextAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs, http }) => {
   const apiKey = credentials.apiKey ?? credentials.partnerId;
   const apiSecret = credentials.apiSecret ?? credentials.secret;
   if (!apiKey || !apiSecret) throw new Error('dujiao-next credentials need apiKey and apiSecret');
   let currency = credentials.currency || 'CNY';
 
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: SiteAnswer }> {
     const url = new URL(`${UPSTREAM_PREFIX}${path}`, baseUrl);
     const text = body === undefined ? '' : JSON.stringify(body);
     let res: OutboundAnswer;
@@ -38,9 +68,9 @@ export const dujiaoNextAdapter: AdapterFactory = ({ baseUrl, credentials, timeou
       if (err instanceof OutboundFailure) throw new SupplierUnavailable(err.message);
       throw err;
     }
-    let json: any;
+    let json: SiteAnswer;
     try {
-      json = JSON.parse(res.body.toString('utf8'));
+      json = JSON.parse(res.body.toString('utf8')) as SiteAnswer;
     } catch {
       throw new SupplierUnavailable('the answer was not JSON');
     }
@@ -56,7 +86,7 @@ export const dujiaoNextAdapter: AdapterFactory = ({ baseUrl, credentials, timeou
   };
 
   /** The site's refusals (§7.2) in routing's words; nothing was charged for any of them. */
-  function refuse(json: any, status: number): never {
+  function refuse(json: SiteAnswer | undefined, status: number): never {
     const code = typeof json?.error_code === 'string' ? json.error_code : '';
     const ours: Record<string, string> = {
       insufficient_balance: 'insufficient_balance',
@@ -81,7 +111,7 @@ export const dujiaoNextAdapter: AdapterFactory = ({ baseUrl, credentials, timeou
     const { productId, skuId } = parseProduct(product);
     const { status, json } = await call('GET', `/products/${productId}`);
     if (status !== 200 || json?.ok !== true) refuse(json, status);
-    const sku = (json.product?.skus as any[] | undefined)?.find((s) => s.id === skuId);
+    const sku = json.product?.skus?.find((s) => s.id === skuId);
     if (!sku || sku.is_active === false) throw new SupplierRefused('invalid_denomination', `the site has no active SKU ${skuId}`);
     const stock = Number(sku.stock_quantity);
     return { unitPrice: amount(sku.price_amount), currency, stock: stock < 0 ? null : stock };
@@ -148,8 +178,8 @@ export const dujiaoNextAdapter: AdapterFactory = ({ baseUrl, credentials, timeou
       for (let page = 1; page <= 100; page++) {
         const { status, json } = await call('GET', `/products?page=${page}&page_size=100`);
         if (status !== 200 || json?.ok !== true) refuse(json, status);
-        for (const p of json.items as any[]) {
-          for (const s of (p.skus as any[]) ?? []) {
+        for (const p of json.items ?? []) {
+          for (const s of p.skus ?? []) {
             const stock = Number(s.stock_quantity);
             const title = [p.title?.['zh-CN'] ?? p.title?.en ?? p.slug, ...Object.values(s.spec_values ?? {})].join(' ');
             items.push({
@@ -162,7 +192,7 @@ export const dujiaoNextAdapter: AdapterFactory = ({ baseUrl, credentials, timeou
             });
           }
         }
-        if (page * 100 >= Number(json.total) || json.items.length === 0) break;
+        if (page * 100 >= Number(json.total) || (json.items ?? []).length === 0) break;
       }
       return items;
     },
