@@ -105,7 +105,7 @@ async function run(s: Step): Promise<void> {
     case 'manual': {
       const id = await place([{ sku: 'P-MANUAL', quantity: 1 }]);
       if (!id) return;
-      for (let i = 0; i < 200 && !found(await sys.db('manual_tasks').where({ order_id: id }).whereIn('status', ['open', 'escalated']).first(), 'row'); i++)
+      for (let i = 0; i < 200 && !(await sys.db('manual_tasks').where({ order_id: id }).whereIn('status', ['open', 'escalated']).first()); i++)
         await new Promise((r) => setTimeout(r, 50));
       const done = await admin('POST', `/admin/orders/${id}/manual-fulfilment`, { codes: [{ number: `HAND-${crypto.randomUUID()}` }], unitCost: s.cost });
       expect(done.status).toBe(200);

@@ -264,7 +264,7 @@ describe('each business event posts its entries', () => {
     await sys.addSku('L-MANUAL', { mode: 'manual', price: 500 });
     const res = await sys.api('POST', '/v1/orders', { body: { externalRef: `ledger-${++n}`, items: [{ sku: 'L-MANUAL', quantity: 1 }] } });
     await sys.waitForOrder(res.body.id, ['processing']);
-    for (let i = 0; i < 100 && !found(await sys.db('manual_tasks').where({ order_id: res.body.id }).first(), 'row'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !(await sys.db('manual_tasks').where({ order_id: res.body.id }).first()); i++) await new Promise((r) => setTimeout(r, 100));
     const done = await admin('POST', `/admin/orders/${res.body.id}/manual-fulfilment`, { codes: [{ number: `HAND-${crypto.randomUUID()}` }], unitCost: 321 });
     expect(done.status).toBe(200);
     await sys.finished(res.body.id);
