@@ -13,7 +13,7 @@ import { consumeOrRefuse } from '../rate-limit';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
-import type { CodeRow, SkuRow } from '../../db/tables';
+import type { CodeRow, SkuRow, StockBatchRow } from '../../db/tables';
 
 // Stock as the console sees it: per-SKU counts, batches, and codes — always masked. Revealing a
 // code is its own request, allowed to few roles and written to the audit log. Voiding is
@@ -137,7 +137,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
             'voided', count(*) FILTER (WHERE c.status = 'voided'))
           FROM codes c WHERE c.batch_id = b.id) AS counts`),
       );
-  const batchJson = (b: any) => ({
+  const batchJson = (b: BatchLine) => ({
     id: b.id,
     sku: b.sku,
     source: b.source,
@@ -314,6 +314,8 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
 /** A line of the stock screen: the SKU and its codes counted by state. */
 type StockLine = Pick<SkuRow, 'code' | 'name' | 'currency' | 'stock_available' | 'low_stock_threshold' | 'active' | 'cost' | 'codes_case_sensitive'> &
   Record<'usable' | 'expired' | 'allocated' | 'voided' | 'promised', number>;
+/** A batch as its query selects it: the batch, its SKU's code, and its codes counted by state. */
+type BatchLine = StockBatchRow & { sku: string; counts: Record<'available' | 'expired' | 'allocated' | 'voided', number> };
 /** The codes the list shows for this filter, walled to the merchant: the list pages it, exports stream it. */
 export function listedCodes(db: Db, merchantId: string, f: z.infer<typeof CodeFilter>) {
   const q = db('codes as c')

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
+import type { OrderRow, SkuRow } from '../../db/tables';
 import { merchantTodaySql } from '../../orders/daily-rollup';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
@@ -48,6 +49,20 @@ interface DayTotals {
   gmv: number;
   grossProfit: number;
 }
+
+/** A top SKU as its query selects it (bigints come back as numbers, db/index.ts). */
+interface TopSkuLine {
+  currency: string;
+  rank: number;
+  sku: string;
+  name: string;
+  fulfilment_mode: SkuRow['fulfilment_mode'];
+  units: number;
+  revenue: number;
+  gross_profit: number;
+}
+/** An order waiting on a person, as waitingSql selects it. */
+type WaitingLine = Pick<OrderRow, 'id' | 'external_ref' | 'status' | 'reason' | 'currency' | 'total_amount' | 'updated_at'> & { manual_cancel_at: Date | null };
 
 export function adminDashboardRouter(deps: { db: Db }) {
   const { db } = deps;
@@ -124,7 +139,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
       today: day(clock.today),
       yesterday: day(clock.yesterday),
       ordersPerHour: perHour.rows.map((r: { hour: Date; orders: number }) => ({ hour: r.hour.toISOString(), orders: r.orders })),
-      topSkus: topSkus.rows.map((r: any) => ({
+      topSkus: topSkus.rows.map((r: TopSkuLine) => ({
         currency: r.currency.trim(),
         rank: r.rank,
         sku: r.sku,
@@ -138,7 +153,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
       lowStockCount: Number(lowStockCount[0].count),
       waitingOnPerson: {
         count: waitingCount.rows[0].count,
-        orders: waiting.rows.map((o: any) => ({
+        orders: waiting.rows.map((o: WaitingLine) => ({
           id: o.id,
           externalRef: o.external_ref,
           status: o.status,

@@ -36,15 +36,15 @@ async function writeOrWait(res: Response, chunk: string | Buffer) {
 }
 
 /** Streams `query`'s rows to `res` as a file; the query must already be sorted and walled to the merchant. */
-export async function sendExport<Row>(
+export async function sendExport<Row, Raw = Row>(
   res: Response,
-  opts: { name: string; format: ExportFormat; query: Knex.QueryBuilder; columns: ExportColumn<Row>[]; mapRow?: (row: any) => Row },
+  opts: { name: string; format: ExportFormat; query: Knex.QueryBuilder; columns: ExportColumn<Row>[]; mapRow?: (row: Raw) => Row },
 ): Promise<number> {
   const stamp = new Date().toISOString().slice(0, 10);
   const file = `${opts.name}-${stamp}.${opts.format}`;
   res.set('Content-Disposition', `attachment; filename="${file}"`);
   res.set('Cache-Control', 'no-store');
-  const rows = opts.query.stream({ highWaterMark: 500 }) as AsyncIterable<any> & { destroy(): void };
+  const rows = opts.query.stream({ highWaterMark: 500 }) as AsyncIterable<unknown> & { destroy(): void };
   // A console user who closes the tab ends the cursor too.
   res.on('close', () => rows.destroy());
   let count = 0;
@@ -54,7 +54,7 @@ export async function sendExport<Row>(
     await writeOrWait(res, '\uFEFF' + opts.columns.map((c) => csvCell(c.header)).join(',') + '\r\n');
     let lines: string[] = [];
     for await (const raw of rows) {
-      const row = opts.mapRow ? opts.mapRow(raw) : (raw as Row);
+      const row = opts.mapRow ? opts.mapRow(raw as Raw) : (raw as Row);
       lines.push(opts.columns.map((c) => csvCell(c.value(row))).join(','));
       count++;
       if (lines.length === 200) {
@@ -71,7 +71,7 @@ export async function sendExport<Row>(
   const sheet = workbook.addWorksheet(opts.name);
   sheet.columns = opts.columns.map((c, i) => ({ header: c.header, key: String(i), width: c.width ?? 18 }));
   for await (const raw of rows) {
-    const row = opts.mapRow ? opts.mapRow(raw) : (raw as Row);
+    const row = opts.mapRow ? opts.mapRow(raw as Raw) : (raw as Row);
     sheet.addRow(opts.columns.map((c) => c.value(row))).commit();
     count++;
     // The workbook writes into the response: let it drain before reading on.

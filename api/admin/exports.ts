@@ -1,18 +1,20 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
+import type { CodeRow, OrderItemRow, OrderRow } from '../../db/tables';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import { AppError } from '../../lib/errors';
 import { canAccess, rolesFor } from '../../lib/permissions';
-import { openCode } from '../../stock/code-secret';
+import type { Buyer } from '../../orders/validators';
+import { openCode, type CodeSecret } from '../../stock/code-secret';
 import { parseOrThrow } from '../errors';
 import { AuditFilter, listedAudit } from './audit';
 import { allow } from './auth';
 import { CodeFilter, listedCodes } from './codes';
 import { EXPORT_FORMATS, sendExport, type Cell, type ExportColumn } from './export-file';
 import { jsonQueryParam } from './list-query';
-import { listedOrders, OrderFilter, ORDER_SORT } from './orders';
+import { listedOrders, OrderFilter, ORDER_SORT, type OrderListRow } from './orders';
 
 // /admin/exports/<what>?format=csv|xlsx&filter=<the list's filter>: orders, order lines, codes,
 // refunds and the audit log, with the same filters the console's lists send, streamed
@@ -21,6 +23,43 @@ import { listedOrders, OrderFilter, ORDER_SORT } from './orders';
 // before the first code leaves.
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** The buyer an order was accepted with (orders/validators.ts checked it on the way in). */
+const buyerOf = (o: OrderListRow) => o.buyer as Buyer | null;
+
+// Rows as each export's query selects them.
+type OrderLineExportRow = Pick<OrderRow, 'id' | 'external_ref' | 'status' | 'currency' | 'created_at'> &
+  Pick<OrderItemRow, 'quantity' | 'unit_price' | 'account'> & { sku: string; sku_name: string };
+type CodeExportRow = Pick<CodeRow, 'id' | 'mask' | 'status' | 'source' | 'batch_id' | 'created_at' | 'allocated_at' | 'expires_at' | 'voided_at' | 'void_reason'> & {
+  sku: string;
+  order_id: string | null;
+  external_ref: string | null;
+  /** Only in an export that reveals codes. */
+  opened?: CodeSecret;
+};
+/** A code as the revealing export selects it, still sealed. */
+type SealedCodeExportRow = CodeExportRow & Pick<CodeRow, 'key_id' | 'secret'>;
+interface RefundExportRow {
+  id: string;
+  order_id: string;
+  external_ref: string;
+  currency: string;
+  amount: number;
+  revenue_reversed: number;
+  cost_reversed: number;
+  units_released: number;
+  codes_voided: number;
+  reason: string;
+  refunded_by: string;
+  created_at: Date;
+}
+interface AuditExportRow {
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: unknown;
+  created_at: Date;
+}
 
 /** Money as a person reads it, from exact minor units: a decimal string in CSV, a number in XLSX (for sums). */
 function majorUnits(minor: number | null, currency: string): Cell {
@@ -68,7 +107,7 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
   router.get('/exports/orders', allow('orders', 'list'), async (req, res) => {
     const { format, filter } = parseOrThrow(ExportQuery(OrderFilter), req.query, 'query');
     const { query } = await listedOrders(deps, req.admin!, filter ?? {});
-    const columns: ExportColumn<any>[] = [
+    const columns: ExportColumn<OrderListRow>[] = [
       { header: 'Order id', value: (o) => o.id, width: 38 },
       { header: 'Reference', value: (o) => o.external_ref, width: 24 },
       { header: 'Status', value: (o) => o.status, width: 14 },
@@ -77,10 +116,10 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
       { header: 'Currency', value: (o) => o.currency.trim(), width: 9 },
       { header: 'Total', value: (o) => num(majorUnits(o.total_amount, o.currency), format), width: 12 },
       { header: 'Items', value: (o) => (o.items ?? []).map((i: { sku: string; quantity: number }) => `${i.sku} × ${i.quantity}`).join('; '), width: 30 },
-      { header: 'Buyer email', value: (o) => o.buyer?.email ?? null, width: 28 },
-      { header: 'Buyer phone', value: (o) => o.buyer?.phone ?? null },
-      { header: 'Buyer account', value: (o) => o.buyer?.accountId ?? null },
-      { header: 'Buyer IP', value: (o) => o.buyer?.ip ?? null },
+      { header: 'Buyer email', value: (o) => buyerOf(o)?.email ?? null, width: 28 },
+      { header: 'Buyer phone', value: (o) => buyerOf(o)?.phone ?? null },
+      { header: 'Buyer account', value: (o) => buyerOf(o)?.accountId ?? null },
+      { header: 'Buyer IP', value: (o) => buyerOf(o)?.ip ?? null },
       { header: 'Risk decision', value: (o) => o.risk_decision },
       { header: 'Created at', value: (o) => iso(o.created_at), width: 26 },
       { header: 'Delivered at', value: (o) => iso(o.delivered_at), width: 26 },
@@ -101,7 +140,7 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
       .orderBy('lo.created_at', 'desc')
       .orderBy('lo.id', 'desc')
       .orderBy('s.code');
-    const columns: ExportColumn<any>[] = [
+    const columns: ExportColumn<OrderLineExportRow>[] = [
       { header: 'Order id', value: (l) => l.id, width: 38 },
       { header: 'Reference', value: (l) => l.external_ref, width: 24 },
       { header: 'Status', value: (l) => l.status },
@@ -113,7 +152,7 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
       { header: 'Unit price', value: (l) => num(majorUnits(l.unit_price, l.currency), format) },
       { header: 'Line total', value: (l) => num(majorUnits(l.unit_price * l.quantity, l.currency), format) },
       // Top-up accounts only for those who may see them (lib/permissions.ts: manual-tasks.show).
-      ...(accounts ? [{ header: 'Top-up account', value: (l: any) => l.account }] : []),
+      ...(accounts ? [{ header: 'Top-up account', value: (l: OrderLineExportRow) => l.account }] : []),
     ];
     await sendExport(res, { name: 'order-lines', format, query: lines, columns });
   });
@@ -136,15 +175,15 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
     if (revealed) {
       await recordAudit(db, { merchantId: admin.merchantId, actor: userActor(admin.email), action: 'codes.exported_revealed', detail: { filter: f, format } });
     }
-    const columns: ExportColumn<any>[] = [
+    const columns: ExportColumn<CodeExportRow>[] = [
       { header: 'Code id', value: (c) => c.id, width: 38 },
       { header: 'SKU', value: (c) => c.sku },
       { header: 'Code', value: (c) => c.mask, width: 20 },
       ...(revealed
         ? [
-            { header: 'Number', value: (c: any) => c.opened.number ?? null, width: 28 },
-            { header: 'PIN', value: (c: any) => c.opened.pin ?? null },
-            { header: 'URL', value: (c: any) => c.opened.url ?? null },
+            { header: 'Number', value: (c: CodeExportRow) => c.opened?.number ?? null, width: 28 },
+            { header: 'PIN', value: (c: CodeExportRow) => c.opened?.pin ?? null },
+            { header: 'URL', value: (c: CodeExportRow) => c.opened?.url ?? null },
           ]
         : []),
       { header: 'Status', value: (c) => c.status },
@@ -158,7 +197,7 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
       { header: 'Voided at', value: (c) => iso(c.voided_at), width: 26 },
       { header: 'Void reason', value: (c) => c.void_reason },
     ];
-    await sendExport(res, { name: 'codes', format, query, columns, mapRow: revealed ? (c) => ({ ...c, opened: openCode(vault, c) }) : undefined });
+    await sendExport(res, { name: 'codes', format, query, columns, mapRow: revealed ? (c: SealedCodeExportRow) => ({ ...c, opened: openCode(vault, c) }) : undefined });
   });
 
   router.get('/exports/refunds', allow('orders', 'list'), async (req, res) => {
@@ -175,8 +214,8 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
       if (f.createdTo.length === 10) query.where('r.created_at', '<', db.raw(`?::timestamptz + interval '1 day'`, [`${f.createdTo}T00:00:00Z`]));
       else query.where('r.created_at', '<=', f.createdTo);
     }
-    const money = (pick: (r: any) => number) => (r: any) => num(majorUnits(pick(r), r.currency), format);
-    const columns: ExportColumn<any>[] = [
+    const money = (pick: (r: RefundExportRow) => number) => (r: RefundExportRow) => num(majorUnits(pick(r), r.currency), format);
+    const columns: ExportColumn<RefundExportRow>[] = [
       { header: 'Refund id', value: (r) => r.id, width: 38 },
       { header: 'Order id', value: (r) => r.order_id, width: 38 },
       { header: 'Reference', value: (r) => r.external_ref, width: 24 },
@@ -196,7 +235,7 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
   router.get('/exports/audit-log', allow('audit-log', 'list'), async (req, res) => {
     const { format, filter } = parseOrThrow(ExportQuery(AuditFilter), req.query, 'query');
     const query = listedAudit(db, req.admin!.merchantId, filter ?? {}).orderBy('id', 'desc');
-    const columns: ExportColumn<any>[] = [
+    const columns: ExportColumn<AuditExportRow>[] = [
       { header: 'At', value: (a) => iso(a.created_at), width: 26 },
       { header: 'Actor', value: (a) => a.actor, width: 30 },
       { header: 'Action', value: (a) => a.action, width: 24 },

@@ -324,7 +324,7 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
 }
 
 /** A line of the orders list, as its query selects it. */
-type OrderListRow = Pick<
+export type OrderListRow = Pick<
   OrderRow,
   'id' | 'external_ref' | 'status' | 'reason' | 'currency' | 'total_amount' | 'buyer' | 'created_at' | 'updated_at' | 'delivered_at' | 'storefront_id'
 > & {

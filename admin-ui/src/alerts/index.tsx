@@ -72,7 +72,7 @@ export function useAlertMessage() {
 /** Where to look: the supplier or the order the alert is about. */
 function subjectLink(a: CardflowAlert): string | undefined {
   if (ALERT_SUBJECTS[a.kind as AlertKind] === 'supplier') return a.supplier ? `/suppliers/${a.supplier.id}/show` : undefined;
-  if (ALERT_SUBJECTS[a.kind as AlertKind] === 'sku') return a.detail?.sku ? `/stock/${encodeURIComponent(String(a.detail.sku))}/show` : undefined;
+  if (ALERT_SUBJECTS[a.kind as AlertKind] === 'sku') return typeof a.detail?.sku === 'string' && a.detail.sku ? `/stock/${encodeURIComponent(a.detail.sku)}/show` : undefined;
   return a.order ? `/orders/${a.order.id}/show` : a.supplier ? `/suppliers/${a.supplier.id}/show` : undefined;
 }
 
