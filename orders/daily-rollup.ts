@@ -44,6 +44,25 @@ const ORDER_KEY = 'merchant_id, day, currency';
 const SKU_KEY = 'merchant_id, day, currency, sku_id, fulfilment_mode';
 
 /**
+ * Makes sure today's rollup rows for these SKUs exist, in its own short statement before the
+ * accepting one. Two accepting statements that both create the same new row (the first orders of a
+ * day, or of a new SKU) insert it speculatively and can wait on each other's transaction in a
+ * circle; once the row exists, the accepting statement's upsert only takes its row lock, in the
+ * fixed order above. A day that turns between the two statements is the rare case the accepting
+ * statement's retry covers (orders/accept-order.ts).
+ */
+export async function ensureTodaysRollupRows(db: Q, merchantId: string, currency: string, skus: { skuId: string; mode: string }[]): Promise<void> {
+  const day = daySql(zoneOf(':merchantId'), 'now()');
+  await db.raw(
+    `WITH t AS (INSERT INTO daily_order_totals (${ORDER_KEY}) VALUES (:merchantId, ${day}, :currency) ON CONFLICT DO NOTHING)
+     INSERT INTO daily_sku_sales (${SKU_KEY})
+     SELECT :merchantId, ${day}, :currency, s.sku_id, s.mode FROM json_to_recordset(:skus::json) AS s(sku_id uuid, mode text) ORDER BY s.sku_id, s.mode
+     ON CONFLICT DO NOTHING`,
+    { merchantId, currency, skus: JSON.stringify(skus.map((k) => ({ sku_id: k.skuId, mode: k.mode }))) },
+  );
+}
+
+/**
  * Data-modifying CTEs for the accepting statement: `order` names a CTE returning the new order's
  * merchant_id, created_at and currency; `items` is SQL for its items' rows (sku_id, quantity).
  */

@@ -44,7 +44,7 @@ try {
   // already installed in this process
 }
 
-export const log = createLogger('silent', 'test');
+export const log = createLogger((process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent', 'test');
 
 export function newVault(): CodeVault {
   return new CodeVault({
