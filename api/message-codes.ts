@@ -46,6 +46,10 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   'stock_promised',
   'reveal_limit',
+  // storefront credit (storefronts/credit.ts) and dujiao-next keys (api/admin/connections.ts)
+  'credit_limit_required',
+  'credit_currency_mismatch',
+  'insufficient_credit',
   // products, suppliers, storefronts, users, risk lists
   'sku_exists',
   'codes_case_rule_fixed',
@@ -56,10 +60,15 @@ export const ERROR_CODES = [
   'email_taken',
   'last_owner',
   'list_entry_exists',
+  // the books (ledger/periods.ts, suppliers/terms.ts)
+  'period_not_ended',
+  'period_already_closed',
+  'supplier_without_currency',
   // supplier callbacks (suppliers/purchase-results.ts)
   'purchase_not_awaiting_callback',
   'callback_price_mismatch',
   'callback_goods_mismatch',
+  'callback_order_mismatch',
   'bad_signature',
   // signing in and access
   'invalid_credentials',
@@ -78,6 +87,7 @@ export const ERROR_CODES = [
   'malformed_text',
   'malformed_url',
   'body_too_large',
+  'page_too_deep',
   'unsupported_encoding',
   'internal_error',
 ] as const;
@@ -93,6 +103,11 @@ export const ATTENTION_CODES = [
   'purchase_missing',
   'purchase_without_goods',
   'review_missing',
+  // the ledger refuses a posting that would break the books (ledger/post.ts)
+  'ledger_mixed_merchants',
+  'ledger_entry_without_lines',
+  'ledger_amount_not_integer',
+  'ledger_unbalanced',
   'step_retries_exhausted',
   'step_failed',
 ] as const;
@@ -104,6 +119,7 @@ export const AUDIT_ACTIONS = [
   'session.sign_in_failed',
   'code.revealed',
   'codes.voided',
+  'codes.exported_revealed',
   'stock.imported',
   'order.refunded',
   'order.attention_resolved',
@@ -117,11 +133,18 @@ export const AUDIT_ACTIONS = [
   'sku.routes',
   'supplier.create',
   'supplier.update',
+  'supplier.terms',
+  'supplier.top_up',
+  'supplier.payment',
+  'ledger.period_closed',
   'storefront.created',
   'storefront.updated',
   'storefront.key_issued',
   'storefront.key_revoked',
   'storefront.webhook_secret_rotated',
+  'storefront.credit_set',
+  'storefront.dujiao_key_issued',
+  'storefront.dujiao_key_revoked',
   'user.created',
   'user.updated',
   'user.password_reset',

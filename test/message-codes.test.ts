@@ -10,7 +10,7 @@ import { ATTENTION_CODES, AUDIT_ACTIONS, ERROR_CODES, requiredTextKeys } from '.
 // English and in Chinese. Both checks are shown to catch a planted code first.
 
 const ROOT = path.join(__dirname, '..');
-const SERVER_DIRS = ['api', 'lib', 'orders', 'stock', 'risk', 'suppliers', 'activities', 'storefronts', 'workflows', 'app', 'worker'];
+const SERVER_DIRS = ['api', 'lib', 'orders', 'stock', 'risk', 'suppliers', 'activities', 'storefronts', 'workflows', 'app', 'worker', 'ledger'];
 
 function serverSources(): { file: string; text: string }[] {
   const out: { file: string; text: string }[] = [];

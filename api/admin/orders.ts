@@ -10,13 +10,14 @@ import { loadConsoleOrder, type ConsoleOrder } from '../../orders/console-view';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { refundOrder } from '../../orders/refund-order';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
+import { webhookState } from '../../orders/webhook-outbox';
 import { retryOrder } from '../../orders/retry-order';
 import { ORDER_STATUSES, type OrderAction } from '../../orders/lifecycle';
 import { requireAllowed } from '../../orders/order-facts';
 import { whereBuyerIs, whereOrderMatches } from '../../orders/order-search';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import { decideReview } from '../../risk/decide-review';
-import type { AttentionAction, FulfilmentState } from '../../workflows/messages';
+import type { AttentionAction } from '../../workflows/messages';
 import { parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { resolveAttention } from './attention';
@@ -54,12 +55,6 @@ function visibleTo(role: Role, order: ConsoleOrder): VisibleOrder {
 export interface TemporalUi {
   url: string;
   namespace: string;
-}
-
-/** The webhook's state given the latest attempt: told once one succeeded; still sending only while the workflow retries. */
-function webhookTold(inWorkflow: NonNullable<FulfilmentState['webhook']>, lastOutcome: 'succeeded' | 'failed'): NonNullable<FulfilmentState['webhook']> {
-  if (lastOutcome === 'succeeded') return 'sent';
-  return inWorkflow === 'pending' ? 'pending' : 'gave_up';
 }
 
 // A calendar day (UTC, as everything here) or an exact instant (the console sends the bounds of
@@ -150,14 +145,11 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
   // Live detail from Temporal, asked separately so the page never waits on it.
   router.get('/orders/:id/workflow', allow('orders', 'show'), async (req, res) => {
     const order = await findOrder(req.admin!, req.params.id);
-    const [execution, live, lastAttempt] = await Promise.all([
-      fulfilment.describe(order.id),
-      fulfilment.state(order.id),
-      db('webhook_attempts').where({ order_id: order.id }).orderBy('id', 'desc').first('outcome'),
-    ]);
-    // A resend from the console happens outside the workflow, whose state still says what its own
-    // attempts did: the latest attempt recorded is the truth about whether the storefront was told.
-    const state = live?.webhook && lastAttempt ? { ...live, webhook: webhookTold(live.webhook, lastAttempt.outcome) } : live;
+    const [execution, live] = await Promise.all([fulfilment.describe(order.id), fulfilment.state(order.id)]);
+    // Webhooks leave through the outbox and may be resent from the console, outside the workflow:
+    // the recorded rows say whether the storefront was told, not the workflow's state.
+    const webhook = live ? await webhookState(db, order.id, live.webhook) : undefined;
+    const state = live ? { ...live, webhook } : live;
     const url =
       deps.temporalUi && canAccess(req.admin!.role, { resource: 'orders', action: 'workflow' })
         ? `${deps.temporalUi.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${order.id}`

@@ -20,9 +20,6 @@ const en = {
       waiting_count: '%{shown} of %{count} shown',
       low_stock_count: '%{shown} of %{count} shown',
     },
-    list: {
-      page_too_deep: 'This page is too deep to open directly: go page by page from the start, or narrow the filter.',
-    },
   },
 };
 
@@ -44,9 +41,6 @@ export const scale13Part: ConsolePart<typeof en> = {
         mode: '发货方式',
         waiting_count: '显示 %{shown} / 共 %{count}',
         low_stock_count: '显示 %{shown} / 共 %{count}',
-      },
-      list: {
-        page_too_deep: '此页太深，无法直接打开：请从第一页逐页翻阅，或缩小筛选范围。',
       },
     },
   },
