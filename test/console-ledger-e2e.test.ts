@@ -89,7 +89,7 @@ describe('the books in the console', () => {
     await page.screenshot({ path: path.join(SHOTS, '61-books-closed.png'), fullPage: true });
     await page.getByTestId('close-period').click();
     await page.getByTestId('confirm-close').click();
-    await page.getByText(/The books are closed through/).waitFor();
+    await page.getByText(/The books are already closed through/).waitFor();
     await context.close();
   });
 
