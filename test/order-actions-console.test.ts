@@ -39,7 +39,9 @@ async function shownActions(orderId: string): Promise<string[]> {
   await ui.go(page, `/orders/${orderId}/show`);
   await page.getByTestId('order-status').waitFor();
   await page.getByTestId('event-accepted').waitFor();
-  const shown = await page.locator('[data-testid^="order-action-"]').evaluateAll((els) => els.map((e) => (e as unknown as { getAttribute(name: string): string }).getAttribute('data-testid').replace('order-action-', '')));
+  const shown = await page
+    .locator('[data-testid^="order-action-"]')
+    .evaluateAll((els) => els.map((e) => (e as unknown as { getAttribute(name: string): string }).getAttribute('data-testid').replace('order-action-', '')));
   return shown.sort();
 }
 
