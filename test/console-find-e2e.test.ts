@@ -41,12 +41,14 @@ describe('find, export and bulk actions in the console', () => {
     await box.press('Enter');
   }
   /** The order list's rows, as text, once the list has answered for this search. */
-  async function rowsFor(page: Page, ref: string) {
-    await page.locator('tbody tr').filter({ hasText: ref }).first().waitFor();
+  async function rowsFor(page: Page, ref: string, rows = 'tbody tr') {
+    await page.locator(rows).filter({ hasText: ref }).first().waitFor();
     // The list answered for this search once only its row is left (a string: it runs in the page).
-    await page.waitForFunction("document.querySelectorAll('tbody tr').length === 1");
-    return page.locator('tbody tr').allInnerTexts();
+    await page.waitForFunction(`document.querySelectorAll(${JSON.stringify(rows)}).length === 1`);
+    return page.locator(rows).allInnerTexts();
   }
+  /** On a phone the order list is a list of lines (orders/OrderRows.tsx OrderSimpleList), not a table. */
+  const PHONE_ROWS = '[data-testid="order-simple-list"] li';
 
   test('when support searches from the app bar by email, by phone and by a delivered code, on a desktop in English and on a phone in Chinese, then exactly that order is listed', async () => {
     const ref = `find-ui-${hex()}`;
@@ -86,9 +88,11 @@ describe('find, export and bulk actions in the console', () => {
     expect(await page.getByTestId('app-search').getAttribute('placeholder')).toBe('订单号、邮箱、手机、账号、IP 或卡密');
     for (const text of ['WANG.FANG@EXAMPLE.CN', '137 0000 1234', code]) {
       await search(page, text);
-      const rows = await rowsFor(page, ref);
+      const rows = await rowsFor(page, ref, PHONE_ROWS);
       expect(rows).toHaveLength(1);
+      expect(rows[0]).toContain(ref);
     }
+    expect(await page.locator('tbody tr').count()).toBe(0);
     await ui.shot(page, 'find-03-search-phone-zh');
     await context.close();
   });

@@ -31,6 +31,14 @@ import type { CardflowDataProvider } from '../providers/dataProvider';
 // The day at a glance, in the merchant's days: each currency on its own line (never one currency
 // hiding another), today against yesterday, top SKUs of every fulfilment mode ranked within their
 // currency, and each list with its whole count.
+// Dashboard list lines on a phone: a long reference, SKU or reason breaks inside the card, and the
+// chip or stock note beside it wraps below, so the page never scrolls sideways.
+// A wide table scrolls inside its card on a phone. Its width of 0 (stretched by minWidth) keeps the
+// table out of the page's own width, which react-admin's layout sizes to fit its content.
+const scrollsInside = { overflowX: 'auto', width: 0, minWidth: '100%' } as const;
+const wrappingRow = { flexWrap: 'wrap', minWidth: 0, columnGap: 1 } as const;
+const wrappingText = { minWidth: 0, '& .MuiListItemText-primary, & .MuiListItemText-secondary': { overflowWrap: 'anywhere' } } as const;
+
 export function Dashboard() {
   const translate = useTranslate();
   const dataProvider = useDataProvider<CardflowDataProvider>();
@@ -67,7 +75,7 @@ export function Dashboard() {
             {isPending ? (
               <LinearProgress />
             ) : (
-              <Box sx={{ overflowX: 'auto' }}>
+              <Box sx={scrollsInside}>
                 <Table size="small" data-testid="money-by-currency">
                   <TableHead>
                     <TableRow>
@@ -151,12 +159,11 @@ export function Dashboard() {
                 {data.waitingOnPerson.orders.map((o) => (
                   <ListItem key={o.id} disablePadding>
                     {/* On a phone the status chip wraps below the order instead of pushing the card wider. */}
-                    <ListItemButton component={Link} to={`/orders/${o.id}/show`} sx={{ flexWrap: 'wrap', minWidth: 0, columnGap: 1 }}>
+                    <ListItemButton component={Link} to={`/orders/${o.id}/show`} sx={wrappingRow}>
                       <ListItemText
-                        sx={{ minWidth: 0 }}
+                        sx={wrappingText}
                         primary={o.externalRef}
                         secondary={o.reason ?? (o.manualCancelAt ? translate('cf.dashboard.waiting_manual', { at: formatWhen(o.manualCancelAt, locale) }) : undefined)}
-                        secondaryTypographyProps={{ sx: { overflowWrap: 'anywhere' } }}
                       />
                       <StatusChip value={shownOrderStatus(o.status, !!o.manualCancelAt)} />
                     </ListItemButton>
@@ -183,7 +190,7 @@ export function Dashboard() {
               </CardContent>
             ) : (
               topByCurrency.map(([currency, skus]) => (
-                <Box key={currency} sx={{ overflowX: 'auto' }}>
+                <Box key={currency} sx={scrollsInside}>
                   <Typography variant="subtitle2" sx={{ px: 2, pt: 1 }}>
                     {translate('cf.dashboard.top_skus_in', { currency })}
                   </Typography>
@@ -245,8 +252,8 @@ export function Dashboard() {
               <List dense>
                 {data.lowStock.map((s) => (
                   <ListItem key={s.sku} disablePadding>
-                    <ListItemButton component={Link} to={`/stock/${encodeURIComponent(s.sku)}/show`}>
-                      <ListItemText primary={s.sku} secondary={s.name} />
+                    <ListItemButton component={Link} to={`/stock/${encodeURIComponent(s.sku)}/show`} sx={wrappingRow}>
+                      <ListItemText sx={wrappingText} primary={s.sku} secondary={s.name} />
                       <Typography variant="body2" color="error">
                         {translate('cf.dashboard.left', { count: s.stockAvailable, threshold: s.lowStockThreshold })}
                       </Typography>

@@ -23,6 +23,7 @@ import { BulkRetryButton } from './BulkRetry';
 import { BulkOrderActions } from '../find/BulkOrderActions';
 import { ExportMenu } from '../find/ExportMenu';
 import { CodeLookupLink } from '../find/CodeLookupLink';
+import { selectableBody, selectableGridSx } from '../find/SelectableRow';
 
 /** The chosen day's bounds in the user's own time zone, as the API's instants. */
 const dayStart = (v: string) => (v ? new Date(`${v}T00:00:00`).toISOString() : v);
@@ -76,7 +77,8 @@ export function OrderList() {
       sort={{ field: 'createdAt', order: 'DESC' }}
       perPage={25}
       actions={
-        <TopToolbar>
+        // On a phone the buttons wrap onto more lines rather than push the page sideways.
+        <TopToolbar sx={{ flexWrap: 'wrap', rowGap: 0.5, maxWidth: '100%', minWidth: 0 }}>
           <FilterButton />
           <BulkRetryButton />
           <CodeLookupLink />
@@ -87,7 +89,12 @@ export function OrderList() {
       {phone ? (
         <OrderSimpleList />
       ) : (
-        <DatagridConfigurable rowClick="show" bulkActionButtons={<BulkOrderActions actions={['retry', 'resend', 'refund', 'cancel']} />}>
+        <DatagridConfigurable
+          rowClick="show"
+          body={selectableBody('externalRef')}
+          sx={selectableGridSx}
+          bulkActionButtons={<BulkOrderActions actions={['retry', 'resend', 'refund', 'cancel']} />}
+        >
           <WhenField source="createdAt" />
           <OrderRefField source="externalRef" label="resources.orders.fields.externalRef" sortable />
           <TextField source="storefrontName" sortable={false} />

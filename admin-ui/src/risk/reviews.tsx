@@ -29,6 +29,7 @@ import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { formatWhen, Money, MoneyField, StatusChip, StatusField, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { BulkOrderActions } from '../find/BulkOrderActions';
+import { selectableBody, selectableGridSx } from '../find/SelectableRow';
 import { BlockBuyerButton, BoughtItems, BuyerHistory, NextReviewButton, type ReviewContext } from '../find/ReviewExtras';
 import { BuyerSignals, BuyerSummary, Panel, ReasonList, RelativeTime, RiskFindings, Row, type RiskRecord } from './shared';
 
@@ -91,7 +92,14 @@ function ReviewList() {
           data-testid="reviews-simple-list"
         />
       ) : (
-        <Datagrid rowClick="show" bulkActionButtons={<BulkOrderActions actions={['approve', 'reject']} resource="reviews" />} empty={<EmptyQueue />} data-testid="reviews-grid">
+        <Datagrid
+          rowClick="show"
+          body={selectableBody('externalRef')}
+          sx={selectableGridSx}
+          bulkActionButtons={<BulkOrderActions actions={['approve', 'reject']} resource="reviews" />}
+          empty={<EmptyQueue />}
+          data-testid="reviews-grid"
+        >
           <TextField source="externalRef" sortable={false} />
           <MoneyField source="totalAmount" label="resources.reviews.fields.totalAmount" sortable textAlign="right" />
           <NumberField source="score" />
