@@ -176,6 +176,65 @@ export interface ReservationRow {
   updated_at: Date;
 }
 
+export interface UserRow {
+  id: string;
+  merchant_id: string;
+  email: string;
+  password_hash: string | null;
+  role: 'owner' | 'operator' | 'support' | 'finance' | 'viewer';
+  created_at: Date;
+  disabled_at: Date | null;
+  last_sign_in_at: Date | null;
+}
+
+export interface AdminTokenRow {
+  id: string;
+  user_id: string;
+  prefix: string;
+  token_hash: string;
+  created_at: Date;
+  revoked_at: Date | null;
+  /** Expiry and last use (migration 008). */
+  name: string | null;
+  expires_at: Date;
+  last_used_at: Date | null;
+}
+
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  /** For the idle timeout (migration 008). */
+  last_seen_at: Date;
+}
+
+export interface SignInFailureRow {
+  email: string;
+  address: string;
+  failures: number;
+  last_failure_at: Date;
+}
+
+export interface StorefrontApiKeyRow {
+  id: string;
+  storefront_id: string;
+  prefix: string;
+  key_hash: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface RateLimitRow {
+  key: string;
+  points: number;
+  expire: number | null;
+}
+
 // Registered with knex: every table with a row type above, so that `db('orders')`, its filters,
 // inserts and the rows it returns are typed, and `.first()` answers `Row | undefined` (the caller
 // says what a missing row means). Every new table gets its row type here: an interface above,
@@ -194,5 +253,11 @@ declare module 'knex/types/tables' {
     order_units: OrderUnitRow;
     codes: CodeRow;
     reservations: ReservationRow;
+    users: UserRow;
+    admin_tokens: AdminTokenRow;
+    sessions: SessionRow;
+    sign_in_failures: SignInFailureRow;
+    storefront_api_keys: StorefrontApiKeyRow;
+    rate_limits: RateLimitRow;
   }
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createMerchant, createSku } from '../db/seed';
 import { importCodes } from '../stock/import-codes';
 import { startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // The admin API behind the console, as its users meet it: signing in, what each role may do,
 // the walls between merchants, the list protocol react-admin speaks, and the support actions
@@ -101,7 +102,7 @@ describe('signing in to the console', () => {
     const res = await sys.api('PUT', `/admin/users/${me.id}`, { cookie, body: { role: 'viewer', disabled: false } });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ error: { code: 'last_owner' }, errors: { role: expect.any(String) } });
-    expect((await sys.db('users').where({ id: me.id }).first()).role).toBe('owner');
+    expect(found(await sys.db('users').where({ id: me.id }).first(), 'user').role).toBe('owner');
   });
 });
 

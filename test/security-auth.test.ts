@@ -7,6 +7,7 @@ import { createMerchant } from '../db/seed';
 import { ConfigError, loadConfig, securitySettings } from '../lib/config';
 import { canAccess, ROLES, type Role } from '../lib/permissions';
 import { snapshot, startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // Issue 12's attacks on the console's accounts, sessions and roles (numbers 7, 8, 10, 11, and
 // CSRF's server-side half; the browser half is in security-csrf.test.ts), each through the real
@@ -378,8 +379,12 @@ describe('attack 8 and the account features: roles, admin tokens, own password, 
       .whereNot({ id: idleRow.id })
       .update({ last_seen_at: sys.db.raw(`now() - interval '59 minutes'`) });
     expect((await sys.api('GET', '/admin/orders', { cookie: busy })).status).toBe(200);
-    const seen = await sys.db('sessions').where({ user_id: user.id }).whereNot({ id: idleRow.id }).first(sys.db.raw('extract(epoch FROM now() - last_seen_at)::int AS idle'));
-    expect(seen.idle).toBeLessThan(5);
+    const seen = await sys
+      .db('sessions')
+      .where({ user_id: user.id })
+      .whereNot({ id: idleRow.id })
+      .first<{ idle: number } | undefined>(sys.db.raw('extract(epoch FROM now() - last_seen_at)::int AS idle'));
+    expect(found(seen, 'session').idle).toBeLessThan(5);
   });
 
   test('when one user reveals codes past the reveal limit, then 429 reveal_limit without the code or an audit row; another user may still reveal', async () => {

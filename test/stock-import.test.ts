@@ -4,6 +4,7 @@ import { issueToken } from '../lib/tokens';
 import { openCode } from '../stock/code-secret';
 import { snapshot, startTestSystem, type TestSystem } from './harness';
 import { found } from './found';
+import type { UserRow } from '../db/tables';
 
 // Stock import through the admin API, as a merchant's operator does it: POST the CSV or TXT a
 // card shop exported to /admin/skus/:sku/codes. What they notice: how many codes went in, which
@@ -51,7 +52,7 @@ describe('importing codes through the admin API', () => {
   }
 
   /** An admin user of `merchantId` with `role`, and a personal access token for them. */
-  async function addAdminUser(merchantId: string, role: string, opts: { revoked?: boolean; disabled?: boolean } = {}): Promise<string> {
+  async function addAdminUser(merchantId: string, role: UserRow['role'], opts: { revoked?: boolean; disabled?: boolean } = {}): Promise<string> {
     const userId = crypto.randomUUID();
     const token = issueToken('pat');
     await sys.db('users').insert({ id: userId, merchant_id: merchantId, email: `${role}-${hex()}@example.com`, role, disabled_at: opts.disabled ? new Date() : null });

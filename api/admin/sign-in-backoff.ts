@@ -32,7 +32,9 @@ export class SignInBackoff {
 
   /** Refuses (429 with Retry-After) while this address must wait before guessing this account again. */
   async check(email: string, address: string, res: Response): Promise<void> {
-    const row = await this.db('sign_in_failures').where({ email, address }).first('failures', this.db.raw('extract(epoch FROM now() - last_failure_at)::float8 AS seconds_since'));
+    const row = await this.db('sign_in_failures')
+      .where({ email, address })
+      .first<{ failures: number; seconds_since: number } | undefined>('failures', this.db.raw('extract(epoch FROM now() - last_failure_at)::float8 AS seconds_since'));
     if (!row || row.seconds_since > this.limits.windowSeconds) return;
     const wait = Math.ceil(this.waitAfter(row.failures) - row.seconds_since);
     if (wait > 0) {

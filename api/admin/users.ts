@@ -90,7 +90,9 @@ export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
       }
       throw err;
     }
-    res.status(201).json(userJson(await db('users').where({ id }).first()));
+    const created = await db('users').where({ id }).first();
+    if (!created) throw notFound('User');
+    res.status(201).json(userJson(created));
   });
 
   router.put('/users/:id', allow('users', 'edit'), json, async (req, res) => {
@@ -130,7 +132,9 @@ export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
       await revokeTokensOf(trx, user.id);
       await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'user.password_reset', target: `user:${user.email}` });
     });
-    res.json(userJson(await db('users').where({ id: user.id }).first()));
+    const updated = await db('users').where({ id: user.id }).first();
+    if (!updated) throw notFound('User');
+    res.json(userJson(updated));
   });
 
   return router;
