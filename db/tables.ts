@@ -235,6 +235,62 @@ export interface RateLimitRow {
   expire: number | null;
 }
 
+export interface DeliveryRow {
+  id: string;
+  order_id: string;
+  unit_id: string;
+  /** Null for a unit delivered without a stored code (migration 002: a supplier's or a manual delivery). */
+  code_id: string | null;
+  delivered_at: Date;
+}
+
+export interface WebhookOutboxRow {
+  id: number;
+  message_id: string;
+  order_id: string;
+  event_type: 'order.delivered' | 'order.refunded';
+  refund_id: string | null;
+  status: 'pending' | 'sent' | 'no_endpoint' | 'gave_up';
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export interface WebhookAttemptRow {
+  /** A time-ordered UUID (migration 008). */
+  id: string;
+  storefront_id: string;
+  order_id: string;
+  message_id: string;
+  event_type: string;
+  url: string;
+  outcome: 'succeeded' | 'failed';
+  http_status: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: Date;
+}
+
+export interface StorefrontIdempotencyKeyRow {
+  storefront_id: string;
+  key: string;
+  request_hash: string;
+  created_at: Date;
+}
+
+export interface SettlementRow {
+  id: string;
+  order_id: string;
+  merchant_id: string;
+  currency: string;
+  revenue: number;
+  cost: number;
+  gross_profit: number;
+  created_at: Date;
+}
+
 // Registered with knex: every table with a row type above, so that `db('orders')`, its filters,
 // inserts and the rows it returns are typed, and `.first()` answers `Row | undefined` (the caller
 // says what a missing row means). Every new table gets its row type here: an interface above,
@@ -259,5 +315,10 @@ declare module 'knex/types/tables' {
     sign_in_failures: SignInFailureRow;
     storefront_api_keys: StorefrontApiKeyRow;
     rate_limits: RateLimitRow;
+    deliveries: DeliveryRow;
+    webhook_outbox: WebhookOutboxRow;
+    webhook_attempts: WebhookAttemptRow;
+    storefront_idempotency_keys: StorefrontIdempotencyKeyRow;
+    settlements: SettlementRow;
   }
 }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db';
-import { conflict, invalidInput } from '../lib/errors';
+import { conflict, invalidInput, InvariantBroken } from '../lib/errors';
 
 // The one idempotency rule of the storefront API: a request identified by something the
 // storefront chose (an order's externalRef, an `Idempotency-Key` header) and sent again with the
@@ -37,6 +37,8 @@ export async function bindIdempotencyKey(db: Db, storefrontId: string, key: stri
     .returning('key');
   if (written.length > 0) return 'first';
   const bound = await db('storefront_idempotency_keys').where({ storefront_id: storefrontId, key }).first('request_hash');
+  // The insert above conflicted, so the key's row is there.
+  if (!bound) throw new InvariantBroken('idempotency_key_missing', { storefrontId });
   requireSameRequest(bound.request_hash, requestHash, `Idempotency-Key ${key} was already used for a different request`, { idempotencyKey: key });
   return 'repeat';
 }

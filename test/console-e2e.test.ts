@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createMerchant } from '../db/seed';
 import { openConsoleBrowser, SHOTS, type ConsoleBrowser } from './console-browser';
+import { found } from './found';
 import { startTestSystem, type TestSystem } from './harness';
 
 // The console in a real browser (Chromium, driven by playwright-core) against the built
@@ -136,7 +137,9 @@ describe('the console in a browser', () => {
     await asSupport.page.getByTestId('unit-code-mask').waitFor();
     expect(await asSupport.page.getByTestId('reveal-code').count()).toBe(0);
     expect(await asSupport.page.content()).not.toContain(delivered.number);
-    const denied = await asSupport.page.request.post(`${sys.baseUrl}/admin/codes/${(await sys.db('deliveries').where({ order_id: placed.body.id }).first()).code_id}/reveal`);
+    const denied = await asSupport.page.request.post(
+      `${sys.baseUrl}/admin/codes/${found(await sys.db('deliveries').where({ order_id: placed.body.id }).first(), 'delivery').code_id}/reveal`,
+    );
     expect(denied.status()).toBe(403);
     await asSupport.context.close();
 

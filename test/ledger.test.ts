@@ -122,7 +122,7 @@ describe('each business event posts its entries', () => {
     expect(o.status).toBe('delivered');
     const keys = (await entriesOf(sys.db, { order_id: o.id })).map((e) => e.kind);
     expect(keys.sort()).toEqual(['cost', 'cost', 'sale', 'sale']);
-    const settlement = await sys.db('settlements').where({ order_id: o.id }).first();
+    const settlement = found(await sys.db('settlements').where({ order_id: o.id }).first(), 'settlement');
     const byOrder = async (kind: 'sales_revenue' | 'cost_of_goods') =>
       Number(
         (await sys

@@ -124,7 +124,7 @@ describe('stock with supplier fallback', () => {
     const units = await sys.db('order_units').where({ order_id: o.id }).orderBy('seq').pluck('source');
     expect(units).toEqual(['stock', 'supplier', 'supplier']);
     expect(await sys.db('skus').where({ code: 'HYBRID' }).first('stock_available')).toEqual({ stock_available: 0 });
-    const settlement = await sys.db('settlements').where({ order_id: o.id }).first('cost');
+    const settlement = found(await sys.db('settlements').where({ order_id: o.id }).first('cost'), 'settlement');
     expect(settlement.cost).toBe(800 + 2 * 450); // the imported code at its batch cost, two bought at 450
   });
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { WEBHOOK_BACKOFF, webhookRetryDelayMs } from '../workflows/webhook-retry';
 import { startWebhookNotifier } from '../worker/webhook-notifier';
+import { found } from './found';
 import { log, startTestSystem, type TestSystem } from './harness';
 
 // Storefront webhooks through the outbox (orders/webhook-outbox.ts, worker/webhook-notifier.ts):
@@ -55,10 +56,10 @@ describe('webhooks through the outbox', () => {
     const id = await place();
     // The order's workflow ends without any notifier: the webhook is off its path.
     expect(await sys.finished(id)).toMatchObject({ status: 'delivered', step: 'done' });
-    const queued = await sys.db('webhook_outbox').where({ order_id: id }).first();
+    const queued = found(await sys.db('webhook_outbox').where({ order_id: id }).first(), 'outbox row');
     expect(queued).toMatchObject({ message_id: `msg_${id}_order.delivered`, event_type: 'order.delivered', status: 'pending', attempts: 0 });
     // Queued in the delivery's transaction: Postgres' now() is the transaction's start, the same for both rows.
-    const delivery = await sys.db('deliveries').where({ order_id: id }).first('delivered_at');
+    const delivery = found(await sys.db('deliveries').where({ order_id: id }).first('delivered_at'), 'delivery');
     expect(queued.created_at.getTime()).toBe(delivery.delivered_at.getTime());
     expect(hooksOf(id)).toEqual([]);
 
