@@ -291,12 +291,39 @@ export interface SettlementRow {
   created_at: Date;
 }
 
+export interface SupplierCatalogueItemRow {
+  supplier_id: string;
+  product: string;
+  title: string;
+  unit_price: number;
+  currency: string;
+  stock: number | null;
+  active: boolean;
+  synced_at: Date;
+}
+
+export interface SupplierPaymentRow {
+  id: string;
+  merchant_id: string;
+  supplier_id: string;
+  kind: 'top_up' | 'payment';
+  currency: string;
+  amount: number;
+  reference: string | null;
+  paid_by: string;
+  created_at: Date;
+}
+
 // Registered with knex: every table with a row type above, so that `db('orders')`, its filters,
 // inserts and the rows it returns are typed, and `.first()` answers `Row | undefined` (the caller
 // says what a missing row means). Every new table gets its row type here: an interface above,
 // with the columns as its migrations leave them, and a line below; a migration that adds columns
-// to a listed table adds them to its interface. Older tables not listed yet (users, alerts,
-// supplier_purchases, ...) still answer untyped rows; their readers name the columns they read.
+// to a listed table adds them to its interface. Older tables not listed yet still answer untyped
+// rows; their readers name the columns they read: alerts, audit_log, daily_order_totals,
+// daily_sku_sales, dujiao_api_keys, dujiao_orders, goods_losses, ledger_accounts, ledger_entries,
+// ledger_lines, ledger_period_closes, manual_tasks, order_events, refund_units, refunds,
+// risk_list_entries (003 renamed risk_blocklist), risk_models, risk_reviews, risk_rule_sets,
+// risk_velocity_events, sku_supplier_routes, supplier_purchases.
 declare module 'knex/types/tables' {
   interface Tables {
     merchants: MerchantRow;
@@ -320,5 +347,7 @@ declare module 'knex/types/tables' {
     webhook_attempts: WebhookAttemptRow;
     storefront_idempotency_keys: StorefrontIdempotencyKeyRow;
     settlements: SettlementRow;
+    supplier_catalogue_items: SupplierCatalogueItemRow;
+    supplier_payments: SupplierPaymentRow;
   }
 }
