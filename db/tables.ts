@@ -314,14 +314,50 @@ export interface SupplierPaymentRow {
   created_at: Date;
 }
 
+export interface RefundRow {
+  id: string;
+  order_id: string;
+  merchant_id: string;
+  currency: string;
+  amount: number;
+  revenue_reversed: number;
+  cost_reversed: number;
+  units_released: number;
+  codes_voided: number;
+  reason: string;
+  refunded_by: string;
+  created_at: Date;
+}
+
+export interface RefundUnitRow {
+  refund_id: string;
+  unit_id: string;
+  order_id: string;
+  goods: 'restocked' | 'voided' | 'kept' | 'none';
+  price: number;
+}
+
+export interface GoodsLossRow {
+  id: string;
+  merchant_id: string;
+  order_id: string;
+  unit_id: string;
+  code_id: string | null;
+  refund_id: string;
+  currency: string;
+  amount: number;
+  reason: string;
+  created_at: Date;
+}
+
 // Registered with knex: every table with a row type above, so that `db('orders')`, its filters,
 // inserts and the rows it returns are typed, and `.first()` answers `Row | undefined` (the caller
 // says what a missing row means). Every new table gets its row type here: an interface above,
 // with the columns as its migrations leave them, and a line below; a migration that adds columns
 // to a listed table adds them to its interface. Older tables not listed yet still answer untyped
 // rows; their readers name the columns they read: alerts, audit_log, daily_order_totals,
-// daily_sku_sales, dujiao_api_keys, dujiao_orders, goods_losses, ledger_accounts, ledger_entries,
-// ledger_lines, ledger_period_closes, manual_tasks, order_events, refund_units, refunds,
+// daily_sku_sales, dujiao_api_keys, dujiao_orders, ledger_accounts, ledger_entries,
+// ledger_lines, ledger_period_closes, manual_tasks, order_events,
 // risk_list_entries (003 renamed risk_blocklist), risk_models, risk_reviews, risk_rule_sets,
 // risk_velocity_events, sku_supplier_routes, supplier_purchases.
 declare module 'knex/types/tables' {
@@ -349,5 +385,8 @@ declare module 'knex/types/tables' {
     settlements: SettlementRow;
     supplier_catalogue_items: SupplierCatalogueItemRow;
     supplier_payments: SupplierPaymentRow;
+    refunds: RefundRow;
+    refund_units: RefundUnitRow;
+    goods_losses: GoodsLossRow;
   }
 }

@@ -87,7 +87,7 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       : undefined;
   const facts = await loadOrderFacts(db, order);
   const lastRefund = refund.at(-1);
-  const sum = (key: string) => refund.reduce((n: number, r: Record<string, unknown>) => n + Number(r[key]), 0);
+  const sum = (key: 'amount' | 'codes_voided' | 'units_released' | 'revenue_reversed') => refund.reduce((n: number, r) => n + Number(r[key]), 0);
   return {
     id: order.id,
     externalRef: order.external_ref,

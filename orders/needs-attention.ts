@@ -109,6 +109,7 @@ export async function refundNeedingAttention(db: Db, orderId: string, resolution
     if (order.status !== 'needs_attention') {
       // A repeat after the commit.
       const done = await trx('refunds').where({ order_id: orderId }).orderBy('created_at', 'desc').first('id');
+      if (!done) throw new InvariantBroken('refund_missing', { orderId });
       return { refundId: done.id };
     }
     const refund = await refundOrder(trx, { orderId, merchantId: order.merchant_id, reason: resolution.note, actor: resolution.actor });

@@ -36,6 +36,7 @@ export async function notifyStorefront(
 /** Tells the storefront some of its order's units were refunded: which, how much and why. */
 export async function notifyRefund(db: Db, vault: CodeVault, outbound: OutboundHttp, refundId: string, timeoutMs = 10_000): Promise<NotifyOutcome> {
   const refund = await db('refunds').where({ id: refundId }).first('id', 'order_id', 'amount', 'currency', 'reason', 'created_at');
+  if (!refund) throw new InvariantBroken('refund_missing', { refundId });
   const units = await db('refund_units').where({ refund_id: refundId }).orderBy('unit_id').pluck('unit_id');
   const view = await loadOrderForStorefront(db, vault, refund.order_id);
   const data = {
