@@ -33,7 +33,7 @@ export async function webhookState(db: Db, orderId: string, inWorkflow?: Webhook
     db('webhook_outbox').where({ order_id: orderId }).orderBy('id', 'desc').first('status'),
   ]);
   if (last?.outcome === 'succeeded') return 'sent';
-  const sending: WebhookState | undefined = queued ? (queued.status as WebhookState) : inWorkflow;
+  const sending: WebhookState | undefined = queued ? queued.status : inWorkflow;
   // The latest attempt failed: still sending while retries are due, otherwise the storefront was not told.
   if (last?.outcome === 'failed') return sending === 'pending' ? 'pending' : 'gave_up';
   return sending;
