@@ -100,6 +100,8 @@ export const ATTENTION_CODES = [
   'order_not_settleable',
   'order_missing',
   'unit_missing',
+  'refund_missing',
+  'idempotency_key_missing',
   'purchase_missing',
   'purchase_without_goods',
   'review_missing',

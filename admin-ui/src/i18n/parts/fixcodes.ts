@@ -23,6 +23,8 @@ const en = {
         ledger_entry_without_lines: 'A ledger entry had no lines (%{key}); nothing was posted',
         ledger_amount_not_integer: 'A ledger amount was not a whole number of minor units (%{key}); nothing was posted',
         ledger_unbalanced: 'A ledger entry did not balance in %{currency} (off by %{sum}, %{key}); nothing was posted',
+        refund_missing: 'The refund row is missing',
+        idempotency_key_missing: 'The Idempotency-Key row is missing',
       },
     },
     audit: {
@@ -57,6 +59,8 @@ export const fixcodesPart: ConsolePart<typeof en> = {
           ledger_entry_without_lines: '一笔分录没有明细行（%{key}），未记账',
           ledger_amount_not_integer: '记账金额不是最小货币单位的整数（%{key}），未记账',
           ledger_unbalanced: '一笔分录在 %{currency} 下借贷不平（相差 %{sum}，%{key}），未记账',
+          refund_missing: '退款记录丢失',
+          idempotency_key_missing: '幂等键（Idempotency-Key）记录丢失',
         },
       },
       audit: {
