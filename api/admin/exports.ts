@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
-import type { CodeRow, OrderItemRow, OrderRow } from '../../db/tables';
+import type { CodeRow, OrderItemRow, OrderRow, RefundRow } from '../../db/tables';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import { AppError } from '../../lib/errors';
@@ -39,20 +39,8 @@ type CodeExportRow = Pick<CodeRow, 'id' | 'mask' | 'status' | 'source' | 'batch_
 };
 /** A code as the revealing export selects it, still sealed. */
 type SealedCodeExportRow = CodeExportRow & Pick<CodeRow, 'key_id' | 'secret'>;
-interface RefundExportRow {
-  id: string;
-  order_id: string;
-  external_ref: string;
-  currency: string;
-  amount: number;
-  revenue_reversed: number;
-  cost_reversed: number;
-  units_released: number;
-  codes_voided: number;
-  reason: string;
-  refunded_by: string;
-  created_at: Date;
-}
+/** A refund as the refunds export selects it: the row and its order's reference. */
+type RefundExportRow = Omit<RefundRow, 'merchant_id'> & { external_ref: string };
 interface AuditExportRow {
   actor: string;
   action: string;

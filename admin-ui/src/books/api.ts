@@ -1,21 +1,12 @@
+import type { SupplierBooks } from '../../../suppliers/books';
 import { api } from '../providers/http';
 
-// The admin API's money calls the console makes (api/admin/suppliers.ts, api/admin/ledger.ts),
+export type { SupplierBooks };
+
+// The admin API's money calls the console makes (api/admin/suppliers.ts, api/admin/ledger.ts; the
+// supplier's books answer has the server's own type, suppliers/books.ts),
 // kept here rather than in the shared data provider: they are this screen's and the supplier
 // page's own.
-
-export interface SupplierBooks {
-  terms: 'prepaid' | 'credit';
-  currency: string | null;
-  creditDays: number | null;
-  statementPeriod: 'week' | 'month';
-  balance: number | null;
-  owed: number | null;
-  period: { from: string; to: string; dueOn: string | null };
-  spend: number;
-  purchases: { finished: number; failed: number; failureRate: number | null };
-  averageCostPerSku: { sku: string; units: number; averageCost: number }[];
-}
 
 export interface PeriodClose {
   month: string;
