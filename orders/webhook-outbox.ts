@@ -21,6 +21,14 @@ export async function queueWebhook(trx: Db, event: StorefrontEvent): Promise<voi
 export type WebhookState = NonNullable<FulfilmentState['webhook']>;
 
 /**
+ * SQL: the storefront was not told what happened to the order (`orderId` is SQL for its id): its
+ * latest recorded webhook attempt failed. The order list's mark and filter; webhookState below
+ * reads the same rows for one order.
+ */
+export const storefrontNotToldSql = (orderId: string) =>
+  `coalesce((SELECT w.outcome = 'failed' FROM webhook_attempts w WHERE w.order_id = ${orderId} ORDER BY w.id DESC LIMIT 1), false)`;
+
+/**
  * Whether the storefront was told about an order, for the console's workflow card. Webhooks are
  * sent from the outbox and may be resent from the console, outside any workflow, so the truth is
  * in the rows: the latest recorded attempt, then the latest queued webhook's status. `inWorkflow`

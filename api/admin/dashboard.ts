@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import type { OrderRow, SkuRow } from '../../db/tables';
 import { merchantTodaySql } from '../../orders/daily-rollup';
+import { manualTaskOpenSql } from '../../orders/order-facts';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
 
@@ -186,7 +187,7 @@ function waitingSql(limited = true): string {
     UNION ALL
     (SELECT ${cols}, NULL::timestamptz FROM orders o
       WHERE o.merchant_id = ? AND o.status IN ('accepted', 'processing') AND o.updated_at < now() - make_interval(mins => ?)
-        AND NOT EXISTS (SELECT 1 FROM manual_tasks mt WHERE mt.order_id = o.id AND mt.status IN ('open', 'escalated')) ${limit})
+        AND NOT ${manualTaskOpenSql('o.id')} ${limit})
     UNION ALL
     (SELECT ${cols}, mt.cancel_at FROM manual_tasks mt JOIN orders o ON o.id = mt.order_id
       WHERE mt.merchant_id = ? AND mt.status IN ('open', 'escalated') AND o.status NOT IN ('failed', 'held') ${limit})`;

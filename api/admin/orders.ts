@@ -10,10 +10,10 @@ import { loadConsoleOrder, type ConsoleOrder } from '../../orders/console-view';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { refundOrder } from '../../orders/refund-order';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
-import { webhookState } from '../../orders/webhook-outbox';
+import { storefrontNotToldSql, webhookState } from '../../orders/webhook-outbox';
 import { retryOrder } from '../../orders/retry-order';
 import { ORDER_STATUSES, type OrderAction } from '../../orders/lifecycle';
-import { requireAllowed } from '../../orders/order-facts';
+import { manualTaskOpenSql, requireAllowed } from '../../orders/order-facts';
 import { whereBuyerIs, whereOrderMatches } from '../../orders/order-search';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import { decideReview } from '../../risk/decide-review';
@@ -79,9 +79,6 @@ export const OrderFilter = z
 
 export type OrderFilter = z.infer<typeof OrderFilter>;
 export const ORDER_SORT = { createdAt: 'o.created_at', updatedAt: 'o.updated_at', totalAmount: 'o.total_amount', status: 'o.status', externalRef: 'o.external_ref' };
-// The latest webhook attempt of an order failed: the storefront does not know what happened to it.
-const LAST_WEBHOOK_FAILED = `(SELECT w.outcome = 'failed' FROM webhook_attempts w WHERE w.order_id = o.id ORDER BY w.id DESC LIMIT 1)`;
-
 const reason = z.string().trim().min(3, 'Say why, in a few words').max(500);
 export const Reason = z.object({ reason }).strict();
 // A refund of the whole order, or of the units named.
@@ -349,9 +346,9 @@ export async function listedOrders(deps: { db: Db; vault: CodeVault }, admin: Ad
       'o.storefront_id',
       'sf.name as storefront_name',
       db.raw(`o.risk->>'decision' as risk_decision`),
-      db.raw(`coalesce(${LAST_WEBHOOK_FAILED}, false) AS webhook_trouble`),
+      db.raw(`${storefrontNotToldSql('o.id')} AS webhook_trouble`),
       // A processing order whose units wait for staff to fulfil them by hand.
-      db.raw(`EXISTS (SELECT 1 FROM manual_tasks mt WHERE mt.order_id = o.id AND mt.status IN ('open', 'escalated')) AS awaiting_person`),
+      db.raw(`${manualTaskOpenSql('o.id')} AS awaiting_person`),
       db.raw(
         `(SELECT json_agg(json_build_object('sku', s.code, 'quantity', i.quantity) ORDER BY s.code) FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items`,
       ),
@@ -372,6 +369,6 @@ export async function listedOrders(deps: { db: Db; vault: CodeVault }, admin: Ad
   }
   if (f.buyer) whereBuyerIs(q, f.buyer);
   if (f.riskDecision) q.whereRaw(`o.risk->>'decision' = ?`, [f.riskDecision]);
-  if (f.storefrontNotTold !== undefined) q.whereRaw(`coalesce(${LAST_WEBHOOK_FAILED}, false) = ?`, [f.storefrontNotTold]);
+  if (f.storefrontNotTold !== undefined) q.whereRaw(`${storefrontNotToldSql('o.id')} = ?`, [f.storefrontNotTold]);
   return { query: q };
 }
