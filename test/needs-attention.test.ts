@@ -89,6 +89,10 @@ describe('a broken invariant', () => {
     expect((await sys.api('GET', `/v1/orders/${orderId}`)).body.status).toBe('processing');
     const queue = await admin('GET', '/admin/needs-attention');
     expect(queue.body).toEqual([expect.objectContaining({ id: orderId, step: 'delivering', code: 'units_without_code' })]);
+    // Sorted by its step (a value inside the order's attention), as the console's column header asks.
+    const byStep = await admin('GET', `/admin/needs-attention?sort=${encodeURIComponent('["step","ASC"]')}&range=${encodeURIComponent('[0,9]')}`);
+    expect(byStep.status).toBe(200);
+    expect(byStep.body).toEqual([expect.objectContaining({ id: orderId, step: 'delivering' })]);
     // Findable in Temporal by its search attributes (docs/OPERATIONS.md).
     expect(await listed(`CardflowStatus = 'needs_attention' AND CardflowStep = 'delivering' AND CardflowSku = 'POISON'`, orderId)).toBe(true);
     expect(await listed(`CardflowMerchant = '${sys.merchant.merchantId}' AND CardflowStatus = 'needs_attention'`, orderId)).toBe(true);

@@ -34,7 +34,7 @@ export function adminAttentionRouter(deps: { db: Db; fulfilment: FulfilmentClien
 
   router.get('/needs-attention', allow('needs-attention', 'list'), async (req, res) => {
     const params = parseListQuery(req.query, {
-      sortable: { since: 'o.updated_at', step: 'step', externalRef: 'o.external_ref' },
+      sortable: { since: 'o.updated_at', step: `o.attention->>'step'`, externalRef: 'o.external_ref' },
       defaultSort: ['since', 'ASC'],
       filter: Filter,
     });

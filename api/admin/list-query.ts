@@ -29,6 +29,11 @@ export const EXACT_TOTAL_UP_TO = 1_000;
 export const MAX_OFFSET = 10_000;
 
 export interface ListParams<F> {
+  /**
+   * `column` is SQL from the route's own `sortable` map (never from the request): a column or an
+   * expression such as `o.attention->>'step'`, valid in SELECT, WHERE and ORDER BY alike. Not an
+   * output alias: the page selects it as its cursor key and compares it after a cursor.
+   */
   sort: { column: string; order: 'asc' | 'desc' };
   range: { start: number; end: number };
   filter: F;
@@ -129,8 +134,7 @@ export async function sendDescribedList<Row, Out>(
   const page = query
     .clone()
     .select(db.raw(`to_json(${params.sort.column}) #>> '{}' AS list_sort_key`), db.raw(`${tiebreak}::text AS list_tiebreak_key`))
-    .orderBy(params.sort.column, params.sort.order)
-    .orderBy(tiebreak, params.sort.order)
+    .orderByRaw(`${params.sort.column} ${params.sort.order}, ${tiebreak} ${params.sort.order}`)
     .limit(size + 1); // one more than the page: whether a next page exists
   if (params.cursor) {
     // Rows after the cursor's in the list's order; Postgres casts the text to each column's type.

@@ -26,8 +26,14 @@ const REVIEW_SORT = {
   status: 'r.status',
 } as const;
 const ReviewFilter = z.object({ id: IdList.optional(), status: z.enum(REVIEW_STATUSES).optional() }).strict();
-// Columns of the assessments subquery (`a`): score and decision are computed there, so the list can sort and page by them.
-const ASSESSMENT_SORT = { id: 'a.id', createdAt: 'a.created_at', totalAmount: 'a.total_amount', score: 'a.score', decision: 'a.decision', status: 'a.status' } as const;
+const ASSESSMENT_SORT = {
+  id: 'o.id',
+  createdAt: 'o.created_at',
+  totalAmount: 'o.total_amount',
+  score: `(o.risk->>'score')::int`,
+  decision: `o.risk->>'decision'`,
+  status: 'o.status',
+} as const;
 const AssessmentFilter = z.object({ id: IdList.optional(), decision: z.enum(['allow', 'review', 'reject']).optional(), status: z.string().max(32).optional() }).strict();
 
 export const ReviewDecisionSchema = z
@@ -133,8 +139,8 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
         'o.id',
         q.filter.id.filter((id) => uuid.safeParse(id).success),
       );
-    const query = db.from(base.select('o.*', db.raw(`(o.risk->>'score')::int AS score`), db.raw(`o.risk->>'decision' AS decision`)).as('a')).select('a.*');
-    await sendList(res, db, 'assessments', query, q, assessmentView, 'a.id');
+    const query = base.select('o.*', db.raw(`(o.risk->>'score')::int AS score`), db.raw(`o.risk->>'decision' AS decision`));
+    await sendList(res, db, 'assessments', query, q, assessmentView, 'o.id');
   });
 
   router.get('/assessments/:id', allow('risk-assessments', 'show'), async (req, res) => {
