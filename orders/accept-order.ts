@@ -3,7 +3,7 @@ import type { Db } from '../db';
 import type { SkuRow } from '../db/tables';
 import { AppError, conflict, invalidInput } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
-import { acceptedRollupSql, ensureTodaysRollupRows, rollUpAccepted } from './daily-rollup';
+import { acceptedRollupSql, rollUpAccepted } from './daily-rollup';
 import { hashRequest, requireSameRequest } from './idempotency';
 import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
@@ -152,12 +152,6 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
   // A storefront with a credit limit takes the transaction below, where its credit is held first.
   if (!storefront.creditLimited && (fromStock.length === 0 || (fromStock.length === 1 && (plans.get(sku.id) === 'all' || sku.stock_available >= line.quantity)))) {
     const reservation = line && { id: crypto.randomUUID(), order_id: rows.order.id, order_item_id: line.id, sku_id: line.sku_id, quantity: line.quantity, status: 'held' };
-    await ensureTodaysRollupRows(
-      db,
-      rows.order.merchant_id,
-      rows.order.currency,
-      lines.map(({ sku: s }) => ({ skuId: s.id, mode: s.fulfilment_mode })),
-    );
     if (await insertOrder(db, rows, reservation)) return rows.order.id;
     if (plans.get(sku.id) === 'all') {
       const now = await db('skus').where({ id: sku.id }).first('stock_available');
@@ -247,13 +241,9 @@ async function insertOrder(
   opts = { rollup: true },
 ): Promise<boolean> {
   const taken = reservation ? takeStockSql('all', 'written') : `SELECT 1 AS take FROM written`;
-  // Outside a transaction the statement is the whole transaction: one Postgres found deadlocked
-  // (a rollup row created by two orders at once) wrote nothing and is simply run again.
-  const retries = (db as Trx).isTransaction ? 0 : 4;
-  for (let attempt = 0; ; attempt++)
-    try {
-      await db.raw(
-        `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
+  try {
+    await db.raw(
+      `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
             o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
                   SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
                     FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM locked)
@@ -275,32 +265,25 @@ async function insertOrder(
             -- rollup rows, the lock order every writer keeps (orders/daily-rollup.ts).
             ${opts.rollup ? acceptedRollupSql('o', 'SELECT sku_id, quantity FROM json_populate_recordset(null::order_items, :itemRows::json)') : 'no_rollup AS (SELECT 1)'}
        SELECT CASE WHEN EXISTS (SELECT 1 FROM taken) THEN 1 ELSE stock_not_taken() END AS written`,
-        {
-          quantity: reservation?.quantity ?? 0,
-          skuId: reservation?.sku_id ?? null,
-          merchantId: rows.order.merchant_id,
-          ...velocityBindings(velocityMarks(rows.order.buyer)),
-          // Named unlike the tables (null::orders): knex would take :orders for a binding.
-          reservationRows: JSON.stringify(reservation ? [reservation] : []),
-          orderRow: JSON.stringify(rows.order),
-          itemRows: JSON.stringify(rows.items),
-          unitRows: JSON.stringify(rows.units),
-          accepted: JSON.stringify(rows.accepted),
-        },
-      );
-      return true;
-    } catch (err) {
-      if ((err as { code?: string }).code === STOCK_NOT_TAKEN_SQLSTATE) return false;
-      if ((err as { code?: string }).code === DEADLOCK_DETECTED && attempt < retries) {
-        // Apart by a few random milliseconds, so the two statements do not meet again.
-        await new Promise((r) => setTimeout(r, 5 + Math.random() * 45));
-        continue;
-      }
-      throw err;
-    }
+      {
+        quantity: reservation?.quantity ?? 0,
+        skuId: reservation?.sku_id ?? null,
+        merchantId: rows.order.merchant_id,
+        ...velocityBindings(velocityMarks(rows.order.buyer)),
+        // Named unlike the tables (null::orders): knex would take :orders for a binding.
+        reservationRows: JSON.stringify(reservation ? [reservation] : []),
+        orderRow: JSON.stringify(rows.order),
+        itemRows: JSON.stringify(rows.items),
+        unitRows: JSON.stringify(rows.units),
+        accepted: JSON.stringify(rows.accepted),
+      },
+    );
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === STOCK_NOT_TAKEN_SQLSTATE) return false;
+    throw err;
+  }
 }
-
-const DEADLOCK_DETECTED = '40P01';
 
 const ACCOUNT_MODES = new Set(['topup', 'manual']);
 

@@ -44,38 +44,26 @@ const ORDER_KEY = 'merchant_id, day, currency';
 const SKU_KEY = 'merchant_id, day, currency, sku_id, fulfilment_mode';
 
 /**
- * Makes sure today's rollup rows for these SKUs exist, in its own short statement before the
- * accepting one. Two accepting statements that both create the same new row (the first orders of a
- * day, or of a new SKU) insert it speculatively and can wait on each other's transaction in a
- * circle; once the row exists, the accepting statement's upsert only takes its row lock, in the
- * fixed order above. A day that turns between the two statements is the rare case the accepting
- * statement's retry covers (orders/accept-order.ts).
- */
-export async function ensureTodaysRollupRows(db: Q, merchantId: string, currency: string, skus: { skuId: string; mode: string }[]): Promise<void> {
-  const day = daySql(zoneOf(':merchantId'), 'now()');
-  await db.raw(
-    `WITH t AS (INSERT INTO daily_order_totals (${ORDER_KEY}) VALUES (:merchantId, ${day}, :currency) ON CONFLICT DO NOTHING)
-     INSERT INTO daily_sku_sales (${SKU_KEY})
-     SELECT :merchantId, ${day}, :currency, s.sku_id, s.mode FROM json_to_recordset(:skus::json) AS s(sku_id uuid, mode text) ORDER BY s.sku_id, s.mode
-     ON CONFLICT DO NOTHING`,
-    { merchantId, currency, skus: JSON.stringify(skus.map((k) => ({ sku_id: k.skuId, mode: k.mode }))) },
-  );
-}
-
-/**
  * Data-modifying CTEs for the accepting statement: `order` names a CTE returning the new order's
  * merchant_id, created_at and currency; `items` is SQL for its items' rows (sku_id, quantity).
+ *
+ * rollup_skus reads rollup_order so that the day's order row is locked before the SKU rows, as
+ * settlement and refunds lock them. Left unreferenced, Postgres would run the two after the main
+ * query in reverse order of writing (sku rows first), and an order accepted while another was
+ * being settled could wait on it in a circle (a deadlock; test/acceptance.test.ts).
  */
 export function acceptedRollupSql(order: string, items: string): string {
   const day = daySql(zoneOf(`${order}.merchant_id`), `${order}.created_at`);
   return `rollup_order AS (
       INSERT INTO daily_order_totals (${ORDER_KEY}, orders_accepted)
       SELECT ${order}.merchant_id, ${day}, ${order}.currency, 1 FROM ${order}
-      ON CONFLICT (${ORDER_KEY}) DO UPDATE SET orders_accepted = daily_order_totals.orders_accepted + 1),
+      ON CONFLICT (${ORDER_KEY}) DO UPDATE SET orders_accepted = daily_order_totals.orders_accepted + 1
+      RETURNING 1),
     rollup_skus AS (
       INSERT INTO daily_sku_sales (${SKU_KEY}, units_ordered)
       SELECT ${order}.merchant_id, ${day}, ${order}.currency, ri.sku_id, rs.fulfilment_mode, ri.quantity
         FROM ${order} CROSS JOIN (${items}) ri JOIN skus rs ON rs.id = ri.sku_id
+       WHERE EXISTS (SELECT 1 FROM rollup_order)
        ORDER BY ri.sku_id
       ON CONFLICT (${SKU_KEY}) DO UPDATE SET units_ordered = daily_sku_sales.units_ordered + EXCLUDED.units_ordered)`;
 }

@@ -114,6 +114,34 @@ describe('accepting orders', () => {
     const held = await sys.db('reservations').where({ sku_id: sku.id, status: 'held' });
     expect(held).toHaveLength(0);
   });
+
+  test('when an order is accepted while another order of the same SKU is being settled, then both commit (no deadlock between the rollups)', async () => {
+    await sys.addSku('ROLL-1', { codes: 5 });
+    const first = await sys.api('POST', '/v1/orders', { body: { externalRef: 'roll-1', items: [{ sku: 'ROLL-1', quantity: 1 }] } });
+    await sys.finished(first.body.id); // today's rollup rows exist
+    const sku = found(await sys.db('skus').where({ code: 'ROLL-1' }).first(), 'SKU ROLL-1');
+
+    // A settlement's lock order (orders/daily-rollup.ts): the day's order row, then the SKU's row.
+    const settling = await sys.db.transaction();
+    try {
+      await settling('daily_order_totals').where({ merchant_id: sku.merchant_id }).increment('orders_delivered', 0);
+      const accepting = sys.api('POST', '/v1/orders', { body: { externalRef: 'roll-2', items: [{ sku: 'ROLL-1', quantity: 1 }] } });
+      // Until the accepting statement waits on the settlement's lock (with the rollups written in
+      // the other order it would hold the SKU's rollup row by now).
+      for (;;) {
+        const waiting = await sys.db.raw(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO orders%'`);
+        if (waiting.rows.length > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await settling('daily_sku_sales').where({ merchant_id: sku.merchant_id, sku_id: sku.id }).increment('units_delivered', 0);
+      await settling.commit();
+      const accepted = await accepting;
+      expect(accepted.status).toBe(202);
+      await sys.finished(accepted.body.id);
+    } finally {
+      if (!settling.isCompleted()) await settling.rollback();
+    }
+  });
 });
 
 describe('cancelling and risk', () => {
