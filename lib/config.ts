@@ -17,6 +17,11 @@ const ConfigSchema = z.object({
   /** Public base URL of the API: printed links, and where suppliers send callbacks. */
   PUBLIC_URL: z.string().url().optional(),
 
+  /** Email (mail/mailer.ts): smtp://user:password@host:587, or smtps:// for TLS from the start. Unset: no email is sent. */
+  SMTP_URL: z.string().url().optional(),
+  /** The sender of Cardflow's email. */
+  MAIL_FROM: z.string().default('Cardflow <noreply@localhost>'),
+
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   EMBEDDED_PG_PORT: port.default(54329),
