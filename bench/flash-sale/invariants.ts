@@ -28,11 +28,14 @@ export async function waitUntilDrained(
     if (Number(open.count) === 0) {
       // Terminal in Postgres; the workflow may still be settling, and the outbox still telling the storefront.
       const running = await openWorkflows(opts.temporalAddress, opts.taskQueue).catch(() => -1);
-      const [owed] = await db('webhook_outbox as w')
-        .join('orders as o', 'o.id', 'w.order_id')
-        .where({ 'o.storefront_id': storefrontId, 'w.status': 'pending' })
-        .count<{ count: number }[]>('* as count');
-      if (running === 0 && Number(owed.count) === 0) {
+      const owed = (await hasTable(db, 'webhook_outbox'))
+        ? await db('webhook_outbox as w')
+            .join('orders as o', 'o.id', 'w.order_id')
+            .where({ 'o.storefront_id': storefrontId, 'w.status': 'pending' })
+            .count<{ count: number }[]>('* as count')
+            .then(([c]) => Number(c.count))
+        : 0;
+      if (running === 0 && owed === 0) {
         const [last] = await db('orders').where({ storefront_id: storefrontId }).max<{ max: Date }[]>('updated_at as max');
         return { drained: true, lastTerminalAt: last.max };
       }
@@ -40,6 +43,12 @@ export async function waitUntilDrained(
     if (Date.now() > deadline) return { drained: false };
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** compare.sh also runs this bench on trees from before the webhook outbox and the ledger existed. */
+async function hasTable(db: Db, table: string): Promise<boolean> {
+  const { rows } = await db.raw('SELECT to_regclass(?) AS t', [table]);
+  return rows[0].t !== null;
 }
 
 export async function openWorkflows(address: string, taskQueue: string): Promise<number> {
@@ -155,7 +164,7 @@ export async function checkInvariants(
 
   // Webhooks: every delivered order's storefront was told, once per message id (repeats are
   // the same message; the storefront drops them by webhook-id).
-  results.push(await checkLedger(db, storefrontId));
+  if (await hasTable(db, 'ledger_entries')) results.push(await checkLedger(db, storefrontId));
   const told = opts.receiver.deliveredOrderIds();
   const untold = delivered.filter((o) => !told.has(o.id));
   check('every delivery notified', untold.length === 0, `${delivered.length} delivered, ${untold.length} not notified, ${opts.receiver.repeats()} repeated webhook(s)`);
