@@ -47,7 +47,7 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   storefronts: { list: caretakers, show: caretakers, create: managers, edit: managers, keys: managers, secret: managers },
   'webhook-attempts': { list: caretakers, show: caretakers, replay: caretakers },
   // Who is told of alerts, by email and chat bot (the webhook URL holds a bot's token): those who run the shop.
-  'notification-settings': { show: managers, edit: managers },
+  'notification-settings': { list: managers, edit: managers },
   'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },
   // The ledger's periods: closing a month is the owner's or finance's (docs/MONEY.md).
   'ledger-periods': { list: ['owner', 'operator', 'finance'], close: ['owner', 'finance'] },

@@ -51,7 +51,7 @@ export function adminNotificationsRouter(deps: { db: Db; vault: CodeVault; outbo
     };
   };
 
-  router.get('/notification-settings', allow('notification-settings', 'show'), async (req, res) => {
+  router.get('/notification-settings', allow('notification-settings', 'list'), async (req, res) => {
     res.json(await view(req.admin!.merchantId));
   });
 
