@@ -95,6 +95,7 @@ export function startNotificationNotifier(opts: NotificationNotifierOptions): Ou
   const deliver = async (message: MessageRow): Promise<Outcome> => {
     const settings = await db('notification_settings').where({ merchant_id: message.merchant_id }).first();
     const alerts = await alertsOf(db, message);
+    if (alerts.length === 0) return { status: 'dropped', error: 'nothing to tell' }; // never an empty message
     const language = settings?.language ?? 'en';
     const composed = compose(alerts, language, opts.consoleUrl);
     if (message.target.startsWith('email:')) {
