@@ -119,6 +119,30 @@ describe('notifications to people', () => {
     revive();
   });
 
+  test('when an order starts waiting for a person to fulfil it by hand, then an alert says so and its email goes out; fulfilling it resolves the alert', async () => {
+    const to = 'hands@example.com';
+    expect((await settings({ ...base, emails: [to], kinds: { manual_fulfilment_waiting: 'immediate' } })).status).toBe(200);
+    // The change is in the audit log, as the settings were saved.
+    expect(await sys.db('audit_log').where({ action: 'notifications.settings_changed' }).orderBy('id', 'desc').first()).toMatchObject({
+      target: `merchant:${sys.merchant.merchantId}`,
+      detail: expect.objectContaining({ emails: [to], kinds: { manual_fulfilment_waiting: 'immediate' } }),
+    });
+    await sys.addSku('BYHAND', { mode: 'manual' });
+    const orderId = await place('BYHAND');
+    // The order's workflow opens its manual task; the task's trigger raises the alert.
+    const open = async () => sys.db('alerts').where({ kind: 'manual_fulfilment_waiting', subject_id: orderId }).first();
+    for (let i = 0; !(await open()) && i < 300; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await open()).toMatchObject({ resolved_at: null });
+    await notifier().drain();
+    const mail = await sink.waitFor(to);
+    const ref = (await sys.db('orders').where({ id: orderId }).first())!.external_ref;
+    expect(mail.subject).toBe(`[Cardflow] Order waiting on a person: ${ref}`);
+
+    const done = await sys.api('POST', `/admin/orders/${orderId}/manual-fulfilment`, { key: sys.merchant.adminToken, body: { codes: [{ number: 'HAND-1' }] } });
+    expect(done.status).toBe(200);
+    expect(await sys.db('alerts').where({ kind: 'manual_fulfilment_waiting', subject_id: orderId }).first()).toMatchObject({ resolved_at: expect.any(Date) });
+  });
+
   test('when several alerts fall into a digest, then its hour brings one message with all of them', async () => {
     const to = 'digest@example.com';
     await settings({ ...base, emails: [to], kinds: { sku_out_of_stock: 'digest', sku_low_stock: 'digest' }, digestEvery: 'hourly' });
@@ -130,9 +154,8 @@ describe('notifications to people', () => {
     await place('DIGB'); // still low: no second alert
     const owed = await sys.db('notifications').where({ target: `email:${to}` });
     expect(owed).toHaveLength(2);
-    // Due at the next whole hour, not before.
-    const nextHour = new Date(Math.ceil((Date.now() + 1) / 3_600_000) * 3_600_000);
-    owed.forEach((n) => expect(n.due_at.getTime()).toBe(nextHour.getTime()));
+    // Due at the next whole hour after it was raised, not before.
+    owed.forEach((n) => expect(n.due_at.getTime()).toBe((Math.floor(n.created_at.getTime() / 3_600_000) + 1) * 3_600_000));
     const n = notifier();
     await n.drain();
     expect(mailTo(to)).toHaveLength(0);
