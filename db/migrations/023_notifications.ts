@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import * as outOfStockAlert from './017_out_of_stock_alert';
 
 // Notifications to people (issue 13): what an alert says also reaches the merchant's people by
 // email and by a chat-bot webhook, per merchant and per kind, at once or in a digest.
@@ -166,6 +167,9 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP TRIGGER manual_tasks_waiting_alert ON manual_tasks');
   await knex.raw('DROP FUNCTION manual_task_waiting_alert()');
+  // Back to 017's stock trigger (out of stock only).
+  await outOfStockAlert.down(knex);
+  await outOfStockAlert.up(knex);
   await knex.raw('DROP TRIGGER alerts_notify_people ON alerts');
   await knex.raw('DROP FUNCTION notify_people_of_alert()');
   await knex.schema.dropTable('notifications');
