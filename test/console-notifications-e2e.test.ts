@@ -10,7 +10,7 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink';
 // and worker, and a real SMTP server on loopback (issue 13's "a notification email received by the
 // test's SMTP server"): an owner adds an email address and turns on "out of stock" at once; the
 // product's last code sells; the email arrives, and the screen lists it as sent. Screenshot:
-// test-artifacts/screenshots/70-notification-settings.png.
+// test-artifacts/screenshots/70-notification-settings.png (and -zh).
 
 jest.setTimeout(120_000);
 
@@ -63,6 +63,14 @@ describe('notification settings in the console', () => {
     await recent.getByText('Sent').waitFor();
     await ui.shot(page, '70-notification-settings');
     expect(sink.received.filter((m) => m.to.includes(to))).toHaveLength(1);
+
+    // In Chinese: the screen, the kinds and the statuses.
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await page.getByText('通知哪些提醒、何时通知').waitFor();
+    await page.getByText('订单等待手工发货').waitFor();
+    await page.getByTestId('notify-recent').getByText('已发送').waitFor();
+    await ui.shot(page, '70-notification-settings-zh');
     await context.close();
   });
 });
