@@ -16,7 +16,7 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink';
 interface Posted {
   path: string;
   headers: http.IncomingHttpHeaders;
-  body: any;
+  body: Record<string, unknown>;
 }
 
 describe('notifications to people', () => {
