@@ -160,6 +160,7 @@ export const AUDIT_ACTIONS = [
   'risk.list.added',
   'risk.list.changed',
   'risk.list.removed',
+  'notifications.settings_changed',
 ] as const;
 
 /** The order timeline's event types (orders/events.ts); text at cf.events.<type>. */

@@ -350,6 +350,50 @@ export interface GoodsLossRow {
   created_at: Date;
 }
 
+/** A merchant's notification targets and choices (migration 023, notifications/settings.ts). */
+export interface NotificationSettingsRow {
+  merchant_id: string;
+  emails: string[];
+  webhook_kind: 'generic' | 'wecom' | 'dingtalk' | 'telegram' | null;
+  webhook_url_key_id: string | null;
+  /** Sealed (lib/code-vault.ts), bound to `notifications:<merchant id>`: the URL holds the bot's token. */
+  webhook_url: Buffer | null;
+  webhook_host: string | null;
+  telegram_chat_id: string | null;
+  /** { <alert kind>: 'immediate' | 'digest' } */
+  kinds: unknown;
+  digest_every: 'hourly' | 'daily';
+  language: 'en' | 'zh';
+  updated_at: Date;
+}
+
+/** One alert owed to one target (023). */
+export interface NotificationRow {
+  id: number;
+  merchant_id: string;
+  alert_id: string;
+  /** 'email:<address>' or 'webhook' */
+  target: string;
+  digest: boolean;
+  due_at: Date;
+  message_id: number | null;
+  created_at: Date;
+}
+
+/** One email or webhook post carrying one notification or a digest of several (023). */
+export interface NotificationMessageRow {
+  id: number;
+  merchant_id: string;
+  target: string;
+  digest: boolean;
+  status: 'pending' | 'sent' | 'bounced' | 'gave_up' | 'dropped';
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
 // Registered with knex: every table with a row type above, so that `db('orders')`, its filters,
 // inserts and the rows it returns are typed, and `.first()` answers `Row | undefined` (the caller
 // says what a missing row means). Every new table gets its row type here: an interface above,
@@ -388,5 +432,8 @@ declare module 'knex/types/tables' {
     refunds: RefundRow;
     refund_units: RefundUnitRow;
     goods_losses: GoodsLossRow;
+    notification_settings: NotificationSettingsRow;
+    notifications: NotificationRow;
+    notification_messages: NotificationMessageRow;
   }
 }

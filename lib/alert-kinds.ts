@@ -5,12 +5,16 @@
 export const ALERT_SUBJECTS = {
   supplier_low_balance: 'supplier',
   supplier_circuit_open: 'supplier',
+  // raised and resolved by the database as a manual task opens and closes (db/migrations/023_notifications.ts)
+  manual_fulfilment_waiting: 'order',
   manual_fulfilment_overdue: 'order',
   supplier_purchase_slow: 'purchase',
   supplier_price_above_max: 'purchase',
   order_needs_attention: 'order',
   // raised and resolved by the database as stock crosses zero (db/migrations/017_out_of_stock_alert.ts)
   sku_out_of_stock: 'sku',
+  // likewise as stock crosses the product's low-stock threshold (023)
+  sku_low_stock: 'sku',
   supplier_catalogue_drift: 'supplier',
 } as const satisfies Record<string, 'supplier' | 'order' | 'purchase' | 'sku'>;
 

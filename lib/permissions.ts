@@ -46,6 +46,8 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   // Storefronts hold webhook URLs; the order view shows an order's only to these roles too.
   storefronts: { list: caretakers, show: caretakers, create: managers, edit: managers, keys: managers, secret: managers },
   'webhook-attempts': { list: caretakers, show: caretakers, replay: caretakers },
+  // Who is told of alerts, by email and chat bot (the webhook URL holds a bot's token): those who run the shop.
+  'notification-settings': { list: managers, edit: managers },
   'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },
   // The ledger's periods: closing a month is the owner's or finance's (docs/MONEY.md).
   'ledger-periods': { list: ['owner', 'operator', 'finance'], close: ['owner', 'finance'] },

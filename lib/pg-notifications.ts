@@ -11,8 +11,9 @@ import type { Logger } from './logger';
  * order_decided (payload: the order id): what a checkout waiting for the order's codes needs to
  * know is known: it was delivered, or the risk check held or rejected it.
  * webhook_outbox: a webhook was queued.
+ * notifications: a notification to people is due now (sent by the alerts trigger, migration 023).
  */
-export type Channel = 'order_decided' | 'webhook_outbox';
+export type Channel = 'order_decided' | 'webhook_outbox' | 'notifications';
 
 /** Sent when the transaction commits; nothing is sent if it rolls back. */
 export async function notifyOnCommit(trx: Db, channel: Channel, payload = ''): Promise<void> {
@@ -43,7 +44,7 @@ export class PgNotifications {
       });
       connection.on('error', (err) => this.lost(connection, err));
       connection.on('end', () => this.lost(connection));
-      for (const channel of ['order_decided', 'webhook_outbox'] satisfies Channel[]) await connection.query(`LISTEN ${channel}`);
+      for (const channel of ['order_decided', 'webhook_outbox', 'notifications'] satisfies Channel[]) await connection.query(`LISTEN ${channel}`);
       this.connection = connection;
       if (this.closed) await connection.end();
     } catch (err) {

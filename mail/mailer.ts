@@ -9,6 +9,8 @@ export interface MailMessage {
   subject: string;
   text: string;
   html?: string;
+  /** The Message-ID header, e.g. `<id@host>`; the same on a resend, so the repeat is recognisable. Default: a new one. */
+  messageId?: string;
 }
 
 export interface SentMail {

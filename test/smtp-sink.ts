@@ -11,6 +11,8 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  /** The Message-ID header: the same on a resend of one message. */
+  messageId: string;
 }
 
 export interface SmtpSink {
@@ -50,6 +52,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
             subject: m.subject ?? '',
             text: m.text ?? '',
             html: typeof m.html === 'string' ? m.html : '',
+            messageId: m.messageId ?? '',
           });
           callback();
         })

@@ -22,6 +22,8 @@ import { startCatalogueSync } from '../suppliers/catalogue-sync';
 import { SummarisingSdkLogger } from './sdk-logger';
 import { ensureOrderSearchAttributes } from './search-attributes';
 import { startWebhookNotifier } from './webhook-notifier';
+import { createMailer } from '../mail/mailer';
+import { startNotificationNotifier } from '../notifications/notifier';
 
 const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
@@ -83,6 +85,17 @@ async function main() {
   const notifications = new PgNotifications(services.db, log);
   await notifications.start();
   const notifier = startWebhookNotifier({ db: services.db, vault: services.vault, outbound: services.outbound, log, notifications });
+  // People's notifications (alerts by email and chat-bot webhook), likewise from every worker.
+  const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
+  const peopleNotifier = startNotificationNotifier({
+    db: services.db,
+    vault: services.vault,
+    outbound: services.outbound,
+    mailer,
+    log,
+    notifications,
+    consoleUrl: `${publicBaseUrl(config)}/console/#/alerts`,
+  });
   // dujiao-next shops hear of their orders' delivery and cancellation (interop/dujiao-next/callbacks.ts).
   const stopDujiaoCallbacks = startDujiaoCallbackSweep({ db: services.db, client: services.client, taskQueue: config.TEMPORAL_TASK_QUEUE, log });
   // Supplier catalogues with a listing (dujiao-next) are synced every 10 minutes; drift raises an alert.
@@ -109,6 +122,8 @@ async function main() {
     await health?.close();
     stopReconciler();
     await notifier.stop();
+    await peopleNotifier.stop();
+    mailer?.close();
     await notifications.close();
     stopDujiaoCallbacks();
     stopCatalogueSync();

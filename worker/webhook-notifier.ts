@@ -3,7 +3,7 @@ import type { CodeVault } from '../lib/code-vault';
 import type { Logger } from '../lib/logger';
 import type { OutboundHttp } from '../lib/outbound-http';
 import type { PgNotifications } from '../lib/pg-notifications';
-import { RepeatedFailures } from '../lib/repeated-failures';
+import { claimDueRows, startOutboxDrain, type OutboxDrain } from '../lib/outbox-drain';
 import { notifyRefund, notifyStorefront, recordWebhookGaveUp, WebhookRejected, type NotifyOutcome } from '../orders/notify-storefront';
 import { WEBHOOK_BACKOFF, webhookRetryDelayMs } from '../workflows/webhook-retry';
 
@@ -13,13 +13,11 @@ import { WEBHOOK_BACKOFF, webhookRetryDelayMs } from '../workflows/webhook-retry
 // durable record of what is owed, with their tries and next due time, so a crash anywhere loses
 // nothing (the next notifier finds the row still pending). A workflow around them would add
 // Temporal work per batch, which is what moving webhooks off the order workflow saves (issue
-// 17), and a second copy of the state. Rows are claimed with FOR UPDATE SKIP LOCKED, so any
-// number of workers drain the one outbox side by side; a NOTIFY from the queuing transaction
-// wakes them at once, and a slow timer finds retries that fell due and any wake-up missed.
+// 17), and a second copy of the state. The loop and the claim are lib/outbox-drain.ts, shared
+// with people's notifications.
 //
-// At least once, never lost: a claim leases the row for `leaseMs`; a notifier that dies
-// mid-send leaves the row to be sent again after the lease, with the same webhook-id, which
-// the storefront drops as a repeat (Standard Webhooks).
+// At least once, never lost: a notifier that dies mid-send leaves the row to be sent again after
+// its lease, with the same webhook-id, which the storefront drops as a repeat (Standard Webhooks).
 
 export interface NotifierOptions {
   db: Db;
@@ -42,54 +40,11 @@ interface OutboxRow {
   attempts: number;
 }
 
-export function startWebhookNotifier(opts: NotifierOptions): { drain(): Promise<void>; stop(): Promise<void> } {
-  const { db, vault, outbound, log } = opts;
+export function startWebhookNotifier(opts: NotifierOptions): OutboxDrain {
+  const { db, vault, outbound } = opts;
   const batchSize = opts.batchSize ?? 50;
   const leaseMs = opts.leaseMs ?? 60_000;
   const backoff = opts.backoff ?? WEBHOOK_BACKOFF;
-  const failures = new RepeatedFailures((entry, message) => log.warn(entry, message));
-  let stopped = false;
-  let draining: Promise<void> | undefined;
-  let again = false;
-
-  /** Claims due rows and sends them, batch after batch, until none is due. */
-  const drainOnce = async () => {
-    for (;;) {
-      const rows = await claimDue();
-      await Promise.all(rows.map(send));
-      if (rows.length < batchSize || stopped) return;
-    }
-  };
-
-  const drain = (): Promise<void> => {
-    if (draining) {
-      again = true; // woken while draining: go round once more, rows may have come in behind the claim
-      return draining;
-    }
-    draining = (async () => {
-      do {
-        again = false;
-        try {
-          await drainOnce();
-        } catch (err) {
-          failures.report((err as Error).message, { err: (err as Error).message }, 'webhook notifier could not drain the outbox; will try again');
-        }
-      } while (again && !stopped);
-    })().finally(() => (draining = undefined));
-    return draining;
-  };
-
-  const claimDue = async (): Promise<OutboxRow[]> => {
-    if (stopped) return [];
-    const { rows } = await db.raw(
-      `UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => ?)
-        WHERE id IN (SELECT id FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at <= now()
-                     ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)
-        RETURNING id, order_id, event_type, refund_id, attempts`,
-      [leaseMs / 1000, batchSize],
-    );
-    return rows;
-  };
 
   const send = async (row: OutboxRow) => {
     let outcome: NotifyOutcome;
@@ -115,17 +70,14 @@ export function startWebhookNotifier(opts: NotifierOptions): { drain(): Promise<
     await db('webhook_outbox').where({ id: row.id }).update({ status: outcome.outcome, last_error: null, finished_at: db.fn.now() });
   };
 
-  const unsubscribe = opts.notifications?.on('webhook_outbox', () => void drain());
-  const timer = setInterval(() => void drain(), opts.pollMs ?? 1000);
-  void drain();
-  return {
-    drain,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      unsubscribe?.();
-      await draining;
-      failures.flush();
-    },
-  };
+  return startOutboxDrain<OutboxRow>({
+    log: opts.log,
+    name: 'webhook notifier',
+    notifications: opts.notifications,
+    channel: 'webhook_outbox',
+    pollMs: opts.pollMs ?? 1000,
+    batchSize,
+    claim: () => claimDueRows(db, 'webhook_outbox', ['id', 'order_id', 'event_type', 'refund_id', 'attempts'], leaseMs, batchSize),
+    send,
+  });
 }

@@ -12,6 +12,7 @@ import { i18nProvider } from './i18n';
 import { Layout } from './layout/Layout';
 import { LoginPage } from './login/LoginPage';
 import { manualTasks } from './manual';
+import { notificationSettingsScreen } from './notifications';
 import { orders } from './orders';
 import { products } from './products';
 import { reviews, riskLists, riskRules } from './risk';
@@ -53,6 +54,7 @@ export function App() {
       <Resource name="suppliers" {...suppliers} />
       <Resource name="ledger-periods" {...books} />
       <Resource name="alerts" {...alerts} />
+      <Resource name="notification-settings" {...notificationSettingsScreen} />
       <Resource name="storefronts" {...storefronts} />
       <Resource name="audit-log" {...AuditLog} />
       <Resource name="users" {...users} />

@@ -10,6 +10,7 @@ import { adminDashboardRouter } from './dashboard';
 import { adminExportsRouter } from './exports';
 import { adminOrdersRouter, type TemporalUi } from './orders';
 import { adminAttentionRouter } from './attention';
+import { adminNotificationsRouter } from './notifications';
 import { adminProductsRouter } from './products';
 import { adminStorefrontsRouter } from './storefronts';
 import { adminUsersRouter } from './users';
@@ -43,5 +44,6 @@ export function adminConsoleRouter(deps: {
   router.use(adminUsersRouter(deps));
   router.use(adminAuditRouter({ db }));
   router.use(adminExportsRouter(deps));
+  router.use(adminNotificationsRouter(deps));
   return router;
 }

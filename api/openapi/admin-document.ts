@@ -1,6 +1,7 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ListEntryInputSchema } from '../../risk/lists';
+import { NotificationSettingsInput } from '../../notifications/settings';
 import { RiskSettingsSchema, RuleInputSchema } from '../../risk/rules';
 import { ChangePassword, NewToken } from '../admin/account';
 import { Bulk as AttentionBulk } from '../admin/attention';
@@ -119,6 +120,10 @@ const operations: Record<string, Operation[]> = {
     ['delete', '/storefronts/{id}/dujiao-keys/{keyId}', 'Revoke a dujiao-next API key'],
     ['get', '/suppliers/{id}/catalogue', "A supplier's catalogue as last synced, with its routes and drift"],
     ['post', '/suppliers/{id}/catalogue/sync', "Sync a supplier's catalogue now"],
+  ],
+  notifications: [
+    ['get', '/notification-settings', 'Who is told of alerts and how (the webhook URL is never answered, only its host), and what was sent lately'],
+    ['put', '/notification-settings', 'Replace the notification settings (leave webhook.url out to keep the stored URL)', NotificationSettingsInput],
   ],
   risk: [
     ['get', '/risk/settings', 'Risk settings'],

@@ -322,7 +322,9 @@ export const en = {
         supplier_purchase_slow: 'Slow supplier purchase',
         order_needs_attention: 'Order needs attention',
         supplier_price_above_max: 'Charged above maximum',
+        manual_fulfilment_waiting: 'Order waiting on a person',
         sku_out_of_stock: 'Out of stock',
+        sku_low_stock: 'Low stock',
         supplier_catalogue_drift: 'Supplier catalogue changed',
       },
       messages: {
@@ -332,7 +334,9 @@ export const en = {
         supplier_purchase_slow: 'Supplier %{supplier} is still processing purchase %{reference} for order %{order}; Cardflow keeps asking.',
         order_needs_attention: 'Order %{order} stopped and waits for a person: retry it, fulfil it by hand or refund it under Needs attention.',
         supplier_price_above_max: 'Supplier %{supplier} charged %{unitCost} for purchase %{reference}, above the maximum of %{maxUnitCost}.',
+        manual_fulfilment_waiting: 'Order %{order} waits for a person to fulfil it by hand; it is cancelled at %{cancelAt} unless someone fulfils it.',
         sku_out_of_stock: 'Product %{sku} is out of stock: no order can be promised a code until more are imported.',
+        sku_low_stock: 'Product %{sku} is at or below its low-stock threshold: import more codes soon.',
         supplier_catalogue_drift:
           "Supplier %{supplier}'s prices or stock no longer match its routes (a price above a route's maximum, a product gone or sold out). Check its product mapping under Connections.",
       },
