@@ -311,7 +311,12 @@ export async function startReloadlySim(opts: {
 
   api.get('/reports/transactions', (req, res) => {
     const wanted = typeof req.query.customIdentifier === 'string' ? req.query.customIdentifier : undefined;
-    res.json(txns.filter((t) => t.kind === 'giftcard' && (!wanted || t.customIdentifier === wanted)).map(giftcardView));
+    // The reference's transaction report spells the phone field "receipientPhone" (the order answer does not).
+    const reported = (t: Txn) => {
+      const { recipientPhone, ...rest } = giftcardView(t);
+      return { ...rest, receipientPhone: recipientPhone };
+    };
+    res.json(txns.filter((t) => t.kind === 'giftcard' && (!wanted || t.customIdentifier === wanted)).map(reported));
   });
 
   api.get('/operators/auto-detect/phone/:phone/countries/:iso', (req, res) => {
@@ -324,9 +329,30 @@ export async function startReloadlySim(opts: {
       bundle: false,
       data: false,
       pin: false,
+      supportsLocalAmounts: false,
       denominationType: 'RANGE',
       senderCurrencyCode: currency,
+      senderCurrencySymbol: '$',
+      destinationCurrencyCode: currency,
+      destinationCurrencySymbol: '$',
+      commission: 0,
+      internationalDiscount: 0,
+      localDiscount: 0,
+      mostPopularAmount: null,
+      minAmount: 1,
+      maxAmount: 100,
+      localMinAmount: null,
+      localMaxAmount: null,
       country: { isoName: o.country, name: o.country },
+      fx: { rate: 1, currencyCode: currency },
+      logoUrls: [],
+      fixedAmounts: [],
+      fixedAmountsDescriptions: [],
+      localFixedAmounts: [],
+      localFixedAmountsDescriptions: [],
+      suggestedAmounts: [],
+      suggestedAmountsMap: {},
+      promotions: [],
     });
   });
 
