@@ -5,6 +5,7 @@ import type { OutboundHttp } from '../lib/outbound-http';
 import type { AdapterFactory, SupplierAdapter } from './adapter';
 import { cardflowSimAdapter } from './adapters/cardflow-sim';
 import { dujiaoNextAdapter } from './adapters/dujiao-next';
+import { fuluAdapter } from './adapters/fulu';
 import { reloadlyAdapter } from './adapters/reloadly';
 import { openSupplierCredentials } from './credentials';
 import { meteredAdapter } from './metered-adapter';
@@ -15,6 +16,7 @@ export const ADAPTERS: Record<string, AdapterFactory> = {
   'cardflow-sim': cardflowSimAdapter,
   'dujiao-next': dujiaoNextAdapter,
   reloadly: reloadlyAdapter,
+  fulu: fuluAdapter,
 };
 
 /** Builds adapters from supplier rows, once per version of the row (credentials decrypted once). */
