@@ -42,7 +42,7 @@ const REFUSALS = new Map<number, string>([
 ]);
 
 export function parseFuluProduct(product: string): { kind: 'card' | 'direct'; productId: string } {
-  const m = /^(card|direct):(\d{1,18})$/.exec(product);
+  const m = /^(card|direct):(\d{1,15})$/.exec(product);
   if (!m) throw new SupplierRefused('invalid_denomination', `"${product}" is not a Fulu product (card:<product_id> or direct:<product_id>)`);
   return { kind: m[1] as 'card' | 'direct', productId: m[2] };
 }
@@ -133,7 +133,7 @@ export const fuluAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs, h
 
   async function quote(product: string) {
     const { productId } = parseFuluProduct(product);
-    const { code, result } = await call<GoodsInfo>(FULU_METHODS.goodsInfo, { product_id: productId });
+    const { code, result } = await call<GoodsInfo>(FULU_METHODS.goodsInfo, { product_id: Number(productId) });
     if (code === FULU_CODES.productNotFound) throw new SupplierRefused('invalid_denomination', `Fulu has no product ${productId}`);
     if (code !== FULU_CODES.ok || !result) throw new SupplierUnavailable(`reading Fulu product ${productId} gave code ${code}`);
     const available = result.sales_status !== '下架' && result.stock_status !== '断货';
@@ -150,8 +150,8 @@ export const fuluAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs, h
       if (price.stock === 0) throw new SupplierRefused('out_of_stock', 'Fulu has the product off sale or out of stock');
       const biz =
         kind === 'card'
-          ? { product_id: productId, buy_num: 1, customer_order_no: req.reference }
-          : { product_id: productId, buy_num: 1, customer_order_no: req.reference, charge_account: req.account ?? '' };
+          ? { product_id: Number(productId), buy_num: 1, customer_order_no: req.reference }
+          : { product_id: Number(productId), buy_num: 1, customer_order_no: req.reference, charge_account: req.account ?? '' };
       const { code, result } = await call<FuluOrder>(kind === 'card' ? FULU_METHODS.cardOrder : FULU_METHODS.directOrder, biz);
       if (code === FULU_CODES.ok && result) {
         const placed = outcomeOf(result, kind);
