@@ -175,7 +175,7 @@ export async function startFuluSim(opts: {
     if (!p || p.kind !== kind) return void res.json(fail(FULU_CODES.productNotFound));
     if (!p.onSale) return void res.json(fail(FULU_CODES.productOffSale));
     if (!p.inStock) return void res.json(fail(FULU_CODES.outOfStock));
-    if (kind === 'direct' && !(p.accounts ?? []).includes(String(biz.charge_account ?? ''))) return void res.json(fail(FULU_CODES.invalidAccount));
+    if (kind === 'direct' && !(p.accounts ?? []).includes(typeof biz.charge_account === 'string' ? biz.charge_account : '')) return void res.json(fail(FULU_CODES.invalidAccount));
     const change = takeFault('price_change_at_order');
     if (change?.price !== undefined) p.price = change.price;
     if (balance < p.price) return void res.json(fail(FULU_CODES.insufficientBalance));
@@ -186,7 +186,7 @@ export async function startFuluSim(opts: {
       product: p,
       price: p.price,
       state: 'processing',
-      account: kind === 'direct' ? String(biz.charge_account) : null,
+      account: kind === 'direct' && typeof biz.charge_account === 'string' ? biz.charge_account : null,
       cards: [],
       createTime: fuluTimestamp(),
       finishTime: null,

@@ -363,7 +363,7 @@ export async function startReloadlySim(opts: {
     if (!o || !(amount > 0)) throw new Problem(400, null, 'Invalid request body');
     if (duplicate(b.customIdentifier)) throw new Problem(400, 'DUPLICATE_CUSTOM_IDENTIFIER', 'customIdentifier has already been used');
     if (takeFault('html_502')) return void res.status(502).type('html').send('<html><body>502 Bad Gateway</body></html>');
-    const phone = String(b.recipientPhone?.number ?? '');
+    const phone = typeof b.recipientPhone?.number === 'string' ? b.recipientPhone.number : '';
     if (b.recipientPhone?.countryCode !== o.country || !o.phones.includes(phone)) throw new Problem(400, 'INVALID_RECIPIENT_PHONE', 'Recipient phone number is not valid');
     const t: Txn = {
       transactionId: nextTxn++,

@@ -32,6 +32,9 @@ interface FuluOrder {
   cards?: { card_number?: unknown; card_pwd?: unknown; card_deadline?: unknown }[];
 }
 
+/** A scalar the supplier sent, as text ('' for anything else: an object is never stringified). */
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
+
 /** Fulu's refusals in routing's words: it looked and took nothing. */
 const REFUSALS = new Map<number, string>([
   [FULU_CODES.productNotFound, 'invalid_denomination'],
@@ -97,15 +100,15 @@ export const fuluAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs, h
   }
 
   function outcomeOf(o: FuluOrder, kind: 'card' | 'direct'): PurchaseOutcome {
-    const supplierOrderId = String(o.order_id ?? '');
+    const supplierOrderId = text(o.order_id);
     if (!supplierOrderId) throw new SupplierUnavailable('Fulu gave an order without an id');
-    const status = String(o.order_status ?? o.order_state ?? '');
+    const status = text(o.order_status) || text(o.order_state);
     if (status === 'failed') return { status: 'failed', supplierOrderId, code: 'failed', message: 'Fulu failed the order' };
     const unitPrice = amount(o.order_price);
     if (status !== 'success') return { status: 'processing', supplierOrderId, unitPrice };
     if (kind === 'direct') {
-      const receipt = String(o.operator_serial_number || supplierOrderId);
-      return { status: 'succeeded', supplierOrderId, unitPrice, topup: { receipt, account: String(o.charge_account ?? '') } };
+      const receipt = text(o.operator_serial_number) || supplierOrderId;
+      return { status: 'succeeded', supplierOrderId, unitPrice, topup: { receipt, account: text(o.charge_account) } };
     }
     const c = o.cards?.[0];
     if (!c || typeof c.card_number !== 'string') throw new SupplierUnavailable(`Fulu order ${supplierOrderId} succeeded without a card`);
@@ -126,7 +129,7 @@ export const fuluAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs, h
     const { code, result } = await call<FuluOrder>(FULU_METHODS.orderInfo, { customer_order_no: reference });
     if (code === FULU_CODES.orderNotFound) return 'not_found';
     if (code !== FULU_CODES.ok || !result) throw new SupplierUnavailable(`asking Fulu about ${reference} gave code ${code}`);
-    if (result.customer_order_no !== undefined && String(result.customer_order_no) !== reference)
+    if (result.customer_order_no !== undefined && text(result.customer_order_no) !== reference)
       throw new SupplierUnavailable(`Fulu answered about another order than ${reference}`);
     return outcomeOf(result, kind);
   }
@@ -187,8 +190,8 @@ export const fuluAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutMs, h
       // sorted, the secret appended); it only makes the order ask Fulu, bound to the order id.
       const body = JSON.parse(rawBody.toString('utf8')) as Record<string, unknown>;
       if (!body || typeof body !== 'object' || !verifySigned(body, appSecret)) return undefined;
-      if (typeof body.customer_order_no !== 'string' || !body.customer_order_no || body.order_id === undefined) return undefined;
-      return { reference: body.customer_order_no, supplierOrderId: String(body.order_id), askSupplier: true, ack: 'success' };
+      if (typeof body.customer_order_no !== 'string' || !body.customer_order_no || !text(body.order_id)) return undefined;
+      return { reference: body.customer_order_no, supplierOrderId: text(body.order_id), askSupplier: true, ack: 'success' };
     },
   };
   return adapter;

@@ -53,6 +53,9 @@ interface TopupTransaction {
   discount?: number;
 }
 
+/** A scalar the supplier sent, as text ('' for anything else: an object is never stringified). */
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
+
 /** Reloadly's refusals in routing's words; anything not listed is "refused" (nothing charged) or, for a purchase, unknown. */
 const REFUSALS: Record<string, string> = {
   INSUFFICIENT_BALANCE: 'insufficient_balance',
@@ -225,8 +228,10 @@ export const reloadlyAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutM
     if (status === 404) return undefined; // not ready yet
     if (status !== 200) throw new SupplierUnavailable(`asking for the cards of transaction ${transactionId} gave HTTP ${status}`);
     const first = (Array.isArray(json) ? json[0] : json) as { cardNumber?: unknown; pinCode?: unknown } | undefined;
-    if (first?.cardNumber === undefined || first.cardNumber === null || first.cardNumber === '') return undefined;
-    return { number: String(first.cardNumber), ...(first.pinCode === undefined || first.pinCode === null || first.pinCode === '' ? {} : { pin: String(first.pinCode) }) };
+    const number = text(first?.cardNumber);
+    const pin = text(first?.pinCode);
+    if (!number) return undefined;
+    return { number, ...(pin ? { pin } : {}) };
   }
 
   async function giftcardOutcome(t: GiftcardTransaction): Promise<PurchaseOutcome> {
@@ -249,8 +254,8 @@ export const reloadlyAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutM
     // What the account was charged: the requested amount, in the account currency.
     const unitPrice = minor(t.requestedAmount, t.requestedAmountCurrencyCode ?? 'USD');
     if (t.status !== 'SUCCESSFUL') return { status: 'processing', supplierOrderId, unitPrice };
-    const receipt = String(t.operatorTransactionId || t.transactionId);
-    return { status: 'succeeded', supplierOrderId, unitPrice, topup: { receipt, account: account ?? String(t.recipientPhone ?? '') } };
+    const receipt = text(t.operatorTransactionId) || text(t.transactionId);
+    return { status: 'succeeded', supplierOrderId, unitPrice, topup: { receipt, account: account ?? text(t.recipientPhone) } };
   }
 
   /** The transaction Reloadly holds under our customIdentifier, if any. */
@@ -305,7 +310,7 @@ export const reloadlyAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutM
       const kind = known ? parseReloadlyProduct(known.product).kind : 'giftcard';
       if (kind === 'giftcard') {
         const found = await findByReference('giftcards', reference);
-        return found ? giftcardOutcome(found as GiftcardTransaction) : 'not_found';
+        return found ? giftcardOutcome(found) : 'not_found';
       }
       if (known?.supplierOrderId) {
         const { status, json } = await call('topups', 'GET', `/topups/${encodeURIComponent(known.supplierOrderId)}/status`);
@@ -314,7 +319,7 @@ export const reloadlyAdapter: AdapterFactory = ({ baseUrl, credentials, timeoutM
         return topupOutcome({ ...(t.transaction ?? t), transactionId: Number(known.supplierOrderId), status: t.status ?? t.transaction?.status }, undefined);
       }
       const found = await findByReference('topups', reference);
-      return found ? topupOutcome(found as TopupTransaction, undefined) : 'not_found';
+      return found ? topupOutcome(found, undefined) : 'not_found';
     },
 
     async validateAccount(product, account) {
