@@ -5,6 +5,8 @@ import type { OutboundHttp } from '../lib/outbound-http';
 import type { AdapterFactory, SupplierAdapter } from './adapter';
 import { cardflowSimAdapter } from './adapters/cardflow-sim';
 import { dujiaoNextAdapter } from './adapters/dujiao-next';
+import { fuluAdapter } from './adapters/fulu';
+import { reloadlyAdapter } from './adapters/reloadly';
 import { openSupplierCredentials } from './credentials';
 import { meteredAdapter } from './metered-adapter';
 
@@ -13,6 +15,8 @@ import { meteredAdapter } from './metered-adapter';
 export const ADAPTERS: Record<string, AdapterFactory> = {
   'cardflow-sim': cardflowSimAdapter,
   'dujiao-next': dujiaoNextAdapter,
+  reloadly: reloadlyAdapter,
+  fulu: fuluAdapter,
 };
 
 /** Builds adapters from supplier rows, once per version of the row (credentials decrypted once). */
