@@ -36,7 +36,7 @@ export async function undoBundleParts(trx: Knex.Transaction, orderId: string, re
           lost.map((g) => g.unitId),
         )
         .select('id', 'sku_id')
-    ).map((u) => [u.id as string, u.sku_id as string]),
+    ).map((u) => [u.id, u.sku_id]),
   );
   const currency = String(order.currency).trim();
   await postWriteOff(
