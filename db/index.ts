@@ -20,6 +20,7 @@ import * as outOfStockAlert from './migrations/017_out_of_stock_alert';
 import * as acceptanceHotPath from './migrations/015_acceptance_hot_path';
 import * as dujiaoNextInterop from './migrations/021_dujiao_next_interop';
 import * as notifications from './migrations/023_notifications';
+import * as bundlesAndCustomAmounts from './migrations/029_bundles_and_custom_amounts';
 
 export type Db = Knex;
 
@@ -62,6 +63,7 @@ const migrations: Record<string, Knex.Migration> = {
   '015_acceptance_hot_path': acceptanceHotPath,
   '021_dujiao_next_interop': dujiaoNextInterop,
   '023_notifications': notifications,
+  '029_bundles_and_custom_amounts': bundlesAndCustomAmounts,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

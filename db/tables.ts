@@ -74,7 +74,8 @@ export interface SkuRow {
   face_value: number;
   price: number;
   cost: number;
-  fulfilment_mode: 'stock' | 'supplier' | 'topup' | 'link' | 'manual';
+  /** `bundle`: made of other SKUs (bundle_components), never stocked or bought itself (migration 029). */
+  fulfilment_mode: 'stock' | 'supplier' | 'topup' | 'link' | 'manual' | 'bundle';
   active: boolean;
   max_per_order: number | null;
   low_stock_threshold: number | null;
@@ -86,6 +87,23 @@ export interface SkuRow {
   codes_case_sensitive: boolean;
   /** The number a dujiao-next shop knows the SKU by (migration 021). */
   public_no: number;
+  /** A bundle's answer to a component that cannot be had (migration 029); null for other SKUs. */
+  bundle_policy: 'wait' | 'undo' | null;
+  /** Custom face value (migration 029): the amounts a buyer may choose, and price and cost as rates of the amount in basis points. */
+  custom_amount_min: number | null;
+  custom_amount_max: number | null;
+  custom_amount_step: number | null;
+  price_rate_bp: number | null;
+  cost_rate_bp: number | null;
+}
+
+export interface BundleComponentRow {
+  bundle_sku_id: string;
+  component_sku_id: string;
+  position: number;
+  quantity: number;
+  /** Revenue per component unit: the bundle price's split. */
+  price_share: number;
 }
 
 export interface StockBatchRow {
@@ -130,6 +148,13 @@ export interface OrderItemRow {
   quantity: number;
   unit_price: number;
   account: string | null;
+  /** The bundle this component line came from, its quantity, and its policy when accepted (migration 029). */
+  bundle_sku_id: string | null;
+  bundle_quantity: number | null;
+  bundle_policy: 'wait' | 'undo' | null;
+  /** A custom face value and the cost computed for it (migration 029). */
+  face_value: number | null;
+  unit_cost: number | null;
 }
 
 export interface OrderUnitRow {
@@ -410,6 +435,7 @@ declare module 'knex/types/tables' {
     storefronts: StorefrontRow;
     suppliers: SupplierRow;
     skus: SkuRow;
+    bundle_components: BundleComponentRow;
     stock_batches: StockBatchRow;
     orders: OrderRow;
     order_items: OrderItemRow;

@@ -9,7 +9,9 @@ import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
 import { STOCK_NOT_TAKEN_SQLSTATE } from '../db/migrations/015_acceptance_hot_path';
 import { holdCredit } from '../storefronts/credit';
-import type { OrderRequest } from './validators';
+import { expandBundleLine, loadComponents, type BundleMark } from './bundle-lines';
+import { priceCustomAmount } from './custom-amount';
+import { MAX_UNITS_PER_ORDER, type OrderRequest } from './validators';
 
 // An order is accepted here: one transaction reserves stock and writes the order (a unique key
 // on storefront + externalRef makes it idempotent even when resubmissions race); only then is
@@ -72,7 +74,11 @@ async function acceptOrRecall(
   }
   const lines = await linesRead;
   answerSoldOutAtOnce(lines);
-  await checkAccounts?.(storefront.merchantId, request.items);
+  // Per line as fulfilled: a bundle's top-up components carry the account given on the bundle.
+  await checkAccounts?.(
+    storefront.merchantId,
+    lines.map((l) => l.item),
+  );
 
   let orderId: string;
   try {
@@ -93,7 +99,12 @@ async function acceptOrRecall(
 }
 
 type Trx = Parameters<Parameters<Db['transaction']>[0]>[0];
-type Line = { item: OrderRequest['items'][number]; sku: SkuRow };
+/**
+ * One line of the order as it is fulfilled: a SKU, its quantity and unit price. A bundle's line
+ * is one line per component (orders/bundle-lines.ts), priced at its share; a custom face value's
+ * line carries the amount and the price and cost computed for it (orders/custom-amount.ts).
+ */
+type Line = { item: OrderRequest['items'][number]; sku: SkuRow; unitPrice: number; bundle?: BundleMark; faceValue?: number; unitCost?: number };
 
 /** The order's SKUs, checked: they exist, are on sale, take the account they were given, in one currency. */
 async function loadLines(db: Db | Trx, merchantId: string, request: OrderRequest): Promise<Line[]> {
@@ -105,13 +116,44 @@ async function loadLines(db: Db | Trx, merchantId: string, request: OrderRequest
   if (unknown.length > 0) {
     throw invalidInput('unknown_sku', `Unknown SKU: ${unknown.join(', ')}`, { skus: unknown });
   }
-  const lines = request.items.map((item) => ({ item, sku: byCode.get(item.sku)! }));
-  for (const { item, sku } of lines) {
+  const requested = request.items.map((item) => ({ item, sku: byCode.get(item.sku)! }));
+  const bundles = requested.filter((l) => l.sku.fulfilment_mode === 'bundle');
+  const components = await loadComponents(
+    db,
+    bundles.map((l) => l.sku.id),
+  );
+  const lines: Line[] = requested.flatMap(({ item, sku }): Line[] => {
     if (!sku.active) throw invalidInput('sku_unavailable', `SKU ${sku.code} is not on sale`, { sku: sku.code });
-    checkAccount(sku, item.account);
     if (sku.max_per_order && item.quantity > sku.max_per_order) {
       throw invalidInput('quantity_exceeds_limit', `At most ${sku.max_per_order} of ${sku.code} per order`, { sku: sku.code, max: sku.max_per_order });
     }
+    if (sku.fulfilment_mode !== 'bundle') {
+      checkAccount(sku, item.account);
+      const custom = priceCustomAmount(sku, item.amount);
+      return [custom ? { item, sku, unitPrice: custom.price, faceValue: custom.faceValue, unitCost: custom.cost } : { item, sku, unitPrice: sku.price }];
+    }
+    if (item.amount !== undefined) throw invalidInput('amount_not_applicable', `SKU ${sku.code} has a fixed face value; leave out amount`, { sku: sku.code });
+    if (item.account && !components.get(sku.id)?.some((c) => ACCOUNT_MODES.has(c.sku.fulfilment_mode))) checkAccount(sku, item.account);
+    const parts = expandBundleLine(item, sku, components.get(sku.id) ?? [], (c) => ACCOUNT_MODES.has(c.fulfilment_mode));
+    for (const part of parts) {
+      if (!part.sku.active) throw invalidInput('sku_unavailable', `SKU ${part.sku.code} (in ${sku.code}) is not on sale`, { sku: part.sku.code });
+      if (part.sku.fulfilment_mode === 'topup' && !part.item.account) checkAccount(part.sku, undefined);
+    }
+    return parts;
+  });
+  // One line per SKU (order_items is unique on it): a component may not also be ordered on its own or in a second bundle.
+  const seen = new Set<string>();
+  for (const { sku } of lines) {
+    if (seen.has(sku.id))
+      throw invalidInput('bundle_component_repeated', `SKU ${sku.code} is in the order more than once (on its own or in a bundle); order it in one place`, { sku: sku.code });
+    seen.add(sku.id);
+  }
+  const units = lines.reduce((n, l) => n + l.item.quantity, 0);
+  if (units > MAX_UNITS_PER_ORDER) {
+    throw invalidInput('quantity_exceeds_limit', `An order may hold at most ${MAX_UNITS_PER_ORDER} units in all, counting each part of a bundle`, {
+      sku: bundles[0]?.sku.code ?? '',
+      max: MAX_UNITS_PER_ORDER,
+    });
   }
   const currencies = new Set(lines.map((l) => l.sku.currency));
   if (currencies.size > 1) {
@@ -149,8 +191,10 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
   // network and event-loop delays.
   const line = fromStock[0];
   const sku = line && lines.find((l) => l.sku.id === line.sku_id)!.sku;
-  // A storefront with a credit limit takes the transaction below, where its credit is held first.
-  if (!storefront.creditLimited && (fromStock.length === 0 || (fromStock.length === 1 && (plans.get(sku.id) === 'all' || sku.stock_available >= line.quantity)))) {
+  // A storefront with a credit limit takes the transaction below, where its credit is held first;
+  // so does a bundle, whose components' stock is reserved together, SKU rows locked by id.
+  const bundled = lines.some((l) => l.bundle);
+  if (!storefront.creditLimited && !bundled && (fromStock.length === 0 || (fromStock.length === 1 && (plans.get(sku.id) === 'all' || sku.stock_available >= line.quantity)))) {
     const reservation = line && { id: crypto.randomUUID(), order_id: rows.order.id, order_item_id: line.id, sku_id: line.sku_id, quantity: line.quantity, status: 'held' };
     if (await insertOrder(db, rows, reservation)) return rows.order.id;
     if (plans.get(sku.id) === 'all') {
@@ -184,7 +228,7 @@ type OrderRows = ReturnType<typeof orderRows>;
 /** The order's rows, as they will be written. Units a line may take from stock start as stock units. */
 function orderRows(storefront: StorefrontIdentity, request: OrderRequest, requestHash: string, lines: Line[], plans: Map<string, StockPlan>) {
   const orderId = crypto.randomUUID();
-  const total = lines.reduce((sum, { item, sku }) => sum + item.quantity * Number(sku.price), 0);
+  const total = lines.reduce((sum, { item, unitPrice }) => sum + item.quantity * unitPrice, 0);
   const order = {
     id: orderId,
     merchant_id: storefront.merchantId,
@@ -196,13 +240,18 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
     total_amount: total,
     buyer: request.buyer,
   };
-  const items = lines.map(({ item, sku }) => ({
+  const items = lines.map(({ item, sku, unitPrice, bundle, faceValue, unitCost }) => ({
     id: crypto.randomUUID(),
     order_id: orderId,
     sku_id: sku.id,
     quantity: item.quantity,
-    unit_price: sku.price,
+    unit_price: unitPrice,
     account: item.account ?? null,
+    bundle_sku_id: bundle?.skuId ?? null,
+    bundle_quantity: bundle?.quantity ?? null,
+    bundle_policy: bundle?.policy ?? null,
+    face_value: faceValue ?? null,
+    unit_cost: unitCost ?? null,
   }));
   const modeOf = new Map(lines.map(({ sku }) => [sku.id, sku.fulfilment_mode]));
   const units = items.flatMap((i) =>
@@ -216,7 +265,10 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
       source: plans.get(i.sku_id) !== 'none' ? 'stock' : modeOf.get(i.sku_id) === 'manual' ? 'manual' : 'supplier',
     })),
   );
-  const accepted = { items: lines.map(({ item }) => ({ sku: item.sku, quantity: item.quantity })), totalAmount: total };
+  const accepted = {
+    items: request.items.map((item) => ({ sku: item.sku, quantity: item.quantity, ...(item.amount !== undefined ? { amount: item.amount } : {}) })),
+    totalAmount: total,
+  };
   return { order, items, units, accepted };
 }
 
@@ -249,8 +301,9 @@ async function insertOrder(
                     FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM locked)
                   RETURNING id, merchant_id, created_at, currency, total_amount, accept_seq),
             v AS (${velocityEventsSql('o')} RETURNING 1),
-            i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account)
-                  SELECT id, order_id, sku_id, quantity, unit_price, account FROM json_populate_recordset(null::order_items, :itemRows::json)
+            i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account, bundle_sku_id, bundle_quantity, bundle_policy, face_value, unit_cost)
+                  SELECT id, order_id, sku_id, quantity, unit_price, account, bundle_sku_id, bundle_quantity, bundle_policy, face_value, unit_cost
+                    FROM json_populate_recordset(null::order_items, :itemRows::json)
                   RETURNING 1),
             u AS (INSERT INTO order_units (id, order_id, order_item_id, sku_id, seq, status, source)
                   SELECT id, order_id, order_item_id, sku_id, seq, status, source FROM json_populate_recordset(null::order_units, :unitRows::json)

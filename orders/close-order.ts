@@ -7,6 +7,7 @@ import { rollUpClosed } from './daily-rollup';
 import { appendEvent } from './events';
 import { mayClose } from './lifecycle';
 import { giveBackGoods } from './unit-goods';
+import { undoBundleParts } from './bundle-undo';
 
 export class OrderNotCancellable extends Error {
   constructor(status: string) {
@@ -35,6 +36,8 @@ export async function closeOrderIn(trx: Knex.Transaction, orderId: string, statu
   if (!mayClose(order.status)) throw new OrderNotCancellable(order.status);
 
   const released = await releaseReservations(trx, orderId);
+  // A failing bundle whose policy is `undo` gives back its parts first (orders/bundle-undo.ts).
+  if (status === 'failed') await undoBundleParts(trx, orderId, reason);
   const goods = status === 'cancelled' ? await giveBackGoods(trx, orderId, { bought: 'restock', voidReason: reason }) : [];
   const restocked = goods.filter((g) => g.goods === 'restocked').map((g) => g.unitId);
   if (restocked.length) await trx('order_units').whereIn('id', restocked).update({ status: 'released' });

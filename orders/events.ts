@@ -23,6 +23,8 @@ export type OrderEventType =
   | 'needs_attention'
   | 'attention_resolved'
   | 'handed_to_manual'
+  // a failing bundle's parts given back (orders/bundle-undo.ts)
+  | 'bundle_undone'
   // from the console
   | 'retried'
   | 'refunded'

@@ -31,12 +31,25 @@ export const OrderViewSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     deliveredAt: z.string().nullable(),
+    bundles: z
+      .array(
+        z.object({
+          sku: z.string(),
+          name: z.string(),
+          quantity: z.number().int(),
+          unitPrice: z.number().int().meta({ description: 'The bundle price: the sum of its parts’ shares' }),
+          parts: z.array(z.object({ sku: z.string(), quantity: z.number().int() })).meta({ description: 'Its parts, each also listed in items' }),
+        }),
+      )
+      .meta({ description: 'Bundles ordered: each is delivered with all its parts or not at all' }),
     items: z.array(
       z.object({
         sku: z.string(),
         name: z.string(),
         quantity: z.number().int(),
-        unitPrice: z.number().int(),
+        unitPrice: z.number().int().meta({ description: 'For a part of a bundle, its share of the bundle price' }),
+        bundle: z.string().nullable().meta({ description: 'The bundle (its SKU) this item is a part of' }),
+        faceValue: z.number().int().nullable().meta({ description: 'The face value chosen per unit, for custom face value products' }),
         account: z.string().nullable().meta({ description: "The buyer's account, for top-ups" }),
         units: z.array(
           z.object({
@@ -61,8 +74,8 @@ export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: stri
   const { rows } = await db.raw(
     `SELECT o.*,
             (SELECT coalesce(json_agg(x ORDER BY x.code), '[]') FROM
-               (SELECT i.id, i.quantity, i.unit_price, i.account, s.code, s.name
-                  FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) x) AS items_json,
+               (SELECT i.id, i.quantity, i.unit_price, i.account, i.face_value, i.bundle_quantity, s.code, s.name, b.code AS bundle_code, b.name AS bundle_name
+                  FROM order_items i JOIN skus s ON s.id = i.sku_id LEFT JOIN skus b ON b.id = i.bundle_sku_id WHERE i.order_id = o.id) x) AS items_json,
             (SELECT coalesce(json_agg(x ORDER BY x.order_item_id, x.seq), '[]') FROM
                (SELECT u.id, u.order_item_id, u.seq, u.status, u.receipt, c.id AS code_id, c.key_id,
                        encode(c.secret, 'base64') AS secret, c.expires_at
@@ -94,11 +107,14 @@ export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: stri
     createdAt: order.created_at.toISOString(),
     updatedAt: order.updated_at.toISOString(),
     deliveredAt: order.delivered_at?.toISOString() ?? null,
+    bundles: bundlesOf(items),
     items: items.map((i) => ({
       sku: i.code,
       name: i.name,
       quantity: i.quantity,
       unitPrice: i.unit_price,
+      bundle: i.bundle_code,
+      faceValue: i.face_value,
       account: i.account ?? null,
       units: units
         .filter((u) => u.order_item_id === i.id)
@@ -116,14 +132,32 @@ export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: stri
   };
 }
 
+/** The bundles, from their parts' items: a part's quantity is the bundle's times its own per bundle. */
+function bundlesOf(items: ItemJson[]): OrderView['bundles'] {
+  const bundles = new Map<string, OrderView['bundles'][number]>();
+  for (const i of items) {
+    if (!i.bundle_code || !i.bundle_quantity) continue;
+    const b = bundles.get(i.bundle_code) ?? { sku: i.bundle_code, name: i.bundle_name ?? i.bundle_code, quantity: i.bundle_quantity, unitPrice: 0, parts: [] };
+    const perBundle = i.quantity / i.bundle_quantity;
+    b.parts.push({ sku: i.code, quantity: perBundle });
+    b.unitPrice += perBundle * i.unit_price;
+    bundles.set(i.bundle_code, b);
+  }
+  return [...bundles.values()];
+}
+
 // The rows json_agg builds above, as JSON carries them (timestamps as strings).
 interface ItemJson {
   id: string;
   quantity: number;
   unit_price: number;
   account: string | null;
+  face_value: number | null;
+  bundle_quantity: number | null;
   code: string;
   name: string;
+  bundle_code: string | null;
+  bundle_name: string | null;
 }
 interface UnitJson {
   id: string;

@@ -35,6 +35,8 @@ export const OrderRequestSchema = z
             quantity: z.number().int().min(1).max(MAX_UNITS_PER_ITEM),
             // The buyer's game or video account, for direct top-up SKUs (直充).
             account: z.string().trim().min(1).max(128).optional(),
+            // The face value of each unit, for custom face value SKUs (面值自定义), minor units.
+            amount: z.number().int().min(1).max(1e12).optional(),
           })
           .strict(),
       )

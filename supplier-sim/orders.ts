@@ -14,6 +14,8 @@ export const PlaceOrderRequest = z.strictObject({
   product: z.string().min(1).max(64),
   maxUnitPrice: z.number().int().nonnegative().optional(),
   account: z.string().min(1).max(64).optional(),
+  /** For custom face value products: the amount to top up or load, in minor units. */
+  faceValue: z.number().int().positive().optional(),
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequest>;
@@ -28,6 +30,19 @@ export function accountProblem(account: string): { reason: string; message: stri
   if (account.startsWith('0')) return { reason: 'malformed', message: 'account ids never start with 0' };
   if (account.toLowerCase().includes('bad')) return { reason: 'not_found', message: 'no player account with that id' };
   return null;
+}
+
+/** A product's price: fixed, or for a custom face value product a rate of the face value asked for. */
+function priceOf(product: SimProduct, faceValue: number | undefined): number {
+  const custom = product.customFaceValue;
+  if (!custom) {
+    if (faceValue !== undefined) throw new SimError(400, 'invalid_denomination', `product "${product.product}" has a fixed face value`);
+    return product.unitPrice;
+  }
+  if (faceValue === undefined || faceValue < custom.min || faceValue > custom.max) {
+    throw new SimError(400, 'invalid_denomination', `product "${product.product}" takes a faceValue from ${custom.min} to ${custom.max}`);
+  }
+  return Math.floor((faceValue * custom.priceRateBp + 5_000) / 10_000);
 }
 
 export function findProduct(world: SimWorld, partner: SimPartner, id: string): SimProduct {
@@ -66,14 +81,15 @@ export function placeOrder(world: SimWorld, partner: SimPartner, request: PlaceO
     if (problem) throw new SimError(422, 'invalid_account', problem.message, { reason: problem.reason });
     account = request.account;
   }
-  if (request.maxUnitPrice !== undefined && product.unitPrice > request.maxUnitPrice) {
-    throw new SimError(409, 'price_changed', `the unit price is now ${product.unitPrice}, above maxUnitPrice ${request.maxUnitPrice}`, { unitPrice: product.unitPrice });
+  const unitPrice = priceOf(product, request.faceValue);
+  if (request.maxUnitPrice !== undefined && unitPrice > request.maxUnitPrice) {
+    throw new SimError(409, 'price_changed', `the unit price is now ${unitPrice}, above maxUnitPrice ${request.maxUnitPrice}`, { unitPrice });
   }
   if (product.stock === 0 || world.faults.stockRanOut(product.product)) {
     throw new SimError(409, 'out_of_stock', `"${product.product}" is out of stock`);
   }
-  if (partner.balance < product.unitPrice) {
-    throw new SimError(402, 'insufficient_balance', `the balance ${partner.balance} cannot pay ${product.unitPrice}`, { balance: partner.balance });
+  if (partner.balance < unitPrice) {
+    throw new SimError(402, 'insufficient_balance', `the balance ${partner.balance} cannot pay ${unitPrice}`, { balance: partner.balance });
   }
 
   const order: SimOrder = {
@@ -85,7 +101,8 @@ export function placeOrder(world: SimWorld, partner: SimPartner, request: PlaceO
     account,
     callbackUrl: request.callbackUrl ?? null,
     status: 'processing',
-    unitPrice: product.unitPrice,
+    unitPrice,
+    ...(request.faceValue !== undefined ? { faceValue: request.faceValue } : {}),
     currency: product.currency,
     createdAt: new Date(now).toISOString(),
     completedAt: null,

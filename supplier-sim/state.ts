@@ -21,6 +21,8 @@ export const SimProduct = z.strictObject({
   asyncDelayMs: minorUnits.max(600_000).optional(),
   /** Where a buyer redeems the card; shown as card.url. */
   redeemUrl: z.url().optional(),
+  /** Any face value in [min, max] (the order's `faceValue`), sold at priceRateBp basis points of it. */
+  customFaceValue: z.strictObject({ min: minorUnits, max: minorUnits, priceRateBp: z.number().int().min(1).max(100_000) }).optional(),
 });
 export type SimProduct = z.infer<typeof SimProduct>;
 
@@ -64,6 +66,8 @@ export interface SimOrder {
   callbackUrl: string | null;
   status: 'processing' | 'success' | 'failed';
   unitPrice: number;
+  /** The face value asked for, for custom face value products. */
+  faceValue?: number;
   currency: string;
   createdAt: string;
   completedAt: string | null;

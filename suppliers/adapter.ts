@@ -19,6 +19,8 @@ export interface PurchaseRequest {
   maxUnitPrice: number;
   /** The buyer's account, for top-ups. */
   account?: string;
+  /** The face value chosen by the buyer, for custom face value SKUs (orders/custom-amount.ts). */
+  faceValue?: number;
   /** Where an asynchronous supplier should report completion. */
   callbackUrl?: string;
 }

@@ -48,7 +48,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
     .join('order_items as i', 'i.id', 'u.order_item_id')
     .join('skus as s', 's.id', 'u.sku_id')
     .where('u.id', unitId)
-    .first('u.id', 'u.order_id', 'u.status', 'u.sku_id', 'i.account', 's.code as sku_code', 's.merchant_id');
+    .first('u.id', 'u.order_id', 'u.status', 'u.sku_id', 'i.account', 'i.face_value', 'i.unit_cost', 's.code as sku_code', 's.merchant_id');
   if (!unit) throw new InvariantBroken('unit_missing', { unitId });
   if (unit.status === 'allocated' || unit.status === 'delivered') return { status: 'succeeded' };
   if (unit.status !== 'pending') return { status: 'failed', reason: `unit is ${unit.status}` };
@@ -76,7 +76,10 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
     .where({ 'r.sku_id': unit.sku_id, 'r.active': true, 'p.active': true, 'p.kind': 'api' })
     .orderBy('r.priority')
     .select('r.id', 'r.supplier_id', 'r.supplier_product', 'r.max_unit_cost', 'p.name', 'p.rate_limit_per_second', 'p.circuit_open_until', 'p.consecutive_failures');
-  const routes = [...inPriority.filter((r) => !unanswered.has(r.id)), ...inPriority.filter((r) => unanswered.has(r.id))];
+  // A custom face value's price guard is the cost computed for its amount (orders/custom-amount.ts),
+  // not the route's fixed maximum, which was set for no amount in particular.
+  const guarded = inPriority.map((r) => (unit.unit_cost == null ? r : { ...r, max_unit_cost: Number(unit.unit_cost) }));
+  const routes = [...guarded.filter((r) => !unanswered.has(r.id)), ...guarded.filter((r) => unanswered.has(r.id))];
   if (routes.length === 0) return { status: 'failed', reason: `SKU ${unit.sku_code} has no active supplier route` };
 
   // The supplier answered: close its circuit, but skip the write when it was healthy already
@@ -111,6 +114,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
         product: route.supplier_product,
         maxUnitPrice: route.max_unit_cost,
         account: unit.account ?? undefined,
+        ...(unit.face_value != null ? { faceValue: Number(unit.face_value) } : {}),
         callbackUrl: deps.callbackBaseUrl ? `${deps.callbackBaseUrl}/supplier-callbacks/${route.supplier_id}` : undefined,
       });
     } catch (err) {

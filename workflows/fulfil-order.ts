@@ -211,7 +211,16 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
     const plan = await attempt('allocating', () => db.planFulfilment(orderId));
     if (plan.supplierUnitIds.length > 0) {
       const outcome = await attempt('purchasing', () => buyUnits({ steps, state, callbacks, waits: purchaseWaits, rollOverDue }, plan.supplierUnitIds));
-      if (outcome.kind === 'failed') return finish('failed', outcome.reason);
+      if (outcome.kind === 'failed') {
+        // A bundle part that cannot be bought waits for a person when the bundle's policy says
+        // so: its units become manual units and the order goes round again to wait for staff.
+        // (With the other policy, failing the order gives the bundle's parts back: orders/bundle-undo.ts.)
+        if (plan.partFailure === 'wait_for_person' && patched('bundle-part-waits-for-person')) {
+          await attempt('purchasing', () => db.handOverToManual(orderId));
+          return fulfilFromAllocation();
+        }
+        return finish('failed', outcome.reason);
+      }
       if (outcome.kind === 'roll_over') return continueAsNewRun();
     }
     if (plan.manualUnits > 0) {

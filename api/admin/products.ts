@@ -10,11 +10,13 @@ import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { escapeLike, IdList, iso, parseListQuery, sendList } from './list-query';
 import type { SkuRow } from '../../db/tables';
+import { bundleDefinitionProblems, loadComponents } from '../../orders/bundle-lines';
+import { customAmountRule } from '../../orders/custom-amount';
 
 // Products (SKUs). A SKU's code is its id in the console and in the storefront API, so it is
 // fixed once created; so is its currency, which its orders and stock batches are priced in.
 
-const MODES = ['stock', 'supplier', 'topup', 'link', 'manual'] as const;
+const MODES = ['stock', 'supplier', 'topup', 'link', 'manual', 'bundle'] as const;
 const money = z.number({ error: 'Enter an amount' }).int('Amounts are whole minor units').min(0, 'Cannot be negative').max(1e12);
 
 // How long a manual order may wait on a person: escalate (an alert), then cancel.
@@ -39,6 +41,31 @@ export const Editable = z.object({
   manualCancelAfterSeconds: deadline.optional(),
   /** Whether `abc` and `ABC` are two codes (stock/code-identity.ts); fixed once the product has codes. */
   codesCaseSensitive: z.boolean().optional(),
+  /** For a bundle (mode `bundle`): its parts, each with its share of the price, and what a part that cannot be had does. */
+  bundle: z
+    .object({
+      policy: z.enum(['wait', 'undo']),
+      components: z
+        .array(z.object({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(100), priceShare: money }).strict())
+        .min(2, 'A bundle has at least two components')
+        .max(20),
+    })
+    .strict()
+    .nullable()
+    .optional(),
+  /** Custom face value (top-up, supplier or manual SKUs): any amount in [min, max] on the step; price and cost as basis points of it. */
+  customAmount: z
+    .object({
+      min: money.min(1, 'At least 1'),
+      max: money.min(1, 'At least 1'),
+      step: money.min(1, 'At least 1'),
+      priceRateBp: z.number().int().min(0).max(100_000),
+      costRateBp: z.number().int().min(0).max(100_000),
+    })
+    .strict()
+    .refine((c) => c.max >= c.min, { path: ['max'], message: 'Must not be below the minimum' })
+    .nullable()
+    .optional(),
 });
 export const Create = Editable.extend({
   code: z
@@ -53,7 +80,10 @@ export const Create = Editable.extend({
 
 const Filter = z.object({ id: IdList.optional(), q: z.string().trim().max(100).optional(), fulfilmentMode: z.enum(MODES).optional(), active: z.boolean().optional() }).strict();
 
-export function skuJson(s: SkuRow) {
+type Components = Awaited<ReturnType<typeof loadComponents>>;
+
+export function skuJson(s: SkuRow, components?: Components) {
+  const custom = customAmountRule(s);
   return {
     id: s.code,
     code: s.code,
@@ -71,6 +101,15 @@ export function skuJson(s: SkuRow) {
     manualEscalateAfterSeconds: s.manual_escalate_after_seconds,
     manualCancelAfterSeconds: s.manual_cancel_after_seconds,
     codesCaseSensitive: s.codes_case_sensitive,
+    // Its parts are listed where one product is read (components given); a list shows only the policy.
+    bundle:
+      s.fulfilment_mode === 'bundle'
+        ? {
+            policy: s.bundle_policy ?? 'undo',
+            components: components?.get(s.id)?.map((c) => ({ sku: c.sku.code, quantity: c.quantity, priceShare: c.priceShare })) ?? [],
+          }
+        : null,
+    customAmount: custom ? { min: custom.min, max: custom.max, step: custom.step, priceRateBp: custom.priceRateBp, costRateBp: custom.costRateBp } : null,
     createdAt: iso(s.created_at),
   };
 }
@@ -92,6 +131,50 @@ function fulfilmentColumns(body: Fulfilment, stored: { manual_escalate_after_sec
     manual_cancel_after_seconds: body.manualCancelAfterSeconds,
   };
   return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
+}
+
+type Shape = Pick<z.infer<typeof Editable>, 'fulfilmentMode' | 'bundle' | 'customAmount' | 'price'>;
+
+/** The bundle and custom face value columns; a bundle's definition checked (orders/bundle-lines.ts). */
+function shapeColumns(body: Shape) {
+  const fields: { path: string; message: string }[] = [];
+  if (body.fulfilmentMode === 'bundle' && !body.bundle) fields.push({ path: 'bundle', message: 'A bundle needs its components' });
+  if (body.fulfilmentMode !== 'bundle' && body.bundle) fields.push({ path: 'bundle', message: 'Only a bundle has components' });
+  if (body.customAmount && !['topup', 'supplier', 'manual'].includes(body.fulfilmentMode)) {
+    fields.push({ path: 'customAmount', message: 'Only top-up, supplier and manual products take a custom face value' });
+  }
+  if (fields.length) throw invalidInput('validation_failed', 'The request body is invalid', { fields });
+  const c = body.customAmount;
+  return {
+    bundle_policy: body.bundle?.policy ?? null,
+    custom_amount_min: c?.min ?? null,
+    custom_amount_max: c?.max ?? null,
+    custom_amount_step: c?.step ?? null,
+    price_rate_bp: c?.priceRateBp ?? null,
+    cost_rate_bp: c?.costRateBp ?? null,
+  };
+}
+
+type Trx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Writes a bundle's components after checking them: they exist, are no bundles, in its currency, and split its price exactly. */
+async function writeComponents(trx: Trx, merchantId: string, sku: { id: string; price: number; currency: string }, bundle: z.infer<typeof Editable>['bundle']) {
+  await trx('bundle_components').where({ bundle_sku_id: sku.id }).delete();
+  if (!bundle) return;
+  const found = await trx('skus')
+    .where({ merchant_id: merchantId })
+    .whereIn(
+      'code',
+      bundle.components.map((c) => c.sku),
+    )
+    .select('id', 'code', 'fulfilment_mode', 'currency');
+  const byCode = new Map(found.map((s) => [s.code, s]));
+  const parts = bundle.components.map((c) => ({ ...c, code: c.sku, sku: byCode.get(c.sku) }));
+  const fields = bundleDefinitionProblems(sku, parts);
+  if (fields.length) throw invalidInput('validation_failed', 'The request body is invalid', { fields });
+  await trx('bundle_components').insert(
+    parts.map((p, position) => ({ bundle_sku_id: sku.id, component_sku_id: p.sku!.id, position, quantity: p.quantity, price_share: p.priceShare })),
+  );
 }
 
 // The database's defaults, for a product created without them.
@@ -131,7 +214,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
       .where({ merchant_id: req.admin!.merchantId, code: String(req.params.sku) })
       .first();
     if (!sku) throw notFound('SKU');
-    res.json(skuJson(sku));
+    res.json(skuJson(sku, await loadComponents(db, [sku.id])));
   });
 
   router.post('/skus', allow('skus', 'create'), json, async (req, res) => {
@@ -140,6 +223,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
     if (!merchant) throw notFound('Merchant');
     const id = crypto.randomUUID();
     const fulfilment = fulfilmentColumns(body, DEFAULT_DEADLINES);
+    const shape = shapeColumns(body);
     try {
       await db.transaction(async (trx) => {
         await trx('skus').insert({
@@ -157,7 +241,9 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           low_stock_threshold: body.lowStockThreshold,
           codes_case_sensitive: body.codesCaseSensitive ?? false,
           ...fulfilment,
+          ...shape,
         });
+        await writeComponents(trx, req.admin!.merchantId, { id, price: body.price, currency: body.currency ?? merchant.currency }, body.bundle);
         await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'sku.created', target: `sku:${body.code}`, detail: { ...body } });
       });
     } catch (err) {
@@ -168,12 +254,13 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
     }
     const created = await db('skus').where({ id }).first();
     if (!created) throw notFound('SKU');
-    res.status(201).json(skuJson(created));
+    res.status(201).json(skuJson(created, await loadComponents(db, [created.id])));
   });
 
   // react-admin sends the whole record; the fields that cannot change are ignored.
   router.put('/skus/:sku', allow('skus', 'edit'), json, async (req, res) => {
     const body = parseOrThrow(Editable, req.body ?? {});
+    const shape = shapeColumns(body);
     const updated = await db.transaction(async (trx) => {
       const stored = await trx('skus')
         .where({ merchant_id: req.admin!.merchantId, code: String(req.params.sku) })
@@ -200,13 +287,15 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           low_stock_threshold: body.lowStockThreshold,
           ...(body.codesCaseSensitive !== undefined ? { codes_case_sensitive: body.codesCaseSensitive } : {}),
           ...fulfilmentColumns(body, stored),
+          ...shape,
         })
         .returning('*');
       if (!row) throw notFound('SKU');
+      await writeComponents(trx, req.admin!.merchantId, row, body.bundle);
       await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'sku.updated', target: `sku:${row.code}`, detail: { ...body } });
       return row;
     });
-    res.json(skuJson(updated));
+    res.json(skuJson(updated, await loadComponents(db, [updated.id])));
   });
 
   return router;

@@ -23,8 +23,16 @@ export const ProductSchema = z
     currency: z.string(),
     faceValue: z.number().int().nullable(),
     price: z.number().int(),
-    fulfilmentMode: z.enum(['stock', 'supplier', 'topup', 'link', 'manual']),
+    fulfilmentMode: z.enum(['stock', 'supplier', 'topup', 'link', 'manual', 'bundle']),
     maxPerOrder: z.number().int().nullable(),
+    customAmount: z
+      .object({ min: z.number().int(), max: z.number().int(), step: z.number().int() })
+      .nullable()
+      .meta({ description: 'For custom face value products: send items[].amount (minor units) in this range, min plus a multiple of step; the price follows from it' }),
+    parts: z
+      .array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int() }))
+      .nullable()
+      .meta({ description: 'For bundles: the products one unit is made of' }),
     available: z.number().int().nullable().meta({
       description: 'Units that can still be promised, for products sold from imported stock; null for products bought when sold (supplier, top-up, link, by hand)',
     }),

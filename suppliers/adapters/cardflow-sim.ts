@@ -121,6 +121,7 @@ export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeo
         product: req.product,
         maxUnitPrice: req.maxUnitPrice,
         ...(req.account ? { account: req.account } : {}),
+        ...(req.faceValue !== undefined ? { faceValue: req.faceValue } : {}),
         ...(req.callbackUrl ? { callbackUrl: req.callbackUrl } : {}),
       });
       if (status !== 200 && status !== 201) refusal(json, status);

@@ -1,7 +1,7 @@
 import { BooleanField, CreateButton, DatagridConfigurable, FunctionField, List, NumberField, SearchInput, SelectInput, TextField, TopToolbar, useTranslate } from 'react-admin';
 import { MoneyField } from '../components/fields';
 
-export const MODES = ['stock', 'supplier', 'topup', 'link', 'manual'];
+export const MODES = ['stock', 'supplier', 'topup', 'link', 'manual', 'bundle'];
 
 export function ProductList() {
   const translate = useTranslate();
