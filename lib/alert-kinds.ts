@@ -12,6 +12,8 @@ export const ALERT_SUBJECTS = {
   // raised and resolved by the database as stock crosses zero (db/migrations/017_out_of_stock_alert.ts)
   sku_out_of_stock: 'sku',
   supplier_catalogue_drift: 'supplier',
+  // a reconciliation run found differences between the supplier's statement and the books (reconciliation/run.ts)
+  supplier_statement_differences: 'supplier',
 } as const satisfies Record<string, 'supplier' | 'order' | 'purchase' | 'sku'>;
 
 export type AlertKind = keyof typeof ALERT_SUBJECTS;
