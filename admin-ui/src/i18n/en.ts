@@ -324,6 +324,7 @@ export const en = {
         supplier_price_above_max: 'Charged above maximum',
         sku_out_of_stock: 'Out of stock',
         supplier_catalogue_drift: 'Supplier catalogue changed',
+        supplier_statement_differences: 'Supplier statement differs',
       },
       messages: {
         supplier_low_balance: 'Supplier %{supplier} has %{balance} left, below its alert threshold of %{threshold}. Top it up.',
@@ -335,6 +336,7 @@ export const en = {
         sku_out_of_stock: 'Product %{sku} is out of stock: no order can be promised a code until more are imported.',
         supplier_catalogue_drift:
           "Supplier %{supplier}'s prices or stock no longer match its routes (a price above a route's maximum, a product gone or sold out). Check its product mapping under Connections.",
+        supplier_statement_differences: "Supplier %{supplier}'s statement and the books differ. Look at each difference under Reconciliation and resolve it with a reason.",
       },
     },
     manual: {
