@@ -19,14 +19,14 @@ import { allow } from './auth';
 // each resolved with a reason. The daily run is a Temporal Schedule (reconciliation/schedule.ts).
 
 const uuid = z.uuid();
-const RunRequestBody = z
+export const RunRequestBody = z
   .object({ supplierId: uuid, from: z.iso.date(), to: z.iso.date(), statementId: uuid.optional() })
   .strict()
   .superRefine((b, ctx) => {
     const p = PeriodInput.safeParse({ from: b.from, to: b.to });
     if (!p.success) for (const i of p.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
   });
-const ResolveBody = z.object({ reason: z.string().trim().min(3, 'say why, in a few words').max(1000), adjust: z.boolean() }).strict();
+export const ResolveBody = z.object({ reason: z.string().trim().min(3, 'say why, in a few words').max(1000), adjust: z.boolean() }).strict();
 const DifferenceQuery = z.object({ status: z.enum(['open', 'resolved', 'all']).default('open'), supplierId: uuid.optional() }).strict();
 const SupplierQuery = z.object({ supplierId: uuid.optional() }).strict();
 
