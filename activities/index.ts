@@ -19,6 +19,7 @@ import type { SupplierRateLimits } from '../suppliers/rate-limit';
 import { checkPurchase, flagSlowPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit } from '../suppliers/purchase-unit';
 import { settleUnitPurchase } from '../suppliers/settle-unit-purchase';
 import { sendDujiaoCallback } from '../interop/dujiao-next/callbacks';
+import { dueReconciliations, reconcileSupplier, type RunRequest } from '../reconciliation/run';
 
 // Every activity of the order workflow, built once by the worker with its dependencies.
 // Business failures become non-retryable ApplicationFailures named for a support person; a
@@ -88,6 +89,8 @@ export function createActivities({ db, vault, registry, rateLimits, outbound, ca
     leaveNeedsAttention: (orderId: string, resolution: AttentionResolution) => leaveNeedsAttention(db, orderId, resolution),
     handOverToManual: (orderId: string) => asBusinessFailure(() => handOverToManual(db, orderId)),
     refundNeedingAttention: (orderId: string, resolution: AttentionResolution) => asBusinessFailure(() => refundNeedingAttention(db, orderId, resolution)),
+    dueReconciliations: () => dueReconciliations({ db, registry }),
+    reconcileSupplier: (req: RunRequest) => asBusinessFailure(() => reconcileSupplier({ db, registry }, req)),
   };
 }
 

@@ -14,6 +14,8 @@ import { adminRiskRouter } from './admin/risk';
 import { adminStockRouter } from './admin/stock';
 import { adminSuppliersRouter } from './admin/suppliers';
 import { adminLedgerRouter } from './admin/ledger';
+import { adminReconciliationRouter } from './admin/reconciliation';
+import type { ReconciliationRuns } from '../reconciliation/client';
 import { adminConnectionsRouter } from './admin/connections';
 import { adminAlertsRouter } from './admin/alerts';
 import { adminManualTasksRouter } from './admin/manual-tasks';
@@ -60,6 +62,8 @@ export interface AppDeps {
   notifications?: PgNotifications;
   /** Serves /metrics on the api's own port to holders of this bearer token (METRICS_TOKEN). */
   metrics?: { registry: Registry; token: string };
+  /** Runs a supplier reconciliation now, on the worker (reconciliation/client.ts); without it, only the schedule runs them. */
+  reconciliation?: ReconciliationRuns;
 }
 
 export function createApp(deps: AppDeps) {
@@ -124,6 +128,7 @@ export function createApp(deps: AppDeps) {
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminSuppliersRouter({ db, vault, suppliers, outbound: deps.outbound }));
   admin.use(adminLedgerRouter({ db }));
+  admin.use(adminReconciliationRouter({ db, suppliers, runs: deps.reconciliation, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminConnectionsRouter({ db, vault, suppliers, maxBodyBytes: limits.maxBodyBytes }));
   admin.use(adminAlertsRouter({ db }));
   admin.use(adminManualTasksRouter({ db, vault, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));

@@ -2,6 +2,7 @@ import { loadConfig, securitySettings } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
+import { ReconciliationRuns } from '../reconciliation/client';
 import { createApp } from './app';
 import { apiMetrics } from '../lib/metrics';
 import { startMetricsServer } from '../lib/metrics-endpoint';
@@ -35,6 +36,7 @@ async function main() {
     security: securitySettings(config),
     temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
     metrics: config.METRICS_TOKEN ? { registry: metrics, token: config.METRICS_TOKEN } : undefined,
+    reconciliation: new ReconciliationRuns(services.client, config.TEMPORAL_TASK_QUEUE),
   });
   const metricsServer =
     config.METRICS_PORT === undefined

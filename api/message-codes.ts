@@ -70,6 +70,14 @@ export const ERROR_CODES = [
   'period_not_ended',
   'period_already_closed',
   'supplier_without_currency',
+  // statements and reconciliation (reconciliation/)
+  'invalid_statement',
+  'statement_period_mismatch',
+  'no_supplier_statement',
+  'statement_currency_mismatch',
+  'difference_already_resolved',
+  'adjustment_not_needed',
+  'reconciliation_failed',
   // supplier callbacks (suppliers/purchase-results.ts)
   'purchase_not_awaiting_callback',
   'callback_price_mismatch',
@@ -145,6 +153,8 @@ export const AUDIT_ACTIONS = [
   'supplier.top_up',
   'supplier.payment',
   'ledger.period_closed',
+  'supplier.statement_imported',
+  'reconciliation.difference_resolved',
   'storefront.created',
   'storefront.updated',
   'storefront.key_issued',

@@ -21,6 +21,7 @@ import * as acceptanceHotPath from './migrations/015_acceptance_hot_path';
 import * as dujiaoNextInterop from './migrations/021_dujiao_next_interop';
 import * as notifications from './migrations/023_notifications';
 import * as bundlesAndCustomAmounts from './migrations/029_bundles_and_custom_amounts';
+import * as reconciliation from './migrations/026_reconciliation';
 
 export type Db = Knex;
 
@@ -64,6 +65,7 @@ const migrations: Record<string, Knex.Migration> = {
   '021_dujiao_next_interop': dujiaoNextInterop,
   '023_notifications': notifications,
   '029_bundles_and_custom_amounts': bundlesAndCustomAmounts,
+  '026_reconciliation': reconciliation,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

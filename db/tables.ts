@@ -419,6 +419,71 @@ export interface NotificationMessageRow {
   finished_at: Date | null;
 }
 
+/** A supplier's statement as it came (migration 026, reconciliation/): imported CSV or fetched through its adapter. */
+export interface SupplierStatementRow {
+  id: string;
+  merchant_id: string;
+  supplier_id: string;
+  /** UTC days, both included (pg returns `date` as a local-midnight Date; TZ=UTC). */
+  period_from: Date;
+  period_to: Date;
+  source: 'import' | 'adapter';
+  currency: string;
+  received_by: string;
+  created_at: Date;
+}
+
+export interface SupplierStatementLineRow {
+  statement_id: string;
+  line_no: number;
+  reference: string;
+  supplier_order_id: string | null;
+  kind: 'charge' | 'refund';
+  amount: number;
+  at: Date;
+}
+
+export interface ReconciliationRunRow {
+  id: string;
+  merchant_id: string;
+  supplier_id: string;
+  statement_id: string;
+  period_from: Date;
+  period_to: Date;
+  trigger: 'schedule' | 'on_demand';
+  started_by: string;
+  purchases: number;
+  statement_lines: number;
+  differences: number;
+  created_at: Date;
+}
+
+export type DifferenceKind = 'charged_not_delivered' | 'delivered_not_charged' | 'price_differs' | 'charged_twice' | 'refund_missing';
+
+export interface ReconciliationDifferenceRow {
+  id: string;
+  merchant_id: string;
+  supplier_id: string;
+  period_from: Date;
+  period_to: Date;
+  kind: DifferenceKind;
+  reference: string;
+  purchase_id: string | null;
+  order_id: string | null;
+  currency: string;
+  ours: number;
+  theirs: number;
+  evidence: unknown;
+  first_run_id: string;
+  last_run_id: string;
+  status: 'open' | 'resolved';
+  resolution_reason: string | null;
+  adjustment_key: string | null;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  created_at: Date;
+}
+
 // Registered with knex: every table with a row type above, so that `db('orders')`, its filters,
 // inserts and the rows it returns are typed, and `.first()` answers `Row | undefined` (the caller
 // says what a missing row means). Every new table gets its row type here: an interface above,
@@ -461,5 +526,9 @@ declare module 'knex/types/tables' {
     notification_settings: NotificationSettingsRow;
     notifications: NotificationRow;
     notification_messages: NotificationMessageRow;
+    supplier_statements: SupplierStatementRow;
+    supplier_statement_lines: SupplierStatementLineRow;
+    reconciliation_runs: ReconciliationRunRow;
+    reconciliation_differences: ReconciliationDifferenceRow;
   }
 }

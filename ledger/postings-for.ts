@@ -229,3 +229,42 @@ export async function postGoodsBoughtOutside(
       })),
   );
 }
+
+/**
+ * A reconciliation difference resolved with an adjustment (reconciliation/resolve.ts): the books
+ * take the supplier's statement as what it took. `difference` is the statement's figure less the
+ * books' for one reference. When the supplier took more (charged twice, charged for nothing, a
+ * refund never given, a higher price), the extra is a claim on it, like a charge for goods we
+ * refused. On credit terms the payable grows by it (we owe what the statement says); on prepaid
+ * terms the balance itself already follows the supplier's reported balance (suppliers/balances.ts
+ * posts the gap to supplier_balance_adjustments), so the claim is taken from there. When the
+ * supplier took less (on credit terms only), we owe less and the gain shows in the adjustments.
+ */
+export async function postReconciliationAdjustment(
+  trx: Knex,
+  adj: { differenceId: string; merchantId: string; supplierId: string; terms: SupplierTerms; currency: string; difference: number; orderId?: string; reason: string },
+) {
+  const c = adj.currency;
+  const lines =
+    adj.difference > 0
+      ? [
+          { account: supplier('supplier_claims', adj.supplierId, c), amount: adj.difference },
+          { account: adj.terms === 'credit' ? supplier('supplier_payable', adj.supplierId, c) : merchant('supplier_balance_adjustments', c), amount: -adj.difference },
+        ]
+      : [
+          { account: supplier('supplier_payable', adj.supplierId, c), amount: -adj.difference },
+          { account: merchant('supplier_balance_adjustments', c), amount: adj.difference },
+        ];
+  const key = `reconciliation-adjustment:${adj.differenceId}`;
+  await post(trx, [
+    {
+      key,
+      kind: 'reconciliation_adjustment',
+      merchantId: adj.merchantId,
+      refs: { supplierId: adj.supplierId, orderId: adj.orderId },
+      memo: { differenceId: adj.differenceId, reason: adj.reason },
+      lines,
+    },
+  ]);
+  return key;
+}

@@ -16,6 +16,8 @@ export const ALERT_SUBJECTS = {
   // likewise as stock crosses the product's low-stock threshold (023)
   sku_low_stock: 'sku',
   supplier_catalogue_drift: 'supplier',
+  // a reconciliation run found differences between the supplier's statement and the books (reconciliation/run.ts)
+  supplier_statement_differences: 'supplier',
 } as const satisfies Record<string, 'supplier' | 'order' | 'purchase' | 'sku'>;
 
 export type AlertKind = keyof typeof ALERT_SUBJECTS;

@@ -51,6 +51,9 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },
   // The ledger's periods: closing a month is the owner's or finance's (docs/MONEY.md).
   'ledger-periods': { list: ['owner', 'operator', 'finance'], close: ['owner', 'finance'] },
+  // Supplier statements and reconciliation: finance's work, with the owner; operators may look and
+  // run one, but importing a statement and resolving a difference (which may post to the ledger) are the books'.
+  reconciliation: { list: ['owner', 'operator', 'finance'], run: ['owner', 'operator', 'finance'], import: ['owner', 'finance'], resolve: ['owner', 'finance'] },
   users: { list: ['owner'], show: ['owner'], create: ['owner'], edit: ['owner'] },
   // Everyone makes and revokes their own admin tokens (a token has its user's role); the owner
   // sees and revokes everyone's (users.edit).

@@ -9,6 +9,7 @@ import { parseOr400, SimError } from './errors';
 import { checkFaultProduct, DEFAULT_LATENCY_MS, DEFAULT_TIMEOUT_MS, FaultRequest, type FaultSite } from './faults';
 import { accountProblem, completeOrder, findProduct, orderView, partnerView, placeOrder, PlaceOrderRequest, ValidateAccountRequest } from './orders';
 import { signatureProblem } from './signing';
+import { StatementQuery, statementOf } from './statement';
 import { DEFAULT_ASYNC_DELAY_MS, SimConfig, SimWorld, type SimOrder, type SimPartner, type SimProduct } from './state';
 
 // The simulator's HTTP face: the signed /v1 protocol a wholesaler offers its partners, and the
@@ -125,6 +126,12 @@ function createSimApp(world: SimWorld, clock: () => number) {
     const order = world.findOrder(partner.id, reference);
     if (!order) throw new SimError(404, 'order_not_found', `no order with reference "${reference}"`);
     res.json({ order: partnerView(order, partner) });
+  });
+
+  v1.get('/statement', async (req, res) => {
+    const period = parseOr400(StatementQuery, req.query);
+    if (await faultsBefore(req, res, { call: 'other', product: null })) return;
+    res.json(statementOf(world, partnerOf(res), period));
   });
 
   v1.post('/accounts/validate', async (req, res) => {

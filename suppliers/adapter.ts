@@ -79,6 +79,33 @@ export interface SupplierAdapter {
   readCallback(headers: Record<string, string | string[] | undefined>, path: string, rawBody: Buffer): CallbackReading | undefined;
   /** Everything the supplier sells, for product import and the price and stock sync; protocols without a listing leave it out. */
   catalogue?(): Promise<CatalogueItem[]>;
+  /**
+   * The supplier's own statement of what it charged and refunded over a period (reconciliation/);
+   * protocols without one leave it out, and the merchant imports the supplier's CSV instead.
+   */
+  statement?(period: StatementPeriod): Promise<SupplierStatement>;
+}
+
+/** UTC days as YYYY-MM-DD, both included. */
+export interface StatementPeriod {
+  from: string;
+  to: string;
+}
+
+export interface SupplierStatement {
+  currency: string;
+  lines: SupplierStatementLine[];
+}
+
+/** One movement of our money on a supplier's statement, named by our purchase reference. */
+export interface SupplierStatementLine {
+  reference: string;
+  supplierOrderId?: string;
+  kind: 'charge' | 'refund';
+  /** Minor units of the statement's currency, never negative (the kind says which way). */
+  amount: number;
+  /** ISO-8601. */
+  at: string;
 }
 
 export interface CatalogueItem {

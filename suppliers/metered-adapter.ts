@@ -6,8 +6,8 @@ import { SupplierRefused, SupplierUnavailable, type SupplierAdapter } from './ad
 // here, once, whatever the protocol: by supplier, operation and outcome, with latency, and
 // traced as a span of the activity that made them.
 
-type Operation = 'quote' | 'purchase' | 'getPurchase' | 'validateAccount' | 'balance';
-const OPERATIONS: Operation[] = ['quote', 'purchase', 'getPurchase', 'validateAccount', 'balance'];
+type Operation = 'quote' | 'purchase' | 'getPurchase' | 'validateAccount' | 'balance' | 'statement';
+const OPERATIONS: Operation[] = ['quote', 'purchase', 'getPurchase', 'validateAccount', 'balance', 'statement'];
 
 /** ok: an answer; refused: the supplier said no (nothing charged); unavailable: no usable answer. */
 export function callOutcome(err: unknown): 'refused' | 'unavailable' | 'error' {
@@ -19,6 +19,8 @@ export function callOutcome(err: unknown): 'refused' | 'unavailable' | 'error' {
 export function meteredAdapter(supplier: string, adapter: SupplierAdapter): SupplierAdapter {
   const metered: SupplierAdapter = { ...adapter, readCallback: adapter.readCallback.bind(adapter) };
   for (const operation of OPERATIONS) {
+    // Optional operations a protocol does not offer stay absent, so callers can still tell.
+    if (typeof adapter[operation] !== 'function') continue;
     const call = (adapter[operation] as (...args: unknown[]) => Promise<unknown>).bind(adapter);
     (metered[operation] as (...args: unknown[]) => Promise<unknown>) = async (...args: unknown[]) => {
       const timer = supplierMetrics.seconds.startTimer({ supplier, operation });

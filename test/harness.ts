@@ -26,6 +26,7 @@ import { PgNotifications } from '../lib/pg-notifications';
 import { ensureOrderSearchAttributes } from '../worker/search-attributes';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { SupplierRegistry } from '../suppliers/registry';
+import { ReconciliationRuns } from '../reconciliation/client';
 
 // A whole Cardflow per test file, from real parts: its own database on the test Postgres, its
 // own task queue on the test Temporal server, a worker and the API on an ephemeral port.
@@ -186,6 +187,7 @@ export async function startTestSystem(
     signInLimits: opts.signInLimits,
     security: { ...securitySettings(loadConfig({})), ...opts.security },
     metrics: opts.metricsToken ? { registry: apiMetrics(db), token: opts.metricsToken } : undefined,
+    reconciliation: new ReconciliationRuns(client, taskQueue),
   });
   let server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

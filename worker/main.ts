@@ -12,6 +12,7 @@ import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { priorModel } from '../risk/model/priors';
 import { ensureRiskModelSchedule } from '../risk/schedule';
+import { ensureReconciliationSchedule } from '../reconciliation/schedule';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { createOrderWorker, runUntilShutdown, workerTuning } from './create-worker';
 import { startWorkerHealth, workerReadinessChecks } from './health';
@@ -103,6 +104,10 @@ async function main() {
   // A worker that cannot reach the schedule still fulfils orders; the next start tries again.
   await ensureRiskModelSchedule(services.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyHours: config.RISK_MODEL_RETRAIN_HOURS }).catch((err) =>
     log.warn({ err: (err as Error).message }, 'could not ensure the risk-model training schedule'),
+  );
+  // Daily supplier reconciliation (docs/MONEY.md); the same rule: orders go on without it.
+  await ensureReconciliationSchedule(services.client, { taskQueue: config.TEMPORAL_TASK_QUEUE }).catch((err) =>
+    log.warn({ err: (err as Error).message }, 'could not ensure the reconciliation schedule'),
   );
   const metricsServer =
     config.WORKER_METRICS_PORT === undefined

@@ -5,6 +5,7 @@ import { alerts } from './alerts';
 import { needsAttention } from './attention';
 import { AuditLog } from './audit';
 import { books } from './books';
+import { reconciliation } from './reconciliation';
 import { BatchShow } from './find/BatchShow';
 import { CodeLookupPage } from './find/CodeLookup';
 import { lazyScreen } from './lazy-screen';
@@ -53,6 +54,7 @@ export function App() {
       <Resource name="skus" {...products} />
       <Resource name="suppliers" {...suppliers} />
       <Resource name="ledger-periods" {...books} />
+      <Resource name="reconciliation" {...reconciliation} />
       <Resource name="alerts" {...alerts} />
       <Resource name="notification-settings" {...notificationSettingsScreen} />
       <Resource name="storefronts" {...storefronts} />

@@ -4,7 +4,7 @@ import type { Db } from '../../db';
 import type { CodeRow, OrderItemRow, OrderRow, RefundRow } from '../../db/tables';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
-import { AppError } from '../../lib/errors';
+import { AppError, notFound } from '../../lib/errors';
 import { canAccess, rolesFor } from '../../lib/permissions';
 import type { Buyer } from '../../orders/validators';
 import { openCode, type CodeSecret } from '../../stock/code-secret';
@@ -15,6 +15,8 @@ import { CodeFilter, listedCodes } from './codes';
 import { EXPORT_FORMATS, sendExport, type Cell, type ExportColumn } from './export-file';
 import { jsonQueryParam } from './list-query';
 import { listedOrders, OrderFilter, ORDER_SORT, type OrderListRow } from './orders';
+import { ourStatementQuery, type OurStatementLine } from '../../reconciliation/our-statement';
+import { PeriodInput } from '../../reconciliation/period';
 
 // /admin/exports/<what>?format=csv|xlsx&filter=<the list's filter>: orders, order lines, codes,
 // refunds and the audit log, with the same filters the console's lists send, streamed
@@ -87,6 +89,14 @@ const RefundFilter = z
     createdTo: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
   })
   .strict();
+
+const SupplierStatementFilter = z
+  .object({ supplierId: z.uuid(), from: z.iso.date(), to: z.iso.date() })
+  .strict()
+  .superRefine((f, ctx) => {
+    const p = PeriodInput.safeParse({ from: f.from, to: f.to });
+    if (!p.success) for (const i of p.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+  });
 
 export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
   const { db, vault } = deps;
@@ -218,6 +228,36 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
       { header: 'Refunded at', value: (r) => iso(r.created_at), width: 26 },
     ];
     await sendExport(res, { name: 'refunds', format, query, columns });
+  });
+
+  // Cardflow's own statement of one supplier over a period (reconciliation/our-statement.ts).
+  router.get('/exports/supplier-statement', allow('reconciliation', 'list'), async (req, res) => {
+    const { format, filter } = parseOrThrow(ExportQuery(SupplierStatementFilter), req.query, 'query');
+    if (!filter)
+      throw new AppError('invalid_input', 'validation_failed', 'The request query is invalid', { fields: [{ path: 'filter', message: 'name supplierId, from and to' }] });
+    const supplier = await db('suppliers').where({ id: filter.supplierId, merchant_id: req.admin!.merchantId }).first('currency');
+    if (!supplier) throw notFound('Supplier');
+    const currency = supplier.currency?.trim() ?? '';
+    const query = ourStatementQuery(db, req.admin!.merchantId, filter.supplierId, { period: filter }).orderBy('p.created_at').orderBy('p.reference');
+    const money = (pick: (l: OurStatementLine) => number | null) => (l: OurStatementLine) => num(majorUnits(pick(l), currency), format);
+    const columns: ExportColumn<OurStatementLine>[] = [
+      { header: 'Reference', value: (l) => l.reference, width: 40 },
+      { header: 'Supplier order', value: (l) => l.supplier_order_id, width: 20 },
+      { header: 'Product', value: (l) => l.supplier_product },
+      { header: 'Status', value: (l) => l.status, width: 12 },
+      { header: 'Currency', value: () => currency, width: 9 },
+      { header: 'Charged', value: money((l) => l.charged) },
+      { header: 'Refunded', value: money((l) => l.refunded) },
+      { header: 'Net', value: money((l) => (l.charged === null && l.refunded === null ? null : (l.charged ?? 0) - (l.refunded ?? 0))) },
+      { header: 'Order id', value: (l) => l.order_id, width: 38 },
+      { header: 'Order reference', value: (l) => l.external_ref, width: 24 },
+      { header: 'Order status', value: (l) => l.order_status, width: 14 },
+      { header: 'Storefront', value: (l) => l.storefront },
+      { header: 'SKU', value: (l) => l.sku },
+      { header: 'Delivered', value: (l) => (l.delivered ? 'yes' : 'no'), width: 10 },
+      { header: 'Purchased at', value: (l) => iso(l.created_at), width: 26 },
+    ];
+    await sendExport(res, { name: 'supplier-statement', format, query, columns });
   });
 
   router.get('/exports/audit-log', allow('audit-log', 'list'), async (req, res) => {

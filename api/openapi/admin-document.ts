@@ -14,6 +14,7 @@ import { SignIn } from '../admin/session';
 import { Editable as EditableStorefront } from '../admin/storefronts';
 import { PaymentBody, RoutesBody, SupplierBody, TermsBody } from '../admin/suppliers';
 import { ClosePeriod } from '../admin/ledger';
+import { ResolveBody, RunRequestBody } from '../admin/reconciliation';
 import { CreditBody } from '../admin/connections';
 import { Create as CreateUser, Update as UpdateUser } from '../admin/users';
 import { SESSION_COOKIE } from '../../lib/sessions';
@@ -103,6 +104,14 @@ const operations: Record<string, Operation[]> = {
   money: [
     ['get', '/ledger/periods', 'Closed months of the ledger'],
     ['post', '/ledger/periods/close', 'Close a month of the ledger (and every month before it)', ClosePeriod],
+    ['get', '/suppliers/{id}/statement', "Cardflow's own statement of a supplier (?from&to): every purchase by reference, price, status"],
+    ['get', '/exports/supplier-statement', 'Our statement of a supplier as CSV or XLSX (?format&filter={"supplierId","from","to"})'],
+    ['post', '/suppliers/{id}/statements', "Import the supplier's statement (?from&to; body: its CSV as text/csv)"],
+    ['get', '/suppliers/{id}/statements', "The supplier's statements received"],
+    ['post', '/reconciliation/runs', 'Reconcile a supplier and period now', RunRequestBody],
+    ['get', '/reconciliation/runs', 'Reconciliation runs'],
+    ['get', '/reconciliation/differences', 'Differences found (?status=open|resolved|all&supplierId)'],
+    ['post', '/reconciliation/differences/{id}/resolve', 'Resolve a difference with a reason, optionally with an adjusting entry', ResolveBody],
   ],
   storefronts: [
     ['get', '/storefronts', 'Storefronts'],

@@ -1,6 +1,6 @@
 import { decryptCardField, signRequest, verifySignature } from './cardflow-sim-signing';
 import { OutboundFailure, type OutboundAnswer } from '../../lib/outbound-http';
-import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type PurchaseOutcome, type SupplierAdapter } from '../adapter';
+import { SupplierRefused, SupplierUnavailable, type AdapterFactory, type PurchaseOutcome, type SupplierAdapter, type SupplierStatementLine } from '../adapter';
 
 // The adapter for the protocol in supplier-sim/PROTOCOL.md: HMAC-signed JSON, one unit per
 // order, the caller's reference as idempotency key. Credentials: { partnerId, secret }.
@@ -25,6 +25,7 @@ interface SimAnswer {
   currency: string;
   balance: number;
   error?: { code?: string; reason?: unknown; unitPrice?: unknown; balance?: unknown };
+  lines: { reference: string; orderId: string | null; kind: 'charge' | 'refund'; amount: number; at: string }[];
 }
 
 // Answers that mean "the supplier looked and said no": nothing was committed.
@@ -153,6 +154,19 @@ export const cardflowSimAdapter: AdapterFactory = ({ baseUrl, credentials, timeo
       const { status, json } = await call('GET', '/v1/balance');
       if (status !== 200) refusal(json, status);
       return { currency: json.currency, balance: json.balance };
+    },
+
+    async statement(period) {
+      const { status, json } = await call('GET', `/v1/statement?from=${encodeURIComponent(period.from)}&to=${encodeURIComponent(period.to)}`);
+      if (status !== 200) refusal(json, status);
+      if (typeof json.currency !== 'string' || !Array.isArray(json.lines)) throw new SupplierUnavailable('the statement is not part of the protocol');
+      const lines: SupplierStatementLine[] = json.lines.map((l) => {
+        if (typeof l.reference !== 'string' || (l.kind !== 'charge' && l.kind !== 'refund') || !Number.isSafeInteger(l.amount) || l.amount < 0 || Number.isNaN(Date.parse(l.at))) {
+          throw new SupplierUnavailable('a statement line is not part of the protocol');
+        }
+        return { reference: l.reference, supplierOrderId: l.orderId ?? undefined, kind: l.kind, amount: l.amount, at: new Date(l.at).toISOString() };
+      });
+      return { currency: json.currency, lines };
     },
 
     readCallback(headers, path, rawBody) {

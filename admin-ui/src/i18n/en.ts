@@ -326,6 +326,7 @@ export const en = {
         sku_out_of_stock: 'Out of stock',
         sku_low_stock: 'Low stock',
         supplier_catalogue_drift: 'Supplier catalogue changed',
+        supplier_statement_differences: 'Supplier statement differs',
       },
       messages: {
         supplier_low_balance: 'Supplier %{supplier} has %{balance} left, below its alert threshold of %{threshold}. Top it up.',
@@ -339,6 +340,7 @@ export const en = {
         sku_low_stock: 'Product %{sku} is at or below its low-stock threshold: import more codes soon.',
         supplier_catalogue_drift:
           "Supplier %{supplier}'s prices or stock no longer match its routes (a price above a route's maximum, a product gone or sold out). Check its product mapping under Connections.",
+        supplier_statement_differences: "Supplier %{supplier}'s statement and the books differ. Look at each difference under Reconciliation and resolve it with a reason.",
       },
     },
     manual: {

@@ -327,6 +327,7 @@ export const zh: Messages = {
         sku_out_of_stock: '缺货',
         sku_low_stock: '低库存',
         supplier_catalogue_drift: '供应商商品有变动',
+        supplier_statement_differences: '供应商对账单有差异',
       },
       messages: {
         supplier_low_balance: '供应商 %{supplier} 余额仅剩 %{balance}，低于提醒阈值 %{threshold}，请及时充值。',
@@ -339,6 +340,7 @@ export const zh: Messages = {
         sku_out_of_stock: '商品 %{sku} 已缺货：导入新卡密之前，无法为任何订单承诺卡密。',
         sku_low_stock: '商品 %{sku} 的库存已不高于低库存阈值：请尽快导入卡密。',
         supplier_catalogue_drift: '供应商 %{supplier} 的价格或库存与路由不再相符（价格超过路由上限、商品下架或售罄）。请在“对接”中检查商品映射。',
+        supplier_statement_differences: '供应商 %{supplier} 的对账单与账簿不一致。请在“对账”中逐条查看差异，并注明原因处理。',
       },
     },
     manual: {

@@ -21,7 +21,8 @@ import { upstream18Part } from './upstream18';
 import { fixcodesPart } from './fixcodes';
 import { notify13Part } from './notify13';
 import { products15Part } from './products15';
-export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part, upstream18Part, fixcodesPart, notify13Part, products15Part];
+import { recon14Part } from './recon14';
+export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part, upstream18Part, fixcodesPart, notify13Part, products15Part, recon14Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
