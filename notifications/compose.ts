@@ -20,6 +20,7 @@ const KIND_NAMES: Record<AlertKind, Record<Language, string>> = {
   sku_out_of_stock: { en: 'Out of stock', zh: '缺货' },
   sku_low_stock: { en: 'Low stock', zh: '低库存' },
   supplier_catalogue_drift: { en: 'Supplier catalogue changed', zh: '供应商商品有变动' },
+  supplier_statement_differences: { en: 'Supplier statement differs', zh: '供应商对账单有差异' },
 };
 
 const WORDS = {
