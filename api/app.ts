@@ -14,6 +14,7 @@ import { adminRiskRouter } from './admin/risk';
 import { adminStockRouter } from './admin/stock';
 import { adminSuppliersRouter } from './admin/suppliers';
 import { adminLedgerRouter } from './admin/ledger';
+import { adminReportsRouter } from './admin/reports';
 import { adminConnectionsRouter } from './admin/connections';
 import { adminAlertsRouter } from './admin/alerts';
 import { adminManualTasksRouter } from './admin/manual-tasks';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps) {
   admin.use(adminStockRouter({ db, vault, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminSuppliersRouter({ db, vault, suppliers, outbound: deps.outbound }));
   admin.use(adminLedgerRouter({ db }));
+  admin.use(adminReportsRouter({ db }));
   admin.use(adminConnectionsRouter({ db, vault, suppliers, maxBodyBytes: limits.maxBodyBytes }));
   admin.use(adminAlertsRouter({ db }));
   admin.use(adminManualTasksRouter({ db, vault, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));

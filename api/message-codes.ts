@@ -64,6 +64,10 @@ export const ERROR_CODES = [
   'period_not_ended',
   'period_already_closed',
   'supplier_without_currency',
+  // reports (reports/rates.ts)
+  'reporting_currency_unset',
+  'reporting_rate_same_currency',
+  'report_range_too_long',
   // supplier callbacks (suppliers/purchase-results.ts)
   'purchase_not_awaiting_callback',
   'callback_price_mismatch',
@@ -139,6 +143,8 @@ export const AUDIT_ACTIONS = [
   'supplier.top_up',
   'supplier.payment',
   'ledger.period_closed',
+  'reporting.currency_set',
+  'reporting.rate_entered',
   'storefront.created',
   'storefront.updated',
   'storefront.key_issued',

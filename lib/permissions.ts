@@ -49,6 +49,10 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   'audit-log': { list: ['owner', 'operator', 'finance'], show: ['owner', 'operator', 'finance'] },
   // The ledger's periods: closing a month is the owner's or finance's (docs/MONEY.md).
   'ledger-periods': { list: ['owner', 'operator', 'finance'], close: ['owner', 'finance'] },
+  // Reports show the business's money: those who run it and finance. Rates for the reporting
+  // currency are the books': the owner and finance enter them.
+  reports: { list: ['owner', 'operator', 'finance'] },
+  'reporting-rates': { list: ['owner', 'operator', 'finance'], create: ['owner', 'finance'] },
   users: { list: ['owner'], show: ['owner'], create: ['owner'], edit: ['owner'] },
   // Everyone makes and revokes their own admin tokens (a token has its user's role); the owner
   // sees and revokes everyone's (users.edit).
