@@ -14,6 +14,7 @@ import { LoginPage } from './login/LoginPage';
 import { manualTasks } from './manual';
 import { orders } from './orders';
 import { products } from './products';
+import { reports } from './reports';
 import { reviews, riskLists, riskRules } from './risk';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
@@ -52,6 +53,7 @@ export function App() {
       <Resource name="skus" {...products} />
       <Resource name="suppliers" {...suppliers} />
       <Resource name="ledger-periods" {...books} />
+      <Resource name="reports" {...reports} />
       <Resource name="alerts" {...alerts} />
       <Resource name="storefronts" {...storefronts} />
       <Resource name="audit-log" {...AuditLog} />
