@@ -389,7 +389,7 @@ export interface ReportingRateUsedRow {
 // ledger_lines, ledger_period_closes, manual_tasks, order_events,
 // risk_list_entries (003 renamed risk_blocklist), risk_models, risk_reviews, risk_rule_sets,
 // risk_velocity_events, sku_supplier_routes, supplier_purchases, and the report rollups
-// (report_channel_hours, report_sku_days, report_refund_reasons, report_sold_out: reports/rollup.ts).
+// (report_channel_days, report_hours, report_sku_days, report_refund_reasons, report_sold_out: reports/rollup.ts).
 declare module 'knex/types/tables' {
   interface Tables {
     merchants: MerchantRow;

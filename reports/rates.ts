@@ -69,7 +69,7 @@ export interface RateUsed {
  */
 export async function ratesFor(db: Knex, merchantId: string, to: string, wanted: { currency: string; day: string }[], today: string): Promise<Map<string, RateUsed>> {
   const out = new Map<string, RateUsed>();
-  const pairs = wanted.filter((w) => w.currency !== to);
+  const pairs = [...new Map(wanted.filter((w) => w.currency !== to).map((w) => [key(w.currency, w.day), w])).values()];
   if (pairs.length === 0) return out;
   const currencies = [...new Set(pairs.map((p) => p.currency))];
   const days = pairs.map((p) => p.day).sort();

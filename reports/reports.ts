@@ -78,10 +78,10 @@ const skuSql = (select: string, join: string, group: string) => (day: string) =>
     GROUP BY ${group}, ${day === "''" ? 'r.currency' : 'r.day, r.currency'}`;
 
 const CHANNEL_MONEY = ['revenue', 'cost', 'revenue_reversed', 'cost_reversed'];
-const channelSql = (select: string, group: string, counts: string[]) => (day: string) =>
+const channelSql = (select: string, group: string, counts: string[], table: 'report_channel_days' | 'report_hours' = 'report_channel_days') => (day: string) =>
   `SELECT ${select}, ${day} AS day, r.currency::text AS currency, ${counts.map((c) => `sum(r.${c})::int AS ${c}`).join(', ')},
           sum(r.revenue)::bigint AS revenue, sum(r.cost)::bigint AS cost, sum(r.revenue_reversed)::bigint AS revenue_reversed, sum(r.cost_reversed)::bigint AS cost_reversed
-     FROM report_channel_hours r ${group.includes('st.') ? 'JOIN storefronts st ON st.id = r.storefront_id' : ''}
+     FROM ${table} r ${group.includes('st.') ? 'JOIN storefronts st ON st.id = r.storefront_id' : ''}
     WHERE r.merchant_id = ? AND r.day BETWEEN ? AND ?
     GROUP BY ${group}, ${day === "''" ? 'r.currency' : 'r.day, r.currency'}`;
 
@@ -117,7 +117,7 @@ const SPECS: Record<ReportName, ReportSpec> = {
     dims: ['date'],
     counts: ['orders_accepted', 'orders_delivered'],
     money: CHANNEL_MONEY,
-    sql: (day) => channelSql('r.day::text AS date', 'r.day', ['orders_accepted', 'orders_delivered'])(day),
+    sql: channelSql('r.day::text AS date', 'r.day', ['orders_accepted', 'orders_delivered'], 'report_hours'),
     derive: profit,
     sort: byText('date'),
   },
@@ -125,7 +125,7 @@ const SPECS: Record<ReportName, ReportSpec> = {
     dims: ['hour'],
     counts: ['orders_accepted', 'orders_delivered', 'units_delivered'],
     money: CHANNEL_MONEY,
-    sql: channelSql('r.hour::int AS hour', 'r.hour', ['orders_accepted', 'orders_delivered', 'units_delivered']),
+    sql: channelSql('r.hour::int AS hour', 'r.hour', ['orders_accepted', 'orders_delivered', 'units_delivered'], 'report_hours'),
     derive: profit,
     sort: (a, b) => n(a.hour) - n(b.hour),
   },
@@ -134,7 +134,7 @@ const SPECS: Record<ReportName, ReportSpec> = {
     dims: ['weekday'],
     counts: ['orders_accepted', 'orders_delivered', 'units_delivered'],
     money: CHANNEL_MONEY,
-    sql: channelSql('extract(isodow FROM r.day)::int AS weekday', 'extract(isodow FROM r.day)', ['orders_accepted', 'orders_delivered', 'units_delivered']),
+    sql: channelSql('extract(isodow FROM r.day)::int AS weekday', 'extract(isodow FROM r.day)', ['orders_accepted', 'orders_delivered', 'units_delivered'], 'report_hours'),
     derive: profit,
     sort: (a, b) => n(a.weekday) - n(b.weekday),
   },
@@ -149,7 +149,7 @@ const SPECS: Record<ReportName, ReportSpec> = {
     bindings: 2,
     sql: () =>
       `SELECT r.channel, r.campaign, '' AS day, NULL AS currency, ${ORDER_COUNTS.map((c) => `sum(r.${c})::int AS ${c}`).join(', ')}, 0 AS sold_out
-         FROM report_channel_hours r WHERE r.merchant_id = ? AND r.day BETWEEN ? AND ? GROUP BY r.channel, r.campaign
+         FROM report_channel_days r WHERE r.merchant_id = ? AND r.day BETWEEN ? AND ? GROUP BY r.channel, r.campaign
        UNION ALL
        SELECT r.channel, r.campaign, '', NULL, ${ORDER_COUNTS.map(() => '0').join(', ')}, sum(r.answers)::int
          FROM report_sold_out r WHERE r.merchant_id = ? AND r.day BETWEEN ? AND ? GROUP BY r.channel, r.campaign`,
@@ -185,9 +185,11 @@ const SPECS: Record<ReportName, ReportSpec> = {
     counts: ['stock_available', 'units_sold'],
     money: [],
     sql: () =>
-      `SELECT s.code AS sku, s.name AS product, '' AS day, NULL AS currency, s.stock_available::int AS stock_available,
-              COALESCE((SELECT sum(r.units_delivered - r.units_refunded) FROM report_sku_days r WHERE r.merchant_id = s.merchant_id AND r.sku_id = s.id AND r.day BETWEEN ? AND ?), 0)::int AS units_sold
-         FROM skus s WHERE s.fulfilment_mode = 'stock' AND s.merchant_id = ?`,
+      `SELECT s.code AS sku, s.name AS product, '' AS day, NULL AS currency, s.stock_available::int AS stock_available, COALESCE(sold.units, 0)::int AS units_sold
+         FROM skus s
+         LEFT JOIN (SELECT r.sku_id, sum(r.units_delivered - r.units_refunded) AS units FROM report_sku_days r
+                     WHERE r.merchant_id = ? AND r.day BETWEEN ? AND ? GROUP BY r.sku_id) sold ON sold.sku_id = s.id
+        WHERE s.fulfilment_mode = 'stock' AND s.merchant_id = ?`,
     derive: (r, { days }) => {
       const perDay = n(r.units_sold) / days;
       return {
@@ -292,8 +294,8 @@ async function readPeriod(
 ): Promise<ReportRow[]> {
   const spec = SPECS[name];
   const converting = convertTo !== null && spec.money.length > 0;
-  const bindings = name === 'stock' ? [from, to, merchantId] : Array.from({ length: spec.bindings ?? 1 }, () => [merchantId, from, to]).flat();
-  const { rows } = (await db.raw(spec.sql(converting ? 'r.day::text' : "''"), bindings)) as { rows: ReportRow[] };
+  const bindings = name === 'stock' ? [merchantId, from, to, merchantId] : Array.from({ length: spec.bindings ?? 1 }, () => [merchantId, from, to]).flat();
+  const { rows } = await db.raw<{ rows: ReportRow[] }>(spec.sql(converting ? 'r.day::text' : "''"), bindings);
 
   let rates = new Map<string, RateUsed>();
   if (converting) {

@@ -42,7 +42,7 @@ describe('the reports screen in Chinese', () => {
     const { context, page } = await ui.signedIn(owner);
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('menuitem', { name: '简体中文' }).click();
-    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    await page.waitForFunction("document.documentElement.lang === 'zh-CN'");
 
     await page.getByRole('menuitem', { name: '报表' }).click();
     const result = page.getByTestId('report-result');

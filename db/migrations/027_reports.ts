@@ -5,8 +5,8 @@ import { rebuildReportRollups } from '../../reports/rollup';
 //
 // - orders.channel / orders.campaign: what a storefront may say about where an order came from.
 // - Report rollups, kept by reports/rollup.ts in the same transaction as each change of an order:
-//   per placement hour, storefront, channel and campaign (orders and their outcomes, money); per
-//   day, SKU and supplier (units and money); per day and refund reason; and the sold-out answers
+//   per placement day, storefront, channel and campaign (orders and their outcomes, money); per
+//   placement day and hour (orders, money); per day, SKU and supplier (units and money); per day and refund reason; and the sold-out answers
 //   (not orders) per hour and channel. Every figure is counted on the day and hour its ORDER was
 //   placed, in the merchant's time zone, so a day's shares (delivered, refunded) are of that day's
 //   orders. Existing orders are rolled up here once.
@@ -46,10 +46,9 @@ export async function up(knex: Knex): Promise<void> {
     )`);
 
   await knex.raw(`
-    CREATE TABLE report_channel_hours (
+    CREATE TABLE report_channel_days (
       merchant_id uuid NOT NULL REFERENCES merchants(id),
       day date NOT NULL,
-      hour smallint NOT NULL CHECK (hour BETWEEN 0 AND 23),
       currency char(3) NOT NULL,
       storefront_id uuid NOT NULL REFERENCES storefronts(id),
       channel text NOT NULL DEFAULT '',
@@ -66,7 +65,29 @@ export async function up(knex: Knex): Promise<void> {
       cost bigint NOT NULL DEFAULT 0,
       revenue_reversed bigint NOT NULL DEFAULT 0,
       cost_reversed bigint NOT NULL DEFAULT 0,
-      PRIMARY KEY (merchant_id, day, hour, currency, storefront_id, channel, campaign)
+      PRIMARY KEY (merchant_id, day, currency, storefront_id, channel, campaign)
+    )`);
+  // Per placement day, hour and currency only: the hour is kept apart from the channel, so neither
+  // table multiplies the other's rows (a year of hours is 8,760 rows per currency).
+  await knex.raw(`
+    CREATE TABLE report_hours (
+      merchant_id uuid NOT NULL REFERENCES merchants(id),
+      day date NOT NULL,
+      hour smallint NOT NULL CHECK (hour BETWEEN 0 AND 23),
+      currency char(3) NOT NULL,
+      orders_accepted integer NOT NULL DEFAULT 0,
+      orders_held integer NOT NULL DEFAULT 0,
+      orders_rejected integer NOT NULL DEFAULT 0,
+      orders_delivered integer NOT NULL DEFAULT 0,
+      orders_failed integer NOT NULL DEFAULT 0,
+      orders_cancelled integer NOT NULL DEFAULT 0,
+      orders_refunded integer NOT NULL DEFAULT 0,
+      units_delivered integer NOT NULL DEFAULT 0,
+      revenue bigint NOT NULL DEFAULT 0,
+      cost bigint NOT NULL DEFAULT 0,
+      revenue_reversed bigint NOT NULL DEFAULT 0,
+      cost_reversed bigint NOT NULL DEFAULT 0,
+      PRIMARY KEY (merchant_id, day, hour, currency)
     )`);
   await knex.raw(`
     CREATE TABLE report_sku_days (
@@ -108,7 +129,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['report_sold_out', 'report_refund_reasons', 'report_sku_days', 'report_channel_hours', 'reporting_rates_used', 'reporting_rates']) await knex.raw(`DROP TABLE ${t}`);
+  for (const t of ['report_sold_out', 'report_refund_reasons', 'report_sku_days', 'report_hours', 'report_channel_days', 'reporting_rates_used', 'reporting_rates']) await knex.raw(`DROP TABLE ${t}`);
   await knex.raw('ALTER TABLE merchants DROP COLUMN reporting_currency');
   await knex.raw('ALTER TABLE orders DROP COLUMN channel, DROP COLUMN campaign');
 }
