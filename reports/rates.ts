@@ -15,7 +15,6 @@ type Q = Knex | Knex.Transaction;
 
 /** A rate as the merchant types it: a positive decimal with at most 10 places. */
 export const RATE_PATTERN = /^(?:0|[1-9]\d{0,13})(?:\.\d{1,10})?$/;
-const RATE_SCALE = 10;
 
 export async function setReportingCurrency(db: Knex, merchantId: string, currency: string | null, actor: string): Promise<void> {
   await db.transaction(async (trx) => {
@@ -125,17 +124,3 @@ export async function ratesFor(db: Knex, merchantId: string, to: string, wanted:
 
 const key = (currency: string, day: string) => `${currency}|${day}`;
 export const rateKey = key;
-
-/**
- * `amount` minor units of `from` in minor units of `to` at `rate` (a decimal string), rounded half
- * away from zero; exact (BigInt), whatever the currencies' decimal places.
- */
-export function convertMinor(amount: number, rate: string, fromDigits: number, toDigits: number): number {
-  const [whole, fraction = ''] = rate.split('.');
-  const scaled = BigInt(whole + fraction.padEnd(RATE_SCALE, '0'));
-  const shift = toDigits - fromDigits;
-  const num = BigInt(Math.abs(amount)) * scaled * 10n ** BigInt(Math.max(0, shift));
-  const den = 10n ** BigInt(RATE_SCALE) * 10n ** BigInt(Math.max(0, -shift));
-  const rounded = (2n * num + den) / (2n * den);
-  return (amount < 0 ? -1 : 1) * Number(rounded);
-}

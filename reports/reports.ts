@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { invalidInput } from '../lib/errors';
 import { fractionDigits } from '../lib/currency-digits';
-import { convertMinor, rateKey, ratesFor, type RateUsed } from './rates';
+import { rateKey, ratesFor, type RateUsed } from './rates';
 
 // The reports a merchant decides from (issue 14; docs/MONEY.md "Reports"), each read from the
 // rollups of reports/rollup.ts over a range of the merchant's own days, so a year of a
@@ -9,7 +9,7 @@ import { convertMinor, rateKey, ratesFor, type RateUsed } from './rates';
 //
 // A report's query answers rows per key (its dimensions), currency and, when it converts, day;
 // this module adds them up per key and currency, converting each day's amounts into the
-// reporting currency at the rate for that day (reports/rates.ts) when asked, and works out the
+// reporting currency at the rate for that day (reports/rates.ts) when asked (in Postgres), and works out the
 // figures derived from the sums (profit, margin, shares, days of stock left).
 
 export const REPORTS = [
@@ -295,30 +295,44 @@ async function readPeriod(
   const spec = SPECS[name];
   const converting = convertTo !== null && spec.money.length > 0;
   const bindings = name === 'stock' ? [merchantId, from, to, merchantId] : Array.from({ length: spec.bindings ?? 1 }, () => [merchantId, from, to]).flat();
-  const { rows } = await db.raw<{ rows: ReportRow[] }>(spec.sql(converting ? 'r.day::text' : "''"), bindings);
-
-  let rates = new Map<string, RateUsed>();
-  if (converting) {
-    const wanted = rows.filter((r) => r.currency !== convertTo).map((r) => ({ currency: String(r.currency), day: String(r.day) }));
-    rates = await ratesFor(db, merchantId, convertTo, wanted, today);
+  let rows: ReportRow[];
+  if (!converting) rows = (await db.raw<{ rows: ReportRow[] }>(spec.sql("''"), bindings)).rows;
+  else {
+    // Which days of which other currencies the range holds, their rates (fixed for good on first
+    // use), then the sums with each day's amounts converted in Postgres: numeric arithmetic,
+    // rounded half away from zero per row and day, so a year is summed where the rows are.
+    const perDay = spec.sql('r.day::text');
+    const { rows: pairs } = await db.raw<{ rows: { currency: string; day: string }[] }>(`SELECT DISTINCT trim(currency) AS currency, day FROM (${perDay}) b WHERE trim(currency) <> ?`, [
+      ...bindings,
+      convertTo,
+    ]);
+    const rates = await ratesFor(db, merchantId, convertTo, pairs, today);
+    for (const p of pairs) {
+      const rate = rates.get(rateKey(p.currency, p.day));
+      if (rate) ratesUsed.set(rateKey(p.currency, p.day), rate);
+      else missing.set(rateKey(p.currency, p.day), p);
+    }
+    const rateRows = [...rates.values()].map((r) => ({ currency: r.fromCurrency, day: r.day, rate: r.rate, shift: fractionDigits(convertTo) - fractionDigits(r.fromCurrency) }));
+    const dims = spec.dims.map((d) => `b.${d}`).join(', ');
+    rows = (
+      await db.raw<{ rows: ReportRow[] }>(
+        `SELECT ${dims}, CASE WHEN x.rate IS NULL THEN trim(b.currency) ELSE ? END AS currency,
+                ${spec.counts.map((c) => `sum(b.${c})::bigint AS ${c}`).join(', ')},
+                ${spec.money.map((k) => `sum(CASE WHEN x.rate IS NULL THEN b.${k} ELSE round(b.${k} * x.rate * power(10::numeric, x.shift)) END)::bigint AS ${k}`).join(', ')}
+           FROM (${perDay}) b
+           LEFT JOIN json_to_recordset(?::json) AS x(currency text, day text, rate numeric, shift int) ON x.currency = trim(b.currency) AND x.day = b.day
+          GROUP BY ${dims}, ${spec.dims.length + 1}`,
+        [convertTo, ...bindings, JSON.stringify(rateRows)],
+      )
+    ).rows;
   }
   const sums = new Map<string, ReportRow>();
   for (const raw of rows) {
-    let currency = raw.currency === null ? null : String(raw.currency).trim();
-    let money = spec.money.map((k) => n(raw[k]));
-    if (converting && currency !== convertTo) {
-      const rate = rates.get(rateKey(currency!, String(raw.day)));
-      if (rate) {
-        const [fromDigits, toDigits] = [fractionDigits(currency!), fractionDigits(convertTo)];
-        money = money.map((v) => convertMinor(v, rate.rate, fromDigits, toDigits));
-        ratesUsed.set(rateKey(currency!, rate.day), rate);
-        currency = convertTo;
-      } else missing.set(rateKey(currency!, String(raw.day)), { currency: currency!, day: String(raw.day) });
-    }
+    const currency = raw.currency === null ? null : String(raw.currency).trim();
     const key = JSON.stringify([...spec.dims.map((d) => raw[d]), currency]);
     const sum = sums.get(key) ?? { ...Object.fromEntries(spec.dims.map((d) => [d, raw[d]])), ...(spec.money.length ? { currency } : {}) };
     for (const c of spec.counts) sum[c] = n(sum[c]) + n(raw[c]);
-    spec.money.forEach((k, i) => (sum[k] = n(sum[k]) + money[i]));
+    for (const k of spec.money) sum[k] = n(sum[k]) + n(raw[k]);
     sums.set(key, sum);
   }
   const days = daysBetween(from, to);
