@@ -69,10 +69,7 @@ async function main() {
     await db('merchants').where({ id: m }).update({ time_zone: 'Asia/Shanghai', reporting_currency: 'CNY' });
     for (let i = 0; i < 3; i++) await createStorefront(db, vault, { merchantId: m, name: `Shop ${i}` });
     const t0 = Date.now();
-    await db.raw(
-      `INSERT INTO suppliers (id, merchant_id, name, kind) SELECT gen_random_uuid(), ?, 'Supplier ' || g, 'manual' FROM generate_series(1, 8) g`,
-      [m],
-    );
+    await db.raw(`INSERT INTO suppliers (id, merchant_id, name, kind) SELECT gen_random_uuid(), ?, 'Supplier ' || g, 'manual' FROM generate_series(1, 8) g`, [m]);
     await db.raw(
       `INSERT INTO skus (id, merchant_id, code, name, currency, face_value, price, cost, fulfilment_mode, stock_available)
        SELECT gen_random_uuid(), ?, 'SKU-' || g, 'Product ' || g, CASE WHEN g % 3 = 0 THEN 'USD' ELSE 'CNY' END, 1000, 1000, 800, 'stock', 500 + g
@@ -155,7 +152,9 @@ async function main() {
           times.push(Number(process.hrtime.bigint() - t) / 1e6);
         }
         times.sort((a, b) => a - b);
-        console.log(`${name.padEnd(22)} | ${mode.padEnd(18)} | ${String(rows).padStart(4)} | ${pct(times, 50).toFixed(1).padStart(6)} | ${pct(times, 99).toFixed(1).padStart(6)} | ${times[times.length - 1].toFixed(1).padStart(6)}`);
+        console.log(
+          `${name.padEnd(22)} | ${mode.padEnd(18)} | ${String(rows).padStart(4)} | ${pct(times, 50).toFixed(1).padStart(6)} | ${pct(times, 99).toFixed(1).padStart(6)} | ${times[times.length - 1].toFixed(1).padStart(6)}`,
+        );
       }
     }
   } finally {

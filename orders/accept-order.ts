@@ -48,7 +48,13 @@ export async function acceptOrder(
     const soldOut = err instanceof AppError && err.code === 'sold_out';
     if (soldOut) {
       orderMetrics.soldOut.inc();
-      tallySoldOut(db, { merchantId: storefront.merchantId, storefrontId: storefront.id, channel: request.channel, campaign: request.campaign, units: request.items.reduce((n, i) => n + i.quantity, 0) });
+      tallySoldOut(db, {
+        merchantId: storefront.merchantId,
+        storefrontId: storefront.id,
+        channel: request.channel,
+        campaign: request.campaign,
+        units: request.items.reduce((n, i) => n + i.quantity, 0),
+      });
     }
     answered({ outcome: soldOut ? 'sold_out' : 'refused' });
     throw err;

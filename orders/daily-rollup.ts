@@ -141,7 +141,8 @@ export async function rollUpRefunded(trx: Q, refundId: string, orderRefunded: bo
 // A refunded unit's revenue comes off only if a settlement counted it; settlement happens once
 // every unit is delivered, so a settled order's refunded units were all delivered
 // (orders/refund-order.ts reverses revenue by the same rule).
-export const reversedSql = (refund: string, unit: string) => `CASE WHEN EXISTS (SELECT 1 FROM settlements rv_s WHERE rv_s.order_id = ${refund}.order_id) THEN ${unit}.price ELSE 0 END`;
+export const reversedSql = (refund: string, unit: string) =>
+  `CASE WHEN EXISTS (SELECT 1 FROM settlements rv_s WHERE rv_s.order_id = ${refund}.order_id) THEN ${unit}.price ELSE 0 END`;
 
 /** The order was closed as failed or cancelled (in this transaction). */
 export async function rollUpClosed(trx: Q, orderId: string, status: 'failed' | 'cancelled'): Promise<void> {

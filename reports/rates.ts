@@ -83,7 +83,8 @@ export async function ratesFor(db: Knex, merchantId: string, to: string, wanted:
       )
     ).rows as { day: string; from_currency: string; rate: string; rate_id: string; used_at: Date }[];
   const remember = (rows: Awaited<ReturnType<typeof fixedRows>>) => {
-    for (const f of rows) out.set(key(f.from_currency, f.day), { day: f.day, fromCurrency: f.from_currency, toCurrency: to, rate: f.rate, rateId: f.rate_id, fixedAt: f.used_at.toISOString() });
+    for (const f of rows)
+      out.set(key(f.from_currency, f.day), { day: f.day, fromCurrency: f.from_currency, toCurrency: to, rate: f.rate, rateId: f.rate_id, fixedAt: f.used_at.toISOString() });
   };
   remember(await fixedRows());
   const open = pairs.filter((p) => !out.has(key(p.currency, p.day)));

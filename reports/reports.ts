@@ -78,8 +78,10 @@ const skuSql = (select: string, join: string, group: string) => (day: string) =>
     GROUP BY ${group}, ${day === "''" ? 'r.currency' : 'r.day, r.currency'}`;
 
 const CHANNEL_MONEY = ['revenue', 'cost', 'revenue_reversed', 'cost_reversed'];
-const channelSql = (select: string, group: string, counts: string[], table: 'report_channel_days' | 'report_hours' = 'report_channel_days') => (day: string) =>
-  `SELECT ${select}, ${day} AS day, r.currency::text AS currency, ${counts.map((c) => `sum(r.${c})::int AS ${c}`).join(', ')},
+const channelSql =
+  (select: string, group: string, counts: string[], table: 'report_channel_days' | 'report_hours' = 'report_channel_days') =>
+  (day: string) =>
+    `SELECT ${select}, ${day} AS day, r.currency::text AS currency, ${counts.map((c) => `sum(r.${c})::int AS ${c}`).join(', ')},
           sum(r.revenue)::bigint AS revenue, sum(r.cost)::bigint AS cost, sum(r.revenue_reversed)::bigint AS revenue_reversed, sum(r.cost_reversed)::bigint AS cost_reversed
      FROM ${table} r ${group.includes('st.') ? 'JOIN storefronts st ON st.id = r.storefront_id' : ''}
     WHERE r.merchant_id = ? AND r.day BETWEEN ? AND ?
@@ -241,12 +243,7 @@ const dayMs = 86_400_000;
 const addDays = (day: string, d: number) => new Date(Date.parse(`${day}T00:00:00Z`) + d * dayMs).toISOString().slice(0, 10);
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / dayMs) + 1;
 
-export async function runReport(
-  db: Knex,
-  merchantId: string,
-  name: ReportName,
-  opts: { from?: string; to?: string; compare?: boolean; convert?: boolean },
-): Promise<ReportAnswer> {
+export async function runReport(db: Knex, merchantId: string, name: ReportName, opts: { from?: string; to?: string; compare?: boolean; convert?: boolean }): Promise<ReportAnswer> {
   const {
     rows: [m],
   } = await db.raw(
@@ -302,10 +299,10 @@ async function readPeriod(
     // use), then the sums with each day's amounts converted in Postgres: numeric arithmetic,
     // rounded half away from zero per row and day, so a year is summed where the rows are.
     const perDay = spec.sql('r.day::text');
-    const { rows: pairs } = await db.raw<{ rows: { currency: string; day: string }[] }>(`SELECT DISTINCT trim(currency) AS currency, day FROM (${perDay}) b WHERE trim(currency) <> ?`, [
-      ...bindings,
-      convertTo,
-    ]);
+    const { rows: pairs } = await db.raw<{ rows: { currency: string; day: string }[] }>(
+      `SELECT DISTINCT trim(currency) AS currency, day FROM (${perDay}) b WHERE trim(currency) <> ?`,
+      [...bindings, convertTo],
+    );
     const rates = await ratesFor(db, merchantId, convertTo, pairs, today);
     for (const p of pairs) {
       const rate = rates.get(rateKey(p.currency, p.day));

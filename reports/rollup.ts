@@ -185,7 +185,11 @@ export async function writeSoldOut(db: Q, answers: (SoldOutAnswer & { at: string
       GROUP BY 1, 2, 3, 4, 5, 6
       ORDER BY 1, 2, 3, 4, 5, 6
      ON CONFLICT (merchant_id, day, hour, storefront_id, channel, campaign) DO UPDATE SET ${addUp('report_sold_out', ['answers', 'units'])}`,
-    { rows: JSON.stringify(answers.map((a) => ({ merchant_id: a.merchantId, storefront_id: a.storefrontId, channel: a.channel, campaign: a.campaign, at: a.at, answers: a.answers, units: a.units }))) },
+    {
+      rows: JSON.stringify(
+        answers.map((a) => ({ merchant_id: a.merchantId, storefront_id: a.storefrontId, channel: a.channel, campaign: a.campaign, at: a.at, answers: a.answers, units: a.units })),
+      ),
+    },
   );
 }
 

@@ -235,7 +235,22 @@ async function store(db: Db, order: { id: string }, a: RiskAssessment) {
        SELECT id, merchant_id, 'open', ?, ?::jsonb, ?, ? FROM judged WHERE ?),
      ${judgedReportSql('judged', '?::text')}
      SELECT count(*)::int AS written FROM judged`,
-    [JSON.stringify(a), status, order.id, JSON.stringify(event), a.score, JSON.stringify(a.reasons), a.checkedAt, a.reviewDeadline ?? a.checkedAt, a.decision === 'review', a.decision, a.decision, a.decision, a.decision, a.decision],
+    [
+      JSON.stringify(a),
+      status,
+      order.id,
+      JSON.stringify(event),
+      a.score,
+      JSON.stringify(a.reasons),
+      a.checkedAt,
+      a.reviewDeadline ?? a.checkedAt,
+      a.decision === 'review',
+      a.decision,
+      a.decision,
+      a.decision,
+      a.decision,
+      a.decision,
+    ],
   );
   return rows[0].written === 1;
 }

@@ -28,7 +28,10 @@ describe('the reports screen in Chinese', () => {
       expect(res.status).toBe(202);
       await sys.finished(res.body.id);
     }
-    const rate = await sys.api('POST', '/admin/reporting/rates', { key: sys.merchant.adminToken, body: { day: '2026-01-01', fromCurrency: 'USD', toCurrency: 'CNY', rate: '7.2' } });
+    const rate = await sys.api('POST', '/admin/reporting/rates', {
+      key: sys.merchant.adminToken,
+      body: { day: '2026-01-01', fromCurrency: 'USD', toCurrency: 'CNY', rate: '7.2' },
+    });
     expect(rate.status).toBe(200);
     ui = await openConsoleBrowser(sys);
   });

@@ -96,9 +96,19 @@ describe('reports', () => {
         [ids.o2, '2026-03-09T16:01:00Z'],
         [ids.o3, '2026-03-10T02:30:00Z'],
       ];
-      for (const [id, when] of at) await sys.db('orders').where({ id }).update({ created_at: new Date(when) });
-      await sys.db('orders').where({ id: ids.o1 }).update({ risk: JSON.stringify({ decision: 'review', review: { status: 'approved' } }) });
-      await sys.db('refunds').where({ order_id: ids.o2 }).update({ created_at: new Date('2026-03-10T01:00:00Z') });
+      for (const [id, when] of at)
+        await sys
+          .db('orders')
+          .where({ id })
+          .update({ created_at: new Date(when) });
+      await sys
+        .db('orders')
+        .where({ id: ids.o1 })
+        .update({ risk: JSON.stringify({ decision: 'review', review: { status: 'approved' } }) });
+      await sys
+        .db('refunds')
+        .where({ order_id: ids.o2 })
+        .update({ created_at: new Date('2026-03-10T01:00:00Z') });
       await sys.db.raw(`UPDATE report_sold_out SET day = '2026-03-10', hour = 12 WHERE merchant_id = ?`, [sys.merchant.merchantId]);
       await rebuildReportRollups(sys.db);
     });
@@ -114,7 +124,9 @@ describe('reports', () => {
         const res = await admin('POST', '/admin/reporting/rates', { day: '2026-03-10', fromCurrency: 'USD', toCurrency: 'CNY', rate });
         expect(res.status).toBe(400);
       }
-      expect((await admin('POST', '/admin/reporting/rates', { day: '2026-03-10', fromCurrency: 'CNY', toCurrency: 'CNY', rate: '1' })).body.error.code).toBe('reporting_rate_same_currency');
+      expect((await admin('POST', '/admin/reporting/rates', { day: '2026-03-10', fromCurrency: 'CNY', toCurrency: 'CNY', rate: '1' })).body.error.code).toBe(
+        'reporting_rate_same_currency',
+      );
       expect(await sys.db('reporting_rates').where({ merchant_id: sys.merchant.merchantId })).toEqual([]);
     });
 
@@ -134,7 +146,10 @@ describe('reports', () => {
       expect(compared.previous).toEqual(expect.objectContaining({ from: '2026-03-09', to: '2026-03-09' }));
       expect(compared.previous.totals).toEqual([expect.objectContaining({ currency: 'CNY', revenue: 2000, profit: 600 })]);
       expect(compared.totals).toEqual(
-        expect.arrayContaining([expect.objectContaining({ currency: 'CNY', revenue: 1000, profit: -700 }), expect.objectContaining({ currency: 'USD', revenue: 500, profit: 100 })]),
+        expect.arrayContaining([
+          expect.objectContaining({ currency: 'CNY', revenue: 1000, profit: -700 }),
+          expect.objectContaining({ currency: 'USD', revenue: 500, profit: 100 }),
+        ]),
       );
     });
 
@@ -172,7 +187,17 @@ describe('reports', () => {
         // RB: one dollar card, 5.00 − 4.00.
         expect.objectContaining({ sku: 'RB', currency: 'USD', units_delivered: 1, units_refunded: 0, revenue: 500, cost: 400, profit: 100, margin_percent: 20 }),
         // RA: three yuan cards sold for 30.00 at 21.00, one refunded (10.00 back): 20.00 − 21.00.
-        expect.objectContaining({ sku: 'RA', currency: 'CNY', units_delivered: 3, units_refunded: 1, revenue: 3000, cost: 2100, revenue_reversed: 1000, profit: -100, margin_percent: -5 }),
+        expect.objectContaining({
+          sku: 'RA',
+          currency: 'CNY',
+          units_delivered: 3,
+          units_refunded: 1,
+          revenue: 3000,
+          cost: 2100,
+          revenue_reversed: 1000,
+          profit: -100,
+          margin_percent: -5,
+        }),
       ]);
       const bySupplier = await report('profit-by-supplier', range);
       expect(bySupplier.rows.map((r: { supplier: string; profit: number }) => [r.supplier, r.profit])).toEqual([
@@ -235,7 +260,9 @@ describe('reports', () => {
 
     test('a report exported as XLSX and CSV has the rows the screen shows, in major units', async () => {
       const shown = await report('profit-by-sku', `${range}&convert=true`);
-      const res = await fetch(`${sys.baseUrl}/admin/exports/reports/profit-by-sku?format=xlsx&${range}&convert=true`, { headers: { authorization: `Bearer ${sys.merchant.adminToken}` } });
+      const res = await fetch(`${sys.baseUrl}/admin/exports/reports/profit-by-sku?format=xlsx&${range}&convert=true`, {
+        headers: { authorization: `Bearer ${sys.merchant.adminToken}` },
+      });
       expect(res.status).toBe(200);
       const book = new ExcelJS.Workbook();
       await book.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ExcelJS.Buffer);
@@ -252,8 +279,13 @@ describe('reports', () => {
       ]);
       for (const [i, row] of shown.rows.entries()) expect(cells[i].revenue).toBe(row.revenue / 100);
 
-      const csv = await fetch(`${sys.baseUrl}/admin/exports/reports/profit-by-sku?format=csv&${range}&convert=true`, { headers: { authorization: `Bearer ${sys.merchant.adminToken}` } });
-      const lines = (await csv.text()).replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+      const csv = await fetch(`${sys.baseUrl}/admin/exports/reports/profit-by-sku?format=csv&${range}&convert=true`, {
+        headers: { authorization: `Bearer ${sys.merchant.adminToken}` },
+      });
+      const lines = (await csv.text())
+        .replace(/^\uFEFF/, '')
+        .trimEnd()
+        .split('\r\n');
       expect(lines).toHaveLength(3);
       expect(lines[1]).toMatch(/^RB,Test RB,CNY,1,0,36\.00,28\.80,0\.00,20,7\.20$/);
     });

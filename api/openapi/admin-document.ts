@@ -103,7 +103,11 @@ const operations: Record<string, Operation[]> = {
   money: [
     ['get', '/ledger/periods', 'Closed months of the ledger'],
     ['post', '/ledger/periods/close', 'Close a month of the ledger (and every month before it)', ClosePeriod],
-    ['get', '/reports/{report}', 'A report over a range of days (?from&to&compare&convert): profit by SKU, supplier, channel or day, sales by hour or weekday, orders by channel, refunds by reason, stock'],
+    [
+      'get',
+      '/reports/{report}',
+      'A report over a range of days (?from&to&compare&convert): profit by SKU, supplier, channel or day, sales by hour or weekday, orders by channel, refunds by reason, stock',
+    ],
     ['get', '/exports/reports/{report}', 'A report as CSV or XLSX (?format=csv|xlsx and the report query)'],
     ['get', '/reporting', 'The reporting currency and the rates entered for it'],
     ['put', '/reporting/currency', 'Set the currency reports convert into', SetCurrency],

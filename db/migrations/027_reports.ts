@@ -129,7 +129,8 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['report_sold_out', 'report_refund_reasons', 'report_sku_days', 'report_hours', 'report_channel_days', 'reporting_rates_used', 'reporting_rates']) await knex.raw(`DROP TABLE ${t}`);
+  for (const t of ['report_sold_out', 'report_refund_reasons', 'report_sku_days', 'report_hours', 'report_channel_days', 'reporting_rates_used', 'reporting_rates'])
+    await knex.raw(`DROP TABLE ${t}`);
   await knex.raw('ALTER TABLE merchants DROP COLUMN reporting_currency');
   await knex.raw('ALTER TABLE orders DROP COLUMN channel, DROP COLUMN campaign');
 }

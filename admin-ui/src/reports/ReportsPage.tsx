@@ -83,18 +83,52 @@ export function ReportsPage() {
       <Card>
         <CardHeader title={translate('cf.reports.title')} subheader={translate('cf.reports.help', { zone: answer.data?.timeZone ?? settings.data?.timeZone ?? 'UTC' })} />
         <CardContent sx={{ display: 'flex', flexWrap: 'wrap', gap: 2, alignItems: 'center' }}>
-          <TextField select size="small" label={translate('cf.reports.report')} value={name} onChange={(e) => setName(e.target.value as ReportName)} sx={{ minWidth: 260 }} SelectProps={{ SelectDisplayProps: { 'data-testid': 'report-name' } as object }}>
+          <TextField
+            select
+            size="small"
+            label={translate('cf.reports.report')}
+            value={name}
+            onChange={(e) => setName(e.target.value as ReportName)}
+            sx={{ minWidth: 260 }}
+            SelectProps={{ SelectDisplayProps: { 'data-testid': 'report-name' } as object }}
+          >
             {REPORT_NAMES.map((r) => (
               <MenuItem key={r} value={r} data-testid={`report-${r}`}>
                 {translate(`cf.reports.names.${r}`)}
               </MenuItem>
             ))}
           </TextField>
-          <TextField type="date" size="small" label={translate('cf.reports.from')} value={query.from ?? answer.data?.from ?? ''} onChange={(e) => setQuery({ ...query, from: e.target.value || undefined, to: query.to ?? answer.data?.to })} InputLabelProps={{ shrink: true }} inputProps={{ 'data-testid': 'report-from' }} />
-          <TextField type="date" size="small" label={translate('cf.reports.to')} value={query.to ?? answer.data?.to ?? ''} onChange={(e) => setQuery({ ...query, to: e.target.value || undefined, from: query.from ?? answer.data?.from })} InputLabelProps={{ shrink: true }} inputProps={{ 'data-testid': 'report-to' }} />
-          <FormControlLabel control={<Checkbox checked={query.compare} onChange={(e) => setQuery({ ...query, compare: e.target.checked })} />} label={translate('cf.reports.compare')} />
+          <TextField
+            type="date"
+            size="small"
+            label={translate('cf.reports.from')}
+            value={query.from ?? answer.data?.from ?? ''}
+            onChange={(e) => setQuery({ ...query, from: e.target.value || undefined, to: query.to ?? answer.data?.to })}
+            InputLabelProps={{ shrink: true }}
+            inputProps={{ 'data-testid': 'report-from' }}
+          />
+          <TextField
+            type="date"
+            size="small"
+            label={translate('cf.reports.to')}
+            value={query.to ?? answer.data?.to ?? ''}
+            onChange={(e) => setQuery({ ...query, to: e.target.value || undefined, from: query.from ?? answer.data?.from })}
+            InputLabelProps={{ shrink: true }}
+            inputProps={{ 'data-testid': 'report-to' }}
+          />
           <FormControlLabel
-            control={<Checkbox checked={query.convert} disabled={!reporting} onChange={(e) => setQuery({ ...query, convert: e.target.checked })} inputProps={{ 'aria-label': 'convert' }} />}
+            control={<Checkbox checked={query.compare} onChange={(e) => setQuery({ ...query, compare: e.target.checked })} />}
+            label={translate('cf.reports.compare')}
+          />
+          <FormControlLabel
+            control={
+              <Checkbox
+                checked={query.convert}
+                disabled={!reporting}
+                onChange={(e) => setQuery({ ...query, convert: e.target.checked })}
+                inputProps={{ 'aria-label': 'convert' }}
+              />
+            }
             label={reporting ? translate('cf.reports.convert', { currency: reporting }) : translate('cf.reports.convert_unset')}
           />
           <ExportButtons name={name} query={query} />
@@ -186,7 +220,8 @@ function Totals({ answer, cellText }: { answer: ReportAnswer; cellText: (c: Colu
   if (answer.totals.length === 0) return null;
   const figures = answer.columns.filter((c) => c.kind === 'count' || c.kind === 'money');
   const previousOf = (t: Row) => answer.previous?.totals.find((p) => (p.currency ?? '') === (t.currency ?? ''));
-  const change = (now: number, before: number | undefined) => (before === undefined || before === 0 ? '–' : `${now >= before ? '+' : ''}${Math.round(((now - before) / Math.abs(before)) * 1000) / 10}%`);
+  const change = (now: number, before: number | undefined) =>
+    before === undefined || before === 0 ? '–' : `${now >= before ? '+' : ''}${Math.round(((now - before) / Math.abs(before)) * 1000) / 10}%`;
   return (
     <Box sx={{ mt: 2, overflowX: 'auto' }} data-testid="report-totals">
       <Typography variant="subtitle2">{translate('cf.reports.totals')}</Typography>
@@ -218,7 +253,8 @@ function Totals({ answer, cellText }: { answer: ReportAnswer; cellText: (c: Colu
                   <TableCell>{translate('cf.reports.previous', { from: answer.previous.from, to: answer.previous.to })}</TableCell>
                   {figures.map((c) => (
                     <TableCell key={c.key} align="right">
-                      {before ? cellText(c, before) : '–'} <Typography variant="caption">({change(Number(t[c.key] ?? 0), before ? Number(before[c.key] ?? 0) : undefined)})</Typography>
+                      {before ? cellText(c, before) : '–'}{' '}
+                      <Typography variant="caption">({change(Number(t[c.key] ?? 0), before ? Number(before[c.key] ?? 0) : undefined)})</Typography>
                     </TableCell>
                   ))}
                 </TableRow>
@@ -337,9 +373,28 @@ function ReportingSettingsCard() {
         </Box>
         {canEnter && (
           <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap' }}>
-            <TextField type="date" size="small" label={translate('cf.reports.rate_day')} value={rate.day} onChange={(e) => setRate({ ...rate, day: e.target.value })} InputLabelProps={{ shrink: true }} />
-            <TextField size="small" label={translate('cf.reports.rate_from')} value={rate.fromCurrency} onChange={(e) => setRate({ ...rate, fromCurrency: e.target.value })} inputProps={{ maxLength: 3 }} />
-            <TextField size="small" label={translate('cf.reports.rate_to')} value={to} onChange={(e) => setRate({ ...rate, toCurrency: e.target.value })} inputProps={{ maxLength: 3 }} />
+            <TextField
+              type="date"
+              size="small"
+              label={translate('cf.reports.rate_day')}
+              value={rate.day}
+              onChange={(e) => setRate({ ...rate, day: e.target.value })}
+              InputLabelProps={{ shrink: true }}
+            />
+            <TextField
+              size="small"
+              label={translate('cf.reports.rate_from')}
+              value={rate.fromCurrency}
+              onChange={(e) => setRate({ ...rate, fromCurrency: e.target.value })}
+              inputProps={{ maxLength: 3 }}
+            />
+            <TextField
+              size="small"
+              label={translate('cf.reports.rate_to')}
+              value={to}
+              onChange={(e) => setRate({ ...rate, toCurrency: e.target.value })}
+              inputProps={{ maxLength: 3 }}
+            />
             <TextField
               size="small"
               label={translate('cf.reports.rate')}

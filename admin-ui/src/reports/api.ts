@@ -34,4 +34,5 @@ export interface ReportingSettings {
 export const fetchReport = async (name: ReportName, q: ReportQuery) => (await api<ReportAnswer>(`/admin/reports/${name}?${reportSearch(q)}`)).json;
 export const fetchReporting = async () => (await api<ReportingSettings>('/admin/reporting')).json;
 export const saveReportingCurrency = async (currency: string | null) => (await api('/admin/reporting/currency', { method: 'PUT', json: { currency } })).json;
-export const enterRate = async (r: { day: string; fromCurrency: string; toCurrency: string; rate: string }) => (await api('/admin/reporting/rates', { method: 'POST', json: r })).json;
+export const enterRate = async (r: { day: string; fromCurrency: string; toCurrency: string; rate: string }) =>
+  (await api('/admin/reporting/rates', { method: 'POST', json: r })).json;
