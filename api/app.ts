@@ -16,6 +16,7 @@ import { adminSuppliersRouter } from './admin/suppliers';
 import { adminLedgerRouter } from './admin/ledger';
 import { adminReconciliationRouter } from './admin/reconciliation';
 import type { ReconciliationRuns } from '../reconciliation/client';
+import { adminReportsRouter } from './admin/reports';
 import { adminConnectionsRouter } from './admin/connections';
 import { adminAlertsRouter } from './admin/alerts';
 import { adminManualTasksRouter } from './admin/manual-tasks';
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps) {
   admin.use(adminSuppliersRouter({ db, vault, suppliers, outbound: deps.outbound }));
   admin.use(adminLedgerRouter({ db }));
   admin.use(adminReconciliationRouter({ db, suppliers, runs: deps.reconciliation, maxImportBytes: limits.maxImportBytes }));
+  admin.use(adminReportsRouter({ db }));
   admin.use(adminConnectionsRouter({ db, vault, suppliers, maxBodyBytes: limits.maxBodyBytes }));
   admin.use(adminAlertsRouter({ db }));
   admin.use(adminManualTasksRouter({ db, vault, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));

@@ -78,6 +78,10 @@ export const ERROR_CODES = [
   'difference_already_resolved',
   'adjustment_not_needed',
   'reconciliation_failed',
+  // reports (reports/rates.ts)
+  'reporting_currency_unset',
+  'reporting_rate_same_currency',
+  'report_range_too_long',
   // supplier callbacks (suppliers/purchase-results.ts)
   'purchase_not_awaiting_callback',
   'callback_price_mismatch',
@@ -155,6 +159,8 @@ export const AUDIT_ACTIONS = [
   'ledger.period_closed',
   'supplier.statement_imported',
   'reconciliation.difference_resolved',
+  'reporting.currency_set',
+  'reporting.rate_entered',
   'storefront.created',
   'storefront.updated',
   'storefront.key_issued',

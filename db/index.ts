@@ -22,6 +22,7 @@ import * as dujiaoNextInterop from './migrations/021_dujiao_next_interop';
 import * as notifications from './migrations/023_notifications';
 import * as bundlesAndCustomAmounts from './migrations/029_bundles_and_custom_amounts';
 import * as reconciliation from './migrations/026_reconciliation';
+import * as reports from './migrations/027_reports';
 
 export type Db = Knex;
 
@@ -66,6 +67,7 @@ const migrations: Record<string, Knex.Migration> = {
   '023_notifications': notifications,
   '029_bundles_and_custom_amounts': bundlesAndCustomAmounts,
   '026_reconciliation': reconciliation,
+  '027_reports': reports,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -16,6 +16,8 @@ export interface MerchantRow {
   created_at: Date;
   /** The merchant's days for the dashboard's rollups (migration 018); UTC when unset. */
   time_zone: string | null;
+  /** The currency reports convert into, with the merchant's own rates (migration 027); none when unset. */
+  reporting_currency: string | null;
 }
 
 export interface StorefrontRow {
@@ -139,6 +141,9 @@ export interface OrderRow {
   attention: unknown | null;
   // Never null: migration 010 numbered the older rows and every new one takes the sequence's default.
   accept_seq: number;
+  /** Where the storefront says the order came from (migration 027, reports by channel and campaign). */
+  channel: string | null;
+  campaign: string | null;
 }
 
 export interface OrderItemRow {
@@ -484,6 +489,30 @@ export interface ReconciliationDifferenceRow {
   created_at: Date;
 }
 
+/** A rate the merchant entered (migration 027): one `from_currency` is `rate` `to_currency` on `day`. */
+export interface ReportingRateRow {
+  id: string;
+  merchant_id: string;
+  day: string;
+  from_currency: string;
+  to_currency: string;
+  /** numeric: pg answers a decimal string, kept exact. */
+  rate: string;
+  entered_by: string;
+  created_at: Date;
+}
+
+/** The rate a report used for one day's amounts, kept so it is never worked out again (migration 027). */
+export interface ReportingRateUsedRow {
+  merchant_id: string;
+  day: string;
+  from_currency: string;
+  to_currency: string;
+  rate: string;
+  rate_id: string;
+  used_at: Date;
+}
+
 // Registered with knex: every table with a row type above, so that `db('orders')`, its filters,
 // inserts and the rows it returns are typed, and `.first()` answers `Row | undefined` (the caller
 // says what a missing row means). Every new table gets its row type here: an interface above,
@@ -493,7 +522,8 @@ export interface ReconciliationDifferenceRow {
 // daily_sku_sales, dujiao_api_keys, dujiao_orders, ledger_accounts, ledger_entries,
 // ledger_lines, ledger_period_closes, manual_tasks, order_events,
 // risk_list_entries (003 renamed risk_blocklist), risk_models, risk_reviews, risk_rule_sets,
-// risk_velocity_events, sku_supplier_routes, supplier_purchases.
+// risk_velocity_events, sku_supplier_routes, supplier_purchases, and the report rollups
+// (report_channel_days, report_hours, report_sku_days, report_refund_reasons, report_sold_out: reports/rollup.ts).
 declare module 'knex/types/tables' {
   interface Tables {
     merchants: MerchantRow;
@@ -530,5 +560,7 @@ declare module 'knex/types/tables' {
     supplier_statement_lines: SupplierStatementLineRow;
     reconciliation_runs: ReconciliationRunRow;
     reconciliation_differences: ReconciliationDifferenceRow;
+    reporting_rates: ReportingRateRow;
+    reporting_rates_used: ReportingRateUsedRow;
   }
 }

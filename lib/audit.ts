@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 /** What a row is about, always `<kind>:<id>` (`order:<uuid>`, `sku:<code>`, `user:<email>`), so one
  *  query finds everything that happened to one thing. */
 export type AuditTarget =
-  `${'order' | 'sku' | 'code' | 'user' | 'storefront' | 'supplier' | 'risk_rule_set' | 'risk_list_entry' | 'admin_token' | 'period' | 'merchant'}:${string}`;
+  `${'order' | 'sku' | 'code' | 'user' | 'storefront' | 'supplier' | 'risk_rule_set' | 'risk_list_entry' | 'admin_token' | 'period' | 'merchant' | 'reporting_rate'}:${string}`;
 
 export interface AuditEntry {
   merchantId: string;

@@ -54,6 +54,10 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   // Supplier statements and reconciliation: finance's work, with the owner; operators may look and
   // run one, but importing a statement and resolving a difference (which may post to the ledger) are the books'.
   reconciliation: { list: ['owner', 'operator', 'finance'], run: ['owner', 'operator', 'finance'], import: ['owner', 'finance'], resolve: ['owner', 'finance'] },
+  // Reports show the business's money: those who run it and finance. Rates for the reporting
+  // currency are the books': the owner and finance enter them.
+  reports: { list: ['owner', 'operator', 'finance'] },
+  'reporting-rates': { list: ['owner', 'operator', 'finance'], create: ['owner', 'finance'] },
   users: { list: ['owner'], show: ['owner'], create: ['owner'], edit: ['owner'] },
   // Everyone makes and revokes their own admin tokens (a token has its user's role); the owner
   // sees and revokes everyone's (users.edit).

@@ -4,6 +4,7 @@ import type { SkuRow } from '../db/tables';
 import { AppError, conflict, invalidInput } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
 import { acceptedRollupSql, rollUpAccepted } from './daily-rollup';
+import { tallySoldOut } from '../reports/sold-out-tally';
 import { hashRequest, requireSameRequest } from './idempotency';
 import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
@@ -47,7 +48,16 @@ export async function acceptOrder(
     return result;
   } catch (err) {
     const soldOut = err instanceof AppError && err.code === 'sold_out';
-    if (soldOut) orderMetrics.soldOut.inc();
+    if (soldOut) {
+      orderMetrics.soldOut.inc();
+      tallySoldOut(db, {
+        merchantId: storefront.merchantId,
+        storefrontId: storefront.id,
+        channel: request.channel,
+        campaign: request.campaign,
+        units: request.items.reduce((n, i) => n + i.quantity, 0),
+      });
+    }
     answered({ outcome: soldOut ? 'sold_out' : 'refused' });
     throw err;
   }
@@ -239,6 +249,8 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
     currency: lines[0].sku.currency,
     total_amount: total,
     buyer: request.buyer,
+    channel: request.channel ?? null,
+    campaign: request.campaign ?? null,
   };
   const items = lines.map(({ item, sku, unitPrice, bundle, faceValue, unitCost }) => ({
     id: crypto.randomUUID(),
@@ -296,10 +308,10 @@ async function insertOrder(
   try {
     await db.raw(
       `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
-            o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer)
-                  SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer
+            o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer, channel, campaign)
+                  SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer, channel, campaign
                     FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM locked)
-                  RETURNING id, merchant_id, created_at, currency, total_amount, accept_seq),
+                  RETURNING id, merchant_id, created_at, currency, total_amount, accept_seq, storefront_id, channel, campaign),
             v AS (${velocityEventsSql('o')} RETURNING 1),
             i AS (INSERT INTO order_items (id, order_id, sku_id, quantity, unit_price, account, bundle_sku_id, bundle_quantity, bundle_policy, face_value, unit_cost)
                   SELECT id, order_id, sku_id, quantity, unit_price, account, bundle_sku_id, bundle_quantity, bundle_policy, face_value, unit_cost

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { acceptedReportSql, reportClosed, reportRefunded, reportSettled } from '../reports/rollup';
 import { unitCostSql } from './unit-cost';
 
 // The dashboard's figures, kept per merchant, day, currency (and SKU and fulfilment mode) as
@@ -12,7 +13,8 @@ import { unitCostSql } from './unit-cost';
 //   failed / cancelled                  orders/close-order.ts
 //
 // Locks: every writer takes the day's order row before its SKU rows, SKU rows by id, and stock
-// (SKU) rows before rollup rows, so two writers never wait on each other in a circle.
+// (SKU) rows before rollup rows, so two writers never wait on each other in a circle. The
+// reports' rollups (reports/rollup.ts) are written after these, each writer here calling them last.
 //
 // Each change counts on the day it happens, in the merchant's time zone (merchants.time_zone,
 // UTC when unset): an order accepted at 23:59 and settled at 00:01 is accepted yesterday and
@@ -22,8 +24,8 @@ import { unitCostSql } from './unit-cost';
 type Q = Knex | Knex.Transaction;
 
 /** The merchant's calendar day of an instant, given SQL for the merchant's time zone (or NULL). */
-const daySql = (timeZone: string, at: string) => `((${at}) AT TIME ZONE COALESCE(${timeZone}, 'UTC'))::date`;
-const zoneOf = (merchantId: string) => `(SELECT tz_m.time_zone FROM merchants tz_m WHERE tz_m.id = ${merchantId})`;
+export const daySql = (timeZone: string, at: string) => `((${at}) AT TIME ZONE COALESCE(${timeZone}, 'UTC'))::date`;
+export const zoneOf = (merchantId: string) => `(SELECT tz_m.time_zone FROM merchants tz_m WHERE tz_m.id = ${merchantId})`;
 /** Today in the merchant's time zone. */
 export const merchantTodaySql = (merchantId: string) => daySql(zoneOf(merchantId), 'now()');
 
@@ -45,7 +47,7 @@ const SKU_KEY = 'merchant_id, day, currency, sku_id, fulfilment_mode';
 
 /**
  * Data-modifying CTEs for the accepting statement: `order` names a CTE returning the new order's
- * merchant_id, created_at and currency; `items` is SQL for its items' rows (sku_id, quantity).
+ * merchant_id, created_at, currency, storefront_id, channel and campaign; `items` is SQL for its items' rows (sku_id, quantity).
  *
  * rollup_skus reads rollup_order so that the day's order row is locked before the SKU rows, as
  * settlement and refunds lock them. Left unreferenced, Postgres would run the two after the main
@@ -65,7 +67,9 @@ export function acceptedRollupSql(order: string, items: string): string {
         FROM ${order} CROSS JOIN (${items}) ri JOIN skus rs ON rs.id = ri.sku_id
        WHERE EXISTS (SELECT 1 FROM rollup_order)
        ORDER BY ri.sku_id
-      ON CONFLICT (${SKU_KEY}) DO UPDATE SET units_ordered = daily_sku_sales.units_ordered + EXCLUDED.units_ordered)`;
+      ON CONFLICT (${SKU_KEY}) DO UPDATE SET units_ordered = daily_sku_sales.units_ordered + EXCLUDED.units_ordered
+      RETURNING 1),
+    ${acceptedReportSql(order, 'rollup_skus')}`;
 }
 
 /**
@@ -75,7 +79,7 @@ export function acceptedRollupSql(order: string, items: string): string {
  */
 export async function rollUpAccepted(trx: Q, orderId: string): Promise<void> {
   await trx.raw(
-    `WITH accepted AS (SELECT merchant_id, created_at, currency FROM orders WHERE id = :orderId),
+    `WITH accepted AS (SELECT merchant_id, created_at, currency, storefront_id, channel, campaign FROM orders WHERE id = :orderId),
      ${acceptedRollupSql('accepted', 'SELECT sku_id, quantity FROM order_items WHERE order_id = :orderId')}
      SELECT 1`,
     { orderId },
@@ -104,6 +108,7 @@ export async function rollUpSettled(trx: Q, s: { orderId: string; merchantId: st
      ON CONFLICT (${SKU_KEY}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_delivered', 'revenue', 'cost'])}`,
     { orderId: s.orderId },
   );
+  await reportSettled(trx, s);
 }
 
 /**
@@ -130,12 +135,14 @@ export async function rollUpRefunded(trx: Q, refundId: string, orderRefunded: bo
      ON CONFLICT (${SKU_KEY}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_refunded', 'revenue_reversed'])}`,
     { refundId },
   );
+  await reportRefunded(trx, refundId, orderRefunded);
 }
 
 // A refunded unit's revenue comes off only if a settlement counted it; settlement happens once
 // every unit is delivered, so a settled order's refunded units were all delivered
 // (orders/refund-order.ts reverses revenue by the same rule).
-const reversedSql = (refund: string, unit: string) => `CASE WHEN EXISTS (SELECT 1 FROM settlements rv_s WHERE rv_s.order_id = ${refund}.order_id) THEN ${unit}.price ELSE 0 END`;
+export const reversedSql = (refund: string, unit: string) =>
+  `CASE WHEN EXISTS (SELECT 1 FROM settlements rv_s WHERE rv_s.order_id = ${refund}.order_id) THEN ${unit}.price ELSE 0 END`;
 
 /** The order was closed as failed or cancelled (in this transaction). */
 export async function rollUpClosed(trx: Q, orderId: string, status: 'failed' | 'cancelled'): Promise<void> {
@@ -146,6 +153,7 @@ export async function rollUpClosed(trx: Q, orderId: string, status: 'failed' | '
      ON CONFLICT (${ORDER_KEY}) DO UPDATE SET ${addUp('daily_order_totals', [counter])}`,
     { orderId },
   );
+  await reportClosed(trx, orderId, status);
 }
 
 /**

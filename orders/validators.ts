@@ -49,6 +49,10 @@ export const OrderRequestSchema = z
         message: `an order may hold at most ${MAX_UNITS_PER_ORDER} units in all`,
       }),
     buyer: BuyerSchema.default({}),
+    // Where the storefront says the order came from, for reports by channel and campaign
+    // (e.g. channel "wechat-mini", campaign "double-11"): labels, not checked against a list.
+    channel: z.string().trim().min(1).max(64).optional(),
+    campaign: z.string().trim().min(1).max(64).optional(),
   })
   .strict();
 

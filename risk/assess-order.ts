@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
+import { judgedReportSql } from '../reports/rollup';
 import type { Buyer } from '../orders/validators';
 import { isDisposableEmail } from './disposable-email';
 import { decide, evaluateRules, velocityKey, type Decision, type Finding, type Lookups, type OrderFacts, type PriorOrder } from './evaluate';
@@ -216,7 +217,7 @@ function boughtQuery(db: Db, merchantId: string, key: string, at: Date, skus: st
     .distinct('s.code as code');
 }
 
-/** The verdict and everything that goes with it, in one atomic statement; false if already judged. */
+/** The verdict and everything that goes with it (its count in the reports too), in one atomic statement; false if already judged. */
 async function store(db: Db, order: { id: string }, a: RiskAssessment) {
   // Allowed: on to fulfilment. Held: waits for a reviewer. Rejected: stays `accepted` until the
   // workflow's cancel step releases its stock.
@@ -231,9 +232,25 @@ async function store(db: Db, order: { id: string }, a: RiskAssessment) {
        INSERT INTO order_events (order_id, type, detail) SELECT id, 'risk_checked', ?::jsonb FROM judged),
      review AS (
        INSERT INTO risk_reviews (order_id, merchant_id, status, score, reasons, opened_at, deadline_at)
-       SELECT id, merchant_id, 'open', ?, ?::jsonb, ?, ? FROM judged WHERE ?)
+       SELECT id, merchant_id, 'open', ?, ?::jsonb, ?, ? FROM judged WHERE ?),
+     ${judgedReportSql('judged', '?::text')}
      SELECT count(*)::int AS written FROM judged`,
-    [JSON.stringify(a), status, order.id, JSON.stringify(event), a.score, JSON.stringify(a.reasons), a.checkedAt, a.reviewDeadline ?? a.checkedAt, a.decision === 'review'],
+    [
+      JSON.stringify(a),
+      status,
+      order.id,
+      JSON.stringify(event),
+      a.score,
+      JSON.stringify(a.reasons),
+      a.checkedAt,
+      a.reviewDeadline ?? a.checkedAt,
+      a.decision === 'review',
+      a.decision,
+      a.decision,
+      a.decision,
+      a.decision,
+      a.decision,
+    ],
   );
   return rows[0].written === 1;
 }

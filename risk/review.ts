@@ -2,6 +2,7 @@ import type { Db } from '../db';
 import { recordAudit, userActor } from '../lib/audit';
 import { InvariantBroken } from '../lib/errors';
 import { appendEvent } from '../orders/events';
+import { reportReviewRejected } from '../reports/rollup';
 import type { RiskAssessment } from './assess-order';
 
 // The end of a review, written once (a retried activity finds it written): the review row, the
@@ -37,6 +38,7 @@ export async function recordReviewOutcome(db: Db, orderId: string, outcome: Revi
         updated_at: trx.fn.now(),
       });
     if (status === 'withdrawn') return { status };
+    if (status === 'rejected' || status === 'expired') await reportReviewRejected(trx, orderId);
 
     await appendEvent(trx, orderId, 'risk_reviewed', {
       decision: outcome.decision,

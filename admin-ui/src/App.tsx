@@ -16,6 +16,7 @@ import { manualTasks } from './manual';
 import { notificationSettingsScreen } from './notifications';
 import { orders } from './orders';
 import { products } from './products';
+import { reports } from './reports';
 import { reviews, riskLists, riskRules } from './risk';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
@@ -55,6 +56,7 @@ export function App() {
       <Resource name="suppliers" {...suppliers} />
       <Resource name="ledger-periods" {...books} />
       <Resource name="reconciliation" {...reconciliation} />
+      <Resource name="reports" {...reports} />
       <Resource name="alerts" {...alerts} />
       <Resource name="notification-settings" {...notificationSettingsScreen} />
       <Resource name="storefronts" {...storefronts} />

@@ -12,14 +12,17 @@ import { parseOrThrow } from '../errors';
 import { AuditFilter, listedAudit } from './audit';
 import { allow } from './auth';
 import { CodeFilter, listedCodes } from './codes';
+import { majorUnits } from '../../lib/currency-digits';
 import { EXPORT_FORMATS, sendExport, type Cell, type ExportColumn } from './export-file';
 import { jsonQueryParam } from './list-query';
 import { listedOrders, OrderFilter, ORDER_SORT, type OrderListRow } from './orders';
 import { ourStatementQuery, type OurStatementLine } from '../../reconciliation/our-statement';
 import { PeriodInput } from '../../reconciliation/period';
+import { ReportName, ReportQuery } from './reports';
+import { runReport, type ReportRow } from '../../reports/reports';
 
 // /admin/exports/<what>?format=csv|xlsx&filter=<the list's filter>: orders, order lines, codes,
-// refunds and the audit log, with the same filters the console's lists send, streamed
+// refunds and the audit log, and /admin/exports/reports/<report>?format=…&from=…&to=… (every report), with the same filters the console's lists send, streamed
 // (api/admin/export-file.ts). Codes stay masked; a role that may reveal codes may ask for the
 // plaintext of codes sold to buyers (not of stock), and that export is written to the audit log
 // before the first code leaves.
@@ -51,29 +54,6 @@ interface AuditExportRow {
   created_at: Date;
 }
 
-/** Money as a person reads it, from exact minor units: a decimal string in CSV, a number in XLSX (for sums). */
-function majorUnits(minor: number | null, currency: string): Cell {
-  if (minor === null || minor === undefined) return null;
-  const digits = fractionDigits(currency.trim());
-  if (digits === 0) return minor;
-  const sign = minor < 0 ? '-' : '';
-  const abs = String(Math.abs(minor)).padStart(digits + 1, '0');
-  return `${sign}${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
-}
-const digitsByCurrency = new Map<string, number>();
-function fractionDigits(currency: string): number {
-  let d = digitsByCurrency.get(currency);
-  if (d === undefined) {
-    try {
-      d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    } catch {
-      d = 2;
-    }
-    digitsByCurrency.set(currency, d);
-  }
-  return d;
-}
-
 const ExportQuery = <F extends z.ZodType>(filter: F) =>
   z
     .object({
@@ -101,6 +81,21 @@ const SupplierStatementFilter = z
 export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
   const { db, vault } = deps;
   const router = Router();
+
+  router.get('/exports/reports/:report', allow('reports', 'list'), async (req, res) => {
+    const report = parseOrThrow(ReportName, req.params.report, 'path');
+    const { format, ...q } = parseOrThrow(ReportQuery.extend({ format: z.enum(EXPORT_FORMATS).default('csv') }), req.query, 'query');
+    const answer = await runReport(db, req.admin!.merchantId, report, { ...q, compare: false });
+    // The report's own rows and columns; money in major units of the row's currency (converted, when asked).
+    const columns: ExportColumn<ReportRow>[] = answer.columns.map((c) => ({
+      header: c.key,
+      value: (r) => {
+        const v = r[c.key] ?? null;
+        return c.kind === 'money' && typeof v === 'number' ? num(majorUnits(v, String(r.currency)), format) : v;
+      },
+    }));
+    await sendExport(res, { name: report, format, rows: answer.rows, columns });
+  });
 
   router.get('/exports/orders', allow('orders', 'list'), async (req, res) => {
     const { format, filter } = parseOrThrow(ExportQuery(OrderFilter), req.query, 'query');

@@ -15,6 +15,7 @@ import { Editable as EditableStorefront } from '../admin/storefronts';
 import { PaymentBody, RoutesBody, SupplierBody, TermsBody } from '../admin/suppliers';
 import { ClosePeriod } from '../admin/ledger';
 import { ResolveBody, RunRequestBody } from '../admin/reconciliation';
+import { EnterRate, SetCurrency } from '../admin/reports';
 import { CreditBody } from '../admin/connections';
 import { Create as CreateUser, Update as UpdateUser } from '../admin/users';
 import { SESSION_COOKIE } from '../../lib/sessions';
@@ -112,6 +113,15 @@ const operations: Record<string, Operation[]> = {
     ['get', '/reconciliation/runs', 'Reconciliation runs'],
     ['get', '/reconciliation/differences', 'Differences found (?status=open|resolved|all&supplierId)'],
     ['post', '/reconciliation/differences/{id}/resolve', 'Resolve a difference with a reason, optionally with an adjusting entry', ResolveBody],
+    [
+      'get',
+      '/reports/{report}',
+      'A report over a range of days (?from&to&compare&convert): profit by SKU, supplier, channel or day, sales by hour or weekday, orders by channel, refunds by reason, stock',
+    ],
+    ['get', '/exports/reports/{report}', 'A report as CSV or XLSX (?format=csv|xlsx and the report query)'],
+    ['get', '/reporting', 'The reporting currency and the rates entered for it'],
+    ['put', '/reporting/currency', 'Set the currency reports convert into', SetCurrency],
+    ['post', '/reporting/rates', 'Enter a rate for a day and currency pair', EnterRate],
   ],
   storefronts: [
     ['get', '/storefronts', 'Storefronts'],

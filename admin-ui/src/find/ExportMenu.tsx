@@ -19,7 +19,7 @@ const LABEL: Record<ExportKind, string> = {
 const size = (bytes: number) => (bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
 /** Fetches an export, reporting the bytes received so far, and saves it. */
-async function download(url: string, onProgress: (bytes: number) => void): Promise<number> {
+export async function download(url: string, onProgress: (bytes: number) => void): Promise<number> {
   const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: '*/*' } });
   if (!res.ok || !res.body) {
     const body = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;

@@ -22,7 +22,19 @@ import { fixcodesPart } from './fixcodes';
 import { notify13Part } from './notify13';
 import { products15Part } from './products15';
 import { recon14Part } from './recon14';
-export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part, upstream18Part, fixcodesPart, notify13Part, products15Part, recon14Part];
+import { reports14Part } from './reports14';
+export const consoleParts: ConsolePart<unknown>[] = [
+  ledger14Part,
+  find13Part,
+  scale13Part,
+  words13Part,
+  upstream18Part,
+  fixcodesPart,
+  notify13Part,
+  products15Part,
+  recon14Part,
+  reports14Part,
+];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
