@@ -6,6 +6,7 @@ import { MoneyInput } from '../components/fields';
 import { currentUser } from '../providers/authProvider';
 import { MODES } from './ProductList';
 import { SupplierRoutes } from './SupplierRoutes';
+import { LoadFailed } from '../components/LoadFailed';
 
 // Creating and editing a product. Amounts are typed in major units of its currency; the code
 // and currency are fixed once created (storefronts order by code, stock is costed in currency).
@@ -83,7 +84,7 @@ export function ProductCreate() {
 
 export function ProductEdit() {
   return (
-    <Edit mutationMode="pessimistic" redirect="list" component="div">
+    <Edit error={<LoadFailed />} mutationMode="pessimistic" redirect="list" component="div">
       <Card>
         <SimpleForm toolbar={<NoDelete />}>
           <Fields creating={false} />
