@@ -14,7 +14,7 @@ export const LOCALES = [
 
 const english = withParts(englishConsoleMessages, 'en');
 let chinese: Promise<typeof english> | undefined;
-const loadChinese = () => (chinese ??= import('./zh-dictionary').then((m) => m.chineseDictionary as unknown as typeof english));
+const loadChinese = () => (chinese ??= import('./zh-dictionary').then((m) => m.chineseDictionary));
 
 export const i18nProvider = polyglotI18nProvider((locale) => (locale === 'zh' ? loadChinese() : english), 'en', LOCALES, { allowMissing: true });
 

@@ -37,6 +37,6 @@ export const withParts = <M extends object>(messages: M, locale: 'en' | 'zh'): M
     for (const [key, value] of Object.entries(from)) out[key] = isTree(value) && isTree(out[key]) ? merge(out[key], value) : value;
     return out;
   };
-  const half = (part: ConsolePart<unknown>) => (locale === 'en' ? part.en : typeof part.zh === 'function' ? part.zh(messages as unknown as ChineseBase) : part.zh);
+  const half = (part: ConsolePart<unknown>) => (locale === 'en' ? part.en : typeof part.zh === 'function' ? part.zh(messages) : part.zh);
   return consoleParts.reduce<Tree>((all, part) => merge(all, half(part) as Tree), messages as Tree) as M;
 };
