@@ -39,7 +39,7 @@ describe('a screen whose data cannot be loaded', () => {
     await page.getByTestId('order-ref').getByText(ref).waitFor();
     await ui.go(page, '/');
     await page.getByTestId('dashboard').waitFor();
-    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
     // Only Retry may bring the data back in this test: the banner's own check finds nothing.
     await page.route('**/healthz', (route) => route.abort());
 
@@ -68,7 +68,7 @@ describe('a screen whose data cannot be loaded', () => {
 
     await ui.go(page, '/users');
     await page.getByText(owner.email).first().waitFor();
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await context.close();
   });
 });
