@@ -8,6 +8,8 @@
 import { ALERT_KINDS } from '../lib/alert-kinds';
 import { ORDER_STATUSES } from '../orders/lifecycle';
 import { RULE_KINDS } from '../risk/vocabulary';
+import { BAD_LINE_REASONS } from '../stock/parse-codes';
+import type { RefusedReason } from '../stock/import-codes';
 import type { OrderEventType } from '../orders/events';
 import type { FulfilmentState } from '../workflows/messages';
 
@@ -236,6 +238,11 @@ export const everyStepListed: UnlistedStep extends never ? true : UnlistedStep =
 /** The webhook's states in the workflow's answer; text at cf.workflow.webhook.<state>. */
 export const WEBHOOK_STATES = ['pending', 'sent', 'no_endpoint', 'gave_up'] as const satisfies readonly NonNullable<FulfilmentState['webhook']>[];
 
+/** Why an import refused a readable line (stock/import-codes.ts); text at cf.stock.refused.<reason>. */
+export const IMPORT_REFUSED_REASONS = ['duplicate_in_file', 'already_in_stock', 'already_sold', 'voided'] as const satisfies readonly RefusedReason[];
+type UnlistedRefusal = Exclude<RefusedReason, (typeof IMPORT_REFUSED_REASONS)[number]>;
+export const everyRefusalListed: UnlistedRefusal extends never ? true : UnlistedRefusal = true;
+
 /** The console key of every text a server code needs, in both languages. */
 export function requiredTextKeys(): string[] {
   return [
@@ -248,5 +255,7 @@ export function requiredTextKeys(): string[] {
     ...WORKFLOW_STEPS.map((s) => `cf.workflow.step.${s}`),
     ...WEBHOOK_STATES.map((s) => `cf.workflow.webhook.${s}`),
     ...RULE_KINDS.map((k) => `cf.risk.kinds.${k}`),
+    ...BAD_LINE_REASONS.map((r) => `cf.stock.bad_line.${r}`),
+    ...IMPORT_REFUSED_REASONS.map((r) => `cf.stock.refused.${r}`),
   ];
 }

@@ -7,10 +7,12 @@ import type { CodeVault } from '../lib/code-vault';
 import { invalidInput, notFound } from '../lib/errors';
 import { FINGERPRINT_VERSION, fingerprintCode, maskCode, sealCode, type CodeFingerprints } from './code-secret';
 import { heldCodes, type HeldReason } from './held-codes';
-import { parseCodes, type ImportFormat, type ParsedCode } from './parse-codes';
+import { parseCodes, type BadLine, type ImportFormat, type ParsedCode } from './parse-codes';
 
 // Stock import (file formats in parse-codes.ts). A malformed line refuses the whole file, with
-// line numbers. A code the merchant already holds (stock/held-codes.ts: in any SKU, in stock or
+// line numbers and reason codes, unless the operator chose to skip bad lines: then the lines that
+// read well are imported and the bad ones answered, each with its number and reason. A code the
+// merchant already holds (stock/held-codes.ts: in any SKU, in stock or
 // ever delivered) or that the file repeats is refused and reported line by line with the reason;
 // the rest is imported. One transaction: all or nothing.
 
@@ -22,7 +24,12 @@ export interface ImportRequest {
   unitCost?: number;
   source?: string;
   importedBy: string;
+  /** What a line that cannot be read does: refuse the whole file (the default), or skip it and import the rest. */
+  badLines?: 'refuse' | 'skip';
 }
+
+/** At most this many bad lines are listed in an answer (their count is always exact). */
+export const BAD_LINES_LISTED = 1000;
 
 export type RefusedReason = 'duplicate_in_file' | HeldReason;
 
@@ -35,6 +42,9 @@ export interface ImportResult {
   duplicates: number;
   duplicateLines: number[];
   refused: { line: number; reason: RefusedReason }[];
+  /** Lines skipped because they could not be read (only when bad lines are skipped), the first BAD_LINES_LISTED of them. */
+  badLines: BadLine[];
+  badLineCount: number;
   stockAvailable: number;
 }
 
@@ -45,10 +55,10 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
     throw invalidInput('wrong_fulfilment_mode', `SKU ${sku.code} is fulfilled by "${sku.fulfilment_mode}", not from imported stock`);
   }
   const { codes, errors } = parseCodes(req.content, req.format);
-  if (errors.length > 0) {
+  if (errors.length > 0 && req.badLines !== 'skip') {
     throw invalidInput('invalid_codes', `${errors.length} line(s) could not be imported; nothing was imported`, { errors: errors.slice(0, 100) });
   }
-  if (codes.length === 0) throw invalidInput('invalid_codes', 'The file contains no codes');
+  if (codes.length === 0 && errors.length === 0) throw invalidInput('invalid_codes', 'The file contains no codes');
 
   const refused: ImportResult['refused'] = [];
   const fingerprinted = codes.map((code) => ({ ...code, fp: fingerprintCode(vault, code.number, sku.codes_case_sensitive) }));
@@ -64,7 +74,18 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
 
   const report = (imported: number, batchId: string | null, stockAvailable: number): ImportResult => {
     refused.sort((a, b) => a.line - b.line);
-    return { batchId, sku: sku.code, received: codes.length, imported, duplicates: refused.length, duplicateLines: refused.map((r) => r.line), refused, stockAvailable };
+    return {
+      batchId,
+      sku: sku.code,
+      received: codes.length,
+      imported,
+      duplicates: refused.length,
+      duplicateLines: refused.map((r) => r.line),
+      refused,
+      badLines: errors.slice(0, BAD_LINES_LISTED),
+      badLineCount: errors.length,
+      stockAvailable,
+    };
   };
 
   class NothingNew {}
@@ -113,7 +134,16 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
       // An import running beside this one may have stored the same code since we looked.
       const inserted: { fingerprint: string }[] = await trx('codes').insert(rows).onConflict().ignore().returning('fingerprint');
       const fresh = new Set(inserted.map((r) => r.fingerprint));
-      for (const c of chunk) if (!fresh.has(c.fp.own)) refused.push({ line: c.line, reason: 'already_in_stock' });
+      const beaten = chunk.filter((c) => !fresh.has(c.fp.own));
+      if (beaten.length > 0) {
+        // Say why as for any held code: the twin may already have been sold by now.
+        const now = await heldCodes(
+          trx,
+          req.merchantId,
+          beaten.map((c) => c.fp.own),
+        );
+        for (const c of beaten) refused.push({ line: c.line, reason: now.get(c.fp.own)?.reason ?? 'already_in_stock' });
+      }
       imported += inserted.length;
     }
 
@@ -128,7 +158,7 @@ export async function importCodes(db: Db, vault: CodeVault, req: ImportRequest):
       actor: req.importedBy,
       action: 'stock.imported',
       target: `sku:${sku.code}`,
-      detail: { batchId, imported, duplicates: refused.length, source: req.source ?? null },
+      detail: { batchId, imported, duplicates: refused.length, badLines: errors.length, source: req.source ?? null },
     });
     return report(imported, batchId, updated.stock_available);
   }

@@ -2,6 +2,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { invalidInput } from '../lib/errors';
 import type { CodeSecret } from './code-secret';
 import { cleanCode } from './code-identity';
+import { parseExpiry } from './expiry-date';
 
 // Reading a stock file: CSV (code,pin,expiry with an optional header) or TXT (one code a line,
 // fields separated by "----", a tab, a comma or spaces — the forms card shops export). Pure, so
@@ -17,7 +18,19 @@ export interface ParsedCode extends CodeSecret {
 const MAX_FIELD = 512;
 const HEADER_WORDS = new Set(['code', 'card', 'cardno', 'card_no', 'card_number', 'number', 'cardnumber', '卡号']);
 
-export function parseCodes(content: string, format: ImportFormat, now = new Date()): { codes: ParsedCode[]; errors: { line: number; message: string }[] } {
+/** Why a line of a stock file cannot be read; text at cf.stock.bad_line.<reason> (api/message-codes.ts). */
+export const BAD_LINE_REASONS = ['code_empty', 'too_many_fields', 'field_too_long', 'expiry_not_a_date', 'expiry_not_a_real_day', 'code_expired'] as const;
+export type BadLineReason = (typeof BAD_LINE_REASONS)[number];
+
+/** A line that cannot be read: its number, why (a code with params), and the English fallback. */
+export interface BadLine {
+  line: number;
+  reason: BadLineReason;
+  params: Record<string, string | number>;
+  message: string;
+}
+
+export function parseCodes(content: string, format: ImportFormat, now = new Date()): { codes: ParsedCode[]; errors: BadLine[] } {
   const records: { line: number; fields: string[] }[] = [];
   if (format === 'csv') {
     let rows: string[][];
@@ -39,7 +52,8 @@ export function parseCodes(content: string, format: ImportFormat, now = new Date
   }
 
   const codes: ParsedCode[] = [];
-  const errors: { line: number; message: string }[] = [];
+  const errors: BadLine[] = [];
+  const bad = (line: number, reason: BadLineReason, params: Record<string, string | number>, message: string) => void errors.push({ line, reason, params, message });
   records.forEach(({ line, fields }, index) => {
     const cells = fields.filter((f, i) => f !== '' || i < 3);
     if (cells.every((c) => c === '')) return; // blank line
@@ -48,31 +62,22 @@ export function parseCodes(content: string, format: ImportFormat, now = new Date
     // Stored and delivered clean: a zero-width space or a full-width digit is not part of a code.
     const number = cleanCode(rawNumber);
     const pin = rawPin === undefined ? undefined : cleanCode(rawPin);
-    if (!number) return void errors.push({ line, message: 'the code is empty' });
-    if (extra.some((e) => e !== '')) return void errors.push({ line, message: 'too many fields (expected code, pin, expiry)' });
-    if (number.length > MAX_FIELD || (pin ?? '').length > MAX_FIELD) return void errors.push({ line, message: `a field is longer than ${MAX_FIELD} characters` });
+    if (!number) return bad(line, 'code_empty', {}, 'the code is empty');
+    if (extra.some((e) => e !== '')) return bad(line, 'too_many_fields', {}, 'too many fields (expected code, pin, expiry)');
+    if (number.length > MAX_FIELD || (pin ?? '').length > MAX_FIELD) return bad(line, 'field_too_long', { max: MAX_FIELD }, `a field is longer than ${MAX_FIELD} characters`);
     let expiresAt: Date | undefined;
     if (expiry) {
-      if (!/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(expiry)) {
-        return void errors.push({ line, message: `expiry "${expiry}" is not an ISO date such as 2027-12-31` });
+      const read = parseExpiry(expiry);
+      if ('problem' in read) {
+        return read.problem === 'expiry_not_a_date'
+          ? bad(line, read.problem, { expiry }, `expiry "${expiry}" is not a date such as 2027-12-31, 2027/12/31 or 2027年12月31日`)
+          : bad(line, read.problem, { expiry }, `expiry "${expiry}" is not a real date`);
       }
-      // A bare date means the end of that day; a time without a zone is UTC, like everything here.
-      const withZone = expiry.length === 10 ? `${expiry}T23:59:59.999Z` : /(Z|[+-]\d{2}:?\d{2})$/.test(expiry) ? expiry : `${expiry}Z`;
-      expiresAt = new Date(withZone.replace(' ', 'T'));
-      if (Number.isNaN(expiresAt.getTime()) || !isCalendarDate(expiry.slice(0, 10))) {
-        return void errors.push({ line, message: `expiry "${expiry}" is not a real date` });
-      }
-      if (expiresAt <= now) return void errors.push({ line, message: `the code expired on ${expiry}` });
+      expiresAt = read.at;
+      if (expiresAt <= now) return bad(line, 'code_expired', { expiry }, `the code expired on ${expiry}`);
     }
     const isUrl = /^https?:\/\//i.test(number);
     codes.push({ line, ...(isUrl ? { number, url: number } : { number }), ...(pin ? { pin } : {}), ...(expiresAt ? { expiresAt } : {}) });
   });
   return { codes, errors };
-}
-
-/** Date would roll 2027-02-30 over into March; a real day must survive the round trip. */
-function isCalendarDate(ymd: string): boolean {
-  const [y, m, d] = ymd.split('-').map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }

@@ -76,6 +76,8 @@ describe('importing codes through the admin API', () => {
         duplicates: 0,
         duplicateLines: [],
         refused: [],
+        badLines: [],
+        badLineCount: 0,
         stockAvailable: 4,
       });
       expect(await available('CSV-1')).toBe(4);
@@ -195,9 +197,153 @@ describe('importing codes through the admin API', () => {
         duplicateLines: [1, 2, 3],
         stockAvailable: 3,
         refused: [1, 2, 3].map((line) => ({ line, reason: 'already_in_stock' })),
+        badLines: [],
+        badLineCount: 0,
       });
       expect(await state()).toEqual(before);
       expect(await available('DUP-ALL')).toBe(3);
+    });
+  });
+
+  describe('import the good lines, list the bad ones (issue 13)', () => {
+    const mixed = [
+      'code,pin,expiry', //                     1 header
+      'PART-0001,P1,2030-01-01', //             2 fine
+      'PART-0002,P2,31/12/2030', //             3 day first: not a date
+      'PART-0003,P3,2020-01-01', //             4 expired
+      'PART-0004,P4,2030-01-01,extra', //       5 too many fields
+      ',P5', //                                 6 empty code
+      'PART-0006,P6,2030-02-30', //             7 no such day
+      'PART-0007,P7', //                        8 fine
+    ].join('\n');
+
+    test('when the operator chooses badLines=skip, then the readable lines are imported and each bad line is answered with its number and reason code', async () => {
+      await sys.addSku('PART-1');
+      const res = await importFile('PART-1', mixed, { query: '?badLines=skip' });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ imported: 2, received: 2, badLineCount: 5, stockAvailable: 2 });
+      expect(res.body.badLines.map((b: { line: number; reason: string }) => [b.line, b.reason])).toEqual([
+        [3, 'expiry_not_a_date'],
+        [4, 'code_expired'],
+        [5, 'too_many_fields'],
+        [6, 'code_empty'],
+        [7, 'expiry_not_a_real_day'],
+      ]);
+      expect(res.body.badLines[0].params).toEqual({ expiry: '31/12/2030' });
+      expect((await storedCodes('PART-1')).map((c) => c.number)).toEqual(['PART-0001', 'PART-0007']);
+      expect(await available('PART-1')).toBe(2);
+    });
+
+    test('when the same file is sent without the choice (or badLines=refuse), then it is refused whole with the reason codes and nothing changes', async () => {
+      await sys.addSku('PART-2');
+      const before = await state();
+      for (const query of ['', '?badLines=refuse']) {
+        const res = await importFile('PART-2', mixed, { query });
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe('invalid_codes');
+        expect(res.body.error.details.errors.map((e: { line: number; reason: string }) => [e.line, e.reason])).toEqual([
+          [3, 'expiry_not_a_date'],
+          [4, 'code_expired'],
+          [5, 'too_many_fields'],
+          [6, 'code_empty'],
+          [7, 'expiry_not_a_real_day'],
+        ]);
+      }
+      expect(await state()).toEqual(before);
+    });
+
+    test('when every line of a file is bad and bad lines are skipped, then 200 with nothing imported, the bad lines listed, and nothing changes', async () => {
+      await sys.addSku('PART-3');
+      const before = await state();
+      const res = await importFile('PART-3', 'ALLBAD-1,P1,2020-01-01\nALLBAD-2,P2,tomorrow', { query: '?badLines=skip' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        imported: 0,
+        batchId: null,
+        badLineCount: 2,
+        badLines: [
+          { line: 1, reason: 'code_expired' },
+          { line: 2, reason: 'expiry_not_a_date' },
+        ],
+      });
+      expect(await state()).toEqual(before);
+    });
+
+    test('when the choice is not one the API knows, then 400 validation_failed and nothing changes', async () => {
+      await sys.addSku('PART-4');
+      const before = await state();
+      const res = await importFile('PART-4', 'X-1,P1', { query: '?badLines=maybe' });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(await state()).toEqual(before);
+    });
+  });
+
+  describe('expiry dates as suppliers write them (issue 13)', () => {
+    test('when expiries are written 2030/06/30, 2030-6-30, 2030年6月30日, 2030.6.30 or ISO, then each is read as the end of that day (UTC), and times keep their zone', async () => {
+      await sys.addSku('DATES-1');
+      const csv = [
+        'DATE-01,P,2030/06/30',
+        'DATE-02,P,2030-6-30',
+        'DATE-03,P,2030年6月30日',
+        'DATE-04,P,2030.6.30',
+        'DATE-05,P,2030-06-30',
+        'DATE-06,P,2030-06-30T12:00:00+08:00',
+        'DATE-07,P,2030/6/30 12:00',
+        'DATE-08,P,2030年6月30日 08:30:00',
+      ].join('\n');
+      const res = await importFile('DATES-1', csv);
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ imported: 8 });
+      expect((await storedCodes('DATES-1')).map((c) => [c.number, c.expiresAt])).toEqual([
+        ['DATE-01', '2030-06-30T23:59:59.999Z'],
+        ['DATE-02', '2030-06-30T23:59:59.999Z'],
+        ['DATE-03', '2030-06-30T23:59:59.999Z'],
+        ['DATE-04', '2030-06-30T23:59:59.999Z'],
+        ['DATE-05', '2030-06-30T23:59:59.999Z'],
+        ['DATE-06', '2030-06-30T04:00:00.000Z'],
+        ['DATE-07', '2030-06-30T12:00:00.000Z'],
+        ['DATE-08', '2030-06-30T08:30:00.000Z'],
+      ]);
+    });
+
+    test('when an expiry is day-first, has no such day in any written form, or has a time that does not exist, then the line is bad with the right reason', async () => {
+      await sys.addSku('DATES-2');
+      const csv = ['D-1,P,06/30/2030', 'D-2,P,2030/2/30', 'D-3,P,2030年13月1日', 'D-4,P,2030-06-30 25:00', 'D-5,P,2030-06-30 noon'].join('\n');
+      const res = await importFile('DATES-2', csv);
+      expect(res.status).toBe(400);
+      expect(res.body.error.details.errors.map((e: { line: number; reason: string }) => [e.line, e.reason])).toEqual([
+        [1, 'expiry_not_a_date'],
+        [2, 'expiry_not_a_real_day'],
+        [3, 'expiry_not_a_real_day'],
+        [4, 'expiry_not_a_real_day'],
+        [5, 'expiry_not_a_date'],
+      ]);
+    });
+  });
+
+  describe('already sold is not a duplicate (issue 13)', () => {
+    test('when a file holds a code that was sold, one already in stock, and a line repeated in the file, then each is refused with its own reason and the new code is imported', async () => {
+      await sys.addSku('SOLD-1');
+      const sold = `SOLD-${hex()}`;
+      const inStock = `STOCK-${hex()}`;
+      expect((await importFile('SOLD-1', `${sold},P1`)).status).toBe(201);
+      const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `sold-${hex()}`, items: [{ sku: 'SOLD-1', quantity: 1 }] } });
+      expect(placed.status).toBe(202);
+      await sys.waitForOrder(placed.body.id, ['delivered']);
+      expect((await importFile('SOLD-1', `${inStock},P2`)).status).toBe(201);
+
+      const fresh = `NEW-${hex()}`;
+      const res = await importFile('SOLD-1', [`${sold},P1`, `${inStock},P2`, `${fresh},P3`, `${fresh},P3`].join('\n'));
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        imported: 1,
+        refused: [
+          { line: 1, reason: 'already_sold' },
+          { line: 2, reason: 'already_in_stock' },
+          { line: 4, reason: 'duplicate_in_file' },
+        ],
+      });
     });
   });
 
@@ -222,7 +368,9 @@ describe('importing codes through the admin API', () => {
       expect(res.body.error.message).toMatch(/nothing was imported/);
       const errors: { line: number; message: string }[] = res.body.error.details.errors;
       expect(errors.map((e) => e.line)).toEqual([3, 4, 5, 6]);
-      expect(errors[0].message).toMatch(/31\/12\/2027.*not an ISO date/);
+      expect(errors.map((e) => (e as unknown as { reason: string }).reason)).toEqual(['expiry_not_a_date', 'code_expired', 'too_many_fields', 'expiry_not_a_real_day']);
+      expect(errors[0]).toMatchObject({ params: { expiry: '31/12/2027' } });
+      expect(errors[0].message).toMatch(/31\/12\/2027.*not a date/);
       expect(errors[1].message).toMatch(/expired on 2020-01-01/);
       expect(errors[2].message).toMatch(/too many fields/);
       expect(errors[3].message).toMatch(/2027-13-01.*not a real date/);

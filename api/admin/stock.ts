@@ -17,6 +17,8 @@ export function adminStockRouter(deps: { db: Db; vault: CodeVault; maxImportByte
       format: z.enum(['csv', 'txt']).optional(),
       unitCost: z.coerce.number().int().min(0).max(1e12).optional(),
       source: z.string().max(200).optional(),
+      // `skip`: import the lines that read well and answer the bad ones; by default one bad line refuses the file.
+      badLines: z.enum(['refuse', 'skip']).optional(),
     })
     .strict();
 
@@ -33,6 +35,7 @@ export function adminStockRouter(deps: { db: Db; vault: CodeVault; maxImportByte
       format,
       unitCost: q.unitCost,
       source: q.source,
+      badLines: q.badLines,
       importedBy: userActor(req.admin!.email),
     });
     res.status(result.imported > 0 ? 201 : 200).json(result);

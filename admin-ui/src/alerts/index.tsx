@@ -24,6 +24,7 @@ import { formatWhen, useIntlLocale, WhenField } from '../components/fields';
 import { ALERT_KINDS, ALERT_SUBJECTS, type AlertKind } from '../../../lib/alert-kinds';
 import { en } from '../i18n/en';
 import { formatMoney } from '../money';
+import { LoadFailed } from '../components/LoadFailed';
 
 // Alerts are for people: a supplier low on balance or not answering, an order overdue for manual
 // fulfilment, a purchase taking too long or charged above its maximum. The API stores an English
@@ -106,6 +107,7 @@ function AlertList() {
   const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
     <List
+      error={<LoadFailed />}
       filters={[
         // Ticked: open alerts only; unticked: all of them (not only resolved ones).
         <BooleanInput key="open" source="open" alwaysOn format={(v: unknown) => v === true} parse={(v: boolean) => (v ? true : undefined)} />,

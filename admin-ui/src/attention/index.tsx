@@ -7,6 +7,7 @@ import { Datagrid, FunctionField, List, TextField, useDataProvider, useListConte
 import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { MoneyField, WhenField } from '../components/fields';
 import type { AttentionBulkResult, CardflowDataProvider } from '../providers/dataProvider';
+import { LoadFailed } from '../components/LoadFailed';
 
 // Needs attention: orders whose workflow stopped for a person (something that "cannot happen"
 // did, or a step ran out of retries), oldest first, with the step, what broke and the supplier
@@ -149,7 +150,7 @@ function AttentionList() {
   const [outcome, setOutcome] = useState<BulkOutcome>();
   return (
     <>
-      <List title={translate('cf.attention.title')} sort={{ field: 'since', order: 'ASC' }} perPage={50} exporter={false} empty={<Empty />} actions={false}>
+      <List error={<LoadFailed />} title={translate('cf.attention.title')} sort={{ field: 'since', order: 'ASC' }} perPage={50} exporter={false} empty={<Empty />} actions={false}>
         <Alert severity="warning" sx={{ m: 1 }}>
           {translate('cf.attention.help')}
         </Alert>

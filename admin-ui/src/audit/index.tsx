@@ -7,6 +7,7 @@ import { ExportMenu } from '../find/ExportMenu';
 import { detailLine } from '../components/details';
 import { formatMoney } from '../money';
 import { en } from '../i18n/en';
+import { LoadFailed } from '../components/LoadFailed';
 
 // Who did what, and when. Details are shown as readable "name: value" pairs, never as JSON.
 const ACTIONS = Object.keys(en.cf.audit.actions);
@@ -32,6 +33,7 @@ function AuditList() {
   const locale = useIntlLocale();
   return (
     <List
+      error={<LoadFailed />}
       filters={[
         <SelectInput key="action" source="action" alwaysOn choices={ACTIONS.map((id) => ({ id, name: translate(`cf.audit.actions.${id}`) }))} />,
         <TextInput key="actor" source="actor" alwaysOn />,

@@ -7,6 +7,7 @@ import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { formatWhen, Money, StatusChip, useIntlLocale, WhenField } from '../components/fields';
 import { findApi } from './api';
 import { ExportMenu } from './ExportMenu';
+import { LoadFailed } from '../components/LoadFailed';
 
 // A batch of imported codes: where it came from, what became of its codes, the codes themselves
 // (masked), and voiding or exporting the whole batch (a supplier's recall, a reconciliation).
@@ -96,6 +97,7 @@ function BatchDetail() {
           <Typography variant="subtitle1">{translate('cf.batch.codes')}</Typography>
         </CardContent>
         <List
+          error={<LoadFailed />}
           resource="codes"
           title={false}
           filter={{ batchId: batch.id }}
@@ -131,7 +133,7 @@ function BatchActions() {
 
 export function BatchShow() {
   return (
-    <Show actions={<BatchActions />} component="div">
+    <Show error={<LoadFailed />} actions={<BatchActions />} component="div">
       <BatchDetail />
     </Show>
   );

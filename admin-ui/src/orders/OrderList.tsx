@@ -24,6 +24,7 @@ import { BulkOrderActions } from '../find/BulkOrderActions';
 import { ExportMenu } from '../find/ExportMenu';
 import { CodeLookupLink } from '../find/CodeLookupLink';
 import { selectableBody, selectableGridSx } from '../find/SelectableRow';
+import { LoadFailed } from '../components/LoadFailed';
 
 /** The chosen day's bounds in the user's own time zone, as the API's instants. */
 const dayStart = (v: string) => (v ? new Date(`${v}T00:00:00`).toISOString() : v);
@@ -73,6 +74,7 @@ export function OrderList() {
   const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
     <List
+      error={<LoadFailed />}
       filters={filters}
       sort={{ field: 'createdAt', order: 'DESC' }}
       perPage={25}

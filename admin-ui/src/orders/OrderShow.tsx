@@ -30,6 +30,7 @@ import { OrderActions } from './OrderActions';
 import { RiskPanel } from './RiskPanel';
 import { Timeline } from './Timeline';
 import type { ConsoleOrder } from './types';
+import { LoadFailed } from '../components/LoadFailed';
 
 // One order, everything support needs in one place: where it stands (status, live workflow),
 // what it holds (items, units, masked codes), what happened (timeline), the money, and the
@@ -41,7 +42,7 @@ const followLiveOrder = (query: { state: { data?: RaRecord } }) => (LIVE.has(Str
 
 export function OrderShow() {
   return (
-    <Show actions={<OrderActions />} component="div" queryOptions={{ refetchInterval: followLiveOrder }}>
+    <Show error={<LoadFailed />} actions={<OrderActions />} component="div" queryOptions={{ refetchInterval: followLiveOrder }}>
       <OrderDetail />
     </Show>
   );

@@ -24,6 +24,7 @@ import { MoneyInput } from '../components/fields';
 import { currentUser } from '../providers/authProvider';
 import { MODES } from './ProductList';
 import { SupplierRoutes } from './SupplierRoutes';
+import { LoadFailed } from '../components/LoadFailed';
 
 // Creating and editing a product. Amounts are typed in major units of its currency; the code
 // and currency are fixed once created (storefronts order by code, stock is costed in currency).
@@ -167,7 +168,7 @@ export function ProductCreate() {
 
 export function ProductEdit() {
   return (
-    <Edit mutationMode="pessimistic" redirect="list" component="div" transform={toServer} queryOptions={{ select: fromServer }}>
+    <Edit error={<LoadFailed />} mutationMode="pessimistic" redirect="list" component="div" transform={toServer} queryOptions={{ select: fromServer }}>
       <Card>
         <SimpleForm toolbar={<NoDelete />}>
           <Fields creating={false} />

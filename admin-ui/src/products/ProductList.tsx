@@ -1,5 +1,6 @@
 import { BooleanField, CreateButton, DatagridConfigurable, FunctionField, List, NumberField, SearchInput, SelectInput, TextField, TopToolbar, useTranslate } from 'react-admin';
 import { MoneyField } from '../components/fields';
+import { LoadFailed } from '../components/LoadFailed';
 
 export const MODES = ['stock', 'supplier', 'topup', 'link', 'manual', 'bundle'];
 
@@ -7,6 +8,7 @@ export function ProductList() {
   const translate = useTranslate();
   return (
     <List
+      error={<LoadFailed />}
       filters={[
         <SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.skus.fields.q')} />,
         <SelectInput key="mode" source="fulfilmentMode" choices={MODES.map((id) => ({ id, name: translate(`cf.modes.${id}`) }))} />,

@@ -24,6 +24,7 @@ import {
 import { useWatch } from 'react-hook-form';
 import { LIST_KINDS, LISTS, type ListKind } from '../../../risk/vocabulary';
 import { WhenField } from '../components/fields';
+import { LoadFailed } from '../components/LoadFailed';
 
 // Block and allow lists: buyers (by IP, range, email, domain, phone, account, device or payment
 // instrument) whose orders are always rejected, or always let through. Entries take effect for
@@ -82,6 +83,7 @@ function EntryList() {
   const { canAccess: canEdit } = useCanAccess({ resource: 'risk-lists', action: 'edit' });
   return (
     <List
+      error={<LoadFailed />}
       filters={[
         <SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.risk-lists.fields.q')} />,
         <SelectInput key="list" source="list" choices={lists} alwaysOn />,
@@ -157,7 +159,7 @@ function EntryEditToolbar() {
 
 function EntryEdit() {
   return (
-    <Edit mutationMode="pessimistic" redirect="list" transform={toEntryInput}>
+    <Edit error={<LoadFailed />} mutationMode="pessimistic" redirect="list" transform={toEntryInput}>
       <SimpleForm toolbar={<EntryEditToolbar />}>
         <EntryFields />
       </SimpleForm>

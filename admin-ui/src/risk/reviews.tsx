@@ -32,6 +32,7 @@ import { BulkOrderActions } from '../find/BulkOrderActions';
 import { selectableBody, selectableGridSx } from '../find/SelectableRow';
 import { BlockBuyerButton, BoughtItems, BuyerHistory, NextReviewButton, type ReviewContext } from '../find/ReviewExtras';
 import { BuyerSignals, BuyerSummary, Panel, ReasonList, RelativeTime, RiskFindings, Row, type RiskRecord } from './shared';
+import { LoadFailed } from '../components/LoadFailed';
 
 // The review queue: orders the risk check held, soonest deadline first. A reviewer reads why,
 // looks at the buyer, and approves (the order is fulfilled) or rejects (it is cancelled and its
@@ -76,6 +77,7 @@ function ReviewList() {
   const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
     <List
+      error={<LoadFailed />}
       filters={[<SelectInput key="status" source="status" alwaysOn choices={REVIEW_STATUSES.map((id) => ({ id, name: translate(`cf.status.${id}`) }))} />]}
       filterDefaultValues={{ status: 'open' }}
       sort={{ field: 'deadlineAt', order: 'ASC' }}
@@ -270,7 +272,7 @@ function ReviewDetail() {
 
 function ReviewShow() {
   return (
-    <Show actions={<ReviewActions />} component="div">
+    <Show error={<LoadFailed />} actions={<ReviewActions />} component="div">
       <ReviewDetail />
     </Show>
   );

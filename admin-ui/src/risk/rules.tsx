@@ -61,6 +61,7 @@ import { formatMoney } from '../money';
 import type { CardflowDataProvider, RiskSettings } from '../providers/dataProvider';
 import { DurationInput } from './inputs';
 import { formatDuration, formatRelative, Panel, Row, useMerchantCurrency, useNow } from './shared';
+import { LoadFailed } from '../components/LoadFailed';
 
 // The merchant's risk rules and the thresholds that turn points into decisions. Every change is
 // a new version of the rule set (shown above the rules) and applies to orders accepted after it.
@@ -304,6 +305,7 @@ function RuleList() {
     <>
       <SettingsPanel />
       <List
+        error={<LoadFailed />}
         filters={[
           <SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.risk-rules.fields.q')} />,
           <SelectInput key="kind" source="kind" choices={RULE_KINDS.map((id) => ({ id, name: translate(`cf.risk.kinds.${id}`) }))} />,
@@ -472,7 +474,7 @@ function RuleEditToolbar() {
 
 function RuleEdit() {
   return (
-    <Edit mutationMode="pessimistic" redirect="list" transform={toRuleInput}>
+    <Edit error={<LoadFailed />} mutationMode="pessimistic" redirect="list" transform={toRuleInput}>
       <SimpleForm toolbar={<RuleEditToolbar />}>
         <RuleFields />
       </SimpleForm>

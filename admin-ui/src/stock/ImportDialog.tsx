@@ -26,7 +26,7 @@ import { errorMessage } from '../components/dialogs';
 import { formatWhen, useIntlLocale } from '../components/fields';
 import { toMajor, toMinor } from '../money';
 import type { ParseReport, ParseRequest } from './parse-worker';
-import { REFUSED_REASONS, uploadCodes, type ImportResult } from './upload';
+import { REFUSED_REASONS, uploadCodes, type BadLine, type ImportResult } from './upload';
 
 // Import codes by paste or file: check (in a web worker: counts, bad lines, duplicates within the
 // file, a masked preview), then upload with a progress bar, then the server's report, which also
@@ -37,7 +37,7 @@ type Phase =
   | { name: 'checking' }
   | { name: 'uploading'; fraction: number }
   | { name: 'done'; result: ImportResult }
-  | { name: 'failed'; message: string; lines?: { line: number; message: string }[] };
+  | { name: 'failed'; message: string; lines?: BadLine[] };
 
 export function ImportDialog({
   sku,
@@ -62,6 +62,7 @@ export function ImportDialog({
   const [format, setFormat] = useState<'csv' | 'txt'>('txt');
   const [unitCost, setUnitCost] = useState(toMajor(defaultUnitCost, currency));
   const [source, setSource] = useState('');
+  const [badLines, setBadLines] = useState<'refuse' | 'skip'>('refuse');
   const [report, setReport] = useState<ParseReport>();
   const [phase, setPhase] = useState<Phase>({ name: 'editing' });
   const worker = useRef<Worker>(undefined);
@@ -95,10 +96,12 @@ export function ImportDialog({
     setPhase({ name: 'uploading', fraction: 0 });
     try {
       const body = mode === 'file' && file ? file : text;
-      const result = await uploadCodes(sku, body, { format, unitCost: cost, source: source.trim() || undefined }, (fraction) => setPhase({ name: 'uploading', fraction }));
+      const result = await uploadCodes(sku, body, { format, unitCost: cost, source: source.trim() || undefined, badLines }, (fraction) =>
+        setPhase({ name: 'uploading', fraction }),
+      );
       setPhase({ name: 'done', result });
     } catch (err) {
-      const details = (err as { body?: { error?: { details?: { errors?: { line: number; message: string }[] } } } }).body?.error?.details;
+      const details = (err as { body?: { error?: { details?: { errors?: BadLine[] } } } }).body?.error?.details;
       setPhase({ name: 'failed', message: errorMessage(err), lines: details?.errors });
     }
   };
@@ -114,7 +117,7 @@ export function ImportDialog({
   };
 
   const busy = phase.name === 'checking' || phase.name === 'uploading';
-  const canImport = !!report && report.errorCount === 0 && report.codes > 0 && cost !== null && !busy && phase.name !== 'done';
+  const canImport = !!report && (report.errorCount === 0 || badLines === 'skip') && report.codes > 0 && cost !== null && !busy && phase.name !== 'done';
   return (
     <Dialog open={open} onClose={busy ? undefined : close} fullWidth maxWidth="md" data-testid="import-dialog">
       <DialogTitle>{translate('cf.stock.import_title', { sku })}</DialogTitle>
@@ -161,10 +164,25 @@ export function ImportDialog({
                 label={translate('cf.stock.source')}
                 value={source}
                 onChange={(e) => setSource(e.target.value)}
-                sx={{ flex: 1 }}
-                slotProps={{ htmlInput: { maxLength: 200 } }}
+                // Grows to the row's free width beside the others; never narrower than a supplier and an invoice number.
+                sx={{ flex: { sm: '1 1 16rem' }, minWidth: { sm: '16rem' } }}
+                slotProps={{ htmlInput: { maxLength: 200, 'data-testid': 'import-source' } }}
               />
             </Stack>
+            <TextField
+              select
+              fullWidth
+              label={translate('cf.stock.bad_lines_choice')}
+              value={badLines}
+              onChange={(e) => setBadLines(e.target.value as 'refuse' | 'skip')}
+              sx={{ mt: 2 }}
+              slotProps={{ select: { SelectDisplayProps: { 'data-testid': 'import-bad-lines' } as object } }}
+            >
+              <MenuItem value="refuse">{translate('cf.stock.bad_lines_refuse')}</MenuItem>
+              <MenuItem value="skip" data-testid="import-bad-lines-skip">
+                {translate('cf.stock.bad_lines_skip')}
+              </MenuItem>
+            </TextField>
           </>
         )}
 
@@ -186,13 +204,9 @@ export function ImportDialog({
               </Alert>
             )}
             {report.errorCount > 0 && (
-              <Alert severity="error" sx={{ mt: 1 }}>
-                {translate('cf.stock.bad_lines', { smart_count: report.errorCount })}
-                <Box component="ul" sx={{ m: 0, pl: 2 }}>
-                  {report.errors.slice(0, 10).map((e) => (
-                    <li key={e.line}>{translate('cf.stock.line', { line: e.line, message: e.message })}</li>
-                  ))}
-                </Box>
+              <Alert severity={badLines === 'skip' ? 'warning' : 'error'} sx={{ mt: 1 }} data-testid="import-preview-bad-lines">
+                {translate(badLines === 'skip' ? 'cf.stock.bad_lines_will_skip' : 'cf.stock.bad_lines', { smart_count: report.errorCount })}
+                <BadLineList lines={report.errors.slice(0, 10)} />
                 {report.errorCount > 10 && translate('cf.stock.and_more', { count: report.errorCount - 10 })}
               </Alert>
             )}
@@ -240,24 +254,25 @@ export function ImportDialog({
         {phase.name === 'failed' && (
           <Alert severity="error" sx={{ mt: 2 }}>
             {phase.message}
-            {phase.lines && (
-              <Box component="ul" sx={{ m: 0, pl: 2 }}>
-                {phase.lines.slice(0, 10).map((e) => (
-                  <li key={e.line}>{translate('cf.stock.line', { line: e.line, message: e.message })}</li>
-                ))}
-              </Box>
-            )}
+            {phase.lines && <BadLineList lines={phase.lines.slice(0, 10)} />}
           </Alert>
         )}
 
         {phase.name === 'done' && (
           <Alert severity={phase.result.imported > 0 ? 'success' : 'info'} data-testid="import-result">
             {phase.result.imported > 0
-              ? translate('cf.stock.done', {
-                  imported: phase.result.imported.toLocaleString(locale),
-                  duplicates: phase.result.duplicates.toLocaleString(locale),
-                  available: phase.result.stockAvailable.toLocaleString(locale),
-                })
+              ? // "duplicates skipped" only when every refused line was a repeat: a sold or unreadable code is no duplicate.
+                phase.result.badLineCount === 0 && phase.result.refused.every((r) => r.reason === 'duplicate_in_file')
+                ? translate('cf.stock.done', {
+                    imported: phase.result.imported.toLocaleString(locale),
+                    duplicates: phase.result.duplicates.toLocaleString(locale),
+                    available: phase.result.stockAvailable.toLocaleString(locale),
+                  })
+                : translate('cf.stock.done_refused', {
+                    imported: phase.result.imported.toLocaleString(locale),
+                    refused: (phase.result.refused.length + phase.result.badLineCount).toLocaleString(locale),
+                    available: phase.result.stockAvailable.toLocaleString(locale),
+                  })
               : translate('cf.stock.nothing_new')}
             {phase.result.refused.length > 0 && (
               <Box sx={{ mt: 1 }} data-testid="import-duplicate-lines">
@@ -265,6 +280,13 @@ export function ImportDialog({
                   const lines = phase.result.refused.filter((r) => r.reason === reason).map((r) => r.line);
                   return lines.length > 0 && <div key={reason}>{translate(`cf.stock.refused.${reason}`, { lines: linesList(lines, translate) })}</div>;
                 })}
+              </Box>
+            )}
+            {phase.result.badLineCount > 0 && (
+              <Box sx={{ mt: 1 }} data-testid="import-bad-lines-list">
+                {translate('cf.stock.bad_lines_skipped', { smart_count: phase.result.badLineCount })}
+                <BadLineList lines={phase.result.badLines.slice(0, 30)} />
+                {phase.result.badLineCount > 30 && translate('cf.stock.and_more', { count: phase.result.badLineCount - 30 })}
               </Box>
             )}
           </Alert>
@@ -292,4 +314,16 @@ export function ImportDialog({
 function linesList(lines: number[], translate: ReturnType<typeof useTranslate>) {
   const shown = lines.slice(0, 30).join(', ');
   return lines.length > 30 ? `${shown} ${translate('cf.stock.and_more', { count: lines.length - 30 })}` : shown;
+}
+
+/** Bad lines in the reader's language: the line number and why, from the reason code and its params. */
+function BadLineList({ lines }: { lines: BadLine[] }) {
+  const translate = useTranslate();
+  return (
+    <Box component="ul" sx={{ m: 0, pl: 2 }}>
+      {lines.map((e) => (
+        <li key={e.line}>{translate('cf.stock.line', { line: e.line, message: translate(`cf.stock.bad_line.${e.reason}`, { ...e.params, _: e.message }) })}</li>
+      ))}
+    </Box>
+  );
 }

@@ -1,5 +1,6 @@
 import { Chip } from '@mui/material';
 import { BooleanInput, DatagridConfigurable, List, NumberField, SearchInput, TextField, useRecordContext, useTranslate } from 'react-admin';
+import { LoadFailed } from '../components/LoadFailed';
 
 // Out of stock is its own chip: nothing can be sold, which is worse than low.
 function LowChip(_: { label?: string }) {
@@ -14,6 +15,7 @@ export function StockList() {
   const translate = useTranslate();
   return (
     <List
+      error={<LoadFailed />}
       filters={[<SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.stock.fields.q')} />, <BooleanInput key="low" source="low" />]}
       sort={{ field: 'sku', order: 'ASC' }}
       exporter={false}

@@ -29,6 +29,7 @@ import { RevealCodeButton } from '../components/RevealCode';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { ExportMenu } from '../find/ExportMenu';
 import { ImportDialog } from './ImportDialog';
+import { LoadFailed } from '../components/LoadFailed';
 
 // One product's stock: the counts, the import, its batches, and its codes (masked; reveal and
 // void for the roles allowed).
@@ -79,6 +80,7 @@ function ImportButton() {
 export function StockShow() {
   return (
     <Show
+      error={<LoadFailed />}
       actions={
         <TopToolbar>
           <ImportButton />
@@ -142,6 +144,7 @@ function Batches({ sku }: { sku: string }) {
   const translate = useTranslate();
   return (
     <List
+      error={<LoadFailed />}
       resource="batches"
       title={false}
       filter={{ sku }}
@@ -182,6 +185,7 @@ function Codes({ sku }: { sku: string }) {
   const { canAccess: canVoid } = useCanAccess({ resource: 'codes', action: 'void' });
   return (
     <List
+      error={<LoadFailed />}
       resource="codes"
       title={false}
       filter={{ sku }}

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { maskCode } from '../../../stock/code-secret';
 import { codeIdentity } from '../../../stock/code-identity';
-import { parseCodes, type ImportFormat } from '../../../stock/parse-codes';
+import { parseCodes, type BadLine, type ImportFormat } from '../../../stock/parse-codes';
 
 // Reads a stock file off the browser's main thread with the server's own parser, so a 100,000-
 // code file neither freezes the page nor previews differently from how it will import. Only
@@ -18,7 +18,7 @@ export interface ParseRequest {
 export interface ParseReport {
   lines: number;
   codes: number;
-  errors: { line: number; message: string }[];
+  errors: BadLine[];
   errorCount: number;
   duplicateLines: number[];
   preview: { line: number; mask: string; pin: string | null; expiresAt: string | null }[];

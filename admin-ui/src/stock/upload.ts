@@ -15,18 +15,30 @@ export interface ImportResult {
   duplicates: number;
   duplicateLines: number[];
   refused: { line: number; reason: RefusedReason }[];
+  /** Lines that could not be read, skipped when the operator chose to import the good lines. */
+  badLines: BadLine[];
+  badLineCount: number;
   stockAvailable: number;
+}
+
+/** A line of the file that cannot be read (stock/parse-codes.ts): text at cf.stock.bad_line.<reason>. */
+export interface BadLine {
+  line: number;
+  reason: string;
+  params: Record<string, string | number>;
+  message: string;
 }
 
 export function uploadCodes(
   sku: string,
   body: File | string,
-  opts: { format: 'csv' | 'txt'; unitCost?: number | null; source?: string },
+  opts: { format: 'csv' | 'txt'; unitCost?: number | null; source?: string; badLines?: 'refuse' | 'skip' },
   onProgress: (fraction: number) => void,
 ): Promise<ImportResult> {
   const query = new URLSearchParams({ format: opts.format });
   if (opts.unitCost !== null && opts.unitCost !== undefined) query.set('unitCost', String(opts.unitCost));
   if (opts.source) query.set('source', opts.source);
+  if (opts.badLines === 'skip') query.set('badLines', 'skip');
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/admin/skus/${encodeURIComponent(sku)}/codes?${query}`);

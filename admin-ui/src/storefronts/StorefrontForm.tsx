@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Create, Edit, SaveButton, SimpleForm, TextInput, Toolbar, required, useRedirect, useTranslate } from 'react-admin';
 import { SecretDialog } from '../components/dialogs';
+import { LoadFailed } from '../components/LoadFailed';
 
 // A storefront's name and webhook endpoint. Created, it gets an API key and a webhook secret,
 // shown once in a dialog before the page moves on.
@@ -41,7 +42,7 @@ export function StorefrontCreate() {
 
 export function StorefrontEdit() {
   return (
-    <Edit mutationMode="pessimistic" redirect="show">
+    <Edit error={<LoadFailed />} mutationMode="pessimistic" redirect="show">
       <SimpleForm
         toolbar={
           <Toolbar>

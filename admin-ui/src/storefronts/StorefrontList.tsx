@@ -1,10 +1,12 @@
 import { BooleanField, CreateButton, Datagrid, List, NumberField, SearchInput, TextField, TopToolbar, useTranslate } from 'react-admin';
 import { WhenField } from '../components/fields';
+import { LoadFailed } from '../components/LoadFailed';
 
 export function StorefrontList() {
   const translate = useTranslate();
   return (
     <List
+      error={<LoadFailed />}
       filters={[<SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.storefronts.fields.q')} />]}
       sort={{ field: 'name', order: 'ASC' }}
       actions={

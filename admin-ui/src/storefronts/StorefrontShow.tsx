@@ -26,6 +26,7 @@ import { formatWhen, StatusField, useIntlLocale, WhenField } from '../components
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { DujiaoSelling } from '../connections/DujiaoSelling';
 import { useMerchantCurrency } from '../risk/shared';
+import { LoadFailed } from '../components/LoadFailed';
 
 // A storefront: its webhook endpoint and secret, its API keys (issue a new one, revoke old ones:
 // a rotation that never cuts the storefront off), and the webhook attempts made to it.
@@ -41,6 +42,7 @@ interface StorefrontRecord {
 export function StorefrontShow() {
   return (
     <Show
+      error={<LoadFailed />}
       component="div"
       actions={
         <TopToolbar>
@@ -122,6 +124,7 @@ function Attempts({ storefrontId }: { storefrontId: string }) {
   const translate = useTranslate();
   return (
     <List
+      error={<LoadFailed />}
       resource="webhook-attempts"
       title={false}
       filter={{ storefrontId }}

@@ -21,6 +21,7 @@ import { MoneyInput } from '../components/fields';
 import { CURRENCIES } from '../products/ProductForm';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import type { SupplierRecord } from './types';
+import { LoadFailed } from '../components/LoadFailed';
 
 // Adding and changing a supplier. Its credentials are write-only: the inputs start empty, the
 // form says whether credentials are set, and they change only when both are typed. Kind and
@@ -146,7 +147,7 @@ export function SupplierCreate() {
 
 export function SupplierEdit() {
   return (
-    <Edit mutationMode="pessimistic" redirect="show" transform={supplierRequest}>
+    <Edit error={<LoadFailed />} mutationMode="pessimistic" redirect="show" transform={supplierRequest}>
       <SimpleForm
         toolbar={
           <Toolbar>

@@ -3,6 +3,7 @@ import { BooleanField, CreateButton, Datagrid, FunctionField, List, SearchInput,
 import { Money } from '../components/fields';
 import { CircuitField } from './CircuitChip';
 import type { SupplierRecord } from './types';
+import { LoadFailed } from '../components/LoadFailed';
 
 function Empty() {
   const translate = useTranslate();
@@ -21,6 +22,7 @@ export function SupplierList() {
   const translate = useTranslate();
   return (
     <List
+      error={<LoadFailed />}
       filters={[<SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.suppliers.fields.q')} />]}
       sort={{ field: 'name', order: 'ASC' }}
       actions={

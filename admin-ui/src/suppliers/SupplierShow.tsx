@@ -10,6 +10,7 @@ import { CircuitChip } from './CircuitChip';
 import { SupplierBooksCard } from './SupplierBooks';
 import { SupplierCatalogue } from '../connections/SupplierCatalogue';
 import type { SupplierRecord } from './types';
+import { LoadFailed } from '../components/LoadFailed';
 
 // One supplier: how Cardflow reaches it (never its credentials, only whether they are set), its
 // money on the books (SupplierBooks.tsx), its prepaid balance as last seen, and its circuit
@@ -18,6 +19,7 @@ import type { SupplierRecord } from './types';
 export function SupplierShow() {
   return (
     <Show
+      error={<LoadFailed />}
       component="div"
       actions={
         <TopToolbar>

@@ -31,6 +31,7 @@ import { ROLES } from '../../../lib/permissions';
 import { errorMessage } from '../components/dialogs';
 import { WhenField } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
+import { LoadFailed } from '../components/LoadFailed';
 
 // The owner's screen: who may use the console, in which role.
 function useRoleChoices() {
@@ -42,6 +43,7 @@ function UserList() {
   const translate = useTranslate();
   return (
     <List
+      error={<LoadFailed />}
       sort={{ field: 'email', order: 'ASC' }}
       exporter={false}
       actions={
@@ -124,6 +126,7 @@ function UserEdit() {
   const translate = useTranslate();
   return (
     <Edit
+      error={<LoadFailed />}
       mutationMode="pessimistic"
       redirect="list"
       actions={

@@ -3,12 +3,16 @@
 // over the main dictionaries (deeply), so a part may add `cf.orders.export` next to the existing
 // `cf.order` keys. `ConsolePart` makes the Chinese half carry exactly the English half's keys.
 
-export type ConsolePart<T> = { en: T; zh: T };
+// The Chinese dictionary is fetched only when someone reads Chinese (i18n/index.ts), so a part
+// whose Chinese half reuses texts of zh.ts takes them as an argument instead of importing zh.ts:
+// `zh: (zh) => ({ ... zh.cf.order.errors ... })`, resolved when the Chinese words are merged.
+export type ChineseBase = typeof import('../zh').zh;
+export type ConsolePart<T> = { en: T; zh: T | ((zh: ChineseBase) => T) };
 
 /** Declares a part; the Chinese half must have the English half's shape. */
 // A function declaration (hoisted), not a const: a part imports it from this module while this
 // module imports the part, so it must exist before this module's body runs.
-export function consolePart<T>(en: T, zh: NoInfer<T>): ConsolePart<T> {
+export function consolePart<T>(en: T, zh: NoInfer<T> | ((zh: ChineseBase) => NoInfer<T>)): ConsolePart<T> {
   return { en, zh };
 }
 
@@ -23,6 +27,8 @@ import { notify13Part } from './notify13';
 import { products15Part } from './products15';
 import { recon14Part } from './recon14';
 import { reports14Part } from './reports14';
+import { import13Part } from './import13';
+import { recovery13Part } from './recovery13';
 export const consoleParts: ConsolePart<unknown>[] = [
   ledger14Part,
   find13Part,
@@ -34,6 +40,8 @@ export const consoleParts: ConsolePart<unknown>[] = [
   products15Part,
   recon14Part,
   reports14Part,
+  import13Part,
+  recovery13Part,
 ];
 
 type Tree = { [key: string]: unknown };
@@ -46,5 +54,6 @@ export const withParts = <M extends object>(messages: M, locale: 'en' | 'zh'): M
     for (const [key, value] of Object.entries(from)) out[key] = isTree(value) && isTree(out[key]) ? merge(out[key], value) : value;
     return out;
   };
-  return consoleParts.reduce<Tree>((all, part) => merge(all, part[locale] as Tree), messages as Tree) as M;
+  const half = (part: ConsolePart<unknown>) => (locale === 'en' ? part.en : typeof part.zh === 'function' ? part.zh(messages) : part.zh);
+  return consoleParts.reduce<Tree>((all, part) => merge(all, half(part) as Tree), messages as Tree) as M;
 };

@@ -1,5 +1,4 @@
 import { en } from '../en';
-import { zh } from '../zh';
 import { consolePart } from './index';
 
 // The console's words for every error code the server sends (api/message-codes.ts lists them;
@@ -142,7 +141,8 @@ export const words13Part = consolePart(
       },
     },
   },
-  {
+  // zh.ts's texts come as an argument: importing zh.ts would put all of Chinese into every first load.
+  (zh) => ({
     resources: {
       orders: { fields: { storefrontNotTold: '店铺未收到通知' } },
       ...saved(zh.resources, (what) => ({ created: `已创建${what}`, updated: `已保存${what}`, deleted: `已删除${what}` })),
@@ -267,5 +267,5 @@ export const words13Part = consolePart(
         slow: 'Cardflow 服务器响应缓慢。您看到的内容可能已过时。',
       },
     },
-  },
+  }),
 );
