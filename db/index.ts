@@ -19,6 +19,7 @@ import * as consoleScale from './migrations/018_console_scale';
 import * as outOfStockAlert from './migrations/017_out_of_stock_alert';
 import * as acceptanceHotPath from './migrations/015_acceptance_hot_path';
 import * as dujiaoNextInterop from './migrations/021_dujiao_next_interop';
+import * as buyerDelivery from './migrations/031_buyer_delivery';
 
 export type Db = Knex;
 
@@ -60,6 +61,7 @@ const migrations: Record<string, Knex.Migration> = {
   '017_out_of_stock_alert': outOfStockAlert,
   '015_acceptance_hot_path': acceptanceHotPath,
   '021_dujiao_next_interop': dujiaoNextInterop,
+  '031_buyer_delivery': buyerDelivery,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -1,5 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createMailer } from '../mail/mailer';
 import { loadConfig, publicBaseUrl } from '../lib/config';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { createLogger } from '../lib/logger';
@@ -69,6 +70,9 @@ async function main() {
       outbound: services.outbound,
       rateLimits: new SupplierRateLimits(services.db),
       callbackBaseUrl: publicBaseUrl(config),
+      // Gifts' emails; their links start with the public address too.
+      mailer: config.SMTP_URL ? createMailer(config.SMTP_URL, config.MAIL_FROM) : undefined,
+      publicBaseUrl: publicBaseUrl(config),
     }),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     tuning: workerTuning(),

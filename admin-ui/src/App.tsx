@@ -14,6 +14,7 @@ import { LoginPage } from './login/LoginPage';
 import { manualTasks } from './manual';
 import { orders } from './orders';
 import { products } from './products';
+import { giftTemplates } from './gifts';
 import { reviews, riskLists, riskRules } from './risk';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
@@ -50,6 +51,7 @@ export function App() {
       <Resource name="risk-lists" {...riskLists} />
       <Resource name="stock" {...stock} />
       <Resource name="skus" {...products} />
+      <Resource name="gift-templates" {...giftTemplates} />
       <Resource name="suppliers" {...suppliers} />
       <Resource name="ledger-periods" {...books} />
       <Resource name="alerts" {...alerts} />

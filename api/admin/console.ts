@@ -11,6 +11,7 @@ import { adminExportsRouter } from './exports';
 import { adminOrdersRouter, type TemporalUi } from './orders';
 import { adminAttentionRouter } from './attention';
 import { adminProductsRouter } from './products';
+import { adminGiftTemplatesRouter } from './gift-templates';
 import { adminStorefrontsRouter } from './storefronts';
 import { adminUsersRouter } from './users';
 
@@ -38,6 +39,7 @@ export function adminConsoleRouter(deps: {
   router.use(adminOrdersRouter(deps));
   router.use(adminAttentionRouter(deps));
   router.use(adminProductsRouter(deps));
+  router.use(adminGiftTemplatesRouter(deps));
   router.use(adminCodesRouter(deps));
   router.use(adminStorefrontsRouter(deps));
   router.use(adminUsersRouter(deps));

@@ -39,6 +39,10 @@ export const Editable = z.object({
   manualCancelAfterSeconds: deadline.optional(),
   /** Whether `abc` and `ABC` are two codes (stock/code-identity.ts); fixed once the product has codes. */
   codesCaseSensitive: z.boolean().optional(),
+  /** How to use the code, per language, shown beside it on the buyer's delivery page; left out, kept. */
+  instructions: z.object({ en: z.string().max(4000).default(''), zh: z.string().max(4000).default('') }).optional(),
+  /** Whether a gift's email carries the code itself (off: the link only); left out, kept. */
+  codeInEmail: z.boolean().optional(),
 });
 export const Create = Editable.extend({
   code: z
@@ -71,7 +75,22 @@ export function skuJson(s: SkuRow) {
     manualEscalateAfterSeconds: s.manual_escalate_after_seconds,
     manualCancelAfterSeconds: s.manual_cancel_after_seconds,
     codesCaseSensitive: s.codes_case_sensitive,
+    instructions: instructionsOf(s.usage_instructions),
+    codeInEmail: s.code_in_email,
     createdAt: iso(s.created_at),
+  };
+}
+
+function instructionsOf(stored: unknown): { en: string; zh: string } {
+  const i = (stored ?? {}) as { en?: unknown; zh?: unknown };
+  return { en: typeof i.en === 'string' ? i.en : '', zh: typeof i.zh === 'string' ? i.zh : '' };
+}
+
+/** The buyer-delivery settings as columns, only those given. */
+function deliveryColumns(body: Pick<z.infer<typeof Editable>, 'instructions' | 'codeInEmail'>) {
+  return {
+    ...(body.instructions ? { usage_instructions: JSON.stringify({ en: body.instructions.en.trim(), zh: body.instructions.zh.trim() }) } : {}),
+    ...(body.codeInEmail !== undefined ? { code_in_email: body.codeInEmail } : {}),
   };
 }
 
@@ -157,6 +176,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           low_stock_threshold: body.lowStockThreshold,
           codes_case_sensitive: body.codesCaseSensitive ?? false,
           ...fulfilment,
+          ...deliveryColumns(body),
         });
         await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'sku.created', target: `sku:${body.code}`, detail: { ...body } });
       });
@@ -200,6 +220,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           low_stock_threshold: body.lowStockThreshold,
           ...(body.codesCaseSensitive !== undefined ? { codes_case_sensitive: body.codesCaseSensitive } : {}),
           ...fulfilmentColumns(body, stored),
+          ...deliveryColumns(body),
         })
         .returning('*');
       if (!row) throw notFound('SKU');
