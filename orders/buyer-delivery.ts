@@ -56,7 +56,9 @@ export async function issueDeliveryLink(
 /** The link a token opens, if it exists and has not expired. Expired and unknown look the same to the caller. */
 export async function openDeliveryLink(db: Db, token: string): Promise<DeliveryLinkRow | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const link = await db('delivery_links').where({ token_hash: hashToken(token) }).first();
+  const link = await db('delivery_links')
+    .where({ token_hash: hashToken(token) })
+    .first();
   if (!link || link.expires_at.getTime() <= Date.now()) return undefined;
   return link;
 }
@@ -95,7 +97,13 @@ export async function deliveryPageData(db: Db, orderId: string, language: Langua
     .join('skus as s', 's.id', 'i.sku_id')
     .where('i.order_id', orderId)
     .orderBy('s.code')
-    .select<{ id: string; quantity: number; code: string; name: string; usage_instructions: Record<string, string> | null }[]>('i.id', 'i.quantity', 's.code', 's.name', 's.usage_instructions');
+    .select<{ id: string; quantity: number; code: string; name: string; usage_instructions: Record<string, string> | null }[]>(
+      'i.id',
+      'i.quantity',
+      's.code',
+      's.name',
+      's.usage_instructions',
+    );
   const units = await db('order_units as u')
     .leftJoin('codes as c', 'c.unit_id', 'u.id')
     .where('u.order_id', orderId)
@@ -149,7 +157,13 @@ export async function revealCode(db: Db, vault: CodeVault, link: DeliveryLinkRow
     if (!row) throw conflict('nothing_to_reveal', 'This unit has no delivered code to show');
     const detail = { unitId, via: link.issued_for, linkId: link.id };
     await appendEvent(trx, link.order_id, 'code_revealed', detail);
-    await recordAudit(trx, { merchantId: link.merchant_id, actor: `buyer:${link.issued_for}`, action: 'code.revealed_to_buyer', target: `order:${link.order_id}`, detail: { ...detail, ip: requester.ip } });
+    await recordAudit(trx, {
+      merchantId: link.merchant_id,
+      actor: `buyer:${link.issued_for}`,
+      action: 'code.revealed_to_buyer',
+      target: `order:${link.order_id}`,
+      detail: { ...detail, ip: requester.ip },
+    });
     return openCode(vault, row);
   });
 }

@@ -42,9 +42,7 @@ export interface LookupSenders {
 export async function startLookup(db: Db, senders: LookupSenders, q: { storefrontId: string; reference: string; contact: Contact; language: Language }): Promise<string> {
   const order = await db('orders').where({ storefront_id: q.storefrontId, external_ref: q.reference }).first('id', 'buyer');
   const buyer = (order?.buyer ?? {}) as { email?: string; phone?: string };
-  const matches =
-    order &&
-    ('email' in q.contact ? buyer.email?.toLowerCase() === q.contact.email : buyer.phone !== undefined && samePhone(buyer.phone, q.contact.phone));
+  const matches = order && ('email' in q.contact ? buyer.email?.toLowerCase() === q.contact.email : buyer.phone !== undefined && samePhone(buyer.phone, q.contact.phone));
   const challengeId = crypto.randomUUID();
   if (!order || !matches) return challengeId;
 

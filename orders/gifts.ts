@@ -66,7 +66,8 @@ export async function createGift(db: Db, order: { id: string; merchant_id: strin
   if (existing) return { gift: existing, created: false };
   if (!onItsWay(order.status) && order.status !== 'delivered') throw conflict('gift_order_closed', `The order is ${order.status}; it cannot be sent as a gift`);
   const template = await db('gift_templates').where({ id: req.templateId, merchant_id: order.merchant_id, active: true }).first('id');
-  if (!template) throw invalidInput('unknown_gift_template', 'No active gift design has this id', { fields: [{ path: 'templateId', message: 'No active gift design has this id' }] });
+  if (!template)
+    throw invalidInput('unknown_gift_template', 'No active gift design has this id', { fields: [{ path: 'templateId', message: 'No active gift design has this id' }] });
   const deliverAt = req.deliverAt ? new Date(req.deliverAt) : new Date();
   if (deliverAt.getTime() > Date.now() + MAX_SCHEDULE_DAYS * 86_400_000) {
     throw invalidInput('validation_failed', 'The request body is invalid', { fields: [{ path: 'deliverAt', message: `At most ${MAX_SCHEDULE_DAYS} days ahead` }] });
@@ -213,7 +214,9 @@ export async function tellSenderGiftOpened(db: Db, mailer: Mailer | undefined, g
     await mailer.send({
       to: gift.sender_email,
       subject: zh ? `${gift.recipient_name} 已打开您的礼物` : `${gift.recipient_name} opened your gift`,
-      text: zh ? `${gift.recipient_name} 已于 ${gift.opened_at?.toISOString()} 打开您送的礼物。` : `${gift.recipient_name} opened the gift you sent at ${gift.opened_at?.toISOString()}.`,
+      text: zh
+        ? `${gift.recipient_name} 已于 ${gift.opened_at?.toISOString()} 打开您送的礼物。`
+        : `${gift.recipient_name} opened the gift you sent at ${gift.opened_at?.toISOString()}.`,
     });
   } catch (err) {
     if (err instanceof MailNotSent && err.permanent) return { told: false };
@@ -227,7 +230,12 @@ export async function giftTemplateFor(db: Db, giftId: string) {
   return db('gifts as g')
     .join('gift_templates as t', 't.id', 'g.template_id')
     .where('g.id', giftId)
-    .first<
-      { image_url: string; template_name: string; sender_name: string; recipient_name: string; message: string; opened_at: Date | null } | undefined
-    >('t.image_url', 't.name as template_name', 'g.sender_name', 'g.recipient_name', 'g.message', 'g.opened_at');
+    .first<{ image_url: string; template_name: string; sender_name: string; recipient_name: string; message: string; opened_at: Date | null } | undefined>(
+      't.image_url',
+      't.name as template_name',
+      'g.sender_name',
+      'g.recipient_name',
+      'g.message',
+      'g.opened_at',
+    );
 }

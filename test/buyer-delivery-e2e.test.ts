@@ -8,15 +8,25 @@ import { startTestSystem, type TestSystem } from './harness';
 
 jest.setTimeout(120_000);
 
+// Page-side code in page.evaluate (the test's types have no DOM).
+declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+
 let sys: TestSystem;
 let browser: Browser;
 
 beforeAll(async () => {
   sys = await startTestSystem();
   await sys.addSku('MUSIC-90', { codes: 2, price: 4500 });
-  await sys.db('skus').where({ code: 'MUSIC-90' }).update({
-    usage_instructions: JSON.stringify({ zh: '打开音乐应用，进入“我的—兑换码”，粘贴卡号后点击兑换。', en: 'Open the music app, go to Me › Redeem, paste the number and tap Redeem.' }),
-  });
+  await sys
+    .db('skus')
+    .where({ code: 'MUSIC-90' })
+    .update({
+      usage_instructions: JSON.stringify({
+        zh: '打开音乐应用，进入“我的—兑换码”，粘贴卡号后点击兑换。',
+        en: 'Open the music app, go to Me › Redeem, paste the number and tap Redeem.',
+      }),
+    });
   browser = await launchChromium();
 });
 
@@ -32,7 +42,13 @@ test('when a buyer on a 390 px phone opens the link and asks for the code, then 
   const link = await sys.api('POST', `/v1/orders/${order.id}/delivery-link`, { body: {} });
   expect(link.status).toBe(201);
 
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, extraHTTPHeaders: { 'accept-language': 'zh-CN,zh;q=0.9' } });
+  const context = await browser.newContext({
+    locale: 'zh-CN',
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    extraHTTPHeaders: { 'accept-language': 'zh-CN,zh;q=0.9' },
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sys.baseUrl });
   const page = await context.newPage();
   try {

@@ -11,13 +11,15 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink';
 let sys: TestSystem;
 let sink: SmtpSink;
 const sms = new SimulatedSms();
-let codes: string[];
 
 beforeAll(async () => {
   sink = await startSmtpSink();
   sys = await startTestSystem({ smtpUrl: sink.url, sms, deliveryLimits: { lookupsPerIp: 1000, wrongCodes: 5, revealsPerLink: 60 } });
-  codes = await sys.addSku('VIDEO-30', { codes: 10, price: 3000 });
-  await sys.db('skus').where({ code: 'VIDEO-30' }).update({ usage_instructions: JSON.stringify({ en: 'Open the app, tap Redeem.', zh: '打开应用，点击“兑换”。' }) });
+  await sys.addSku('VIDEO-30', { codes: 10, price: 3000 });
+  await sys
+    .db('skus')
+    .where({ code: 'VIDEO-30' })
+    .update({ usage_instructions: JSON.stringify({ en: 'Open the app, tap Redeem.', zh: '打开应用，点击“兑换”。' }) });
 }, 60_000);
 
 afterAll(async () => {
@@ -108,7 +110,10 @@ describe('a delivery link from the storefront API', () => {
     const order = await deliveredOrder();
     const link = await linkFor(order.id, { expiresInMinutes: 5 });
     expect((await page(link.path)).status).toBe(200);
-    await sys.db('delivery_links').where({ order_id: order.id }).update({ expires_at: new Date(Date.now() - 1000) });
+    await sys
+      .db('delivery_links')
+      .where({ order_id: order.id })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     const expired = await page(`${link.path}?lang=en`);
     expect(expired.status).toBe(404);
     expect(expired.html).toContain('expired');

@@ -13,7 +13,7 @@ const db = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { in
 // About two days of trying (every 30 minutes once backed off): past that, the gift is recorded as not sent.
 const mail = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
-  retry: { initialInterval: '30s', backoffCoefficient: 2, maximumInterval: '30m', maximumAttempts: 100},
+  retry: { initialInterval: '30s', backoffCoefficient: 2, maximumInterval: '30m', maximumAttempts: 100 },
 });
 
 /** As long as the gift's link lives (orders/buyer-delivery.ts GIFT_LINK_DAYS). */

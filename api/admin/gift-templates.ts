@@ -76,7 +76,12 @@ export function adminGiftTemplatesRouter(deps: { db: Db; maxBodyBytes: number })
             .update({ name: body.name, image_url: body.imageUrl, active: body.active })
             .returning('*');
           if (updated.length) {
-            await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'gift_template.changed', detail: { id: id.data, name: body.name, active: body.active } });
+            await recordAudit(trx, {
+              merchantId: req.admin!.merchantId,
+              actor: userActor(req.admin!.email),
+              action: 'gift_template.changed',
+              detail: { id: id.data, name: body.name, active: body.active },
+            });
           }
           return updated;
         })

@@ -7,7 +7,7 @@ import type { CodeVault } from '../../lib/code-vault';
 import { AppError } from '../../lib/errors';
 import type { Mailer } from '../../mail/mailer';
 import type { SmsSender } from '../../mail/sms';
-import { deliveryPageData, openDeliveryLink, revealCode, type Language } from '../../orders/buyer-delivery';
+import { deliveryPageData, openDeliveryLink, revealCode } from '../../orders/buyer-delivery';
 import { contactOf, startLookup, verifyLookup } from '../../orders/delivery-lookup';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { giftTemplateFor, markGiftOpened } from '../../orders/gifts';
@@ -42,7 +42,14 @@ export interface DeliveryDeps {
 
 const RevealForm = z.object({ unit: z.uuid(), lang: z.string().optional() });
 const LookupForm = z.object({ reference: z.string().trim().min(1).max(128), contact: z.string().trim().min(1).max(254), lang: z.string().optional() });
-const VerifyForm = z.object({ challenge: z.uuid(), code: z.string().trim().regex(/^[0-9]{6}$/), lang: z.string().optional() });
+const VerifyForm = z.object({
+  challenge: z.uuid(),
+  code: z
+    .string()
+    .trim()
+    .regex(/^[0-9]{6}$/),
+  lang: z.string().optional(),
+});
 
 export function deliveryRouter(deps: DeliveryDeps) {
   const { db, vault, fulfilment } = deps;
@@ -63,7 +70,11 @@ export function deliveryRouter(deps: DeliveryDeps) {
 
   router.get('/lookup/:storefront', async (req, res) => {
     const path = `/d/lookup/${req.params.storefront}`;
-    if (!(await storefrontExists(db, String(req.params.storefront)))) return void res.status(404).type('html').send(expiredPage(shellOf(req, res, path)));
+    if (!(await storefrontExists(db, String(req.params.storefront))))
+      return void res
+        .status(404)
+        .type('html')
+        .send(expiredPage(shellOf(req, res, path)));
     res.type('html').send(lookupPage(shellOf(req, res, path), { step: 'ask' }));
   });
 
@@ -75,7 +86,11 @@ export function deliveryRouter(deps: DeliveryDeps) {
     const t = TEXTS[shell.language];
     const parsed = LookupForm.safeParse(req.body ?? {});
     const contact = parsed.success ? contactOf(parsed.data.contact) : undefined;
-    if (!parsed.success || !contact) return void res.status(400).type('html').send(lookupPage(shell, { step: 'ask' }, t.badInput));
+    if (!parsed.success || !contact)
+      return void res
+        .status(400)
+        .type('html')
+        .send(lookupPage(shell, { step: 'ask' }, t.badInput));
     const waited = await refused(lookupsPerIp, clientKey(req));
     if (waited) return void locked(res, shell, waited);
     const challengeId = await startLookup(db, deps, { storefrontId, reference: parsed.data.reference, contact, language: shell.language });
@@ -87,7 +102,11 @@ export function deliveryRouter(deps: DeliveryDeps) {
     const shell = shellOf(req, res, path);
     const t = TEXTS[shell.language];
     const parsed = VerifyForm.safeParse(req.body ?? {});
-    if (!parsed.success) return void res.status(400).type('html').send(lookupPage(shell, { step: 'ask' }, t.wrongCode));
+    if (!parsed.success)
+      return void res
+        .status(400)
+        .type('html')
+        .send(lookupPage(shell, { step: 'ask' }, t.wrongCode));
     const { challenge, code } = parsed.data;
     const challengeRow = await db('delivery_lookup_codes').where({ id: challenge }).first('order_id');
     // A made-up challenge counts against itself, so it locks like a real one.
@@ -102,7 +121,10 @@ export function deliveryRouter(deps: DeliveryDeps) {
     const waits = await Promise.all([countWrong(wrongPerOrder, orderKey), countWrong(wrongPerIp, clientKey(req))]);
     const wait = Math.max(...waits);
     if (wait > 0) return void locked(res, shell, wait);
-    res.status(400).type('html').send(lookupPage(shell, { step: 'code', challengeId: challenge }, t.wrongCode));
+    res
+      .status(400)
+      .type('html')
+      .send(lookupPage(shell, { step: 'code', challengeId: challenge }, t.wrongCode));
   });
 
   router.get('/:token', async (req, res) => {
@@ -204,7 +226,7 @@ async function blockedFor(limiter: RateLimiterPostgres, key: string): Promise<nu
 }
 
 function locked(res: Response, shell: PageShell, seconds: number) {
-  const t = TEXTS[shell.language as Language];
+  const t = TEXTS[shell.language];
   res.set('Retry-After', String(seconds));
   res
     .status(429)

@@ -75,7 +75,8 @@ export type Texts = (typeof TEXTS)[Language];
 
 /** `?lang=` (the page's switch) first, then the browser's Accept-Language; Chinese for any zh-*. */
 export function pageLanguage(req: Request): Language {
-  const asked = String(req.query.lang ?? (req.body as { lang?: unknown } | undefined)?.lang ?? '');
+  const given: unknown = req.query.lang ?? (req.body as { lang?: unknown } | undefined)?.lang;
+  const asked = typeof given === 'string' ? given : '';
   if ((LANGUAGES as readonly string[]).includes(asked)) return asked as Language;
   const best = req.acceptsLanguages('zh', 'en');
   return best === 'zh' ? 'zh' : 'en';

@@ -17,7 +17,7 @@ function PictureUpload() {
       return;
     }
     const reader = new FileReader();
-    reader.onload = () => field.onChange(String(reader.result));
+    reader.onload = () => field.onChange(typeof reader.result === 'string' ? reader.result : '');
     reader.readAsDataURL(file);
   };
   return (
