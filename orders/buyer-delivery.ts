@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import type { Db } from '../db';
 import type { DeliveryLinkRow } from '../db/tables';
 import { recordAudit } from '../lib/audit';
@@ -23,6 +24,16 @@ export const DEFAULT_LINK_MINUTES = 7 * 24 * 60;
 export const MAX_LINK_MINUTES = 30 * 24 * 60;
 /** A gift's link, mailed to its recipient, lasts longer: a card may sit unread for weeks. */
 export const GIFT_LINK_DAYS = 90;
+
+/** What a storefront may ask of a link: how long it lives. */
+export const DeliveryLinkRequestSchema = z.object({ expiresInMinutes: z.number().int().min(5).max(MAX_LINK_MINUTES).default(DEFAULT_LINK_MINUTES) }).strict();
+
+export const DeliveryLinkSchema = z
+  .object({
+    url: z.string().meta({ description: "The buyer's delivery page; the token in it is shown only here" }),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'DeliveryLink' });
 
 export interface IssuedLink {
   /** The path of the page, token included: shown once, never stored. */

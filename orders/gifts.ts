@@ -43,7 +43,26 @@ export const GiftRequestSchema = z
   .strict();
 export type GiftRequest = z.infer<typeof GiftRequestSchema>;
 
-export function giftJson(g: GiftRow) {
+export const GiftViewSchema = z
+  .object({
+    id: z.uuid(),
+    orderId: z.uuid(),
+    templateId: z.uuid(),
+    language: z.string(),
+    status: z.enum(['scheduled', 'sent', 'bounced']),
+    deliverAt: z.string(),
+    sentAt: z.string().nullable(),
+    openedAt: z.string().nullable(),
+    bounce: z.string().nullable().meta({ description: 'Why it could not be delivered (smtp_550, retries_exhausted, ...)' }),
+    recipient: z.object({ name: z.string(), email: z.string().optional(), phone: z.string().optional() }),
+    sender: z.object({ name: z.string(), email: z.string().optional() }),
+    message: z.string(),
+  })
+  .meta({ id: 'Gift' });
+
+export const GiftTemplateListSchema = z.object({ data: z.array(z.object({ id: z.uuid(), name: z.string(), imageUrl: z.string() })) }).meta({ id: 'GiftTemplateList' });
+
+export function giftJson(g: GiftRow): z.infer<typeof GiftViewSchema> {
   return {
     id: g.id,
     orderId: g.order_id,

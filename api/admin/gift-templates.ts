@@ -25,7 +25,7 @@ const ImageUrl = z
     message: 'An https:// address, or an uploaded PNG, JPEG or WebP picture',
   });
 
-const Template = z.object({
+export const GiftTemplateBody = z.object({
   name: z.string().trim().min(1, 'Give the design a name').max(100),
   imageUrl: ImageUrl,
   active: z.boolean().default(true),
@@ -56,7 +56,7 @@ export function adminGiftTemplatesRouter(deps: { db: Db; maxBodyBytes: number })
   });
 
   router.post('/gift-templates', allow('gift-templates', 'create'), json, async (req, res) => {
-    const body = parseOrThrow(Template, req.body ?? {});
+    const body = parseOrThrow(GiftTemplateBody, req.body ?? {});
     const id = crypto.randomUUID();
     await db.transaction(async (trx) => {
       await trx('gift_templates').insert({ id, merchant_id: req.admin!.merchantId, name: body.name, image_url: body.imageUrl, active: body.active });
@@ -68,7 +68,7 @@ export function adminGiftTemplatesRouter(deps: { db: Db; maxBodyBytes: number })
 
   router.put('/gift-templates/:id', allow('gift-templates', 'edit'), json, async (req, res) => {
     const id = z.uuid().safeParse(req.params.id);
-    const body = parseOrThrow(Template, req.body ?? {});
+    const body = parseOrThrow(GiftTemplateBody, req.body ?? {});
     const [row] = id.success
       ? await db.transaction(async (trx) => {
           const updated = await trx('gift_templates')

@@ -14,10 +14,8 @@ import { topupAccountCheck } from '../../suppliers/account-check';
 import type { SupplierRegistry } from '../../suppliers/registry';
 import { parseOrThrow } from '../errors';
 import { preferredWaitSeconds, type DeliveryWaits } from './wait-for-delivery';
-import { DEFAULT_LINK_MINUTES, issueDeliveryLink, MAX_LINK_MINUTES } from '../../orders/buyer-delivery';
+import { DeliveryLinkRequestSchema, issueDeliveryLink } from '../../orders/buyer-delivery';
 import { createGift, giftJson, GiftRequestSchema } from '../../orders/gifts';
-
-const DeliveryLinkRequest = z.object({ expiresInMinutes: z.number().int().min(5).max(MAX_LINK_MINUTES).default(DEFAULT_LINK_MINUTES) }).strict();
 
 // Storefront orders: thin handlers; the flow lives in orders/.
 export function storefrontOrdersRouter(deps: {
@@ -110,7 +108,7 @@ export function storefrontOrdersRouter(deps: {
   // the URL only, so each call makes a new link (the older ones keep working until they expire).
   router.post('/:id/delivery-link', async (req, res) => {
     const order = await ownOrder(req);
-    const { expiresInMinutes } = parseOrThrow(DeliveryLinkRequest, req.body ?? {});
+    const { expiresInMinutes } = parseOrThrow(DeliveryLinkRequestSchema, req.body ?? {});
     const link = await issueDeliveryLink(db, order, 'storefront', expiresInMinutes);
     res.status(201).json({ url: `${baseUrl(req)}${link.path}`, expiresAt: link.expiresAt.toISOString() });
   });
