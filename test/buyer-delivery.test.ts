@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import express from 'express';
+import pino from 'pino';
+import { requestLog } from '../api/request-log';
 import { createMerchant } from '../db/seed';
 import { SimulatedSms } from '../mail/sms';
 import { startTestSystem, type TestSystem } from './harness';
@@ -223,5 +226,30 @@ describe('gift designs in the console API', () => {
     const ok = await sys.api('POST', '/admin/gift-templates', { cookie, body: { name: 'Birthday', imageUrl: 'https://img.shop.test/birthday.png' } });
     expect(ok.status).toBe(201);
     expect((await sys.api('GET', '/v1/gift-templates')).body.data).toEqual([{ id: ok.body.id, name: 'Birthday', imageUrl: 'https://img.shop.test/birthday.png' }]);
+  });
+});
+
+describe('the request log', () => {
+  test("when a delivery page is opened, then its line names the route, never the link's token", async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const app = express();
+    app.use(requestLog(log));
+    app.use((_req, res) => void res.status(404).end());
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const token = crypto.randomBytes(32).toString('base64url');
+    try {
+      const { port } = server.address() as { port: number };
+      await fetch(`http://127.0.0.1:${port}/d/${token}/reveal`);
+      await fetch(`http://127.0.0.1:${port}/v1/orders/abc`);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('"/d/:token/reveal"');
+    expect(lines.join('\n')).not.toContain(token);
+    // Positive control: other paths are logged as they are.
+    expect(lines[1]).toContain('"/v1/orders/abc"');
   });
 });
