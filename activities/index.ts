@@ -20,6 +20,9 @@ import { checkPurchase, flagSlowPurchase, NoSupplierAvailableNow, PurchaseOutcom
 import { settleUnitPurchase } from '../suppliers/settle-unit-purchase';
 import { sendDujiaoCallback } from '../interop/dujiao-next/callbacks';
 import { dueReconciliations, reconcileSupplier, type RunRequest } from '../reconciliation/run';
+import type { Mailer } from '../mail/mailer';
+import type { SmsSender } from '../mail/sms';
+import { GiftOrderNotDelivered, giftSchedule, recordGiftNotSent, sendGift, tellSenderGiftOpened } from '../orders/gifts';
 
 // Every activity of the order workflow, built once by the worker with its dependencies.
 // Business failures become non-retryable ApplicationFailures named for a support person; a
@@ -36,12 +39,18 @@ export interface ActivityDeps {
   outbound: OutboundHttp;
   /** Where suppliers send callbacks (the api's public base URL); unset = poll only. */
   callbackBaseUrl?: string;
+  /** Gifts' emails (SMTP_URL); unset, an emailed gift is recorded as not sent. */
+  mailer?: Mailer;
+  /** Gifts to a phone; unset, such a gift is recorded as not sent. */
+  sms?: SmsSender;
+  /** Where buyers open their delivery pages (PUBLIC_URL): gifts' links start with it. */
+  publicBaseUrl?: string;
 }
 
 const BUSINESS_FAILURES = [StockShortfall, OrderNotAllocatable, OrderNotCancellable];
 
 // Expected, temporary conditions: retried with backoff, named so the history says what it was.
-const WAIT_AND_RETRY = [PurchaseOutcomeUnknown, NoSupplierAvailableNow];
+const WAIT_AND_RETRY = [PurchaseOutcomeUnknown, NoSupplierAvailableNow, GiftOrderNotDelivered];
 
 async function asBusinessFailure<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -62,8 +71,9 @@ async function asBusinessFailure<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createActivities({ db, vault, registry, rateLimits, outbound, callbackBaseUrl }: ActivityDeps) {
+export function createActivities({ db, vault, registry, rateLimits, outbound, callbackBaseUrl, mailer, sms, publicBaseUrl }: ActivityDeps) {
   const purchases = { db, vault, registry, rateLimits, callbackBaseUrl };
+  const giftSenders = { mailer, sms, publicBaseUrl: publicBaseUrl ?? callbackBaseUrl ?? '' };
   return {
     ...createRiskActivities({ db }),
     allocateCodes: (orderId: string) => asBusinessFailure(() => allocateCodes(db, orderId)),
@@ -91,6 +101,10 @@ export function createActivities({ db, vault, registry, rateLimits, outbound, ca
     refundNeedingAttention: (orderId: string, resolution: AttentionResolution) => asBusinessFailure(() => refundNeedingAttention(db, orderId, resolution)),
     dueReconciliations: () => dueReconciliations({ db, registry }),
     reconcileSupplier: (req: RunRequest) => asBusinessFailure(() => reconcileSupplier({ db, registry }, req)),
+    giftSchedule: (giftId: string) => asBusinessFailure(() => giftSchedule(db, giftId)),
+    sendGift: (giftId: string) => asBusinessFailure(() => sendGift(db, vault, giftSenders, giftId)),
+    recordGiftNotSent: (giftId: string) => recordGiftNotSent(db, giftId),
+    tellSenderGiftOpened: (giftId: string) => asBusinessFailure(() => tellSenderGiftOpened(db, mailer, giftId)),
   };
 }
 

@@ -39,6 +39,10 @@ import { DeliveryWaits } from './storefront/wait-for-delivery';
 import type { PgNotifications } from '../lib/pg-notifications';
 import { storefrontProductsRouter } from './storefront/products';
 import { dujiaoUpstreamRouter } from '../interop/dujiao-next/upstream-api';
+import type { Mailer } from '../mail/mailer';
+import type { SmsSender } from '../mail/sms';
+import { deliveryRouter, type DeliveryLimits } from './delivery/routes';
+import { storefrontGiftTemplatesRouter } from './storefront/gift-templates';
 
 export interface AppDeps {
   db: Db;
@@ -65,6 +69,12 @@ export interface AppDeps {
   metrics?: { registry: Registry; token: string };
   /** Runs a supplier reconciliation now, on the worker (reconciliation/client.ts); without it, only the schedule runs them. */
   reconciliation?: ReconciliationRuns;
+  /** Lookup codes by email (SMTP_URL); unset, an email lookup sends nothing. */
+  mailer?: Mailer;
+  /** Lookup codes by text message; unset, a phone lookup sends nothing. */
+  sms?: SmsSender;
+  /** The buyer pages' rate limits and lockout (api/delivery/routes.ts); the defaults when left out. */
+  deliveryLimits?: DeliveryLimits;
 }
 
 export function createApp(deps: AppDeps) {
@@ -113,7 +123,11 @@ export function createApp(deps: AppDeps) {
     rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId),
     json,
   );
-  storefront.use('/orders', storefrontOrdersRouter({ db, vault, fulfilment, suppliers, deliveryWaits: deps.notifications && new DeliveryWaits(deps.notifications) }));
+  storefront.use(
+    '/orders',
+    storefrontOrdersRouter({ db, vault, fulfilment, suppliers, deliveryWaits: deps.notifications && new DeliveryWaits(deps.notifications), publicUrl: security.publicUrl }),
+  );
+  storefront.use('/gift-templates', storefrontGiftTemplatesRouter(db));
   storefront.use('/products', storefrontProductsRouter(db));
   app.use('/v1', storefront);
 
@@ -140,6 +154,8 @@ export function createApp(deps: AppDeps) {
   );
   app.use('/admin', admin);
   app.use('/console', consoleRouter(deps.consoleDir));
+  // Buyers' delivery pages, gift pages and the order lookup (查单): opened by a link's token or a one-time code.
+  app.use('/d', deliveryRouter({ db, vault, fulfilment, mailer: deps.mailer, sms: deps.sms, limits: deps.deliveryLimits }));
   app.get('/', (_req, res) => res.redirect('/console/'));
 
   // Suppliers authenticate with their request signature, checked by their adapter.

@@ -10,6 +10,7 @@ import { startTracing } from '../lib/tracing';
 import { findConsoleDir } from './console-static';
 import { exitWithParent, onShutdown } from '../lib/process';
 import { PgNotifications } from '../lib/pg-notifications';
+import { createMailer } from '../mail/mailer';
 
 // The api process: storefront API, admin API. Stateless; run as many as you like.
 async function main() {
@@ -37,6 +38,8 @@ async function main() {
     temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
     metrics: config.METRICS_TOKEN ? { registry: metrics, token: config.METRICS_TOKEN } : undefined,
     reconciliation: new ReconciliationRuns(services.client, config.TEMPORAL_TASK_QUEUE),
+    // Buyers' lookup codes go by email when SMTP_URL is set (no SMS provider ships: mail/sms.ts).
+    mailer: config.SMTP_URL ? createMailer(config.SMTP_URL, config.MAIL_FROM) : undefined,
   });
   const metricsServer =
     config.METRICS_PORT === undefined

@@ -90,6 +90,10 @@ export const ERROR_CODES = [
   'callback_goods_mismatch',
   'callback_order_mismatch',
   'bad_signature',
+  // buyer delivery (orders/buyer-delivery.ts, orders/gifts.ts)
+  'nothing_to_reveal',
+  'gift_order_closed',
+  'unknown_gift_template',
   // signing in and access
   'invalid_credentials',
   'wrong_current_password',
@@ -185,6 +189,9 @@ export const AUDIT_ACTIONS = [
   'risk.list.changed',
   'risk.list.removed',
   'notifications.settings_changed',
+  'code.revealed_to_buyer',
+  'gift_template.created',
+  'gift_template.changed',
 ] as const;
 
 /** The order timeline's event types (orders/events.ts); text at cf.events.<type>. */
@@ -213,6 +220,13 @@ export const ORDER_EVENT_TYPES = [
   'retried',
   'refunded',
   'webhook_resent',
+  'delivery_link_issued',
+  'code_revealed',
+  'lookup_code_sent',
+  'gift_scheduled',
+  'gift_sent',
+  'gift_bounced',
+  'gift_opened',
 ] as const satisfies readonly OrderEventType[];
 // ...and every event type is listed (a new one fails the type check here).
 type Unlisted = Exclude<OrderEventType, (typeof ORDER_EVENT_TYPES)[number]>;

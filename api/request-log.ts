@@ -20,7 +20,8 @@ export function requestLog(log: Logger): RequestHandler {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const entry = {
         method: req.method,
-        path: req.originalUrl.split('?')[0],
+        // A delivery page's token is the buyer's key to their codes: never written down.
+        path: req.originalUrl.split('?')[0].replace(/^\/d\/[A-Za-z0-9_-]{43}/, '/d/:token'),
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
         storefront: req.storefront?.id,

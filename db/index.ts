@@ -23,6 +23,7 @@ import * as notifications from './migrations/023_notifications';
 import * as bundlesAndCustomAmounts from './migrations/029_bundles_and_custom_amounts';
 import * as reconciliation from './migrations/026_reconciliation';
 import * as reports from './migrations/027_reports';
+import * as buyerDelivery from './migrations/031_buyer_delivery';
 
 export type Db = Knex;
 
@@ -68,6 +69,7 @@ const migrations: Record<string, Knex.Migration> = {
   '029_bundles_and_custom_amounts': bundlesAndCustomAmounts,
   '026_reconciliation': reconciliation,
   '027_reports': reports,
+  '031_buyer_delivery': buyerDelivery,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

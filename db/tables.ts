@@ -97,6 +97,10 @@ export interface SkuRow {
   custom_amount_step: number | null;
   price_rate_bp: number | null;
   cost_rate_bp: number | null;
+  /** How to use the code, per language (`{ en, zh }`), shown beside it on the delivery page (migration 031). */
+  usage_instructions: unknown;
+  /** Whether the delivery email carries the code itself, not only the link (migration 031). */
+  code_in_email: boolean;
 }
 
 export interface BundleComponentRow {
@@ -513,6 +517,58 @@ export interface ReportingRateUsedRow {
   used_at: Date;
 }
 
+export interface GiftTemplateRow {
+  id: string;
+  merchant_id: string;
+  name: string;
+  image_url: string;
+  active: boolean;
+  created_at: Date;
+}
+
+export interface GiftRow {
+  id: string;
+  merchant_id: string;
+  order_id: string;
+  template_id: string;
+  language: string;
+  sender_name: string;
+  sender_email: string | null;
+  message: string;
+  recipient_name: string;
+  recipient_email: string | null;
+  recipient_phone: string | null;
+  deliver_at: Date;
+  status: 'scheduled' | 'sent' | 'bounced';
+  sent_at: Date | null;
+  bounce: string | null;
+  opened_at: Date | null;
+  sender_told_at: Date | null;
+  created_at: Date;
+}
+
+export interface DeliveryLinkRow {
+  id: string;
+  merchant_id: string;
+  order_id: string;
+  token_hash: string;
+  issued_for: 'storefront' | 'lookup' | 'gift';
+  gift_id: string | null;
+  expires_at: Date;
+  created_at: Date;
+}
+
+export interface DeliveryLookupCodeRow {
+  id: string;
+  order_id: string;
+  channel: 'email' | 'sms';
+  code_hash: string;
+  failed_attempts: number;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Date;
+}
+
 // Registered with knex: every table with a row type above, so that `db('orders')`, its filters,
 // inserts and the rows it returns are typed, and `.first()` answers `Row | undefined` (the caller
 // says what a missing row means). Every new table gets its row type here: an interface above,
@@ -562,5 +618,9 @@ declare module 'knex/types/tables' {
     reconciliation_differences: ReconciliationDifferenceRow;
     reporting_rates: ReportingRateRow;
     reporting_rates_used: ReportingRateUsedRow;
+    gift_templates: GiftTemplateRow;
+    gifts: GiftRow;
+    delivery_links: DeliveryLinkRow;
+    delivery_lookup_codes: DeliveryLookupCodeRow;
   }
 }

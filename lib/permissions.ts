@@ -34,6 +34,8 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
   batches: { list: everyone, show: everyone },
   codes: { list: everyone, show: everyone, reveal: managers, void: managers },
   skus: { list: everyone, show: everyone, create: managers, edit: managers },
+  // E-gift designs buyers choose from: kept by those who keep the products.
+  'gift-templates': { list: everyone, show: everyone, create: managers, edit: managers },
   // Supplier credentials are write-only; reading a supplier shows only whether they are set.
   // Terms and money paid to suppliers are the books: the owner and finance keep them.
   suppliers: { list: everyone, show: everyone, create: managers, edit: managers, refresh: managers, terms: ['owner', 'finance'], pay: ['owner', 'finance'] },

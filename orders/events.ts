@@ -28,7 +28,15 @@ export type OrderEventType =
   // from the console
   | 'retried'
   | 'refunded'
-  | 'webhook_resent';
+  | 'webhook_resent'
+  // buyer delivery (orders/buyer-delivery.ts, delivery-lookup.ts, gifts.ts)
+  | 'delivery_link_issued'
+  | 'code_revealed'
+  | 'lookup_code_sent'
+  | 'gift_scheduled'
+  | 'gift_sent'
+  | 'gift_bounced'
+  | 'gift_opened';
 
 export async function appendEvent(db: Knex | Knex.Transaction, orderId: string, type: OrderEventType, detail: Record<string, unknown> = {}): Promise<void> {
   await db('order_events').insert({ order_id: orderId, type, detail: JSON.stringify(detail) });

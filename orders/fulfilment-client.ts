@@ -9,6 +9,7 @@ import {
   cancelOrderUpdate,
   decideRiskReviewUpdate,
   fulfilmentStateQuery,
+  giftOpenedSignal,
   manualFulfilledSignal,
   resolveAttentionUpdate,
   supplierResultSignal,
@@ -110,6 +111,38 @@ export class FulfilmentClient {
       for await (const wf of this.client.workflow.list({ query: `WorkflowId IN (${ids.join(', ')}) AND ExecutionStatus = 'Running'` })) found.add(wf.workflowId);
     }
     return orderIds.filter((id) => !found.has(id));
+  }
+
+  /**
+   * Starts a gift's workflow (workflows/deliver-gift.ts); a running or finished one is left alone.
+   * Throws when Temporal does not answer: the storefront asks again (the gift is kept, and a
+   * repeated request starts it).
+   */
+  async startGift(giftId: string): Promise<void> {
+    try {
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.start('deliverGift', {
+          workflowId: `gift-${giftId}`,
+          taskQueue: this.taskQueue,
+          args: [{ giftId }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      this.log.warn({ giftId, err: (err as Error).message }, 'could not start the gift workflow');
+      throw new AppError('unavailable', 'workflow_unavailable', 'the gift could not be scheduled now; send the same request again');
+    }
+  }
+
+  /** The recipient opened the gift: its workflow tells the sender. Never throws (the opening is recorded either way). */
+  async giftOpened(giftId: string): Promise<void> {
+    try {
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () => this.client.workflow.getHandle(`gift-${giftId}`).signal(giftOpenedSignal));
+    } catch (err) {
+      this.log.warn({ giftId, err: (err as Error).message }, 'could not tell the gift workflow that the gift was opened');
+    }
   }
 
   /** At shutdown: waits, at most `ms`, for queued starts to be sent. */

@@ -27,6 +27,9 @@ import { ensureOrderSearchAttributes } from '../worker/search-attributes';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { SupplierRegistry } from '../suppliers/registry';
 import { ReconciliationRuns } from '../reconciliation/client';
+import { createMailer } from '../mail/mailer';
+import type { SmsSender } from '../mail/sms';
+import type { DeliveryLimits } from '../api/delivery/routes';
 
 // A whole Cardflow per test file, from real parts: its own database on the test Postgres, its
 // own task queue on the test Temporal server, a worker and the API on an ephemeral port.
@@ -144,6 +147,11 @@ export async function startTestSystem(
     notifier?: boolean;
     /** Another Temporal server than the shared dev server (the time-skipping one); its owner closes it. */
     temporal?: { client: Client; nativeConnection: NativeConnection };
+    /** An SMTP server (test/smtp-sink.ts) for the api's and the worker's mail. */
+    smtpUrl?: string;
+    /** The text-message adapter (mail/sms.ts SimulatedSms) for the api and the worker. */
+    sms?: SmsSender;
+    deliveryLimits?: DeliveryLimits;
   } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
@@ -166,7 +174,11 @@ export async function startTestSystem(
   const suppliers = new SupplierRegistry(db, vault, outbound);
   const notifications = new PgNotifications(db, log);
   await notifications.start();
+  const mailer = opts.smtpUrl ? createMailer(opts.smtpUrl, 'Cardflow <noreply@cardflow.test>') : undefined;
   const app = createApp({
+    mailer,
+    sms: opts.sms,
+    deliveryLimits: opts.deliveryLimits,
     notifications,
     db,
     vault,
@@ -196,7 +208,17 @@ export async function startTestSystem(
   const baseUrl = `http://127.0.0.1:${port}`;
   let apiUp = true;
   // Built after the API listens: suppliers call back on its address.
-  const activities = createActivities({ db, vault, registry: suppliers, rateLimits: new SupplierRateLimits(db), outbound, callbackBaseUrl: baseUrl });
+  const activities = createActivities({
+    db,
+    vault,
+    registry: suppliers,
+    rateLimits: new SupplierRateLimits(db),
+    outbound,
+    callbackBaseUrl: baseUrl,
+    mailer,
+    sms: opts.sms,
+    publicBaseUrl: baseUrl,
+  });
 
   const nativeConnection = opts.temporal?.nativeConnection ?? (await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! }));
   let current: { worker: Worker; stopped: Promise<void> } | undefined;
@@ -349,6 +371,7 @@ export async function startTestSystem(
       if (apiUp) await new Promise((r) => server.close(r));
       if (!opts.temporal) await nativeConnection.close();
       await connection?.close();
+      mailer?.close();
       await db.destroy();
     },
   };

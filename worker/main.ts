@@ -1,5 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createMailer } from '../mail/mailer';
 import { loadConfig, publicBaseUrl } from '../lib/config';
 import { SupplierRateLimits } from '../suppliers/rate-limit';
 import { createLogger } from '../lib/logger';
@@ -23,7 +24,6 @@ import { startCatalogueSync } from '../suppliers/catalogue-sync';
 import { SummarisingSdkLogger } from './sdk-logger';
 import { ensureOrderSearchAttributes } from './search-attributes';
 import { startWebhookNotifier } from './webhook-notifier';
-import { createMailer } from '../mail/mailer';
 import { startNotificationNotifier } from '../notifications/notifier';
 
 const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
@@ -61,6 +61,8 @@ async function main() {
   });
   if (added.length) log.info({ added }, 'registered order search attributes');
   const connection = await connectTemporal(temporalConnectionOptions(config), (options) => NativeConnection.connect(options));
+  // Gifts' emails and people's notifications: one SMTP connection pool.
+  const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const worker = await createOrderWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -72,6 +74,9 @@ async function main() {
       outbound: services.outbound,
       rateLimits: new SupplierRateLimits(services.db),
       callbackBaseUrl: publicBaseUrl(config),
+      // Gifts' emails; their links start with the public address too.
+      mailer,
+      publicBaseUrl: publicBaseUrl(config),
     }),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     tuning: workerTuning(),
@@ -87,7 +92,6 @@ async function main() {
   await notifications.start();
   const notifier = startWebhookNotifier({ db: services.db, vault: services.vault, outbound: services.outbound, log, notifications });
   // People's notifications (alerts by email and chat-bot webhook), likewise from every worker.
-  const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const peopleNotifier = startNotificationNotifier({
     db: services.db,
     vault: services.vault,

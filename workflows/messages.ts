@@ -72,3 +72,6 @@ export interface AttentionResolution {
 
 /** Resumes an order that needs attention; answers once the action has taken effect. */
 export const resolveAttentionUpdate = defineUpdate<FulfilmentState, [AttentionResolution]>('resolveAttention');
+
+/** The recipient opened a gift's page (recorded by the API): tell the sender. Sent to workflow `gift-<giftId>`. */
+export const giftOpenedSignal = defineSignal('giftOpened');

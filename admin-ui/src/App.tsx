@@ -17,6 +17,7 @@ import { notificationSettingsScreen } from './notifications';
 import { orders } from './orders';
 import { products } from './products';
 import { reports } from './reports';
+import { giftTemplates } from './gifts';
 import { reviews, riskLists, riskRules } from './risk';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
@@ -53,6 +54,7 @@ export function App() {
       <Resource name="risk-lists" {...riskLists} />
       <Resource name="stock" {...stock} />
       <Resource name="skus" {...products} />
+      <Resource name="gift-templates" {...giftTemplates} />
       <Resource name="suppliers" {...suppliers} />
       <Resource name="ledger-periods" {...books} />
       <Resource name="reconciliation" {...reconciliation} />

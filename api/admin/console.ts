@@ -12,6 +12,7 @@ import { adminOrdersRouter, type TemporalUi } from './orders';
 import { adminAttentionRouter } from './attention';
 import { adminNotificationsRouter } from './notifications';
 import { adminProductsRouter } from './products';
+import { adminGiftTemplatesRouter } from './gift-templates';
 import { adminStorefrontsRouter } from './storefronts';
 import { adminUsersRouter } from './users';
 
@@ -39,6 +40,7 @@ export function adminConsoleRouter(deps: {
   router.use(adminOrdersRouter(deps));
   router.use(adminAttentionRouter(deps));
   router.use(adminProductsRouter(deps));
+  router.use(adminGiftTemplatesRouter(deps));
   router.use(adminCodesRouter(deps));
   router.use(adminStorefrontsRouter(deps));
   router.use(adminUsersRouter(deps));

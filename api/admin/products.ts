@@ -66,6 +66,10 @@ export const Editable = z.object({
     .refine((c) => c.max >= c.min, { path: ['max'], message: 'Must not be below the minimum' })
     .nullable()
     .optional(),
+  /** How to use the code, per language, shown beside it on the buyer's delivery page; left out, kept. */
+  instructions: z.object({ en: z.string().max(4000).default(''), zh: z.string().max(4000).default('') }).optional(),
+  /** Whether a gift's email carries the code itself (off: the link only); left out, kept. */
+  codeInEmail: z.boolean().optional(),
 });
 export const Create = Editable.extend({
   code: z
@@ -110,7 +114,22 @@ export function skuJson(s: SkuRow, components?: Components) {
           }
         : null,
     customAmount: custom ? { min: custom.min, max: custom.max, step: custom.step, priceRateBp: custom.priceRateBp, costRateBp: custom.costRateBp } : null,
+    instructions: instructionsOf(s.usage_instructions),
+    codeInEmail: s.code_in_email,
     createdAt: iso(s.created_at),
+  };
+}
+
+function instructionsOf(stored: unknown): { en: string; zh: string } {
+  const i = (stored ?? {}) as { en?: unknown; zh?: unknown };
+  return { en: typeof i.en === 'string' ? i.en : '', zh: typeof i.zh === 'string' ? i.zh : '' };
+}
+
+/** The buyer-delivery settings as columns, only those given. */
+function deliveryColumns(body: Pick<z.infer<typeof Editable>, 'instructions' | 'codeInEmail'>) {
+  return {
+    ...(body.instructions ? { usage_instructions: JSON.stringify({ en: body.instructions.en.trim(), zh: body.instructions.zh.trim() }) } : {}),
+    ...(body.codeInEmail !== undefined ? { code_in_email: body.codeInEmail } : {}),
   };
 }
 
@@ -242,6 +261,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           codes_case_sensitive: body.codesCaseSensitive ?? false,
           ...fulfilment,
           ...shape,
+          ...deliveryColumns(body),
         });
         await writeComponents(trx, req.admin!.merchantId, { id, price: body.price, currency: body.currency ?? merchant.currency }, body.bundle);
         await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: userActor(req.admin!.email), action: 'sku.created', target: `sku:${body.code}`, detail: { ...body } });
@@ -288,6 +308,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
           ...(body.codesCaseSensitive !== undefined ? { codes_case_sensitive: body.codesCaseSensitive } : {}),
           ...fulfilmentColumns(body, stored),
           ...shape,
+          ...deliveryColumns(body),
         })
         .returning('*');
       if (!row) throw notFound('SKU');

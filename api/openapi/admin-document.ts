@@ -9,6 +9,7 @@ import { Lookup as LookupCode, Void as VoidCodes, VoidBatch } from '../admin/cod
 import { ManualBody } from '../admin/manual-tasks';
 import { BulkAction, FailedOnSupplier, OptionalReason, Reason, Refund } from '../admin/orders';
 import { Create as CreateProduct, Editable as EditableProduct } from '../admin/products';
+import { GiftTemplateBody } from '../admin/gift-templates';
 import { ReviewDecisionSchema } from '../admin/risk/reviews';
 import { SignIn } from '../admin/session';
 import { Editable as EditableStorefront } from '../admin/storefronts';
@@ -77,6 +78,10 @@ const operations: Record<string, Operation[]> = {
     ['post', '/skus', 'Add a product', CreateProduct],
     ['get', '/skus/{sku}', 'A product'],
     ['put', '/skus/{sku}', 'Change a product', EditableProduct],
+    ['get', '/gift-templates', 'E-gift designs'],
+    ['post', '/gift-templates', 'Add an e-gift design', GiftTemplateBody],
+    ['get', '/gift-templates/{id}', 'An e-gift design'],
+    ['put', '/gift-templates/{id}', 'Change an e-gift design', GiftTemplateBody],
     ['get', '/skus/{sku}/routes', 'The suppliers a product is bought from'],
     ['put', '/skus/{sku}/routes', 'Set the suppliers a product is bought from', RoutesBody],
     ['post', '/skus/{sku}/codes', 'Import codes (CSV or text)'],
@@ -176,6 +181,7 @@ const LISTS = new Set([
   '/codes',
   '/orders',
   '/skus',
+  '/gift-templates',
   '/storefronts',
   '/webhook-attempts',
   '/suppliers',

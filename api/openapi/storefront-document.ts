@@ -2,6 +2,8 @@ import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteaso
 import { z } from 'zod';
 import { CancelRequestSchema, OrderLookupQuerySchema, OrderRequestSchema } from '../../orders/validators';
 import { ErrorAnswerSchema, OrderViewSchema, ProductListSchema } from './answers';
+import { DeliveryLinkRequestSchema, DeliveryLinkSchema } from '../../orders/buyer-delivery';
+import { GiftRequestSchema, GiftTemplateListSchema, GiftViewSchema } from '../../orders/gifts';
 
 // The storefront API (/v1) as OpenAPI 3.1, generated from the zod schemas that validate its
 // requests (orders/validators.ts) and describe its answers (./answers.ts).
@@ -92,6 +94,49 @@ const routes: RouteConfig[] = [
       503: error("The order's workflow did not answer in time (workflow_unavailable); send the cancel again"),
       ...unauthorized,
     },
+  },
+  {
+    method: 'post',
+    path: '/orders/{id}/delivery-link',
+    operationId: 'createDeliveryLink',
+    summary: "A link to the buyer's own delivery page",
+    description:
+      'An unguessable link (stored only as a hash) that opens the hosted page where the buyer reveals each code (a button; every reveal is recorded) beside the SKU usage instructions, in Chinese or English. Each call makes a new link; earlier ones work until they expire.',
+    request: { params: OrderId, body: { required: false, content: { 'application/json': { schema: DeliveryLinkRequestSchema } } } },
+    responses: { 201: json(DeliveryLinkSchema, 'The link, shown once'), 400: error('Invalid request'), 404: error('No such order of this storefront'), ...unauthorized },
+  },
+  {
+    method: 'post',
+    path: '/orders/{id}/gift',
+    operationId: 'sendAsGift',
+    summary: 'Send the order as an e-gift card',
+    description:
+      "The recipient gets an email (or text message) with a link to the gift page at deliverAt (now when left out), once the order is delivered; the code is in the email only if the SKU's 'code in email' setting is on. The sender is emailed when the recipient first opens it. One gift per order.",
+    request: { params: OrderId, body: { required: true, content: { 'application/json': { schema: GiftRequestSchema } } } },
+    responses: {
+      201: json(GiftViewSchema, 'The gift, scheduled'),
+      200: json(GiftViewSchema, 'The gift this order already has'),
+      400: error('Invalid request (validation_failed, unknown_gift_template)'),
+      404: error('No such order of this storefront'),
+      409: error('The order is closed (gift_order_closed)'),
+      503: error('The gift could not be scheduled now (workflow_unavailable); send the same request again'),
+      ...unauthorized,
+    },
+  },
+  {
+    method: 'get',
+    path: '/orders/{id}/gift',
+    operationId: 'getGift',
+    summary: "An order's gift: sent, opened or bounced",
+    request: { params: OrderId },
+    responses: { 200: json(GiftViewSchema, 'The gift'), 404: error('No such order of this storefront, or it is no gift'), ...unauthorized },
+  },
+  {
+    method: 'get',
+    path: '/gift-templates',
+    operationId: 'listGiftTemplates',
+    summary: "The merchant's e-gift designs a buyer may choose",
+    responses: { 200: json(GiftTemplateListSchema, 'Active designs'), ...unauthorized },
   },
   {
     method: 'get',

@@ -14,9 +14,19 @@ import { topupAccountCheck } from '../../suppliers/account-check';
 import type { SupplierRegistry } from '../../suppliers/registry';
 import { parseOrThrow } from '../errors';
 import { preferredWaitSeconds, type DeliveryWaits } from './wait-for-delivery';
+import { DeliveryLinkRequestSchema, issueDeliveryLink } from '../../orders/buyer-delivery';
+import { createGift, giftJson, GiftRequestSchema } from '../../orders/gifts';
 
 // Storefront orders: thin handlers; the flow lives in orders/.
-export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; suppliers: SupplierRegistry; deliveryWaits?: DeliveryWaits }) {
+export function storefrontOrdersRouter(deps: {
+  db: Db;
+  vault: CodeVault;
+  fulfilment: FulfilmentClient;
+  suppliers: SupplierRegistry;
+  deliveryWaits?: DeliveryWaits;
+  /** Where buyers open delivery pages (PUBLIC_URL); unset, the address this request came to. */
+  publicUrl?: string;
+}) {
   const { db, vault, fulfilment, deliveryWaits } = deps;
   const checkAccounts = topupAccountCheck(db, deps.suppliers);
   const router = Router();
@@ -83,6 +93,40 @@ export function storefrontOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilm
     await requireAllowed(db, 'cancel', order);
     await fulfilment.cancel(parsed.data.id, reason ?? 'cancelled by the storefront');
     res.json(await loadOrderView(db, vault, { id: parsed.data.id, storefrontId: req.storefront!.id }));
+  });
+
+  /** This storefront's order, or 404 (another storefront's and a malformed id alike). */
+  async function ownOrder(req: Request) {
+    const parsed = idParam.safeParse(req.params);
+    const order = parsed.success && (await db('orders').where({ id: parsed.data.id, storefront_id: req.storefront!.id }).first('id', 'merchant_id', 'status'));
+    if (!order) throw notFound('Order');
+    return order;
+  }
+  const baseUrl = (req: Request) => (deps.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/$/, '');
+
+  // A link to the buyer's own delivery page, for the storefront to show or send; the token is in
+  // the URL only, so each call makes a new link (the older ones keep working until they expire).
+  router.post('/:id/delivery-link', async (req, res) => {
+    const order = await ownOrder(req);
+    const { expiresInMinutes } = parseOrThrow(DeliveryLinkRequestSchema, req.body ?? {});
+    const link = await issueDeliveryLink(db, order, 'storefront', expiresInMinutes);
+    res.status(201).json({ url: `${baseUrl(req)}${link.path}`, expiresAt: link.expiresAt.toISOString() });
+  });
+
+  // Makes the order an e-gift card: sent to the recipient when due (and once delivered).
+  router.post('/:id/gift', async (req, res) => {
+    const order = await ownOrder(req);
+    const body = parseOrThrow(GiftRequestSchema, req.body ?? {});
+    const { gift, created } = await createGift(db, order, body);
+    await fulfilment.startGift(gift.id);
+    res.status(created ? 201 : 200).json(giftJson(gift));
+  });
+
+  router.get('/:id/gift', async (req, res) => {
+    const order = await ownOrder(req);
+    const gift = await db('gifts').where({ order_id: order.id }).first();
+    if (!gift) throw notFound('Gift');
+    res.json(giftJson(gift));
   });
 
   return router;

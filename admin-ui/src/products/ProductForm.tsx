@@ -49,6 +49,10 @@ function Fields({ creating }: { creating: boolean }) {
       <NumberInput source="maxPerOrder" min={1} max={1000} step={1} />
       <NumberInput source="lowStockThreshold" min={0} step={1} />
       <BooleanInput source="active" />
+      {/* Shown to the buyer beside the code on the delivery page, in the page's language. */}
+      <TextInput source="instructions.zh" multiline minRows={2} fullWidth />
+      <TextInput source="instructions.en" multiline minRows={2} fullWidth />
+      <BooleanInput source="codeInEmail" />
     </>
   );
 }
@@ -157,6 +161,8 @@ export function ProductCreate() {
           manualEscalateAfterSeconds: 15 * 60,
           manualCancelAfterSeconds: 24 * 60 * 60,
           codesCaseSensitive: false,
+          instructions: { en: '', zh: '' },
+          codeInEmail: false,
         }}
         key={me?.merchant.currency}
       >

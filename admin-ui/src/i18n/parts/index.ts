@@ -29,6 +29,7 @@ import { recon14Part } from './recon14';
 import { reports14Part } from './reports14';
 import { import13Part } from './import13';
 import { recovery13Part } from './recovery13';
+import { delivery15Part } from './delivery15';
 export const consoleParts: ConsolePart<unknown>[] = [
   ledger14Part,
   find13Part,
@@ -42,6 +43,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   reports14Part,
   import13Part,
   recovery13Part,
+  delivery15Part,
 ];
 
 type Tree = { [key: string]: unknown };
