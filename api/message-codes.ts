@@ -105,6 +105,10 @@ export const ATTENTION_CODES = [
   'purchase_missing',
   'purchase_without_goods',
   'review_missing',
+  // rows that cannot be missing (foreign keys, never deleted) were: manual tasks, dujiao-next orders and keys
+  'manual_task_missing',
+  'dujiao_order_missing',
+  'dujiao_key_missing',
   // the ledger refuses a posting that would break the books (ledger/post.ts)
   'ledger_mixed_merchants',
   'ledger_entry_without_lines',

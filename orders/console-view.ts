@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { eventDetail } from './events';
 import { allowedActions, type OrderAction } from './lifecycle';
 import { loadOrderFacts } from './order-facts';
 
@@ -130,7 +131,7 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     manualTask: manualTask
       ? { status: manualTask.status, escalateAt: manualTask.escalate_at.toISOString(), cancelAt: manualTask.cancel_at.toISOString(), doneBy: manualTask.done_by }
       : null,
-    timeline: events.map((e) => ({ ...e.detail, id: e.id, type: e.type, at: e.created_at.toISOString() })),
+    timeline: events.map((e) => ({ ...eventDetail(e.detail), id: e.id, type: e.type, at: e.created_at.toISOString() })),
     settlement: settlement ? { revenue: settlement.revenue, cost: settlement.cost, grossProfit: settlement.gross_profit, at: settlement.created_at.toISOString() } : null,
     refund: lastRefund
       ? {

@@ -19,7 +19,8 @@ import { scale13Part } from './scale13';
 import { words13Part } from './words13';
 import { upstream18Part } from './upstream18';
 import { fixcodesPart } from './fixcodes';
-export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part, upstream18Part, fixcodesPart];
+import { reasons16Part } from './reasons16';
+export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part, upstream18Part, fixcodesPart, reasons16Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
