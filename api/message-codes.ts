@@ -7,6 +7,8 @@
 
 import { ALERT_KINDS } from '../lib/alert-kinds';
 import { ORDER_STATUSES } from '../orders/lifecycle';
+import { ORDER_REASON_CODES } from '../orders/reasons';
+import { RISK_REASON_CODES } from '../risk/reason-codes';
 import { RULE_KINDS } from '../risk/vocabulary';
 import type { OrderEventType } from '../orders/events';
 import type { FulfilmentState } from '../workflows/messages';
@@ -228,5 +230,8 @@ export function requiredTextKeys(): string[] {
     ...WORKFLOW_STEPS.map((s) => `cf.workflow.step.${s}`),
     ...WEBHOOK_STATES.map((s) => `cf.workflow.webhook.${s}`),
     ...RULE_KINDS.map((k) => `cf.risk.kinds.${k}`),
+    // why an order was cancelled or failed (orders/reasons.ts), and why risk control flagged it
+    ...ORDER_REASON_CODES.map((c) => `cf.reasons.order.${c}`),
+    ...RISK_REASON_CODES.map((c) => `cf.reasons.risk.${c}`),
   ];
 }
