@@ -7,6 +7,8 @@
 
 import { ALERT_KINDS } from '../lib/alert-kinds';
 import { ORDER_STATUSES } from '../orders/lifecycle';
+import { ORDER_REASON_CODES } from '../orders/reasons';
+import { RISK_REASON_CODES } from '../risk/reason-codes';
 import { RULE_KINDS } from '../risk/vocabulary';
 import { BAD_LINE_REASONS } from '../stock/parse-codes';
 import type { RefusedReason } from '../stock/import-codes';
@@ -129,6 +131,10 @@ export const ATTENTION_CODES = [
   'purchase_missing',
   'purchase_without_goods',
   'review_missing',
+  // rows that cannot be missing (foreign keys, never deleted) were: manual tasks, dujiao-next orders and keys
+  'manual_task_missing',
+  'dujiao_order_missing',
+  'dujiao_key_missing',
   // the ledger refuses a posting that would break the books (ledger/post.ts)
   'ledger_mixed_merchants',
   'ledger_entry_without_lines',
@@ -271,5 +277,8 @@ export function requiredTextKeys(): string[] {
     ...RULE_KINDS.map((k) => `cf.risk.kinds.${k}`),
     ...BAD_LINE_REASONS.map((r) => `cf.stock.bad_line.${r}`),
     ...IMPORT_REFUSED_REASONS.map((r) => `cf.stock.refused.${r}`),
+    // why an order was cancelled or failed (orders/reasons.ts), and why risk control flagged it
+    ...ORDER_REASON_CODES.map((c) => `cf.reasons.order.${c}`),
+    ...RISK_REASON_CODES.map((c) => `cf.reasons.risk.${c}`),
   ];
 }

@@ -5,7 +5,17 @@
 //
 // Column types as the pg driver returns them: bigint as number (db/index.ts parses INT8), numeric
 // as string, timestamptz as Date, bytea as Buffer, jsonb as unknown (each reader checks its shape).
+import type { Knex } from 'knex';
+import type { Tables } from 'knex/types/tables';
+import type { AccountKind } from '../ledger/accounts';
+import type { AlertKind } from '../lib/alert-kinds';
+import type { OrderEventType } from '../orders/events';
 import type { OrderStatus } from '../orders/lifecycle';
+import type { ManualTaskStatus } from '../orders/manual-fulfilment';
+import type { AnomalyModel } from '../risk/model/anomaly-model';
+import type { Rule, RiskSettings } from '../risk/rules';
+import type { LISTS, ListKind, REVIEW_STATUSES } from '../risk/vocabulary';
+import type { PurchaseStatus } from '../suppliers/purchase-results';
 
 export interface MerchantRow {
   id: string;
@@ -580,6 +590,334 @@ export interface DeliveryLookupCodeRow {
 // risk_list_entries (003 renamed risk_blocklist), risk_models, risk_reviews, risk_rule_sets,
 // risk_velocity_events, sku_supplier_routes, supplier_purchases, and the report rollups
 // (report_channel_days, report_hours, report_sku_days, report_refund_reasons, report_sold_out: reports/rollup.ts).
+export interface RequestRateLimitRow {
+  /** rate-limiter-flexible's table for the api's request limits (migration 008). */
+  key: string;
+  points: number;
+  expire: number | null;
+}
+
+export interface AlertRow {
+  id: string;
+  merchant_id: string;
+  kind: AlertKind;
+  /** The supplier, order, purchase or SKU the alert is about (lib/alert-kinds.ts says which). */
+  subject_id: string;
+  message: string;
+  detail: unknown;
+  created_at: Date;
+  resolved_at: Date | null;
+}
+
+export interface AuditLogRow {
+  /** A time-ordered UUID (migration 018). */
+  id: string;
+  merchant_id: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: unknown;
+  created_at: Date;
+}
+
+export interface DailyOrderTotalsRow {
+  merchant_id: string;
+  /** The merchant's calendar day (a date column: midnight of that day, the process runs in UTC). */
+  day: Date;
+  currency: string;
+  orders_accepted: number;
+  orders_delivered: number;
+  orders_failed: number;
+  orders_cancelled: number;
+  orders_refunded: number;
+  revenue: number;
+  cost: number;
+  revenue_reversed: number;
+  cost_reversed: number;
+}
+
+export interface DailySkuSalesRow {
+  merchant_id: string;
+  day: Date;
+  currency: string;
+  sku_id: string;
+  fulfilment_mode: SkuRow['fulfilment_mode'];
+  units_ordered: number;
+  units_delivered: number;
+  revenue: number;
+  cost: number;
+  units_refunded: number;
+  revenue_reversed: number;
+}
+
+export interface DujiaoApiKeyRow {
+  id: string;
+  /** The user number a dujiao-next shop signs with (migration 021). */
+  user_no: number;
+  merchant_id: string;
+  storefront_id: string;
+  api_key: string;
+  secret_key_id: string;
+  secret: Buffer;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface DujiaoOrderRow {
+  /** The numeric order id a dujiao-next shop knows the order by (bigserial). */
+  id: number;
+  order_id: string;
+  storefront_id: string;
+  api_key_id: string;
+  downstream_order_no: string | null;
+  trace_id: string | null;
+  callback_url: string | null;
+  callback_status: string | null;
+  created_at: Date;
+}
+
+export interface LedgerAccountRow {
+  id: string;
+  merchant_id: string;
+  kind: AccountKind;
+  /** The supplier or storefront owning the account; null for the merchant's own accounts. */
+  owner_id: string | null;
+  currency: string;
+  created_at: Date;
+}
+
+export interface LedgerEntryRow {
+  id: string;
+  merchant_id: string;
+  /** What the entry is for, once: posting the same key again changes nothing (ledger/post.ts). */
+  key: string;
+  kind: string;
+  posted_on: Date;
+  created_at: Date;
+  order_id: string | null;
+  unit_id: string | null;
+  sku_id: string | null;
+  supplier_id: string | null;
+  storefront_id: string | null;
+  memo: unknown | null;
+}
+
+export interface LedgerLineRow {
+  id: number;
+  entry_id: string;
+  account_id: string;
+  currency: string;
+  amount: number;
+}
+
+export interface LedgerPeriodCloseRow {
+  merchant_id: string;
+  /** The first day of the closed month; written as text (YYYY-MM-01), a date column reads back as local midnight. */
+  month: Date;
+  closed_at: Date;
+  closed_by: string;
+}
+
+export interface ManualTaskRow {
+  id: string;
+  merchant_id: string;
+  order_id: string;
+  status: ManualTaskStatus;
+  escalate_at: Date;
+  cancel_at: Date;
+  done_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface OrderEventRow {
+  id: number;
+  order_id: string;
+  type: OrderEventType;
+  detail: unknown;
+  created_at: Date;
+}
+
+export interface RiskListEntryRow {
+  id: string;
+  merchant_id: string;
+  kind: ListKind;
+  value: string;
+  reason: string | null;
+  created_at: Date;
+  list: (typeof LISTS)[number];
+  created_by: string | null;
+}
+
+export interface RiskModelRow {
+  id: number;
+  merchant_id: string;
+  trained_at: Date;
+  history_from: Date;
+  history_to: Date;
+  order_count: number;
+  /** Written only by risk/model/train.ts, from fitModel. */
+  params: AnomalyModel;
+}
+
+export interface RiskReviewRow {
+  order_id: string;
+  merchant_id: string;
+  status: (typeof REVIEW_STATUSES)[number];
+  score: number;
+  reasons: unknown;
+  opened_at: Date;
+  deadline_at: Date;
+  decided_at: Date | null;
+  decided_by: string | null;
+  note: string | null;
+}
+
+export interface RiskRuleSetRow {
+  merchant_id: string;
+  version: number;
+  /** Written only by risk/rule-sets.ts, after RuleInputSchema and RiskSettingsSchema checked them. */
+  rules: Rule[];
+  settings: RiskSettings;
+  change: string;
+  created_by: string;
+  created_at: Date;
+}
+
+export interface RiskVelocityEventRow {
+  merchant_id: string;
+  subject: string;
+  at: Date;
+  amount: number;
+  buyer_key: string | null;
+  order_id: string;
+  seq: number | null;
+  payment: string | null;
+  card_bin: string | null;
+}
+
+export interface SkuSupplierRouteRow {
+  id: string;
+  sku_id: string;
+  supplier_id: string;
+  priority: number;
+  supplier_product: string;
+  max_unit_cost: number;
+  active: boolean;
+}
+
+export interface SupplierPurchaseRow {
+  id: string;
+  merchant_id: string;
+  order_id: string;
+  unit_id: string;
+  supplier_id: string;
+  route_id: string | null;
+  supplier_product: string;
+  /** The idempotency reference sent to the supplier: unit id and attempt. */
+  reference: string;
+  attempt: number;
+  max_unit_cost: number;
+  unit_cost: number | null;
+  supplier_order_id: string | null;
+  status: PurchaseStatus;
+  failure_code: string | null;
+  failure_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * A table whose jsonb columns K hold a shape one writer puts there: read back as that shape,
+ * written as JSON text (pg would send an array as a Postgres array, not JSON).
+ */
+type JsonWritten<Row, K extends keyof Row> = Knex.CompositeTableType<Row, Partial<Omit<Row, K> & Record<K, string>>, Partial<Omit<Row, K> & Record<K, string>>>;
+
+/** The reports' rollups (migration 027, reports/rollup.ts): per placement day and storefront, channel, campaign. */
+export interface ReportChannelDayRow {
+  merchant_id: string;
+  day: Date;
+  currency: string;
+  storefront_id: string;
+  channel: string;
+  campaign: string;
+  orders_accepted: number;
+  orders_held: number;
+  orders_rejected: number;
+  orders_delivered: number;
+  orders_failed: number;
+  orders_cancelled: number;
+  orders_refunded: number;
+  units_delivered: number;
+  revenue: number;
+  cost: number;
+  revenue_reversed: number;
+  cost_reversed: number;
+}
+
+/** Per placement day and hour (027). */
+export interface ReportHourRow {
+  merchant_id: string;
+  day: Date;
+  hour: number;
+  currency: string;
+  orders_accepted: number;
+  orders_held: number;
+  orders_rejected: number;
+  orders_delivered: number;
+  orders_failed: number;
+  orders_cancelled: number;
+  orders_refunded: number;
+  units_delivered: number;
+  revenue: number;
+  cost: number;
+  revenue_reversed: number;
+  cost_reversed: number;
+}
+
+/** Per day, SKU and supplier (027); supplier null for goods not bought. */
+export interface ReportSkuDayRow {
+  merchant_id: string;
+  day: Date;
+  currency: string;
+  sku_id: string;
+  supplier_id: string | null;
+  units_delivered: number;
+  revenue: number;
+  cost: number;
+  units_refunded: number;
+  revenue_reversed: number;
+}
+
+/** Refunds per day and reason (027). */
+export interface ReportRefundReasonRow {
+  merchant_id: string;
+  day: Date;
+  currency: string;
+  reason: string;
+  refunds: number;
+  amount: number;
+}
+
+/** Sold-out answers (not orders) per day, hour, storefront, channel and campaign (027, reports/sold-out-tally.ts). */
+export interface ReportSoldOutRow {
+  merchant_id: string;
+  day: Date;
+  hour: number;
+  storefront_id: string;
+  channel: string;
+  campaign: string;
+  answers: number;
+  units: number;
+}
+
+// Registered with knex: every table the migrations make has a row type above and a line below
+// (test/registered-tables.test.ts migrates a database and fails on a table missing here), so
+// that `db('orders')`, its filters, inserts and the rows it returns are typed, and `.first()`
+// answers `Row | undefined` (the caller says what a missing row means). A new table gets an
+// interface above, with the columns as its migrations leave them, a line in the module
+// augmentation and its name in REGISTERED_TABLES; a migration that adds columns to a table adds
+// them to its interface. knex's own bookkeeping tables are the only ones left out.
 declare module 'knex/types/tables' {
   interface Tables {
     merchants: MerchantRow;
@@ -599,6 +937,7 @@ declare module 'knex/types/tables' {
     sign_in_failures: SignInFailureRow;
     storefront_api_keys: StorefrontApiKeyRow;
     rate_limits: RateLimitRow;
+    request_rate_limits: RequestRateLimitRow;
     deliveries: DeliveryRow;
     webhook_outbox: WebhookOutboxRow;
     webhook_attempts: WebhookAttemptRow;
@@ -622,5 +961,103 @@ declare module 'knex/types/tables' {
     gifts: GiftRow;
     delivery_links: DeliveryLinkRow;
     delivery_lookup_codes: DeliveryLookupCodeRow;
+    alerts: AlertRow;
+    audit_log: AuditLogRow;
+    daily_order_totals: DailyOrderTotalsRow;
+    daily_sku_sales: DailySkuSalesRow;
+    dujiao_api_keys: DujiaoApiKeyRow;
+    dujiao_orders: DujiaoOrderRow;
+    ledger_accounts: LedgerAccountRow;
+    // posted_on is a date: written as text (YYYY-MM-DD) or by ledger_first_open_day().
+    ledger_entries: Knex.CompositeTableType<LedgerEntryRow, Partial<Omit<LedgerEntryRow, 'posted_on'>> & { posted_on: string | Knex.Raw }>;
+    ledger_lines: LedgerLineRow;
+    ledger_period_closes: Knex.CompositeTableType<LedgerPeriodCloseRow, Partial<Omit<LedgerPeriodCloseRow, 'month'>> & { month: string }>;
+    manual_tasks: ManualTaskRow;
+    order_events: OrderEventRow;
+    risk_list_entries: RiskListEntryRow;
+    risk_models: JsonWritten<RiskModelRow, 'params'>;
+    risk_reviews: RiskReviewRow;
+    risk_rule_sets: JsonWritten<RiskRuleSetRow, 'rules' | 'settings'>;
+    risk_velocity_events: RiskVelocityEventRow;
+    sku_supplier_routes: SkuSupplierRouteRow;
+    supplier_purchases: SupplierPurchaseRow;
+    report_channel_days: ReportChannelDayRow;
+    report_hours: ReportHourRow;
+    report_sku_days: ReportSkuDayRow;
+    report_refund_reasons: ReportRefundReasonRow;
+    report_sold_out: ReportSoldOutRow;
   }
 }
+
+// The registered names as a value, for the test that compares them with the migrated database.
+// `satisfies` keeps this list and the augmentation above in step: a name here that is not a
+// registered table fails to compile, and the record's keys must be every registered table.
+const registered = {
+  merchants: true,
+  storefronts: true,
+  suppliers: true,
+  skus: true,
+  stock_batches: true,
+  orders: true,
+  order_items: true,
+  order_units: true,
+  codes: true,
+  reservations: true,
+  users: true,
+  admin_tokens: true,
+  sessions: true,
+  sign_in_failures: true,
+  storefront_api_keys: true,
+  rate_limits: true,
+  request_rate_limits: true,
+  deliveries: true,
+  webhook_outbox: true,
+  webhook_attempts: true,
+  storefront_idempotency_keys: true,
+  settlements: true,
+  supplier_catalogue_items: true,
+  supplier_payments: true,
+  refunds: true,
+  refund_units: true,
+  goods_losses: true,
+  alerts: true,
+  audit_log: true,
+  daily_order_totals: true,
+  daily_sku_sales: true,
+  dujiao_api_keys: true,
+  dujiao_orders: true,
+  ledger_accounts: true,
+  ledger_entries: true,
+  ledger_lines: true,
+  ledger_period_closes: true,
+  manual_tasks: true,
+  order_events: true,
+  risk_list_entries: true,
+  risk_models: true,
+  risk_reviews: true,
+  risk_rule_sets: true,
+  risk_velocity_events: true,
+  sku_supplier_routes: true,
+  supplier_purchases: true,
+  bundle_components: true,
+  notification_settings: true,
+  notifications: true,
+  notification_messages: true,
+  supplier_statements: true,
+  supplier_statement_lines: true,
+  reconciliation_runs: true,
+  reconciliation_differences: true,
+  reporting_rates: true,
+  reporting_rates_used: true,
+  gift_templates: true,
+  gifts: true,
+  delivery_links: true,
+  delivery_lookup_codes: true,
+  report_channel_days: true,
+  report_hours: true,
+  report_sku_days: true,
+  report_refund_reasons: true,
+  report_sold_out: true,
+} as const satisfies Record<keyof Tables, true>;
+
+export const REGISTERED_TABLES = Object.keys(registered) as (keyof Tables)[];

@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import type { LedgerPeriodCloseRow } from '../db/tables';
 import { recordAudit } from '../lib/audit';
 import { conflict } from '../lib/errors';
 
@@ -12,11 +13,14 @@ export interface PeriodClose {
   closedBy: string;
 }
 
+type ClosedMonth = Pick<LedgerPeriodCloseRow, 'closed_at' | 'closed_by'> & { month: string };
+
 export async function listCloses(db: Db, merchantId: string): Promise<PeriodClose[]> {
   const rows = await db('ledger_period_closes')
     .where({ merchant_id: merchantId })
     .orderBy('month', 'desc')
-    .select(db.raw(`to_char(month, 'YYYY-MM') AS month`), 'closed_at', 'closed_by');
+    // The month as the database writes it (YYYY-MM): a date column reads back as a local-midnight Date.
+    .select<ClosedMonth[]>(db.raw(`to_char(month, 'YYYY-MM') AS month`), 'closed_at', 'closed_by');
   return rows.map((r) => ({ month: r.month, closedAt: r.closed_at.toISOString(), closedBy: r.closed_by }));
 }
 

@@ -1,4 +1,6 @@
 import type { Db } from '../db';
+import { eventDetail } from './events';
+import { orderReason, type OrderReason } from './reasons';
 import { allowedActions, type OrderAction } from './lifecycle';
 import { loadOrderFacts } from './order-facts';
 
@@ -12,6 +14,8 @@ export interface ConsoleOrder {
   externalRef: string;
   status: string;
   reason: string | null;
+  /** The reason as a code with parameters for the console to word; null for a person's own words. */
+  reasonCode: OrderReason | null;
   currency: string;
   totalAmount: number;
   storefront: { id: string; name: string; webhookUrl: string | null };
@@ -92,7 +96,9 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     id: order.id,
     externalRef: order.external_ref,
     status: order.status,
+    // The English sentence as before, and beside it the code the console words (orders/reasons.ts).
     reason: order.reason,
+    reasonCode: orderReason(order.reason, order.risk),
     currency: order.currency,
     totalAmount: order.total_amount,
     storefront: { id: order.storefront_id, name: order.storefront_name, webhookUrl: order.webhook_url },
@@ -130,7 +136,7 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     manualTask: manualTask
       ? { status: manualTask.status, escalateAt: manualTask.escalate_at.toISOString(), cancelAt: manualTask.cancel_at.toISOString(), doneBy: manualTask.done_by }
       : null,
-    timeline: events.map((e) => ({ ...e.detail, id: e.id, type: e.type, at: e.created_at.toISOString() })),
+    timeline: events.map((e) => ({ ...eventDetail(e.detail), id: e.id, type: e.type, at: e.created_at.toISOString() })),
     settlement: settlement ? { revenue: settlement.revenue, cost: settlement.cost, grossProfit: settlement.gross_profit, at: settlement.created_at.toISOString() } : null,
     refund: lastRefund
       ? {

@@ -41,3 +41,11 @@ export type OrderEventType =
 export async function appendEvent(db: Knex | Knex.Transaction, orderId: string, type: OrderEventType, detail: Record<string, unknown> = {}): Promise<void> {
   await db('order_events').insert({ order_id: orderId, type, detail: JSON.stringify(detail) });
 }
+
+/**
+ * An event's detail as appendEvent wrote it: an object (jsonb comes back typed unknown, so the
+ * readers that spread it into a timeline take it through here; anything else reads as empty).
+ */
+export function eventDetail(detail: unknown): Record<string, unknown> {
+  return typeof detail === 'object' && detail !== null && !Array.isArray(detail) ? Object.fromEntries(Object.entries(detail)) : {};
+}

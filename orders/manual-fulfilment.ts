@@ -4,7 +4,7 @@ import { postGoodsBoughtOutside } from '../ledger/postings-for';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import { recordAudit } from '../lib/audit';
 import type { CodeVault } from '../lib/code-vault';
-import { conflict, invalidInput, notFound } from '../lib/errors';
+import { conflict, invalidInput, InvariantBroken, notFound } from '../lib/errors';
 import { closeOrderIn } from './close-order';
 import { redeemUrlRefusal } from '../stock/redeem-url';
 import { CodeAlreadyHeld, storeBoughtCode } from '../suppliers/purchase-results';
@@ -51,25 +51,31 @@ export async function openManualTask(db: Db, orderId: string): Promise<{ status:
      ON CONFLICT (order_id) DO NOTHING`,
     [crypto.randomUUID(), policy.merchant_id, orderId, policy.escalate, Math.max(policy.cancel, policy.escalate)],
   );
-  const task = await db('manual_tasks')
-    .where({ order_id: orderId })
-    .first(
-      'status',
-      db.raw('greatest(0, extract(epoch from escalate_at - now()) * 1000)::bigint as escalate_in'),
-      db.raw('greatest(0, extract(epoch from cancel_at - now()) * 1000)::bigint as cancel_in'),
-    );
+  // The deadlines measured by the database's clock, which set them.
+  const { rows } = await db.raw<{ rows: { status: ManualTaskStatus; escalate_in: number; cancel_in: number }[] }>(
+    `SELECT status,
+            greatest(0, extract(epoch from escalate_at - now()) * 1000)::bigint AS escalate_in,
+            greatest(0, extract(epoch from cancel_at - now()) * 1000)::bigint AS cancel_in
+       FROM manual_tasks WHERE order_id = ?`,
+    [orderId],
+  );
+  // Just inserted, or already there (ON CONFLICT): tasks are never deleted.
+  const task = rows[0];
+  if (!task) throw new InvariantBroken('manual_task_missing', { orderId });
   if (opened.rowCount > 0) await appendEvent(db, orderId, 'awaiting_manual_fulfilment', {});
-  return { status: task.status, escalateInMs: Number(task.escalate_in), cancelInMs: Number(task.cancel_in) };
+  return { status: task.status, escalateInMs: task.escalate_in, cancelInMs: task.cancel_in };
 }
 
 export async function manualTaskStatus(db: Db, orderId: string): Promise<ManualTaskStatus> {
   const task = await db('manual_tasks').where({ order_id: orderId }).first('status');
+  if (!task) throw new InvariantBroken('manual_task_missing', { orderId });
   return task.status;
 }
 
 export async function escalateManualTask(db: Db, orderId: string): Promise<ManualTaskStatus> {
   return db.transaction(async (trx) => {
     const task = await trx('manual_tasks').where({ order_id: orderId }).forUpdate().first();
+    if (!task) throw new InvariantBroken('manual_task_missing', { orderId });
     if (task.status !== 'open') return task.status;
     await trx('manual_tasks').where({ id: task.id }).update({ status: 'escalated', updated_at: trx.fn.now() });
     await raiseAlert(trx, {
@@ -89,6 +95,7 @@ export async function expireManualTask(db: Db, orderId: string): Promise<ManualT
   return db.transaction(async (trx) => {
     await trx('orders').where({ id: orderId }).forUpdate().first('id');
     const task = await trx('manual_tasks').where({ order_id: orderId }).first();
+    if (!task) throw new InvariantBroken('manual_task_missing', { orderId });
     if (task.status === 'done' || task.status === 'cancelled') return task.status;
     await closeOrderIn(trx, orderId, 'cancelled', 'manual_fulfilment_deadline: nobody fulfilled the order before its deadline');
     await resolveAlert(trx, task.merchant_id, 'manual_fulfilment_overdue', orderId);

@@ -10,6 +10,7 @@ import { scoreAnomaly, type AnomalyModel } from './model/anomaly-model';
 import { priorModel } from './model/priors';
 import { PRIOR_ORDERS, type FeatureInput } from './model/features';
 import { DEFAULT_RULE_SET } from './rule-sets';
+import type { RiskReason } from './reason-codes';
 import type { Rule, RiskSettings } from './rules';
 import { riskMetrics } from '../lib/metrics';
 import { notifyNow } from '../lib/pg-notifications';
@@ -30,6 +31,8 @@ export interface RiskAssessment {
   decision: Decision;
   score: number;
   reasons: string[];
+  /** The reasons as codes with parameters, one for one (absent in assessments stored before they were added). */
+  explained?: RiskReason[];
   findings: Finding[];
   /** id and trainedAt are null when the cold-start priors judged (priors: true). */
   model: { id: number | null; trainedAt: string | null; priors?: true; points: number; contributions: { feature: string; points: number; explanation: string }[] } | null;
@@ -122,8 +125,12 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
     };
   }
   const unusual = scored?.priors ? 'unusual for a new shop, judged by priors' : 'unusual for this shop';
-  const modelReasons = scored && scored.points > 0 ? [`${unusual} (+${scored.points}): ${scored.contributions.map((c) => c.explanation).join('; ')}`] : [];
-  const verdict = decide(findings, scored?.points ?? 0, modelReasons, settings);
+  const modelDetail = scored ? scored.contributions.map((c) => c.explanation).join('; ') : '';
+  const modelReasons = scored && scored.points > 0 ? [`${unusual} (+${scored.points}): ${modelDetail}`] : [];
+  // The features' explanations stay in English for now: the code and points are worded, the detail shown as is.
+  const modelExplained: RiskReason[] =
+    scored && scored.points > 0 ? [{ code: 'model_unusual', params: { points: scored.points, priors: scored.priors ? 1 : 0, detail: modelDetail } }] : [];
+  const verdict = decide(findings, scored?.points ?? 0, modelReasons, settings, modelExplained);
 
   const now: Date = order.now;
   const assessment: RiskAssessment = {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { RiskVelocityEventRow } from '../db/tables';
 import type { Buyer } from '../orders/validators';
 import { buyerKey, subjectKeys, type Subject } from './signals';
 
@@ -80,7 +81,7 @@ export const velocityEventsSql = (source: string) => `INSERT INTO risk_velocity_
                   FROM ${source}, unnest(:velocitySubjects::text[]) AS s`;
 
 /** The same rows, for orders written without the accepting statement (the evaluation replay). */
-export function velocityEventRows(order: { id: string; merchant_id: string; created_at: Date | string; total_amount: number; accept_seq: number }, buyer: Buyer) {
+export function velocityEventRows(order: { id: string; merchant_id: string; created_at: Date; total_amount: number; accept_seq: number }, buyer: Buyer): RiskVelocityEventRow[] {
   const m = velocityMarks(buyer);
   return m.subjects.map((subject) => ({
     merchant_id: order.merchant_id,

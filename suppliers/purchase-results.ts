@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db';
+import type { SupplierPurchaseRow } from '../db/tables';
 import { raiseAlert, resolveAlert } from '../lib/alerts';
 import type { CodeVault } from '../lib/code-vault';
 import { InvariantBroken, notFound } from '../lib/errors';
@@ -42,8 +43,10 @@ export type CallbackResult =
  */
 export async function applyCallback(db: Db, vault: CodeVault, purchaseId: string, outcome: PurchaseOutcome): Promise<CallbackResult> {
   return db.transaction(async (trx) => {
+    // The callback route found the purchase before calling; purchases are never deleted.
     const p = await trx('supplier_purchases').where({ id: purchaseId }).forUpdate().first();
-    if (p.status === 'succeeded' || p.status === 'failed') return { status: p.status as PurchaseStatus };
+    if (!p) throw new InvariantBroken('purchase_missing', { purchaseId });
+    if (p.status === 'succeeded' || p.status === 'failed') return { status: p.status };
     if (p.status !== 'processing') {
       return { refused: 'purchase_not_awaiting_callback', message: `Purchase ${p.reference} is not waiting for a callback` };
     }
@@ -64,17 +67,7 @@ export async function applyCallback(db: Db, vault: CodeVault, purchaseId: string
 }
 
 /** The columns of a supplier_purchases row that applying an outcome reads. */
-type PurchaseRow = {
-  id: string;
-  status: string;
-  merchant_id: string;
-  order_id: string;
-  unit_id: string;
-  supplier_id: string;
-  reference: string;
-  max_unit_cost: number;
-  unit_cost: number | null;
-};
+type PurchaseRow = Pick<SupplierPurchaseRow, 'id' | 'status' | 'merchant_id' | 'order_id' | 'unit_id' | 'supplier_id' | 'reference' | 'max_unit_cost' | 'unit_cost'>;
 
 async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: PurchaseRow, outcome: PurchaseOutcome): Promise<PurchaseStatus> {
   const purchaseId: string = p.id;

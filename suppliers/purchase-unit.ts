@@ -67,10 +67,11 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
     .where({ unit_id: unitId, status: 'failed' })
     .whereRaw(`created_at > coalesce((SELECT retried_at FROM orders WHERE id = ?), '-infinity')`, [unit.order_id])
     .select('route_id', 'failure_code');
-  const exhausted = new Map(previous.filter((p) => !ROUTE_RETRYABLE.has(p.failure_code)).map((p) => [p.route_id, p.failure_code]));
+  const retryable = (code: string | null) => code !== null && ROUTE_RETRYABLE.has(code);
+  const exhausted = new Map(previous.filter((p) => !retryable(p.failure_code)).map((p) => [p.route_id, p.failure_code]));
   // A route that just failed to answer goes to the back of the line: the unit tries the others
   // first instead of waiting on the same supplier again.
-  const unanswered = new Set(previous.filter((p) => ROUTE_RETRYABLE.has(p.failure_code)).map((p) => p.route_id));
+  const unanswered = new Set(previous.filter((p) => retryable(p.failure_code)).map((p) => p.route_id));
   const inPriority = await db('sku_supplier_routes as r')
     .join('suppliers as p', 'p.id', 'r.supplier_id')
     .where({ 'r.sku_id': unit.sku_id, 'r.active': true, 'p.active': true, 'p.kind': 'api' })
@@ -184,7 +185,8 @@ export async function checkPurchase(deps: Pick<PurchaseDeps, 'db' | 'vault' | 'r
 
 async function askAboutPurchase(deps: Pick<PurchaseDeps, 'db' | 'vault' | 'registry'>, purchaseId: string) {
   const p = await deps.db('supplier_purchases').where({ id: purchaseId }).first();
-  if (p.status === 'succeeded' || p.status === 'failed') return p.status as 'succeeded' | 'failed';
+  if (!p) throw new InvariantBroken('purchase_missing', { purchaseId });
+  if (p.status === 'succeeded' || p.status === 'failed') return p.status;
   const found = await (async () => {
     const { adapter } = await deps.registry.adapterFor(p.supplier_id);
     try {
@@ -223,7 +225,7 @@ async function recordAttempt(
     reference: `${unit.id}.${attempt}`,
     attempt,
     max_unit_cost: route.max_unit_cost,
-    status: 'pending',
+    status: 'pending' as const,
   };
   await db('supplier_purchases').insert(row);
   return row;

@@ -100,11 +100,12 @@ describe('risk control in the console', () => {
         .pluck('action'),
     ).toEqual(['risk.review.approved']);
     expect(
-      (
+      found(
         await sys
           .db('audit_log')
           .where({ target: `order:${id}` })
-          .first()
+          .first(),
+        'the review audit row',
       ).actor,
     ).toBe(`user:${support.email}`);
 

@@ -4,6 +4,7 @@ import { syncSupplierCatalogue } from '../suppliers/catalogue-sync';
 import { createSupplier, setRoutes } from '../suppliers/supplier-config';
 import { startTestSystem, type TestSystem } from './harness';
 import { docSign } from './dujiao-doc-client';
+import { found } from './found';
 
 // Cardflow buying from a dujiao-next site (the simulator, over real HTTP) through the
 // dujiao-next adapter, with a fault at each step: every unit is charged once.
@@ -91,7 +92,7 @@ describe('when Cardflow buys from a dujiao-next site', () => {
     await sys.waitForOrder(id, ['delivered']);
     await chargedOncePerUnit(id, 1);
     expect(sim.faultsLeft()).toBe(0);
-    const purchase = await sys.db('supplier_purchases').where({ order_id: id, status: 'succeeded' }).first();
+    const purchase = found(await sys.db('supplier_purchases').where({ order_id: id, status: 'succeeded' }).first(), 'the purchase');
     expect(await sys.db('alerts').where({ kind: 'supplier_price_above_max', subject_id: purchase.id }).count('* as n')).toEqual([{ n: 1 }]);
     sim.setSku(71, { price: 990 });
   });
@@ -108,7 +109,8 @@ describe('when Cardflow buys from a dujiao-next site', () => {
   test('then a callback not signed with the connection secret, or naming another order, changes nothing', async () => {
     const id = await buy();
     await sys.waitForOrder(id, ['delivered']);
-    const p = await sys.db('supplier_purchases').where({ order_id: id }).first();
+    const p = found(await sys.db('supplier_purchases').where({ order_id: id }).first(), 'the purchase');
+    const supplierOrderId = found(p.supplier_order_id ?? undefined, 'the supplier order id');
     const path = `/supplier-callbacks/${supplierId}`;
     const send = async (secret: string, orderId: string) => {
       const body = Buffer.from(JSON.stringify({ order_id: Number(orderId), downstream_order_no: p.reference, status: 'delivered' }));
@@ -125,10 +127,10 @@ describe('when Cardflow buys from a dujiao-next site', () => {
       });
       return { status: res.status, body: await res.json() };
     };
-    expect((await send('not-the-secret', p.supplier_order_id)).status).toBe(401);
+    expect((await send('not-the-secret', supplierOrderId)).status).toBe(401);
     expect(await send(apiSecret, '99999')).toMatchObject({ status: 409, body: { error: { code: 'callback_order_mismatch' } } });
     // Positive control: the genuine callback for its own order is taken.
-    expect(await send(apiSecret, p.supplier_order_id)).toEqual({ status: 200, body: { ok: true, message: 'received' } });
+    expect(await send(apiSecret, supplierOrderId)).toEqual({ status: 200, body: { ok: true, message: 'received' } });
   });
 
   test('then every reference the site ever charged was charged once', () => {

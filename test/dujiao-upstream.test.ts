@@ -6,6 +6,7 @@ import { issueDujiaoKey } from '../interop/dujiao-next/keys';
 import { log, snapshot, startTestSystem, type TestSystem } from './harness';
 import { docClient, docSign } from './dujiao-doc-client';
 import { useRules } from './risk-helpers';
+import { found } from './found';
 
 // Cardflow as a dujiao-next upstream, through the real HTTP API, driven by a client written
 // only from the public document (test/dujiao-doc-client.ts).
@@ -219,7 +220,7 @@ describe('when a manager connects a dujiao-next shop in the console', () => {
     const shown = await admin('GET', `/admin/storefronts/${sf.body.id}/dujiao`);
     expect(shown.body).toMatchObject({ credit: { limit: 2000, currency: 'CNY', available: 2000 }, keys: [{ id: issued.body.id, apiKey: issued.body.apiKey, revokedAt: null }] });
     expect(JSON.stringify(shown.body)).not.toContain(issued.body.apiSecret);
-    const stored = await sys.db('dujiao_api_keys').where({ id: issued.body.id }).first('secret');
+    const stored = found(await sys.db('dujiao_api_keys').where({ id: issued.body.id }).first('secret'), 'the stored key');
     expect(stored.secret.toString('utf8')).not.toContain(issued.body.apiSecret);
 
     const shop = docClient(sys.baseUrl, issued.body.apiKey, issued.body.apiSecret);

@@ -38,7 +38,7 @@ async function main() {
             key: `planted-cost:${unit.unit_id}`,
             kind: 'cost',
             merchantId: unit.merchant_id,
-            refs: { unitId: unit.unit_id, storefrontId: unit.storefront_id },
+            refs: { unitId: unit.unit_id ?? undefined, storefrontId: unit.storefront_id ?? undefined },
             lines: [
               { account: { kind: 'cost_of_goods', currency: 'USD' }, amount: 1 },
               { account: { kind: 'inventory', currency: 'USD' }, amount: -1 },

@@ -2,6 +2,7 @@ import { startFuluSim, type FuluSim } from '../supplier-sim/fulu/server';
 import { fuluSignText } from '../suppliers/adapters/fulu-protocol';
 import { createSupplier, setRoutes } from '../suppliers/supplier-config';
 import { startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // Cardflow buying from Fulu (the simulator, over real HTTP) through the Fulu adapter, with the
 // fault matrix of the other supplier tests: each unit is charged once under every fault. Fulu is
@@ -100,7 +101,7 @@ describe('when Cardflow buys card codes from Fulu', () => {
     await sys.waitForOrder(id, ['delivered']);
     await chargedOncePerUnit(id, 1);
     expect(sim.faultsLeft()).toBe(0);
-    const purchase = await sys.db('supplier_purchases').where({ order_id: id, status: 'succeeded' }).first();
+    const purchase = found(await sys.db('supplier_purchases').where({ order_id: id, status: 'succeeded' }).first(), 'succeeded purchase');
     expect(purchase.unit_cost).toBe(1050);
     expect(await sys.db('alerts').where({ kind: 'supplier_price_above_max', subject_id: purchase.id }).count('* as n')).toEqual([{ n: 1 }]);
     sim.setProduct('10000497', { price: 990 });
@@ -128,7 +129,7 @@ describe('when Cardflow buys card codes from Fulu', () => {
   test('then a notification not signed with the connection secret, or naming another order, changes nothing', async () => {
     const id = await buy();
     await sys.waitForOrder(id, ['delivered']);
-    const p = await sys.db('supplier_purchases').where({ order_id: id }).first();
+    const p = found(await sys.db('supplier_purchases').where({ order_id: id }).first(), 'purchase');
     const send = (secret: string, orderId: string) => {
       const params = {
         order_id: orderId,
@@ -147,9 +148,9 @@ describe('when Cardflow buys card codes from Fulu', () => {
         body: JSON.stringify({ ...params, sign: fuluSignText(JSON.stringify(params), secret) }),
       }).then(async (r) => ({ status: r.status, body: await r.json() }));
     };
-    expect((await send('ffffffffffffffffffffffffffffffff', p.supplier_order_id)).status).toBe(401);
+    expect((await send('ffffffffffffffffffffffffffffffff', String(p.supplier_order_id))).status).toBe(401);
     expect(await send(appSecret, '99999')).toMatchObject({ status: 409, body: { error: { code: 'callback_order_mismatch' } } });
-    expect(await send(appSecret, p.supplier_order_id)).toEqual({ status: 200, body: 'success' });
+    expect(await send(appSecret, String(p.supplier_order_id))).toEqual({ status: 200, body: 'success' });
   });
 });
 

@@ -330,7 +330,7 @@ describe('period close', () => {
       .where({ merchant_id: merchantId(), kind: 'supplier_top_up' })
       .orderBy('created_at', 'desc')
       .limit(1)
-      .select(sys.db.raw(`to_char(posted_on, 'YYYY-MM-DD') AS day`));
+      .select<{ day: string }[]>(sys.db.raw(`to_char(posted_on, 'YYYY-MM-DD') AS day`));
     const next = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
     expect(latest.day).toBe(next);
   });

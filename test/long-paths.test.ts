@@ -5,6 +5,7 @@ import { startTestSystem, type TestSystem } from './harness';
 import { admin, placeOrder, useRules } from './risk-helpers';
 import { addSupplier, card, route, type TestSupplier } from './supplier-helpers';
 import { eventually, startTimeSkipping } from './time-skipping';
+import { found } from './found';
 
 // The order workflow's long waits, run on Temporal's time-skipping test server: the 24-hour
 // risk review, the manual deadlines, the 30-minute slow-purchase alert and a step's whole retry
@@ -36,7 +37,7 @@ beforeAll(async () => {
   await sys.startWorker({
     ...real,
     checkPurchase: async (purchaseId) => {
-      const { order_id } = await sys.db('supplier_purchases').where({ id: purchaseId }).first('order_id');
+      const { order_id } = found(await sys.db('supplier_purchases').where({ id: purchaseId }).first('order_id'), 'the purchase');
       if (unreachable.has(order_id)) throw new Error('connect ECONNREFUSED (the test cut this supplier off)');
       return real.checkPurchase(purchaseId);
     },
@@ -92,11 +93,11 @@ test('when nobody fulfils a manual order, then it escalates with an alert at 4 h
   const alert = () => sys.db('alerts').where({ kind: 'manual_fulfilment_overdue', subject_id: id }).first();
 
   await env.sleep('230 minutes');
-  expect((await sys.db('manual_tasks').where({ order_id: id }).first()).status).toBe('open');
+  expect(found(await sys.db('manual_tasks').where({ order_id: id }).first(), 'the manual task').status).toBe('open');
   expect(await alert()).toBeUndefined();
 
   await env.sleep('15 minutes');
-  await eventually('the escalation', async () => (await sys.db('manual_tasks').where({ order_id: id }).first()).status === 'escalated');
+  await eventually('the escalation', async () => found(await sys.db('manual_tasks').where({ order_id: id }).first(), 'the manual task').status === 'escalated');
   expect(await alert()).toMatchObject({ resolved_at: null });
   expect((await sys.api('GET', `/v1/orders/${id}`)).body.status).toBe('processing');
 
@@ -104,7 +105,7 @@ test('when nobody fulfils a manual order, then it escalates with an alert at 4 h
   expect(result).toMatchObject({ status: 'cancelled', reason: 'manual_fulfilment_deadline' });
   const order = (await sys.api('GET', `/v1/orders/${id}`)).body;
   expect(order.status).toBe('cancelled');
-  expect((await alert()).resolved_at).not.toBeNull();
+  expect(found(await alert(), 'the overdue alert').resolved_at).not.toBeNull();
 });
 
 test('when an asynchronous purchase is still processing after 30 minutes, then a person is alerted and it keeps being asked', async () => {

@@ -1,5 +1,6 @@
 import type { Activities } from '../activities';
 import { startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // Nothing hangs unseen (issue 11 §4): a step that breaks an invariant or runs out of retries
 // stops the order as `needs_attention`, with the step, what broke and an alert; the order is
@@ -110,10 +111,13 @@ describe('a broken invariant', () => {
     expect(attention).toEqual({ attention: null, reason: null });
     const events = await sys.db('order_events').where({ order_id: orderId }).orderBy('id').pluck('type');
     expect(events).toEqual(expect.arrayContaining(['needs_attention', 'attention_resolved', 'delivered', 'settled']));
-    const audit = await sys
-      .db('audit_log')
-      .where({ action: 'order.attention_resolved', target: `order:${orderId}` })
-      .first('actor', 'detail');
+    const audit = found(
+      await sys
+        .db('audit_log')
+        .where({ action: 'order.attention_resolved', target: `order:${orderId}` })
+        .first('actor', 'detail'),
+      'the audit row',
+    );
     expect(audit.detail).toMatchObject({ action: 'retry', note: 'code restored from backup', step: 'delivering' });
   });
 

@@ -6,6 +6,7 @@ import { createMailer, type Mailer } from '../mail/mailer';
 import { startNotificationNotifier, type NotificationNotifierOptions } from '../notifications/notifier';
 import { log, startTestSystem, type TestSystem } from './harness';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { found } from './found';
 
 // Notifications to people (notifications/, migration 023): an alert raised anywhere becomes a
 // notification in the alert's own transaction, and the notifier sends it by email to a real SMTP
@@ -79,7 +80,7 @@ describe('notifications to people', () => {
     await sys.addSku('LASTONE', { codes: 1 });
     await place('LASTONE');
     // Written with the alert, in the order's acceptance transaction.
-    const alert = await sys.db('alerts').where({ merchant_id: sys.merchant.merchantId, kind: 'sku_out_of_stock' }).first();
+    const alert = found(await sys.db('alerts').where({ merchant_id: sys.merchant.merchantId, kind: 'sku_out_of_stock' }).first(), 'out-of-stock alert');
     expect(await sys.db('notifications').where({ alert_id: alert.id })).toEqual([expect.objectContaining({ target: `email:${to}`, digest: false })]);
 
     const [a, b] = [notifier(), notifier()];

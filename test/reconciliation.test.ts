@@ -174,7 +174,7 @@ test('when a difference is resolved with a reason, then it is audited, an adjust
   expect(again.body.error.code).toBe('difference_already_resolved');
 
   const rows = await audits();
-  expect(rows.map((r) => [r.actor, r.target, r.detail.kind, r.detail.reason, r.detail.adjustmentKey])).toEqual([
+  expect(rows.map((r) => [r.actor, r.target, ...['kind', 'reason', 'adjustmentKey'].map((k) => (r.detail as Record<string, unknown>)[k])])).toEqual([
     [expect.stringMatching(/^user:/), `supplier:${shop.id}`, 'price_differs', 'supplier raised the price without notice; claimed back', adjusted.body.adjustmentKey],
     [expect.stringMatching(/^user:/), `supplier:${shop.id}`, 'charged_twice', 'duplicate charge; asked for a refund', `reconciliation-adjustment:${byKind.charged_twice.id}`],
     [expect.stringMatching(/^user:/), `supplier:${shop.id}`, 'delivered_not_charged', 'charged on the next statement', null],

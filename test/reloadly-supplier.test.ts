@@ -1,6 +1,7 @@
 import { startReloadlySim, type ReloadlySim } from '../supplier-sim/reloadly/server';
 import { createSupplier, setRoutes } from '../suppliers/supplier-config';
 import { startTestSystem, type TestSystem } from './harness';
+import { found } from './found';
 
 // Cardflow buying from Reloadly (the simulator, over real HTTP) through the Reloadly adapter,
 // with the fault matrix of the other supplier tests: each unit is charged once under every fault.
@@ -99,7 +100,7 @@ describe('when Cardflow buys gift cards from Reloadly', () => {
     await sys.waitForOrder(id, ['delivered']);
     await chargedOncePerUnit(id, 1);
     expect(sim.faultsLeft()).toBe(0);
-    const purchase = await sys.db('supplier_purchases').where({ order_id: id, status: 'succeeded' }).first();
+    const purchase = found(await sys.db('supplier_purchases').where({ order_id: id, status: 'succeeded' }).first(), 'succeeded purchase');
     expect(purchase.unit_cost).toBe(2650);
     expect(await sys.db('alerts').where({ kind: 'supplier_price_above_max', subject_id: purchase.id }).count('* as n')).toEqual([{ n: 1 }]);
     sim.setPrice(10, '25', 2450);
@@ -128,7 +129,7 @@ describe('when Cardflow buys gift cards from Reloadly', () => {
   test('then a webhook naming another transaction than the purchase made changes nothing', async () => {
     const id = await buy('STEAM-10');
     await sys.waitForOrder(id, ['delivered']);
-    const p = await sys.db('supplier_purchases').where({ order_id: id }).first();
+    const p = found(await sys.db('supplier_purchases').where({ order_id: id }).first(), 'purchase');
     const send = (transactionId: number) =>
       fetch(`${sys.baseUrl}/supplier-callbacks/${supplierId}`, {
         method: 'POST',

@@ -41,7 +41,7 @@ describe('the anomaly model', () => {
   test('when the training activity runs, then every merchant with enough delivered history gets a model of it, and one without history does not', async () => {
     const newcomer = await createMerchant(sys.db, sys.vault, { name: 'Newcomer', ownerEmail: `new-${crypto.randomBytes(3).toString('hex')}@example.com` });
     expect(await sys.activities.trainRiskModels()).toEqual({ merchants: 2, trained: 1 });
-    const model = await sys.db('risk_models').where({ merchant_id: sys.merchant.merchantId }).first();
+    const model = found(await sys.db('risk_models').where({ merchant_id: sys.merchant.merchantId }).first(), 'the model');
     expect(model.order_count).toBe(300);
     expect(Math.exp(model.params.numeric.amount.median)).toBeCloseTo(1000, 0);
     expect(model.params.numeric.amount.tail).toHaveLength(Math.floor(Math.log2(300)));

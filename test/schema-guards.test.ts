@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { startTestSystem, type TestSystem } from './harness';
 import { found } from './found';
+import type { PurchaseStatus } from '../suppliers/purchase-results';
 
 // The invariants do not rest on application code alone: the database itself refuses the
 // writes that would break them, whatever code (or person with psql) attempts them.
@@ -45,7 +46,7 @@ describe('database guards behind the invariants', () => {
     const unit = found(await sys.db('order_units').where({ order_id: orderId }).first(), 'the order unit');
     const supplierId = crypto.randomUUID();
     await sys.db('suppliers').insert({ id: supplierId, merchant_id: sys.merchant.merchantId, name: 'Guarded supplier', kind: 'manual' });
-    const attempt = (n: number, status: string) => ({
+    const attempt = (n: number, status: PurchaseStatus) => ({
       id: crypto.randomUUID(),
       merchant_id: sys.merchant.merchantId,
       order_id: orderId,
@@ -83,7 +84,7 @@ describe('database guards behind the invariants', () => {
   test('when the timeline is edited or pruned, then the write is refused (append-only)', async () => {
     const events = await sys.db('order_events').where({ order_id: orderId });
     expect(events.length).toBeGreaterThan(3);
-    await expect(sys.db('order_events').where({ id: events[0].id }).update({ type: 'edited' })).rejects.toThrow(/append-only/);
+    await expect(sys.db('order_events').where({ id: events[0].id }).update({ type: 'delivered' })).rejects.toThrow(/append-only/);
     await expect(sys.db('order_events').where({ order_id: orderId }).delete()).rejects.toThrow(/append-only/);
     expect(await sys.db('order_events').where({ order_id: orderId })).toHaveLength(events.length);
   });

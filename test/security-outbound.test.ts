@@ -419,13 +419,13 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
       const res = await callback(alpha.id, forgedSuccess(purchase, price));
       expect([price, res.status, res.body.error?.code]).toEqual([price, 409, 'callback_price_mismatch']);
     }
-    expect((await sys.db('supplier_purchases').where({ id: purchase.id }).first()).status).toBe('processing');
+    expect(found(await sys.db('supplier_purchases').where({ id: purchase.id }).first(), 'the purchase').status).toBe('processing');
     expect(await storedCodes()).toBe(codesBefore);
     expect((await sys.api('GET', `/v1/orders/${orderId}`)).body.status).toBe('processing');
     // Positive control: the quoted price is believed.
     const genuine = await callback(alpha.id, forgedSuccess(purchase, 900));
     expect(genuine.status).toBe(200);
-    expect((await sys.db('supplier_purchases').where({ id: purchase.id }).first()).status).toBe('succeeded');
+    expect(found(await sys.db('supplier_purchases').where({ id: purchase.id }).first(), 'the purchase').status).toBe('succeeded');
   });
 
   test('when a signed callback says a purchase failed, then the supplier is asked before anything is bought again', async () => {
@@ -443,7 +443,7 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
     // The workflow was woken and asked the supplier, which still has the order in hand.
     await new Promise((r) => setTimeout(r, 1000));
     const charged = (await alpha.charges()).charges[purchase.reference];
-    expect((await sys.db('supplier_purchases').where({ id: purchase.id }).first()).status).toBe('processing');
+    expect(found(await sys.db('supplier_purchases').where({ id: purchase.id }).first(), 'the purchase').status).toBe('processing');
     expect(
       await sys
         .db('supplier_purchases')
@@ -464,7 +464,7 @@ describe('a forged supplier callback, a javascript: link, and a webhook secret r
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('purchase_not_awaiting_callback');
     expect(await storedCodes()).toBe(codesBefore);
-    expect((await sys.db('supplier_purchases').where({ id: purchase.id }).first()).status).toBe('pending');
+    expect(found(await sys.db('supplier_purchases').where({ id: purchase.id }).first(), 'the purchase').status).toBe('pending');
   });
 
   test('when callbacks come for an unknown supplier, a malformed id or with a bad signature, then every answer is the same', async () => {

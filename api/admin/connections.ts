@@ -116,12 +116,15 @@ export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; supplie
       .join('skus as s', 's.id', 'r.sku_id')
       .where('r.supplier_id', supplier.id)
       .select('r.supplier_product', 'r.max_unit_cost', 's.code');
-    const drift = await db('alerts').where({ kind: 'supplier_catalogue_drift', subject_id: supplier.id }).whereNull('resolved_at').first('detail');
+    const alert = await db('alerts').where({ kind: 'supplier_catalogue_drift', subject_id: supplier.id }).whereNull('resolved_at').first('detail');
+    // The alert's detail is { drift: [...] } as suppliers/catalogue-sync.ts raised it; none when no alert is open.
+    const detail = alert?.detail;
+    const drift = typeof detail === 'object' && detail !== null && 'drift' in detail && Array.isArray(detail.drift) ? detail.drift : [];
     res.json({
       id: supplier.id,
       syncedAt: iso(supplier.catalogue_synced_at),
       syncError: supplier.catalogue_sync_error,
-      drift: drift?.detail?.drift ?? [],
+      drift,
       items: items.map((i) => ({
         product: i.product,
         title: i.title,

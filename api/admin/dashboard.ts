@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
-import type { OrderRow, SkuRow } from '../../db/tables';
+import type { DailyOrderTotalsRow, OrderRow, SkuRow } from '../../db/tables';
 import { merchantTodaySql } from '../../orders/daily-rollup';
 import { manualTaskOpenSql } from '../../orders/order-facts';
 import { parseOrThrow } from '../errors';
@@ -39,6 +39,13 @@ const Query = z
       .optional(),
   })
   .strict();
+
+/** A day's rollup as the dashboard selects it: the day as text (YYYY-MM-DD), two sums made in SQL. */
+type DayTotalsRow = Pick<DailyOrderTotalsRow, 'currency' | 'orders_accepted' | 'orders_delivered' | 'orders_failed' | 'orders_cancelled' | 'orders_refunded'> & {
+  day: string;
+  gmv: number;
+  gross_profit: number;
+};
 
 interface DayTotals {
   currency: string;
@@ -83,8 +90,17 @@ export function adminDashboardRouter(deps: { db: Db }) {
       db('daily_order_totals')
         .where({ merchant_id: m })
         .whereIn('day', [clock.today, clock.yesterday])
-        .select(db.raw('day::text AS day'), 'currency', 'orders_accepted', 'orders_delivered', 'orders_failed', 'orders_cancelled', 'orders_refunded')
-        .select(db.raw('revenue - revenue_reversed AS gmv'), db.raw('(revenue - cost) - (revenue_reversed - cost_reversed) AS gross_profit')),
+        .select<DayTotalsRow[]>(
+          db.raw('day::text AS day'),
+          'currency',
+          'orders_accepted',
+          'orders_delivered',
+          'orders_failed',
+          'orders_cancelled',
+          'orders_refunded',
+          db.raw('revenue - revenue_reversed AS gmv'),
+          db.raw('(revenue - cost) - (revenue_reversed - cost_reversed) AS gross_profit'),
+        ),
       // Every currency the merchant sells in has its figure, even at zero.
       db.raw(`SELECT currency FROM merchants WHERE id = ? UNION SELECT DISTINCT currency FROM skus WHERE merchant_id = ?`, [m, m]),
       db.raw(

@@ -23,9 +23,13 @@ export class CallbackNotAccepted extends Error {
 
 /** Sends the order's current status to its callback_url once. Throws when the shop did not take it. */
 export async function sendDujiaoCallback(deps: { db: Knex; vault: CodeVault; outbound: OutboundHttp }, dujiaoOrderId: string): Promise<{ status: string }> {
-  const row = await deps.db('dujiao_orders').where({ id: dujiaoOrderId }).first();
+  // The workflow carries the protocol's order number as text (its recorded histories keep that
+  // shape); the row's id is a bigint, read as a number.
+  const id = Number(dujiaoOrderId);
+  const row = Number.isSafeInteger(id) ? await deps.db('dujiao_orders').where({ id }).first() : undefined;
+  if (!row?.callback_url) return { status: 'no_callback' };
   const detail = await dujiaoOrderDetail(deps.db, deps.vault, row);
-  if (!row?.callback_url || !detail) return { status: 'no_callback' };
+  if (!detail) return { status: 'no_callback' };
   const key = await keyById(deps.db, deps.vault, row.api_key_id);
   const body = JSON.stringify({
     event: 'order.status_changed',

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import type { DujiaoApiKeyRow } from '../../db/tables';
 import type { CodeVault } from '../../lib/code-vault';
+import { InvariantBroken } from '../../lib/errors';
 
 // A storefront's dujiao-next API keys (the "API Permissions" of the document's site B). The key
 // names the caller in every request and in the callbacks we send, so it is kept as is; the
@@ -27,12 +29,10 @@ export async function issueDujiaoKey(db: Knex, vault: CodeVault, merchantId: str
   return { id, apiKey, apiSecret };
 }
 
-type KeyRow = { id: string; user_no: string; merchant_id: string; storefront_id: string; api_key: string; secret_key_id: string; secret: Buffer };
-
-function opened(vault: CodeVault, row: KeyRow): DujiaoKey {
+function opened(vault: CodeVault, row: DujiaoApiKeyRow): DujiaoKey {
   return {
     id: row.id,
-    userNo: Number(row.user_no),
+    userNo: row.user_no,
     merchantId: row.merchant_id,
     storefrontId: row.storefront_id,
     apiKey: row.api_key,
@@ -48,5 +48,8 @@ export async function findLiveKey(db: Knex, vault: CodeVault, apiKey: string): P
 
 /** A key by id, revoked or not: callbacks for its orders are still signed with it. */
 export async function keyById(db: Knex, vault: CodeVault, id: string): Promise<DujiaoKey> {
-  return opened(vault, await db('dujiao_api_keys').where({ id }).first());
+  const row = await db('dujiao_api_keys').where({ id }).first();
+  // Keys are revoked, never deleted, and every protocol order references its key.
+  if (!row) throw new InvariantBroken('dujiao_key_missing', { keyId: id });
+  return opened(vault, row);
 }

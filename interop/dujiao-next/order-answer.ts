@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { DujiaoOrderRow } from '../../db/tables';
 import type { CodeVault } from '../../lib/code-vault';
 import { loadOrderView, type OrderView } from '../../orders/order-view';
 import type { DujiaoStatus } from './protocol';
@@ -26,15 +27,8 @@ export function dujiaoStatus(status: OrderView['status']): DujiaoStatus {
   }
 }
 
-export interface DujiaoOrderRow {
-  id: string | number;
-  order_id: string;
-  storefront_id: string;
-  downstream_order_no: string | null;
-}
-
 /** The order's number, status, amount and (delivered) goods; undefined when the storefront cannot see it. */
-export async function dujiaoOrderDetail(db: Knex, vault: CodeVault, row: DujiaoOrderRow) {
+export async function dujiaoOrderDetail(db: Knex, vault: CodeVault, row: Pick<DujiaoOrderRow, 'id' | 'order_id' | 'storefront_id'>) {
   const view = await loadOrderView(db, vault, { id: row.order_id, storefrontId: row.storefront_id });
   if (!view) return undefined;
   const skuNos = new Map<string, number>(
@@ -47,7 +41,7 @@ export async function dujiaoOrderDetail(db: Knex, vault: CodeVault, row: DujiaoO
   const lines = view.items.flatMap((i) => i.units.flatMap((u) => (u.code ? [payloadLine(u.code)] : [])));
   return {
     ok: true as const,
-    order_id: Number(row.id),
+    order_id: row.id,
     order_no: view.id,
     status,
     amount: toDecimal(view.totalAmount, view.currency),

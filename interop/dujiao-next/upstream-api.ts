@@ -4,7 +4,7 @@ import express, { Router, type ErrorRequestHandler, type RequestHandler } from '
 import { z } from 'zod';
 import type { Db } from '../../db';
 import type { CodeVault } from '../../lib/code-vault';
-import { AppError } from '../../lib/errors';
+import { AppError, InvariantBroken } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { OutboundHttp } from '../../lib/outbound-http';
 import { rateLimitPerKey } from '../../api/rate-limit';
@@ -15,7 +15,8 @@ import { requireAllowed } from '../../orders/order-facts';
 import { availableCredit } from '../../storefronts/credit';
 import { findLiveKey, type DujiaoKey } from './keys';
 import { toDecimal } from './money';
-import { dujiaoOrderDetail, dujiaoStatus, type DujiaoOrderRow } from './order-answer';
+import type { DujiaoOrderRow } from '../../db/tables';
+import { dujiaoOrderDetail, dujiaoStatus } from './order-answer';
 import { ERROR_STATUS, PROTOCOL_VERSION, failure, stockStatus, type DujiaoErrorCode } from './protocol';
 import { HEADER_API_KEY, headerOf, verifyDujiao } from './signing';
 
@@ -168,7 +169,10 @@ export function dujiaoUpstreamRouter(deps: {
       })
       .onConflict('order_id')
       .ignore();
-    res.json(await creationAnswer(await db('dujiao_orders').where({ order_id: orderId }).first()));
+    // Inserted just above, or by the racing first submission whose order this is.
+    const made = await db('dujiao_orders').where({ order_id: orderId }).first();
+    if (!made) throw new InvariantBroken('dujiao_order_missing', { orderId });
+    res.json(await creationAnswer(made));
   });
 
   router.get('/orders/:id', async (req, res) => {
@@ -191,7 +195,7 @@ export function dujiaoUpstreamRouter(deps: {
       if (err instanceof AppError && (err.kind === 'conflict' || err.kind === 'invalid_input')) throw new DujiaoError('cancel_not_allowed', err.message);
       throw err;
     }
-    res.json({ ok: true, order_id: Number(row.id), order_no: row.order_id, status: 'canceled' });
+    res.json({ ok: true, order_id: row.id, order_no: row.order_id, status: 'canceled' });
   });
 
   async function orderRow(req: express.Request): Promise<DujiaoOrderRow> {
@@ -209,7 +213,7 @@ export function dujiaoUpstreamRouter(deps: {
     const order = await db('orders').where({ id: row.order_id }).first('status', 'total_amount', 'currency');
     if (!order) throw new DujiaoError('order_not_found', 'Order not found');
     const status = dujiaoStatus(order.status === 'needs_attention' ? 'processing' : order.status);
-    return { ok: true, order_id: Number(row.id), order_no: row.order_id, status, amount: toDecimal(order.total_amount, order.currency), currency: order.currency };
+    return { ok: true, order_id: row.id, order_no: row.order_id, status, amount: toDecimal(order.total_amount, order.currency), currency: order.currency };
   }
 
   router.use((_req, _res, next) => next(new DujiaoError('bad_request', 'No such endpoint')));

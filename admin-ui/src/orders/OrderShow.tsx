@@ -22,6 +22,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Show, useDataProvider, useRecordContext, useTranslate, type RaRecord } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { useAttentionReason } from '../attention';
+import { useReasonWords } from './reasons';
 import { RevealCodeButton } from '../components/RevealCode';
 import { detailLine } from '../components/details';
 import { formatWhen, Money, shownOrderStatus, StatusChip, useIntlLocale } from '../components/fields';
@@ -74,6 +75,7 @@ function OrderDetail() {
   const order = useRecordContext<ConsoleOrder>();
   const translate = useTranslate();
   const attentionReason = useAttentionReason();
+  const words = useReasonWords();
   const locale = useIntlLocale();
   // Coming from the list, react-admin shows the list's row until the full order arrives.
   if (!order?.timeline) return <LinearProgress sx={{ mt: 2 }} />;
@@ -100,8 +102,8 @@ function OrderDetail() {
             </Alert>
           ) : (
             order.reason && (
-              <Alert severity={order.status === 'failed' ? 'error' : 'info'} sx={{ mb: 1 }}>
-                {order.reason}
+              <Alert severity={order.status === 'failed' ? 'error' : 'info'} sx={{ mb: 1 }} data-testid="order-reason">
+                {words.orderReason(order.reasonCode, order.reason)}
               </Alert>
             )
           )}

@@ -4,12 +4,14 @@ import { useTranslate } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { StatusChip } from '../components/fields';
 import { Panel, ReasonList, RelativeTime, Row } from '../risk/shared';
+import { useReasonWords } from './reasons';
 import type { ConsoleOrder } from './types';
 
 // Why the risk check let an order through, held it or rejected it, for every order; for a held
 // one, where its review stands. Approve and reject are order actions in the toolbar.
 export function RiskPanel({ order }: { order: ConsoleOrder }) {
   const translate = useTranslate();
+  const words = useReasonWords();
   const { risk, review } = order;
   const decidedBy = review?.decidedBy
     ? translate('cf.risk.review.by_reviewer', { by: review.decidedBy })
@@ -63,7 +65,7 @@ export function RiskPanel({ order }: { order: ConsoleOrder }) {
             <Typography variant="body2" color="text.secondary" sx={{ mb: 0.5 }}>
               {translate('cf.risk.panel.reasons')}
             </Typography>
-            <ReasonList reasons={risk.reasons} />
+            <ReasonList reasons={risk.explained ? risk.explained.map(words.riskReason) : risk.reasons} />
           </Grid>
         </Grid>
       )}

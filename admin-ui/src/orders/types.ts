@@ -1,4 +1,5 @@
 import type { RiskRecord } from '../risk/shared';
+import type { OrderReasonWords } from './reasons';
 
 // An order as GET /admin/orders/:id answers (orders/console-view.ts).
 export interface ConsoleOrder {
@@ -6,6 +7,8 @@ export interface ConsoleOrder {
   externalRef: string;
   status: string;
   reason: string | null;
+  /** The reason as a code with parameters (null: a person's own words, shown as written). */
+  reasonCode: OrderReasonWords | null;
   currency: string;
   totalAmount: number;
   storefront: { id: string; name: string; webhookUrl: string | null };

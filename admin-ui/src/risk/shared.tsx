@@ -188,6 +188,8 @@ export interface RiskRecord {
   decision: 'allow' | 'review' | 'reject';
   score?: number;
   reasons: string[];
+  /** The reasons as codes with parameters, one for one (absent from assessments stored before them). */
+  explained?: { code: string; params: Record<string, string | number> }[];
   ruleVersion?: number;
   checkedAt?: string;
   reviewDeadline?: string;

@@ -37,7 +37,8 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
   });
 
   router.get('/lists/:id', allow('risk-lists', 'show'), async (req, res) => {
-    const row = uuid.safeParse(req.params.id).success ? await db('risk_list_entries').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).first() : undefined;
+    const id = uuid.safeParse(req.params.id);
+    const row = id.success ? await db('risk_list_entries').where({ id: id.data, merchant_id: req.admin!.merchantId }).first() : undefined;
     if (!row) throw notFound('List entry');
     res.json(view(row));
   });
@@ -69,9 +70,8 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
     const { id: _id, createdAt: _c, createdBy: _b, ...body } = (req.body ?? {}) as Record<string, unknown>;
     const entry = parseOrThrow(ListEntryInputSchema, { ...body, reason: body.reason ?? undefined });
     const row = await db.transaction(async (trx) => {
-      const existing = uuid.safeParse(req.params.id).success
-        ? await trx('risk_list_entries').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).forUpdate().first()
-        : undefined;
+      const id = uuid.safeParse(req.params.id);
+      const existing = id.success ? await trx('risk_list_entries').where({ id: id.data, merchant_id: req.admin!.merchantId }).forUpdate().first() : undefined;
       if (!existing) throw notFound('List entry');
       const value = normaliseEntryValue(entry.kind, entry.value);
       const clash = await trx('risk_list_entries')
@@ -91,9 +91,8 @@ export function adminRiskListsRouter({ db }: { db: Db }) {
 
   router.delete('/lists/:id', allow('risk-lists', 'delete'), async (req, res) => {
     const row = await db.transaction(async (trx) => {
-      const [deleted] = uuid.safeParse(req.params.id).success
-        ? await trx('risk_list_entries').where({ id: req.params.id, merchant_id: req.admin!.merchantId }).delete().returning('*')
-        : [];
+      const id = uuid.safeParse(req.params.id);
+      const [deleted] = id.success ? await trx('risk_list_entries').where({ id: id.data, merchant_id: req.admin!.merchantId }).delete().returning('*') : [];
       if (!deleted) throw notFound('List entry');
       await audit(trx, req.admin!, 'risk.list.removed', deleted);
       return deleted;

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../../db';
 import { notFound } from '../../../lib/errors';
+import { eventDetail } from '../../../orders/events';
 import type { FulfilmentClient } from '../../../orders/fulfilment-client';
 import { decideReview } from '../../../risk/decide-review';
 import { buyerKey, buyerKeySql } from '../../../risk/signals';
@@ -156,7 +157,7 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
       ...assessmentView(order),
       buyer: order.buyer,
       risk: order.risk,
-      timeline: events.map((e) => ({ type: e.type, at: e.created_at.toISOString(), ...e.detail })),
+      timeline: events.map((e) => ({ type: e.type, at: e.created_at.toISOString(), ...eventDetail(e.detail) })),
     });
   });
 

@@ -30,6 +30,7 @@ import { reports14Part } from './reports14';
 import { import13Part } from './import13';
 import { recovery13Part } from './recovery13';
 import { delivery15Part } from './delivery15';
+import { reasons16Part } from './reasons16';
 export const consoleParts: ConsolePart<unknown>[] = [
   ledger14Part,
   find13Part,
@@ -44,6 +45,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   import13Part,
   recovery13Part,
   delivery15Part,
+  reasons16Part,
 ];
 
 type Tree = { [key: string]: unknown };
