@@ -20,6 +20,7 @@ import * as outOfStockAlert from './migrations/017_out_of_stock_alert';
 import * as acceptanceHotPath from './migrations/015_acceptance_hot_path';
 import * as dujiaoNextInterop from './migrations/021_dujiao_next_interop';
 import * as notifications from './migrations/023_notifications';
+import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
 
 export type Db = Knex;
 
@@ -62,6 +63,7 @@ const migrations: Record<string, Knex.Migration> = {
   '015_acceptance_hot_path': acceptanceHotPath,
   '021_dujiao_next_interop': dujiaoNextInterop,
   '023_notifications': notifications,
+  '028_storefront_prepaid_balance': storefrontPrepaidBalance,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

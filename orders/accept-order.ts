@@ -9,6 +9,7 @@ import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks
 import { reserveLine, soldOut, takeStockSql } from '../stock/reservations';
 import { STOCK_NOT_TAKEN_SQLSTATE } from '../db/migrations/015_acceptance_hot_path';
 import { holdCredit } from '../storefronts/credit';
+import { drawBalance } from '../storefronts/prepaid-balance';
 import type { OrderRequest } from './validators';
 
 // An order is accepted here: one transaction reserves stock and writes the order (a unique key
@@ -20,6 +21,8 @@ export interface StorefrontIdentity {
   merchantId: string;
   /** It has a credit limit (storefronts/credit.ts), checked in the acceptance transaction. */
   creditLimited?: boolean;
+  /** It has a prepaid balance (storefronts/prepaid-balance.ts), drawn in the acceptance transaction. */
+  prepaid?: boolean;
 }
 
 export interface AcceptResult {
@@ -149,8 +152,13 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
   // network and event-loop delays.
   const line = fromStock[0];
   const sku = line && lines.find((l) => l.sku.id === line.sku_id)!.sku;
-  // A storefront with a credit limit takes the transaction below, where its credit is held first.
-  if (!storefront.creditLimited && (fromStock.length === 0 || (fromStock.length === 1 && (plans.get(sku.id) === 'all' || sku.stock_available >= line.quantity)))) {
+  // A storefront with a credit limit or a prepaid balance takes the transaction below, where its
+  // credit is held or its balance drawn first.
+  if (
+    !storefront.creditLimited &&
+    !storefront.prepaid &&
+    (fromStock.length === 0 || (fromStock.length === 1 && (plans.get(sku.id) === 'all' || sku.stock_available >= line.quantity)))
+  ) {
     const reservation = line && { id: crypto.randomUUID(), order_id: rows.order.id, order_item_id: line.id, sku_id: line.sku_id, quantity: line.quantity, status: 'held' };
     if (await insertOrder(db, rows, reservation)) return rows.order.id;
     if (plans.get(sku.id) === 'all') {
@@ -164,6 +172,9 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
   // Stock is reserved last, so SKU rows stay locked only for the reservations and the commit.
   return db.transaction(async (trx) => {
     if (storefront.creditLimited) await holdCredit(trx, storefront.id, rows.order.total_amount, rows.order.currency);
+    if (storefront.prepaid) {
+      await drawBalance(trx, { id: rows.order.id, merchantId: storefront.merchantId, storefrontId: storefront.id, amount: rows.order.total_amount, currency: rows.order.currency });
+    }
     await insertOrder(trx, rows, undefined, { rollup: false });
     // Lock SKU rows in a fixed order (by id) so multi-item orders never deadlock each other.
     for (const i of [...fromStock].sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1))) {

@@ -20,7 +20,8 @@ import { words13Part } from './words13';
 import { upstream18Part } from './upstream18';
 import { fixcodesPart } from './fixcodes';
 import { notify13Part } from './notify13';
-export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part, upstream18Part, fixcodesPart, notify13Part];
+import { prepaid18Part } from './prepaid18';
+export const consoleParts: ConsolePart<unknown>[] = [ledger14Part, find13Part, scale13Part, words13Part, upstream18Part, fixcodesPart, notify13Part, prepaid18Part];
 
 type Tree = { [key: string]: unknown };
 const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
