@@ -163,4 +163,19 @@ describe('when the shop orders against its prepaid balance', () => {
     expect(await sys.db('ledger_entries').where({ kind: 'storefront_return', order_id: deliveredOrder }).count('* as n')).toEqual([{ n: 1 }]);
     expect(await unbalancedEntries()).toEqual([]);
   });
+
+  test('then orders racing for the last of the balance: only as many as it covers are drawn', async () => {
+    const sf = await admin('POST', '/admin/storefronts', { name: 'Racing prepaid shop' });
+    await admin('POST', `/admin/storefronts/${sf.body.id}/balance/top-ups`, { amount: 2000, currency: 'CNY' });
+    const issued = await admin('POST', `/admin/storefronts/${sf.body.id}/dujiao-keys`);
+    const shop = docClient(sys.baseUrl, issued.body.apiKey, issued.body.apiSecret);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => shop('POST', '/api/v1/upstream/orders', { sku_id: skuId, quantity: 1, downstream_order_no: `race-${i}` })),
+    );
+    // 2 × 9.90 fits in 20.00, a third does not.
+    expect(answers.filter((a) => a.body.ok).length).toBe(2);
+    expect(answers.filter((a) => !a.body.ok).map((a) => [a.status, a.body.error_code])).toEqual(Array(4).fill([402, 'insufficient_balance']));
+    expect((await shop('POST', '/api/v1/upstream/ping')).body.balance).toBe('0.20');
+    expect(await unbalancedEntries()).toEqual([]);
+  });
 });
