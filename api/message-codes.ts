@@ -60,6 +60,9 @@ export const ERROR_CODES = [
   'credit_limit_required',
   'credit_currency_mismatch',
   'insufficient_credit',
+  // storefront prepaid balance (storefronts/prepaid-balance.ts)
+  'balance_insufficient',
+  'balance_currency_mismatch',
   // products, suppliers, storefronts, users, risk lists
   'sku_exists',
   'codes_case_rule_fixed',
@@ -179,6 +182,7 @@ export const AUDIT_ACTIONS = [
   'storefront.key_revoked',
   'storefront.webhook_secret_rotated',
   'storefront.credit_set',
+  'storefront.balance_topped_up',
   'storefront.dujiao_key_issued',
   'storefront.dujiao_key_revoked',
   'user.created',

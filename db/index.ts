@@ -24,6 +24,7 @@ import * as bundlesAndCustomAmounts from './migrations/029_bundles_and_custom_am
 import * as reconciliation from './migrations/026_reconciliation';
 import * as reports from './migrations/027_reports';
 import * as buyerDelivery from './migrations/031_buyer_delivery';
+import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
 
 export type Db = Knex;
 
@@ -70,6 +71,7 @@ const migrations: Record<string, Knex.Migration> = {
   '026_reconciliation': reconciliation,
   '027_reports': reports,
   '031_buyer_delivery': buyerDelivery,
+  '028_storefront_prepaid_balance': storefrontPrepaidBalance,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

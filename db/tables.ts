@@ -44,6 +44,8 @@ export interface StorefrontRow {
   /** Credit a storefront may run up (migration 021, storefronts/credit.ts); both null when unlimited. */
   credit_limit: number | null;
   credit_currency: string | null;
+  /** Set by its first prepaid top-up (migration 028, storefronts/prepaid-balance.ts); null when not prepaid. */
+  prepaid_currency: string | null;
 }
 
 export interface SupplierRow {

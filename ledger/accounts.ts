@@ -19,7 +19,10 @@ export const SUPPLIER_ACCOUNTS = [
   'supplier_payable', // what we owe a supplier on credit terms
   'supplier_claims', // money a supplier took for goods we could not accept
 ] as const;
-export const STOREFRONT_ACCOUNTS = ['storefront_receivable'] as const; // what a storefront collected for us
+export const STOREFRONT_ACCOUNTS = [
+  'storefront_receivable', // what a storefront collected for us
+  'storefront_prepaid', // a storefront's prepaid balance: money it paid ahead, owed back in goods (migration 028)
+] as const;
 
 export type AccountKind = (typeof MERCHANT_ACCOUNTS)[number] | (typeof SUPPLIER_ACCOUNTS)[number] | (typeof STOREFRONT_ACCOUNTS)[number];
 

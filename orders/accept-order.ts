@@ -12,6 +12,7 @@ import { STOCK_NOT_TAKEN_SQLSTATE } from '../db/migrations/015_acceptance_hot_pa
 import { holdCredit } from '../storefronts/credit';
 import { expandBundleLine, loadComponents, type BundleMark } from './bundle-lines';
 import { priceCustomAmount } from './custom-amount';
+import { drawBalance } from '../storefronts/prepaid-balance';
 import { MAX_UNITS_PER_ORDER, type OrderRequest } from './validators';
 
 // An order is accepted here: one transaction reserves stock and writes the order (a unique key
@@ -23,6 +24,8 @@ export interface StorefrontIdentity {
   merchantId: string;
   /** It has a credit limit (storefronts/credit.ts), checked in the acceptance transaction. */
   creditLimited?: boolean;
+  /** It has a prepaid balance (storefronts/prepaid-balance.ts), drawn in the acceptance transaction. */
+  prepaid?: boolean;
 }
 
 export interface AcceptResult {
@@ -201,10 +204,16 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
   // network and event-loop delays.
   const line = fromStock[0];
   const sku = line && lines.find((l) => l.sku.id === line.sku_id)!.sku;
-  // A storefront with a credit limit takes the transaction below, where its credit is held first;
-  // so does a bundle, whose components' stock is reserved together, SKU rows locked by id.
+  // A storefront with a credit limit or a prepaid balance takes the transaction below, where its
+  // credit is held or its balance drawn first; so does a bundle, whose components' stock is
+  // reserved together, SKU rows locked by id.
   const bundled = lines.some((l) => l.bundle);
-  if (!storefront.creditLimited && !bundled && (fromStock.length === 0 || (fromStock.length === 1 && (plans.get(sku.id) === 'all' || sku.stock_available >= line.quantity)))) {
+  if (
+    !storefront.creditLimited &&
+    !storefront.prepaid &&
+    !bundled &&
+    (fromStock.length === 0 || (fromStock.length === 1 && (plans.get(sku.id) === 'all' || sku.stock_available >= line.quantity)))
+  ) {
     const reservation = line && { id: crypto.randomUUID(), order_id: rows.order.id, order_item_id: line.id, sku_id: line.sku_id, quantity: line.quantity, status: 'held' };
     if (await insertOrder(db, rows, reservation)) return rows.order.id;
     if (plans.get(sku.id) === 'all') {
@@ -218,6 +227,9 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
   // Stock is reserved last, so SKU rows stay locked only for the reservations and the commit.
   return db.transaction(async (trx) => {
     if (storefront.creditLimited) await holdCredit(trx, storefront.id, rows.order.total_amount, rows.order.currency);
+    if (storefront.prepaid) {
+      await drawBalance(trx, { id: rows.order.id, merchantId: storefront.merchantId, storefrontId: storefront.id, amount: rows.order.total_amount, currency: rows.order.currency });
+    }
     await insertOrder(trx, rows, undefined, { rollup: false });
     // Lock SKU rows in a fixed order (by id) so multi-item orders never deadlock each other.
     for (const i of [...fromStock].sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1))) {

@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
 import { releaseReservations } from '../stock/reservations';
+import { returnBalance } from '../storefronts/prepaid-balance';
 import { rollUpClosed } from './daily-rollup';
 import { appendEvent } from './events';
 import { mayClose } from './lifecycle';
@@ -30,7 +31,7 @@ async function closeOrder(db: Db, orderId: string, status: 'cancelled' | 'failed
 }
 
 export async function closeOrderIn(trx: Knex.Transaction, orderId: string, status: 'cancelled' | 'failed', reason: string) {
-  const order = await trx('orders').where({ id: orderId }).forUpdate().first('status');
+  const order = await trx('orders').where({ id: orderId }).forUpdate().first('status', 'merchant_id', 'storefront_id');
   if (!order) throw new InvariantBroken('order_missing', { orderId });
   if (order.status === status) return { status, released: 0, closedNow: false };
   if (!mayClose(order.status)) throw new OrderNotCancellable(order.status);
@@ -46,10 +47,17 @@ export async function closeOrderIn(trx: Knex.Transaction, orderId: string, statu
   await trx('manual_tasks').where({ order_id: orderId }).whereIn('status', ['open', 'escalated']).update({ status: 'cancelled', updated_at: trx.fn.now() });
   await trx('orders').where({ id: orderId }).update({ status, reason, updated_at: trx.fn.now() });
   await rollUpClosed(trx, orderId, status);
+  // A prepaid storefront's balance gets back what the order drew (a credit limit frees itself: it counts open orders).
+  const balanceReturned = await returnBalance(
+    trx,
+    { id: orderId, merchant_id: order.merchant_id, storefront_id: order.storefront_id },
+    { key: `close:${orderId}`, kind: 'order_closed' },
+  );
   await appendEvent(trx, orderId, status, {
     reason,
     releasedUnits: released,
     ...(restocked.length ? { codesReturnedToStock: restocked.length } : {}),
+    ...(balanceReturned ? { balanceReturned } : {}),
     ...(Number(held[0].n) ? { unitsKept: Number(held[0].n) } : {}),
     ...(toppedUp ? { toppedUpUnits: toppedUp, note: 'these units were topped up before the order closed; settle them with the buyer' } : {}),
   });

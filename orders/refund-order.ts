@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import { recordAudit } from '../lib/audit';
 import { invalidInput, notFound } from '../lib/errors';
 import { releaseReservations } from '../stock/reservations';
+import { returnBalance } from '../storefronts/prepaid-balance';
 import { postBuyerRefund, postWriteOff } from '../ledger/postings-for';
 import { rollUpRefunded } from './daily-rollup';
 import { appendEvent } from './events';
@@ -100,6 +101,8 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
       order.merchant_id,
       losses.map((g) => ({ subject: `unit:${g.unitId}`, currency, amount: g.cost, skuId: skuOf.get(g.unitId), orderId: order.id, unitId: g.unitId, reason: req.reason })),
     );
+    // A prepaid storefront's balance gets back what the refunded units cost it.
+    await returnBalance(trx, order, { key: `refund:${refundId}`, kind: 'order_refunded', amount: result.amount });
     if (losses.length) {
       await trx('goods_losses').insert(
         losses.map((g) => ({

@@ -6,6 +6,7 @@ import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import { conflict, notFound } from '../../lib/errors';
 import { availableCredit } from '../../storefronts/credit';
+import { prepaidBalance, topUpBalance } from '../../storefronts/prepaid-balance';
 import { syncSupplierCatalogue } from '../../suppliers/catalogue-sync';
 import type { SupplierRegistry } from '../../suppliers/registry';
 import { parseOrThrow } from '../errors';
@@ -29,6 +30,16 @@ export const CreditBody = z
   })
   .strict();
 
+export const TopUpBody = z
+  .object({
+    amount: z.number({ error: 'Enter an amount' }).int('Amounts are whole minor units').min(1, 'Must be more than zero').max(1e12),
+    currency: z
+      .string()
+      .trim()
+      .regex(/^[A-Z]{3}$/, 'A three-letter currency code such as CNY'),
+  })
+  .strict();
+
 export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; suppliers: SupplierRegistry; maxBodyBytes: number }) {
   const { db, vault } = deps;
   const router = Router();
@@ -37,7 +48,8 @@ export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; supplie
 
   async function storefrontOf(merchantId: string, id: unknown) {
     const parsed = uuid.safeParse(id);
-    const row = parsed.success && (await db('storefronts').where({ id: parsed.data, merchant_id: merchantId }).first('id', 'name', 'credit_limit', 'credit_currency'));
+    const row =
+      parsed.success && (await db('storefronts').where({ id: parsed.data, merchant_id: merchantId }).first('id', 'name', 'credit_limit', 'credit_currency', 'prepaid_currency'));
     if (!row) throw notFound('Storefront');
     return row;
   }
@@ -49,6 +61,7 @@ export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; supplie
     res.json({
       id: sf.id,
       credit: credit && { ...credit, available: await availableCredit(db, sf.id, credit) },
+      balance: sf.prepaid_currency && { currency: sf.prepaid_currency.trim(), amount: await prepaidBalance(db, sf.id, sf.prepaid_currency.trim()) },
       keys: keys.map((k) => ({ id: k.id, apiKey: k.api_key, createdAt: iso(k.created_at), revokedAt: iso(k.revoked_at) })),
       upstreamPath: '/api/v1/upstream',
     });
@@ -64,10 +77,22 @@ export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; supplie
     res.json({ creditLimit: body.creditLimit, currency: body.currency });
   });
 
+  // Money the storefront paid ahead: its orders draw it (storefronts/prepaid-balance.ts).
+  router.post('/storefronts/:id/balance/top-ups', allow('storefronts', 'edit'), json, async (req, res) => {
+    const sf = await storefrontOf(req.admin!.merchantId, req.params.id);
+    const body = parseOrThrow(TopUpBody, req.body);
+    const { balance } = await db.transaction(async (trx) => {
+      const done = await topUpBalance(trx, { storefrontId: sf.id, merchantId: req.admin!.merchantId, amount: body.amount, currency: body.currency });
+      await recordAudit(trx, { merchantId: req.admin!.merchantId, actor: actor(req), action: 'storefront.balance_topped_up', target: `storefront:${sf.id}`, detail: body });
+      return done;
+    });
+    res.status(201).json({ balance, currency: body.currency });
+  });
+
   router.post('/storefronts/:id/dujiao-keys', allow('storefronts', 'keys'), async (req, res) => {
     const sf = await storefrontOf(req.admin!.merchantId, req.params.id);
-    // A shop reads its balance from the credit limit: a key without one could buy nothing.
-    if (sf.credit_limit === null) throw conflict('credit_limit_required', 'Set the storefront credit limit before issuing a dujiao-next key');
+    // A shop reads its balance from the prepaid balance or the credit limit: a key without either could buy nothing.
+    if (sf.credit_limit === null && sf.prepaid_currency === null) throw conflict('credit_limit_required', 'Set the storefront credit limit before issuing a dujiao-next key');
     const issued = await db.transaction(async (trx) => {
       const key = await issueDujiaoKey(trx, vault, req.admin!.merchantId, sf.id);
       await recordAudit(trx, {

@@ -17,7 +17,7 @@ import { PaymentBody, RoutesBody, SupplierBody, TermsBody } from '../admin/suppl
 import { ClosePeriod } from '../admin/ledger';
 import { ResolveBody, RunRequestBody } from '../admin/reconciliation';
 import { EnterRate, SetCurrency } from '../admin/reports';
-import { CreditBody } from '../admin/connections';
+import { CreditBody, TopUpBody } from '../admin/connections';
 import { Create as CreateUser, Update as UpdateUser } from '../admin/users';
 import { SESSION_COOKIE } from '../../lib/sessions';
 import { ErrorAnswerSchema } from './answers';
@@ -140,6 +140,7 @@ const operations: Record<string, Operation[]> = {
   connections: [
     ['get', '/storefronts/{id}/dujiao', "A storefront's dujiao-next keys and credit"],
     ['put', '/storefronts/{id}/credit', "Set a storefront's credit limit", CreditBody],
+    ['post', '/storefronts/{id}/balance/top-ups', "Top up a storefront's prepaid balance (money it paid ahead)", TopUpBody],
     ['post', '/storefronts/{id}/dujiao-keys', 'Issue a dujiao-next API key and secret (the secret is shown once)'],
     ['delete', '/storefronts/{id}/dujiao-keys/{keyId}', 'Revoke a dujiao-next API key'],
     ['get', '/suppliers/{id}/catalogue', "A supplier's catalogue as last synced, with its routes and drift"],

@@ -9,6 +9,8 @@ export interface StorefrontPrincipal {
   keyId: string;
   /** It has a credit limit (storefronts/credit.ts). */
   creditLimited: boolean;
+  /** It has a prepaid balance (storefronts/prepaid-balance.ts). */
+  prepaid: boolean;
 }
 
 declare module 'express-serve-static-core' {
@@ -26,9 +28,9 @@ export function storefrontAuth(db: Db): RequestHandler {
       .join('storefronts as s', 's.id', 'k.storefront_id')
       .where({ 'k.key_hash': hashToken(match[1]) })
       .whereNull('k.revoked_at')
-      .first('k.id as key_id', 's.id', 's.merchant_id', 's.credit_limit');
+      .first('k.id as key_id', 's.id', 's.merchant_id', 's.credit_limit', 's.prepaid_currency');
     if (!row) throw new AppError('unauthorized', 'unauthorized', 'The API key is unknown or revoked');
-    req.storefront = { id: row.id, merchantId: row.merchant_id, keyId: row.key_id, creditLimited: row.credit_limit !== null };
+    req.storefront = { id: row.id, merchantId: row.merchant_id, keyId: row.key_id, creditLimited: row.credit_limit !== null, prepaid: row.prepaid_currency !== null };
     next();
   };
 }

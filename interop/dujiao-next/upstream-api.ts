@@ -13,6 +13,7 @@ import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { MAX_UNITS_PER_ITEM } from '../../orders/validators';
 import { requireAllowed } from '../../orders/order-facts';
 import { availableCredit } from '../../storefronts/credit';
+import { prepaidBalance } from '../../storefronts/prepaid-balance';
 import { findLiveKey, type DujiaoKey } from './keys';
 import { toDecimal } from './money';
 import type { DujiaoOrderRow } from '../../db/tables';
@@ -87,16 +88,22 @@ export function dujiaoUpstreamRouter(deps: {
 
   router.post('/ping', async (req, res) => {
     const key = req.dujiaoKey!;
-    const sf = await db('storefronts as s').join('merchants as m', 'm.id', 's.merchant_id').where('s.id', key.storefrontId).first('s.credit_limit', 's.credit_currency', 'm.name');
+    const sf = await db('storefronts as s')
+      .join('merchants as m', 'm.id', 's.merchant_id')
+      .where('s.id', key.storefrontId)
+      .first('s.credit_limit', 's.credit_currency', 's.prepaid_currency', 'm.name');
+    // A prepaid storefront's balance is its wallet; otherwise the credit it has left.
+    const prepaid = (sf.prepaid_currency as string | null)?.trim();
     const credit = sf.credit_limit === null ? undefined : { limit: Number(sf.credit_limit), currency: sf.credit_currency as string };
-    const balance = credit ? await availableCredit(db, key.storefrontId, credit) : 0;
+    const currency = prepaid ?? credit?.currency ?? 'CNY';
+    const balance = prepaid ? await prepaidBalance(db, key.storefrontId, prepaid) : credit ? await availableCredit(db, key.storefrontId, credit) : 0;
     res.json({
       ok: true,
       site_name: sf.name,
       protocol_version: PROTOCOL_VERSION,
       user_id: key.userNo,
-      balance: toDecimal(Math.max(balance, 0), credit?.currency ?? 'CNY'),
-      currency: credit?.currency ?? 'CNY',
+      balance: toDecimal(Math.max(balance, 0), currency),
+      currency,
       member_level: null,
     });
   });
@@ -141,13 +148,13 @@ export function dujiaoUpstreamRouter(deps: {
 
     const sku = await skuRows(req).where({ public_no: body.sku_id }).first('code', 'active');
     if (!sku || !sku.active) throw new DujiaoError('sku_unavailable', 'SKU not found or inactive');
-    const sf = await db('storefronts').where({ id: key.storefrontId }).first('credit_limit');
+    const sf = await db('storefronts').where({ id: key.storefrontId }).first('credit_limit', 'prepaid_currency');
     const externalRef = downstreamNo ? `dujiao:${downstreamNo}` : `dujiao:${crypto.randomUUID()}`;
     let orderId: string;
     try {
       ({ orderId } = await acceptOrder(
         db,
-        { id: key.storefrontId, merchantId: key.merchantId, creditLimited: sf?.credit_limit != null },
+        { id: key.storefrontId, merchantId: key.merchantId, creditLimited: sf?.credit_limit != null, prepaid: sf?.prepaid_currency != null },
         { externalRef, items: [{ sku: sku.code, quantity: body.quantity }], buyer: {} },
         (id) => fulfilment.startSoon(id, req.requestId),
       ));
@@ -288,6 +295,7 @@ function protocolError(err: unknown): unknown {
     case 'sold_out':
       return new DujiaoError('insufficient_stock', 'Insufficient stock');
     case 'insufficient_credit':
+    case 'balance_insufficient':
       return new DujiaoError('insufficient_balance', 'Insufficient balance');
     case 'unknown_sku':
     case 'sku_unavailable':

@@ -31,6 +31,7 @@ import { import13Part } from './import13';
 import { recovery13Part } from './recovery13';
 import { delivery15Part } from './delivery15';
 import { reasons16Part } from './reasons16';
+import { prepaid18Part } from './prepaid18';
 export const consoleParts: ConsolePart<unknown>[] = [
   ledger14Part,
   find13Part,
@@ -46,6 +47,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   recovery13Part,
   delivery15Part,
   reasons16Part,
+  prepaid18Part,
 ];
 
 type Tree = { [key: string]: unknown };
