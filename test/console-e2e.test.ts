@@ -196,7 +196,7 @@ describe('the console in a browser', () => {
     await go(page, '/skus');
     await page.getByText('No Products yet.').waitFor();
     await go(page, `/orders/${aOrder.body.id}/show`);
-    await page.getByText('Not found. It may have been removed, or the link is wrong.').waitFor();
+    await page.getByTestId('load-failed').getByText('Not found. It may have been removed, or the link is wrong.').waitFor();
     expect(await page.getByTestId('order-ref').count()).toBe(0);
     const api = await page.request.get(`${sys.baseUrl}/admin/orders/${aOrder.body.id}`);
     expect(api.status()).toBe(404);
