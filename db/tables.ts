@@ -627,6 +627,8 @@ export interface DailyOrderTotalsRow {
   /** The merchant's calendar day (a date column: midnight of that day, the process runs in UTC). */
   day: Date;
   currency: string;
+  /** Which of the row's slots this is; readers add them up (orders/rollup-slots.ts). */
+  slot: number;
   orders_accepted: number;
   orders_delivered: number;
   orders_failed: number;
@@ -642,6 +644,8 @@ export interface DailySkuSalesRow {
   merchant_id: string;
   day: Date;
   currency: string;
+  /** Which of the row's slots this is; readers add them up (orders/rollup-slots.ts). */
+  slot: number;
   sku_id: string;
   fulfilment_mode: SkuRow['fulfilment_mode'];
   units_ordered: number;
@@ -840,6 +844,8 @@ export interface ReportChannelDayRow {
   merchant_id: string;
   day: Date;
   currency: string;
+  /** Which of the row's slots this is; readers add them up (orders/rollup-slots.ts). */
+  slot: number;
   storefront_id: string;
   channel: string;
   campaign: string;
@@ -863,6 +869,8 @@ export interface ReportHourRow {
   day: Date;
   hour: number;
   currency: string;
+  /** Which of the row's slots this is; readers add them up (orders/rollup-slots.ts). */
+  slot: number;
   orders_accepted: number;
   orders_held: number;
   orders_rejected: number;
@@ -882,6 +890,8 @@ export interface ReportSkuDayRow {
   merchant_id: string;
   day: Date;
   currency: string;
+  /** Which of the row's slots this is; readers add them up (orders/rollup-slots.ts). */
+  slot: number;
   sku_id: string;
   supplier_id: string | null;
   units_delivered: number;

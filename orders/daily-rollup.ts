@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { acceptedReportSql, reportClosed, reportRefunded, reportSettled } from '../reports/rollup';
+import { acceptedSlotSql, laterSlotSql } from './rollup-slots';
 import { unitCostSql } from './unit-cost';
 
 // The dashboard's figures, kept per merchant, day, currency (and SKU and fulfilment mode) as
@@ -15,6 +16,7 @@ import { unitCostSql } from './unit-cost';
 // Locks: every writer takes the day's order row before its SKU rows, SKU rows by id, and stock
 // (SKU) rows before rollup rows, so two writers never wait on each other in a circle. The
 // reports' rollups (reports/rollup.ts) are written after these, each writer here calling them last.
+// Each row is kept in slots that readers add up (orders/rollup-slots.ts says which slot a change takes).
 //
 // Each change counts on the day it happens, in the merchant's time zone (merchants.time_zone,
 // UTC when unset): an order accepted at 23:59 and settled at 00:01 is accepted yesterday and
@@ -44,10 +46,13 @@ const SKU_COUNTERS = ['units_ordered', 'units_delivered', 'revenue', 'cost', 'un
 const addUp = (table: string, counters: readonly string[]) => counters.map((c) => `${c} = ${table}.${c} + EXCLUDED.${c}`).join(', ');
 const ORDER_KEY = 'merchant_id, day, currency';
 const SKU_KEY = 'merchant_id, day, currency, sku_id, fulfilment_mode';
+// What a running write conflicts on: the key and its slot.
+const ORDER_SLOT = `${ORDER_KEY}, slot`;
+const SKU_SLOT = `${SKU_KEY}, slot`;
 
 /**
  * Data-modifying CTEs for the accepting statement: `order` names a CTE returning the new order's
- * merchant_id, created_at, currency, storefront_id, channel and campaign; `items` is SQL for its items' rows (sku_id, quantity).
+ * id, merchant_id, created_at, currency, storefront_id, channel and campaign; `items` is SQL for its items' rows (sku_id, quantity).
  *
  * rollup_skus reads rollup_order so that the day's order row is locked before the SKU rows, as
  * settlement and refunds lock them. Left unreferenced, Postgres would run the two after the main
@@ -57,17 +62,17 @@ const SKU_KEY = 'merchant_id, day, currency, sku_id, fulfilment_mode';
 export function acceptedRollupSql(order: string, items: string): string {
   const day = daySql(zoneOf(`${order}.merchant_id`), `${order}.created_at`);
   return `rollup_order AS (
-      INSERT INTO daily_order_totals (${ORDER_KEY}, orders_accepted)
-      SELECT ${order}.merchant_id, ${day}, ${order}.currency, 1 FROM ${order}
-      ON CONFLICT (${ORDER_KEY}) DO UPDATE SET orders_accepted = daily_order_totals.orders_accepted + 1
+      INSERT INTO daily_order_totals (${ORDER_SLOT}, orders_accepted)
+      SELECT ${order}.merchant_id, ${day}, ${order}.currency, ${acceptedSlotSql(`${order}.id`)}, 1 FROM ${order}
+      ON CONFLICT (${ORDER_SLOT}) DO UPDATE SET orders_accepted = daily_order_totals.orders_accepted + 1
       RETURNING 1),
     rollup_skus AS (
-      INSERT INTO daily_sku_sales (${SKU_KEY}, units_ordered)
-      SELECT ${order}.merchant_id, ${day}, ${order}.currency, ri.sku_id, rs.fulfilment_mode, ri.quantity
+      INSERT INTO daily_sku_sales (${SKU_SLOT}, units_ordered)
+      SELECT ${order}.merchant_id, ${day}, ${order}.currency, ri.sku_id, rs.fulfilment_mode, ${acceptedSlotSql(`${order}.id`)}, ri.quantity
         FROM ${order} CROSS JOIN (${items}) ri JOIN skus rs ON rs.id = ri.sku_id
        WHERE EXISTS (SELECT 1 FROM rollup_order)
        ORDER BY ri.sku_id
-      ON CONFLICT (${SKU_KEY}) DO UPDATE SET units_ordered = daily_sku_sales.units_ordered + EXCLUDED.units_ordered
+      ON CONFLICT (${SKU_SLOT}) DO UPDATE SET units_ordered = daily_sku_sales.units_ordered + EXCLUDED.units_ordered
       RETURNING 1),
     ${acceptedReportSql(order, 'rollup_skus')}`;
 }
@@ -79,7 +84,7 @@ export function acceptedRollupSql(order: string, items: string): string {
  */
 export async function rollUpAccepted(trx: Q, orderId: string): Promise<void> {
   await trx.raw(
-    `WITH accepted AS (SELECT merchant_id, created_at, currency, storefront_id, channel, campaign FROM orders WHERE id = :orderId),
+    `WITH accepted AS (SELECT id, merchant_id, created_at, currency, storefront_id, channel, campaign FROM orders WHERE id = :orderId),
      ${acceptedRollupSql('accepted', 'SELECT sku_id, quantity FROM order_items WHERE order_id = :orderId')}
      SELECT 1`,
     { orderId },
@@ -89,23 +94,23 @@ export async function rollUpAccepted(trx: Q, orderId: string): Promise<void> {
 /** A settlement was recorded for the order (in this transaction): its money, and its delivered units per SKU. */
 export async function rollUpSettled(trx: Q, s: { orderId: string; merchantId: string; currency: string; revenue: number; cost: number }): Promise<void> {
   await trx.raw(
-    `INSERT INTO daily_order_totals (${ORDER_KEY}, orders_delivered, revenue, cost)
-     VALUES (:merchantId, ${merchantTodaySql(':merchantId')}, :currency, 1, :revenue, :cost)
-     ON CONFLICT (${ORDER_KEY}) DO UPDATE SET ${addUp('daily_order_totals', ['orders_delivered', 'revenue', 'cost'])}`,
+    `INSERT INTO daily_order_totals (${ORDER_SLOT}, orders_delivered, revenue, cost)
+     VALUES (:merchantId, ${merchantTodaySql(':merchantId')}, :currency, ${laterSlotSql(':orderId')}, 1, :revenue, :cost)
+     ON CONFLICT (${ORDER_SLOT}) DO UPDATE SET ${addUp('daily_order_totals', ['orders_delivered', 'revenue', 'cost'])}`,
     s,
   );
   await trx.raw(
-    `INSERT INTO daily_sku_sales (${SKU_KEY}, units_delivered, revenue, cost)
-     SELECT o.merchant_id, ${merchantTodaySql('o.merchant_id')}, o.currency, u.sku_id, s.fulfilment_mode, count(*), sum(i.unit_price), sum(${unitCostSql('u')})
+    `INSERT INTO daily_sku_sales (${SKU_SLOT}, units_delivered, revenue, cost)
+     SELECT o.merchant_id, ${merchantTodaySql('o.merchant_id')}, o.currency, u.sku_id, s.fulfilment_mode, ${laterSlotSql('o.id')}, count(*), sum(i.unit_price), sum(${unitCostSql('u')})
        FROM deliveries d
        JOIN order_units u ON u.id = d.unit_id
        JOIN order_items i ON i.id = u.order_item_id
        JOIN skus s ON s.id = u.sku_id
        JOIN orders o ON o.id = d.order_id
       WHERE d.order_id = :orderId
-      GROUP BY 1, 2, 3, 4, 5
+      GROUP BY 1, 2, 3, 4, 5, 6
       ORDER BY 4
-     ON CONFLICT (${SKU_KEY}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_delivered', 'revenue', 'cost'])}`,
+     ON CONFLICT (${SKU_SLOT}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_delivered', 'revenue', 'cost'])}`,
     { orderId: s.orderId },
   );
   await reportSettled(trx, s);
@@ -117,22 +122,22 @@ export async function rollUpSettled(trx: Q, s: { orderId: string; merchantId: st
  */
 export async function rollUpRefunded(trx: Q, refundId: string, orderRefunded: boolean): Promise<void> {
   await trx.raw(
-    `INSERT INTO daily_order_totals (${ORDER_KEY}, orders_refunded, revenue_reversed, cost_reversed)
-     SELECT r.merchant_id, ${merchantTodaySql('r.merchant_id')}, r.currency, :refunded, r.revenue_reversed, r.cost_reversed FROM refunds r WHERE r.id = :refundId
-     ON CONFLICT (${ORDER_KEY}) DO UPDATE SET ${addUp('daily_order_totals', ['orders_refunded', 'revenue_reversed', 'cost_reversed'])}`,
+    `INSERT INTO daily_order_totals (${ORDER_SLOT}, orders_refunded, revenue_reversed, cost_reversed)
+     SELECT r.merchant_id, ${merchantTodaySql('r.merchant_id')}, r.currency, ${laterSlotSql('r.order_id')}, :refunded, r.revenue_reversed, r.cost_reversed FROM refunds r WHERE r.id = :refundId
+     ON CONFLICT (${ORDER_SLOT}) DO UPDATE SET ${addUp('daily_order_totals', ['orders_refunded', 'revenue_reversed', 'cost_reversed'])}`,
     { refundId, refunded: orderRefunded ? 1 : 0 },
   );
   await trx.raw(
-    `INSERT INTO daily_sku_sales (${SKU_KEY}, units_refunded, revenue_reversed)
-     SELECT r.merchant_id, ${merchantTodaySql('r.merchant_id')}, r.currency, u.sku_id, s.fulfilment_mode, count(*), sum(${reversedSql('r', 'ru')})
+    `INSERT INTO daily_sku_sales (${SKU_SLOT}, units_refunded, revenue_reversed)
+     SELECT r.merchant_id, ${merchantTodaySql('r.merchant_id')}, r.currency, u.sku_id, s.fulfilment_mode, ${laterSlotSql('r.order_id')}, count(*), sum(${reversedSql('r', 'ru')})
        FROM refunds r
        JOIN refund_units ru ON ru.refund_id = r.id
        JOIN order_units u ON u.id = ru.unit_id
        JOIN skus s ON s.id = u.sku_id
       WHERE r.id = :refundId
-      GROUP BY 1, 2, 3, 4, 5
+      GROUP BY 1, 2, 3, 4, 5, 6
       ORDER BY 4
-     ON CONFLICT (${SKU_KEY}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_refunded', 'revenue_reversed'])}`,
+     ON CONFLICT (${SKU_SLOT}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_refunded', 'revenue_reversed'])}`,
     { refundId },
   );
   await reportRefunded(trx, refundId, orderRefunded);
@@ -148,9 +153,9 @@ export const reversedSql = (refund: string, unit: string) =>
 export async function rollUpClosed(trx: Q, orderId: string, status: 'failed' | 'cancelled'): Promise<void> {
   const counter = status === 'failed' ? 'orders_failed' : 'orders_cancelled';
   await trx.raw(
-    `INSERT INTO daily_order_totals (${ORDER_KEY}, ${counter})
-     SELECT o.merchant_id, ${merchantTodaySql('o.merchant_id')}, o.currency, 1 FROM orders o WHERE o.id = :orderId
-     ON CONFLICT (${ORDER_KEY}) DO UPDATE SET ${addUp('daily_order_totals', [counter])}`,
+    `INSERT INTO daily_order_totals (${ORDER_SLOT}, ${counter})
+     SELECT o.merchant_id, ${merchantTodaySql('o.merchant_id')}, o.currency, ${laterSlotSql('o.id')}, 1 FROM orders o WHERE o.id = :orderId
+     ON CONFLICT (${ORDER_SLOT}) DO UPDATE SET ${addUp('daily_order_totals', [counter])}`,
     { orderId },
   );
   await reportClosed(trx, orderId, status);

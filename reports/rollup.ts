@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { daySql, reversedSql, zoneOf } from '../orders/daily-rollup';
+import { acceptedSlotSql, laterSlotSql } from '../orders/rollup-slots';
 import { unitCostSql } from '../orders/unit-cost';
 
 // The reports' rollups (migration 027), written beside the dashboard's by orders/daily-rollup.ts,
@@ -22,7 +23,8 @@ import { unitCostSql } from '../orders/unit-cost';
 // profit is the profit of that day's orders. Refunds by reason count on the refund's day.
 //
 // Locks, after the dashboard's (its day row, then its SKU rows): the channel row, the hour row,
-// then the SKU rows by SKU id and supplier, then the refund reason row.
+// then the SKU rows by SKU id and supplier, then the refund reason row. Rows are kept in slots
+// that readers add up (orders/rollup-slots.ts).
 
 type Q = Knex | Knex.Transaction;
 
@@ -42,16 +44,19 @@ const hourKeyOf = (o: string) => {
   return `${o}.merchant_id, ${daySql(zone, `${o}.created_at`)}, ${hourSql(zone, `${o}.created_at`)}, ${o}.currency`;
 };
 
-/** The same counts into the channel row, then the hour row: `select` is SQL selecting the counters' values FROM a source with the order aliased `o`. */
+/**
+ * The same counts into the channel row, then the hour row, in the slot of a change after
+ * acceptance: `select` is SQL selecting the counters' values FROM a source with the order aliased `o`.
+ */
 async function writeChannelAndHour(trx: Q, counters: string[], select: (key: string) => string, bindings: Record<string, unknown>) {
   await trx.raw(
-    `INSERT INTO report_channel_days (${CHANNEL_KEY}, ${counters.join(', ')}) ${select(channelKeyOf('o'))}
-     ON CONFLICT (${CHANNEL_KEY}) DO UPDATE SET ${addUp('report_channel_days', counters)}`,
+    `INSERT INTO report_channel_days (${CHANNEL_KEY}, slot, ${counters.join(', ')}) ${select(`${channelKeyOf('o')}, ${laterSlotSql('o.id')}`)}
+     ON CONFLICT (${CHANNEL_KEY}, slot) DO UPDATE SET ${addUp('report_channel_days', counters)}`,
     bindings,
   );
   await trx.raw(
-    `INSERT INTO report_hours (${HOUR_KEY}, ${counters.join(', ')}) ${select(hourKeyOf('o'))}
-     ON CONFLICT (${HOUR_KEY}) DO UPDATE SET ${addUp('report_hours', counters)}`,
+    `INSERT INTO report_hours (${HOUR_KEY}, slot, ${counters.join(', ')}) ${select(`${hourKeyOf('o')}, ${laterSlotSql('o.id')}`)}
+     ON CONFLICT (${HOUR_KEY}, slot) DO UPDATE SET ${addUp('report_hours', counters)}`,
     bindings,
   );
 }
@@ -63,19 +68,19 @@ export const unitSupplierSql = (unit = 'u') => `COALESCE(
 
 /**
  * A data-modifying CTE for the accepting statement: `order` names a CTE returning the new order's
- * merchant_id, created_at, currency, storefront_id, channel and campaign; `after` a CTE that must
+ * id, merchant_id, created_at, currency, storefront_id, channel and campaign; `after` a CTE that must
  * have run first (the dashboard's SKU rows: lock order).
  */
 export function acceptedReportSql(order: string, after: string): string {
   return `report_channel AS (
-      INSERT INTO report_channel_days (${CHANNEL_KEY}, orders_accepted)
-      SELECT ${channelKeyOf(order)}, 1 FROM ${order} WHERE EXISTS (SELECT 1 FROM ${after})
-      ON CONFLICT (${CHANNEL_KEY}) DO UPDATE SET orders_accepted = report_channel_days.orders_accepted + 1
+      INSERT INTO report_channel_days (${CHANNEL_KEY}, slot, orders_accepted)
+      SELECT ${channelKeyOf(order)}, ${acceptedSlotSql(`${order}.id`)}, 1 FROM ${order} WHERE EXISTS (SELECT 1 FROM ${after})
+      ON CONFLICT (${CHANNEL_KEY}, slot) DO UPDATE SET orders_accepted = report_channel_days.orders_accepted + 1
       RETURNING 1),
     report_hour AS (
-      INSERT INTO report_hours (${HOUR_KEY}, orders_accepted)
-      SELECT ${hourKeyOf(order)}, 1 FROM ${order} WHERE EXISTS (SELECT 1 FROM report_channel)
-      ON CONFLICT (${HOUR_KEY}) DO UPDATE SET orders_accepted = report_hours.orders_accepted + 1)`;
+      INSERT INTO report_hours (${HOUR_KEY}, slot, orders_accepted)
+      SELECT ${hourKeyOf(order)}, ${acceptedSlotSql(`${order}.id`)}, 1 FROM ${order} WHERE EXISTS (SELECT 1 FROM report_channel)
+      ON CONFLICT (${HOUR_KEY}, slot) DO UPDATE SET orders_accepted = report_hours.orders_accepted + 1)`;
 }
 
 /**
@@ -84,18 +89,18 @@ export function acceptedReportSql(order: string, after: string): string {
  */
 export function judgedReportSql(judged: string, decision: string): string {
   return `report_judged AS (
-      INSERT INTO report_channel_days (${CHANNEL_KEY}, orders_held, orders_rejected)
-      SELECT ${channelKeyOf('jo')}, (${decision} = 'review')::int, (${decision} = 'reject')::int
+      INSERT INTO report_channel_days (${CHANNEL_KEY}, slot, orders_held, orders_rejected)
+      SELECT ${channelKeyOf('jo')}, ${laterSlotSql('jo.id')}, (${decision} = 'review')::int, (${decision} = 'reject')::int
         FROM ${judged} JOIN orders jo ON jo.id = ${judged}.id
        WHERE ${decision} IN ('review', 'reject')
-      ON CONFLICT (${CHANNEL_KEY}) DO UPDATE SET ${addUp('report_channel_days', ['orders_held', 'orders_rejected'])}
+      ON CONFLICT (${CHANNEL_KEY}, slot) DO UPDATE SET ${addUp('report_channel_days', ['orders_held', 'orders_rejected'])}
       RETURNING 1),
     report_judged_hour AS (
-      INSERT INTO report_hours (${HOUR_KEY}, orders_held, orders_rejected)
-      SELECT ${hourKeyOf('jo')}, (${decision} = 'review')::int, (${decision} = 'reject')::int
+      INSERT INTO report_hours (${HOUR_KEY}, slot, orders_held, orders_rejected)
+      SELECT ${hourKeyOf('jo')}, ${laterSlotSql('jo.id')}, (${decision} = 'review')::int, (${decision} = 'reject')::int
         FROM ${judged} JOIN orders jo ON jo.id = ${judged}.id
        WHERE EXISTS (SELECT 1 FROM report_judged)
-      ON CONFLICT (${HOUR_KEY}) DO UPDATE SET ${addUp('report_hours', ['orders_held', 'orders_rejected'])})`;
+      ON CONFLICT (${HOUR_KEY}, slot) DO UPDATE SET ${addUp('report_hours', ['orders_held', 'orders_rejected'])})`;
 }
 
 /** A person (or the deadline) rejected the held order's review, in this transaction. */
@@ -112,14 +117,14 @@ export async function reportSettled(trx: Q, s: { orderId: string; revenue: numbe
     s,
   );
   await trx.raw(
-    `INSERT INTO report_sku_days (merchant_id, day, currency, sku_id, supplier_id, units_delivered, revenue, cost)
-     SELECT o.merchant_id, ${daySql(zoneOf('o.merchant_id'), 'o.created_at')}, o.currency, u.sku_id, ${unitSupplierSql('u')}, count(*), sum(i.unit_price), sum(${unitCostSql('u')})
+    `INSERT INTO report_sku_days (merchant_id, day, currency, sku_id, supplier_id, slot, units_delivered, revenue, cost)
+     SELECT o.merchant_id, ${daySql(zoneOf('o.merchant_id'), 'o.created_at')}, o.currency, u.sku_id, ${unitSupplierSql('u')}, ${laterSlotSql('o.id')}, count(*), sum(i.unit_price), sum(${unitCostSql('u')})
        FROM deliveries d
        JOIN order_units u ON u.id = d.unit_id
        JOIN order_items i ON i.id = u.order_item_id
        JOIN orders o ON o.id = d.order_id
       WHERE d.order_id = :orderId
-      GROUP BY 1, 2, 3, 4, 5
+      GROUP BY 1, 2, 3, 4, 5, 6
       ORDER BY 4, 5
      ${SKU_CONFLICT} DO UPDATE SET ${addUp('report_sku_days', ['units_delivered', 'revenue', 'cost'])}`,
     { orderId: s.orderId },
@@ -135,14 +140,14 @@ export async function reportRefunded(trx: Q, refundId: string, orderRefunded: bo
     { refundId, refunded: orderRefunded ? 1 : 0 },
   );
   await trx.raw(
-    `INSERT INTO report_sku_days (merchant_id, day, currency, sku_id, supplier_id, units_refunded, revenue_reversed)
-     SELECT o.merchant_id, ${daySql(zoneOf('o.merchant_id'), 'o.created_at')}, o.currency, u.sku_id, ${unitSupplierSql('u')}, count(*), sum(${reversedSql('r', 'ru')})
+    `INSERT INTO report_sku_days (merchant_id, day, currency, sku_id, supplier_id, slot, units_refunded, revenue_reversed)
+     SELECT o.merchant_id, ${daySql(zoneOf('o.merchant_id'), 'o.created_at')}, o.currency, u.sku_id, ${unitSupplierSql('u')}, ${laterSlotSql('o.id')}, count(*), sum(${reversedSql('r', 'ru')})
        FROM refunds r
        JOIN refund_units ru ON ru.refund_id = r.id
        JOIN order_units u ON u.id = ru.unit_id
        JOIN orders o ON o.id = r.order_id
       WHERE r.id = :refundId
-      GROUP BY 1, 2, 3, 4, 5
+      GROUP BY 1, 2, 3, 4, 5, 6
       ORDER BY 4, 5
      ${SKU_CONFLICT} DO UPDATE SET ${addUp('report_sku_days', ['units_refunded', 'revenue_reversed'])}`,
     { refundId },

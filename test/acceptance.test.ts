@@ -1,5 +1,6 @@
 import { snapshot, startTestSystem, type TestSystem } from './harness';
 import { found } from './found';
+import { rollUpSettled } from '../orders/daily-rollup';
 
 // Acceptance: idempotency, sold out, and no oversell under concurrency.
 
@@ -115,13 +116,23 @@ describe('accepting orders', () => {
     expect(held).toHaveLength(0);
   });
 
-  test('when an order is accepted while another order of the same SKU is being settled, then both commit (no deadlock between the rollups)', async () => {
+  test('when an order is accepted while another writer holds the same rollup rows, then both commit (no deadlock between the rollups)', async () => {
     await sys.addSku('ROLL-1', { codes: 5 });
     const first = await sys.api('POST', '/v1/orders', { body: { externalRef: 'roll-1', items: [{ sku: 'ROLL-1', quantity: 1 }] } });
     await sys.finished(first.body.id); // today's rollup rows exist
     const sku = found(await sys.db('skus').where({ code: 'ROLL-1' }).first(), 'SKU ROLL-1');
 
-    // A settlement's lock order (orders/daily-rollup.ts): the day's order row, then the SKU's row.
+    // Every slot of today's rows exists (orders/rollup-slots.ts), so the holder below has the
+    // one the new order will write, whichever it is.
+    await sys.db.raw(
+      `INSERT INTO daily_order_totals (merchant_id, day, currency, slot) SELECT merchant_id, day, currency, s FROM daily_order_totals, generate_series(0, 15) s WHERE merchant_id = ? ON CONFLICT DO NOTHING`,
+      [sku.merchant_id],
+    );
+    await sys.db.raw(
+      `INSERT INTO daily_sku_sales (merchant_id, day, currency, sku_id, fulfilment_mode, slot) SELECT merchant_id, day, currency, sku_id, fulfilment_mode, s FROM daily_sku_sales, generate_series(0, 15) s WHERE sku_id = ? ON CONFLICT DO NOTHING`,
+      [sku.id],
+    );
+    // The lock order of every rollup writer (orders/daily-rollup.ts): the day's order row, then the SKU's row.
     const settling = await sys.db.transaction();
     try {
       await settling('daily_order_totals').where({ merchant_id: sku.merchant_id }).increment('orders_delivered', 0);
@@ -140,6 +151,42 @@ describe('accepting orders', () => {
       await sys.finished(accepted.body.id);
     } finally {
       if (!settling.isCompleted()) await settling.rollback();
+    }
+  });
+});
+
+describe('accepting while orders are settled', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+  });
+  afterAll(() => sys.stop());
+
+  // In a flash sale the accepting statement holds the SKU's stock row, which every buyer queues
+  // on; had it to wait for a settlement's rollup rows too, the sale would queue behind fulfilment.
+  test('when an order is accepted while a settlement holds its rollup rows, then it is accepted without waiting for that settlement', async () => {
+    await sys.addSku('SLOT-1', { codes: 5 });
+    const first = await sys.api('POST', '/v1/orders', { body: { externalRef: 'slot-1', items: [{ sku: 'SLOT-1', quantity: 1 }] } });
+    await sys.finished(first.body.id);
+    const sku = found(await sys.db('skus').where({ code: 'SLOT-1' }).first(), 'SKU SLOT-1');
+    const order = found(await sys.db('orders').where({ id: first.body.id }).first(), 'order');
+
+    // A settlement's rollup writes, left uncommitted: its rows stay locked (no row here is
+    // shared by acceptances and later changes: orders/rollup-slots.ts).
+    const settling = await sys.db.transaction();
+    try {
+      await rollUpSettled(settling, { orderId: order.id, merchantId: sku.merchant_id, currency: order.currency, revenue: 0, cost: 0 });
+      const accepting = sys.api('POST', '/v1/orders', { body: { externalRef: 'slot-2', items: [{ sku: 'SLOT-1', quantity: 1 }] } });
+      let answered = false;
+      void accepting.finally(() => (answered = true));
+      while (!answered) {
+        const waiting = await sys.db.raw(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO orders%'`);
+        expect(waiting.rows).toEqual([]); // the accepting statement waits for the settlement: the sale would queue behind it
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect((await accepting).status).toBe(202);
+    } finally {
+      await settling.rollback();
     }
   });
 });

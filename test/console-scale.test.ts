@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { createMerchant, createSku } from '../db/seed';
 import { recomputedRollupsSql } from '../orders/daily-rollup';
+import { rollupRows } from './rollup-rows';
 import { openConsoleBrowser } from './console-browser';
 import { startTestSystem, type TestSystem } from './harness';
 import { addSupplier, card, route, topup, type TestSupplier } from './supplier-helpers';
@@ -72,8 +73,7 @@ async function rollupsAgainstRecompute(merchantId: string) {
         ),
       )
       .sort();
-  const cols = (table: string, key: string) =>
-    sys.db.raw(`SELECT * FROM ${table} WHERE merchant_id = ? ORDER BY ${key}`, [merchantId]).then((r: { rows: Record<string, unknown>[] }) => norm(r.rows));
+  const cols = async (table: string, key: string) => norm(await rollupRows(sys.db, table, merchantId, key));
   return {
     kept: { orders: await cols('daily_order_totals', 'day, currency'), skus: await cols('daily_sku_sales', 'day, currency, sku_id') },
     recomputed: {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { rebuildReportRollups, recomputedReportSql } from '../reports/rollup';
+import { rollupRows } from './rollup-rows';
 import { flushSoldOut } from '../reports/sold-out-tally';
 import { startTestSystem, type TestSystem } from './harness';
 
@@ -21,8 +22,7 @@ describe('reports', () => {
     expect(res.status).toBe(200);
     return res.body;
   };
-  const rowsOf = (table: string, key: string) =>
-    sys.db.raw(`SELECT * FROM ${table} WHERE merchant_id = ? ORDER BY ${key}`, [sys.merchant.merchantId]).then((r: { rows: unknown[] }) => r.rows);
+  const rowsOf = (table: string, key: string) => rollupRows(sys.db, table, sys.merchant.merchantId, key);
 
   async function place(ref: string, items: { sku: string; quantity: number }[], extra: { channel?: string; campaign?: string }) {
     const res = await sys.api('POST', '/v1/orders', { body: { externalRef: ref, items, ...extra } });

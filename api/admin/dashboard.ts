@@ -87,19 +87,21 @@ export function adminDashboardRouter(deps: { db: Db }) {
     );
 
     const [totals, currencies, perHour, topSkus, lowStock, lowStockCount, waiting, waitingCount] = await Promise.all([
+      // A day's figures are kept in slots (orders/rollup-slots.ts): added up here.
       db('daily_order_totals')
         .where({ merchant_id: m })
         .whereIn('day', [clock.today, clock.yesterday])
+        .groupBy('day', 'currency')
         .select<DayTotalsRow[]>(
           db.raw('day::text AS day'),
           'currency',
-          'orders_accepted',
-          'orders_delivered',
-          'orders_failed',
-          'orders_cancelled',
-          'orders_refunded',
-          db.raw('revenue - revenue_reversed AS gmv'),
-          db.raw('(revenue - cost) - (revenue_reversed - cost_reversed) AS gross_profit'),
+          db.raw('sum(orders_accepted)::int AS orders_accepted'),
+          db.raw('sum(orders_delivered)::int AS orders_delivered'),
+          db.raw('sum(orders_failed)::int AS orders_failed'),
+          db.raw('sum(orders_cancelled)::int AS orders_cancelled'),
+          db.raw('sum(orders_refunded)::int AS orders_refunded'),
+          db.raw('sum(revenue - revenue_reversed)::bigint AS gmv'),
+          db.raw('sum((revenue - cost) - (revenue_reversed - cost_reversed))::bigint AS gross_profit'),
         ),
       // Every currency the merchant sells in has its figure, even at zero.
       db.raw(`SELECT currency FROM merchants WHERE id = ? UNION SELECT DISTINCT currency FROM skus WHERE merchant_id = ?`, [m, m]),
