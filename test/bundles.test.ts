@@ -129,6 +129,9 @@ describe('bundles', () => {
       { sku: 'P-MUSIC', quantity: 1, priceShare: 250 },
     ]);
     expect(bundle).toMatchObject({ fulfilmentMode: 'bundle', price: 1000, bundle: { policy: 'undo', components: [{ sku: 'P-STOCK' }, { sku: 'P-VIDEO' }, { sku: 'P-MUSIC' }] } });
+    // The console's product list shows a bundle with its policy (it answered 500 once a bundle existed).
+    const list = await admin('GET', '/admin/skus?filter=%7B%22fulfilmentMode%22%3A%22bundle%22%7D');
+    expect([list.status, list.body.map?.((s: { code: string; bundle: unknown }) => [s.code, s.bundle])]).toEqual([200, [['B-MIXED', { policy: 'undo', components: [] }]]]);
     const products = await sys.api('GET', '/v1/products');
     expect(products.body.data.find((p: { sku: string }) => p.sku === 'B-MIXED')).toMatchObject({
       fulfilmentMode: 'bundle',
@@ -199,7 +202,8 @@ describe('bundles', () => {
     const undone = (await sys.api('GET', `/v1/orders/${orderId}`)).body;
     expect(undone.status).toBe('failed');
     expect(undone.timeline.find((e: { type: string }) => e.type === 'bundle_undone')).toMatchObject({ codesReturnedToStock: 1, codesVoided: 1 });
-    const unitOf = async (sku: string) => (await sys.db('order_units as u').join('skus as s', 's.id', 'u.sku_id').where({ 'u.order_id': orderId, 's.code': sku }).first('u.id'))!.id;
+    const unitOf = async (sku: string) =>
+      (await sys.db('order_units as u').join('skus as s', 's.id', 'u.sku_id').where({ 'u.order_id': orderId, 's.code': sku }).first('u.id'))!.id;
     const [video, music, late] = [await unitOf('P-VIDEO'), await unitOf('P-MUSIC'), await unitOf('P-LATE')];
     const voidedCode = await sys.db('codes').where({ unit_id: video, status: 'voided' }).first('id');
     expect(voidedCode).toBeDefined();
@@ -229,7 +233,10 @@ describe('bundles', () => {
     // Per reference, one charge; the voided card's purchase is not bought again under its old reference.
     const ledger = await vendor.charges();
     expect(chargedOnce(ledger)).toBe(true);
-    const refsOf = (unit: string) => Object.keys(ledger.charges).filter((r) => r.startsWith(`${unit}.`)).sort();
+    const refsOf = (unit: string) =>
+      Object.keys(ledger.charges)
+        .filter((r) => r.startsWith(`${unit}.`))
+        .sort();
     expect(refsOf(video)).toEqual([`${video}.1`, `${video}.2`]);
     // The top-up was kept through the undo: not topped up again.
     expect(refsOf(music)).toEqual([`${music}.1`]);
