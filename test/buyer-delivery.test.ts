@@ -224,7 +224,11 @@ describe('a gift whose workflow did not start', () => {
     const recipient = `swept-${crypto.randomBytes(3).toString('hex')}@recipient.test`;
     // What the storefront route writes before it starts the workflow; the start never happens.
     const row = await sys.db('orders').where({ id: order.id }).first('id', 'merchant_id', 'status');
-    const { gift } = await createGift(sys.db, row!, GiftRequestSchema.parse({ templateId, language: 'en', sender: { name: 'Li Lei' }, recipient: { name: 'Han', email: recipient } }));
+    const { gift } = await createGift(
+      sys.db,
+      row!,
+      GiftRequestSchema.parse({ templateId, language: 'en', sender: { name: 'Li Lei' }, recipient: { name: 'Han', email: recipient } }),
+    );
     const runs = async () => {
       let n = 0;
       for await (const _ of sys.client.workflow.list({ query: `WorkflowId = 'gift-${gift.id}'` })) n++;
