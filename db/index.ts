@@ -25,6 +25,7 @@ import * as reconciliation from './migrations/026_reconciliation';
 import * as reports from './migrations/027_reports';
 import * as buyerDelivery from './migrations/031_buyer_delivery';
 import * as rollupSlots from './migrations/037_rollup_slots';
+import * as giftStartsAndRefetchedParts from './migrations/035_gift_starts_and_refetched_parts';
 import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
 
 export type Db = Knex;
@@ -74,6 +75,7 @@ const migrations: Record<string, Knex.Migration> = {
   '031_buyer_delivery': buyerDelivery,
   '028_storefront_prepaid_balance': storefrontPrepaidBalance,
   '037_rollup_slots': rollupSlots,
+  '035_gift_starts_and_refetched_parts': giftStartsAndRefetchedParts,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -556,6 +556,8 @@ export interface GiftRow {
   bounce: string | null;
   opened_at: Date | null;
   sender_told_at: Date | null;
+  /** Null until its workflow's start is confirmed; the reconciler starts those left null (migration 035). */
+  workflow_started_at: Date | null;
   created_at: Date;
 }
 
@@ -829,6 +831,8 @@ export interface SupplierPurchaseRow {
   status: PurchaseStatus;
   failure_code: string | null;
   failure_message: string | null;
+  /** Its goods were given back (a bundle's undo voided the code) and the unit was fetched again: no longer the unit's live purchase. */
+  given_back_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

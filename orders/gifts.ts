@@ -9,6 +9,7 @@ import type { SmsSender } from '../mail/sms';
 import { openCode, type CodeSecret } from '../stock/code-secret';
 import { GIFT_LINK_DAYS, issueDeliveryLink, LANGUAGES } from './buyer-delivery';
 import { appendEvent } from './events';
+import type { FulfilmentClient } from './fulfilment-client';
 import { onItsWay } from './lifecycle';
 
 // E-gift cards (电子贺卡): the buyer picks one of the merchant's designs, writes a message, names
@@ -112,6 +113,28 @@ export async function createGift(db: Db, order: { id: string; merchant_id: strin
   const gift = await db('gifts').where({ id }).first();
   if (!gift) throw notFound('Gift');
   return { gift, created: true };
+}
+
+/**
+ * Starts the gift's workflow and records that it started. The row is written first (createGift),
+ * so a start lost in between (the api died, Temporal did not answer) leaves workflow_started_at
+ * null, and the worker's reconciler (worker/reconciler.ts) calls this again. Starting is
+ * idempotent (workflow id `gift-<id>`, a finished one is never revived), so a repeat, from the
+ * storefront or the reconciler, starts nothing twice. Throws when Temporal does not answer.
+ */
+export async function startGiftWorkflow(db: Db, fulfilment: Pick<FulfilmentClient, 'startGift'>, giftId: string): Promise<void> {
+  await fulfilment.startGift(giftId);
+  await db('gifts').where({ id: giftId }).whereNull('workflow_started_at').update({ workflow_started_at: new Date() });
+}
+
+/** Gifts written more than `graceSeconds` ago whose workflow's start was never confirmed, oldest first. */
+export async function giftsWithoutWorkflow(db: Db, graceSeconds: number, limit: number): Promise<string[]> {
+  return db('gifts')
+    .whereNull('workflow_started_at')
+    .andWhere('created_at', '<', db.raw(`now() - make_interval(secs => ?)`, [graceSeconds]))
+    .orderBy('created_at')
+    .limit(limit)
+    .pluck('id');
 }
 
 export interface GiftSenders {

@@ -51,7 +51,10 @@ export async function retryOrder(db: Db, req: { orderId: string; merchantId: str
 }
 
 /** Puts the units the order gave up back to pending, taking stock for its stock units again. */
-async function fetchAgain(trx: Knex.Transaction, orderId: string): Promise<{ kept: number; fromStock: number; toBuy: number; manual: number }> {
+async function fetchAgain(
+  trx: Knex.Transaction,
+  orderId: string,
+): Promise<{ kept: number; fromStock: number; toBuy: number; manual: number; voidedCodesLetGo: number; purchasesGivenBack: number }> {
   const units = await trx('order_units as u')
     .join('skus as s', 's.id', 'u.sku_id')
     .where('u.order_id', orderId)
@@ -91,6 +94,17 @@ async function fetchAgain(trx: Knex.Transaction, orderId: string): Promise<{ kep
     }
     fromStock += taken;
   }
+  // A unit fetched again holds nothing now, but what was bought for it may still point at it: a
+  // bundle's undo (orders/bundle-undo.ts) voided its bought code, or a code that came after the
+  // order closed went to stock. The voided code lets go of the unit (it stays voided, so it is never
+  // delivered; the write-off names the unit) to make room for the unit's new code. Its purchase
+  // stays succeeded, as charged, but is no longer the unit's live one, so the unit is bought again
+  // under a fresh reference (suppliers/purchase-unit.ts numbers the attempts).
+  const againIds = again.map((u) => u.id);
+  const voidedCodesLetGo = againIds.length ? await trx('codes').whereIn('unit_id', againIds).where({ status: 'voided' }).update({ unit_id: null }) : 0;
+  const purchasesGivenBack = againIds.length
+    ? await trx('supplier_purchases').whereIn('unit_id', againIds).where({ status: 'succeeded' }).whereNull('given_back_at').update({ given_back_at: trx.fn.now() })
+    : 0;
   if (again.length)
     await trx('order_units')
       .whereIn(
@@ -99,5 +113,5 @@ async function fetchAgain(trx: Knex.Transaction, orderId: string): Promise<{ kep
       )
       .update({ status: 'pending' });
   const manual = again.filter((u) => u.source === 'manual').length;
-  return { kept, fromStock, toBuy: again.length - fromStock - manual, manual };
+  return { kept, fromStock, toBuy: again.length - fromStock - manual, manual, voidedCodesLetGo, purchasesGivenBack };
 }

@@ -54,7 +54,8 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
   if (unit.status !== 'pending') return { status: 'failed', reason: `unit is ${unit.status}` };
 
   // 1. Settle whatever was already sent for this unit.
-  const live = await db('supplier_purchases').where({ unit_id: unitId }).whereIn('status', ['pending', 'processing', 'succeeded']).first();
+  // A purchase whose goods were given back (a retried bundle part, orders/retry-order.ts) is not the unit's.
+  const live = await db('supplier_purchases').where({ unit_id: unitId }).whereIn('status', ['pending', 'processing', 'succeeded']).whereNull('given_back_at').first();
   if (live) {
     const status = live.status === 'pending' ? await resolvePending(deps, live) : live.status;
     if (status === 'succeeded') return { status: 'succeeded' };

@@ -28,6 +28,7 @@ beforeAll(async () => {
     card('VIDEO-CARD', 300),
     topup('MUSIC-TOPUP', 200),
     card('GONE-CARD', 100, { stock: 0 }),
+    card('LATE-CARD', 150, { stock: 0 }),
     topup('ANY-TOPUP', 0, { customFaceValue: { min: 100, max: 500_000, priceRateBp: 9_500 } }),
   ]);
   // Parts: from stock, bought as a card, topped up, and one whose supplier has none left.
@@ -38,6 +39,8 @@ beforeAll(async () => {
   await route(sys, 'P-MUSIC', [{ supplier: vendor, product: 'MUSIC-TOPUP', maxUnitCost: 250 }]);
   await sys.addSku('P-GONE', { mode: 'supplier', currency: 'USD', price: 200 });
   await route(sys, 'P-GONE', [{ supplier: vendor, product: 'GONE-CARD', maxUnitCost: 150 }]);
+  await sys.addSku('P-LATE', { mode: 'supplier', currency: 'USD', price: 300 });
+  await route(sys, 'P-LATE', [{ supplier: vendor, product: 'LATE-CARD', maxUnitCost: 200 }]);
 }, 120_000);
 
 afterAll(async () => {
@@ -126,6 +129,9 @@ describe('bundles', () => {
       { sku: 'P-MUSIC', quantity: 1, priceShare: 250 },
     ]);
     expect(bundle).toMatchObject({ fulfilmentMode: 'bundle', price: 1000, bundle: { policy: 'undo', components: [{ sku: 'P-STOCK' }, { sku: 'P-VIDEO' }, { sku: 'P-MUSIC' }] } });
+    // The console's product list shows a bundle with its policy (it answered 500 once a bundle existed).
+    const list = await admin('GET', '/admin/skus?filter=%7B%22fulfilmentMode%22%3A%22bundle%22%7D');
+    expect([list.status, list.body.map?.((s: { code: string; bundle: unknown }) => [s.code, s.bundle])]).toEqual([200, [['B-MIXED', { policy: 'undo', components: [] }]]]);
     const products = await sys.api('GET', '/v1/products');
     expect(products.body.data.find((p: { sku: string }) => p.sku === 'B-MIXED')).toMatchObject({
       fulfilmentMode: 'bundle',
@@ -181,6 +187,62 @@ describe('bundles', () => {
     // Nothing settled: no revenue posted for a bundle the buyer did not get.
     expect(await revenuePerSku(o.id)).toEqual({});
   }, 60_000);
+
+  test('when an undone bundle is retried after its supplier came back, then every part is fetched again (the voided card bought under a fresh reference, never re-delivered), the order is delivered and no reference is charged twice', async () => {
+    await createBundle('B-AGAIN', 'undo', [
+      { sku: 'P-STOCK', quantity: 1, priceShare: 200 },
+      { sku: 'P-VIDEO', quantity: 1, priceShare: 300 },
+      { sku: 'P-MUSIC', quantity: 1, priceShare: 200 },
+      { sku: 'P-LATE', quantity: 1, priceShare: 300 },
+    ]);
+    const res = await place([{ sku: 'B-AGAIN', quantity: 1, account: '12345678' }]);
+    expect(res.status).toBe(202);
+    const orderId = res.body.id;
+    await sys.finished(orderId);
+    const undone = (await sys.api('GET', `/v1/orders/${orderId}`)).body;
+    expect(undone.status).toBe('failed');
+    expect(undone.timeline.find((e: { type: string }) => e.type === 'bundle_undone')).toMatchObject({ codesReturnedToStock: 1, codesVoided: 1 });
+    const unitOf = async (sku: string) =>
+      (await sys.db('order_units as u').join('skus as s', 's.id', 'u.sku_id').where({ 'u.order_id': orderId, 's.code': sku }).first('u.id'))!.id;
+    const [video, music, late] = [await unitOf('P-VIDEO'), await unitOf('P-MUSIC'), await unitOf('P-LATE')];
+    const voidedCode = await sys.db('codes').where({ unit_id: video, status: 'voided' }).first('id');
+    expect(voidedCode).toBeDefined();
+
+    // The supplier has the late part again; support retries the order.
+    await vendor.setProduct('LATE-CARD', { stock: null });
+    expect((await admin('POST', `/admin/orders/${orderId}/retry`)).status).toBe(200);
+    // Before the fix the retry stopped for a person (needs_attention) instead of buying again.
+    let after: { status: string; attention: unknown } | undefined;
+    for (let i = 0; i < 600 && !['delivered', 'failed', 'needs_attention'].includes(after?.status ?? ''); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await sys.db('orders').where({ id: orderId }).first('status', 'attention');
+    }
+    expect(after).toMatchObject({ status: 'delivered', attention: null });
+    await sys.finished(orderId);
+    const o = (await sys.api('GET', `/v1/orders/${orderId}`)).body;
+    expect([o.status, o.reason]).toEqual(['delivered', null]);
+    const units = o.items.flatMap((i: { sku: string; units: { code: { number: string } | null; receipt: unknown }[] }) => i.units.map((u) => ({ sku: i.sku, ...u })));
+    expect(units.filter((u: { code: unknown; receipt: unknown }) => u.code || u.receipt)).toHaveLength(4);
+
+    // The voided card is not what the buyer got: the unit holds a newly bought one.
+    const held = await sys.db('codes').where({ unit_id: video }).select('id', 'status');
+    expect(held).toHaveLength(1);
+    expect(held[0].id).not.toBe(voidedCode!.id);
+    expect(await sys.db('codes').where({ id: voidedCode!.id }).first('status')).toEqual({ status: 'voided' });
+
+    // Per reference, one charge; the voided card's purchase is not bought again under its old reference.
+    const ledger = await vendor.charges();
+    expect(chargedOnce(ledger)).toBe(true);
+    const refsOf = (unit: string) =>
+      Object.keys(ledger.charges)
+        .filter((r) => r.startsWith(`${unit}.`))
+        .sort();
+    expect(refsOf(video)).toEqual([`${video}.1`, `${video}.2`]);
+    // The top-up was kept through the undo: not topped up again.
+    expect(refsOf(music)).toEqual([`${music}.1`]);
+    expect(refsOf(late)).toHaveLength(1);
+    expect(await revenuePerSku(orderId)).toEqual({ 'P-STOCK': 200, 'P-VIDEO': 300, 'P-MUSIC': 200, 'P-LATE': 300 });
+  }, 90_000);
 
   test('when a part’s supplier fails and the bundle’s policy is wait, then a person is asked (manual task) and entering the part delivers the whole bundle', async () => {
     await createBundle('B-WAIT', 'wait', [

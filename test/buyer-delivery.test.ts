@@ -4,6 +4,8 @@ import pino from 'pino';
 import { requestLog } from '../api/request-log';
 import { createMerchant } from '../db/seed';
 import { SimulatedSms } from '../mail/sms';
+import { createGift, GiftRequestSchema } from '../orders/gifts';
+import { reconcileOnce } from '../worker/reconciler';
 import { startTestSystem, type TestSystem } from './harness';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 
@@ -18,7 +20,7 @@ const sms = new SimulatedSms();
 beforeAll(async () => {
   sink = await startSmtpSink();
   sys = await startTestSystem({ smtpUrl: sink.url, sms, deliveryLimits: { lookupsPerIp: 1000, wrongCodes: 5, revealsPerLink: 60 } });
-  await sys.addSku('VIDEO-30', { codes: 10, price: 3000 });
+  await sys.addSku('VIDEO-30', { codes: 12, price: 3000 });
   await sys
     .db('skus')
     .where({ code: 'VIDEO-30' })
@@ -252,4 +254,45 @@ describe('the request log', () => {
     // Positive control: other paths are logged as they are.
     expect(lines[1]).toContain('"/v1/orders/abc"');
   });
+});
+
+// After the gift designs' test, which starts from a merchant without designs.
+describe('a gift whose workflow did not start', () => {
+  test('when the api wrote the gift and died before starting its workflow, then the reconciler starts it, the gift is mailed once, and sweeping again starts nothing twice', async () => {
+    const order = await deliveredOrder();
+    const templateId = crypto.randomUUID();
+    await sys.db('gift_templates').insert({ id: templateId, merchant_id: sys.merchant.merchantId, name: 'Thanks', image_url: 'https://img.shop.test/thanks.png' });
+    const recipient = `swept-${crypto.randomBytes(3).toString('hex')}@recipient.test`;
+    // What the storefront route writes before it starts the workflow; the start never happens.
+    const row = await sys.db('orders').where({ id: order.id }).first('id', 'merchant_id', 'status');
+    const { gift } = await createGift(
+      sys.db,
+      row!,
+      GiftRequestSchema.parse({ templateId, language: 'en', sender: { name: 'Li Lei' }, recipient: { name: 'Han', email: recipient } }),
+    );
+    const runs = async () => {
+      let n = 0;
+      for await (const _ of sys.client.workflow.list({ query: `WorkflowId = 'gift-${gift.id}'` })) n++;
+      return n;
+    };
+    const describeGift = () => sys.client.workflow.getHandle(`gift-${gift.id}`).describe();
+    await expect(describeGift()).rejects.toThrow();
+
+    expect(await reconcileOnce({ db: sys.db, fulfilment: sys.fulfilment, graceSeconds: 0 })).toMatchObject({ gifts: 1 });
+    const mail = await sink.waitFor(recipient);
+    expect(mail.text).toContain('/d/');
+    expect(await sys.db('gifts').where({ id: gift.id }).first('status')).toEqual({ status: 'sent' });
+
+    // The next sweep finds nothing to start.
+    expect(await reconcileOnce({ db: sys.db, fulfilment: sys.fulfilment, graceSeconds: 0 })).toMatchObject({ gifts: 0 });
+    // A start whose confirmation was lost is made again, and Temporal keeps the one run (workflow id gift-<id>).
+    await sys.db('gifts').where({ id: gift.id }).update({ workflow_started_at: null });
+    expect(await reconcileOnce({ db: sys.db, fulfilment: sys.fulfilment, graceSeconds: 0 })).toMatchObject({ gifts: 1 });
+    expect((await describeGift()).runId).toBeDefined();
+    for (let i = 0; i < 50 && (await runs()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await runs()).toBe(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sink.received.filter((m) => m.to.includes(recipient))).toHaveLength(1);
+    expect(await sys.db('order_events').where({ order_id: order.id, type: 'gift_sent' })).toHaveLength(1);
+  }, 60_000);
 });

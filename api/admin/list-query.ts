@@ -117,7 +117,8 @@ export async function sendList<Row, Out>(
   toJson: (row: Row) => Out,
   tiebreak = 'id',
 ): Promise<void> {
-  await sendDescribedList(res, db, resource, query, params, async (rows: Row[]) => rows.map(toJson), tiebreak);
+  // One argument only: Array.map's index would reach a toJson with an optional second parameter (skuJson's components).
+  await sendDescribedList(res, db, resource, query, params, async (rows: Row[]) => rows.map((row) => toJson(row)), tiebreak);
 }
 
 /** As sendList, for rows whose answer needs more queries (done once per page, not per row). */

@@ -15,7 +15,7 @@ import type { SupplierRegistry } from '../../suppliers/registry';
 import { parseOrThrow } from '../errors';
 import { preferredWaitSeconds, type DeliveryWaits } from './wait-for-delivery';
 import { DeliveryLinkRequestSchema, issueDeliveryLink } from '../../orders/buyer-delivery';
-import { createGift, giftJson, GiftRequestSchema } from '../../orders/gifts';
+import { createGift, giftJson, GiftRequestSchema, startGiftWorkflow } from '../../orders/gifts';
 
 // Storefront orders: thin handlers; the flow lives in orders/.
 export function storefrontOrdersRouter(deps: {
@@ -118,7 +118,7 @@ export function storefrontOrdersRouter(deps: {
     const order = await ownOrder(req);
     const body = parseOrThrow(GiftRequestSchema, req.body ?? {});
     const { gift, created } = await createGift(db, order, body);
-    await fulfilment.startGift(gift.id);
+    await startGiftWorkflow(db, fulfilment, gift.id);
     res.status(created ? 201 : 200).json(giftJson(gift));
   });
 
