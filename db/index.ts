@@ -24,8 +24,8 @@ import * as bundlesAndCustomAmounts from './migrations/029_bundles_and_custom_am
 import * as reconciliation from './migrations/026_reconciliation';
 import * as reports from './migrations/027_reports';
 import * as buyerDelivery from './migrations/031_buyer_delivery';
-import * as rollupSlots from './migrations/037_rollup_slots';
 import * as giftStartsAndRefetchedParts from './migrations/035_gift_starts_and_refetched_parts';
+import * as rollupSlots from './migrations/037_rollup_slots';
 import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
 
 export type Db = Knex;
@@ -74,8 +74,8 @@ const migrations: Record<string, Knex.Migration> = {
   '027_reports': reports,
   '031_buyer_delivery': buyerDelivery,
   '028_storefront_prepaid_balance': storefrontPrepaidBalance,
-  '037_rollup_slots': rollupSlots,
   '035_gift_starts_and_refetched_parts': giftStartsAndRefetchedParts,
+  '037_rollup_slots': rollupSlots,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
