@@ -26,6 +26,7 @@ import * as reports from './migrations/027_reports';
 import * as buyerDelivery from './migrations/031_buyer_delivery';
 import * as rollupSlots from './migrations/037_rollup_slots';
 import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
+import * as connectionFailures from './migrations/033_connection_failures';
 
 export type Db = Knex;
 
@@ -74,6 +75,7 @@ const migrations: Record<string, Knex.Migration> = {
   '031_buyer_delivery': buyerDelivery,
   '028_storefront_prepaid_balance': storefrontPrepaidBalance,
   '037_rollup_slots': rollupSlots,
+  '033_connection_failures': connectionFailures,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
