@@ -14,6 +14,8 @@ import { BAD_LINE_REASONS } from '../stock/parse-codes';
 import type { RefusedReason } from '../stock/import-codes';
 import type { OrderEventType } from '../orders/events';
 import type { FulfilmentState } from '../workflows/messages';
+import type { OutboundFailureKind } from '../lib/outbound-http';
+import { OPERATIONS } from '../suppliers/metered-adapter';
 
 /** The `code` of every AppError (lib/errors.ts) an API answer can carry; text at cf.errors.<code>. */
 export const ERROR_CODES = [
@@ -267,6 +269,34 @@ export const IMPORT_REFUSED_REASONS = ['duplicate_in_file', 'already_in_stock', 
 type UnlistedRefusal = Exclude<RefusedReason, (typeof IMPORT_REFUSED_REASONS)[number]>;
 export const everyRefusalListed: UnlistedRefusal extends never ? true : UnlistedRefusal = true;
 
+/**
+ * A supplier connection's failed calls (suppliers/call-failures.ts): the refusal codes adapters
+ * use, and `unavailable`; text at cf.connections.failure.<code> (a code a protocol invents is
+ * worded by cf.connections.failure.other, naming it). Operations at cf.connections.operation.<op>.
+ */
+export const SUPPLIER_FAILURE_CODES = [
+  'unavailable',
+  'out_of_stock',
+  'insufficient_balance',
+  'price_changed',
+  'invalid_denomination',
+  'invalid_account',
+  'rate_limited',
+  'bad_credentials',
+  'refused',
+  'other',
+] as const;
+
+/** Why a dujiao-next shop did not take a callback (interop/dujiao-next/callbacks.ts); text at cf.connections.callback_failure.<code>. */
+export const CALLBACK_FAILURE_CODES = ['http_status', 'timeout', 'unreachable', 'redirected', 'too_large', 'target_not_allowed', 'other'] as const satisfies readonly (
+  OutboundFailureKind | 'http_status' | 'other'
+)[];
+type UnlistedCallbackFailure = Exclude<OutboundFailureKind, (typeof CALLBACK_FAILURE_CODES)[number]>;
+export const everyCallbackFailureListed: UnlistedCallbackFailure extends never ? true : UnlistedCallbackFailure = true;
+
+/** How a storefront's prepaid balance moves (storefronts/prepaid-balance.ts); text at cf.connections.balance_kinds.<kind>. */
+export const PREPAID_ENTRY_KINDS = ['storefront_top_up', 'storefront_draw', 'storefront_return'] as const;
+
 /** The console key of every text a server code needs, in both languages. */
 export function requiredTextKeys(): string[] {
   return [
@@ -284,5 +314,10 @@ export function requiredTextKeys(): string[] {
     // why an order was cancelled or failed (orders/reasons.ts), and why risk control flagged it
     ...ORDER_REASON_CODES.map((c) => `cf.reasons.order.${c}`),
     ...RISK_REASON_CODES.map((c) => `cf.reasons.risk.${c}`),
+    // each connection's errors and balance (issue 18)
+    ...SUPPLIER_FAILURE_CODES.map((c) => `cf.connections.failure.${c}`),
+    ...OPERATIONS.map((o) => `cf.connections.operation.${o}`),
+    ...CALLBACK_FAILURE_CODES.map((c) => `cf.connections.callback_failure.${c}`),
+    ...PREPAID_ENTRY_KINDS.map((k) => `cf.connections.balance_kinds.${k}`),
   ];
 }

@@ -27,6 +27,7 @@ import * as buyerDelivery from './migrations/031_buyer_delivery';
 import * as giftStartsAndRefetchedParts from './migrations/035_gift_starts_and_refetched_parts';
 import * as rollupSlots from './migrations/037_rollup_slots';
 import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
+import * as connectionFailures from './migrations/033_connection_failures';
 
 export type Db = Knex;
 
@@ -76,6 +77,7 @@ const migrations: Record<string, Knex.Migration> = {
   '028_storefront_prepaid_balance': storefrontPrepaidBalance,
   '035_gift_starts_and_refetched_parts': giftStartsAndRefetchedParts,
   '037_rollup_slots': rollupSlots,
+  '033_connection_failures': connectionFailures,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -684,6 +684,29 @@ export interface DujiaoOrderRow {
   created_at: Date;
 }
 
+export interface SupplierCallFailureRow {
+  id: number;
+  supplier_id: string;
+  /** The adapter operation that failed: quote, purchase, getPurchase, validateAccount, balance, statement, catalogue. */
+  operation: string;
+  outcome: 'refused' | 'unavailable';
+  /** The refusal's code (SupplierRefused.code), or 'unavailable' (migration 033). */
+  code: string;
+  /** The adapter's own short wording of what failed; never the supplier's body. */
+  detail: string | null;
+  created_at: Date;
+}
+
+export interface DujiaoCallbackFailureRow {
+  id: number;
+  storefront_id: string;
+  dujiao_order_id: number;
+  /** 'http_status' (the shop answered, not 2xx) or the outbound failure's kind (timeout, unreachable, …). */
+  code: string;
+  http_status: number | null;
+  created_at: Date;
+}
+
 export interface LedgerAccountRow {
   id: string;
   merchant_id: string;
@@ -983,6 +1006,8 @@ declare module 'knex/types/tables' {
     daily_sku_sales: DailySkuSalesRow;
     dujiao_api_keys: DujiaoApiKeyRow;
     dujiao_orders: DujiaoOrderRow;
+    dujiao_callback_failures: DujiaoCallbackFailureRow;
+    supplier_call_failures: SupplierCallFailureRow;
     ledger_accounts: LedgerAccountRow;
     // posted_on is a date: written as text (YYYY-MM-DD) or by ledger_first_open_day().
     ledger_entries: Knex.CompositeTableType<LedgerEntryRow, Partial<Omit<LedgerEntryRow, 'posted_on'>> & { posted_on: string | Knex.Raw }>;
@@ -1042,6 +1067,8 @@ const registered = {
   daily_sku_sales: true,
   dujiao_api_keys: true,
   dujiao_orders: true,
+  dujiao_callback_failures: true,
+  supplier_call_failures: true,
   ledger_accounts: true,
   ledger_entries: true,
   ledger_lines: true,

@@ -10,6 +10,9 @@ import type { SupplierRegistry } from './registry';
 // supplier, resolved by the first sync that finds none. Only suppliers whose adapter lists a
 // catalogue (dujiao-next) are synced.
 
+/** The adapters whose protocol lists what the supplier sells (SupplierAdapter.catalogue); the others are priced by a quote on each purchase. */
+export const LISTING_ADAPTERS = ['dujiao-next'];
+
 export interface Drift {
   product: string;
   sku: string;
@@ -86,7 +89,7 @@ export function startCatalogueSync(opts: { db: Db; registry: SupplierRegistry; l
     if (running) return;
     running = true;
     try {
-      const ids = await opts.db('suppliers').where({ kind: 'api', active: true, adapter: 'dujiao-next' }).pluck('id');
+      const ids = await opts.db('suppliers').where({ kind: 'api', active: true }).whereIn('adapter', LISTING_ADAPTERS).pluck('id');
       for (const id of ids) {
         await syncSupplierCatalogue(opts.db, opts.registry, id).catch((err) => opts.log.warn({ supplierId: id, err: (err as Error).message }, 'catalogue sync failed'));
       }

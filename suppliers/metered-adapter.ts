@@ -4,10 +4,10 @@ import { SupplierRefused, SupplierUnavailable, type SupplierAdapter } from './ad
 
 // Every call to a supplier API goes through an adapter from the registry, so they are counted
 // here, once, whatever the protocol: by supplier, operation and outcome, with latency, and
-// traced as a span of the activity that made them.
+// traced as a span of the activity that made them; and each failed one is told to `onFailure`.
 
-type Operation = 'quote' | 'purchase' | 'getPurchase' | 'validateAccount' | 'balance' | 'statement';
-const OPERATIONS: Operation[] = ['quote', 'purchase', 'getPurchase', 'validateAccount', 'balance', 'statement'];
+export type Operation = 'quote' | 'purchase' | 'getPurchase' | 'validateAccount' | 'balance' | 'statement' | 'catalogue';
+export const OPERATIONS: Operation[] = ['quote', 'purchase', 'getPurchase', 'validateAccount', 'balance', 'statement', 'catalogue'];
 
 /** ok: an answer; refused: the supplier said no (nothing charged); unavailable: no usable answer. */
 export function callOutcome(err: unknown): 'refused' | 'unavailable' | 'error' {
@@ -16,7 +16,8 @@ export function callOutcome(err: unknown): 'refused' | 'unavailable' | 'error' {
   return 'error';
 }
 
-export function meteredAdapter(supplier: string, adapter: SupplierAdapter): SupplierAdapter {
+/** `onFailure` hears every failed call (the registry records it for the console); it must not throw. */
+export function meteredAdapter(supplier: string, adapter: SupplierAdapter, onFailure?: (operation: Operation, err: unknown) => Promise<void>): SupplierAdapter {
   const metered: SupplierAdapter = { ...adapter, readCallback: adapter.readCallback.bind(adapter) };
   for (const operation of OPERATIONS) {
     // Optional operations a protocol does not offer stay absent, so callers can still tell.
@@ -30,6 +31,7 @@ export function meteredAdapter(supplier: string, adapter: SupplierAdapter): Supp
         return answer;
       } catch (err) {
         supplierMetrics.calls.inc({ supplier, operation, outcome: callOutcome(err) });
+        await onFailure?.(operation, err);
         throw err;
       } finally {
         timer();

@@ -8,6 +8,7 @@ import { dujiaoNextAdapter } from './adapters/dujiao-next';
 import { fuluAdapter } from './adapters/fulu';
 import { reloadlyAdapter } from './adapters/reloadly';
 import { openSupplierCredentials } from './credentials';
+import { recordCallFailure } from './call-failures';
 import { meteredAdapter } from './metered-adapter';
 
 // Adding a real supplier: write suppliers/adapters/<name>.ts implementing SupplierAdapter and
@@ -43,6 +44,8 @@ export class SupplierRegistry {
     const adapter = meteredAdapter(
       row.name,
       factory({ baseUrl: row.base_url, credentials: openSupplierCredentials(this.vault, row), timeoutMs: row.timeout_ms, http: this.outbound }),
+      // Recording is for people; a write that fails must not turn the supplier's answer into another error.
+      (operation, err) => recordCallFailure(this.db, supplierId, operation, err).catch(() => undefined),
     );
     this.cache.set(supplierId, { version, adapter });
     return { supplier: row, adapter };

@@ -7,7 +7,8 @@ import type { CodeVault } from '../../lib/code-vault';
 import { conflict, notFound } from '../../lib/errors';
 import { availableCredit } from '../../storefronts/credit';
 import { prepaidBalance, topUpBalance } from '../../storefronts/prepaid-balance';
-import { syncSupplierCatalogue } from '../../suppliers/catalogue-sync';
+import { recentCallFailures } from '../../suppliers/call-failures';
+import { LISTING_ADAPTERS, syncSupplierCatalogue } from '../../suppliers/catalogue-sync';
 import type { SupplierRegistry } from '../../suppliers/registry';
 import { parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
@@ -57,6 +58,12 @@ export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; supplie
   router.get('/storefronts/:id/dujiao', allow('storefronts', 'show'), async (req, res) => {
     const sf = await storefrontOf(req.admin!.merchantId, req.params.id);
     const keys = await db('dujiao_api_keys').where({ storefront_id: sf.id }).orderBy('created_at', 'desc').select('id', 'api_key', 'created_at', 'revoked_at');
+    const callbackFailures = await db('dujiao_callback_failures as f')
+      .join('dujiao_orders as d', 'd.id', 'f.dujiao_order_id')
+      .where('f.storefront_id', sf.id)
+      .orderBy('f.id', 'desc')
+      .limit(20)
+      .select('f.code', 'f.http_status', 'f.created_at', 'f.dujiao_order_id', 'd.order_id', 'd.downstream_order_no');
     const credit = sf.credit_limit === null ? null : { limit: Number(sf.credit_limit), currency: sf.credit_currency as string };
     res.json({
       id: sf.id,
@@ -64,6 +71,51 @@ export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; supplie
       balance: sf.prepaid_currency && { currency: sf.prepaid_currency.trim(), amount: await prepaidBalance(db, sf.id, sf.prepaid_currency.trim()) },
       keys: keys.map((k) => ({ id: k.id, apiKey: k.api_key, createdAt: iso(k.created_at), revokedAt: iso(k.revoked_at) })),
       upstreamPath: '/api/v1/upstream',
+      callbackFailures: callbackFailures.map((f) => ({
+        orderId: f.order_id,
+        dujiaoOrderId: Number(f.dujiao_order_id),
+        downstreamOrderNo: f.downstream_order_no,
+        code: f.code,
+        httpStatus: f.http_status,
+        at: iso(f.created_at),
+      })),
+    });
+  });
+
+  // The prepaid balance's history, newest first: each top-up, draw and give-back with the
+  // balance after it (the ledger's storefront_prepaid lines; a liability, so minus their sum).
+  router.get('/storefronts/:id/balance/entries', allow('storefronts', 'show'), async (req, res) => {
+    const sf = await storefrontOf(req.admin!.merchantId, req.params.id);
+    const currency = sf.prepaid_currency?.trim();
+    if (!currency) return void res.json({ currency: null, balance: 0, entries: [] });
+    const rows: { kind: string; order_id: string | null; external_ref: string | null; created_at: Date; amount: string; after: string }[] = await db
+      .with('moves', (q) =>
+        q
+          .from('ledger_lines as l')
+          .join('ledger_entries as e', 'e.id', 'l.entry_id')
+          .join('ledger_accounts as a', 'a.id', 'l.account_id')
+          .where({ 'a.kind': 'storefront_prepaid', 'a.owner_id': sf.id, 'a.currency': currency, 'a.merchant_id': req.admin!.merchantId })
+          .select('e.id', 'e.kind', 'e.order_id', 'e.created_at', db.raw('-l.amount AS amount'), db.raw('sum(-l.amount) OVER (ORDER BY e.created_at, e.id) AS after')),
+      )
+      .from('moves as m')
+      .leftJoin('orders as o', 'o.id', 'm.order_id')
+      .orderBy([
+        { column: 'm.created_at', order: 'desc' },
+        { column: 'm.id', order: 'desc' },
+      ])
+      .limit(100)
+      .select('m.kind', 'm.order_id', 'o.external_ref', 'm.created_at', 'm.amount', 'm.after');
+    res.json({
+      currency,
+      balance: await prepaidBalance(db, sf.id, currency),
+      entries: rows.map((r) => ({
+        kind: r.kind,
+        orderId: r.order_id,
+        externalRef: r.external_ref,
+        amount: Number(r.amount),
+        balanceAfter: Number(r.after),
+        at: iso(r.created_at),
+      })),
     });
   });
 
@@ -140,13 +192,16 @@ export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; supplie
     const routes = await db('sku_supplier_routes as r')
       .join('skus as s', 's.id', 'r.sku_id')
       .where('r.supplier_id', supplier.id)
-      .select('r.supplier_product', 'r.max_unit_cost', 's.code');
+      .select('r.supplier_product', 'r.max_unit_cost', 'r.active', 's.code');
     const alert = await db('alerts').where({ kind: 'supplier_catalogue_drift', subject_id: supplier.id }).whereNull('resolved_at').first('detail');
     // The alert's detail is { drift: [...] } as suppliers/catalogue-sync.ts raised it; none when no alert is open.
     const detail = alert?.detail;
     const drift = typeof detail === 'object' && detail !== null && 'drift' in detail && Array.isArray(detail.drift) ? detail.drift : [];
     res.json({
       id: supplier.id,
+      // Protocols without a listing (Reloadly, Fulu, the Cardflow simulator) are priced on each purchase by a quote.
+      listsCatalogue: LISTING_ADAPTERS.includes(supplier.adapter ?? ''),
+      routes: routes.map((r) => ({ sku: r.code, product: r.supplier_product, maxUnitCost: Number(r.max_unit_cost), active: r.active })),
       syncedAt: iso(supplier.catalogue_synced_at),
       syncError: supplier.catalogue_sync_error,
       drift,
@@ -160,6 +215,12 @@ export function adminConnectionsRouter(deps: { db: Db; vault: CodeVault; supplie
         mappedTo: routes.filter((r) => r.supplier_product === i.product).map((r) => ({ sku: r.code, maxUnitCost: Number(r.max_unit_cost) })),
       })),
     });
+  });
+
+  // The connection's last errors: its recent failed calls, newest first (suppliers/call-failures.ts).
+  router.get('/suppliers/:id/call-failures', allow('suppliers', 'show'), async (req, res) => {
+    const supplier = await supplierOf(req.admin!.merchantId, req.params.id);
+    res.json({ id: supplier.id, failures: await recentCallFailures(db, supplier.id) });
   });
 
   router.post('/suppliers/:id/catalogue/sync', allow('suppliers', 'refresh'), async (req, res) => {

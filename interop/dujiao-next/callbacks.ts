@@ -50,12 +50,31 @@ export async function sendDujiaoCallback(deps: { db: Knex; vault: CodeVault; out
       maxBytes: 64 * 1024,
     });
     // Nothing the shop answered is repeated: only its HTTP status.
-    if (answer.status < 200 || answer.status >= 300) throw new CallbackNotAccepted(`the shop answered HTTP ${answer.status}`);
+    if (answer.status < 200 || answer.status >= 300) {
+      await recordCallbackFailure(deps.db, row, 'http_status', answer.status);
+      throw new CallbackNotAccepted(`the shop answered HTTP ${answer.status}`);
+    }
   } catch (err) {
-    if (err instanceof OutboundFailure) throw new CallbackNotAccepted(`the callback could not be sent (${err.kind})`);
+    if (err instanceof OutboundFailure) {
+      await recordCallbackFailure(deps.db, row, err.kind, null);
+      throw new CallbackNotAccepted(`the callback could not be sent (${err.kind})`);
+    }
     throw err;
   }
   return { status: detail.status };
+}
+
+/** Callbacks kept per storefront for the console: the newest, so a long outage does not pile up rows. */
+const KEPT_FAILURES = 50;
+
+// The console's "recent callback failures" of a shop: what we could not hand it, by code (the
+// HTTP status it answered, or why it could not be reached), never what it answered.
+async function recordCallbackFailure(db: Knex, row: { id: number; storefront_id: string }, code: string, httpStatus: number | null) {
+  await db('dujiao_callback_failures').insert({ storefront_id: row.storefront_id, dujiao_order_id: row.id, code, http_status: httpStatus });
+  await db('dujiao_callback_failures')
+    .where({ storefront_id: row.storefront_id })
+    .where('id', '<=', db('dujiao_callback_failures').where({ storefront_id: row.storefront_id }).orderBy('id', 'desc').offset(KEPT_FAILURES).limit(1).select('id'))
+    .delete();
 }
 
 /** Starts a callback workflow for each order placed through the protocol whose status moved on since its last callback. */

@@ -1,18 +1,20 @@
 import { useState } from 'react';
 import KeyIcon from '@mui/icons-material/Key';
-import { Box, Button, Card, CardContent, CardHeader, Chip, Table, TableBody, TableCell, TableRow, TextField, Typography } from '@mui/material';
+import { Box, Button, Card, CardContent, CardHeader, Chip, List, ListItem, ListItemText, Table, TableBody, TableCell, TableRow, TextField, Typography } from '@mui/material';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Confirm, useCanAccess, useNotify, useTranslate } from 'react-admin';
 import { errorMessage, SecretDialog } from '../components/dialogs';
 import { formatWhen, useIntlLocale } from '../components/fields';
 import { formatMoney, toMinor } from '../money';
 import { api } from '../providers/http';
+import { Link } from 'react-router-dom';
 
 // Selling through a dujiao-next shop: the storefront's credit (the balance the shop sees), its
 // dujiao-next API keys (the secret is shown once, when issued) and the address the shop adds
-// as a "site connection".
+// as a "site connection"; and the callbacks the shop did not take (it still polls, so none is lost).
 
 interface DujiaoSide {
+  callbackFailures: { orderId: string; dujiaoOrderId: number; downstreamOrderNo: string | null; code: string; httpStatus: number | null; at: string }[];
   credit: { limit: number; currency: string; available: number } | null;
   keys: { id: string; apiKey: string; createdAt: string; revokedAt: string | null }[];
   upstreamPath: string;
@@ -54,6 +56,8 @@ export function DujiaoSelling({ storefrontId, currency }: { storefrontId: string
   return (
     <Card data-testid="dujiao-selling">
       <CardHeader
+        // On a phone the key button goes under the title rather than past the screen's edge.
+        sx={{ flexWrap: 'wrap', '& .MuiCardHeader-content': { minWidth: 240 } }}
         title={translate('cf.connections.selling_title')}
         subheader={translate('cf.connections.selling_help', { url: upstreamUrl })}
         action={
@@ -87,32 +91,61 @@ export function DujiaoSelling({ storefrontId, currency }: { storefrontId: string
             </Button>
           </Box>
         )}
-        <Table size="small" sx={{ mt: 1 }} data-testid="dujiao-keys">
-          <TableBody>
-            {(data?.keys ?? []).map((k) => (
-              <TableRow key={k.id}>
-                <TableCell>
-                  <code>{k.apiKey}</code>
-                </TableCell>
-                <TableCell>{formatWhen(k.createdAt, locale)}</TableCell>
-                <TableCell>
-                  {k.revokedAt ? (
-                    translate('cf.connections.key_revoked', { at: formatWhen(k.revokedAt, locale) })
-                  ) : (
-                    <Chip size="small" color="success" label={translate('cf.connections.key_active')} />
-                  )}
-                </TableCell>
-                <TableCell align="right">
-                  {!k.revokedAt && mayIssue && (
-                    <Button size="small" color="error" onClick={() => setRevoking(k.id)}>
-                      {translate('cf.connections.revoke')}
-                    </Button>
-                  )}
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+        <Box sx={{ overflowX: 'auto' }}>
+          <Table size="small" sx={{ mt: 1 }} data-testid="dujiao-keys">
+            <TableBody>
+              {(data?.keys ?? []).map((k) => (
+                <TableRow key={k.id}>
+                  <TableCell>
+                    <code>{k.apiKey}</code>
+                  </TableCell>
+                  <TableCell>{formatWhen(k.createdAt, locale)}</TableCell>
+                  <TableCell>
+                    {k.revokedAt ? (
+                      translate('cf.connections.key_revoked', { at: formatWhen(k.revokedAt, locale) })
+                    ) : (
+                      <Chip size="small" color="success" label={translate('cf.connections.key_active')} />
+                    )}
+                  </TableCell>
+                  <TableCell align="right">
+                    {!k.revokedAt && mayIssue && (
+                      <Button size="small" color="error" onClick={() => setRevoking(k.id)}>
+                        {translate('cf.connections.revoke')}
+                      </Button>
+                    )}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
+        <Typography variant="subtitle2" sx={{ mt: 2 }}>
+          {translate('cf.connections.callbacks_title')}
+        </Typography>
+        {data && data.callbackFailures.length === 0 && (
+          <Typography variant="body2" color="text.secondary">
+            {translate('cf.connections.no_callback_failures')}
+          </Typography>
+        )}
+        <List dense disablePadding data-testid="callback-failures">
+          {(data?.callbackFailures ?? []).map((f, i) => (
+            <ListItem key={`${f.at}-${i}`} disableGutters divider>
+              <ListItemText
+                primary={translate(`cf.connections.callback_failure.${f.code}`, {
+                  status: f.httpStatus ?? '',
+                  _: translate('cf.connections.callback_failure.other', { code: f.code }),
+                })}
+                secondary={
+                  <>
+                    {formatWhen(f.at, locale)}
+                    {' · '}
+                    <Link to={`/orders/${f.orderId}/show`}>{translate('cf.connections.callback_order', { order: f.downstreamOrderNo || f.dujiaoOrderId })}</Link>
+                  </>
+                }
+              />
+            </ListItem>
+          ))}
+        </List>
       </CardContent>
       <Confirm
         isOpen={!!revoking}

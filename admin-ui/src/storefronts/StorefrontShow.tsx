@@ -25,6 +25,7 @@ import { errorMessage, SecretDialog } from '../components/dialogs';
 import { formatWhen, StatusField, useIntlLocale, WhenField } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { DujiaoSelling } from '../connections/DujiaoSelling';
+import { PrepaidBalance } from '../connections/PrepaidBalance';
 import { useMerchantCurrency } from '../risk/shared';
 import { LoadFailed } from '../components/LoadFailed';
 
@@ -107,8 +108,11 @@ function StorefrontDetail() {
           </Table>
         </Card>
       </Grid>
-      <Grid size={{ xs: 12 }}>
+      <Grid size={{ xs: 12, md: 7 }}>
         <DujiaoSelling storefrontId={record.id} currency={currency} />
+      </Grid>
+      <Grid size={{ xs: 12, md: 5 }}>
+        <PrepaidBalance storefrontId={record.id} currency={currency} />
       </Grid>
       <Grid size={{ xs: 12 }}>
         <Card>

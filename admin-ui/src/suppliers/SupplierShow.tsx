@@ -9,6 +9,7 @@ import type { CardflowDataProvider } from '../providers/dataProvider';
 import { CircuitChip } from './CircuitChip';
 import { SupplierBooksCard } from './SupplierBooks';
 import { SupplierCatalogue } from '../connections/SupplierCatalogue';
+import { SupplierErrors } from '../connections/SupplierErrors';
 import type { SupplierRecord } from './types';
 import { LoadFailed } from '../components/LoadFailed';
 
@@ -47,7 +48,11 @@ function RefreshBalanceButton() {
       notify(translate('cf.supplier.refreshed', { balance: formatMoney(s.balance, s.currency, locale) || '—' }), { type: 'info' });
       refresh();
     },
-    onError: (err) => notify(errorMessage(err), { type: 'error' }),
+    onError: (err) => {
+      notify(errorMessage(err), { type: 'error' });
+      // The failed call is now among the last errors, and the circuit may have moved.
+      refresh();
+    },
   });
   if (!canAccess || !record || record.kind !== 'api') return null;
   return (
@@ -137,9 +142,14 @@ function SupplierDetail() {
           </Card>
         </Grid>
       )}
-      {s.adapter === 'dujiao-next' && (
-        <Grid size={{ xs: 12 }}>
-          <SupplierCatalogue supplierId={s.id} />
+      {api && (
+        <Grid size={{ xs: 12, md: 6 }}>
+          <SupplierErrors supplierId={s.id} threshold={s.circuit.failureThreshold} />
+        </Grid>
+      )}
+      {api && (
+        <Grid size={{ xs: 12, md: s.adapter === 'dujiao-next' ? 12 : 6 }}>
+          <SupplierCatalogue supplierId={s.id} currency={s.currency} />
         </Grid>
       )}
     </Grid>
