@@ -25,6 +25,7 @@ import * as reconciliation from './migrations/026_reconciliation';
 import * as reports from './migrations/027_reports';
 import * as buyerDelivery from './migrations/031_buyer_delivery';
 import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
+import * as bulkOrders from './migrations/032_bulk_orders';
 
 export type Db = Knex;
 
@@ -72,6 +73,7 @@ const migrations: Record<string, Knex.Migration> = {
   '027_reports': reports,
   '031_buyer_delivery': buyerDelivery,
   '028_storefront_prepaid_balance': storefrontPrepaidBalance,
+  '032_bulk_orders': bulkOrders,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
