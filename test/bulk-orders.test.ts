@@ -14,7 +14,7 @@ let n = 0;
 
 beforeAll(async () => {
   sys = await startTestSystem();
-  vendor = await addSupplier(sys, 'BulkVendor', [card('COFFEE', 300), card('FEW', 300)]);
+  vendor = await addSupplier(sys, 'BulkVendor', [card('COFFEE', 300), card('FEW', 300), card('FEW-TOO', 300)]);
 }, 120_000);
 
 afterAll(async () => {
@@ -148,7 +148,7 @@ describe('bulk orders from a supplier', () => {
     const refs = await sys.db('supplier_purchases').where({ order_id: orderId, status: 'succeeded' }).pluck('reference');
     expect(refs).toHaveLength(2_000);
     for (const r of refs) expect(ledger.charges[r]).toBe(1);
-    expect(Number(lost[0].n)).toBe(0); // a lost answer was asked about, not bought again under a new reference
+    expect(lost[0].n).toBe(0); // a lost answer was asked about, not bought again under a new reference
 
     const download = await admin('POST', `/admin/bulk-orders/${orderId}/file`);
     const plain = await officeCrypto.decrypt(Buffer.from(download.body.content, 'base64'), { password: download.body.password });
@@ -169,16 +169,15 @@ describe('bulk orders from a supplier', () => {
     const view = (await sys.api('GET', `/v1/bulk-orders/${res.body.id}`)).body;
     expect(view).toMatchObject({ status: 'failed', orderStatus: 'failed', progress: { done: 0, failed: 30 } });
     // The 20 bought codes are back on sale; nothing was delivered, nothing settled.
-    expect(await sys.db('codes').whereIn('sku_id', sys.db('skus').where({ code: sku }).select('id')).where({ status: 'available' }).count('* as n')).toEqual([{ n: '20' }]);
+    expect(await sys.db('codes').whereIn('sku_id', sys.db('skus').where({ code: sku }).select('id')).where({ status: 'available' }).count('* as n')).toEqual([{ n: 20 }]);
     expect(await sys.db('deliveries').where({ order_id: res.body.id }).first()).toBeUndefined();
     expect(await sys.db('settlements').where({ order_id: res.body.id }).first()).toBeUndefined();
     await vendor.clearFaults();
   }, 120_000);
 
   test('when some units cannot be had and the order allows a partial delivery, then what was had is delivered and charged for, the rest released', async () => {
-    const sku = await supplierSku('FEW');
-    await vendor.setProduct('FEW', { stock: null });
-    await vendor.fault({ kind: 'stock_out_after', product: 'FEW', times: 12 });
+    const sku = await supplierSku('FEW-TOO');
+    await vendor.fault({ kind: 'stock_out_after', product: 'FEW-TOO', times: 12 });
     const res = await placeBulk({ sku, quantity: 30, partialAllowed: true });
     const { result } = await finishedWithHistories(res.body.id);
     expect(result).toMatchObject({ status: 'partially_delivered', delivered: 12, failed: 18, fileRows: 12 });
@@ -195,7 +194,7 @@ describe('wholesale price tiers', () => {
     const storefrontId = sys.merchant.storefrontId;
     const low = await admin('PUT', '/admin/bulk-price-tiers', { storefrontId, sku: 'BULK-TIER', tiers: [{ minQuantity: 100, unitPrice: 650 }] });
     expect([low.status, low.body.error.code]).toEqual([400, 'price_below_cost']);
-    expect(await sys.db('bulk_price_tiers').count('* as n')).toEqual([{ n: '0' }]);
+    expect(await sys.db('bulk_price_tiers').count('* as n')).toEqual([{ n: 0 }]);
     const set = await admin('PUT', '/admin/bulk-price-tiers', {
       storefrontId,
       sku: 'BULK-TIER',
