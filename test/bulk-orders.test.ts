@@ -99,6 +99,9 @@ describe('bulk orders from stock', () => {
     const view = await sys.api('GET', `/v1/bulk-orders/${orderId}`);
     expect(view.body).toMatchObject({ status: 'delivered', orderStatus: 'delivered', progress: { done: 20_000, inDoubt: 0, failed: 0 }, file: { ready: true, rows: 20_000 } });
     expect((await sys.db('skus').where({ code: 'BULK-STOCK' }).first('stock_available'))!.stock_available).toBe(0);
+    // Running a page again (a retried activity, a replayed child) takes no code and changes no count.
+    expect(await sys.activities.allocateBulkPage(orderId, 7)).toEqual({ done: 1000, failed: 0, inDoubt: 0 });
+    expect(await deliveredCodes(orderId)).toEqual(codes);
     expect(Number((await sys.db('settlements').where({ order_id: orderId }).first('revenue'))!.revenue)).toBe(20_000 * 1000);
 
     const download = await admin('POST', `/admin/bulk-orders/${orderId}/file`);
@@ -141,6 +144,10 @@ describe('bulk orders from a supplier', () => {
     expect(histories).toHaveLength(5);
     for (const h of histories) expect(h.events.length).toBeLessThan(10_000);
 
+    // Positive control: the faults did strike (each was used up by the purchases).
+    expect(((await (await fetch(`${vendor.sim.url}/_sim/faults`)).json()) as { faults: unknown[] }).faults).toEqual([]);
+    // Running a page again (a retried activity, a replayed child) buys nothing more.
+    expect(await sys.activities.buyBulkPage(orderId, 1)).toEqual({ done: 500, failed: 0, inDoubt: 0 });
     const ledger = await vendor.charges();
     expect(ledger.total - before.total).toBe(2_000);
     expect(chargedOnce(ledger)).toBe(true);
