@@ -51,10 +51,7 @@ async function main() {
     }
     const seconds = (performance.now() - start) / 1000;
     const pids = system.pids();
-    const { rows } = await system.db.raw(
-      `SELECT count(*)::int AS delivered, count(DISTINCT code_id)::int AS codes FROM deliveries WHERE order_id = ?`,
-      [placed.id],
-    );
+    const { rows } = await system.db.raw(`SELECT count(*)::int AS delivered, count(DISTINCT code_id)::int AS codes FROM deliveries WHERE order_id = ?`, [placed.id]);
     console.log(`| bulk order of ${units} units from stock | |`);
     console.log('| --- | --- |');
     console.log(`| outcome | ${view.status}, ${rows[0].delivered} delivered, ${rows[0].codes} distinct codes |`);

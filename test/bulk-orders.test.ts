@@ -35,7 +35,9 @@ async function supplierSku(product: string) {
 /** The parent's result, and every history (parent and each page's child) with its event count. */
 async function finishedWithHistories(orderId: string) {
   const result = await sys.finished(orderId);
-  const { rows } = await sys.db.raw('SELECT count(*)::int AS n, max(page_size) AS size FROM order_units u JOIN bulk_orders b ON b.order_id = u.order_id WHERE u.order_id = ?', [orderId]);
+  const { rows } = await sys.db.raw('SELECT count(*)::int AS n, max(page_size) AS size FROM order_units u JOIN bulk_orders b ON b.order_id = u.order_id WHERE u.order_id = ?', [
+    orderId,
+  ]);
   const pages = Math.ceil(rows[0].n / rows[0].size);
   const ids = [orderId, ...Array.from({ length: pages }, (_, i) => `${orderId}.page-${i + 1}`)];
   const histories = await Promise.all(ids.map(async (id) => ({ id, events: (await sys.client.workflow.getHandle(id).fetchHistory()).events ?? [] })));
@@ -54,7 +56,7 @@ async function codesInFile(content: Buffer, password: string): Promise<string[]>
   await book.xlsx.load(plain as unknown as ArrayBuffer);
   const codes: string[] = [];
   book.getWorksheet('Codes')!.eachRow((row, i) => {
-    if (i > 1) codes.push(String(row.getCell(4).value));
+    if (i > 1) codes.push(row.getCell(4).text);
   });
   return codes.sort();
 }
@@ -176,7 +178,13 @@ describe('bulk orders from a supplier', () => {
     const view = (await sys.api('GET', `/v1/bulk-orders/${res.body.id}`)).body;
     expect(view).toMatchObject({ status: 'failed', orderStatus: 'failed', progress: { done: 0, failed: 30 } });
     // The 20 bought codes are back on sale; nothing was delivered, nothing settled.
-    expect(await sys.db('codes').whereIn('sku_id', sys.db('skus').where({ code: sku }).select('id')).where({ status: 'available' }).count('* as n')).toEqual([{ n: 20 }]);
+    expect(
+      await sys
+        .db('codes')
+        .whereIn('sku_id', sys.db('skus').where({ code: sku }).select('id'))
+        .where({ status: 'available' })
+        .count('* as n'),
+    ).toEqual([{ n: 20 }]);
     expect(await sys.db('deliveries').where({ order_id: res.body.id }).first()).toBeUndefined();
     expect(await sys.db('settlements').where({ order_id: res.body.id }).first()).toBeUndefined();
     await vendor.clearFaults();

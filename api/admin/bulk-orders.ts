@@ -36,17 +36,34 @@ export function adminBulkOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilme
       .where('b.merchant_id', req.admin!.merchantId)
       .select('b.order_id', 'o.external_ref', 's.code as sku', 'b.quantity', 'b.status', 'b.units_delivered', 'b.created_at', 'o.total_amount', 'o.currency');
     if (params.filter.status) q.where('b.status', params.filter.status);
-    await sendList(res, db, 'bulk-orders', q, params, (r: Record<string, any>) => ({
-      id: r.order_id,
-      externalRef: r.external_ref,
-      sku: r.sku,
-      quantity: r.quantity,
-      status: r.status,
-      unitsDelivered: r.units_delivered,
-      totalAmount: Number(r.total_amount),
-      currency: String(r.currency).trim(),
-      createdAt: iso(r.created_at),
-    }));
+    await sendList(
+      res,
+      db,
+      'bulk-orders',
+      q,
+      params,
+      (r: {
+        order_id: string;
+        external_ref: string;
+        sku: string;
+        quantity: number;
+        status: string;
+        units_delivered: number;
+        total_amount: string;
+        currency: string;
+        created_at: Date;
+      }) => ({
+        id: r.order_id,
+        externalRef: r.external_ref,
+        sku: r.sku,
+        quantity: r.quantity,
+        status: r.status,
+        unitsDelivered: r.units_delivered,
+        totalAmount: Number(r.total_amount),
+        currency: String(r.currency).trim(),
+        createdAt: iso(r.created_at),
+      }),
+    );
   });
 
   router.get('/bulk-orders/:id', allow('bulk-orders', 'show'), async (req, res) => {

@@ -43,7 +43,7 @@ export async function writeBulkFile(db: Db, vault: CodeVault, orderId: string): 
     { header: 'Expires', key: 'expires', width: 22 },
   ];
   let rows = 0;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await db('deliveries as d')
       .join('order_units as u', 'u.id', 'd.unit_id')
       .join('codes as c', 'c.id', 'd.code_id')

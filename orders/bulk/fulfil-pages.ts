@@ -94,7 +94,10 @@ export async function buyBulkPage(deps: PurchaseDeps, orderId: string, page: num
         const outcome = await purchaseUnit(deps, unitId);
         if (outcome.status === 'processing') await checkPurchase(deps, outcome.purchaseId);
         else if (outcome.status === 'failed') {
-          await db('bulk_unit_failures').insert({ unit_id: unitId, order_id: orderId, reason: outcome.reason.slice(0, 500) }).onConflict('unit_id').ignore();
+          await db('bulk_unit_failures')
+            .insert({ unit_id: unitId, order_id: orderId, reason: outcome.reason.slice(0, 500) })
+            .onConflict('unit_id')
+            .ignore();
         }
       } catch (err) {
         // In doubt: asked about on the next run of the page, never bought again blind.
@@ -149,7 +152,9 @@ export async function finishBulkOrder(db: Db, orderId: string): Promise<BulkOutc
       );
       await trx('order_units').where({ order_id: orderId, status: 'allocated' }).update({ status: 'delivered' });
       if (failed > 0) {
-        await trx.raw(`UPDATE skus SET stock_available = stock_available + r.quantity FROM reservations r WHERE r.order_id = ? AND r.status = 'held' AND skus.id = r.sku_id`, [orderId]);
+        await trx.raw(`UPDATE skus SET stock_available = stock_available + r.quantity FROM reservations r WHERE r.order_id = ? AND r.status = 'held' AND skus.id = r.sku_id`, [
+          orderId,
+        ]);
         await trx('reservations').where({ order_id: orderId, status: 'held' }).update({ status: 'released', updated_at: trx.fn.now() });
         await trx('order_units').where({ order_id: orderId, status: 'pending' }).update({ status: 'released' });
         // The customer pays for what it got.

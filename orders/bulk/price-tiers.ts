@@ -63,5 +63,10 @@ export async function listPriceTiers(db: Db, merchantId: string, filter: { store
     })
     .orderBy(['t.storefront_id', 's.code', 't.min_quantity'])
     .select('t.storefront_id', 's.code', 't.min_quantity', 't.unit_price');
-  return rows.map((r: { storefront_id: string; code: string; min_quantity: number; unit_price: string }) => ({ storefrontId: r.storefront_id, sku: r.code, minQuantity: r.min_quantity, unitPrice: Number(r.unit_price) }));
+  return rows.map((r: { storefront_id: string; code: string; min_quantity: number; unit_price: string }) => ({
+    storefrontId: r.storefront_id,
+    sku: r.code,
+    minQuantity: r.min_quantity,
+    unitPrice: Number(r.unit_price),
+  }));
 }
