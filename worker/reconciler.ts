@@ -31,7 +31,13 @@ export function startReconciler(opts: { db: Db; fulfilment: FulfilmentClient; lo
       const ids = orders.map((o) => o.id);
       const missing = new Set(ids.length === 0 ? [] : await fulfilment.withoutRunningWorkflow(ids).catch(() => ids));
       // A bulk order has its own workflow (workflows/bulk-order.ts).
-      const bulk = new Set<string>(missing.size ? await db('bulk_orders').whereIn('order_id', [...missing]).pluck('order_id') : []);
+      const bulk = new Set<string>(
+        missing.size
+          ? await db('bulk_orders')
+              .whereIn('order_id', [...missing])
+              .pluck('order_id')
+          : [],
+      );
       for (const o of orders) {
         if (!missing.has(o.id)) continue;
         // A first start never revives a finished run; a retried order's run is a new one.
