@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import type { OutboundHttp } from '../lib/outbound-http';
@@ -22,6 +22,8 @@ import { sendDujiaoCallback } from '../interop/dujiao-next/callbacks';
 import { dueReconciliations, reconcileSupplier, type RunRequest } from '../reconciliation/run';
 import type { Mailer } from '../mail/mailer';
 import type { SmsSender } from '../mail/sms';
+import { allocateBulkPage, beginBulkOrder, buyBulkPage, finishBulkOrder } from '../orders/bulk/fulfil-pages';
+import { writeBulkFile } from '../orders/bulk/bulk-file';
 import { GiftOrderNotDelivered, giftSchedule, recordGiftNotSent, sendGift, tellSenderGiftOpened } from '../orders/gifts';
 
 // Every activity of the order workflow, built once by the worker with its dependencies.
@@ -105,6 +107,12 @@ export function createActivities({ db, vault, registry, rateLimits, outbound, ca
     sendGift: (giftId: string) => asBusinessFailure(() => sendGift(db, vault, giftSenders, giftId)),
     recordGiftNotSent: (giftId: string) => recordGiftNotSent(db, giftId),
     tellSenderGiftOpened: (giftId: string) => asBusinessFailure(() => tellSenderGiftOpened(db, mailer, giftId)),
+    beginBulkOrder: (orderId: string) => asBusinessFailure(() => beginBulkOrder(db, orderId)),
+    allocateBulkPage: (orderId: string, page: number) => asBusinessFailure(() => allocateBulkPage(db, orderId, page)),
+    // A page of purchases takes a while: it heartbeats so a lost worker is noticed in seconds.
+    buyBulkPage: (orderId: string, page: number) => asBusinessFailure(() => buyBulkPage(purchases, orderId, page, () => Context.current().heartbeat())),
+    finishBulkOrder: (orderId: string) => asBusinessFailure(() => finishBulkOrder(db, orderId)),
+    writeBulkFile: (orderId: string) => asBusinessFailure(() => writeBulkFile(db, vault, orderId)),
   };
 }
 

@@ -35,6 +35,8 @@ import { traceRequests } from '../lib/tracing';
 import { jsonBody, rejectMalformedUrl } from './well-formed';
 import { storefrontAuth } from './storefront/auth';
 import { storefrontOrdersRouter } from './storefront/orders';
+import { storefrontBulkOrdersRouter } from './storefront/bulk-orders';
+import { adminBulkOrdersRouter } from './admin/bulk-orders';
 import { DeliveryWaits } from './storefront/wait-for-delivery';
 import type { PgNotifications } from '../lib/pg-notifications';
 import { storefrontProductsRouter } from './storefront/products';
@@ -115,6 +117,16 @@ export function createApp(deps: AppDeps) {
   // The API descriptions and their reference pages are public: they hold no merchant's data.
   app.use(apiDocsRouter());
 
+  // Bulk orders take up to 50,000 recipients: a bigger body than any other storefront request.
+  app.use(
+    '/v1/bulk-orders',
+    noStore,
+    storefrontAuth(db),
+    rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId),
+    jsonBody(limits.maxImportBytes),
+    storefrontBulkOrdersRouter({ db, fulfilment }),
+  );
+
   const json = jsonBody(limits.maxBodyBytes);
   const storefront = express.Router();
   storefront.use(
@@ -145,6 +157,7 @@ export function createApp(deps: AppDeps) {
   admin.use(adminLedgerRouter({ db }));
   admin.use(adminReconciliationRouter({ db, suppliers, runs: deps.reconciliation, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminReportsRouter({ db }));
+  admin.use(adminBulkOrdersRouter({ db, vault, fulfilment, maxImportBytes: limits.maxImportBytes }));
   admin.use(adminConnectionsRouter({ db, vault, suppliers, maxBodyBytes: limits.maxBodyBytes }));
   admin.use(adminAlertsRouter({ db }));
   admin.use(adminManualTasksRouter({ db, vault, wake: (orderId) => fulfilment.wake(orderId, 'manual') }));

@@ -101,6 +101,12 @@ export const ERROR_CODES = [
   'nothing_to_reveal',
   'gift_order_closed',
   'unknown_gift_template',
+  // bulk orders (orders/bulk/)
+  'bulk_mode_unsupported',
+  'unknown_storefront',
+  'price_below_cost',
+  'bulk_file_not_ready',
+  'bulk_file_already_downloaded',
   // signing in and access
   'invalid_credentials',
   'wrong_current_password',
@@ -204,6 +210,8 @@ export const AUDIT_ACTIONS = [
   'code.revealed_to_buyer',
   'gift_template.created',
   'gift_template.changed',
+  'bulk_order.file_downloaded',
+  'bulk_order.price_tiers_set',
 ] as const;
 
 /** The order timeline's event types (orders/events.ts); text at cf.events.<type>. */
@@ -239,6 +247,9 @@ export const ORDER_EVENT_TYPES = [
   'gift_sent',
   'gift_bounced',
   'gift_opened',
+  'bulk_finished',
+  'bulk_file_written',
+  'bulk_file_downloaded',
 ] as const satisfies readonly OrderEventType[];
 // ...and every event type is listed (a new one fails the type check here).
 type Unlisted = Exclude<OrderEventType, (typeof ORDER_EVENT_TYPES)[number]>;

@@ -28,6 +28,7 @@ import * as giftStartsAndRefetchedParts from './migrations/035_gift_starts_and_r
 import * as rollupSlots from './migrations/037_rollup_slots';
 import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
 import * as connectionFailures from './migrations/033_connection_failures';
+import * as bulkOrders from './migrations/032_bulk_orders';
 
 export type Db = Knex;
 
@@ -75,9 +76,10 @@ const migrations: Record<string, Knex.Migration> = {
   '027_reports': reports,
   '031_buyer_delivery': buyerDelivery,
   '028_storefront_prepaid_balance': storefrontPrepaidBalance,
+  '032_bulk_orders': bulkOrders,
+  '033_connection_failures': connectionFailures,
   '035_gift_starts_and_refetched_parts': giftStartsAndRefetchedParts,
   '037_rollup_slots': rollupSlots,
-  '033_connection_failures': connectionFailures,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

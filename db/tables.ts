@@ -561,6 +561,56 @@ export interface GiftRow {
   created_at: Date;
 }
 
+/** An enterprise bulk order's terms (migration 032); the order itself is an ordinary order. */
+export interface BulkOrderRow {
+  order_id: string;
+  merchant_id: string;
+  sku_id: string;
+  quantity: number;
+  page_size: number;
+  partial_allowed: boolean;
+  status: 'running' | 'delivered' | 'partially_delivered' | 'failed';
+  units_delivered: number;
+  reason: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export interface BulkOrderRecipientRow {
+  order_id: string;
+  seq: number;
+  recipient: string;
+}
+
+export interface BulkUnitFailureRow {
+  unit_id: string;
+  order_id: string;
+  reason: string;
+  created_at: Date;
+}
+
+/** The encrypted hand-over file; content and sealed password are erased at the one download. */
+export interface BulkOrderFileRow {
+  order_id: string;
+  content: Buffer | null;
+  password_key_id: string | null;
+  password_sealed: Buffer | null;
+  rows: number;
+  created_at: Date;
+  downloaded_at: Date | null;
+  downloaded_by: string | null;
+}
+
+export interface BulkPriceTierRow {
+  id: string;
+  merchant_id: string;
+  storefront_id: string;
+  sku_id: string;
+  min_quantity: number;
+  unit_price: number;
+  created_at: Date;
+}
+
 export interface DeliveryLinkRow {
   id: string;
   merchant_id: string;
@@ -999,6 +1049,11 @@ declare module 'knex/types/tables' {
     gift_templates: GiftTemplateRow;
     gifts: GiftRow;
     delivery_links: DeliveryLinkRow;
+    bulk_orders: BulkOrderRow;
+    bulk_order_recipients: BulkOrderRecipientRow;
+    bulk_unit_failures: BulkUnitFailureRow;
+    bulk_order_files: BulkOrderFileRow;
+    bulk_price_tiers: BulkPriceTierRow;
     delivery_lookup_codes: DeliveryLookupCodeRow;
     alerts: AlertRow;
     audit_log: AuditLogRow;
@@ -1095,6 +1150,11 @@ const registered = {
   gift_templates: true,
   gifts: true,
   delivery_links: true,
+  bulk_orders: true,
+  bulk_order_recipients: true,
+  bulk_unit_failures: true,
+  bulk_order_files: true,
+  bulk_price_tiers: true,
   delivery_lookup_codes: true,
   report_channel_days: true,
   report_hours: true,

@@ -28,8 +28,17 @@ export interface Posting {
   lines: { account: AccountRef; amount: number }[];
 }
 
+// Postgres takes at most 65,535 bound values in one statement; an entry binds 11 and its
+// lines 4 each. A bulk order's sale posts two entries per unit, for up to 50,000 units.
+const POSTINGS_PER_STATEMENT = 2_000;
+
 /** Posts what is not posted yet; returns the keys it posted. */
 export async function post(trx: Knex, postings: Posting[]): Promise<string[]> {
+  if (postings.length > POSTINGS_PER_STATEMENT) {
+    const keys: string[] = [];
+    for (let i = 0; i < postings.length; i += POSTINGS_PER_STATEMENT) keys.push(...(await post(trx, postings.slice(i, i + POSTINGS_PER_STATEMENT))));
+    return keys;
+  }
   if (postings.length === 0) return [];
   for (const p of postings) checkBalanced(p);
   const merchantId = postings[0].merchantId;

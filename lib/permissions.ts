@@ -30,6 +30,8 @@ const RULES: Record<string, Record<string, readonly Role[]>> = {
     // who run the system, not for support or viewers.
     workflow: managers,
   },
+  // Bulk orders hand over thousands of codes in one file: only those who may reveal codes download it.
+  'bulk-orders': { list: everyone, show: everyone, create: managers, download: managers, tiers: managers },
   stock: { list: everyone, show: everyone, import: managers },
   batches: { list: everyone, show: everyone },
   codes: { list: everyone, show: everyone, reveal: managers, void: managers },

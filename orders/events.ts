@@ -36,7 +36,11 @@ export type OrderEventType =
   | 'gift_scheduled'
   | 'gift_sent'
   | 'gift_bounced'
-  | 'gift_opened';
+  | 'gift_opened'
+  // enterprise bulk orders (orders/bulk-orders.ts)
+  | 'bulk_finished'
+  | 'bulk_file_written'
+  | 'bulk_file_downloaded';
 
 export async function appendEvent(db: Knex | Knex.Transaction, orderId: string, type: OrderEventType, detail: Record<string, unknown> = {}): Promise<void> {
   await db('order_events').insert({ order_id: orderId, type, detail: JSON.stringify(detail) });

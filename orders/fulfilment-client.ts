@@ -68,6 +68,28 @@ export class FulfilmentClient {
   }
 
   /**
+   * Starts a bulk order's workflow (workflows/bulk-order.ts), workflowId = order id as for any
+   * order. Never throws: the order is durable, and the reconciler retries a failed start.
+   */
+  async startBulk(orderId: string, requestId?: string): Promise<void> {
+    try {
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.start('fulfilBulkOrder', {
+          workflowId: orderId,
+          taskQueue: this.taskQueue,
+          args: [{ orderId }],
+          ...(requestId ? { memo: { [REQUEST_ID_MEMO]: requestId } } : {}),
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      this.startFailures.report((err as Error).message, { orderId, err: (err as Error).message }, 'could not start a bulk order; the reconciler will retry');
+    }
+  }
+
+  /**
    * Starts the order's workflow in the background and returns at once. An accepted order is
    * already durable in Postgres; its storefront's answer should not wait for Temporal, which in
    * a flash sale is busy fulfilling the orders before it. If this process dies with starts

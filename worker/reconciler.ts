@@ -39,10 +39,19 @@ export async function reconcileOnce(opts: Pick<ReconcilerOptions, 'db' | 'fulfil
   const orders: { id: string; retried_at: Date | null }[] = [...accepted, ...retried];
   const ids = orders.map((o) => o.id);
   const missing = new Set(ids.length === 0 ? [] : await fulfilment.withoutRunningWorkflow(ids).catch(() => ids));
+  // A bulk order has its own workflow (workflows/bulk-order.ts).
+  const bulk = new Set<string>(
+    missing.size
+      ? await db('bulk_orders')
+          .whereIn('order_id', [...missing])
+          .pluck('order_id')
+      : [],
+  );
   for (const o of orders) {
     if (!missing.has(o.id)) continue;
     // A first start never revives a finished run; a retried order's run is a new one.
-    await (o.retried_at ? fulfilment.startRetried(o.id) : fulfilment.start(o.id));
+    if (bulk.has(o.id)) await fulfilment.startBulk(o.id);
+    else await (o.retried_at ? fulfilment.startRetried(o.id) : fulfilment.start(o.id));
   }
   const gifts = await giftsWithoutWorkflow(db, graceSeconds, BATCH);
   for (const giftId of gifts) await startGiftWorkflow(db, fulfilment, giftId);

@@ -18,6 +18,7 @@ import { orders } from './orders';
 import { products } from './products';
 import { reports } from './reports';
 import { giftTemplates } from './gifts';
+import { bulkOrders } from './bulk';
 import { reviews, riskLists, riskRules } from './risk';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
@@ -47,6 +48,7 @@ export function App() {
       disableTelemetry
     >
       <Resource name="orders" {...orders} />
+      <Resource name="bulk-orders" {...bulkOrders} />
       <Resource name="needs-attention" {...needsAttention} />
       <Resource name="manual-tasks" {...manualTasks} />
       <Resource name="reviews" {...reviews} />

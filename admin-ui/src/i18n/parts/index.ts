@@ -33,7 +33,9 @@ import { delivery15Part } from './delivery15';
 import { reasons16Part } from './reasons16';
 import { prepaid18Part } from './prepaid18';
 import { console18Part } from './console18';
+import { bulk15Part } from './bulk15';
 export const consoleParts: ConsolePart<unknown>[] = [
+  bulk15Part,
   ledger14Part,
   find13Part,
   scale13Part,
