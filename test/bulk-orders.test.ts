@@ -230,3 +230,46 @@ describe('wholesale price tiers', () => {
     await Promise.all([small, mid, big].map((r) => sys.finished(r.body.id)));
   }, 120_000);
 });
+
+// Last in this file: it makes the test storefront a prepaid one, which every later order draws on.
+describe('a prepaid storefront', () => {
+  const prepaid = async () => {
+    const [{ sum }] = await sys
+      .db('ledger_lines as l')
+      .join('ledger_accounts as a', 'a.id', 'l.account_id')
+      .where({ 'a.kind': 'storefront_prepaid', 'a.owner_id': sys.merchant.storefrontId })
+      .sum('l.amount as sum');
+    return -Number(sum ?? 0);
+  };
+
+  test('when it places bulk orders, then each draws its total from the balance, one it cannot pay for writes nothing, and a partial delivery gives back what the missing units drew', async () => {
+    const topUp = await admin('POST', `/admin/storefronts/${sys.merchant.storefrontId}/balance/top-ups`, { amount: 20_000, currency: 'USD' });
+    expect(topUp.status).toBe(201);
+    const sku = await supplierSku('COFFEE');
+
+    const tooBig = await placeBulk({ sku, quantity: 41 }); // 41 × 500 > 20,000
+    expect([tooBig.status, tooBig.body.error.code]).toEqual([402, 'balance_insufficient']);
+    expect(
+      await sys
+        .db('orders')
+        .where({ external_ref: `bulk-${n}` })
+        .first(),
+    ).toBeUndefined();
+    expect(await prepaid()).toBe(20_000);
+
+    const paid = await placeBulk({ sku, quantity: 10 });
+    expect(paid.status).toBe(202);
+    expect(await prepaid()).toBe(15_000);
+    expect((await finishedWithHistories(paid.body.id)).result).toMatchObject({ status: 'delivered', delivered: 10 });
+    expect(await prepaid()).toBe(15_000);
+
+    const few = await supplierSku('FEW-TOO');
+    await vendor.fault({ kind: 'stock_out_after', product: 'FEW-TOO', times: 4 });
+    const partial = await placeBulk({ sku: few, quantity: 10, partialAllowed: true });
+    expect(partial.status).toBe(202);
+    expect(await prepaid()).toBe(10_000);
+    expect((await finishedWithHistories(partial.body.id)).result).toMatchObject({ status: 'partially_delivered', delivered: 4, failed: 6 });
+    expect(await prepaid()).toBe(10_000 + 6 * 500); // paid for the 4 it got
+    await vendor.clearFaults();
+  }, 180_000);
+});

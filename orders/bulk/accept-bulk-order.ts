@@ -3,6 +3,8 @@ import type { Db } from '../../db';
 import type { SkuRow } from '../../db/tables';
 import { AppError, conflict, invalidInput } from '../../lib/errors';
 import { reserveLine } from '../../stock/reservations';
+import { holdCredit } from '../../storefronts/credit';
+import { drawBalance } from '../../storefronts/prepaid-balance';
 import { rollUpAccepted } from '../daily-rollup';
 import { appendEvent } from '../events';
 import { hashRequest, requireSameRequest } from '../idempotency';
@@ -54,6 +56,11 @@ export async function acceptBulkOrder(
   const itemId = crypto.randomUUID();
   try {
     await db.transaction(async (trx) => {
+      // Paid for as any order is (orders/accept-order.ts): a credit limit held, a prepaid balance
+      // drawn, first, so two orders cannot both spend the last of it; not enough writes nothing.
+      const total = unitPrice * quantity;
+      if (storefront.creditLimited) await holdCredit(trx, storefront.id, total, sku.currency);
+      if (storefront.prepaid) await drawBalance(trx, { id: orderId, merchantId: storefront.merchantId, storefrontId: storefront.id, amount: total, currency: sku.currency });
       await trx('orders').insert({
         id: orderId,
         merchant_id: storefront.merchantId,

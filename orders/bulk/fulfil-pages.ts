@@ -2,6 +2,7 @@ import type { Db } from '../../db';
 import { InvariantBroken } from '../../lib/errors';
 import { checkPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, type PurchaseDeps } from '../../suppliers/purchase-unit';
 import { closeOrderIn } from '../close-order';
+import { returnBalance } from '../../storefronts/prepaid-balance';
 import { appendEvent } from '../events';
 import { restockOrderCodes } from '../unit-goods';
 
@@ -157,8 +158,14 @@ export async function finishBulkOrder(db: Db, orderId: string): Promise<BulkOutc
         ]);
         await trx('reservations').where({ order_id: orderId, status: 'held' }).update({ status: 'released', updated_at: trx.fn.now() });
         await trx('order_units').where({ order_id: orderId, status: 'pending' }).update({ status: 'released' });
-        // The customer pays for what it got.
-        await trx.raw(`UPDATE orders SET total_amount = i.unit_price * ? FROM order_items i WHERE i.order_id = orders.id AND orders.id = ?`, [delivered, orderId]);
+        // The customer pays for what it got: a prepaid balance gets back what the rest drew (a
+        // credit limit frees itself, it counts what open orders cost).
+        const cut = await trx.raw(
+          `UPDATE orders SET total_amount = i.unit_price * ? FROM order_items i WHERE i.order_id = orders.id AND orders.id = ? RETURNING orders.merchant_id, orders.storefront_id, i.unit_price`,
+          [delivered, orderId],
+        );
+        const { merchant_id, storefront_id, unit_price } = cut.rows[0] as { merchant_id: string; storefront_id: string; unit_price: number };
+        await returnBalance(trx, { id: orderId, merchant_id, storefront_id }, { key: `bulk-partial:${orderId}`, kind: 'order_closed', amount: Number(unit_price) * failed });
       }
       await trx('orders').where({ id: orderId }).update({ status: 'delivered', delivered_at: trx.fn.now(), updated_at: trx.fn.now() });
     } else {
