@@ -117,3 +117,23 @@ test("when a deep offset page is read, then the order's per-row subqueries run f
   expect(most).toBeGreaterThan(0);
   expect(most).toBeLessThanOrEqual(26);
 });
+
+test("when a merchant has many failed orders and a few held ones, then the dashboard's waiting list shows the oldest of both (each read as its own part)", async () => {
+  // Three held orders, older than all but the two oldest failed ones.
+  await db.raw(
+    `UPDATE orders SET status = 'held', updated_at = timestamptz '2026-11-01T00:00:30Z' + interval '1 second' * g
+       FROM generate_series(1, 3) AS g WHERE id = md5('deep' || (4 * g + 1))::uuid`,
+  );
+  const res = await fetch(`${base}/admin/dashboard`, { headers: { authorization: `Bearer ${merchant.adminToken}` } });
+  expect(res.status).toBe(200);
+  const { waitingOnPerson } = (await res.json()) as { waitingOnPerson: { count: number; orders: { id: string; status: string; since: string }[] } };
+  const oldest = await db('orders')
+    .where({ merchant_id: merchant.merchantId })
+    .whereIn('status', ['failed', 'held'])
+    .orderBy([{ column: 'updated_at' }, { column: 'id' }])
+    .limit(10)
+    .select<{ id: string }[]>('id');
+  expect(waitingOnPerson.orders.map((o) => o.id)).toEqual(oldest.map((o) => o.id));
+  expect(waitingOnPerson.orders.filter((o) => o.status === 'held')).toHaveLength(3);
+  expect(waitingOnPerson.count).toBe(ORDERS / 4 + 3);
+});

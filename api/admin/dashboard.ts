@@ -139,7 +139,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
       ),
       lowStockQuery(db, m).orderBy('stock_available').orderBy('code').limit(LIST_ROWS).select('code', 'name', 'stock_available', 'low_stock_threshold'),
       lowStockQuery(db, m).count<{ count: number }[]>('* as count'),
-      db.raw(`SELECT * FROM (${waitingSql()}) w ORDER BY updated_at, id LIMIT ?`, [...waitingBindings(m, LIST_ROWS), LIST_ROWS]),
+      db.raw(...waitingListQuery(m)),
       db.raw(`SELECT count(*)::int AS count FROM (${waitingSql(false)}) w`, waitingBindings(m)),
     ]);
 
@@ -212,7 +212,12 @@ const lowStockQuery = (db: Db, merchantId: string) =>
 function waitingSql(limited = true): string {
   const cols = `o.id, o.external_ref, o.status, o.reason, o.currency, o.total_amount, o.updated_at`;
   const limit = limited ? 'ORDER BY o.updated_at, o.id LIMIT ?' : '';
-  return `(SELECT ${cols}, NULL::timestamptz AS manual_cancel_at FROM orders o WHERE o.merchant_id = ? AND o.status IN ('failed', 'held') ${limit})
+  // Failed and held are two parts, not one `status IN (…)`: the index gives each status's rows in
+  // updated_at order, so each part stops after the first rows; over both at once Postgres read
+  // and sorted every failed order (200,000 at ten million orders, 1 s) to show ten.
+  return `(SELECT ${cols}, NULL::timestamptz AS manual_cancel_at FROM orders o WHERE o.merchant_id = ? AND o.status = 'failed' ${limit})
+    UNION ALL
+    (SELECT ${cols}, NULL::timestamptz FROM orders o WHERE o.merchant_id = ? AND o.status = 'held' ${limit})
     UNION ALL
     (SELECT ${cols}, NULL::timestamptz FROM orders o
       WHERE o.merchant_id = ? AND o.status IN ('accepted', 'processing') AND o.updated_at < now() - make_interval(mins => ?)
@@ -222,7 +227,12 @@ function waitingSql(limited = true): string {
       WHERE mt.merchant_id = ? AND mt.status IN ('open', 'escalated') AND o.status NOT IN ('failed', 'held') ${limit})`;
 }
 
+/** The first orders waiting on a person, oldest first: SQL and bindings. */
+function waitingListQuery(merchantId: string): [string, (string | number)[]] {
+  return [`SELECT * FROM (${waitingSql()}) w ORDER BY updated_at, id LIMIT ?`, [...waitingBindings(merchantId, LIST_ROWS), LIST_ROWS]];
+}
+
 function waitingBindings(merchantId: string, limit?: number): (string | number)[] {
   const l = limit === undefined ? [] : [limit];
-  return [merchantId, ...l, merchantId, STUCK_AFTER_MINUTES, ...l, merchantId, ...l];
+  return [merchantId, ...l, merchantId, ...l, merchantId, STUCK_AFTER_MINUTES, ...l, merchantId, ...l];
 }
