@@ -79,18 +79,29 @@ export function adminDashboardRouter(deps: { db: Db }) {
   router.get('/dashboard', allow('dashboard', 'show'), async (req, res) => {
     parseOrThrow(Query, req.query, 'query');
     const m = req.admin!.merchantId;
-    const {
-      rows: [clock],
-    } = await db.raw(
-      `SELECT ${merchantTodaySql('?')}::text AS today, (${merchantTodaySql('?')} - 1)::text AS yesterday, COALESCE(time_zone, 'UTC') AS tz FROM merchants WHERE id = ?`,
-      [m, m, m],
-    );
-
-    const [totals, currencies, perHour, topSkus, lowStock, lowStockCount, waiting, waitingCount] = await Promise.all([
+    // Every query at once, the merchant's today computed inside each (not asked first and passed
+    // on): on a busy server each round trip waits its turn, and a sequential one adds its wait to
+    // the answer's. The queries run a few milliseconds apart, so only at the very turn of the
+    // merchant's day could the labels and the rows disagree; the next refresh agrees.
+    const today = merchantTodaySql('?');
+    const [
+      {
+        rows: [clock],
+      },
+      totals,
+      currencies,
+      perHour,
+      topSkus,
+      lowStock,
+      lowStockCount,
+      waiting,
+      waitingCount,
+    ] = await Promise.all([
+      db.raw(`SELECT ${today}::text AS today, (${today} - 1)::text AS yesterday, COALESCE(time_zone, 'UTC') AS tz FROM merchants WHERE id = ?`, [m, m, m]),
       // A day's figures are kept in slots (orders/rollup-slots.ts): added up here.
       db('daily_order_totals')
         .where({ merchant_id: m })
-        .whereIn('day', [clock.today, clock.yesterday])
+        .whereRaw(`day IN (${today}, ${today} - 1)`, [m, m])
         .groupBy('day', 'currency')
         .select<DayTotalsRow[]>(
           db.raw('day::text AS day'),
@@ -118,17 +129,17 @@ export function adminDashboardRouter(deps: { db: Db }) {
              FROM (SELECT currency, sku_id, fulfilment_mode, sum(units_delivered - units_refunded) AS units,
                           sum(revenue - revenue_reversed) AS revenue, sum(revenue - cost - revenue_reversed) AS gross_profit
                      FROM daily_sku_sales
-                    WHERE merchant_id = ? AND day > ?::date - 7 AND day <= ?::date
+                    WHERE merchant_id = ? AND day > ${today} - 7 AND day <= ${today}
                     GROUP BY currency, sku_id, fulfilment_mode
                    HAVING sum(units_delivered) > 0) r
              JOIN skus s ON s.id = r.sku_id) ranked
           WHERE rank <= ?
           ORDER BY currency, rank`,
-        [m, clock.today, clock.today, TOP_PER_CURRENCY],
+        [m, m, m, TOP_PER_CURRENCY],
       ),
       lowStockQuery(db, m).orderBy('stock_available').orderBy('code').limit(LIST_ROWS).select('code', 'name', 'stock_available', 'low_stock_threshold'),
       lowStockQuery(db, m).count<{ count: number }[]>('* as count'),
-      db.raw(`SELECT * FROM (${waitingSql()}) w ORDER BY updated_at, id LIMIT ?`, [...waitingBindings(m, LIST_ROWS), LIST_ROWS]),
+      db.raw(...waitingListQuery(m)),
       db.raw(`SELECT count(*)::int AS count FROM (${waitingSql(false)}) w`, waitingBindings(m)),
     ]);
 
@@ -201,7 +212,12 @@ const lowStockQuery = (db: Db, merchantId: string) =>
 function waitingSql(limited = true): string {
   const cols = `o.id, o.external_ref, o.status, o.reason, o.currency, o.total_amount, o.updated_at`;
   const limit = limited ? 'ORDER BY o.updated_at, o.id LIMIT ?' : '';
-  return `(SELECT ${cols}, NULL::timestamptz AS manual_cancel_at FROM orders o WHERE o.merchant_id = ? AND o.status IN ('failed', 'held') ${limit})
+  // Failed and held are two parts, not one `status IN (…)`: the index gives each status's rows in
+  // updated_at order, so each part stops after the first rows; over both at once Postgres read
+  // and sorted every failed order (200,000 at ten million orders, 1 s) to show ten.
+  return `(SELECT ${cols}, NULL::timestamptz AS manual_cancel_at FROM orders o WHERE o.merchant_id = ? AND o.status = 'failed' ${limit})
+    UNION ALL
+    (SELECT ${cols}, NULL::timestamptz FROM orders o WHERE o.merchant_id = ? AND o.status = 'held' ${limit})
     UNION ALL
     (SELECT ${cols}, NULL::timestamptz FROM orders o
       WHERE o.merchant_id = ? AND o.status IN ('accepted', 'processing') AND o.updated_at < now() - make_interval(mins => ?)
@@ -211,7 +227,12 @@ function waitingSql(limited = true): string {
       WHERE mt.merchant_id = ? AND mt.status IN ('open', 'escalated') AND o.status NOT IN ('failed', 'held') ${limit})`;
 }
 
+/** The first orders waiting on a person, oldest first: SQL and bindings. */
+function waitingListQuery(merchantId: string): [string, (string | number)[]] {
+  return [`SELECT * FROM (${waitingSql()}) w ORDER BY updated_at, id LIMIT ?`, [...waitingBindings(merchantId, LIST_ROWS), LIST_ROWS]];
+}
+
 function waitingBindings(merchantId: string, limit?: number): (string | number)[] {
   const l = limit === undefined ? [] : [limit];
-  return [merchantId, ...l, merchantId, STUCK_AFTER_MINUTES, ...l, merchantId, ...l];
+  return [merchantId, ...l, merchantId, ...l, merchantId, STUCK_AFTER_MINUTES, ...l, merchantId, ...l];
 }

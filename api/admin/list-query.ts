@@ -132,17 +132,7 @@ export async function sendDescribedList<Row, Out>(
   tiebreak = 'id',
 ): Promise<void> {
   const size = params.range.end - params.range.start + 1;
-  const page = query
-    .clone()
-    .select(db.raw(`to_json(${params.sort.column}) #>> '{}' AS list_sort_key`), db.raw(`${tiebreak}::text AS list_tiebreak_key`))
-    .orderByRaw(`${params.sort.column} ${params.sort.order}, ${tiebreak} ${params.sort.order}`)
-    .limit(size + 1); // one more than the page: whether a next page exists
-  if (params.cursor) {
-    // Rows after the cursor's in the list's order; Postgres casts the text to each column's type.
-    page.whereRaw(`(${params.sort.column}, ${tiebreak}) ${params.sort.order === 'desc' ? '<' : '>'} (?, ?)`, [params.cursor.key, params.cursor.tiebreak]);
-  } else {
-    page.offset(params.range.start);
-  }
+  const page = pageQuery(db, query, params, tiebreak);
   const [total, fetched] = await Promise.all([countOrEstimate(db, query), page as Promise<(Row & { list_sort_key: string | null; list_tiebreak_key: string })[]>]);
   const rows = fetched.slice(0, size);
   const last = rows.length ? params.range.start + rows.length - 1 : params.range.start;
@@ -155,6 +145,34 @@ export async function sendDescribedList<Row, Out>(
     res.set('X-Total-Estimate', String(total.count));
   }
   res.json(await describe(rows));
+}
+
+/** The page's rows (and one more, to tell whether a next page exists), in the list's order. */
+export function pageQuery(db: Knex, query: Knex.QueryBuilder, params: ListParams<unknown>, tiebreak = 'id'): Knex.QueryBuilder {
+  const size = params.range.end - params.range.start + 1;
+  const page = query
+    .clone()
+    .select(db.raw(`to_json(${params.sort.column}) #>> '{}' AS list_sort_key`), db.raw(`${tiebreak}::text AS list_tiebreak_key`))
+    .orderByRaw(`${params.sort.column} ${params.sort.order}, ${tiebreak} ${params.sort.order}`)
+    .limit(size + 1); // one more than the page: whether a next page exists
+  if (params.cursor) {
+    // Rows after the cursor's in the list's order; Postgres casts the text to each column's type.
+    page.whereRaw(`(${params.sort.column}, ${tiebreak}) ${params.sort.order === 'desc' ? '<' : '>'} (?, ?)`, [params.cursor.key, params.cursor.tiebreak]);
+  } else if (params.range.start > 0) {
+    // An offset page is found first by its rows' ids alone, then only those rows are read in
+    // full. Postgres computes a row's select list before the offset throws the row away, so
+    // `OFFSET 9975` on the full query would run every per-row subquery (items, webhook, manual
+    // task) ten thousand times; on the ids alone it walks the sort's index.
+    const ids = query
+      .clone()
+      .clearSelect()
+      .select(db.raw(tiebreak))
+      .orderByRaw(`${params.sort.column} ${params.sort.order}, ${tiebreak} ${params.sort.order}`)
+      .offset(params.range.start)
+      .limit(size + 1);
+    page.whereIn(db.raw(tiebreak) as unknown as string, ids);
+  }
+  return page;
 }
 
 /** The rows a list query matches: exact up to EXACT_TOTAL_UP_TO, else the planner's estimate (never below it). */
