@@ -10,6 +10,9 @@ import { ORDER_STATUSES } from '../orders/lifecycle';
 import { ORDER_REASON_CODES } from '../orders/reasons';
 import { RISK_REASON_CODES } from '../risk/reason-codes';
 import { RULE_KINDS } from '../risk/vocabulary';
+import { BUILT_IN_RULE_NAMES } from '../risk/rules';
+import { MODEL_FEATURE_NAMES } from '../risk/model/features';
+import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
 import { BAD_LINE_REASONS } from '../stock/parse-codes';
 import type { RefusedReason } from '../stock/import-codes';
 import type { OrderEventType } from '../orders/events';
@@ -284,5 +287,9 @@ export function requiredTextKeys(): string[] {
     // why an order was cancelled or failed (orders/reasons.ts), and why risk control flagged it
     ...ORDER_REASON_CODES.map((c) => `cf.reasons.order.${c}`),
     ...RISK_REASON_CODES.map((c) => `cf.reasons.risk.${c}`),
+    // built-in rules' names, what the anomaly model found unusual, what a supplier said
+    ...BUILT_IN_RULE_NAMES.map((c) => `cf.risk.rule_names.${c}`),
+    ...MODEL_FEATURE_NAMES.map((f) => `cf.risk.model_features.${f}`),
+    ...SUPPLIER_OUTCOME_CODES.map((c) => `cf.suppliers.outcomes.${c}`),
   ];
 }

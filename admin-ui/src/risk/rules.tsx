@@ -42,7 +42,6 @@ import {
   SearchInput,
   SelectInput,
   SimpleForm,
-  TextField,
   TextInput,
   Toolbar,
   TopToolbar,
@@ -60,7 +59,7 @@ import { MoneyInput, useIntlLocale } from '../components/fields';
 import { formatMoney } from '../money';
 import type { CardflowDataProvider, RiskSettings } from '../providers/dataProvider';
 import { DurationInput } from './inputs';
-import { formatDuration, formatRelative, Panel, Row, useMerchantCurrency, useNow } from './shared';
+import { formatDuration, formatRelative, Panel, Row, useMerchantCurrency, useNow, useRuleName, type RuleNameWords } from './shared';
 import { LoadFailed } from '../components/LoadFailed';
 
 // The merchant's risk rules and the thresholds that turn points into decisions. Every change is
@@ -78,6 +77,7 @@ interface Rule {
   score: number | null;
   enabled: boolean;
   params: Params;
+  nameWords?: RuleNameWords;
   ruleSetVersion: number;
 }
 
@@ -300,6 +300,7 @@ function SettingsDialog({ open, settings, onClose }: { open: boolean; settings: 
 function RuleList() {
   const translate = useTranslate();
   const summary = useRuleSummary();
+  const ruleName = useRuleName();
   const { canAccess: canEdit } = useCanAccess({ resource: 'risk-rules', action: 'edit' });
   return (
     <>
@@ -323,7 +324,7 @@ function RuleList() {
         }
       >
         <Datagrid rowClick={canEdit ? 'edit' : false} bulkActionButtons={false} data-testid="rules-grid">
-          <TextField source="name" />
+          <FunctionField source="name" render={(r: Rule) => ruleName(r.name, r.nameWords)} />
           <FunctionField source="kind" render={(r: Rule) => translate(`cf.risk.kinds.${r.kind}`, { _: r.kind })} />
           <FunctionField
             source="summary"
@@ -460,12 +461,13 @@ function RuleCreate() {
 function RuleEditToolbar() {
   const translate = useTranslate();
   const rule = useRecordContext<Rule>();
+  const ruleName = useRuleName();
   return (
     <Toolbar sx={{ justifyContent: 'space-between' }}>
       <SaveButton />
       <DeleteWithConfirmButton
         mutationMode="pessimistic"
-        confirmTitle={translate('cf.risk.delete_title', { name: rule?.name ?? '' })}
+        confirmTitle={translate('cf.risk.delete_title', { name: rule ? ruleName(rule.name, rule.nameWords) : '' })}
         confirmContent={translate('cf.risk.delete_help')}
       />
     </Toolbar>
@@ -482,4 +484,11 @@ function RuleEdit() {
   );
 }
 
-export const riskRules = { list: RuleList, create: RuleCreate, edit: RuleEdit, icon: RuleIcon, recordRepresentation: 'name' };
+/** The rule's name in page titles and references, worded like the list's. */
+function RuleName() {
+  const rule = useRecordContext<Rule>();
+  const ruleName = useRuleName();
+  return <>{rule ? ruleName(rule.name, rule.nameWords) : ''}</>;
+}
+
+export const riskRules = { list: RuleList, create: RuleCreate, edit: RuleEdit, icon: RuleIcon, recordRepresentation: <RuleName /> };

@@ -32,6 +32,7 @@ import { recovery13Part } from './recovery13';
 import { delivery15Part } from './delivery15';
 import { reasons16Part } from './reasons16';
 import { prepaid18Part } from './prepaid18';
+import { words13bPart } from './words13b';
 export const consoleParts: ConsolePart<unknown>[] = [
   ledger14Part,
   find13Part,
@@ -48,6 +49,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   delivery15Part,
   reasons16Part,
   prepaid18Part,
+  words13bPart,
 ];
 
 type Tree = { [key: string]: unknown };
