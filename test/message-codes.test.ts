@@ -6,6 +6,9 @@ import { withParts } from '../admin-ui/src/i18n/parts';
 import { ATTENTION_CODES, AUDIT_ACTIONS, ERROR_CODES, requiredTextKeys } from '../api/message-codes';
 import { DEFAULT_RULES, HARD_DECISION_NAMES, ruleNameWords } from '../risk/rules';
 import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
+import { ALERT_KINDS } from '../lib/alert-kinds';
+import { ALERT_KIND_WORDS } from '../lib/alert-kind-words';
+import { compose } from '../notifications/compose';
 
 // Every code the server can send reaches a person in their language: the codes thrown in the
 // server's source are all declared in api/message-codes.ts, and every declared code has a text in
@@ -103,6 +106,20 @@ describe('server message codes', () => {
     expect(recorded).toContain('out_of_stock');
     expect(recorded).toContain('not_committed');
     expect(recorded.filter((c) => !(SUPPLIER_OUTCOME_CODES as readonly string[]).includes(c))).toEqual([]);
+  });
+
+  // The console and the notifications read one list of alert-kind names; a kind without words in
+  // either language would reach a person as its code.
+  it.each(['en', 'zh'] as const)('then every alert kind has a name in %s, and a notification uses the console’s', (language) => {
+    const consoleNames = (language === 'en' ? withParts(en, 'en') : withParts(zh, 'zh')).cf.alerts.kinds as Record<string, string>;
+    for (const kind of ALERT_KINDS) {
+      const name = (ALERT_KIND_WORDS as Record<string, { en: string; zh: string } | undefined>)[kind]?.[language];
+      expect([kind, name?.trim()]).toEqual([kind, expect.any(String)]);
+      expect(name).not.toBe('');
+      expect(consoleNames[kind]).toBe(name);
+      const said = compose([{ alertId: 'a', kind, subject: 'X', message: 'm', raisedAt: new Date(0), resolvedAt: null }], language);
+      expect(said.title).toBe(`[Cardflow] ${name}: X`);
+    }
   });
 
   it('when a declared code has no text, then the check names it (positive control)', () => {
