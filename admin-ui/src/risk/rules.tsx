@@ -33,7 +33,6 @@ import {
   FilterButton,
   Form,
   FunctionField,
-  List,
   NullableBooleanInput,
   NumberInput,
   ReferenceArrayInput,
@@ -61,6 +60,7 @@ import type { CardflowDataProvider, RiskSettings } from '../providers/dataProvid
 import { DurationInput } from './inputs';
 import { formatDuration, formatRelative, Panel, Row, useMerchantCurrency, useNow, useRuleName, type RuleNameWords } from './shared';
 import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // The merchant's risk rules and the thresholds that turn points into decisions. Every change is
 // a new version of the rule set (shown above the rules) and applies to orders accepted after it.
@@ -305,8 +305,7 @@ function RuleList() {
   return (
     <>
       <SettingsPanel />
-      <List
-        error={<LoadFailed />}
+      <ConsoleList
         filters={[
           <SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.risk-rules.fields.q')} />,
           <SelectInput key="kind" source="kind" choices={RULE_KINDS.map((id) => ({ id, name: translate(`cf.risk.kinds.${id}`) }))} />,
@@ -338,7 +337,7 @@ function RuleList() {
           <FunctionField source="action" render={(r: Rule) => <ActionChip rule={r} />} />
           <BooleanField source="enabled" />
         </Datagrid>
-      </List>
+      </ConsoleList>
     </>
   );
 }
