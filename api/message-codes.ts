@@ -13,6 +13,7 @@ import { RULE_KINDS } from '../risk/vocabulary';
 import { BUILT_IN_RULE_NAMES } from '../risk/rules';
 import { MODEL_FEATURE_NAMES } from '../risk/model/features';
 import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
+import { HEADLINE_GAPS } from './admin/dashboard';
 import { BAD_LINE_REASONS } from '../stock/parse-codes';
 import type { RefusedReason } from '../stock/import-codes';
 import type { OrderEventType } from '../orders/events';
@@ -291,5 +292,6 @@ export function requiredTextKeys(): string[] {
     ...BUILT_IN_RULE_NAMES.map((c) => `cf.risk.rule_names.${c}`),
     ...MODEL_FEATURE_NAMES.map((f) => `cf.risk.model_features.${f}`),
     ...SUPPLIER_OUTCOME_CODES.map((c) => `cf.suppliers.outcomes.${c}`),
+    ...HEADLINE_GAPS.map((c) => `cf.dashboard.converted.why_not.${c}`),
   ];
 }

@@ -73,6 +73,16 @@ export const words13bPart = consolePart(
         outcome: '%{supplier}: %{outcome}',
         outcome_said: '%{outcome} — it said “%{message}”',
       },
+      dashboard: {
+        converted: {
+          total: 'Today in %{currency}:',
+          rates: 'Converted at %{rates} (the rates reports use).',
+          why_not: {
+            no_reporting_currency: 'Shown per currency only: no reporting currency is chosen (Reports).',
+            rate_missing: 'Shown per currency only: no rate from %{currencies} to %{to} is entered for today (Reports).',
+          },
+        },
+      },
     },
   },
   {
@@ -141,6 +151,16 @@ export const words13bPart = consolePart(
         },
         outcome: '%{supplier}：%{outcome}',
         outcome_said: '%{outcome}——原话：“%{message}”',
+      },
+      dashboard: {
+        converted: {
+          total: '今日合计（%{currency}）：',
+          rates: '按 %{rates} 折算（与报表所用汇率相同）。',
+          why_not: {
+            no_reporting_currency: '仅按币种分别显示：尚未选择报表币种（见“报表”）。',
+            rate_missing: '仅按币种分别显示：今日尚未录入 %{currencies} 兑 %{to} 的汇率（见“报表”）。',
+          },
+        },
       },
     },
   },
