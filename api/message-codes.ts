@@ -14,6 +14,7 @@ import { BUILT_IN_RULE_NAMES } from '../risk/rules';
 import { MODEL_FEATURE_NAMES } from '../risk/model/features';
 import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
 import { HEADLINE_GAPS } from './admin/dashboard';
+import { SEND_ERROR_CODES } from '../notifications/send-errors';
 import { BAD_LINE_REASONS } from '../stock/parse-codes';
 import type { RefusedReason } from '../stock/import-codes';
 import type { OrderEventType } from '../orders/events';
@@ -293,5 +294,6 @@ export function requiredTextKeys(): string[] {
     ...MODEL_FEATURE_NAMES.map((f) => `cf.risk.model_features.${f}`),
     ...SUPPLIER_OUTCOME_CODES.map((c) => `cf.suppliers.outcomes.${c}`),
     ...HEADLINE_GAPS.map((c) => `cf.dashboard.converted.why_not.${c}`),
+    ...SEND_ERROR_CODES.map((c) => `cf.notify.errors.${c}`),
   ];
 }

@@ -24,6 +24,7 @@ import * as bundlesAndCustomAmounts from './migrations/029_bundles_and_custom_am
 import * as reconciliation from './migrations/026_reconciliation';
 import * as reports from './migrations/027_reports';
 import * as buyerDelivery from './migrations/031_buyer_delivery';
+import * as notificationErrorCodes from './migrations/036_notification_error_codes';
 import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
 
 export type Db = Knex;
@@ -72,6 +73,7 @@ const migrations: Record<string, Knex.Migration> = {
   '027_reports': reports,
   '031_buyer_delivery': buyerDelivery,
   '028_storefront_prepaid_balance': storefrontPrepaidBalance,
+  '036_notification_error_codes': notificationErrorCodes,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -319,7 +319,7 @@ function ConvertedHeadline({ converted }: { converted: NonNullable<CardflowDashb
       )}
       {rates.length > 0 && (
         <Typography variant="caption" color="text.secondary" component="p" data-testid="converted-rates">
-          {translate('cf.dashboard.converted.rates', { rates: rates.map((r) => `1 ${r.from} = ${r.rate} ${r.to}`).join(translate('cf.reasons.separator')) })}
+          {translate('cf.dashboard.converted.rates', { rates: rates.map((r) => `1 ${r.from} = ${r.rate.replace(/\.?0+$/, '')} ${r.to}`).join(translate('cf.reasons.separator')) })}
         </Typography>
       )}
     </Box>

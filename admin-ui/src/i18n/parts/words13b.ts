@@ -73,6 +73,19 @@ export const words13bPart = consolePart(
         outcome: '%{supplier}: %{outcome}',
         outcome_said: '%{outcome} — it said “%{message}”',
       },
+      notify: {
+        errors: {
+          no_mail_server: 'No mail server is set up (SMTP_URL); ask your administrator.',
+          mail_refused: 'The mail server refused the message (SMTP %{responseCode}).',
+          mail_not_sent: 'The mail server could not be reached or did not accept us (%{kind}).',
+          webhook_removed: 'The webhook was removed from the settings before this was sent.',
+          nothing_to_tell: 'Not sent: its alerts were gone by then.',
+          endpoint_refused: 'The webhook address answered HTTP %{httpStatus}.',
+          bot_refused: 'The bot refused the message; check its token and settings.',
+          outbound_failed: 'The webhook address could not be reached (%{kind}).',
+          not_sent: 'Not sent because of an internal error (%{kind}); it is retried.',
+        },
+      },
       dashboard: {
         converted: {
           total: 'Today in %{currency}:',
@@ -151,6 +164,19 @@ export const words13bPart = consolePart(
         },
         outcome: '%{supplier}：%{outcome}',
         outcome_said: '%{outcome}——原话：“%{message}”',
+      },
+      notify: {
+        errors: {
+          no_mail_server: '尚未配置邮件服务器（SMTP_URL），请联系管理员。',
+          mail_refused: '邮件服务器拒收了此邮件（SMTP %{responseCode}）。',
+          mail_not_sent: '无法连接邮件服务器或未被接受（%{kind}）。',
+          webhook_removed: '发送前该 Webhook 已从设置中删除。',
+          nothing_to_tell: '未发送：相关告警届时已不存在。',
+          endpoint_refused: 'Webhook 地址返回 HTTP %{httpStatus}。',
+          bot_refused: '机器人拒收了此消息，请检查其令牌和设置。',
+          outbound_failed: '无法连接 Webhook 地址（%{kind}）。',
+          not_sent: '因内部错误未发送（%{kind}），将自动重试。',
+        },
       },
       dashboard: {
         converted: {
