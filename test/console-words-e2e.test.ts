@@ -18,6 +18,7 @@ describe('the console’s remaining English, in Chinese', () => {
   let owner: { email: string; password: string };
   let heldId: string;
   let failedId: string;
+  let acme: Awaited<ReturnType<typeof addSupplier>> | undefined;
   afterEach(() => expect(ui.takePageErrors()).toEqual([]));
 
   const place = async (sku: string, buyer?: object) => {
@@ -43,7 +44,7 @@ describe('the console’s remaining English, in Chinese', () => {
     await sys.waitForOrder(heldId, ['held']);
 
     // A supplier that has none left.
-    const acme = await addSupplier(sys, 'Acme', [card('GONE', 100, { stock: 0 })]);
+    acme = await addSupplier(sys, 'Acme', [card('GONE', 100, { stock: 0 })]);
     await sys.addSku('W-SUP', { mode: 'supplier', price: 300, cost: 100, currency: 'USD' });
     await route(sys, 'W-SUP', [{ supplier: acme, product: 'GONE', maxUnitCost: 200 }]);
     failedId = await place('W-SUP');
@@ -57,6 +58,7 @@ describe('the console’s remaining English, in Chinese', () => {
   });
   afterAll(async () => {
     await ui?.close();
+    await acme?.stop();
     await sys?.stop();
   });
 
