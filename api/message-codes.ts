@@ -10,6 +10,11 @@ import { ORDER_STATUSES } from '../orders/lifecycle';
 import { ORDER_REASON_CODES } from '../orders/reasons';
 import { RISK_REASON_CODES } from '../risk/reason-codes';
 import { RULE_KINDS } from '../risk/vocabulary';
+import { BUILT_IN_RULE_NAMES } from '../risk/rules';
+import { MODEL_FEATURE_NAMES } from '../risk/model/features';
+import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
+import { HEADLINE_GAPS } from './admin/dashboard';
+import { SEND_ERROR_CODES } from '../notifications/send-errors';
 import { BAD_LINE_REASONS } from '../stock/parse-codes';
 import type { RefusedReason } from '../stock/import-codes';
 import type { OrderEventType } from '../orders/events';
@@ -330,5 +335,11 @@ export function requiredTextKeys(): string[] {
     ...OPERATIONS.map((o) => `cf.connections.operation.${o}`),
     ...CALLBACK_FAILURE_CODES.map((c) => `cf.connections.callback_failure.${c}`),
     ...PREPAID_ENTRY_KINDS.map((k) => `cf.connections.balance_kinds.${k}`),
+    // built-in rules' names, what the anomaly model found unusual, what a supplier said
+    ...BUILT_IN_RULE_NAMES.map((c) => `cf.risk.rule_names.${c}`),
+    ...MODEL_FEATURE_NAMES.map((f) => `cf.risk.model_features.${f}`),
+    ...SUPPLIER_OUTCOME_CODES.map((c) => `cf.suppliers.outcomes.${c}`),
+    ...HEADLINE_GAPS.map((c) => `cf.dashboard.converted.why_not.${c}`),
+    ...SEND_ERROR_CODES.map((c) => `cf.notify.errors.${c}`),
   ];
 }

@@ -26,6 +26,7 @@ import * as reports from './migrations/027_reports';
 import * as buyerDelivery from './migrations/031_buyer_delivery';
 import * as giftStartsAndRefetchedParts from './migrations/035_gift_starts_and_refetched_parts';
 import * as rollupSlots from './migrations/037_rollup_slots';
+import * as notificationErrorCodes from './migrations/036_notification_error_codes';
 import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
 import * as connectionFailures from './migrations/033_connection_failures';
 import * as bulkOrders from './migrations/032_bulk_orders';
@@ -79,6 +80,7 @@ const migrations: Record<string, Knex.Migration> = {
   '032_bulk_orders': bulkOrders,
   '033_connection_failures': connectionFailures,
   '035_gift_starts_and_refetched_parts': giftStartsAndRefetchedParts,
+  '036_notification_error_codes': notificationErrorCodes,
   '037_rollup_slots': rollupSlots,
 };
 

@@ -436,6 +436,9 @@ export interface NotificationMessageRow {
   attempts: number;
   next_attempt_at: Date;
   last_error: string | null;
+  /** The same as a code with params (notifications/send-errors.ts, migration 036); null on rows written before. */
+  last_error_code: string | null;
+  last_error_params: Record<string, string | number> | null;
   created_at: Date;
   finished_at: Date | null;
 }

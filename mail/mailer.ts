@@ -42,12 +42,15 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
 export class MailNotSent extends Error {
   readonly permanent: boolean;
   readonly responseCode?: number;
+  /** nodemailer's error kind (ECONNREFUSED, ETIMEDOUT, EAUTH, ...), never its message. */
+  readonly kind: string;
   constructor(cause: unknown) {
     const e = cause as { responseCode?: number; code?: string };
     // Only the SMTP code and nodemailer's error kind: a message could quote the URL with its password.
     super(`mail not sent (${e?.code ?? 'error'}${e?.responseCode ? ` ${e.responseCode}` : ''})`);
     this.name = 'MailNotSent';
     this.responseCode = e?.responseCode;
+    this.kind = e?.code ?? 'error';
     this.permanent = typeof e?.responseCode === 'number' && e.responseCode >= 500;
   }
 }

@@ -1,27 +1,13 @@
+import { ALERT_KIND_WORDS } from '../lib/alert-kind-words';
 import type { AlertKind } from '../lib/alert-kinds';
 import type { WebhookKind } from './settings';
 
 // What a notification says, in the merchant's chosen language, and how each kind of target wants
 // it: an email, a WeCom or DingTalk group bot's markdown, Telegram's sendMessage, or Cardflow's
 // own JSON for anything else. The console words alerts itself (admin-ui/src/alerts); a message
-// leaves Cardflow already worded, so the names of the kinds are here in both languages too (the
-// same words as the console's cf.alerts.kinds).
+// leaves Cardflow already worded, by the kinds' names the console also reads (lib/alert-kind-words.ts).
 
 export type Language = 'en' | 'zh';
-
-const KIND_NAMES: Record<AlertKind, Record<Language, string>> = {
-  supplier_low_balance: { en: 'Low supplier balance', zh: '供应商余额不足' },
-  supplier_circuit_open: { en: 'Supplier not answering', zh: '供应商无应答' },
-  manual_fulfilment_waiting: { en: 'Order waiting on a person', zh: '订单等待手工发货' },
-  manual_fulfilment_overdue: { en: 'Manual order overdue', zh: '人工发货超时' },
-  supplier_purchase_slow: { en: 'Slow supplier purchase', zh: '供应商采购缓慢' },
-  supplier_price_above_max: { en: 'Charged above maximum', zh: '采购价超过上限' },
-  order_needs_attention: { en: 'Order needs attention', zh: '订单待人工处理' },
-  sku_out_of_stock: { en: 'Out of stock', zh: '缺货' },
-  sku_low_stock: { en: 'Low stock', zh: '低库存' },
-  supplier_catalogue_drift: { en: 'Supplier catalogue changed', zh: '供应商商品有变动' },
-  supplier_statement_differences: { en: 'Supplier statement differs', zh: '供应商对账单有差异' },
-};
 
 const WORDS = {
   en: { subject: (n: number) => `${n} notifications`, resolved: 'resolved since', raised: 'raised', open: 'Open the console' },
@@ -52,7 +38,7 @@ const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function compose(alerts: NotifiedAlert[], language: Language, consoleUrl?: string): Composed {
   const w = WORDS[language];
-  const headline = (a: NotifiedAlert) => `${KIND_NAMES[a.kind]?.[language] ?? a.kind}: ${a.subject}`;
+  const headline = (a: NotifiedAlert) => `${ALERT_KIND_WORDS[a.kind]?.[language] ?? a.kind}: ${a.subject}`;
   const title = alerts.length === 1 ? `[Cardflow] ${headline(alerts[0])}` : `[Cardflow] ${w.subject(alerts.length)}`;
   const when = (a: NotifiedAlert) => `${w.raised} ${iso(a.raisedAt)}${a.resolvedAt ? ` · ${w.resolved} ${iso(a.resolvedAt)}` : ''}`;
   const text = [...alerts.map((a) => `${headline(a)}\n${a.message}\n${when(a)}`), ...(consoleUrl ? [`${w.open}: ${consoleUrl}`] : [])].join('\n\n');

@@ -9,6 +9,7 @@ import type { PgNotifications } from '../lib/pg-notifications';
 import { MailNotSent, type Mailer } from '../mail/mailer';
 import { webhookRetryDelayMs } from '../workflows/webhook-retry';
 import { botRefusal, compose, webhookBody, type NotifiedAlert } from './compose';
+import { sendError, type SendError } from './send-errors';
 import { openWebhook } from './settings';
 
 // Sends people's notifications (written by the alerts trigger, migration 023), from the worker
@@ -55,7 +56,9 @@ interface MessageRow {
   attempts: number;
 }
 
-type Outcome = { status: 'sent' } | { status: 'bounced' | 'gave_up' | 'dropped'; error: string } | { status: 'retry'; error: string };
+const recorded = (e: SendError) => ({ last_error: e.text, last_error_code: e.code, last_error_params: e.params }); // pg sends an object as JSON
+
+type Outcome = { status: 'sent' } | { status: 'bounced' | 'gave_up' | 'dropped'; error: SendError } | { status: 'retry'; error: SendError };
 
 export function startNotificationNotifier(opts: NotificationNotifierOptions): OutboxDrain {
   const { db, vault, outbound } = opts;
@@ -95,11 +98,11 @@ export function startNotificationNotifier(opts: NotificationNotifierOptions): Ou
   const deliver = async (message: MessageRow): Promise<Outcome> => {
     const settings = await db('notification_settings').where({ merchant_id: message.merchant_id }).first();
     const alerts = await alertsOf(db, message);
-    if (alerts.length === 0) return { status: 'dropped', error: 'nothing to tell' }; // never an empty message
+    if (alerts.length === 0) return { status: 'dropped', error: sendError('nothing_to_tell', {}, 'nothing to tell') }; // never an empty message
     const language = settings?.language ?? 'en';
     const composed = compose(alerts, language, opts.consoleUrl);
     if (message.target.startsWith('email:')) {
-      if (!opts.mailer) return { status: 'retry', error: 'no mail server configured (SMTP_URL)' };
+      if (!opts.mailer) return { status: 'retry', error: sendError('no_mail_server', {}, 'no mail server configured (SMTP_URL)') };
       try {
         await opts.mailer.send({
           to: message.target.slice('email:'.length),
@@ -110,12 +113,15 @@ export function startNotificationNotifier(opts: NotificationNotifierOptions): Ou
         });
         return { status: 'sent' };
       } catch (err) {
-        if (err instanceof MailNotSent) return err.permanent ? { status: 'bounced', error: err.message } : { status: 'retry', error: err.message };
+        if (err instanceof MailNotSent) {
+          const error = err.responseCode ? sendError('mail_refused', { responseCode: err.responseCode }, err.message) : sendError('mail_not_sent', { kind: err.kind }, err.message);
+          return err.permanent ? { status: 'bounced', error } : { status: 'retry', error };
+        }
         throw err;
       }
     }
     const webhook = openWebhook(vault, settings);
-    if (!webhook) return { status: 'dropped', error: 'the webhook was removed from the settings before this was sent' };
+    if (!webhook) return { status: 'dropped', error: sendError('webhook_removed', {}, 'the webhook was removed from the settings before this was sent') };
     const body = webhookBody(webhook.kind, { id: `ntf_${message.id}`, digest: message.digest }, composed, alerts, webhook.chatId, language);
     try {
       const answer = await outbound.request(webhook.url, {
@@ -126,14 +132,18 @@ export function startNotificationNotifier(opts: NotificationNotifierOptions): Ou
         maxBytes: 64 * 1024,
       });
       if (answer.status >= 400 && answer.status < 500 && answer.status !== 408 && answer.status !== 429) {
-        return { status: 'gave_up', error: `endpoint answered HTTP ${answer.status}` };
+        return { status: 'gave_up', error: sendError('endpoint_refused', { httpStatus: answer.status }, `endpoint answered HTTP ${answer.status}`) };
       }
-      if (answer.status < 200 || answer.status >= 300) return { status: 'retry', error: `endpoint answered HTTP ${answer.status}` };
+      if (answer.status < 200 || answer.status >= 300)
+        return { status: 'retry', error: sendError('endpoint_refused', { httpStatus: answer.status }, `endpoint answered HTTP ${answer.status}`) };
       const refused = botRefusal(webhook.kind, answer.body);
-      return refused ? { status: 'retry', error: refused } : { status: 'sent' };
+      return refused ? { status: 'retry', error: sendError('bot_refused', {}, refused) } : { status: 'sent' };
     } catch (err) {
       // The guarded client's failures are in its own words (never the URL, which holds a token).
-      if (err instanceof OutboundFailure) return err.kind === 'target_not_allowed' ? { status: 'gave_up', error: err.message } : { status: 'retry', error: err.message };
+      if (err instanceof OutboundFailure) {
+        const error = sendError('outbound_failed', { kind: err.kind }, err.message);
+        return err.kind === 'target_not_allowed' ? { status: 'gave_up', error } : { status: 'retry', error };
+      }
       throw err;
     }
   };
@@ -143,19 +153,23 @@ export function startNotificationNotifier(opts: NotificationNotifierOptions): Ou
     try {
       outcome = await deliver(message);
     } catch (err) {
-      outcome = { status: 'retry', error: `not sent: ${(err as Error).name}` };
+      outcome = { status: 'retry', error: sendError('not_sent', { kind: (err as Error).name }, `not sent: ${(err as Error).name}`) };
     }
     if (outcome.status === 'sent') {
-      await db('notification_messages').where({ id: message.id }).update({ status: 'sent', last_error: null, finished_at: db.fn.now() });
+      await db('notification_messages')
+        .where({ id: message.id })
+        .update({ status: 'sent', last_error: null, last_error_code: null, last_error_params: null, finished_at: db.fn.now() });
     } else if (outcome.status === 'retry' && message.attempts < backoff.maximumAttempts) {
       const delay = webhookRetryDelayMs(message.attempts, backoff);
       await db('notification_messages')
         .where({ id: message.id })
-        .update({ last_error: outcome.error, next_attempt_at: db.raw(`now() + make_interval(secs => ?)`, [delay / 1000]) });
+        .update({ ...recorded(outcome.error), next_attempt_at: db.raw(`now() + make_interval(secs => ?)`, [delay / 1000]) });
     } else {
       const status = outcome.status === 'retry' ? 'gave_up' : outcome.status;
-      await db('notification_messages').where({ id: message.id }).update({ status, last_error: outcome.error, finished_at: db.fn.now() });
-      opts.log.warn({ message: message.id, merchant: message.merchant_id, status, error: outcome.error }, 'a notification to people was not delivered');
+      await db('notification_messages')
+        .where({ id: message.id })
+        .update({ status, ...recorded(outcome.error), finished_at: db.fn.now() });
+      opts.log.warn({ message: message.id, merchant: message.merchant_id, status, error: outcome.error.text }, 'a notification to people was not delivered');
     }
   };
 

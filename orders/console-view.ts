@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { eventDetail } from './events';
 import { orderReason, type OrderReason } from './reasons';
+import { supplierOutcome } from '../suppliers/outcome-codes';
 import { allowedActions, type OrderAction } from './lifecycle';
 import { loadOrderFacts } from './order-facts';
 
@@ -98,7 +99,7 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     status: order.status,
     // The English sentence as before, and beside it the code the console words (orders/reasons.ts).
     reason: order.reason,
-    reasonCode: orderReason(order.reason, order.risk),
+    reasonCode: await withSupplierOutcomes(db, order, orderReason(order.reason, order.risk)),
     currency: order.currency,
     totalAmount: order.total_amount,
     storefront: { id: order.storefront_id, name: order.storefront_name, webhookUrl: order.webhook_url },
@@ -157,4 +158,20 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
         : null,
     actions: allowedActions(facts),
   };
+}
+
+/**
+ * A supplier failure's reason with what each supplier said, as codes (suppliers/outcome-codes.ts),
+ * read from the purchases the unit's last round of attempts recorded (a person's retry starts a
+ * new round, as in suppliers/purchase-unit.ts), rather than from the English sentence.
+ */
+async function withSupplierOutcomes(db: Db, order: { id: string; retried_at: Date | null }, reason: OrderReason | null): Promise<OrderReason | null> {
+  if (reason?.code !== 'supplier_failed') return reason;
+  const failed = await db('supplier_purchases as p')
+    .join('suppliers as s', 's.id', 'p.supplier_id')
+    .where({ 'p.order_id': order.id, 'p.status': 'failed' })
+    .andWhere('p.created_at', '>', order.retried_at ?? new Date(0))
+    .orderBy('p.created_at')
+    .select('s.name', 'p.failure_code', 'p.failure_message');
+  return failed.length ? { ...reason, outcomes: failed.map((p) => supplierOutcome(p.name, p.failure_code, p.failure_message)) } : reason;
 }

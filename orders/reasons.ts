@@ -1,4 +1,5 @@
 import { RISK_REASON_CODES, type RiskReason, type RiskReasonCode } from '../risk/reason-codes';
+import type { SupplierOutcome } from '../suppliers/outcome-codes';
 
 // Why an order was cancelled or failed, as a stable code with parameters beside the English
 // sentence in orders.reason, so the console words it in the reader's language. The workflow
@@ -24,6 +25,8 @@ export interface OrderReason {
   params: Record<string, string | number>;
   /** For risk_rejected: the assessment's reasons, each a code with parameters. */
   reasons?: RiskReason[];
+  /** For supplier_failed: what each supplier said (orders/console-view.ts reads them from supplier_purchases). */
+  outcomes?: SupplierOutcome[];
 }
 
 const isCode = (text: string): text is OrderReasonCode => (ORDER_REASON_CODES as readonly string[]).includes(text);
@@ -62,7 +65,8 @@ function storedExplanations(risk: unknown): RiskReason[] | undefined {
     if (typeof r !== 'object' || r === null || !('code' in r) || !isRiskCode(r.code) || !('params' in r) || typeof r.params !== 'object' || r.params === null) return undefined;
     const params: RiskReason['params'] = {};
     for (const [k, v] of Object.entries(r.params)) if (typeof v === 'string' || typeof v === 'number') params[k] = v;
-    out.push({ code: r.code, params });
+    const features = 'features' in r && Array.isArray(r.features) ? (r.features as NonNullable<RiskReason['features']>) : undefined;
+    out.push({ code: r.code, params, ...(features ? { features } : {}) });
   }
   return out;
 }

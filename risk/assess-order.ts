@@ -6,7 +6,7 @@ import type { Buyer } from '../orders/validators';
 import { isDisposableEmail } from './disposable-email';
 import { decide, evaluateRules, velocityKey, type Decision, type Finding, type Lookups, type OrderFacts, type PriorOrder } from './evaluate';
 import { listMatchQuery } from './lists';
-import { scoreAnomaly, type AnomalyModel } from './model/anomaly-model';
+import { scoreAnomaly, type AnomalyModel, type ModelContribution } from './model/anomaly-model';
 import { priorModel } from './model/priors';
 import { PRIOR_ORDERS, type FeatureInput } from './model/features';
 import { DEFAULT_RULE_SET } from './rule-sets';
@@ -35,7 +35,7 @@ export interface RiskAssessment {
   explained?: RiskReason[];
   findings: Finding[];
   /** id and trainedAt are null when the cold-start priors judged (priors: true). */
-  model: { id: number | null; trainedAt: string | null; priors?: true; points: number; contributions: { feature: string; points: number; explanation: string }[] } | null;
+  model: { id: number | null; trainedAt: string | null; priors?: true; points: number; contributions: ModelContribution[] } | null;
   ruleVersion: number;
   thresholds: { review: number; reject: number };
   checkedAt: string;
@@ -127,9 +127,17 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
   const unusual = scored?.priors ? 'unusual for a new shop, judged by priors' : 'unusual for this shop';
   const modelDetail = scored ? scored.contributions.map((c) => c.explanation).join('; ') : '';
   const modelReasons = scored && scored.points > 0 ? [`${unusual} (+${scored.points}): ${modelDetail}`] : [];
-  // The features' explanations stay in English for now: the code and points are worded, the detail shown as is.
+  // The English detail stays for assessments read by older consoles; the features carry their values for the words.
   const modelExplained: RiskReason[] =
-    scored && scored.points > 0 ? [{ code: 'model_unusual', params: { points: scored.points, priors: scored.priors ? 1 : 0, detail: modelDetail } }] : [];
+    scored && scored.points > 0
+      ? [
+          {
+            code: 'model_unusual',
+            params: { points: scored.points, priors: scored.priors ? 1 : 0, detail: modelDetail },
+            features: scored.contributions.map((c) => ({ feature: c.feature, points: c.points, params: c.params })),
+          },
+        ]
+      : [];
   const verdict = decide(findings, scored?.points ?? 0, modelReasons, settings, modelExplained);
 
   const now: Date = order.now;

@@ -1,7 +1,7 @@
 import type { Buyer } from '../orders/validators';
 import { median } from './model/features';
 import { formatMoney } from './money';
-import { describeWindow, type Rule, type RiskSettings } from './rules';
+import { describeWindow, HARD_DECISION_NAMES, ruleNameWords, type Rule, type RiskSettings, type RuleNameWords } from './rules';
 import type { RiskReason, RiskReasonCode } from './reason-codes';
 import { describeSubject, subjectKeys, type Subject } from './signals';
 
@@ -47,6 +47,8 @@ export interface Finding {
   reason: string;
   /** The reason as a code with parameters, for the console to word (risk/reason-codes.ts). */
   explained: RiskReason;
+  /** A built-in rule's name as a code (risk/rules.ts); absent for a merchant's own words. */
+  ruleName?: RuleNameWords;
 }
 
 /** A reason said twice: in English, and as a code with the values its words need. */
@@ -54,6 +56,10 @@ interface Said {
   text: string;
   explained: RiskReason;
 }
+const named = (rule: { id: string | null; name: string }): { ruleName?: RuleNameWords } => {
+  const words = ruleNameWords(rule);
+  return words ? { ruleName: words } : {};
+};
 const said = (code: RiskReasonCode, params: RiskReason['params'], text: string): Said => ({ text, explained: { code, params } });
 
 /** A window as a number and a unit the console words (describeWindow's English beside it). */
@@ -73,19 +79,20 @@ export function evaluateRules(rules: Rule[], order: OrderFacts, lookups: Lookups
   const money = (minor: number) => formatMoney(minor, order.currency);
   const { maxAmount, maxQuantity } = lookups.merchantCaps;
   const hard = (rule: string, kind: string, action: Finding['action'], why: Said) =>
-    findings.push({ ruleId: null, rule, kind, action, reason: why.text, explained: why.explained });
+    findings.push({ ruleId: null, rule, kind, action, reason: why.text, explained: why.explained, ...named({ id: null, name: rule }) });
 
   // Lists and the merchant's own caps come first: they are hard decisions, not rules to tune.
   for (const hit of lookups.listHits) {
     const label = hit.kind === 'email_domain' ? 'email domain' : hit.kind === 'cidr' ? 'IP range' : hit.kind;
     // The entry's note is the merchant's own words: passed on as written.
     const params = { kind: hit.kind, note: hit.reason ?? '' };
-    if (hit.list === 'block') hard('block list', 'list', 'reject', said('list_blocked', params, `buyer ${label} is on the blocklist${hit.reason ? ` (${hit.reason})` : ''}`));
-    else hard('allow list', 'list', 'allow', said('list_allowed', params, `buyer ${label} is on the allow list${hit.reason ? ` (${hit.reason})` : ''}`));
+    if (hit.list === 'block')
+      hard(HARD_DECISION_NAMES.block, 'list', 'reject', said('list_blocked', params, `buyer ${label} is on the blocklist${hit.reason ? ` (${hit.reason})` : ''}`));
+    else hard(HARD_DECISION_NAMES.allow, 'list', 'allow', said('list_allowed', params, `buyer ${label} is on the allow list${hit.reason ? ` (${hit.reason})` : ''}`));
   }
   if (maxAmount != null && order.totalAmount > maxAmount) {
     hard(
-      'merchant order cap',
+      HARD_DECISION_NAMES.cap,
       'order_cap',
       'reject',
       said(
@@ -97,7 +104,7 @@ export function evaluateRules(rules: Rule[], order: OrderFacts, lookups: Lookups
   }
   if (maxQuantity != null && order.units > maxQuantity) {
     hard(
-      'merchant order cap',
+      HARD_DECISION_NAMES.cap,
       'order_cap',
       'reject',
       said('merchant_cap_quantity', { units: order.units, max: maxQuantity }, `order has ${order.units} units, over the per-order cap of ${maxQuantity}`),
@@ -112,6 +119,7 @@ export function evaluateRules(rules: Rule[], order: OrderFacts, lookups: Lookups
       findings.push({
         ruleId: rule.id,
         rule: rule.name,
+        ...named(rule),
         kind: rule.kind,
         action: rule.action,
         ...(rule.score ? { score: rule.score } : {}),

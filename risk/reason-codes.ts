@@ -37,4 +37,6 @@ export type RiskReasonCode = (typeof RISK_REASON_CODES)[number];
 export interface RiskReason {
   code: RiskReasonCode;
   params: Record<string, string | number>;
+  /** For model_unusual: what the model found unusual, each feature with its values (text at cf.risk.model_features.<feature>). */
+  features?: { feature: string; points: number; params: Record<string, string | number> }[];
 }

@@ -127,6 +127,53 @@ export const RiskSettingsSchema = z
 export type RiskSettings = z.infer<typeof RiskSettingsSchema>;
 export const DEFAULT_SETTINGS: RiskSettings = RiskSettingsSchema.parse({});
 
+/**
+ * The names of the rules a merchant starts with, and of the hard decisions that are not rules
+ * (a list entry, the merchant's own order cap), as codes: text at cf.risk.rule_names.<code>.
+ */
+export const BUILT_IN_RULE_NAMES = [
+  'card_testing_ip_minute',
+  'ip_orders_minute',
+  'subnet_orders_hour',
+  'device_orders_hour_many',
+  'device_orders_hour',
+  'payment_uses_day',
+  'account_orders_hour',
+  'email_orders_day',
+  'phone_orders_day',
+  'account_spend_day',
+  'new_account_big_order',
+  'ip_card_country',
+  'ip_account_country',
+  'disposable_email',
+  'card_testing_device_cards',
+  'card_testing_device_cards_many',
+  'card_testing_ip_cards',
+  'card_testing_subnet_bins',
+  'bot_burst_account',
+  'bot_burst_device',
+  'bot_burst_payment',
+  'account_farm_mailbox',
+  'account_farm_subnet',
+  'account_takeover',
+  'block_list',
+  'allow_list',
+  'merchant_order_cap',
+] as const;
+export type BuiltInRuleName = (typeof BUILT_IN_RULE_NAMES)[number];
+export interface RuleNameWords {
+  code: BuiltInRuleName;
+  params: Record<string, string | number>;
+}
+const builtInNames = new Map<string, { code: BuiltInRuleName; name: string }>();
+/** The hard decisions risk/evaluate.ts takes before the rules, by the name their findings carry. */
+export const HARD_DECISION_NAMES = { block: 'block list', allow: 'allow list', cap: 'merchant order cap' } as const;
+const HARD_DECISIONS = new Map<string, { code: BuiltInRuleName; name: string }>([
+  [HARD_DECISION_NAMES.block, { code: 'block_list', name: HARD_DECISION_NAMES.block }],
+  [HARD_DECISION_NAMES.allow, { code: 'allow_list', name: HARD_DECISION_NAMES.allow }],
+  [HARD_DECISION_NAMES.cap, { code: 'merchant_order_cap', name: HARD_DECISION_NAMES.cap }],
+]);
+
 const MIN = 60;
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -137,40 +184,112 @@ const DAY = 24 * HOUR;
  * empty the shelf as surely as selling to them. Ids are fixed so the first edit keeps them.
  */
 export const DEFAULT_RULES: Rule[] = [
-  rule(1, 'Card testing: many orders from one IP in a minute', 'velocity', { subject: 'ip', measure: 'count', windowSeconds: MIN, max: 10 }, 'reject'),
-  rule(2, 'Several orders from one IP in a minute', 'velocity', { subject: 'ip', measure: 'count', windowSeconds: MIN, max: 4 }, 'score', 40),
-  rule(3, 'Many orders from one subnet in an hour', 'velocity', { subject: 'subnet', measure: 'count', windowSeconds: HOUR, max: 10 }, 'score', 30),
-  rule(4, 'Many orders from one device in an hour', 'velocity', { subject: 'device', measure: 'count', windowSeconds: HOUR, max: 20 }, 'reject'),
-  rule(5, 'Several orders from one device in an hour', 'velocity', { subject: 'device', measure: 'count', windowSeconds: HOUR, max: 6 }, 'score', 40),
-  rule(6, 'One payment instrument used many times in a day', 'velocity', { subject: 'payment', measure: 'count', windowSeconds: DAY, max: 10 }, 'reject'),
-  rule(7, 'Many orders from one account in an hour', 'velocity', { subject: 'account', measure: 'count', windowSeconds: HOUR, max: 10 }, 'score', 50),
-  rule(8, 'Many orders from one email in a day', 'velocity', { subject: 'email', measure: 'count', windowSeconds: DAY, max: 20 }, 'score', 30),
-  rule(9, 'Many orders from one phone in a day', 'velocity', { subject: 'phone', measure: 'count', windowSeconds: DAY, max: 20 }, 'score', 30),
-  rule(10, 'High spend by one account in a day', 'velocity', { subject: 'account', measure: 'amount', windowSeconds: DAY, max: 1_000_000 }, 'score', 40),
-  rule(11, 'New account with a high-value order', 'new_account', { maxAccountAgeHours: 24, minOrderAmount: 30_000 }, 'score', 30),
-  rule(12, 'IP country differs from card country', 'country_mismatch', { between: ['ip', 'card'] }, 'score', 25),
-  rule(13, 'IP country differs from account country', 'country_mismatch', { between: ['ip', 'account'] }, 'score', 15),
-  rule(14, 'Disposable email address', 'disposable_email', {}, 'score', 35),
+  rule(1, 'card_testing_ip_minute', 'Card testing: many orders from one IP in a minute', 'velocity', { subject: 'ip', measure: 'count', windowSeconds: MIN, max: 10 }, 'reject'),
+  rule(2, 'ip_orders_minute', 'Several orders from one IP in a minute', 'velocity', { subject: 'ip', measure: 'count', windowSeconds: MIN, max: 4 }, 'score', 40),
+  rule(3, 'subnet_orders_hour', 'Many orders from one subnet in an hour', 'velocity', { subject: 'subnet', measure: 'count', windowSeconds: HOUR, max: 10 }, 'score', 30),
+  rule(4, 'device_orders_hour_many', 'Many orders from one device in an hour', 'velocity', { subject: 'device', measure: 'count', windowSeconds: HOUR, max: 20 }, 'reject'),
+  rule(5, 'device_orders_hour', 'Several orders from one device in an hour', 'velocity', { subject: 'device', measure: 'count', windowSeconds: HOUR, max: 6 }, 'score', 40),
+  rule(6, 'payment_uses_day', 'One payment instrument used many times in a day', 'velocity', { subject: 'payment', measure: 'count', windowSeconds: DAY, max: 10 }, 'reject'),
+  rule(7, 'account_orders_hour', 'Many orders from one account in an hour', 'velocity', { subject: 'account', measure: 'count', windowSeconds: HOUR, max: 10 }, 'score', 50),
+  rule(8, 'email_orders_day', 'Many orders from one email in a day', 'velocity', { subject: 'email', measure: 'count', windowSeconds: DAY, max: 20 }, 'score', 30),
+  rule(9, 'phone_orders_day', 'Many orders from one phone in a day', 'velocity', { subject: 'phone', measure: 'count', windowSeconds: DAY, max: 20 }, 'score', 30),
+  rule(10, 'account_spend_day', 'High spend by one account in a day', 'velocity', { subject: 'account', measure: 'amount', windowSeconds: DAY, max: 1_000_000 }, 'score', 40),
+  rule(11, 'new_account_big_order', 'New account with a high-value order', 'new_account', { maxAccountAgeHours: 24, minOrderAmount: 30_000 }, 'score', 30),
+  rule(12, 'ip_card_country', 'IP country differs from card country', 'country_mismatch', { between: ['ip', 'card'] }, 'score', 25),
+  rule(13, 'ip_account_country', 'IP country differs from account country', 'country_mismatch', { between: ['ip', 'account'] }, 'score', 15),
+  rule(14, 'disposable_email', 'Disposable email address', 'disposable_email', {}, 'score', 35),
   // Day-one defaults for the attacks this trade sees (issue 19), before the shop has history.
   // Card testing: one machine or network trying card after card. A second card from a device
   // in an hour is ordinary; a third is held, a fifth rejected.
-  rule(15, 'Card testing: several cards from one device in an hour', 'velocity', { subject: 'device', measure: 'payments', windowSeconds: HOUR, max: 2 }, 'score', 50),
-  rule(16, 'Card testing: many cards from one device in an hour', 'velocity', { subject: 'device', measure: 'payments', windowSeconds: HOUR, max: 4 }, 'reject'),
-  rule(17, 'Card testing: several cards from one IP in 10 minutes', 'velocity', { subject: 'ip', measure: 'payments', windowSeconds: 10 * MIN, max: 3 }, 'score', 50),
-  rule(18, 'Card testing: many card BINs from one subnet in an hour', 'velocity', { subject: 'subnet', measure: 'card_bins', windowSeconds: HOUR, max: 5 }, 'score', 40),
+  rule(
+    15,
+    'card_testing_device_cards',
+    'Card testing: several cards from one device in an hour',
+    'velocity',
+    { subject: 'device', measure: 'payments', windowSeconds: HOUR, max: 2 },
+    'score',
+    50,
+  ),
+  rule(
+    16,
+    'card_testing_device_cards_many',
+    'Card testing: many cards from one device in an hour',
+    'velocity',
+    { subject: 'device', measure: 'payments', windowSeconds: HOUR, max: 4 },
+    'reject',
+  ),
+  rule(
+    17,
+    'card_testing_ip_cards',
+    'Card testing: several cards from one IP in 10 minutes',
+    'velocity',
+    { subject: 'ip', measure: 'payments', windowSeconds: 10 * MIN, max: 3 },
+    'score',
+    50,
+  ),
+  rule(
+    18,
+    'card_testing_subnet_bins',
+    'Card testing: many card BINs from one subnet in an hour',
+    'velocity',
+    { subject: 'subnet', measure: 'card_bins', windowSeconds: HOUR, max: 5 },
+    'score',
+    40,
+  ),
   // Reseller bots: bursts. Two orders in ten minutes is a buyer; a third is a burst.
-  rule(19, 'Bot burst: orders from one account in 10 minutes', 'velocity', { subject: 'account', measure: 'count', windowSeconds: 10 * MIN, max: 2 }, 'score', 50),
-  rule(20, 'Bot burst: orders from one device in 10 minutes', 'velocity', { subject: 'device', measure: 'count', windowSeconds: 10 * MIN, max: 2 }, 'score', 50),
-  rule(21, 'Bot burst: orders with one payment instrument in 10 minutes', 'velocity', { subject: 'payment', measure: 'count', windowSeconds: 10 * MIN, max: 2 }, 'score', 50),
+  rule(
+    19,
+    'bot_burst_account',
+    'Bot burst: orders from one account in 10 minutes',
+    'velocity',
+    { subject: 'account', measure: 'count', windowSeconds: 10 * MIN, max: 2 },
+    'score',
+    50,
+  ),
+  rule(
+    20,
+    'bot_burst_device',
+    'Bot burst: orders from one device in 10 minutes',
+    'velocity',
+    { subject: 'device', measure: 'count', windowSeconds: 10 * MIN, max: 2 },
+    'score',
+    50,
+  ),
+  rule(
+    21,
+    'bot_burst_payment',
+    'Bot burst: orders with one payment instrument in 10 minutes',
+    'velocity',
+    { subject: 'payment', measure: 'count', windowSeconds: 10 * MIN, max: 2 },
+    'score',
+    50,
+  ),
   // Account farms: fresh accounts behind aliases of one mailbox (a+1@, a+2@ … are one email),
   // or behind one proxy network, which rotates addresses within a subnet but not the subnet.
   // Strangers share a subnet now and then (carrier NAT), so this only adds points: with a
   // minutes-old account's big order it holds, alone it does not.
-  rule(23, 'Account farm: several orders from one mailbox in an hour', 'velocity', { subject: 'email', measure: 'count', windowSeconds: HOUR, max: 2 }, 'score', 30),
-  rule(24, 'Account farm: several buyers from one subnet in an hour', 'velocity', { subject: 'subnet', measure: 'buyers', windowSeconds: HOUR, max: 2 }, 'score', 30),
+  rule(
+    23,
+    'account_farm_mailbox',
+    'Account farm: several orders from one mailbox in an hour',
+    'velocity',
+    { subject: 'email', measure: 'count', windowSeconds: HOUR, max: 2 },
+    'score',
+    30,
+  ),
+  rule(
+    24,
+    'account_farm_subnet',
+    'Account farm: several buyers from one subnet in an hour',
+    'velocity',
+    { subject: 'subnet', measure: 'buyers', windowSeconds: HOUR, max: 2 },
+    'score',
+    30,
+  ),
   // Account takeover: an old account acting like a stranger, for more than it usually spends.
   rule(
     22,
+    'account_takeover',
     'Account takeover: established account from a new country and device, above its usual',
     'account_takeover',
     { minAccountAgeDays: 30, amountMultiple: 3, minOrderAmount: 30_000 },
@@ -179,9 +298,21 @@ export const DEFAULT_RULES: Rule[] = [
   ),
 ];
 
-function rule(n: number, name: string, kind: RuleKind, params: unknown, action: RuleAction, score?: number): Rule {
+function rule(n: number, code: BuiltInRuleName, name: string, kind: RuleKind, params: unknown, action: RuleAction, score?: number): Rule {
   const parsed = RuleInputSchema.parse({ name, kind, params, action, score });
-  return { id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, ...parsed };
+  const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  builtInNames.set(id, { code, name });
+  return { id, ...parsed };
+}
+
+/**
+ * A built-in rule's name as a code the console words (cf.risk.rule_names.<code>), so a Chinese
+ * reader sees it in Chinese. Only while the rule still carries the name it came with: a merchant
+ * who renamed it wrote their own words, shown as written, like every rule they added.
+ */
+export function ruleNameWords(rule: { id: string | null; name: string }): RuleNameWords | null {
+  const builtIn = rule.id ? builtInNames.get(rule.id) : HARD_DECISIONS.get(rule.name);
+  return builtIn && builtIn.name === rule.name ? { code: builtIn.code, params: {} } : null;
 }
 
 export function describeWindow(seconds: number): string {

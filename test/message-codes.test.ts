@@ -4,6 +4,11 @@ import { en } from '../admin-ui/src/i18n/en';
 import { zh } from '../admin-ui/src/i18n/zh';
 import { withParts } from '../admin-ui/src/i18n/parts';
 import { ATTENTION_CODES, AUDIT_ACTIONS, ERROR_CODES, requiredTextKeys } from '../api/message-codes';
+import { DEFAULT_RULES, HARD_DECISION_NAMES, ruleNameWords } from '../risk/rules';
+import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
+import { ALERT_KINDS } from '../lib/alert-kinds';
+import { ALERT_KIND_WORDS } from '../lib/alert-kind-words';
+import { compose } from '../notifications/compose';
 
 // Every code the server can send reaches a person in their language: the codes thrown in the
 // server's source are all declared in api/message-codes.ts, and every declared code has a text in
@@ -73,6 +78,48 @@ describe('server message codes', () => {
 
   it('then every code the server throws is declared in api/message-codes.ts', () => {
     expect(undeclared(found)).toEqual([]);
+  });
+
+  // Built-in rule names reach the console as codes only while ruleNameWords knows them: a built-in
+  // rule added without a code would be shown in English.
+  it('then every built-in rule and hard decision has a name code, and a renamed rule keeps its own words', () => {
+    const unnamed = [...DEFAULT_RULES, ...Object.values(HARD_DECISION_NAMES).map((name) => ({ id: null, name }))].filter((r) => !ruleNameWords(r));
+    expect(unnamed).toEqual([]);
+    expect(ruleNameWords({ ...DEFAULT_RULES[0], name: 'Our own words' })).toBeNull();
+    expect(ruleNameWords({ id: 'a3f1c2d4-0000-4000-8000-000000000001', name: DEFAULT_RULES[0].name })).toBeNull();
+  });
+
+  // What a supplier said is stored as failure_code; a code the server itself records must have
+  // words (an adapter passing its vendor's own code through is worded as "other").
+  const outcomeCodesIn = (text: string) => [
+    ...[...text.matchAll(/new SupplierRefused\(\s*'([a-z_]+)'/g)].map((m) => m[1]),
+    ...[...text.matchAll(/markFailed\([^)]*?,\s*'([a-z_]+)'/g)].map((m) => m[1]),
+    ...[...text.matchAll(/status: 'failed',[^}]*\bcode: '([a-z_]+)'/g)].map((m) => m[1]),
+  ];
+  it('when a supplier outcome code has no words, then the scan finds it (positive control)', () => {
+    const planted = outcomeCodesIn("throw new SupplierRefused('planted_refusal', 'x');\nawait markFailed(trx, p, 'planted_failure', message);");
+    expect(planted.filter((c) => !(SUPPLIER_OUTCOME_CODES as readonly string[]).includes(c))).toEqual(['planted_refusal', 'planted_failure']);
+  });
+
+  it('then every supplier outcome code the server records is declared', () => {
+    const recorded = serverSources().flatMap((s) => outcomeCodesIn(s.text));
+    expect(recorded).toContain('out_of_stock');
+    expect(recorded).toContain('not_committed');
+    expect(recorded.filter((c) => !(SUPPLIER_OUTCOME_CODES as readonly string[]).includes(c))).toEqual([]);
+  });
+
+  // The console and the notifications read one list of alert-kind names; a kind without words in
+  // either language would reach a person as its code.
+  it.each(['en', 'zh'] as const)('then every alert kind has a name in %s, and a notification uses the console’s', (language) => {
+    const consoleNames = (language === 'en' ? withParts(en, 'en') : withParts(zh, 'zh')).cf.alerts.kinds as Record<string, string>;
+    for (const kind of ALERT_KINDS) {
+      const name = (ALERT_KIND_WORDS as Record<string, { en: string; zh: string } | undefined>)[kind]?.[language];
+      expect([kind, name?.trim()]).toEqual([kind, expect.any(String)]);
+      expect(name).not.toBe('');
+      expect(consoleNames[kind]).toBe(name);
+      const said = compose([{ alertId: 'a', kind, subject: 'X', message: 'm', raisedAt: new Date(0), resolvedAt: null }], language);
+      expect(said.title).toBe(`[Cardflow] ${name}: X`);
+    }
   });
 
   it('when a declared code has no text, then the check names it (positive control)', () => {

@@ -194,7 +194,10 @@ describe('notifications to people', () => {
     await n.drain();
     expect(await messagesOf(`email:${gone}`)).toEqual([expect.objectContaining({ status: 'bounced', attempts: 1 })]);
     const page = await sys.api('GET', '/admin/notification-settings', { cookie: owner });
-    expect(page.body.recent).toEqual(expect.arrayContaining([expect.objectContaining({ target: `email:${gone}`, status: 'bounced' })]));
+    // The settings screen gets the refusal as a code with params, to word in the reader's language.
+    expect(page.body.recent).toEqual(
+      expect.arrayContaining([expect.objectContaining({ target: `email:${gone}`, status: 'bounced', lastErrorCode: { code: 'mail_refused', params: { responseCode: 550 } } })]),
+    );
   });
 
   test.each([

@@ -4,6 +4,7 @@ import type { Db } from '../../db';
 import type { DailyOrderTotalsRow, OrderRow, SkuRow } from '../../db/tables';
 import { merchantTodaySql } from '../../orders/daily-rollup';
 import { manualTaskOpenSql } from '../../orders/order-facts';
+import { runReport } from '../../reports/reports';
 import { parseOrThrow } from '../errors';
 import { allow } from './auth';
 
@@ -167,6 +168,7 @@ export function adminDashboardRouter(deps: { db: Db }) {
       id: 'today',
       timeZone: clock.tz,
       today: day(clock.today),
+      todayConverted: await convertedHeadline(db, m, clock.today),
       yesterday: day(clock.yesterday),
       ordersPerHour: perHour.rows.map((r: { hour: Date; orders: number }) => ({ hour: r.hour.toISOString(), orders: r.orders })),
       topSkus: topSkus.rows.map((r: TopSkuLine) => ({
@@ -198,6 +200,33 @@ export function adminDashboardRouter(deps: { db: Db }) {
   });
 
   return router;
+}
+
+/** Why today's money is not one converted figure; text at cf.dashboard.converted.why_not.<code>. */
+export const HEADLINE_GAPS = ['no_reporting_currency', 'rate_missing'] as const;
+const gap = (code: (typeof HEADLINE_GAPS)[number], params: Record<string, string> = {}) => ({ code, params });
+
+/**
+ * Today's money as one figure in the merchant's reporting currency, converted by the reports' own
+ * rule (reports/reports.ts with reports/rates.ts: the day's rate, written down once the day is
+ * over) rather than a second conversion here; the same sums as the per-currency figures
+ * (revenue less reversals, and gross profit). When it cannot be one figure, why not, as a code:
+ * no reporting currency chosen, or no rate entered for some currency.
+ */
+async function convertedHeadline(db: Db, merchantId: string, today: string) {
+  const merchant = await db('merchants').where({ id: merchantId }).first('reporting_currency');
+  const currency = merchant?.reporting_currency?.trim();
+  if (!currency) return { figure: null, rates: [], whyNot: gap('no_reporting_currency') };
+  const report = await runReport(db, merchantId, 'profit-by-day', { from: today, to: today, convert: true });
+  const rates = report.ratesUsed.map((r) => ({ from: r.fromCurrency, to: r.toCurrency, rate: r.rate, day: r.day }));
+  if (report.missingRates.length)
+    return { figure: null, rates, whyNot: gap('rate_missing', { currencies: [...new Set(report.missingRates.map((r) => r.currency))].join(', '), to: currency }) };
+  const total = report.totals.find((t) => t.currency === currency);
+  return {
+    figure: { currency, gmv: Number(total?.revenue ?? 0) - Number(total?.revenue_reversed ?? 0), grossProfit: Number(total?.profit ?? 0) },
+    rates,
+    whyNot: null,
+  };
 }
 
 // Products bought from suppliers or fulfilled by hand hold no stock to run low.

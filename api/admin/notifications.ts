@@ -30,6 +30,8 @@ export function adminNotificationsRouter(deps: { db: Db; vault: CodeVault; outbo
         'm.status',
         'm.attempts',
         'm.last_error',
+        'm.last_error_code',
+        'm.last_error_params',
         'm.created_at',
         'm.finished_at',
         db.raw('(SELECT count(*) FROM notifications n WHERE n.message_id = m.id)::int AS alerts'),
@@ -44,6 +46,8 @@ export function adminNotificationsRouter(deps: { db: Db; vault: CodeVault; outbo
         status: m.status,
         attempts: m.attempts,
         lastError: m.last_error,
+        // The same as a code with params, for the console's words (notifications/send-errors.ts).
+        lastErrorCode: m.last_error_code ? { code: m.last_error_code, params: m.last_error_params ?? {} } : null,
         alerts: m.alerts,
         createdAt: m.created_at.toISOString(),
         finishedAt: m.finished_at?.toISOString() ?? null,

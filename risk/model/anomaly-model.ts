@@ -77,12 +77,20 @@ export function surpriseBits(stats: NumericStats, x: number): number {
 }
 
 const pointsFor = (bits: number, cap: number, start = START_BITS) => Math.min(cap, Math.round((bits - start) * POINTS_PER_BIT));
-const rarity = (bits: number, priors: boolean) =>
-  `rarer than 1 in ${Number((2 ** bits).toPrecision(2))} of ${priors ? 'ordinary orders in the cold-start priors' : "this shop's orders"}`;
+const rarerThan = (bits: number) => Number((2 ** bits).toPrecision(2));
+const rarity = (bits: number, priors: boolean) => `rarer than 1 in ${rarerThan(bits)} of ${priors ? 'ordinary orders in the cold-start priors' : "this shop's orders"}`;
+
+export interface ModelContribution {
+  feature: string;
+  points: number;
+  explanation: string;
+  params: Record<string, string | number>;
+}
 
 export interface AnomalyScore {
   points: number;
-  contributions: { feature: string; points: number; explanation: string }[];
+  /** explanation: in English; params: its values, for the console's words (risk/model/features.ts). */
+  contributions: ModelContribution[];
 }
 
 export function scoreAnomaly(model: AnomalyModel, input: FeatureInput, maxPoints: number): AnomalyScore {
@@ -95,12 +103,18 @@ export function scoreAnomaly(model: AnomalyModel, input: FeatureInput, maxPoints
       if (!stats || stats.n < MIN_OBSERVATIONS || x === undefined || !Number.isFinite(x)) continue;
       const bits = surpriseBits(stats, feature.tail === 'upper' ? x : -x);
       const points = pointsFor(bits, NUMERIC_CAP);
-      if (points > 0) contributions.push({ feature: feature.name, points, explanation: `${feature.explain(input, stats.median)} (${rarity(bits, !!model.priors)})` });
+      if (points > 0) {
+        const why = feature.explain(input, stats.median);
+        contributions.push({ feature: feature.name, points, explanation: `${why.text} (${rarity(bits, !!model.priors)})`, params: { ...why.params, rarerThan: rarerThan(bits) } });
+      }
     } else {
       const stats = model.flags[feature.name];
       if (!stats || stats.n < MIN_OBSERVATIONS || feature.value(input) !== true) continue;
       const points = pointsFor(Math.log2(1 / stats.rate), FLAG_CAP);
-      if (points > 0) contributions.push({ feature: feature.name, points, explanation: feature.explain(input, stats.rate) });
+      if (points > 0) {
+        const why = feature.explain(input, stats.rate);
+        contributions.push({ feature: feature.name, points, explanation: why.text, params: why.params });
+      }
     }
   }
   if (!model.priors && model.orderCount >= MIN_OBSERVATIONS) {
@@ -109,10 +123,12 @@ export function scoreAnomaly(model: AnomalyModel, input: FeatureInput, maxPoints
     const points = pointsFor(Math.log2(1 / share), HOUR_CAP, HOUR_START_BITS);
     if (points > 0) {
       const hh = String(hour).padStart(2, '0');
+      const percent = `${(share * 100).toFixed(1)}%`;
       contributions.push({
         feature: 'hourOfDay',
         points,
-        explanation: `ordered between ${hh}:00 and ${hh}:59 UTC, an hour with ${(share * 100).toFixed(1)}% of this merchant's orders`,
+        explanation: `ordered between ${hh}:00 and ${hh}:59 UTC, an hour with ${percent} of this merchant's orders`,
+        params: { hour: hh, share: percent },
       });
     }
   }

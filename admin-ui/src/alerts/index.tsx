@@ -17,14 +17,14 @@ import {
   useMediaQuery,
   type Theme,
 } from '@mui/material';
-import { BooleanInput, Datagrid, FunctionField, List, SelectInput, SimpleList, useGetList, useTranslate } from 'react-admin';
+import { BooleanInput, Datagrid, FunctionField, SelectInput, SimpleList, useGetList, useTranslate } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { errorMessage } from '../components/dialogs';
 import { formatWhen, useIntlLocale, WhenField } from '../components/fields';
 import { ALERT_KINDS, ALERT_SUBJECTS, type AlertKind } from '../../../lib/alert-kinds';
 import { en } from '../i18n/en';
 import { formatMoney } from '../money';
-import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // Alerts are for people: a supplier low on balance or not answering, an order overdue for manual
 // fulfilment, a purchase taking too long or charged above its maximum. The API stores an English
@@ -106,8 +106,7 @@ function AlertList() {
   const message = useAlertMessage();
   const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       filters={[
         // Ticked: open alerts only; unticked: all of them (not only resolved ones).
         <BooleanInput key="open" source="open" alwaysOn format={(v: unknown) => v === true} parse={(v: boolean) => (v ? true : undefined)} />,
@@ -135,7 +134,7 @@ function AlertList() {
           <FunctionField<CardflowAlert> source="resolvedAt" sortable render={(a) => <ResolvedAt alert={a} />} />
         </Datagrid>
       )}
-    </List>
+    </ConsoleList>
   );
 }
 

@@ -3,11 +3,11 @@ import ReportProblemIcon from '@mui/icons-material/ReportProblem';
 import MoneyOffIcon from '@mui/icons-material/MoneyOff';
 import ReplayIcon from '@mui/icons-material/Replay';
 import { Alert, Box, Button, Chip, Dialog, DialogActions, DialogContent, DialogTitle, List as MuiList, ListItem, ListItemText, Stack, Typography } from '@mui/material';
-import { Datagrid, FunctionField, List, TextField, useDataProvider, useListContext, useRefresh, useTranslate, useCanAccess } from 'react-admin';
+import { Datagrid, FunctionField, TextField, useDataProvider, useListContext, useRefresh, useTranslate, useCanAccess } from 'react-admin';
 import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { MoneyField, WhenField } from '../components/fields';
 import type { AttentionBulkResult, CardflowDataProvider } from '../providers/dataProvider';
-import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // Needs attention: orders whose workflow stopped for a person (something that "cannot happen"
 // did, or a step ran out of retries), oldest first, with the step, what broke and the supplier
@@ -150,7 +150,7 @@ function AttentionList() {
   const [outcome, setOutcome] = useState<BulkOutcome>();
   return (
     <>
-      <List error={<LoadFailed />} title={translate('cf.attention.title')} sort={{ field: 'since', order: 'ASC' }} perPage={50} exporter={false} empty={<Empty />} actions={false}>
+      <ConsoleList title={translate('cf.attention.title')} sort={{ field: 'since', order: 'ASC' }} perPage={50} exporter={false} empty={<Empty />} actions={false}>
         <Alert severity="warning" sx={{ m: 1 }}>
           {translate('cf.attention.help')}
         </Alert>
@@ -182,7 +182,7 @@ function AttentionList() {
           <MoneyField source="totalAmount" />
           <WhenField source="since" label="resources.needs-attention.fields.stoppedAt" sortable={false} />
         </Datagrid>
-      </List>
+      </ConsoleList>
       <BulkResults outcome={outcome} onClose={() => setOutcome(undefined)} />
     </>
   );

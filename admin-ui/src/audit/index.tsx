@@ -1,13 +1,13 @@
 import HistoryIcon from '@mui/icons-material/History';
 import { Typography } from '@mui/material';
-import { Datagrid, DateInput, FunctionField, List, SelectInput, TextInput, useTranslate } from 'react-admin';
+import { Datagrid, DateInput, FunctionField, SelectInput, TextInput, useTranslate } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { useIntlLocale, WhenField } from '../components/fields';
 import { ExportMenu } from '../find/ExportMenu';
 import { detailLine } from '../components/details';
 import { formatMoney } from '../money';
 import { en } from '../i18n/en';
-import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // Who did what, and when. Details are shown as readable "name: value" pairs, never as JSON.
 const ACTIONS = Object.keys(en.cf.audit.actions);
@@ -32,8 +32,7 @@ function AuditList() {
   const translate = useTranslate();
   const locale = useIntlLocale();
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       filters={[
         <SelectInput key="action" source="action" alwaysOn choices={ACTIONS.map((id) => ({ id, name: translate(`cf.audit.actions.${id}`) }))} />,
         <TextInput key="actor" source="actor" alwaysOn />,
@@ -60,7 +59,7 @@ function AuditList() {
           )}
         />
       </Datagrid>
-    </List>
+    </ConsoleList>
   );
 }
 

@@ -26,7 +26,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { OpenAlerts } from '../alerts';
 import { errorMessage } from '../components/dialogs';
 import { formatWhen, Money, shownOrderStatus, StatusChip, useIntlLocale } from '../components/fields';
-import type { CardflowDataProvider } from '../providers/dataProvider';
+import type { CardflowDataProvider, Dashboard as CardflowDashboard } from '../providers/dataProvider';
 
 // The day at a glance, in the merchant's days: each currency on its own line (never one currency
 // hiding another), today against yesterday, top SKUs of every fulfilment mode ranked within their
@@ -76,6 +76,7 @@ export function Dashboard() {
               <LinearProgress />
             ) : (
               <Box sx={scrollsInside}>
+                {data.todayConverted && <ConvertedHeadline converted={data.todayConverted} />}
                 <Table size="small" data-testid="money-by-currency">
                   <TableHead>
                     <TableRow>
@@ -296,6 +297,35 @@ function Stat({ label, value, note, testId }: { label: string; value: React.Reac
 }
 
 /** Today's figure, with yesterday's under it and an arrow that says which way it went (in words for screen readers). */
+/** Today's money as one figure in the reporting currency with the rates used, or why it is shown per currency only. */
+function ConvertedHeadline({ converted }: { converted: NonNullable<CardflowDashboard['todayConverted']> }) {
+  const translate = useTranslate();
+  const { figure, rates, whyNot } = converted;
+  return (
+    <Box sx={{ px: 2, pb: 1 }} data-testid="converted-headline">
+      {figure ? (
+        <>
+          <Typography variant="h5" component="p" data-testid="converted-gmv">
+            {translate('cf.dashboard.converted.total', { currency: figure.currency })} <Money minor={figure.gmv} currency={figure.currency} />
+          </Typography>
+          <Typography variant="body2" color="text.secondary" data-testid="converted-profit">
+            {translate('cf.dashboard.profit')} <Money minor={figure.grossProfit} currency={figure.currency} />
+          </Typography>
+        </>
+      ) : (
+        <Typography variant="body2" color="text.secondary" data-testid="converted-why-not">
+          {whyNot ? translate(`cf.dashboard.converted.why_not.${whyNot.code}`, { ...whyNot.params, _: whyNot.code }) : null}
+        </Typography>
+      )}
+      {rates.length > 0 && (
+        <Typography variant="caption" color="text.secondary" component="p" data-testid="converted-rates">
+          {translate('cf.dashboard.converted.rates', { rates: rates.map((r) => `1 ${r.from} = ${r.rate.replace(/\.?0+$/, '')} ${r.to}`).join(translate('cf.reasons.separator')) })}
+        </Typography>
+      )}
+    </Box>
+  );
+}
+
 function Versus({ today, yesterday, shown, before }: { today: number; yesterday: number; shown: React.ReactNode; before: React.ReactNode }) {
   const translate = useTranslate();
   const direction = today > yesterday ? 'more' : today < yesterday ? 'less' : undefined;

@@ -2,12 +2,13 @@ import { useState } from 'react';
 import BlockIcon from '@mui/icons-material/Block';
 import { Box, Button, Card, CardContent, Grid, Typography } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
-import { Datagrid, FunctionField, List, ReferenceField, Show, TextField, TopToolbar, useCanAccess, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
+import { Datagrid, FunctionField, ReferenceField, Show, TextField, TopToolbar, useCanAccess, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
 import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { formatWhen, Money, StatusChip, useIntlLocale, WhenField } from '../components/fields';
 import { findApi } from './api';
 import { ExportMenu } from './ExportMenu';
 import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // A batch of imported codes: where it came from, what became of its codes, the codes themselves
 // (masked), and voiding or exporting the whole batch (a supplier's recall, a reconciliation).
@@ -96,8 +97,7 @@ function BatchDetail() {
         <CardContent sx={{ pb: 0 }}>
           <Typography variant="subtitle1">{translate('cf.batch.codes')}</Typography>
         </CardContent>
-        <List
-          error={<LoadFailed />}
+        <ConsoleList
           resource="codes"
           title={false}
           filter={{ batchId: batch.id }}
@@ -115,7 +115,7 @@ function BatchDetail() {
             <ReferenceField source="orderId" reference="orders" link="show" emptyText="—" sortable={false} />
             <TextField source="voidReason" emptyText="" sortable={false} />
           </Datagrid>
-        </List>
+        </ConsoleList>
       </Card>
     </Box>
   );

@@ -1,4 +1,5 @@
 import englishMessages from 'ra-language-english';
+import { alertKindNames } from '../../../lib/alert-kind-words';
 
 // The console's own words in English. zh.ts must have every key (its type is checked against this).
 export const en = {
@@ -315,19 +316,8 @@ export const en = {
       all: 'All alerts',
       open: 'Open',
       resolved: 'Resolved',
-      kinds: {
-        supplier_low_balance: 'Low supplier balance',
-        supplier_circuit_open: 'Supplier not answering',
-        manual_fulfilment_overdue: 'Manual order overdue',
-        supplier_purchase_slow: 'Slow supplier purchase',
-        order_needs_attention: 'Order needs attention',
-        supplier_price_above_max: 'Charged above maximum',
-        manual_fulfilment_waiting: 'Order waiting on a person',
-        sku_out_of_stock: 'Out of stock',
-        sku_low_stock: 'Low stock',
-        supplier_catalogue_drift: 'Supplier catalogue changed',
-        supplier_statement_differences: 'Supplier statement differs',
-      },
+      // one owner for both the console and the notifications sent to people (lib/alert-kind-words.ts)
+      kinds: alertKindNames('en'),
       messages: {
         supplier_low_balance: 'Supplier %{supplier} has %{balance} left, below its alert threshold of %{threshold}. Top it up.',
         supplier_circuit_open: 'Supplier %{supplier} gave no usable answer several times in a row; its orders go to the next route until it recovers.',

@@ -1,5 +1,6 @@
 import type { Messages } from './en';
 import { raChinese } from './ra-zh';
+import { alertKindNames } from '../../../lib/alert-kind-words';
 
 // 控制台的简体中文文案。类型与 en.ts 相同：少一个键，类型检查就会失败。
 export const zh: Messages = {
@@ -316,19 +317,8 @@ export const zh: Messages = {
       all: '全部告警',
       open: '未解除',
       resolved: '已解除',
-      kinds: {
-        supplier_low_balance: '供应商余额不足',
-        supplier_circuit_open: '供应商无应答',
-        manual_fulfilment_overdue: '人工发货超时',
-        supplier_purchase_slow: '供应商采购缓慢',
-        order_needs_attention: '订单待人工处理',
-        supplier_price_above_max: '采购价超过上限',
-        manual_fulfilment_waiting: '订单等待手工发货',
-        sku_out_of_stock: '缺货',
-        sku_low_stock: '低库存',
-        supplier_catalogue_drift: '供应商商品有变动',
-        supplier_statement_differences: '供应商对账单有差异',
-      },
+      // one owner for both the console and the notifications sent to people (lib/alert-kind-words.ts)
+      kinds: alertKindNames('zh'),
       messages: {
         supplier_low_balance: '供应商 %{supplier} 余额仅剩 %{balance}，低于提醒阈值 %{threshold}，请及时充值。',
         supplier_circuit_open: '供应商 %{supplier} 连续多次没有可用应答；恢复前其订单转到下一条路由。',

@@ -1,8 +1,8 @@
 import PendingActionsIcon from '@mui/icons-material/PendingActions';
 import { Box, Chip, Stack, Typography, useMediaQuery, type Theme } from '@mui/material';
-import { Datagrid, FunctionField, List, SimpleList, TextField, useTranslate } from 'react-admin';
+import { Datagrid, FunctionField, SimpleList, TextField, useTranslate } from 'react-admin';
 import { MoneyField, WhenField } from '../components/fields';
-import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // Waiting on a person: orders for products fulfilled by hand, oldest first, with what each still
 // needs (codes, top-up receipts) and its deadlines. A row opens the order, where "Fulfil by hand"
@@ -62,7 +62,7 @@ function ManualTaskList() {
   const translate = useTranslate();
   const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
-    <List error={<LoadFailed />} title={translate('cf.manual.title')} sort={{ field: 'createdAt', order: 'ASC' }} perPage={50} exporter={false} empty={<Empty />} actions={false}>
+    <ConsoleList title={translate('cf.manual.title')} sort={{ field: 'createdAt', order: 'ASC' }} perPage={50} exporter={false} empty={<Empty />} actions={false}>
       {phone ? (
         <SimpleList<ManualTask>
           rowClick={(id) => `/orders/${id}/show`}
@@ -83,7 +83,7 @@ function ManualTaskList() {
           <WhenField source="cancelAt" />
         </Datagrid>
       )}
-    </List>
+    </ConsoleList>
   );
 }
 

@@ -11,6 +11,8 @@ export interface SentNotification {
   status: 'pending' | 'sent' | 'bounced' | 'gave_up' | 'dropped';
   attempts: number;
   lastError: string | null;
+  /** Why it was not sent, as a code with params (notifications/send-errors.ts); null on older rows. */
+  lastErrorCode?: { code: string; params: Record<string, string | number> } | null;
   alerts: number;
   createdAt: string;
   finishedAt: string | null;

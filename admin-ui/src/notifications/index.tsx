@@ -252,7 +252,9 @@ function RecentMessages({ page }: { page: NotificationSettingsPage }) {
                     {translate(`cf.notify.status.${m.status}`)}
                     {m.lastError && (
                       <Typography variant="caption" color="text.secondary" display="block">
-                        {m.lastError}
+                        {m.lastErrorCode
+                          ? translate(`cf.notify.errors.${m.lastErrorCode.code}`, { ...m.lastErrorCode.params, _: m.lastError ?? m.lastErrorCode.code })
+                          : m.lastError}
                       </Typography>
                     )}
                   </TableCell>

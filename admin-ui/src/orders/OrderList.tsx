@@ -5,7 +5,6 @@ import {
   DatagridConfigurable,
   DateInput,
   FilterButton,
-  List,
   ReferenceInput,
   SearchInput,
   SelectArrayInput,
@@ -24,7 +23,7 @@ import { BulkOrderActions } from '../find/BulkOrderActions';
 import { ExportMenu } from '../find/ExportMenu';
 import { CodeLookupLink } from '../find/CodeLookupLink';
 import { selectableBody, selectableGridSx } from '../find/SelectableRow';
-import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 /** The chosen day's bounds in the user's own time zone, as the API's instants. */
 const dayStart = (v: string) => (v ? new Date(`${v}T00:00:00`).toISOString() : v);
@@ -73,8 +72,7 @@ export function OrderList() {
   const filters = useFilters();
   const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       filters={filters}
       sort={{ field: 'createdAt', order: 'DESC' }}
       perPage={25}
@@ -107,6 +105,6 @@ export function OrderList() {
           <OrderStatusField source="status" label="resources.orders.fields.status" sortable />
         </DatagridConfigurable>
       )}
-    </List>
+    </ConsoleList>
   );
 }

@@ -8,9 +8,19 @@ import { useTranslate } from 'react-admin';
 export interface ReasonWords {
   code: string;
   params: Record<string, string | number>;
+  /** model_unusual: what the anomaly model found unusual (risk/model/features.ts). */
+  features?: { feature: string; points: number; params: Record<string, string | number> }[];
+}
+/** What a supplier said (suppliers/outcome-codes.ts); its own message is quoted, not translated. */
+export interface SupplierOutcomeWords {
+  supplier: string;
+  code: string;
+  vendorCode: string;
+  message: string;
 }
 export interface OrderReasonWords extends ReasonWords {
   reasons?: ReasonWords[];
+  outcomes?: SupplierOutcomeWords[];
 }
 
 export function useReasonWords() {
@@ -18,8 +28,27 @@ export function useReasonWords() {
   const param = (p: ReasonWords['params'], key: string) => (p[key] === undefined ? '' : String(p[key]));
   const note = (text: string) => (text ? translate('cf.reasons.note', { note: text }) : '');
 
+  /** One thing the anomaly model found unusual, with how rare it was when the model says so. */
+  function modelFeature(f: NonNullable<ReasonWords['features']>[number], priors: boolean): string {
+    const p = f.params;
+    const unit = (value: string, u: string) => translate(`cf.reasons.units.${param(p, u)}`, { n: param(p, value), _: `${param(p, value)} ${param(p, u)}` });
+    const text = translate(`cf.risk.model_features.${f.feature}`, {
+      ...p,
+      ...(p.ageUnit !== undefined ? { age: unit('ageValue', 'ageUnit'), medianAge: unit('medianValue', 'medianUnit') } : {}),
+      _: f.feature,
+    });
+    return p.rarerThan === undefined
+      ? text
+      : translate('cf.risk.model_rarity', { reason: text, n: p.rarerThan, of: translate(priors ? 'cf.risk.model_of_priors' : 'cf.risk.model_of_shop') });
+  }
+
   function riskReason(r: ReasonWords): string {
     const p = r.params;
+    if (r.code === 'model_unusual' && r.features) {
+      const detail = r.features.map((f) => modelFeature(f, p.priors === 1)).join(translate('cf.reasons.separator'));
+      const text = translate(p.priors === 1 ? 'cf.risk.model_unusual_priors' : 'cf.reasons.risk.model_unusual', { detail });
+      return p.points !== undefined ? translate('cf.reasons.points', { reason: text, points: p.points }) : text;
+    }
     const subject = translate(`cf.reasons.subjects.${param(p, 'subject')}`, { _: param(p, 'subject') });
     const window = translate(`cf.reasons.units.${param(p, 'windowUnit')}`, { n: param(p, 'windowValue'), _: `${param(p, 'windowValue')} ${param(p, 'windowUnit')}` });
     const kind = translate(`cf.reasons.list_kinds.${param(p, 'kind')}`, { _: param(p, 'kind') });
@@ -40,8 +69,16 @@ export function useReasonWords() {
     if (!reason) return sentence;
     const p = reason.params;
     const reasons = reason.reasons ? reason.reasons.map(riskReason).join(translate('cf.reasons.separator')) : param(p, 'detail');
-    return translate(`cf.reasons.order.${reason.code}`, { ...p, reasons, note: note(param(p, 'note')), _: sentence ?? reason.code });
+    const detail = reason.outcomes ? reason.outcomes.map(supplierOutcome).join(translate('cf.reasons.separator')) : param(p, 'detail');
+    return translate(`cf.reasons.order.${reason.code}`, { ...p, reasons, detail, note: note(param(p, 'note')), _: sentence ?? reason.code });
   }
 
-  return { riskReason, orderReason };
+  /** "Supplier: out of stock", the vendor's own message after it in quotes. */
+  function supplierOutcome(o: SupplierOutcomeWords): string {
+    const said = translate(`cf.suppliers.outcomes.${o.code}`, { code: o.vendorCode, _: o.vendorCode });
+    const text = translate('cf.suppliers.outcome', { supplier: o.supplier, outcome: said });
+    return o.message ? translate('cf.suppliers.outcome_said', { outcome: text, message: o.message }) : text;
+  }
+
+  return { riskReason, orderReason, modelFeature };
 }

@@ -1,14 +1,13 @@
-import { BooleanField, CreateButton, DatagridConfigurable, FunctionField, List, NumberField, SearchInput, SelectInput, TextField, TopToolbar, useTranslate } from 'react-admin';
+import { BooleanField, CreateButton, DatagridConfigurable, FunctionField, NumberField, SearchInput, SelectInput, TextField, TopToolbar, useTranslate } from 'react-admin';
 import { MoneyField } from '../components/fields';
-import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 export const MODES = ['stock', 'supplier', 'topup', 'link', 'manual', 'bundle'];
 
 export function ProductList() {
   const translate = useTranslate();
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       filters={[
         <SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.skus.fields.q')} />,
         <SelectInput key="mode" source="fulfilmentMode" choices={MODES.map((id) => ({ id, name: translate(`cf.modes.${id}`) }))} />,
@@ -39,6 +38,6 @@ export function ProductList() {
         <NumberField source="lowStockThreshold" emptyText="—" sortable={false} />
         <BooleanField source="active" sortable={false} />
       </DatagridConfigurable>
-    </List>
+    </ConsoleList>
   );
 }

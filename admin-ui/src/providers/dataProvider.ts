@@ -113,6 +113,12 @@ export interface Dashboard {
   /** The merchant's time zone: the days below are its days. */
   timeZone: string;
   today: { day: string; orders: number; money: CurrencyDay[] };
+  /** Today's money converted into the reporting currency by the reports' rates, or why it cannot be (api/admin/dashboard.ts). */
+  todayConverted?: {
+    figure: { currency: string; gmv: number; grossProfit: number } | null;
+    rates: { from: string; to: string; rate: string; day: string }[];
+    whyNot: { code: string; params: Record<string, string> } | null;
+  };
   yesterday: { day: string; orders: number; money: CurrencyDay[] };
   ordersPerHour: { hour: string; orders: number }[];
   topSkus: { currency: string; rank: number; sku: string; name: string; mode: string; units: number; revenue: number; grossProfit: number }[];

@@ -7,7 +7,6 @@ import {
   DeleteWithConfirmButton,
   Edit,
   FunctionField,
-  List,
   SaveButton,
   SearchInput,
   SelectInput,
@@ -25,6 +24,7 @@ import { useWatch } from 'react-hook-form';
 import { LIST_KINDS, LISTS, type ListKind } from '../../../risk/vocabulary';
 import { WhenField } from '../components/fields';
 import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // Block and allow lists: buyers (by IP, range, email, domain, phone, account, device or payment
 // instrument) whose orders are always rejected, or always let through. Entries take effect for
@@ -82,8 +82,7 @@ function EntryList() {
   const { lists, kinds } = useChoices();
   const { canAccess: canEdit } = useCanAccess({ resource: 'risk-lists', action: 'edit' });
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       filters={[
         <SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.risk-lists.fields.q')} />,
         <SelectInput key="list" source="list" choices={lists} alwaysOn />,
@@ -108,7 +107,7 @@ function EntryList() {
         <WhenField source="createdAt" />
         <DeleteEntryButton redirect={false} />
       </Datagrid>
-    </List>
+    </ConsoleList>
   );
 }
 

@@ -8,7 +8,6 @@ import { useMutation } from '@tanstack/react-query';
 import {
   Datagrid,
   FunctionField,
-  List,
   NumberField,
   SelectInput,
   Show,
@@ -33,6 +32,7 @@ import { selectableBody, selectableGridSx } from '../find/SelectableRow';
 import { BlockBuyerButton, BoughtItems, BuyerHistory, NextReviewButton, type ReviewContext } from '../find/ReviewExtras';
 import { BuyerSignals, BuyerSummary, Panel, ReasonList, RelativeTime, RiskFindings, Row, type RiskRecord } from './shared';
 import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // The review queue: orders the risk check held, soonest deadline first. A reviewer reads why,
 // looks at the buyer, and approves (the order is fulfilled) or rejects (it is cancelled and its
@@ -76,8 +76,7 @@ function ReviewList() {
   const translate = useTranslate();
   const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       filters={[<SelectInput key="status" source="status" alwaysOn choices={REVIEW_STATUSES.map((id) => ({ id, name: translate(`cf.status.${id}`) }))} />]}
       filterDefaultValues={{ status: 'open' }}
       sort={{ field: 'deadlineAt', order: 'ASC' }}
@@ -111,7 +110,7 @@ function ReviewList() {
           <StatusField source="status" label="resources.reviews.fields.status" sortable />
         </Datagrid>
       )}
-    </List>
+    </ConsoleList>
   );
 }
 

@@ -33,7 +33,6 @@ import {
   FilterButton,
   Form,
   FunctionField,
-  List,
   NullableBooleanInput,
   NumberInput,
   ReferenceArrayInput,
@@ -42,7 +41,6 @@ import {
   SearchInput,
   SelectInput,
   SimpleForm,
-  TextField,
   TextInput,
   Toolbar,
   TopToolbar,
@@ -60,8 +58,9 @@ import { MoneyInput, useIntlLocale } from '../components/fields';
 import { formatMoney } from '../money';
 import type { CardflowDataProvider, RiskSettings } from '../providers/dataProvider';
 import { DurationInput } from './inputs';
-import { formatDuration, formatRelative, Panel, Row, useMerchantCurrency, useNow } from './shared';
+import { formatDuration, formatRelative, Panel, Row, useMerchantCurrency, useNow, useRuleName, type RuleNameWords } from './shared';
 import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // The merchant's risk rules and the thresholds that turn points into decisions. Every change is
 // a new version of the rule set (shown above the rules) and applies to orders accepted after it.
@@ -78,6 +77,7 @@ interface Rule {
   score: number | null;
   enabled: boolean;
   params: Params;
+  nameWords?: RuleNameWords;
   ruleSetVersion: number;
 }
 
@@ -300,12 +300,12 @@ function SettingsDialog({ open, settings, onClose }: { open: boolean; settings: 
 function RuleList() {
   const translate = useTranslate();
   const summary = useRuleSummary();
+  const ruleName = useRuleName();
   const { canAccess: canEdit } = useCanAccess({ resource: 'risk-rules', action: 'edit' });
   return (
     <>
       <SettingsPanel />
-      <List
-        error={<LoadFailed />}
+      <ConsoleList
         filters={[
           <SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.risk-rules.fields.q')} />,
           <SelectInput key="kind" source="kind" choices={RULE_KINDS.map((id) => ({ id, name: translate(`cf.risk.kinds.${id}`) }))} />,
@@ -323,7 +323,7 @@ function RuleList() {
         }
       >
         <Datagrid rowClick={canEdit ? 'edit' : false} bulkActionButtons={false} data-testid="rules-grid">
-          <TextField source="name" />
+          <FunctionField source="name" render={(r: Rule) => ruleName(r.name, r.nameWords)} />
           <FunctionField source="kind" render={(r: Rule) => translate(`cf.risk.kinds.${r.kind}`, { _: r.kind })} />
           <FunctionField
             source="summary"
@@ -337,7 +337,7 @@ function RuleList() {
           <FunctionField source="action" render={(r: Rule) => <ActionChip rule={r} />} />
           <BooleanField source="enabled" />
         </Datagrid>
-      </List>
+      </ConsoleList>
     </>
   );
 }
@@ -460,12 +460,13 @@ function RuleCreate() {
 function RuleEditToolbar() {
   const translate = useTranslate();
   const rule = useRecordContext<Rule>();
+  const ruleName = useRuleName();
   return (
     <Toolbar sx={{ justifyContent: 'space-between' }}>
       <SaveButton />
       <DeleteWithConfirmButton
         mutationMode="pessimistic"
-        confirmTitle={translate('cf.risk.delete_title', { name: rule?.name ?? '' })}
+        confirmTitle={translate('cf.risk.delete_title', { name: rule ? ruleName(rule.name, rule.nameWords) : '' })}
         confirmContent={translate('cf.risk.delete_help')}
       />
     </Toolbar>
@@ -482,4 +483,11 @@ function RuleEdit() {
   );
 }
 
-export const riskRules = { list: RuleList, create: RuleCreate, edit: RuleEdit, icon: RuleIcon, recordRepresentation: 'name' };
+/** The rule's name in page titles and references, worded like the list's. */
+function RuleName() {
+  const rule = useRecordContext<Rule>();
+  const ruleName = useRuleName();
+  return <>{rule ? ruleName(rule.name, rule.nameWords) : ''}</>;
+}
+
+export const riskRules = { list: RuleList, create: RuleCreate, edit: RuleEdit, icon: RuleIcon, recordRepresentation: <RuleName /> };

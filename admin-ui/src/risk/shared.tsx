@@ -5,6 +5,7 @@ import { useTranslate } from 'react-admin';
 import { detailValue } from '../components/details';
 import { formatWhen, useIntlLocale } from '../components/fields';
 import { currentUser } from '../providers/authProvider';
+import { useReasonWords } from '../orders/reasons';
 
 // What the risk screens share: reasons as a list a person reads, buyer signals with their
 // names, deadlines as "in 3 hours", durations in the reader's words, the merchant's currency.
@@ -183,6 +184,15 @@ export function BuyerSummary({ buyer }: { buyer: Record<string, string> | null |
   );
 }
 
+/** A built-in rule's name as a code (risk/rules.ts ruleNameWords), or null for a merchant's own name. */
+export type RuleNameWords = { code: string; params: Record<string, string | number> } | null | undefined;
+
+/** A rule's name in the reader's language: a built-in rule's from its code, a merchant's own as written. */
+export function useRuleName() {
+  const translate = useTranslate();
+  return (name: string, words: RuleNameWords) => (words ? translate(`cf.risk.rule_names.${words.code}`, { ...words.params, _: name }) : name);
+}
+
 /** orders.risk: the risk check's verdict on one order (risk/assess-order.ts). */
 export interface RiskRecord {
   decision: 'allow' | 'review' | 'reject';
@@ -193,13 +203,24 @@ export interface RiskRecord {
   ruleVersion?: number;
   checkedAt?: string;
   reviewDeadline?: string;
-  findings?: { ruleId: string | null; rule: string; kind: string; action: string; score?: number; reason: string }[];
-  model?: { points: number; priors?: true; contributions: { feature: string; points: number; explanation: string }[] } | null;
+  findings?: {
+    ruleId: string | null;
+    rule: string;
+    ruleName?: RuleNameWords;
+    kind: string;
+    action: string;
+    score?: number;
+    reason: string;
+    explained?: { code: string; params: Record<string, string | number> };
+  }[];
+  model?: { points: number; priors?: true; contributions: { feature: string; points: number; explanation: string; params?: Record<string, string | number> }[] } | null;
 }
 
 /** Every rule that fired, and what the anomaly model found unusual. */
 export function RiskFindings({ risk }: { risk: RiskRecord }) {
   const translate = useTranslate();
+  const ruleName = useRuleName();
+  const words = useReasonWords();
   const findings = risk.findings ?? [];
   const contributions = risk.model?.contributions ?? [];
   return (
@@ -214,14 +235,14 @@ export function RiskFindings({ risk }: { risk: RiskRecord }) {
             {findings.map((f, i) => (
               <TableRow key={i}>
                 <TableCell sx={{ pl: 0, width: '35%' }}>
-                  <Typography variant="body2">{f.rule}</Typography>
+                  <Typography variant="body2">{ruleName(f.rule, f.ruleName)}</Typography>
                 </TableCell>
                 <TableCell sx={{ whiteSpace: 'nowrap' }}>
                   {f.action === 'score' ? translate('cf.risk.points', { score: f.score ?? 0 }) : translate(`cf.risk.actions.${f.action}`, { _: f.action })}
                 </TableCell>
                 <TableCell>
                   <Typography variant="body2" color="text.secondary">
-                    {f.reason}
+                    {f.explained ? words.riskReason(f.explained) : f.reason}
                   </Typography>
                 </TableCell>
               </TableRow>
@@ -234,7 +255,13 @@ export function RiskFindings({ risk }: { risk: RiskRecord }) {
           <Typography variant="subtitle2" sx={{ mt: 1 }}>
             {translate(risk.model!.priors ? 'cf.risk.review.model_priors' : 'cf.risk.review.model')} ({translate('cf.risk.points', { score: risk.model!.points })})
           </Typography>
-          <ReasonList reasons={contributions.map((c) => `${c.explanation} (${translate('cf.risk.points', { score: c.points })})`)} testId="risk-model" />
+          <ReasonList
+            reasons={contributions.map(
+              (c) =>
+                `${c.params ? words.modelFeature({ feature: c.feature, points: c.points, params: c.params }, !!risk.model!.priors) : c.explanation} (${translate('cf.risk.points', { score: c.points })})`,
+            )}
+            testId="risk-model"
+          />
         </Box>
       )}
     </Stack>

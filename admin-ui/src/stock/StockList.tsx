@@ -1,6 +1,6 @@
 import { Chip } from '@mui/material';
-import { BooleanInput, DatagridConfigurable, List, NumberField, SearchInput, TextField, useRecordContext, useTranslate } from 'react-admin';
-import { LoadFailed } from '../components/LoadFailed';
+import { BooleanInput, DatagridConfigurable, NumberField, SearchInput, TextField, useRecordContext, useTranslate } from 'react-admin';
+import { ConsoleList } from '../components/ConsoleList';
 
 // Out of stock is its own chip: nothing can be sold, which is worse than low.
 function LowChip(_: { label?: string }) {
@@ -14,8 +14,7 @@ function LowChip(_: { label?: string }) {
 export function StockList() {
   const translate = useTranslate();
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       filters={[<SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.stock.fields.q')} />, <BooleanInput key="low" source="low" />]}
       sort={{ field: 'sku', order: 'ASC' }}
       exporter={false}
@@ -31,6 +30,6 @@ export function StockList() {
         <NumberField source="codes.voided" sortable={false} />
         <LowChip label="resources.stock.fields.low" />
       </DatagridConfigurable>
-    </List>
+    </ConsoleList>
   );
 }

@@ -7,7 +7,6 @@ import {
   BooleanInput,
   Datagrid,
   FunctionField,
-  List,
   NumberField,
   ReferenceField,
   SelectInput,
@@ -30,6 +29,7 @@ import type { CardflowDataProvider } from '../providers/dataProvider';
 import { ExportMenu } from '../find/ExportMenu';
 import { ImportDialog } from './ImportDialog';
 import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // One product's stock: the counts, the import, its batches, and its codes (masked; reveal and
 // void for the roles allowed).
@@ -143,8 +143,7 @@ function StockDetail() {
 function Batches({ sku }: { sku: string }) {
   const translate = useTranslate();
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       resource="batches"
       title={false}
       filter={{ sku }}
@@ -168,7 +167,7 @@ function Batches({ sku }: { sku: string }) {
         <NumberField source="counts.voided" sortable={false} />
         <FunctionField source="importedBy" sortable={false} render={(r: { importedBy: string }) => r.importedBy.replace(/^user:/, '')} />
       </Datagrid>
-    </List>
+    </ConsoleList>
   );
 }
 
@@ -184,8 +183,7 @@ function Codes({ sku }: { sku: string }) {
   const translate = useTranslate();
   const { canAccess: canVoid } = useCanAccess({ resource: 'codes', action: 'void' });
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       resource="codes"
       title={false}
       filter={{ sku }}
@@ -209,7 +207,7 @@ function Codes({ sku }: { sku: string }) {
         <TextField source="voidReason" emptyText="" sortable={false} />
         <FunctionField render={(r: { id: string }) => <RevealCodeButton codeId={r.id} />} />
       </Datagrid>
-    </List>
+    </ConsoleList>
   );
 }
 

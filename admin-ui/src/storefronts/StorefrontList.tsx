@@ -1,12 +1,11 @@
-import { BooleanField, CreateButton, Datagrid, List, NumberField, SearchInput, TextField, TopToolbar, useTranslate } from 'react-admin';
+import { BooleanField, CreateButton, Datagrid, NumberField, SearchInput, TextField, TopToolbar, useTranslate } from 'react-admin';
 import { WhenField } from '../components/fields';
-import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 export function StorefrontList() {
   const translate = useTranslate();
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       filters={[<SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.storefronts.fields.q')} />]}
       sort={{ field: 'name', order: 'ASC' }}
       actions={
@@ -23,6 +22,6 @@ export function StorefrontList() {
         <BooleanField source="hasWebhookSecret" sortable={false} />
         <WhenField source="createdAt" />
       </Datagrid>
-    </List>
+    </ConsoleList>
   );
 }

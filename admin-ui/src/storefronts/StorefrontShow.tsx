@@ -8,7 +8,6 @@ import {
   Datagrid,
   EditButton,
   FunctionField,
-  List,
   SelectInput,
   Show,
   TextField,
@@ -28,6 +27,7 @@ import { DujiaoSelling } from '../connections/DujiaoSelling';
 import { PrepaidBalance } from '../connections/PrepaidBalance';
 import { useMerchantCurrency } from '../risk/shared';
 import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // A storefront: its webhook endpoint and secret, its API keys (issue a new one, revoke old ones:
 // a rotation that never cuts the storefront off), and the webhook attempts made to it.
@@ -127,8 +127,7 @@ function StorefrontDetail() {
 function Attempts({ storefrontId }: { storefrontId: string }) {
   const translate = useTranslate();
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       resource="webhook-attempts"
       title={false}
       filter={{ storefrontId }}
@@ -158,7 +157,7 @@ function Attempts({ storefrontId }: { storefrontId: string }) {
         <TextField source="durationMs" sortable={false} />
         <FunctionField render={(r: { id: number; orderStatus: string }) => (r.orderStatus === 'delivered' ? <ReplayButton attemptId={r.id} /> : null)} />
       </Datagrid>
-    </List>
+    </ConsoleList>
   );
 }
 

@@ -1,9 +1,9 @@
 import { Box, Typography } from '@mui/material';
-import { BooleanField, CreateButton, Datagrid, FunctionField, List, SearchInput, TextField, TopToolbar, useTranslate } from 'react-admin';
+import { BooleanField, CreateButton, Datagrid, FunctionField, SearchInput, TextField, TopToolbar, useTranslate } from 'react-admin';
 import { Money } from '../components/fields';
 import { CircuitField } from './CircuitChip';
 import type { SupplierRecord } from './types';
-import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 function Empty() {
   const translate = useTranslate();
@@ -21,8 +21,7 @@ function Empty() {
 export function SupplierList() {
   const translate = useTranslate();
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       filters={[<SearchInput key="q" source="q" alwaysOn placeholder={translate('resources.suppliers.fields.q')} />]}
       sort={{ field: 'name', order: 'ASC' }}
       actions={
@@ -61,6 +60,6 @@ export function SupplierList() {
         <CircuitField label="resources.suppliers.fields.circuit" sortable={false} />
         <BooleanField source="active" />
       </Datagrid>
-    </List>
+    </ConsoleList>
   );
 }

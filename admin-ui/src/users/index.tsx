@@ -10,7 +10,6 @@ import {
   Datagrid,
   Edit,
   FunctionField,
-  List,
   PasswordInput,
   SaveButton,
   SelectInput,
@@ -32,6 +31,7 @@ import { errorMessage } from '../components/dialogs';
 import { WhenField } from '../components/fields';
 import type { CardflowDataProvider } from '../providers/dataProvider';
 import { LoadFailed } from '../components/LoadFailed';
+import { ConsoleList } from '../components/ConsoleList';
 
 // The owner's screen: who may use the console, in which role.
 function useRoleChoices() {
@@ -42,8 +42,7 @@ function useRoleChoices() {
 function UserList() {
   const translate = useTranslate();
   return (
-    <List
-      error={<LoadFailed />}
+    <ConsoleList
       sort={{ field: 'email', order: 'ASC' }}
       exporter={false}
       actions={
@@ -59,7 +58,7 @@ function UserList() {
         <WhenField source="lastSignInAt" />
         <WhenField source="createdAt" />
       </Datagrid>
-    </List>
+    </ConsoleList>
   );
 }
 

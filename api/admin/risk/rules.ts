@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../../db';
 import { AppError, notFound } from '../../../lib/errors';
 import { changeRuleSet, currentRuleSet, listRuleSetVersions, ruleSetVersion, type RuleSet } from '../../../risk/rule-sets';
-import { RiskSettingsSchema, RuleInputSchema, type Rule, type RuleInput } from '../../../risk/rules';
+import { RiskSettingsSchema, RuleInputSchema, ruleNameWords, type Rule, type RuleInput } from '../../../risk/rules';
 import { RULE_ACTIONS, RULE_KINDS } from '../../../risk/vocabulary';
 import { parseOrThrow } from '../../errors';
 import { allow } from '../auth';
@@ -24,12 +24,13 @@ const RuleFilter = z
   .strict();
 
 const actorOf = (req: Request) => `user:${req.admin!.email}`;
-const ruleView = (rule: Rule, set: RuleSet) => ({ ...rule, score: rule.score ?? null, ruleSetVersion: set.version });
+// nameWords: a built-in rule's name as a code, for the console to word; null for a merchant's own name.
+const ruleView = (rule: Rule, set: RuleSet) => ({ ...rule, score: rule.score ?? null, nameWords: ruleNameWords(rule), ruleSetVersion: set.version });
 
 /** react-admin sends the whole record back on update; the server owns these fields. */
 const withoutServerFields = (body: unknown) => {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
-  const { id: _id, ruleSetVersion: _v, ...rest } = body as Record<string, unknown>;
+  const { id: _id, ruleSetVersion: _v, nameWords: _n, ...rest } = body as Record<string, unknown>;
   return rest.score === null ? { ...rest, score: undefined } : rest;
 };
 

@@ -34,6 +34,7 @@ import { reasons16Part } from './reasons16';
 import { prepaid18Part } from './prepaid18';
 import { console18Part } from './console18';
 import { bulk15Part } from './bulk15';
+import { words13bPart } from './words13b';
 export const consoleParts: ConsolePart<unknown>[] = [
   bulk15Part,
   ledger14Part,
@@ -52,6 +53,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   reasons16Part,
   prepaid18Part,
   console18Part,
+  words13bPart,
 ];
 
 type Tree = { [key: string]: unknown };

@@ -9,6 +9,7 @@ const en = {
       unreachable: 'Cardflow’s server did not answer. Check the connection, then retry.',
       other: 'The server could not answer this request. Retry; if it keeps failing, tell your administrator.',
       retry: 'Retry',
+      stale: 'Could not refresh — showing data from %{time}. These rows may no longer be current.',
     },
   },
 };
@@ -22,6 +23,7 @@ export const recovery13Part: ConsolePart<typeof en> = {
         unreachable: 'Cardflow 服务器没有响应。请检查网络连接后重试。',
         other: '服务器未能处理此请求。请重试；如仍失败，请联系管理员。',
         retry: '重试',
+        stale: '刷新失败——显示的是 %{time} 的数据，可能已不是最新。',
       },
     },
   },

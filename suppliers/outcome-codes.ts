@@ -1,0 +1,38 @@
+// What a supplier said when it did not supply a unit, as the codes supplier_purchases.failure_code
+// holds (suppliers/adapter.ts SupplierRefused codes, the adapters' failed outcomes,
+// suppliers/purchase-unit.ts), for the console to word (cf.suppliers.outcomes.<code>). The vendor's
+// own message is kept beside the code and shown only as a quoted detail. A code an adapter passes
+// through from its vendor that is not listed here is worded as "other", with the code shown. No
+// imports: api/message-codes.ts lists these, and test/message-codes.test.ts checks their words.
+
+export const SUPPLIER_OUTCOME_CODES = [
+  'out_of_stock',
+  'insufficient_balance',
+  'price_changed',
+  'invalid_denomination',
+  'invalid_account',
+  'rate_limited',
+  'bad_credentials',
+  'not_committed',
+  'invalid_redeem_url',
+  'refused',
+  'failed',
+  'canceled',
+  'other',
+] as const;
+export type SupplierOutcomeCode = (typeof SUPPLIER_OUTCOME_CODES)[number];
+
+/** One failed attempt at one supplier, for a person. */
+export interface SupplierOutcome {
+  supplier: string;
+  code: SupplierOutcomeCode;
+  /** The code as the vendor's adapter recorded it, when it is not one of ours ("other"). */
+  vendorCode: string;
+  /** The vendor's own words, shown quoted, never translated. */
+  message: string;
+}
+
+export function supplierOutcome(supplier: string, failureCode: string | null, message: string | null): SupplierOutcome {
+  const known = (SUPPLIER_OUTCOME_CODES as readonly string[]).includes(failureCode ?? '');
+  return { supplier, code: known ? (failureCode as SupplierOutcomeCode) : 'other', vendorCode: failureCode ?? '', message: message ?? '' };
+}

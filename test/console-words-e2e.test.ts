@@ -1,0 +1,122 @@
+import crypto from 'node:crypto';
+import { openConsoleBrowser, type ConsoleBrowser } from './console-browser';
+import { startTestSystem, type TestSystem } from './harness';
+import { addSupplier, card, route } from './supplier-helpers';
+
+// Issue 13, "every message a person reads is translated": a built-in risk rule's name, what the
+// anomaly model found unusual and what a supplier said reach a Chinese reader in Chinese (the
+// supplier's own message only as a quoted detail); and the dashboard's money with two currencies
+// is one figure in the reporting currency with the rate shown, beside each currency's own.
+
+jest.setTimeout(240_000);
+
+const ENGLISH_RULE_NAMES = ['Disposable email address', 'New account with a high-value order'];
+
+describe('the console’s remaining English, in Chinese', () => {
+  let sys: TestSystem;
+  let ui: ConsoleBrowser;
+  let owner: { email: string; password: string };
+  let heldId: string;
+  let failedId: string;
+  let acme: Awaited<ReturnType<typeof addSupplier>> | undefined;
+  afterEach(() => expect(ui.takePageErrors()).toEqual([]));
+
+  const place = async (sku: string, buyer?: object) => {
+    const res = await sys.api('POST', '/v1/orders', {
+      body: { externalRef: `words-${crypto.randomBytes(4).toString('hex')}`, items: [{ sku, quantity: 1 }], ...(buyer ? { buyer } : {}) },
+    });
+    expect(res.status).toBe(202);
+    return res.body.id as string;
+  };
+
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    await sys.db('merchants').where({ id: sys.merchant.merchantId }).update({ time_zone: 'Asia/Shanghai', reporting_currency: 'CNY' });
+    owner = await sys.addUser('owner');
+    // Held, not rejected: the built-in rules fire (new account, disposable email) and the model adds its points.
+    const settings = await sys.api('PUT', '/admin/risk/settings', {
+      key: sys.merchant.adminToken,
+      body: { reviewScore: 50, rejectScore: 10_000, reviewTimeoutSeconds: 86_400, model: { enabled: true, maxScore: 40 } },
+    });
+    expect(settings.status).toBe(200);
+    await sys.addSku('W-RISK', { codes: 1, price: 40_000, cost: 30_000, currency: 'CNY' });
+    heldId = await place('W-RISK', { email: 'someone@mailinator.com', accountId: 'acct-new', accountCreatedAt: new Date(Date.now() - 10 * 60_000).toISOString() });
+    await sys.waitForOrder(heldId, ['held']);
+
+    // A supplier that has none left.
+    acme = await addSupplier(sys, 'Acme', [card('GONE', 100, { stock: 0 })]);
+    await sys.addSku('W-SUP', { mode: 'supplier', price: 300, cost: 100, currency: 'USD' });
+    await route(sys, 'W-SUP', [{ supplier: acme, product: 'GONE', maxUnitCost: 200 }]);
+    failedId = await place('W-SUP');
+    await sys.waitForOrder(failedId, ['failed']);
+
+    // Today's sales in two currencies.
+    await sys.addSku('W-CNY', { codes: 1, price: 1000, cost: 600, currency: 'CNY' });
+    await sys.addSku('W-USD', { codes: 1, price: 500, cost: 300, currency: 'USD' });
+    for (const sku of ['W-CNY', 'W-USD']) await sys.finished(await place(sku));
+    ui = await openConsoleBrowser(sys);
+  });
+  afterAll(async () => {
+    await ui?.close();
+    await acme?.stop();
+    await sys?.stop();
+  });
+
+  test('when no rate is entered, then the dashboard says why it shows each currency on its own; with one, it converts by it', async () => {
+    const before = (await sys.api('GET', '/admin/dashboard', { key: sys.merchant.adminToken })).body;
+    expect(before.todayConverted).toEqual({ figure: null, rates: [], whyNot: { code: 'rate_missing', params: { currencies: 'USD', to: 'CNY' } } });
+    const rate = await sys.api('POST', '/admin/reporting/rates', {
+      key: sys.merchant.adminToken,
+      body: { day: '2026-01-01', fromCurrency: 'USD', toCurrency: 'CNY', rate: '7.2' },
+    });
+    expect(rate.status).toBe(200);
+    const after = (await sys.api('GET', '/admin/dashboard', { key: sys.merchant.adminToken })).body;
+    // ¥10.00 + $5.00 × 7.2, and ¥4.00 + $2.00 × 7.2 of gross profit.
+    expect(after.todayConverted).toMatchObject({
+      figure: { currency: 'CNY', gmv: 4600, grossProfit: 1840 },
+      rates: [{ from: 'USD', to: 'CNY', rate: '7.2000000000' }],
+      whyNot: null,
+    });
+  });
+
+  test('when the owner reads in Chinese, then rule names, the model’s reasons, the supplier’s outcome and the converted headline are Chinese', async () => {
+    const { context, page } = await ui.signedIn(owner);
+    await ui.go(page, '/');
+    await page.getByTestId('converted-gmv').waitFor();
+    // Positive control in English first.
+    expect(await page.getByTestId('converted-gmv').textContent()).toMatch(/^Today in CNY: \s*(CN)?¥46\.00$/);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await page.getByTestId('converted-gmv').getByText('今日合计（CNY）', { exact: false }).waitFor();
+    expect(await page.getByTestId('converted-gmv').textContent()).toMatch(/^今日合计（CNY）：\s*¥46\.00$/);
+    expect(await page.getByTestId('converted-rates').textContent()).toBe('按 1 USD = 7.2 CNY 折算（与报表所用汇率相同）。');
+    expect(await page.getByTestId('gmv-USD').textContent()).toContain('5.00');
+    expect(await page.getByTestId('gmv-CNY').textContent()).toContain('¥10.00');
+    await ui.shot(page, 'dashboard-converted-zh');
+
+    await ui.go(page, `/reviews/${heldId}/show`);
+    const findings = page.getByTestId('risk-findings');
+    await findings.getByText('一次性邮箱地址').waitFor();
+    await findings.getByText('新账号下大额订单').waitFor();
+    const findingsText = (await findings.textContent()) ?? '';
+    for (const english of ENGLISH_RULE_NAMES) expect(findingsText).not.toContain(english);
+    const model = page.getByTestId('risk-model');
+    await model.waitFor();
+    const modelText = (await model.textContent()) ?? '';
+    expect(modelText).toMatch(/账号注册 10 分钟；买家账号的中位数为 \d+ 天（比冷启动先验中的普通订单中 1\/\d+ 的情况更罕见）/);
+    expect(modelText).not.toMatch(/[a-z]{3,}/i);
+    await ui.shot(page, 'review-words-zh');
+
+    await ui.go(page, `/risk-rules`);
+    await page.getByTestId('rules-grid').getByText('盗卡测试：同一 IP 一分钟内大量下单').waitFor();
+    expect(await page.getByTestId('rules-grid').getByText('Card testing: many orders from one IP in a minute').count()).toBe(0);
+
+    await ui.go(page, `/orders/${failedId}/show`);
+    const reason = page.getByTestId('order-reason');
+    await reason.getByText('没有供应商能供货', { exact: false }).waitFor();
+    // The supplier's own message stays as it said it, in quotes; everything around it is Chinese.
+    expect(await reason.textContent()).toBe('没有供应商能供货：Acme：缺货——原话：“the supplier refused the request (out_of_stock)”');
+    await ui.shot(page, 'supplier-outcome-zh');
+    await context.close();
+  });
+});
