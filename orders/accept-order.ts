@@ -3,7 +3,7 @@ import type { Db } from '../db';
 import type { SkuRow } from '../db/tables';
 import { AppError, conflict, invalidInput } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
-import { acceptedRollupSql, rollUpAccepted } from './daily-rollup';
+import { ACCEPTED_ROLLUPS_DONE, acceptedRollupSql, rollUpAccepted } from './daily-rollup';
 import { tallySoldOut } from '../reports/sold-out-tally';
 import { hashRequest, requireSameRequest } from './idempotency';
 import { ACCEPTANCE_LOCK_SQL, velocityBindings, velocityEventsSql, velocityMarks } from '../risk/velocity';
@@ -231,6 +231,8 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
       await drawBalance(trx, { id: rows.order.id, merchantId: storefront.merchantId, storefrontId: storefront.id, amount: rows.order.total_amount, currency: rows.order.currency });
     }
     await insertOrder(trx, rows, undefined, { rollup: false });
+    // Counted before its stock is reserved, as the one statement does (orders/daily-rollup.ts).
+    await rollUpAccepted(trx, rows.order.id);
     // Lock SKU rows in a fixed order (by id) so multi-item orders never deadlock each other.
     for (const i of [...fromStock].sort((a, b) => (a.sku_id < b.sku_id ? -1 : 1))) {
       const lineSku = lines.find((l) => l.sku.id === i.sku_id)!.sku;
@@ -239,8 +241,6 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
         await trx('order_units').where({ order_item_id: i.id }).andWhere('seq', '>', taken).update({ source: 'supplier' });
       }
     }
-    // Counted once its stock is reserved: stock rows before rollup rows (orders/daily-rollup.ts).
-    await rollUpAccepted(trx, rows.order.id);
     return rows.order.id;
   });
 }
@@ -297,15 +297,15 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
 }
 
 /**
- * The order, its items, its units, its first timeline entry, its velocity events, (given
- * one) its reservation and (unless told not to) its count in the daily rollups in one statement; foreign keys are checked at its end. With a
+ * The order, its items, its units, its first timeline entry, its velocity events, (unless told
+ * not to) its count in the rollups and (given one) its reservation in one statement; foreign keys are checked at its end. With a
  * reservation, the stock is taken in the same statement and nothing is written unless it could
  * be. The statement first locks the order's velocity subjects (risk/velocity.ts), so orders that
  * share one draw their acceptance numbers in the order they commit. Returns whether it was written.
  *
  * The stock is taken last: every buyer of a flash sale queues on the SKU's row, which stays
  * locked from the moment it is taken until the commit is flushed. So the statement writes the
- * order's rows first (`written` pulls every insert before `taken` runs) and takes the stock, then
+ * order's rows and its rollup counts first (`written` pulls every insert before `taken` runs) and takes the stock, then
  * the reservation; if the stock is gone by then, stock_not_taken() (migration 015) undoes the
  * whole statement. Either way it is one atomic statement: the order exists with its stock, or
  * not at all.
@@ -317,6 +317,9 @@ async function insertOrder(
   opts = { rollup: true },
 ): Promise<boolean> {
   const taken = reservation ? takeStockSql('all', 'written') : `SELECT 1 AS take FROM written`;
+  const rollups = opts.rollup
+    ? acceptedRollupSql('o', 'SELECT sku_id, quantity FROM json_populate_recordset(null::order_items, :itemRows::json)')
+    : 'no_rollup AS (SELECT 1 WHERE false)';
   try {
     await db.raw(
       `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
@@ -333,14 +336,13 @@ async function insertOrder(
                   SELECT id, order_id, order_item_id, sku_id, seq, status, source FROM json_populate_recordset(null::order_units, :unitRows::json)
                   RETURNING 1),
             e AS (INSERT INTO order_events (order_id, type, detail) SELECT id, 'accepted', :accepted::jsonb FROM o RETURNING 1),
-            written AS (SELECT (SELECT count(*) FROM v) + (SELECT count(*) FROM i) + (SELECT count(*) FROM u) + (SELECT count(*) FROM e) AS n),
+            ${rollups},
+            written AS (SELECT (SELECT count(*) FROM v) + (SELECT count(*) FROM i) + (SELECT count(*) FROM u) + (SELECT count(*) FROM e)
+                             + (SELECT count(*) FROM ${opts.rollup ? ACCEPTED_ROLLUPS_DONE : 'no_rollup'}) AS n),
             taken AS (${taken}),
             r AS (INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status)
                   SELECT id, order_id, order_item_id, sku_id, quantity, status FROM json_populate_recordset(null::reservations, :reservationRows::json)
-                   WHERE EXISTS (SELECT 1 FROM taken)),
-            -- Unreferenced, so it runs after the main query has taken the stock: SKU rows before
-            -- rollup rows, the lock order every writer keeps (orders/daily-rollup.ts).
-            ${opts.rollup ? acceptedRollupSql('o', 'SELECT sku_id, quantity FROM json_populate_recordset(null::order_items, :itemRows::json)') : 'no_rollup AS (SELECT 1)'}
+                   WHERE EXISTS (SELECT 1 FROM taken))
        SELECT CASE WHEN EXISTS (SELECT 1 FROM taken) THEN 1 ELSE stock_not_taken() END AS written`,
       {
         quantity: reservation?.quantity ?? 0,

@@ -8,14 +8,18 @@ import { unitCostSql } from './unit-cost';
 // a few small rows instead of scanning orders, settlements and deliveries. Every write to the
 // rollups is here, called in the same transaction as the change it counts:
 //
-//   accepted   orders/accept-order.ts   (in its one statement: acceptedRollupSql; else rollUpAccepted)
+//   accepted   orders/accept-order.ts   (in its one statement: acceptedRollupSql; else rollUpAccepted),
+//              orders/bulk/accept-bulk-order.ts
 //   settled    orders/settle-order.ts   (delivered goods, revenue and cost, as settlement records them)
 //   refunded   orders/refund-order.ts
 //   failed / cancelled                  orders/close-order.ts
 //
-// Locks: every writer takes the day's order row before its SKU rows, SKU rows by id, and stock
-// (SKU) rows before rollup rows, so two writers never wait on each other in a circle. The
-// reports' rollups (reports/rollup.ts) are written after these, each writer here calling them last.
+// Locks: every writer takes the day's order row before its SKU rows, SKU rows by id, so two
+// writers never wait on each other in a circle. An acceptance takes its rollup rows (slots 0-7)
+// BEFORE the stock's SKU rows, so the sale's hot SKU row is held for as little as possible; every
+// later change takes SKU rows (stock given back) before its rollup rows (slots 8-15). The two
+// never share a row (orders/rollup-slots.ts). The reports' rollups (reports/rollup.ts) are
+// written after these, each writer here calling them last.
 // Each row is kept in slots that readers add up (orders/rollup-slots.ts says which slot a change takes).
 //
 // Each change counts on the day it happens, in the merchant's time zone (merchants.time_zone,
@@ -53,12 +57,14 @@ const SKU_SLOT = `${SKU_KEY}, slot`;
 /**
  * Data-modifying CTEs for the accepting statement: `order` names a CTE returning the new order's
  * id, merchant_id, created_at, currency, storefront_id, channel and campaign; `items` is SQL for its items' rows (sku_id, quantity).
+ * The statement must reference ACCEPTED_ROLLUPS_DONE before it takes stock (lock order, above).
  *
  * rollup_skus reads rollup_order so that the day's order row is locked before the SKU rows, as
  * settlement and refunds lock them. Left unreferenced, Postgres would run the two after the main
  * query in reverse order of writing (sku rows first), and an order accepted while another was
  * being settled could wait on it in a circle (a deadlock; test/acceptance.test.ts).
  */
+export const ACCEPTED_ROLLUPS_DONE = 'report_hour';
 export function acceptedRollupSql(order: string, items: string): string {
   const day = daySql(zoneOf(`${order}.merchant_id`), `${order}.created_at`);
   return `rollup_order AS (
@@ -78,15 +84,15 @@ export function acceptedRollupSql(order: string, items: string): string {
 }
 
 /**
- * The order was accepted in this transaction by other statements than the accepting one (an
- * order of several stock lines): the same rows as acceptedRollupSql, written after its stock is
- * reserved, so it takes SKU rows before rollup rows as every other writer does.
+ * The order is being accepted in this transaction by other statements than the accepting one (an
+ * order of several stock lines, a bulk order): the same rows as acceptedRollupSql, written once
+ * its items are, before its stock is reserved (lock order, above).
  */
 export async function rollUpAccepted(trx: Q, orderId: string): Promise<void> {
   await trx.raw(
     `WITH accepted AS (SELECT id, merchant_id, created_at, currency, storefront_id, channel, campaign FROM orders WHERE id = :orderId),
      ${acceptedRollupSql('accepted', 'SELECT sku_id, quantity FROM order_items WHERE order_id = :orderId')}
-     SELECT 1`,
+     SELECT count(*) FROM ${ACCEPTED_ROLLUPS_DONE}`,
     { orderId },
   );
 }

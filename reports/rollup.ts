@@ -80,7 +80,8 @@ export function acceptedReportSql(order: string, after: string): string {
     report_hour AS (
       INSERT INTO report_hours (${HOUR_KEY}, slot, orders_accepted)
       SELECT ${hourKeyOf(order)}, ${acceptedSlotSql(`${order}.id`)}, 1 FROM ${order} WHERE EXISTS (SELECT 1 FROM report_channel)
-      ON CONFLICT (${HOUR_KEY}, slot) DO UPDATE SET orders_accepted = report_hours.orders_accepted + 1)`;
+      ON CONFLICT (${HOUR_KEY}, slot) DO UPDATE SET orders_accepted = report_hours.orders_accepted + 1
+      RETURNING 1)`;
 }
 
 /**

@@ -26,7 +26,9 @@ export function soldOut(sku: { code: string }, requested: number, available: num
  * `after` names a CTE of the same statement that must run before the SKU row is locked.
  */
 export function takeStockSql(mode: 'all' | 'up_to', after?: string): string {
-  const first = after ? ` AND EXISTS (SELECT FROM ${after})` : '';
+  // `after` is a CTE with a column n. Reading n (EXISTS would not: Postgres drops an EXISTS
+  // subquery's columns unread) makes its writes run before the SKU row is taken and locked.
+  const first = after ? ` AND (SELECT n FROM ${after}) IS NOT NULL` : '';
   // FOR NO KEY UPDATE, like the UPDATE itself: the order's rows, inserted just before in the
   // same transaction, hold KEY SHARE on the SKU row (their foreign keys), and FOR UPDATE would
   // wait for every other buyer's KEY SHARE while they wait for ours: a deadlock.

@@ -94,9 +94,10 @@ export async function acceptBulkOrder(
         );
       }
       await appendEvent(trx, orderId, 'accepted', { items: [{ sku: sku.code, quantity }], totalAmount: unitPrice * quantity, bulk: true });
+      // Counted before the stock is reserved, as every acceptance is (orders/daily-rollup.ts).
+      await rollUpAccepted(trx, orderId);
       // Stock last, so the SKU row stays locked only for the reservation and the commit.
       if (source === 'stock') await reserveLine(trx, sku, { orderId, orderItemId: itemId, quantity }, 'all');
-      await rollUpAccepted(trx, orderId);
     });
   } catch (err) {
     const e = err as { code?: string; constraint?: string };
