@@ -271,5 +271,13 @@ describe('a prepaid storefront', () => {
     expect((await finishedWithHistories(partial.body.id)).result).toMatchObject({ status: 'partially_delivered', delivered: 4, failed: 6 });
     expect(await prepaid()).toBe(10_000 + 6 * 500); // paid for the 4 it got
     await vendor.clearFaults();
+
+    // Placed by the merchant in the console for this storefront: paid for the same way.
+    const placedInConsole = await admin('POST', '/admin/bulk-orders', { storefrontId: sys.merchant.storefrontId, externalRef: `bulk-${++n}`, sku, quantity: 2 });
+    expect(placedInConsole.status).toBe(201);
+    expect(await prepaid()).toBe(13_000 - 2 * 500);
+    const tooMuch = await admin('POST', '/admin/bulk-orders', { storefrontId: sys.merchant.storefrontId, externalRef: `bulk-${++n}`, sku, quantity: 40 });
+    expect([tooMuch.status, tooMuch.body.error.code]).toEqual([402, 'balance_insufficient']);
+    await sys.finished(placedInConsole.body.id);
   }, 180_000);
 });

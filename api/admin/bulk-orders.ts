@@ -19,7 +19,7 @@ import { iso, parseListQuery, sendList } from './list-query';
 // storefronts), followed by their progress, and their encrypted file downloaded once, with its
 // password shown once. Wholesale price tiers per customer and SKU.
 
-const CreateBody = z.intersection(BulkOrderRequestSchema, z.object({ storefrontId: z.uuid() }));
+export const CreateBody = z.intersection(BulkOrderRequestSchema, z.object({ storefrontId: z.uuid() }));
 const Filter = z.object({ status: z.enum(['running', 'delivered', 'partially_delivered', 'failed']).optional() }).strict();
 
 export function adminBulkOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: FulfilmentClient; maxImportBytes: number }) {
@@ -76,9 +76,11 @@ export function adminBulkOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilme
   router.post('/bulk-orders', allow('bulk-orders', 'create'), json, async (req, res) => {
     const body = parseOrThrow(CreateBody, req.body ?? {});
     const { storefrontId, ...request } = body;
-    const storefront = await db('storefronts').where({ id: storefrontId, merchant_id: req.admin!.merchantId }).first('id', 'merchant_id');
+    const storefront = await db('storefronts').where({ id: storefrontId, merchant_id: req.admin!.merchantId }).first('id', 'merchant_id', 'credit_limit', 'prepaid_currency');
     if (!storefront) throw invalidInput('unknown_storefront', 'Unknown storefront', { storefrontId });
-    const { orderId, created } = await acceptBulkOrder(db, { id: storefront.id, merchantId: storefront.merchant_id }, request, (oid) => fulfilment.startBulk(oid, req.requestId));
+    // Placed for the storefront, paid as its own orders are: its credit held, its prepaid balance drawn.
+    const customer = { id: storefront.id, merchantId: storefront.merchant_id, creditLimited: storefront.credit_limit !== null, prepaid: storefront.prepaid_currency !== null };
+    const { orderId, created } = await acceptBulkOrder(db, customer, request, (oid) => fulfilment.startBulk(oid, req.requestId));
     res.status(created ? 201 : 200).json(await bulkOrderView(db, req.admin!.merchantId, orderId));
   });
 

@@ -18,6 +18,8 @@ import { ClosePeriod } from '../admin/ledger';
 import { ResolveBody, RunRequestBody } from '../admin/reconciliation';
 import { EnterRate, SetCurrency } from '../admin/reports';
 import { CreditBody, TopUpBody } from '../admin/connections';
+import { CreateBody as CreateBulkOrder } from '../admin/bulk-orders';
+import { PriceTiersSchema } from '../../orders/bulk/validators';
 import { Create as CreateUser, Update as UpdateUser } from '../admin/users';
 import { SESSION_COOKIE } from '../../lib/sessions';
 import { ErrorAnswerSchema } from './answers';
@@ -141,10 +143,20 @@ const operations: Record<string, Operation[]> = {
     ['get', '/storefronts/{id}/dujiao', "A storefront's dujiao-next keys and credit"],
     ['put', '/storefronts/{id}/credit', "Set a storefront's credit limit", CreditBody],
     ['post', '/storefronts/{id}/balance/top-ups', "Top up a storefront's prepaid balance (money it paid ahead)", TopUpBody],
+    ['get', '/storefronts/{id}/balance/entries', "A storefront's prepaid balance movements, with the balance after each"],
+    ['get', '/suppliers/{id}/call-failures', "A supplier's latest refused or unanswered calls (never its answer or credentials)"],
     ['post', '/storefronts/{id}/dujiao-keys', 'Issue a dujiao-next API key and secret (the secret is shown once)'],
     ['delete', '/storefronts/{id}/dujiao-keys/{keyId}', 'Revoke a dujiao-next API key'],
     ['get', '/suppliers/{id}/catalogue', "A supplier's catalogue as last synced, with its routes and drift"],
     ['post', '/suppliers/{id}/catalogue/sync', "Sync a supplier's catalogue now"],
+  ],
+  'bulk orders': [
+    ['get', '/bulk-orders', 'Bulk orders'],
+    ['post', '/bulk-orders', 'Place a bulk order for one of the storefronts (up to 50,000 units)', CreateBulkOrder],
+    ['get', '/bulk-orders/{id}', 'A bulk order and its progress (units done, in doubt, failed)'],
+    ['post', '/bulk-orders/{id}/file', 'The encrypted file of codes and its password, handed over once (audited)'],
+    ['get', '/bulk-price-tiers', 'Wholesale price tiers per storefront and SKU'],
+    ['put', '/bulk-price-tiers', "Replace a storefront's price tiers for a SKU (never below cost)", PriceTiersSchema],
   ],
   notifications: [
     ['get', '/notification-settings', 'Who is told of alerts and how (the webhook URL is never answered, only its host), and what was sent lately'],

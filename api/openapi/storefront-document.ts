@@ -1,5 +1,6 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { BulkOrderRequestSchema } from '../../orders/bulk/validators';
 import { CancelRequestSchema, OrderLookupQuerySchema, OrderRequestSchema } from '../../orders/validators';
 import { ErrorAnswerSchema, OrderViewSchema, ProductListSchema } from './answers';
 import { DeliveryLinkRequestSchema, DeliveryLinkSchema } from '../../orders/buyer-delivery';
@@ -137,6 +138,31 @@ const routes: RouteConfig[] = [
     operationId: 'listGiftTemplates',
     summary: "The merchant's e-gift designs a buyer may choose",
     responses: { 200: json(GiftTemplateListSchema, 'Active designs'), ...unauthorized },
+  },
+  {
+    method: 'post',
+    path: '/bulk-orders',
+    operationId: 'createBulkOrder',
+    summary: 'Place a bulk order (up to 50,000 units), fulfilled in pages',
+    description:
+      'A quantity or one recipient per unit; all or none unless partialAllowed. Idempotent on externalRef. The codes are handed over to the merchant as one encrypted file, not in this answer; read the progress with GET /v1/bulk-orders/{id}.',
+    request: { body: { required: true, content: { 'application/json': { schema: BulkOrderRequestSchema } } } },
+    responses: {
+      202: json(z.unknown(), 'Accepted: the bulk order and its progress'),
+      200: json(z.unknown(), 'The bulk order this externalRef already placed'),
+      400: error('Invalid request (validation_failed, unknown_sku, sku_unavailable, bulk_mode_unsupported)'),
+      402: error('Not enough credit or prepaid balance (insufficient_credit, balance_insufficient)'),
+      409: error('Too few codes (sold_out), or externalRef used for a different order (idempotency_conflict)'),
+      ...unauthorized,
+    },
+  },
+  {
+    method: 'get',
+    path: '/bulk-orders/{id}',
+    operationId: 'getBulkOrder',
+    summary: 'A bulk order and its progress: units done, in doubt, failed',
+    request: { params: OrderId },
+    responses: { 200: json(z.unknown(), 'The bulk order'), 404: error('No such bulk order of this storefront'), ...unauthorized },
   },
   {
     method: 'get',
