@@ -63,6 +63,7 @@ export function adminBulkOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilme
         currency: String(r.currency).trim(),
         createdAt: iso(r.created_at),
       }),
+      'b.order_id',
     );
   });
 
