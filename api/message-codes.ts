@@ -12,7 +12,7 @@ import { RISK_REASON_CODES } from '../risk/reason-codes';
 import { RULE_KINDS } from '../risk/vocabulary';
 import { BUILT_IN_RULE_NAMES } from '../risk/rules';
 import { MODEL_FEATURE_NAMES } from '../risk/model/features';
-import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
+import { SUPPLIER_OUTCOME_CODES, SUPPLIER_REFUSAL_CODES } from '../suppliers/outcome-codes';
 import { HEADLINE_GAPS } from './admin/dashboard';
 import { SEND_ERROR_CODES } from '../notifications/send-errors';
 import { BAD_LINE_REASONS } from '../stock/parse-codes';
@@ -290,18 +290,7 @@ export const everyRefusalListed: UnlistedRefusal extends never ? true : Unlisted
  * use, and `unavailable`; text at cf.connections.failure.<code> (a code a protocol invents is
  * worded by cf.connections.failure.other, naming it). Operations at cf.connections.operation.<op>.
  */
-export const SUPPLIER_FAILURE_CODES = [
-  'unavailable',
-  'out_of_stock',
-  'insufficient_balance',
-  'price_changed',
-  'invalid_denomination',
-  'invalid_account',
-  'rate_limited',
-  'bad_credentials',
-  'refused',
-  'other',
-] as const;
+export const SUPPLIER_FAILURE_CODES = ['unavailable', ...SUPPLIER_REFUSAL_CODES, 'other'] as const;
 
 /** Why a dujiao-next shop did not take a callback (interop/dujiao-next/callbacks.ts); text at cf.connections.callback_failure.<code>. */
 export const CALLBACK_FAILURE_CODES = ['http_status', 'timeout', 'unreachable', 'redirected', 'too_large', 'target_not_allowed', 'other'] as const satisfies readonly (

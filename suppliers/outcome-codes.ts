@@ -5,7 +5,8 @@
 // through from its vendor that is not listed here is worded as "other", with the code shown. No
 // imports: api/message-codes.ts lists these, and test/message-codes.test.ts checks their words.
 
-export const SUPPLIER_OUTCOME_CODES = [
+/** Why a supplier that answered took no order (SupplierRefused codes): for purchases and for any call of a connection. */
+export const SUPPLIER_REFUSAL_CODES = [
   'out_of_stock',
   'insufficient_balance',
   'price_changed',
@@ -13,13 +14,10 @@ export const SUPPLIER_OUTCOME_CODES = [
   'invalid_account',
   'rate_limited',
   'bad_credentials',
-  'not_committed',
-  'invalid_redeem_url',
   'refused',
-  'failed',
-  'canceled',
-  'other',
 ] as const;
+
+export const SUPPLIER_OUTCOME_CODES = [...SUPPLIER_REFUSAL_CODES, 'not_committed', 'invalid_redeem_url', 'failed', 'canceled', 'other'] as const;
 export type SupplierOutcomeCode = (typeof SUPPLIER_OUTCOME_CODES)[number];
 
 /** One failed attempt at one supplier, for a person. */
