@@ -226,10 +226,7 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
   // Anything else (several lines from stock, or part stock, part supplier) in a transaction.
   // Stock is reserved last, so SKU rows stay locked only for the reservations and the commit.
   return db.transaction(async (trx) => {
-    if (storefront.creditLimited) await holdCredit(trx, storefront.id, rows.order.total_amount, rows.order.currency);
-    if (storefront.prepaid) {
-      await drawBalance(trx, { id: rows.order.id, merchantId: storefront.merchantId, storefrontId: storefront.id, amount: rows.order.total_amount, currency: rows.order.currency });
-    }
+    await payAtAcceptance(trx, storefront, { id: rows.order.id, amount: rows.order.total_amount, currency: rows.order.currency });
     await insertOrder(trx, rows, undefined, { rollup: false });
     // Counted before its stock is reserved, as the one statement does (orders/daily-rollup.ts).
     await rollUpAccepted(trx, rows.order.id);
@@ -394,7 +391,18 @@ async function stockPlan(db: Db, sku: SkuRow, quantity: number): Promise<StockPl
   return 'none';
 }
 
-async function findPrevious(db: Db, storefront: StorefrontIdentity, externalRef: string, requestHash: string) {
+/**
+ * What accepting an order costs its storefront, first in the acceptance transaction: a credit
+ * limit held, a prepaid balance drawn (each locks the storefront's row, so two orders cannot both
+ * spend the last of it). Not enough throws a 402 and the transaction writes nothing.
+ */
+export async function payAtAcceptance(trx: Trx, storefront: StorefrontIdentity, order: { id: string; amount: number; currency: string }): Promise<void> {
+  if (storefront.creditLimited) await holdCredit(trx, storefront.id, order.amount, order.currency);
+  if (storefront.prepaid) await drawBalance(trx, { id: order.id, merchantId: storefront.merchantId, storefrontId: storefront.id, amount: order.amount, currency: order.currency });
+}
+
+/** The order an earlier submission of this externalRef made, if the same request (else 409 idempotency_conflict). */
+export async function findPrevious(db: Db, storefront: StorefrontIdentity, externalRef: string, requestHash: string) {
   const row = await db('orders').where({ storefront_id: storefront.id, external_ref: externalRef }).first('id', 'request_hash', 'status');
   if (!row) return undefined;
   requireSameRequest(row.request_hash, requestHash, `externalRef ${externalRef} was already used for a different order`, { externalRef, orderId: row.id });
@@ -406,7 +414,7 @@ async function startFulfilmentIfPending(order: { id: string; status: string }, s
   if (order.status === 'accepted') await start(order.id);
 }
 
-function isUniqueViolation(err: unknown, constraint: string): boolean {
+export function isUniqueViolation(err: unknown, constraint: string): boolean {
   const e = err as { code?: string; constraint?: string };
   return !(err instanceof AppError) && e?.code === '23505' && e.constraint === constraint;
 }

@@ -1,14 +1,12 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db';
 import type { SkuRow } from '../../db/tables';
-import { AppError, conflict, invalidInput } from '../../lib/errors';
+import { conflict, invalidInput } from '../../lib/errors';
 import { reserveLine } from '../../stock/reservations';
-import { holdCredit } from '../../storefronts/credit';
-import { drawBalance } from '../../storefronts/prepaid-balance';
 import { rollUpAccepted } from '../daily-rollup';
 import { appendEvent } from '../events';
-import { hashRequest, requireSameRequest } from '../idempotency';
-import type { StorefrontIdentity } from '../accept-order';
+import { hashRequest } from '../idempotency';
+import { findPrevious, isUniqueViolation, payAtAcceptance, type StorefrontIdentity } from '../accept-order';
 import { bulkUnitPrice } from './price-tiers';
 import type { BulkOrderRequest } from './validators';
 
@@ -56,11 +54,8 @@ export async function acceptBulkOrder(
   const itemId = crypto.randomUUID();
   try {
     await db.transaction(async (trx) => {
-      // Paid for as any order is (orders/accept-order.ts): a credit limit held, a prepaid balance
-      // drawn, first, so two orders cannot both spend the last of it; not enough writes nothing.
-      const total = unitPrice * quantity;
-      if (storefront.creditLimited) await holdCredit(trx, storefront.id, total, sku.currency);
-      if (storefront.prepaid) await drawBalance(trx, { id: orderId, merchantId: storefront.merchantId, storefrontId: storefront.id, amount: total, currency: sku.currency });
+      // Paid for as any order is, first.
+      await payAtAcceptance(trx, storefront, { id: orderId, amount: unitPrice * quantity, currency: sku.currency });
       await trx('orders').insert({
         id: orderId,
         merchant_id: storefront.merchantId,
@@ -100,8 +95,8 @@ export async function acceptBulkOrder(
       if (source === 'stock') await reserveLine(trx, sku, { orderId, orderItemId: itemId, quantity }, 'all');
     });
   } catch (err) {
-    const e = err as { code?: string; constraint?: string };
-    if (!(err instanceof AppError) && e.code === '23505' && e.constraint === 'orders_storefront_id_external_ref_unique') {
+    // Two submissions of one externalRef raced; the loser answers like a resubmission.
+    if (isUniqueViolation(err, 'orders_storefront_id_external_ref_unique')) {
       const winner = await findPrevious(db, storefront, request.externalRef, requestHash);
       if (winner) return { orderId: winner.id, created: false };
     }
@@ -119,11 +114,4 @@ function sourceOf(sku: SkuRow): 'stock' | 'supplier' {
     sku: sku.code,
     mode: sku.fulfilment_mode,
   });
-}
-
-async function findPrevious(db: Db, storefront: StorefrontIdentity, externalRef: string, requestHash: string) {
-  const row = await db('orders').where({ storefront_id: storefront.id, external_ref: externalRef }).first('id', 'request_hash', 'status');
-  if (!row) return undefined;
-  requireSameRequest(row.request_hash, requestHash, `externalRef ${externalRef} was already used for a different order`, { externalRef, orderId: row.id });
-  return row;
 }
