@@ -2,6 +2,7 @@ import type { Db } from '../../db';
 import { InvariantBroken } from '../../lib/errors';
 import { checkPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, type PurchaseDeps } from '../../suppliers/purchase-unit';
 import { closeOrderIn } from '../close-order';
+import { releaseReservations } from '../../stock/reservations';
 import { returnBalance } from '../../storefronts/prepaid-balance';
 import { appendEvent } from '../events';
 import { restockOrderCodes } from '../unit-goods';
@@ -153,11 +154,8 @@ export async function finishBulkOrder(db: Db, orderId: string): Promise<BulkOutc
       );
       await trx('order_units').where({ order_id: orderId, status: 'allocated' }).update({ status: 'delivered' });
       if (failed > 0) {
-        await trx.raw(`UPDATE skus SET stock_available = stock_available + r.quantity FROM reservations r WHERE r.order_id = ? AND r.status = 'held' AND skus.id = r.sku_id`, [
-          orderId,
-        ]);
-        await trx('reservations').where({ order_id: orderId, status: 'held' }).update({ status: 'released', updated_at: trx.fn.now() });
-        await trx('order_units').where({ order_id: orderId, status: 'pending' }).update({ status: 'released' });
+        // The units not had: their stock back and their reservation released (the one rule).
+        await releaseReservations(trx, orderId);
         // The customer pays for what it got: a prepaid balance gets back what the rest drew (a
         // credit limit frees itself, it counts what open orders cost).
         const cut = await trx.raw(
