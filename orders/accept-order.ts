@@ -28,6 +28,11 @@ export interface StorefrontIdentity {
   prepaid?: boolean;
 }
 
+/** How a storefront pays, from its row: the one place that reads credit_limit and prepaid_currency for acceptance. */
+export function payingStorefront(s: { id: string; merchant_id: string; credit_limit: unknown; prepaid_currency: unknown }): Required<StorefrontIdentity> {
+  return { id: s.id, merchantId: s.merchant_id, creditLimited: s.credit_limit != null, prepaid: s.prepaid_currency != null };
+}
+
 export interface AcceptResult {
   orderId: string;
   /** false when the same externalRef and body were submitted before. */

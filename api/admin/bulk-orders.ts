@@ -1,3 +1,4 @@
+import { payingStorefront } from '../../orders/accept-order';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
@@ -80,8 +81,7 @@ export function adminBulkOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilme
     const storefront = await db('storefronts').where({ id: storefrontId, merchant_id: req.admin!.merchantId }).first('id', 'merchant_id', 'credit_limit', 'prepaid_currency');
     if (!storefront) throw invalidInput('unknown_storefront', 'Unknown storefront', { storefrontId });
     // Placed for the storefront, paid as its own orders are: its credit held, its prepaid balance drawn.
-    const customer = { id: storefront.id, merchantId: storefront.merchant_id, creditLimited: storefront.credit_limit !== null, prepaid: storefront.prepaid_currency !== null };
-    const { orderId, created } = await acceptBulkOrder(db, customer, request, (oid) => fulfilment.startBulk(oid, req.requestId));
+    const { orderId, created } = await acceptBulkOrder(db, payingStorefront(storefront), request, (oid) => fulfilment.startBulk(oid, req.requestId));
     res.status(created ? 201 : 200).json(await bulkOrderView(db, req.admin!.merchantId, orderId));
   });
 

@@ -1,3 +1,4 @@
+import { payingStorefront } from '../../orders/accept-order';
 import type { RequestHandler } from 'express';
 import type { Db } from '../../db';
 import { AppError } from '../../lib/errors';
@@ -30,7 +31,7 @@ export function storefrontAuth(db: Db): RequestHandler {
       .whereNull('k.revoked_at')
       .first('k.id as key_id', 's.id', 's.merchant_id', 's.credit_limit', 's.prepaid_currency');
     if (!row) throw new AppError('unauthorized', 'unauthorized', 'The API key is unknown or revoked');
-    req.storefront = { id: row.id, merchantId: row.merchant_id, keyId: row.key_id, creditLimited: row.credit_limit !== null, prepaid: row.prepaid_currency !== null };
+    req.storefront = { ...payingStorefront(row), keyId: row.key_id };
     next();
   };
 }

@@ -8,7 +8,7 @@ import { AppError, InvariantBroken } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { OutboundHttp } from '../../lib/outbound-http';
 import { rateLimitPerKey } from '../../api/rate-limit';
-import { acceptOrder } from '../../orders/accept-order';
+import { acceptOrder, payingStorefront } from '../../orders/accept-order';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { MAX_UNITS_PER_ITEM } from '../../orders/validators';
 import { requireAllowed } from '../../orders/order-facts';
@@ -148,15 +148,13 @@ export function dujiaoUpstreamRouter(deps: {
 
     const sku = await skuRows(req).where({ public_no: body.sku_id }).first('code', 'active');
     if (!sku || !sku.active) throw new DujiaoError('sku_unavailable', 'SKU not found or inactive');
-    const sf = await db('storefronts').where({ id: key.storefrontId }).first('credit_limit', 'prepaid_currency');
+    const sf = await db('storefronts').where({ id: key.storefrontId }).first('id', 'merchant_id', 'credit_limit', 'prepaid_currency');
+    if (!sf) throw new InvariantBroken('storefront_missing', { storefrontId: key.storefrontId });
     const externalRef = downstreamNo ? `dujiao:${downstreamNo}` : `dujiao:${crypto.randomUUID()}`;
     let orderId: string;
     try {
-      ({ orderId } = await acceptOrder(
-        db,
-        { id: key.storefrontId, merchantId: key.merchantId, creditLimited: sf?.credit_limit != null, prepaid: sf?.prepaid_currency != null },
-        { externalRef, items: [{ sku: sku.code, quantity: body.quantity }], buyer: {} },
-        (id) => fulfilment.startSoon(id, req.requestId),
+      ({ orderId } = await acceptOrder(db, payingStorefront(sf), { externalRef, items: [{ sku: sku.code, quantity: body.quantity }], buyer: {} }, (id) =>
+        fulfilment.startSoon(id, req.requestId),
       ));
     } catch (err) {
       // Two first submissions raced with different bodies: the first one's order stands.
