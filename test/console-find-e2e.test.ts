@@ -85,6 +85,12 @@ describe('find, export and bulk actions in the console', () => {
     await page.getByRole('menuitem', { name: '简体中文' }).click();
     await page.setViewportSize({ width: 390, height: 844 });
     await ui.go(page, '/orders');
+    // Chinese is fetched when chosen (lazily): wait for the console to switch before reading.
+    await page.waitForSelector('html[lang="zh-CN"], html[lang="zh"]', { timeout: 15_000 }).catch(() => undefined);
+    await page
+      .getByPlaceholder('订单号、邮箱、手机、账号、IP 或卡密')
+      .waitFor({ timeout: 15_000 })
+      .catch(() => undefined);
     expect(await page.getByTestId('app-search').getAttribute('placeholder')).toBe('订单号、邮箱、手机、账号、IP 或卡密');
     for (const text of ['WANG.FANG@EXAMPLE.CN', '137 0000 1234', code]) {
       await search(page, text);
