@@ -33,7 +33,11 @@ export default async function globalSetup() {
       process.env.TEMPORAL_ADDRESS = temporal.address;
     }
 
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, logger: quietLogger });
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      workflowInterceptorModules: workflowInterceptorModules({ traced: false }),
+      logger: quietLogger,
+    });
     const bundlePath = path.join(scratch, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, bundle.code);
     process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE = bundlePath;

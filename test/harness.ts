@@ -228,7 +228,8 @@ export async function startTestSystem(
       namespace: 'default',
       taskQueue,
       activities: acts,
-      workflowBundlePath: process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE,
+      // The shared bundle is built without tracing; a traced worker bundles its own at start.
+      workflowBundlePath: opts.workflowSpans ? undefined : process.env.CARDFLOW_TEST_WORKFLOW_BUNDLE,
       shutdownGraceTime: '0s', // tests stop workers to play a lost worker
       workflowSpans: opts.workflowSpans,
     });

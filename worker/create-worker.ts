@@ -26,7 +26,9 @@ export async function createOrderWorker(opts: {
   /** Where workflow spans go (lib/tracing.ts); unset: nowhere. */
   workflowSpans?: WorkflowSpans;
 }): Promise<Worker> {
+  const traced = opts.workflowSpans !== undefined;
   const spans = opts.workflowSpans ?? noWorkflowSpans();
+  const bundlePath = opts.workflowBundlePath && (traced ? tracedBundlePath(opts.workflowBundlePath) : opts.workflowBundlePath);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -34,22 +36,37 @@ export async function createOrderWorker(opts: {
     activities: opts.activities,
     shutdownGraceTime: opts.shutdownGraceTime ?? '20s',
     shutdownForceTime: opts.shutdownForceTime ?? '25s',
-    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../workflows') }),
     // A prebuilt bundle has the workflow interceptors built in (workflowInterceptorModules).
     interceptors: {
       activity: [
         requestIdActivityInterceptor,
         (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
       ],
-      workflowModules: workflowInterceptorModules,
+      workflowModules: workflowInterceptorModules({ traced }),
     },
     sinks: { exporter: makeWorkflowExporter(spans.spanProcessor, spans.resource) },
     ...(opts.tuning ?? {}),
   });
 }
 
-/** Workflow interceptors: given to the bundler (scripts/bundle-workflows.ts, the tests' bundle) or the worker. */
-export const workflowInterceptorModules = [require.resolve('../workflows/interceptors'), require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+/**
+ * Workflow interceptors: given to the bundler (scripts/bundle-workflows.ts, the tests' bundle) or
+ * the worker. OpenTelemetry's only when tracing is on: it builds a tracer provider in every
+ * workflow's sandbox and a span per step, which doubled the worker's CPU per order with nowhere
+ * to send them (docs/BENCHMARKS.md). It adds no commands, so a workflow replays the same with or
+ * without it.
+ */
+export function workflowInterceptorModules(opts: { traced: boolean }): string[] {
+  const modules = [require.resolve('../workflows/interceptors')];
+  if (opts.traced) modules.push(require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'));
+  return modules;
+}
+
+/** The prebuilt bundle with tracing built in sits beside the plain one (`npm run build` writes both). */
+export function tracedBundlePath(bundlePath: string): string {
+  return bundlePath.replace(/(\.js)?$/, '.traced.js');
+}
 
 /** worker.run() after a shutdown that had to be forced: that is still a finished shutdown. */
 export async function runUntilShutdown(worker: Worker): Promise<void> {

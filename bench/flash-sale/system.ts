@@ -111,9 +111,14 @@ export class CardflowSystem {
     const ports = { pg: await freePort(), temporal: await freePort(), apis: [] as number[] };
     for (let i = 0; i < Math.max(1, opts.apis ?? 1); i++) ports.apis.push(await freePort());
     // The prebuilt workflow bundle, as production runs it (`npm run build`): no webpack at worker
-    // start, and the workflow interceptors (request id, tracing) built in, as they run there.
+    // start, and the workflow interceptors built in, as they run there (tracing off, as the bench's
+    // processes have no OTLP endpoint).
     const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), workflowInterceptorModules, logger: quiet });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: path.join(ROOT, 'workflows'),
+      workflowInterceptorModules: workflowInterceptorModules({ traced: false }),
+      logger: quiet,
+    });
     fs.writeFileSync(bundlePath, code);
     const system = new CardflowSystem(opts, dataDir, ports, bundlePath);
     await system.startPostgres();
