@@ -213,3 +213,27 @@ describe('a retry budget that runs out', () => {
     expect(res.status).toBe(403);
   });
 });
+
+describe('where Temporal lists an order', () => {
+  test('when an order from stock is delivered, then its history updates its search attributes once, at its end, and Temporal lists it by merchant, SKU, status and step', async () => {
+    await sys.addSku('LISTED', { codes: 1 });
+    const orderId = await placeOrder('LISTED');
+    await sys.finished(orderId);
+    expect(await listed(`CardflowMerchant = '${sys.merchant.merchantId}' AND CardflowSku = 'LISTED' AND CardflowStatus = 'delivered' AND CardflowStep = 'done'`, orderId)).toBe(
+      true,
+    );
+    // Its steps pass in milliseconds: each shown, and each patch, would be an event and a
+    // visibility write on the server (ten before, docs/BENCHMARKS.md). Waiting orders show where
+    // they wait (above). Two: the workflow's one patch (the SDK's TemporalChangeVersion), and
+    // the order's own at its end.
+    const events = (await sys.client.workflow.getHandle(orderId).fetchHistory()).events ?? [];
+    const upserts = events.flatMap(
+      (e) =>
+        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {})
+          .sort()
+          .join(' ') || [],
+    );
+    expect(upserts).toEqual(['TemporalChangeVersion', 'CardflowMerchant CardflowSku CardflowStatus CardflowStep CardflowStorefront CardflowSupplier']);
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
+  });
+});

@@ -15,6 +15,7 @@ import {
 import { buyUnits, type PurchaseWaits } from './purchasing';
 import { awaitRiskReview, reviewRejectionReason } from './risk-review';
 import { orderSearchAttributes } from './search-attributes';
+import type { OrderSearchFacts } from '../orders/search-facts';
 import { DEFAULT_STEP_ATTEMPTS, orderSteps } from './steps';
 
 // One paid order, start to finish: risk check → allocate codes → buy or wait for staff →
@@ -45,9 +46,19 @@ class Resolved {
 
 export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentState> {
   const { orderId } = input;
-  const local = patched('db-steps-as-local-activities');
+  // Orders started now record one patch for every change made before December 2026: each
+  // patch is a marker and, from the SDK, a visibility update (TemporalChangeVersion) on the
+  // server, for every order. Orders started earlier replay through the patches they recorded,
+  // change by change; a change made after this one adds its own patch as usual.
+  const current = patched('order-workflow-2026-12');
+  const local = current || patched('db-steps-as-local-activities');
   // Search attributes and continuing as new: both add commands to what older runs recorded.
-  const visible = patched('order-search-attributes-and-continue-as-new');
+  const visible = current || patched('order-search-attributes-and-continue-as-new');
+  // Shown when the order starts to wait (a review, a supplier, a person, needs attention) and
+  // when it ends, not at every step: an order from stock passes its steps in milliseconds, and
+  // each update is an event and a visibility write on the server (docs/BENCHMARKS.md). Orders
+  // started before that change show every step.
+  const whenWaiting = current;
   const steps = orderSteps({ local, attempts: input.stepAttempts ?? DEFAULT_STEP_ATTEMPTS });
   const { db } = steps;
   const state: FulfilmentState = input.resumed ? { orderId, step: 'allocating', status: 'processing' } : { orderId, step: 'risk_check', status: 'accepted' };
@@ -93,18 +104,39 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
   /** Set once: who the order belongs to, what it is for, where it may be bought. */
   async function tagOrder() {
     const facts = await attempt(state.step, () => db.orderSearchFacts(orderId));
-    upsertSearchAttributes([
-      { key: orderSearchAttributes.merchant, value: facts.merchantId },
-      { key: orderSearchAttributes.storefront, value: facts.storefrontId },
-      { key: orderSearchAttributes.sku, value: facts.skus },
-      { key: orderSearchAttributes.supplier, value: facts.supplierIds },
-    ]);
+    upsertSearchAttributes(tagsOf(facts));
     tagged = true;
+    show();
+  }
+  const tagsOf = (facts: OrderSearchFacts) => [
+    { key: orderSearchAttributes.merchant, value: facts.merchantId },
+    { key: orderSearchAttributes.storefront, value: facts.storefrontId },
+    { key: orderSearchAttributes.sku, value: facts.skus },
+    { key: orderSearchAttributes.supplier, value: facts.supplierIds },
+  ];
+  /** Shows where the order stands now (whenWaiting), tagging it in the same update the first time. */
+  async function showNow() {
+    if (!whenWaiting) return show();
+    if (!tagged) {
+      // Tags are for operators' lists: an order never stops for them. Retried while the
+      // database is away (as recording needs_attention is); left off if the facts cannot be read.
+      let facts: OrderSearchFacts;
+      try {
+        facts = await steps.untilDone.orderSearchFacts(orderId);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        return;
+      }
+      tagged = true;
+      shown = { status: state.status, step: state.step };
+      upsertSearchAttributes([...tagsOf(facts), { key: orderSearchAttributes.status, value: state.status }, { key: orderSearchAttributes.step, value: state.step }]);
+      return;
+    }
     show();
   }
 
   const result = await fulfil();
-  show();
+  await showNow();
   // Let a cancel request that is still answering finish before the workflow closes.
   await condition(allHandlersFinished);
   return result;
@@ -113,7 +145,7 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
   async function attempt<T>(step: FulfilmentStep, work: () => Promise<T>): Promise<T> {
     for (;;) {
       state.step = step;
-      show();
+      if (!whenWaiting) show();
       try {
         return await work();
       } catch (err) {
@@ -130,7 +162,7 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
   async function stopForAttention(problem: AttentionProblem): Promise<AttentionResolution> {
     const statusBefore = state.status;
     Object.assign(state, { status: 'needs_attention', attention: problem });
-    show();
+    await showNow();
     await steps.untilDone.markNeedsAttention(orderId, problem);
     for (;;) {
       const resolution = await desk.next();
@@ -165,7 +197,7 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
   async function fulfil(): Promise<FulfilmentState> {
     for (let fromStart = !input.resumed; ; fromStart = false) {
       try {
-        if (visible && !tagged) await tagOrder();
+        if (visible && !whenWaiting && !tagged) await tagOrder();
         return fromStart ? await checkRiskThenFulfil() : await fulfilFromAllocation();
       } catch (err) {
         if (!(err instanceof Resolved)) throw err;
@@ -183,7 +215,7 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
     if (risk.decision === 'reject') return finish('cancelled', `risk_rejected: ${risk.reasons.join('; ')}`);
     if (risk.decision === 'review') {
       const waiting = awaitRiskReview(state, risk.reviewDeadline!, () => cancelRequest !== undefined);
-      show(); // the review has set the order held
+      await showNow(); // the review has set the order held
       const review = await waiting;
       await attempt('risk_review', () => db.recordRiskReview(orderId, review));
       if (review.decision === 'reject') return finish('cancelled', reviewRejectionReason(review));
@@ -210,12 +242,16 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
 
     const plan = await attempt('allocating', () => db.planFulfilment(orderId));
     if (plan.supplierUnitIds.length > 0) {
+      if (whenWaiting) {
+        state.step = 'purchasing';
+        await showNow();
+      }
       const outcome = await attempt('purchasing', () => buyUnits({ steps, state, callbacks, waits: purchaseWaits, rollOverDue }, plan.supplierUnitIds));
       if (outcome.kind === 'failed') {
         // A bundle part that cannot be bought waits for a person when the bundle's policy says
         // so: its units become manual units and the order goes round again to wait for staff.
         // (With the other policy, failing the order gives the bundle's parts back: orders/bundle-undo.ts.)
-        if (plan.partFailure === 'wait_for_person' && patched('bundle-part-waits-for-person')) {
+        if (plan.partFailure === 'wait_for_person' && (current || patched('bundle-part-waits-for-person'))) {
           await attempt('purchasing', () => db.handOverToManual(orderId));
           return fulfilFromAllocation();
         }
@@ -224,6 +260,10 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
       if (outcome.kind === 'roll_over') return continueAsNewRun();
     }
     if (plan.manualUnits > 0) {
+      if (whenWaiting) {
+        state.step = 'awaiting_manual';
+        await showNow();
+      }
       const outcome = await attempt('awaiting_manual', () => awaitManualFulfilment({ orderId, steps, state, signalled: () => manualSignalled, rollOverDue }));
       if (outcome === 'roll_over') return continueAsNewRun();
       if (outcome === 'cancelled') {
@@ -235,7 +275,7 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
     // The storefront's webhook is queued in the delivery's own transaction and sent by the
     // notifier (worker/webhook-notifier.ts), off this workflow. Orders started before that
     // change send it themselves, as their last step.
-    const outbox = patched('webhooks-through-outbox');
+    const outbox = current || patched('webhooks-through-outbox');
     await attempt('delivering', () => (outbox ? db.deliverOrder(orderId, { queueWebhook: true }) : db.deliverOrder(orderId)));
     state.status = 'delivered';
 
@@ -263,6 +303,7 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
 
   /** The history has grown long while waiting: go on as a new run of this same order. */
   async function continueAsNewRun(): Promise<never> {
+    if (whenWaiting) await showNow();
     await condition(allHandlersFinished);
     return continueAsNew<typeof fulfilOrder>({ ...input, resumed: { purchaseWaits } });
   }
