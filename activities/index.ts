@@ -79,7 +79,7 @@ export function createActivities({ db, vault, registry, rateLimits, outbound, ca
   return {
     ...createRiskActivities({ db }),
     allocateCodes: (orderId: string) => asBusinessFailure(() => allocateCodes(db, orderId)),
-    planFulfilment: (orderId: string) => asBusinessFailure(() => planFulfilment(db, orderId)),
+    planFulfilment: (orderId: string, opts?: { tags?: boolean }) => asBusinessFailure(() => planFulfilment(db, orderId, opts)),
     purchaseUnit: (unitId: string) => asBusinessFailure(() => purchaseUnit(purchases, unitId)),
     checkPurchase: (purchaseId: string) => asBusinessFailure(() => checkPurchase(purchases, purchaseId)),
     flagSlowPurchase: (purchaseId: string) => flagSlowPurchase(db, purchaseId),

@@ -92,6 +92,8 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
 
   // What Temporal's list shows of this order: tagged once, then kept up with its status and step.
   let tagged = false;
+  /** The facts to tag the order with, when the plan brought them (whenWaiting). */
+  let tags: OrderSearchFacts | undefined;
   let shown = { status: '', step: '' };
   const show = () => {
     if (!visible || !tagged || (shown.status === state.status && shown.step === state.step)) return;
@@ -120,9 +122,9 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
     if (!tagged) {
       // Tags are for operators' lists: an order never stops for them. Retried while the
       // database is away (as recording needs_attention is); left off if the facts cannot be read.
-      let facts: OrderSearchFacts;
+      let facts = tags;
       try {
-        facts = await steps.untilDone.orderSearchFacts(orderId);
+        facts ??= await steps.untilDone.orderSearchFacts(orderId);
       } catch (err) {
         if (isCancellation(err)) throw err;
         return;
@@ -240,7 +242,8 @@ export async function fulfilOrder(input: FulfilOrderInput): Promise<FulfilmentSt
     });
     if (shortOfStock) return finish('failed', shortOfStock);
 
-    const plan = await attempt('allocating', () => db.planFulfilment(orderId));
+    const plan = await attempt('allocating', () => (whenWaiting && !tagged ? db.planFulfilment(orderId, { tags: true }) : db.planFulfilment(orderId)));
+    if (plan.tags) tags = plan.tags;
     if (plan.supplierUnitIds.length > 0) {
       if (whenWaiting) {
         state.step = 'purchasing';
