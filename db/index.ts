@@ -49,6 +49,20 @@ export function createDb(connectionString: string, poolMax = 10): Db {
   });
 }
 
+/**
+ * Runs a step's statements on one pooled connection, each still its own transaction: under load
+ * a step of several statements would otherwise queue for the pool again before each one. `pin`
+ * puts a query on that connection.
+ */
+export async function onOneConnection<T>(db: Db, work: (pin: <Q extends Knex.ChainableInterface>(query: Q) => Q) => Promise<T>): Promise<T> {
+  const connection = await db.client.acquireConnection();
+  try {
+    return await work((query) => query.connection(connection));
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
+}
+
 // Migrations are listed in code rather than found on disk, so the same list works under tsx,
 // under jest and from compiled JavaScript.
 const migrations: Record<string, Knex.Migration> = {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Db } from '../db';
+import { onOneConnection, type Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
 import { judgedReportSql } from '../reports/rollup';
 import type { Buyer } from '../orders/validators';
@@ -17,7 +17,8 @@ import { notifyNow } from '../lib/pg-notifications';
 import { buyerKey, buyerKeySql, subjectKeys, type Subject } from './signals';
 import { DAY_SECONDS, velocitySubquery, velocityTotals } from './velocity';
 
-// The risk check of one order, in three statements so a flash sale does not queue behind it:
+// The risk check of one order, in three statements on one connection, so a flash sale does not
+// queue behind it and it does not queue for the pool between them:
 //   1. the order, its items, the rule set in force when it was accepted, the merchant's model;
 //   2. everything the rules and the model look up: velocity of the orders accepted before this
 //      one (their events were written when they were accepted: risk/velocity.ts), list
@@ -50,8 +51,17 @@ export interface RiskCheckResult {
 }
 
 export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckResult> {
-  const order = await loadOrder(db, orderId);
-  if (order.risk) return resultOf(order.risk);
+  const result = await onOneConnection(db, (pin) => judge(db, pin, orderId));
+  // A checkout waiting for this order's codes (Prefer: wait) hears now that none are coming soon.
+  if (result.notify) await notifyNow(db, 'order_decided', orderId);
+  return result.result;
+}
+
+type Pin = <Q extends Knex.ChainableInterface>(query: Q) => Q;
+
+async function judge(db: Db, pin: Pin, orderId: string): Promise<{ result: RiskCheckResult; notify?: true }> {
+  const order = await loadOrder(db, pin, orderId);
+  if (order.risk) return { result: resultOf(order.risk) };
 
   const buyer = order.buyer as Buyer;
   const at: Date = order.created_at;
@@ -79,7 +89,7 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
   const watchedSkus = new Set(rules.flatMap((r) => (r.kind === 'first_purchase' ? r.params.skus : [])));
   const firstPurchaseCandidates = facts.items.map((i) => i.sku).filter((sku) => watchedSkus.has(sku));
 
-  const found = await lookUp(db, {
+  const found = await lookUp(db, pin, {
     velocity: velocitySubquery(db, order.merchant_id, { at, acceptSeq: order.accept_seq }, velocityQuery, own),
     lists: listMatchQuery(db, order.merchant_id, buyer),
     prior: (model || rules.some((r) => r.kind === 'account_takeover')) && key ? priorOrdersQuery(db, order.merchant_id, key, at) : undefined,
@@ -150,26 +160,25 @@ export async function assessOrder(db: Db, orderId: string): Promise<RiskCheckRes
     checkedAt: now.toISOString(),
     ...(verdict.decision === 'review' ? { reviewDeadline: new Date(now.getTime() + settings.reviewTimeoutSeconds * 1000).toISOString() } : {}),
   };
-  const written = await store(db, order, assessment);
+  const written = await store(db, pin, order, assessment);
   if (!written) {
     // Another check judged it first: its verdict stands.
-    const stored = await db('orders').where({ id: orderId }).first('risk');
+    const stored = await pin(db('orders').where({ id: orderId }).first('risk'));
     if (!stored) throw new InvariantBroken('order_missing', { orderId });
-    return resultOf(stored.risk as RiskAssessment);
+    return { result: resultOf(stored.risk as RiskAssessment) };
   }
   riskMetrics.decisions.inc({ decision: assessment.decision });
-  // A checkout waiting for this order's codes (Prefer: wait) hears now that none are coming soon.
-  if (assessment.decision !== 'allow') await notifyNow(db, 'order_decided', orderId);
-  return resultOf(assessment);
+  return { result: resultOf(assessment), ...(assessment.decision !== 'allow' ? { notify: true as const } : {}) };
 }
 
 function resultOf(a: Pick<RiskAssessment, 'decision' | 'reasons' | 'reviewDeadline'>): RiskCheckResult {
   return { decision: a.decision, reasons: a.reasons, ...(a.reviewDeadline ? { reviewDeadline: a.reviewDeadline } : {}) };
 }
 
-async function loadOrder(db: Db, orderId: string) {
-  const { rows } = await db.raw(
-    `SELECT o.id, o.merchant_id, o.currency, o.total_amount, o.buyer, o.created_at, o.accept_seq, o.risk,
+async function loadOrder(db: Db, pin: Pin, orderId: string) {
+  const { rows } = await pin(
+    db.raw(
+      `SELECT o.id, o.merchant_id, o.currency, o.total_amount, o.buyer, o.created_at, o.accept_seq, o.risk,
             m.risk_max_order_amount, m.risk_max_order_quantity, now() AS now,
             (SELECT coalesce(json_agg(json_build_object('sku', s.code, 'quantity', i.quantity, 'unitPrice', i.unit_price)), '[]'::json)
                FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items,
@@ -182,21 +191,24 @@ async function loadOrder(db: Db, orderId: string) {
                 WHERE merchant_id = o.merchant_id ORDER BY id DESC LIMIT 1) rm) AS model
        FROM orders o JOIN merchants m ON m.id = o.merchant_id
       WHERE o.id = ?`,
-    [orderId],
+      [orderId],
+    ),
   );
   if (rows.length === 0) throw new InvariantBroken('order_missing', { orderId });
   return rows[0];
 }
 
 /** One statement for every lookup; each part answers a JSON array (empty when not needed). */
-async function lookUp(db: Db, parts: Record<'velocity' | 'lists' | 'prior' | 'bought', Knex.QueryBuilder | Knex.Raw | undefined>) {
+async function lookUp(db: Db, pin: Pin, parts: Record<'velocity' | 'lists' | 'prior' | 'bought', Knex.QueryBuilder | Knex.Raw | undefined>) {
   const names = Object.keys(parts) as (keyof typeof parts)[];
   const used = names.filter((n) => parts[n] !== undefined);
   if (used.length === 0) return { velocity: [], lists: [], prior: [], bought: [] } as LookedUp;
   const select = used.map((n) => (n === 'velocity' ? `(?) AS ${n}` : `(SELECT coalesce(json_agg(x), '[]'::json) FROM ? x) AS ${n}`));
-  const { rows } = await db.raw(
-    `SELECT ${select.join(', ')}`,
-    used.map((n) => parts[n]!),
+  const { rows } = await pin(
+    db.raw(
+      `SELECT ${select.join(', ')}`,
+      used.map((n) => parts[n]!),
+    ),
   );
   return Object.fromEntries(names.map((n) => [n, rows[0][n] ?? []])) as LookedUp;
 }
@@ -233,13 +245,14 @@ function boughtQuery(db: Db, merchantId: string, key: string, at: Date, skus: st
 }
 
 /** The verdict and everything that goes with it (its count in the reports too), in one atomic statement; false if already judged. */
-async function store(db: Db, order: { id: string }, a: RiskAssessment) {
+async function store(db: Db, pin: Pin, order: { id: string }, a: RiskAssessment) {
   // Allowed: on to fulfilment. Held: waits for a reviewer. Rejected: stays `accepted` until the
   // workflow's cancel step releases its stock.
   const status = a.decision === 'allow' ? 'processing' : a.decision === 'review' ? 'held' : 'accepted';
   const event = { decision: a.decision, score: a.score, reasons: a.reasons, ruleVersion: a.ruleVersion, ...(a.reviewDeadline ? { reviewDeadline: a.reviewDeadline } : {}) };
-  const { rows } = await db.raw(
-    `WITH judged AS (
+  const { rows } = await pin(
+    db.raw(
+      `WITH judged AS (
        UPDATE orders SET risk = ?::jsonb, status = CASE WHEN status = 'accepted' THEN ? ELSE status END, updated_at = now()
         WHERE id = ? AND risk IS NULL
        RETURNING id, merchant_id),
@@ -250,22 +263,23 @@ async function store(db: Db, order: { id: string }, a: RiskAssessment) {
        SELECT id, merchant_id, 'open', ?, ?::jsonb, ?, ? FROM judged WHERE ?),
      ${judgedReportSql('judged', '?::text')}
      SELECT count(*)::int AS written FROM judged`,
-    [
-      JSON.stringify(a),
-      status,
-      order.id,
-      JSON.stringify(event),
-      a.score,
-      JSON.stringify(a.reasons),
-      a.checkedAt,
-      a.reviewDeadline ?? a.checkedAt,
-      a.decision === 'review',
-      a.decision,
-      a.decision,
-      a.decision,
-      a.decision,
-      a.decision,
-    ],
+      [
+        JSON.stringify(a),
+        status,
+        order.id,
+        JSON.stringify(event),
+        a.score,
+        JSON.stringify(a.reasons),
+        a.checkedAt,
+        a.reviewDeadline ?? a.checkedAt,
+        a.decision === 'review',
+        a.decision,
+        a.decision,
+        a.decision,
+        a.decision,
+        a.decision,
+      ],
+    ),
   );
   return rows[0].written === 1;
 }

@@ -26,7 +26,7 @@ for a, b in [
     ("import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';\n", ""),
     (", extraArgs: devServerSearchAttributeArgs()", ""),
     ("import { workflowInterceptorModules } from '../../worker/create-worker';\n", ""),
-    ("workflowInterceptorModules, logger: quiet", "logger: quiet"),
+    ("      workflowInterceptorModules: workflowInterceptorModules({ traced: false }),\n", ""),
 ]:
     assert a in s, a
     s = s.replace(a, b)
