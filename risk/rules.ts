@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { coded } from '../lib/field-codes';
 import { COUNTRY_SOURCES, MAX_WINDOW_SECONDS, RULE_ACTIONS, SUBJECTS, VELOCITY_MEASURES } from './vocabulary';
 
 export { MAX_WINDOW_SECONDS } from './vocabulary';
@@ -48,7 +49,7 @@ const firstPurchase = z.object({ skus: z.array(skuCode).min(1).max(100) }).stric
 
 // Refinements name the field a person would fix (the second of a pair), so a form can show the
 // message beside that input.
-const hasLimit = { message: 'give maxQuantity, maxAmount or both', path: ['maxQuantity'] };
+const hasLimit = { ...coded('limit_required', 'give maxQuantity, maxAmount or both'), path: ['maxQuantity'] };
 const skuCap = z
   .object({ sku: skuCode, maxQuantity: z.number().int().min(1).max(1000).optional(), maxAmount: money.optional() })
   .strict()
@@ -62,7 +63,7 @@ const orderCap = z
 const countryMismatch = z
   .object({ between: z.tuple([z.enum(COUNTRY_SOURCES), z.enum(COUNTRY_SOURCES)]) })
   .strict()
-  .refine((p) => p.between[0] !== p.between[1], { message: 'compare two different countries', path: ['between', 1] });
+  .refine((p) => p.between[0] !== p.between[1], { ...coded('same_countries', 'compare two different countries'), path: ['between', 1] });
 
 const disposableEmail = z.object({}).strict();
 
@@ -87,10 +88,10 @@ export const RuleInputSchema = z
   ])
   .superRefine((rule, ctx) => {
     if (rule.action === 'score' && rule.score === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['score'], message: 'a rule with action "score" needs a score' });
+      ctx.addIssue({ code: 'custom', path: ['score'], ...coded('score_required', 'a rule with action "score" needs a score') });
     }
     if (rule.action !== 'score' && rule.score !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['score'], message: `a rule with action "${rule.action}" takes no score` });
+      ctx.addIssue({ code: 'custom', path: ['score'], ...coded('score_not_taken', `a rule with action "${rule.action}" takes no score`) });
     }
   });
 
@@ -122,7 +123,7 @@ export const RiskSettingsSchema = z
       .default({ enabled: true, maxScore: 40 }),
   })
   .strict()
-  .refine((s) => s.rejectScore > s.reviewScore, { message: 'rejectScore must be above reviewScore', path: ['rejectScore'] });
+  .refine((s) => s.rejectScore > s.reviewScore, { ...coded('reject_not_above_review', 'rejectScore must be above reviewScore'), path: ['rejectScore'] });
 
 export type RiskSettings = z.infer<typeof RiskSettingsSchema>;
 export const DEFAULT_SETTINGS: RiskSettings = RiskSettingsSchema.parse({});
