@@ -26,6 +26,9 @@ export const FIELD_CODES = [
   'too_few',
   'too_many',
   'not_multiple_of',
+  // a duration in seconds out of its range (lib/duration-field.ts)
+  'duration_too_short',
+  'duration_too_long',
   'invalid_email',
   'invalid_url',
   'invalid_id',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { coded } from '../lib/field-codes';
+import { durationSeconds } from '../lib/duration-field';
 import { COUNTRY_SOURCES, MAX_WINDOW_SECONDS, RULE_ACTIONS, SUBJECTS, VELOCITY_MEASURES } from './vocabulary';
 
 export { MAX_WINDOW_SECONDS } from './vocabulary';
@@ -16,7 +17,7 @@ const velocity = z
     subject: z.enum(SUBJECTS),
     measure: z.enum(VELOCITY_MEASURES),
     /** Sliding window ending at the order's acceptance, e.g. 60, 3600, 86400. */
-    windowSeconds: z.number().int().min(1, 'at least 1 second').max(MAX_WINDOW_SECONDS, 'at most 7 days'),
+    windowSeconds: durationSeconds(z.number().int(), 1, MAX_WINDOW_SECONDS, { tooShort: 'at least 1 second', tooLong: 'at most 7 days' }),
     /** Largest count (orders, instruments or BINs, this one's included) or amount (minor units) still allowed. */
     max: z.number().int().min(0).max(1e12),
   })
@@ -107,12 +108,7 @@ export const RiskSettingsSchema = z
     /** Score at which an order is rejected outright. */
     rejectScore: z.number().int().min(1).max(10_000).default(100),
     /** How long a held order waits for a reviewer before it is rejected automatically. */
-    reviewTimeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(30 * 24 * 3600)
-      .default(24 * 3600),
+    reviewTimeoutSeconds: durationSeconds(z.number().int(), 1, 30 * 24 * 3600, { tooShort: 'at least 1 second', tooLong: 'at most 30 days' }).default(24 * 3600),
     model: z
       .object({
         enabled: z.boolean().default(true),

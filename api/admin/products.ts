@@ -6,6 +6,7 @@ import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import { AppError, conflict, invalidInput, notFound } from '../../lib/errors';
 import { coded, fieldPattern, fieldProblem, type FieldRefusal } from '../../lib/field-codes';
+import { durationSeconds } from '../../lib/duration-field';
 import { parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
@@ -21,11 +22,10 @@ const MODES = ['stock', 'supplier', 'topup', 'link', 'manual', 'bundle'] as cons
 const money = z.number({ error: 'Enter an amount' }).int('Amounts are whole minor units').min(0, 'Cannot be negative').max(1e12);
 
 // How long a manual order may wait on a person: escalate (an alert), then cancel.
-const deadline = z
-  .number({ error: 'Enter a number of seconds' })
-  .int('Whole seconds')
-  .min(60, 'At least one minute')
-  .max(30 * 86_400, 'At most 30 days');
+const deadline = durationSeconds(z.number({ error: 'Enter a number of seconds' }).int('Whole seconds'), 60, 30 * 86_400, {
+  tooShort: 'At least one minute',
+  tooLong: 'At most 30 days',
+});
 
 export const Editable = z.object({
   name: z.string().trim().min(1, 'Give the product a name').max(200),

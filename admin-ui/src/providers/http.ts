@@ -1,5 +1,6 @@
 import { HttpError, type fetchUtils } from 'react-admin';
-import { i18nProvider } from '../i18n';
+import { i18nProvider, intlLocale } from '../i18n';
+import { formatDuration } from '../duration';
 import { reportApiHealth, reportStillWaiting, SLOW_MS } from './api-health';
 import { fieldKey, type FieldRefusal } from '../../../lib/field-codes';
 
@@ -65,10 +66,16 @@ function fieldTexts(body: ApiErrorBody | undefined): Record<string, string> | un
   return texts;
 }
 
-/** Why one field was refused, from its code and params; a code this console does not know reads as the generic `invalid`. */
-export function fieldText(code: string | undefined, params?: Record<string, unknown>): string {
+/**
+ * Why one field was refused, from its code and params; a code this console does not know reads as
+ * the generic `invalid`. A param in seconds (`…Seconds`) is a duration, shown as one ("7 days").
+ */
+export function fieldText(code: string | undefined, params: Record<string, unknown> = {}): string {
   const generic = i18nProvider.translate('cf.field_errors.invalid');
-  return code ? i18nProvider.translate(`cf.field_errors.${code}`, { ...params, _: generic }) : generic;
+  if (!code) return generic;
+  const locale = intlLocale(i18nProvider.getLocale());
+  const worded = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, k.endsWith('Seconds') && typeof v === 'number' ? formatDuration(v, locale) : v]));
+  return i18nProvider.translate(`cf.field_errors.${code}`, { ...worded, _: generic });
 }
 
 /** An error code's text in the chosen language, its details as params (lists joined); a generic text for a code without one. */
