@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError, type ErrorKind } from '../lib/errors';
+import { fieldKey, fieldRefusalsOf, type FieldRefusal } from '../lib/field-codes';
 import type { Logger } from '../lib/logger';
 import type { OutboundHttp } from '../lib/outbound-http';
 import type { ErrorAnswer } from './openapi/answers';
@@ -20,19 +21,18 @@ const STATUS: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
-/** Validates with a zod schema; failures list each bad field. */
+/** Validates with a zod schema; failures list each bad field with its code and params (lib/field-codes.ts). */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, where = 'body'): z.infer<S> {
-  const parsed = schema.safeParse(input);
+  // reportInput tells a missing field from a wrong one; the input itself is not passed on.
+  const parsed = schema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
-    throw new AppError('invalid_input', 'validation_failed', `The request ${where} is invalid`, {
+    const fields: FieldRefusal[] = fieldRefusalsOf(parsed.error.issues).map((f, n) => {
       // In a query string the thing to correct is the parameter (sort, range, filter), however
       // deep inside its JSON the problem is: `field` names it for `errors`, `path` stays exact.
-      fields: parsed.error.issues.map((i) => ({
-        path: i.path.join('.'),
-        ...(where === 'query' && i.path.length > 1 ? { field: String(i.path[0]) } : {}),
-        message: i.message,
-      })),
+      const path = parsed.error.issues[n].path;
+      return where === 'query' && path.length > 1 ? { ...f, field: String(path[0]) } : f;
     });
+    throw new AppError('invalid_input', 'validation_failed', `The request ${where} is invalid`, { fields });
   }
   return parsed.data;
 }
@@ -44,7 +44,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, whe
 export async function checkOutboundTarget(outbound: OutboundHttp, field: string, url: string | null | undefined): Promise<void> {
   if (!url) return;
   const refused = await outbound.refusalOf(url);
-  if (refused) throw new AppError('invalid_input', 'validation_failed', `The ${field} is not allowed: ${refused}`, { fields: [{ path: field, message: refused }] });
+  if (refused) throw new AppError('invalid_input', 'validation_failed', `The ${field} is not allowed: ${refused.message}`, { fields: [{ path: field, ...refused }] });
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
@@ -65,16 +65,20 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(500);
     }
     if (res.statusCode < 400) res.status(STATUS[e.kind]);
-    const answer: ErrorAnswer = { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) }, ...fieldErrors(e.details) };
+    const details = e.details as ErrorAnswer['error']['details'];
+    const answer: ErrorAnswer = { error: { code: e.code, message: e.message, ...(details !== undefined ? { details } : {}) }, ...fieldErrors(e.details) };
     res.json(answer);
   };
 }
 
-/** Per-field messages also as `errors: { field: message }`, the form react-admin puts beside its inputs. */
+/**
+ * Per-field messages also as `errors: { field: message }`, the form react-admin puts beside its
+ * inputs, in English for API clients; the console words each from its code instead.
+ */
 function fieldErrors(details: unknown): { errors?: Record<string, string> } {
-  const fields = (details as { fields?: { path: string; field?: string; message: string }[] } | undefined)?.fields;
+  const fields = (details as { fields?: FieldRefusal[] } | undefined)?.fields;
   if (!Array.isArray(fields) || fields.length === 0) return {};
   const errors: Record<string, string> = {};
-  for (const f of fields) errors[f.field ?? (f.path || 'root')] ??= f.message;
+  for (const f of fields) errors[fieldKey(f)] ??= f.message;
   return { errors };
 }

@@ -3,7 +3,8 @@
 // params (an AppError's code, a needs-attention code, an alert kind, an audit action, a status);
 // the console turns it into English or Chinese. test/message-codes.test.ts scans the server's
 // source for codes it throws and fails when one is missing here, or when any code listed here has
-// no text in either language, so a new code cannot reach a person untranslated.
+// no text in either language, so a new code cannot reach a person untranslated. Per-field refusals
+// (details.fields[].code) are listed by their owner, lib/field-codes.ts, and worded here too.
 
 import { ALERT_KINDS } from '../lib/alert-kinds';
 import { ORDER_STATUSES } from '../orders/lifecycle';
@@ -21,6 +22,7 @@ import type { OrderEventType } from '../orders/events';
 import type { FulfilmentState } from '../workflows/messages';
 import type { OutboundFailureKind } from '../lib/outbound-http';
 import { OPERATIONS } from '../suppliers/metered-adapter';
+import { FIELD_CODES } from '../lib/field-codes';
 
 /** The `code` of every AppError (lib/errors.ts) an API answer can carry; text at cf.errors.<code>. */
 export const ERROR_CODES = [
@@ -306,6 +308,8 @@ export const PREPAID_ENTRY_KINDS = ['storefront_top_up', 'storefront_draw', 'sto
 export function requiredTextKeys(): string[] {
   return [
     ...ERROR_CODES.map((c) => `cf.errors.${c}`),
+    // why one field of a request was refused (lib/field-codes.ts), beside the field in a form
+    ...FIELD_CODES.map((c) => `cf.field_errors.${c}`),
     ...ATTENTION_CODES.map((c) => `cf.attention.codes.${c}`),
     ...ALERT_KINDS.flatMap((k) => [`cf.alerts.kinds.${k}`, `cf.alerts.messages.${k}`]),
     ...AUDIT_ACTIONS.map((a) => `cf.audit.actions.${a}`),

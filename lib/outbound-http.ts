@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { fieldProblem, type FieldProblem } from './field-codes';
 
 // The one way Cardflow calls an address that a merchant, a supplier or a storefront can set
 // (webhook endpoints, supplier APIs). A hostile merchant must not be able to point Cardflow at
@@ -55,12 +56,12 @@ export interface OutboundAnswer {
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 /** Why an address may not be called under this policy, or undefined. IPv4-mapped IPv6 is judged as the IPv4 it maps. */
-function addressRefusal(address: string, policy: OutboundPolicy): string | undefined {
+function addressRefusal(address: string, policy: OutboundPolicy): FieldProblem | undefined {
   if (policy.allowPrivateAddresses) return undefined;
   let ip: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(address);
   if (ip instanceof ipaddr.IPv6 && ip.isIPv4MappedAddress()) ip = ip.toIPv4Address();
   const range = ip.range();
-  return range === 'unicast' ? undefined : `an address in the ${range} range is not allowed`;
+  return range === 'unicast' ? undefined : fieldProblem('private_address', `an address in the ${range} range is not allowed`, { range });
 }
 
 /**
@@ -68,21 +69,21 @@ function addressRefusal(address: string, policy: OutboundPolicy): string | undef
  * and the first check of every request), or undefined. Numeric forms such as 0x7f000001 or
  * 2130706433 are normalised by the URL parser to the address they mean before they are judged.
  */
-function urlRefusal(raw: string, policy: OutboundPolicy): string | undefined {
+function urlRefusal(raw: string, policy: OutboundPolicy): FieldProblem | undefined {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return 'not a URL';
+    return fieldProblem('not_a_url', 'not a URL');
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowPlainHttp)) {
-    return policy.allowPlainHttp ? 'only http and https URLs are allowed' : 'only https URLs are allowed';
+    return policy.allowPlainHttp ? fieldProblem('http_or_https_only', 'only http and https URLs are allowed') : fieldProblem('https_only', 'only https URLs are allowed');
   }
-  if (url.username || url.password) return 'credentials in the URL are not allowed';
+  if (url.username || url.password) return fieldProblem('credentials_in_url', 'credentials in the URL are not allowed');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (net.isIP(host)) return addressRefusal(host, policy);
   if (!policy.allowPrivateAddresses && (host === 'localhost' || host.endsWith('.localhost') || !host.includes('.'))) {
-    return 'a local host name is not allowed';
+    return fieldProblem('local_host_name', 'a local host name is not allowed');
   }
   return undefined;
 }
@@ -96,8 +97,8 @@ export class OutboundHttp {
     this.agents = { 'http:': new http.Agent({ keepAlive: true, lookup }), 'https:': new https.Agent({ keepAlive: true, lookup }) };
   }
 
-  /** URL check, then DNS: what an admin form says before a URL is saved. Unresolvable names pass (DNS may come later). */
-  async refusalOf(raw: string): Promise<string | undefined> {
+  /** URL check, then DNS: what an admin form says before a URL is saved (a field refusal). Unresolvable names pass (DNS may come later). */
+  async refusalOf(raw: string): Promise<FieldProblem | undefined> {
     const refused = urlRefusal(raw, this.policy);
     if (refused || this.policy.allowPrivateAddresses) return refused;
     const host = new URL(raw).hostname.replace(/^\[|\]$/g, '');
@@ -108,7 +109,7 @@ export class OutboundHttp {
 
   request(raw: string, req: OutboundRequest): Promise<OutboundAnswer> {
     const refused = urlRefusal(raw, this.policy);
-    if (refused) return Promise.reject(new OutboundFailure('target_not_allowed', `the target is not allowed: ${refused}`));
+    if (refused) return Promise.reject(new OutboundFailure('target_not_allowed', `the target is not allowed: ${refused.message}`));
     const url = new URL(raw);
     const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
     const transport = url.protocol === 'https:' ? https : http;
@@ -156,7 +157,8 @@ export class OutboundHttp {
       (found) => {
         const addresses = options.family ? found.filter((a) => a.family === options.family) : found;
         const refused = addresses.map((a) => addressRefusal(a.address, this.policy)).find(Boolean);
-        if (refused) return callback(new OutboundFailure('target_not_allowed', `the target is not allowed: its name resolves to ${refused.replace(/ is not allowed$/, '')}`));
+        if (refused)
+          return callback(new OutboundFailure('target_not_allowed', `the target is not allowed: its name resolves to ${refused.message.replace(/ is not allowed$/, '')}`));
         if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }));
         if (options.all) callback(null, addresses);
         else callback(null, addresses[0].address, addresses[0].family);

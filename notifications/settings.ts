@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { coded, fieldPattern } from '../lib/field-codes';
 import type { Db } from '../db';
 import { ALERT_KINDS, type AlertKind } from '../lib/alert-kinds';
 import type { CodeVault } from '../lib/code-vault';
@@ -25,11 +26,11 @@ export const NotificationSettingsInput = z
         // Telegram's sendMessage needs the chat: a numeric id or @channelname.
         chatId: z
           .string()
-          .regex(/^(-?\d{1,20}|@[A-Za-z0-9_]{5,32})$/, 'a numeric chat id or @channelname')
+          .regex(fieldPattern('chat_id', /^(-?\d{1,20}|@[A-Za-z0-9_]{5,32})$/), 'a numeric chat id or @channelname')
           .optional(),
       })
       .strict()
-      .refine((w) => w.kind !== 'telegram' || w.chatId, { message: 'a Telegram bot needs the chat id to post to', path: ['chatId'] })
+      .refine((w) => w.kind !== 'telegram' || w.chatId, { ...coded('chat_id_required', 'a Telegram bot needs the chat id to post to'), path: ['chatId'] })
       .nullable(),
     kinds: z.partialRecord(z.enum(ALERT_KINDS), z.enum(NOTIFY_MODES)),
     digestEvery: z.enum(['hourly', 'daily']),

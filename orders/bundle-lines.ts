@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { SkuRow } from '../db/tables';
 import { invalidInput } from '../lib/errors';
+import { majorUnits } from '../lib/currency-digits';
+import { fieldProblem, type FieldCode, type FieldParams, type FieldRefusal } from '../lib/field-codes';
 
 // Bundles (组合套餐): one product made of other SKUs. An order line of a bundle becomes one line
 // per component, each fulfilled by its own mode by the ordinary machinery (allocation, purchase,
@@ -54,19 +56,29 @@ export function bundleDefinitionProblems(
   bundle: { price: number; currency: string },
   components: { code: string; sku?: Pick<SkuRow, 'fulfilment_mode' | 'currency'>; quantity: number; priceShare: number }[],
 ) {
-  const fields: { path: string; message: string }[] = [];
-  if (components.length < 2) fields.push({ path: 'bundle.components', message: 'A bundle has at least two components' });
+  const fields: FieldRefusal[] = [];
+  const refuse = (path: string, code: FieldCode, message: string, params?: FieldParams) => fields.push({ path, ...fieldProblem(code, message, params) });
+  if (components.length < 2) refuse('bundle.components', 'bundle_too_few_parts', 'A bundle has at least two components', { minimum: 2 });
   const seen = new Set<string>();
   components.forEach((c, i) => {
-    if (!c.sku) fields.push({ path: `bundle.components.${i}.sku`, message: `No product ${c.code}` });
-    else if (!COMPONENT_MODES.has(c.sku.fulfilment_mode)) fields.push({ path: `bundle.components.${i}.sku`, message: 'A bundle cannot contain a bundle' });
+    const path = `bundle.components.${i}.sku`;
+    if (!c.sku) refuse(path, 'unknown_product', `No product ${c.code}`, { sku: c.code });
+    else if (!COMPONENT_MODES.has(c.sku.fulfilment_mode)) refuse(path, 'bundle_in_bundle', 'A bundle cannot contain a bundle');
     else if (c.sku.currency.trim() !== bundle.currency.trim())
-      fields.push({ path: `bundle.components.${i}.sku`, message: `Priced in ${c.sku.currency.trim()}, not ${bundle.currency.trim()}` });
-    if (seen.has(c.code)) fields.push({ path: `bundle.components.${i}.sku`, message: 'Listed twice: put the total in quantity' });
+      refuse(path, 'other_currency', `Priced in ${c.sku.currency.trim()}, not ${bundle.currency.trim()}`, { currency: c.sku.currency.trim(), expected: bundle.currency.trim() });
+    if (seen.has(c.code)) refuse(path, 'part_repeated', 'Listed twice: put the total in quantity');
     seen.add(c.code);
   });
   const split = components.reduce((sum, c) => sum + c.quantity * c.priceShare, 0);
-  if (split !== bundle.price) fields.push({ path: 'bundle.components', message: `The shares add up to ${split}, not the price ${bundle.price}` });
+  if (split !== bundle.price) {
+    // As the form shows money (major units), so the person can compare it with what they typed.
+    const money = (minor: number) => majorUnits(minor, bundle.currency) ?? minor;
+    refuse('bundle.components', 'shares_mismatch', `The shares add up to ${split}, not the price ${bundle.price}`, {
+      sum: money(split),
+      price: money(bundle.price),
+      currency: bundle.currency.trim(),
+    });
+  }
   return fields;
 }
 

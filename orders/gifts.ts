@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import type { GiftRow } from '../db/tables';
 import type { CodeVault } from '../lib/code-vault';
 import { conflict, invalidInput, notFound } from '../lib/errors';
+import { coded, fieldPattern, fieldProblem } from '../lib/field-codes';
 import { MailNotSent, type Mailer } from '../mail/mailer';
 import type { SmsSender } from '../mail/sms';
 import { openCode, type CodeSecret } from '../stock/code-secret';
@@ -33,11 +34,11 @@ export const GiftRequestSchema = z
         phone: z
           .string()
           .trim()
-          .regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number')
+          .regex(fieldPattern('phone', /^\+?[0-9 ()-]{5,20}$/), 'must be a phone number')
           .optional(),
       })
       .strict()
-      .refine((r) => r.email !== undefined || r.phone !== undefined, { message: 'give the recipient an email or a phone' }),
+      .refine((r) => r.email !== undefined || r.phone !== undefined, coded('email_or_phone', 'give the recipient an email or a phone')),
     /** When the gift arrives (ISO-8601); now when left out. */
     deliverAt: z.iso.datetime({ offset: true }).optional(),
   })
@@ -87,10 +88,14 @@ export async function createGift(db: Db, order: { id: string; merchant_id: strin
   if (!onItsWay(order.status) && order.status !== 'delivered') throw conflict('gift_order_closed', `The order is ${order.status}; it cannot be sent as a gift`);
   const template = await db('gift_templates').where({ id: req.templateId, merchant_id: order.merchant_id, active: true }).first('id');
   if (!template)
-    throw invalidInput('unknown_gift_template', 'No active gift design has this id', { fields: [{ path: 'templateId', message: 'No active gift design has this id' }] });
+    throw invalidInput('unknown_gift_template', 'No active gift design has this id', {
+      fields: [{ path: 'templateId', ...fieldProblem('unknown_gift_design', 'No active gift design has this id') }],
+    });
   const deliverAt = req.deliverAt ? new Date(req.deliverAt) : new Date();
   if (deliverAt.getTime() > Date.now() + MAX_SCHEDULE_DAYS * 86_400_000) {
-    throw invalidInput('validation_failed', 'The request body is invalid', { fields: [{ path: 'deliverAt', message: `At most ${MAX_SCHEDULE_DAYS} days ahead` }] });
+    throw invalidInput('validation_failed', 'The request body is invalid', {
+      fields: [{ path: 'deliverAt', ...fieldProblem('schedule_too_far', `At most ${MAX_SCHEDULE_DAYS} days ahead`, { days: MAX_SCHEDULE_DAYS }) }],
+    });
   }
   const id = crypto.randomUUID();
   await db.transaction(async (trx) => {

@@ -135,7 +135,7 @@ export async function pendingManualUnits(db: Knex, orderIds: string[]): Promise<
 export async function fulfilManually(db: Db, vault: CodeVault, entry: ManualEntry): Promise<{ units: number }> {
   const badUrls = (entry.codes ?? []).flatMap((c, i) => {
     const refused = c.url === undefined ? undefined : redeemUrlRefusal(c.url);
-    return refused ? [{ path: `codes.${i}.url`, message: refused }] : [];
+    return refused ? [{ path: `codes.${i}.url`, ...refused }] : [];
   });
   if (badUrls.length) throw invalidInput('validation_failed', 'Some redemption URLs are not allowed; nothing was saved', { fields: badUrls });
   return db.transaction(async (trx) => {

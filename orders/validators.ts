@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { coded, fieldPattern } from '../lib/field-codes';
 import { riskSignalFields } from '../risk/signal-fields';
 
 // What a storefront may send when it submits a paid order. Unknown fields are refused so a
@@ -15,7 +16,7 @@ export const BuyerSchema = z
     phone: z
       .string()
       .trim()
-      .regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number')
+      .regex(fieldPattern('phone', /^\+?[0-9 ()-]{5,20}$/), 'must be a phone number')
       .optional(),
     ip: z.union([z.ipv4(), z.ipv6()]).optional(),
     deviceId: z.string().trim().min(1).max(128).optional(),
@@ -42,12 +43,11 @@ export const OrderRequestSchema = z
       )
       .min(1)
       .max(50)
-      .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, {
-        message: 'each SKU may appear only once; put the total in quantity',
-      })
-      .refine((items) => items.reduce((n, i) => n + i.quantity, 0) <= MAX_UNITS_PER_ORDER, {
-        message: `an order may hold at most ${MAX_UNITS_PER_ORDER} units in all`,
-      }),
+      .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, coded('sku_repeated', 'each SKU may appear only once; put the total in quantity'))
+      .refine(
+        (items) => items.reduce((n, i) => n + i.quantity, 0) <= MAX_UNITS_PER_ORDER,
+        coded('too_many_units', `an order may hold at most ${MAX_UNITS_PER_ORDER} units in all`, { maximum: MAX_UNITS_PER_ORDER }),
+      ),
     buyer: BuyerSchema.default({}),
     // Where the storefront says the order came from, for reports by channel and campaign
     // (e.g. channel "wechat-mini", campaign "double-11"): labels, not checked against a list.

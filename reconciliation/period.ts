@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { coded } from '../lib/field-codes';
 import type { StatementPeriod } from '../suppliers/adapter';
 
 // A statement period: UTC days, both included (the ledger's months are UTC too, docs/MONEY.md).
@@ -8,8 +9,8 @@ export type Period = StatementPeriod;
 const day = z.iso.date();
 export const PeriodInput = z
   .object({ from: day, to: day })
-  .refine((p) => p.from <= p.to, { path: ['to'], message: 'must not be before from' })
-  .refine((p) => daysBetween(p.from, p.to) < 93, { path: ['to'], message: 'a period covers at most 93 days' });
+  .refine((p) => p.from <= p.to, { path: ['to'], ...coded('to_before_from', 'must not be before from') })
+  .refine((p) => daysBetween(p.from, p.to) < 93, { path: ['to'], ...coded('period_too_long', 'a period covers at most 93 days', { maximum: 93 }) });
 
 const daysBetween = (from: string, to: string) => (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
 

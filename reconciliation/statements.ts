@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import type { SupplierRow } from '../db/tables';
 import { recordAudit } from '../lib/audit';
 import { AppError, conflict, invalidInput, notFound } from '../lib/errors';
+import { coded, fieldProblem, fieldRefusalsOf, type FieldRefusal } from '../lib/field-codes';
 import type { SupplierStatement, SupplierStatementLine } from '../suppliers/adapter';
 import type { SupplierRegistry } from '../suppliers/registry';
 import { dayOf, periodBounds, type Period } from './period';
@@ -42,17 +43,18 @@ const CsvLine = (currency: string, period: Period) => {
       .trim()
       .transform((text, ctx) => {
         const minor = minorUnitsOf(text, currency);
-        if (minor === undefined) ctx.addIssue({ code: 'custom', message: `"${text}" is not an amount in ${currency} such as 4.50` });
+        if (minor === undefined) ctx.addIssue({ code: 'custom', ...coded('not_an_amount', `"${text}" is not an amount in ${currency} such as 4.50`, { text, currency }) });
         return minor ?? 0;
       }),
     at: z
       .string()
       .trim()
-      .refine((t) => /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(t) && !Number.isNaN(Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t)), {
-        message: 'is not a date or time such as 2026-11-30T08:15:00Z',
-      })
+      .refine(
+        (t) => /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(t) && !Number.isNaN(Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t)),
+        coded('invalid_date_time', 'is not a date or time such as 2026-11-30T08:15:00Z'),
+      )
       .transform((t) => new Date(t.length === 10 ? `${t}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/.test(t) ? t : `${t}Z`).toISOString())
-      .refine((iso) => iso >= start && iso < end, { message: `is outside the statement period ${period.from} – ${period.to}` }),
+      .refine((iso) => iso >= start && iso < end, coded('outside_period', `is outside the statement period ${period.from} – ${period.to}`, { from: period.from, to: period.to })),
     supplier_order_id: z
       .string()
       .trim()
@@ -75,17 +77,20 @@ export function parseStatementCsv(content: string, currency: string, period: Per
   const unknown = header.filter((c) => !(STATEMENT_CSV_COLUMNS as readonly string[]).includes(c));
   if (rows.length === 0 || missing.length || unknown.length) {
     throw invalidInput('invalid_statement', `The statement needs a header line ${STATEMENT_CSV_COLUMNS.join(',')} (supplier_order_id optional) and at least one line`, {
-      fields: [...missing.map((c) => ({ path: c, message: 'column missing' })), ...unknown.map((c) => ({ path: c, message: 'unknown column' }))],
+      fields: [
+        ...missing.map((c) => ({ path: c, ...fieldProblem('column_missing', 'column missing') })),
+        ...unknown.map((c) => ({ path: c, ...fieldProblem('unknown_column', 'unknown column') })),
+      ],
     });
   }
   if (rows.length > MAX_LINES) throw invalidInput('invalid_statement', `A statement holds at most ${MAX_LINES} lines`);
   const schema = CsvLine(currency, period);
   const lines: SupplierStatementLine[] = [];
-  const fields: { path: string; message: string }[] = [];
+  const fields: FieldRefusal[] = [];
   rows.forEach((row, i) => {
-    const parsed = schema.safeParse(row);
+    const parsed = schema.safeParse(row, { reportInput: true });
     // Line numbers as the merchant sees them in the file: the header is line 1.
-    if (!parsed.success) for (const issue of parsed.error.issues) fields.push({ path: `line ${i + 2}.${issue.path.join('.')}`, message: issue.message });
+    if (!parsed.success) fields.push(...fieldRefusalsOf(parsed.error.issues, `line ${i + 2}.`));
     else lines.push({ reference: parsed.data.reference, kind: parsed.data.kind, amount: parsed.data.amount, at: parsed.data.at, supplierOrderId: parsed.data.supplier_order_id });
   });
   if (fields.length)

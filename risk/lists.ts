@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { coded, fieldProblem, type FieldProblem } from '../lib/field-codes';
 import type { Buyer } from '../orders/validators';
 import { emailDomain, normaliseEmail, normaliseIp, normalisePhone } from './signals';
 import { LIST_KINDS, LISTS, type ListKind } from './vocabulary';
@@ -23,25 +24,25 @@ export const ListEntryInputSchema = z
   .strict()
   .superRefine((entry, ctx) => {
     const problem = valueProblem(entry.kind, entry.value);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
+    if (problem) ctx.addIssue({ code: 'custom', path: ['value'], ...coded(problem.code, problem.message, problem.params) });
   });
 
 export type ListEntryInput = z.infer<typeof ListEntryInputSchema>;
 
-function valueProblem(kind: ListKind, value: string): string | undefined {
+function valueProblem(kind: ListKind, value: string): FieldProblem | undefined {
   switch (kind) {
     case 'ip':
-      return net.isIP(value) ? undefined : 'must be an IPv4 or IPv6 address';
+      return net.isIP(value) ? undefined : fieldProblem('invalid_ip', 'must be an IPv4 or IPv6 address');
     case 'cidr':
-      return parseCidr(value) ? undefined : 'must be an address range such as 203.0.113.0/24 or 2001:db8::/32';
+      return parseCidr(value) ? undefined : fieldProblem('invalid_ip_range', 'must be an address range such as 203.0.113.0/24 or 2001:db8::/32');
     case 'email':
-      return z.email().safeParse(value).success ? undefined : 'must be an email address';
+      return z.email().safeParse(value).success ? undefined : fieldProblem('invalid_email', 'must be an email address');
     case 'email_domain':
-      return DOMAIN.test(value.toLowerCase()) ? undefined : 'must be a domain such as example.com, or *.example.com for it and every subdomain';
+      return DOMAIN.test(value.toLowerCase()) ? undefined : fieldProblem('invalid_domain', 'must be a domain such as example.com, or *.example.com for it and every subdomain');
     case 'phone':
-      return /^\+?[0-9 ()-]{5,20}$/.test(value) ? undefined : 'must be a phone number';
+      return /^\+?[0-9 ()-]{5,20}$/.test(value) ? undefined : fieldProblem('phone', 'must be a phone number');
     default:
-      return value.length <= 128 ? undefined : 'must be at most 128 characters';
+      return value.length <= 128 ? undefined : fieldProblem('too_long', 'must be at most 128 characters', { maximum: 128 });
   }
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { coded } from '../lib/field-codes';
+import { durationSeconds } from '../lib/duration-field';
 import { COUNTRY_SOURCES, MAX_WINDOW_SECONDS, RULE_ACTIONS, SUBJECTS, VELOCITY_MEASURES } from './vocabulary';
 
 export { MAX_WINDOW_SECONDS } from './vocabulary';
@@ -15,7 +17,7 @@ const velocity = z
     subject: z.enum(SUBJECTS),
     measure: z.enum(VELOCITY_MEASURES),
     /** Sliding window ending at the order's acceptance, e.g. 60, 3600, 86400. */
-    windowSeconds: z.number().int().min(1, 'at least 1 second').max(MAX_WINDOW_SECONDS, 'at most 7 days'),
+    windowSeconds: durationSeconds(z.number().int(), 1, MAX_WINDOW_SECONDS, { tooShort: 'at least 1 second', tooLong: 'at most 7 days' }),
     /** Largest count (orders, instruments or BINs, this one's included) or amount (minor units) still allowed. */
     max: z.number().int().min(0).max(1e12),
   })
@@ -48,7 +50,7 @@ const firstPurchase = z.object({ skus: z.array(skuCode).min(1).max(100) }).stric
 
 // Refinements name the field a person would fix (the second of a pair), so a form can show the
 // message beside that input.
-const hasLimit = { message: 'give maxQuantity, maxAmount or both', path: ['maxQuantity'] };
+const hasLimit = { ...coded('limit_required', 'give maxQuantity, maxAmount or both'), path: ['maxQuantity'] };
 const skuCap = z
   .object({ sku: skuCode, maxQuantity: z.number().int().min(1).max(1000).optional(), maxAmount: money.optional() })
   .strict()
@@ -62,7 +64,7 @@ const orderCap = z
 const countryMismatch = z
   .object({ between: z.tuple([z.enum(COUNTRY_SOURCES), z.enum(COUNTRY_SOURCES)]) })
   .strict()
-  .refine((p) => p.between[0] !== p.between[1], { message: 'compare two different countries', path: ['between', 1] });
+  .refine((p) => p.between[0] !== p.between[1], { ...coded('same_countries', 'compare two different countries'), path: ['between', 1] });
 
 const disposableEmail = z.object({}).strict();
 
@@ -87,10 +89,10 @@ export const RuleInputSchema = z
   ])
   .superRefine((rule, ctx) => {
     if (rule.action === 'score' && rule.score === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['score'], message: 'a rule with action "score" needs a score' });
+      ctx.addIssue({ code: 'custom', path: ['score'], ...coded('score_required', 'a rule with action "score" needs a score') });
     }
     if (rule.action !== 'score' && rule.score !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['score'], message: `a rule with action "${rule.action}" takes no score` });
+      ctx.addIssue({ code: 'custom', path: ['score'], ...coded('score_not_taken', `a rule with action "${rule.action}" takes no score`) });
     }
   });
 
@@ -106,12 +108,7 @@ export const RiskSettingsSchema = z
     /** Score at which an order is rejected outright. */
     rejectScore: z.number().int().min(1).max(10_000).default(100),
     /** How long a held order waits for a reviewer before it is rejected automatically. */
-    reviewTimeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(30 * 24 * 3600)
-      .default(24 * 3600),
+    reviewTimeoutSeconds: durationSeconds(z.number().int(), 1, 30 * 24 * 3600, { tooShort: 'at least 1 second', tooLong: 'at most 30 days' }).default(24 * 3600),
     model: z
       .object({
         enabled: z.boolean().default(true),
@@ -122,7 +119,7 @@ export const RiskSettingsSchema = z
       .default({ enabled: true, maxScore: 40 }),
   })
   .strict()
-  .refine((s) => s.rejectScore > s.reviewScore, { message: 'rejectScore must be above reviewScore', path: ['rejectScore'] });
+  .refine((s) => s.rejectScore > s.reviewScore, { ...coded('reject_not_above_review', 'rejectScore must be above reviewScore'), path: ['rejectScore'] });
 
 export type RiskSettings = z.infer<typeof RiskSettingsSchema>;
 export const DEFAULT_SETTINGS: RiskSettings = RiskSettingsSchema.parse({});

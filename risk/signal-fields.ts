@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldPattern } from '../lib/field-codes';
 import { PAYMENT_METHODS } from './vocabulary';
 
 // The risk signals a storefront may send with an order, beside the buyer fields it always had.
@@ -7,7 +8,7 @@ import { PAYMENT_METHODS } from './vocabulary';
 
 const country = z
   .string()
-  .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as "CN"')
+  .regex(fieldPattern('country_code', /^[A-Za-z]{2}$/), 'must be an ISO 3166-1 alpha-2 country code such as "CN"')
   .transform((c) => c.toUpperCase());
 
 export { PAYMENT_METHODS } from './vocabulary';
@@ -26,7 +27,7 @@ export const riskSignalFields = {
    */
   paymentFingerprint: z.string().trim().min(4).max(128),
   /** First 6 or 8 digits of the card number (issuer identification number). */
-  cardBin: z.string().regex(/^[0-9]{6}([0-9]{2})?$/, 'must be the first 6 or 8 digits of the card number'),
+  cardBin: z.string().regex(fieldPattern('card_bin', /^[0-9]{6}([0-9]{2})?$/), 'must be the first 6 or 8 digits of the card number'),
   /** Country of the card's issuing bank. */
   cardCountry: country,
 };

@@ -105,7 +105,7 @@ async function applyOutcomeIn(trx: Knex, vault: CodeVault, p: PurchaseRow, outco
     // Goods the buyer cannot safely use are not delivered: the purchase fails with a reason on the
     // order's timeline (the charge is a claim for a person to settle with the supplier), and the
     // unit moves on to its next route.
-    const message = `the supplier's code came with a redemption URL that is not allowed (${badUrl})`;
+    const message = `the supplier's code came with a redemption URL that is not allowed (${badUrl.message})`;
     if (!charged) await recordCharge(trx, p, outcome.unitPrice);
     await recordChargeClaimed(trx, p, charged ? Number(p.unit_cost) : outcome.unitPrice, message);
     await markFailed(trx, p, 'invalid_redeem_url', message);

@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import { conflict, invalidInput, notFound } from '../lib/errors';
+import { fieldProblem, type FieldRefusal } from '../lib/field-codes';
 import { sealSupplierCredentials } from './credentials';
 import { ADAPTERS } from './registry';
 
@@ -22,13 +23,15 @@ export interface SupplierInput {
   circuitCooldownSeconds?: number;
 }
 
+const nameTaken = fieldProblem('name_taken', 'Another supplier has this name');
+
 export async function createSupplier(db: Db, vault: CodeVault, merchantId: string, input: SupplierInput): Promise<string> {
   const id = crypto.randomUUID();
   if (input.kind === 'api') {
     const missing = (['adapter', 'baseUrl', 'currency', 'credentials'] as const).filter((f) => input[f] === undefined);
     if (missing.length)
       throw invalidInput('validation_failed', `An API supplier needs ${missing.join(', ')}`, {
-        fields: missing.map((path) => ({ path, message: 'required for an API supplier' })),
+        fields: missing.map((path) => ({ path, ...fieldProblem('required_for_api', 'required for an API supplier') })),
       });
   }
   checkAdapter(input.adapter);
@@ -37,7 +40,7 @@ export async function createSupplier(db: Db, vault: CodeVault, merchantId: strin
     await db('suppliers').insert({ id, merchant_id: merchantId, ...columns(input), credentials_key_id: sealed?.keyId ?? null, credentials: sealed?.payload ?? null });
   } catch (err) {
     if ((err as { code?: string }).code === '23505')
-      throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', message: 'Another supplier has this name' }] });
+      throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', ...nameTaken }] });
     throw err;
   }
   return id;
@@ -55,11 +58,10 @@ export async function updateSupplier(db: Db, vault: CodeVault, merchantId: strin
       .update({ ...columns(input), ...(sealed ? { credentials_key_id: sealed.keyId, credentials: sealed.payload } : {}), updated_at: db.fn.now() });
   } catch (err) {
     const e = err as { code?: string; constraint?: string };
-    if (e.code === '23505')
-      throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', message: 'Another supplier has this name' }] });
+    if (e.code === '23505') throw conflict('supplier_exists', `A supplier named ${input.name} already exists`, { fields: [{ path: 'name', ...nameTaken }] });
     if (e.constraint === 'suppliers_api_is_configured') {
       throw invalidInput('validation_failed', 'An API supplier needs an adapter, base URL, currency and credentials', {
-        fields: ['adapter', 'baseUrl', 'currency', 'credentials'].map((path) => ({ path, message: 'required for an API supplier' })),
+        fields: ['adapter', 'baseUrl', 'currency', 'credentials'].map((path) => ({ path, ...fieldProblem('required_for_api', 'required for an API supplier') })),
       });
     }
     throw err;
@@ -75,13 +77,15 @@ async function checkRoutesStillValid(db: Db, row: { id: string; kind: string; cu
   if (routed.length === 0) return;
   const field = changesKind ? 'kind' : 'currency';
   throw invalidInput('validation_failed', `Routes of ${routed.join(', ')} buy from this supplier; remove them before changing its ${field}`, {
-    fields: [{ path: field, message: `used by the routes of ${routed.join(', ')}` }],
+    fields: [{ path: field, ...fieldProblem('used_by_routes', `used by the routes of ${routed.join(', ')}`, { skus: routed.join(', ') }) }],
   });
 }
 
 function checkAdapter(adapter: string | undefined) {
   if (adapter !== undefined && !ADAPTERS[adapter]) {
-    throw invalidInput('validation_failed', `Unknown adapter "${adapter}"`, { fields: [{ path: 'adapter', message: `one of: ${Object.keys(ADAPTERS).join(', ')}` }] });
+    throw invalidInput('validation_failed', `Unknown adapter "${adapter}"`, {
+      fields: [{ path: 'adapter', ...fieldProblem('one_of', `one of: ${Object.keys(ADAPTERS).join(', ')}`, { values: Object.keys(ADAPTERS).join(', ') }) }],
+    });
   }
 }
 
@@ -122,12 +126,16 @@ export async function setRoutes(db: Db, merchantId: string, skuCode: string, rou
       )
       .select('id', 'kind', 'currency', 'name');
     const byId = new Map(suppliers.map((s) => [s.id, s]));
-    const fields: { path: string; message: string }[] = [];
+    const fields: FieldRefusal[] = [];
     routes.forEach((r, i) => {
       const s = byId.get(r.supplierId);
-      if (!s) fields.push({ path: `routes.${i}.supplierId`, message: 'no such supplier' });
-      else if (s.kind !== 'api') fields.push({ path: `routes.${i}.supplierId`, message: `${s.name} has no API to buy from` });
-      else if (s.currency !== sku.currency) fields.push({ path: `routes.${i}.supplierId`, message: `${s.name} sells in ${s.currency}; this SKU is priced in ${sku.currency}` });
+      const path = `routes.${i}.supplierId`;
+      if (!s) fields.push({ path, ...fieldProblem('unknown_supplier', 'no such supplier') });
+      else if (s.kind !== 'api') fields.push({ path, ...fieldProblem('supplier_without_api', `${s.name} has no API to buy from`, { supplier: s.name }) });
+      else if (s.currency !== sku.currency) {
+        const [currency, expected] = [String(s.currency).trim(), sku.currency.trim()];
+        fields.push({ path, ...fieldProblem('other_currency', `${s.name} sells in ${s.currency}; this SKU is priced in ${sku.currency}`, { currency, expected }) });
+      }
     });
     if (fields.length) throw invalidInput('validation_failed', 'Some routes are invalid', { fields });
     await trx('sku_supplier_routes').where({ sku_id: sku.id }).delete();

@@ -115,6 +115,68 @@ describe('bad input to the storefront API', () => {
     expect(res.body.error.details.fields).toEqual([expect.objectContaining({ path: 'items.0.quantity' })]);
   });
 
+  // Each refused field says why as a code with params (lib/field-codes.ts), beside the English
+  // message, so the console can word it in the reader's language.
+  test.each([
+    ['a missing field', { items: [{ sku: 'GOOD', quantity: 1 }] }, { path: 'externalRef', code: 'required' }],
+    ['a quantity below 1', order({ items: [{ sku: 'GOOD', quantity: 0 }] }), { path: 'items.0.quantity', code: 'too_small', params: { minimum: 1 } }],
+    ['a fractional quantity', order({ items: [{ sku: 'GOOD', quantity: 1.5 }] }), { path: 'items.0.quantity', code: 'whole_number' }],
+    ['a quantity as a string', order({ items: [{ sku: 'GOOD', quantity: '1' }] }), { path: 'items.0.quantity', code: 'expected_number' }],
+    ['an unknown field', order({ coupon: 'FREE' }), { path: '', code: 'unknown_fields', params: { keys: 'coupon' } }],
+    ['a malformed email', order({ buyer: { email: 'not-an-email' } }), { path: 'buyer.email', code: 'invalid_email' }],
+    ['a malformed phone (a pattern with a meaning)', order({ buyer: { phone: 'call me' } }), { path: 'buyer.phone', code: 'phone' }],
+    [
+      'a SKU twice (a refinement)',
+      order({
+        items: [
+          { sku: 'GOOD', quantity: 1 },
+          { sku: 'GOOD', quantity: 1 },
+        ],
+      }),
+      { path: 'items', code: 'sku_repeated' },
+    ],
+  ])('when an order has %s, then the refused field carries its code and params beside the English message', async (_name, body, expected) => {
+    const res = await sys.api('POST', '/v1/orders', { body });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.fields).toEqual([{ ...expected, message: expect.any(String) }]);
+    expect(res.body.errors).toEqual({ [expected.path || 'root']: res.body.error.details.fields[0].message });
+  });
+
+  test('when the console saves a bundle whose shares miss the price, a product with a taken code, or an address with credentials, then each refused field carries its code and params', async () => {
+    const admin = (method: string, path: string, body: unknown) => sys.api(method, path, { key: sys.merchant.adminToken, body });
+    const bundle = {
+      code: 'B-SPLIT',
+      name: 'Split',
+      currency: 'CNY',
+      faceValue: 1000,
+      price: 1000,
+      cost: 0,
+      fulfilmentMode: 'bundle',
+      bundle: {
+        policy: 'undo',
+        components: [
+          { sku: 'GOOD', quantity: 1, priceShare: 600 },
+          { sku: 'TOPUP', quantity: 1, priceShare: 300 },
+        ],
+      },
+    };
+    const before = await snapshot(sys.db);
+    const split = await admin('POST', '/admin/skus', bundle);
+    expect([split.status, split.body.error.details.fields]).toEqual([
+      400,
+      [{ path: 'bundle.components', code: 'shares_mismatch', params: { sum: '9.00', price: '10.00', currency: 'CNY' }, message: 'The shares add up to 900, not the price 1000' }],
+    ]);
+    const taken = await admin('POST', '/admin/skus', { ...bundle, code: 'GOOD', fulfilmentMode: 'stock', bundle: null });
+    expect([taken.status, taken.body.error.code, taken.body.error.details.fields]).toEqual([
+      409,
+      'sku_exists',
+      [{ path: 'code', code: 'code_taken', message: 'This code is already taken' }],
+    ]);
+    const url = await admin('PUT', `/admin/storefronts/${sys.merchant.storefrontId}`, { name: 'Shop', webhookUrl: 'https://user:secret@shop.example.com/hook' });
+    expect([url.status, url.body.error.details.fields]).toEqual([400, [{ path: 'webhookUrl', code: 'credentials_in_url', message: expect.any(String) }]]);
+    expect(await snapshot(sys.db)).toEqual(before);
+  });
+
   test.each([
     ['no Authorization header', null],
     ['an unknown key', 'cf_sk_not-a-real-key'],

@@ -99,7 +99,7 @@ test('when the owner creates a bundle in English (parts, quantities, shares, pol
   await context.close();
 });
 
-test('when the shares do not add up to the price in Chinese, then the form shows the server’s refusal and nothing is saved; corrected, the bundle is saved with its policy', async () => {
+test('when the low-stock threshold is too big and then the shares do not add up to the price in Chinese, then each refusal is worded in Chinese beside its field and nothing is saved; corrected, the bundle is saved with its policy', async () => {
   const { context, page } = await signedIn('zh-CN');
   await ui.go(page, '/skus/create');
   await page.getByLabel('商品编码').fill('BUNDLE-ZH');
@@ -114,11 +114,23 @@ test('when the shares do not add up to the price in Chinese, then the form shows
   const words = { product: '商品', quantity: '每套数量', share: '每件分得的售价' };
   await fillPart(page, 0, words, { sku: 'PART-VIDEO', quantity: 1, share: '6' });
   await fillPart(page, 1, words, { sku: 'PART-MUSIC', quantity: 1, share: '3' });
+  // Above the server's maximum; the form itself sets no maximum, so the request is sent.
+  await page.getByLabel('低库存阈值').fill('2000000');
+  // The field's own box: its input and the words under it.
+  const besideField = (label: string) => page.locator('.MuiFormControl-root').filter({ has: page.getByLabel(label) });
+
+  // The server's schema refuses the threshold (zod's too_big, maximum 1000000): worded in Chinese under it.
   await page.getByRole('button', { name: '保存' }).click();
-  await page
-    .getByText(/The shares add up to 900, not the price 1000|分成.*900/)
-    .first()
-    .waitFor();
+  await besideField('低库存阈值').getByText('不能大于 1000000').waitFor();
+  expect(await sys.db('skus').where({ code: 'BUNDLE-ZH' }).first('id')).toBeUndefined();
+
+  // The bundle's own rule refuses the shares (orders/bundle-lines.ts): worded in Chinese under the
+  // parts, in money as typed.
+  await page.getByLabel('低库存阈值').fill('10');
+  await page.getByRole('button', { name: '保存' }).click();
+  const parts = page.locator('.MuiFormControl-root').filter({ has: page.getByText('组成部分', { exact: true }) });
+  await parts.getByText('各部分分得的售价合计 9.00，与售价 10.00 不符').waitFor();
+  expect(await page.getByText(/The shares add up to|Too big/).count()).toBe(0);
   expect(await sys.db('skus').where({ code: 'BUNDLE-ZH' }).first('id')).toBeUndefined();
 
   await page.getByLabel(words.share).nth(1).fill('4');

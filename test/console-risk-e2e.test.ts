@@ -250,7 +250,7 @@ describe('risk control in the console', () => {
     const dialog = page.getByTestId('risk-settings-dialog');
     await dialog.getByLabel('Hold for review at score').fill('120');
     await dialog.getByRole('button', { name: 'Save' }).click();
-    await dialog.getByText('rejectScore must be above reviewScore').waitFor();
+    await dialog.getByText('Must be above the review score').waitFor();
     expect((await admin('GET', '/admin/risk/settings')).body.ruleSetVersion).toBe(before.ruleSetVersion);
 
     await dialog.getByLabel('Hold for review at score').fill('40');
@@ -268,7 +268,7 @@ describe('risk control in the console', () => {
     await context.close();
   });
 
-  test('when the owner blocks a malformed IP, then the server’s message shows under Value; a good entry is listed, and removed only after a confirmation', async () => {
+  test('when the owner blocks a malformed IP, then why shows under Value, in the console’s words; a good entry is listed, and removed only after a confirmation', async () => {
     const { context, page } = await ui.signedIn(owner);
     await ui.go(page, '/risk-lists');
     await page.getByTestId('lists-empty').waitFor();

@@ -4,6 +4,7 @@ import { en } from '../admin-ui/src/i18n/en';
 import { zh } from '../admin-ui/src/i18n/zh';
 import { withParts } from '../admin-ui/src/i18n/parts';
 import { ATTENTION_CODES, AUDIT_ACTIONS, ERROR_CODES, requiredTextKeys } from '../api/message-codes';
+import { FIELD_CODES } from '../lib/field-codes';
 import { DEFAULT_RULES, HARD_DECISION_NAMES, ruleNameWords } from '../risk/rules';
 import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
 import { ALERT_KINDS } from '../lib/alert-kinds';
@@ -17,7 +18,7 @@ import { compose } from '../notifications/compose';
 const ROOT = path.join(__dirname, '..');
 const SERVER_DIRS = ['api', 'lib', 'orders', 'stock', 'risk', 'suppliers', 'activities', 'storefronts', 'workflows', 'app', 'worker', 'ledger'];
 
-function serverSources(): { file: string; text: string }[] {
+function serverSources(dirs = SERVER_DIRS): { file: string; text: string }[] {
   const out: { file: string; text: string }[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -26,7 +27,7 @@ function serverSources(): { file: string; text: string }[] {
       else if (entry.name.endsWith('.ts')) out.push({ file: path.relative(ROOT, full), text: fs.readFileSync(full, 'utf8') });
     }
   };
-  for (const dir of SERVER_DIRS) if (fs.existsSync(path.join(ROOT, dir))) walk(path.join(ROOT, dir));
+  for (const dir of dirs) if (fs.existsSync(path.join(ROOT, dir))) walk(path.join(ROOT, dir));
   return out;
 }
 
@@ -47,6 +48,32 @@ function codesIn(file: string, text: string): Found[] {
   take('audit', /\baction: '([a-z_]+\.[a-z_.]+)'/g);
   take('audit', /\baudit\([^()']*'([a-z_]+\.[a-z_.]+)'/g);
   for (const m of text.matchAll(/\baction: `([a-z_.]+)\$\{status\}`/g)) for (const s of ['approved', 'rejected', 'expired']) found.push({ kind: 'audit', code: m[1] + s, file });
+  return found;
+}
+
+// Where request schemas and field refusals are written; lib/config.ts (the environment, checked at
+// start-up) is no request's field.
+const FIELD_SCAN_DIRS = [...SERVER_DIRS, 'notifications', 'reconciliation', 'reports'];
+
+/** The arguments of the call whose `(` is at `open`, by counting brackets (enough for this source). */
+function callArguments(text: string, open: number): string {
+  let depth = 0;
+  for (let i = open; i < text.length && i < open + 800; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return text.slice(open + 1, i);
+  }
+  return text.slice(open + 1, open + 800);
+}
+
+/** Field refusals with English words and no code: refinements, custom issues and patterns without coded()/fieldPattern(), and { path, message } literals. */
+function uncodedRefusals(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/\.refine\(|\.regex\(|\baddIssue\(/g)) {
+    const args = callArguments(text, m.index + m[0].length - 1);
+    const hasWords = /(message: |, )['"`]/.test(args);
+    if (hasWords && !/\b(coded|fieldPattern)\(/.test(args)) found.push(`${m[0]}${args.slice(0, 80)}`);
+  }
+  for (const m of text.matchAll(/\{ ?path(: [^{}]*)?, message: [^{}]*\}/g)) if (!m[0].includes('...')) found.push(m[0].slice(0, 80));
   return found;
 }
 
@@ -123,8 +150,42 @@ describe('server message codes', () => {
   });
 
   it('when a declared code has no text, then the check names it (positive control)', () => {
-    const keys = [...requiredTextKeys(), 'cf.errors.planted_without_text', 'cf.audit.actions.planted.action'];
-    expect(missingTexts(keys, withParts(en, 'en'))).toEqual(['cf.errors.planted_without_text', 'cf.audit.actions.planted.action']);
+    const keys = [...requiredTextKeys(), 'cf.errors.planted_without_text', 'cf.audit.actions.planted.action', 'cf.field_errors.planted_field_code'];
+    expect(missingTexts(keys, withParts(en, 'en'))).toEqual(['cf.errors.planted_without_text', 'cf.audit.actions.planted.action', 'cf.field_errors.planted_field_code']);
+  });
+
+  // Per-field refusals: a code's type (FieldCode) keeps the server from sending one that is not
+  // listed in lib/field-codes.ts, and each listed one needs words (the check below). What the type
+  // cannot see is a refusal written with English only: a zod refinement, custom issue or pattern
+  // with its own words but no code, or a hand-written { path, message }. The console would show
+  // it as the generic "not accepted"; the scan finds it.
+  it('then every per-field code has a text key, and the field codes are the ones the server sends', () => {
+    expect(requiredTextKeys()).toEqual(expect.arrayContaining(FIELD_CODES.map((c) => `cf.field_errors.${c}`)));
+    expect(FIELD_CODES).toEqual(expect.arrayContaining(['required', 'too_small', 'shares_mismatch', 'https_only', 'currency_code']));
+  });
+
+  it('when a field refusal has words but no code, then the scan finds it (positive control)', () => {
+    const planted = [
+      ".refine((p) => p.a < p.b, { message: 'a before b', path: ['b'] })",
+      "ctx.addIssue({ code: 'custom', message: `${what} must be JSON` });",
+      "z.string().regex(/^[A-Z]{3}$/, 'a currency code (ISO 4217)')",
+      "fields.push({ path: 'name', message: 'Another supplier has this name' });",
+      ".refine((t) => ok(t), 'must be more than 0')",
+    ].join('\n');
+    expect(uncodedRefusals(planted)).toHaveLength(5);
+    const coded = [
+      ".refine((p) => p.a < p.b, { ...coded('to_before_from', 'a before b'), path: ['b'] })",
+      "z.string().regex(fieldPattern('currency_code', /^[A-Z]{3}$/), 'a currency code (ISO 4217)')",
+      'z.string().regex(/^[0-9]{6}$/)',
+      "fields.push({ path: 'name', ...fieldProblem('name_taken', 'Another supplier has this name') });",
+    ].join('\n');
+    expect(uncodedRefusals(coded)).toEqual([]);
+  });
+
+  it('then every field refusal the server writes carries a code', () => {
+    const sources = serverSources(FIELD_SCAN_DIRS).filter((s) => s.file !== path.join('lib', 'config.ts'));
+    expect(sources.map((s) => s.file)).toEqual(expect.arrayContaining([path.join('orders', 'bundle-lines.ts'), path.join('reconciliation', 'period.ts')]));
+    expect(sources.flatMap((s) => uncodedRefusals(s.text).map((found) => `${s.file}: ${found}`))).toEqual([]);
   });
 
   it.each([

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import { AppError, notFound } from '../../lib/errors';
+import { fieldProblem } from '../../lib/field-codes';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from '../../lib/passwords';
 import { canAccess } from '../../lib/permissions';
 import { endSessionsOf } from '../../lib/sessions';
@@ -73,7 +74,7 @@ export function adminAccountRouter(deps: { db: Db; maxBodyBytes: number; backoff
     if (!(await verifyPassword(user?.password_hash, body.currentPassword))) {
       await backoff.failed(admin.email, address);
       throw new AppError('invalid_input', 'wrong_current_password', 'The current password is not right', {
-        fields: [{ path: 'currentPassword', message: 'Not your current password' }],
+        fields: [{ path: 'currentPassword', ...fieldProblem('wrong_password', 'Not your current password') }],
       });
     }
     await backoff.succeeded(admin.email, address);

@@ -5,6 +5,7 @@ import { issueDujiaoKey } from '../../interop/dujiao-next/keys';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import { conflict, notFound } from '../../lib/errors';
+import { fieldPattern } from '../../lib/field-codes';
 import { availableCredit } from '../../storefronts/credit';
 import { prepaidBalance, topUpBalance } from '../../storefronts/prepaid-balance';
 import { recentCallFailures } from '../../suppliers/call-failures';
@@ -27,7 +28,7 @@ export const CreditBody = z
     currency: z
       .string()
       .trim()
-      .regex(/^[A-Z]{3}$/, 'A three-letter currency code such as CNY'),
+      .regex(fieldPattern('currency_code', /^[A-Z]{3}$/), 'A three-letter currency code such as CNY'),
   })
   .strict();
 
@@ -37,7 +38,7 @@ export const TopUpBody = z
     currency: z
       .string()
       .trim()
-      .regex(/^[A-Z]{3}$/, 'A three-letter currency code such as CNY'),
+      .regex(fieldPattern('currency_code', /^[A-Z]{3}$/), 'A three-letter currency code such as CNY'),
   })
   .strict();
 

@@ -6,6 +6,7 @@ import { merchantTodaySql } from '../../orders/daily-rollup';
 import { manualTaskOpenSql } from '../../orders/order-facts';
 import { runReport } from '../../reports/reports';
 import { parseOrThrow } from '../errors';
+import { coded } from '../../lib/field-codes';
 import { allow } from './auth';
 
 // The day at a glance, from the daily rollups (orders/daily-rollup.ts) rather than scans, so it
@@ -29,14 +30,17 @@ const Query = z
     tz: z
       .string()
       .max(64)
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'an IANA time zone such as Asia/Shanghai')
+      .refine(
+        (tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        coded('time_zone', 'an IANA time zone such as Asia/Shanghai'),
+      )
       .optional(),
   })
   .strict();

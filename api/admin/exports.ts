@@ -5,6 +5,7 @@ import type { CodeRow, OrderItemRow, OrderRow, RefundRow } from '../../db/tables
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import { AppError, notFound } from '../../lib/errors';
+import { fieldProblem } from '../../lib/field-codes';
 import { canAccess, rolesFor } from '../../lib/permissions';
 import type { Buyer } from '../../orders/validators';
 import { openCode, type CodeSecret } from '../../stock/code-secret';
@@ -75,7 +76,8 @@ const SupplierStatementFilter = z
   .strict()
   .superRefine((f, ctx) => {
     const p = PeriodInput.safeParse({ from: f.from, to: f.to });
-    if (!p.success) for (const i of p.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+    // The period's own refusals, with their field codes (lib/field-codes.ts).
+    if (!p.success) for (const i of p.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message, params: i.code === 'custom' ? i.params : undefined });
   });
 
 export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
@@ -229,7 +231,9 @@ export function adminExportsRouter(deps: { db: Db; vault: CodeVault }) {
   router.get('/exports/supplier-statement', allow('reconciliation', 'list'), async (req, res) => {
     const { format, filter } = parseOrThrow(ExportQuery(SupplierStatementFilter), req.query, 'query');
     if (!filter)
-      throw new AppError('invalid_input', 'validation_failed', 'The request query is invalid', { fields: [{ path: 'filter', message: 'name supplierId, from and to' }] });
+      throw new AppError('invalid_input', 'validation_failed', 'The request query is invalid', {
+        fields: [{ path: 'filter', ...fieldProblem('statement_filter_required', 'name supplierId, from and to') }],
+      });
     const supplier = await db('suppliers').where({ id: filter.supplierId, merchant_id: req.admin!.merchantId }).first('currency');
     if (!supplier) throw notFound('Supplier');
     const currency = supplier.currency?.trim() ?? '';

@@ -6,6 +6,7 @@ import type { GiftTemplateRow } from '../../db/tables';
 import { recordAudit, userActor } from '../../lib/audit';
 import { notFound } from '../../lib/errors';
 import { parseOrThrow } from '../errors';
+import { coded } from '../../lib/field-codes';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 import { iso, parseListQuery, sendList } from './list-query';
@@ -21,9 +22,10 @@ const ImageUrl = z
   .string()
   .trim()
   .max(Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 64, `An uploaded picture may be at most ${MAX_IMAGE_BYTES / 1024} KB`)
-  .refine((u) => /^https:\/\/[^\s"'<>]+$/.test(u) || /^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/]+=*$/.test(u), {
-    message: 'An https:// address, or an uploaded PNG, JPEG or WebP picture',
-  });
+  .refine(
+    (u) => /^https:\/\/[^\s"'<>]+$/.test(u) || /^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/]+=*$/.test(u),
+    coded('picture_address', 'An https:// address, or an uploaded PNG, JPEG or WebP picture'),
+  );
 
 export const GiftTemplateBody = z.object({
   name: z.string().trim().min(1, 'Give the design a name').max(100),

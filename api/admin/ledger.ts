@@ -4,12 +4,13 @@ import type { Db } from '../../db';
 import { userActor } from '../../lib/audit';
 import { closePeriod, listCloses } from '../../ledger/periods';
 import { parseOrThrow } from '../errors';
+import { fieldPattern } from '../../lib/field-codes';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 
 // The ledger's periods (docs/MONEY.md): which months are closed, and closing one.
 
-export const ClosePeriod = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM') }).strict();
+export const ClosePeriod = z.object({ month: z.string().regex(fieldPattern('month', /^\d{4}-(0[1-9]|1[0-2])$/), 'a month as YYYY-MM') }).strict();
 
 export function adminLedgerRouter(deps: { db: Db }) {
   const { db } = deps;

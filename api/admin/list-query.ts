@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { invalidInput } from '../../lib/errors';
 import { parseOrThrow } from '../errors';
+import { coded } from '../../lib/field-codes';
 import { assertWellFormed } from '../well-formed';
 
 // Lists in the shape react-admin's ra-data-simple-rest asks for:
@@ -48,7 +49,7 @@ export const jsonQueryParam = (what: string) =>
     try {
       parsed = JSON.parse(text);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `${what} must be JSON` });
+      ctx.addIssue({ code: 'custom', ...coded('not_json', `${what} must be JSON`) });
       return z.NEVER;
     }
     assertWellFormed(parsed, 'query'); // JSON escapes can hide a NUL from the URL's own check
@@ -68,7 +69,7 @@ export function parseListQuery<F extends z.ZodType>(
         .optional(),
       range: jsonQueryParam('range')
         .pipe(z.tuple([z.number().int().min(0), z.number().int().min(0)]))
-        .refine(([start, end]) => end >= start && end - start < MAX_PAGE, { message: `range must be [start, end] with at most ${MAX_PAGE} rows` })
+        .refine(([start, end]) => end >= start && end - start < MAX_PAGE, coded('invalid_range', `range must be [start, end] with at most ${MAX_PAGE} rows`, { maximum: MAX_PAGE }))
         .optional(),
       filter: jsonQueryParam('filter').pipe(opts.filter).optional(),
       cursor: z
@@ -76,7 +77,7 @@ export function parseListQuery<F extends z.ZodType>(
         .max(512)
         .transform((text, ctx) => {
           const decoded = decodeCursor(text);
-          if (!decoded) ctx.addIssue({ code: 'custom', message: 'cursor must be the X-Next-Cursor of a previous answer' });
+          if (!decoded) ctx.addIssue({ code: 'custom', ...coded('invalid_cursor', 'cursor must be the X-Next-Cursor of a previous answer') });
           return decoded ?? z.NEVER;
         })
         .optional(),

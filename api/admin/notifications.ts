@@ -3,6 +3,7 @@ import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import type { CodeVault } from '../../lib/code-vault';
 import { AppError } from '../../lib/errors';
+import { fieldProblem } from '../../lib/field-codes';
 import type { OutboundHttp } from '../../lib/outbound-http';
 import { NotificationSettingsInput, saveNotificationSettings, settingsView, WebhookUrlMissing } from '../../notifications/settings';
 import { checkOutboundTarget, parseOrThrow } from '../errors';
@@ -70,7 +71,9 @@ export function adminNotificationsRouter(deps: { db: Db; vault: CodeVault; outbo
         saved = await saveNotificationSettings(trx, deps.vault, merchantId, input);
       } catch (err) {
         if (!(err instanceof WebhookUrlMissing)) throw err;
-        throw new AppError('invalid_input', 'validation_failed', 'The request body is invalid', { fields: [{ path: 'webhook.url', message: 'the webhook URL is required' }] });
+        throw new AppError('invalid_input', 'validation_failed', 'The request body is invalid', {
+          fields: [{ path: 'webhook.url', ...fieldProblem('webhook_url_required', 'the webhook URL is required') }],
+        });
       }
       // What changed, without the URL (it holds the bot's token): its host, and whether it was replaced.
       await recordAudit(trx, { merchantId, actor: userActor(req.admin!.email), action: 'notifications.settings_changed', target: `merchant:${merchantId}`, detail: saved });

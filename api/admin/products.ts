@@ -5,6 +5,8 @@ import { promisableUnits } from '../../stock/availability';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import { AppError, conflict, invalidInput, notFound } from '../../lib/errors';
+import { coded, fieldPattern, fieldProblem, type FieldRefusal } from '../../lib/field-codes';
+import { durationSeconds } from '../../lib/duration-field';
 import { parseOrThrow } from '../errors';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
@@ -20,11 +22,10 @@ const MODES = ['stock', 'supplier', 'topup', 'link', 'manual', 'bundle'] as cons
 const money = z.number({ error: 'Enter an amount' }).int('Amounts are whole minor units').min(0, 'Cannot be negative').max(1e12);
 
 // How long a manual order may wait on a person: escalate (an alert), then cancel.
-const deadline = z
-  .number({ error: 'Enter a number of seconds' })
-  .int('Whole seconds')
-  .min(60, 'At least one minute')
-  .max(30 * 86_400, 'At most 30 days');
+const deadline = durationSeconds(z.number({ error: 'Enter a number of seconds' }).int('Whole seconds'), 60, 30 * 86_400, {
+  tooShort: 'At least one minute',
+  tooLong: 'At most 30 days',
+});
 
 export const Editable = z.object({
   name: z.string().trim().min(1, 'Give the product a name').max(200),
@@ -63,7 +64,7 @@ export const Editable = z.object({
       costRateBp: z.number().int().min(0).max(100_000),
     })
     .strict()
-    .refine((c) => c.max >= c.min, { path: ['max'], message: 'Must not be below the minimum' })
+    .refine((c) => c.max >= c.min, { path: ['max'], ...coded('max_below_min', 'Must not be below the minimum') })
     .nullable()
     .optional(),
   /** How to use the code, per language, shown beside it on the buyer's delivery page; left out, kept. */
@@ -75,10 +76,10 @@ export const Create = Editable.extend({
   code: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Letters, digits, dot, dash or underscore; up to 64'),
+    .regex(fieldPattern('sku_code', /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { maximum: 64 }), 'Letters, digits, dot, dash or underscore; up to 64'),
   currency: z
     .string()
-    .regex(/^[A-Z]{3}$/, 'A three-letter currency code such as CNY')
+    .regex(fieldPattern('currency_code', /^[A-Z]{3}$/), 'A three-letter currency code such as CNY')
     .optional(),
 });
 
@@ -141,7 +142,7 @@ function fulfilmentColumns(body: Fulfilment, stored: { manual_escalate_after_sec
   const cancel = body.manualCancelAfterSeconds ?? stored.manual_cancel_after_seconds;
   if (cancel <= escalate) {
     throw invalidInput('validation_failed', 'The request body is invalid', {
-      fields: [{ path: 'manualCancelAfterSeconds', message: 'Must be later than the escalation' }],
+      fields: [{ path: 'manualCancelAfterSeconds', ...fieldProblem('cancel_not_after_escalation', 'Must be later than the escalation') }],
     });
   }
   const c: Record<string, unknown> = {
@@ -156,11 +157,11 @@ type Shape = Pick<z.infer<typeof Editable>, 'fulfilmentMode' | 'bundle' | 'custo
 
 /** The bundle and custom face value columns; a bundle's definition checked (orders/bundle-lines.ts). */
 function shapeColumns(body: Shape) {
-  const fields: { path: string; message: string }[] = [];
-  if (body.fulfilmentMode === 'bundle' && !body.bundle) fields.push({ path: 'bundle', message: 'A bundle needs its components' });
-  if (body.fulfilmentMode !== 'bundle' && body.bundle) fields.push({ path: 'bundle', message: 'Only a bundle has components' });
+  const fields: FieldRefusal[] = [];
+  if (body.fulfilmentMode === 'bundle' && !body.bundle) fields.push({ path: 'bundle', ...fieldProblem('bundle_parts_required', 'A bundle needs its components') });
+  if (body.fulfilmentMode !== 'bundle' && body.bundle) fields.push({ path: 'bundle', ...fieldProblem('bundle_parts_not_taken', 'Only a bundle has components') });
   if (body.customAmount && !['topup', 'supplier', 'manual'].includes(body.fulfilmentMode)) {
-    fields.push({ path: 'customAmount', message: 'Only top-up, supplier and manual products take a custom face value' });
+    fields.push({ path: 'customAmount', ...fieldProblem('custom_amount_not_taken', 'Only top-up, supplier and manual products take a custom face value') });
   }
   if (fields.length) throw invalidInput('validation_failed', 'The request body is invalid', { fields });
   const c = body.customAmount;
@@ -268,7 +269,9 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
       });
     } catch (err) {
       if ((err as { constraint?: string }).constraint === 'skus_merchant_id_code_unique') {
-        throw new AppError('conflict', 'sku_exists', `A product with code ${body.code} already exists`, { fields: [{ path: 'code', message: 'This code is already taken' }] });
+        throw new AppError('conflict', 'sku_exists', `A product with code ${body.code} already exists`, {
+          fields: [{ path: 'code', ...fieldProblem('code_taken', 'This code is already taken') }],
+        });
       }
       throw err;
     }
@@ -291,7 +294,7 @@ export function adminProductsRouter(deps: { db: Db; maxBodyBytes: number }) {
       const caseRuleChanges = body.codesCaseSensitive !== undefined && body.codesCaseSensitive !== stored.codes_case_sensitive;
       if (caseRuleChanges && (await trx('codes').where({ sku_id: stored.id }).first('id'))) {
         throw conflict('codes_case_rule_fixed', 'Whether codes are case-sensitive cannot change once the product has codes', {
-          fields: [{ path: 'codesCaseSensitive', message: 'Fixed once the product has codes' }],
+          fields: [{ path: 'codesCaseSensitive', ...fieldProblem('fixed_once_codes', 'Fixed once the product has codes') }],
         });
       }
       const [row] = await trx('skus')

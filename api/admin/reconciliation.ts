@@ -24,7 +24,8 @@ export const RunRequestBody = z
   .strict()
   .superRefine((b, ctx) => {
     const p = PeriodInput.safeParse({ from: b.from, to: b.to });
-    if (!p.success) for (const i of p.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+    // The period's own refusals, with their field codes (lib/field-codes.ts).
+    if (!p.success) for (const i of p.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message, params: i.code === 'custom' ? i.params : undefined });
   });
 export const ResolveBody = z.object({ reason: z.string().trim().min(3, 'say why, in a few words').max(1000), adjust: z.boolean() }).strict();
 const DifferenceQuery = z.object({ status: z.enum(['open', 'resolved', 'all']).default('open'), supplierId: uuid.optional() }).strict();

@@ -5,6 +5,7 @@ import { userActor } from '../../lib/audit';
 import { enterRate, listRates, RATE_PATTERN, setReportingCurrency } from '../../reports/rates';
 import { REPORTS, runReport } from '../../reports/reports';
 import { parseOrThrow } from '../errors';
+import { coded, fieldPattern } from '../../lib/field-codes';
 import { jsonBody } from '../well-formed';
 import { allow } from './auth';
 
@@ -12,7 +13,7 @@ import { allow } from './auth';
 // merchant's own rates (reports/rates.ts). The same reports export as CSV or XLSX at
 // /admin/exports/reports/<report> (api/admin/exports.ts).
 
-const Currency = z.string().regex(/^[A-Z]{3}$/, 'a three-letter currency code (ISO 4217)');
+const Currency = z.string().regex(fieldPattern('currency_code', /^[A-Z]{3}$/), 'a three-letter currency code (ISO 4217)');
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const ReportQuery = z
@@ -33,8 +34,8 @@ export const EnterRate = z
     toCurrency: Currency,
     rate: z
       .string()
-      .regex(RATE_PATTERN, 'a decimal number with at most 10 places, e.g. 7.1234')
-      .refine((r) => Number(r) > 0, 'must be more than 0'),
+      .regex(fieldPattern('decimal_rate', RATE_PATTERN, { places: 10 }), 'a decimal number with at most 10 places, e.g. 7.1234')
+      .refine((r) => Number(r) > 0, coded('must_exceed', 'must be more than 0', { minimum: 0 })),
   })
   .strict();
 

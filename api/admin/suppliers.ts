@@ -5,6 +5,7 @@ import type { CodeVault } from '../../lib/code-vault';
 import type { OutboundHttp } from '../../lib/outbound-http';
 import { recordAudit, userActor, type AuditTarget } from '../../lib/audit';
 import { AppError, notFound } from '../../lib/errors';
+import { fieldPattern } from '../../lib/field-codes';
 import { refreshBalance } from '../../suppliers/balances';
 import { ADAPTERS, type SupplierRegistry } from '../../suppliers/registry';
 import { supplierBooks } from '../../suppliers/books';
@@ -28,7 +29,7 @@ export const SupplierBody = z
     baseUrl: z.url().max(2000).optional(),
     currency: z
       .string()
-      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')
+      .regex(fieldPattern('currency_code', /^[A-Z]{3}$/), 'an ISO 4217 code such as USD')
       .optional(),
     credentials: z.record(z.string().min(1).max(100), z.string().min(1).max(4096)).optional(),
     active: z.boolean().optional(),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../db';
 import { recordAudit, userActor } from '../../lib/audit';
 import { AppError, conflict, notFound } from '../../lib/errors';
+import { fieldProblem } from '../../lib/field-codes';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../lib/passwords';
 import { ROLES } from '../../lib/permissions';
 import { endSessionsOf } from '../../lib/sessions';
@@ -86,7 +87,9 @@ export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
     } catch (err) {
       // Emails are unique within a merchant only: whether another merchant uses one is not ours to tell.
       if ((err as { constraint?: string }).constraint === 'users_merchant_email_unique') {
-        throw new AppError('conflict', 'email_taken', 'This email already has an account here', { fields: [{ path: 'email', message: 'This email already has an account here' }] });
+        throw new AppError('conflict', 'email_taken', 'This email already has an account here', {
+          fields: [{ path: 'email', ...fieldProblem('email_taken', 'This email already has an account here') }],
+        });
       }
       throw err;
     }
@@ -103,7 +106,9 @@ export function adminUsersRouter(deps: { db: Db; maxBodyBytes: number }) {
       const owners = await trx('users').where({ merchant_id: req.admin!.merchantId, role: 'owner' }).whereNull('disabled_at').forUpdate().select('id');
       const staysOwner = body.role === 'owner' && !body.disabled;
       if (user.role === 'owner' && !user.disabled_at && !staysOwner && owners.length <= 1) {
-        throw conflict('last_owner', 'A merchant needs at least one active owner; make someone else owner first', { fields: [{ path: 'role', message: 'The last active owner' }] });
+        throw conflict('last_owner', 'A merchant needs at least one active owner; make someone else owner first', {
+          fields: [{ path: 'role', ...fieldProblem('last_owner', 'The last active owner') }],
+        });
       }
       const [row] = await trx('users')
         .where({ id: user.id })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { coded } from '../../lib/field-codes';
 
 // What a bulk order request may hold (issue 15): one SKU, a quantity or one recipient per unit,
 // and whether a partial delivery is acceptable. Unknown fields are refused.
@@ -17,9 +18,9 @@ export const BulkOrderRequestSchema = z
     partialAllowed: z.boolean().default(false),
   })
   .strict()
-  .refine((r) => r.quantity !== undefined || r.recipients !== undefined, { message: 'give quantity or recipients', path: ['quantity'] })
+  .refine((r) => r.quantity !== undefined || r.recipients !== undefined, { ...coded('quantity_or_recipients', 'give quantity or recipients'), path: ['quantity'] })
   .refine((r) => r.quantity === undefined || r.recipients === undefined || r.quantity === r.recipients.length, {
-    message: 'quantity must equal the number of recipients',
+    ...coded('quantity_not_recipients', 'quantity must equal the number of recipients'),
     path: ['quantity'],
   });
 export type BulkOrderRequest = z.infer<typeof BulkOrderRequestSchema>;
@@ -31,7 +32,7 @@ export const PriceTiersSchema = z
     tiers: z
       .array(z.object({ minQuantity: z.number().int().min(1).max(MAX_BULK_UNITS), unitPrice: z.number().int().min(0) }).strict())
       .max(20)
-      .refine((t) => new Set(t.map((x) => x.minQuantity)).size === t.length, { message: 'each quantity break once' }),
+      .refine((t) => new Set(t.map((x) => x.minQuantity)).size === t.length, coded('quantity_break_repeated', 'each quantity break once')),
   })
   .strict();
 export type PriceTiers = z.infer<typeof PriceTiersSchema>;

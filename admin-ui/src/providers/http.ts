@@ -1,12 +1,15 @@
 import { HttpError, type fetchUtils } from 'react-admin';
-import { i18nProvider } from '../i18n';
+import { i18nProvider, intlLocale } from '../i18n';
+import { formatDuration } from '../duration';
 import { reportApiHealth, reportStillWaiting, SLOW_MS } from './api-health';
+import { fieldKey, type FieldRefusal } from '../../../lib/field-codes';
 
 // Every request of the console goes through here: same-origin, with the session cookie. Errors
-// keep the API's shape ({ error: { code, message, details } }) and turn its per-field messages
-// into react-admin's { errors: { field: message } }, so forms show them beside the inputs.
-// The message a person reads is the console's own text for the error's code (cf.errors.<code>,
-// in the chosen language), never the server's English; an unknown code gets a generic text.
+// keep the API's shape ({ error: { code, message, details } }) and turn its per-field refusals
+// (details.fields: code, params) into react-admin's { errors: { field: message } }, so forms show
+// them beside the inputs. The message a person reads is the console's own text for the error's
+// code (cf.errors.<code>) and each field's (cf.field_errors.<code>), in the chosen language, never
+// the server's English; an unknown code gets a generic text.
 
 export interface ApiErrorBody {
   error?: { code: string; message: string; details?: unknown };
@@ -49,9 +52,30 @@ export async function api<T = unknown>(path: string, init: RequestInit & { json?
 export function toHttpError(status: number, body: ApiErrorBody | undefined, _fallback?: string): HttpError {
   const code = body?.error?.code ?? `http_${status}`;
   const message = errorText(code, body?.error?.details);
-  // Field messages of a refusal that is not a schema check say the same as the code's text.
-  const errors = body?.errors && code !== 'validation_failed' ? Object.fromEntries(Object.keys(body.errors).map((field) => [field, message])) : body?.errors;
-  return new HttpError(message, status, { ...body, errors, code: body?.error?.code });
+  return new HttpError(message, status, { ...body, errors: fieldTexts(body), code: body?.error?.code });
+}
+
+/** Each refused field's text in the chosen language, keyed as the server keys `errors` (the first refusal of a field). */
+function fieldTexts(body: ApiErrorBody | undefined): Record<string, string> | undefined {
+  if (!body?.errors) return undefined;
+  const refusals = (body.error?.details as { fields?: Partial<FieldRefusal>[] } | undefined)?.fields ?? [];
+  const texts: Record<string, string> = {};
+  for (const f of refusals) if (typeof f.path === 'string') texts[fieldKey({ path: f.path, field: f.field })] ??= fieldText(f.code, f.params);
+  // A field the answer names without a refusal of its own still gets words, never the server's.
+  for (const key of Object.keys(body.errors)) texts[key] ??= fieldText(undefined);
+  return texts;
+}
+
+/**
+ * Why one field was refused, from its code and params; a code this console does not know reads as
+ * the generic `invalid`. A param in seconds (`…Seconds`) is a duration, shown as one ("7 days").
+ */
+export function fieldText(code: string | undefined, params: Record<string, unknown> = {}): string {
+  const generic = i18nProvider.translate('cf.field_errors.invalid');
+  if (!code) return generic;
+  const locale = intlLocale(i18nProvider.getLocale());
+  const worded = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, k.endsWith('Seconds') && typeof v === 'number' ? formatDuration(v, locale) : v]));
+  return i18nProvider.translate(`cf.field_errors.${code}`, { ...worded, _: generic });
 }
 
 /** An error code's text in the chosen language, its details as params (lists joined); a generic text for a code without one. */

@@ -3,6 +3,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../../db';
 import { AppError, notFound } from '../../../lib/errors';
+import { fieldProblem } from '../../../lib/field-codes';
 import { changeRuleSet, currentRuleSet, listRuleSetVersions, ruleSetVersion, type RuleSet } from '../../../risk/rule-sets';
 import { RiskSettingsSchema, RuleInputSchema, ruleNameWords, type Rule, type RuleInput } from '../../../risk/rules';
 import { RULE_ACTIONS, RULE_KINDS } from '../../../risk/vocabulary';
@@ -162,7 +163,7 @@ async function validRule(db: Db, merchantId: string, body: unknown): Promise<Rul
     const unknown = named.filter((n) => !known.has(n.sku));
     if (unknown.length) {
       throw new AppError('invalid_input', 'validation_failed', 'The request body is invalid', {
-        fields: unknown.map((n) => ({ path: n.path, message: `unknown SKU "${n.sku}"` })),
+        fields: unknown.map((n) => ({ path: n.path, ...fieldProblem('unknown_product', `unknown SKU "${n.sku}"`, { sku: n.sku }) })),
       });
     }
   }
