@@ -35,6 +35,7 @@ import { prepaid18Part } from './prepaid18';
 import { console18Part } from './console18';
 import { bulk15Part } from './bulk15';
 import { words13bPart } from './words13b';
+import { reasons13Part } from './reasons13';
 export const consoleParts: ConsolePart<unknown>[] = [
   bulk15Part,
   ledger14Part,
@@ -54,6 +55,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   prepaid18Part,
   console18Part,
   words13bPart,
+  reasons13Part,
 ];
 
 type Tree = { [key: string]: unknown };
