@@ -43,11 +43,11 @@ describe('migration 038: reasons stored before the codes', () => {
   let sys: TestSystem;
   let ui: ConsoleBrowser | undefined;
   let orderId: string;
-  const reasonOf = async () =>
-    found(await sys.db('orders').where({ id: orderId }).first('reason', 'risk'), 'the order') as {
-      reason: string | null;
-      risk: { reasons: string[]; explained?: unknown; findings: { explained?: unknown; ruleName?: unknown }[] };
-    };
+  type StoredRisk = { reasons: string[]; explained?: unknown; findings: { explained?: unknown; ruleName?: unknown }[] };
+  const reasonOf = async () => {
+    const row = found(await sys.db('orders').where({ id: orderId }).first('reason', 'risk'), 'the order');
+    return { reason: row.reason, risk: row.risk as StoredRisk };
+  };
   const shown = async () => (await sys.api('GET', `/admin/orders/${orderId}`, { key: sys.merchant.adminToken })).body;
 
   beforeAll(async () => {
