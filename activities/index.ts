@@ -16,7 +16,7 @@ import { planFulfilment } from '../orders/plan-fulfilment';
 import { escalateManualTask, expireManualTask, manualTaskStatus, openManualTask } from '../orders/manual-fulfilment';
 import type { SupplierRegistry } from '../suppliers/registry';
 import type { SupplierRateLimits } from '../suppliers/rate-limit';
-import { checkPurchase, flagSlowPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit } from '../suppliers/purchase-unit';
+import { checkPurchase, flagSlowPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, PurchaseWait } from '../suppliers/purchase-unit';
 import { settleUnitPurchase } from '../suppliers/settle-unit-purchase';
 import { sendDujiaoCallback } from '../interop/dujiao-next/callbacks';
 import { dueReconciliations, reconcileSupplier, type RunRequest } from '../reconciliation/run';
@@ -68,7 +68,9 @@ async function asBusinessFailure<T>(work: () => Promise<T>): Promise<T> {
     const known = BUSINESS_FAILURES.find((cls) => err instanceof cls);
     if (known) throw ApplicationFailure.nonRetryable((err as Error).message, known.name);
     const waiting = WAIT_AND_RETRY.find((cls) => err instanceof cls);
-    if (waiting) throw ApplicationFailure.retryable((err as Error).message, waiting.name);
+    // A purchase's wait says why for a person too: the order's reason, should the waiting run out (workflows/purchasing.ts).
+    if (waiting)
+      throw ApplicationFailure.create({ type: waiting.name, message: (err as Error).message, details: err instanceof PurchaseWait ? [{ reason: err.coded }] : undefined });
     throw err;
   }
 }

@@ -30,6 +30,7 @@ import * as notificationErrorCodes from './migrations/036_notification_error_cod
 import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_balance';
 import * as connectionFailures from './migrations/033_connection_failures';
 import * as bulkOrders from './migrations/032_bulk_orders';
+import * as codedOldReasons from './migrations/038_coded_old_reasons';
 
 export type Db = Knex;
 
@@ -96,6 +97,7 @@ const migrations: Record<string, Knex.Migration> = {
   '035_gift_starts_and_refetched_parts': giftStartsAndRefetchedParts,
   '036_notification_error_codes': notificationErrorCodes,
   '037_rollup_slots': rollupSlots,
+  '038_coded_old_reasons': codedOldReasons,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -137,7 +137,12 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
     manualTask: manualTask
       ? { status: manualTask.status, escalateAt: manualTask.escalate_at.toISOString(), cancelAt: manualTask.cancel_at.toISOString(), doneBy: manualTask.done_by }
       : null,
-    timeline: events.map((e) => ({ ...eventDetail(e.detail), id: e.id, type: e.type, at: e.created_at.toISOString() })),
+    timeline: events.map((e) => {
+      const detail = eventDetail(e.detail);
+      // A closing event's reason, as the order's own is sent: a code with parameters beside the text.
+      const closing = (e.type === 'failed' || e.type === 'cancelled') && typeof detail.reason === 'string';
+      return { ...detail, ...(closing ? { reasonCode: orderReason(detail.reason as string, order.risk) } : {}), id: e.id, type: e.type, at: e.created_at.toISOString() };
+    }),
     settlement: settlement ? { revenue: settlement.revenue, cost: settlement.cost, grossProfit: settlement.gross_profit, at: settlement.created_at.toISOString() } : null,
     refund: lastRefund
       ? {

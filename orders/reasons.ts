@@ -1,11 +1,13 @@
 import { RISK_REASON_CODES, type RiskReason, type RiskReasonCode } from '../risk/reason-codes';
-import type { SupplierOutcome } from '../suppliers/outcome-codes';
+import { supplierOutcome, type SupplierOutcome } from '../suppliers/outcome-codes';
 
-// Why an order was cancelled or failed, as a stable code with parameters beside the English
-// sentence in orders.reason, so the console words it in the reader's language. The workflow
-// writes the sentence as "<code>: <detail>" (workflows/fulfil-order.ts, workflows/risk-review.ts,
-// workflows/purchasing.ts, orders/manual-fulfilment.ts), and its histories keep that shape, so the
-// code is read from the sentence here rather than carried through them; a risk rejection takes its
+// Why an order was cancelled or failed, as a stable code with parameters, so the console words it
+// in the reader's language. orders.reason holds "<code>: <detail>" (workflows/fulfil-order.ts,
+// workflows/risk-review.ts, workflows/purchasing.ts, orders/manual-fulfilment.ts), and its
+// histories keep that shape, so the code is read from the text here rather than carried through
+// them. Where the detail would be our own English, the text is made by codedReason() instead:
+// "<code>: {"params":…,"outcomes":…}", parameters only, a vendor's words only as a quoted
+// parameter (migration 038 rewrote the older English ones into it). A risk rejection takes its
 // reasons, as codes, from the assessment stored on the order. A reason a person typed (a
 // cancellation note, a refund reason) has no code: it is shown as written.
 
@@ -17,6 +19,8 @@ export const ORDER_REASON_CODES = [
   'manual_fulfilment_deadline',
   'supplier_failed',
   'supplier_unavailable',
+  'supplier_no_route',
+  'supplier_unit_closed',
 ] as const;
 export type OrderReasonCode = (typeof ORDER_REASON_CODES)[number];
 
@@ -25,8 +29,40 @@ export interface OrderReason {
   params: Record<string, string | number>;
   /** For risk_rejected: the assessment's reasons, each a code with parameters. */
   reasons?: RiskReason[];
-  /** For supplier_failed: what each supplier said (orders/console-view.ts reads them from supplier_purchases). */
+  /**
+   * For supplier_failed: what each supplier said (orders/console-view.ts reads them from
+   * supplier_purchases); for supplier_unavailable: why each route could not be used then.
+   */
   outcomes?: SupplierOutcome[];
+}
+
+type Params = OrderReason['params'];
+
+/** An order's reason as orders.reason keeps it when it has parameters rather than an English detail. */
+export function codedReason(code: OrderReasonCode, params: Params, outcomes?: SupplierOutcome[]): string {
+  return `${code}: ${JSON.stringify(outcomes ? { params, outcomes } : { params })}`;
+}
+
+/** The parameters (and outcomes) codedReason() wrote, or undefined when the detail is not one. */
+function codedDetail(detail: string): Pick<OrderReason, 'params' | 'outcomes'> | undefined {
+  if (!detail.startsWith('{"params":')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(detail);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('params' in parsed) || typeof parsed.params !== 'object' || parsed.params === null) return undefined;
+  const params: Params = {};
+  for (const [k, v] of Object.entries(parsed.params)) if (typeof v === 'string' || typeof v === 'number') params[k] = v;
+  if (!('outcomes' in parsed) || !Array.isArray(parsed.outcomes)) return { params };
+  const outcomes = parsed.outcomes.flatMap((o: unknown) => {
+    if (typeof o !== 'object' || o === null) return [];
+    const text = (key: string) => (key in o && typeof (o as Record<string, unknown>)[key] === 'string' ? ((o as Record<string, unknown>)[key] as string) : null);
+    const supplier = text('supplier');
+    return supplier === null ? [] : [supplierOutcome(supplier, text('vendorCode') || text('code'), text('message'))];
+  });
+  return { params, outcomes };
 }
 
 const isCode = (text: string): text is OrderReasonCode => (ORDER_REASON_CODES as readonly string[]).includes(text);
@@ -40,6 +76,8 @@ export function orderReason(reason: string | null, risk: unknown): OrderReason |
   if (!match || !isCode(match[1])) return null;
   const code = match[1];
   const detail = match[2] ?? '';
+  const coded = codedDetail(detail);
+  if (coded) return { code, ...coded };
   switch (code) {
     case 'risk_rejected': {
       const explained = storedExplanations(risk);

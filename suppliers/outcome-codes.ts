@@ -17,7 +17,13 @@ export const SUPPLIER_REFUSAL_CODES = [
   'refused',
 ] as const;
 
-export const SUPPLIER_OUTCOME_CODES = [...SUPPLIER_REFUSAL_CODES, 'not_committed', 'invalid_redeem_url', 'failed', 'canceled', 'other'] as const;
+/**
+ * Why a route could not be used for now, so a purchase waited (suppliers/purchase-unit.ts): never
+ * a purchase's failure_code, but worded with the outcomes when the waiting ran out.
+ */
+export const ROUTE_PAUSED_CODES = ['circuit_open', 'at_rate_limit', 'no_answer'] as const;
+
+export const SUPPLIER_OUTCOME_CODES = [...SUPPLIER_REFUSAL_CODES, 'not_committed', 'invalid_redeem_url', 'failed', 'canceled', ...ROUTE_PAUSED_CODES, 'other'] as const;
 export type SupplierOutcomeCode = (typeof SUPPLIER_OUTCOME_CODES)[number];
 
 /** One failed attempt at one supplier, for a person. */

@@ -5,6 +5,8 @@ import { InvariantBroken } from '../lib/errors';
 import { SupplierRefused, SupplierUnavailable } from './adapter';
 import { recordSeenBalance } from './balances';
 import { mayCall, recordAnswer, recordFailure } from './circuit-breaker';
+import { codedReason } from '../orders/reasons';
+import { supplierOutcome, type SupplierOutcome } from './outcome-codes';
 import { applyOutcome, markFailed } from './purchase-results';
 import type { SupplierRateLimits } from './rate-limit';
 import type { SupplierRegistry } from './registry';
@@ -26,16 +28,39 @@ export interface PurchaseDeps {
   callbackBaseUrl?: string;
 }
 
-export type UnitPurchase = { status: 'succeeded' } | { status: 'processing'; purchaseId: string } | { status: 'failed'; reason: string };
+/**
+ * A failed unit's reason is English for logs and the storefront (`reason`); `coded`, when set, is
+ * the order's reason for a person as a code with parameters (orders/reasons.ts codedReason).
+ */
+export type UnitPurchase = { status: 'succeeded' } | { status: 'processing'; purchaseId: string } | { status: 'failed'; reason: string; coded?: string };
+
+/**
+ * A wait the purchase retries through; `coded` is why, for a person, should the waiting run out
+ * (the order's supplier_unavailable reason, which the workflow reads from the failure's details).
+ */
+export class PurchaseWait extends Error {
+  constructor(
+    message: string,
+    readonly coded: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Retryable: the last attempt's outcome is unknown; it is asked about on the next try. */
-export class PurchaseOutcomeUnknown extends Error {
+export class PurchaseOutcomeUnknown extends PurchaseWait {
   name = 'PurchaseOutcomeUnknown';
+  constructor(message: string, supplier: string, said: string) {
+    super(message, codedReason('supplier_unavailable', {}, [supplierOutcome(supplier, 'no_answer', said)]));
+  }
 }
 
 /** Retryable: every usable route is paused (circuit open, rate limit) for now. */
-export class NoSupplierAvailableNow extends Error {
+export class NoSupplierAvailableNow extends PurchaseWait {
   name = 'NoSupplierAvailableNow';
+  constructor(message: string, outcomes: SupplierOutcome[]) {
+    super(message, codedReason('supplier_unavailable', {}, outcomes));
+  }
 }
 
 // Failures after which the same route may be tried again for this unit: the supplier never
@@ -51,7 +76,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
     .first('u.id', 'u.order_id', 'u.status', 'u.sku_id', 'i.account', 'i.face_value', 'i.unit_cost', 's.code as sku_code', 's.merchant_id');
   if (!unit) throw new InvariantBroken('unit_missing', { unitId });
   if (unit.status === 'allocated' || unit.status === 'delivered') return { status: 'succeeded' };
-  if (unit.status !== 'pending') return { status: 'failed', reason: `unit is ${unit.status}` };
+  if (unit.status !== 'pending') return { status: 'failed', reason: `unit is ${unit.status}`, coded: codedReason('supplier_unit_closed', { status: unit.status }) };
 
   // 1. Settle whatever was already sent for this unit.
   // A purchase whose goods were given back (a retried bundle part, orders/retry-order.ts) is not the unit's.
@@ -82,27 +107,34 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
   // not the route's fixed maximum, which was set for no amount in particular.
   const guarded = inPriority.map((r) => (unit.unit_cost == null ? r : { ...r, max_unit_cost: Number(unit.unit_cost) }));
   const routes = [...guarded.filter((r) => !unanswered.has(r.id)), ...guarded.filter((r) => unanswered.has(r.id))];
-  if (routes.length === 0) return { status: 'failed', reason: `SKU ${unit.sku_code} has no active supplier route` };
+  if (routes.length === 0)
+    return { status: 'failed', reason: `SKU ${unit.sku_code} has no active supplier route`, coded: codedReason('supplier_no_route', { sku: unit.sku_code }) };
 
   // The supplier answered: close its circuit, but skip the write when it was healthy already
   // (the common case, on the path of every purchase).
   const healthy = (route: { supplier_id: string; consecutive_failures: number; circuit_open_until: Date | null }) =>
     route.consecutive_failures > 0 || route.circuit_open_until ? recordAnswer(db, route.supplier_id) : undefined;
 
+  // Why each route did not supply: in English for the logs, and as codes for a person.
   const reasons: string[] = [];
+  const outcomes: SupplierOutcome[] = [];
+  const said = (route: { name: string }, english: string, code: string | null, message: string | null = null) => {
+    reasons.push(`${route.name}: ${english}`);
+    outcomes.push(supplierOutcome(route.name, code, message));
+  };
   let pausedRoute = false;
   for (const route of routes) {
     if (exhausted.has(route.id)) {
-      reasons.push(`${route.name}: ${exhausted.get(route.id)}`);
+      said(route, `${exhausted.get(route.id)}`, exhausted.get(route.id) ?? null);
       continue;
     }
     if (!(await mayCall(db, route))) {
-      reasons.push(`${route.name}: circuit open`);
+      said(route, 'circuit open', 'circuit_open');
       pausedRoute = true;
       continue;
     }
     if (!(await deps.rateLimits.take(route.supplier_id, route.rate_limit_per_second))) {
-      reasons.push(`${route.name}: at our rate limit`);
+      said(route, 'at our rate limit', 'at_rate_limit');
       pausedRoute = true;
       continue;
     }
@@ -122,7 +154,11 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
     } catch (err) {
       if (err instanceof SupplierUnavailable) {
         await recordFailure(db, route.supplier_id);
-        throw new PurchaseOutcomeUnknown(`${route.name} gave no usable answer for ${purchase.reference} (${err.message}); asking about it before buying anything else`);
+        throw new PurchaseOutcomeUnknown(
+          `${route.name} gave no usable answer for ${purchase.reference} (${err.message}); asking about it before buying anything else`,
+          route.name,
+          err.message,
+        );
       }
       if (!(err instanceof SupplierRefused)) throw err;
       await healthy(route);
@@ -130,17 +166,18 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
       if (err.code === 'invalid_account') return { status: 'failed', reason: `the account was rejected by ${route.name}: ${err.message}` };
       if (err.code === 'rate_limited') pausedRoute = true;
       if (err.code === 'insufficient_balance' && err.detail.balance !== undefined) await recordSeenBalance(db, route.supplier_id, err.detail.balance);
-      reasons.push(`${route.name}: ${describeRefusal(err, route.max_unit_cost)}`);
+      said(route, describeRefusal(err, route.max_unit_cost), err.code, err.message);
       continue;
     }
     await healthy(route);
     const status = await applyOutcome(db, deps.vault, purchase.id, outcome);
     if (status === 'succeeded') return { status: 'succeeded' };
     if (status === 'processing') return { status: 'processing', purchaseId: purchase.id };
-    reasons.push(`${route.name}: ${outcome.status === 'failed' ? `${outcome.code}: ${outcome.message}` : 'failed'}`);
+    if (outcome.status === 'failed') said(route, `${outcome.code}: ${outcome.message}`, outcome.code, outcome.message);
+    else said(route, 'failed', 'failed');
   }
 
-  if (pausedRoute) throw new NoSupplierAvailableNow(`no supplier can take unit ${unitId} right now: ${reasons.join('; ')}`);
+  if (pausedRoute) throw new NoSupplierAvailableNow(`no supplier can take unit ${unitId} right now: ${reasons.join('; ')}`, outcomes);
   return { status: 'failed', reason: `no supplier could supply ${unit.sku_code}: ${reasons.join('; ')}` };
 }
 
@@ -167,7 +204,7 @@ export async function resolvePending(
     found = await adapter.getPurchase(purchase.reference, knownOf(purchase));
   } catch (err) {
     if (err instanceof SupplierUnavailable || err instanceof SupplierRefused) {
-      throw new PurchaseOutcomeUnknown(`${supplier.name} cannot yet say what became of ${purchase.reference} (${err.message})`);
+      throw new PurchaseOutcomeUnknown(`${supplier.name} cannot yet say what became of ${purchase.reference} (${err.message})`, supplier.name, err.message);
     }
     throw err;
   }

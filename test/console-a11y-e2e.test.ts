@@ -100,6 +100,7 @@ describe('the console for everyone, everywhere', () => {
     for (const [route, marker] of SCREENS()) {
       await ui.go(page, route);
       await page.getByTestId(marker).first().waitFor();
+      if (route.startsWith('/storefronts/')) await page.getByText('HTTP 503 Service Unavailable').waitFor();
       await page.waitForFunction(() => !document.querySelector('[role="progressbar"]'));
       titles.add(await page.title());
       const violations = await seriousViolations(page);
@@ -179,6 +180,19 @@ describe('the console for everyone, everywhere', () => {
     await page.getByLabel('Password').fill(owner.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('dashboard').waitFor();
+    // The storefront's page with a webhook attempt in its list, as support finds it when a shop was not told.
+    await sys.db('webhook_attempts').insert({
+      id: crypto.randomUUID(),
+      storefront_id: sys.merchant.storefrontId,
+      order_id: deliveredId,
+      message_id: `msg_${hex()}`,
+      event_type: 'order.delivered',
+      url: 'https://shop.example/hooks/cardflow',
+      outcome: 'failed',
+      http_status: 503,
+      error: 'HTTP 503 Service Unavailable',
+      duration_ms: 120,
+    });
     const widths: Record<string, number> = {};
     const overflowing: Record<string, string[]> = {};
     for (const [route, marker] of [
@@ -187,9 +201,12 @@ describe('the console for everyone, everywhere', () => {
       ['/manual-tasks', 'manual-tasks-simple-list'],
       ['/reviews', 'reviews-simple-list'],
       ['/alerts', 'alerts-simple-list'],
+      // The storefront's page (its keys, webhook and balance) is where support looks when a shop is not told.
+      [`/storefronts/${sys.merchant.storefrontId}/show`, 'storefront-keys'],
     ]) {
       await ui.go(page, route);
       await page.getByTestId(marker).first().waitFor();
+      if (route.startsWith('/storefronts/')) await page.getByText('HTTP 503 Service Unavailable').waitFor();
       await page.waitForFunction(() => !document.querySelector('[role="progressbar"]'));
       widths[route] = await page.evaluate(() => document.documentElement.scrollWidth);
       // What sticks out, named, so a failure says where to look.
@@ -200,7 +217,7 @@ describe('the console for everyone, everywhere', () => {
             .slice(-5)
             .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 60)} ${Math.round(el.getBoundingClientRect().right)}px`),
         );
-      await ui.shot(page, `phone${route.replace(/\//g, '-') || '-dashboard'}`);
+      await ui.shot(page, `phone${route.replace(/\/[0-9a-f-]{36}/, '').replace(/\//g, '-') || '-dashboard'}`);
     }
     expect(overflowing).toEqual({});
     expect(Object.entries(widths).filter(([, width]) => width > 390)).toEqual([]);

@@ -10,6 +10,9 @@ import { addSupplier, card, route } from './supplier-helpers';
 
 jest.setTimeout(240_000);
 
+// Read inside the browser (page.waitForFunction); the tests are compiled without the DOM's types.
+declare const document: { querySelector(selector: string): { value: string } | null };
+
 const ENGLISH_RULE_NAMES = ['Disposable email address', 'New account with a high-value order'];
 
 describe('the console’s remaining English, in Chinese', () => {
@@ -117,6 +120,32 @@ describe('the console’s remaining English, in Chinese', () => {
     // The supplier's own message stays as it said it, in quotes; everything around it is Chinese.
     expect(await reason.textContent()).toBe('没有供应商能供货：Acme：缺货——原话：“the supplier refused the request (out_of_stock)”');
     await ui.shot(page, 'supplier-outcome-zh');
+    await context.close();
+  });
+
+  test('when the owner edits a built-in rule in Chinese, then its name box shows the Chinese name, and saving it with its name untouched keeps the rule built-in', async () => {
+    const rules = (await sys.api('GET', '/admin/risk/rules', { key: sys.merchant.adminToken })).body as { id: string; name: string; kind: string; nameWords: unknown }[];
+    const disposable = rules.find((r) => r.kind === 'disposable_email');
+    expect(disposable).toMatchObject({ name: 'Disposable email address', nameWords: { code: 'disposable_email' } });
+    const { context, page } = await ui.signedIn(owner);
+    await ui.go(page, `/risk-rules/${disposable!.id}`);
+    const name = page.locator('input[name="name"]');
+    await name.waitFor();
+    const nameShows = (text: string) => page.waitForFunction((want) => document.querySelector('input[name="name"]')?.value === want, text, { polling: 100 });
+    // Positive control: in English, the English name.
+    await nameShows('Disposable email address');
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await nameShows('一次性邮箱地址');
+    expect(await name.inputValue()).toBe('一次性邮箱地址');
+    await ui.shot(page, 'rule-edit-zh');
+
+    // Another field changed, the name left as shown.
+    await page.locator('input[name="score"]').fill('36');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByTestId('rules-grid').getByText('一次性邮箱地址').waitFor();
+    const saved = (await sys.api('GET', `/admin/risk/rules/${disposable!.id}`, { key: sys.merchant.adminToken })).body;
+    expect(saved).toMatchObject({ name: 'Disposable email address', nameWords: { code: 'disposable_email' }, score: 36 });
     await context.close();
   });
 });

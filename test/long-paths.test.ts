@@ -145,3 +145,37 @@ test('when asking a supplier where a purchase stands fails for the whole retry b
   expect(await sys.db('alerts').where({ kind: 'order_needs_attention', subject_id: id }).whereNull('resolved_at').first()).toBeDefined();
   await sys.client.workflow.getHandle(id).terminate('test over');
 });
+
+test('when every route stays paused for the whole purchase budget, then the order fails with why as codes, not English', async () => {
+  const tripped = await addSupplier(sys, 'Tripped', [card('TRIP-10', 900)]);
+  try {
+    await sys.addSku('PAUSED', { mode: 'supplier', currency: 'USD', price: 1000 });
+    await route(sys, 'PAUSED', [{ supplier: tripped, product: 'TRIP-10', maxUnitCost: 950 }]);
+    // Its circuit open for a year of the database's time: every try finds the only route paused.
+    await sys
+      .db('suppliers')
+      .where({ id: tripped.id })
+      .update({ circuit_open_until: sys.db.raw(`now() + interval '1 year'`) });
+    const id = await place('PAUSED');
+
+    // Positive control: part way through the purchase budget (about ten minutes) it still waits.
+    await env.sleep('2 minutes');
+    expect((await sys.db('orders').where({ id }).first())?.status).toBe('processing');
+
+    await env.sleep('15 minutes');
+    const failed = await eventually('the failure', async () => {
+      const o = await sys.db('orders').where({ id }).first('status', 'reason');
+      return o?.status === 'failed' && o;
+    });
+    expect(failed.reason).not.toMatch(/right now|circuit open/);
+    const order = (await admin(sys, 'GET', `/admin/orders/${id}`)).body;
+    expect(order.reasonCode).toEqual({
+      code: 'supplier_unavailable',
+      params: {},
+      outcomes: [{ supplier: 'Tripped', code: 'circuit_open', vendorCode: 'circuit_open', message: '' }],
+    });
+    expect(await tripped.charges()).toEqual({ charges: {}, total: 0 });
+  } finally {
+    await tripped.stop();
+  }
+});

@@ -181,6 +181,23 @@ describe('routing and failover', () => {
     expect([(await alpha.charges()).total, (await beta.charges()).total]).toEqual([a, b]);
   });
 
+  test('when a supplier SKU has no active route, then the order fails with that as a code and the SKU, worded by the console rather than in English', async () => {
+    // Its one route is to a supplier staff buy from by hand: the order is taken, but there is no API to buy through.
+    const byHand = await addSupplier(sys, 'ByHand', [card('HAND-10', 900)]);
+    const sku = `NOROUTE-${++n}`;
+    await sys.addSku(sku, { mode: 'supplier', currency: 'USD', price: 1200 });
+    await route(sys, sku, [{ supplier: byHand, product: 'HAND-10', maxUnitCost: 1000 }]);
+    await sys.db('suppliers').where({ id: byHand.id }).update({ kind: 'manual' });
+    await byHand.stop();
+    const o = await order(sku);
+    expect(o.status).toBe('failed');
+    expect(o.reason).not.toMatch(/has no active supplier route/);
+    const shown = (await sys.api('GET', `/admin/orders/${o.id}`, { key: sys.merchant.adminToken })).body;
+    expect(shown.reasonCode).toEqual({ code: 'supplier_no_route', params: { sku } });
+    const failedEvent = shown.timeline.find((e: { type: string }) => e.type === 'failed');
+    expect(failedEvent.reasonCode).toEqual({ code: 'supplier_no_route', params: { sku } });
+  });
+
   test('when the first supplier balance is too low, then the next route supplies and a low-balance alert is raised', async () => {
     const sku = await supplierSku();
     await alpha.setBalance(100);

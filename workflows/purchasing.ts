@@ -73,19 +73,23 @@ export async function buyUnits(ctx: PurchasingContext, unitIds: string[]): Promi
     for (;;) {
       let result: UnitPurchase | { status: 'none' };
       let lastError = '';
+      // Why the last try waited, as a code with parameters (activities/index.ts puts it in the failure's details).
+      let lastWait: string | undefined;
       try {
         result = await steps.suppliers.purchaseUnit(unitId);
       } catch (err) {
         if (isCancellation(err)) throw err;
         lastError = ((err as { cause?: Error }).cause ?? (err as Error)).message;
+        lastWait = waitReason(err);
         // Out of retries: never walk away from a purchase in doubt. Ask where it stands (if the
         // supplier cannot say within the step's budget, the order stops for a person, the
         // purchase still recorded as in doubt).
         result = await steps.supplierChecks.settleUnitPurchase(unitId);
       }
       if (result.status === 'succeeded') return 'bought';
-      if (result.status === 'failed') return { reason: `supplier_failed: ${result.reason}` };
-      if (result.status === 'none') return { reason: `supplier_unavailable: ${lastError}` };
+      // Histories recorded before the codes carry neither `coded` nor details: their reasons stay as they were.
+      if (result.status === 'failed') return { reason: result.coded ?? `supplier_failed: ${result.reason}` };
+      if (result.status === 'none') return { reason: lastWait ?? `supplier_unavailable: ${lastError}` };
       progress.waitingOnSupplier++;
       const settled = await awaitPurchase(result.purchaseId).finally(() => progress.waitingOnSupplier--);
       if (settled !== 'failed') return settled === 'succeeded' ? 'bought' : 'roll_over';
@@ -119,4 +123,11 @@ export async function buyUnits(ctx: PurchasingContext, unitIds: string[]): Promi
       }
     }
   }
+}
+
+/** The coded reason an activity's retryable failure carried in its details, if any. */
+function waitReason(err: unknown): string | undefined {
+  const details = (err as { cause?: { details?: unknown } }).cause?.details;
+  const first: unknown = Array.isArray(details) ? details[0] : undefined;
+  return typeof first === 'object' && first !== null && 'reason' in first && typeof first.reason === 'string' ? first.reason : undefined;
 }

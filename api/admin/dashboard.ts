@@ -4,6 +4,7 @@ import type { Db } from '../../db';
 import type { DailyOrderTotalsRow, OrderRow, SkuRow } from '../../db/tables';
 import { merchantTodaySql } from '../../orders/daily-rollup';
 import { manualTaskOpenSql } from '../../orders/order-facts';
+import { orderReason } from '../../orders/reasons';
 import { runReport } from '../../reports/reports';
 import { parseOrThrow } from '../errors';
 import { coded } from '../../lib/field-codes';
@@ -194,6 +195,8 @@ export function adminDashboardRouter(deps: { db: Db }) {
           externalRef: o.external_ref,
           status: o.status,
           reason: o.reason,
+          // Failed and held orders carry no risk rejection (that cancels), so no assessment is needed to word it.
+          reasonCode: orderReason(o.reason, null),
           currency: o.currency.trim(),
           totalAmount: o.total_amount,
           since: o.updated_at.toISOString(),

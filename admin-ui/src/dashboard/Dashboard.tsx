@@ -27,6 +27,7 @@ import { OpenAlerts } from '../alerts';
 import { errorMessage } from '../components/dialogs';
 import { formatWhen, Money, shownOrderStatus, StatusChip, useIntlLocale } from '../components/fields';
 import type { CardflowDataProvider, Dashboard as CardflowDashboard } from '../providers/dataProvider';
+import { useReasonWords } from '../orders/reasons';
 
 // The day at a glance, in the merchant's days: each currency on its own line (never one currency
 // hiding another), today against yesterday, top SKUs of every fulfilment mode ranked within their
@@ -41,6 +42,7 @@ const wrappingText = { minWidth: 0, '& .MuiListItemText-primary, & .MuiListItemT
 
 export function Dashboard() {
   const translate = useTranslate();
+  const words = useReasonWords();
   const dataProvider = useDataProvider<CardflowDataProvider>();
   const locale = useIntlLocale();
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -164,7 +166,10 @@ export function Dashboard() {
                       <ListItemText
                         sx={wrappingText}
                         primary={o.externalRef}
-                        secondary={o.reason ?? (o.manualCancelAt ? translate('cf.dashboard.waiting_manual', { at: formatWhen(o.manualCancelAt, locale) }) : undefined)}
+                        secondary={
+                          words.orderReason(o.reasonCode, o.reason) ??
+                          (o.manualCancelAt ? translate('cf.dashboard.waiting_manual', { at: formatWhen(o.manualCancelAt, locale) }) : undefined)
+                        }
                       />
                       <StatusChip value={shownOrderStatus(o.status, !!o.manualCancelAt)} />
                     </ListItemButton>

@@ -276,6 +276,7 @@ function ManualTaskNotice({ order }: { order: ConsoleOrder }) {
 /** Live from Temporal, asked separately so the page never waits on it. */
 function WorkflowPanel({ orderId }: { orderId: string }) {
   const translate = useTranslate();
+  const words = useReasonWords();
   const locale = useIntlLocale();
   const dataProvider = useDataProvider<CardflowDataProvider>();
   const { data, isPending } = useQuery({ queryKey: ['order-workflow', orderId], queryFn: () => dataProvider.orderWorkflow(orderId), refetchInterval: 5000 });
@@ -306,7 +307,7 @@ function WorkflowPanel({ orderId }: { orderId: string }) {
               </span>
               {data.state.reason && (
                 <Typography component="span" variant="body2" sx={{ ml: 1 }}>
-                  {data.state.reason}
+                  {words.orderReason(data.state.reasonCode ?? null, data.state.reason)}
                 </Typography>
               )}
             </Row>

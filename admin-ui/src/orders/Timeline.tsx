@@ -1,6 +1,7 @@
 import { Box, Typography } from '@mui/material';
 import { useTranslate } from 'react-admin';
 import { formatWhen, Money, useIntlLocale } from '../components/fields';
+import { useReasonWords, type OrderReasonWords } from './reasons';
 import type { ConsoleOrder } from './types';
 
 // The order's timeline (order_events) in words. Known events get a sentence; an event this
@@ -34,11 +35,13 @@ type EventFacts = Partial<{
   unitCost: number;
   message: string;
   code: string;
+  reasonCode: OrderReasonWords | null;
 }>;
 
 function Detail({ event, currency }: { event: Event; currency: string }) {
   const translate = useTranslate();
   const locale = useIntlLocale();
+  const words = useReasonWords();
   const e = event as EventFacts;
   const by = e.by ? ` · ${translate('cf.events.detail.by', { by: String(e.by).replace(/^user:/, '') })}` : '';
   switch (event.type) {
@@ -92,7 +95,7 @@ function Detail({ event, currency }: { event: Event; currency: string }) {
     case 'failed':
       return (
         <>
-          {e.reason}
+          {words.orderReason(e.reasonCode ?? null, e.reason ?? null)}
           {e.releasedUnits ? ` · ${translate('cf.events.detail.units', { smart_count: e.releasedUnits })} ${translate('cf.status.released')}` : ''}
         </>
       );

@@ -70,7 +70,8 @@ export function useReasonWords() {
     const p = reason.params;
     const reasons = reason.reasons ? reason.reasons.map(riskReason).join(translate('cf.reasons.separator')) : param(p, 'detail');
     const detail = reason.outcomes ? reason.outcomes.map(supplierOutcome).join(translate('cf.reasons.separator')) : param(p, 'detail');
-    return translate(`cf.reasons.order.${reason.code}`, { ...p, reasons, detail, note: note(param(p, 'note')), _: sentence ?? reason.code });
+    const status = p.status === undefined ? {} : { status: translate(`cf.status.${param(p, 'status')}`, { _: param(p, 'status') }) };
+    return translate(`cf.reasons.order.${reason.code}`, { ...p, ...status, reasons, detail, note: note(param(p, 'note')), _: sentence ?? reason.code });
   }
 
   /** "Supplier: out of stock", the vendor's own message after it in quotes. */

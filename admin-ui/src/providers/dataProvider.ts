@@ -1,6 +1,7 @@
 import simpleRestProvider from 'ra-data-simple-rest';
 import type { DataProvider, GetListParams, GetListResult, RaRecord } from 'react-admin';
 import { api, httpClient } from './http';
+import type { OrderReasonWords } from '../orders/reasons';
 
 // react-admin's REST provider for lists and forms, plus the console's actions, which are not
 // CRUD (refund an order, reveal a code, issue a key): each is one POST to the admin API.
@@ -94,7 +95,7 @@ export interface WorkflowInfo {
   id: string;
   url: string | null;
   execution: { runId: string; status: string; startTime: string; closeTime: string | null } | null;
-  state: { step: string; status: string; reason?: string; webhook?: string } | null;
+  state: { step: string; status: string; reason?: string; reasonCode?: OrderReasonWords | null; webhook?: string } | null;
 }
 
 /** One day's figures in one currency (amounts in minor units of that currency). */
@@ -126,7 +127,17 @@ export interface Dashboard {
   lowStockCount: number;
   waitingOnPerson: {
     count: number;
-    orders: { id: string; externalRef: string; status: string; reason: string | null; currency: string; totalAmount: number; since: string; manualCancelAt: string | null }[];
+    orders: {
+      id: string;
+      externalRef: string;
+      status: string;
+      reason: string | null;
+      reasonCode: OrderReasonWords | null;
+      currency: string;
+      totalAmount: number;
+      since: string;
+      manualCancelAt: string | null;
+    }[];
   };
 }
 

@@ -429,11 +429,24 @@ function RuleParams() {
   }
 }
 
+/**
+ * A built-in rule's name shown in the reader's language; kept as stored while it is not changed,
+ * so the rule stays built-in (its name words follow the language), and the typed words once it is.
+ */
+function RuleNameInput() {
+  const rule = useRecordContext<Rule>();
+  const ruleName = useRuleName();
+  const worded = rule?.nameWords ? ruleName(rule.name, rule.nameWords) : undefined;
+  const format = (value: string | null | undefined) => (worded !== undefined && value === rule?.name ? worded : (value ?? ''));
+  const parse = (text: string) => (worded !== undefined && text === worded ? rule!.name : text);
+  return <TextInput source="name" validate={required()} fullWidth format={format} parse={parse} />;
+}
+
 function RuleFields() {
   const translate = useTranslate();
   return (
     <>
-      <TextInput source="name" validate={required()} fullWidth />
+      <RuleNameInput />
       <SelectInput source="kind" choices={RULE_KINDS.map((id) => ({ id, name: translate(`cf.risk.kinds.${id}`) }))} validate={required()} helperText={false} />
       <KindHelp />
       <RuleParams />

@@ -86,26 +86,29 @@ function StorefrontDetail() {
       <Grid size={{ xs: 12, md: 7 }}>
         <Card sx={{ height: '100%' }}>
           <CardHeader title={translate('cf.storefront.keys')} subheader={translate('cf.storefront.issue_key_help')} action={<IssueKeyButton />} />
-          <Table size="small" data-testid="storefront-keys">
-            <TableBody>
-              {record.keys.map((k) => (
-                <TableRow key={k.id}>
-                  <TableCell>
-                    <code>{k.prefix}…</code>
-                  </TableCell>
-                  <TableCell>{formatWhen(k.createdAt, locale)}</TableCell>
-                  <TableCell>
-                    {k.revokedAt ? (
-                      translate('cf.storefront.key_revoked', { at: formatWhen(k.revokedAt, locale) })
-                    ) : (
-                      <Chip size="small" color="success" label={translate('cf.storefront.key_active')} />
-                    )}
-                  </TableCell>
-                  <TableCell align="right">{!k.revokedAt && <RevokeKeyButton storefrontId={record.id} keyId={k.id} prefix={k.prefix} />}</TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+          {/* On a phone the keys table scrolls inside its card: with no width of its own (filling the card), it cannot widen the page. */}
+          <Box sx={{ overflowX: 'auto', width: 0, minWidth: '100%' }}>
+            <Table size="small" data-testid="storefront-keys">
+              <TableBody>
+                {record.keys.map((k) => (
+                  <TableRow key={k.id}>
+                    <TableCell>
+                      <code>{k.prefix}…</code>
+                    </TableCell>
+                    <TableCell>{formatWhen(k.createdAt, locale)}</TableCell>
+                    <TableCell>
+                      {k.revokedAt ? (
+                        translate('cf.storefront.key_revoked', { at: formatWhen(k.revokedAt, locale) })
+                      ) : (
+                        <Chip size="small" color="success" label={translate('cf.storefront.key_active')} />
+                      )}
+                    </TableCell>
+                    <TableCell align="right">{!k.revokedAt && <RevokeKeyButton storefrontId={record.id} keyId={k.id} prefix={k.prefix} />}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </Box>
         </Card>
       </Grid>
       <Grid size={{ xs: 12, md: 7 }}>
@@ -142,7 +145,8 @@ function Attempts({ storefrontId }: { storefrontId: string }) {
           <Typography color="text.secondary">{translate('cf.storefront.no_attempts')}</Typography>
         </Box>
       }
-      sx={{ px: 2, '& .RaList-content': { boxShadow: 'none' } }}
+      // On a phone the attempts table scrolls inside the card (no width of its own, filling it), never the page.
+      sx={{ px: 2, '& .RaList-content': { boxShadow: 'none', overflowX: 'auto', width: 0, minWidth: '100%' } }}
     >
       <Datagrid bulkActionButtons={false} rowClick={false}>
         <WhenField source="createdAt" />

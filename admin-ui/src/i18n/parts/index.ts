@@ -36,6 +36,7 @@ import { console18Part } from './console18';
 import { bulk15Part } from './bulk15';
 import { words13bPart } from './words13b';
 import { fields13Part } from './fields13';
+import { reasons13Part } from './reasons13';
 export const consoleParts: ConsolePart<unknown>[] = [
   bulk15Part,
   ledger14Part,
@@ -56,6 +57,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   console18Part,
   words13bPart,
   fields13Part,
+  reasons13Part,
 ];
 
 type Tree = { [key: string]: unknown };
