@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { found } from './found';
 import { openConsoleBrowser, type ConsoleBrowser } from './console-browser';
 import { startTestSystem, type TestSystem } from './harness';
 import { placeOrder, useRules } from './risk-helpers';
@@ -81,7 +82,7 @@ describe('order reasons in the reader’s language', () => {
 
   test('when a risk check is written, then its timeline entry keeps the English reasons and adds their codes; an older entry takes the order’s own when they say the same', async () => {
     const blocked = [{ code: 'list_blocked', params: { kind: 'email', note: 'chargebacks' } }];
-    const stored = await sys.db('order_events').where({ order_id: orderId, type: 'risk_checked' }).first('detail');
+    const stored = found(await sys.db('order_events').where({ order_id: orderId, type: 'risk_checked' }).first('detail'), 'the risk check’s timeline entry');
     expect(stored.detail).toMatchObject({ reasons: ['buyer email is on the blocklist (chargebacks)'], explained: blocked });
     // Entries written before the codes were: one saying what the order's assessment says, one saying something else.
     const abroad = 'IP country US differs from card country CN';
