@@ -1,6 +1,6 @@
 import type { Db } from '../db';
 import { eventDetail } from './events';
-import { orderReason, type OrderReason } from './reasons';
+import { orderReason, riskReasonCodes, type OrderReason } from './reasons';
 import { supplierOutcome } from '../suppliers/outcome-codes';
 import { allowedActions, type OrderAction } from './lifecycle';
 import { loadOrderFacts } from './order-facts';
@@ -141,7 +141,18 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
       const detail = eventDetail(e.detail);
       // A closing event's reason, as the order's own is sent: a code with parameters beside the text.
       const closing = (e.type === 'failed' || e.type === 'cancelled') && typeof detail.reason === 'string';
-      return { ...detail, ...(closing ? { reasonCode: orderReason(detail.reason as string, order.risk) } : {}), id: e.id, type: e.type, at: e.created_at.toISOString() };
+      // A retry's previous reason, coded when it was (the order's risk may have been judged again since).
+      const retried = e.type === 'retried' && typeof detail.previousReason === 'string';
+      const risk = e.type === 'risk_checked' ? riskReasonCodes(detail, order.risk) : undefined;
+      return {
+        ...detail,
+        ...(closing ? { reasonCode: orderReason(detail.reason as string, order.risk) } : {}),
+        ...(retried ? { previousReasonCode: orderReason(detail.previousReason as string, null) } : {}),
+        ...(risk ? { reasonCodes: risk } : {}),
+        id: e.id,
+        type: e.type,
+        at: e.created_at.toISOString(),
+      };
     }),
     settlement: settlement ? { revenue: settlement.revenue, cost: settlement.cost, grossProfit: settlement.gross_profit, at: settlement.created_at.toISOString() } : null,
     refund: lastRefund

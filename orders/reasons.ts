@@ -95,6 +95,20 @@ export function orderReason(reason: string | null, risk: unknown): OrderReason |
   }
 }
 
+/**
+ * A risk verdict's reasons as codes, for a record that carries the English reasons (a
+ * risk_checked event, a review): its own codes when it has them (risk/assess-order.ts writes
+ * them beside the text), else the order's assessment's when that one said the same reasons (a
+ * record written before the codes were; a retried order may have been judged again since).
+ */
+export function riskReasonCodes(record: unknown, risk: unknown): RiskReason[] | undefined {
+  const own = storedExplanations(record);
+  if (own) return own;
+  const reasons = (r: unknown) => (typeof r === 'object' && r !== null && 'reasons' in r && Array.isArray(r.reasons) ? JSON.stringify(r.reasons) : undefined);
+  const said = reasons(record);
+  return said !== undefined && said === reasons(risk) ? storedExplanations(risk) : undefined;
+}
+
 /** The assessment's reasons as codes (risk/assess-order.ts stores them); undefined for older assessments. */
 function storedExplanations(risk: unknown): RiskReason[] | undefined {
   if (typeof risk !== 'object' || risk === null || !('explained' in risk) || !Array.isArray(risk.explained)) return undefined;

@@ -249,7 +249,15 @@ async function store(db: Db, pin: Pin, order: { id: string }, a: RiskAssessment)
   // Allowed: on to fulfilment. Held: waits for a reviewer. Rejected: stays `accepted` until the
   // workflow's cancel step releases its stock.
   const status = a.decision === 'allow' ? 'processing' : a.decision === 'review' ? 'held' : 'accepted';
-  const event = { decision: a.decision, score: a.score, reasons: a.reasons, ruleVersion: a.ruleVersion, ...(a.reviewDeadline ? { reviewDeadline: a.reviewDeadline } : {}) };
+  // The English reasons stay for older readers; the codes beside them are what the console words.
+  const event = {
+    decision: a.decision,
+    score: a.score,
+    reasons: a.reasons,
+    ...(a.explained ? { explained: a.explained } : {}),
+    ruleVersion: a.ruleVersion,
+    ...(a.reviewDeadline ? { reviewDeadline: a.reviewDeadline } : {}),
+  };
   const { rows } = await pin(
     db.raw(
       `WITH judged AS (

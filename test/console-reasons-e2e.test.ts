@@ -1,6 +1,9 @@
 import crypto from 'node:crypto';
+import { found } from './found';
 import { openConsoleBrowser, type ConsoleBrowser } from './console-browser';
 import { startTestSystem, type TestSystem } from './harness';
+import { placeOrder, useRules } from './risk-helpers';
+import { addSupplier, card, route } from './supplier-helpers';
 
 // Why an order was rejected reaches a person in their language: the API keeps its English
 // sentence and adds the reason as codes with parameters, and the console words those codes; in
@@ -13,9 +16,12 @@ describe('order reasons in the reader’s language', () => {
   let ui: ConsoleBrowser;
   let owner: { email: string; password: string };
   let orderId: string;
+  let heldId: string;
+  let retriedId: string;
   beforeAll(async () => {
     sys = await startTestSystem();
-    await sys.addSku('REASON-1', { codes: 2 });
+    await sys.addSku('REASON-1', { codes: 4 });
+    await useRules(sys, [{ name: 'Hold foreign cards', kind: 'country_mismatch', params: { between: ['ip', 'card'] }, action: 'review' }]);
     owner = await sys.addUser('owner');
     const listed = await sys.api('POST', '/admin/risk/lists', {
       key: sys.merchant.adminToken,
@@ -27,6 +33,22 @@ describe('order reasons in the reader’s language', () => {
     });
     orderId = placed.body.id;
     await sys.waitForOrder(orderId, ['cancelled']);
+    const held = await placeOrder(sys, { ipCountry: 'US', cardCountry: 'CN', email: 'abroad@example.com' }, [{ sku: 'REASON-1', quantity: 1 }]);
+    expect(held.status).toBe('held');
+    heldId = held.id;
+    // A supplier SKU whose one route cannot be bought through (as in test/supplier-purchase.test.ts):
+    // it fails with a coded reason, and a retry fails it again, keeping the first reason on the timeline.
+    const byHand = await addSupplier(sys, 'ByHand', [card('HAND-10', 900)]);
+    await sys.addSku('NOROUTE-1', { mode: 'supplier', currency: 'USD', price: 1200 });
+    await route(sys, 'NOROUTE-1', [{ supplier: byHand, product: 'HAND-10', maxUnitCost: 1000 }]);
+    await sys.db('suppliers').where({ id: byHand.id }).update({ kind: 'manual' });
+    await byHand.stop();
+    const failing = await sys.api('POST', '/v1/orders', { body: { externalRef: `noroute-${crypto.randomBytes(4).toString('hex')}`, items: [{ sku: 'NOROUTE-1', quantity: 1 }] } });
+    expect(failing.status).toBe(202);
+    retriedId = failing.body.id;
+    await sys.waitForOrder(retriedId, ['failed']);
+    expect((await sys.api('POST', `/admin/orders/${retriedId}/retry`, { key: sys.merchant.adminToken, body: {} })).status).toBe(200);
+    await sys.waitForOrder(retriedId, ['failed']);
     ui = await openConsoleBrowser(sys);
   });
   afterAll(async () => {
@@ -54,6 +76,59 @@ describe('order reasons in the reader’s language', () => {
     expect(await reason.textContent()).toBe('被风控拒绝：买家邮箱在黑名单中（chargebacks）');
     expect(await page.getByTestId('risk-reasons').textContent()).toBe('买家邮箱在黑名单中（chargebacks）');
     await ui.shot(page, 'order-reason-zh');
+    expect(ui.takePageErrors()).toEqual([]);
+    await context.close();
+  });
+
+  test('when a risk check is written, then its timeline entry keeps the English reasons and adds their codes; an older entry takes the order’s own when they say the same', async () => {
+    const blocked = [{ code: 'list_blocked', params: { kind: 'email', note: 'chargebacks' } }];
+    const stored = found(await sys.db('order_events').where({ order_id: orderId, type: 'risk_checked' }).first('detail'), 'the risk check’s timeline entry');
+    expect(stored.detail).toMatchObject({ reasons: ['buyer email is on the blocklist (chargebacks)'], explained: blocked });
+    // Entries written before the codes were: one saying what the order's assessment says, one saying something else.
+    const abroad = 'IP country US differs from card country CN';
+    await sys.db('order_events').insert([
+      { order_id: heldId, type: 'risk_checked', detail: JSON.stringify({ decision: 'review', score: 0, reasons: [abroad] }) },
+      { order_id: heldId, type: 'risk_checked', detail: JSON.stringify({ decision: 'review', score: 0, reasons: ['some other reason'] }) },
+    ]);
+    const held = (await sys.api('GET', `/admin/orders/${heldId}`, { key: sys.merchant.adminToken })).body;
+    const checks = held.timeline.filter((e: { type: string }) => e.type === 'risk_checked');
+    const mismatch = [{ code: 'country_mismatch', params: { first: 'ip', firstCountry: 'US', second: 'card', secondCountry: 'CN' } }];
+    expect(checks.map((e: { reasons: string[]; reasonCodes?: unknown }) => [e.reasons, e.reasonCodes])).toEqual([
+      [[abroad], mismatch],
+      [[abroad], mismatch],
+      [['some other reason'], undefined],
+    ]);
+  });
+
+  test('when the console is in Chinese, then the timeline words the risk check’s reasons and a retry’s previous reason, and the review queue its reasons', async () => {
+    const shown = (await sys.api('GET', `/admin/orders/${retriedId}`, { key: sys.merchant.adminToken })).body;
+    expect(shown.timeline.find((e: { type: string }) => e.type === 'retried').previousReasonCode).toEqual({ code: 'supplier_no_route', params: { sku: 'NOROUTE-1' } });
+
+    const { context, page } = await ui.signedIn(owner);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await page.getByRole('button', { name: '简体中文' }).waitFor();
+    const event = (type: string) => page.getByTestId('timeline').locator('li', { has: page.getByTestId(`event-${type}`) });
+
+    await ui.go(page, `/orders/${orderId}/show`);
+    await page.getByTestId('order-reason').waitFor();
+    const checked = await event('risk_checked').textContent();
+    expect(checked).toContain('买家邮箱在黑名单中（chargebacks）');
+    expect(checked).not.toContain('blocklist');
+
+    await ui.go(page, `/orders/${retriedId}/show`);
+    await event('retried').waitFor();
+    const retried = await event('retried').textContent();
+    expect(retried).toContain('没有供应商销售 NOROUTE-1：该商品没有启用的供货渠道');
+    expect(retried).not.toContain('supplier_no_route');
+
+    await ui.go(page, '/reviews');
+    await page.getByTestId('reviews-grid').waitFor();
+    expect(await page.getByTestId('risk-reasons').textContent()).toBe('IP国家 US 与银行卡国家 CN 不一致');
+    await ui.go(page, `/reviews/${heldId}/show`);
+    await page.getByTestId('review-ref').waitFor();
+    expect(await page.getByTestId('risk-reasons').textContent()).toBe('IP国家 US 与银行卡国家 CN 不一致');
+    await ui.shot(page, 'review-reasons-zh');
     expect(ui.takePageErrors()).toEqual([]);
     await context.close();
   });

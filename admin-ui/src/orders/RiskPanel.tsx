@@ -65,7 +65,7 @@ export function RiskPanel({ order }: { order: ConsoleOrder }) {
             <Typography variant="body2" color="text.secondary" sx={{ mb: 0.5 }}>
               {translate('cf.risk.panel.reasons')}
             </Typography>
-            <ReasonList reasons={risk.explained ? risk.explained.map(words.riskReason) : risk.reasons} />
+            <ReasonList reasons={words.riskReasons(risk.explained, risk.reasons)} />
           </Grid>
         </Grid>
       )}

@@ -1,7 +1,7 @@
 import { Box, Typography } from '@mui/material';
 import { useTranslate } from 'react-admin';
 import { formatWhen, Money, useIntlLocale } from '../components/fields';
-import { useReasonWords, type OrderReasonWords } from './reasons';
+import { useReasonWords, type OrderReasonWords, type ReasonWords } from './reasons';
 import type { ConsoleOrder } from './types';
 
 // The order's timeline (order_events) in words. Known events get a sentence; an event this
@@ -16,6 +16,8 @@ type EventFacts = Partial<{
   totalAmount: number;
   decision: string;
   reasons: string[];
+  /** risk_checked: the reasons as codes (orders/console-view.ts), absent when they have none. */
+  reasonCodes: ReasonWords[];
   note: string;
   units: number;
   revenue: number;
@@ -36,6 +38,7 @@ type EventFacts = Partial<{
   message: string;
   code: string;
   reasonCode: OrderReasonWords | null;
+  previousReasonCode: OrderReasonWords | null;
 }>;
 
 function Detail({ event, currency }: { event: Event; currency: string }) {
@@ -51,13 +54,15 @@ function Detail({ event, currency }: { event: Event; currency: string }) {
           {(e.items ?? []).map((i) => `${i.sku} × ${i.quantity}`).join(', ')} · <Money minor={e.totalAmount} currency={currency} />
         </>
       );
-    case 'risk_checked':
+    case 'risk_checked': {
+      const reasons = words.riskReasons(e.reasonCodes, e.reasons);
       return (
         <>
           {translate(`cf.status.${e.decision}`, { _: e.decision })}
-          {e.reasons?.length ? ` · ${e.reasons.join('; ')}` : ''}
+          {reasons.length ? ` · ${reasons.join(translate('cf.reasons.separator'))}` : ''}
         </>
       );
+    }
     case 'risk_reviewed':
       return (
         <>
@@ -110,7 +115,7 @@ function Detail({ event, currency }: { event: Event; currency: string }) {
     case 'retried':
       return (
         <>
-          {e.previousReason ?? ''}
+          {words.orderReason(e.previousReasonCode ?? null, e.previousReason ?? null) ?? ''}
           {by}
         </>
       );

@@ -81,5 +81,10 @@ export function useReasonWords() {
     return o.message ? translate('cf.suppliers.outcome_said', { outcome: text, message: o.message }) : text;
   }
 
-  return { riskReason, orderReason, modelFeature };
+  /** A verdict's reasons: worded from their codes when it has them, else its English sentences as stored. */
+  function riskReasons(explained: ReasonWords[] | null | undefined, sentences: string[] | null | undefined): string[] {
+    return explained ? explained.map(riskReason) : (sentences ?? []);
+  }
+
+  return { riskReason, riskReasons, orderReason, modelFeature };
 }

@@ -32,6 +32,7 @@ import { selectableBody, selectableGridSx } from '../find/SelectableRow';
 import { BlockBuyerButton, BoughtItems, BuyerHistory, NextReviewButton, type ReviewContext } from '../find/ReviewExtras';
 import { BuyerSignals, BuyerSummary, Panel, ReasonList, RelativeTime, RiskFindings, Row, type RiskRecord } from './shared';
 import { LoadFailed } from '../components/LoadFailed';
+import { useReasonWords, type ReasonWords } from '../orders/reasons';
 import { ConsoleList } from '../components/ConsoleList';
 
 // The review queue: orders the risk check held, soonest deadline first. A reviewer reads why,
@@ -46,6 +47,8 @@ interface Review {
   orderStatus: string;
   score: number;
   reasons: string[];
+  /** The reasons as codes, when the order's assessment has them (api/admin/risk/reviews.ts). */
+  explained: ReasonWords[] | null;
   currency: string;
   totalAmount: number;
   buyer: Record<string, string>;
@@ -74,6 +77,7 @@ function EmptyQueue() {
 
 function ReviewList() {
   const translate = useTranslate();
+  const words = useReasonWords();
   const phone = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
     <ConsoleList
@@ -88,7 +92,7 @@ function ReviewList() {
           linkType="show"
           empty={<EmptyQueue />}
           primaryText={(r) => r.externalRef}
-          secondaryText={(r) => <ReasonList reasons={r.reasons} />}
+          secondaryText={(r) => <ReasonList reasons={words.riskReasons(r.explained, r.reasons)} />}
           tertiaryText={(r) => <Money minor={r.totalAmount} currency={r.currency} />}
           data-testid="reviews-simple-list"
         />
@@ -104,7 +108,7 @@ function ReviewList() {
           <TextField source="externalRef" sortable={false} />
           <MoneyField source="totalAmount" label="resources.reviews.fields.totalAmount" sortable textAlign="right" />
           <NumberField source="score" />
-          <FunctionField source="reasons" sortable={false} render={(r: Review) => <ReasonList reasons={r.reasons} />} />
+          <FunctionField source="reasons" sortable={false} render={(r: Review) => <ReasonList reasons={words.riskReasons(r.explained, r.reasons)} />} />
           <FunctionField source="buyer" sortable={false} render={(r: Review) => <BuyerSummary buyer={r.buyer} />} />
           <FunctionField source="deadlineAt" render={(r: Review) => <RelativeTime iso={r.deadlineAt} deadline={r.status === 'open'} />} />
           <StatusField source="status" label="resources.reviews.fields.status" sortable />
@@ -213,6 +217,7 @@ function Decision({ review }: { review: Review }) {
 function ReviewDetail() {
   const review = useRecordContext<Review>();
   const translate = useTranslate();
+  const words = useReasonWords();
   const locale = useIntlLocale();
   // Coming from the list, react-admin shows the list's row until the full review arrives.
   if (!review?.risk) return <LinearProgress sx={{ mt: 2 }} />;
@@ -242,7 +247,7 @@ function ReviewDetail() {
       </Grid>
       <Grid size={{ xs: 12, md: 5 }}>
         <Panel title={translate('cf.risk.review.reasons')}>
-          <ReasonList reasons={review.reasons} />
+          <ReasonList reasons={words.riskReasons(review.explained, review.reasons)} />
         </Panel>
       </Grid>
       <Grid size={{ xs: 12, md: 7 }}>

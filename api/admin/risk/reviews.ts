@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../../db';
 import { notFound } from '../../../lib/errors';
 import { eventDetail } from '../../../orders/events';
+import { riskReasonCodes } from '../../../orders/reasons';
 import type { FulfilmentClient } from '../../../orders/fulfilment-client';
 import { decideReview } from '../../../risk/decide-review';
 import { buyerKey, buyerKeySql } from '../../../risk/signals';
@@ -49,6 +50,7 @@ type ReviewRow = {
   order_status: string;
   score: number;
   reasons: string[];
+  order_risk: unknown;
   currency: string;
   total_amount: number;
   buyer: unknown;
@@ -66,6 +68,8 @@ const reviewView = (r: ReviewRow) => ({
   orderStatus: r.order_status,
   score: r.score,
   reasons: r.reasons,
+  /** The reasons as codes for the console to word, when the order's assessment has them. */
+  explained: riskReasonCodes({ reasons: r.reasons }, r.order_risk) ?? null,
   currency: r.currency,
   totalAmount: r.total_amount,
   buyer: r.buyer,
@@ -95,7 +99,7 @@ export function adminRiskReviewsRouter({ db, fulfilment }: { db: Db; fulfilment:
 
   const reviews = (merchantId: string) =>
     db('risk_reviews as r').join('orders as o', 'o.id', 'r.order_id').leftJoin('users as u', 'u.id', 'r.decided_by').where('r.merchant_id', merchantId);
-  const reviewColumns = ['r.*', 'o.external_ref', 'o.status as order_status', 'o.currency', 'o.total_amount', 'o.buyer', 'u.email as decided_by_email'];
+  const reviewColumns = ['r.*', 'o.external_ref', 'o.status as order_status', 'o.risk as order_risk', 'o.currency', 'o.total_amount', 'o.buyer', 'u.email as decided_by_email'];
 
   router.get('/reviews', allow('reviews', 'list'), async (req, res) => {
     const q = parseListQuery(req.query, { sortable: REVIEW_SORT, defaultSort: ['deadlineAt', 'ASC'], filter: ReviewFilter });
