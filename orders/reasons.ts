@@ -21,6 +21,7 @@ export const ORDER_REASON_CODES = [
   'supplier_unavailable',
   'supplier_no_route',
   'supplier_unit_closed',
+  'bulk_units_failed',
 ] as const;
 export type OrderReasonCode = (typeof ORDER_REASON_CODES)[number];
 

@@ -25,6 +25,8 @@ export const RISK_REASON_CODES = [
   'score_reject',
   'score_review',
   'model_unusual',
+  // A bulk order is paid for up front by a trusted storefront and judged as a whole, not per unit (orders/bulk/).
+  'bulk_order_unchecked',
 ] as const;
 
 export type RiskReasonCode = (typeof RISK_REASON_CODES)[number];

@@ -190,6 +190,12 @@ describe('bulk orders from a supplier', () => {
     ).toEqual([{ n: 20 }]);
     expect(await sys.db('deliveries').where({ order_id: res.body.id }).first()).toBeUndefined();
     expect(await sys.db('settlements').where({ order_id: res.body.id }).first()).toBeUndefined();
+    // The console words why, from codes (issue 13): how many units could not be had, and that a
+    // bulk order is not risk-checked order by order.
+    const order = (await admin('GET', `/admin/orders/${res.body.id}`)).body;
+    expect(order.reasonCode).toEqual({ code: 'bulk_units_failed', params: { failed: 10, units: 30 } });
+    const judged = order.timeline.find((e: { type: string }) => e.type === 'risk_checked');
+    expect(judged.reasonCodes).toEqual([{ code: 'bulk_order_unchecked', params: {} }]);
     await vendor.clearFaults();
   }, 120_000);
 

@@ -5,6 +5,7 @@ import { closeOrderIn } from '../close-order';
 import { releaseReservations } from '../../stock/reservations';
 import { returnBalance } from '../../storefronts/prepaid-balance';
 import { appendEvent } from '../events';
+import { codedReason } from '../reasons';
 import { restockOrderCodes } from '../unit-goods';
 
 // The steps of a bulk order's workflow (workflows/bulk-order.ts). Pages are ranges of the
@@ -28,7 +29,12 @@ export async function beginBulkOrder(db: Db, orderId: string): Promise<BulkPlan>
   const bulk = await db('bulk_orders').where({ order_id: orderId }).first();
   if (!bulk) throw new InvariantBroken('order_missing', { orderId });
   const updated = await db('orders').where({ id: orderId, status: 'accepted' }).update({ status: 'processing', updated_at: db.fn.now() });
-  if (updated) await appendEvent(db, orderId, 'risk_checked', { decision: 'allow', reasons: ['bulk order: no per-order risk check'] });
+  if (updated)
+    await appendEvent(db, orderId, 'risk_checked', {
+      decision: 'allow',
+      reasons: ['bulk order: no per-order risk check'],
+      explained: [{ code: 'bulk_order_unchecked', params: {} }],
+    });
   const unit = await db('order_units').where({ order_id: orderId }).first('source');
   return { pages: Math.ceil(bulk.quantity / bulk.page_size), source: unit!.source as BulkPlan['source'], partialAllowed: bulk.partial_allowed };
 }
@@ -169,7 +175,7 @@ export async function finishBulkOrder(db: Db, orderId: string): Promise<BulkOutc
     } else {
       status = 'failed';
       const restocked = await restockOrderCodes(trx, orderId);
-      await closeOrderIn(trx, orderId, 'failed', `bulk_units_failed: ${failed} of ${bulk.quantity} units could not be had`);
+      await closeOrderIn(trx, orderId, 'failed', codedReason('bulk_units_failed', { failed, units: bulk.quantity }));
       await appendEvent(trx, orderId, 'bulk_finished', { status, codesReturnedToStock: restocked });
     }
     await trx('bulk_orders')

@@ -1,6 +1,6 @@
 import { consolePart } from './index';
 
-// Issue 13: the last supplier reasons that were English (orders/reasons.ts codedReason): no
+// Issue 13: the last supplier and bulk-order reasons that were English (orders/reasons.ts codedReason): no
 // active route, a unit no longer waiting, and why each route could not be used while the
 // purchase waited (suppliers/outcome-codes.ts ROUTE_PAUSED_CODES).
 
@@ -11,6 +11,10 @@ export const reasons13Part = consolePart(
         order: {
           supplier_no_route: 'No supplier sells %{sku}: it has no active supplier route',
           supplier_unit_closed: 'The unit was no longer waiting to be bought (%{status})',
+          bulk_units_failed: '%{failed} of %{units} units could not be had',
+        },
+        risk: {
+          bulk_order_unchecked: 'Bulk order: not risk-checked order by order',
         },
       },
       suppliers: {
@@ -28,6 +32,10 @@ export const reasons13Part = consolePart(
         order: {
           supplier_no_route: '没有供应商销售 %{sku}：该商品没有启用的供货渠道',
           supplier_unit_closed: '该件商品已不再等待采购（%{status}）',
+          bulk_units_failed: '%{units} 件中有 %{failed} 件无法获得',
+        },
+        risk: {
+          bulk_order_unchecked: '批量订单：不逐单做风控检查',
         },
       },
       suppliers: {
