@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { openConsoleBrowser, type ConsoleBrowser } from './console-browser';
 import { startTestSystem, type TestSystem } from './harness';
 import { addSupplier, card, route } from './supplier-helpers';
+import type { OrderEventType } from '../orders/events';
 
 // Issue 13, "every message a person reads is translated": a built-in risk rule's name, what the
 // anomaly model found unusual and what a supplier said reach a Chinese reader in Chinese (the
@@ -120,6 +121,64 @@ describe('the console’s remaining English, in Chinese', () => {
     // The supplier's own message stays as it said it, in quotes; everything around it is Chinese.
     expect(await reason.textContent()).toBe('没有供应商能供货：Acme：缺货——原话：“the supplier refused the request (out_of_stock)”');
     await ui.shot(page, 'supplier-outcome-zh');
+    await context.close();
+  });
+
+  test('when the owner reads an order’s timeline in Chinese, then events that had no sentence of their own (needs attention, a bundle undone, a bulk order finished, links, gifts) read in Chinese, not as English name: value pairs', async () => {
+    await sys.addSku('W-EV', { codes: 1, price: 1000, cost: 600, currency: 'CNY' });
+    const orderId = await place('W-EV');
+    await sys.finished(orderId);
+    // The details exactly as the server writes them (orders/needs-attention.ts, orders/bundle-undo.ts,
+    // orders/bulk/, orders/buyer-delivery.ts, orders/gifts.ts, orders/delivery-lookup.ts).
+    const at = new Date(Date.now() + 86_400_000).toISOString();
+    const events: [OrderEventType, object][] = [
+      ['needs_attention', { step: 'delivering', code: 'units_without_code', params: { withCode: 0, units: 1 } }],
+      ['attention_resolved', { action: 'retry', note: '卡密已恢复', step: 'delivering', code: 'units_without_code', by: 'user:support@shop.example' }],
+      ['handed_to_manual', { units: 1 }],
+      [
+        'bundle_undone',
+        {
+          codesReturnedToStock: 1,
+          codesVoided: 2,
+          writtenOff: 500,
+          topUpsToRefund: [crypto.randomUUID()],
+          note: 'these parts were topped up before the bundle failed; refund them to the buyer',
+        },
+      ],
+      ['bulk_finished', { status: 'partially_delivered', delivered: 12, failed: 18 }],
+      ['bulk_file_written', { rows: 12 }],
+      ['delivery_link_issued', { issuedFor: 'lookup', expiresAt: at }],
+      ['gift_scheduled', { giftId: crypto.randomUUID(), deliverAt: at, channel: 'email' }],
+      ['gift_sent', { giftId: crypto.randomUUID(), channel: 'sms', codesInEmail: 1 }],
+      ['lookup_code_sent', { channel: 'email' }],
+    ];
+    await sys.db('order_events').insert(events.map(([type, detail]) => ({ order_id: orderId, type, detail: JSON.stringify(detail) })));
+
+    const { context, page } = await ui.signedIn(owner);
+    await ui.go(page, `/orders/${orderId}/show`);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    const timeline = page.getByTestId('timeline');
+    await timeline.getByText('1 个单元中只有 0 个有卡密或凭证', { exact: false }).waitFor();
+    const text = (await timeline.textContent()) ?? '';
+    for (const words of [
+      '在「发货」',
+      '已重试 · 卡密已恢复',
+      '2 个卡密已作废',
+      '1 个卡密退回库存',
+      '已核销损失',
+      '套餐失败前已有 1 件完成直充：请退款给买家',
+      '部分交付 · 已交付 12 件，18 件无法获得',
+      '12 行',
+      '给查询订单的买家',
+      '通过邮件',
+      '通过短信',
+      '消息中含 1 个卡密',
+    ])
+      expect(text).toContain(words);
+    // No English detail names or sentences left (the status chip and code masks aside).
+    expect(text).not.toMatch(/codesReturnedToStock|codesVoided|issuedFor|channel:|step:|these parts were topped up/);
+    await ui.shot(page, 'timeline-events-zh');
     await context.close();
   });
 

@@ -1,6 +1,7 @@
 import { Box, Typography } from '@mui/material';
 import { useTranslate } from 'react-admin';
 import { formatWhen, Money, useIntlLocale } from '../components/fields';
+import { useAttentionReason } from '../attention';
 import { useReasonWords, type OrderReasonWords, type ReasonWords } from './reasons';
 import type { ConsoleOrder } from './types';
 
@@ -39,13 +40,32 @@ type EventFacts = Partial<{
   code: string;
   reasonCode: OrderReasonWords | null;
   previousReasonCode: OrderReasonWords | null;
+  step: string;
+  params: Record<string, string | number>;
+  action: string;
+  rows: number;
+  status: string;
+  delivered: number;
+  failed: number;
+  codesReturnedToStock: number;
+  codesVoided: number;
+  writtenOff: number;
+  topUpsToRefund: string[];
+  issuedFor: string;
+  expiresAt: string;
+  deliverAt: string;
+  channel: string;
+  codesInEmail: number;
 }>;
 
 function Detail({ event, currency }: { event: Event; currency: string }) {
   const translate = useTranslate();
   const locale = useIntlLocale();
   const words = useReasonWords();
+  const attentionReason = useAttentionReason();
   const e = event as EventFacts;
+  const t13 = (key: string, params?: Record<string, unknown>) => translate(`cf.events.detail13.${key}`, params);
+  const channel = e.channel ? t13(`channels.${e.channel}`, { _: e.channel }) : '';
   const by = e.by ? ` · ${translate('cf.events.detail.by', { by: String(e.by).replace(/^user:/, '') })}` : '';
   switch (event.type) {
     case 'accepted':
@@ -145,6 +165,74 @@ function Detail({ event, currency }: { event: Event; currency: string }) {
           {translate('cf.events.detail.reference', { reference: e.reference })} · {e.message ?? e.code}
         </>
       );
+    case 'needs_attention':
+      return (
+        <>
+          {attentionReason({ code: e.code ?? '', params: e.params ?? {} })} · {t13('at_step', { step: translate(`cf.workflow.step.${e.step}`, { _: e.step ?? '' }) })}
+        </>
+      );
+    case 'attention_resolved':
+      return (
+        <>
+          {t13(`actions.${e.action}`, { _: e.action ?? '' })}
+          {e.note ? ` · ${e.note}` : ''}
+          {by}
+        </>
+      );
+    case 'handed_to_manual':
+      return <>{translate('cf.events.detail.units', { smart_count: e.units })}</>;
+    case 'awaiting_manual_fulfilment':
+      return null;
+    case 'bulk_file_written':
+    case 'bulk_file_downloaded':
+      return (
+        <>
+          {t13('rows', { smart_count: e.rows ?? 0 })}
+          {by}
+        </>
+      );
+    case 'bulk_finished':
+      return (
+        <>
+          {translate(`cf.bulk.statuses.${e.status}`, { _: e.status ?? '' })} ·{' '}
+          {e.codesReturnedToStock !== undefined
+            ? t13('codes_back_in_stock', { smart_count: e.codesReturnedToStock })
+            : t13('bulk_finished', { delivered: e.delivered ?? 0, failed: e.failed ?? 0 })}
+        </>
+      );
+    case 'bundle_undone':
+      return (
+        <>
+          {t13('codes_back_in_stock', { smart_count: e.codesReturnedToStock ?? 0 })} · {t13('codes_voided', { smart_count: e.codesVoided ?? 0 })}
+          {e.writtenOff ? (
+            <>
+              {' · '}
+              {t13('written_off')} <Money minor={e.writtenOff} currency={currency} />
+            </>
+          ) : null}
+          {e.topUpsToRefund?.length ? ` · ${t13('top_ups_to_refund', { smart_count: e.topUpsToRefund.length })}` : ''}
+        </>
+      );
+    case 'delivery_link_issued':
+      return (
+        <>
+          {t13(`issued_for.${e.issuedFor}`, { _: e.issuedFor ?? '' })} · {t13('valid_until', { at: formatWhen(e.expiresAt, locale) })}
+        </>
+      );
+    case 'gift_scheduled':
+      return (
+        <>
+          {channel} · {t13('deliver_at', { at: formatWhen(e.deliverAt, locale) })}
+        </>
+      );
+    case 'gift_sent':
+      return (
+        <>
+          {channel} · {t13('codes_in_email', { smart_count: e.codesInEmail ?? 0 })}
+        </>
+      );
+    case 'lookup_code_sent':
+      return <>{channel}</>;
     default:
       return <>{readable(event)}</>;
   }

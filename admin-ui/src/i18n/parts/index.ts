@@ -37,6 +37,7 @@ import { bulk15Part } from './bulk15';
 import { words13bPart } from './words13b';
 import { fields13Part } from './fields13';
 import { reasons13Part } from './reasons13';
+import { events13Part } from './events13';
 export const consoleParts: ConsolePart<unknown>[] = [
   bulk15Part,
   ledger14Part,
@@ -58,6 +59,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   words13bPart,
   fields13Part,
   reasons13Part,
+  events13Part,
 ];
 
 type Tree = { [key: string]: unknown };
