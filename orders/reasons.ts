@@ -44,6 +44,25 @@ export function codedReason(code: OrderReasonCode, params: Params, outcomes?: Su
   return `${code}: ${JSON.stringify(outcomes ? { params, outcomes } : { params })}`;
 }
 
+// When no route said why a unit could not be bought, workflows/purchasing.ts passes the purchase
+// step's own failure text: Temporal's message when the step ran out of time, or an error's message.
+// Neither is for a person: it becomes a code, the error's message only quoted.
+const STEP_TIMED_OUT = /^activity \w+ timeout$/;
+
+function stepFailure(text: string, otherwise: 'unexpected_error' | 'unknown_detail'): SupplierOutcome {
+  return STEP_TIMED_OUT.test(text) ? supplierOutcome('', 'timed_out', '') : supplierOutcome('', otherwise, text);
+}
+
+/**
+ * An order's reason as it is stored (the failOrder step) and shown: a supplier_unavailable whose
+ * detail is the purchase step's failure text becomes "supplier_unavailable: {…}" with a timed_out
+ * or unexpected_error outcome; every other reason is kept as given.
+ */
+export function storedReason(reason: string): string {
+  const m = /^supplier_unavailable: ([\s\S]*)$/.exec(reason);
+  return m && !codedDetail(m[1]) ? codedReason('supplier_unavailable', {}, [stepFailure(m[1], 'unexpected_error')]) : reason;
+}
+
 /** The parameters (and outcomes) codedReason() wrote, or undefined when the detail is not one. */
 function codedDetail(detail: string): Pick<OrderReason, 'params' | 'outcomes'> | undefined {
   if (!detail.startsWith('{"params":')) return undefined;
@@ -88,9 +107,12 @@ export function orderReason(reason: string | null, risk: unknown): OrderReason |
       // The reviewer's note, in their own words; the default sentence when they gave none.
       return { code, params: { note: detail === 'rejected by a reviewer' ? '' : detail } };
     case 'supplier_failed':
-    case 'supplier_unavailable':
       // What the supplier said, passed on as received.
       return { code, params: { detail } };
+    case 'supplier_unavailable':
+      // Stored before the codes, in English nobody recognised (migration 038 coded the sentences
+      // it knew): a step's timeout is known for what it was; anything else is only quoted.
+      return { code, params: {}, outcomes: [stepFailure(detail, 'unknown_detail')] };
     default:
       return { code, params: {} };
   }
