@@ -1,5 +1,6 @@
 import { RISK_REASON_CODES, type RiskReason, type RiskReasonCode } from '../risk/reason-codes';
 import { supplierOutcome, type SupplierOutcome } from '../suppliers/outcome-codes';
+import { explainRiskReason } from '../db/migrations/038_coded_old_reasons';
 
 // Why an order was cancelled or failed, as a stable code with parameters, so the console words it
 // in the reader's language. orders.reason holds "<code>: <detail>" (workflows/fulfil-order.ts,
@@ -122,14 +123,19 @@ export function orderReason(reason: string | null, risk: unknown): OrderReason |
  * A risk verdict's reasons as codes, for a record that carries the English reasons (a
  * risk_checked event, a review): its own codes when it has them (risk/assess-order.ts writes
  * them beside the text), else the order's assessment's when that one said the same reasons (a
- * record written before the codes were; a retried order may have been judged again since).
+ * record written before the codes were), else its English read back into codes as migration 038
+ * read the assessments' (a retried order's earlier check, which said other reasons; the timeline
+ * is append-only, so its entries are read, not rewritten). Undefined when any reason is not
+ * recognised: the English is then shown as written.
  */
 export function riskReasonCodes(record: unknown, risk: unknown): RiskReason[] | undefined {
   const own = storedExplanations(record);
   if (own) return own;
-  const reasons = (r: unknown) => (typeof r === 'object' && r !== null && 'reasons' in r && Array.isArray(r.reasons) ? JSON.stringify(r.reasons) : undefined);
+  const reasons = (r: unknown): unknown[] | undefined => (typeof r === 'object' && r !== null && 'reasons' in r && Array.isArray(r.reasons) ? r.reasons : undefined);
   const said = reasons(record);
-  return said !== undefined && said === reasons(risk) ? storedExplanations(risk) : undefined;
+  if (said === undefined) return undefined;
+  const theirs = JSON.stringify(said) === JSON.stringify(reasons(risk)) ? storedExplanations(risk) : undefined;
+  return theirs ?? storedExplanations({ explained: said.map((r) => (typeof r === 'string' ? explainRiskReason(r) : undefined)) });
 }
 
 /** The assessment's reasons as codes (risk/assess-order.ts stores them); undefined for older assessments. */

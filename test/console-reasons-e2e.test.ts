@@ -168,4 +168,35 @@ describe('order reasons in the reader’s language', () => {
     expect(ui.takePageErrors()).toEqual([]);
     await context.close();
   });
+
+  // A retried order was judged again: its earlier check said other reasons than its assessment now,
+  // and was written before the codes. The timeline is append-only, so the entry is read into codes.
+  test('when an old risk check said other reasons than the order’s assessment now, then its reasons come coded, and the Chinese timeline has no English', async () => {
+    const judged = await placeOrder(sys, { email: 'judged@example.com' }, [{ sku: 'REASON-1', quantity: 1 }]);
+    expect(judged.status).toBe('delivered');
+    const earlier = ['email buyer@mailinator.com is at a disposable-address provider (+35)', 'IP country US differs from card country CN'];
+    await sys.db('order_events').insert({ order_id: judged.id, type: 'risk_checked', detail: JSON.stringify({ decision: 'review', score: 35, reasons: earlier }) });
+    const timeline = (await sys.api('GET', `/admin/orders/${judged.id}`, { key: sys.merchant.adminToken })).body.timeline;
+    const checks = timeline.filter((e: { type: string }) => e.type === 'risk_checked');
+    expect(checks.at(-1)).toMatchObject({
+      reasons: earlier,
+      reasonCodes: [
+        { code: 'disposable_email', params: { email: 'buyer@mailinator.com', points: 35 } },
+        { code: 'country_mismatch', params: { first: 'ip', firstCountry: 'US', second: 'card', secondCountry: 'CN' } },
+      ],
+    });
+
+    const { context, page } = await ui.signedIn(owner);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await page.getByRole('button', { name: '简体中文' }).waitFor();
+    await ui.go(page, `/orders/${judged.id}/show`);
+    const entries = page.getByTestId('timeline').locator('li', { has: page.getByTestId('event-risk_checked') });
+    await entries.first().waitFor();
+    const said = (await entries.allTextContents()).join(' | ');
+    expect(said).toContain('邮箱 buyer@mailinator.com 属于一次性邮箱服务商（+35）；IP国家 US 与银行卡国家 CN 不一致');
+    expect(said).not.toMatch(/disposable|differs|review|allow/);
+    expect(ui.takePageErrors()).toEqual([]);
+    await context.close();
+  });
 });

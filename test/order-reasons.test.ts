@@ -1,7 +1,8 @@
-import { codedReason, orderReason, storedReason } from '../orders/reasons';
+import { codedReason, orderReason, riskReasonCodes, storedReason } from '../orders/reasons';
 
 // Reasons read without a database: a purchase step that gave up with no route's reason is stored
-// as a code (its error's message only quoted), and an old English one is shown coded.
+// as a code (its error's message only quoted), an old English one is shown coded, and an old risk
+// check's English reasons come out as codes even when the order was judged again since.
 
 describe('a supplier_unavailable reason with the purchase step’s own failure text', () => {
   it('when the step timed out, then it is stored as timed_out, without Temporal’s English', () => {
@@ -33,5 +34,33 @@ describe('a supplier_unavailable reason with the purchase step’s own failure t
     });
     // An old timeout is known for what it was.
     expect(orderReason('supplier_unavailable: activity StartToClose timeout', null)?.outcomes).toEqual([{ supplier: '', code: 'timed_out', vendorCode: 'timed_out', message: '' }]);
+  });
+});
+
+describe('an old risk check’s reasons', () => {
+  const now = { decision: 'allow', reasons: [], explained: [] };
+
+  it('when the entry’s English differs from the order’s assessment now (a retried order), then its own English is read into codes', () => {
+    const earlier = {
+      decision: 'review',
+      score: 35,
+      reasons: ['email buyer@mailinator.com is at a disposable-address provider (+35)', 'IP country US differs from card country CN'],
+    };
+    expect(riskReasonCodes(earlier, now)).toEqual([
+      { code: 'disposable_email', params: { email: 'buyer@mailinator.com', points: 35 } },
+      { code: 'country_mismatch', params: { first: 'ip', firstCountry: 'US', second: 'card', secondCountry: 'CN' } },
+    ]);
+  });
+
+  it('then an entry with a reason nobody recognises keeps its English (none of it is half coded)', () => {
+    expect(riskReasonCodes({ reasons: ['IP country US differs from card country CN', 'some other reason'] }, now)).toBeUndefined();
+  });
+
+  it('then its own codes, and the assessment’s when it said the same, still come first', () => {
+    const own = [{ code: 'score_review', params: { score: 50, threshold: 50 } }];
+    expect(riskReasonCodes({ reasons: ['whatever was said'], explained: own }, now)).toEqual(own);
+    const same = { reasons: ['IP country US differs from card country CN'] };
+    const assessed = { ...same, explained: [{ code: 'country_mismatch', params: { first: 'ip', firstCountry: 'US', second: 'card', secondCountry: 'CN', from: 'assessment' } }] };
+    expect(riskReasonCodes(same, assessed)).toEqual(assessed.explained);
   });
 });
