@@ -7,6 +7,7 @@ import { ATTENTION_CODES, AUDIT_ACTIONS, ERROR_CODES, requiredTextKeys } from '.
 import { FIELD_CODES } from '../lib/field-codes';
 import { DEFAULT_RULES, HARD_DECISION_NAMES, ruleNameWords } from '../risk/rules';
 import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
+import { orderReason, storedReason } from '../orders/reasons';
 import { ALERT_KINDS } from '../lib/alert-kinds';
 import { ALERT_KIND_WORDS } from '../lib/alert-kind-words';
 import { compose } from '../notifications/compose';
@@ -133,6 +134,16 @@ describe('server message codes', () => {
     expect(recorded).toContain('out_of_stock');
     expect(recorded).toContain('not_committed');
     expect(recorded.filter((c) => !(SUPPLIER_OUTCOME_CODES as readonly string[]).includes(c))).toEqual([]);
+  });
+
+  // A purchase step that gave up with no route's reason is worded from outcomes no adapter records
+  // (orders/reasons.ts): they must be declared, so the texts check below covers them.
+  it('then the outcomes a purchase step’s own failure is given are declared', () => {
+    const texts = ['activity StartToClose timeout', 'connect ECONNREFUSED 127.0.0.1:5432'];
+    const given = [...texts.map((t) => orderReason(storedReason(`supplier_unavailable: ${t}`), null)), ...texts.map((t) => orderReason(`supplier_unavailable: ${t}`, null))];
+    const codes = given.flatMap((r) => r?.outcomes ?? []).map((o) => o.code);
+    expect(new Set(codes)).toEqual(new Set(['timed_out', 'unexpected_error', 'unknown_detail']));
+    expect(codes.filter((c) => !(SUPPLIER_OUTCOME_CODES as readonly string[]).includes(c))).toEqual([]);
   });
 
   // The console and the notifications read one list of alert-kind names; a kind without words in
