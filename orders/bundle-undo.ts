@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { postWriteOff } from '../ledger/postings-for';
 import { InvariantBroken } from '../lib/errors';
+import { codedVoidReason } from '../stock/void-reasons';
 import { appendEvent } from './events';
 import { giveBackGoods } from './unit-goods';
 
@@ -24,7 +25,9 @@ export async function undoBundleParts(trx: Knex.Transaction, orderId: string, re
   if (unitIds.length === 0) return;
   const order = await trx('orders').where({ id: orderId }).first('merchant_id', 'currency');
   if (!order) throw new InvariantBroken('order_missing', { orderId });
-  const goods = await giveBackGoods(trx, orderId, { unitIds, bought: 'void', voidReason: `bundle undone: ${reason}` });
+  // The voided codes and the write-offs say why in codes, with the order's own reason (stock/void-reasons.ts).
+  const why = codedVoidReason('bundle_undone', {}, reason);
+  const goods = await giveBackGoods(trx, orderId, { unitIds, bought: 'void', voidReason: why });
   const released = goods.filter((g) => g.goods !== 'kept').map((g) => g.unitId);
   if (released.length) await trx('order_units').whereIn('id', released).update({ status: 'released' });
   const lost = goods.filter((g) => (g.goods === 'voided' || g.goods === 'kept') && g.cost > 0);
@@ -42,7 +45,7 @@ export async function undoBundleParts(trx: Knex.Transaction, orderId: string, re
   await postWriteOff(
     trx,
     order.merchant_id,
-    lost.map((g) => ({ subject: `unit:${g.unitId}`, currency, amount: g.cost, skuId: skuOf.get(g.unitId)!, orderId, unitId: g.unitId, reason: `bundle undone: ${reason}` })),
+    lost.map((g) => ({ subject: `unit:${g.unitId}`, currency, amount: g.cost, skuId: skuOf.get(g.unitId)!, orderId, unitId: g.unitId, reason: why })),
   );
   const topUps = goods.filter((g) => g.goods === 'kept').map((g) => g.unitId);
   await appendEvent(trx, orderId, 'bundle_undone', {
