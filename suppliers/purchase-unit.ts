@@ -29,8 +29,9 @@ export interface PurchaseDeps {
 }
 
 /**
- * A failed unit's reason is English for logs and the storefront (`reason`); `coded`, when set, is
- * the order's reason for a person as a code with parameters (orders/reasons.ts codedReason).
+ * A failed unit's reason is English for logs (`reason`); `coded` is the order's reason for a
+ * person as a code with parameters (orders/reasons.ts codedReason), and what a bulk order records
+ * for the unit. It is optional only because results recorded in workflow histories before it lack it.
  */
 export type UnitPurchase = { status: 'succeeded' } | { status: 'processing'; purchaseId: string } | { status: 'failed'; reason: string; coded?: string };
 
@@ -163,7 +164,12 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
       if (!(err instanceof SupplierRefused)) throw err;
       await healthy(route);
       await markFailed(db, purchase, err.code, err.message);
-      if (err.code === 'invalid_account') return { status: 'failed', reason: `the account was rejected by ${route.name}: ${err.message}` };
+      if (err.code === 'invalid_account')
+        return {
+          status: 'failed',
+          reason: `the account was rejected by ${route.name}: ${err.message}`,
+          coded: codedReason('supplier_failed', { sku: unit.sku_code }, [supplierOutcome(route.name, err.code, err.message)]),
+        };
       if (err.code === 'rate_limited') pausedRoute = true;
       if (err.code === 'insufficient_balance' && err.detail.balance !== undefined) await recordSeenBalance(db, route.supplier_id, err.detail.balance);
       said(route, describeRefusal(err, route.max_unit_cost), err.code, err.message);
@@ -178,7 +184,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
   }
 
   if (pausedRoute) throw new NoSupplierAvailableNow(`no supplier can take unit ${unitId} right now: ${reasons.join('; ')}`, outcomes);
-  return { status: 'failed', reason: `no supplier could supply ${unit.sku_code}: ${reasons.join('; ')}` };
+  return { status: 'failed', reason: `no supplier could supply ${unit.sku_code}: ${reasons.join('; ')}`, coded: codedReason('supplier_failed', { sku: unit.sku_code }, outcomes) };
 }
 
 /**
