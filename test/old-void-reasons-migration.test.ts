@@ -109,7 +109,7 @@ describe('migration 039: void reasons and bulk reasons stored before the codes',
     expect(new Map(bulk.unitFailures.map((f: { reasonCode: unknown; units: number }) => [JSON.stringify(f.reasonCode), f.units]))).toEqual(
       new Map(
         [
-          { code: 'supplier_failed', params: { sku: 'OLD-BULK' }, outcomes: [outcome('Acme', 'out_of_stock'), outcome('Beta', 'circuit_open')] },
+          { code: 'supplier_failed', params: {}, outcomes: [outcome('Acme', 'out_of_stock'), outcome('Beta', 'circuit_open')] },
           { code: 'supplier_failed', params: {}, outcomes: [outcome('Acme', 'invalid_account', 'no such player')] },
           { code: 'supplier_no_route', params: { sku: 'OLD-BULK' } },
           { code: 'supplier_failed', params: { detail: UNIT_FAILURES[3] } },
@@ -138,8 +138,9 @@ describe('migration 039: void reasons and bulk reasons stored before the codes',
     expect(english.order).toEqual(coded.order);
     expect(new Map(english.failures.map((f) => [f.unit_id, f.reason]))).toEqual(
       new Map([
-        // What the supplier said comes back as its code where the English once said it in words.
-        [units[0], 'no supplier could supply OLD-BULK: Acme: out_of_stock; Beta: circuit open'],
+        // What the supplier said comes back as its code where the English once said it in words;
+        // the SKU was not kept (the bulk order's own).
+        [units[0], 'no supplier could supply -: Acme: out_of_stock; Beta: circuit open'],
         [units[1], UNIT_FAILURES[1]],
         [units[2], UNIT_FAILURES[2]],
         [units[3], UNIT_FAILURES[3]],

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { lastSupplierOutcomes } from '../../orders/supplier-outcomes';
 import { codedSupplierReason, englishOutcomes, englishSupplierReason, routeOutcome, type Outcome } from './038_coded_old_reasons';
 
 // The English the system wrote before these reasons were codes, rewritten into the codes the code
@@ -6,7 +7,8 @@ import { codedSupplierReason, englishOutcomes, englishSupplierReason, routeOutco
 // - codes.void_reason, when the system voided the code: a refund's "order refunded", an undone
 //   bundle's "bundle undone: <the order's reason>" (both on sold codes: unit_id is set) and a
 //   twin found by stock/refingerprint.ts (duplicate_of is set) become "<code>: {"params":…}"
-//   (stock/void-reasons.ts). A person's own void reason is another code's (an unsold one) and
+//   (stock/void-reasons.ts), an undone bundle's supplier failure with what each supplier said
+//   as codes where its order's purchases have them. A person's own void reason is another code's (an unsold one) and
 //   stays as written, whatever it says;
 // - bulk_orders.reason "<n> units could not be had" and a failed bulk order's orders.reason
 //   "bulk_units_failed: <n> of <m> units could not be had" become bulk_units_failed with its
@@ -37,7 +39,7 @@ async function rewrite(
   key: string,
   column: string,
   where: (q: Knex.QueryBuilder) => void,
-  change: (text: string, row: Record<string, unknown>) => string | undefined,
+  change: (text: string, row: Record<string, unknown>) => string | undefined | Promise<string | undefined>,
   also: string[] = [],
 ) {
   let after: string | null = null;
@@ -51,7 +53,7 @@ async function rewrite(
     const rows = (await q) as Record<string, unknown>[];
     if (rows.length === 0) return;
     for (const row of rows) {
-      const next = change(row[column] as string, row);
+      const next = await change(row[column] as string, row);
       if (next !== undefined && next !== row[column])
         await knex(table)
           .where(key, row[key] as string)
@@ -59,6 +61,17 @@ async function rewrite(
     }
     after = rows[rows.length - 1][key] as string;
   }
+}
+
+/**
+ * An undone bundle's order reason as orders/bundle-undo.ts keeps it today: a supplier failure with
+ * what each supplier said as codes, read from the order's purchases, where its English has them.
+ */
+async function undoneBecause(knex: Knex, unitId: string, reason: string): Promise<string> {
+  if (!/^supplier_failed: (?!\{"params":)/.test(reason)) return reason;
+  const order = await knex('orders as o').join('order_units as u', 'u.order_id', 'o.id').where('u.id', unitId).first('o.id', 'o.retried_at');
+  const outcomes = order ? await lastSupplierOutcomes(knex, order) : [];
+  return outcomes.length ? coded('supplier_failed', {}, { outcomes }) : reason;
 }
 
 // -- bulk orders -------------------------------------------------------------------------------
@@ -70,22 +83,22 @@ export function codedUnitFailure(reason: string): string {
   if (closed) return closed;
   let m = /^the account was rejected by ([\s\S]+?): ([\s\S]*)$/.exec(reason);
   if (m) return coded('supplier_failed', {}, { outcomes: [{ supplier: m[1], code: 'invalid_account', vendorCode: 'invalid_account', message: m[2] }] });
-  m = /^no supplier could supply (\S+): ([\s\S]+)$/.exec(reason);
-  const outcomes = m ? m[2].split('; ').map(routeOutcome) : [];
-  if (m && outcomes.every((o) => o)) return coded('supplier_failed', { sku: m[1] }, { outcomes });
+  m = /^no supplier could supply \S+: ([\s\S]+)$/.exec(reason);
+  const outcomes = m ? m[1].split('; ').map(routeOutcome) : [];
+  if (m && outcomes.every((o) => o)) return coded('supplier_failed', {}, { outcomes });
   return `supplier_failed: ${reason}`;
 }
 
-/** down(): the English of a coded bulk unit failure. */
+/** down(): the English of a coded bulk unit failure (the SKU was not kept: "-"). */
 export function englishUnitFailure(reason: string): string {
   const closed = englishSupplierReason(reason);
   if (closed?.startsWith('supplier_failed: ')) return closed.slice('supplier_failed: '.length);
   const m = /^supplier_failed: ([\s\S]*)$/.exec(reason);
   if (!m) return reason;
   if (!m[1].startsWith('{"params":')) return m[1];
-  const { params, outcomes = [] } = JSON.parse(m[1]) as { params: Params; outcomes?: Outcome[] };
+  const { outcomes = [] } = JSON.parse(m[1]) as { outcomes?: Outcome[] };
   if (outcomes.length === 1 && outcomes[0].code === 'invalid_account') return `the account was rejected by ${outcomes[0].supplier}: ${outcomes[0].message}`;
-  return `no supplier could supply ${params.sku ?? '-'}: ${englishOutcomes(outcomes)}`;
+  return `no supplier could supply -: ${englishOutcomes(outcomes)}`;
 }
 
 const bulkUnitsFailed = (failed: number, units: number) => coded('bulk_units_failed', { failed, units });
@@ -102,7 +115,8 @@ export async function up(knex: Knex): Promise<void> {
     'id',
     'void_reason',
     (q) => q.where({ status: 'voided' }).whereNotNull('unit_id').where('void_reason', 'like', 'bundle undone: %'),
-    (text) => coded('bundle_undone', {}, { orderReason: text.slice(BUNDLE.length) }),
+    async (text, row) => coded('bundle_undone', {}, { orderReason: await undoneBecause(knex, row.unit_id as string, text.slice(BUNDLE.length)) }),
+    ['unit_id'],
   );
 
   await rewrite(

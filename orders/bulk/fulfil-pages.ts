@@ -1,6 +1,7 @@
 import type { Db } from '../../db';
 import { InvariantBroken } from '../../lib/errors';
 import { checkPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, type PurchaseDeps } from '../../suppliers/purchase-unit';
+import type { SupplierOutcome } from '../../suppliers/outcome-codes';
 import { closeOrderIn } from '../close-order';
 import { releaseReservations } from '../../stock/reservations';
 import { returnBalance } from '../../storefronts/prepaid-balance';
@@ -120,11 +121,12 @@ export async function buyBulkPage(deps: PurchaseDeps, orderId: string, page: num
 
 /**
  * Why a unit could not be bought, as an order's reason is kept (orders/reasons.ts): the console
- * words it from its code and what each supplier said. A result without its code (recorded before
- * it had one) is read as a supplier failure in its English, as the order workflow reads it.
+ * words it from its code and what each supplier said. A result without either (recorded before
+ * they were kept) is read as a supplier failure in its English, as the order workflow reads it.
  */
-function unitFailure(outcome: { reason: string; coded?: string }): string {
-  return outcome.coded ?? `supplier_failed: ${outcome.reason.slice(0, 500)}`;
+function unitFailure(outcome: { reason: string; coded?: string; outcomes?: SupplierOutcome[] }): string {
+  if (outcome.coded) return outcome.coded;
+  return outcome.outcomes ? codedReason('supplier_failed', {}, outcome.outcomes) : `supplier_failed: ${outcome.reason.slice(0, 500)}`;
 }
 
 async function pageCounts(db: Db, orderId: string, from: number, to: number): Promise<PageResult> {
