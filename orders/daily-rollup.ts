@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { acceptedReportSql, reportClosed, reportRefunded, reportSettled } from '../reports/rollup';
+import { acceptedReportSql, reportClosed, reportRefunded, SETTLED_REPORTS_DONE, settledReportSql } from '../reports/rollup';
 import { acceptedSlotSql, laterSlotSql } from './rollup-slots';
 import { unitCostSql } from './unit-cost';
 
@@ -97,29 +97,36 @@ export async function rollUpAccepted(trx: Q, orderId: string): Promise<void> {
   );
 }
 
-/** A settlement was recorded for the order (in this transaction): its money, and its delivered units per SKU. */
+/**
+ * A settlement was recorded for the order (in this transaction): its money, and its delivered
+ * units per SKU, and the reports' rows. One statement: a settlement holds its slot's rows from
+ * the first of them to its commit, and other settlements of the merchant that take the same slot
+ * wait that long, so it holds them for one round trip, not five.
+ */
 export async function rollUpSettled(trx: Q, s: { orderId: string; merchantId: string; currency: string; revenue: number; cost: number }): Promise<void> {
   await trx.raw(
-    `INSERT INTO daily_order_totals (${ORDER_SLOT}, orders_delivered, revenue, cost)
-     VALUES (:merchantId, ${merchantTodaySql(':merchantId')}, :currency, ${laterSlotSql(':orderId')}, 1, :revenue, :cost)
-     ON CONFLICT (${ORDER_SLOT}) DO UPDATE SET ${addUp('daily_order_totals', ['orders_delivered', 'revenue', 'cost'])}`,
+    `WITH settled_day AS (
+       INSERT INTO daily_order_totals (${ORDER_SLOT}, orders_delivered, revenue, cost)
+       VALUES (:merchantId, ${merchantTodaySql(':merchantId')}, :currency, ${laterSlotSql(':orderId')}, 1, :revenue, :cost)
+       ON CONFLICT (${ORDER_SLOT}) DO UPDATE SET ${addUp('daily_order_totals', ['orders_delivered', 'revenue', 'cost'])}
+       RETURNING 1),
+     settled_skus AS (
+       INSERT INTO daily_sku_sales (${SKU_SLOT}, units_delivered, revenue, cost)
+       SELECT o.merchant_id, ${merchantTodaySql('o.merchant_id')}, o.currency, u.sku_id, s.fulfilment_mode, ${laterSlotSql('o.id')}, count(*), sum(i.unit_price), sum(${unitCostSql('u')})
+         FROM deliveries d
+         JOIN order_units u ON u.id = d.unit_id
+         JOIN order_items i ON i.id = u.order_item_id
+         JOIN skus s ON s.id = u.sku_id
+         JOIN orders o ON o.id = d.order_id
+        WHERE d.order_id = :orderId AND EXISTS (SELECT 1 FROM settled_day)
+        GROUP BY 1, 2, 3, 4, 5, 6
+        ORDER BY 4
+       ON CONFLICT (${SKU_SLOT}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_delivered', 'revenue', 'cost'])}
+       RETURNING 1),
+     ${settledReportSql('settled_skus')}
+     SELECT count(*) FROM ${SETTLED_REPORTS_DONE}`,
     s,
   );
-  await trx.raw(
-    `INSERT INTO daily_sku_sales (${SKU_SLOT}, units_delivered, revenue, cost)
-     SELECT o.merchant_id, ${merchantTodaySql('o.merchant_id')}, o.currency, u.sku_id, s.fulfilment_mode, ${laterSlotSql('o.id')}, count(*), sum(i.unit_price), sum(${unitCostSql('u')})
-       FROM deliveries d
-       JOIN order_units u ON u.id = d.unit_id
-       JOIN order_items i ON i.id = u.order_item_id
-       JOIN skus s ON s.id = u.sku_id
-       JOIN orders o ON o.id = d.order_id
-      WHERE d.order_id = :orderId
-      GROUP BY 1, 2, 3, 4, 5, 6
-      ORDER BY 4
-     ON CONFLICT (${SKU_SLOT}) DO UPDATE SET ${addUp('daily_sku_sales', ['units_delivered', 'revenue', 'cost'])}`,
-    { orderId: s.orderId },
-  );
-  await reportSettled(trx, s);
 }
 
 /**

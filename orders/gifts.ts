@@ -4,7 +4,8 @@ import type { Db } from '../db';
 import type { GiftRow } from '../db/tables';
 import type { CodeVault } from '../lib/code-vault';
 import { conflict, invalidInput, notFound } from '../lib/errors';
-import { coded, fieldPattern, fieldProblem } from '../lib/field-codes';
+import { coded, fieldProblem } from '../lib/field-codes';
+import { phoneNumber } from '../lib/phone-number';
 import { MailNotSent, type Mailer } from '../mail/mailer';
 import type { SmsSender } from '../mail/sms';
 import { openCode, type CodeSecret } from '../stock/code-secret';
@@ -31,11 +32,7 @@ export const GiftRequestSchema = z
       .object({
         name: z.string().trim().min(1).max(100),
         email: z.email().max(254).optional(),
-        phone: z
-          .string()
-          .trim()
-          .regex(fieldPattern('phone', /^\+?[0-9 ()-]{5,20}$/), 'must be a phone number')
-          .optional(),
+        phone: phoneNumber.optional(),
       })
       .strict()
       .refine((r) => r.email !== undefined || r.phone !== undefined, coded('email_or_phone', 'give the recipient an email or a phone')),

@@ -1,5 +1,6 @@
 import { RISK_REASON_CODES, type RiskReason, type RiskReasonCode } from '../risk/reason-codes';
 import { supplierOutcome, type SupplierOutcome } from '../suppliers/outcome-codes';
+import { explainRiskReason } from '../db/migrations/038_coded_old_reasons';
 
 // Why an order was cancelled or failed, as a stable code with parameters, so the console words it
 // in the reader's language. orders.reason holds "<code>: <detail>" (workflows/fulfil-order.ts,
@@ -47,6 +48,25 @@ export function codedReason(code: OrderReasonCode, params: Params, outcomes?: Su
   return `${code}: ${JSON.stringify(outcomes ? { params, outcomes } : { params })}`;
 }
 
+// When no route said why a unit could not be bought, workflows/purchasing.ts passes the purchase
+// step's own failure text: Temporal's message when the step ran out of time, or an error's message.
+// Neither is for a person: it becomes a code, the error's message only quoted.
+const STEP_TIMED_OUT = /^activity \w+ timeout$/;
+
+function stepFailure(text: string, otherwise: 'unexpected_error' | 'unknown_detail'): SupplierOutcome {
+  return STEP_TIMED_OUT.test(text) ? supplierOutcome('', 'timed_out', '') : supplierOutcome('', otherwise, text);
+}
+
+/**
+ * An order's reason as it is stored (the failOrder step) and shown: a supplier_unavailable whose
+ * detail is the purchase step's failure text becomes "supplier_unavailable: {…}" with a timed_out
+ * or unexpected_error outcome; every other reason is kept as given.
+ */
+export function storedReason(reason: string): string {
+  const m = /^supplier_unavailable: ([\s\S]*)$/.exec(reason);
+  return m && !codedDetail(m[1]) ? codedReason('supplier_unavailable', {}, [stepFailure(m[1], 'unexpected_error')]) : reason;
+}
+
 /** The parameters (and outcomes) codedReason() wrote, or undefined when the detail is not one. */
 function codedDetail(detail: string): Pick<OrderReason, 'params' | 'outcomes'> | undefined {
   if (!detail.startsWith('{"params":')) return undefined;
@@ -91,9 +111,12 @@ export function orderReason(reason: string | null, risk: unknown): OrderReason |
       // The reviewer's note, in their own words; the default sentence when they gave none.
       return { code, params: { note: detail === 'rejected by a reviewer' ? '' : detail } };
     case 'supplier_failed':
-    case 'supplier_unavailable':
       // What the supplier said, passed on as received.
       return { code, params: { detail } };
+    case 'supplier_unavailable':
+      // Stored before the codes, in English nobody recognised (migration 038 coded the sentences
+      // it knew): a step's timeout is known for what it was; anything else is only quoted.
+      return { code, params: {}, outcomes: [stepFailure(detail, 'unknown_detail')] };
     default:
       return { code, params: {} };
   }
@@ -103,14 +126,19 @@ export function orderReason(reason: string | null, risk: unknown): OrderReason |
  * A risk verdict's reasons as codes, for a record that carries the English reasons (a
  * risk_checked event, a review): its own codes when it has them (risk/assess-order.ts writes
  * them beside the text), else the order's assessment's when that one said the same reasons (a
- * record written before the codes were; a retried order may have been judged again since).
+ * record written before the codes were), else its English read back into codes as migration 038
+ * read the assessments' (a retried order's earlier check, which said other reasons; the timeline
+ * is append-only, so its entries are read, not rewritten). Undefined when any reason is not
+ * recognised: the English is then shown as written.
  */
 export function riskReasonCodes(record: unknown, risk: unknown): RiskReason[] | undefined {
   const own = storedExplanations(record);
   if (own) return own;
-  const reasons = (r: unknown) => (typeof r === 'object' && r !== null && 'reasons' in r && Array.isArray(r.reasons) ? JSON.stringify(r.reasons) : undefined);
+  const reasons = (r: unknown): unknown[] | undefined => (typeof r === 'object' && r !== null && 'reasons' in r && Array.isArray(r.reasons) ? r.reasons : undefined);
   const said = reasons(record);
-  return said !== undefined && said === reasons(risk) ? storedExplanations(risk) : undefined;
+  if (said === undefined) return undefined;
+  const theirs = JSON.stringify(said) === JSON.stringify(reasons(risk)) ? storedExplanations(risk) : undefined;
+  return theirs ?? storedExplanations({ explained: said.map((r) => (typeof r === 'string' ? explainRiskReason(r) : undefined)) });
 }
 
 /** The assessment's reasons as codes (risk/assess-order.ts stores them); undefined for older assessments. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { coded, fieldPattern } from '../lib/field-codes';
+import { coded } from '../lib/field-codes';
+import { phoneNumber } from '../lib/phone-number';
 import { riskSignalFields } from '../risk/signal-fields';
 
 // What a storefront may send when it submits a paid order. Unknown fields are refused so a
@@ -13,11 +14,7 @@ export const BuyerSchema = z
   .object({
     accountId: z.string().trim().min(1).max(128).optional(),
     email: z.email().max(254).optional(),
-    phone: z
-      .string()
-      .trim()
-      .regex(fieldPattern('phone', /^\+?[0-9 ()-]{5,20}$/), 'must be a phone number')
-      .optional(),
+    phone: phoneNumber.optional(),
     ip: z.union([z.ipv4(), z.ipv6()]).optional(),
     deviceId: z.string().trim().min(1).max(128).optional(),
     // Risk signals (account age, countries, payment instrument): see risk/signal-fields.ts.

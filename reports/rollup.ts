@@ -109,27 +109,37 @@ export async function reportReviewRejected(trx: Q, orderId: string): Promise<voi
   await writeChannelAndHour(trx, ['orders_rejected'], (key) => `SELECT ${key}, 1 FROM orders o WHERE o.id = :orderId`, { orderId });
 }
 
-/** The order's settlement was recorded in this transaction: delivered, its money, its units per SKU and supplier. */
-export async function reportSettled(trx: Q, s: { orderId: string; revenue: number; cost: number }): Promise<void> {
-  await writeChannelAndHour(
-    trx,
-    ['orders_delivered', 'units_delivered', 'revenue', 'cost'],
-    (key) => `SELECT ${key}, 1, (SELECT count(*) FROM deliveries d WHERE d.order_id = o.id), :revenue, :cost FROM orders o WHERE o.id = :orderId`,
-    s,
-  );
-  await trx.raw(
-    `INSERT INTO report_sku_days (merchant_id, day, currency, sku_id, supplier_id, slot, units_delivered, revenue, cost)
-     SELECT o.merchant_id, ${daySql(zoneOf('o.merchant_id'), 'o.created_at')}, o.currency, u.sku_id, ${unitSupplierSql('u')}, ${laterSlotSql('o.id')}, count(*), sum(i.unit_price), sum(${unitCostSql('u')})
-       FROM deliveries d
-       JOIN order_units u ON u.id = d.unit_id
-       JOIN order_items i ON i.id = u.order_item_id
-       JOIN orders o ON o.id = d.order_id
-      WHERE d.order_id = :orderId
-      GROUP BY 1, 2, 3, 4, 5, 6
-      ORDER BY 4, 5
-     ${SKU_CONFLICT} DO UPDATE SET ${addUp('report_sku_days', ['units_delivered', 'revenue', 'cost'])}`,
-    { orderId: s.orderId },
-  );
+/**
+ * Data-modifying CTEs for the statement recording a settlement (orders/daily-rollup.ts): the
+ * order delivered, its money, its units per SKU and supplier. Binds :orderId, :revenue, :cost;
+ * `after` names a CTE that must have run first (the dashboard's SKU rows: lock order), read
+ * through a count, which is one row even when it wrote none. The last CTE is SETTLED_REPORTS_DONE.
+ */
+export const SETTLED_REPORTS_DONE = 'report_settled_skus';
+export function settledReportSql(after: string): string {
+  const counters = ['orders_delivered', 'units_delivered', 'revenue', 'cost'];
+  const select = (key: string, ranFirst: string) =>
+    `SELECT ${key}, 1, (SELECT count(*) FROM deliveries d WHERE d.order_id = o.id), :revenue, :cost FROM orders o WHERE o.id = :orderId AND ${ranFirst}`;
+  return `report_settled_channel AS (
+      INSERT INTO report_channel_days (${CHANNEL_KEY}, slot, ${counters.join(', ')}) ${select(`${channelKeyOf('o')}, ${laterSlotSql('o.id')}`, `(SELECT count(*) FROM ${after}) >= 0`)}
+      ON CONFLICT (${CHANNEL_KEY}, slot) DO UPDATE SET ${addUp('report_channel_days', counters)}
+      RETURNING 1),
+    report_settled_hour AS (
+      INSERT INTO report_hours (${HOUR_KEY}, slot, ${counters.join(', ')}) ${select(`${hourKeyOf('o')}, ${laterSlotSql('o.id')}`, 'EXISTS (SELECT 1 FROM report_settled_channel)')}
+      ON CONFLICT (${HOUR_KEY}, slot) DO UPDATE SET ${addUp('report_hours', counters)}
+      RETURNING 1),
+    ${SETTLED_REPORTS_DONE} AS (
+      INSERT INTO report_sku_days (merchant_id, day, currency, sku_id, supplier_id, slot, units_delivered, revenue, cost)
+      SELECT o.merchant_id, ${daySql(zoneOf('o.merchant_id'), 'o.created_at')}, o.currency, u.sku_id, ${unitSupplierSql('u')}, ${laterSlotSql('o.id')}, count(*), sum(i.unit_price), sum(${unitCostSql('u')})
+        FROM deliveries d
+        JOIN order_units u ON u.id = d.unit_id
+        JOIN order_items i ON i.id = u.order_item_id
+        JOIN orders o ON o.id = d.order_id
+       WHERE d.order_id = :orderId AND EXISTS (SELECT 1 FROM report_settled_hour)
+       GROUP BY 1, 2, 3, 4, 5, 6
+       ORDER BY 4, 5
+      ${SKU_CONFLICT} DO UPDATE SET ${addUp('report_sku_days', ['units_delivered', 'revenue', 'cost'])}
+      RETURNING 1)`;
 }
 
 /** A refund was recorded in this transaction; `orderRefunded` when it refunded the order's last units. */

@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { coded, fieldProblem, type FieldProblem } from '../lib/field-codes';
+import { isPhoneNumber } from '../lib/phone-number';
 import type { Buyer } from '../orders/validators';
 import { emailDomain, normaliseEmail, normaliseIp, normalisePhone } from './signals';
 import { LIST_KINDS, LISTS, type ListKind } from './vocabulary';
@@ -40,7 +41,7 @@ function valueProblem(kind: ListKind, value: string): FieldProblem | undefined {
     case 'email_domain':
       return DOMAIN.test(value.toLowerCase()) ? undefined : fieldProblem('invalid_domain', 'must be a domain such as example.com, or *.example.com for it and every subdomain');
     case 'phone':
-      return /^\+?[0-9 ()-]{5,20}$/.test(value) ? undefined : fieldProblem('phone', 'must be a phone number');
+      return isPhoneNumber(value) ? undefined : fieldProblem('phone', 'must be a phone number');
     default:
       return value.length <= 128 ? undefined : fieldProblem('too_long', 'must be at most 128 characters', { maximum: 128 });
   }

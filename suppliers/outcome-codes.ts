@@ -23,11 +23,28 @@ export const SUPPLIER_REFUSAL_CODES = [
  */
 export const ROUTE_PAUSED_CODES = ['circuit_open', 'at_rate_limit', 'no_answer'] as const;
 
-export const SUPPLIER_OUTCOME_CODES = [...SUPPLIER_REFUSAL_CODES, 'not_committed', 'invalid_redeem_url', 'failed', 'canceled', ...ROUTE_PAUSED_CODES, 'other'] as const;
+/**
+ * Why buying a unit stopped when no route said why (orders/reasons.ts storedReason): the purchase
+ * step ran out of time, or stopped on an error of ours (its message quoted); or, for a reason stored
+ * before the codes, English whose meaning is not known (quoted). Not tied to one supplier.
+ */
+export const STEP_FAILURE_CODES = ['timed_out', 'unexpected_error', 'unknown_detail'] as const;
+
+export const SUPPLIER_OUTCOME_CODES = [
+  ...SUPPLIER_REFUSAL_CODES,
+  'not_committed',
+  'invalid_redeem_url',
+  'failed',
+  'canceled',
+  ...ROUTE_PAUSED_CODES,
+  ...STEP_FAILURE_CODES,
+  'other',
+] as const;
 export type SupplierOutcomeCode = (typeof SUPPLIER_OUTCOME_CODES)[number];
 
 /** One failed attempt at one supplier, for a person. */
 export interface SupplierOutcome {
+  /** Empty for a STEP_FAILURE_CODES outcome, which no one supplier gave. */
   supplier: string;
   code: SupplierOutcomeCode;
   /** The code as the vendor's adapter recorded it, when it is not one of ours ("other"). */

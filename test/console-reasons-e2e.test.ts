@@ -132,4 +132,71 @@ describe('order reasons in the reader’s language', () => {
     expect(ui.takePageErrors()).toEqual([]);
     await context.close();
   });
+
+  // The purchase step gave up with no route's reason: the failOrder step stores its failure text as
+  // a code, and an older row's English is shown coded as an unknown detail; either way only the
+  // error's or the old row's own words are left, in quotes.
+  test('when a purchase step stopped on an error, or an old row kept English nobody recognised, then the console says why in Chinese, those words only quoted', async () => {
+    const stopped = await placeOrder(sys, { ipCountry: 'US', cardCountry: 'CN', email: 'stopped@example.com' }, [{ sku: 'REASON-1', quantity: 1 }]);
+    expect(stopped.status).toBe('held');
+    await sys.activities.failOrder(stopped.id, 'supplier_unavailable: connect ECONNREFUSED 127.0.0.1:5432');
+    const stored = found(await sys.db('orders').where({ id: stopped.id }).first('reason'), 'the failed order');
+    expect(stored.reason).toMatch(/^supplier_unavailable: \{"params":\{\},"outcomes":\[\{"supplier":"","code":"unexpected_error"/);
+    expect((await sys.api('GET', `/admin/orders/${stopped.id}`, { key: sys.merchant.adminToken })).body.reasonCode).toEqual({
+      code: 'supplier_unavailable',
+      params: {},
+      outcomes: [{ supplier: '', code: 'unexpected_error', vendorCode: 'unexpected_error', message: 'connect ECONNREFUSED 127.0.0.1:5432' }],
+    });
+
+    const old = await placeOrder(sys, {}, [{ sku: 'REASON-1', quantity: 1 }]);
+    const oldReason = 'supplier_unavailable: no supplier can take unit 7d0c5d5e right now: Alpha: something new';
+    await sys.db('orders').where({ id: old.id }).update({ status: 'failed', reason: oldReason });
+
+    const { context, page } = await ui.signedIn(owner);
+    await ui.go(page, `/orders/${stopped.id}/show`);
+    const reason = page.getByTestId('order-reason');
+    await reason.waitFor();
+    // Positive control: in English first.
+    expect(await reason.textContent()).toBe('The suppliers could not be reached: the purchase stopped on an unexpected error — it said “connect ECONNREFUSED 127.0.0.1:5432”');
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await page.getByText('无法连接供应商', { exact: false }).first().waitFor();
+    expect(await reason.textContent()).toBe('无法连接供应商：采购因意外错误而中止——原话：“connect ECONNREFUSED 127.0.0.1:5432”');
+    await ui.go(page, `/orders/${old.id}/show`);
+    await page.getByText('原因不明', { exact: false }).first().waitFor();
+    expect(await page.getByTestId('order-reason').textContent()).toBe('无法连接供应商：原因不明——原话：“no supplier can take unit 7d0c5d5e right now: Alpha: something new”');
+    expect(ui.takePageErrors()).toEqual([]);
+    await context.close();
+  });
+
+  // A retried order was judged again: its earlier check said other reasons than its assessment now,
+  // and was written before the codes. The timeline is append-only, so the entry is read into codes.
+  test('when an old risk check said other reasons than the order’s assessment now, then its reasons come coded, and the Chinese timeline has no English', async () => {
+    const judged = await placeOrder(sys, { email: 'judged@example.com' }, [{ sku: 'REASON-1', quantity: 1 }]);
+    expect(judged.status).toBe('delivered');
+    const earlier = ['email buyer@mailinator.com is at a disposable-address provider (+35)', 'IP country US differs from card country CN'];
+    await sys.db('order_events').insert({ order_id: judged.id, type: 'risk_checked', detail: JSON.stringify({ decision: 'review', score: 35, reasons: earlier }) });
+    const timeline = (await sys.api('GET', `/admin/orders/${judged.id}`, { key: sys.merchant.adminToken })).body.timeline;
+    const checks = timeline.filter((e: { type: string }) => e.type === 'risk_checked');
+    expect(checks.at(-1)).toMatchObject({
+      reasons: earlier,
+      reasonCodes: [
+        { code: 'disposable_email', params: { email: 'buyer@mailinator.com', points: 35 } },
+        { code: 'country_mismatch', params: { first: 'ip', firstCountry: 'US', second: 'card', secondCountry: 'CN' } },
+      ],
+    });
+
+    const { context, page } = await ui.signedIn(owner);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await page.getByRole('button', { name: '简体中文' }).waitFor();
+    await ui.go(page, `/orders/${judged.id}/show`);
+    const entries = page.getByTestId('timeline').locator('li', { has: page.getByTestId('event-risk_checked') });
+    await entries.first().waitFor();
+    const said = (await entries.allTextContents()).join(' | ');
+    expect(said).toContain('邮箱 buyer@mailinator.com 属于一次性邮箱服务商（+35）；IP国家 US 与银行卡国家 CN 不一致');
+    expect(said).not.toMatch(/disposable|differs|review|allow/);
+    expect(ui.takePageErrors()).toEqual([]);
+    await context.close();
+  });
 });

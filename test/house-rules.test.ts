@@ -51,3 +51,11 @@ test('positive control: the import scan sees imports across folders', () => {
   expect(importedFolders(path.join('api', 'app.ts'))).toEqual(expect.arrayContaining(['lib', 'orders']));
   expect(importedFolders(path.join('test', 'supplier-signing.test.ts'))).toEqual(['suppliers', 'supplier-sim']);
 });
+
+// A buyer's, a gift recipient's and a list entry's phone number are one rule: a change to what
+// counts as a phone number reaches all three.
+test('only lib/phone-number.ts says what a phone number looks like', () => {
+  const folders = ['api', 'orders', 'stock', 'risk', 'suppliers', 'activities', 'storefronts', 'lib'];
+  const writers = folders.flatMap(sources).filter((f) => fs.readFileSync(path.join(root, f), 'utf8').includes('[0-9 ()-]{5,20}'));
+  expect(writers).toEqual([path.join('lib', 'phone-number.ts')]);
+});

@@ -8,7 +8,7 @@ import { FIELD_CODES } from '../lib/field-codes';
 import { DEFAULT_RULES, HARD_DECISION_NAMES, ruleNameWords } from '../risk/rules';
 import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
 import { VOID_REASON_CODES } from '../stock/void-reasons';
-import { ORDER_REASON_CODES } from '../orders/reasons';
+import { ORDER_REASON_CODES, orderReason, storedReason } from '../orders/reasons';
 import { ALERT_KINDS } from '../lib/alert-kinds';
 import { ALERT_KIND_WORDS } from '../lib/alert-kind-words';
 import { compose } from '../notifications/compose';
@@ -153,6 +153,16 @@ describe('server message codes', () => {
     );
     expect(VOID_REASON_CODES).toEqual(expect.arrayContaining(['order_refunded', 'bundle_undone', 'duplicate_code']));
     expect(ORDER_REASON_CODES).toContain('no_code_left');
+  });
+
+  // A purchase step that gave up with no route's reason is worded from outcomes no adapter records
+  // (orders/reasons.ts): they must be declared, so the texts check below covers them.
+  it('then the outcomes a purchase step’s own failure is given are declared', () => {
+    const texts = ['activity StartToClose timeout', 'connect ECONNREFUSED 127.0.0.1:5432'];
+    const given = [...texts.map((t) => orderReason(storedReason(`supplier_unavailable: ${t}`), null)), ...texts.map((t) => orderReason(`supplier_unavailable: ${t}`, null))];
+    const codes = given.flatMap((r) => r?.outcomes ?? []).map((o) => o.code);
+    expect(new Set(codes)).toEqual(new Set(['timed_out', 'unexpected_error', 'unknown_detail']));
+    expect(codes.filter((c) => !(SUPPLIER_OUTCOME_CODES as readonly string[]).includes(c))).toEqual([]);
   });
 
   // The console and the notifications read one list of alert-kind names; a kind without words in

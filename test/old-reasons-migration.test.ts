@@ -69,8 +69,9 @@ describe('migration 038: reasons stored before the codes', () => {
   });
 
   test('when it runs, then the old supplier sentence and the old assessment become codes with parameters, and the English beside them stays', async () => {
-    // Positive control: before it runs, the sentence is English and the API has no outcomes for it.
-    expect((await shown()).reasonCode).toEqual({ code: 'supplier_unavailable', params: { detail: OLD_REASON.slice('supplier_unavailable: '.length) } });
+    // Positive control: before it runs, the sentence is English and the API has no supplier's outcomes for it, only the sentence quoted.
+    const unknown = { supplier: '', code: 'unknown_detail', vendorCode: 'unknown_detail', message: OLD_REASON.slice('supplier_unavailable: '.length) };
+    expect((await shown()).reasonCode).toEqual({ code: 'supplier_unavailable', params: {}, outcomes: [unknown] });
 
     await migration.up(sys.db);
     const outcomes = [

@@ -89,6 +89,7 @@ export async function buyUnits(ctx: PurchasingContext, unitIds: string[]): Promi
       if (result.status === 'succeeded') return 'bought';
       // Histories recorded before the codes carry neither `coded` nor details: their reasons stay as they were.
       if (result.status === 'failed') return { reason: result.coded ?? `supplier_failed: ${result.reason}` };
+      // With no wait's reason, lastError is the step's own failure text: the failOrder step stores it as a code (orders/reasons.ts storedReason).
       if (result.status === 'none') return { reason: lastWait ?? `supplier_unavailable: ${lastError}` };
       progress.waitingOnSupplier++;
       const settled = await awaitPurchase(result.purchaseId).finally(() => progress.waitingOnSupplier--);

@@ -7,7 +7,7 @@ import type { CodeVault } from '../../lib/code-vault';
 import type { OutboundHttp } from '../../lib/outbound-http';
 import { canAccess } from '../../lib/permissions';
 import { loadConsoleOrder, type ConsoleOrder } from '../../orders/console-view';
-import { orderReason } from '../../orders/reasons';
+import { orderReason, storedReason } from '../../orders/reasons';
 import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { refundOrder } from '../../orders/refund-order';
 import { resendDeliveryWebhook } from '../../orders/resend-webhook';
@@ -147,8 +147,9 @@ export function adminOrdersRouter(deps: { db: Db; vault: CodeVault; fulfilment: 
     // Webhooks leave through the outbox and may be resent from the console, outside the workflow:
     // the recorded rows say whether the storefront was told, not the workflow's state.
     const webhook = live ? await webhookState(db, order.id, live.webhook) : undefined;
-    // Its reason worded as the order's own is (orders/reasons.ts), not the workflow's text.
-    const state = live ? { ...live, webhook, reasonCode: live.reason === order.reason ? order.reasonCode : orderReason(live.reason ?? null, order.risk) } : live;
+    // Its reason worded as the order's own is (orders/reasons.ts), not the workflow's text, which the order stored coded.
+    const liveReason = live?.reason === undefined ? null : storedReason(live.reason);
+    const state = live ? { ...live, webhook, reasonCode: liveReason === order.reason ? order.reasonCode : orderReason(liveReason, order.risk) } : live;
     const url =
       deps.temporalUi && canAccess(req.admin!.role, { resource: 'orders', action: 'workflow' })
         ? `${deps.temporalUi.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${order.id}`

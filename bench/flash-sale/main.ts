@@ -7,6 +7,7 @@ import { runFlashSale } from './run';
 
 // npm run bench:flash-sale -- [--orders 10000] [--codes 2000] [--rate 100 | --concurrency 50]
 //   [--supplier] [--latency 50-200] [--pool 10] [--no-ceilings] [--drill worker-kill] [--json out.json]
+//   [--pg-statements]: also where Postgres's time went, by statement (pg_stat_statements)
 //   [--apis 2 --workers 2]: several api and worker processes on one Postgres and one Temporal
 //   [--soak-minutes 30 --rate 20]: a steady stream with a code for every order, to see memory stay flat
 // Everything it needs it starts itself (embedded Postgres, Temporal dev server, api, worker),
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     apis: { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },
     'no-ceilings': { type: 'boolean', default: false },
+    'pg-statements': { type: 'boolean', default: false },
     drill: { type: 'string' },
     json: { type: 'string' },
     'soak-minutes': { type: 'string' },
@@ -50,6 +52,7 @@ async function main() {
     apis: Number(values.apis),
     workers: Number(values.workers),
     ceilings: !values['no-ceilings'] && !soak,
+    pgStatements: values['pg-statements'],
     drill,
     log: (line) => console.error(`[bench] ${line}`),
   });

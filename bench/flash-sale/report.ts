@@ -43,6 +43,14 @@ export function formatReport(r: FlashSaleReport): string {
   for (const t of r.memoryTrendMiB) lines.push(`  ${String(t.atSeconds).padStart(5)} s  ${t.mib.api} / ${t.mib.worker} / ${t.mib.postgres} / ${t.mib.temporal}`);
   if (r.drill)
     lines.push(`| drill ${r.drill.name}: last order finished after recovery | ${r.drill.recoveredSeconds === null ? '—' : `${r.drill.recoveredSeconds.toFixed(1)} s`} |`);
+  if (r.pgStatements) {
+    lines.push('', "Postgres's time by statement, burst to drain (pg_stat_statements; wall time, waits included):");
+    lines.push('| share | total ms | calls | mean ms | rows | statement |', '| --- | --- | --- | --- | --- | --- |');
+    for (const t of r.pgStatements.statements)
+      lines.push(`| ${(t.share * 100).toFixed(1)}% | ${t.totalMs} | ${t.calls} | ${t.meanMs} | ${t.rows} | \`${t.query.replace(/\|/g, '¦')}\` |`);
+    lines.push('', 'Rows written per table, burst to drain:', '| table | inserted | updated | deleted |', '| --- | --- | --- | --- |');
+    for (const t of r.pgStatements.tables) lines.push(`| ${t.table} | ${t.inserted} | ${t.updated} | ${t.deleted} |`);
+  }
   lines.push('', 'invariants:');
   for (const i of r.invariants) lines.push(`  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`);
   return lines.join('\n');

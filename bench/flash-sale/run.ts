@@ -8,6 +8,7 @@ import { checkInvariants, waitUntilDrained, type InvariantResult } from './invar
 import { percentile, runBurst, type Checkout } from './load';
 import { MemoryWatch, type Part } from './memory';
 import { openShop, vaultFor } from './shop';
+import { resetStatements, tableWrites, topStatements, type StatementTime, type TableWrites } from './pg-statements';
 import { CardflowSystem } from './system';
 import { WebhookReceiver } from './webhook-receiver';
 
@@ -27,6 +28,8 @@ export interface FlashSaleOptions {
   /** When the drill strikes, as a share of the checkouts answered. */
   drillAt?: number;
   ceilings?: boolean;
+  /** Report where Postgres's time went, by statement (pg_stat_statements, loaded for this run). */
+  pgStatements?: boolean;
   poolMax?: number;
   /** api and worker processes against the one Postgres and Temporal (default 1 each); the load is spread round-robin over the apis. */
   apis?: number;
@@ -93,6 +96,8 @@ export interface FlashSaleReport {
     ratioToTemporalAllActivities: number;
     ratioToPostgres: number;
   };
+  /** With --pg-statements: the statements that took most of Postgres's time, from the burst to the drain. */
+  pgStatements?: { statements: StatementTime[]; tables: TableWrites[] };
 }
 
 export interface Percentiles {
@@ -115,6 +120,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     apis: opts.apis ?? drill?.processes?.apis,
     workers: opts.workers ?? drill?.processes?.workers,
     env: { TEMPORAL_TASK_QUEUE: TASK_QUEUE, ...(opts.env ?? {}) },
+    pgStatements: opts.pgStatements,
     log: say,
   });
   const vault = vaultFor(system.env);
@@ -135,6 +141,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     await runBurst({ apiUrls: system.apiUrls, apiKey: other.apiKey, sku: 'WARM-UP', orders: warmUp, concurrency: 10, refPrefix: 'warm' });
     await waitUntilDrained(system.db, other.storefrontId, { temporalAddress: system.temporalAddress, taskQueue: TASK_QUEUE, timeoutMs: 5 * 60_000 });
   }
+  if (opts.pgStatements) await resetStatements(system);
   const memory = new MemoryWatch(() => system.pids()).start(500);
   const benchCpu = process.cpuUsage();
   try {
@@ -171,6 +178,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
     });
     const drainedAt = Date.now();
     memory.stop();
+    const pgStatements = opts.pgStatements ? { statements: await topStatements(system), tables: await tableWrites(system) } : undefined;
     const used = process.cpuUsage(benchCpu);
     const cpuUsed = memory.cpuUsed();
     const cpuOfBench = used.user + used.system;
@@ -253,6 +261,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
       drill: opts.drill ? { name: opts.drill, recoveredSeconds: recoveredAt === null ? null : (drainedAt - recoveredAt) / 1000, log: drillLog } : undefined,
       invariants,
       ceilings,
+      pgStatements,
     };
   } finally {
     memory.stop();

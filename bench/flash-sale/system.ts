@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import pg from 'pg';
 import { createDb, migrateToLatest, type Db } from '../../db';
 import { embeddedDatabaseUrl, embeddedPostgresDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
 import { loadConfig } from '../../lib/config';
@@ -28,6 +29,8 @@ export interface SystemOptions {
   /** How many api processes (each on its own port) and worker processes; default one each. */
   apis?: number;
   workers?: number;
+  /** Load pg_stat_statements, for the statements' share of Postgres's time (--pg-statements). */
+  pgStatements?: boolean;
   /** Where Postgres and Temporal keep their files; default a fresh temporary directory. */
   dataDir?: string;
   log?: (line: string) => void;
@@ -141,7 +144,21 @@ export class CardflowSystem {
       database: 'cardflow',
       persistent: true,
       onLog: (line) => fs.appendFileSync(logFile, line + '\n'),
+      settings: this.opts.pgStatements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : undefined,
     });
+    if (this.opts.pgStatements) await this.asSuperuser((c) => c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements'));
+  }
+
+  /** Runs `work` on a superuser connection to the app's database (only the bench's own tools do this). */
+  async asSuperuser<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    if (!this.pg) throw new Error('Postgres is not running');
+    const client = new pg.Client({ connectionString: this.pg.adminUrl });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
   }
 
   async stopPostgres() {

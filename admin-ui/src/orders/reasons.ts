@@ -89,10 +89,10 @@ export function useReasonWords() {
     return translate(`cf.reasons.void.${reason.code}`, { ...reason.params, reason: because, _: sentence ?? reason.code });
   }
 
-  /** "Supplier: out of stock", the vendor's own message after it in quotes. */
+  /** "Supplier: out of stock", the vendor's own message after it in quotes; no name when no one supplier said it (the purchase step itself timed out or failed). */
   function supplierOutcome(o: SupplierOutcomeWords): string {
     const said = translate(`cf.suppliers.outcomes.${o.code}`, { code: o.vendorCode, _: o.vendorCode });
-    const text = translate('cf.suppliers.outcome', { supplier: o.supplier, outcome: said });
+    const text = o.supplier ? translate('cf.suppliers.outcome', { supplier: o.supplier, outcome: said }) : said;
     return o.message ? translate('cf.suppliers.outcome_said', { outcome: text, message: o.message }) : text;
   }
 

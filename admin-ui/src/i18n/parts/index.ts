@@ -39,6 +39,7 @@ import { fields13Part } from './fields13';
 import { reasons13Part } from './reasons13';
 import { events13Part } from './events13';
 import { voids13Part } from './voids13';
+import { misc13Part } from './misc13';
 export const consoleParts: ConsolePart<unknown>[] = [
   bulk15Part,
   ledger14Part,
@@ -62,6 +63,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   reasons13Part,
   events13Part,
   voids13Part,
+  misc13Part,
 ];
 
 type Tree = { [key: string]: unknown };
