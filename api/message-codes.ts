@@ -9,6 +9,7 @@
 import { ALERT_KINDS } from '../lib/alert-kinds';
 import { ORDER_STATUSES } from '../orders/lifecycle';
 import { ORDER_REASON_CODES } from '../orders/reasons';
+import { VOID_REASON_CODES } from '../stock/void-reasons';
 import { RISK_REASON_CODES } from '../risk/reason-codes';
 import { RULE_KINDS } from '../risk/vocabulary';
 import { BUILT_IN_RULE_NAMES } from '../risk/rules';
@@ -323,6 +324,8 @@ export function requiredTextKeys(): string[] {
     // why an order was cancelled or failed (orders/reasons.ts), and why risk control flagged it
     ...ORDER_REASON_CODES.map((c) => `cf.reasons.order.${c}`),
     ...RISK_REASON_CODES.map((c) => `cf.reasons.risk.${c}`),
+    // why the system voided a code (stock/void-reasons.ts)
+    ...VOID_REASON_CODES.map((c) => `cf.reasons.void.${c}`),
     // each connection's errors and balance (issue 18)
     ...SUPPLIER_FAILURE_CODES.map((c) => `cf.connections.failure.${c}`),
     ...OPERATIONS.map((o) => `cf.connections.operation.${o}`),

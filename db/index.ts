@@ -31,6 +31,7 @@ import * as storefrontPrepaidBalance from './migrations/028_storefront_prepaid_b
 import * as connectionFailures from './migrations/033_connection_failures';
 import * as bulkOrders from './migrations/032_bulk_orders';
 import * as codedOldReasons from './migrations/038_coded_old_reasons';
+import * as codedVoidReasons from './migrations/039_coded_void_reasons';
 
 export type Db = Knex;
 
@@ -98,6 +99,7 @@ const migrations: Record<string, Knex.Migration> = {
   '036_notification_error_codes': notificationErrorCodes,
   '037_rollup_slots': rollupSlots,
   '038_coded_old_reasons': codedOldReasons,
+  '039_coded_void_reasons': codedVoidReasons,
 };
 
 const migrationSource: Knex.MigrationSource<string> = {

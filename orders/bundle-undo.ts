@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
 import { postWriteOff } from '../ledger/postings-for';
 import { InvariantBroken } from '../lib/errors';
+import { codedVoidReason } from '../stock/void-reasons';
 import { appendEvent } from './events';
+import { codedReason, orderReason } from './reasons';
+import { lastSupplierOutcomes } from './supplier-outcomes';
 import { giveBackGoods } from './unit-goods';
 
 // A bundle is all parts or none, from the buyer's view. When its policy is `undo` and the order
@@ -22,9 +25,11 @@ export async function undoBundleParts(trx: Knex.Transaction, orderId: string, re
     .orderBy('u.id')
     .pluck('u.id');
   if (unitIds.length === 0) return;
-  const order = await trx('orders').where({ id: orderId }).first('merchant_id', 'currency');
+  const order = await trx('orders').where({ id: orderId }).first('merchant_id', 'currency', 'retried_at');
   if (!order) throw new InvariantBroken('order_missing', { orderId });
-  const goods = await giveBackGoods(trx, orderId, { unitIds, bought: 'void', voidReason: `bundle undone: ${reason}` });
+  // The voided codes and the write-offs say why in codes, with the order's own reason (stock/void-reasons.ts).
+  const why = codedVoidReason('bundle_undone', {}, await undoneBecause(trx, { id: orderId, retried_at: order.retried_at }, reason));
+  const goods = await giveBackGoods(trx, orderId, { unitIds, bought: 'void', voidReason: why });
   const released = goods.filter((g) => g.goods !== 'kept').map((g) => g.unitId);
   if (released.length) await trx('order_units').whereIn('id', released).update({ status: 'released' });
   const lost = goods.filter((g) => (g.goods === 'voided' || g.goods === 'kept') && g.cost > 0);
@@ -42,7 +47,7 @@ export async function undoBundleParts(trx: Knex.Transaction, orderId: string, re
   await postWriteOff(
     trx,
     order.merchant_id,
-    lost.map((g) => ({ subject: `unit:${g.unitId}`, currency, amount: g.cost, skuId: skuOf.get(g.unitId)!, orderId, unitId: g.unitId, reason: `bundle undone: ${reason}` })),
+    lost.map((g) => ({ subject: `unit:${g.unitId}`, currency, amount: g.cost, skuId: skuOf.get(g.unitId)!, orderId, unitId: g.unitId, reason: why })),
   );
   const topUps = goods.filter((g) => g.goods === 'kept').map((g) => g.unitId);
   await appendEvent(trx, orderId, 'bundle_undone', {
@@ -51,4 +56,15 @@ export async function undoBundleParts(trx: Knex.Transaction, orderId: string, re
     writtenOff: lost.reduce((sum, g) => sum + g.cost, 0),
     ...(topUps.length ? { topUpsToRefund: topUps, note: 'these parts were topped up before the bundle failed; refund them to the buyer' } : {}),
   });
+}
+
+/**
+ * The order's reason as the void keeps it: a supplier failure with what each supplier said as
+ * codes (orders/supplier-outcomes.ts, as the console's order reads them) rather than its English.
+ */
+async function undoneBecause(trx: Knex.Transaction, order: { id: string; retried_at: Date | null }, reason: string): Promise<string> {
+  const coded = orderReason(reason, null);
+  if (coded?.code !== 'supplier_failed' || coded.outcomes) return reason;
+  const outcomes = await lastSupplierOutcomes(trx, order);
+  return outcomes.length ? codedReason('supplier_failed', {}, outcomes) : reason;
 }

@@ -7,6 +7,7 @@ import { returnBalance } from '../storefronts/prepaid-balance';
 import { rollUpClosed } from './daily-rollup';
 import { appendEvent } from './events';
 import { mayClose } from './lifecycle';
+import { codedVoidReason } from '../stock/void-reasons';
 import { giveBackGoods } from './unit-goods';
 import { undoBundleParts } from './bundle-undo';
 
@@ -39,7 +40,7 @@ export async function closeOrderIn(trx: Knex.Transaction, orderId: string, statu
   const released = await releaseReservations(trx, orderId);
   // A failing bundle whose policy is `undo` gives back its parts first (orders/bundle-undo.ts).
   if (status === 'failed') await undoBundleParts(trx, orderId, reason);
-  const goods = status === 'cancelled' ? await giveBackGoods(trx, orderId, { bought: 'restock', voidReason: reason }) : [];
+  const goods = status === 'cancelled' ? await giveBackGoods(trx, orderId, { bought: 'restock', voidReason: codedVoidReason('order_cancelled', {}, reason) }) : [];
   const restocked = goods.filter((g) => g.goods === 'restocked').map((g) => g.unitId);
   if (restocked.length) await trx('order_units').whereIn('id', restocked).update({ status: 'released' });
   const toppedUp = goods.filter((g) => g.goods === 'kept').length;

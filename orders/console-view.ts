@@ -1,7 +1,7 @@
 import type { Db } from '../db';
 import { eventDetail } from './events';
 import { orderReason, riskReasonCodes, type OrderReason } from './reasons';
-import { supplierOutcome } from '../suppliers/outcome-codes';
+import { lastSupplierOutcomes } from './supplier-outcomes';
 import { allowedActions, type OrderAction } from './lifecycle';
 import { loadOrderFacts } from './order-facts';
 
@@ -176,18 +176,9 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
   };
 }
 
-/**
- * A supplier failure's reason with what each supplier said, as codes (suppliers/outcome-codes.ts),
- * read from the purchases the unit's last round of attempts recorded (a person's retry starts a
- * new round, as in suppliers/purchase-unit.ts), rather than from the English sentence.
- */
+/** A supplier failure's reason with what each supplier said, as codes (orders/supplier-outcomes.ts). */
 async function withSupplierOutcomes(db: Db, order: { id: string; retried_at: Date | null }, reason: OrderReason | null): Promise<OrderReason | null> {
   if (reason?.code !== 'supplier_failed') return reason;
-  const failed = await db('supplier_purchases as p')
-    .join('suppliers as s', 's.id', 'p.supplier_id')
-    .where({ 'p.order_id': order.id, 'p.status': 'failed' })
-    .andWhere('p.created_at', '>', order.retried_at ?? new Date(0))
-    .orderBy('p.created_at')
-    .select('s.name', 'p.failure_code', 'p.failure_message');
-  return failed.length ? { ...reason, outcomes: failed.map((p) => supplierOutcome(p.name, p.failure_code, p.failure_message)) } : reason;
+  const outcomes = await lastSupplierOutcomes(db, order);
+  return outcomes.length ? { ...reason, outcomes } : reason;
 }

@@ -23,6 +23,9 @@ export const ORDER_REASON_CODES = [
   'supplier_no_route',
   'supplier_unit_closed',
   'bulk_units_failed',
+  // A bulk order's stock unit that found no code (its reserved one expired or was voided since):
+  // a unit's reason, not an order's (bulk_unit_failures.reason keeps the same shape as orders.reason).
+  'no_code_left',
 ] as const;
 export type OrderReasonCode = (typeof ORDER_REASON_CODES)[number];
 

@@ -8,6 +8,7 @@ import { postBuyerRefund, postWriteOff } from '../ledger/postings-for';
 import { rollUpRefunded } from './daily-rollup';
 import { appendEvent } from './events';
 import { requireAllowed } from './order-facts';
+import { codedVoidReason } from '../stock/void-reasons';
 import { giveBackGoods } from './unit-goods';
 import { queueWebhook } from './webhook-outbox';
 
@@ -53,7 +54,7 @@ export async function refundOrder(db: Db, req: { orderId: string; merchantId: st
     const wasDelivered = new Set(targets.filter((u) => u.status === 'delivered').map((u) => u.id));
 
     const settlement = await trx('settlements').where({ order_id: order.id }).first();
-    const goods = await giveBackGoods(trx, order.id, { unitIds: wanted, bought: 'void', voidReason: 'order refunded' });
+    const goods = await giveBackGoods(trx, order.id, { unitIds: wanted, bought: 'void', voidReason: codedVoidReason('order_refunded') });
     const lastUnits = targets.length === openIds.size;
     // Reservations still held (an order that needs attention) go back with its last units.
     const heldReleased = lastUnits ? await releaseReservations(trx, order.id) : 0;

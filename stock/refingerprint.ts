@@ -3,6 +3,7 @@ import type { CodeVault } from '../lib/code-vault';
 import { recordAudit } from '../lib/audit';
 import { FINGERPRINT_VERSION, fingerprintCode, openCode } from './code-secret';
 import { heldCode } from './held-codes';
+import { codedVoidReason } from './void-reasons';
 
 // Re-makes the fingerprints of codes stored before the current version (migration 009 explains
 // why a migration cannot). Codes that were sold go first, so that where two rows turn out to be
@@ -48,7 +49,7 @@ export async function refingerprintCodes(db: Db, vault: CodeVault, batchSize = 5
             if (withdrawn) {
               await trx('codes')
                 .where({ id: row.id })
-                .update({ status: 'voided', voided_at: trx.fn.now(), void_reason: 'the same code as another one (found when fingerprints were re-made)' });
+                .update({ status: 'voided', voided_at: trx.fn.now(), void_reason: codedVoidReason('duplicate_code') });
               batch.voided++;
             }
             await recordAudit(trx, {

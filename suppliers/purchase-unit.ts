@@ -30,9 +30,13 @@ export interface PurchaseDeps {
 
 /**
  * A failed unit's reason is English for logs and the storefront (`reason`); `coded`, when set, is
- * the order's reason for a person as a code with parameters (orders/reasons.ts codedReason).
+ * the order's reason for a person as a code with parameters (orders/reasons.ts codedReason). When
+ * it is not (a supplier failure: the order's reason keeps its English, and the console reads what
+ * each supplier said from the purchases), `outcomes` are those answers as codes, for a bulk order
+ * to record per unit (orders/bulk/fulfil-pages.ts).
  */
-export type UnitPurchase = { status: 'succeeded' } | { status: 'processing'; purchaseId: string } | { status: 'failed'; reason: string; coded?: string };
+export type UnitPurchase =
+  { status: 'succeeded' } | { status: 'processing'; purchaseId: string } | { status: 'failed'; reason: string; coded?: string; outcomes?: SupplierOutcome[] };
 
 /**
  * A wait the purchase retries through; `coded` is why, for a person, should the waiting run out
@@ -163,7 +167,8 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
       if (!(err instanceof SupplierRefused)) throw err;
       await healthy(route);
       await markFailed(db, purchase, err.code, err.message);
-      if (err.code === 'invalid_account') return { status: 'failed', reason: `the account was rejected by ${route.name}: ${err.message}` };
+      if (err.code === 'invalid_account')
+        return { status: 'failed', reason: `the account was rejected by ${route.name}: ${err.message}`, outcomes: [supplierOutcome(route.name, err.code, err.message)] };
       if (err.code === 'rate_limited') pausedRoute = true;
       if (err.code === 'insufficient_balance' && err.detail.balance !== undefined) await recordSeenBalance(db, route.supplier_id, err.detail.balance);
       said(route, describeRefusal(err, route.max_unit_cost), err.code, err.message);
@@ -178,7 +183,7 @@ export async function purchaseUnit(deps: PurchaseDeps, unitId: string): Promise<
   }
 
   if (pausedRoute) throw new NoSupplierAvailableNow(`no supplier can take unit ${unitId} right now: ${reasons.join('; ')}`, outcomes);
-  return { status: 'failed', reason: `no supplier could supply ${unit.sku_code}: ${reasons.join('; ')}` };
+  return { status: 'failed', reason: `no supplier could supply ${unit.sku_code}: ${reasons.join('; ')}`, outcomes };
 }
 
 /**

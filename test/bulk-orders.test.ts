@@ -203,6 +203,20 @@ describe('bulk orders from a supplier', () => {
     expect(order.reasonCode).toEqual({ code: 'bulk_units_failed', params: { failed: 10, units: 30 } });
     const judged = order.timeline.find((e: { type: string }) => e.type === 'risk_checked');
     expect(judged.reasonCodes).toEqual([{ code: 'bulk_order_unchecked', params: {} }]);
+    // The bulk API says why too, in codes: the bulk order's reason, and each kind of unit failure
+    // with how many units (what the supplier said, as suppliers/outcome-codes.ts codes it); only
+    // the console sees the suppliers' answers.
+    const bulk = (await admin('GET', `/admin/bulk-orders/${res.body.id}`)).body;
+    expect(bulk.reasonCode).toEqual({ code: 'bulk_units_failed', params: { failed: 10, units: 30 } });
+    expect(bulk.unitFailures).toEqual([
+      {
+        reason: expect.stringMatching(/^supplier_failed: \{"params":/),
+        reasonCode: { code: 'supplier_failed', params: {}, outcomes: [expect.objectContaining({ supplier: 'BulkVendor', code: 'out_of_stock' })] },
+        units: 10,
+      },
+    ]);
+    expect(view.reasonCode).toEqual(bulk.reasonCode);
+    expect(view.unitFailures).toBeUndefined();
     await vendor.clearFaults();
   }, 120_000);
 
@@ -213,7 +227,12 @@ describe('bulk orders from a supplier', () => {
     const { result } = await finishedWithHistories(res.body.id);
     expect(result).toMatchObject({ status: 'partially_delivered', delivered: 12, failed: 18, fileRows: 12 });
     const view = (await sys.api('GET', `/v1/bulk-orders/${res.body.id}`)).body;
-    expect(view).toMatchObject({ status: 'partially_delivered', totalAmount: 12 * 500, progress: { done: 12, failed: 18, inDoubt: 0 } });
+    expect(view).toMatchObject({
+      status: 'partially_delivered',
+      totalAmount: 12 * 500,
+      progress: { done: 12, failed: 18, inDoubt: 0 },
+      reasonCode: { code: 'bulk_units_failed', params: { failed: 18, units: 30 } },
+    });
     expect(Number((await sys.db('settlements').where({ order_id: res.body.id }).first('revenue'))!.revenue)).toBe(12 * 500);
     await vendor.clearFaults();
   }, 120_000);

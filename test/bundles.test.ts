@@ -176,9 +176,18 @@ describe('bundles', () => {
     expect(o.bundles).toMatchObject([{ sku: 'B-UNDO', quantity: 1 }]);
 
     expect(await stockLeft('P-STOCK')).toBe(stockBefore);
-    const codes = await sys.db('codes as c').join('order_units as u', 'u.id', 'c.unit_id').where('u.order_id', o.id).select('c.status');
+    const codes = await sys.db('codes as c').join('order_units as u', 'u.id', 'c.unit_id').where('u.order_id', o.id).select('c.id', 'c.status');
     // The stock code is back on sale (no unit holds it); the bought one is voided.
     expect(codes.map((c) => c.status)).toEqual(['voided']);
+    // Why, as the console reads it: the bundle was undone, because of the order's own reason with what
+    // the supplier said, both as codes (issue 13).
+    const listed = await sys.api('GET', `/admin/codes?filter=${encodeURIComponent(JSON.stringify({ id: [codes[0].id] }))}`, { key: sys.merchant.adminToken });
+    expect(listed.body[0].voidReasonCode).toEqual({
+      code: 'bundle_undone',
+      params: {},
+      orderReason: { code: 'supplier_failed', params: {}, outcomes: [expect.objectContaining({ supplier: 'Vendor', code: 'out_of_stock' })] },
+      orderReasonText: expect.stringMatching(/^supplier_failed: \{"params":\{\},"outcomes":/),
+    });
     const undone = o.timeline.find((e: { type: string }) => e.type === 'bundle_undone');
     expect(undone).toMatchObject({ codesReturnedToStock: 1, codesVoided: 1, writtenOff: 300 });
     const writeOff = await sys.db('ledger_entries').where({ order_id: o.id, kind: 'write_off' }).select('key');

@@ -3,11 +3,14 @@ import { openConsoleBrowser, type ConsoleBrowser } from './console-browser';
 import { startTestSystem, type TestSystem } from './harness';
 import { addSupplier, card, route } from './supplier-helpers';
 import type { OrderEventType } from '../orders/events';
+import { codedReason } from '../orders/reasons';
+import { codedVoidReason } from '../stock/void-reasons';
 
 // Issue 13, "every message a person reads is translated": a built-in risk rule's name, what the
 // anomaly model found unusual and what a supplier said reach a Chinese reader in Chinese (the
 // supplier's own message only as a quoted detail); and the dashboard's money with two currencies
-// is one figure in the reporting currency with the rate shown, beside each currency's own.
+// is one figure in the reporting currency with the rate shown, beside each currency's own; why the
+// system voided a code is worded from its code too.
 
 jest.setTimeout(240_000);
 
@@ -179,6 +182,48 @@ describe('the console’s remaining English, in Chinese', () => {
     // No English detail names or sentences left (the status chip and code masks aside).
     expect(text).not.toMatch(/codesReturnedToStock|codesVoided|issuedFor|channel:|step:|these parts were topped up/);
     await ui.shot(page, 'timeline-events-zh');
+    await context.close();
+  });
+
+  test('when the owner reads a SKU’s voided codes in Chinese, then why the system voided each (a refund, an undone bundle with its order’s reason, a twin) is Chinese, with no English', async () => {
+    await sys.addSku('W-VOID', { codes: 3, price: 1000, cost: 600, currency: 'CNY' });
+    const refundedId = await place('W-VOID');
+    await sys.finished(refundedId);
+    const refunded = await sys.api('POST', `/admin/orders/${refundedId}/refund`, { key: sys.merchant.adminToken, body: { reason: '买家说卡密无效' } });
+    expect(refunded.status).toBe(200);
+    // The other two exactly as orders/bundle-undo.ts and stock/refingerprint.ts write them.
+    const others = await sys
+      .db('codes')
+      .whereIn('sku_id', sys.db('skus').where({ code: 'W-VOID' }).select('id'))
+      .where({ status: 'available' })
+      .orderBy('id')
+      .limit(2)
+      .pluck('id');
+    const voided = (reason: string) => ({ status: 'voided', voided_at: new Date(), void_reason: reason });
+    await sys
+      .db('codes')
+      .where({ id: others[0] })
+      .update(voided(codedVoidReason('bundle_undone', {}, codedReason('supplier_no_route', { sku: 'W-VOID' }))));
+    await sys
+      .db('codes')
+      .where({ id: others[1] })
+      .update(voided(codedVoidReason('duplicate_code')));
+
+    const { context, page } = await ui.signedIn(owner);
+    await ui.go(page, '/stock/W-VOID/show');
+    await page.getByTestId('codes-tab').click();
+    const grid = page.getByTestId('codes-grid');
+    // Positive control: in English first.
+    await grid.getByText('Its order was refunded', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await ui.go(page, '/stock/W-VOID/show');
+    await page.getByTestId('codes-tab').click();
+    await grid.getByText('所属订单已退款', { exact: true }).waitFor();
+    const said = (await grid.getByTestId('void-reason').allTextContents()).sort();
+    expect(said).toEqual(['与另一个卡密相同（重新生成指纹时发现）', '所属套餐已撤销：没有供应商销售 W-VOID：该商品没有启用的供货渠道', '所属订单已退款'].sort());
+    for (const text of said) expect(text.replace('W-VOID', '')).not.toMatch(/[a-z]{2,}/i);
+    await ui.shot(page, 'void-reasons-zh');
     await context.close();
   });
 

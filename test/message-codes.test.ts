@@ -7,7 +7,8 @@ import { ATTENTION_CODES, AUDIT_ACTIONS, ERROR_CODES, requiredTextKeys } from '.
 import { FIELD_CODES } from '../lib/field-codes';
 import { DEFAULT_RULES, HARD_DECISION_NAMES, ruleNameWords } from '../risk/rules';
 import { SUPPLIER_OUTCOME_CODES } from '../suppliers/outcome-codes';
-import { orderReason, storedReason } from '../orders/reasons';
+import { VOID_REASON_CODES } from '../stock/void-reasons';
+import { ORDER_REASON_CODES, orderReason, storedReason } from '../orders/reasons';
 import { ALERT_KINDS } from '../lib/alert-kinds';
 import { ALERT_KIND_WORDS } from '../lib/alert-kind-words';
 import { compose } from '../notifications/compose';
@@ -134,6 +135,24 @@ describe('server message codes', () => {
     expect(recorded).toContain('out_of_stock');
     expect(recorded).toContain('not_committed');
     expect(recorded.filter((c) => !(SUPPLIER_OUTCOME_CODES as readonly string[]).includes(c))).toEqual([]);
+  });
+
+  // Why the system voided a code is a code (stock/void-reasons.ts codedVoidReason); a sentence
+  // written straight into codes.void_reason would reach a Chinese reader as written.
+  const englishVoidReasons = (text: string) => [...text.matchAll(/\b(?:void_reason|voidReason): ([`'"][^`'"]*[`'"])/g)].map((m) => m[1]);
+  it('when a void reason is written as a sentence, then the scan finds it (positive control)', () => {
+    const planted = "await trx('codes').update({ status: 'voided', void_reason: 'planted sentence' });\ngiveBackGoods(trx, id, { bought: 'void', voidReason: `planted: ${why}` });";
+    expect(englishVoidReasons(planted)).toEqual(["'planted sentence'", '`planted: ${why}`']);
+    expect(englishVoidReasons("giveBackGoods(trx, id, { bought: 'void', voidReason: codedVoidReason('order_refunded') });")).toEqual([]);
+  });
+
+  it('then every void reason the server writes is a code, and every void code and order reason code has its text key', () => {
+    expect(sources.flatMap((s) => englishVoidReasons(s.text).map((found) => `${s.file}: ${found}`))).toEqual([]);
+    expect(requiredTextKeys()).toEqual(
+      expect.arrayContaining([...VOID_REASON_CODES.map((c) => `cf.reasons.void.${c}`), ...ORDER_REASON_CODES.map((c) => `cf.reasons.order.${c}`)]),
+    );
+    expect(VOID_REASON_CODES).toEqual(expect.arrayContaining(['order_refunded', 'bundle_undone', 'duplicate_code']));
+    expect(ORDER_REASON_CODES).toContain('no_code_left');
   });
 
   // A purchase step that gave up with no route's reason is worded from outcomes no adapter records

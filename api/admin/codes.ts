@@ -8,6 +8,7 @@ import { AppError, notFound } from '../../lib/errors';
 import { codesMatching } from '../../orders/order-search';
 import { openCode } from '../../stock/code-secret';
 import { voidCodes } from '../../stock/void-codes';
+import { voidReason } from '../../stock/void-reasons';
 import { parseOrThrow } from '../errors';
 import { consumeOrRefuse } from '../rate-limit';
 import { jsonBody } from '../well-formed';
@@ -197,6 +198,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
         allocatedAt: iso(c.allocated_at),
         voidedAt: iso(c.voided_at),
         voidReason: c.void_reason,
+        voidReasonCode: voidReason(c.void_reason),
       }),
       'c.id',
     );
@@ -285,6 +287,7 @@ export function adminCodesRouter(deps: { db: Db; vault: CodeVault; maxBodyBytes:
         allocatedAt: iso(r.allocated_at),
         voidedAt: iso(r.voided_at),
         voidReason: r.void_reason,
+        voidReasonCode: voidReason(r.void_reason),
         order: r.order_id
           ? { id: r.order_id, externalRef: r.external_ref, status: r.order_status, buyer: r.buyer, orderedAt: iso(r.ordered_at), deliveredAt: iso(r.delivered_at) }
           : null,

@@ -16,15 +16,15 @@ import { ruleNameWords } from '../../risk/rules';
 
 const BATCH = 500;
 type Params = Record<string, string | number>;
-type Outcome = { supplier: string; code: string; vendorCode: string; message: string };
+export type Outcome = { supplier: string; code: string; vendorCode: string; message: string };
 
 const coded = (code: string, params: Params, outcomes?: Outcome[]) => `${code}: ${JSON.stringify(outcomes ? { params, outcomes } : { params })}`;
 const outcome = (supplier: string, code: string, message = ''): Outcome => ({ supplier, code, vendorCode: code, message });
 
 // -- supplier reasons (suppliers/purchase-unit.ts, workflows/purchasing.ts before the codes) -----
 
-/** One "<supplier>: <what>" of a list of routes, as the purchase described it in English. */
-function routeOutcome(item: string): Outcome | undefined {
+/** One "<supplier>: <what>" of a list of routes, as the purchase described it in English (039 reads bulk units' too). */
+export function routeOutcome(item: string): Outcome | undefined {
   const at = item.indexOf(': ');
   if (at <= 0) return undefined;
   const [supplier, what] = [item.slice(0, at), item.slice(at + 2)];
@@ -77,9 +77,13 @@ export function englishSupplierReason(reason: string): string | undefined {
   // In the sentences the code then wrote (the unit and the purchase reference were not kept: "-").
   if (outcomes.length === 1 && outcomes[0].code === 'no_answer')
     return `supplier_unavailable: ${outcomes[0].supplier} gave no usable answer for - (${outcomes[0].message}); asking about it before buying anything else`;
+  return `supplier_unavailable: no supplier can take unit - right now: ${englishOutcomes(outcomes)}`;
+}
+
+/** A list of routes' outcomes in the English the purchase wrote ("Alpha: circuit open; Beta: out_of_stock: …"). */
+export function englishOutcomes(outcomes: Outcome[]): string {
   const english: Record<string, string> = { circuit_open: 'circuit open', at_rate_limit: 'at our rate limit' };
-  const said = outcomes.map((o) => `${o.supplier}: ${english[o.code] ?? (o.message ? `${o.vendorCode}: ${o.message}` : o.vendorCode)}`);
-  return `supplier_unavailable: no supplier can take unit - right now: ${said.join('; ')}`;
+  return outcomes.map((o) => `${o.supplier}: ${english[o.code] ?? (o.message ? `${o.vendorCode}: ${o.message}` : o.vendorCode)}`).join('; ');
 }
 
 // -- risk reasons (risk/evaluate.ts, whose English is unchanged since before the codes) ----------

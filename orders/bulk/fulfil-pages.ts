@@ -1,6 +1,7 @@
 import type { Db } from '../../db';
 import { InvariantBroken } from '../../lib/errors';
 import { checkPurchase, NoSupplierAvailableNow, PurchaseOutcomeUnknown, purchaseUnit, type PurchaseDeps } from '../../suppliers/purchase-unit';
+import type { SupplierOutcome } from '../../suppliers/outcome-codes';
 import { closeOrderIn } from '../close-order';
 import { releaseReservations } from '../../stock/reservations';
 import { returnBalance } from '../../storefronts/prepaid-balance';
@@ -103,7 +104,7 @@ export async function buyBulkPage(deps: PurchaseDeps, orderId: string, page: num
         if (outcome.status === 'processing') await checkPurchase(deps, outcome.purchaseId);
         else if (outcome.status === 'failed') {
           await db('bulk_unit_failures')
-            .insert({ unit_id: unitId, order_id: orderId, reason: outcome.reason.slice(0, 500) })
+            .insert({ unit_id: unitId, order_id: orderId, reason: unitFailure(outcome) })
             .onConflict('unit_id')
             .ignore();
         }
@@ -116,6 +117,16 @@ export async function buyBulkPage(deps: PurchaseDeps, orderId: string, page: num
   // A few at a time: a bulk order must not take the whole supplier (PURCHASE_CONCURRENCY in workflows/purchasing.ts is per order too).
   await Promise.all(Array.from({ length: 8 }, buyer));
   return pageCounts(db, orderId, from, to);
+}
+
+/**
+ * Why a unit could not be bought, as an order's reason is kept (orders/reasons.ts): the console
+ * words it from its code and what each supplier said. A result without either (recorded before
+ * they were kept) is read as a supplier failure in its English, as the order workflow reads it.
+ */
+function unitFailure(outcome: { reason: string; coded?: string; outcomes?: SupplierOutcome[] }): string {
+  if (outcome.coded) return outcome.coded;
+  return outcome.outcomes ? codedReason('supplier_failed', {}, outcome.outcomes) : `supplier_failed: ${outcome.reason.slice(0, 500)}`;
 }
 
 async function pageCounts(db: Db, orderId: string, from: number, to: number): Promise<PageResult> {
@@ -150,6 +161,8 @@ export async function finishBulkOrder(db: Db, orderId: string): Promise<BulkOutc
     const delivered = Number(had);
     const failed = bulk.quantity - delivered;
     let status: BulkOutcome['status'];
+    // The order's reason when it fails, and the bulk order's whenever units were not had.
+    const reason = failed ? codedReason('bulk_units_failed', { failed, units: bulk.quantity }) : null;
     if (failed === 0 || (bulk.partial_allowed && delivered > 0)) {
       status = failed === 0 ? 'delivered' : 'partially_delivered';
       await trx.raw(
@@ -175,12 +188,12 @@ export async function finishBulkOrder(db: Db, orderId: string): Promise<BulkOutc
     } else {
       status = 'failed';
       const restocked = await restockOrderCodes(trx, orderId);
-      await closeOrderIn(trx, orderId, 'failed', codedReason('bulk_units_failed', { failed, units: bulk.quantity }));
+      await closeOrderIn(trx, orderId, 'failed', reason!);
       await appendEvent(trx, orderId, 'bulk_finished', { status, codesReturnedToStock: restocked });
     }
     await trx('bulk_orders')
       .where({ order_id: orderId })
-      .update({ status, units_delivered: status === 'failed' ? 0 : delivered, finished_at: trx.fn.now(), reason: failed ? `${failed} units could not be had` : null });
+      .update({ status, units_delivered: status === 'failed' ? 0 : delivered, finished_at: trx.fn.now(), reason });
     if (status !== 'failed') await appendEvent(trx, orderId, 'bulk_finished', { status, delivered, failed });
     return { status, delivered: status === 'failed' ? 0 : delivered, failed };
   });

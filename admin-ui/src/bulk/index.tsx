@@ -30,6 +30,7 @@ import { useWatch } from 'react-hook-form';
 import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, Typography } from '@mui/material';
 import { api } from '../providers/http';
 import { MoneyField } from '../components/fields';
+import { useReasonWords, type OrderReasonWords } from '../orders/reasons';
 
 // Enterprise bulk orders (issue 15): placed for a bulk customer from a quantity or a CSV of
 // recipients, followed while their pages are fulfilled, and handed over as one encrypted XLSX,
@@ -179,6 +180,30 @@ function Progress() {
   );
 }
 
+type Reasoned = { reason: string | null; reasonCode?: OrderReasonWords | null };
+
+/** Why units were not had: the order's reason, then each kind of unit failure with how many units, worded from their codes. */
+function WhyNotHad() {
+  const record = useRecordContext<RaRecord & Reasoned & { unitFailures?: (Reasoned & { units: number })[] }>();
+  const translate = useTranslate();
+  const words = useReasonWords();
+  if (!record?.reason && !record?.unitFailures?.length) return null;
+  return (
+    <Box data-testid="bulk-why" sx={{ mt: 1 }}>
+      {record.reason && <Typography data-testid="bulk-reason">{words.orderReason(record.reasonCode, record.reason)}</Typography>}
+      {record.unitFailures?.length ? (
+        <Box component="ul" sx={{ my: 0.5, pl: 3 }} aria-label={translate('cf.bulk.unit_failures')}>
+          {record.unitFailures.map((f, i) => (
+            <li key={i} data-testid="bulk-unit-failure">
+              {translate('cf.bulk.unit_failure', { units: f.units, reason: words.orderReason(f.reasonCode, f.reason) ?? '' })}
+            </li>
+          ))}
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
 const BulkOrderShow = () => (
   // While it runs, the page follows its progress.
   <Show queryOptions={{ refetchInterval: (q) => ((q.state.data as RaRecord | undefined)?.status === 'running' ? 3000 : false) }}>
@@ -187,7 +212,15 @@ const BulkOrderShow = () => (
       <TextField source="sku" label="cf.bulk.sku" />
       <NumberField source="quantity" label="cf.bulk.quantity" />
       <StatusField />
-      <FunctionField label="cf.bulk.progress" render={() => <Progress />} />
+      <FunctionField
+        label="cf.bulk.progress"
+        render={() => (
+          <>
+            <Progress />
+            <WhyNotHad />
+          </>
+        )}
+      />
       <MoneyField source="unitPrice" label="cf.bulk.unit_price" />
       <MoneyField source="totalAmount" label="cf.bulk.total" />
       <FunctionField label="" render={() => <DownloadOnce />} />

@@ -2,13 +2,14 @@ import { useState } from 'react';
 import BlockIcon from '@mui/icons-material/Block';
 import { Box, Button, Card, CardContent, Grid, Typography } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
-import { Datagrid, FunctionField, ReferenceField, Show, TextField, TopToolbar, useCanAccess, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
+import { Datagrid, FunctionField, ReferenceField, Show, TopToolbar, useCanAccess, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
 import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { formatWhen, Money, StatusChip, useIntlLocale, WhenField } from '../components/fields';
 import { findApi } from './api';
 import { ExportMenu } from './ExportMenu';
 import { LoadFailed } from '../components/LoadFailed';
 import { ConsoleList } from '../components/ConsoleList';
+import { VoidReasonField } from '../stock/VoidReasonField';
 
 // A batch of imported codes: where it came from, what became of its codes, the codes themselves
 // (masked), and voiding or exporting the whole batch (a supplier's recall, a reconciliation).
@@ -113,7 +114,7 @@ function BatchDetail() {
             <FunctionField source="status" label="resources.codes.fields.status" render={(r: { status: string }) => <StatusChip value={r.status} />} />
             <WhenField source="expiresAt" />
             <ReferenceField source="orderId" reference="orders" link="show" emptyText="—" sortable={false} />
-            <TextField source="voidReason" emptyText="" sortable={false} />
+            <VoidReasonField source="voidReason" sortable={false} />
           </Datagrid>
         </ConsoleList>
       </Card>

@@ -6,6 +6,7 @@ import { Title, useCanAccess, useNotify, useTranslate } from 'react-admin';
 import { Link } from 'react-router-dom';
 import { errorMessage, ReasonDialog } from '../components/dialogs';
 import { formatWhen, StatusChip, useIntlLocale } from '../components/fields';
+import { useReasonWords } from '../orders/reasons';
 import { findApi, type CodeMatch } from './api';
 
 // "Who bought code X?" — the supplier's complaint. The code is sent in a request body, matched by
@@ -66,6 +67,7 @@ export function CodeLookupPage() {
 
 function CodeCard({ match: c, onChanged }: { match: CodeMatch; onChanged: () => void }) {
   const translate = useTranslate();
+  const words = useReasonWords();
   const locale = useIntlLocale();
   const notify = useNotify();
   const { canAccess: canVoid } = useCanAccess({ resource: 'codes', action: 'void' });
@@ -115,7 +117,9 @@ function CodeCard({ match: c, onChanged }: { match: CodeMatch; onChanged: () => 
           row(translate('cf.code_lookup.order'), translate('cf.code_lookup.in_stock'))
         )}
         {row(translate('cf.code_lookup.imported_at'), formatWhen(c.createdAt, locale))}
-        {c.voidedAt && <Alert severity="warning">{translate('cf.code_lookup.voided', { at: formatWhen(c.voidedAt, locale), reason: c.voidReason ?? '' })}</Alert>}
+        {c.voidedAt && (
+          <Alert severity="warning">{translate('cf.code_lookup.voided', { at: formatWhen(c.voidedAt, locale), reason: words.voidReason(c.voidReasonCode, c.voidReason) })}</Alert>
+        )}
         {c.status === 'available' && canVoid && (
           <Button color="error" startIcon={<BlockIcon />} sx={{ mt: 1 }} onClick={() => (voiding.reset(), setOpen(true))} data-testid="code-lookup-void">
             {translate('cf.code_lookup.void')}

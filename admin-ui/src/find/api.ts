@@ -1,4 +1,5 @@
 import { api } from '../providers/http';
+import type { VoidReasonWords } from '../orders/reasons';
 
 // The admin API calls of search, code lookup, batches, exports and bulk actions.
 
@@ -13,6 +14,8 @@ export interface CodeMatch {
   allocatedAt: string | null;
   voidedAt: string | null;
   voidReason: string | null;
+  /** Why the system voided it, as a code; null for a person's own words. */
+  voidReasonCode: VoidReasonWords | null;
   order: null | { id: string; externalRef: string; status: string; buyer: Record<string, string>; orderedAt: string; deliveredAt: string | null };
 }
 

@@ -1,7 +1,7 @@
 import { useTranslate } from 'react-admin';
 
-// Why an order was cancelled or failed, and why risk control flagged it, in the reader's
-// language: the server sends a code with parameters beside its English sentence
+// Why an order was cancelled or failed, why risk control flagged it, and why a code was voided,
+// in the reader's language: the server sends a code with parameters beside its English sentence
 // (orders/reasons.ts, risk/reason-codes.ts); the sentence is kept for what has no code (a
 // person's own words, and assessments stored before the codes existed).
 
@@ -21,6 +21,14 @@ export interface SupplierOutcomeWords {
 export interface OrderReasonWords extends ReasonWords {
   reasons?: ReasonWords[];
   outcomes?: SupplierOutcomeWords[];
+}
+
+/** Why the system voided a code (stock/void-reasons.ts), with its order's reason when the void followed from it. */
+export interface VoidReasonWords {
+  code: string;
+  params: Record<string, string | number>;
+  orderReason?: OrderReasonWords | null;
+  orderReasonText?: string;
 }
 
 export function useReasonWords() {
@@ -74,6 +82,13 @@ export function useReasonWords() {
     return translate(`cf.reasons.order.${reason.code}`, { ...p, ...status, reasons, detail, note: note(param(p, 'note')), _: sentence ?? reason.code });
   }
 
+  /** Why a code was voided: worded from its code when the system voided it, else the person's words as written. */
+  function voidReason(reason: VoidReasonWords | null | undefined, sentence: string | null): string {
+    if (!reason) return sentence ?? '';
+    const because = reason.orderReason !== undefined ? (orderReason(reason.orderReason, reason.orderReasonText ?? null) ?? '') : '';
+    return translate(`cf.reasons.void.${reason.code}`, { ...reason.params, reason: because, _: sentence ?? reason.code });
+  }
+
   /** "Supplier: out of stock", the vendor's own message after it in quotes; no name when no one supplier said it (the purchase step itself timed out or failed). */
   function supplierOutcome(o: SupplierOutcomeWords): string {
     const said = translate(`cf.suppliers.outcomes.${o.code}`, { code: o.vendorCode, _: o.vendorCode });
@@ -86,5 +101,5 @@ export function useReasonWords() {
     return explained ? explained.map(riskReason) : (sentences ?? []);
   }
 
-  return { riskReason, riskReasons, orderReason, modelFeature };
+  return { riskReason, riskReasons, orderReason, voidReason, modelFeature };
 }

@@ -30,6 +30,7 @@ import { ExportMenu } from '../find/ExportMenu';
 import { ImportDialog } from './ImportDialog';
 import { LoadFailed } from '../components/LoadFailed';
 import { ConsoleList } from '../components/ConsoleList';
+import { VoidReasonField } from './VoidReasonField';
 
 // One product's stock: the counts, the import, its batches, and its codes (masked; reveal and
 // void for the roles allowed).
@@ -204,7 +205,7 @@ function Codes({ sku }: { sku: string }) {
         <WhenField source="expiresAt" />
         <WhenField source="createdAt" />
         <ReferenceField source="orderId" reference="orders" link="show" emptyText="—" sortable={false} />
-        <TextField source="voidReason" emptyText="" sortable={false} />
+        <VoidReasonField source="voidReason" sortable={false} />
         <FunctionField render={(r: { id: string }) => <RevealCodeButton codeId={r.id} />} />
       </Datagrid>
     </ConsoleList>

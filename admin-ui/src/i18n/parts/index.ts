@@ -38,6 +38,7 @@ import { words13bPart } from './words13b';
 import { fields13Part } from './fields13';
 import { reasons13Part } from './reasons13';
 import { events13Part } from './events13';
+import { voids13Part } from './voids13';
 import { misc13Part } from './misc13';
 export const consoleParts: ConsolePart<unknown>[] = [
   bulk15Part,
@@ -61,6 +62,7 @@ export const consoleParts: ConsolePart<unknown>[] = [
   fields13Part,
   reasons13Part,
   events13Part,
+  voids13Part,
   misc13Part,
 ];
 

@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+import { supplierOutcome, type SupplierOutcome } from '../suppliers/outcome-codes';
+
+/**
+ * What each supplier said when the order's units could not be bought, as codes
+ * (suppliers/outcome-codes.ts), read from the failed purchases of the order's last round of
+ * attempts (a person's retry starts a new round, as in suppliers/purchase-unit.ts) rather than
+ * from the English sentence of its reason. The console's order (orders/console-view.ts) and an
+ * undone bundle's void reason (orders/bundle-undo.ts) both read them here.
+ */
+export async function lastSupplierOutcomes(db: Knex, order: { id: string; retried_at: Date | null }): Promise<SupplierOutcome[]> {
+  const failed = await db('supplier_purchases as p')
+    .join('suppliers as s', 's.id', 'p.supplier_id')
+    .where({ 'p.order_id': order.id, 'p.status': 'failed' })
+    .andWhere('p.created_at', '>', order.retried_at ?? new Date(0))
+    .orderBy('p.created_at')
+    .select('s.name', 'p.failure_code', 'p.failure_message');
+  return failed.map((p) => supplierOutcome(p.name, p.failure_code, p.failure_message));
+}
