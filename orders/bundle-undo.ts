@@ -4,7 +4,7 @@ import { InvariantBroken } from '../lib/errors';
 import { codedVoidReason } from '../stock/void-reasons';
 import { appendEvent } from './events';
 import { codedReason, orderReason } from './reasons';
-import { lastSupplierOutcomes } from './supplier-outcomes';
+import { withSupplierOutcomes } from './supplier-outcomes';
 import { giveBackGoods } from './unit-goods';
 
 // A bundle is all parts or none, from the buyer's view. When its policy is `undo` and the order
@@ -63,8 +63,7 @@ export async function undoBundleParts(trx: Knex.Transaction, orderId: string, re
  * codes (orders/supplier-outcomes.ts, as the console's order reads them) rather than its English.
  */
 async function undoneBecause(trx: Knex.Transaction, order: { id: string; retried_at: Date | null }, reason: string): Promise<string> {
-  const coded = orderReason(reason, null);
-  if (coded?.code !== 'supplier_failed' || coded.outcomes) return reason;
-  const outcomes = await lastSupplierOutcomes(trx, order);
-  return outcomes.length ? codedReason('supplier_failed', {}, outcomes) : reason;
+  const read = orderReason(reason, null);
+  const told = await withSupplierOutcomes(trx, order, read);
+  return told !== read && told?.outcomes ? codedReason('supplier_failed', {}, told.outcomes) : reason;
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../db';
 import { eventDetail } from './events';
 import { orderReason, riskReasonCodes, type OrderReason } from './reasons';
-import { lastSupplierOutcomes } from './supplier-outcomes';
+import { withSupplierOutcomes } from './supplier-outcomes';
 import { allowedActions, type OrderAction } from './lifecycle';
 import { loadOrderFacts } from './order-facts';
 
@@ -174,11 +174,4 @@ export async function loadConsoleOrder(db: Db, merchantId: string, orderId: stri
         : null,
     actions: allowedActions(facts),
   };
-}
-
-/** A supplier failure's reason with what each supplier said, as codes (orders/supplier-outcomes.ts). */
-async function withSupplierOutcomes(db: Db, order: { id: string; retried_at: Date | null }, reason: OrderReason | null): Promise<OrderReason | null> {
-  if (reason?.code !== 'supplier_failed') return reason;
-  const outcomes = await lastSupplierOutcomes(db, order);
-  return outcomes.length ? { ...reason, outcomes } : reason;
 }

@@ -67,8 +67,12 @@ export function storedReason(reason: string): string {
   return m && !codedDetail(m[1]) ? codedReason('supplier_unavailable', {}, [stepFailure(m[1], 'unexpected_error')]) : reason;
 }
 
-/** The parameters (and outcomes) codedReason() wrote, or undefined when the detail is not one. */
-function codedDetail(detail: string): Pick<OrderReason, 'params' | 'outcomes'> | undefined {
+/**
+ * What a coded text holds after its code ("{"params":…}", as codedReason() and
+ * stock/void-reasons.ts write it), its parameters kept to strings and numbers; undefined when
+ * the text is not one.
+ */
+export function codedBody(detail: string): { params: Params; body: Record<string, unknown> } | undefined {
   if (!detail.startsWith('{"params":')) return undefined;
   let parsed: unknown;
   try {
@@ -79,8 +83,16 @@ function codedDetail(detail: string): Pick<OrderReason, 'params' | 'outcomes'> |
   if (typeof parsed !== 'object' || parsed === null || !('params' in parsed) || typeof parsed.params !== 'object' || parsed.params === null) return undefined;
   const params: Params = {};
   for (const [k, v] of Object.entries(parsed.params)) if (typeof v === 'string' || typeof v === 'number') params[k] = v;
-  if (!('outcomes' in parsed) || !Array.isArray(parsed.outcomes)) return { params };
-  const outcomes = parsed.outcomes.flatMap((o: unknown) => {
+  return { params, body: parsed };
+}
+
+/** The parameters (and outcomes) codedReason() wrote, or undefined when the detail is not one. */
+function codedDetail(detail: string): Pick<OrderReason, 'params' | 'outcomes'> | undefined {
+  const read = codedBody(detail);
+  if (!read) return undefined;
+  const { params, body } = read;
+  if (!Array.isArray(body.outcomes)) return { params };
+  const outcomes = body.outcomes.flatMap((o: unknown) => {
     if (typeof o !== 'object' || o === null) return [];
     const text = (key: string) => (key in o && typeof (o as Record<string, unknown>)[key] === 'string' ? ((o as Record<string, unknown>)[key] as string) : null);
     const supplier = text('supplier');

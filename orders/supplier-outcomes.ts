@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { supplierOutcome, type SupplierOutcome } from '../suppliers/outcome-codes';
+import type { OrderReason } from './reasons';
 
 /**
  * What each supplier said when the order's units could not be bought, as codes
@@ -16,4 +17,14 @@ export async function lastSupplierOutcomes(db: Knex, order: { id: string; retrie
     .orderBy('p.created_at')
     .select('s.name', 'p.failure_code', 'p.failure_message');
   return failed.map((p) => supplierOutcome(p.name, p.failure_code, p.failure_message));
+}
+
+/**
+ * A supplier failure's reason with what each supplier said, as codes: its own when it carries
+ * them, else read from the purchases (above); any other reason as it is.
+ */
+export async function withSupplierOutcomes(db: Knex, order: { id: string; retried_at: Date | null }, reason: OrderReason | null): Promise<OrderReason | null> {
+  if (reason?.code !== 'supplier_failed' || reason.outcomes) return reason;
+  const outcomes = await lastSupplierOutcomes(db, order);
+  return outcomes.length ? { ...reason, outcomes } : reason;
 }

@@ -1,4 +1,4 @@
-import { orderReason, type OrderReason } from '../orders/reasons';
+import { codedBody, orderReason, type OrderReason } from '../orders/reasons';
 
 // Why a code was voided, for a person in their language. codes.void_reason holds either the words
 // of the person who voided it (stock/void-codes.ts: a code list, a code lookup, a batch recalled),
@@ -41,15 +41,9 @@ const isCode = (text: string): text is VoidReasonCode => (VOID_REASON_CODES as r
 export function voidReason(text: string | null | undefined): VoidReason | null {
   const match = text ? /^([a-z_]+): (\{"params":[\s\S]*\})$/.exec(text) : null;
   if (!match || !isCode(match[1])) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(match[2]);
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null || !('params' in parsed) || typeof parsed.params !== 'object' || parsed.params === null) return null;
-  const params: VoidReason['params'] = {};
-  for (const [k, v] of Object.entries(parsed.params)) if (typeof v === 'string' || typeof v === 'number') params[k] = v;
-  const because = 'orderReason' in parsed && typeof parsed.orderReason === 'string' ? parsed.orderReason : undefined;
+  const read = codedBody(match[2]);
+  if (!read) return null;
+  const { params, body } = read;
+  const because = typeof body.orderReason === 'string' ? body.orderReason : undefined;
   return because === undefined ? { code: match[1], params } : { code: match[1], params, orderReason: orderReason(because, null), orderReasonText: because };
 }
