@@ -11,10 +11,11 @@ import { loadVaultKeys } from '../lib/code-vault';
 import { ConfigError, loadConfig } from '../lib/config';
 import { freePort } from '../lib/free-port';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server';
-import { FINGERPRINT_VERSION, maskCode, openCode, sealCode } from '../stock/code-secret';
+import { FINGERPRINT_VERSION, openCode } from '../stock/code-secret';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { openConsoleBrowser } from './console-browser';
 import { found } from './found';
+import { legacyCodeRow } from './legacy-codes';
 import { startTestSystem, type TestSystem } from './harness';
 
 // Issue 12, attacks 2 and 5 and the production start-up gaps, each replayed against the real
@@ -194,22 +195,7 @@ describe('a code is sold once (attack 5)', () => {
     // As version 1 stored them: per SKU, so the same card sat in two SKUs, one of them delivered.
     const soldId = crypto.randomUUID();
     const twinId = crypto.randomUUID();
-    const legacyRow = (id: string, skuId: string, number: string, status: 'available' | 'voided') => {
-      const sealed = sealCode(sys.vault, id, { number, pin: '1' });
-      return {
-        id,
-        merchant_id: sys.merchant.merchantId,
-        sku_id: skuId,
-        batch_id: null,
-        source: 'manual',
-        fingerprint: `v1-${id}`,
-        fingerprint_version: 1,
-        key_id: sealed.keyId,
-        secret: sealed.payload,
-        mask: maskCode({ number }),
-        status,
-      };
-    };
+    const legacyRow = (id: string, skuId: string, number: string, status: 'available' | 'voided') => legacyCodeRow(sys, { id, skuId, number, status });
     await sys.db('codes').insert([legacyRow(soldId, skus[0].id, code, 'voided'), legacyRow(twinId, skus[1].id, ` ${code.toLowerCase()}`, 'available')]);
     await sys.db('skus').where({ id: skus[1].id }).increment('stock_available', 1);
 

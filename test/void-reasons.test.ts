@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
-import { FINGERPRINT_VERSION, maskCode, openCode, sealCode } from '../stock/code-secret';
+import { FINGERPRINT_VERSION, openCode } from '../stock/code-secret';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { found } from './found';
+import { legacyCodeRow } from './legacy-codes';
 import { startTestSystem, type TestSystem } from './harness';
 
 // Issue 13, "every message a person reads is translated": when the system voids a code (a refund,
@@ -47,22 +48,7 @@ describe('why a code was voided, as a code', () => {
     const skus = await sys.db('skus').where({ merchant_id: sys.merchant.merchantId }).whereIn('code', ['VR-TWIN-A', 'VR-TWIN-B']).orderBy('code').select('id');
     const number = `TWIN-${hex()}`;
     // As fingerprint version 1 stored them (test/security-secrets.test.ts): one sold, its twin in stock.
-    const legacy = (id: string, skuId: string, status: 'voided' | 'available') => {
-      const sealed = sealCode(sys.vault, id, { number, pin: '1' });
-      return {
-        id,
-        merchant_id: sys.merchant.merchantId,
-        sku_id: skuId,
-        batch_id: null,
-        source: 'manual',
-        fingerprint: `v1-${id}`,
-        fingerprint_version: 1,
-        key_id: sealed.keyId,
-        secret: sealed.payload,
-        mask: maskCode({ number }),
-        status,
-      };
-    };
+    const legacy = (id: string, skuId: string, status: 'voided' | 'available') => legacyCodeRow(sys, { id, skuId, number, status });
     const [soldId, twinId] = [crypto.randomUUID(), crypto.randomUUID()];
     await sys.db('codes').insert([legacy(soldId, skus[0].id, 'voided'), legacy(twinId, skus[1].id, 'available')]);
     await sys.db('skus').where({ id: skus[1].id }).increment('stock_available', 1);
