@@ -17,7 +17,7 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, 'api');
   const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? 'cardflow-api', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const services = await connectServices(config, log);
+  const services = await connectServices(config, log, 'api');
   const fulfilment = new FulfilmentClient(services.client, config.TEMPORAL_TASK_QUEUE, log, config.ORDER_STEP_ATTEMPTS);
   const metrics = apiMetrics(services.db);
   // Wakes storefront requests that wait for their order's delivery (Prefer: wait).

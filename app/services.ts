@@ -21,13 +21,14 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function connectServices(config: Config, log: Logger): Promise<Services> {
+export async function connectServices(config: Config, log: Logger, part: 'api' | 'worker'): Promise<Services> {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (npm start sets it for the embedded database)');
   const temporal = temporalConnectionOptions(config);
   const vault = new CodeVault(
     loadVaultKeys(config, (file) => log.warn({ file }, 'generated encryption keys beside the data; set CARDFLOW_ENCRYPTION_KEYS and CARDFLOW_FINGERPRINT_KEY in production')),
   );
-  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  // The worker's queries are fulfilment too: where Postgres runs here, its backends yield to the api's.
+  const db = createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX, { part, backendNice: part === 'worker' ? config.FULFILMENT_NICE : 0 });
   const connection = await connectTemporal(temporal, (options) => Connection.connect(options));
   // Workflow starts carry the caller's trace into the workflow (a no-op while tracing is off).
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });

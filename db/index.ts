@@ -1,5 +1,6 @@
 import knex, { Knex } from 'knex';
 import pg from 'pg';
+import { lowerPriority } from '../lib/process';
 import * as initialSchema from './migrations/001_initial_schema';
 import * as supplierNetwork from './migrations/002_supplier_network';
 import * as riskControl from './migrations/003_risk_control';
@@ -43,12 +44,38 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (text: string) => {
   return n;
 });
 
-export function createDb(connectionString: string, poolMax = 10): Db {
+export function createDb(connectionString: string, poolMax = 10, opts: { part?: string; backendNice?: number } = {}): Db {
+  const backendNice = opts.backendNice && onThisMachine(connectionString) ? opts.backendNice : 0;
   return knex({
     client: 'pg',
-    connection: { connectionString, application_name: 'cardflow' },
-    pool: { min: 0, max: poolMax },
+    // pg_stat_activity tells the api's connections from the worker's.
+    connection: { connectionString, application_name: opts.part ? `cardflow-${opts.part}` : 'cardflow' },
+    pool: {
+      min: 0,
+      max: poolMax,
+      ...(backendNice > 0 && {
+        afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
+          conn.query('SELECT pg_backend_pid() AS pid').then(
+            ({ rows }) => {
+              lowerPriority(rows[0].pid, backendNice);
+              done(null, conn);
+            },
+            (err: Error) => done(err, conn),
+          );
+        },
+      }),
+    },
   });
+}
+
+/**
+ * Whether the database server runs here, so a backend's pid is a process of this machine. Only
+ * then may a connection's server process be reniced; a pid from another host would name some
+ * unrelated local process.
+ */
+function onThisMachine(connectionString: string): boolean {
+  const host = new URL(connectionString).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '';
 }
 
 /**

@@ -56,9 +56,11 @@ const ConfigSchema = z.object({
   WORKER_MAX_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
   /**
-   * One machine (`npm start`): how much lower the CPU priority of fulfilment (the worker and the
-   * Temporal dev server) is than the api's. During a flash sale the storefront's answers come
-   * first and fulfilment catches up a few seconds later (docs/BENCHMARKS.md). 0 = equal.
+   * One machine: how much lower the CPU priority of fulfilment is than the api's: the worker and
+   * the Temporal dev server (`npm start`), and the worker's own Postgres backends when Postgres
+   * runs on this machine (the worker renices them as it connects). During a flash sale the
+   * storefront's answers come first and fulfilment catches up a few seconds later
+   * (docs/BENCHMARKS.md). 0 = equal.
    */
   FULFILMENT_NICE: z.coerce.number().int().min(0).max(19).default(10),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Logger } from './logger';
 
 /** Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
@@ -32,12 +34,63 @@ export function exitWithParent(): void {
   }, 1000).unref();
 }
 
-/** Lowers a child process's CPU priority by `nice` (0: leave it). Never fails the caller. */
+/**
+ * Lowers the CPU priority of single-threaded process `pid` (a Postgres backend) by `nice`
+ * (0: leave it): its own nice value, and its session's (lowerSessionPriority). setpriority on
+ * Linux reaches one thread only, so a process with threads is started niced instead
+ * (atLowerPriority). Never fails the caller: where not permitted, it runs at equal priority.
+ */
 export function lowerPriority(pid: number | undefined, nice: number): void {
   if (!pid || nice === 0) return;
   try {
     os.setPriority(pid, nice);
   } catch {
-    // not permitted here: run at equal priority
+    // not permitted here (another user's process, and we are not root)
   }
+  lowerSessionPriority(pid, nice);
+}
+
+/**
+ * Lowers the CPU priority of the session `pid` leads (a detached child; every Postgres backend,
+ * which calls setsid). With autogroup scheduling on (the default of most kernels) the CPU is
+ * shared between sessions first and nice values count only inside one, so a niced process in a
+ * session of its own still took as much CPU as the api's whole session. Not our own session:
+ * that would lower the caller too. Never fails the caller.
+ */
+export function lowerSessionPriority(pid: number | undefined, nice: number): void {
+  if (!pid || nice === 0) return;
+  try {
+    const group = fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8').split(' ')[0];
+    if (group !== fs.readFileSync('/proc/self/autogroup', 'utf8').split(' ')[0]) fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    // no autogroup scheduling here, or not permitted
+  }
+}
+
+/**
+ * The command line that starts `command` with its CPU priority lowered by `nice` (0: unchanged),
+ * through coreutils' `nice`, which execs it: the same pid, and every thread it ever makes born at
+ * that priority. Renicing a running process afterwards reaches only its main thread on Linux
+ * (setpriority acts per thread), so the Temporal dev server's runtime threads and any thread
+ * made before the call kept competing with the api at full priority. No `nice` on PATH (or
+ * Windows): unchanged, equal priority. Its session, when it has its own (detached), is lowered
+ * after the spawn (lowerSessionPriority); not its threads again, which `nice` may not have
+ * lowered yet (they would end up lowered twice).
+ */
+export function atLowerPriority(command: string, args: string[], nice: number): { command: string; args: string[] } {
+  const niceBin = nice > 0 && process.platform !== 'win32' ? onPath('nice') : undefined;
+  return niceBin ? { command: niceBin, args: ['-n', String(nice), command, ...args] } : { command, args };
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }

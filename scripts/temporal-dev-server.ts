@@ -2,6 +2,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { atLowerPriority, lowerSessionPriority } from '../lib/process';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { findTemporalCli } = require('../scripts/temporal-cli-location.js') as {
   findTemporalCli(): { path: string; source: string } | undefined;
@@ -50,6 +51,8 @@ export async function startTemporalDevServer(opts: {
   namespace?: string;
   extraArgs?: string[];
   onLog?: (line: string) => void;
+  /** How much lower its CPU priority is than ours, every thread of it (FULFILMENT_NICE). */
+  nice?: number;
 }): Promise<DevServer> {
   const cli = locateTemporalCli();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
@@ -70,10 +73,13 @@ export async function startTemporalDevServer(opts: {
   const umask = process.umask(0o077);
   let child: ChildProcess;
   try {
-    child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const niced = atLowerPriority(cli, args, opts.nice ?? 0);
+    child = spawn(niced.command, niced.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   } finally {
     process.umask(umask);
   }
+  // Its threads were born niced (atLowerPriority); its session, its own, is lowered here.
+  lowerSessionPriority(child.pid, opts.nice ?? 0);
   let output = '';
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();

@@ -50,7 +50,7 @@ async function main() {
   });
   // The cold-start priors take a fraction of a second to compute: before the first order, not during it.
   priorModel();
-  const services = await connectServices(config, log);
+  const services = await connectServices(config, log, 'worker');
   // Codes stored before the current fingerprint version (migration 009) get theirs re-made.
   const refingerprinted = await refingerprintCodes(services.db, services.vault);
   if (refingerprinted.refingerprinted > 0) log.warn(refingerprinted, 're-made code fingerprints; duplicates found were voided where unsold (audit log: code.duplicate_*)');

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { createDb, migrateToLatest, type Db } from '../../db';
 import { embeddedDatabaseUrl, embeddedPostgresDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
 import { loadConfig } from '../../lib/config';
-import { lowerPriority } from '../../lib/process';
+import { atLowerPriority, lowerSessionPriority } from '../../lib/process';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-dev-server';
 import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';
 import { freePort } from '../../lib/free-port';
@@ -75,6 +75,8 @@ export class CardflowSystem {
       // A flash sale comes from many buyers; the per-key limit is not what is measured here.
       RATE_LIMIT_PER_MINUTE: '100000000',
       DATABASE_POOL_MAX: String(opts.poolMax ?? 10),
+      // In their own sessions (detached), they exit if the bench dies.
+      CARDFLOW_SUPERVISED: '1',
       // The bench's supplier simulator and shop listen on loopback.
       ALLOW_PRIVATE_OUTBOUND: '1',
       TZ: 'UTC',
@@ -167,8 +169,12 @@ export class CardflowSystem {
   }
 
   async startTemporal() {
-    this.temporal = await startTemporalDevServer({ port: this.ports.temporal, dbFile: path.join(this.dataDir, 'temporal.sqlite'), extraArgs: devServerSearchAttributeArgs() });
-    lowerPriority(this.temporal.process.pid, this.fulfilmentNice);
+    this.temporal = await startTemporalDevServer({
+      port: this.ports.temporal,
+      dbFile: path.join(this.dataDir, 'temporal.sqlite'),
+      extraArgs: devServerSearchAttributeArgs(),
+      nice: this.fulfilmentNice,
+    });
   }
 
   async stopTemporal() {
@@ -217,13 +223,18 @@ export class CardflowSystem {
     // CARDFLOW_BENCH_PROFILE=worker (or api) writes a V8 CPU profile of that part into ./profiles.
     const profile = process.env.CARDFLOW_BENCH_PROFILE === part ? ['--cpu-prof', '--cpu-prof-dir', path.resolve('profiles')] : [];
     const apiUrl = part === 'api' ? this.apiUrls[index] : undefined;
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, part, 'main.ts')], {
+    const cmd = atLowerPriority(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, part, 'main.ts')], part === 'worker' ? this.fulfilmentNice : 0);
+    const child = spawn(cmd.command, cmd.args, {
       cwd: ROOT,
       env: apiUrl ? { ...this.childEnv, PORT: new URL(apiUrl).port } : this.childEnv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Each in its own session, as npm start runs them: the scheduler shares the CPU between
+      // sessions first, so the api does not share one with the load generator, and the worker's
+      // session can be lowered without lowering the bench's (lib/process.ts).
+      detached: true,
     });
     this.children.set(name, child);
-    if (part === 'worker') lowerPriority(child.pid, this.fulfilmentNice);
+    if (part === 'worker') lowerSessionPriority(child.pid, this.fulfilmentNice);
     child.once('exit', (code, signal) => {
       if (this.children.get(name) === child) this.say(`${name} exited (${signal ?? `code ${code}`})`);
     });
