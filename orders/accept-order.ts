@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from '../db';
+import { plannedOnce, type Db } from '../db';
 import type { SkuRow } from '../db/tables';
 import { AppError, conflict, invalidInput } from '../lib/errors';
 import { orderMetrics } from '../lib/metrics';
@@ -323,8 +323,9 @@ async function insertOrder(
     ? acceptedRollupSql('o', 'SELECT sku_id, quantity FROM json_populate_recordset(null::order_items, :itemRows::json)')
     : 'no_rollup AS (SELECT 1 WHERE false)';
   try {
-    await db.raw(
-      `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
+    await plannedOnce(
+      db.raw(
+        `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
             o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer, channel, campaign)
                   SELECT id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer, channel, campaign
                     FROM json_populate_record(null::orders, :orderRow::json) WHERE EXISTS (SELECT 1 FROM locked)
@@ -346,18 +347,19 @@ async function insertOrder(
                   SELECT id, order_id, order_item_id, sku_id, quantity, status FROM json_populate_recordset(null::reservations, :reservationRows::json)
                    WHERE EXISTS (SELECT 1 FROM taken))
        SELECT CASE WHEN EXISTS (SELECT 1 FROM taken) THEN 1 ELSE stock_not_taken() END AS written`,
-      {
-        quantity: reservation?.quantity ?? 0,
-        skuId: reservation?.sku_id ?? null,
-        merchantId: rows.order.merchant_id,
-        ...velocityBindings(velocityMarks(rows.order.buyer)),
-        // Named unlike the tables (null::orders): knex would take :orders for a binding.
-        reservationRows: JSON.stringify(reservation ? [reservation] : []),
-        orderRow: JSON.stringify(rows.order),
-        itemRows: JSON.stringify(rows.items),
-        unitRows: JSON.stringify(rows.units),
-        accepted: JSON.stringify(rows.accepted),
-      },
+        {
+          quantity: reservation?.quantity ?? 0,
+          skuId: reservation?.sku_id ?? null,
+          merchantId: rows.order.merchant_id,
+          ...velocityBindings(velocityMarks(rows.order.buyer)),
+          // Named unlike the tables (null::orders): knex would take :orders for a binding.
+          reservationRows: JSON.stringify(reservation ? [reservation] : []),
+          orderRow: JSON.stringify(rows.order),
+          itemRows: JSON.stringify(rows.items),
+          unitRows: JSON.stringify(rows.units),
+          accepted: JSON.stringify(rows.accepted),
+        },
+      ),
     );
     return true;
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { plannedOnce } from '../db';
 import { acceptedReportSql, reportClosed, reportRefunded, SETTLED_REPORTS_DONE, settledReportSql } from '../reports/rollup';
 import { acceptedSlotSql, laterSlotSql } from './rollup-slots';
 import { unitCostSql } from './unit-cost';
@@ -104,8 +105,9 @@ export async function rollUpAccepted(trx: Q, orderId: string): Promise<void> {
  * wait that long, so it holds them for one round trip, not five.
  */
 export async function rollUpSettled(trx: Q, s: { orderId: string; merchantId: string; currency: string; revenue: number; cost: number }): Promise<void> {
-  await trx.raw(
-    `WITH settled_day AS (
+  await plannedOnce(
+    trx.raw(
+      `WITH settled_day AS (
        INSERT INTO daily_order_totals (${ORDER_SLOT}, orders_delivered, revenue, cost)
        VALUES (:merchantId, ${merchantTodaySql(':merchantId')}, :currency, ${laterSlotSql(':orderId')}, 1, :revenue, :cost)
        ON CONFLICT (${ORDER_SLOT}) DO UPDATE SET ${addUp('daily_order_totals', ['orders_delivered', 'revenue', 'cost'])}
@@ -125,7 +127,8 @@ export async function rollUpSettled(trx: Q, s: { orderId: string; merchantId: st
        RETURNING 1),
      ${settledReportSql('settled_skus')}
      SELECT count(*) FROM ${SETTLED_REPORTS_DONE}`,
-    s,
+      s,
+    ),
   );
 }
 

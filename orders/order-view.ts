@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from '../db';
+import { plannedOnce, type Db } from '../db';
 import type { CodeVault } from '../lib/code-vault';
 import { openCode } from '../stock/code-secret';
 import { ORDER_STATUSES } from './lifecycle';
@@ -71,8 +71,9 @@ export type OrderView = z.infer<typeof OrderViewSchema>;
 export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: string; externalRef?: string; storefrontId: string }): Promise<OrderView | undefined> {
   // One round trip: the order with its items, units (and codes) and timeline as JSON arrays.
   // Storefronts poll this, and every accepted order answers with it.
-  const { rows } = await db.raw(
-    `SELECT o.*,
+  const { rows } = await plannedOnce(
+    db.raw(
+      `SELECT o.*,
             (SELECT coalesce(json_agg(x ORDER BY x.code), '[]') FROM
                (SELECT i.id, i.quantity, i.unit_price, i.account, i.face_value, i.bundle_quantity, s.code, s.name, b.code AS bundle_code, b.name AS bundle_name
                   FROM order_items i JOIN skus s ON s.id = i.sku_id LEFT JOIN skus b ON b.id = i.bundle_sku_id WHERE i.order_id = o.id) x) AS items_json,
@@ -85,7 +86,8 @@ export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: stri
        FROM orders o
       WHERE o.storefront_id = ?${where.id ? ' AND o.id = ?' : ''}${where.externalRef ? ' AND o.external_ref = ?' : ''}
       LIMIT 1`,
-    [where.storefrontId, ...(where.id ? [where.id] : []), ...(where.externalRef ? [where.externalRef] : [])],
+      [where.storefrontId, ...(where.id ? [where.id] : []), ...(where.externalRef ? [where.externalRef] : [])],
+    ),
   );
   const order = rows[0];
   if (!order) return undefined;

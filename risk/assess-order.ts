@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { onOneConnection, type Db } from '../db';
+import { onOneConnection, plannedOnce, type Db } from '../db';
 import { InvariantBroken } from '../lib/errors';
 import { judgedReportSql } from '../reports/rollup';
 import type { Buyer } from '../orders/validators';
@@ -177,8 +177,9 @@ function resultOf(a: Pick<RiskAssessment, 'decision' | 'reasons' | 'reviewDeadli
 
 async function loadOrder(db: Db, pin: Pin, orderId: string) {
   const { rows } = await pin(
-    db.raw(
-      `SELECT o.id, o.merchant_id, o.currency, o.total_amount, o.buyer, o.created_at, o.accept_seq, o.risk,
+    plannedOnce(
+      db.raw(
+        `SELECT o.id, o.merchant_id, o.currency, o.total_amount, o.buyer, o.created_at, o.accept_seq, o.risk,
             m.risk_max_order_amount, m.risk_max_order_quantity, now() AS now,
             (SELECT coalesce(json_agg(json_build_object('sku', s.code, 'quantity', i.quantity, 'unitPrice', i.unit_price)), '[]'::json)
                FROM order_items i JOIN skus s ON s.id = i.sku_id WHERE i.order_id = o.id) AS items,
@@ -191,7 +192,8 @@ async function loadOrder(db: Db, pin: Pin, orderId: string) {
                 WHERE merchant_id = o.merchant_id ORDER BY id DESC LIMIT 1) rm) AS model
        FROM orders o JOIN merchants m ON m.id = o.merchant_id
       WHERE o.id = ?`,
-      [orderId],
+        [orderId],
+      ),
     ),
   );
   if (rows.length === 0) throw new InvariantBroken('order_missing', { orderId });
@@ -205,9 +207,11 @@ async function lookUp(db: Db, pin: Pin, parts: Record<'velocity' | 'lists' | 'pr
   if (used.length === 0) return { velocity: [], lists: [], prior: [], bought: [] } as LookedUp;
   const select = used.map((n) => (n === 'velocity' ? `(?) AS ${n}` : `(SELECT coalesce(json_agg(x), '[]'::json) FROM ? x) AS ${n}`));
   const { rows } = await pin(
-    db.raw(
-      `SELECT ${select.join(', ')}`,
-      used.map((n) => parts[n]!),
+    plannedOnce(
+      db.raw(
+        `SELECT ${select.join(', ')}`,
+        used.map((n) => parts[n]!),
+      ),
     ),
   );
   return Object.fromEntries(names.map((n) => [n, rows[0][n] ?? []])) as LookedUp;
@@ -259,8 +263,9 @@ async function store(db: Db, pin: Pin, order: { id: string }, a: RiskAssessment)
     ...(a.reviewDeadline ? { reviewDeadline: a.reviewDeadline } : {}),
   };
   const { rows } = await pin(
-    db.raw(
-      `WITH judged AS (
+    plannedOnce(
+      db.raw(
+        `WITH judged AS (
        UPDATE orders SET risk = ?::jsonb, status = CASE WHEN status = 'accepted' THEN ? ELSE status END, updated_at = now()
         WHERE id = ? AND risk IS NULL
        RETURNING id, merchant_id),
@@ -271,22 +276,23 @@ async function store(db: Db, pin: Pin, order: { id: string }, a: RiskAssessment)
        SELECT id, merchant_id, 'open', ?, ?::jsonb, ?, ? FROM judged WHERE ?),
      ${judgedReportSql('judged', '?::text')}
      SELECT count(*)::int AS written FROM judged`,
-      [
-        JSON.stringify(a),
-        status,
-        order.id,
-        JSON.stringify(event),
-        a.score,
-        JSON.stringify(a.reasons),
-        a.checkedAt,
-        a.reviewDeadline ?? a.checkedAt,
-        a.decision === 'review',
-        a.decision,
-        a.decision,
-        a.decision,
-        a.decision,
-        a.decision,
-      ],
+        [
+          JSON.stringify(a),
+          status,
+          order.id,
+          JSON.stringify(event),
+          a.score,
+          JSON.stringify(a.reasons),
+          a.checkedAt,
+          a.reviewDeadline ?? a.checkedAt,
+          a.decision === 'review',
+          a.decision,
+          a.decision,
+          a.decision,
+          a.decision,
+          a.decision,
+        ],
+      ),
     ),
   );
   return rows[0].written === 1;

@@ -1,0 +1,42 @@
+import crypto from 'node:crypto';
+import { createDb, plannedOnce, type Db } from '../db';
+import { loadOrderView } from '../orders/order-view';
+import { createTestDatabase, newVault } from './harness';
+
+// The hot path's large statements are planned once per connection (db/index.ts plannedOnce):
+// planning the accepting statement cost as much CPU as running it, on every checkout.
+
+describe('statements planned once per connection', () => {
+  let testDb: Db;
+  let db: Db; // one connection, so every query below runs on the same server backend
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = createDb((testDb.client.config.connection as { connectionString: string }).connectionString, 1);
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await testDb.destroy();
+  });
+
+  const prepared = async () => (await db.raw(`SELECT name, statement FROM pg_prepared_statements`)).rows as { name: string; statement: string }[];
+
+  test('the order view, asked twice, is one prepared statement; an ordinary query is not prepared', async () => {
+    const where = { id: crypto.randomUUID(), storefrontId: crypto.randomUUID() };
+    await loadOrderView(db, newVault(), where);
+    await loadOrderView(db, newVault(), where);
+    const views = (await prepared()).filter((p) => p.statement.trimStart().startsWith('SELECT o.*,'));
+    expect(views).toHaveLength(1);
+    expect(views[0].name).toMatch(/^cf_[0-9a-f]{24}$/);
+    // Positive control: a query not asked to be planned once leaves nothing behind.
+    await db.raw('SELECT 42 AS answer');
+    expect((await prepared()).some((p) => p.statement.includes('42 AS answer'))).toBe(false);
+  });
+
+  test('two texts, two statements: a variant never runs under another one’s name', async () => {
+    await plannedOnce(db.raw('SELECT ?::int + 1 AS n', [1]));
+    const { rows } = await plannedOnce(db.raw('SELECT ?::int + 2 AS n', [1]));
+    expect(rows[0].n).toBe(3);
+    const mine = (await prepared()).filter((p) => /::int \+ [12] AS n/.test(p.statement));
+    expect(new Set(mine.map((p) => p.name)).size).toBe(2);
+  });
+});
