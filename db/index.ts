@@ -91,7 +91,7 @@ export function plannedOnce<Q extends Knex.Raw>(query: Q): Q {
   const { sql } = query.toSQL();
   let name = statementNames.get(sql);
   if (!name) statementNames.set(sql, (name = `cf_${crypto.createHash('sha256').update(sql).digest('hex').slice(0, 24)}`));
-  return query.options({ name }) as Q;
+  return query.options({ name });
 }
 const statementNames = new Map<string, string>();
 
