@@ -90,7 +90,13 @@ function onThisMachine(connectionString: string): boolean {
 export function plannedOnce<Q extends Knex.Raw>(query: Q): Q {
   const { sql } = query.toSQL();
   let name = statementNames.get(sql);
-  if (!name) statementNames.set(sql, (name = `cf_${crypto.createHash('sha256').update(sql).digest('hex').slice(0, 24)}`));
+  if (!name) {
+    // A prepared statement's result may not change shape: one that reads `*` fails on every
+    // connection ("cached plan must not change result type") once a migration adds a column
+    // while the process runs. Checked once per text, not per run.
+    if (/(SELECT|RETURNING|,)\s*(\w+\.)?\*\s*(,|FROM\b|$)/i.test(sql)) throw new Error('a statement planned once must name its columns, not *');
+    statementNames.set(sql, (name = `cf_${crypto.createHash('sha256').update(sql).digest('hex').slice(0, 24)}`));
+  }
   return query.options({ name });
 }
 const statementNames = new Map<string, string>();

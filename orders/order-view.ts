@@ -73,7 +73,7 @@ export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: stri
   // Storefronts poll this, and every accepted order answers with it.
   const { rows } = await plannedOnce(
     db.raw(
-      `SELECT o.*,
+      `SELECT o.id, o.external_ref, o.status, o.reason, o.currency, o.total_amount, o.buyer, o.risk, o.created_at, o.updated_at, o.delivered_at,
             (SELECT coalesce(json_agg(x ORDER BY x.code), '[]') FROM
                (SELECT i.id, i.quantity, i.unit_price, i.account, i.face_value, i.bundle_quantity, s.code, s.name, b.code AS bundle_code, b.name AS bundle_name
                   FROM order_items i JOIN skus s ON s.id = i.sku_id LEFT JOIN skus b ON b.id = i.bundle_sku_id WHERE i.order_id = o.id) x) AS items_json,
