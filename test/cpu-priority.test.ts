@@ -34,9 +34,11 @@ describe('fulfilment at a lower CPU priority', () => {
       expect(autogroup(pid)).not.toEqual(autogroup('self')); // detached: a session of its own
       expect(autogroup(pid)).toMatch(/ nice 7$/);
     }
-    // Positive control: our own priority and session are untouched.
+    // Positive control: our own priority and session are untouched. A process still in the
+    // session the machine booted with (as under a CI runner) reads an empty autogroup: the kernel
+    // prints none for that root one, whose priority nobody can change.
     expect(niceOf(process.pid)).toBe(0);
-    if (hasAutogroups) expect(autogroup('self')).toMatch(/ nice 0$/);
+    if (hasAutogroups) expect(autogroup('self')).toMatch(/^$| nice 0$/);
   });
 
   test("the worker's Postgres backends niced, the api's not", async () => {
