@@ -222,6 +222,19 @@ describe('routing and failover', () => {
 
   test('when a supplier keeps timing out, then its circuit opens, orders go straight to the next route, and a trial call closes it again', async () => {
     const sku = await supplierSku();
+    // A cooldown no busy machine outlasts between the circuit opening and the next order; the
+    // cooldown's end is then brought forward below instead of slept through. (With 2 s, a slow
+    // CI run reached its next order after the cooldown and met the trial call.)
+    const cooldown = (seconds: number) => sys.db('suppliers').where({ id: alpha.id }).update({ circuit_cooldown_seconds: seconds });
+    await cooldown(600);
+    try {
+      await timeoutsOpenTheCircuit(sku);
+    } finally {
+      await cooldown(2);
+    }
+  });
+
+  async function timeoutsOpenTheCircuit(sku: string) {
     await alpha.fault({ kind: 'timeout', product: 'CARD-10', ms: 3000 });
     // Each timeout is asked about (never taken), and the unit moves on to the next route.
     for (let i = 0; i < 2; i++) {
@@ -241,15 +254,15 @@ describe('routing and failover', () => {
     const skipped = await order(sku);
     expect((await purchasesOf(skipped.id)).map(supplierOf)).toEqual(['beta']);
 
-    // Alpha recovers; after the cooldown one trial call goes through and closes the circuit.
+    // Alpha recovers; once the cooldown is over one trial call goes through and closes the circuit.
     await alpha.clearFaults();
-    await new Promise((r) => setTimeout(r, 2100));
+    await sys.db('suppliers').where({ id: alpha.id }).update({ circuit_open_until: sys.db.fn.now() });
     const trial = await order(sku);
     expect((await purchasesOf(trial.id)).map((p) => [supplierOf(p), p.status])).toEqual([['alpha', 'succeeded']]);
     const closed = await sys.api('GET', `/admin/suppliers/${alpha.id}`, { key: sys.merchant.adminToken });
     expect(closed.body.circuit).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
     expect(chargedOnce(await alpha.charges())).toBe(true);
-  });
+  }
 
   test('when a burst goes over our own rate limit for a supplier, then the overflow goes to the next route instead of queueing', async () => {
     const gamma = await addSupplier(sys, 'Gamma', [card('G-CARD', 900)], { rateLimitPerSecond: 1 });
