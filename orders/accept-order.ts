@@ -14,6 +14,7 @@ import { expandBundleLine, loadComponents, type BundleMark } from './bundle-line
 import { priceCustomAmount } from './custom-amount';
 import { drawBalance } from '../storefronts/prepaid-balance';
 import { MAX_UNITS_PER_ORDER, type OrderRequest } from './validators';
+import type { AcceptedOrder } from './order-view';
 
 // An order is accepted here: one transaction reserves stock and writes the order (a unique key
 // on storefront + externalRef makes it idempotent even when resubmissions race); only then is
@@ -37,6 +38,8 @@ export interface AcceptResult {
   orderId: string;
   /** false when the same externalRef and body were submitted before. */
   created: boolean;
+  /** What a new order's acceptance wrote: its answer, with no second read (orders/order-view.ts acceptedOrderView). */
+  written?: AcceptedOrder;
 }
 
 export async function acceptOrder(
@@ -98,9 +101,9 @@ async function acceptOrRecall(
     lines.map((l) => l.item),
   );
 
-  let orderId: string;
+  let written: AcceptedOrder;
   try {
-    orderId = await writeOrder(db, storefront, request, requestHash, lines);
+    written = await writeOrder(db, storefront, request, requestHash, lines);
   } catch (err) {
     // Two submissions of one externalRef raced; the loser answers like a resubmission.
     if (isUniqueViolation(err, 'orders_storefront_id_external_ref_unique')) {
@@ -112,8 +115,8 @@ async function acceptOrRecall(
 
   // The order is durable now. startFulfilment never throws: if Temporal is unreachable it logs,
   // the reconciler in the worker starts the workflow later, and the storefront still gets its 202.
-  await startFulfilment(orderId);
-  return { orderId, created: true };
+  await startFulfilment(written.order.id);
+  return { orderId: written.order.id, created: true, written };
 }
 
 type Trx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -194,7 +197,7 @@ function answerSoldOutAtOnce(lines: Line[]) {
   }
 }
 
-async function writeOrder(db: Db, storefront: StorefrontIdentity, request: OrderRequest, requestHash: string, lines: Line[]): Promise<string> {
+async function writeOrder(db: Db, storefront: StorefrontIdentity, request: OrderRequest, requestHash: string, lines: Line[]): Promise<AcceptedOrder> {
   // How each line is served: all from stock, from stock as far as it goes (supplier fallback),
   // or not from stock at all (bought, topped up, or fulfilled by a person).
   const plans = new Map<string, StockPlan>();
@@ -220,7 +223,8 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
     (fromStock.length === 0 || (fromStock.length === 1 && (plans.get(sku.id) === 'all' || sku.stock_available >= line.quantity)))
   ) {
     const reservation = line && { id: crypto.randomUUID(), order_id: rows.order.id, order_item_id: line.id, sku_id: line.sku_id, quantity: line.quantity, status: 'held' };
-    if (await insertOrder(db, rows, reservation)) return rows.order.id;
+    const at = await insertOrder(db, rows, reservation);
+    if (at) return acceptedOrder(rows, lines, at);
     if (plans.get(sku.id) === 'all') {
       const now = await db('skus').where({ id: sku.id }).first('stock_available');
       throw soldOut(sku, line.quantity, now?.stock_available ?? 0);
@@ -232,7 +236,7 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
   // Stock is reserved last, so SKU rows stay locked only for the reservations and the commit.
   return db.transaction(async (trx) => {
     await payAtAcceptance(trx, storefront, { id: rows.order.id, amount: rows.order.total_amount, currency: rows.order.currency });
-    await insertOrder(trx, rows, undefined, { rollup: false });
+    const at = (await insertOrder(trx, rows, undefined, { rollup: false }))!;
     // Counted before its stock is reserved, as the one statement does (orders/daily-rollup.ts).
     await rollUpAccepted(trx, rows.order.id);
     // Lock SKU rows in a fixed order (by id) so multi-item orders never deadlock each other.
@@ -243,8 +247,19 @@ async function writeOrder(db: Db, storefront: StorefrontIdentity, request: Order
         await trx('order_units').where({ order_item_id: i.id }).andWhere('seq', '>', taken).update({ source: 'supplier' });
       }
     }
-    return rows.order.id;
+    return acceptedOrder(rows, lines, at);
   });
+}
+
+/** The rows as written, for the order's answer (the items are `lines` in the same order). */
+function acceptedOrder(rows: OrderRows, lines: Line[], at: Date): AcceptedOrder {
+  return {
+    order: rows.order,
+    lines: rows.items.map((i, n) => ({ ...i, code: lines[n].sku.code, name: lines[n].sku.name, bundle: lines[n].bundle })),
+    units: rows.units,
+    accepted: rows.accepted,
+    at,
+  };
 }
 
 type OrderRows = ReturnType<typeof orderRows>;
@@ -303,7 +318,8 @@ function orderRows(storefront: StorefrontIdentity, request: OrderRequest, reques
  * not to) its count in the rollups and (given one) its reservation in one statement; foreign keys are checked at its end. With a
  * reservation, the stock is taken in the same statement and nothing is written unless it could
  * be. The statement first locks the order's velocity subjects (risk/velocity.ts), so orders that
- * share one draw their acceptance numbers in the order they commit. Returns whether it was written.
+ * share one draw their acceptance numbers in the order they commit. Returns when it was written
+ * (the transaction's time, which every row it wrote carries), or undefined if it was not.
  *
  * The stock is taken last: every buyer of a flash sale queues on the SKU's row, which stays
  * locked from the moment it is taken until the commit is flushed. So the statement writes the
@@ -317,13 +333,13 @@ async function insertOrder(
   rows: OrderRows,
   reservation?: { id: string; order_id: string; order_item_id: string; sku_id: string; quantity: number; status: string },
   opts = { rollup: true },
-): Promise<boolean> {
+): Promise<Date | undefined> {
   const taken = reservation ? takeStockSql('all', 'written') : `SELECT 1 AS take FROM written`;
   const rollups = opts.rollup
     ? acceptedRollupSql('o', 'SELECT sku_id, quantity FROM json_populate_recordset(null::order_items, :itemRows::json)')
     : 'no_rollup AS (SELECT 1 WHERE false)';
   try {
-    await plannedOnce(
+    const { rows: answer } = await plannedOnce(
       db.raw(
         `WITH locked AS (${ACCEPTANCE_LOCK_SQL}),
             o AS (INSERT INTO orders (id, merchant_id, storefront_id, external_ref, request_hash, status, currency, total_amount, buyer, channel, campaign)
@@ -346,7 +362,7 @@ async function insertOrder(
             r AS (INSERT INTO reservations (id, order_id, order_item_id, sku_id, quantity, status)
                   SELECT id, order_id, order_item_id, sku_id, quantity, status FROM json_populate_recordset(null::reservations, :reservationRows::json)
                    WHERE EXISTS (SELECT 1 FROM taken))
-       SELECT CASE WHEN EXISTS (SELECT 1 FROM taken) THEN 1 ELSE stock_not_taken() END AS written`,
+       SELECT CASE WHEN EXISTS (SELECT 1 FROM taken) THEN 1 ELSE stock_not_taken() END AS written, now() AS at`,
         {
           quantity: reservation?.quantity ?? 0,
           skuId: reservation?.sku_id ?? null,
@@ -361,9 +377,9 @@ async function insertOrder(
         },
       ),
     );
-    return true;
+    return answer[0].at as Date;
   } catch (err) {
-    if ((err as { code?: string }).code === STOCK_NOT_TAKEN_SQLSTATE) return false;
+    if ((err as { code?: string }).code === STOCK_NOT_TAKEN_SQLSTATE) return undefined;
     throw err;
   }
 }

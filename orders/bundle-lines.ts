@@ -15,6 +15,7 @@ export type BundlePolicy = 'wait' | 'undo';
 export interface BundleMark {
   skuId: string;
   code: string;
+  name: string;
   quantity: number;
   policy: BundlePolicy;
 }
@@ -90,7 +91,7 @@ export function expandBundleLine<Item extends { sku: string; quantity: number; a
   takesAccount: (sku: SkuRow) => boolean,
 ): { item: Item; sku: SkuRow; unitPrice: number; bundle: BundleMark }[] {
   if (components.length === 0) throw invalidInput('sku_unavailable', `SKU ${bundle.code} is not on sale`, { sku: bundle.code });
-  const mark: BundleMark = { skuId: bundle.id, code: bundle.code, quantity: item.quantity, policy: bundle.bundle_policy ?? 'undo' };
+  const mark: BundleMark = { skuId: bundle.id, code: bundle.code, name: bundle.name, quantity: item.quantity, policy: bundle.bundle_policy ?? 'undo' };
   return components.map((c) => ({
     item: { ...item, sku: c.sku.code, quantity: item.quantity * c.quantity, account: takesAccount(c.sku) ? item.account : undefined },
     sku: c.sku,

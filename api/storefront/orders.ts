@@ -8,7 +8,7 @@ import type { FulfilmentClient } from '../../orders/fulfilment-client';
 import { bindIdempotencyKey } from '../../orders/idempotency';
 import { onItsWay } from '../../orders/lifecycle';
 import { requireAllowed } from '../../orders/order-facts';
-import { loadOrderView } from '../../orders/order-view';
+import { acceptedOrderView, loadOrderView, type OrderView } from '../../orders/order-view';
 import { CancelRequestSchema, OrderLookupQuerySchema, OrderRequestSchema } from '../../orders/validators';
 import { topupAccountCheck } from '../../suppliers/account-check';
 import type { SupplierRegistry } from '../../suppliers/registry';
@@ -32,11 +32,11 @@ export function storefrontOrdersRouter(deps: {
   const router = Router();
   const idParam = z.object({ id: z.uuid() });
 
-  /** The order view, after waiting for its delivery if the request prefers so (Prefer: wait=N). */
-  async function viewAfterPreferredWait(req: Request, res: Response, order: { id: string; storefrontId: string }) {
+  /** The order view `now`, or, if the request prefers so (Prefer: wait=N), as it is after waiting for its delivery. */
+  async function viewAfterPreferredWait(req: Request, res: Response, order: { id: string; storefrontId: string }, now: OrderView) {
     const seconds = deliveryWaits ? preferredWaitSeconds(req) : undefined;
     res.vary('Prefer');
-    if (seconds === undefined) return loadOrderView(db, vault, order);
+    if (seconds === undefined) return now;
     res.set('Preference-Applied', `wait=${seconds}`);
     const decided = async () => {
       const row = await db('orders').where({ id: order.id }).first('status');
@@ -51,12 +51,12 @@ export function storefrontOrdersRouter(deps: {
     const storefront = req.storefront!;
     // A repeat with the same key and body answers like a resubmitted externalRef: the same order.
     await bindIdempotencyKey(db, storefront.id, req.get('idempotency-key'), 'create_order', body);
-    const { orderId, created } = await acceptOrder(db, storefront, body, (id) => fulfilment.startSoon(id, req.requestId), checkAccounts);
+    const { orderId, created, written } = await acceptOrder(db, storefront, body, (id) => fulfilment.startSoon(id, req.requestId), checkAccounts);
     // A new order is 202 until delivered: with Prefer: wait it may be delivered by now, codes and
     // all (200 with Preference-Applied). A repeat answers at once, 200 as before; to wait for it,
     // GET it with the same preference.
     const view = { id: orderId, storefrontId: storefront.id };
-    const order = created ? await viewAfterPreferredWait(req, res, view) : await loadOrderView(db, vault, view);
+    const order = written ? await viewAfterPreferredWait(req, res, view, acceptedOrderView(vault, written)) : await loadOrderView(db, vault, view);
     res
       .status(created && order?.status !== 'delivered' ? 202 : 200)
       .location(`/v1/orders/${orderId}`)
@@ -75,7 +75,7 @@ export function storefrontOrdersRouter(deps: {
     // Another storefront's order and a malformed id look the same: not found.
     const found = parsed.success ? await loadOrderView(db, vault, { id: parsed.data.id, storefrontId: req.storefront!.id }) : undefined;
     if (!found) throw notFound('Order');
-    const order = !onItsWay(found.status) ? found : await viewAfterPreferredWait(req, res, { id: found.id, storefrontId: req.storefront!.id });
+    const order = !onItsWay(found.status) ? found : await viewAfterPreferredWait(req, res, { id: found.id, storefrontId: req.storefront!.id }, found);
     if (!order) throw notFound('Order');
     const live = req.query.live === 'true' ? await fulfilment.state(order.id) : undefined;
     res.json(live ? { ...order, workflow: live } : order);
