@@ -70,7 +70,7 @@ export type OrderView = z.infer<typeof OrderViewSchema>;
 
 export async function loadOrderView(db: Db, vault: CodeVault, where: { id?: string; externalRef?: string; storefrontId: string }): Promise<OrderView | undefined> {
   // One round trip: the order with its items, units (and codes) and timeline as JSON arrays.
-  // Storefronts poll this, and every accepted order answers with it.
+  // Storefronts poll this; a new order answers with the same view built from what it wrote (acceptedOrderView).
   const { rows } = await plannedOnce(
     db.raw(
       `SELECT o.id, o.external_ref, o.status, o.reason, o.currency, o.total_amount, o.buyer, o.risk, o.created_at, o.updated_at, o.delivered_at,

@@ -47,7 +47,10 @@ const routes: RouteConfig[] = [
     request: { headers: IdempotencyKeyHeader.extend(PreferHeader.shape), body: { required: true, content: { 'application/json': { schema: OrderRequestSchema } } } },
     responses: {
       202: {
-        ...json(OrderViewSchema, 'Accepted: a new order, being fulfilled (with Prefer: wait, not delivered within the wait, or held for review)'),
+        ...json(
+          OrderViewSchema,
+          'Accepted: a new order as it was accepted (status accepted; GET it for its progress), or with Prefer: wait as it stands when not delivered within the wait or held for review',
+        ),
         headers: PreferenceApplied,
       },
       200: {
