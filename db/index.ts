@@ -83,7 +83,9 @@ function onThisMachine(connectionString: string): boolean {
  * Names a statement so that each connection plans it once (a prepared statement) instead of at
  * every run. For the hot path's large statements: the accepting statement took as long to plan
  * as to run (1.6-2.2 ms each, EXPLAIN's summary), CPU spent on every checkout of a flash sale.
- * The name is the text's digest, so each variant of a statement has its own. (A pooler between
+ * The name is the text's digest, so each variant of a statement has its own; a list goes in as
+ * one array binding (`= ANY(?)`), not a placeholder per item, or every length would be another
+ * prepared statement on every connection. (A pooler between
  * Cardflow and Postgres must keep prepared statements per server connection, as PgBouncer does
  * from 1.21 with max_prepared_statements.)
  */

@@ -236,7 +236,7 @@ function priorOrdersQuery(db: Db, merchantId: string, key: string, at: Date) {
 }
 
 /** Which of these SKUs the buyer has had delivered before. */
-function boughtQuery(db: Db, merchantId: string, key: string, at: Date, skus: string[]) {
+export function boughtQuery(db: Db, merchantId: string, key: string, at: Date, skus: string[]) {
   return db('orders as o')
     .join('order_items as i', 'i.order_id', 'o.id')
     .join('skus as s', 's.id', 'i.sku_id')
@@ -244,7 +244,7 @@ function boughtQuery(db: Db, merchantId: string, key: string, at: Date, skus: st
     .andWhereRaw(`${buyerKeySql('o.buyer')} = ?`, [key])
     .andWhere('o.created_at', '<', at)
     .andWhere('o.status', 'delivered')
-    .whereIn('s.code', skus)
+    .whereRaw('s.code = ANY(?::text[])', [skus]) // one binding, however many SKUs: a text planned once
     .distinct('s.code as code');
 }
 

@@ -121,7 +121,9 @@ export function listMatchQuery(db: Knex, merchantId: string, buyer: Buyer): Knex
   return db('risk_list_entries')
     .where({ merchant_id: merchantId })
     .andWhere((q) => {
-      q.whereIn(['kind', 'value'], candidates);
+      // One array per column, not a placeholder per candidate: the text stays the same whatever the
+      // buyer gave, so the risk check's statement is planned once (db/index.ts plannedOnce).
+      q.whereRaw('(kind, value) IN (SELECT k, v FROM unnest(?::text[], ?::text[]) AS c(k, v))', [candidates.map((c) => c[0]), candidates.map((c) => c[1])]);
       if (ip) q.orWhere((r) => r.where({ kind: 'cidr' }).andWhereRaw('value::cidr >>= ?::inet', [ip]));
     })
     .orderBy([{ column: 'list' }, { column: 'kind' }])

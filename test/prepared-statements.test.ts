@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { createDb, plannedOnce, type Db } from '../db';
 import { loadOrderView } from '../orders/order-view';
+import { boughtQuery } from '../risk/assess-order';
+import { listMatchQuery } from '../risk/lists';
 import { createTestDatabase, newVault } from './harness';
 
 // The hot path's large statements are planned once per connection (db/index.ts plannedOnce):
@@ -51,5 +53,28 @@ describe('statements planned once per connection', () => {
     expect(rows[0].n).toBe(3);
     const mine = (await prepared()).filter((p) => /::int \+ [12] AS n/.test(p.statement));
     expect(new Set(mine.map((p) => p.name)).size).toBe(2);
+  });
+});
+
+describe("the risk check's statement text", () => {
+  // A placeholder per list item made a new text, so a new prepared statement on every connection,
+  // for every count of list candidates (an email's domain has as many as it has labels) and of
+  // SKUs in an order.
+  const db = createDb('postgres://nobody@127.0.0.1:1/none', 1); // only builds SQL: never connects
+  afterAll(() => db.destroy());
+  const merchant = crypto.randomUUID();
+
+  // (With an IP or without is two texts: a bounded pair, not one per length.)
+  test('is the same whatever the buyer gave and however many SKUs the order has', () => {
+    const lists = [
+      { email: 'a@example.com', ip: '198.51.100.1' },
+      { email: 'b@mail.shop.example.co.uk', phone: '+8613800000000', deviceId: 'd-1', ip: '203.0.113.7' },
+    ].map((buyer) => listMatchQuery(db, merchant, buyer)!.toSQL());
+    expect(lists[1].sql).toBe(lists[0].sql);
+    expect(lists[1].bindings).toContainEqual(expect.arrayContaining(['email', 'email_domain', 'phone', 'device', 'ip'])); // positive control: all its candidates are asked
+    const at = new Date();
+    const bought = [['ONE'], ['ONE', 'TWO', 'THREE']].map((skus) => boughtQuery(db, merchant, 'buyer-key', at, skus).toSQL());
+    expect(bought[1].sql).toBe(bought[0].sql);
+    expect(bought[1].bindings).toContainEqual(['ONE', 'TWO', 'THREE']);
   });
 });
