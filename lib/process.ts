@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,9 +78,21 @@ export function lowerSessionPriority(pid: number | undefined, nice: number): voi
  * after the spawn (lowerSessionPriority); not its threads again, which `nice` may not have
  * lowered yet (they would end up lowered twice).
  */
-export function atLowerPriority(command: string, args: string[], nice: number): { command: string; args: string[] } {
+function atLowerPriority(command: string, args: string[], nice: number): { command: string; args: string[] } {
   const niceBin = nice > 0 && process.platform !== 'win32' ? onPath('nice') : undefined;
   return niceBin ? { command: niceBin, args: ['-n', String(nice), command, ...args] } : { command, args };
+}
+
+/**
+ * Spawns `command` with its CPU priority lowered by `nice` (0: as any child): every thread born
+ * at that priority (atLowerPriority) and, when it runs in a session of its own (`detached`), that
+ * session lowered too (lowerSessionPriority).
+ */
+export function spawnAtLowerPriority(command: string, args: string[], nice: number, options: SpawnOptions): ChildProcess {
+  const niced = atLowerPriority(command, args, nice);
+  const child = spawn(niced.command, niced.args, options);
+  if (options.detached) lowerSessionPriority(child.pid, nice);
+  return child;
 }
 
 function onPath(name: string): string | undefined {

@@ -12,7 +12,7 @@ import { CodeVault, loadVaultKeys } from '../lib/code-vault';
 import { readOrCreateSecretFile } from '../lib/secret-file';
 import { sealSupplierCredentials } from '../suppliers/credentials';
 import { ConfigError, loadConfig } from '../lib/config';
-import { atLowerPriority, lowerSessionPriority } from '../lib/process';
+import { spawnAtLowerPriority } from '../lib/process';
 import { refingerprintCodes } from '../stock/refingerprint';
 import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
@@ -165,14 +165,12 @@ async function main() {
     const workerPolling = new Promise<void>((resolve) => (workerReady = resolve));
     for (const name of ['worker', 'api'] as const) {
       // Fulfilment yields the CPU to the api: the worker, every thread of it, at a lower priority.
-      const cmd = atLowerPriority(process.execPath, [...process.execArgv, path.join(__dirname, '..', name, 'main.ts')], name === 'worker' ? config.FULFILMENT_NICE : 0);
-      const child = spawn(cmd.command, cmd.args, {
+      const child = spawnAtLowerPriority(process.execPath, [...process.execArgv, path.join(__dirname, '..', name, 'main.ts')], name === 'worker' ? config.FULFILMENT_NICE : 0, {
         env: childEnv,
         stdio: ['inherit', 'inherit', 'inherit', 'ipc'], // the worker says 'ready' over IPC
         detached: true, // its own process group: Ctrl-C reaches it through us, in order
       });
       child.on('message', (m) => m === 'ready' && workerReady());
-      if (name === 'worker') lowerSessionPriority(child.pid, config.FULFILMENT_NICE); // its session, its own (detached)
       children.push(child);
       child.once('exit', (code, signal) => {
         if (!shuttingDown) {

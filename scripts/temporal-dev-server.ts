@@ -1,8 +1,8 @@
-import { spawn, ChildProcess } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { atLowerPriority, lowerSessionPriority } from '../lib/process';
+import { spawnAtLowerPriority } from '../lib/process';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { findTemporalCli } = require('../scripts/temporal-cli-location.js') as {
   findTemporalCli(): { path: string; source: string } | undefined;
@@ -73,13 +73,10 @@ export async function startTemporalDevServer(opts: {
   const umask = process.umask(0o077);
   let child: ChildProcess;
   try {
-    const niced = atLowerPriority(cli, args, opts.nice ?? 0);
-    child = spawn(niced.command, niced.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawnAtLowerPriority(cli, args, opts.nice ?? 0, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   } finally {
     process.umask(umask);
   }
-  // Its threads were born niced (atLowerPriority); its session, its own, is lowered here.
-  lowerSessionPriority(child.pid, opts.nice ?? 0);
   let output = '';
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();

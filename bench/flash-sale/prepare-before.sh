@@ -35,7 +35,7 @@ for a, b in [
 # priority, and its Temporal helper takes no `nice`: the bench brings today's helpers, and renices
 # every thread of that commit's dev server once it is up (threads made later inherit it), so both
 # trees' fulfilment yields the CPU alike; only each tree's own code differs.
-s = s.replace("from '../../lib/process';", "from './priority';")
+s = s.replace("import { spawnAtLowerPriority } from '../../lib/process';", "import { lowerSessionPriority, spawnAtLowerPriority } from './priority';")
 a = """      nice: this.fulfilmentNice,
     });
   }"""

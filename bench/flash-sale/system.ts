@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +8,7 @@ import pg from 'pg';
 import { createDb, migrateToLatest, type Db } from '../../db';
 import { embeddedDatabaseUrl, embeddedPostgresDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded-postgres';
 import { loadConfig } from '../../lib/config';
-import { atLowerPriority, lowerSessionPriority } from '../../lib/process';
+import { spawnAtLowerPriority } from '../../lib/process';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal-dev-server';
 import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';
 import { freePort } from '../../lib/free-port';
@@ -223,8 +223,7 @@ export class CardflowSystem {
     // CARDFLOW_BENCH_PROFILE=worker (or api) writes a V8 CPU profile of that part into ./profiles.
     const profile = process.env.CARDFLOW_BENCH_PROFILE === part ? ['--cpu-prof', '--cpu-prof-dir', path.resolve('profiles')] : [];
     const apiUrl = part === 'api' ? this.apiUrls[index] : undefined;
-    const cmd = atLowerPriority(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, part, 'main.ts')], part === 'worker' ? this.fulfilmentNice : 0);
-    const child = spawn(cmd.command, cmd.args, {
+    const child = spawnAtLowerPriority(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, part, 'main.ts')], part === 'worker' ? this.fulfilmentNice : 0, {
       cwd: ROOT,
       env: apiUrl ? { ...this.childEnv, PORT: new URL(apiUrl).port } : this.childEnv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -234,7 +233,6 @@ export class CardflowSystem {
       detached: true,
     });
     this.children.set(name, child);
-    if (part === 'worker') lowerSessionPriority(child.pid, this.fulfilmentNice);
     child.once('exit', (code, signal) => {
       if (this.children.get(name) === child) this.say(`${name} exited (${signal ?? `code ${code}`})`);
     });
