@@ -157,6 +157,8 @@ test('when every route stays paused for the whole purchase budget, then the orde
       .where({ id: tripped.id })
       .update({ circuit_open_until: sys.db.raw(`now() + interval '1 year'`) });
     const id = await place('PAUSED');
+    // The workflow starts after the 202 (startSoon): skipping time before it runs would skip nothing.
+    await eventually('the purchase step', async () => (await sys.db('orders').where({ id }).first())?.status === 'processing');
 
     // Positive control: part way through the purchase budget (about ten minutes) it still waits.
     await env.sleep('2 minutes');
