@@ -177,7 +177,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
       timeoutMs: opts.drainTimeoutMs ?? 15 * 60_000,
     });
     const drainedAt = Date.now();
-    memory.stop();
+    await memory.stop();
     const pgStatements = opts.pgStatements ? { statements: await topStatements(system), tables: await tableWrites(system) } : undefined;
     const used = process.cpuUsage(benchCpu);
     const cpuUsed = memory.cpuUsed();
@@ -264,7 +264,7 @@ export async function runFlashSale(opts: FlashSaleOptions): Promise<FlashSaleRep
       pgStatements,
     };
   } finally {
-    memory.stop();
+    await memory.stop();
     await shop.supplier?.sim.stop();
     await system.stop();
     await receiver.stop();
