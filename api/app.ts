@@ -121,8 +121,7 @@ export function createApp(deps: AppDeps) {
   app.use(
     '/v1/bulk-orders',
     noStore,
-    storefrontAuth(db),
-    rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId),
+    storefrontAuth(db, limits.ratePerMinute),
     jsonBody(limits.maxImportBytes),
     storefrontBulkOrdersRouter({ db, fulfilment }),
   );
@@ -131,8 +130,7 @@ export function createApp(deps: AppDeps) {
   const storefront = express.Router();
   storefront.use(
     noStore,
-    storefrontAuth(db),
-    rateLimitPerKey(db, limits.ratePerMinute, (req) => req.storefront?.keyId),
+    storefrontAuth(db, limits.ratePerMinute),
     json,
   );
   storefront.use(

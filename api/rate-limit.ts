@@ -8,6 +8,21 @@ import { AppError } from '../lib/errors';
 // one row every one of its requests updates, and a logged row would hold each request for a
 // WAL flush.
 export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined, counted = 'this API key'): RequestHandler {
+  const takePoint = perMinuteBudget(db, pointsPerMinute, counted);
+  return async (req, res, next) => {
+    const key = keyOf(req);
+    if (!key) return next();
+    await takePoint(key, res);
+    next();
+  };
+}
+
+/**
+ * A budget of `pointsPerMinute` requests per key: the returned function takes a point of `key`'s
+ * budget and sets the RateLimit headers, or refuses with 429 rate_limited and Retry-After.
+ * For a caller that must take the point beside other work (api/storefront/auth.ts).
+ */
+export function perMinuteBudget(db: Db, pointsPerMinute: number, counted = 'this API key'): (key: string, res: Response) => Promise<void> {
   const limiter = new RateLimiterPostgres({
     storeClient: db,
     storeType: 'knex',
@@ -16,9 +31,7 @@ export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Pa
     points: pointsPerMinute,
     duration: 60,
   });
-  return async (req, res, next) => {
-    const key = keyOf(req);
-    if (!key) return next();
+  return async (key, res) => {
     const r = await consumeOrRefuse(
       limiter,
       key,
@@ -27,7 +40,6 @@ export function rateLimitPerKey(db: Db, pointsPerMinute: number, keyOf: (req: Pa
     );
     res.set('RateLimit-Limit', String(pointsPerMinute));
     res.set('RateLimit-Remaining', String(r.remainingPoints));
-    next();
   };
 }
 

@@ -1,5 +1,6 @@
 import { createMerchant, createStorefront, createSku } from '../db/seed';
 import { snapshot, startTestSystem, type TestSystem } from './harness';
+import { hashToken } from '../lib/tokens';
 
 // Bad input always gets a clear 4xx in the one error shape, and changes nothing.
 
@@ -267,6 +268,44 @@ describe('rate limit and health', () => {
 
     const other = await createStorefront(sys.db, sys.vault, { merchantId: sys.merchant.merchantId, name: 'Other shop' });
     expect((await sys.api('GET', '/v1/products', { key: other.apiKey })).status).toBe(200);
+  });
+
+  // The key is looked up and a point of its budget taken at the same time (api/storefront/auth.ts).
+  test('when the key lookup is held up, then the key’s budget is taken meanwhile, and the answer comes once the lookup does', async () => {
+    const shop = await createStorefront(sys.db, sys.vault, { merchantId: sys.merchant.merchantId, name: 'Held-up shop' });
+    const points = async () => {
+      const row = await sys
+        .db('request_rate_limits')
+        .where('key', 'like', `%storefront-key:${hashToken(shop.apiKey)}`)
+        .first('points');
+      return row?.points as number | undefined;
+    };
+    const lock = await sys.db.transaction();
+    try {
+      await lock.raw('LOCK TABLE storefront_api_keys IN ACCESS EXCLUSIVE MODE');
+      const answer = sys.api('GET', '/v1/products', { key: shop.apiKey });
+      // Taken one after the other, the point would wait for the lookup, which waits for the lock.
+      let taken: number | undefined;
+      for (let i = 0; i < 100 && taken === undefined; i++) {
+        taken = await points();
+        if (taken === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(taken).toBe(1);
+      await lock.commit();
+      const res = await answer;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-remaining')).toBe('4');
+    } finally {
+      if (!lock.isCompleted()) await lock.rollback();
+    }
+  });
+
+  test('when an unknown key has spent its budget, then it is still answered 401, with no rate-limit headers', async () => {
+    const answers = [];
+    for (let i = 0; i < 7; i++) answers.push(await sys.api('GET', '/v1/products', { key: 'cf_sk_not-a-key' }));
+    expect(answers.map((a) => a.status)).toEqual(Array(7).fill(401));
+    expect(answers.map((a) => a.body.error.code)).toEqual(Array(7).fill('unauthorized'));
+    for (const a of answers) for (const h of ['retry-after', 'ratelimit-limit', 'ratelimit-remaining']) expect(a.headers.get(h)).toBeNull();
   });
 
   test('when Postgres and Temporal are reachable, then /healthz and /readyz say so', async () => {
