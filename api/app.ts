@@ -118,21 +118,11 @@ export function createApp(deps: AppDeps) {
   app.use(apiDocsRouter());
 
   // Bulk orders take up to 50,000 recipients: a bigger body than any other storefront request.
-  app.use(
-    '/v1/bulk-orders',
-    noStore,
-    storefrontAuth(db, limits.ratePerMinute),
-    jsonBody(limits.maxImportBytes),
-    storefrontBulkOrdersRouter({ db, fulfilment }),
-  );
+  app.use('/v1/bulk-orders', noStore, storefrontAuth(db, limits.ratePerMinute), jsonBody(limits.maxImportBytes), storefrontBulkOrdersRouter({ db, fulfilment }));
 
   const json = jsonBody(limits.maxBodyBytes);
   const storefront = express.Router();
-  storefront.use(
-    noStore,
-    storefrontAuth(db, limits.ratePerMinute),
-    json,
-  );
+  storefront.use(noStore, storefrontAuth(db, limits.ratePerMinute), json);
   storefront.use(
     '/orders',
     storefrontOrdersRouter({ db, vault, fulfilment, suppliers, deliveryWaits: deps.notifications && new DeliveryWaits(deps.notifications), publicUrl: security.publicUrl }),

@@ -278,7 +278,7 @@ describe('rate limit and health', () => {
         .db('request_rate_limits')
         .where('key', 'like', `%storefront-key:${hashToken(shop.apiKey)}`)
         .first('points');
-      return row?.points as number | undefined;
+      return row?.points;
     };
     const lock = await sys.db.transaction();
     try {
