@@ -1,6 +1,7 @@
 import { createMerchant, createStorefront, createSku } from '../db/seed';
 import { snapshot, startTestSystem, type TestSystem } from './harness';
 import { hashToken } from '../lib/tokens';
+import { perMinuteBudget } from '../api/rate-limit';
 
 // Bad input always gets a clear 4xx in the one error shape, and changes nothing.
 
@@ -306,6 +307,33 @@ describe('rate limit and health', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(7).fill(401));
     expect(answers.map((a) => a.body.error.code)).toEqual(Array(7).fill('unauthorized'));
     for (const a of answers) for (const h of ['retry-after', 'ratelimit-limit', 'ratelimit-remaining']) expect(a.headers.get(h)).toBeNull();
+  });
+
+  test('when budgets expired an hour ago, then they are cleared within five minutes, so made-up keys leave no lasting rows', async () => {
+    const stale = `storefront-key:${hashToken('cf_sk_made-up')}`;
+    const live = `storefront-key:${hashToken('cf_sk_in-use')}`;
+    await sys.db('request_rate_limits').insert([
+      { key: `rlflx:${stale}`, points: 1, expire: Date.now() - 2 * 3_600_000 },
+      { key: `rlflx:${live}`, points: 1, expire: Date.now() + 60_000 },
+    ]);
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      perMinuteBudget(sys.db, 5);
+      jest.advanceTimersByTime(5 * 60_000);
+    } finally {
+      jest.useRealTimers();
+    }
+    const keys = async () =>
+      (await sys
+        .db('request_rate_limits')
+        .whereIn('key', [`rlflx:${stale}`, `rlflx:${live}`])
+        .pluck('key')) as string[];
+    let left = await keys();
+    for (let i = 0; i < 100 && left.length > 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = await keys();
+    }
+    expect(left).toEqual([`rlflx:${live}`]);
   });
 
   test('when Postgres and Temporal are reachable, then /healthz and /readyz say so', async () => {
