@@ -323,11 +323,11 @@ describe('rate limit and health', () => {
     } finally {
       jest.useRealTimers();
     }
-    const keys = async () =>
-      (await sys
+    const keys = async (): Promise<string[]> =>
+      sys
         .db('request_rate_limits')
         .whereIn('key', [`rlflx:${stale}`, `rlflx:${live}`])
-        .pluck('key')) as string[];
+        .pluck('key');
     let left = await keys();
     for (let i = 0; i < 100 && left.length > 1; i++) {
       await new Promise((r) => setTimeout(r, 50));
