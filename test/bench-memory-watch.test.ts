@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MemoryWatch, readProcesses } from '../bench/flash-sale/memory';
 
-// The flash-sale bench reads every part's memory and CPU from /proc twice a second while its
+// The flash-sale bench reads every part's memory and CPU from /proc once a second while its
 // load generator sends checkouts from the same process. A reading takes tens of milliseconds in
 // a sale; on the generator's thread it held back every checkout due meanwhile, and the report's
 // p99 measured the bench's own pauses. The reading now runs on a thread of its own.
@@ -60,6 +60,13 @@ describe('flash-sale memory watch', () => {
       clearInterval(timer);
     });
     expect(pause).toBeGreaterThanOrEqual(readingMs / 2);
+  });
+
+  test('when the reader thread dies mid-reading, then stop() still returns', async () => {
+    const watch = new MemoryWatch(() => ({ postgres: pids })).start(1000);
+    await watch['reader']!.terminate();
+    const stopped = await Promise.race([watch.stop().then(() => 'stopped'), sleep(10 * readingMs).then(() => 'still waiting')]);
+    expect(stopped).toBe('stopped');
   });
 
   test('when stopped twice, then the second stop does nothing', async () => {

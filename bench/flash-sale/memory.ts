@@ -103,6 +103,13 @@ export class MemoryWatch {
     this.reader = new Worker(`require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, 'memory-reader.ts'))});`, { eval: true });
     this.reader.unref();
     this.reader.on('message', (m: { id: number; parts: Partial<Record<Part, number[]>>; reading: Reading; atMs: number }) => this.record(m));
+    // A reader that died (its error is thrown here as any other) answers nothing more: nobody may wait for it.
+    this.reader.on('exit', () => {
+      clearInterval(this.timer);
+      this.reader = undefined;
+      for (const answered of this.waiting.values()) answered();
+      this.waiting.clear();
+    });
     void this.ask();
     this.timer = setInterval(() => {
       // A reading still under way (a busy machine) is not queued behind: the next tick asks again.
@@ -114,14 +121,15 @@ export class MemoryWatch {
 
   /** Takes a last reading and stops the reader (a second call does nothing). */
   async stop(): Promise<void> {
-    if (!this.reader) return;
+    const reader = this.reader;
+    if (!reader) return;
     clearInterval(this.timer);
     await this.ask();
-    await this.reader.terminate();
-    this.reader = undefined;
+    await reader.terminate();
   }
 
   private ask(): Promise<void> {
+    if (!this.reader) return Promise.resolve();
     const id = ++this.asked;
     const parts = Object.fromEntries(Object.entries(this.pids()).filter(([, pids]) => pids.length > 0));
     return new Promise((resolve) => {
