@@ -118,6 +118,8 @@ export interface TestSystem {
   webhookFinished(orderId: string, eventType?: 'order.delivered' | 'order.refunded', timeoutMs?: number): Promise<any>;
   /** Waits for the order's workflow to finish: after delivery it still settles and notifies. */
   finished(orderId: string): Promise<unknown>;
+  /** Closes the API's idle keep-alive sockets, as its keep-alive timeout does after five seconds. */
+  closeIdleConnections(): void;
   /** Closes the API's server (open connections too), as if it went down; startApi() listens again on the same port. */
   stopApi(): Promise<void>;
   startApi(): Promise<void>;
@@ -281,7 +283,7 @@ export async function startTestSystem(
         body = JSON.stringify(o.body);
         headers['content-type'] = 'application/json';
       } else if (o.raw !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-      const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+      const res = await fetchRetryingClosedSocket(`${baseUrl}${path}`, { method, headers, body });
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -353,6 +355,9 @@ export async function startTestSystem(
         }
       }
     },
+    closeIdleConnections() {
+      server.closeIdleConnections();
+    },
     async stopApi() {
       apiUp = false;
       const closed = new Promise((r) => server.close(r));
@@ -389,4 +394,23 @@ export async function snapshot(db: Db) {
     events: await count('order_events'),
     stock: await db('skus').orderBy('code').select('code', 'stock_available'),
   };
+}
+
+/**
+ * fetch, sent again once when a safe request (GET, HEAD) fails on a pooled socket the API had
+ * just closed. The API closes a keep-alive socket after five idle seconds; a request sent on it
+ * in the same instant is reset (ECONNRESET, or "other side closed") before the API reads it.
+ * Under a loaded machine the test's polling lands in that instant now and then. Retrying is
+ * what HTTP clients are told to do here (nodejs/undici#3141); the second try opens a new
+ * socket. Requests that change something are never sent twice: a failure there is the test's.
+ */
+export async function fetchRetryingClosedSocket(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const safe = ['GET', 'HEAD'].includes((init.method ?? 'GET').toUpperCase());
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (!safe || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw err;
+    return fetch(url, init);
+  }
 }
