@@ -1,7 +1,10 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { browserPlan } from './browser';
+import { browserPlan, launchChromium, type LaunchPlan } from './browser';
 
 // The Chromium that `npm ci` installs (@sparticuz/chromium) really drives, on this machine, even
 // where Debian's /usr/bin/chromium exists; and with its serverless flags trimmed it still enforces
@@ -46,5 +49,48 @@ describe('the browser the tests drive', () => {
 
   it('when CARDFLOW_BROWSER names no known browser, then it says which values it takes', async () => {
     await expect(browserPlan('firefox')).rejects.toThrow(/auto, system or bundled/);
+  });
+});
+
+describe('a browser that dies while it starts', () => {
+  // The real browser behind a script that first dies the way CI saw it die (SIGSEGV at launch),
+  // or exits with an error, for the first `failures` launches; it counts every launch.
+  async function flakyPlan(failures: number, how: 'crash' | 'exit'): Promise<{ plan: LaunchPlan; launches: () => number }> {
+    const real = await browserPlan();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cardflow-flaky-browser-'));
+    const count = path.join(dir, 'launches');
+    const script = path.join(dir, 'chromium');
+    const fail = how === 'crash' ? 'kill -SEGV $$' : 'exit 1';
+    fs.writeFileSync(
+      script,
+      `#!/bin/sh\nn=$(( $(cat '${count}' 2>/dev/null || echo 0) + 1 ))\necho $n > '${count}'\nif [ $n -le ${failures} ]; then ${fail}; fi\nexec '${real.executablePath}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    return { plan: { ...real, executablePath: script }, launches: () => Number(fs.readFileSync(count, 'utf8')) };
+  }
+
+  it('when it crashes on its first launch, then the tests get a browser from the next one', async () => {
+    const { plan, launches } = await flakyPlan(1, 'crash');
+    const browser = await launchChromium(plan);
+    try {
+      const tab = await browser.newPage();
+      await tab.setContent('<h1>started</h1>');
+      expect(await tab.textContent('h1')).toBe('started');
+      expect(launches()).toBe(2);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('when it crashes on every launch, then the launch fails with the crash after three tries', async () => {
+    const { plan, launches } = await flakyPlan(99, 'crash');
+    await expect(launchChromium(plan)).rejects.toThrow(/signal=SIGSEGV/);
+    expect(launches()).toBe(3);
+  });
+
+  it('when it exits with an error rather than a crash, then the launch fails at once (positive control: only crashes are retried)', async () => {
+    const { plan, launches } = await flakyPlan(1, 'exit');
+    await expect(launchChromium(plan)).rejects.toThrow(/exitCode=1/);
+    expect(launches()).toBe(1);
   });
 });

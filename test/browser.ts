@@ -17,16 +17,31 @@ const COMMON_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-netw
 // when a test closes its first context.
 const DROPPED_BUNDLED_ARGS = new Set(['--disable-web-security', '--allow-running-insecure-content', '--single-process']);
 
-interface LaunchPlan {
+export interface LaunchPlan {
   which: 'system' | 'bundled';
   executablePath: string;
   args: string[];
   env?: Record<string, string>;
 }
 
-export async function launchChromium(): Promise<Browser> {
-  const plan = await browserPlan();
-  return chromium.launch({ executablePath: plan.executablePath, args: plan.args, env: plan.env, headless: true });
+// The Chromium build from npm (made for AWS Lambda) now and then dies of a crash signal while it
+// starts, before it has loaded a page: CI saw a SIGSEGV at launch once in a full run. That is the
+// browser's, not the console's, so a launch that dies that way is tried again, twice at most. Any
+// other failure (a missing library, a bad flag) ends the launch at once.
+const LAUNCH_ATTEMPTS = 3;
+const CRASHED_WHILE_STARTING = /process did exit: exitCode=\S+, signal=SIG(SEGV|BUS|ABRT|ILL|TRAP)\b/;
+
+export async function launchChromium(plan?: LaunchPlan): Promise<Browser> {
+  const { executablePath, args, env } = plan ?? (await browserPlan());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chromium.launch({ executablePath, args, env, headless: true });
+    } catch (err) {
+      const crash = CRASHED_WHILE_STARTING.exec((err as Error).message);
+      if (!crash || attempt >= LAUNCH_ATTEMPTS) throw err;
+      console.warn(`Chromium died of SIG${crash[1]} while starting (launch ${attempt} of ${LAUNCH_ATTEMPTS}); launching it again`);
+    }
+  }
 }
 
 export async function browserPlan(choice = process.env.CARDFLOW_BROWSER ?? 'auto'): Promise<LaunchPlan> {
