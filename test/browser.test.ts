@@ -69,6 +69,14 @@ describe('a browser that dies while it starts', () => {
     return { plan: { ...real, executablePath: script }, launches: () => Number(fs.readFileSync(count, 'utf8')) };
   }
 
+  // What a retried launch says in the test output, so a crashing browser stays visible.
+  let warnings: jest.SpyInstance;
+  beforeEach(() => {
+    warnings = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => warnings.mockRestore());
+  const warned = () => warnings.mock.calls.map((call) => String(call[0]));
+
   it('when it crashes on its first launch, then the tests get a browser from the next one', async () => {
     const { plan, launches } = await flakyPlan(1, 'crash');
     const browser = await launchChromium(plan);
@@ -77,6 +85,7 @@ describe('a browser that dies while it starts', () => {
       await tab.setContent('<h1>started</h1>');
       expect(await tab.textContent('h1')).toBe('started');
       expect(launches()).toBe(2);
+      expect(warned()).toEqual(['Chromium died of SIGSEGV while starting (launch 1 of 3); launching it again']);
     } finally {
       await browser.close();
     }
@@ -86,11 +95,13 @@ describe('a browser that dies while it starts', () => {
     const { plan, launches } = await flakyPlan(99, 'crash');
     await expect(launchChromium(plan)).rejects.toThrow(/signal=SIGSEGV/);
     expect(launches()).toBe(3);
+    expect(warned()).toHaveLength(2);
   });
 
   it('when it exits with an error rather than a crash, then the launch fails at once (positive control: only crashes are retried)', async () => {
     const { plan, launches } = await flakyPlan(1, 'exit');
     await expect(launchChromium(plan)).rejects.toThrow(/exitCode=1/);
     expect(launches()).toBe(1);
+    expect(warned()).toEqual([]);
   });
 });
