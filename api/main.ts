@@ -4,6 +4,7 @@ import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { ReconciliationRuns } from '../reconciliation/client';
 import { createApp } from './app';
+import { listenForRequests } from './listen';
 import { apiMetrics } from '../lib/metrics';
 import { startMetricsServer } from '../lib/metrics-endpoint';
 import { startTracing } from '../lib/tracing';
@@ -46,8 +47,7 @@ async function main() {
       ? undefined
       : await startMetricsServer({ registry: metrics, host: config.METRICS_HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN });
   if (metricsServer) log.info({ url: metricsServer.url }, 'api metrics listening');
-  const server = app.listen(config.PORT, config.HOST);
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const server = await listenForRequests(app, { port: config.PORT, host: config.HOST, keepAliveSeconds: config.HTTP_KEEP_ALIVE_SECONDS });
   log.info({ port: config.PORT }, 'api listening');
   exitWithParent();
   onShutdown(async () => {

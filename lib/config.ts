@@ -14,6 +14,12 @@ const ConfigSchema = z.object({
 
   PORT: port.default(3000),
   HOST: z.string().default('0.0.0.0'),
+  /**
+   * How long the API keeps an idle keep-alive connection open. Longer than the load balancers in
+   * front of it keep theirs (60 s for nginx and AWS's ALB): with Node's 5 s, a balancer reuses a
+   * connection the API has just closed and answers the buyer 502.
+   */
+  HTTP_KEEP_ALIVE_SECONDS: z.coerce.number().int().min(1).max(3600).default(65),
   /** Public base URL of the API: printed links, and where suppliers send callbacks. */
   PUBLIC_URL: z.string().url().optional(),
 

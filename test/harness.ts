@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { createApp } from '../api/app';
+import { listenForRequests } from '../api/listen';
 import type { SignInLimits } from '../api/admin/session';
 import { findConsoleDir } from '../api/console-static';
 import { createDb, migrateToLatest, type Db } from '../db';
@@ -118,7 +119,7 @@ export interface TestSystem {
   webhookFinished(orderId: string, eventType?: 'order.delivered' | 'order.refunded', timeoutMs?: number): Promise<any>;
   /** Waits for the order's workflow to finish: after delivery it still settles and notifies. */
   finished(orderId: string): Promise<unknown>;
-  /** Closes the API's idle keep-alive sockets, as its keep-alive timeout does after five seconds. */
+  /** Closes the API's idle keep-alive sockets, as its keep-alive timeout (HTTP_KEEP_ALIVE_SECONDS) does. */
   closeIdleConnections(): void;
   /** Closes the API's server (open connections too), as if it went down; startApi() listens again on the same port. */
   stopApi(): Promise<void>;
@@ -203,9 +204,8 @@ export async function startTestSystem(
     metrics: opts.metricsToken ? { registry: apiMetrics(db), token: opts.metricsToken } : undefined,
     reconciliation: new ReconciliationRuns(client, taskQueue),
   });
-  let server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const keepAliveSeconds = loadConfig({}).HTTP_KEEP_ALIVE_SECONDS;
+  let server: Server = await listenForRequests(app, { port: 0, host: '127.0.0.1', keepAliveSeconds });
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
   let apiUp = true;
@@ -365,9 +365,7 @@ export async function startTestSystem(
       await closed;
     },
     async startApi() {
-      server = await new Promise((resolve) => {
-        const s = app.listen(port, '127.0.0.1', () => resolve(s));
-      });
+      server = await listenForRequests(app, { port, host: '127.0.0.1', keepAliveSeconds });
       apiUp = true;
     },
     async stop() {
@@ -398,8 +396,8 @@ export async function snapshot(db: Db) {
 
 /**
  * fetch, sent again once when a safe request (GET, HEAD) fails on a pooled socket the API had
- * just closed. The API closes a keep-alive socket after five idle seconds; a request sent on it
- * in the same instant is reset (ECONNRESET, or "other side closed") before the API reads it.
+ * just closed. The API closes an idle keep-alive socket in the end; a request sent on it in the
+ * same instant is reset (ECONNRESET, or "other side closed") before the API reads it.
  * Under a loaded machine the test's polling lands in that instant now and then. Retrying is
  * what HTTP clients are told to do here (nodejs/undici#3141); the second try opens a new
  * socket. Requests that change something are never sent twice: a failure there is the test's.

@@ -95,6 +95,7 @@ describe('npm start on one machine', () => {
         body: JSON.stringify({ externalRef: 'one-machine-1', items: [{ sku: 'GAME-100', quantity: 1 }] }),
       });
       expect(placed.status).toBe(202);
+      expect(placed.headers.get('keep-alive')).toBe('timeout=65'); // idle connections outlive a load balancer's (HTTP_KEEP_ALIVE_SECONDS)
       const { id } = (await placed.json()) as { id: string };
       let order: any;
       for (let i = 0; i < 100 && order?.status !== 'delivered'; i++) {
