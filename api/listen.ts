@@ -11,3 +11,15 @@ export async function listenForRequests(app: Express, o: { port: number; host: s
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   return server;
 }
+
+/**
+ * Stops taking connections; resolves when the last one has closed. A connection still answering
+ * closes right after its answer instead of idling out HTTP_KEEP_ALIVE_SECONDS, which would hold
+ * a deploy's stop that long.
+ */
+export async function stopListening(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.keepAliveTimeout = 1; // read as each answer ends: no connection is kept idle from now on
+  server.closeIdleConnections();
+  await closed;
+}

@@ -4,7 +4,7 @@ import { connectServices } from '../app/services';
 import { FulfilmentClient } from '../orders/fulfilment-client';
 import { ReconciliationRuns } from '../reconciliation/client';
 import { createApp } from './app';
-import { listenForRequests } from './listen';
+import { listenForRequests, stopListening } from './listen';
 import { apiMetrics } from '../lib/metrics';
 import { startMetricsServer } from '../lib/metrics-endpoint';
 import { startTracing } from '../lib/tracing';
@@ -51,9 +51,7 @@ async function main() {
   log.info({ port: config.PORT }, 'api listening');
   exitWithParent();
   onShutdown(async () => {
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeIdleConnections(); // keep-alive sockets would otherwise hold close() open
-    await closed;
+    await stopListening(server);
     await metricsServer?.close();
     // Accepted orders whose workflow start is still queued; any left over, the reconciler starts.
     await fulfilment.drainStarts(10_000);

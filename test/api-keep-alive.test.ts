@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import express from 'express';
-import { listenForRequests } from '../api/listen';
+import { listenForRequests, stopListening } from '../api/listen';
 import { loadConfig } from '../lib/config';
 
 // A load balancer in front of the API (nginx, AWS's ALB: 60 s) keeps idle connections to it and
@@ -63,5 +63,19 @@ describe("the API's idle connections", () => {
     } finally {
       server.close();
     }
+  });
+
+  it('when the API stops while it is answering, then the answer arrives and the API has stopped soon after, not a keep-alive time later', async () => {
+    const app = express();
+    app.get('/slow', (_req, res) => void setTimeout(() => res.send('done'), 1_000));
+    const server = await listenForRequests(app, { port: 0, host: '127.0.0.1', keepAliveSeconds: loadConfig({}).HTTP_KEEP_ALIVE_SECONDS });
+    const answer = fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`).then((res) => res.text());
+    await new Promise((r) => setTimeout(r, 200)); // the request is being answered
+    let stopped = false;
+    const stopping = stopListening(server).then(() => (stopped = true));
+    expect(await answer).toBe('done');
+    // Held open by the answered connection, the stop would wait the full 65 s; far less is enough here.
+    await Promise.race([stopping, new Promise((r) => setTimeout(r, 15_000))]);
+    expect(stopped).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { createApp } from '../api/app';
-import { listenForRequests } from '../api/listen';
+import { listenForRequests, stopListening } from '../api/listen';
 import type { SignInLimits } from '../api/admin/session';
 import { findConsoleDir } from '../api/console-static';
 import { createDb, migrateToLatest, type Db } from '../db';
@@ -372,7 +372,7 @@ export async function startTestSystem(
       await stopWorker();
       await stopNotifier();
       await notifications.close();
-      if (apiUp) await new Promise((r) => server.close(r));
+      if (apiUp) await stopListening(server);
       if (!opts.temporal) await nativeConnection.close();
       await connection?.close();
       mailer?.close();
@@ -402,7 +402,7 @@ export async function snapshot(db: Db) {
  * what HTTP clients are told to do here (nodejs/undici#3141); the second try opens a new
  * socket. Requests that change something are never sent twice: a failure there is the test's.
  */
-export async function fetchRetryingClosedSocket(url: string, init: RequestInit): Promise<Response> {
+async function fetchRetryingClosedSocket(url: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch (err) {
