@@ -44,7 +44,7 @@ export function locateTemporalCli(): string {
   return found.path;
 }
 
-export async function startTemporalDevServer(opts: {
+export interface DevServerOptions {
   port: number;
   uiPort?: number; // omitted: headless
   dbFile?: string; // omitted: in memory
@@ -53,7 +53,38 @@ export async function startTemporalDevServer(opts: {
   onLog?: (line: string) => void;
   /** How much lower its CPU priority is than ours, every thread of it (FULFILMENT_NICE). */
   nice?: number;
-}): Promise<DevServer> {
+}
+
+/** The dev server ended before it answered; its exit code, and the start and end of what it printed. */
+class ExitedBeforeReady extends Error {
+  constructor(
+    readonly code: number | null,
+    output: string,
+  ) {
+    super(`Temporal dev server exited (code ${String(code)}) before it was ready:\n${output}`);
+  }
+}
+
+// The CLI picks free ports for the server's inner services (history, matching, worker, metrics)
+// by binding port 0 and letting go, then binds them for real. On a busy machine another process
+// can take one in between, and the server panics while it builds itself (Go's exit code 2; CI
+// saw it once). A start that panics is tried again with fresh ports, twice at most. A port we
+// asked for being taken is an error with exit code 1, and is not retried: it would fail again.
+const START_ATTEMPTS = 3;
+const GO_PANIC = 2;
+
+export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(err instanceof ExitedBeforeReady) || err.code !== GO_PANIC || attempt >= START_ATTEMPTS) throw err;
+      (opts.onLog ?? console.warn)(`Temporal dev server panicked while starting (start ${attempt} of ${START_ATTEMPTS}); starting it again`);
+    }
+  }
+}
+
+async function startOnce(opts: DevServerOptions): Promise<DevServer> {
   const cli = locateTemporalCli();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
@@ -77,10 +108,17 @@ export async function startTemporalDevServer(opts: {
   } finally {
     process.umask(umask);
   }
-  let output = '';
+  // The first lines say why it stopped (a panic's message); the last, where.
+  let head = '';
+  let tail = '';
+  let skipped = false;
+  const output = () => head + (skipped ? '\n[…]\n' : '') + tail;
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
-    output = (output + text).slice(-4000);
+    const room = Math.max(0, 2000 - head.length);
+    head += text.slice(0, room);
+    tail += text.slice(room);
+    if (tail.length > 4000) [tail, skipped] = [tail.slice(-4000), true];
     for (const line of text.split('\n')) if (line.trim()) opts.onLog?.(line);
   };
   child.stdout!.on('data', collect);
@@ -92,7 +130,7 @@ export async function startTemporalDevServer(opts: {
   for (;;) {
     const early = await Promise.race([exited, new Promise((r) => setTimeout(r, 200, 'waiting'))]);
     if (early !== 'waiting') {
-      throw new Error(`Temporal dev server exited (code ${String(early)}) before it was ready:\n${output}`);
+      throw new ExitedBeforeReady(early as number | null, output());
     }
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });
@@ -102,7 +140,7 @@ export async function startTemporalDevServer(opts: {
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server did not become ready on ${address}:\n${output}`);
+        throw new Error(`Temporal dev server did not become ready on ${address}:\n${output()}`);
       }
     }
   }
