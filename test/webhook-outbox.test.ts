@@ -128,6 +128,34 @@ describe('webhooks through the outbox', () => {
     expect(hooksOf(id)).toHaveLength(5);
   });
 
+  test('when the give-up cannot be recorded in the timeline, then the webhook is not left given up without it, and it is given up with its event once the database takes it', async () => {
+    const backoff = { initialMs: 100, coefficient: 1, maximumMs: 100, maximumAttempts: 2 };
+    const id = await place();
+    refused.add(`msg_${id}_order.delivered`);
+    await sys.finished(id);
+    // The database refuses this order's webhook_failed event (a fault between the two writes).
+    await sys.db.raw(`CREATE FUNCTION refuse_webhook_failed() RETURNS trigger AS $$
+      BEGIN IF NEW.type = 'webhook_failed' AND NEW.order_id = '${id}' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await sys.db.raw('CREATE TRIGGER refuse_webhook_failed BEFORE INSERT ON order_events FOR EACH ROW EXECUTE FUNCTION refuse_webhook_failed()');
+    const failedEvents = () => sys.db('order_events').where({ order_id: id, type: 'webhook_failed' });
+    try {
+      const notifier = sys.startNotifier({ backoff, pollMs: 50, leaseMs: 300 });
+      // Every try is made and the last one has given up: the row is due again after its lease.
+      while (hooksOf(id).length < 2) await new Promise((r) => setTimeout(r, 20));
+      await notifier.drain();
+      expect(await failedEvents()).toEqual([]);
+      expect(found(await sys.db('webhook_outbox').where({ order_id: id }).first(), 'outbox row').status).toBe('pending');
+    } finally {
+      await sys.stopNotifier();
+      await sys.db.raw('DROP TRIGGER refuse_webhook_failed ON order_events');
+      await sys.db.raw('DROP FUNCTION refuse_webhook_failed()');
+    }
+    // Positive control: with the database back, the next notifier gives up with the event.
+    sys.startNotifier({ backoff, pollMs: 50, leaseMs: 300 });
+    expect(await sys.webhookFinished(id)).toMatchObject({ status: 'gave_up' });
+    expect(await failedEvents()).toHaveLength(1);
+  });
+
   test('the default schedule tries 40 times over about five hours, as the workflow path did', () => {
     const waits = Array.from({ length: WEBHOOK_BACKOFF.maximumAttempts - 1 }, (_, i) => webhookRetryDelayMs(i + 1));
     const hours = waits.reduce((a, b) => a + b, 0) / 3_600_000;

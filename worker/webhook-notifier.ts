@@ -57,8 +57,12 @@ export function startWebhookNotifier(opts: NotifierOptions): OutboxDrain {
       // The receiver said no or was not there (recorded as an attempt), or the database failed us.
       const error = err instanceof WebhookRejected ? err.message : `not sent: ${(err as Error).name}`;
       if (row.attempts >= backoff.maximumAttempts) {
-        await db('webhook_outbox').where({ id: row.id }).update({ status: 'gave_up', last_error: error, finished_at: db.fn.now() });
-        await recordWebhookGaveUp(db, row.order_id, row.event_type);
+        // One transaction: a row given up without its webhook_failed event would hide the give-up
+        // from the order's timeline for good, since a given-up row is never claimed again.
+        await db.transaction(async (trx) => {
+          await trx('webhook_outbox').where({ id: row.id }).update({ status: 'gave_up', last_error: error, finished_at: trx.fn.now() });
+          await recordWebhookGaveUp(trx, row.order_id, row.event_type);
+        });
       } else {
         const delay = webhookRetryDelayMs(row.attempts, backoff);
         await db('webhook_outbox')
