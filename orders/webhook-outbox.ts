@@ -21,28 +21,39 @@ export async function queueWebhook(trx: Db, event: StorefrontEvent): Promise<voi
 export type WebhookState = NonNullable<FulfilmentState['webhook']>;
 
 /**
- * SQL: the storefront was not told what happened to the order (`orderId` is SQL for its id): its
- * latest recorded webhook attempt failed. The order list's mark and filter; webhookState below
- * reads the same rows for one order.
+ * SQL: the storefront was not told what happened to the order (`orderId` is SQL for its id): one
+ * of its webhooks was tried and failed, and no try of that webhook got through. Judged per
+ * webhook-id, not by the latest attempt: a storefront that has a webhook keeps it (it drops
+ * repeats by webhook-id), so a retry that fails after a resend got through, or a refund's
+ * webhook that gets through while the delivery's never did, does not change who was told what.
+ * The order list's mark and filter; webhookState below reads the same rows for one order.
  */
 export const storefrontNotToldSql = (orderId: string) =>
-  `coalesce((SELECT w.outcome = 'failed' FROM webhook_attempts w WHERE w.order_id = ${orderId} ORDER BY w.id DESC LIMIT 1), false)`;
+  `EXISTS (SELECT 1 FROM webhook_attempts w WHERE w.order_id = ${orderId} AND w.outcome = 'failed'
+     AND NOT EXISTS (SELECT 1 FROM webhook_attempts s WHERE s.order_id = w.order_id AND s.message_id = w.message_id AND s.outcome = 'succeeded'))`;
 
 /**
  * Whether the storefront was told about an order, for the console's workflow card. Webhooks are
  * sent from the outbox and may be resent from the console, outside any workflow, so the truth is
- * in the rows: the latest recorded attempt, then the latest queued webhook's status. `inWorkflow`
- * is what a workflow from before the outbox says of its own sending; it counts only for an order
- * that queued nothing. Undefined while nothing was queued or tried (not delivered yet).
+ * in the rows, per webhook-id as storefrontNotToldSql judges it: a webhook tried and never got
+ * through is still sending while its retries are due, otherwise given up; else 'sent' once one
+ * got through; else the latest queued webhook's status. `inWorkflow` is what a workflow from
+ * before the outbox says of its own sending; it counts only for an order that queued nothing.
+ * Undefined while nothing was queued or tried (not delivered yet).
  */
 export async function webhookState(db: Db, orderId: string, inWorkflow?: WebhookState): Promise<WebhookState | undefined> {
-  const [last, queued] = await Promise.all([
-    db('webhook_attempts').where({ order_id: orderId }).orderBy('id', 'desc').first('outcome'),
-    db('webhook_outbox').where({ order_id: orderId }).orderBy('id', 'desc').first('status'),
+  const [tried, queued] = await Promise.all([
+    db('webhook_attempts')
+      .where({ order_id: orderId })
+      .groupBy('message_id')
+      .select<{ message_id: string; got_through: boolean }[]>('message_id', db.raw(`bool_or(outcome = 'succeeded') AS got_through`)),
+    db('webhook_outbox').where({ order_id: orderId }).orderBy('id', 'desc').select<{ message_id: string; status: WebhookState }[]>('message_id', 'status'),
   ]);
-  if (last?.outcome === 'succeeded') return 'sent';
-  const sending: WebhookState | undefined = queued ? queued.status : inWorkflow;
-  // The latest attempt failed: still sending while retries are due, otherwise the storefront was not told.
-  if (last?.outcome === 'failed') return sending === 'pending' ? 'pending' : 'gave_up';
-  return sending;
+  const untold = tried.filter((t) => !t.got_through).map((t) => t.message_id);
+  if (untold.length > 0) {
+    const retrying = queued.length > 0 ? queued.some((q) => untold.includes(q.message_id) && q.status === 'pending') : inWorkflow === 'pending';
+    return retrying ? 'pending' : 'gave_up';
+  }
+  if (tried.length > 0) return 'sent';
+  return queued.length > 0 ? queued[0].status : inWorkflow;
 }

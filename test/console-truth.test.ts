@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import { deliveredMessageId, refundMessageId } from '../orders/notify-storefront';
 import { importCodes } from '../stock/import-codes';
 import { startTestSystem, type TestSystem } from './harness';
 
@@ -68,6 +69,47 @@ describe('order state shown truthfully', () => {
     expect((await listed({})).find((o) => o.id === troubled)?.webhookTrouble).toBe(false);
     const workflow = (await sys.api('GET', `/admin/orders/${troubled}/workflow`, { cookie })).body;
     expect(workflow.state.webhook).toBe('sent');
+  });
+
+  test('when a retry fails after a resend got through, or a refund’s webhook gets through while the delivery’s never did, then who was told what is judged per webhook', async () => {
+    await sys.addSku('TOLD-2', { codes: 2 });
+    const place = async () => {
+      const id = (await sys.api('POST', '/v1/orders', { body: { externalRef: `hook-${hex()}`, items: [{ sku: 'TOLD-2', quantity: 1 }] } })).body.id as string;
+      await sys.webhookFinished(id);
+      return id;
+    };
+    const attempt = (orderId: string, messageId: string, outcome: 'failed' | 'succeeded') =>
+      sys.db('webhook_attempts').insert({
+        storefront_id: sys.merchant.storefrontId,
+        order_id: orderId,
+        message_id: messageId,
+        event_type: messageId.includes('refunded') ? 'order.refunded' : 'order.delivered',
+        url: 'http://127.0.0.1/hook',
+        outcome,
+        http_status: outcome === 'failed' ? 500 : 200,
+        duration_ms: 5,
+      });
+    const shown = async (id: string) => ({
+      notTold: (await listed({ storefrontNotTold: true })).some((o) => o.id === id),
+      webhook: (await sys.api('GET', `/admin/orders/${id}/workflow`, { cookie })).body.state.webhook,
+    });
+
+    // A retry that was on its way when support's resend got through, and failed, is recorded last.
+    const resent = await place();
+    expect(await shown(resent)).toEqual({ notTold: false, webhook: 'sent' });
+    await attempt(resent, deliveredMessageId(resent), 'failed');
+    expect(await shown(resent)).toEqual({ notTold: false, webhook: 'sent' });
+
+    // The delivery's webhook never got through; a later refund's did.
+    const untold = await place();
+    await sys.db('webhook_attempts').where({ order_id: untold }).delete();
+    await sys.db('webhook_outbox').where({ order_id: untold }).update({ status: 'gave_up' });
+    await attempt(untold, deliveredMessageId(untold), 'failed');
+    await attempt(untold, refundMessageId(untold, crypto.randomUUID()), 'succeeded');
+    expect(await shown(untold)).toEqual({ notTold: true, webhook: 'gave_up' });
+    // Positive control: once the delivery's webhook gets through, the order is told.
+    await attempt(untold, deliveredMessageId(untold), 'succeeded');
+    expect(await shown(untold)).toEqual({ notTold: false, webhook: 'sent' });
   });
 
   test('when the Temporal UI has a public address, then owners get the link and support does not', async () => {

@@ -83,7 +83,7 @@ export const words13Part = consolePart(
       order: {
         workflow_outcome: 'Order',
         workflow_waiting: 'Waiting for',
-        webhook_trouble: 'The storefront was not told: its latest webhook failed',
+        webhook_trouble: 'The storefront was not told: a webhook failed and has not got through since',
       },
       alerts: {
         all_clear: 'All clear: no open alerts.',
@@ -210,7 +210,7 @@ export const words13Part = consolePart(
       order: {
         workflow_outcome: '订单',
         workflow_waiting: '正在等待',
-        webhook_trouble: '店铺未收到通知：最近一次 Webhook 发送失败',
+        webhook_trouble: '店铺未收到通知：有 Webhook 发送失败，且至今未送达',
       },
       alerts: {
         all_clear: '一切正常：没有未解除的告警。',
