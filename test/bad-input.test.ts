@@ -219,6 +219,7 @@ describe('tenant walls', () => {
   test('when another storefront asks for an order, then it is not found, even within the same merchant, and cannot cancel it', async () => {
     const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: 'mine-1', items: [{ sku: 'SHARED-NAME', quantity: 1 }] } });
     await sys.waitForOrder(placed.body.id, ['delivered']);
+    await sys.finished(placed.body.id); // it settles after delivery: the next test counts order events
     const sibling = await createStorefront(sys.db, sys.vault, { merchantId: sys.merchant.merchantId, name: 'Sibling shop' });
 
     for (const key of [sibling.apiKey]) {

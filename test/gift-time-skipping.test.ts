@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTestSystem, type TestSystem } from './harness';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
-import { eventually, startTimeSkipping } from './time-skipping';
+import { eventually } from './eventually';
+import { startTimeSkipping } from './time-skipping';
 
 // E-gift cards on Temporal's time-skipping test server (workflows/deliver-gift.ts): a gift due
 // hours later waits on a durable timer and is mailed then, through a real SMTP server on

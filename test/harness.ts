@@ -117,7 +117,7 @@ export interface TestSystem {
   waitForOrder(orderId: string, statuses: string[], timeoutMs?: number): Promise<any>;
   /** Waits until the outbox has sent the order's webhook of this event, or given up; answers its outbox row. */
   webhookFinished(orderId: string, eventType?: 'order.delivered' | 'order.refunded', timeoutMs?: number): Promise<any>;
-  /** Waits for the order's workflow to finish: after delivery it still settles and notifies. */
+  /** Waits for the order's workflow to finish: after delivery it still settles. Its webhook is the notifier's: webhookFinished. */
   finished(orderId: string): Promise<unknown>;
   /** Closes the API's idle keep-alive sockets, as its keep-alive timeout (HTTP_KEEP_ALIVE_SECONDS) does. */
   closeIdleConnections(): void;

@@ -4,7 +4,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTestSystem, type TestSystem } from './harness';
 import { admin, placeOrder, useRules } from './risk-helpers';
 import { addSupplier, card, route, type TestSupplier } from './supplier-helpers';
-import { eventually, startTimeSkipping } from './time-skipping';
+import { eventually } from './eventually';
+import { startTimeSkipping } from './time-skipping';
 import { found } from './found';
 
 // The order workflow's long waits, run on Temporal's time-skipping test server: the 24-hour

@@ -331,6 +331,8 @@ describe('importing codes through the admin API', () => {
       const placed = await sys.api('POST', '/v1/orders', { body: { externalRef: `sold-${hex()}`, items: [{ sku: 'SOLD-1', quantity: 1 }] } });
       expect(placed.status).toBe(202);
       await sys.waitForOrder(placed.body.id, ['delivered']);
+      // It settles after delivery: the next test counts order events.
+      await sys.finished(placed.body.id);
       expect((await importFile('SOLD-1', `${inStock},P2`)).status).toBe(201);
 
       const fresh = `NEW-${hex()}`;
