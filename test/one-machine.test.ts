@@ -4,20 +4,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { freePort } from '../lib/free-port';
 
 // `npm start` as a person runs it: embedded Postgres, Temporal dev server, api and worker from
 // one command; demo data on first start only; data that survives a restart; a clean stop.
 
 const root = path.resolve(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSupplierSim, type SimPartner, type SimProduct, type SupplierSim } from '../supplier-sim/server';
 import { decryptCardField, signRequest, verifySignature } from '../supplier-sim/signing';
+import { eventually } from './eventually';
 
 // The supplier simulator over real HTTP: the protocol in supplier-sim/PROTOCOL.md, faults
 // included. Cardflow's supplier tests lean on it, so it must do exactly what it says.
@@ -83,17 +84,6 @@ const buy = (reference: string, product: string, extra: Record<string, unknown> 
 const charges = async () => (await control('GET', '/_sim/charges')).json as { charges: Record<string, number>; total: number };
 const balanceOf = async (partner = SHOP) => (await call('GET', '/v1/balance', undefined, { partner })).json.balance as number;
 const addFault = async (fault: Record<string, unknown>) => expect((await control('POST', '/_sim/faults', fault)).status).toBe(201);
-
-/** Polls until probe gives a value; async completion is real time, so no fixed sleeps. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const finished = (reference: string, partner = SHOP) =>
   eventually(`order ${reference} to finish`, async () => {
