@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { WEBHOOK_BACKOFF, webhookRetryDelayMs } from '../workflows/webhook-retry';
 import { startWebhookNotifier } from '../worker/webhook-notifier';
+import { eventually } from './eventually';
 import { found } from './found';
 import { log, startTestSystem, type TestSystem } from './harness';
 
@@ -141,7 +142,7 @@ describe('webhooks through the outbox', () => {
     try {
       const notifier = sys.startNotifier({ backoff, pollMs: 50, leaseMs: 300 });
       // Every try is made and the last one has given up: the row is due again after its lease.
-      while (hooksOf(id).length < 2) await new Promise((r) => setTimeout(r, 20));
+      await eventually('both tries of the webhook', async () => hooksOf(id).length >= 2);
       await notifier.drain();
       expect(await failedEvents()).toEqual([]);
       expect(found(await sys.db('webhook_outbox').where({ order_id: id }).first(), 'outbox row').status).toBe('pending');
